@@ -1,0 +1,35 @@
+/*
+ * err: an error code and a message, filled by the function that failed and
+ * given context on the way up ("fetch 'https://x/feed.xml': HTTP 503").
+ *
+ * Codes are the sysexits.h statuses the command will exit with, so the layer
+ * that knows what went wrong also says whether a retry may help. Messages are
+ * lower case with no full stop; the subject in quotes, a library's own text
+ * after a colon. A struct err is cheap to put on the stack: ERR_INIT.
+ */
+#ifndef FEEDMAIL_ERR_H
+#define FEEDMAIL_ERR_H
+
+#include <sysexits.h>
+
+#define ERR_MSG_MAX 1024
+
+struct err {
+	int code;                 /* 0 when no error, else an EX_* status */
+	char msg[ERR_MSG_MAX];
+};
+
+#define ERR_INIT { 0, "" }
+
+/* Sets code and message (printf-style), replacing any earlier error.
+ * Always returns -1 so callers can write `return err_set(e, ...)`. e may be
+ * NULL, in which case nothing is recorded. */
+int err_set(struct err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Puts "CONTEXT: " in front of the current message. Returns -1. */
+int err_prefix(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Clears e. */
+void err_clear(struct err *e);
+
+#endif
