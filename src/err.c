@@ -32,7 +32,10 @@ err_prefix(struct err *e, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+	/* a message cut at ERR_MSG_MAX still says what and where first */
+	if (snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old) >=
+	    (int)sizeof(e->msg))
+		memcpy(e->msg + sizeof(e->msg) - 4, "...", 4);
 	if (!e->code)
 		e->code = EX_SOFTWARE;
 	return -1;

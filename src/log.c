@@ -30,6 +30,9 @@ log_use_syslog(const char *ident)
 	use_syslog = 1;
 }
 
+static void log_emit(int priority, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 log_emit(int priority, const char *fmt, va_list ap)
 {

@@ -1,0 +1,89 @@
+#include "config.h"
+
+#include "utf8.h"
+
+int
+utf8_decode(const unsigned char *s, size_t len, unsigned long *cp,
+	    size_t *bad)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	unsigned long v;
+	int n, i;
+
+	*bad = 1;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, v = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, v = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, v = c & 0x07;
+	else
+		return 0;
+	/* RFC 3629 4: the second byte's range excludes overlong forms,
+	 * surrogates and code points past U+10FFFF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < n; i++) {
+		if ((size_t)i >= len)
+			return -1;
+		if (s[i] < lo || s[i] > hi) {
+			*bad = (size_t)i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	*cp = v;
+	return n;
+}
+
+size_t
+utf8_valid(const unsigned char *s, size_t len)
+{
+	unsigned long cp;
+	size_t bad;
+	int n = utf8_decode(s, len, &cp, &bad);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+int
+utf8_encode(struct buf *out, unsigned long c)
+{
+	char u[4];
+	size_t n;
+
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		c = UTF8_REPLACEMENT;
+	if (c < 0x80) {
+		u[0] = (char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		u[0] = (char)(0xc0 | (c >> 6));
+		u[1] = (char)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		u[0] = (char)(0xe0 | (c >> 12));
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (c >> 18));
+		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (c & 0x3f));
+		n = 4;
+	}
+	return buf_add(out, u, n);
+}

@@ -1,0 +1,29 @@
+/*
+ * utf8: decoding and encoding UTF-8 (RFC 3629), once for every module that
+ * checks, repairs or measures text: shortest forms only, no surrogates,
+ * nothing past U+10FFFF.
+ */
+#ifndef FEEDMAIL_UTF8_H
+#define FEEDMAIL_UTF8_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define UTF8_REPLACEMENT 0xfffdUL
+
+/* Decodes the sequence at s, of which len bytes are available (len >= 1).
+ * Returns its length (1 to 4) with the code point in *cp; 0 when it is
+ * invalid, with *bad set to how many bytes one U+FFFD replaces (the maximal
+ * subpart, as Unicode 3.9 and WHATWG decoders do); -1 when s is the valid
+ * start of a sequence cut off at len. */
+int utf8_decode(const unsigned char *s, size_t len, unsigned long *cp,
+	size_t *bad);
+/* The length of the valid sequence at s, or 0 when it is invalid or cut
+ * off. */
+size_t utf8_valid(const unsigned char *s, size_t len);
+/* Appends cp encoded, U+FFFD for a surrogate or a value past U+10FFFF.
+ * 0, or -1 when the buffer's cap is reached. */
+int utf8_encode(struct buf *out, unsigned long cp);
+
+#endif
