@@ -1,0 +1,651 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parse_int.h"
+
+/*
+ * What libxml2 gets is the document with:
+ * - the XML declaration dropped (the text is UTF-8 now, whatever it said);
+ * - the DOCTYPE dropped (no DTD is ever read, no entity expanded by
+ *   libxml2), after simple internal entities (<!ENTITY n "text">, no
+ *   references in the text) were noted so that &n; can still be expanded
+ *   here, within PARSE_MAX_ENTITY_EXPANSION bytes for the whole document;
+ * - comments dropped, CDATA sections longer than PARSE_MAX_SECTION split
+ *   in several (libxml2 stops at 10 MB);
+ * - in the body, outside CDATA sections and comments: HTML named entities
+ *   turned into character references, windows-1252 code points in
+ *   &#128;-&#159; mapped as browsers do, references to characters XML
+ *   forbids dropped, and every '&' that starts no reference escaped
+ *   (feedparser's loose parser keeps such text as it is);
+ * - the five XML entities written as character references, because
+ *   libxml2 drops entity references once it has recovered from an error.
+ * Newlines of dropped constructs are kept so line numbers stay right.
+ */
+
+enum {
+	FILTER_PROLOG,
+	FILTER_BODY,
+	FILTER_CDATA,
+	FILTER_COMMENT,
+	FILTER_TAG,               /* inside a start or end tag */
+	FILTER_PI,                /* a processing instruction, dropped */
+	FILTER_DOCTYPE,           /* a DOCTYPE too long to hold, dropped */
+};
+
+/* Longest reference we look at: "&" name ";" */
+#define REF_MAX 40
+
+static const unsigned short cp1252_c1[32] = {
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+};
+
+void
+filter_init(struct xml_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->state = FILTER_PROLOG;
+	buf_init(&f->carry, PARSE_MAX_PROLOG_ITEM + REF_MAX);
+}
+
+void
+filter_release(struct xml_filter *f)
+{
+	size_t i;
+
+	buf_release(&f->carry);
+	for (i = 0; i < f->nents; i++) {
+		free(f->ents[i].name);
+		free(f->ents[i].value);
+	}
+	f->nents = 0;
+}
+
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int
+is_name_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       c == ':' || (unsigned char)c >= 0x80;
+}
+
+static int
+is_name_char(char c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9') || c == '.' ||
+	       c == '-';
+}
+
+/* Appends only the newlines of s. */
+static int
+add_newlines(struct buf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\n' && buf_addch(out, '\n') < 0)
+			return -1;
+	return 0;
+}
+
+static const char *
+find(const char *s, size_t n, const char *what)
+{
+	return memmem(s, n, what, strlen(what));
+}
+
+/* Notes the <!ENTITY name "value"> declarations of an internal subset
+ * that are plain text. */
+static void
+note_entities(struct xml_filter *f, const char *s, size_t n)
+{
+	const char *end = s + n, *p = s;
+
+	while ((p = find(p, (size_t)(end - p), "<!ENTITY")) != NULL) {
+		const char *name, *v, *ve;
+		size_t nlen;
+		char q;
+		struct buf val = BUF_INIT(PARSE_MAX_ENTITY_VALUE);
+		int ok = 1;
+
+		p += 8;
+		while (p < end && is_ws(*p))
+			p++;
+		if (p >= end || !is_name_start(*p))
+			continue;   /* "%": a parameter entity, ignored */
+		name = p;
+		while (p < end && is_name_char(*p))
+			p++;
+		nlen = (size_t)(p - name);
+		while (p < end && is_ws(*p))
+			p++;
+		if (p >= end || (*p != '"' && *p != '\''))
+			continue;   /* SYSTEM / PUBLIC: never loaded */
+		q = *p++;
+		v = p;
+		ve = memchr(v, q, (size_t)(end - v));
+		if (!ve)
+			return;
+		p = ve + 1;
+		if (f->nents >= PARSE_MAX_DTD_ENTITIES)
+			continue;
+		for (; v < ve && ok; v++) {
+			if (*v == '&') {
+				/* only character references */
+				if (v + 1 < ve && v[1] == '#') {
+					const char *semi = memchr(v, ';',
+						(size_t)(ve - v));
+
+					if (!semi) {
+						ok = 0;
+						break;
+					}
+					ok = buf_add(&val, v,
+						(size_t)(semi - v) + 1) == 0;
+					v = semi;
+					continue;
+				}
+				ok = 0;
+			} else if (*v == '%' || *v == '<') {
+				ok = 0;
+			} else if (*v == '"') {
+				ok = buf_adds(&val, "&quot;") == 0;
+			} else if (*v == '\'') {
+				ok = buf_adds(&val, "&apos;") == 0;
+			} else if (*v == '>') {
+				ok = buf_adds(&val, "&gt;") == 0;
+			} else {
+				ok = buf_addch(&val, *v) == 0;
+			}
+		}
+		if (ok) {
+			char *nm = strndup(name, nlen);
+			char *vv = buf_detach(&val, NULL);
+
+			if (nm && vv) {
+				f->ents[f->nents].name = nm;
+				f->ents[f->nents].value = vv;
+				f->nents++;
+			} else {
+				free(nm);
+				free(vv);
+			}
+		}
+		buf_release(&val);
+	}
+}
+
+/* Length of the DOCTYPE at s, 0 if it does not end within n. */
+static size_t
+doctype_len(const char *s, size_t n)
+{
+	size_t i = 9;
+	int in_subset = 0;
+	char q = 0;
+
+	for (; i < n; i++) {
+		char c = s[i];
+
+		if (q) {
+			if (c == q)
+				q = 0;
+		} else if (c == '"' || c == '\'') {
+			q = c;
+		} else if (c == '[') {
+			in_subset = 1;
+		} else if (c == ']') {
+			in_subset = 0;
+		} else if (c == '>' && !in_subset) {
+			return i + 1;
+		} else if (in_subset && c == '<' && i + 3 < n &&
+			   !memcmp(s + i, "<!--", 4)) {
+			const char *e = find(s + i + 4, n - i - 4, "-->");
+
+			if (!e)
+				return 0;
+			i = (size_t)(e - s) + 2;
+		}
+	}
+	return 0;
+}
+
+/* Appends the inside of a CDATA section, closed and opened again every
+ * PARSE_MAX_SECTION bytes (libxml2 gives up on a section longer than 10
+ * MB, and the rest of the feed with it; split, the text is the same);
+ * of a comment or processing instruction, only the newlines. */
+static int
+section(struct xml_filter *f, struct buf *out, const char *s, size_t n)
+{
+	if (f->state != FILTER_CDATA)
+		return add_newlines(out, s, n);
+	while (n) {
+		size_t room = PARSE_MAX_SECTION - f->section_len;
+		size_t m = n < room ? n : room;
+
+		if (buf_add(out, s, m) < 0)
+			return -1;
+		f->section_len += m;
+		s += m;
+		n -= m;
+		if (f->section_len == PARSE_MAX_SECTION) {
+			/* "]]]]>" still ends after the content's "]]" */
+			if (buf_adds(out, "]]><![CDATA[") < 0)
+				return -1;
+			f->section_len = 0;
+		}
+	}
+	return 0;
+}
+
+/* Handles the reference at s[0] == '&'. Returns the bytes consumed, 0
+ * when more input is needed to decide. */
+static size_t
+do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
+	int *rc)
+{
+	struct xml_filter *f = &p->filter;
+	size_t i = 1;
+
+	*rc = 0;
+	if (n > 1 && s[1] == '#') {
+		unsigned long v = 0;
+		int hex = 0, digits = 0;
+
+		i = 2;
+		if (i < n && (s[i] == 'x' || s[i] == 'X'))
+			hex = 1, i++;
+		for (; i < n && i < REF_MAX; i++) {
+			char c = s[i];
+			int d;
+
+			if (c >= '0' && c <= '9')
+				d = c - '0';
+			else if (hex && c >= 'a' && c <= 'f')
+				d = c - 'a' + 10;
+			else if (hex && c >= 'A' && c <= 'F')
+				d = c - 'A' + 10;
+			else
+				break;
+			if (v < 0x110000)
+				v = v * (hex ? 16 : 10) + (unsigned long)d;
+			digits++;
+		}
+		if (i >= n && !final && i < REF_MAX)
+			return 0;
+		if (!digits) {
+			*rc = buf_adds(out, "&#38;");
+			return 1;
+		}
+		if (i < n && s[i] == ';')
+			i++;
+		if (v >= 0x80 && v < 0xa0 && cp1252_c1[v - 0x80])
+			v = cp1252_c1[v - 0x80];
+		if ((v < 0x20 && v != 9 && v != 10 && v != 13) ||
+		    (v >= 0xd800 && v <= 0xdfff) || v == 0xfffe ||
+		    v == 0xffff || v > 0x10ffff)
+			return i;   /* XML forbids it: dropped */
+		*rc = buf_addf(out, "&#x%lX;", v);
+		return i;
+	}
+	if (n > 1 && !is_name_start(s[1])) {
+		*rc = buf_adds(out, "&#38;");
+		return 1;
+	}
+	while (i < n && i < REF_MAX && is_name_char(s[i]))
+		i++;
+	if (i >= n && !final && i < REF_MAX)
+		return 0;
+	if (i >= n || s[i] != ';') {
+		*rc = buf_adds(out, "&#38;");
+		return 1;
+	}
+	{
+		const char *name = s + 1;
+		size_t len = i - 1, k;
+		long cp;
+		static const char *const predef[] = {
+			"lt", "gt", "amp", "quot", "apos",
+		};
+		static const int predef_cp[] = { 60, 62, 38, 34, 39 };
+
+		/* as character references: libxml2 drops entity
+		 * references once it has recovered from an error */
+		for (k = 0; k < 5; k++)
+			if (strlen(predef[k]) == len &&
+			    !memcmp(predef[k], name, len)) {
+				*rc = buf_addf(out, "&#%d;", predef_cp[k]);
+				return i + 1;
+			}
+		for (k = 0; k < f->nents; k++) {
+			size_t vl;
+
+			if (strlen(f->ents[k].name) != len ||
+			    memcmp(f->ents[k].name, name, len))
+				continue;
+			vl = strlen(f->ents[k].value);
+			if (f->expanded + vl > PARSE_MAX_ENTITY_EXPANSION)
+				break;
+			f->expanded += vl;
+			*rc = buf_add(out, f->ents[k].value, vl);
+			return i + 1;
+		}
+		cp = text_html_entity(name, len);
+		if (cp >= 0) {
+			*rc = buf_addf(out, "&#x%lX;", (unsigned long)cp);
+			return i + 1;
+		}
+		parser_warn(p, PARSE_WARN_ENTITY, 0,
+			"undefined entity '&%.*s;' kept as text", (int)len,
+			name);
+		*rc = buf_adds(out, "&#38;");
+		return 1;
+	}
+}
+
+int
+filter_run(struct parser *p, const char *in, size_t inlen, int final,
+	struct buf *out)
+{
+	struct xml_filter *f = &p->filter;
+	struct buf work = BUF_INIT(PARSE_MAX_PROLOG_ITEM + REF_MAX + 1);
+	const char *s = in;
+	size_t n = inlen, i = 0, keep = 0, lim;
+	int rc = -1;
+
+	if (f->carry.len) {
+		/* the held-back tail joins the new bytes */
+		work.max = f->carry.len + inlen;
+		if (buf_add(&work, f->carry.data, f->carry.len) < 0 ||
+		    buf_add(&work, in, inlen) < 0)
+			goto out;
+		buf_reset(&f->carry);
+		s = work.data;
+		n = work.len;
+	}
+	while (i < n) {
+		const char *e;
+		size_t m;
+
+		switch (f->state) {
+		case FILTER_PROLOG:
+			if (is_ws(s[i])) {
+				if (buf_addch(out, s[i]) < 0)
+					goto out;
+				i++;
+				break;
+			}
+			if (s[i] != '<') {
+				i++;   /* text before the root: dropped */
+				break;
+			}
+			if (n - i < 10 && !final) {
+				keep = n - i;
+				goto hold;
+			}
+			/* what is decided on a construct looks at its first
+			 * PARSE_MAX_PROLOG_ITEM bytes only, so that it does
+			 * not depend on how the input was cut */
+			lim = n - i < PARSE_MAX_PROLOG_ITEM ? n - i :
+				PARSE_MAX_PROLOG_ITEM;
+			if (!strncmp(s + i, "<?", 2)) {
+				e = find(s + i, lim, "?>");
+				if (!e && n - i >= PARSE_MAX_PROLOG_ITEM) {
+					/* too long to hold: dropped */
+					i += 2;
+					f->state = FILTER_PI;
+					f->after = FILTER_PROLOG;
+					break;
+				}
+				if (!e && !final) {
+					keep = n - i;
+					goto hold;
+				}
+				m = e ? (size_t)(e - s - i) + 2 : n - i;
+				if (!strncmp(s + i, "<?xml", 5) &&
+				    (is_ws(s[i + 5]) || s[i + 5] == '?')) {
+					if (add_newlines(out, s + i, m) < 0)
+						goto out;
+				} else if (buf_add(out, s + i, m) < 0) {
+					goto out;
+				}
+				i += m;
+				break;
+			}
+			if (!strncmp(s + i, "<!--", 4)) {
+				/* comments are dropped */
+				i += 4;
+				f->state = FILTER_COMMENT;
+				f->after = FILTER_PROLOG;
+				break;
+			}
+			if (!strncasecmp(s + i, "<!DOCTYPE", 9)) {
+				m = doctype_len(s + i, lim);
+				if (!m && n - i >= PARSE_MAX_PROLOG_ITEM) {
+					/* too long to hold: dropped, its
+					 * entities unknown */
+					i += 9;
+					f->state = FILTER_DOCTYPE;
+					f->quote = 0;
+					f->in_subset = 0;
+					break;
+				}
+				if (!m && !final) {
+					keep = n - i;
+					goto hold;
+				}
+				if (!m)
+					m = n - i;
+				{
+					size_t k = i + 9;
+
+					while (k < i + m && is_ws(s[k]))
+						k++;
+					if (k + 4 <= i + m &&
+					    !strncasecmp(s + k, "html", 4) &&
+					    (k + 4 == i + m ||
+					     !is_name_char(s[k + 4])))
+						f->saw_html_doctype = 1;
+				}
+				note_entities(f, s + i, m);
+				if (add_newlines(out, s + i, m) < 0)
+					goto out;
+				i += m;
+				break;
+			}
+			f->state = FILTER_BODY;
+			break;
+		case FILTER_BODY:
+			m = i;
+			while (m < n && s[m] != '&' && s[m] != '<')
+				m++;
+			if (buf_add(out, s + i, m - i) < 0)
+				goto out;
+			i = m;
+			if (i >= n)
+				break;
+			if (s[i] == '<') {
+				if (n - i < 9 && !final &&
+				    (!strncmp(s + i, "<![CDATA[", n - i) ||
+				     !strncmp(s + i, "<!--", n - i < 4 ?
+					      n - i : 4))) {
+					keep = n - i;
+					goto hold;
+				}
+				if (n - i >= 9 &&
+				    !strncmp(s + i, "<![CDATA[", 9)) {
+					if (buf_add(out, s + i, 9) < 0)
+						goto out;
+					i += 9;
+					f->state = FILTER_CDATA;
+					f->section_len = 0;
+					break;
+				}
+				if (n - i >= 4 && !strncmp(s + i, "<!--", 4)) {
+					/* comments are dropped */
+					i += 4;
+					f->state = FILTER_COMMENT;
+					f->after = FILTER_BODY;
+					break;
+				}
+				if (buf_addch(out, '<') < 0)
+					goto out;
+				i++;
+				if (i < n && (is_name_start(s[i]) ||
+					      s[i] == '/')) {
+					f->state = FILTER_TAG;
+					f->tag_len = 1;
+					f->quote = 0;
+					f->cut_quote = 0;
+					f->last = 0;
+				}
+				break;
+			}
+			/* FALLTHROUGH: a reference */
+		ref: {
+				int r;
+
+				m = do_ref(p, s + i, n - i, final, out, &r);
+				if (r < 0)
+					goto out;
+				if (!m) {
+					keep = n - i;
+					goto hold;
+				}
+				if (f->state == FILTER_TAG)
+					f->tag_len += m;
+				i += m;
+			}
+			break;
+		case FILTER_TAG: {
+			/* up to the '>' outside quotes; a tag longer than
+			 * PARSE_MAX_TAG loses the rest of its attributes
+			 * (libxml2 would stop at 10 MB, and lose the feed) */
+			size_t room = f->tag_len < PARSE_MAX_TAG ?
+				PARSE_MAX_TAG - f->tag_len : 0, ok;
+
+			for (m = i; m < n; m++) {
+				char c = s[m];
+
+				if (f->tag_len == PARSE_MAX_TAG)
+					f->cut_quote = f->quote;
+				if (f->quote) {
+					if (c == f->quote)
+						f->quote = 0;
+				} else if (c == '"' || c == '\'') {
+					f->quote = c;
+				} else if (c == '>' || c == '<') {
+					break;
+				}
+				if (c == '&' && f->tag_len < PARSE_MAX_TAG)
+					break;
+				if (!is_ws(c))
+					f->last = c;
+				f->tag_len++;
+			}
+			ok = m - i < room ? m - i : room;
+			/* never cut a UTF-8 sequence */
+			if (ok < m - i)
+				while (ok && ((unsigned char)s[i + ok] & 0xc0) ==
+				       0x80)
+					ok--;
+			if (buf_add(out, s + i, ok) < 0)
+				goto out;
+			i = m;
+			if (i >= n)
+				break;
+			if (s[i] == '&')
+				goto ref;
+			if (f->tag_len > PARSE_MAX_TAG) {
+				/* close what was cut */
+				if (f->cut_quote &&
+				    buf_addch(out, f->cut_quote) < 0)
+					goto out;
+				if (f->last == '/' && buf_addch(out, '/') < 0)
+					goto out;
+				parser_warn(p, PARSE_WARN_TRUNCATED, 0,
+					"tag longer than %u bytes cut",
+					(unsigned)PARSE_MAX_TAG);
+			}
+			f->state = FILTER_BODY;
+			if (s[i] == '>') {
+				if (buf_addch(out, '>') < 0)
+					goto out;
+				i++;
+			}
+			break;
+		}
+		case FILTER_DOCTYPE:
+			for (m = i; m < n; m++) {
+				char c = s[m];
+
+				if (f->quote) {
+					if (c == f->quote)
+						f->quote = 0;
+				} else if (c == '"' || c == '\'') {
+					f->quote = c;
+				} else if (c == '[') {
+					f->in_subset = 1;
+				} else if (c == ']') {
+					f->in_subset = 0;
+				} else if (c == '>' && !f->in_subset) {
+					break;
+				}
+			}
+			if (add_newlines(out, s + i, m - i) < 0)
+				goto out;
+			i = m;
+			if (i < n) {
+				i++;
+				f->state = FILTER_PROLOG;
+			}
+			break;
+		case FILTER_CDATA:
+		case FILTER_COMMENT:
+		case FILTER_PI: {
+			const char *end = f->state == FILTER_CDATA ? "]]>" :
+				f->state == FILTER_PI ? "?>" : "-->";
+
+			e = find(s + i, n - i, end);
+			if (!e) {
+				/* keep 2 bytes: the terminator may be cut */
+				m = final ? n - i : n - i > 2 ? n - i - 2 : 0;
+				if (section(f, out, s + i, m) < 0)
+					goto out;
+				i += m;
+				if (i < n) {
+					keep = n - i;
+					goto hold;
+				}
+				break;
+			}
+			m = (size_t)(e - s - i);
+			if (section(f, out, s + i, m) < 0 ||
+			    (f->state == FILTER_CDATA &&
+			     buf_add(out, "]]>", 3) < 0))
+				goto out;
+			i += m + strlen(end);
+			f->state = f->state == FILTER_CDATA ? FILTER_BODY :
+				f->after;
+			break;
+		}
+		}
+	}
+	rc = 0;
+	goto out;
+hold:
+	/* at most PARSE_MAX_PROLOG_ITEM: longer constructs changed state */
+	rc = buf_add(&f->carry, s + n - keep, keep);
+out:
+	buf_release(&work);
+	return rc;
+}
