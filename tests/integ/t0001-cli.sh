@@ -1,2 +1,65 @@
 #!/bin/sh
-exit 0
+# The command line itself: help, version, usage errors, "did you mean".
+. "$TEST_SRCDIR/tests/lib.sh"
+
+test_expect_success 'help lists the commands' '
+	feedmail help >out &&
+	contains out "usage: feedmail" &&
+	contains out "subscriber" &&
+	feedmail --help >out2 &&
+	cmp out out2
+'
+
+test_expect_success '--version prints the version' '
+	feedmail --version >out &&
+	grep -q "^feedmail [0-9]" out
+'
+
+test_expect_success 'no command is a usage error' '
+	expect_code 64 feedmail 2>err &&
+	contains err "usage: feedmail"
+'
+
+test_expect_success 'an unknown command exits 64 and suggests a near miss' '
+	expect_code 64 feedmail lsit 2>err &&
+	contains err "'"'lsit'"' is not a feedmail command" &&
+	contains err "did you mean '"'list'"'?" &&
+	contains err "usage: feedmail"
+'
+
+test_expect_success 'a far miss gets no suggestion' '
+	expect_code 64 feedmail xyzzyplugh 2>err &&
+	lacks err "did you mean"
+'
+
+test_expect_success 'an unknown global option exits 64' '
+	expect_code 64 feedmail --bogus list 2>err &&
+	contains err "usage: feedmail"
+'
+
+test_expect_success 'an unknown command option exits 64 and suggests' '
+	expect_code 64 feedmail add --tilte X http://example.org/ 2>err &&
+	contains err "did you mean '"'--title'"'?" &&
+	contains err "usage: feedmail add"
+'
+
+test_expect_success 'COMMAND --help and help COMMAND agree' '
+	feedmail add --help >a &&
+	feedmail help add >b &&
+	cmp a b &&
+	contains a "usage: feedmail add URL"
+'
+
+test_expect_success 'every command has --help' '
+	for c in add config export import list parse remove subscriber; do
+		feedmail $c --help >h || { echo "$c --help failed"; exit 1; }
+		grep -q "usage: feedmail $c" h || { echo "$c: no usage"; exit 1; }
+	done
+'
+
+test_expect_success 'subscriber verbs: unknown verb suggests' '
+	expect_code 64 feedmail subscriber ad x@example.org 2>err &&
+	contains err "did you mean '"'add'"'?"
+'
+
+test_done

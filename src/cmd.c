@@ -1,0 +1,150 @@
+/*
+ * cmd: what every subcommand shares: help text, usage errors and
+ * "did you mean" for near misses.
+ */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cmd.h"
+
+/* Levenshtein distance; words longer than 31 bytes count as far apart. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[32], diag, up, best;
+
+	if (la >= 32 || lb >= 32)
+		return 32;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *
+cmd_suggest(const char *word, const char *const *names)
+{
+	const char *best = NULL, *prefixed = NULL;
+	size_t d, best_d = 3, nprefixed = 0, len = strlen(word);
+
+	for (; *names; names++) {
+		d = edit_distance(word, *names);
+		if (d < best_d) {
+			best = *names;
+			best_d = d;
+		}
+		if (len && !strncmp(word, *names, len)) {
+			prefixed = *names;
+			nprefixed++;
+		}
+	}
+	if (best)
+		return best;
+	return nprefixed == 1 ? prefixed : NULL;
+}
+
+void
+cmd_print_help(FILE *f, const char *name, const struct cmd_help *help)
+{
+	fprintf(f, "usage: feedmail %s %s\n", name, help->synopsis);
+	if (help->options && *help->options)
+		fprintf(f, "\n%s", help->options);
+}
+
+int
+cmd_usage_error(const char *name, const struct cmd_help *help,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "feedmail %s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: feedmail %s %s\n", name, help->synopsis);
+	return EX_USAGE;
+}
+
+int
+cmd_bad_option(const char *name, const struct cmd_help *help,
+	       const struct option *longopts, const char *arg)
+{
+	const char *names[64], *best = NULL;
+	size_t n = 0;
+
+	if (arg && !strncmp(arg, "--", 2)) {
+		char word[64];
+		size_t len = strcspn(arg + 2, "=");
+
+		for (; longopts && longopts->name && n < 63; longopts++)
+			names[n++] = longopts->name;
+		names[n] = NULL;
+		if (len < sizeof(word)) {
+			memcpy(word, arg + 2, len);
+			word[len] = '\0';
+			best = cmd_suggest(word, names);
+		}
+	}
+	/* getopt_long has already said what it rejected */
+	if (best)
+		fprintf(stderr, "did you mean '--%s'?\n", best);
+	fprintf(stderr, "usage: feedmail %s %s\n", name, help->synopsis);
+	return EX_USAGE;
+}
+
+int
+cmd_parse_simple(int argc, char **argv, const struct cmd_help *help,
+		 int *json)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			cmd_print_help(stdout, argv[0], help);
+			return 0;
+		case 'j':
+			if (json) {
+				*json = 1;
+				break;
+			}
+			/* fall through */
+		default:
+			return cmd_bad_option(argv[0], help, opts,
+					      argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
+int
+cmd_print_json(json_t *value)
+{
+	if (json_dumpf(value, stdout, JSON_COMPACT) < 0 ||
+	    putchar('\n') == EOF)
+		return EX_IOERR;
+	return 0;
+}

@@ -1,0 +1,241 @@
+/* feedmail subscriber add|remove|list: who receives digests. */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "date.h"
+#include "log.h"
+#include "store.h"
+
+static const struct cmd_help help = {
+	"add|remove|list [ARGS]",
+	"  add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]\n"
+	"  remove EMAIL\n"
+	"  list [--json]\n"
+	"\nA subscriber receives only entries first seen after they were\n"
+	"added, from the feeds carrying one of their tags (all feeds when\n"
+	"they have none).\n",
+};
+
+static const struct cmd_help add_help = {
+	"add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]",
+	"  -n, --name NAME  the display name used in the To: header\n"
+	"  -g, --tag TAG    only feeds with this tag (repeatable)\n"
+	"  -l, --lang LANG  digest language, fr or en ([digest] language)\n"
+	"  -h, --help       show this help\n",
+};
+
+static const struct cmd_help remove_help = { "remove EMAIL",
+					     "  -h, --help  show this help\n" };
+static const struct cmd_help list_help = {
+	"list [--json]",
+	"  --json      print a JSON array of subscribers\n"
+	"  -h, --help  show this help\n",
+};
+
+static int
+subscriber_add(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "tag", required_argument, NULL, 'g' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_subscriber sub = { 0 };
+	struct err e = ERR_INIT;
+	int64_t id;
+	int opt, rc = EX_USAGE;
+
+	sub.tags.items = calloc((size_t)argc, sizeof(char *));
+	if (!sub.tags.items)
+		return EX_OSERR;
+	while ((opt = getopt_long(argc, argv, "n:g:l:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			/* it goes into a header: no line breaks */
+			if (strpbrk(optarg, "\r\n")) {
+				rc = cmd_usage_error(argv[0], &add_help,
+					"a name cannot contain a line break");
+				goto out;
+			}
+			sub.name = optarg;
+			break;
+		case 'g':
+			if (!*optarg) {
+				rc = cmd_usage_error(argv[0], &add_help,
+						     "a tag cannot be empty");
+				goto out;
+			}
+			sub.tags.items[sub.tags.n++] = optarg;
+			break;
+		case 'l':
+			if (strcmp(optarg, "fr") && strcmp(optarg, "en")) {
+				rc = cmd_usage_error(argv[0], &add_help,
+					"--lang '%s': use fr or en", optarg);
+				goto out;
+			}
+			sub.lang = optarg;
+			break;
+		case 'h':
+			cmd_print_help(stdout, "subscriber", &add_help);
+			rc = 0;
+			goto out;
+		default:
+			rc = cmd_bad_option("subscriber", &add_help, opts,
+					    argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (argc - optind != 1) {
+		rc = cmd_usage_error("subscriber", &add_help,
+				     "one address, please");
+		goto out;
+	}
+	sub.email = argv[optind];
+	if (addr_validate(sub.email, &e) < 0 ||
+	    store_subscriber_add(ctx->store, &sub, &id, &e) < 0) {
+		log_error("subscriber add: %s", e.msg);
+		rc = e.code;
+		goto out;
+	}
+	if (!ctx->quiet)
+		printf("added subscriber %lld: %s\n", (long long)id, sub.email);
+	rc = 0;
+out:
+	free(sub.tags.items);
+	return rc;
+}
+
+static int
+subscriber_remove(int argc, char **argv, struct ctx *ctx)
+{
+	struct err e = ERR_INIT;
+	int rc;
+
+	rc = cmd_parse_simple(argc, argv, &remove_help, NULL);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 1)
+		return cmd_usage_error("subscriber", &remove_help,
+				       "one address, please");
+	if (store_subscriber_remove(ctx->store, argv[optind], &e) < 0) {
+		log_error("subscriber remove: %s", e.msg);
+		return e.code;
+	}
+	if (!ctx->quiet)
+		printf("removed subscriber %s\n", argv[optind]);
+	return 0;
+}
+
+static int
+print_line(const struct store_subscriber *sub, void *arg)
+{
+	char since[DATE_UTC_SIZE];
+	size_t i;
+
+	(void)arg;
+	date_format_utc(sub->created_at, since);
+	printf("%4lld  %s", (long long)sub->id, sub->email);
+	if (sub->name)
+		printf(" (%s)", sub->name);
+	printf("\n      since %s, language %s, tags:", since,
+	       sub->lang ? sub->lang : "default");
+	if (!sub->tags.n)
+		fputs(" (all feeds)", stdout);
+	for (i = 0; i < sub->tags.n; i++)
+		printf(" %s", sub->tags.items[i]);
+	putchar('\n');
+	return 0;
+}
+
+static int
+add_json(const struct store_subscriber *sub, void *arg)
+{
+	json_t *list = arg, *tags = json_array(), *o;
+	char since[DATE_UTC_SIZE];
+	size_t i;
+
+	date_format_utc(sub->created_at, since);
+	for (i = 0; i < sub->tags.n; i++)
+		json_array_append_new(tags, json_string(sub->tags.items[i]));
+	o = json_pack("{s:I, s:s, s:s?, s:s?, s:o, s:s}", "id",
+		      (json_int_t)sub->id, "email", sub->email, "name",
+		      sub->name, "lang", sub->lang, "tags", tags, "since",
+		      since);
+	if (!o)
+		return EX_OSERR;
+	return json_array_append_new(list, o) ? EX_OSERR : 0;
+}
+
+static int
+subscriber_list(int argc, char **argv, struct ctx *ctx)
+{
+	struct err e = ERR_INIT;
+	json_t *list;
+	int json = 0, rc;
+
+	rc = cmd_parse_simple(argc, argv, &list_help, &json);
+	if (rc >= 0)
+		return rc;
+	if (optind != argc)
+		return cmd_usage_error("subscriber", &list_help,
+				       "unexpected argument '%s'", argv[optind]);
+	if (!json) {
+		rc = store_subscriber_each(ctx->store, print_line, NULL, &e);
+	} else {
+		list = json_array();
+		rc = store_subscriber_each(ctx->store, add_json, list, &e);
+		if (rc == 0)
+			rc = cmd_print_json(list);
+		json_decref(list);
+	}
+	if (rc < 0) {
+		log_error("subscriber list: %s", e.msg);
+		return e.code;
+	}
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+} verbs[] = {
+	{ "add", subscriber_add },
+	{ "list", subscriber_list },
+	{ "remove", subscriber_remove },
+};
+
+int
+cmd_subscriber(int argc, char **argv, struct ctx *ctx)
+{
+	const char *names[sizeof(verbs) / sizeof(verbs[0]) + 1];
+	const char *best;
+	size_t i, n = sizeof(verbs) / sizeof(verbs[0]);
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		cmd_print_help(argc < 2 ? stderr : stdout, argv[0], &help);
+		return argc < 2 ? EX_USAGE : 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (!strcmp(argv[1], verbs[i].name)) {
+			/* the verb is the new argv[0] for getopt */
+			return verbs[i].fn(argc - 1, argv + 1, ctx);
+		}
+		names[i] = verbs[i].name;
+	}
+	names[n] = NULL;
+	fprintf(stderr, "feedmail subscriber: '%s' is not a subscriber verb\n",
+		argv[1]);
+	best = cmd_suggest(argv[1], names);
+	if (best)
+		fprintf(stderr, "did you mean '%s'?\n", best);
+	fprintf(stderr, "usage: feedmail subscriber %s\n", help.synopsis);
+	return EX_USAGE;
+}

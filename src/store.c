@@ -1,0 +1,1400 @@
+#include "config.h"
+
+#include "store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "clock.h"
+#include "date.h"
+#include "fs.h"
+#include "hash.h"
+#include "ident.h"
+
+/* Statements the fetch path runs once per entry, prepared once. */
+enum stmt {
+	STMT_ENTRY_BY_IDENT,
+	STMT_ENTRY_BY_LINK,
+	STMT_ENTRY_INSERT,
+	STMT_ENTRY_UPDATE,
+	STMT_ENTRY_SEEN,
+	STMT_ENTRIES_SINCE,
+	STMT__COUNT
+};
+
+static const char *const stmt_sql[STMT__COUNT] = {
+	[STMT_ENTRY_BY_IDENT] =
+		"SELECT id, content_hash FROM entries"
+		" WHERE feed_id = ? AND ident = ?",
+	/* a known link under an identity of another kind */
+	[STMT_ENTRY_BY_LINK] =
+		"SELECT id, content_hash FROM entries"
+		" WHERE feed_id = ? AND link_key = ?"
+		" AND substr(ident, 1, 2) <> substr(?, 1, 2) LIMIT 1",
+	[STMT_ENTRY_INSERT] =
+		"INSERT INTO entries (feed_id, ident, link, link_key, title,"
+		" author, summary, content, categories, enclosures, published,"
+		" updated, content_hash, first_seen, last_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?14)",
+	[STMT_ENTRY_UPDATE] =
+		"UPDATE entries SET link = ?3, link_key = ?4, title = ?5,"
+		" author = ?6, summary = ?7, content = ?8, categories = ?9,"
+		" enclosures = ?10, published = ?11, updated = ?12,"
+		" content_hash = ?13, last_seen = ?14 WHERE id = ?1",
+	[STMT_ENTRY_SEEN] = "UPDATE entries SET last_seen = ? WHERE id = ?",
+	[STMT_ENTRIES_SINCE] = "SELECT count(*) FROM entries"
+			       " WHERE feed_id = ? AND first_seen > ?",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmts[STMT__COUNT];
+	int depth; /* open store_begin calls: the outer is a transaction,
+		    * inner ones are savepoints, so callers compose */
+};
+
+/*
+ * Migrations: migrations[i] takes a store from version i to i + 1. Never
+ * edit a released step; add a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: feeds, entries, subscribers */
+	"CREATE TABLE feeds ("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL UNIQUE,"
+	"  title TEXT,"
+	"  site_link TEXT,"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  user_agent TEXT,"
+	"  added_at INTEGER NOT NULL,"
+	"  etag TEXT,"
+	"  last_modified TEXT,"
+	"  next_fetch_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_fetch_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_parsed_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_success_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_new_entry_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_status TEXT,"
+	"  last_error TEXT,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  redirect_url TEXT,"
+	"  redirect_count INTEGER NOT NULL DEFAULT 0,"
+	"  ttl_minutes INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE feed_tags ("
+	"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+	"  position INTEGER NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  PRIMARY KEY (feed_id, tag)"
+	");"
+	/* ident: guid, else normalized link, else a hash; scoped to the feed */
+	"CREATE TABLE entries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+	"  ident TEXT NOT NULL,"
+	"  link TEXT,"
+	"  link_key TEXT,"
+	"  title TEXT,"
+	"  author TEXT,"
+	"  summary TEXT,"
+	"  content TEXT,"
+	"  categories TEXT,"
+	"  enclosures TEXT,"
+	"  published INTEGER,"
+	"  updated INTEGER,"
+	"  content_hash TEXT,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  UNIQUE (feed_id, ident)"
+	");"
+	"CREATE INDEX entries_first_seen ON entries (first_seen);"
+	/* the polling policy counts a feed's recent entries on every fetch */
+	"CREATE INDEX entries_feed_first_seen ON entries (feed_id, first_seen);"
+	"CREATE INDEX entries_link_key ON entries (feed_id, link_key);"
+	"CREATE INDEX entries_last_seen ON entries (last_seen);"
+	"CREATE TABLE subscribers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT,"
+	"  lang TEXT,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE subscriber_tags ("
+	"  subscriber_id INTEGER NOT NULL"
+	"    REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  position INTEGER NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  PRIMARY KEY (subscriber_id, tag)"
+	");",
+
+	/* 1 -> 2: the outbox. A digest row is committed before its message
+	 * leaves; deliveries say which entries it carried, once per
+	 * subscriber and entry. */
+	"CREATE TABLE digests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  subscriber_id INTEGER NOT NULL"
+	"    REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  slot TEXT,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  message BLOB,"
+	"  reply TEXT,"
+	"  sent_at INTEGER,"
+	"  UNIQUE (subscriber_id, slot)"
+	");"
+	"CREATE INDEX digests_status ON digests (status, next_attempt_at);"
+	"CREATE TABLE deliveries ("
+	"  subscriber_id INTEGER NOT NULL"
+	"    REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,"
+	"  digest_id INTEGER NOT NULL REFERENCES digests(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (subscriber_id, entry_id)"
+	");"
+	"CREATE INDEX deliveries_digest ON deliveries (digest_id);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+static int
+db_error(struct store *s, struct err *e, const char *what)
+{
+	return err_set(e, EX_SOFTWARE, "store '%s': %s: %s", s->path, what,
+		       sqlite3_errmsg(s->db));
+}
+
+static int
+exec_sql(struct store *s, const char *sql, struct err *e)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, EX_SOFTWARE, "store '%s': %s", s->path,
+			msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct err *e)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_error(s, e, sql);
+	return 0;
+}
+
+/* A cached statement, reset and with its bindings cleared. */
+static sqlite3_stmt *
+cached(struct store *s, enum stmt id, struct err *e)
+{
+	if (!s->stmts[id]) {
+		if (prepare(s, &s->stmts[id], stmt_sql[id], e) < 0)
+			return NULL;
+	} else {
+		sqlite3_reset(s->stmts[id]);
+		sqlite3_clear_bindings(s->stmts[id]);
+	}
+	return s->stmts[id];
+}
+
+/* Copies a text column (sqlite3_column_text is only valid until the next
+ * step). NULL for SQL NULL; sets *oom on allocation failure. */
+static char *
+column_strdup(sqlite3_stmt *st, int col, int *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	char *copy;
+
+	if (!t)
+		return NULL;
+	copy = strdup((const char *)t);
+	if (!copy)
+		*oom = 1;
+	return copy;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(struct store *s, int target, struct err *e)
+{
+	char sql[64];
+	int v = store_schema_version(s);
+
+	if (v < 0)
+		return db_error(s, e, "read schema version");
+	if (v > N_MIGRATIONS)
+		return err_set(e, EX_CONFIG,
+			       "store '%s' has schema version %d, newer than "
+			       "this feedmail (%d): upgrade feedmail",
+			       s->path, v, N_MIGRATIONS);
+	for (; v < target; v++) {
+		/* each step and its version bump commit together */
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (store_begin(s, e) < 0)
+			return -1;
+		if (exec_sql(s, migrations[v], e) < 0 ||
+		    exec_sql(s, sql, e) < 0 || store_commit(s, e) < 0) {
+			store_rollback(s);
+			return err_prefix(e, "migrate to version %d", v + 1);
+		}
+	}
+	return 0;
+}
+
+struct store *
+store_open_version(const char *path, int version, struct err *e)
+{
+	struct store *s;
+
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		err_set(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	if (fs_mkdir_parents(path, e) < 0)
+		goto fail;
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		err_set(e, EX_CANTCREAT, "open store '%s': %s", path,
+			s->db ? sqlite3_errmsg(s->db) : strerror(ENOMEM));
+		goto fail;
+	}
+	/* WAL: readers (list, status) never block the writing run;
+	 * synchronous=NORMAL is durable against a killed process, which is
+	 * what the delivery guarantees are about */
+	if (sqlite3_busy_timeout(s->db, 10000) != SQLITE_OK ||
+	    exec_sql(s, "PRAGMA journal_mode = WAL;"
+			"PRAGMA synchronous = NORMAL;"
+			"PRAGMA foreign_keys = ON;",
+		     e) < 0)
+		goto fail;
+	if (migrate(s, version, e) < 0)
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+struct store *
+store_open(const char *path, struct err *e)
+{
+	return store_open_version(path, STORE_SCHEMA_VERSION, e);
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+int
+store_begin(struct store *s, struct err *e)
+{
+	/* IMMEDIATE takes the write lock up front, so a transaction never
+	 * fails half-way on a lock upgrade */
+	if (exec_sql(s, s->depth ? "SAVEPOINT nested" : "BEGIN IMMEDIATE",
+		     e) < 0)
+		return -1;
+	s->depth++;
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct err *e)
+{
+	if (exec_sql(s, s->depth > 1 ? "RELEASE nested" : "COMMIT", e) < 0)
+		return -1;
+	s->depth--;
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!s->depth)
+		return;
+	if (s->depth > 1)
+		sqlite3_exec(s->db, "ROLLBACK TO nested; RELEASE nested", NULL,
+			     NULL, NULL);
+	else
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->depth--;
+}
+
+/* Tags are stored one row each, in order; read back joined by US (0x1f),
+ * a byte no tag can contain. */
+#define TAG_SEP "\x1f"
+
+static void
+tags_release(struct store_tags *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->items[i]);
+	free(t->items);
+	t->items = NULL;
+	t->n = 0;
+}
+
+static int
+tags_split(const char *joined, struct store_tags *t)
+{
+	const char *p = joined;
+	size_t len;
+
+	t->items = NULL;
+	t->n = 0;
+	if (!joined || !*joined)
+		return 0;
+	while (1) {
+		char **grown = realloc(t->items, (t->n + 1) * sizeof(char *));
+
+		if (!grown)
+			return -1;
+		t->items = grown;
+		len = strcspn(p, TAG_SEP);
+		t->items[t->n] = strndup(p, len);
+		if (!t->items[t->n])
+			return -1;
+		t->n++;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+static int
+tags_insert(struct store *s, const char *sql, int64_t owner,
+	    const struct store_tags *tags, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (!tags || !tags->n)
+		return 0;
+	if (prepare(s, &st, sql, e) < 0)
+		return -1;
+	for (i = 0; i < tags->n; i++) {
+		sqlite3_bind_int64(st, 1, owner);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 3, tags->items[i], -1, SQLITE_STATIC);
+		/* the same tag twice is kept once */
+		if (sqlite3_step(st) != SQLITE_DONE &&
+		    sqlite3_extended_errcode(s->db) !=
+			    SQLITE_CONSTRAINT_PRIMARYKEY) {
+			rc = db_error(s, e, "insert tag");
+			break;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+store_feed_release(struct store_feed *f)
+{
+	if (!f)
+		return;
+	free(f->url);
+	free(f->title);
+	free(f->last_status);
+	free(f->last_error);
+	tags_release(&f->tags);
+	memset(f, 0, sizeof(*f));
+}
+
+int
+store_feed_add(struct store *s, const char *url, const char *title,
+	       const struct store_tags *tags, int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (prepare(s, &st, "SELECT id FROM feeds WHERE url = ?", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		return 1;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (store_begin(s, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "INSERT INTO feeds (url, title, added_at) VALUES (?, ?, ?)",
+		    e) < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, clock_now());
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, e, "add feed");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	if (tags_insert(s,
+			"INSERT INTO feed_tags (feed_id, position, tag) "
+			"VALUES (?, ?, ?)",
+			*id, tags, e) < 0)
+		goto out;
+	rc = store_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
+		struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char *end;
+	long long n;
+	int rc;
+
+	if (prepare(s, &st, "SELECT id FROM feeds WHERE id = ? OR url = ?",
+		    e) < 0)
+		return -1;
+	errno = 0;
+	n = strtoll(id_or_url, &end, 10);
+	if (!errno && *id_or_url && !*end)
+		sqlite3_bind_int64(st, 1, n);
+	sqlite3_bind_text(st, 2, id_or_url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = err_set(e, EX_DATAERR, "no feed '%s'", id_or_url);
+	} else {
+		rc = db_error(s, e, "find feed");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_feed_remove(struct store *s, int64_t id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	/* ON DELETE CASCADE takes its tags, entries and their deliveries */
+	if (prepare(s, &st, "DELETE FROM feeds WHERE id = ?", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, e, "remove feed");
+	else if (sqlite3_changes(s->db) == 0)
+		rc = err_set(e, EX_DATAERR, "no feed %" PRId64, id);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_feed_each(struct store *s,
+		int (*cb)(const struct store_feed *f, void *arg), void *arg,
+		struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_feed f;
+	int rc = 0, step, oom = 0;
+	char *tags;
+
+	if (prepare(s, &st,
+		    "SELECT f.id, f.url, f.title, f.enabled, f.added_at,"
+		    " f.last_fetch_at, f.last_success_at, f.last_status,"
+		    " f.last_error, f.failures,"
+		    " (SELECT group_concat(tag, char(31)) FROM"
+		    "  (SELECT tag FROM feed_tags WHERE feed_id = f.id"
+		    "   ORDER BY position)),"
+		    " (SELECT count(*) FROM entries WHERE feed_id = f.id),"
+		    " f.next_fetch_at"
+		    " FROM feeds f ORDER BY f.id",
+		    e) < 0)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&f, 0, sizeof(f));
+		f.id = sqlite3_column_int64(st, 0);
+		f.url = column_strdup(st, 1, &oom);
+		f.title = column_strdup(st, 2, &oom);
+		f.enabled = sqlite3_column_int(st, 3);
+		f.added_at = sqlite3_column_int64(st, 4);
+		f.last_fetch_at = sqlite3_column_int64(st, 5);
+		f.last_success_at = sqlite3_column_int64(st, 6);
+		f.last_status = column_strdup(st, 7, &oom);
+		f.last_error = column_strdup(st, 8, &oom);
+		f.failures = sqlite3_column_int(st, 9);
+		tags = column_strdup(st, 10, &oom);
+		if (tags_split(tags, &f.tags) < 0)
+			oom = 1;
+		free(tags);
+		f.entries = sqlite3_column_int64(st, 11);
+		f.next_fetch_at = sqlite3_column_int64(st, 12);
+		if (oom) {
+			store_feed_release(&f);
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		rc = cb(&f, arg);
+		store_feed_release(&f);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list feeds");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+store_subscriber_release(struct store_subscriber *sub)
+{
+	if (!sub)
+		return;
+	free(sub->email);
+	free(sub->name);
+	free(sub->lang);
+	tags_release(&sub->tags);
+	memset(sub, 0, sizeof(*sub));
+}
+
+int
+store_subscriber_add(struct store *s, const struct store_subscriber *sub,
+		     int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (store_begin(s, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "INSERT INTO subscribers (email, name, lang, created_at)"
+		    " VALUES (?, ?, ?, ?)",
+		    e) < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, sub->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sub->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sub->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, clock_now());
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(s->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
+			err_set(e, EX_DATAERR,
+				"subscriber '%s' already exists", sub->email);
+		else
+			db_error(s, e, "add subscriber");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	if (tags_insert(s,
+			"INSERT INTO subscriber_tags"
+			" (subscriber_id, position, tag) VALUES (?, ?, ?)",
+			*id, &sub->tags, e) < 0)
+		goto out;
+	rc = store_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_subscriber_remove(struct store *s, const char *email, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st, "DELETE FROM subscribers WHERE email = ?", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, e, "remove subscriber");
+	else if (sqlite3_changes(s->db) == 0)
+		rc = err_set(e, EX_DATAERR, "no subscriber '%s'", email);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_subscriber_each(struct store *s,
+		      int (*cb)(const struct store_subscriber *sub, void *arg),
+		      void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_subscriber sub;
+	int rc = 0, step, oom = 0;
+	char *tags;
+
+	if (prepare(s, &st,
+		    "SELECT s.id, s.email, s.name, s.lang, s.created_at,"
+		    " (SELECT group_concat(tag, char(31)) FROM"
+		    "  (SELECT tag FROM subscriber_tags"
+		    "   WHERE subscriber_id = s.id ORDER BY position))"
+		    " FROM subscribers s ORDER BY s.id",
+		    e) < 0)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&sub, 0, sizeof(sub));
+		sub.id = sqlite3_column_int64(st, 0);
+		sub.email = column_strdup(st, 1, &oom);
+		sub.name = column_strdup(st, 2, &oom);
+		sub.lang = column_strdup(st, 3, &oom);
+		sub.created_at = sqlite3_column_int64(st, 4);
+		tags = column_strdup(st, 5, &oom);
+		if (tags_split(tags, &sub.tags) < 0)
+			oom = 1;
+		free(tags);
+		if (oom) {
+			store_subscriber_release(&sub);
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		rc = cb(&sub, arg);
+		store_subscriber_release(&sub);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list subscribers");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+store_fetch_release(struct store_fetch *f)
+{
+	if (!f)
+		return;
+	free(f->url);
+	free(f->etag);
+	free(f->last_modified);
+	free(f->user_agent);
+	free(f->redirect_url);
+	memset(f, 0, sizeof(*f));
+}
+
+#define FETCH_COLUMNS                                                        \
+	"SELECT id, url, etag, last_modified, user_agent, redirect_url,"    \
+	" redirect_count, failures, ttl_minutes FROM feeds"
+
+static int
+fetch_from_row(sqlite3_stmt *st, struct store_fetch *f)
+{
+	int oom = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	f->url = column_strdup(st, 1, &oom);
+	f->etag = column_strdup(st, 2, &oom);
+	f->last_modified = column_strdup(st, 3, &oom);
+	f->user_agent = column_strdup(st, 4, &oom);
+	f->redirect_url = column_strdup(st, 5, &oom);
+	f->redirect_count = sqlite3_column_int(st, 6);
+	f->failures = sqlite3_column_int(st, 7);
+	f->ttl_minutes = sqlite3_column_int(st, 8);
+	if (oom)
+		store_fetch_release(f);
+	return oom ? -1 : 0;
+}
+
+int
+store_fetch_each_due(struct store *s, int64_t now, int all,
+		     int (*cb)(const struct store_fetch *f, void *arg),
+		     void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_fetch f;
+	int rc = 0, step;
+
+	if (prepare(s, &st,
+		    FETCH_COLUMNS " WHERE enabled AND (?1 OR next_fetch_at <= ?2)"
+				  " ORDER BY next_fetch_at, id",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int(st, 1, all);
+	sqlite3_bind_int64(st, 2, now);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fetch_from_row(st, &f) < 0) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		rc = cb(&f, arg);
+		store_fetch_release(&f);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list due feeds");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
+		struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st, FETCH_COLUMNS " WHERE id = ?", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = fetch_from_row(st, f) < 0 ?
+			     err_set(e, EX_OSERR, "out of memory") : 0;
+	else if (rc == SQLITE_DONE)
+		rc = err_set(e, EX_DATAERR, "no feed %" PRId64, id);
+	else
+		rc = db_error(s, e, "read feed");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Categories and enclosures are kept as JSON arrays (NULL when empty). */
+static char *
+categories_json(const struct entry *en)
+{
+	json_t *a;
+	char *out;
+	size_t i;
+
+	if (!en->ncategories)
+		return NULL;
+	a = json_array();
+	for (i = 0; i < en->ncategories; i++)
+		json_array_append_new(a, json_string(en->categories[i]));
+	out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return out;
+}
+
+static char *
+enclosures_json(const struct entry *en)
+{
+	json_t *a;
+	char *out;
+	size_t i;
+
+	if (!en->nenclosures)
+		return NULL;
+	a = json_array();
+	for (i = 0; i < en->nenclosures; i++) {
+		const struct enclosure *x = &en->enclosures[i];
+
+		json_array_append_new(
+			a, json_pack("{s:s, s:s?, s:I}", "url", x->url, "type",
+				     x->type, "length", (json_int_t)x->length));
+	}
+	out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return out;
+}
+
+static void
+bind_date(sqlite3_stmt *st, int col, int64_t t)
+{
+	if (t == DATE_NONE)
+		sqlite3_bind_null(st, col);
+	else
+		sqlite3_bind_int64(st, col, t);
+}
+
+/* Binds ?3..?14 of STMT_ENTRY_INSERT / STMT_ENTRY_UPDATE. */
+static int
+bind_entry(sqlite3_stmt *st, const struct entry *en, const char *link_key,
+	   const char *hash, int64_t now)
+{
+	char *cats = categories_json(en), *encl = enclosures_json(en);
+
+	if ((en->ncategories && !cats) || (en->nenclosures && !encl)) {
+		free(cats);
+		free(encl);
+		return -1;
+	}
+	sqlite3_bind_text(st, 3, en->link, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, link_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, en->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, en->author, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, en->summary, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, en->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, cats, -1, free);
+	sqlite3_bind_text(st, 10, encl, -1, free);
+	bind_date(st, 11, en->published);
+	bind_date(st, 12, en->updated);
+	sqlite3_bind_text(st, 13, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 14, now);
+	return 0;
+}
+
+/* Finds the stored entry for ident (or its link under another kind of
+ * identity): 1 and *id, *same (content unchanged) when found, 0 when
+ * new, -1 on error. */
+static int
+entry_lookup(struct store *s, int64_t feed_id, const char *ident,
+	     const char *link_key, const char *hash, int64_t *id, int *same,
+	     struct err *e)
+{
+	sqlite3_stmt *st;
+	int step;
+
+	st = cached(s, STMT_ENTRY_BY_IDENT, e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_text(st, 2, ident, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE && link_key) {
+		st = cached(s, STMT_ENTRY_BY_LINK, e);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, feed_id);
+		sqlite3_bind_text(st, 2, link_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ident, -1, SQLITE_STATIC);
+		step = sqlite3_step(st);
+	}
+	if (step == SQLITE_DONE)
+		return 0;
+	if (step != SQLITE_ROW)
+		return db_error(s, e, "look up entry");
+	*id = sqlite3_column_int64(st, 0);
+	*same = sqlite3_column_text(st, 1) &&
+		!strcmp((const char *)sqlite3_column_text(st, 1), hash);
+	return 1;
+}
+
+static int
+entry_save(struct store *s, int64_t feed_id, const struct entry *en,
+	   const char *ident, int64_t now, size_t *added, size_t *updated,
+	   struct err *e)
+{
+	char hash[HASH_HEX_SIZE], *link_key = ident_link_key(en->link);
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int found, same = 0, rc = -1;
+
+	if (en->link && !link_key)
+		return err_set(e, EX_OSERR, "out of memory");
+	ident_content_hash(en, hash);
+	found = entry_lookup(s, feed_id, ident, link_key, hash, &id, &same, e);
+	if (found < 0)
+		goto out;
+	if (found && same) {
+		st = cached(s, STMT_ENTRY_SEEN, e);
+		if (!st)
+			goto out;
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, id);
+	} else {
+		st = cached(s, found ? STMT_ENTRY_UPDATE : STMT_ENTRY_INSERT, e);
+		if (!st)
+			goto out;
+		if (found)
+			sqlite3_bind_int64(st, 1, id);
+		else
+			sqlite3_bind_int64(st, 1, feed_id);
+		sqlite3_bind_text(st, 2, ident, -1, SQLITE_STATIC);
+		if (bind_entry(st, en, link_key, hash, now) < 0) {
+			err_set(e, EX_OSERR, "out of memory");
+			goto out;
+		}
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, e, "save entry");
+		goto out;
+	}
+	if (!found)
+		(*added)++;
+	else if (!same)
+		(*updated)++;
+	rc = 0;
+out:
+	free(link_key);
+	return rc;
+}
+
+int
+store_entries_save(struct store *s, int64_t feed_id,
+		   const struct store_entries *entries, int64_t now,
+		   size_t *added, size_t *updated, struct err *e)
+{
+	size_t i;
+
+	if (store_begin(s, e) < 0)
+		return -1;
+	for (i = 0; i < entries->n; i++) {
+		if (entry_save(s, feed_id, entries->items[i],
+			       entries->idents[i], now, added, updated,
+			       e) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s, e);
+}
+
+int
+store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
+			int64_t *count, struct err *e)
+{
+	sqlite3_stmt *st = cached(s, STMT_ENTRIES_SINCE, e);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, now - 7 * 24 * 3600);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_error(s, e, "count entries");
+	*count = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+/* Moves a feed to the URL it has permanently redirected to, unless another
+ * feed already has that URL (then both stay: removing one is the user's
+ * call). Returns 1 when moved. */
+static int
+apply_redirect(struct store *s, const struct store_fetch_outcome *o,
+	       struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "UPDATE OR IGNORE feeds SET url = ?1, redirect_url = NULL,"
+		    " redirect_count = 0, etag = NULL, last_modified = NULL"
+		    " WHERE id = ?2 AND redirect_count >= ?3",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, o->redirect_url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, o->feed_id);
+	sqlite3_bind_int(st, 3, o->redirect_threshold);
+	rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(s->db) > 0 :
+					       db_error(s, e, "move feed");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
+		   int *moved, struct err *e)
+{
+	int ok = !strcmp(o->status, "ok") || !strcmp(o->status, "not_modified");
+	int parsed = !strcmp(o->status, "ok");
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	*moved = 0;
+	if (store_begin(s, e) < 0)
+		return -1;
+	/* a redirect counts only while it is the same target every time */
+	if (prepare(s, &st,
+		    "UPDATE feeds SET"
+		    " last_fetch_at = ?2,"
+		    " last_status = ?3,"
+		    " last_error = ?4,"
+		    " failures = CASE WHEN ?5 THEN 0 ELSE failures + 1 END,"
+		    " enabled = CASE WHEN ?6 THEN 0 ELSE enabled END,"
+		    " next_fetch_at = ?7,"
+		    " last_success_at = CASE WHEN ?5 THEN ?2"
+		    "   ELSE last_success_at END,"
+		    " last_parsed_at = CASE WHEN ?8 THEN ?2"
+		    "   ELSE last_parsed_at END,"
+		    " etag = CASE WHEN ?8 THEN ?9 ELSE etag END,"
+		    " last_modified = CASE WHEN ?8 THEN ?10 ELSE last_modified END,"
+		    " title = coalesce(?11, title),"
+		    " site_link = coalesce(?12, site_link),"
+		    " ttl_minutes = CASE WHEN ?8 THEN ?13 ELSE ttl_minutes END,"
+		    " last_new_entry_at = CASE WHEN ?14 > 0 THEN ?2"
+		    "   ELSE last_new_entry_at END,"
+		    " redirect_count = CASE WHEN ?15 IS NULL THEN 0"
+		    "   WHEN ?15 = redirect_url THEN redirect_count + 1 ELSE 1 END,"
+		    " redirect_url = ?15"
+		    " WHERE id = ?1",
+		    e) < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, o->feed_id);
+	sqlite3_bind_int64(st, 2, o->now);
+	sqlite3_bind_text(st, 3, o->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, o->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, ok);
+	sqlite3_bind_int(st, 6, o->disable);
+	sqlite3_bind_int64(st, 7, o->next_fetch_at);
+	sqlite3_bind_int(st, 8, parsed);
+	sqlite3_bind_text(st, 9, o->etag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, o->last_modified, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, o->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, o->site_link, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 13, o->ttl_minutes);
+	sqlite3_bind_int64(st, 14, (sqlite3_int64)o->new_entries);
+	sqlite3_bind_text(st, 15, o->redirect_url, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, e, "record fetch");
+		goto out;
+	}
+	if (o->redirect_url) {
+		rc = apply_redirect(s, o, e);
+		if (rc < 0)
+			goto out;
+		*moved = rc;
+	}
+	rc = store_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
+	    size_t *pruned, struct err *e)
+{
+	/* "not in the feed any more": not seen at the feed's last parse */
+	static const char *const steps[] = {
+		"UPDATE entries SET summary = NULL, content = NULL,"
+		" categories = NULL, enclosures = NULL"
+		" WHERE last_seen < ?1 AND (summary IS NOT NULL"
+		"  OR content IS NOT NULL OR categories IS NOT NULL"
+		"  OR enclosures IS NOT NULL)"
+		" AND last_seen < (SELECT last_parsed_at FROM feeds"
+		"  WHERE feeds.id = entries.feed_id)",
+		"DELETE FROM entries WHERE last_seen < ?2"
+		" AND last_seen < (SELECT last_parsed_at FROM feeds"
+		"  WHERE feeds.id = entries.feed_id)",
+	};
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	*pruned = 0;
+	if (store_begin(s, e) < 0)
+		return -1;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (prepare(s, &st, steps[i], e) < 0)
+			goto fail;
+		sqlite3_bind_int64(st, 1, keep_before);
+		sqlite3_bind_int64(st, 2, forget_before);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_error(s, e, "prune entries");
+			goto fail;
+		}
+		*pruned += (size_t)sqlite3_changes(s->db);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	return store_commit(s, e);
+fail:
+	sqlite3_finalize(st);
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_news_each(struct store *s, const struct store_subscriber *sub,
+		int (*cb)(const struct store_news *n, void *arg), void *arg,
+		struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_news n;
+	int rc = 0, step;
+
+	/* entries_first_seen bounds the scan to what is recent for a
+	 * subscriber; the tag filter is a semi-join on the feed's tags */
+	if (prepare(s, &st,
+		    "SELECT e.id, e.feed_id, coalesce(f.title, f.url),"
+		    " (SELECT tag FROM feed_tags WHERE feed_id = f.id"
+		    "  ORDER BY position LIMIT 1),"
+		    " e.title, e.link, e.author, e.summary, e.content,"
+		    " e.published, e.first_seen"
+		    " FROM entries e JOIN feeds f ON f.id = e.feed_id"
+		    " WHERE e.first_seen >= ?2"
+		    " AND NOT EXISTS (SELECT 1 FROM deliveries d"
+		    "  WHERE d.subscriber_id = ?1 AND d.entry_id = e.id)"
+		    " AND (NOT EXISTS (SELECT 1 FROM subscriber_tags"
+		    "   WHERE subscriber_id = ?1)"
+		    "  OR EXISTS (SELECT 1 FROM feed_tags ft"
+		    "   JOIN subscriber_tags st ON st.tag = ft.tag"
+		    "   WHERE ft.feed_id = e.feed_id AND st.subscriber_id = ?1))"
+		    " ORDER BY coalesce(e.published, e.first_seen) DESC, e.id DESC",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, sub->id);
+	sqlite3_bind_int64(st, 2, sub->created_at);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		n.id = sqlite3_column_int64(st, 0);
+		n.feed_id = sqlite3_column_int64(st, 1);
+		n.feed_title = (const char *)sqlite3_column_text(st, 2);
+		n.feed_tag = (const char *)sqlite3_column_text(st, 3);
+		n.title = (const char *)sqlite3_column_text(st, 4);
+		n.link = (const char *)sqlite3_column_text(st, 5);
+		n.author = (const char *)sqlite3_column_text(st, 6);
+		n.summary = (const char *)sqlite3_column_text(st, 7);
+		n.content = (const char *)sqlite3_column_text(st, 8);
+		n.published = sqlite3_column_type(st, 9) == SQLITE_NULL ?
+				      DATE_NONE :
+				      sqlite3_column_int64(st, 9);
+		n.first_seen = sqlite3_column_int64(st, 10);
+		rc = cb(&n, arg);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "select new entries");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_digest_add(struct store *s, const struct store_digest_new *d,
+		 int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (store_begin(s, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "INSERT INTO digests (subscriber_id, slot, message_id,"
+		    " created_at, message) VALUES (?, ?, ?, ?, ?)",
+		    e) < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, d->subscriber_id);
+	sqlite3_bind_text(st, 2, d->slot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, d->now);
+	sqlite3_bind_blob64(st, 5, d->message, d->len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+			err_set(e, EX_DATAERR, "digest '%s' exists already",
+				d->message_id);
+		else
+			db_error(s, e, "add digest");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (prepare(s, &st,
+		    "INSERT INTO deliveries (subscriber_id, entry_id, digest_id)"
+		    " VALUES (?, ?, ?)",
+		    e) < 0)
+		goto out;
+	for (i = 0; i < d->nentries; i++) {
+		sqlite3_bind_int64(st, 1, d->subscriber_id);
+		sqlite3_bind_int64(st, 2, d->entry_ids[i]);
+		sqlite3_bind_int64(st, 3, *id);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			if (sqlite3_extended_errcode(s->db) ==
+			    SQLITE_CONSTRAINT_PRIMARYKEY)
+				err_set(e, EX_DATAERR,
+					"entry %lld is in another digest",
+					(long long)d->entry_ids[i]);
+			else
+				db_error(s, e, "add delivery");
+			goto out;
+		}
+		sqlite3_reset(st);
+	}
+	rc = store_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+void
+store_digest_release(struct store_digest *d)
+{
+	if (!d)
+		return;
+	free(d->email);
+	free(d->message_id);
+	free(d->message);
+	memset(d, 0, sizeof(*d));
+}
+
+int
+store_digest_pending(struct store *s, int64_t now, int64_t **ids, size_t *n,
+		     struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *grown;
+	int rc = 0, step;
+
+	*ids = NULL;
+	*n = 0;
+	if (prepare(s, &st,
+		    "SELECT id FROM digests WHERE status = 'pending'"
+		    " AND next_attempt_at <= ? ORDER BY id",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		grown = realloc(*ids, (*n + 1) * sizeof(**ids));
+		if (!grown) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		*ids = grown;
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list pending digests");
+	sqlite3_finalize(st);
+	if (rc) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int
+store_digest_get(struct store *s, int64_t id, struct store_digest *d,
+		 struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, oom = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (prepare(s, &st,
+		    "SELECT g.id, g.subscriber_id, s.email, g.message_id,"
+		    " g.message, g.attempts,"
+		    " (SELECT count(*) FROM deliveries WHERE digest_id = g.id)"
+		    " FROM digests g JOIN subscribers s ON s.id = g.subscriber_id"
+		    " WHERE g.id = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = err_set(e, EX_DATAERR, "no digest %lld", (long long)id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = db_error(s, e, "read digest");
+		goto out;
+	}
+	rc = 0;
+	d->id = sqlite3_column_int64(st, 0);
+	d->subscriber_id = sqlite3_column_int64(st, 1);
+	d->email = column_strdup(st, 2, &oom);
+	d->message_id = column_strdup(st, 3, &oom);
+	d->len = (size_t)sqlite3_column_bytes(st, 4);
+	d->message = malloc(d->len + 1);
+	if (d->message) {
+		if (d->len)
+			memcpy(d->message, sqlite3_column_blob(st, 4), d->len);
+		d->message[d->len] = '\0';
+	}
+	d->attempts = sqlite3_column_int(st, 5);
+	d->entries = sqlite3_column_int(st, 6);
+	if (oom || !d->message) {
+		store_digest_release(d);
+		rc = err_set(e, EX_OSERR, "out of memory");
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_digest_mark(struct store *s, int64_t id,
+		  enum store_digest_outcome outcome, const char *reply,
+		  int64_t now, int64_t next_attempt, struct err *e)
+{
+	static const char *const status[] = {
+		[STORE_DIGEST_SENT] = "sent",
+		[STORE_DIGEST_RETRY] = "pending",
+		[STORE_DIGEST_FAILED] = "failed",
+	};
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st,
+		    "UPDATE digests SET status = ?2, reply = ?3,"
+		    " attempts = attempts + 1, next_attempt_at = ?4,"
+		    " sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"
+		    " WHERE id = ?1",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, status[outcome], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, next_attempt);
+	sqlite3_bind_int64(st, 5, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, e, "mark digest");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_digest_count(struct store *s, const char *status, int64_t *n,
+		   struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st, "SELECT count(*) FROM digests WHERE status = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = db_error(s, e, "count digests");
+	sqlite3_finalize(st);
+	return rc;
+}

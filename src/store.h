@@ -1,0 +1,266 @@
+/*
+ * store: the one SQLite file that holds feeds, entries, subscribers,
+ * digests and deliveries. The only user of sqlite3.
+ *
+ * The file is in WAL mode with a busy timeout and foreign keys on; its
+ * schema version is PRAGMA user_version, and store_open migrates an older
+ * file forward, one transaction per step, so a crash mid-migration leaves
+ * the previous version intact. Every statement uses bound parameters.
+ * Strings handed out in store_* structs are copies owned by the struct;
+ * callbacks receive borrowed structs valid until they return.
+ */
+#ifndef FEEDMAIL_STORE_H
+#define FEEDMAIL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "feed.h"
+
+struct store;
+
+/* The schema version this build writes. */
+#define STORE_SCHEMA_VERSION 2
+
+/* Opens (creating it and its folder if needed) the store at path and
+ * migrates it to STORE_SCHEMA_VERSION. A store newer than this build is
+ * refused (EX_CONFIG) rather than damaged. */
+struct store *store_open(const char *path, struct err *e);
+/* As store_open, but migrates only up to version (for tests of the
+ * migrations themselves). */
+struct store *store_open_version(const char *path, int version,
+	struct err *e);
+/* Closes the store. NULL-safe. */
+void store_close(struct store *s);
+/* The schema version of the open file. */
+int store_schema_version(struct store *s);
+
+/* Transactions: begin/commit fail with the SQLite message; rollback is
+ * safe to call when nothing is open. */
+int store_begin(struct store *s, struct err *e);
+int store_commit(struct store *s, struct err *e);
+void store_rollback(struct store *s);
+
+/* A list of short strings (tags) with its count. */
+struct store_tags {
+	char **items;
+	size_t n;
+};
+
+struct store_feed {
+	int64_t id;
+	char *url;
+	char *title;            /* NULL when unknown */
+	struct store_tags tags;
+	int enabled;            /* 0 after 410 Gone or by hand */
+	int64_t added_at;
+	int64_t last_fetch_at;  /* 0 when never */
+	int64_t last_success_at;
+	char *last_status;      /* "ok", "not_modified" or an error class; NULL */
+	char *last_error;       /* message of the last failure, or NULL */
+	int failures;           /* consecutive */
+	int64_t next_fetch_at;  /* when the feed is next due */
+	int64_t entries;        /* entries stored */
+};
+
+void store_feed_release(struct store_feed *f);
+
+/* Adds a feed (url already normalized). Returns 0 and sets *id when added,
+ * 1 and sets *id to the existing feed when the URL is already there, -1 on
+ * error. */
+int store_feed_add(struct store *s, const char *url, const char *title,
+	const struct store_tags *tags, int64_t *id, struct err *e);
+/* Finds a feed by its id ("12") or its URL (as stored, normalized first by
+ * the caller). Not found: -1 with EX_DATAERR naming what was looked for. */
+int store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
+	struct err *e);
+/* Removes a feed with its tags and entries (and their deliveries). */
+int store_feed_remove(struct store *s, int64_t id, struct err *e);
+/* Calls cb for every feed in id order; a non-zero return stops the walk
+ * and is returned. */
+int store_feed_each(struct store *s,
+	int (*cb)(const struct store_feed *f, void *arg), void *arg,
+	struct err *e);
+
+/* What the fetcher needs to fetch a feed. */
+struct store_fetch {
+	int64_t id;
+	char *url;
+	char *etag;             /* validators of the last 200, or NULL */
+	char *last_modified;
+	char *user_agent;       /* per-feed override, or NULL */
+	char *redirect_url;     /* permanent redirect seen on redirect_count */
+	int redirect_count;     /* consecutive fetches */
+	int failures;           /* consecutive */
+	int ttl_minutes;
+};
+
+void store_fetch_release(struct store_fetch *f);
+
+/* Calls cb for each enabled feed whose next fetch time has come (every
+ * enabled feed when all is set), oldest due first. */
+int store_fetch_each_due(struct store *s, int64_t now, int all,
+	int (*cb)(const struct store_fetch *f, void *arg), void *arg,
+	struct err *e);
+/* Fills f for one feed id (enabled or not). */
+int store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
+	struct err *e);
+
+/* One document's entries, with the identities ident_assign gave them. */
+struct store_entries {
+	const struct entry *const *items;
+	char *const *idents;
+	size_t n;
+};
+
+/* Saves a document's entries in one transaction: a new identity is
+ * inserted (first seen now), a known one whose content changed is updated
+ * in place (not new: it is not sent again), an unchanged one only marked
+ * seen. An identity of another kind with the same link (a feed that
+ * started or stopped giving guids) counts as known. Adds to *added and
+ * *updated. */
+int store_entries_save(struct store *s, int64_t feed_id,
+	const struct store_entries *entries, int64_t now, size_t *added,
+	size_t *updated, struct err *e);
+
+/* The number of entries of the feed first seen in the 7 days before now
+ * (how often it publishes, for the polling policy). */
+int store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
+	int64_t *count, struct err *e);
+
+/* The outcome of one fetch of a feed, to record. */
+struct store_fetch_outcome {
+	int64_t feed_id;
+	int64_t now;
+	const char *status;       /* "ok", "not_modified" or an error class */
+	const char *error;        /* message when status is an error, else NULL */
+	int disable;              /* 410 Gone: stop fetching */
+	int64_t next_fetch_at;
+	/* on success (ok, not_modified): */
+	const char *etag, *last_modified;  /* NULL keeps none */
+	const char *title, *site_link;     /* from the feed, NULL keeps the old */
+	int ttl_minutes;
+	size_t new_entries;
+	/* the permanent redirect seen this time, or NULL */
+	const char *redirect_url;
+	int redirect_threshold;   /* move to redirect_url after this many */
+};
+
+/* Records an outcome: success resets the failure count, failure adds one;
+ * a permanent redirect seen redirect_threshold times in a row replaces the
+ * feed's URL (unless another feed has that URL) and *moved is set to 1. */
+int store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
+	int *moved, struct err *e);
+
+/* Deletes the entries of every feed that have not been in their feed
+ * since keep_before, except that the identity of each is kept (content
+ * emptied) for as long again, so that a feed re-publishing an old window
+ * does not bring old entries back as new. Returns the number of entries
+ * emptied or deleted in *pruned. */
+int store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
+	size_t *pruned, struct err *e);
+
+struct store_subscriber {
+	int64_t id;
+	char *email;            /* as given, validated by the caller */
+	char *name;             /* NULL when none */
+	char *lang;             /* "fr", "en" or NULL for the config default */
+	struct store_tags tags; /* none: every feed */
+	int64_t created_at;     /* entries first seen before are not sent */
+};
+
+void store_subscriber_release(struct store_subscriber *sub);
+
+/* Adds a subscriber; an address already there (case-insensitive domain) is
+ * refused with EX_DATAERR. created_at is set from the clock. */
+int store_subscriber_add(struct store *s, const struct store_subscriber *sub,
+	int64_t *id, struct err *e);
+/* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
+int store_subscriber_remove(struct store *s, const char *email,
+	struct err *e);
+int store_subscriber_each(struct store *s,
+	int (*cb)(const struct store_subscriber *sub, void *arg), void *arg,
+	struct err *e);
+
+/*
+ * The outbox. A digest is committed as pending with its rendered message
+ * and the entries it carries before the message leaves; marked sent after
+ * the server accepts it; a temporary failure leaves it pending with a later
+ * next attempt. An entry goes into at most one digest per subscriber.
+ */
+
+/* An entry a subscriber has not received yet. */
+struct store_news {
+	int64_t id;
+	int64_t feed_id;
+	const char *feed_title;   /* the feed's title, or its URL */
+	const char *feed_tag;     /* the feed's first tag, or NULL */
+	const char *title, *link, *author, *summary, *content;
+	int64_t published;        /* DATE_NONE when the feed gave none */
+	int64_t first_seen;
+};
+
+/* Calls cb with each entry first seen at or after sub->created_at, from
+ * the feeds carrying one of sub's tags (all feeds when none), and not in
+ * any digest of sub; newest first. Strings are lent for the call. */
+int store_news_each(struct store *s, const struct store_subscriber *sub,
+	int (*cb)(const struct store_news *n, void *arg), void *arg,
+	struct err *e);
+
+struct store_digest_new {
+	int64_t subscriber_id;
+	const char *slot;         /* schedule slot key, or NULL */
+	const char *message_id;
+	const char *message;      /* the rendered message */
+	size_t len;
+	const int64_t *entry_ids;
+	size_t nentries;
+	int64_t now;
+};
+
+/* Records a pending digest and its entries in one transaction. An entry
+ * already in another digest of the subscriber, or a slot already used,
+ * makes it fail with EX_DATAERR (nothing recorded). */
+int store_digest_add(struct store *s, const struct store_digest_new *d,
+	int64_t *id, struct err *e);
+
+struct store_digest {
+	int64_t id;
+	int64_t subscriber_id;
+	char *email;              /* the subscriber's address */
+	char *message_id;
+	char *message;
+	size_t len;
+	int attempts;
+	long entries;
+};
+
+void store_digest_release(struct store_digest *d);
+
+/* The ids of the pending digests whose next attempt has come, oldest
+ * first, in a malloc'd array (*ids NULL when none). Messages are read one
+ * at a time with store_digest_get, so memory does not grow with the
+ * outbox. */
+int store_digest_pending(struct store *s, int64_t now, int64_t **ids,
+	size_t *n, struct err *e);
+/* Reads one digest, message included. */
+int store_digest_get(struct store *s, int64_t id, struct store_digest *d,
+	struct err *e);
+
+enum store_digest_outcome {
+	STORE_DIGEST_SENT,
+	STORE_DIGEST_RETRY,       /* stays pending until next_attempt */
+	STORE_DIGEST_FAILED,      /* given up: reported, not retried */
+};
+
+/* Records what became of a delivery attempt, with the server's reply. */
+int store_digest_mark(struct store *s, int64_t id,
+	enum store_digest_outcome outcome, const char *reply,
+	int64_t now, int64_t next_attempt, struct err *e);
+
+/* Counts digests by status ("pending", "sent", "failed"). */
+int store_digest_count(struct store *s, const char *status, int64_t *n,
+	struct err *e);
+
+#endif

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Subscriber management.
+. "$TEST_SRCDIR/tests/lib.sh"
+
+test_expect_success 'add and list subscribers' '
+	feedmail subscriber add marie@example.org --name "Marie Curie" --tag tech --lang fr >out &&
+	contains out "added subscriber 1: marie@example.org" &&
+	feedmail subscriber add "jo@bücher.example" >/dev/null &&
+	feedmail subscriber list >list &&
+	contains list "marie@example.org (Marie Curie)" &&
+	contains list "language fr, tags: tech" &&
+	contains list "jo@bücher.example" &&
+	contains list "(all feeds)"
+'
+
+test_expect_success 'list --json' '
+	feedmail subscriber list --json >out.json &&
+	"$PYTHON3" -c "
+import json
+s = json.load(open(\"out.json\"))
+assert [x[\"email\"] for x in s] == [\"marie@example.org\", \"jo@bücher.example\"], s
+assert s[0][\"name\"] == \"Marie Curie\" and s[0][\"lang\"] == \"fr\" and s[0][\"tags\"] == [\"tech\"]
+assert s[1][\"name\"] is None and s[1][\"lang\"] is None
+"
+'
+
+test_expect_success 'duplicates are refused, whatever the case' '
+	expect_code 65 feedmail subscriber add MARIE@example.org 2>err &&
+	contains err "already exists"
+'
+
+test_expect_success 'invalid addresses are refused with the reason' '
+	expect_code 65 feedmail subscriber add "bob@" 2>err &&
+	contains err "bob@" &&
+	expect_code 65 feedmail subscriber add "no-at-sign" 2>err &&
+	expect_code 65 feedmail subscriber add "a b@example.org" 2>err &&
+	expect_code 65 feedmail subscriber add "$(printf "x@example.org\r\nBcc: y@evil.example")" 2>err
+'
+
+test_expect_success 'a bad --lang is a usage error' '
+	expect_code 64 feedmail subscriber add z@example.org --lang de 2>err &&
+	contains err "use fr or en"
+'
+
+test_expect_success 'remove' '
+	feedmail subscriber remove marie@example.org &&
+	expect_code 65 feedmail subscriber remove marie@example.org 2>err &&
+	contains err "no subscriber" &&
+	feedmail subscriber list >list &&
+	lacks list marie
+'
+
+test_done

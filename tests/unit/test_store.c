@@ -1,0 +1,389 @@
+/* Unit tests for src/store: migrations, feeds and subscribers on a real
+ * SQLite file in a temporary folder. */
+#include "config.h"
+
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "ident.h"
+#include "store.h"
+
+static char dir[] = "/tmp/feedmail-test-store.XXXXXX";
+static char path[256];
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sub/feedmail.db", dir);
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+static int64_t
+count(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+exec(const char *sql)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+START_TEST(test_creates_current_schema)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT journal_mode = 'wal' FROM "
+			       "pragma_journal_mode"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
+			       "name = 'deliveries'"), 1);
+}
+END_TEST
+
+/* A store of version N-1 with data in it migrates forward, keeping it. */
+START_TEST(test_migrates_previous_version)
+{
+	struct err e = ERR_INIT;
+	struct store *s;
+
+	s = store_open_version(path, STORE_SCHEMA_VERSION - 1, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION - 1);
+	store_close(s);
+	exec("INSERT INTO feeds (url, added_at) VALUES ('http://a/', 1);"
+	     "INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);");
+	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
+			       "name = 'digests'"), 0);
+
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(*) FROM feeds"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM digests"), 0);
+}
+END_TEST
+
+START_TEST(test_refuses_newer_store)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+
+	store_close(s);
+	exec("PRAGMA user_version = 99");
+	s = store_open(path, &e);
+	ck_assert_ptr_null(s);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e.msg, "newer"));
+}
+END_TEST
+
+/* A failing migration step leaves the previous version intact. */
+START_TEST(test_failed_migration_rolls_back)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 1, &e);
+
+	store_close(s);
+	exec("CREATE TABLE digests (x)"); /* step 2 will collide */
+	s = store_open(path, &e);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(e.msg, "migrate to version 2"));
+	ck_assert_int_eq(count("PRAGMA user_version"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
+			       "name = 'deliveries'"), 0);
+}
+END_TEST
+
+static int
+collect_feed(const struct store_feed *f, void *arg)
+{
+	char *out = arg;
+	size_t i, len = strlen(out);
+
+	len += (size_t)snprintf(out + len, 512 - len, "%s", f->url);
+	for (i = 0; i < f->tags.n; i++)
+		len += (size_t)snprintf(out + len, 512 - len, ",%s",
+					f->tags.items[i]);
+	snprintf(out + len, 512 - len, ";");
+	return 0;
+}
+
+START_TEST(test_feeds)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	char tech[] = "tech", lyon[] = "lyon";
+	char *t[] = { tech, lyon, tech };
+	struct store_tags tags = { t, 3 };
+	char out[512] = "";
+	int64_t id, id2, found;
+
+	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", &tags, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, &id2, &e),
+			 0);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", NULL, &found, &e),
+			 1);
+	ck_assert_int_eq(found, id);
+	ck_assert_int_eq(store_feed_each(s, collect_feed, out, &e), 0);
+	ck_assert_str_eq(out, "http://a/,tech,lyon;http://b/;");
+
+	ck_assert_int_eq(store_feed_find(s, "http://b/", &found, &e), 0);
+	ck_assert_int_eq(found, id2);
+	ck_assert_int_eq(store_feed_find(s, "1", &found, &e), 0);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(store_feed_find(s, "http://c/", &found, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+
+	store_close(s);
+	exec("INSERT INTO entries (feed_id, ident, first_seen, last_seen)"
+	     " VALUES (1, 'x', 1, 1)");
+	s = store_open(path, &e);
+	ck_assert_int_eq(store_feed_remove(s, id, &e), 0);
+	ck_assert_int_eq(store_feed_remove(s, id, &e), -1);
+	store_close(s);
+	/* nothing dangling */
+	ck_assert_int_eq(count("SELECT count(*) FROM entries"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM feed_tags"), 0);
+}
+END_TEST
+
+START_TEST(test_nested_transactions)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	int64_t id;
+
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e), 0);
+	store_rollback(s);
+	store_rollback(s); /* nothing open: harmless */
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, &id, &e), 0);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(*) FROM feeds"), 1);
+}
+END_TEST
+
+START_TEST(test_subscribers)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 };
+	char upper[] = "Marie@Example.org", lower[] = "marie@example.org";
+	char fr[] = "fr";
+	int64_t id;
+
+	sub.email = upper;
+	sub.lang = fr;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	sub.email = lower;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_ptr_nonnull(strstr(e.msg, "already exists"));
+	ck_assert_int_eq(store_subscriber_remove(s, "nobody@x.org", &e), -1);
+	ck_assert_int_eq(store_subscriber_remove(s, "marie@example.org", &e),
+			 0);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 0);
+}
+END_TEST
+
+static void
+save(struct store *s, struct entry *en, size_t n, int64_t now, size_t *added,
+     size_t *updated)
+{
+	struct err e = ERR_INIT;
+	const struct entry *ptrs[8];
+	struct store_entries entries;
+	char **ids;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ptrs[i] = &en[i];
+	ids = ident_assign(ptrs, n);
+	entries.items = ptrs;
+	entries.idents = ids;
+	entries.n = n;
+	*added = *updated = 0;
+	ck_assert_msg(store_entries_save(s, 1, &entries, now, added, updated,
+					 &e) == 0, "%s", e.msg);
+	ident_free(ids, n);
+}
+
+static struct entry
+item(const char *guid, const char *link, const char *title,
+     const char *summary)
+{
+	struct entry en;
+
+	memset(&en, 0, sizeof(en));
+	en.id = (char *)guid;
+	en.link = (char *)link;
+	en.title = (char *)title;
+	en.summary = (char *)summary;
+	en.published = en.updated = DATE_NONE;
+	return en;
+}
+
+START_TEST(test_entries)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct entry doc[3];
+	size_t added, updated, pruned;
+	int64_t id;
+	int moved;
+
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e), 0);
+	doc[0] = item("1", "http://a/1", "One", "first");
+	doc[1] = item("2", "http://a/2", "Two", "second");
+	save(s, doc, 2, 100, &added, &updated);
+	ck_assert_uint_eq(added, 2);
+	/* the same document again: nothing new */
+	save(s, doc, 2, 200, &added, &updated);
+	ck_assert_uint_eq(added + updated, 0);
+	/* an edit updates in place */
+	doc[1].summary = (char *)"second, corrected";
+	save(s, doc, 2, 300, &added, &updated);
+	ck_assert_uint_eq(added, 0);
+	ck_assert_uint_eq(updated, 1);
+	/* the feed drops its guids: the links still say which is which */
+	doc[0].id = doc[1].id = NULL;
+	doc[2] = item(NULL, "http://a/3", "Three", "third");
+	save(s, doc, 3, 400, &added, &updated);
+	ck_assert_uint_eq(added, 1);
+	ck_assert_uint_eq(updated, 0);
+
+	/* only 3 is in the feed at 500; prune what left it before 450 */
+	struct store_fetch_outcome o = { .feed_id = 1, .now = 500,
+					 .status = "ok" };
+	save(s, &doc[2], 1, 500, &added, &updated);
+	ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
+	ck_assert_int_eq(store_prune(s, 450, 0, &pruned, &e), 0);
+	ck_assert_uint_eq(pruned, 2);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(*) FROM entries"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM entries"
+			       " WHERE summary IS NULL"), 2);
+	/* the emptied identities still stop a re-published old window */
+	s = store_open(path, &e);
+	save(s, doc, 3, 600, &added, &updated);
+	ck_assert_uint_eq(added, 0);
+	ck_assert_int_eq(store_prune(s, 450, 550, &pruned, &e), 0);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_redirect_after_three)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_fetch_outcome o = { .feed_id = 1, .status = "ok",
+					 .redirect_url = "http://new/",
+					 .redirect_threshold = 3 };
+	struct store_fetch f;
+	int64_t id;
+	int moved, i;
+
+	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, &id, &e),
+			 0);
+	for (i = 1; i <= 3; i++) {
+		o.now = i;
+		ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
+		ck_assert_int_eq(moved, i == 3);
+	}
+	ck_assert_int_eq(store_fetch_get(s, 1, &f, &e), 0);
+	ck_assert_str_eq(f.url, "http://new/");
+	store_fetch_release(&f);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_redirect_interrupted)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_fetch_outcome o = { .feed_id = 1, .status = "ok",
+					 .redirect_threshold = 3 };
+	const char *seen[] = { "http://new/", "http://new/", NULL,
+			       "http://new/", "http://new/" };
+	struct store_fetch f;
+	int64_t id;
+	int moved, i;
+
+	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, &id, &e),
+			 0);
+	for (i = 0; i < 5; i++) {
+		o.redirect_url = seen[i];
+		ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
+		ck_assert_int_eq(moved, 0);
+	}
+	ck_assert_int_eq(store_fetch_get(s, 1, &f, &e), 0);
+	ck_assert_str_eq(f.url, "http://old/");
+	ck_assert_int_eq(f.redirect_count, 2);
+	store_fetch_release(&f);
+	store_close(s);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_creates_current_schema);
+	tcase_add_test(tc, test_migrates_previous_version);
+	tcase_add_test(tc, test_refuses_newer_store);
+	tcase_add_test(tc, test_failed_migration_rolls_back);
+	tcase_add_test(tc, test_feeds);
+	tcase_add_test(tc, test_nested_transactions);
+	tcase_add_test(tc, test_subscribers);
+	tcase_add_test(tc, test_entries);
+	tcase_add_test(tc, test_redirect_after_three);
+	tcase_add_test(tc, test_redirect_interrupted);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
