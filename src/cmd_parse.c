@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "date.h"
 #include "err.h"
+#include "fetch.h"
 #include "parse.h"
 
 #define READ_CHUNK (64u * 1024)
@@ -319,9 +320,10 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 	name = strcmp(src, "-") ? src : "<stdin>";
 	if (!strncasecmp(src, "http://", 7) ||
 	    !strncasecmp(src, "https://", 8)) {
-		fprintf(stderr, "feedmail: %s: not supported yet: fetching "
-			"arrives with the fetcher\n", src);
-		return EX_UNAVAILABLE;
+		/* the body streams into the parser as it arrives */
+		if (fetch_document(&ctx->cfg, src, 0, &cb, &p, &e) < 0)
+			goto fail;
+		goto parsed;
 	}
 	if (hdrfile && headers_read(hdrfile, &h, &e) < 0) {
 		fprintf(stderr, "feedmail: %s\n", e.msg);
@@ -363,6 +365,7 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 			break;
 		}
 	}
+parsed:
 	if (parser_finish(p, &f, &e) < 0)
 		goto fail;
 	if (!ctx || !ctx->quiet)

@@ -40,6 +40,8 @@ static const struct cmd commands[] = {
 	  "print the configuration in effect" },
 	{ "export", cmd_export, NEEDS_CONFIG | NEEDS_STORE,
 	  "write the feeds as OPML" },
+	{ "fetch", cmd_fetch, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	  "fetch the feeds that are due and store new entries" },
 	{ "help", NULL, 0, "show help for feedmail or a command" },
 	{ "import", cmd_import, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
 	  "add the feeds of an OPML file" },

@@ -1,0 +1,234 @@
+#!/bin/sh
+# feedmail fetch against a real HTTP server on 127.0.0.1 (tests/httpd.py):
+# conditional requests, redirects, failures with their classes, limits, and
+# the identity rules that keep entries from being stored twice or lost.
+. "$TEST_SRCDIR/tests/lib.sh"
+
+mkdir -p www
+cp "$FIXTURES"/fetch/* www/
+start_http --tls || exit 1
+HTTPS_URL=$HTTP_URL
+start_http || exit 1
+cat >"$FEEDMAIL_CONFIG" <<CONF
+[fetch]
+connect_timeout = 2
+timeout = 6
+low_speed_time = 2
+max_size = 1M
+CONF
+
+# requests the server answered for PATH, as "STATUS inm ims" lines
+served() {
+	awk -v p="$1" '$2 == p { print $3, $4, $5 }' "$HTTP_LOG"
+}
+
+# the JSON of feed ID in `feedmail list --json`, field FIELD
+feed_field() {
+	feedmail list --json | "$PYTHON3" -c "
+import json, sys
+f = [f for f in json.load(sys.stdin) if f['id'] == $1][0]
+v = f['$2']
+print('null' if v is None else v)"
+}
+
+entries_of() {
+	sqlite3_count "SELECT count(*) FROM entries WHERE feed_id = $1"
+}
+
+sqlite3_count() {
+	"$PYTHON3" -c "
+import sqlite3, sys
+db = sqlite3.connect('$XDG_DATA_HOME/feedmail/feedmail.db')
+print(db.execute(sys.argv[1]).fetchone()[0])" "$1"
+}
+
+test_expect_success '200, then 304 with the ETag; the 304 parses nothing' '
+	feedmail add "$HTTP_URL/etag/feed.xml" >/dev/null &&
+	feedmail fetch --all >out &&
+	contains out "1 feeds: 1 fetched, 0 not modified, 0 failed; 3 new entries" &&
+	feedmail fetch --all >out &&
+	contains out "0 fetched, 1 not modified, 0 failed; 0 new entries" &&
+	served /etag/feed.xml >log &&
+	test "$(sed -n 1p log)" = "200 inm=0 ims=0" &&
+	test "$(sed -n 2p log)" = "304 inm=1 ims=0" &&
+	test "$(entries_of 1)" = 3
+'
+
+test_expect_success 'Last-Modified is sent back too' '
+	feedmail add "$HTTP_URL/lastmod/feed.xml" >/dev/null &&
+	feedmail fetch 2 >/dev/null &&
+	feedmail fetch 2 >out &&
+	contains out "1 not modified" &&
+	served /lastmod/feed.xml | tail -n 1 | grep -q "^304 inm=0 ims=1"
+'
+
+test_expect_success 'a gzip body is decompressed' '
+	feedmail add "$HTTP_URL/gzip/feed.xml" >/dev/null &&
+	feedmail fetch 3 >out &&
+	contains out "3 new entries"
+'
+
+test_expect_success 'an unchanged feed stores nothing new, entry by entry' '
+	feedmail fetch --all >out &&
+	contains out "0 new entries" &&
+	test "$(sqlite3_count "SELECT count(*) FROM entries")" = 9
+'
+
+test_expect_success '301 seen on 3 fetches in a row moves the feed' '
+	feedmail add "$HTTP_URL/r301/1/feed.xml" >/dev/null &&
+	feedmail fetch 4 >/dev/null &&
+	feedmail fetch 4 >/dev/null &&
+	test "$(feed_field 4 url)" = "$HTTP_URL/r301/1/feed.xml" &&
+	feedmail -v fetch 4 >/dev/null 2>err &&
+	test "$(feed_field 4 url)" = "$HTTP_URL/feed.xml" &&
+	contains err "moved permanently"
+'
+
+test_expect_success '302 never moves the feed' '
+	feedmail add "$HTTP_URL/r302/1/feed.xml" >/dev/null &&
+	for i in 1 2 3 4; do feedmail fetch 5 >/dev/null || exit 1; done &&
+	test "$(feed_field 5 url)" = "$HTTP_URL/r302/1/feed.xml"
+'
+
+test_expect_success 'a redirect loop fails with its class' '
+	feedmail add "$HTTP_URL/loop" >/dev/null &&
+	expect_code 65 feedmail fetch 6 >out 2>err &&
+	contains err "too_many_redirects" &&
+	contains out "1 failed" &&
+	test "$(feed_field 6 last_status)" = too_many_redirects &&
+	test "$(feed_field 6 failures)" = 1
+'
+
+test_expect_success '404 is a permanent failure, listed with its message' '
+	feedmail add "$HTTP_URL/status/404" >/dev/null &&
+	expect_code 65 feedmail fetch 7 2>err &&
+	contains err "404" &&
+	feedmail list >list &&
+	contains list "failing (1 in a row): client_error"
+'
+
+test_expect_success '410 Gone disables the feed' '
+	feedmail add "$HTTP_URL/status/410" >/dev/null &&
+	expect_code 65 feedmail fetch 8 2>err &&
+	test "$(feed_field 8 enabled)" = False &&
+	feedmail fetch --all >out 2>/dev/null;
+	test "$(served /status/410 | wc -l)" = 1
+'
+
+test_expect_success '500: temporary (exit 75), backs off' '
+	feedmail add "$HTTP_URL/status/500" >/dev/null &&
+	expect_code 75 feedmail fetch 9 2>err &&
+	contains err "server_error" &&
+	first=$(feed_field 9 next_fetch) &&
+	test "$first" != null &&
+	expect_code 75 feedmail fetch 9 2>/dev/null &&
+	test "$(feed_field 9 failures)" = 2 &&
+	feedmail fetch >/dev/null 2>&1;
+	test "$(served /status/500 | wc -l)" = 2
+'
+
+test_expect_success '429 with Retry-After postpones the next fetch' '
+	feedmail add "$HTTP_URL/status/429?retry=7200" >/dev/null &&
+	expect_code 75 env FEEDMAIL_NOW=2026-11-26T10:00:00Z "$FEEDMAIL" fetch 10 2>err &&
+	contains err "rate_limited" &&
+	next=$(feed_field 10 next_fetch) &&
+	test "$(printf "%s\n" "$next" "2026-11-26T12:00:00Z" | sort | head -n 1)" = "2026-11-26T12:00:00Z"
+'
+
+test_expect_success 'a server that stalls mid-body times out' '
+	feedmail add "$HTTP_URL/stall/feed.xml?sleep=8" >/dev/null &&
+	expect_code 75 feedmail fetch 11 2>err &&
+	contains err "timeout"
+'
+
+test_expect_success 'an oversized body is cut off' '
+	feedmail add "$HTTP_URL/big" >/dev/null &&
+	expect_code 65 feedmail fetch 12 2>err &&
+	contains err "too_large"
+'
+
+test_expect_success 'an HTML page is "not a feed"' '
+	feedmail add "$HTTP_URL/page.html" >/dev/null &&
+	expect_code 65 feedmail fetch 13 2>err &&
+	contains err "not_a_feed" &&
+	contains err "HTML"
+'
+
+test_expect_success 'a connection cut mid-body is temporary and stores nothing' '
+	feedmail add "$HTTP_URL/truncated/feed.xml" >/dev/null &&
+	expect_code 75 feedmail fetch 14 2>err &&
+	test "$(entries_of 14)" = 0
+'
+
+test_expect_success 'a truncated document keeps its readable entries' '
+	feedmail add "$HTTP_URL/truncated.xml" >/dev/null &&
+	feedmail fetch 15 >out &&
+	test "$(entries_of 15)" -ge 2
+'
+
+test_expect_success 'a closed port: connect, temporary' '
+	port=$(free_port) &&
+	feedmail add "http://127.0.0.1:$port/feed.xml" >/dev/null &&
+	expect_code 75 feedmail fetch 16 2>err &&
+	contains err "connect"
+'
+
+test_expect_success 'a guid reused by every item loses nothing' '
+	feedmail add "$HTTP_URL/reused-guid.xml" >/dev/null &&
+	feedmail fetch 17 >out &&
+	contains out "3 new entries" &&
+	feedmail fetch 17 >out &&
+	contains out "0 new entries"
+'
+
+test_expect_success 'items without guid, and the same link twice' '
+	feedmail add "$HTTP_URL/no-guid.xml" >/dev/null &&
+	feedmail add "$HTTP_URL/same-link.xml" >/dev/null &&
+	feedmail fetch 18 19 >out &&
+	contains out "5 new entries" &&
+	feedmail fetch 18 19 >out &&
+	contains out "0 new entries"
+'
+
+test_expect_success 'an edited entry is updated in place, not new' '
+	test "$(feed_field 4 url)" = "$HTTP_URL/feed.xml" &&
+	sed -i "s|<description>Two.</description>|<description>Two, corrected.</description>|" www/feed.xml &&
+	feedmail fetch 4 >out &&
+	contains out "0 new entries" &&
+	test "$(sqlite3_count "SELECT count(*) FROM entries WHERE feed_id = 4 AND summary = '"'Two, corrected.'"'")" = 1 &&
+	test "$(entries_of 4)" = 3
+'
+
+test_expect_success 'fetch --json' '
+	feedmail fetch 1 >/dev/null &&
+	feedmail fetch --json 1 >out.json &&
+	"$PYTHON3" -c "
+import json
+r = json.load(open(\"out.json\"))
+assert r == {\"feeds\": 1, \"fetched\": 0, \"not_modified\": 1, \"failed\": 0, \"new_entries\": 0, \"errors\": []}, r
+" &&
+	expect_code 75 feedmail fetch --json 9 >out.json 2>/dev/null &&
+	"$PYTHON3" -c "
+import json
+r = json.load(open(\"out.json\"))
+assert r[\"failed\"] == 1 and r[\"errors\"][0][\"class\"] == \"server_error\", r
+assert r[\"errors\"][0][\"feed\"] == 9 and r[\"errors\"][0][\"url\"].endswith(\"/status/500\"), r
+"
+'
+
+test_expect_success 'fetch URL of a feed not subscribed prints it, stores nothing' '
+	before=$(sqlite3_count "SELECT count(*) FROM entries") &&
+	feedmail fetch "$HTTP_URL/gzip/reused-guid.xml" >out &&
+	contains out "Reused guid" &&
+	contains out "https://cms.example/b" &&
+	test "$(sqlite3_count "SELECT count(*) FROM entries")" = "$before" &&
+	test "$(sqlite3_count "SELECT count(*) FROM feeds WHERE url LIKE '"'%gzip/reused%'"'")" = 0
+'
+
+test_expect_success 'a self-signed HTTPS server is a clear TLS error' '
+	feedmail add "$HTTPS_URL/feed.xml" >/dev/null &&
+	expect_code 65 feedmail fetch 20 2>err &&
+	contains err "tls"
+'
+
+test_done
