@@ -1,0 +1,142 @@
+#!/bin/sh
+# Parser benchmark (issue 3): CPU time and peak RSS of feedmail, sfeed and
+# Python feedparser on a 20+ MB RSS 2.0 and a 20+ MB Atom document.
+#
+#   bench/parse/run.sh [-n RUNS] [-w WORKDIR] [FEEDMAIL]
+#
+# FEEDMAIL is the feedmail binary (default: $FEEDMAIL, else ./src/feedmail,
+# else feedmail on PATH). The documents are generated once into WORKDIR
+# (default ${TMPDIR:-/tmp}/feedmail-bench-parse) by bench/gen_feed.py.
+# Each parser runs RUNS times (default 5) on each document under
+# /usr/bin/time; the medians of user+sys CPU time and of peak RSS are
+# printed side by side, with ratios against feedmail.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+runs=5
+work=${TMPDIR:-/tmp}/feedmail-bench-parse
+while getopts n:w: opt; do
+	case $opt in
+	n) runs=$OPTARG ;;
+	w) work=$OPTARG ;;
+	*) echo "usage: $0 [-n RUNS] [-w WORKDIR] [FEEDMAIL]" >&2; exit 64 ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+feedmail=${1:-${FEEDMAIL:-}}
+if [ -z "$feedmail" ]; then
+	if [ -x ./src/feedmail ]; then
+		feedmail=./src/feedmail
+	else
+		feedmail=$(command -v feedmail || true)
+	fi
+fi
+case $feedmail in
+/*) ;;
+?*) feedmail=$(pwd)/$feedmail ;;
+esac
+py=/usr/bin/python3
+
+# --- prerequisites -----------------------------------------------------
+missing=
+[ -x "$py" ] || missing="$missing python3"
+[ -x /usr/bin/time ] || missing="$missing time"
+command -v sfeed >/dev/null 2>&1 || missing="$missing sfeed"
+if [ -x "$py" ] && ! "$py" -c 'import feedparser' 2>/dev/null; then
+	missing="$missing python3-feedparser"
+fi
+if [ -n "$missing" ]; then
+	echo "missing:$missing" >&2
+	echo "install with: sudo apt-get install$missing" >&2
+	exit 69
+fi
+if [ -z "$feedmail" ] || [ ! -x "$feedmail" ]; then
+	echo "no feedmail binary: build it (make src/feedmail) and pass its" \
+	     "path, or set FEEDMAIL" >&2
+	exit 69
+fi
+
+# --- documents ---------------------------------------------------------
+mkdir -p "$work"
+if [ ! -s "$work/big-rss.xml" ] || [ ! -s "$work/big-atom.xml" ] ||
+   [ "$here/../gen_feed.py" -nt "$work/big-rss.xml" ]; then
+	"$py" "$here/../gen_feed.py" big "$work" >/dev/null
+fi
+
+# --- sanity: every parser sees all the items ---------------------------
+for doc in big-rss.xml big-atom.xml; do
+	f=$work/$doc
+	n_fm=$("$feedmail" -q parse "$f" --json 2>/dev/null |
+	       "$py" -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
+	n_sf=$(sfeed <"$f" | wc -l)
+	n_fp=$("$py" -c 'import feedparser,sys
+print(len(feedparser.parse(sys.argv[1]).entries))' "$f")
+	echo "$doc: $(wc -c <"$f") bytes; entries: feedmail $n_fm," \
+	     "sfeed $n_sf, feedparser $n_fp"
+done
+
+# --- timing ------------------------------------------------------------
+load0=$(cut -d' ' -f1 /proc/loadavg)
+results=$work/results.txt
+: >"$results"
+measure() { # label doc command...
+	label=$1 doc=$2
+	shift 2
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		/usr/bin/time -o "$work/time.out" -f '%U %S %M' "$@" \
+			>/dev/null 2>"$work/stderr.out" ||
+			{ echo "$label failed on $doc:" >&2;
+			  cat "$work/stderr.out" >&2; exit 70; }
+		echo "$label $doc $(tail -n 1 "$work/time.out")" >>"$results"
+		i=$((i + 1))
+	done
+}
+
+# feedmail's peak RSS before it reads anything: the shared libraries it maps
+measure feedmail startup "$feedmail" --version
+for doc in big-rss.xml big-atom.xml; do
+	f=$work/$doc
+	measure feedmail "$doc" "$feedmail" -q parse "$f" --json
+	measure sfeed "$doc" sh -c 'exec sfeed <"$1"' sh "$f"
+	measure feedparser "$doc" "$py" -c \
+		'import feedparser,sys; feedparser.parse(sys.argv[1])' "$f"
+done
+
+"$py" - "$results" "$runs" "$load0" <<'EOF'
+import os, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, doc, u, s, m = line.split()
+    rows.setdefault((doc, label), []).append((float(u) + float(s), int(m)))
+print("\nmedians of %s runs (CPU = user+sys seconds, RSS = peak KiB)"
+      % sys.argv[2])
+print("%-13s %-11s %9s %9s %10s %9s" % ("document", "parser", "CPU s",
+      "x feedm.", "RSS KiB", "x feedm."))
+start = statistics.median(x[1] for x in rows[("startup", "feedmail")])
+print("%-13s %-11s %9s %9s %10d %9s" % ("(startup)", "feedmail", "", "",
+      start, ""))
+for doc in ("big-rss.xml", "big-atom.xml"):
+    base = None
+    for label in ("feedmail", "sfeed", "feedparser"):
+        r = rows[(doc, label)]
+        cpu = statistics.median(x[0] for x in r)
+        rss = statistics.median(x[1] for x in r)
+        if base is None:
+            base = (cpu, rss)
+        print("%-13s %-11s %9.2f %9.2f %10d %9.2f" % (
+            doc, label, cpu, cpu / base[0] if base[0] else float("nan"),
+            rss, rss / base[1]))
+    fm = statistics.median(x[0] for x in rows[(doc, "feedmail")])
+    sf = statistics.median(x[0] for x in rows[(doc, "sfeed")])
+    rss = statistics.median(x[1] for x in rows[(doc, "feedmail")])
+    print("  goals: feedmail CPU <= sfeed: %s (%.2f s vs %.2f s);"
+          " peak RSS < 10 MiB: %s (%.1f MiB, of which %.1f MiB at"
+          " startup)" % (
+              "met" if fm <= sf else "MISSED", fm, sf,
+              "met" if rss < 10 * 1024 else "MISSED", rss / 1024,
+              start / 1024))
+print("load average at the start %s, at the end %.2f (%d CPUs)" % (
+    sys.argv[3], os.getloadavg()[0], os.cpu_count()))
+EOF
