@@ -1,0 +1,266 @@
+#include "config.h"
+
+#include "digest.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "clock.h"
+#include "date.h"
+
+/* The strings of a digest, one table per language. */
+struct lang {
+	const char *code;
+	const char *days[7];    /* tm_wday order: Sunday first */
+	const char *months[12];
+	const char *subject;    /* before the date: "Your digest for" */
+	const char *article, *articles;
+	const char *colon;      /* after the organisation's name */
+	const char *new_one, *new_many; /* "new article(s)" after a count */
+	const char *untitled;
+	const char *footer;     /* how to unsubscribe, before an address */
+};
+
+static const struct lang langs[] = {
+	{ "en",
+	  { "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	    "Saturday" },
+	  { "January", "February", "March", "April", "May", "June", "July",
+	    "August", "September", "October", "November", "December" },
+	  "Your digest for",
+	  "article", "articles",
+	  ": ", "new article", "new articles",
+	  "(untitled)",
+	  "You receive this digest because you subscribed to it. To stop, "
+	  "use your mail client's Unsubscribe button or write to " },
+	{ "fr",
+	  { "dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+	    "samedi" },
+	  { "janvier", "f\xc3\xa9vrier", "mars", "avril", "mai", "juin",
+	    "juillet", "ao\xc3\xbbt", "septembre", "octobre", "novembre",
+	    "d\xc3\xa9" "cembre" },
+	  "Votre veille du",
+	  "article", "articles",
+	  " : ", "nouvel article", "nouveaux articles",
+	  "(sans titre)",
+	  "Vous recevez cette veille parce que vous y \xc3\xaates abonn\xc3\xa9. "
+	  "Pour ne plus la recevoir, utilisez le bouton de "
+	  "d\xc3\xa9sabonnement de votre messagerie ou \xc3\xa9" "crivez "
+	  "\xc3\xa0 " },
+};
+
+static const struct lang *
+lang_for(const struct store_subscriber *sub, const struct config *cfg)
+{
+	const char *code = sub->lang ? sub->lang : cfg->language;
+	size_t i;
+
+	for (i = 0; i < sizeof(langs) / sizeof(langs[0]); i++)
+		if (code && !strcmp(code, langs[i].code))
+			return &langs[i];
+	return &langs[0];
+}
+
+static char *
+dup_or_null(const char *s, int *oom)
+{
+	char *copy;
+
+	if (!s)
+		return NULL;
+	copy = strdup(s);
+	if (!copy)
+		*oom = 1;
+	return copy;
+}
+
+static int
+collect_one(const struct store_news *n, void *arg)
+{
+	struct digest *d = arg;
+	struct digest_item *items, *it;
+	int64_t *ids;
+	int oom = 0;
+
+	items = realloc(d->items, (d->n + 1) * sizeof(*items));
+	if (!items)
+		return EX_OSERR;
+	d->items = items;
+	ids = realloc(d->entry_ids, (d->n + 1) * sizeof(*ids));
+	if (!ids)
+		return EX_OSERR;
+	d->entry_ids = ids;
+	it = &d->items[d->n];
+	memset(it, 0, sizeof(*it));
+	it->entry_id = n->id;
+	it->feed_title = dup_or_null(n->feed_title, &oom);
+	it->title = dup_or_null(n->title, &oom);
+	it->link = dup_or_null(n->link, &oom);
+	it->published = n->published != DATE_NONE ? n->published :
+						     n->first_seen;
+	d->entry_ids[d->n] = n->id;
+	d->n++;
+	return oom ? EX_OSERR : 0;
+}
+
+int
+digest_collect(struct store *s, const struct store_subscriber *sub,
+	       struct digest *d, struct err *e)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	rc = store_news_each(s, sub, collect_one, d, e);
+	if (rc > 0)
+		err_set(e, EX_OSERR, "out of memory");
+	if (rc) {
+		digest_release(d);
+		return -1;
+	}
+	return 0;
+}
+
+void
+digest_release(struct digest *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->n; i++) {
+		free(d->items[i].feed_title);
+		free(d->items[i].title);
+		free(d->items[i].link);
+	}
+	free(d->items);
+	free(d->entry_ids);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Appends s with &, <, > and " escaped for HTML text and attributes. */
+static int
+add_html_escaped(struct buf *b, const char *s)
+{
+	int rc = 0;
+
+	for (; *s && rc == 0; s++) {
+		switch (*s) {
+		case '&': rc = buf_adds(b, "&amp;"); break;
+		case '<': rc = buf_adds(b, "&lt;"); break;
+		case '>': rc = buf_adds(b, "&gt;"); break;
+		case '"': rc = buf_adds(b, "&quot;"); break;
+		default: rc = buf_addch(b, *s); break;
+		}
+	}
+	return rc;
+}
+
+/* Only http(s) links become clickable: a feed could say javascript:. */
+static int
+is_web_link(const char *link)
+{
+	return link && (!strncmp(link, "https://", 8) ||
+			!strncmp(link, "http://", 7));
+}
+
+static int
+render_item(const struct digest_item *it, size_t number, const struct lang *l,
+	    const struct config *cfg, struct buf *text, struct buf *html)
+{
+	const char *title = it->title ? it->title : l->untitled;
+	struct tm tm;
+	char date[64];
+	int rc;
+
+	if (clock_local(it->published, cfg->timezone, &tm) < 0)
+		date[0] = '\0';
+	else
+		snprintf(date, sizeof(date), "%d %s %d %02d:%02d", tm.tm_mday,
+			 l->months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+			 tm.tm_min);
+	rc = buf_addf(text, "%zu. %s\n   %s, %s\n", number, title,
+		      it->feed_title, date);
+	if (rc == 0 && is_web_link(it->link))
+		rc = buf_addf(text, "   %s\n", it->link);
+	if (rc == 0)
+		rc = buf_addch(text, '\n');
+	if (rc == 0)
+		rc = buf_adds(html, "<li style=\"margin:0 0 12px\">");
+	if (rc == 0 && is_web_link(it->link))
+		rc = buf_adds(html, "<a href=\"") ||
+		     add_html_escaped(html, it->link) ||
+		     buf_adds(html, "\" style=\"color:#0b57d0\">");
+	if (rc == 0)
+		rc = add_html_escaped(html, title);
+	if (rc == 0 && is_web_link(it->link))
+		rc = buf_adds(html, "</a>");
+	if (rc == 0)
+		rc = buf_adds(html, "<br><span style=\"color:#555;"
+				    "font-size:90%\">") ||
+		     add_html_escaped(html, it->feed_title) ||
+		     buf_addf(html, ", %s</span></li>\n", date);
+	return rc;
+}
+
+int
+digest_render(const struct digest *d, const struct store_subscriber *sub,
+	      const struct config *cfg, const char *contact, int64_t now,
+	      char **subject, struct buf *text, struct buf *html,
+	      struct err *e)
+{
+	const struct lang *l = lang_for(sub, cfg);
+	const char *noun = d->n == 1 ? l->article : l->articles;
+	struct buf heading = BUF_INIT(BUF_MAX_LINE);
+	struct buf footer = BUF_INIT(BUF_MAX_LINE);
+	struct buf subj = BUF_INIT(BUF_MAX_LINE);
+	struct tm tm;
+	size_t i;
+	int rc;
+
+	*subject = NULL;
+	if (clock_local(now, cfg->timezone, &tm) < 0)
+		return err_set(e, EX_SOFTWARE, "date %lld out of range",
+			       (long long)now);
+	rc = buf_addf(&subj, "%s %s %d %s %d \xe2\x80\x94 %zu %s", l->subject,
+		      l->days[tm.tm_wday], tm.tm_mday, l->months[tm.tm_mon],
+		      tm.tm_year + 1900, d->n, noun);
+	if (rc == 0)
+		rc = buf_addf(&heading, "%s%s%zu %s", cfg->name, l->colon, d->n,
+			      d->n == 1 ? l->new_one : l->new_many);
+	if (rc == 0)
+		rc = buf_addf(&footer, "%s%s.", l->footer, contact);
+	if (rc == 0)
+		rc = buf_addf(text, "%s\n\n", heading.data);
+	if (rc == 0)
+		rc = buf_addf(html,
+			      "<!DOCTYPE html>\n<html lang=\"%s\"><head>"
+			      "<meta charset=\"utf-8\"><meta name=\"viewport\""
+			      " content=\"width=device-width\"><title>",
+			      l->code) ||
+		     add_html_escaped(html, subj.data) ||
+		     buf_adds(html, "</title></head>\n<body style=\"margin:0;"
+				    "padding:16px;font-family:sans-serif\">\n"
+				    "<div style=\"max-width:640px;margin:0 "
+				    "auto\">\n<h1 style=\"font-size:20px\">") ||
+		     add_html_escaped(html, heading.data) ||
+		     buf_adds(html, "</h1>\n<ol style=\"padding-left:20px\">\n");
+	for (i = 0; i < d->n && rc == 0; i++)
+		rc = render_item(&d->items[i], i + 1, l, cfg, text, html);
+	if (rc == 0)
+		rc = buf_addf(text, "-- \n%s\n", footer.data) ||
+		     buf_adds(html, "</ol>\n<p style=\"color:#555;"
+				    "font-size:85%\">") ||
+		     add_html_escaped(html, footer.data) ||
+		     buf_adds(html, "</p>\n</div>\n</body></html>\n");
+	buf_release(&heading);
+	buf_release(&footer);
+	if (rc) {
+		buf_release(&subj);
+		return err_set(e, EX_SOFTWARE, "digest for '%s' is too large",
+			       sub->email);
+	}
+	*subject = buf_detach(&subj, NULL);
+	return *subject ? 0 : err_set(e, EX_OSERR, "out of memory");
+}

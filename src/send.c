@@ -1,0 +1,353 @@
+#include "config.h"
+
+#include "send.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "deliver.h"
+#include "digest.h"
+#include "log.h"
+#include "mime.h"
+#include "store.h"
+
+struct run {
+	struct store *store;
+	const struct config *cfg;
+	const struct send_options *opts;
+	struct send_report *report;
+	int64_t now;
+	char *from_name, *from_addr;
+	struct err fatal;       /* the store failed */
+};
+
+/* The subscribers, read first so that building digests writes to the
+ * store while no statement is reading it. */
+struct subscribers {
+	struct store_subscriber *items;
+	size_t n;
+};
+
+static int
+copy_subscriber(const struct store_subscriber *sub, void *arg)
+{
+	struct subscribers *list = arg;
+	struct store_subscriber *grown, *c;
+	size_t i;
+	int oom = 0;
+
+	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
+	if (!grown)
+		return EX_OSERR;
+	list->items = grown;
+	c = &list->items[list->n++];
+	memset(c, 0, sizeof(*c));
+	c->id = sub->id;
+	c->created_at = sub->created_at;
+	c->email = strdup(sub->email);
+	c->name = sub->name ? strdup(sub->name) : NULL;
+	c->lang = sub->lang ? strdup(sub->lang) : NULL;
+	oom = !c->email || (sub->name && !c->name) || (sub->lang && !c->lang);
+	c->tags.items = calloc(sub->tags.n + 1, sizeof(char *));
+	oom |= !c->tags.items;
+	for (i = 0; i < sub->tags.n && !oom; i++) {
+		c->tags.items[i] = strdup(sub->tags.items[i]);
+		oom |= !c->tags.items[i];
+		c->tags.n++;
+	}
+	return oom ? EX_OSERR : 0;
+}
+
+static void
+subscribers_release(struct subscribers *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++)
+		store_subscriber_release(&list->items[i]);
+	free(list->items);
+}
+
+/* The domain of an address, for Message-IDs. */
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at ? at + 1 : "localhost";
+}
+
+/* Builds and records the digest of one subscriber, if anything is new. */
+static int
+build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
+{
+	struct buf text = BUF_INIT(BUF_MAX_DOC), html = BUF_INIT(BUF_MAX_DOC);
+	struct buf wrapped = BUF_INIT(BUF_MAX_DOC), msg = BUF_INIT(BUF_MAX_DOC);
+	struct mime_message m = { 0 };
+	struct store_digest_new rec = { 0 };
+	struct digest d;
+	char *subject = NULL, *message_id = NULL, seed[128], mailto[300];
+	int64_t id;
+	int rc = -1;
+
+	if (digest_collect(run->store, sub, &d, e) < 0)
+		return -1;
+	if (!d.n) {
+		rc = 0;
+		goto out;
+	}
+	if (digest_render(&d, sub, run->cfg, run->from_addr, run->now,
+			  &subject, &text, &html, e) < 0)
+		goto out;
+	if (mime_wrap_text(&wrapped, text.data, MIME_WRAP_WIDTH) < 0) {
+		err_set(e, EX_SOFTWARE, "digest for '%s' is too large",
+			sub->email);
+		goto out;
+	}
+	/* unique per subscriber and content, and stored with the digest, so
+	 * every retry carries the same Message-ID */
+	snprintf(seed, sizeof(seed), "digest-%lld-%lld-%lld-%zu",
+		 (long long)sub->id, (long long)run->now,
+		 (long long)d.entry_ids[0], d.n);
+	message_id = mime_message_id(seed, domain_of(run->from_addr));
+	if (!message_id) {
+		err_set(e, EX_SOFTWARE, "cannot make a Message-ID for '%s'",
+			run->from_addr);
+		goto out;
+	}
+	snprintf(mailto, sizeof(mailto), "mailto:%s?subject=unsubscribe",
+		 run->from_addr);
+	m.from.name = run->from_name;
+	m.from.addr = run->from_addr;
+	m.to.name = sub->name;
+	m.to.addr = sub->email;
+	m.subject = subject;
+	m.date = run->now;
+	m.message_id = message_id;
+	m.list_id = run->cfg->list_id;
+	m.unsubscribe_mailto = mailto;
+	m.unsubscribe_url = run->cfg->unsubscribe_url;
+	m.entries = (long)d.n;
+	m.text = wrapped.data;
+	m.html = html.data;
+	if (mime_render(&m, &msg, e) < 0) {
+		err_prefix(e, "digest for '%s'", sub->email);
+		goto out;
+	}
+	if (run->opts->dry_run) {
+		fprintf(run->opts->listing, "%s: %zu entries: %s\n", sub->email,
+			d.n, subject);
+		rc = 0;
+		goto out;
+	}
+	rec.subscriber_id = sub->id;
+	rec.message_id = message_id;
+	rec.message = msg.data;
+	rec.len = msg.len;
+	rec.entry_ids = d.entry_ids;
+	rec.nentries = d.n;
+	rec.now = run->now;
+	if (store_digest_add(run->store, &rec, &id, e) < 0)
+		goto out;
+	run->report->built++;
+	rc = 0;
+out:
+	digest_release(&d);
+	buf_release(&text);
+	buf_release(&wrapped);
+	buf_release(&html);
+	buf_release(&msg);
+	free(subject);
+	free(message_id);
+	return rc;
+}
+
+static int
+build_all(struct run *run, struct err *e)
+{
+	struct subscribers list = { 0 };
+	size_t i;
+	int rc;
+
+	rc = store_subscriber_each(run->store, copy_subscriber, &list, e);
+	if (rc > 0)
+		rc = err_set(e, EX_OSERR, "out of memory");
+	for (i = 0; rc == 0 && i < list.n; i++)
+		rc = build_one(run, &list.items[i], e);
+	subscribers_release(&list);
+	return rc;
+}
+
+/* One batch: the digests queued on the transport, for done(). */
+struct batch {
+	struct run *run;
+	struct store_digest items[SEND_BATCH];
+	const char *rcpts[SEND_BATCH];
+	size_t n;
+};
+
+/* Temporary failures back off: 5 minutes, doubling, at most a day. */
+static int64_t
+retry_delay(int attempts)
+{
+	int64_t delay = 300;
+
+	while (attempts-- > 0 && delay < 24 * 3600)
+		delay *= 2;
+	return delay < 24 * 3600 ? delay : 24 * 3600;
+}
+
+static void
+on_delivered(void *arg, size_t index, const struct deliver_message *m,
+	     const struct deliver_result *results)
+{
+	struct batch *b = arg;
+	struct run *run = b->run;
+	const struct store_digest *d = &b->items[index];
+	const struct deliver_result *r = &results[0];
+	enum store_digest_outcome outcome;
+	char reply[DELIVER_REPLY_MAX + 16];
+	int64_t next = 0;
+
+	(void)m;
+	/* "451 4.3.0 try again later": the code first, as servers say it */
+	if (r->code > 0)
+		snprintf(reply, sizeof(reply), "%d %s", r->code, r->reply);
+	else
+		snprintf(reply, sizeof(reply), "%s", r->reply);
+	if (run->fatal.code)
+		return;
+	switch (r->status) {
+	case DELIVER_OK:
+		outcome = STORE_DIGEST_SENT;
+		run->report->sent++;
+		break;
+	case DELIVER_TEMPFAIL:
+		outcome = d->attempts + 1 < SEND_MAX_ATTEMPTS ?
+				  STORE_DIGEST_RETRY : STORE_DIGEST_FAILED;
+		break;
+	default:
+		outcome = STORE_DIGEST_FAILED;
+		break;
+	}
+	if (outcome == STORE_DIGEST_RETRY) {
+		next = run->now + retry_delay(d->attempts);
+		run->report->retry++;
+		log_warn("send to '%s': %s; will retry", d->email, reply);
+	} else if (outcome == STORE_DIGEST_FAILED) {
+		run->report->failed++;
+		log_error("send to '%s' failed: %s", d->email, reply);
+	}
+	store_digest_mark(run->store, d->id, outcome, reply, run->now, next,
+			  &run->fatal);
+}
+
+static void
+batch_release(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		store_digest_release(&b->items[i]);
+	b->n = 0;
+}
+
+static int
+flush_batch(struct run *run, struct deliver *dv, struct batch *b,
+	    struct err *e)
+{
+	int rc = 0;
+
+	if (b->n && deliver_flush(dv, on_delivered, b, e) < 0)
+		rc = -1;
+	batch_release(b);
+	if (run->fatal.code) {
+		*e = run->fatal;
+		return -1;
+	}
+	return rc;
+}
+
+static int
+deliver_pending(struct run *run, struct err *e)
+{
+	struct deliver *dv = NULL;
+	struct batch *b = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	int rc = -1;
+
+	if (store_digest_pending(run->store,
+				 run->opts->all_pending ? INT64_MAX : run->now,
+				 &ids, &n, e) < 0)
+		return -1;
+	if (!n)
+		return 0;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		err_set(e, EX_OSERR, "out of memory");
+		goto out;
+	}
+	b->run = run;
+	dv = deliver_open(run->cfg, e);
+	if (!dv)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct store_digest *d = &b->items[b->n];
+		struct deliver_message m = { 0 };
+
+		if (store_digest_get(run->store, ids[i], d, e) < 0)
+			goto out;
+		b->rcpts[b->n] = d->email;
+		b->n++;
+		m.data = d->message;
+		m.len = d->len;
+		m.envelope_from = run->from_addr;
+		m.rcpts = &b->rcpts[b->n - 1];
+		m.nrcpts = 1;
+		if (deliver_queue(dv, &m, e) < 0)
+			goto out;
+		if (b->n == SEND_BATCH && flush_batch(run, dv, b, e) < 0)
+			goto out;
+	}
+	rc = flush_batch(run, dv, b, e);
+out:
+	if (b)
+		batch_release(b);
+	if (dv && deliver_close(dv, rc < 0 ? NULL : e) < 0)
+		rc = -1;
+	free(b);
+	free(ids);
+	return rc;
+}
+
+int
+send_run(struct store *s, const struct config *cfg,
+	 const struct send_options *o, struct send_report *r, struct err *e)
+{
+	struct run run = { 0 };
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	run.store = s;
+	run.cfg = cfg;
+	run.opts = o;
+	run.report = r;
+	run.now = clock_now();
+	if (addr_parse_mailbox(cfg->from, &run.from_name, &run.from_addr,
+			       e) < 0) {
+		err_prefix(e, "[digest] from");
+		e->code = EX_CONFIG;
+		return -1;
+	}
+	if (build_all(&run, e) < 0)
+		goto out;
+	rc = o->dry_run ? 0 : deliver_pending(&run, e);
+out:
+	free(run.from_name);
+	free(run.from_addr);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/*
+ * send: builds each subscriber's digest and delivers every pending one,
+ * keeping the outbox promise of DESIGN.md: a digest (its message, its
+ * Message-ID and its entries) is committed as pending before it leaves,
+ * marked sent only once the transport has accepted it, so a killed run
+ * loses nothing and re-sends at most the messages that were in flight,
+ * with the same Message-ID.
+ *
+ * Messages go out in batches of SEND_BATCH over one transport session;
+ * only one batch is in memory at a time.
+ */
+#ifndef FEEDMAIL_SEND_H
+#define FEEDMAIL_SEND_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "err.h"
+
+struct store;
+
+/* Messages handed to the transport per session. */
+#define SEND_BATCH 100
+/* Temporary failures before a digest is given up as failed. */
+#define SEND_MAX_ATTEMPTS 10
+
+struct send_report {
+	size_t built;           /* digests built this run */
+	size_t sent;
+	size_t retry;           /* left pending after a temporary failure */
+	size_t failed;          /* given up: 5xx or too many attempts */
+};
+
+struct send_options {
+	int dry_run;            /* build and list, record and send nothing */
+	int all_pending;        /* retry pending digests now, backoff or not
+	                         * (an operator's `send`; `run` waits) */
+	FILE *listing;          /* dry run: where to list the digests */
+};
+
+/* Builds the digests of every subscriber with something new, then
+ * delivers every pending digest that is due. Returns 0 when the run
+ * itself worked (see r for the digests), -1 with e when it could not
+ * (store, configuration, out of memory). A transport that cannot be
+ * reached is not an error of the run: its digests stay pending (r->retry)
+ * and e says why (e->code EX_TEMPFAIL) while 0 is returned. */
+int send_run(struct store *s, const struct config *cfg,
+	const struct send_options *o, struct send_report *r, struct err *e);
+
+#endif

@@ -1,0 +1,252 @@
+#!/bin/sh
+# feedmail send against real SMTP servers on 127.0.0.1 (tests/smtpd.py, on
+# Debian's python3-aiosmtpd): what arrives, read back with Python's email
+# package; failures of the server, of one recipient, of TLS and AUTH; and
+# the outbox's promise across killed runs.
+. "$TEST_SRCDIR/tests/lib.sh"
+
+mkdir -p www
+cp "$FIXTURES/fetch/feed.xml" "$FIXTURES/send/hostile.xml" www/
+start_http || exit 1
+
+# one sink per behaviour, each in its own folder
+SMTP_DIR=$TEST_DIR/sink; start_smtp || exit 1
+SINK_PORT=$SMTP_PORT
+SMTP_DIR=$TEST_DIR/reject; start_smtp --reject c@example.org=550 || exit 1
+REJECT_PORT=$SMTP_PORT
+SMTP_DIR=$TEST_DIR/tempfail; start_smtp --tempfail 1 || exit 1
+TEMPFAIL_PORT=$SMTP_PORT
+SMTP_DIR=$TEST_DIR/auth; start_smtp --auth digest:s3cret || exit 1
+AUTH_PORT=$SMTP_PORT
+
+# at TIME COMMAND...: feedmail with the clock set to TIME
+at() {
+	when=$1
+	shift
+	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
+}
+
+# setup NAME PORT [EXTRA-SMTP-LINES]: a config NAME.conf and a store
+# NAME.db with subscribers a, b and c (added at 06:00) and the feeds
+# fetched at 07:00, so that every entry is new to every subscriber.
+setup() {
+	cat >"$1.conf" <<CONF
+[store]
+path = $TEST_DIR/$1.db
+[smtp]
+host = 127.0.0.1
+port = $2
+timeout = 10
+${3:-}
+[digest]
+transport = smtp
+from = Veille Régionale <veille@cluster.example>
+name = Cluster numérique
+language = fr
+CONF
+	export FEEDMAIL_CONFIG="$TEST_DIR/$1.conf"
+	for who in a b c; do
+		at 2026-11-26T06:00:00Z -q subscriber add "$who@example.org" \
+			--name "Abonné $who" || return 1
+	done
+	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/feed.xml" &&
+	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/hostile.xml" &&
+	at 2026-11-26T07:00:00Z -q fetch
+}
+
+# digests STATUS: how many digests of the current store have STATUS
+digests() {
+	"$PYTHON3" -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute('SELECT count(*) FROM digests WHERE status = ?', (sys.argv[2],)).fetchone()[0])" \
+		"$(sed -n 's/^path = //p' "$FEEDMAIL_CONFIG")" "$1"
+}
+
+test_expect_success 'digests arrive whole, readable, one per subscriber' '
+	setup plain "$SINK_PORT" &&
+	at 2026-11-26T07:05:00Z send >out &&
+	contains out "3 digests built; 3 sent, 0 left pending, 0 failed" &&
+	test "$(digests sent)" = 3 &&
+	"$PYTHON3" "$TEST_SRCDIR/tests/read_mail.py" sink >mails.json &&
+	"$PYTHON3" - <<-EOF
+	import json
+	mails = json.load(open("mails.json"))
+	assert len(mails) == 3, len(mails)
+	assert sorted(m["rcpts"][0] for m in mails) == ["a@example.org", "b@example.org", "c@example.org"]
+	for m in mails:
+	    assert not m["defects"], m["defects"]
+	    assert not m["bare_lf"] and m["longest_line"] <= 998
+	    assert m["subject"] == "Votre veille du jeudi 26 novembre 2026 — 5 articles", m["subject"]
+	    assert m["from"] == "Veille Régionale <veille@cluster.example>", m["from"]
+	    assert m["to"].startswith("Abonné "), m["to"]
+	    assert m["entries"] == "5"
+	    assert m["text"] and m["html"]
+	    for title in ["First", "Second", "Third", "Réunion à Lyon"]:
+	        assert title in m["text"] and title in m["html"], title
+	    for h in ["Date", "Message-ID", "List-Id", "List-Unsubscribe", "Auto-Submitted", "MIME-Version"]:
+	        assert h in m["header_names"], h
+	assert len({m["message_id"] for m in mails}) == 3
+	EOF
+'
+
+test_expect_success 'a title with CRLF and Bcc: injects no header, no script' '
+	"$PYTHON3" - <<-EOF
+	import json
+	for m in json.load(open("mails.json")):
+	    names = [n.lower() for n in m["header_names"]]
+	    assert "bcc" not in names, names
+	    assert names.count("to") == 1, names
+	    assert "<script>" not in m["html"], m["html"]
+	    assert "javascript:" not in m["html"], m["html"]
+	    assert "Éloge de l" in m["html"], m["html"]
+	EOF
+'
+
+test_expect_success 'nothing new: no mail, nothing recorded' '
+	FEEDMAIL_CONFIG=$TEST_DIR/plain.conf feedmail send >out &&
+	contains out "0 digests built; 0 sent" &&
+	test "$(ls sink/*.eml | wc -l)" = 3
+'
+
+test_expect_success 'server down: exit 75, every digest stays pending' '
+	port=$(free_port) &&
+	setup down "$port" &&
+	expect_code 75 feedmail send >out 2>err &&
+	contains err "connection refused" &&
+	test "$(digests pending)" = 3 &&
+	test "$(digests sent)" = 0
+'
+
+test_expect_success 'the pending digests go out once the server is back' '
+	export FEEDMAIL_CONFIG=$TEST_DIR/down.conf &&
+	sed -i "s/^port = .*/port = $SINK_PORT/" down.conf &&
+	ids=$("$PYTHON3" -c "
+import sqlite3
+db = sqlite3.connect(\"down.db\")
+print(\" \".join(sorted(r[0] for r in db.execute(\"SELECT message_id FROM digests\"))))") &&
+	feedmail send >out &&
+	contains out "0 digests built; 3 sent" &&
+	test "$(digests sent)" = 3 &&
+	"$PYTHON3" "$TEST_SRCDIR/tests/read_mail.py" sink >mails.json &&
+	"$PYTHON3" -c "
+import json, sys
+got = sorted(m[\"message_id\"] for m in json.load(open(\"mails.json\")))[-6:]
+want = sys.argv[1].split()
+assert all(w in got for w in want), (want, got)
+" "$ids"
+'
+
+test_expect_success '451 leaves the digest pending; the next run sends it' '
+	setup tempfail "$TEMPFAIL_PORT" &&
+	expect_code 75 feedmail send >out 2>err &&
+	contains err "451" &&
+	test "$(digests pending)" -ge 1 &&
+	feedmail send >out &&
+	test "$(digests sent)" = 3 &&
+	test "$(ls tempfail/*.eml | wc -l)" = 3
+'
+
+test_expect_success '550 for one of three recipients: the others go on' '
+	setup reject "$REJECT_PORT" &&
+	expect_code 69 feedmail send >out 2>err &&
+	contains out "2 sent, 0 left pending, 1 failed" &&
+	contains err "c@example.org" &&
+	contains err "550" &&
+	test "$(digests failed)" = 1 &&
+	test "$(digests sent)" = 2 &&
+	feedmail send >out &&
+	contains out "0 digests built; 0 sent"
+'
+
+test_expect_success 'STARTTLS required but not offered: a clear error' '
+	setup notls "$SINK_PORT" "starttls = required" &&
+	expect_code 78 feedmail send 2>err &&
+	contains err "TLS required but the server does not offer STARTTLS" &&
+	test "$(digests pending)" = 3 &&
+	test "$(digests sent)" = 0
+'
+
+test_expect_success 'AUTH: a bad password is refused, the right one works' '
+	printf "wrong\n" >badpw && chmod 600 badpw &&
+	setup authbad "$AUTH_PORT" "user = digest
+password_file = $TEST_DIR/badpw" &&
+	expect_code 78 feedmail send 2>err &&
+	contains err "authentication failed" &&
+	test "$(digests pending)" = 3 &&
+	test "$(digests sent)" = 0 &&
+	printf "s3cret\n" >goodpw && chmod 600 goodpw &&
+	sed -i "s|badpw|goodpw|" authbad.conf &&
+	feedmail send >out &&
+	test "$(digests sent)" = 3
+'
+
+test_expect_success 'dry run: lists, records and sends nothing' '
+	port=$(free_port) &&
+	setup dry "$port" &&
+	feedmail send --dry-run >out &&
+	contains out "a@example.org: 5 entries" &&
+	test "$(digests pending)" = 0
+'
+
+# Crash safety: 100 subscribers, a feed that gains items every round, and
+# `feedmail send` killed with SIGKILL at a random moment in at least 20
+# rounds; then one clean run. Every digest arrives, and a Message-ID
+# arrives twice at most once per kill (the message in flight).
+test_expect_success 'killed at random during send: nothing lost, nothing doubled' '
+	cat >crash.conf <<-CONF &&
+	[store]
+	path = $TEST_DIR/crash.db
+	[smtp]
+	host = 127.0.0.1
+	port = $SINK_PORT
+	[digest]
+	transport = smtp
+	from = veille@cluster.example
+	CONF
+	export FEEDMAIL_CONFIG=$TEST_DIR/crash.conf &&
+	before=$(ls sink/*.eml | wc -l) &&
+	i=0 && while [ $i -lt 100 ]; do
+		at 2026-11-26T06:00:00Z -q subscriber add "s$i@example.org" || exit 1
+		i=$((i + 1))
+	done &&
+	cp www/feed.xml www/grow.xml &&
+	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/grow.xml" &&
+	round=0 kills=0 &&
+	while [ $round -lt 20 ]; do
+		sed -i "s|<channel>|<channel><item><title>Round $round</title><guid>r$round</guid></item>|" www/grow.xml &&
+		at 2026-11-26T07:00:00Z -q fetch || exit 1
+		"$FEEDMAIL" -q send >/dev/null 2>&1 &
+		pid=$!
+		sleep "$("$PYTHON3" -c "import random; print(random.uniform(0.01, 0.6))")"
+		kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+		wait $pid 2>/dev/null
+		round=$((round + 1))
+	done &&
+	feedmail send >/dev/null &&
+	test "$(digests pending)" = 0 &&
+	test "$(digests failed)" = 0 &&
+	"$PYTHON3" "$TEST_SRCDIR/tests/read_mail.py" sink >mails.json &&
+	"$PYTHON3" - "$before" "$kills" <<-EOF
+	import collections, json, sqlite3, sys
+	before, kills = int(sys.argv[1]), int(sys.argv[2])
+	mails = json.load(open("mails.json"))[before:]
+	db = sqlite3.connect("crash.db")
+	digests = {r[0]: r[1] for r in db.execute(
+	    "SELECT g.message_id, s.email FROM digests g JOIN subscribers s ON s.id = g.subscriber_id")}
+	got = collections.Counter(m["message_id"] for m in mails)
+	missing = set(digests) - set(got)
+	assert not missing, ("never arrived", sorted(missing)[:5])
+	assert set(got) <= set(digests), "a message that is not a digest"
+	doubled = sum(n - 1 for n in got.values() if n > 1)
+	assert doubled <= kills, (doubled, kills)
+	# every subscriber got every entry, each in exactly one digest
+	entries = db.execute("SELECT count(*) FROM entries").fetchone()[0]
+	per_sub = db.execute(
+	    "SELECT count(*) FROM deliveries GROUP BY subscriber_id").fetchall()
+	assert len(per_sub) == 100 and all(n == (entries,) for n in per_sub), (entries, per_sub[:3])
+	print("kills", kills, "doubled", doubled, "digests", len(digests))
+	EOF
+'
+
+test_done
