@@ -11,10 +11,12 @@
 #include "url.h"
 
 static const struct cmd_help help = {
-	"URL [--title TITLE] [--tag TAG]...",
+	"URL [--title TITLE] [--tag TAG]... [--user-agent UA]",
 	"  -t, --title TITLE  the feed's title until the feed gives one\n"
 	"  -g, --tag TAG      file the feed under TAG (repeatable); digests\n"
 	"                     route by tag\n"
+	"  -u, --user-agent UA  send UA to this feed's server instead of\n"
+	"                     [fetch] user_agent\n"
 	"  -h, --help         show this help\n"
 	"\nURL is http(s), or a local file given explicitly (a path or file://).\n",
 };
@@ -25,12 +27,13 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 	static const struct option opts[] = {
 		{ "title", required_argument, NULL, 't' },
 		{ "tag", required_argument, NULL, 'g' },
+		{ "user-agent", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store_tags tags = { 0 };
 	struct err e = ERR_INIT;
-	const char *title = NULL;
+	const char *title = NULL, *user_agent = NULL;
 	char *url = NULL;
 	int64_t id;
 	int opt, rc = EX_USAGE;
@@ -38,7 +41,7 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 	tags.items = calloc((size_t)argc, sizeof(char *));
 	if (!tags.items)
 		return EX_OSERR;
-	while ((opt = getopt_long(argc, argv, "t:g:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:g:u:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			title = optarg;
@@ -50,6 +53,15 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 				goto out;
 			}
 			tags.items[tags.n++] = optarg;
+			break;
+		case 'u':
+			/* it goes into a request header */
+			if (!*optarg || strpbrk(optarg, "\r\n")) {
+				rc = cmd_usage_error(argv[0], &help,
+					"a user agent is one non-empty line");
+				goto out;
+			}
+			user_agent = optarg;
 			break;
 		case 'h':
 			cmd_print_help(stdout, argv[0], &help);
@@ -70,6 +82,9 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 	url = url_normalize(argv[optind], &e);
 	if (!url)
 		goto fail;
+	/* the feed and its user agent, or nothing */
+	if (store_begin(ctx->store, &e) < 0)
+		goto fail;
 	rc = store_feed_add(ctx->store, url, title, &tags, &id, &e);
 	if (rc < 0)
 		goto fail;
@@ -78,11 +93,17 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 			url, (long long)id);
 		goto fail;
 	}
+	if (user_agent &&
+	    store_feed_set_user_agent(ctx->store, id, user_agent, &e) < 0)
+		goto fail;
+	if (store_commit(ctx->store, &e) < 0)
+		goto fail;
 	if (!ctx->quiet)
 		printf("added feed %lld: %s\n", (long long)id, url);
 	rc = 0;
 	goto out;
 fail:
+	store_rollback(ctx->store);
 	log_error("add: %s", e.msg);
 	rc = e.code;
 out:

@@ -492,6 +492,24 @@ out:
 }
 
 int
+store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
+			  struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st, "UPDATE feeds SET user_agent = ? WHERE id = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, ua, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, e, "set user agent");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
 		struct err *e)
 {

@@ -71,6 +71,9 @@ void store_feed_release(struct store_feed *f);
  * error. */
 int store_feed_add(struct store *s, const char *url, const char *title,
 	const struct store_tags *tags, int64_t *id, struct err *e);
+/* Sets the User-Agent sent for one feed (NULL: the [fetch] one). */
+int store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
+	struct err *e);
 /* Finds a feed by its id ("12") or its URL (as stored, normalized first by
  * the caller). Not found: -1 with EX_DATAERR naming what was looked for. */
 int store_feed_find(struct store *s, const char *id_or_url, int64_t *id,

@@ -40,7 +40,8 @@ headers, e.g. ?h=Content-Location:/canonical.xml.
 --tls CERT KEY serves HTTPS instead (ALPN http/1.1 only).
 
 --log FILE gets one line per request, flushed at once:
-  METHOD PATH STATUS inm=0|1 ims=0|1 active=N conns=N t0=SECS t1=SECS
+  METHOD PATH STATUS inm=0|1 ims=0|1 active=N conns=N t0=SECS t1=SECS ua=UA
+(UA with its spaces as underscores),
 where inm/ims say whether If-None-Match/If-Modified-Since came, active is
 how many requests were being answered at once when this one started (itself
 included), conns how many connections were open, and t0/t1 when answering
@@ -147,11 +148,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with lock:
                 state["active"] -= 1
             log_line("%s %s %d inm=%d ims=%d active=%d conns=%d "
-                     "t0=%.6f t1=%.6f" % (
+                     "t0=%.6f t1=%.6f ua=%s" % (
                          self.command, self.path, self.code,
                          "If-None-Match" in self.headers,
                          "If-Modified-Since" in self.headers, active,
-                         conns, t0, time.monotonic()))
+                         conns, t0, time.monotonic(),
+                         (self.headers.get("User-Agent") or "-")
+                         .replace(" ", "_")))
 
     def arg(self, name, default=None):
         v = self.query.get(name)

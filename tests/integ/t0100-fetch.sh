@@ -225,9 +225,21 @@ test_expect_success 'fetch URL of a feed not subscribed prints it, stores nothin
 	test "$(sqlite3_count "SELECT count(*) FROM feeds WHERE url LIKE '"'%gzip/reused%'"'")" = 0
 '
 
+test_expect_success 'the User-Agent: feedmail/VERSION, or the feed'"'"'s own' '
+	served_ua() { awk -v p="$1" '"'"'$2 == p { sub(/^ua=/, "", $NF); print $NF }'"'"' "$HTTP_LOG" | tail -n 1; }
+	test "$(served_ua /etag/feed.xml | cut -d_ -f1)" = "feedmail/$(feedmail --version | cut -d" " -f2)" &&
+	cp www/feed.xml www/ua.xml &&
+	feedmail add "$HTTP_URL/ua.xml" --user-agent "Veille/2.0 (+https://cluster.example)" >out &&
+	id=$(sed -n "s/^added feed \([0-9]*\):.*/\1/p" out) &&
+	feedmail fetch $id >/dev/null &&
+	test "$(served_ua /ua.xml)" = "Veille/2.0_(+https://cluster.example)" &&
+	expect_code 64 feedmail add "$HTTP_URL/x.xml" --user-agent "$(printf "a\r\nX-Evil: 1")" 2>err
+'
+
 test_expect_success 'a self-signed HTTPS server is a clear TLS error' '
-	feedmail add "$HTTPS_URL/feed.xml" >/dev/null &&
-	expect_code 65 feedmail fetch 20 2>err &&
+	feedmail add "$HTTPS_URL/feed.xml" >out &&
+	id=$(sed -n "s/^added feed \([0-9]*\):.*/\1/p" out) &&
+	expect_code 65 feedmail fetch $id 2>err &&
 	contains err "tls"
 '
 
