@@ -8,10 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define QUOTE_MAX 200
-
-static const char hexdigits[] = "0123456789ABCDEF";
-
 static int
 is_alpha(int c)
 {
@@ -30,32 +26,6 @@ is_atext(int c)
 {
 	return is_alpha(c) || is_digit(c) ||
 	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
-
-/* Writes s into out for a message, control bytes as \xHH, cut after
- * QUOTE_MAX bytes with "...": a rejected address may hold a CR/LF. */
-static void
-quote(char *out, size_t outsz, const char *s, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len && i < QUOTE_MAX && o + 5 < outsz; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < ' ' || c == 0x7f) {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hexdigits[c >> 4];
-			out[o++] = hexdigits[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	if (i < len && o + 4 < outsz) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
 }
 
 /* RFC 5321 4.1.3: IPv4-address-literal = Snum 3("." Snum), Snum at most
@@ -145,7 +115,7 @@ check_domain(const char *d, size_t len, const char *q, struct err *e)
 				return err_set(e, EX_DATAERR, "'%s': more "
 					       "than one '@'", q);
 			if (!is_alpha(c) && !is_digit(c) && c != '-') {
-				quote(shown, sizeof(shown), d + i, 1);
+				err_quote(shown, sizeof(shown), d + i, 1);
 				return err_set(e, EX_DATAERR, "'%s': invalid "
 					       "character '%s' in domain", q,
 					       shown);
@@ -173,13 +143,13 @@ check_domain(const char *d, size_t len, const char *q, struct err *e)
 static int
 check(const char *addr, size_t *local_len, struct err *e)
 {
-	char q[QUOTE_MAX * 4 + 8], shown[8];
+	char q[ERR_QUOTE_SIZE], shown[8];
 	size_t len, i;
 
 	if (!addr)
 		addr = "";
 	len = strlen(addr);
-	quote(q, sizeof(q), addr, len);
+	err_quote(q, sizeof(q), addr, len);
 	if (len == 0)
 		return err_set(e, EX_DATAERR, "'': empty address");
 	for (i = 0; i < len; i++) {
@@ -229,7 +199,7 @@ check(const char *addr, size_t *local_len, struct err *e)
 			if (c >= 0x80)
 				goto non_ascii;
 			if (!is_atext(c) && c != '.') {
-				quote(shown, sizeof(shown), addr + i, 1);
+				err_quote(shown, sizeof(shown), addr + i, 1);
 				return err_set(e, EX_DATAERR, "'%s': invalid "
 					       "character '%s' in local part",
 					       q, shown);

@@ -10,6 +10,7 @@
 #ifndef FEEDMAIL_ERR_H
 #define FEEDMAIL_ERR_H
 
+#include <stddef.h>
 #include <sysexits.h>
 
 #define ERR_MSG_MAX 1024
@@ -31,5 +32,15 @@ int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Clears e. */
 void err_clear(struct err *e);
+
+/* Input quoted in a message is cut after this many bytes. */
+#define ERR_QUOTE_MAX 200
+/* The size of a buffer that holds any err_quote() output. */
+#define ERR_QUOTE_SIZE (ERR_QUOTE_MAX * 4 + 8)
+
+/* Writes len bytes of untrusted s into out for a message: control bytes as
+ * \xHH (a rejected URL or address may hold a CR/LF that would forge a log
+ * line), cut after ERR_QUOTE_MAX bytes with "...". Always terminated. */
+void err_quote(char *out, size_t outsz, const char *s, size_t len);
 
 #endif

@@ -34,8 +34,6 @@ enum {
 	NORM_DEDUP = 4, /* build a url_dedup_key instead of a URL */
 };
 
-#define QUOTE_MAX 200
-
 static const char hexdigits[] = "0123456789ABCDEF";
 
 static int
@@ -111,32 +109,6 @@ static int
 span_ieq(struct span sp, const char *lit)
 {
 	return strlen(lit) == sp.len && strncasecmp(sp.p, lit, sp.len) == 0;
-}
-
-/* Writes s into out for a message: quoted by the caller, control bytes as
- * \xHH, cut after QUOTE_MAX bytes with "...". */
-static void
-quote(char *out, size_t outsz, const char *s, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len && i < QUOTE_MAX && o + 5 < outsz; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < ' ' || c == 0x7f) {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hexdigits[c >> 4];
-			out[o++] = hexdigits[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	if (i < len && o + 4 < outsz) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
 }
 
 /* RFC 3986 appendix B: never fails. */
@@ -426,7 +398,7 @@ host_norm(struct buf *b, struct span h, const char *q, struct err *e)
 				goto nomem;
 			i += n - 1;
 		} else {
-			quote(shown, sizeof(shown), h.p + i, 1);
+			err_quote(shown, sizeof(shown), h.p + i, 1);
 			return err_set(e, EX_DATAERR,
 				       "'%s': invalid character '%s' in host",
 				       q, shown);
@@ -459,7 +431,7 @@ ipv6_norm(struct buf *b, struct span lit, const char *q, struct err *e)
 		return err_set(e, EX_OSERR, "'%s': out of memory", q);
 	return 0;
 bad:
-	quote(text, sizeof(text), lit.p, lit.len);
+	err_quote(text, sizeof(text), lit.p, lit.len);
 	return err_set(e, EX_DATAERR, "'%s': invalid IPv6 address '%s'", q,
 		       text);
 }
@@ -519,7 +491,7 @@ auth_norm(struct buf *b, struct span auth, const char *scheme, int dedup,
 	}
 	for (p = port.p; p && p < port.p + port.len; p++) {
 		if (!is_digit((unsigned char)*p)) {
-			quote(shown, sizeof(shown), port.p, port.len);
+			err_quote(shown, sizeof(shown), port.p, port.len);
 			err_set(e, EX_DATAERR, "'%s': invalid port '%s'", q,
 				shown);
 			goto out;
@@ -528,7 +500,7 @@ auth_norm(struct buf *b, struct span auth, const char *scheme, int dedup,
 			v = v * 10 + (unsigned long)(*p - '0');
 	}
 	if (port.len && (v == 0 || v > 65535)) {
-		quote(shown, sizeof(shown), port.p, port.len);
+		err_quote(shown, sizeof(shown), port.p, port.len);
 		err_set(e, EX_DATAERR, "'%s': port %s is out of range "
 			"(1-65535)", q, shown);
 		goto out;
@@ -684,7 +656,7 @@ out:
 static char *
 normalize(const char *url, int flags, struct err *e)
 {
-	char q[QUOTE_MAX * 4 + 8], shown[64];
+	char q[ERR_QUOTE_SIZE], shown[64];
 	struct buf b = BUF_INIT(3 * URL_MAX + 16);
 	const char *scheme;
 	int dedup = flags & NORM_DEDUP;
@@ -693,7 +665,7 @@ normalize(const char *url, int flags, struct err *e)
 	char *res = NULL;
 
 	s = trim(url ? url : "");
-	quote(q, sizeof(q), s.p, s.len);
+	err_quote(q, sizeof(q), s.p, s.len);
 	if (s.len == 0) {
 		err_set(e, EX_DATAERR, "'%s': empty URL", q);
 		goto out;
@@ -727,7 +699,7 @@ normalize(const char *url, int flags, struct err *e)
 	else if (span_ieq(u.scheme, "file") && (flags & NORM_FILE))
 		scheme = "file";
 	else {
-		quote(shown, sizeof(shown), u.scheme.p, u.scheme.len);
+		err_quote(shown, sizeof(shown), u.scheme.p, u.scheme.len);
 		err_set(e, EX_DATAERR, "'%s': scheme '%s' is not supported; "
 			"use http, https or a local file", q, shown);
 		goto out;
@@ -736,7 +708,7 @@ normalize(const char *url, int flags, struct err *e)
 	if (strcmp(scheme, "file") == 0) {
 		if (u.has_auth && u.auth.len &&
 		    !span_ieq(u.auth, "localhost")) {
-			quote(shown, sizeof(shown), u.auth.p, u.auth.len);
+			err_quote(shown, sizeof(shown), u.auth.p, u.auth.len);
 			err_set(e, EX_DATAERR, "'%s': file URL host '%s' is "
 				"not supported; use file:///PATH", q, shown);
 			goto out;
