@@ -158,4 +158,23 @@ int deliver_close(struct deliver *d, struct err *e);
 /* "ok", "tempfail", "permfail". */
 const char *deliver_status_name(enum deliver_status s);
 
+/* What an SMTP server says of itself, for `feedmail doctor`. */
+struct deliver_probe {
+	char greeting[DELIVER_REPLY_MAX];
+	char offers[1024];        /* EHLO keywords, one line each ("SIZE 1000") */
+	int starttls_offered;
+	int tls;                  /* 1: STARTTLS done, certificate verified */
+	char tls_info[1024];      /* protocol and cipher, or what failed */
+	char offers_tls[1024];    /* EHLO keywords after STARTTLS */
+};
+
+/* Connects to [smtp] host:port, reads the greeting, sends EHLO, then
+ * STARTTLS (unless [smtp] starttls = off) with the same certificate checks
+ * as a delivery, EHLO again, and QUIT; no AUTH, no mail. 0 when the server
+ * was reached (p says what it offers; a TLS failure is in p->tls_info), -1
+ * with e when it could not be (EX_UNAVAILABLE: refused, unreachable,
+ * silent; EX_CONFIG: not an smtp transport). */
+int deliver_probe(const struct config *cfg, struct deliver_probe *p,
+	struct err *e);
+
 #endif

@@ -38,6 +38,8 @@ static const struct cmd commands[] = {
 	  "subscribe to a feed" },
 	{ "config", cmd_config, NEEDS_CONFIG,
 	  "print the configuration in effect" },
+	{ "doctor", cmd_doctor, NEEDS_CONFIG | NEEDS_STORE,
+	  "check the config, the store and the mail transport" },
 	{ "export", cmd_export, NEEDS_CONFIG | NEEDS_STORE,
 	  "write the feeds as OPML" },
 	{ "fetch", cmd_fetch, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
