@@ -2,7 +2,6 @@
  * identically. */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 

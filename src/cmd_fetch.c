@@ -1,10 +1,8 @@
 /* feedmail fetch [--all] [--json] [FEED...]: fetch feeds into the store. */
 #include "config.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 

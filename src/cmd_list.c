@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <jansson.h>
-#include <stdlib.h>
 #include <sysexits.h>
 
 #include "cmd.h"
