@@ -321,7 +321,9 @@ on_done(const struct http_result *res, void *arg)
 	when.now = run->now;
 	when.min_interval = run->cfg->min_interval * 60;
 	when.max_interval = run->cfg->max_interval * 60;
-	when.ttl_minutes = ok ? o.ttl_minutes : 0;
+	/* a 304 parsed nothing: the ttl stored from the last 200 holds */
+	when.ttl_minutes = !ok ? 0 : o.ttl_minutes ? o.ttl_minutes :
+						     j->feed.ttl_minutes;
 	when.fresh_until = res->fresh_until;
 	when.retry_after = res->retry_after;
 	when.failures = ok ? 0 : j->feed.failures + 1;
