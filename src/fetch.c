@@ -448,8 +448,12 @@ fetch_run(struct store *s, const struct config *cfg,
 			store_fetch_release(&one);
 		}
 	} else {
-		rc = store_fetch_each_due(s, run.now, sel->all, add_job, &run,
-					  e);
+		/* due within min_interval counts as due: a daily cron run
+		 * must not find yesterday's feeds a few seconds early (the
+		 * jitter, the run's own length) and skip them for a day */
+		rc = store_fetch_each_due(s,
+					  run.now + (int64_t)cfg->min_interval * 60,
+					  sel->all, add_job, &run, e);
 	}
 	/* transfers already added finish (and free their state) either way */
 	if (http_run(run.http, e) < 0)

@@ -236,6 +236,17 @@ test_expect_success 'the User-Agent: feedmail/VERSION, or the feed'"'"'s own' '
 	expect_code 64 feedmail add "$HTTP_URL/x.xml" --user-agent "$(printf "a\r\nX-Evil: 1")" 2>err
 '
 
+test_expect_success 'a daily cron run a little early still fetches' '
+	cp www/feed.xml www/daily.xml &&
+	feedmail add "$HTTP_URL/daily.xml" >out &&
+	id=$(sed -n "s/^added feed \([0-9]*\):.*/\1/p" out) &&
+	env FEEDMAIL_NOW=2026-11-26T06:30:05Z "$FEEDMAIL" fetch $id >/dev/null &&
+	env FEEDMAIL_NOW=2026-11-27T06:30:00Z "$FEEDMAIL" fetch >/dev/null 2>&1;
+	test "$(served /daily.xml | wc -l)" = 2 &&
+	env FEEDMAIL_NOW=2026-11-27T07:00:00Z "$FEEDMAIL" fetch >/dev/null 2>&1;
+	test "$(served /daily.xml | wc -l)" = 2
+'
+
 test_expect_success 'a self-signed HTTPS server is a clear TLS error' '
 	feedmail add "$HTTPS_URL/feed.xml" >out &&
 	id=$(sed -n "s/^added feed \([0-9]*\):.*/\1/p" out) &&
