@@ -20,6 +20,8 @@ struct lang {
 	const char *colon;      /* after the organisation's name */
 	const char *new_one, *new_many; /* "new article(s)" after a count */
 	const char *untitled;
+	const char *also_in;    /* before the other feeds of a merged story */
+	const char *more;       /* after "+N": the articles not in full */
 	const char *footer;     /* how to unsubscribe, before an address */
 };
 
@@ -33,6 +35,7 @@ static const struct lang langs[] = {
 	  "article", "articles",
 	  ": ", "new article", "new articles",
 	  "(untitled)",
+	  "also in: ", "more",
 	  "You receive this digest because you subscribed to it. To stop, "
 	  "use your mail client's Unsubscribe button or write to " },
 	{ "fr",
@@ -45,6 +48,7 @@ static const struct lang langs[] = {
 	  "article", "articles",
 	  " : ", "nouvel article", "nouveaux articles",
 	  "(sans titre)",
+	  "aussi dans : ", "autres",
 	  "Vous recevez cette veille parce que vous y \xc3\xaates abonn\xc3\xa9. "
 	  "Pour ne plus la recevoir, utilisez le bouton de "
 	  "d\xc3\xa9sabonnement de votre messagerie ou \xc3\xa9" "crivez "
@@ -76,32 +80,110 @@ dup_or_null(const char *s, int *oom)
 	return copy;
 }
 
+/* Titles compared for merging: ASCII letters and digits lower-cased, the
+ * rest (punctuation, spaces) dropped, UTF-8 bytes kept as they are. */
+static char *
+title_key(const char *title)
+{
+	char *key, *o;
+	const unsigned char *p;
+
+	if (!title)
+		return NULL;
+	key = malloc(strlen(title) + 1);
+	if (!key)
+		return NULL;
+	for (p = (const unsigned char *)title, o = key; *p; p++) {
+		if (*p >= 0x80 || (*p >= '0' && *p <= '9'))
+			*o++ = (char)*p;
+		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
+			*o++ = (char)(*p | 0x20);
+	}
+	*o = '\0';
+	return key;
+}
+
+/* Two feeds' takes on one story: the same link (scheme, www., tracking
+ * parameters aside) or the same title within MERGE_WINDOW. */
+#define MERGE_WINDOW (48 * 3600)
+
+static struct digest_item *
+same_story(struct digest *d, const char *link_key, const char *tkey,
+	   int64_t published)
+{
+	struct digest_item *it;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		it = &d->items[i];
+		if (link_key && it->link_key && !strcmp(link_key, it->link_key))
+			return it;
+		if (tkey && *tkey && it->title_key &&
+		    !strcmp(tkey, it->title_key) &&
+		    llabs(it->published - published) <= MERGE_WINDOW)
+			return it;
+	}
+	return NULL;
+}
+
+/* Adds feed to it->also unless it is the item's own feed or there already. */
+static int
+add_also(struct digest_item *it, const char *feed)
+{
+	size_t len;
+	char *grown;
+
+	if (!strcmp(feed, it->feed_title) || (it->also && strstr(it->also, feed)))
+		return 0;
+	len = it->also ? strlen(it->also) + 2 : 0;
+	grown = realloc(it->also, len + strlen(feed) + 1);
+	if (!grown)
+		return -1;
+	if (len)
+		memcpy(grown + len - 2, ", ", 2);
+	memcpy(grown + len, feed, strlen(feed) + 1);
+	it->also = grown;
+	return 0;
+}
+
 static int
 collect_one(const struct store_news *n, void *arg)
 {
 	struct digest *d = arg;
 	struct digest_item *items, *it;
-	int64_t *ids;
+	int64_t *ids, published;
+	char *tkey;
 	int oom = 0;
 
-	items = realloc(d->items, (d->n + 1) * sizeof(*items));
-	if (!items)
-		return EX_OSERR;
-	d->items = items;
-	ids = realloc(d->entry_ids, (d->n + 1) * sizeof(*ids));
+	ids = realloc(d->entry_ids, (d->nentries + 1) * sizeof(*ids));
 	if (!ids)
 		return EX_OSERR;
 	d->entry_ids = ids;
-	it = &d->items[d->n];
+	d->entry_ids[d->nentries++] = n->id;
+	published = n->published != DATE_NONE ? n->published : n->first_seen;
+	tkey = title_key(n->title);
+	if (n->title && !tkey)
+		return EX_OSERR;
+	it = same_story(d, n->link_key, tkey, published);
+	if (it) {
+		free(tkey);
+		return add_also(it, n->feed_title) < 0 ? EX_OSERR : 0;
+	}
+	items = realloc(d->items, (d->n + 1) * sizeof(*items));
+	if (!items) {
+		free(tkey);
+		return EX_OSERR;
+	}
+	d->items = items;
+	it = &d->items[d->n++];
 	memset(it, 0, sizeof(*it));
 	it->entry_id = n->id;
 	it->feed_title = dup_or_null(n->feed_title, &oom);
 	it->title = dup_or_null(n->title, &oom);
 	it->link = dup_or_null(n->link, &oom);
-	it->published = n->published != DATE_NONE ? n->published :
-						     n->first_seen;
-	d->entry_ids[d->n] = n->id;
-	d->n++;
+	it->link_key = dup_or_null(n->link_key, &oom);
+	it->title_key = tkey;
+	it->published = published;
 	return oom ? EX_OSERR : 0;
 }
 
@@ -133,6 +215,9 @@ digest_release(struct digest *d)
 		free(d->items[i].feed_title);
 		free(d->items[i].title);
 		free(d->items[i].link);
+		free(d->items[i].link_key);
+		free(d->items[i].title_key);
+		free(d->items[i].also);
 	}
 	free(d->items);
 	free(d->entry_ids);
@@ -182,6 +267,8 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 			 tm.tm_min);
 	rc = buf_addf(text, "%zu. %s\n   %s, %s\n", number, title,
 		      it->feed_title, date);
+	if (rc == 0 && it->also)
+		rc = buf_addf(text, "   %s%s\n", l->also_in, it->also);
 	if (rc == 0 && is_web_link(it->link))
 		rc = buf_addf(text, "   %s\n", it->link);
 	if (rc == 0)
@@ -200,7 +287,48 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 		rc = buf_adds(html, "<br><span style=\"color:#555;"
 				    "font-size:90%\">") ||
 		     add_html_escaped(html, it->feed_title) ||
-		     buf_addf(html, ", %s</span></li>\n", date);
+		     buf_addf(html, ", %s", date);
+	if (rc == 0 && it->also)
+		rc = buf_addf(html, "<br>%s", l->also_in) ||
+		     add_html_escaped(html, it->also);
+	if (rc == 0)
+		rc = buf_adds(html, "</span></li>\n");
+	return rc;
+}
+
+/* The articles past max_entries: never dropped, listed by title and link. */
+static int
+render_more(const struct digest *d, size_t full, const struct lang *l,
+	    struct buf *text, struct buf *html)
+{
+	const struct digest_item *it;
+	size_t i;
+	int rc;
+
+	rc = buf_addf(text, "+%zu %s:\n", d->n - full, l->more) ||
+	     buf_addf(html, "<p>+%zu %s:</p>\n<ul>\n", d->n - full, l->more);
+	for (i = full; i < d->n && rc == 0; i++) {
+		it = &d->items[i];
+		rc = buf_addf(text, "- %s\n", it->title ? it->title :
+							 l->untitled);
+		if (rc == 0 && is_web_link(it->link))
+			rc = buf_addf(text, "  %s\n", it->link);
+		if (rc == 0)
+			rc = buf_adds(html, "<li>");
+		if (rc == 0 && is_web_link(it->link))
+			rc = buf_adds(html, "<a href=\"") ||
+			     add_html_escaped(html, it->link) ||
+			     buf_adds(html, "\">");
+		if (rc == 0)
+			rc = add_html_escaped(html, it->title ? it->title :
+								l->untitled);
+		if (rc == 0 && is_web_link(it->link))
+			rc = buf_adds(html, "</a>");
+		if (rc == 0)
+			rc = buf_adds(html, "</li>\n");
+	}
+	if (rc == 0)
+		rc = buf_addch(text, '\n') || buf_adds(html, "</ul>\n");
 	return rc;
 }
 
@@ -215,6 +343,7 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 	struct buf heading = BUF_INIT(BUF_MAX_LINE);
 	struct buf footer = BUF_INIT(BUF_MAX_LINE);
 	struct buf subj = BUF_INIT(BUF_MAX_LINE);
+	size_t full = cfg->max_entries > 0 ? (size_t)cfg->max_entries : d->n;
 	struct tm tm;
 	size_t i;
 	int rc;
@@ -246,11 +375,15 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 				    "auto\">\n<h1 style=\"font-size:20px\">") ||
 		     add_html_escaped(html, heading.data) ||
 		     buf_adds(html, "</h1>\n<ol style=\"padding-left:20px\">\n");
-	for (i = 0; i < d->n && rc == 0; i++)
+	for (i = 0; i < d->n && i < full && rc == 0; i++)
 		rc = render_item(&d->items[i], i + 1, l, cfg, text, html);
 	if (rc == 0)
+		rc = buf_adds(html, "</ol>\n");
+	if (rc == 0 && d->n > full)
+		rc = render_more(d, full, l, text, html);
+	if (rc == 0)
 		rc = buf_addf(text, "-- \n%s\n", footer.data) ||
-		     buf_adds(html, "</ol>\n<p style=\"color:#555;"
+		     buf_adds(html, "<p style=\"color:#555;"
 				    "font-size:85%\">") ||
 		     add_html_escaped(html, footer.data) ||
 		     buf_adds(html, "</p>\n</div>\n</body></html>\n");

@@ -4,8 +4,11 @@
  * and an HTML part, in the subscriber's language.
  *
  * This first version lists each article (title, source, date, link),
- * newest first; grouping, summaries and cross-feed merging come with the
- * digest work (issue 6) behind the same interface.
+ * newest first, the same story from several feeds once (same link key, or
+ * the same title within 48 hours) with "also in: FEED"; at most
+ * [digest] max_entries articles in full, the rest as "+N more" with their
+ * links. Grouping and summaries come with the digest work (issue 6)
+ * behind the same interface.
  */
 #ifndef FEEDMAIL_DIGEST_H
 #define FEEDMAIL_DIGEST_H
@@ -23,13 +26,17 @@ struct digest_item {
 	char *feed_title;
 	char *title;            /* "(untitled)" stand-in is the renderer's */
 	char *link;
-	int64_t published;      /* DATE_NONE when unknown: first seen is used */
+	char *link_key;         /* for merging; NULL without a link */
+	char *title_key;        /* the title folded, for merging */
+	char *also;             /* "FEED, FEED": the other feeds, or NULL */
+	int64_t published;      /* first seen when the feed gave no date */
 };
 
 struct digest {
 	struct digest_item *items;
-	size_t n;
-	int64_t *entry_ids;     /* every entry the digest covers, n of them */
+	size_t n;               /* articles, after merging */
+	int64_t *entry_ids;     /* every entry the digest covers */
+	size_t nentries;
 };
 
 /* Fills d with the entries new to sub. 0 (d->n may be 0: nothing new), or

@@ -111,7 +111,7 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 	 * every retry carries the same Message-ID */
 	snprintf(seed, sizeof(seed), "digest-%lld-%lld-%lld-%zu",
 		 (long long)sub->id, (long long)run->now,
-		 (long long)d.entry_ids[0], d.n);
+		 (long long)d.entry_ids[0], d.nentries);
 	message_id = mime_message_id(seed, domain_of(run->from_addr));
 	if (!message_id) {
 		err_set(e, EX_SOFTWARE, "cannot make a Message-ID for '%s'",
@@ -138,7 +138,7 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 		goto out;
 	}
 	if (run->opts->dry_run) {
-		fprintf(run->opts->listing, "%s: %zu entries: %s\n", sub->email,
+		fprintf(run->opts->listing, "%s: %zu articles: %s\n", sub->email,
 			d.n, subject);
 		rc = 0;
 		goto out;
@@ -148,7 +148,7 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 	rec.message = msg.data;
 	rec.len = msg.len;
 	rec.entry_ids = d.entry_ids;
-	rec.nentries = d.n;
+	rec.nentries = d.nentries;
 	rec.now = run->now;
 	if (store_digest_add(run->store, &rec, &id, e) < 0)
 		goto out;

@@ -1172,7 +1172,7 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 		    " (SELECT tag FROM feed_tags WHERE feed_id = f.id"
 		    "  ORDER BY position LIMIT 1),"
 		    " e.title, e.link, e.author, e.summary, e.content,"
-		    " e.published, e.first_seen"
+		    " e.published, e.first_seen, e.link_key"
 		    " FROM entries e JOIN feeds f ON f.id = e.feed_id"
 		    " WHERE e.first_seen >= ?2"
 		    " AND NOT EXISTS (SELECT 1 FROM deliveries d"
@@ -1201,6 +1201,7 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 				      DATE_NONE :
 				      sqlite3_column_int64(st, 9);
 		n.first_seen = sqlite3_column_int64(st, 10);
+		n.link_key = (const char *)sqlite3_column_text(st, 11);
 		rc = cb(&n, arg);
 		if (rc)
 			break;

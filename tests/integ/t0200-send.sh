@@ -6,7 +6,8 @@
 . "$TEST_SRCDIR/tests/lib.sh"
 
 mkdir -p www
-cp "$FIXTURES/fetch/feed.xml" "$FIXTURES/send/hostile.xml" www/
+cp "$FIXTURES/fetch/feed.xml" "$FIXTURES/send/hostile.xml" \
+	"$FIXTURES/send/echo.xml" www/
 start_http || exit 1
 
 # one sink per behaviour, each in its own folder
@@ -185,8 +186,42 @@ test_expect_success 'dry run: lists, records and sends nothing' '
 	port=$(free_port) &&
 	setup dry "$port" &&
 	feedmail send --dry-run >out &&
-	contains out "a@example.org: 5 entries" &&
+	contains out "a@example.org: 5 articles" &&
 	test "$(digests pending)" = 0
+'
+
+test_expect_success 'the same story from two feeds appears once; the rest as +N more' '
+	cat >merge.conf <<-CONF &&
+	[store]
+	path = $TEST_DIR/merge.db
+	[digest]
+	transport = maildir
+	path = $TEST_DIR/merge.maildir
+	from = veille@cluster.example
+	max_entries = 3
+	language = en
+	CONF
+	export FEEDMAIL_CONFIG=$TEST_DIR/merge.conf &&
+	at 2026-11-26T06:00:00Z -q subscriber add m@example.org &&
+	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/feed.xml" &&
+	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/echo.xml" &&
+	at 2026-11-26T07:00:00Z -q fetch &&
+	feedmail send >out &&
+	"$PYTHON3" - <<-EOF
+	import email, email.policy, glob
+	path, = glob.glob("merge.maildir/new/*")
+	m = email.message_from_bytes(open(path, "rb").read(), policy=email.policy.default)
+	text = m.get_body(("plain",)).get_content()
+	html = m.get_body(("html",)).get_content()
+	# 6 entries, 4 stories: First and Second merged
+	assert m["X-Feedmail-Entries"] == "4", m["X-Feedmail-Entries"]
+	assert "— 4 articles" in str(m["Subject"]), m["Subject"]
+	head, tail = text.split("+1 more:")
+	assert "Second!" in head and "also in: Fetch test feed" in head, head
+	assert "+1 more:" in html, html
+	# 3 in full, the oldest story listed after "+1 more", with its link
+	assert "First" in tail and "news.example/1" in tail, tail
+	EOF
 '
 
 # Crash safety: 100 subscribers, a feed that gains items every round, and
