@@ -61,6 +61,7 @@ int cmd_send_status(const struct send_report *r);
 
 int cmd_add(int argc, char **argv, struct ctx *ctx);
 int cmd_config(int argc, char **argv, struct ctx *ctx);
+int cmd_digest(int argc, char **argv, struct ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct ctx *ctx);
 int cmd_export(int argc, char **argv, struct ctx *ctx);
 int cmd_fetch(int argc, char **argv, struct ctx *ctx);

@@ -189,12 +189,12 @@ collect_one(const struct store_news *n, void *arg)
 
 int
 digest_collect(struct store *s, const struct store_subscriber *sub,
-	       struct digest *d, struct err *e)
+	       int64_t since, struct digest *d, struct err *e)
 {
 	int rc;
 
 	memset(d, 0, sizeof(*d));
-	rc = store_news_each(s, sub, collect_one, d, e);
+	rc = store_news_each(s, sub, since, collect_one, d, e);
 	if (rc > 0)
 		err_set(e, EX_OSERR, "out of memory");
 	if (rc) {

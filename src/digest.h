@@ -39,10 +39,11 @@ struct digest {
 	size_t nentries;
 };
 
-/* Fills d with the entries new to sub. 0 (d->n may be 0: nothing new), or
- * -1 with e. */
+/* Fills d with the entries new to sub (since > 0: all those first seen
+ * since then, for a preview; see store_news_each). 0 (d->n may be 0:
+ * nothing new), or -1 with e. */
 int digest_collect(struct store *s, const struct store_subscriber *sub,
-	struct digest *d, struct err *e);
+	int64_t since, struct digest *d, struct err *e);
 void digest_release(struct digest *d);
 
 /* Renders d for sub at now: *subject (malloc'd), text and html (appended

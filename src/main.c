@@ -38,6 +38,8 @@ static const struct cmd commands[] = {
 	  "subscribe to a feed" },
 	{ "config", cmd_config, NEEDS_CONFIG,
 	  "print the configuration in effect" },
+	{ "digest", cmd_digest, NEEDS_CONFIG | NEEDS_STORE,
+	  "preview a digest, recording nothing" },
 	{ "doctor", cmd_doctor, NEEDS_CONFIG | NEEDS_STORE,
 	  "check the config, the store and the mail transport" },
 	{ "export", cmd_export, NEEDS_CONFIG | NEEDS_STORE,

@@ -20,7 +20,7 @@ struct run {
 	const struct send_options *opts;
 	struct send_report *report;
 	int64_t now;
-	char *from_name, *from_addr;
+	char *from_addr;        /* the envelope sender */
 	struct err fatal;       /* the store failed */
 };
 
@@ -80,29 +80,49 @@ domain_of(const char *addr)
 	return at ? at + 1 : "localhost";
 }
 
-/* Builds and records the digest of one subscriber, if anything is new. */
-static int
-build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
+void
+send_composed_release(struct send_composed *c)
 {
-	struct buf text = BUF_INIT(BUF_MAX_DOC), html = BUF_INIT(BUF_MAX_DOC);
-	struct buf wrapped = BUF_INIT(BUF_MAX_DOC), msg = BUF_INIT(BUF_MAX_DOC);
+	if (!c)
+		return;
+	digest_release(&c->digest);
+	buf_release(&c->text);
+	buf_release(&c->html);
+	buf_release(&c->message);
+	free(c->subject);
+	free(c->message_id);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+send_compose(struct store *s, const struct config *cfg,
+	     const struct store_subscriber *sub, int64_t since, int64_t now,
+	     struct send_composed *c, struct err *e)
+{
+	struct buf text = BUF_INIT(BUF_MAX_DOC);
 	struct mime_message m = { 0 };
-	struct store_digest_new rec = { 0 };
-	struct digest d;
-	char *subject = NULL, *message_id = NULL, seed[128], mailto[300];
-	int64_t id;
+	char *from_name = NULL, *from_addr = NULL, seed[128], mailto[300];
 	int rc = -1;
 
-	if (digest_collect(run->store, sub, &d, e) < 0)
+	memset(c, 0, sizeof(*c));
+	buf_init(&c->text, BUF_MAX_DOC);
+	buf_init(&c->html, BUF_MAX_DOC);
+	buf_init(&c->message, BUF_MAX_DOC);
+	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0) {
+		err_prefix(e, "[digest] from");
+		e->code = EX_CONFIG;
 		return -1;
-	if (!d.n) {
+	}
+	if (digest_collect(s, sub, since, &c->digest, e) < 0)
+		goto out;
+	if (!c->digest.n) {
 		rc = 0;
 		goto out;
 	}
-	if (digest_render(&d, sub, run->cfg, run->from_addr, run->now,
-			  &subject, &text, &html, e) < 0)
+	if (digest_render(&c->digest, sub, cfg, from_addr, now, &c->subject,
+			  &text, &c->html, e) < 0)
 		goto out;
-	if (mime_wrap_text(&wrapped, text.data, MIME_WRAP_WIDTH) < 0) {
+	if (mime_wrap_text(&c->text, text.data, MIME_WRAP_WIDTH) < 0) {
 		err_set(e, EX_SOFTWARE, "digest for '%s' is too large",
 			sub->email);
 		goto out;
@@ -110,58 +130,77 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 	/* unique per subscriber and content, and stored with the digest, so
 	 * every retry carries the same Message-ID */
 	snprintf(seed, sizeof(seed), "digest-%lld-%lld-%lld-%zu",
-		 (long long)sub->id, (long long)run->now,
-		 (long long)d.entry_ids[0], d.nentries);
-	message_id = mime_message_id(seed, domain_of(run->from_addr));
-	if (!message_id) {
+		 (long long)sub->id, (long long)now,
+		 (long long)c->digest.entry_ids[0], c->digest.nentries);
+	c->message_id = mime_message_id(seed, domain_of(from_addr));
+	if (!c->message_id) {
 		err_set(e, EX_SOFTWARE, "cannot make a Message-ID for '%s'",
-			run->from_addr);
+			from_addr);
 		goto out;
 	}
 	snprintf(mailto, sizeof(mailto), "mailto:%s?subject=unsubscribe",
-		 run->from_addr);
-	m.from.name = run->from_name;
-	m.from.addr = run->from_addr;
+		 from_addr);
+	m.from.name = from_name;
+	m.from.addr = from_addr;
 	m.to.name = sub->name;
 	m.to.addr = sub->email;
-	m.subject = subject;
-	m.date = run->now;
-	m.message_id = message_id;
-	m.list_id = run->cfg->list_id;
+	m.subject = c->subject;
+	m.date = now;
+	m.message_id = c->message_id;
+	m.list_id = cfg->list_id;
 	m.unsubscribe_mailto = mailto;
-	m.unsubscribe_url = run->cfg->unsubscribe_url;
-	m.entries = (long)d.n;
-	m.text = wrapped.data;
-	m.html = html.data;
-	if (mime_render(&m, &msg, e) < 0) {
+	m.unsubscribe_url = cfg->unsubscribe_url;
+	m.entries = (long)c->digest.n;
+	m.text = c->text.data;
+	m.html = c->html.data;
+	if (mime_render(&m, &c->message, e) < 0) {
 		err_prefix(e, "digest for '%s'", sub->email);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&text);
+	free(from_name);
+	free(from_addr);
+	if (rc < 0)
+		send_composed_release(c);
+	return rc;
+}
+
+/* Builds and records the digest of one subscriber, if anything is new. */
+static int
+build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
+{
+	struct store_digest_new rec = { 0 };
+	struct send_composed c;
+	int64_t id;
+	int rc = -1;
+
+	if (send_compose(run->store, run->cfg, sub, 0, run->now, &c, e) < 0)
+		return -1;
+	if (!c.digest.n) {
+		rc = 0;
 		goto out;
 	}
 	if (run->opts->dry_run) {
 		fprintf(run->opts->listing, "%s: %zu articles: %s\n", sub->email,
-			d.n, subject);
+			c.digest.n, c.subject);
 		rc = 0;
 		goto out;
 	}
 	rec.subscriber_id = sub->id;
-	rec.message_id = message_id;
-	rec.message = msg.data;
-	rec.len = msg.len;
-	rec.entry_ids = d.entry_ids;
-	rec.nentries = d.nentries;
+	rec.message_id = c.message_id;
+	rec.message = c.message.data;
+	rec.len = c.message.len;
+	rec.entry_ids = c.digest.entry_ids;
+	rec.nentries = c.digest.nentries;
 	rec.now = run->now;
 	if (store_digest_add(run->store, &rec, &id, e) < 0)
 		goto out;
 	run->report->built++;
 	rc = 0;
 out:
-	digest_release(&d);
-	buf_release(&text);
-	buf_release(&wrapped);
-	buf_release(&html);
-	buf_release(&msg);
-	free(subject);
-	free(message_id);
+	send_composed_release(&c);
 	return rc;
 }
 
@@ -329,6 +368,7 @@ send_run(struct store *s, const struct config *cfg,
 	 const struct send_options *o, struct send_report *r, struct err *e)
 {
 	struct run run = { 0 };
+	char *from_name = NULL;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -337,17 +377,16 @@ send_run(struct store *s, const struct config *cfg,
 	run.opts = o;
 	run.report = r;
 	run.now = clock_now();
-	if (addr_parse_mailbox(cfg->from, &run.from_name, &run.from_addr,
-			       e) < 0) {
+	if (addr_parse_mailbox(cfg->from, &from_name, &run.from_addr, e) < 0) {
 		err_prefix(e, "[digest] from");
 		e->code = EX_CONFIG;
 		return -1;
 	}
+	free(from_name);
 	if (build_all(&run, e) < 0)
 		goto out;
 	rc = o->dry_run ? 0 : deliver_pending(&run, e);
 out:
-	free(run.from_name);
 	free(run.from_addr);
 	return rc;
 }

@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "config.h"
+#include "digest.h"
 #include "err.h"
 
 struct store;
@@ -38,6 +40,23 @@ struct send_options {
 	                         * (an operator's `send`; `run` waits) */
 	FILE *listing;          /* dry run: where to list the digests */
 };
+
+/* One subscriber's digest, composed: the collected articles, the subject,
+ * the text (wrapped) and HTML parts, and the whole message. */
+struct send_composed {
+	struct digest digest;     /* digest.n == 0: nothing new, no message */
+	char *subject;
+	char *message_id;
+	struct buf text, html, message;
+};
+
+/* Composes sub's digest at now (since > 0: a preview of the entries first
+ * seen since then, delivered or not). 0 (c->digest.n may be 0), or -1
+ * with e; release c with send_composed_release either way. */
+int send_compose(struct store *s, const struct config *cfg,
+	const struct store_subscriber *sub, int64_t since, int64_t now,
+	struct send_composed *c, struct err *e);
+void send_composed_release(struct send_composed *c);
 
 /* Builds the digests of every subscriber with something new, then
  * delivers every pending digest that is due. Returns 0 when the run

@@ -1158,8 +1158,8 @@ fail:
 
 int
 store_news_each(struct store *s, const struct store_subscriber *sub,
-		int (*cb)(const struct store_news *n, void *arg), void *arg,
-		struct err *e)
+		int64_t since, int (*cb)(const struct store_news *n, void *arg),
+		void *arg, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	struct store_news n;
@@ -1175,8 +1175,8 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 		    " e.published, e.first_seen, e.link_key"
 		    " FROM entries e JOIN feeds f ON f.id = e.feed_id"
 		    " WHERE e.first_seen >= ?2"
-		    " AND NOT EXISTS (SELECT 1 FROM deliveries d"
-		    "  WHERE d.subscriber_id = ?1 AND d.entry_id = e.id)"
+		    " AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d"
+		    "  WHERE d.subscriber_id = ?1 AND d.entry_id = e.id))"
 		    " AND (NOT EXISTS (SELECT 1 FROM subscriber_tags"
 		    "   WHERE subscriber_id = ?1)"
 		    "  OR EXISTS (SELECT 1 FROM feed_tags ft"
@@ -1186,7 +1186,8 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, sub->id);
-	sqlite3_bind_int64(st, 2, sub->created_at);
+	sqlite3_bind_int64(st, 2, since > 0 ? since : sub->created_at);
+	sqlite3_bind_int(st, 3, since > 0);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		n.id = sqlite3_column_int64(st, 0);
 		n.feed_id = sqlite3_column_int64(st, 1);

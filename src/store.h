@@ -207,10 +207,12 @@ struct store_news {
 
 /* Calls cb with each entry first seen at or after sub->created_at, from
  * the feeds carrying one of sub's tags (all feeds when none), and not in
- * any digest of sub; newest first. Strings are lent for the call. */
+ * any digest of sub; newest first. With since > 0 (a preview), the
+ * entries first seen at or after since instead, in a digest or not.
+ * Strings are lent for the call. */
 int store_news_each(struct store *s, const struct store_subscriber *sub,
-	int (*cb)(const struct store_news *n, void *arg), void *arg,
-	struct err *e);
+	int64_t since, int (*cb)(const struct store_news *n, void *arg),
+	void *arg, struct err *e);
 
 struct store_digest_new {
 	int64_t subscriber_id;

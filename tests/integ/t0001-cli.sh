@@ -51,7 +51,7 @@ test_expect_success 'COMMAND --help and help COMMAND agree' '
 '
 
 test_expect_success 'every command has --help' '
-	for c in add config export import list parse remove subscriber; do
+	for c in add config digest doctor export fetch import list parse remove run send subscriber; do
 		feedmail $c --help >h || { echo "$c --help failed"; exit 1; }
 		grep -q "usage: feedmail $c" h || { echo "$c: no usage"; exit 1; }
 	done

@@ -1,0 +1,58 @@
+#!/bin/sh
+# feedmail digest: previews a digest in each format and records nothing.
+. "$TEST_SRCDIR/tests/lib.sh"
+
+cat >"$FEEDMAIL_CONFIG" <<CONF
+[digest]
+transport = maildir
+path = $TEST_DIR/maildir
+language = fr
+CONF
+at() {
+	when=$1
+	shift
+	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
+}
+at 2026-11-26T06:00:00Z -q subscriber add a@example.org --lang en &&
+at 2026-11-26T06:00:00Z -q add "$FIXTURES/fetch/feed.xml" &&
+at 2026-11-26T07:00:00Z -q fetch || exit 1
+
+test_expect_success 'text preview in the subscriber language' '
+	at 2026-11-26T08:00:00Z digest >out &&
+	contains out "3 new articles" &&
+	contains out "1. Third" &&
+	contains out "https://news.example/3"
+'
+
+test_expect_success 'html preview is a page; eml a whole message' '
+	at 2026-11-26T08:00:00Z digest --format html >out.html &&
+	head -n 1 out.html | grep -q "^<!DOCTYPE html>" &&
+	contains out.html "Your digest for Thursday 26 November 2026" &&
+	at 2026-11-26T08:00:00Z digest --format eml >out.eml &&
+	grep -q "^Message-ID: <" out.eml &&
+	grep -q "^Content-Type: multipart/alternative" out.eml
+'
+
+test_expect_success 'a preview records nothing: send still sends it all' '
+	at 2026-11-26T08:00:00Z send >out &&
+	contains out "1 digests built; 1 sent" &&
+	test "$(ls maildir/new | wc -l)" = 1
+'
+
+test_expect_success 'after sending: nothing new, but --since shows them' '
+	at 2026-11-26T08:30:00Z digest 2>err >out &&
+	test ! -s out &&
+	contains err "nothing new" &&
+	at 2026-11-26T08:30:00Z digest --since 2h >out &&
+	contains out "3 new articles"
+'
+
+test_expect_success 'bad arguments: exit 64; an unknown subscriber: 65' '
+	expect_code 64 feedmail digest --format pdf 2>err &&
+	contains err "use text, html or eml" &&
+	expect_code 64 feedmail digest --since soon 2>err &&
+	expect_code 65 feedmail digest --to nobody@example.org 2>err &&
+	contains err "no subscriber"
+'
+
+test_done
