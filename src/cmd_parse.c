@@ -8,13 +8,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
-
-#include <jansson.h>
 
 #include "buf.h"
 #include "cmd.h"
@@ -22,8 +21,12 @@
 #include "err.h"
 #include "fetch.h"
 #include "parse.h"
+#include "utf8.h"
 
 #define READ_CHUNK (64u * 1024)
+/* JSON output is built in a buffer and written out once per entry, or as
+ * soon as it holds this much (an entry's text has no overall cap). */
+#define JSON_FLUSH_AT (64u * 1024)
 
 static const struct cmd_help parse_help = {
 	"FILE|URL|- [--json] [--base URL] [--headers FILE]",
@@ -48,6 +51,7 @@ struct out {
 	size_t n;                 /* entries printed */
 	int header_done;          /* text listing: feed title printed */
 	int failed;               /* write error */
+	struct buf jbuf;          /* JSON not yet written */
 };
 
 static void
@@ -119,72 +123,203 @@ out:
 	return rc;
 }
 
-static json_t *
-jstr(const char *s)
+/* Bytes a JSON string holds as they are (RFC 8259 section 7): printable
+ * ASCII but the quote and the backslash. Bytes >= 0x80 are checked as
+ * UTF-8 apart, NUL ends the string. */
+static const unsigned char json_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x22 " */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,  /* 0x5c \ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/* Writes out what the JSON buffer holds. */
+static void
+json_flush(struct out *o)
 {
-	return s ? json_string(s) : json_null();
+	struct buf *b = &o->jbuf;
+
+	if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len)
+		o->failed = 1;
+	buf_reset(b);
 }
 
-static json_t *
-jdate(int64_t t)
+static void
+json_add(struct out *o, const void *s, size_t len)
+{
+	if (o->jbuf.len + len > JSON_FLUSH_AT) {
+		json_flush(o);
+		if (len > JSON_FLUSH_AT) {
+			if (fwrite(s, 1, len, stdout) != len)
+				o->failed = 1;
+			return;
+		}
+	}
+	if (buf_add(&o->jbuf, s, len) < 0)
+		o->failed = 1;
+}
+
+/* A JSON string for s (RFC 8259 section 7: quote, backslash and control
+ * characters escaped, the rest as it is, "/" too), null for NULL. Bytes
+ * that are not UTF-8 become U+FFFD, so the output stays JSON. */
+static void
+json_str(struct out *o, const char *str)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, start = 0;
+
+	if (!str) {
+		json_add(o, "null", 4);
+		return;
+	}
+	json_add(o, "\"", 1);
+	for (;;) {
+		unsigned char c;
+		char esc[6];
+		size_t nesc = 2;
+
+		while (json_plain[s[i]])
+			i++;
+		c = s[i];
+		if (c >= 0x80) {
+			unsigned long cp;
+			size_t bad, avail;
+			int n;
+
+			/* the common valid forms first (a NUL fails the
+			 * continuation test, so nothing past it is read) */
+			if (c >= 0xc2 && c <= 0xdf &&
+			    (s[i + 1] & 0xc0) == 0x80) {
+				i += 2;
+				continue;
+			}
+			if (c >= 0xe1 && c <= 0xef && c != 0xed &&
+			    (s[i + 1] & 0xc0) == 0x80 &&
+			    (s[i + 2] & 0xc0) == 0x80) {
+				i += 3;
+				continue;
+			}
+			avail = strnlen(str + i, 4);
+			n = utf8_decode(s + i, avail, &cp, &bad);
+			if (n > 0) {
+				i += (size_t)n;
+				continue;
+			}
+			json_add(o, s + start, i - start);
+			json_add(o, "\xef\xbf\xbd", 3);
+			i += n < 0 ? avail : bad;
+			start = i;
+			continue;
+		}
+		json_add(o, s + start, i - start);
+		if (c == '\0')
+			break;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			nesc = 6;
+			break;
+		}
+		json_add(o, esc, nesc);
+		i++;
+		start = i;
+	}
+	json_add(o, "\"", 1);
+}
+
+/* A string literal as it is: keys and punctuation. */
+#define JSON_LIT(o, lit) json_add((o), (lit), sizeof(lit) - 1)
+
+static void
+json_date(struct out *o, int64_t t)
 {
 	char s[DATE_UTC_SIZE];
 
-	if (t == DATE_NONE)
-		return json_null();
+	if (t == DATE_NONE) {
+		json_add(o, "null", 4);
+		return;
+	}
 	date_format_utc(t, s);
-	return json_string(s);
+	json_add(o, "\"", 1);
+	json_add(o, s, strlen(s));
+	json_add(o, "\"", 1);
 }
 
-static json_t *
-entry_json(const struct entry *en)
+static void
+json_int(struct out *o, int64_t v)
 {
-	json_t *o = json_object(), *cats = json_array(), *encs = json_array();
+	char s[24];
+	int n = snprintf(s, sizeof(s), "%" PRId64, v);
+
+	if (n > 0 && (size_t)n < sizeof(s))
+		json_add(o, s, (size_t)n);
+	else
+		o->failed = 1;
+}
+
+/* The entry as a JSON object, keys in the DESIGN.md order. */
+static void
+entry_json(struct out *o, const struct entry *en)
+{
 	size_t i;
 
-	json_object_set_new(o, "id", jstr(en->id));
-	json_object_set_new(o, "title", jstr(en->title));
-	json_object_set_new(o, "link", jstr(en->link));
-	json_object_set_new(o, "published", jdate(en->published));
-	json_object_set_new(o, "updated", jdate(en->updated));
-	json_object_set_new(o, "author", jstr(en->author));
-	json_object_set_new(o, "summary", jstr(en->summary));
-	json_object_set_new(o, "content", jstr(en->content));
-	for (i = 0; i < en->ncategories; i++)
-		json_array_append_new(cats, json_string(en->categories[i]));
-	json_object_set_new(o, "categories", cats);
+	JSON_LIT(o, "{\"id\":");
+	json_str(o, en->id);
+	JSON_LIT(o, ",\"title\":");
+	json_str(o, en->title);
+	JSON_LIT(o, ",\"link\":");
+	json_str(o, en->link);
+	JSON_LIT(o, ",\"published\":");
+	json_date(o, en->published);
+	JSON_LIT(o, ",\"updated\":");
+	json_date(o, en->updated);
+	JSON_LIT(o, ",\"author\":");
+	json_str(o, en->author);
+	JSON_LIT(o, ",\"summary\":");
+	json_str(o, en->summary);
+	JSON_LIT(o, ",\"content\":");
+	json_str(o, en->content);
+	JSON_LIT(o, ",\"categories\":[");
+	for (i = 0; i < en->ncategories; i++) {
+		if (i)
+			json_add(o, ",", 1);
+		json_str(o, en->categories[i]);
+	}
+	JSON_LIT(o, "],\"enclosures\":[");
 	for (i = 0; i < en->nenclosures; i++) {
 		const struct enclosure *x = &en->enclosures[i];
-		json_t *j = json_object();
 
-		json_object_set_new(j, "url", jstr(x->url));
-		json_object_set_new(j, "type", jstr(x->type));
-		json_object_set_new(j, "length", x->length < 0 ? json_null() :
-			json_integer(x->length));
-		json_array_append_new(encs, j);
+		if (i)
+			json_add(o, ",", 1);
+		JSON_LIT(o, "{\"url\":");
+		json_str(o, x->url);
+		JSON_LIT(o, ",\"type\":");
+		json_str(o, x->type);
+		JSON_LIT(o, ",\"length\":");
+		if (x->length < 0)
+			json_add(o, "null", 4);
+		else
+			json_int(o, x->length);
+		json_add(o, "}", 1);
 	}
-	json_object_set_new(o, "enclosures", encs);
-	return o;
-}
-
-/* Prints the JSON value without its outer braces (the caller opened the
- * object). */
-static int
-print_members(json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	size_t len;
-	int rc = -1;
-
-	if (!s)
-		return -1;
-	len = strlen(s);
-	if (len > 2 && fwrite(s + 1, 1, len - 2, stdout) == len - 2)
-		rc = 0;
-	else if (len == 2)
-		rc = 0;
-	free(s);
-	return rc;
+	JSON_LIT(o, "]}");
 }
 
 static void
@@ -202,20 +337,16 @@ on_entry(const struct feed *f, const struct entry *en, void *arg)
 	struct out *o = arg;
 
 	if (o->json) {
-		json_t *j = entry_json(en);
-		char *s = j ? json_dumps(j, JSON_COMPACT |
-			JSON_PRESERVE_ORDER) : NULL;
-
 		/* opened only now, so that a document that is no feed
 		 * prints nothing */
 		if (!o->opened) {
-			fputs("{\"entries\":[", stdout);
+			JSON_LIT(o, "{\"entries\":[");
 			o->opened = 1;
+		} else {
+			json_add(o, ",", 1);
 		}
-		if (!s || printf("%s%s", o->n ? "," : "", s) < 0)
-			o->failed = 1;
-		free(s);
-		json_decref(j);
+		entry_json(o, en);
+		json_flush(o);
 	} else {
 		char d[DATE_UTC_SIZE] = "";
 		int64_t t = en->published != DATE_NONE ? en->published :
@@ -236,23 +367,26 @@ on_entry(const struct feed *f, const struct entry *en, void *arg)
 	return o->failed;
 }
 
-static int
-print_feed_json(const struct feed *f)
+/* The feed's members, after the entries: the caller opened the object
+ * and closes it. */
+static void
+print_feed_json(struct out *o, const struct feed *f)
 {
-	json_t *o = json_object();
-	int rc;
-
-	json_object_set_new(o, "format",
-		json_string(feed_format_name(f->format)));
-	json_object_set_new(o, "title", jstr(f->title));
-	json_object_set_new(o, "link", jstr(f->link));
-	json_object_set_new(o, "subtitle", jstr(f->subtitle));
-	json_object_set_new(o, "language", jstr(f->language));
-	json_object_set_new(o, "updated", jdate(f->updated));
-	json_object_set_new(o, "author", jstr(f->author));
-	rc = print_members(o);
-	json_decref(o);
-	return rc;
+	JSON_LIT(o, "\"format\":");
+	json_str(o, feed_format_name(f->format));
+	JSON_LIT(o, ",\"title\":");
+	json_str(o, f->title);
+	JSON_LIT(o, ",\"link\":");
+	json_str(o, f->link);
+	JSON_LIT(o, ",\"subtitle\":");
+	json_str(o, f->subtitle);
+	JSON_LIT(o, ",\"language\":");
+	json_str(o, f->language);
+	JSON_LIT(o, ",\"updated\":");
+	json_date(o, f->updated);
+	JSON_LIT(o, ",\"author\":");
+	json_str(o, f->author);
+	json_flush(o);
 }
 
 static void
@@ -285,7 +419,7 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct headers h = { NULL, NULL, NULL };
-	struct out o = { 0, 0, 0, 0, 0 };
+	struct out o = { 0, 0, 0, 0, 0, BUF_INIT(BUF_MAX_DOC) };
 	struct parse_callbacks cb = { on_entry, &o };
 	struct err e = ERR_INIT;
 	struct parser *p = NULL;
@@ -372,8 +506,7 @@ parsed:
 		print_warnings(p, name);
 	if (o.json) {
 		fputs(o.opened ? "]," : "{\"entries\":[],", stdout);
-		if (print_feed_json(f) < 0)
-			o.failed = 1;
+		print_feed_json(&o, f);
 		fputs("}\n", stdout);
 	} else if (!o.header_done) {
 		print_feed_title(f);
@@ -400,6 +533,7 @@ fail:
 		fprintf(stderr, "feedmail: %s: %s\n", name, e.msg);
 	rc = e.code ? e.code : EX_SOFTWARE;
 out:
+	buf_release(&o.jbuf);
 	free(chunk);
 	feed_free(f);
 	parser_free(p);

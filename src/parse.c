@@ -13,6 +13,7 @@
 #include "date.h"
 #include "parse_int.h"
 #include "url.h"
+#include "utf8.h"
 
 /* A date more than this far ahead of the clock earns a warning. */
 #define FUTURE_SLACK (24 * 60 * 60)
@@ -461,6 +462,57 @@ xml_char_ok(unsigned long c)
 	return c != 0xfffe && c != 0xffff;
 }
 
+/* Bytes from s that clean_utf8 copies as they are: ASCII characters XML
+ * allows (0x20 to 0x7f, tab, LF, CR), eight at a time while none is
+ * >= 0x80 or < 0x20, and the common two- and three-byte sequences that
+ * are valid and allowed. The rest (C1 controls, E0 and ED leads, U+FFFE
+ * and U+FFFF, four-byte forms, anything cut off or invalid) is left to
+ * the full decoder. */
+static size_t
+plain_span(const unsigned char *s, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	size_t i = 0;
+
+	for (;;) {
+		unsigned char c;
+
+		while (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			/* a byte < 0x20 borrows into its high bit; one
+			 * >= 0x80 has it set already */
+			if (((w - 0x20 * ones) | w) & (0x80 * ones))
+				break;
+			i += 8;
+		}
+		if (i == len)
+			return i;
+		c = s[i];
+		if (c < 0x80) {
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+				return i;
+			i++;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			/* U+00A0 to U+07FF */
+			if (len - i < 2 || (s[i + 1] & 0xc0) != 0x80 ||
+			    (c == 0xc2 && s[i + 1] < 0xa0))
+				return i;
+			i += 2;
+		} else if (c >= 0xe1 && c <= 0xef && c != 0xed) {
+			/* U+1000 to U+FFFD, surrogates excluded */
+			if (len - i < 3 || (s[i + 1] & 0xc0) != 0x80 ||
+			    (s[i + 2] & 0xc0) != 0x80 ||
+			    (c == 0xef && s[i + 1] == 0xbf && s[i + 2] >= 0xbe))
+				return i;
+			i += 3;
+		} else {
+			return i;
+		}
+	}
+}
+
 /* Appends UTF-8 text to out: invalid sequences become U+FFFD (or the
  * windows-1252 character when no encoding was declared), characters XML
  * forbids are dropped. An incomplete sequence at the end is kept in
@@ -474,8 +526,14 @@ clean_utf8(struct parser *p, const unsigned char *s, size_t len, int final,
 
 	while (i < len) {
 		unsigned long cp;
-		size_t nbad;
-		int n = text_utf8_seq(s + i, len - i, &cp, &nbad);
+		size_t nbad, span = plain_span(s + i, len - i);
+		int n;
+
+		i += span;
+		run += span;
+		if (i == len)
+			break;
+		n = utf8_decode(s + i, len - i, &cp, &nbad);
 
 		if (n == 2 && cp < 0xa0 && cp1252_high[cp - 0x80]) {
 			/* C1 controls are windows-1252 mislabelled, as
@@ -483,7 +541,7 @@ clean_utf8(struct parser *p, const unsigned char *s, size_t len, int final,
 			if (run && buf_add(out, s + i - run, run) < 0)
 				return -1;
 			run = 0;
-			if (text_add_utf8(out, cp1252_high[cp - 0x80]) < 0)
+			if (utf8_encode(out, cp1252_high[cp - 0x80]) < 0)
 				return -1;
 			i += 2;
 			continue;
@@ -519,7 +577,7 @@ clean_utf8(struct parser *p, const unsigned char *s, size_t len, int final,
 				unsigned long c = b < 0xa0 ?
 					cp1252_high[b - 0x80] : b;
 
-				if (text_add_utf8(out, c ? c : 0xfffd) < 0)
+				if (utf8_encode(out, c ? c : 0xfffd) < 0)
 					return -1;
 			}
 			i += nbad;

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -247,6 +248,29 @@ section(struct xml_filter *f, struct buf *out, const char *s, size_t n)
 	return 0;
 }
 
+/* Appends "&#xHEX;" for v (upper-case digits, no leading zeros), without
+ * printf: one for every entity of the document. */
+static int
+add_charref(struct buf *out, unsigned long v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char ref[3 + 2 * sizeof(v) + 1];
+	char digits[2 * sizeof(v)];
+	size_t n = 0, k = 0;
+
+	do {
+		digits[n++] = hex[v & 0xf];
+		v >>= 4;
+	} while (v);
+	ref[k++] = '&';
+	ref[k++] = '#';
+	ref[k++] = 'x';
+	while (n)
+		ref[k++] = digits[--n];
+	ref[k++] = ';';
+	return buf_add(out, ref, k);
+}
+
 /* Handles the reference at s[0] == '&'. Returns the bytes consumed, 0
  * when more input is needed to decide. */
 static size_t
@@ -294,7 +318,7 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
 		    (v >= 0xd800 && v <= 0xdfff) || v == 0xfffe ||
 		    v == 0xffff || v > 0x10ffff)
 			return i;   /* XML forbids it: dropped */
-		*rc = buf_addf(out, "&#x%lX;", v);
+		*rc = add_charref(out, v);
 		return i;
 	}
 	if (n > 1 && !is_name_start(s[1])) {
@@ -316,14 +340,16 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
 		static const char *const predef[] = {
 			"lt", "gt", "amp", "quot", "apos",
 		};
-		static const int predef_cp[] = { 60, 62, 38, 34, 39 };
+		static const char *const predef_ref[] = {
+			"&#60;", "&#62;", "&#38;", "&#34;", "&#39;",
+		};
 
 		/* as character references: libxml2 drops entity
 		 * references once it has recovered from an error */
 		for (k = 0; k < 5; k++)
 			if (strlen(predef[k]) == len &&
 			    !memcmp(predef[k], name, len)) {
-				*rc = buf_addf(out, "&#%d;", predef_cp[k]);
+				*rc = buf_add(out, predef_ref[k], 5);
 				return i + 1;
 			}
 		for (k = 0; k < f->nents; k++) {
@@ -341,7 +367,7 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
 		}
 		cp = text_html_entity(name, len);
 		if (cp >= 0) {
-			*rc = buf_addf(out, "&#x%lX;", (unsigned long)cp);
+			*rc = add_charref(out, (unsigned long)cp);
 			return i + 1;
 		}
 		parser_warn(p, PARSE_WARN_ENTITY, 0,
@@ -352,6 +378,41 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
 	}
 }
 
+/* Bytes of a tag that only make it longer: not a quote, '<', '>', '&'
+ * or white space (is_ws). */
+static const unsigned char tag_plain[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/* Index of the first c in s[i..n), n when there is none. *at caches the
+ * answer of an earlier search over the same s and n (SIZE_MAX: none), so
+ * that text with a rare character is not searched again at every tag. */
+static size_t
+next_of(const char *s, size_t n, size_t i, char c, size_t *at)
+{
+	if (*at == SIZE_MAX || *at < i) {
+		const char *e = memchr(s + i, c, n - i);
+
+		*at = e ? (size_t)(e - s) : n;
+	}
+	return *at;
+}
+
 int
 filter_run(struct parser *p, const char *in, size_t inlen, int final,
 	struct buf *out)
@@ -360,6 +421,7 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 	struct buf work = BUF_INIT(PARSE_MAX_PROLOG_ITEM + REF_MAX + 1);
 	const char *s = in;
 	size_t n = inlen, i = 0, keep = 0, lim;
+	size_t lt_at = SIZE_MAX, amp_at = SIZE_MAX;
 	int rc = -1;
 
 	if (f->carry.len) {
@@ -465,9 +527,9 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 			f->state = FILTER_BODY;
 			break;
 		case FILTER_BODY:
-			m = i;
-			while (m < n && s[m] != '&' && s[m] != '<')
-				m++;
+			m = next_of(s, n, i, '<', &lt_at);
+			if (next_of(s, n, i, '&', &amp_at) < m)
+				m = amp_at;
 			if (buf_add(out, s + i, m - i) < 0)
 				goto out;
 			i = m;
@@ -534,8 +596,28 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 				PARSE_MAX_TAG - f->tag_len : 0, ok;
 
 			for (m = i; m < n; m++) {
-				char c = s[m];
+				char c;
 
+				if (f->tag_len < PARSE_MAX_TAG) {
+					/* a run of tag_plain bytes at once,
+					 * short of the cap */
+					size_t k = m, stop = n - m <
+						PARSE_MAX_TAG - f->tag_len ?
+						n : m + PARSE_MAX_TAG -
+						f->tag_len;
+
+					while (k < stop &&
+					       tag_plain[(unsigned char)s[k]])
+						k++;
+					if (k > m) {
+						f->last = s[k - 1];
+						f->tag_len += k - m;
+						m = k;
+						if (m == n)
+							break;
+					}
+				}
+				c = s[m];
 				if (f->tag_len == PARSE_MAX_TAG)
 					f->cut_quote = f->quote;
 				if (f->quote) {

@@ -153,13 +153,6 @@ int text_escape_html(struct buf *out, const char *s, size_t len, int attr);
 int text_base64_decode(struct buf *b);
 /* The code point of an HTML 4 named entity, or -1. */
 long text_html_entity(const char *name, size_t len);
-/* Length of the valid UTF-8 sequence at s (1 to 4); 0 when invalid,
- * *bad then being the bytes one U+FFFD stands for; -1 when len cuts a
- * sequence that may be valid. *cp gets the code point. */
-int text_utf8_seq(const unsigned char *s, size_t len, unsigned long *cp,
-	size_t *bad);
-/* Appends code point c as UTF-8. */
-int text_add_utf8(struct buf *out, unsigned long c);
 /* Strict duplicate of a buf's content, NULL for an empty one. */
 char *text_dup_nonempty(const struct buf *b);
 

@@ -8,6 +8,7 @@
 
 #include "parse_int.h"
 #include "url.h"
+#include "utf8.h"
 
 /* Longest entity name we look up (HTML 4's longest is 8). */
 #define ENTITY_NAME_MAX 32
@@ -24,86 +25,6 @@ text_html_entity(const char *name, size_t len)
 	tmp[len] = '\0';
 	d = htmlEntityLookup((const xmlChar *)tmp);
 	return d ? (long)d->value : -1;
-}
-
-int
-text_add_utf8(struct buf *out, unsigned long c)
-{
-	char u[4];
-	size_t n;
-
-	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		c = 0xfffd;
-	if (c < 0x80) {
-		u[0] = (char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		u[0] = (char)(0xc0 | (c >> 6));
-		u[1] = (char)(0x80 | (c & 0x3f));
-		n = 2;
-	} else if (c < 0x10000) {
-		u[0] = (char)(0xe0 | (c >> 12));
-		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (c & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (c >> 18));
-		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (c & 0x3f));
-		n = 4;
-	}
-	return buf_add(out, u, n);
-}
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629 section 4); 0 when
- * invalid, with *bad set to the bytes one U+FFFD replaces (the maximal
- * subpart, as Unicode 3.9 and WHATWG decoders do); -1 when s could be
- * the start of a sequence cut off at len. */
-int
-text_utf8_seq(const unsigned char *s, size_t len, unsigned long *cp, size_t *bad)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	int n, i;
-	unsigned long v;
-
-	*bad = 1;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, v = c & 0x07;
-	else
-		return 0;
-	/* the second byte's range excludes overlongs, surrogates and
-	 * code points past U+10FFFF */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	for (i = 1; i < n; i++) {
-		if ((size_t)i >= len)
-			return -1;
-		if (s[i] < lo || s[i] > hi) {
-			*bad = (size_t)i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	*cp = v;
-	return n;
 }
 
 static int
@@ -246,7 +167,7 @@ text_from_html(const char *html, size_t len, struct buf *out)
 			size_t n = char_ref(html + i, len - i, &cp);
 
 			if (n) {
-				if (text_add_utf8(out, cp) < 0)
+				if (utf8_encode(out, cp) < 0)
 					return -1;
 				i += n;
 				continue;

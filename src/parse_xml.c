@@ -9,6 +9,7 @@
 
 #include "parse_int.h"
 #include "url.h"
+#include "utf8.h"
 
 /*
  * The SAX2 handler for RSS 0.9x/1.0/2.0 and Atom 0.3/1.0.
@@ -522,7 +523,7 @@ fix_utf8(struct buf *b)
 	unsigned long cp;
 
 	while (i < b->len) {
-		int n = text_utf8_seq(s + i, b->len - i, &cp, &bad);
+		int n = utf8_decode(s + i, b->len - i, &cp, &bad);
 
 		if (n > 0) {
 			if ((cp >= 0x20 || cp == '\t' || cp == '\n' ||
@@ -800,10 +801,13 @@ enclosure(struct parse_xml *x, int nb, const xmlChar **attrs,
 			"more than %d enclosures", FEED_MAX_ENCLOSURES);
 }
 
+/* Called with every element name against every name we know: the first
+ * byte settles most of them without a call. */
 static int
 is(const xmlChar *name, const char *s)
 {
-	return strcmp((const char *)name, s) == 0;
+	return name[0] == (unsigned char)s[0] &&
+	       strcmp((const char *)name, s) == 0;
 }
 
 /* Fields shared by the feed and entries. Returns the role. */
