@@ -58,26 +58,13 @@ static int
 pick_subscriber(const struct store_subscriber *sub, void *arg)
 {
 	struct pick *p = arg;
-	size_t i;
-	int oom;
 
 	if (p->email && strcasecmp(p->email, sub->email))
 		return 0;
-	p->sub.id = sub->id;
-	p->sub.created_at = sub->created_at;
-	p->sub.email = strdup(sub->email);
-	p->sub.name = sub->name ? strdup(sub->name) : NULL;
-	p->sub.lang = sub->lang ? strdup(sub->lang) : NULL;
-	p->sub.tags.items = calloc(sub->tags.n + 1, sizeof(char *));
-	oom = !p->sub.email || (sub->name && !p->sub.name) ||
-	      (sub->lang && !p->sub.lang) || !p->sub.tags.items;
-	for (i = 0; !oom && i < sub->tags.n; i++) {
-		p->sub.tags.items[i] = strdup(sub->tags.items[i]);
-		oom = !p->sub.tags.items[i];
-		p->sub.tags.n += !oom;
-	}
+	if (store_subscriber_copy(&p->sub, sub) < 0)
+		return EX_OSERR;
 	p->found = 1;
-	return oom ? EX_OSERR : 1;
+	return 1;
 }
 
 int

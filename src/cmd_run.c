@@ -25,7 +25,7 @@ cmd_run(int argc, char **argv, struct ctx *ctx)
 {
 	struct fetch_selection sel = { 0 };
 	struct fetch_report fr;
-	struct send_options so = { 0 };
+	struct send_options so = { .scheduled = 1 };
 	struct send_report sr;
 	struct err e = ERR_INIT;
 	int rc, temporary = 0, send_rc;

@@ -7,14 +7,17 @@
 #include <sysexits.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "cmd.h"
 #include "date.h"
 #include "log.h"
+#include "schedule.h"
 #include "store.h"
 
 static const struct cmd_help help = {
 	"add|remove|list [ARGS]",
 	"  add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]\n"
+	"      [--schedule SCHEDULE] [--timezone ZONE]\n"
 	"  remove EMAIL\n"
 	"  list [--json]\n"
 	"\nA subscriber receives only entries first seen after they were\n"
@@ -23,11 +26,18 @@ static const struct cmd_help help = {
 };
 
 static const struct cmd_help add_help = {
-	"add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]",
-	"  -n, --name NAME  the display name used in the To: header\n"
-	"  -g, --tag TAG    only feeds with this tag (repeatable)\n"
-	"  -l, --lang LANG  digest language, fr or en ([digest] language)\n"
-	"  -h, --help       show this help\n",
+	"add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]"
+	" [--schedule SCHEDULE] [--timezone ZONE]",
+	"  -n, --name NAME          the display name used in the To: header\n"
+	"  -g, --tag TAG            only feeds with this tag (repeatable)\n"
+	"  -l, --lang LANG          digest language, fr or en ([digest]\n"
+	"                           language)\n"
+	"  -s, --schedule SCHEDULE  when 'feedmail run' sends the digest:\n"
+	"                           hourly, daily[@HH:MM] or\n"
+	"                           weekly[@DAY [HH:MM]] ([digest] time)\n"
+	"  -z, --timezone ZONE      the subscriber's IANA time zone\n"
+	"                           ([digest] timezone)\n"
+	"  -h, --help               show this help\n",
 };
 
 static const struct cmd_help remove_help = { "remove EMAIL",
@@ -38,6 +48,26 @@ static const struct cmd_help list_help = {
 	"  -h, --help  show this help\n",
 };
 
+/* The schedule and zone must make slots now, not fail at every run. */
+static int
+check_schedule(const struct store_subscriber *sub, const struct config *cfg,
+	       struct err *e)
+{
+	struct schedule sch;
+	int64_t start;
+	char key[SCHEDULE_KEY_SIZE];
+
+	if (schedule_parse(sub->schedule ? sub->schedule : "daily", cfg->time,
+			   &sch, e) < 0)
+		return -1;
+	sch.timezone = sub->timezone ? sub->timezone : cfg->timezone;
+	if (schedule_current_slot(&sch, clock_now(), &start, key, e) < 0) {
+		e->code = EX_DATAERR; /* given on the command line */
+		return -1;
+	}
+	return 0;
+}
+
 static int
 subscriber_add(int argc, char **argv, struct ctx *ctx)
 {
@@ -45,6 +75,8 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 		{ "name", required_argument, NULL, 'n' },
 		{ "tag", required_argument, NULL, 'g' },
 		{ "lang", required_argument, NULL, 'l' },
+		{ "schedule", required_argument, NULL, 's' },
+		{ "timezone", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -56,7 +88,8 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 	sub.tags.items = calloc((size_t)argc, sizeof(char *));
 	if (!sub.tags.items)
 		return EX_OSERR;
-	while ((opt = getopt_long(argc, argv, "n:g:l:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:g:l:s:z:h", opts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'n':
 			/* it goes into a header: no line breaks */
@@ -83,6 +116,12 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 			}
 			sub.lang = optarg;
 			break;
+		case 's':
+			sub.schedule = optarg;
+			break;
+		case 'z':
+			sub.timezone = optarg;
+			break;
 		case 'h':
 			cmd_print_help(stdout, "subscriber", &add_help);
 			rc = 0;
@@ -99,7 +138,8 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 		goto out;
 	}
 	sub.email = argv[optind];
-	if (addr_validate(sub.email, &e) < 0 ||
+	if (check_schedule(&sub, &ctx->cfg, &e) < 0 ||
+	    addr_validate(sub.email, &e) < 0 ||
 	    store_subscriber_add(ctx->store, &sub, &id, &e) < 0) {
 		log_error("subscriber add: %s", e.msg);
 		rc = e.code;
@@ -145,8 +185,10 @@ print_line(const struct store_subscriber *sub, void *arg)
 	printf("%4lld  %s", (long long)sub->id, sub->email);
 	if (sub->name)
 		printf(" (%s)", sub->name);
-	printf("\n      since %s, language %s, tags:", since,
-	       sub->lang ? sub->lang : "default");
+	printf("\n      since %s, language %s, %s%s%s, tags:", since,
+	       sub->lang ? sub->lang : "default",
+	       sub->schedule ? sub->schedule : "daily",
+	       sub->timezone ? " " : "", sub->timezone ? sub->timezone : "");
 	if (!sub->tags.n)
 		fputs(" (all feeds)", stdout);
 	for (i = 0; i < sub->tags.n; i++)
@@ -165,10 +207,11 @@ add_json(const struct store_subscriber *sub, void *arg)
 	date_format_utc(sub->created_at, since);
 	for (i = 0; i < sub->tags.n; i++)
 		json_array_append_new(tags, json_string(sub->tags.items[i]));
-	o = json_pack("{s:I, s:s, s:s?, s:s?, s:o, s:s}", "id",
+	o = json_pack("{s:I, s:s, s:s?, s:s?, s:o, s:s, s:s?, s:s?}", "id",
 		      (json_int_t)sub->id, "email", sub->email, "name",
 		      sub->name, "lang", sub->lang, "tags", tags, "since",
-		      since);
+		      since, "schedule", sub->schedule, "timezone",
+		      sub->timezone);
 	if (!o)
 		return EX_OSERR;
 	return json_array_append_new(list, o) ? EX_OSERR : 0;

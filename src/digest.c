@@ -252,14 +252,14 @@ is_web_link(const char *link)
 
 static int
 render_item(const struct digest_item *it, size_t number, const struct lang *l,
-	    const struct config *cfg, struct buf *text, struct buf *html)
+	    const char *tz, struct buf *text, struct buf *html)
 {
 	const char *title = it->title ? it->title : l->untitled;
 	struct tm tm;
 	char date[64];
 	int rc;
 
-	if (clock_local(it->published, cfg->timezone, &tm) < 0)
+	if (clock_local(it->published, tz, &tm) < 0)
 		date[0] = '\0';
 	else
 		snprintf(date, sizeof(date), "%d %s %d %02d:%02d", tm.tm_mday,
@@ -344,12 +344,14 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 	struct buf footer = BUF_INIT(BUF_MAX_LINE);
 	struct buf subj = BUF_INIT(BUF_MAX_LINE);
 	size_t full = cfg->max_entries > 0 ? (size_t)cfg->max_entries : d->n;
+	/* dates as the subscriber reads them */
+	const char *tz = sub->timezone ? sub->timezone : cfg->timezone;
 	struct tm tm;
 	size_t i;
 	int rc;
 
 	*subject = NULL;
-	if (clock_local(now, cfg->timezone, &tm) < 0)
+	if (clock_local(now, tz, &tm) < 0)
 		return err_set(e, EX_SOFTWARE, "date %lld out of range",
 			       (long long)now);
 	rc = buf_addf(&subj, "%s %s %d %s %d \xe2\x80\x94 %zu %s", l->subject,
@@ -376,7 +378,7 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 		     add_html_escaped(html, heading.data) ||
 		     buf_adds(html, "</h1>\n<ol style=\"padding-left:20px\">\n");
 	for (i = 0; i < d->n && i < full && rc == 0; i++)
-		rc = render_item(&d->items[i], i + 1, l, cfg, text, html);
+		rc = render_item(&d->items[i], i + 1, l, tz, text, html);
 	if (rc == 0)
 		rc = buf_adds(html, "</ol>\n");
 	if (rc == 0 && d->n > full)

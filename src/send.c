@@ -12,6 +12,7 @@
 #include "digest.h"
 #include "log.h"
 #include "mime.h"
+#include "schedule.h"
 #include "store.h"
 
 struct run {
@@ -35,30 +36,16 @@ static int
 copy_subscriber(const struct store_subscriber *sub, void *arg)
 {
 	struct subscribers *list = arg;
-	struct store_subscriber *grown, *c;
-	size_t i;
-	int oom = 0;
+	struct store_subscriber *grown;
 
 	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
 	if (!grown)
 		return EX_OSERR;
 	list->items = grown;
-	c = &list->items[list->n++];
-	memset(c, 0, sizeof(*c));
-	c->id = sub->id;
-	c->created_at = sub->created_at;
-	c->email = strdup(sub->email);
-	c->name = sub->name ? strdup(sub->name) : NULL;
-	c->lang = sub->lang ? strdup(sub->lang) : NULL;
-	oom = !c->email || (sub->name && !c->name) || (sub->lang && !c->lang);
-	c->tags.items = calloc(sub->tags.n + 1, sizeof(char *));
-	oom |= !c->tags.items;
-	for (i = 0; i < sub->tags.n && !oom; i++) {
-		c->tags.items[i] = strdup(sub->tags.items[i]);
-		oom |= !c->tags.items[i];
-		c->tags.n++;
-	}
-	return oom ? EX_OSERR : 0;
+	if (store_subscriber_copy(&list->items[list->n], sub) < 0)
+		return EX_OSERR;
+	list->n++;
+	return 0;
 }
 
 static void
@@ -167,15 +154,48 @@ out:
 	return rc;
 }
 
-/* Builds and records the digest of one subscriber, if anything is new. */
+/* The key of sub's current schedule slot into key; *done when a digest
+ * was already built for it. */
+static int
+current_slot(struct run *run, const struct store_subscriber *sub,
+	     char key[SCHEDULE_KEY_SIZE], int *done, struct err *e)
+{
+	struct schedule sch;
+	int64_t start;
+
+	if (schedule_parse(sub->schedule ? sub->schedule : "daily",
+			   run->cfg->time, &sch, e) < 0)
+		return err_prefix(e, "subscriber '%s'", sub->email);
+	sch.timezone = sub->timezone ? sub->timezone : run->cfg->timezone;
+	if (schedule_current_slot(&sch, run->now, &start, key, e) < 0)
+		return err_prefix(e, "subscriber '%s'", sub->email);
+	/* a slot that began before they subscribed is not theirs: the first
+	 * digest waits for their first slot */
+	if (start < sub->created_at) {
+		*done = 1;
+		return 0;
+	}
+	return store_digest_has_slot(run->store, sub->id, key, done, e);
+}
+
+/* Builds and records the digest of one subscriber, if anything is new
+ * (and, for `run`, if its current schedule slot has none yet). */
 static int
 build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 {
+	char slot[SCHEDULE_KEY_SIZE];
+	int done = 0;
+
 	struct store_digest_new rec = { 0 };
 	struct send_composed c;
 	int64_t id;
 	int rc = -1;
 
+	if (run->opts->scheduled &&
+	    current_slot(run, sub, slot, &done, e) < 0)
+		return -1;
+	if (done)
+		return 0;
 	if (send_compose(run->store, run->cfg, sub, 0, run->now, &c, e) < 0)
 		return -1;
 	if (!c.digest.n) {
@@ -189,6 +209,7 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 		goto out;
 	}
 	rec.subscriber_id = sub->id;
+	rec.slot = run->opts->scheduled ? slot : NULL;
 	rec.message_id = c.message_id;
 	rec.message = c.message.data;
 	rec.len = c.message.len;

@@ -38,6 +38,8 @@ struct send_options {
 	int dry_run;            /* build and list, record and send nothing */
 	int all_pending;        /* retry pending digests now, backoff or not
 	                         * (an operator's `send`; `run` waits) */
+	int scheduled;          /* `run`: one digest per subscriber and
+	                         * schedule slot, built once the slot began */
 	FILE *listing;          /* dry run: where to list the digests */
 };
 

@@ -163,6 +163,10 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (subscriber_id, entry_id)"
 	");"
 	"CREATE INDEX deliveries_digest ON deliveries (digest_id);",
+
+	/* 2 -> 3: each subscriber's digest schedule and time zone */
+	"ALTER TABLE subscribers ADD COLUMN schedule TEXT;"
+	"ALTER TABLE subscribers ADD COLUMN timezone TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -211,6 +215,19 @@ cached(struct store *s, enum stmt id, struct err *e)
 		sqlite3_clear_bindings(s->stmts[id]);
 	}
 	return s->stmts[id];
+}
+
+static char *
+dup_or_null(const char *s, int *oom)
+{
+	char *copy;
+
+	if (!s)
+		return NULL;
+	copy = strdup(s);
+	if (!copy)
+		*oom = 1;
+	return copy;
 }
 
 /* Copies a text column (sqlite3_column_text is only valid until the next
@@ -621,8 +638,36 @@ store_subscriber_release(struct store_subscriber *sub)
 	free(sub->email);
 	free(sub->name);
 	free(sub->lang);
+	free(sub->schedule);
+	free(sub->timezone);
 	tags_release(&sub->tags);
 	memset(sub, 0, sizeof(*sub));
+}
+
+int
+store_subscriber_copy(struct store_subscriber *dst,
+		      const struct store_subscriber *src)
+{
+	size_t i;
+	int oom = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->id = src->id;
+	dst->created_at = src->created_at;
+	dst->email = dup_or_null(src->email, &oom);
+	dst->name = dup_or_null(src->name, &oom);
+	dst->lang = dup_or_null(src->lang, &oom);
+	dst->schedule = dup_or_null(src->schedule, &oom);
+	dst->timezone = dup_or_null(src->timezone, &oom);
+	dst->tags.items = calloc(src->tags.n + 1, sizeof(char *));
+	oom |= !dst->tags.items;
+	for (i = 0; i < src->tags.n && !oom; i++) {
+		dst->tags.items[i] = dup_or_null(src->tags.items[i], &oom);
+		dst->tags.n += !oom;
+	}
+	if (oom)
+		store_subscriber_release(dst);
+	return oom ? -1 : 0;
 }
 
 int
@@ -635,14 +680,16 @@ store_subscriber_add(struct store *s, const struct store_subscriber *sub,
 	if (store_begin(s, e) < 0)
 		return -1;
 	if (prepare(s, &st,
-		    "INSERT INTO subscribers (email, name, lang, created_at)"
-		    " VALUES (?, ?, ?, ?)",
+		    "INSERT INTO subscribers (email, name, lang, created_at,"
+		    " schedule, timezone) VALUES (?, ?, ?, ?, ?, ?)",
 		    e) < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, sub->email, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, sub->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, sub->lang, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, clock_now());
+	sqlite3_bind_text(st, 5, sub->schedule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, sub->timezone, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) ==
 		    SQLITE_CONSTRAINT_UNIQUE)
@@ -697,7 +744,8 @@ store_subscriber_each(struct store *s,
 		    "SELECT s.id, s.email, s.name, s.lang, s.created_at,"
 		    " (SELECT group_concat(tag, char(31)) FROM"
 		    "  (SELECT tag FROM subscriber_tags"
-		    "   WHERE subscriber_id = s.id ORDER BY position))"
+		    "   WHERE subscriber_id = s.id ORDER BY position)),"
+		    " s.schedule, s.timezone"
 		    " FROM subscribers s ORDER BY s.id",
 		    e) < 0)
 		return -1;
@@ -712,6 +760,8 @@ store_subscriber_each(struct store *s,
 		if (tags_split(tags, &sub.tags) < 0)
 			oom = 1;
 		free(tags);
+		sub.schedule = column_strdup(st, 6, &oom);
+		sub.timezone = column_strdup(st, 7, &oom);
 		if (oom) {
 			store_subscriber_release(&sub);
 			rc = err_set(e, EX_OSERR, "out of memory");
@@ -1270,6 +1320,33 @@ out:
 	sqlite3_finalize(st);
 	if (rc < 0)
 		store_rollback(s);
+	return rc;
+}
+
+int
+store_digest_has_slot(struct store *s, int64_t subscriber_id,
+		      const char *slot, int *has, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st,
+		    "SELECT 1 FROM digests WHERE subscriber_id = ? AND slot = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		*has = 1;
+		break;
+	case SQLITE_DONE:
+		*has = 0;
+		break;
+	default:
+		rc = db_error(s, e, "look up digest slot");
+	}
+	sqlite3_finalize(st);
 	return rc;
 }
 

@@ -21,7 +21,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens (creating it and its folder if needed) the store at path and
  * migrates it to STORE_SCHEMA_VERSION. A store newer than this build is
@@ -170,10 +170,16 @@ struct store_subscriber {
 	char *name;             /* NULL when none */
 	char *lang;             /* "fr", "en" or NULL for the config default */
 	struct store_tags tags; /* none: every feed */
+	char *schedule;         /* "daily@07:00"...; NULL: [digest] time */
+	char *timezone;         /* IANA name; NULL: [digest] timezone */
 	int64_t created_at;     /* entries first seen before are not sent */
 };
 
 void store_subscriber_release(struct store_subscriber *sub);
+/* Makes dst a deep copy of src (callbacks lend theirs). 0, or -1 when
+ * memory runs out, dst then empty. */
+int store_subscriber_copy(struct store_subscriber *dst,
+	const struct store_subscriber *src);
 
 /* Adds a subscriber; an address already there (case-insensitive domain) is
  * refused with EX_DATAERR. created_at is set from the clock. */
@@ -224,6 +230,10 @@ struct store_digest_new {
 	size_t nentries;
 	int64_t now;
 };
+
+/* Whether sub already has a digest for the schedule slot key. */
+int store_digest_has_slot(struct store *s, int64_t subscriber_id,
+	const char *slot, int *has, struct err *e);
 
 /* Records a pending digest and its entries in one transaction. An entry
  * already in another digest of the subscriber, or a slot already used,

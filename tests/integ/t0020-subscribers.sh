@@ -8,7 +8,7 @@ test_expect_success 'add and list subscribers' '
 	feedmail subscriber add "jo@bücher.example" >/dev/null &&
 	feedmail subscriber list >list &&
 	contains list "marie@example.org (Marie Curie)" &&
-	contains list "language fr, tags: tech" &&
+	contains list "language fr, daily, tags: tech" &&
 	contains list "jo@bücher.example" &&
 	contains list "(all feeds)"
 '

@@ -86,16 +86,36 @@ START_TEST(test_migrates_previous_version)
 	store_close(s);
 	exec("INSERT INTO feeds (url, added_at) VALUES ('http://a/', 1);"
 	     "INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);");
-	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
-			       "name = 'digests'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM pragma_table_info("
+			       "'subscribers') WHERE name = 'schedule'"), 0);
 
 	s = store_open(path, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM feeds"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"
+			       " WHERE schedule IS NULL"), 1);
+}
+END_TEST
+
+/* Several steps at once: version 1 (no outbox) to the current one. */
+START_TEST(test_migrates_several_steps)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 1, &e);
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	exec("INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);");
+	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
+			       "name = 'digests'"), 0);
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM digests"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 1);
 }
 END_TEST
 
@@ -372,6 +392,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_creates_current_schema);
 	tcase_add_test(tc, test_migrates_previous_version);
+	tcase_add_test(tc, test_migrates_several_steps);
 	tcase_add_test(tc, test_refuses_newer_store);
 	tcase_add_test(tc, test_failed_migration_rolls_back);
 	tcase_add_test(tc, test_feeds);
