@@ -71,6 +71,7 @@ int cmd_parse(int argc, char **argv, struct ctx *ctx);
 int cmd_remove(int argc, char **argv, struct ctx *ctx);
 int cmd_run(int argc, char **argv, struct ctx *ctx);
 int cmd_send(int argc, char **argv, struct ctx *ctx);
+int cmd_status(int argc, char **argv, struct ctx *ctx);
 int cmd_subscriber(int argc, char **argv, struct ctx *ctx);
 
 #endif

@@ -96,6 +96,10 @@ const struct config_key config_keys[CONFIG_NKEYS] = {
 		"minutes a feed is left alone at least, whatever it asks"),
 	KEY_INT("fetch", "max_interval", max_interval, 1, 43200, "1440",
 		"minutes a feed is left alone at most"),
+	KEY_INT("fetch", "sick_failures", sick_failures, 1, 1000, "3",
+		"failed fetches in a row after which status flags a feed"),
+	KEY_INT("fetch", "sick_days", sick_days, 1, 3650, "14",
+		"days without a new entry after which status flags a feed"),
 
 	KEY_STR("smtp", "host", CONFIG_TYPE_STRING, smtp_host, NULL, NULL,
 		"the SMTP server (default: none)", check_host),

@@ -59,6 +59,8 @@ static const struct cmd commands[] = {
 	  "fetch, then build and send the digests (for cron)" },
 	{ "send", cmd_send, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
 	  "build digests and deliver the pending ones" },
+	{ "status", cmd_status, NEEDS_CONFIG | NEEDS_STORE,
+	  "the health of the feeds and of the outbox" },
 	{ "subscriber", cmd_subscriber,
 	  NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
 	  "add, remove or list digest subscribers" },

@@ -592,7 +592,7 @@ store_feed_each(struct store *s,
 		    "  (SELECT tag FROM feed_tags WHERE feed_id = f.id"
 		    "   ORDER BY position)),"
 		    " (SELECT count(*) FROM entries WHERE feed_id = f.id),"
-		    " f.next_fetch_at"
+		    " f.next_fetch_at, f.last_new_entry_at"
 		    " FROM feeds f ORDER BY f.id",
 		    e) < 0)
 		return -1;
@@ -614,6 +614,7 @@ store_feed_each(struct store *s,
 		free(tags);
 		f.entries = sqlite3_column_int64(st, 11);
 		f.next_fetch_at = sqlite3_column_int64(st, 12);
+		f.last_new_entry_at = sqlite3_column_int64(st, 13);
 		if (oom) {
 			store_feed_release(&f);
 			rc = err_set(e, EX_OSERR, "out of memory");

@@ -61,6 +61,7 @@ struct store_feed {
 	char *last_error;       /* message of the last failure, or NULL */
 	int failures;           /* consecutive */
 	int64_t next_fetch_at;  /* when the feed is next due */
+	int64_t last_new_entry_at; /* 0 when none yet */
 	int64_t entries;        /* entries stored */
 };
 
