@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "date.h"
+#include "html.h"
 
 /* The strings of a digest, one table per language. */
 struct lang {
@@ -146,10 +147,36 @@ add_also(struct digest_item *it, const char *feed)
 	return 0;
 }
 
+struct collect {
+	struct digest *d;
+	int summary_words;
+};
+
+/* The summary of the richer of an entry's summary and content. */
+static char *
+summarize(const struct store_news *n, int words)
+{
+	struct buf out = BUF_INIT(BUF_MAX_FIELD);
+	const char *src = n->summary;
+	struct err ignored = ERR_INIT;
+
+	if (n->content && (!src || strlen(n->content) > strlen(src)))
+		src = n->content;
+	if (!src || words <= 0)
+		return NULL;
+	if (html_summary(&out, src, strlen(src), words, &ignored) < 0 ||
+	    !out.len) {
+		buf_release(&out);
+		return NULL;
+	}
+	return buf_detach(&out, NULL);
+}
+
 static int
 collect_one(const struct store_news *n, void *arg)
 {
-	struct digest *d = arg;
+	struct collect *c = arg;
+	struct digest *d = c->d;
 	struct digest_item *items, *it;
 	int64_t *ids, published;
 	char *tkey;
@@ -184,17 +211,20 @@ collect_one(const struct store_news *n, void *arg)
 	it->link_key = dup_or_null(n->link_key, &oom);
 	it->title_key = tkey;
 	it->published = published;
+	it->summary = summarize(n, c->summary_words);
 	return oom ? EX_OSERR : 0;
 }
 
 int
 digest_collect(struct store *s, const struct store_subscriber *sub,
-	       int64_t since, struct digest *d, struct err *e)
+	       int64_t since, int summary_words, struct digest *d,
+	       struct err *e)
 {
+	struct collect c = { d, summary_words };
 	int rc;
 
 	memset(d, 0, sizeof(*d));
-	rc = store_news_each(s, sub, since, collect_one, d, e);
+	rc = store_news_each(s, sub, since, collect_one, &c, e);
 	if (rc > 0)
 		err_set(e, EX_OSERR, "out of memory");
 	if (rc) {
@@ -218,6 +248,7 @@ digest_release(struct digest *d)
 		free(d->items[i].link_key);
 		free(d->items[i].title_key);
 		free(d->items[i].also);
+		free(d->items[i].summary);
 	}
 	free(d->items);
 	free(d->entry_ids);
@@ -269,6 +300,8 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 		      it->feed_title, date);
 	if (rc == 0 && it->also)
 		rc = buf_addf(text, "   %s%s\n", l->also_in, it->also);
+	if (rc == 0 && it->summary)
+		rc = buf_addf(text, "   %s\n", it->summary);
 	if (rc == 0 && is_web_link(it->link))
 		rc = buf_addf(text, "   %s\n", it->link);
 	if (rc == 0)
@@ -292,7 +325,13 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 		rc = buf_addf(html, "<br>%s", l->also_in) ||
 		     add_html_escaped(html, it->also);
 	if (rc == 0)
-		rc = buf_adds(html, "</span></li>\n");
+		rc = buf_adds(html, "</span>");
+	if (rc == 0 && it->summary)
+		rc = buf_adds(html, "<p style=\"margin:4px 0 0\">") ||
+		     add_html_escaped(html, it->summary) ||
+		     buf_adds(html, "</p>");
+	if (rc == 0)
+		rc = buf_adds(html, "</li>\n");
 	return rc;
 }
 

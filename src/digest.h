@@ -7,8 +7,8 @@
  * newest first, the same story from several feeds once (same link key, or
  * the same title within 48 hours) with "also in: FEED"; at most
  * [digest] max_entries articles in full, the rest as "+N more" with their
- * links. Grouping and summaries come with the digest work (issue 6)
- * behind the same interface.
+ * links, each with a short plain-text summary. Grouping by tag comes with
+ * the digest work (issue 6) behind the same interface.
  */
 #ifndef FEEDMAIL_DIGEST_H
 #define FEEDMAIL_DIGEST_H
@@ -29,6 +29,7 @@ struct digest_item {
 	char *link_key;         /* for merging; NULL without a link */
 	char *title_key;        /* the title folded, for merging */
 	char *also;             /* "FEED, FEED": the other feeds, or NULL */
+	char *summary;          /* plain text of about summary_words words */
 	int64_t published;      /* first seen when the feed gave no date */
 };
 
@@ -40,10 +41,12 @@ struct digest {
 };
 
 /* Fills d with the entries new to sub (since > 0: all those first seen
- * since then, for a preview; see store_news_each). 0 (d->n may be 0:
+ * since then, for a preview; see store_news_each), each with a summary
+ * of about summary_words words (0: none) made from the richer of its
+ * summary and content. 0 (d->n may be 0:
  * nothing new), or -1 with e. */
 int digest_collect(struct store *s, const struct store_subscriber *sub,
-	int64_t since, struct digest *d, struct err *e);
+	int64_t since, int summary_words, struct digest *d, struct err *e);
 void digest_release(struct digest *d);
 
 /* Renders d for sub at now: *subject (malloc'd), text and html (appended

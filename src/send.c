@@ -100,7 +100,8 @@ send_compose(struct store *s, const struct config *cfg,
 		e->code = EX_CONFIG;
 		return -1;
 	}
-	if (digest_collect(s, sub, since, &c->digest, e) < 0)
+	if (digest_collect(s, sub, since, cfg->summary_words, &c->digest,
+			   e) < 0)
 		goto out;
 	if (!c->digest.n) {
 		rc = 0;

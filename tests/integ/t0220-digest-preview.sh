@@ -21,6 +21,7 @@ test_expect_success 'text preview in the subscriber language' '
 	at 2026-11-26T08:00:00Z digest >out &&
 	contains out "3 new articles" &&
 	contains out "1. Third" &&
+	contains out "   Three." &&
 	contains out "https://news.example/3"
 '
 
