@@ -18,6 +18,7 @@ static const struct cmd_help help = {
 	"add|remove|list [ARGS]",
 	"  add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]\n"
 	"      [--schedule SCHEDULE] [--timezone ZONE]\n"
+	"      [--include WORD]... [--exclude WORD]...\n"
 	"  remove EMAIL\n"
 	"  list [--json]\n"
 	"\nA subscriber receives only entries first seen after they were\n"
@@ -27,7 +28,8 @@ static const struct cmd_help help = {
 
 static const struct cmd_help add_help = {
 	"add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]"
-	" [--schedule SCHEDULE] [--timezone ZONE]",
+	" [--schedule SCHEDULE] [--timezone ZONE] [--include WORD]..."
+	" [--exclude WORD]...",
 	"  -n, --name NAME          the display name used in the To: header\n"
 	"  -g, --tag TAG            only feeds with this tag (repeatable)\n"
 	"  -l, --lang LANG          digest language, fr or en ([digest]\n"
@@ -37,6 +39,11 @@ static const struct cmd_help add_help = {
 	"                           weekly[@DAY [HH:MM]] ([digest] time)\n"
 	"  -z, --timezone ZONE      the subscriber's IANA time zone\n"
 	"                           ([digest] timezone)\n"
+	"  -i, --include WORD       only articles whose title or summary has\n"
+	"                           one of these words (repeatable)\n"
+	"  -x, --exclude WORD       no article with any of these words\n"
+	"                           (repeatable); both ignore case and\n"
+	"                           accents and match whole words\n"
 	"  -h, --help               show this help\n",
 };
 
@@ -77,19 +84,26 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 		{ "lang", required_argument, NULL, 'l' },
 		{ "schedule", required_argument, NULL, 's' },
 		{ "timezone", required_argument, NULL, 'z' },
+		{ "include", required_argument, NULL, 'i' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store_subscriber sub = { 0 };
+	struct store_tags *words;
 	struct err e = ERR_INIT;
 	int64_t id;
 	int opt, rc = EX_USAGE;
 
 	sub.tags.items = calloc((size_t)argc, sizeof(char *));
-	if (!sub.tags.items)
-		return EX_OSERR;
-	while ((opt = getopt_long(argc, argv, "n:g:l:s:z:h", opts, NULL)) !=
-	       -1) {
+	sub.include.items = calloc((size_t)argc, sizeof(char *));
+	sub.exclude.items = calloc((size_t)argc, sizeof(char *));
+	if (!sub.tags.items || !sub.include.items || !sub.exclude.items) {
+		rc = EX_OSERR;
+		goto out;
+	}
+	while ((opt = getopt_long(argc, argv, "n:g:l:s:z:i:x:h", opts,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			/* it goes into a header: no line breaks */
@@ -122,6 +136,16 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 		case 'z':
 			sub.timezone = optarg;
 			break;
+		case 'i':
+		case 'x':
+			if (!*optarg || strchr(optarg, '\x1f')) {
+				rc = cmd_usage_error(argv[0], &add_help,
+					"a word cannot be empty");
+				goto out;
+			}
+			words = opt == 'i' ? &sub.include : &sub.exclude;
+			words->items[words->n++] = optarg;
+			break;
 		case 'h':
 			cmd_print_help(stdout, "subscriber", &add_help);
 			rc = 0;
@@ -150,6 +174,8 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 	rc = 0;
 out:
 	free(sub.tags.items);
+	free(sub.include.items);
+	free(sub.exclude.items);
 	return rc;
 }
 
@@ -174,6 +200,30 @@ subscriber_remove(int argc, char **argv, struct ctx *ctx)
 	return 0;
 }
 
+static void
+print_words(const char *label, const struct store_tags *words)
+{
+	size_t i;
+
+	if (!words->n)
+		return;
+	printf("      %s:", label);
+	for (i = 0; i < words->n; i++)
+		printf(" %s", words->items[i]);
+	putchar('\n');
+}
+
+static json_t *
+json_words(const struct store_tags *words)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < words->n; i++)
+		json_array_append_new(a, json_string(words->items[i]));
+	return a;
+}
+
 static int
 print_line(const struct store_subscriber *sub, void *arg)
 {
@@ -194,6 +244,8 @@ print_line(const struct store_subscriber *sub, void *arg)
 	for (i = 0; i < sub->tags.n; i++)
 		printf(" %s", sub->tags.items[i]);
 	putchar('\n');
+	print_words("only with", &sub->include);
+	print_words("never with", &sub->exclude);
 	return 0;
 }
 
@@ -207,11 +259,12 @@ add_json(const struct store_subscriber *sub, void *arg)
 	date_format_utc(sub->created_at, since);
 	for (i = 0; i < sub->tags.n; i++)
 		json_array_append_new(tags, json_string(sub->tags.items[i]));
-	o = json_pack("{s:I, s:s, s:s?, s:s?, s:o, s:s, s:s?, s:s?}", "id",
-		      (json_int_t)sub->id, "email", sub->email, "name",
+	o = json_pack("{s:I, s:s, s:s?, s:s?, s:o, s:s, s:s?, s:s?, s:o, s:o}",
+		      "id", (json_int_t)sub->id, "email", sub->email, "name",
 		      sub->name, "lang", sub->lang, "tags", tags, "since",
 		      since, "schedule", sub->schedule, "timezone",
-		      sub->timezone);
+		      sub->timezone, "include", json_words(&sub->include),
+		      "exclude", json_words(&sub->exclude));
 	if (!o)
 		return EX_OSERR;
 	return json_array_append_new(list, o) ? EX_OSERR : 0;

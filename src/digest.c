@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "date.h"
 #include "html.h"
+#include "utf8.h"
 
 /* The strings of a digest, one table per language. */
 struct lang {
@@ -149,8 +150,64 @@ add_also(struct digest_item *it, const char *feed)
 
 struct collect {
 	struct digest *d;
+	const struct store_subscriber *sub;
 	int summary_words;
 };
+
+static int
+is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       (unsigned char)c >= 0x80;
+}
+
+/* Whether folded text holds the word (folded too) as a whole word:
+ * "ia" is in "l'ia au service" but not in "media". */
+static int
+has_word(const char *text, const char *word)
+{
+	struct buf w = BUF_INIT(BUF_MAX_LINE);
+	const char *p = text;
+	int found = 0;
+
+	if (utf8_fold(&w, word) < 0 || !w.len) {
+		buf_release(&w);
+		return 0;
+	}
+	while (!found && (p = strstr(p, w.data))) {
+		found = (p == text || !is_word_char(p[-1])) &&
+			!is_word_char(p[w.len]);
+		p++;
+	}
+	buf_release(&w);
+	return found;
+}
+
+/* The subscriber's --include/--exclude words on title and summary. */
+static int
+wanted(const struct store_subscriber *sub, const struct store_news *n)
+{
+	struct buf text = BUF_INIT(BUF_MAX_DOC), folded = BUF_INIT(BUF_MAX_DOC);
+	struct err ignored = ERR_INIT;
+	size_t i;
+	int keep = 1;
+
+	if (!sub->include.n && !sub->exclude.n)
+		return 1;
+	if (n->title)
+		buf_adds(&text, n->title);
+	buf_addch(&text, ' ');
+	if (n->summary)
+		html_to_text(&text, n->summary, strlen(n->summary), &ignored);
+	utf8_fold(&folded, text.data);
+	for (i = 0, keep = !sub->include.n; i < sub->include.n && !keep; i++)
+		keep = has_word(folded.data, sub->include.items[i]);
+	for (i = 0; i < sub->exclude.n && keep; i++)
+		keep = !has_word(folded.data, sub->exclude.items[i]);
+	buf_release(&text);
+	buf_release(&folded);
+	return keep;
+}
 
 /* The summary of the richer of an entry's summary and content. */
 static char *
@@ -186,7 +243,10 @@ collect_one(const struct store_news *n, void *arg)
 	if (!ids)
 		return EX_OSERR;
 	d->entry_ids = ids;
+	/* filtered out entries are covered too, so they do not come back */
 	d->entry_ids[d->nentries++] = n->id;
+	if (!wanted(c->sub, n))
+		return 0;
 	published = n->published != DATE_NONE ? n->published : n->first_seen;
 	tkey = title_key(n->title);
 	if (n->title && !tkey)
@@ -220,7 +280,7 @@ digest_collect(struct store *s, const struct store_subscriber *sub,
 	       int64_t since, int summary_words, struct digest *d,
 	       struct err *e)
 {
-	struct collect c = { d, summary_words };
+	struct collect c = { d, sub, summary_words };
 	int rc;
 
 	memset(d, 0, sizeof(*d));

@@ -167,6 +167,10 @@ static const char *const migrations[] = {
 	/* 2 -> 3: each subscriber's digest schedule and time zone */
 	"ALTER TABLE subscribers ADD COLUMN schedule TEXT;"
 	"ALTER TABLE subscribers ADD COLUMN timezone TEXT;",
+
+	/* 3 -> 4: each subscriber's keyword filters, words joined by US */
+	"ALTER TABLE subscribers ADD COLUMN include_words TEXT;"
+	"ALTER TABLE subscribers ADD COLUMN exclude_words TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -423,6 +427,48 @@ tags_split(const char *joined, struct store_tags *t)
 }
 
 static int
+tags_copy(struct store_tags *dst, const struct store_tags *src)
+{
+	size_t i;
+
+	dst->n = 0;
+	dst->items = calloc(src->n + 1, sizeof(char *));
+	if (!dst->items)
+		return -1;
+	for (i = 0; i < src->n; i++) {
+		dst->items[i] = strdup(src->items[i]);
+		if (!dst->items[i])
+			return -1;
+		dst->n++;
+	}
+	return 0;
+}
+
+/* Words joined by US for a column, malloc'd; NULL for none. */
+static char *
+words_join(const struct store_tags *t)
+{
+	size_t i, len = 0;
+	char *out, *p;
+
+	if (!t || !t->n)
+		return NULL;
+	for (i = 0; i < t->n; i++)
+		len += strlen(t->items[i]) + 1;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	for (i = 0, p = out; i < t->n; i++) {
+		size_t n = strlen(t->items[i]);
+
+		memcpy(p, t->items[i], n);
+		p += n;
+		*p++ = i + 1 < t->n ? TAG_SEP[0] : '\0';
+	}
+	return out;
+}
+
+static int
 tags_insert(struct store *s, const char *sql, int64_t owner,
 	    const struct store_tags *tags, struct err *e)
 {
@@ -642,6 +688,8 @@ store_subscriber_release(struct store_subscriber *sub)
 	free(sub->schedule);
 	free(sub->timezone);
 	tags_release(&sub->tags);
+	tags_release(&sub->include);
+	tags_release(&sub->exclude);
 	memset(sub, 0, sizeof(*sub));
 }
 
@@ -649,7 +697,6 @@ int
 store_subscriber_copy(struct store_subscriber *dst,
 		      const struct store_subscriber *src)
 {
-	size_t i;
 	int oom = 0;
 
 	memset(dst, 0, sizeof(*dst));
@@ -660,12 +707,9 @@ store_subscriber_copy(struct store_subscriber *dst,
 	dst->lang = dup_or_null(src->lang, &oom);
 	dst->schedule = dup_or_null(src->schedule, &oom);
 	dst->timezone = dup_or_null(src->timezone, &oom);
-	dst->tags.items = calloc(src->tags.n + 1, sizeof(char *));
-	oom |= !dst->tags.items;
-	for (i = 0; i < src->tags.n && !oom; i++) {
-		dst->tags.items[i] = dup_or_null(src->tags.items[i], &oom);
-		dst->tags.n += !oom;
-	}
+	oom |= tags_copy(&dst->tags, &src->tags) < 0 ||
+	       tags_copy(&dst->include, &src->include) < 0 ||
+	       tags_copy(&dst->exclude, &src->exclude) < 0;
 	if (oom)
 		store_subscriber_release(dst);
 	return oom ? -1 : 0;
@@ -682,7 +726,8 @@ store_subscriber_add(struct store *s, const struct store_subscriber *sub,
 		return -1;
 	if (prepare(s, &st,
 		    "INSERT INTO subscribers (email, name, lang, created_at,"
-		    " schedule, timezone) VALUES (?, ?, ?, ?, ?, ?)",
+		    " schedule, timezone, include_words, exclude_words)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		    e) < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, sub->email, -1, SQLITE_STATIC);
@@ -691,6 +736,8 @@ store_subscriber_add(struct store *s, const struct store_subscriber *sub,
 	sqlite3_bind_int64(st, 4, clock_now());
 	sqlite3_bind_text(st, 5, sub->schedule, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, sub->timezone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, words_join(&sub->include), -1, free);
+	sqlite3_bind_text(st, 8, words_join(&sub->exclude), -1, free);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) ==
 		    SQLITE_CONSTRAINT_UNIQUE)
@@ -746,7 +793,7 @@ store_subscriber_each(struct store *s,
 		    " (SELECT group_concat(tag, char(31)) FROM"
 		    "  (SELECT tag FROM subscriber_tags"
 		    "   WHERE subscriber_id = s.id ORDER BY position)),"
-		    " s.schedule, s.timezone"
+		    " s.schedule, s.timezone, s.include_words, s.exclude_words"
 		    " FROM subscribers s ORDER BY s.id",
 		    e) < 0)
 		return -1;
@@ -763,6 +810,14 @@ store_subscriber_each(struct store *s,
 		free(tags);
 		sub.schedule = column_strdup(st, 6, &oom);
 		sub.timezone = column_strdup(st, 7, &oom);
+		tags = column_strdup(st, 8, &oom);
+		if (tags_split(tags, &sub.include) < 0)
+			oom = 1;
+		free(tags);
+		tags = column_strdup(st, 9, &oom);
+		if (tags_split(tags, &sub.exclude) < 0)
+			oom = 1;
+		free(tags);
 		if (oom) {
 			store_subscriber_release(&sub);
 			rc = err_set(e, EX_OSERR, "out of memory");

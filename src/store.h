@@ -21,7 +21,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Opens (creating it and its folder if needed) the store at path and
  * migrates it to STORE_SCHEMA_VERSION. A store newer than this build is
@@ -173,6 +173,8 @@ struct store_subscriber {
 	struct store_tags tags; /* none: every feed */
 	char *schedule;         /* "daily@07:00"...; NULL: [digest] time */
 	char *timezone;         /* IANA name; NULL: [digest] timezone */
+	struct store_tags include; /* words: keep only entries with one */
+	struct store_tags exclude; /* words: drop entries with any */
 	int64_t created_at;     /* entries first seen before are not sent */
 };
 

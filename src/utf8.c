@@ -2,6 +2,8 @@
 
 #include "utf8.h"
 
+#include <string.h>
+
 int
 utf8_decode(const unsigned char *s, size_t len, unsigned long *cp,
 	    size_t *bad)
@@ -86,4 +88,42 @@ utf8_encode(struct buf *out, unsigned long c)
 		n = 4;
 	}
 	return buf_add(out, u, n);
+}
+
+/* U+00C0 to U+00FF without their accents; "" for the two signs */
+static const char *const latin1_base[64] = {
+	"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e",
+	"i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", "",
+	"o", "u", "u", "u", "u", "y", "th", "ss",
+	"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e",
+	"i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", "",
+	"o", "u", "u", "u", "u", "y", "th", "y",
+};
+
+int
+utf8_fold(struct buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), bad;
+	unsigned long cp;
+	int n, rc = 0;
+
+	while (len && rc == 0) {
+		n = utf8_decode(p, len, &cp, &bad);
+		if (n <= 0) {
+			n = n < 0 ? (int)len : (int)bad;
+		} else if (cp < 0x80) {
+			rc = buf_addch(out, cp >= 'A' && cp <= 'Z' ?
+						    (int)(cp | 0x20) : (int)cp);
+		} else if (cp >= 0xc0 && cp <= 0xff) {
+			rc = buf_adds(out, latin1_base[cp - 0xc0]);
+		} else if (cp == 0x152 || cp == 0x153) {
+			rc = buf_adds(out, "oe");
+		} else {
+			rc = buf_add(out, p, (size_t)n);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return rc;
 }

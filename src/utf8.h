@@ -26,4 +26,10 @@ size_t utf8_valid(const unsigned char *s, size_t len);
  * 0, or -1 when the buffer's cap is reached. */
 int utf8_encode(struct buf *out, unsigned long cp);
 
+/* Appends s folded for matching words without regard to case or accents:
+ * ASCII letters lower-cased, the Latin-1 letters and œ/æ written as
+ * their base letters ("Été" and "ete" fold alike), other characters as
+ * they are, invalid bytes dropped. 0, or -1 at the buffer's cap. */
+int utf8_fold(struct buf *out, const char *s);
+
 #endif

@@ -48,6 +48,28 @@ test_expect_success 'after sending: nothing new, but --since shows them' '
 	contains out "3 new articles"
 '
 
+test_expect_success 'keyword filters: whole words, case and accents aside' '
+	at 2026-11-26T06:00:00Z -q add "$FIXTURES/send/hostile.xml" &&
+	at 2026-11-26T06:00:00Z -q subscriber add only@example.org --include SECOND --include ete &&
+	at 2026-11-26T06:00:00Z -q subscriber add not@example.org --exclude third &&
+	at 2026-11-26T06:00:00Z -q subscriber add part@example.org --include ir &&
+	at 2026-11-26T07:30:00Z -q fetch --all &&
+	at 2026-11-26T08:00:00Z digest --to only@example.org >out &&
+	contains out "Second" && contains out "Éloge de l" &&
+	lacks out "First" && lacks out "Third" && lacks out "Réunion" &&
+	at 2026-11-26T08:00:00Z digest --to not@example.org >out &&
+	contains out "First" && contains out "Second" && lacks out "Third" &&
+	at 2026-11-26T08:00:00Z digest --to part@example.org >out 2>err &&
+	test ! -s out &&
+	feedmail subscriber list --json >s.json &&
+	"$PYTHON3" -c "
+import json
+s = {x[\"email\"]: x for x in json.load(open(\"s.json\"))}
+assert s[\"only@example.org\"][\"include\"] == [\"SECOND\", \"ete\"], s
+assert s[\"not@example.org\"][\"exclude\"] == [\"third\"], s
+"
+'
+
 test_expect_success 'bad arguments: exit 64; an unknown subscriber: 65' '
 	expect_code 64 feedmail digest --format pdf 2>err &&
 	contains err "use text, html or eml" &&
