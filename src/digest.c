@@ -24,6 +24,7 @@ struct lang {
 	const char *untitled;
 	const char *also_in;    /* before the other feeds of a merged story */
 	const char *more;       /* after "+N": the articles not in full */
+	const char *other;      /* the heading of feeds without a tag */
 	const char *footer;     /* how to unsubscribe, before an address */
 };
 
@@ -37,7 +38,7 @@ static const struct lang langs[] = {
 	  "article", "articles",
 	  ": ", "new article", "new articles",
 	  "(untitled)",
-	  "also in: ", "more",
+	  "also in: ", "more", "Other news",
 	  "You receive this digest because you subscribed to it. To stop, "
 	  "use your mail client's Unsubscribe button or write to " },
 	{ "fr",
@@ -50,7 +51,7 @@ static const struct lang langs[] = {
 	  "article", "articles",
 	  " : ", "nouvel article", "nouveaux articles",
 	  "(sans titre)",
-	  "aussi dans : ", "autres",
+	  "aussi dans : ", "autres", "Autres actualit\xc3\xa9s",
 	  "Vous recevez cette veille parce que vous y \xc3\xaates abonn\xc3\xa9. "
 	  "Pour ne plus la recevoir, utilisez le bouton de "
 	  "d\xc3\xa9sabonnement de votre messagerie ou \xc3\xa9" "crivez "
@@ -266,6 +267,7 @@ collect_one(const struct store_news *n, void *arg)
 	memset(it, 0, sizeof(*it));
 	it->entry_id = n->id;
 	it->feed_title = dup_or_null(n->feed_title, &oom);
+	it->tag = dup_or_null(n->feed_tag, &oom);
 	it->title = dup_or_null(n->title, &oom);
 	it->link = dup_or_null(n->link, &oom);
 	it->link_key = dup_or_null(n->link_key, &oom);
@@ -303,6 +305,7 @@ digest_release(struct digest *d)
 		return;
 	for (i = 0; i < d->n; i++) {
 		free(d->items[i].feed_title);
+		free(d->items[i].tag);
 		free(d->items[i].title);
 		free(d->items[i].link);
 		free(d->items[i].link_key);
@@ -367,7 +370,8 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 	if (rc == 0)
 		rc = buf_addch(text, '\n');
 	if (rc == 0)
-		rc = buf_adds(html, "<li style=\"margin:0 0 12px\">");
+		rc = buf_addf(html, "<li value=\"%zu\" style=\"margin:0 0 "
+			      "12px\">", number);
 	if (rc == 0 && is_web_link(it->link))
 		rc = buf_adds(html, "<a href=\"") ||
 		     add_html_escaped(html, it->link) ||
@@ -392,6 +396,85 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 		     buf_adds(html, "</p>");
 	if (rc == 0)
 		rc = buf_adds(html, "</li>\n");
+	return rc;
+}
+
+static int
+null_last_cmp(const char *a, const char *b)
+{
+	if (!a || !b)
+		return !a - !b;
+	return strcmp(a, b);
+}
+
+/* Tag (untagged last), then feed, then newest first. */
+static int
+group_cmp(const void *pa, const void *pb)
+{
+	const struct digest_item *a = *(const struct digest_item *const *)pa;
+	const struct digest_item *b = *(const struct digest_item *const *)pb;
+	int c = null_last_cmp(a->tag, b->tag);
+
+	if (!c)
+		c = strcmp(a->feed_title, b->feed_title);
+	if (!c)
+		c = (a->published < b->published) - (a->published > b->published);
+	return c;
+}
+
+/* The n newest articles, grouped under a heading per tag and feed. */
+static int
+render_groups(const struct digest *d, size_t n, const struct lang *l,
+	      const char *tz, struct buf *text, struct buf *html)
+{
+	const struct digest_item **order, *it, *prev = NULL;
+	const char *heading;
+	size_t i;
+	int rc = 0, tagged = 0;
+
+	order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
+		return -1;
+	for (i = 0; i < n; i++)
+		order[i] = &d->items[i];
+	qsort(order, n, sizeof(*order), group_cmp);
+	/* untagged feeds get a heading of their own only beside tagged ones */
+	for (i = 0; i < n; i++)
+		tagged |= order[i]->tag != NULL;
+	for (i = 0; i < n && rc == 0; i++) {
+		it = order[i];
+		if (!prev || null_last_cmp(prev->tag, it->tag)) {
+			if (prev)
+				rc = buf_adds(html, "</ol>\n");
+			heading = it->tag ? it->tag : tagged ? l->other : NULL;
+			if (rc == 0 && heading)
+				rc = buf_addf(text, "== %s ==\n\n", heading) ||
+				     buf_adds(html, "<h2 style=\"font-size:"
+						    "18px\">") ||
+				     add_html_escaped(html, heading) ||
+				     buf_adds(html, "</h2>\n");
+			prev = NULL;
+		}
+		if (rc == 0 && (!prev || strcmp(prev->feed_title,
+						  it->feed_title))) {
+			if (prev)
+				rc = buf_adds(html, "</ol>\n");
+			if (rc == 0)
+				rc = buf_addf(text, "-- %s --\n\n",
+					      it->feed_title) ||
+				     buf_adds(html, "<h3 style=\"font-size:"
+						    "16px;color:#333\">") ||
+				     add_html_escaped(html, it->feed_title) ||
+				     buf_adds(html, "</h3>\n<ol style=\""
+						    "padding-left:20px\">\n");
+		}
+		if (rc == 0)
+			rc = render_item(it, i + 1, l, tz, text, html);
+		prev = it;
+	}
+	if (rc == 0 && n)
+		rc = buf_adds(html, "</ol>\n");
+	free(order);
 	return rc;
 }
 
@@ -446,7 +529,6 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 	/* dates as the subscriber reads them */
 	const char *tz = sub->timezone ? sub->timezone : cfg->timezone;
 	struct tm tm;
-	size_t i;
 	int rc;
 
 	*subject = NULL;
@@ -475,11 +557,10 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 				    "<div style=\"max-width:640px;margin:0 "
 				    "auto\">\n<h1 style=\"font-size:20px\">") ||
 		     add_html_escaped(html, heading.data) ||
-		     buf_adds(html, "</h1>\n<ol style=\"padding-left:20px\">\n");
-	for (i = 0; i < d->n && i < full && rc == 0; i++)
-		rc = render_item(&d->items[i], i + 1, l, tz, text, html);
+		     buf_adds(html, "</h1>\n");
 	if (rc == 0)
-		rc = buf_adds(html, "</ol>\n");
+		rc = render_groups(d, full < d->n ? full : d->n, l, tz, text,
+				   html);
 	if (rc == 0 && d->n > full)
 		rc = render_more(d, full, l, text, html);
 	if (rc == 0)

@@ -7,8 +7,8 @@
  * newest first, the same story from several feeds once (same link key, or
  * the same title within 48 hours) with "also in: FEED"; at most
  * [digest] max_entries articles in full, the rest as "+N more" with their
- * links, each with a short plain-text summary. Grouping by tag comes with
- * the digest work (issue 6) behind the same interface.
+ * links, each with a short plain-text summary; the articles in full are
+ * grouped by their feed's first tag, then by feed, newest first.
  */
 #ifndef FEEDMAIL_DIGEST_H
 #define FEEDMAIL_DIGEST_H
@@ -24,6 +24,7 @@
 struct digest_item {
 	int64_t entry_id;
 	char *feed_title;
+	char *tag;              /* the feed's first tag, or NULL */
 	char *title;            /* "(untitled)" stand-in is the renderer's */
 	char *link;
 	char *link_key;         /* for merging; NULL without a link */

@@ -70,6 +70,23 @@ assert s[\"not@example.org\"][\"exclude\"] == [\"third\"], s
 "
 '
 
+test_expect_success 'articles grouped by tag, then feed, newest first' '
+	printf "[store]\npath = %s/groups.db\n[digest]\nlanguage = en\n" "$TEST_DIR" >groups.conf &&
+	export FEEDMAIL_CONFIG=$TEST_DIR/groups.conf &&
+	at 2026-11-26T06:00:00Z -q subscriber add g@example.org &&
+	at 2026-11-26T06:00:00Z -q add "$FIXTURES/fetch/feed.xml" --tag Zeta &&
+	at 2026-11-26T06:00:00Z -q add "$FIXTURES/send/echo.xml" --tag Alpha &&
+	at 2026-11-26T06:00:00Z -q add "$FIXTURES/fetch/no-guid.xml" &&
+	at 2026-11-26T07:00:00Z -q fetch &&
+	at 2026-11-26T08:00:00Z digest >out &&
+	grep -n "^== \|^-- [^ ]" out >headings &&
+	cut -d: -f2- headings >order &&
+	printf "== Alpha ==\n-- Echo --\n== Zeta ==\n-- Fetch test feed --\n== Other news ==\n-- No guids --\n" >want &&
+	diff want order &&
+	grep -A1 "^-- Fetch test feed --" out | tail -n 1 | grep -q "^$" &&
+	grep "Only in Echo\|Second!" out | head -n 1 | grep -q "Only in Echo"
+'
+
 test_expect_success 'bad arguments: exit 64; an unknown subscriber: 65' '
 	expect_code 64 feedmail digest --format pdf 2>err &&
 	contains err "use text, html or eml" &&
