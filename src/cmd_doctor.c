@@ -189,7 +189,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct config *cfg = &ctx->cfg;
+	const struct config *cfg;
 	const char *test_to = NULL;
 	int opt, rc, worst = 0;
 
@@ -209,6 +209,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 	if (optind != argc)
 		return cmd_usage_error(argv[0], &help,
 				       "unexpected argument '%s'", argv[optind]);
+	cfg = &ctx->cfg;
 	printf("config: %s\n", cfg->path ? cfg->path : "no file: defaults");
 	worst = check_store(ctx);
 	printf("transport: %s, from %s\n", transports[cfg->transport],
