@@ -21,6 +21,8 @@ struct lang {
 	const char *article, *articles;
 	const char *colon;      /* after the organisation's name */
 	const char *new_one, *new_many; /* "new article(s)" after a count */
+	const char *from;       /* "from" before the number of sources */
+	const char *sources;
 	const char *untitled;
 	const char *also_in;    /* before the other feeds of a merged story */
 	const char *more;       /* after "+N": the articles not in full */
@@ -36,7 +38,7 @@ static const struct lang langs[] = {
 	    "August", "September", "October", "November", "December" },
 	  "Your digest for",
 	  "article", "articles",
-	  ": ", "new article", "new articles",
+	  ": ", "new article", "new articles", "from", "sources",
 	  "(untitled)",
 	  "also in: ", "more", "Other news",
 	  "You receive this digest because you subscribed to it. To stop, "
@@ -49,7 +51,7 @@ static const struct lang langs[] = {
 	    "d\xc3\xa9" "cembre" },
 	  "Votre veille du",
 	  "article", "articles",
-	  " : ", "nouvel article", "nouveaux articles",
+	  " : ", "nouvel article", "nouveaux articles", "de", "sources",
 	  "(sans titre)",
 	  "aussi dans : ", "autres", "Autres actualit\xc3\xa9s",
 	  "Vous recevez cette veille parce que vous y \xc3\xaates abonn\xc3\xa9. "
@@ -399,6 +401,22 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 	return rc;
 }
 
+/* The feeds the articles come from, each counted once. */
+static size_t
+count_sources(const struct digest *d)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < d->n; i++) {
+		for (j = 0; j < i; j++)
+			if (!strcmp(d->items[i].feed_title,
+				    d->items[j].feed_title))
+				break;
+		n += j == i;
+	}
+	return n;
+}
+
 static int
 null_last_cmp(const char *a, const char *b)
 {
@@ -541,6 +559,10 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 	if (rc == 0)
 		rc = buf_addf(&heading, "%s%s%zu %s", cfg->name, l->colon, d->n,
 			      d->n == 1 ? l->new_one : l->new_many);
+	/* "from 3 sources": one source says nothing the list does not */
+	if (rc == 0 && count_sources(d) > 1)
+		rc = buf_addf(&heading, " %s %zu %s", l->from,
+			      count_sources(d), l->sources);
 	if (rc == 0)
 		rc = buf_addf(&footer, "%s%s.", l->footer, contact);
 	if (rc == 0)

@@ -79,6 +79,7 @@ test_expect_success 'articles grouped by tag, then feed, newest first' '
 	at 2026-11-26T06:00:00Z -q add "$FIXTURES/fetch/no-guid.xml" &&
 	at 2026-11-26T07:00:00Z -q fetch &&
 	at 2026-11-26T08:00:00Z digest >out &&
+	contains out "feedmail: 7 new articles from 3 sources" &&
 	grep -n "^== \|^-- [^ ]" out >headings &&
 	cut -d: -f2- headings >order &&
 	printf "== Alpha ==\n-- Echo --\n== Zeta ==\n-- Fetch test feed --\n== Other news ==\n-- No guids --\n" >want &&
