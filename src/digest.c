@@ -11,6 +11,7 @@
 #include "date.h"
 #include "html.h"
 #include "utf8.h"
+#include "str.h"
 
 /* The strings of a digest, one table per language. */
 struct lang {
@@ -70,19 +71,6 @@ lang_for(const struct store_subscriber *sub, const struct config *cfg)
 		if (code && !strcmp(code, langs[i].code))
 			return &langs[i];
 	return &langs[0];
-}
-
-static char *
-dup_or_null(const char *s, int *oom)
-{
-	char *copy;
-
-	if (!s)
-		return NULL;
-	copy = strdup(s);
-	if (!copy)
-		*oom = 1;
-	return copy;
 }
 
 /* Titles compared for merging: ASCII letters and digits lower-cased, the
@@ -268,11 +256,11 @@ collect_one(const struct store_news *n, void *arg)
 	it = &d->items[d->n++];
 	memset(it, 0, sizeof(*it));
 	it->entry_id = n->id;
-	it->feed_title = dup_or_null(n->feed_title, &oom);
-	it->tag = dup_or_null(n->feed_tag, &oom);
-	it->title = dup_or_null(n->title, &oom);
-	it->link = dup_or_null(n->link, &oom);
-	it->link_key = dup_or_null(n->link_key, &oom);
+	it->feed_title = str_dup(n->feed_title, &oom);
+	it->tag = str_dup(n->feed_tag, &oom);
+	it->title = str_dup(n->title, &oom);
+	it->link = str_dup(n->link, &oom);
+	it->link_key = str_dup(n->link_key, &oom);
 	it->title_key = tkey;
 	it->published = published;
 	it->summary = summarize(n, c->summary_words);

@@ -14,6 +14,7 @@
 #include "sched.h"
 #include "store.h"
 #include "url.h"
+#include "str.h"
 
 /* A document with more entries than this keeps the first ones. */
 #define FETCH_MAX_ENTRIES 10000
@@ -75,19 +76,6 @@ job_free(struct job *j)
 	free(j);
 }
 
-static char *
-dup_or_null(const char *s, int *oom)
-{
-	char *copy;
-
-	if (!s)
-		return NULL;
-	copy = strdup(s);
-	if (!copy)
-		*oom = 1;
-	return copy;
-}
-
 /* The parser lends each entry for the duration of the callback; the
  * document's entries are kept until its end (identities need them all). */
 static struct entry *
@@ -99,12 +87,12 @@ entry_copy(const struct entry *src)
 
 	if (oom)
 		return NULL;
-	en->id = dup_or_null(src->id, &oom);
-	en->title = dup_or_null(src->title, &oom);
-	en->link = dup_or_null(src->link, &oom);
-	en->author = dup_or_null(src->author, &oom);
-	en->summary = dup_or_null(src->summary, &oom);
-	en->content = dup_or_null(src->content, &oom);
+	en->id = str_dup(src->id, &oom);
+	en->title = str_dup(src->title, &oom);
+	en->link = str_dup(src->link, &oom);
+	en->author = str_dup(src->author, &oom);
+	en->summary = str_dup(src->summary, &oom);
+	en->content = str_dup(src->content, &oom);
 	en->published = src->published;
 	en->updated = src->updated;
 	for (i = 0; i < src->ncategories && !oom; i++)
@@ -112,8 +100,8 @@ entry_copy(const struct entry *src)
 	for (i = 0; i < src->nenclosures && !oom; i++) {
 		const struct enclosure *x = &src->enclosures[i];
 		int o2 = 0;
-		char *url = dup_or_null(x->url, &o2);
-		char *type = dup_or_null(x->type, &o2);
+		char *url = str_dup(x->url, &o2);
+		char *type = str_dup(x->type, &o2);
 
 		oom = o2 || entry_add_enclosure(en, url, type, x->length) < 0;
 	}
@@ -211,9 +199,9 @@ report_error(struct run *run, const struct job *j, const char *cls,
 	r->errors = grown;
 	fe = &r->errors[r->nerrors];
 	fe->feed_id = j->feed.id;
-	fe->url = dup_or_null(j->feed.url, &oom);
-	fe->cls = dup_or_null(cls, &oom);
-	fe->message = dup_or_null(message, &oom);
+	fe->url = str_dup(j->feed.url, &oom);
+	fe->cls = str_dup(cls, &oom);
+	fe->message = str_dup(message, &oom);
 	fe->temporary = temporary;
 	if (oom) {
 		free(fe->url);
@@ -364,11 +352,11 @@ add_job(const struct store_fetch *feed, void *arg)
 	j->run = run;
 	j->feed = *feed;
 	/* the walk lends feed: keep copies */
-	j->feed.url = dup_or_null(feed->url, &oom);
-	j->feed.etag = dup_or_null(feed->etag, &oom);
-	j->feed.last_modified = dup_or_null(feed->last_modified, &oom);
-	j->feed.user_agent = dup_or_null(feed->user_agent, &oom);
-	j->feed.redirect_url = dup_or_null(feed->redirect_url, &oom);
+	j->feed.url = str_dup(feed->url, &oom);
+	j->feed.etag = str_dup(feed->etag, &oom);
+	j->feed.last_modified = str_dup(feed->last_modified, &oom);
+	j->feed.user_agent = str_dup(feed->user_agent, &oom);
+	j->feed.redirect_url = str_dup(feed->redirect_url, &oom);
 	if (oom) {
 		job_free(j);
 		return err_set(&run->fatal, EX_OSERR, "out of memory"), 1;

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "date.h"
 #include "err.h"
+#include "str.h"
 
 #define HTTP_DEFAULT_MAX_SIZE (16LL * 1024 * 1024)
 
@@ -137,20 +138,6 @@ static int
 has_line_break(const char *s)
 {
 	return s && strpbrk(s, "\r\n") != NULL;
-}
-
-/* A malloc'd copy of s, or NULL for NULL; sets *fail when out of memory. */
-static char *
-dup_or_null(const char *s, int *fail)
-{
-	char *d;
-
-	if (!s)
-		return NULL;
-	d = strdup(s);
-	if (!d)
-		*fail = 1;
-	return d;
 }
 
 /* The lower-case host of url, "" when it has none or does not parse (the
@@ -839,9 +826,9 @@ http_new(const struct http_options *o, struct err *e)
 		h->o.low_speed_time = defaults.low_speed_time;
 	if (h->o.max_size <= 0)
 		h->o.max_size = HTTP_DEFAULT_MAX_SIZE;
-	h->user_agent = dup_or_null(o->user_agent ? o->user_agent :
+	h->user_agent = str_dup(o->user_agent ? o->user_agent :
 				    PACKAGE_NAME "/" PACKAGE_VERSION, &fail);
-	h->ca_file = dup_or_null(o->ca_file, &fail);
+	h->ca_file = str_dup(o->ca_file, &fail);
 	h->o.user_agent = h->user_agent;
 	h->o.ca_file = h->ca_file;
 	if (fail) {
@@ -890,13 +877,13 @@ http_add(struct http *h, const struct http_request *r, struct err *e)
 	if (!x)
 		return err_set(e, EX_OSERR, "out of memory");
 	x->h = h;
-	x->url = dup_or_null(r->url, &fail);
+	x->url = str_dup(r->url, &fail);
 	/* "" counts as absent: a store may keep no validator that way */
-	x->etag = dup_or_null(r->etag && *r->etag ? r->etag : NULL, &fail);
-	x->last_modified = dup_or_null(r->last_modified &&
+	x->etag = str_dup(r->etag && *r->etag ? r->etag : NULL, &fail);
+	x->last_modified = str_dup(r->last_modified &&
 				       *r->last_modified ?
 				       r->last_modified : NULL, &fail);
-	x->user_agent = dup_or_null(r->user_agent && *r->user_agent ?
+	x->user_agent = str_dup(r->user_agent && *r->user_agent ?
 				    r->user_agent : NULL, &fail);
 	if (!fail && !(x->host = url_host(r->url)))
 		fail = 1;

@@ -16,6 +16,7 @@
 #include "fs.h"
 #include "hash.h"
 #include "ident.h"
+#include "str.h"
 
 /* Statements the fetch path runs once per entry, prepared once. */
 enum stmt {
@@ -219,19 +220,6 @@ cached(struct store *s, enum stmt id, struct err *e)
 		sqlite3_clear_bindings(s->stmts[id]);
 	}
 	return s->stmts[id];
-}
-
-static char *
-dup_or_null(const char *s, int *oom)
-{
-	char *copy;
-
-	if (!s)
-		return NULL;
-	copy = strdup(s);
-	if (!copy)
-		*oom = 1;
-	return copy;
 }
 
 /* Copies a text column (sqlite3_column_text is only valid until the next
@@ -497,6 +485,17 @@ tags_insert(struct store *s, const char *sql, int64_t owner,
 	return rc;
 }
 
+/* Reads a column of tags joined by US into t. */
+static void
+column_tags(sqlite3_stmt *st, int col, struct store_tags *t, int *oom)
+{
+	char *joined = column_strdup(st, col, oom);
+
+	if (tags_split(joined, t) < 0)
+		*oom = 1;
+	free(joined);
+}
+
 void
 store_feed_release(struct store_feed *f)
 {
@@ -628,7 +627,6 @@ store_feed_each(struct store *s,
 	sqlite3_stmt *st = NULL;
 	struct store_feed f;
 	int rc = 0, step, oom = 0;
-	char *tags;
 
 	if (prepare(s, &st,
 		    "SELECT f.id, f.url, f.title, f.enabled, f.added_at,"
@@ -654,10 +652,7 @@ store_feed_each(struct store *s,
 		f.last_status = column_strdup(st, 7, &oom);
 		f.last_error = column_strdup(st, 8, &oom);
 		f.failures = sqlite3_column_int(st, 9);
-		tags = column_strdup(st, 10, &oom);
-		if (tags_split(tags, &f.tags) < 0)
-			oom = 1;
-		free(tags);
+		column_tags(st, 10, &f.tags, &oom);
 		f.entries = sqlite3_column_int64(st, 11);
 		f.next_fetch_at = sqlite3_column_int64(st, 12);
 		f.last_new_entry_at = sqlite3_column_int64(st, 13);
@@ -702,11 +697,11 @@ store_subscriber_copy(struct store_subscriber *dst,
 	memset(dst, 0, sizeof(*dst));
 	dst->id = src->id;
 	dst->created_at = src->created_at;
-	dst->email = dup_or_null(src->email, &oom);
-	dst->name = dup_or_null(src->name, &oom);
-	dst->lang = dup_or_null(src->lang, &oom);
-	dst->schedule = dup_or_null(src->schedule, &oom);
-	dst->timezone = dup_or_null(src->timezone, &oom);
+	dst->email = str_dup(src->email, &oom);
+	dst->name = str_dup(src->name, &oom);
+	dst->lang = str_dup(src->lang, &oom);
+	dst->schedule = str_dup(src->schedule, &oom);
+	dst->timezone = str_dup(src->timezone, &oom);
 	oom |= tags_copy(&dst->tags, &src->tags) < 0 ||
 	       tags_copy(&dst->include, &src->include) < 0 ||
 	       tags_copy(&dst->exclude, &src->exclude) < 0;
@@ -786,7 +781,6 @@ store_subscriber_each(struct store *s,
 	sqlite3_stmt *st = NULL;
 	struct store_subscriber sub;
 	int rc = 0, step, oom = 0;
-	char *tags;
 
 	if (prepare(s, &st,
 		    "SELECT s.id, s.email, s.name, s.lang, s.created_at,"
@@ -804,20 +798,11 @@ store_subscriber_each(struct store *s,
 		sub.name = column_strdup(st, 2, &oom);
 		sub.lang = column_strdup(st, 3, &oom);
 		sub.created_at = sqlite3_column_int64(st, 4);
-		tags = column_strdup(st, 5, &oom);
-		if (tags_split(tags, &sub.tags) < 0)
-			oom = 1;
-		free(tags);
+		column_tags(st, 5, &sub.tags, &oom);
 		sub.schedule = column_strdup(st, 6, &oom);
 		sub.timezone = column_strdup(st, 7, &oom);
-		tags = column_strdup(st, 8, &oom);
-		if (tags_split(tags, &sub.include) < 0)
-			oom = 1;
-		free(tags);
-		tags = column_strdup(st, 9, &oom);
-		if (tags_split(tags, &sub.exclude) < 0)
-			oom = 1;
-		free(tags);
+		column_tags(st, 8, &sub.include, &oom);
+		column_tags(st, 9, &sub.exclude, &oom);
 		if (oom) {
 			store_subscriber_release(&sub);
 			rc = err_set(e, EX_OSERR, "out of memory");
