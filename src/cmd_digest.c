@@ -136,7 +136,7 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 		if (!p.sub.email)
 			return EX_OSERR;
 	}
-	if (send_compose(ctx->store, &ctx->cfg, &p.sub, since, now, &c,
+	if (send_compose(ctx->store, &ctx->cfg, &p.sub, since, now, NULL, &c,
 			 &e) < 0) {
 		log_error("digest: %s", e.msg);
 		store_subscriber_release(&p.sub);

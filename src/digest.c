@@ -143,7 +143,61 @@ struct collect {
 	struct digest *d;
 	const struct store_subscriber *sub;
 	int summary_words;
+	struct digest_cache *cache;
 };
+
+struct digest_cached {
+	int64_t id;             /* 0: the slot is free */
+	char *summary;          /* NULL: the entry has none */
+};
+
+void
+digest_cache_release(struct digest_cache *cache)
+{
+	size_t i;
+
+	if (!cache)
+		return;
+	for (i = 0; i < cache->cap; i++)
+		free(cache->slots[i].summary);
+	free(cache->slots);
+	memset(cache, 0, sizeof(*cache));
+}
+
+/* The slot of id in an open-addressing table with room (cap a power of 2,
+ * at most half full). */
+static struct digest_cached *
+cache_slot(struct digest_cache *cache, int64_t id)
+{
+	size_t i = ((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)) >> 32;
+
+	for (i &= cache->cap - 1;; i = (i + 1) & (cache->cap - 1))
+		if (!cache->slots[i].id || cache->slots[i].id == id)
+			return &cache->slots[i];
+}
+
+/* Makes room for one more; -1 when memory runs out. */
+static int
+cache_grow(struct digest_cache *cache)
+{
+	struct digest_cache bigger = { 0 };
+	size_t i;
+
+	if (cache->cap && (cache->n + 1) * 2 <= cache->cap)
+		return 0;
+	bigger.cap = cache->cap ? cache->cap * 2 : 64;
+	bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots));
+	if (!bigger.slots)
+		return -1;
+	for (i = 0; i < cache->cap; i++)
+		if (cache->slots[i].id)
+			*cache_slot(&bigger, cache->slots[i].id) =
+				cache->slots[i];
+	bigger.n = cache->n;
+	free(cache->slots);
+	*cache = bigger;
+	return 0;
+}
 
 static int
 is_word_char(char c)
@@ -220,6 +274,28 @@ summarize(const struct store_news *n, int words)
 	return buf_detach(&out, NULL);
 }
 
+/* n's summary, made once per run when there is a cache; a copy the item
+ * owns. */
+static char *
+cached_summary(struct collect *c, const struct store_news *n, int *oom)
+{
+	struct digest_cached *slot;
+
+	if (!c->cache || n->id <= 0)
+		return summarize(n, c->summary_words);
+	if (cache_grow(c->cache) < 0) {
+		*oom = 1;
+		return NULL;
+	}
+	slot = cache_slot(c->cache, n->id);
+	if (!slot->id) {
+		slot->id = n->id;
+		slot->summary = summarize(n, c->summary_words);
+		c->cache->n++;
+	}
+	return str_dup(slot->summary, oom);
+}
+
 static int
 collect_one(const struct store_news *n, void *arg)
 {
@@ -263,16 +339,16 @@ collect_one(const struct store_news *n, void *arg)
 	it->link_key = str_dup(n->link_key, &oom);
 	it->title_key = tkey;
 	it->published = published;
-	it->summary = summarize(n, c->summary_words);
+	it->summary = cached_summary(c, n, &oom);
 	return oom ? EX_OSERR : 0;
 }
 
 int
 digest_collect(struct store *s, const struct store_subscriber *sub,
-	       int64_t since, int summary_words, struct digest *d,
-	       struct err *e)
+	       int64_t since, int summary_words, struct digest_cache *cache,
+	       struct digest *d, struct err *e)
 {
-	struct collect c = { d, sub, summary_words };
+	struct collect c = { d, sub, summary_words, cache };
 	int rc;
 
 	memset(d, 0, sizeof(*d));

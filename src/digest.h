@@ -41,13 +41,23 @@ struct digest {
 	size_t nentries;
 };
 
+/* Summaries already made, by entry id: the same entries go to many
+ * subscribers in one run, and summarizing is most of a digest's cost.
+ * Start it zeroed; release it after the run. */
+struct digest_cache {
+	struct digest_cached *slots;
+	size_t cap, n;
+};
+void digest_cache_release(struct digest_cache *cache);
+
 /* Fills d with the entries new to sub (since > 0: all those first seen
  * since then, for a preview; see store_news_each), each with a summary
  * of about summary_words words (0: none) made from the richer of its
- * summary and content. 0 (d->n may be 0:
+ * summary and content, looked up in cache first (cache may be NULL). 0 (d->n may be 0:
  * nothing new), or -1 with e. */
 int digest_collect(struct store *s, const struct store_subscriber *sub,
-	int64_t since, int summary_words, struct digest *d, struct err *e);
+	int64_t since, int summary_words, struct digest_cache *cache,
+	struct digest *d, struct err *e);
 void digest_release(struct digest *d);
 
 /* Renders d for sub at now: *subject (malloc'd), text and html (appended

@@ -22,6 +22,7 @@ struct run {
 	struct send_report *report;
 	int64_t now;
 	char *from_addr;        /* the envelope sender */
+	struct digest_cache summaries; /* shared by every subscriber's digest */
 	struct err fatal;       /* the store failed */
 };
 
@@ -84,7 +85,8 @@ send_composed_release(struct send_composed *c)
 int
 send_compose(struct store *s, const struct config *cfg,
 	     const struct store_subscriber *sub, int64_t since, int64_t now,
-	     struct send_composed *c, struct err *e)
+	     struct digest_cache *cache, struct send_composed *c,
+	     struct err *e)
 {
 	struct buf text = BUF_INIT(BUF_MAX_DOC);
 	struct mime_message m = { 0 };
@@ -100,8 +102,8 @@ send_compose(struct store *s, const struct config *cfg,
 		e->code = EX_CONFIG;
 		return -1;
 	}
-	if (digest_collect(s, sub, since, cfg->summary_words, &c->digest,
-			   e) < 0)
+	if (digest_collect(s, sub, since, cfg->summary_words, cache,
+			   &c->digest, e) < 0)
 		goto out;
 	if (!c->digest.n) {
 		rc = 0;
@@ -197,7 +199,8 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 		return -1;
 	if (done)
 		return 0;
-	if (send_compose(run->store, run->cfg, sub, 0, run->now, &c, e) < 0)
+	if (send_compose(run->store, run->cfg, sub, 0, run->now,
+			 &run->summaries, &c, e) < 0)
 		return -1;
 	if (!c.digest.n) {
 		rc = 0;
@@ -410,5 +413,6 @@ send_run(struct store *s, const struct config *cfg,
 	rc = o->dry_run ? 0 : deliver_pending(&run, e);
 out:
 	free(run.from_addr);
+	digest_cache_release(&run.summaries);
 	return rc;
 }

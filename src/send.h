@@ -53,11 +53,12 @@ struct send_composed {
 };
 
 /* Composes sub's digest at now (since > 0: a preview of the entries first
- * seen since then, delivered or not). 0 (c->digest.n may be 0), or -1
+ * seen since then, delivered or not), with summaries from cache (may be
+ * NULL; see digest_collect). 0 (c->digest.n may be 0), or -1
  * with e; release c with send_composed_release either way. */
 int send_compose(struct store *s, const struct config *cfg,
 	const struct store_subscriber *sub, int64_t since, int64_t now,
-	struct send_composed *c, struct err *e);
+	struct digest_cache *cache, struct send_composed *c, struct err *e);
 void send_composed_release(struct send_composed *c);
 
 /* Builds the digests of every subscriber with something new, then

@@ -339,7 +339,7 @@ def report(results, args):
     nd = sel("smtp-nodelay", args.subs)
     if nd:
         print("  + TCP_NODELAY: the same send with LD_PRELOAD=nodelay.so, "
-              "a diagnostic shim (feedmail does not set TCP_NODELAY)")
+              "a diagnostic shim (feedmail sets TCP_NODELAY itself since b2de13b)")
     print("feedmail --version peak RSS: %.1f MiB"
           % (results["feedmail_version_rss"] / 1024))
     sm = sel("smtp", args.subs)
