@@ -26,8 +26,8 @@ struct run {
 	struct err fatal;       /* the store failed */
 };
 
-/* The subscribers, read first so that building digests writes to the
- * store while no statement is reading it. */
+/* A page of subscribers, copied so that building their digests writes to
+ * the store while no statement is reading it. */
 struct subscribers {
 	struct store_subscriber *items;
 	size_t n;
@@ -57,6 +57,8 @@ subscribers_release(struct subscribers *list)
 	for (i = 0; i < list->n; i++)
 		store_subscriber_release(&list->items[i]);
 	free(list->items);
+	list->items = NULL;
+	list->n = 0;
 }
 
 /* The domain of an address, for Message-IDs. */
@@ -229,19 +231,30 @@ out:
 	return rc;
 }
 
+/* Subscribers are read a page at a time, so memory does not grow with
+ * their number; no statement reads while a digest is written. */
+#define SEND_PAGE 500
+
 static int
 build_all(struct run *run, struct err *e)
 {
-	struct subscribers list = { 0 };
+	struct subscribers page = { 0 };
+	int64_t after = 0;
 	size_t i;
 	int rc;
 
-	rc = store_subscriber_each(run->store, copy_subscriber, &list, e);
-	if (rc > 0)
-		rc = err_set(e, EX_OSERR, "out of memory");
-	for (i = 0; rc == 0 && i < list.n; i++)
-		rc = build_one(run, &list.items[i], e);
-	subscribers_release(&list);
+	do {
+		subscribers_release(&page);
+		rc = store_subscriber_page(run->store, after, SEND_PAGE,
+					   copy_subscriber, &page, e);
+		if (rc > 0)
+			rc = err_set(e, EX_OSERR, "out of memory");
+		for (i = 0; rc == 0 && i < page.n; i++)
+			rc = build_one(run, &page.items[i], e);
+		if (page.n)
+			after = page.items[page.n - 1].id;
+	} while (rc == 0 && page.n == SEND_PAGE);
+	subscribers_release(&page);
 	return rc;
 }
 

@@ -778,6 +778,14 @@ store_subscriber_each(struct store *s,
 		      int (*cb)(const struct store_subscriber *sub, void *arg),
 		      void *arg, struct err *e)
 {
+	return store_subscriber_page(s, 0, -1, cb, arg, e);
+}
+
+int
+store_subscriber_page(struct store *s, int64_t after_id, int limit,
+		      int (*cb)(const struct store_subscriber *sub, void *arg),
+		      void *arg, struct err *e)
+{
 	sqlite3_stmt *st = NULL;
 	struct store_subscriber sub;
 	int rc = 0, step, oom = 0;
@@ -788,9 +796,11 @@ store_subscriber_each(struct store *s,
 		    "  (SELECT tag FROM subscriber_tags"
 		    "   WHERE subscriber_id = s.id ORDER BY position)),"
 		    " s.schedule, s.timezone, s.include_words, s.exclude_words"
-		    " FROM subscribers s ORDER BY s.id",
+		    " FROM subscribers s WHERE s.id > ? ORDER BY s.id LIMIT ?",
 		    e) < 0)
 		return -1;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int(st, 2, limit);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&sub, 0, sizeof(sub));
 		sub.id = sqlite3_column_int64(st, 0);

@@ -194,6 +194,11 @@ int store_subscriber_remove(struct store *s, const char *email,
 int store_subscriber_each(struct store *s,
 	int (*cb)(const struct store_subscriber *sub, void *arg), void *arg,
 	struct err *e);
+/* As store_subscriber_each, for the subscribers with an id above after_id,
+ * at most limit of them (-1: all), so a caller can page through them. */
+int store_subscriber_page(struct store *s, int64_t after_id, int limit,
+	int (*cb)(const struct store_subscriber *sub, void *arg), void *arg,
+	struct err *e);
 
 /*
  * The outbox. A digest is committed as pending with its rendered message

@@ -224,6 +224,32 @@ test_expect_success 'the same story from two feeds appears once; the rest as +N 
 	EOF
 '
 
+test_expect_success 'more subscribers than a page: each gets one digest' '
+	cat >pages.conf <<-CONF &&
+	[store]
+	path = $TEST_DIR/pages.db
+	[digest]
+	transport = maildir
+	path = $TEST_DIR/pages.maildir
+	CONF
+	export FEEDMAIL_CONFIG=$TEST_DIR/pages.conf &&
+	at 2026-11-26T06:00:00Z -q subscriber add first@example.org &&
+	"$PYTHON3" -c "
+import sqlite3
+db = sqlite3.connect(\"pages.db\")
+db.executemany(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
+               [(\"p%d@example.org\" % i, 1795586400) for i in range(1100)])
+db.commit()" &&
+	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/feed.xml" &&
+	at 2026-11-26T07:00:00Z -q fetch &&
+	feedmail send --dry-run >list &&
+	test "$(wc -l <list)" = 1101 &&
+	test "$(sort -u list | wc -l)" = 1101 &&
+	feedmail send >out &&
+	contains out "1101 digests built; 1101 sent" &&
+	test "$(ls pages.maildir/new | wc -l)" = 1101
+'
+
 # Crash safety: 100 subscribers, a feed that gains items every round, and
 # `feedmail send` killed with SIGKILL at a random moment in at least 20
 # rounds; then one clean run. Every digest arrives, and a Message-ID
