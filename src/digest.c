@@ -41,7 +41,7 @@ static const struct lang langs[] = {
 	  "article", "articles",
 	  ": ", "new article", "new articles", "from", "sources",
 	  "(untitled)",
-	  "also in: ", "more", "Other news",
+	  "also in: ", "more:", "Other news",
 	  "You receive this digest because you subscribed to it. To stop, "
 	  "use your mail client's Unsubscribe button or write to " },
 	{ "fr",
@@ -54,7 +54,7 @@ static const struct lang langs[] = {
 	  "article", "articles",
 	  " : ", "nouvel article", "nouveaux articles", "de", "sources",
 	  "(sans titre)",
-	  "aussi dans : ", "autres", "Autres actualit\xc3\xa9s",
+	  "aussi dans : ", "autres :", "Autres actualit\xc3\xa9s",
 	  "Vous recevez cette veille parce que vous y \xc3\xaates abonn\xc3\xa9. "
 	  "Pour ne plus la recevoir, utilisez le bouton de "
 	  "d\xc3\xa9sabonnement de votre messagerie ou \xc3\xa9" "crivez "
@@ -149,6 +149,7 @@ struct collect {
 struct digest_cached {
 	int64_t id;             /* 0: the slot is free */
 	char *summary;          /* NULL: the entry has none */
+	char *html;             /* see digest_item */
 };
 
 void
@@ -158,8 +159,10 @@ digest_cache_release(struct digest_cache *cache)
 
 	if (!cache)
 		return;
-	for (i = 0; i < cache->cap; i++)
+	for (i = 0; i < cache->cap; i++) {
 		free(cache->slots[i].summary);
+		free(cache->slots[i].html);
+	}
 	free(cache->slots);
 	memset(cache, 0, sizeof(*cache));
 }
@@ -254,46 +257,64 @@ wanted(const struct store_subscriber *sub, const struct store_news *n)
 	return keep;
 }
 
-/* The summary of the richer of an entry's summary and content. */
-static char *
-summarize(const struct store_news *n, int words)
+/* The summary of the richer of an entry's summary and content into
+ * slot, and the article's own HTML, sanitized, when its text is the whole
+ * summary: its links and emphasis are worth keeping. Failures leave NULLs:
+ * a digest without a summary beats no digest. */
+static void
+summarize(const struct store_news *n, int words, struct digest_cached *slot)
 {
 	struct buf out = BUF_INIT(BUF_MAX_FIELD);
+	struct buf html = BUF_INIT(BUF_MAX_FIELD);
 	const char *src = n->summary;
 	struct err ignored = ERR_INIT;
+	int whole;
 
 	if (n->content && (!src || strlen(n->content) > strlen(src)))
 		src = n->content;
 	if (!src || words <= 0)
-		return NULL;
-	if (html_summary(&out, src, strlen(src), words, &ignored) < 0 ||
-	    !out.len) {
+		return;
+	whole = html_summary(&out, src, strlen(src), words, &ignored);
+	if (whole < 0 || !out.len) {
 		buf_release(&out);
-		return NULL;
+		return;
 	}
-	return buf_detach(&out, NULL);
+	slot->summary = buf_detach(&out, NULL);
+	if (whole && strchr(src, '<') &&
+	    html_sanitize(&html, src, strlen(src), n->link, &ignored) == 0 &&
+	    html.len)
+		slot->html = buf_detach(&html, NULL);
+	buf_release(&html);
 }
 
-/* n's summary, made once per run when there is a cache; a copy the item
- * owns. */
-static char *
-cached_summary(struct collect *c, const struct store_news *n, int *oom)
+/* n's summary and HTML into it, made once per run when there is a
+ * cache; copies the item owns. */
+static void
+cached_summary(struct collect *c, const struct store_news *n,
+	       struct digest_item *it, int *oom)
 {
 	struct digest_cached *slot;
 
-	if (!c->cache || n->id <= 0)
-		return summarize(n, c->summary_words);
+	if (!c->cache || n->id <= 0) {
+		struct digest_cached own = { 0 };
+
+		summarize(n, c->summary_words, &own);
+		it->summary = own.summary;
+		it->html = own.html;
+		return;
+	}
 	if (cache_grow(c->cache) < 0) {
 		*oom = 1;
-		return NULL;
+		return;
 	}
 	slot = cache_slot(c->cache, n->id);
 	if (!slot->id) {
 		slot->id = n->id;
-		slot->summary = summarize(n, c->summary_words);
+		summarize(n, c->summary_words, slot);
 		c->cache->n++;
 	}
-	return str_dup(slot->summary, oom);
+	it->summary = str_dup(slot->summary, oom);
+	it->html = str_dup(slot->html, oom);
 }
 
 static int
@@ -339,7 +360,7 @@ collect_one(const struct store_news *n, void *arg)
 	it->link_key = str_dup(n->link_key, &oom);
 	it->title_key = tkey;
 	it->published = published;
-	it->summary = cached_summary(c, n, &oom);
+	cached_summary(c, n, it, &oom);
 	return oom ? EX_OSERR : 0;
 }
 
@@ -378,6 +399,7 @@ digest_release(struct digest *d)
 		free(d->items[i].title_key);
 		free(d->items[i].also);
 		free(d->items[i].summary);
+		free(d->items[i].html);
 	}
 	free(d->items);
 	free(d->entry_ids);
@@ -431,8 +453,9 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 		rc = buf_addf(text, "   %s%s\n", l->also_in, it->also);
 	if (rc == 0 && it->summary)
 		rc = buf_addf(text, "   %s\n", it->summary);
+	/* the link as a numbered reference: a URL never breaks a sentence */
 	if (rc == 0 && is_web_link(it->link))
-		rc = buf_addf(text, "   %s\n", it->link);
+		rc = buf_addf(text, "   [%zu] %s\n", number, it->link);
 	if (rc == 0)
 		rc = buf_addch(text, '\n');
 	if (rc == 0)
@@ -447,16 +470,19 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 	if (rc == 0 && is_web_link(it->link))
 		rc = buf_adds(html, "</a>");
 	if (rc == 0)
-		rc = buf_adds(html, "<br><span style=\"color:#555;"
+		rc = buf_adds(html, "<br/><span style=\"color:#555;"
 				    "font-size:90%\">") ||
 		     add_html_escaped(html, it->feed_title) ||
 		     buf_addf(html, ", %s", date);
 	if (rc == 0 && it->also)
-		rc = buf_addf(html, "<br>%s", l->also_in) ||
+		rc = buf_addf(html, "<br/>%s", l->also_in) ||
 		     add_html_escaped(html, it->also);
 	if (rc == 0)
 		rc = buf_adds(html, "</span>");
-	if (rc == 0 && it->summary)
+	if (rc == 0 && it->html)
+		rc = buf_adds(html, "<div style=\"margin:4px 0 0\">") ||
+		     buf_adds(html, it->html) || buf_adds(html, "</div>");
+	else if (rc == 0 && it->summary)
 		rc = buf_adds(html, "<p style=\"margin:4px 0 0\">") ||
 		     add_html_escaped(html, it->summary) ||
 		     buf_adds(html, "</p>");
@@ -569,14 +595,14 @@ render_more(const struct digest *d, size_t full, const struct lang *l,
 	size_t i;
 	int rc;
 
-	rc = buf_addf(text, "+%zu %s:\n", d->n - full, l->more) ||
-	     buf_addf(html, "<p>+%zu %s:</p>\n<ul>\n", d->n - full, l->more);
+	rc = buf_addf(text, "+%zu %s\n", d->n - full, l->more) ||
+	     buf_addf(html, "<p>+%zu %s</p>\n<ul>\n", d->n - full, l->more);
 	for (i = full; i < d->n && rc == 0; i++) {
 		it = &d->items[i];
-		rc = buf_addf(text, "- %s\n", it->title ? it->title :
-							 l->untitled);
+		rc = buf_addf(text, "%zu. %s\n", i + 1,
+			      it->title ? it->title : l->untitled);
 		if (rc == 0 && is_web_link(it->link))
-			rc = buf_addf(text, "  %s\n", it->link);
+			rc = buf_addf(text, "   [%zu] %s\n", i + 1, it->link);
 		if (rc == 0)
 			rc = buf_adds(html, "<li>");
 		if (rc == 0 && is_web_link(it->link))
@@ -634,8 +660,8 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 	if (rc == 0)
 		rc = buf_addf(html,
 			      "<!DOCTYPE html>\n<html lang=\"%s\"><head>"
-			      "<meta charset=\"utf-8\"><meta name=\"viewport\""
-			      " content=\"width=device-width\"><title>",
+			      "<meta charset=\"utf-8\"/><meta name=\"viewport\""
+			      " content=\"width=device-width\"/><title>",
 			      l->code) ||
 		     add_html_escaped(html, subj.data) ||
 		     buf_adds(html, "</title></head>\n<body style=\"margin:0;"

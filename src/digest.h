@@ -3,12 +3,14 @@
  * subscriber (store_news_each) and renders them as a subject, a text part
  * and an HTML part, in the subscriber's language.
  *
- * This first version lists each article (title, source, date, link),
- * newest first, the same story from several feeds once (same link key, or
- * the same title within 48 hours) with "also in: FEED"; at most
- * [digest] max_entries articles in full, the rest as "+N more" with their
- * links, each with a short plain-text summary; the articles in full are
- * grouped by their feed's first tag, then by feed, newest first.
+ * Each article (title, source, date, summary, link) appears once, the same
+ * story from several feeds merged (same link key, or the same title within
+ * 48 hours) with "also in: FEED"; at most [digest] max_entries articles in
+ * full, grouped by their feed's first tag, then by feed, newest first; the
+ * rest as "+N more" with their links. The text part gives each link as a
+ * numbered reference under its article; the HTML part (well-formed XML
+ * too, so tests can parse it) shows an article's own HTML, sanitized, when
+ * it is no longer than its summary.
  */
 #ifndef FEEDMAIL_DIGEST_H
 #define FEEDMAIL_DIGEST_H
@@ -31,6 +33,8 @@ struct digest_item {
 	char *title_key;        /* the title folded, for merging */
 	char *also;             /* "FEED, FEED": the other feeds, or NULL */
 	char *summary;          /* plain text of about summary_words words */
+	char *html;             /* the article's HTML, sanitized, when its
+				 * text is the whole summary; or NULL */
 	int64_t published;      /* first seen when the feed gave no date */
 };
 

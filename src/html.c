@@ -785,7 +785,7 @@ html_summary(struct buf *out, const char *html, size_t len, int words,
 	struct buf text = BUF_INIT(HTML_INPUT_MAX * 4);
 	struct buf line = BUF_INIT(HTML_INPUT_MAX * 4);
 	size_t start = out->len, i, cut = 0, sent = 0, keep, k;
-	int n = 0, sent_words = 0, rc = -1;
+	int n = 0, sent_words = 0, rc = -1, whole;
 	const char *s, *more = "";
 
 	if (words < 1)
@@ -796,7 +796,9 @@ html_summary(struct buf *out, const char *html, size_t len, int words,
 		buf_failed(e, "summary");
 		goto out;
 	}
+	whole = line.len;
 	strip_tails(&line);
+	whole = whole == line.len;
 	s = line.data;
 	keep = line.len;
 	/* find where word `words` ends, and the last sentence end before */
@@ -816,6 +818,7 @@ html_summary(struct buf *out, const char *html, size_t len, int words,
 	if (cut && sent && sent_words * 2 >= words) {
 		keep = sent;
 		more = " …";
+		whole = 0;
 	} else if (cut) {
 		/* "word,…" reads badly: the clause's punctuation goes */
 		while ((k = clause_mark(s, cut)))
@@ -824,13 +827,14 @@ html_summary(struct buf *out, const char *html, size_t len, int words,
 			cut--;
 		keep = cut;
 		more = "…";
+		whole = 0;
 	}
 	if (buf_add(out, s, keep) < 0 || buf_adds(out, more) < 0) {
 		buf_failed(e, "summary");
 		buf_setlen(out, start);
 		goto out;
 	}
-	rc = 0;
+	rc = whole;
 out:
 	buf_release(&text);
 	buf_release(&line);

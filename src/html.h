@@ -48,7 +48,8 @@ int html_to_text(struct buf *out, const char *html, size_t len,
  * least half of them, and " …" is appended; else it is cut after word
  * `words`, trailing , ; : and dashes removed, and "…" appended. Words are
  * runs of non-space characters, so a cut never splits a word or a UTF-8
- * sequence. Appends to out. */
+ * sequence. Appends to out. Returns 1 when the summary is the whole text
+ * (nothing cut, no tail removed), 0 when it was shortened, -1 on error. */
 int html_summary(struct buf *out, const char *html, size_t len, int words,
 	struct err *e);
 

@@ -851,12 +851,32 @@ cp_count(const char *s, size_t n)
 	return c;
 }
 
+/* Whether the word s[0..n) labels what follows: a bullet ("-", "*",
+ * "•") or a number ("1.", "[12]", "(3)"). */
+static int
+is_label(const char *s, size_t n)
+{
+	if ((n == 1 && (*s == '-' || *s == '*')) ||
+	    (n == 3 && !memcmp(s, "\xe2\x80\xa2", 3)))
+		return 1;
+	return n >= 2 && n <= 6 &&
+	       ((*s >= '0' && *s <= '9') || *s == '[' || *s == '(') &&
+	       strchr(".])", s[n - 1]);
+}
+
 static int
 wrap_line(struct buf *out, const char *s, size_t n, size_t width)
 {
-	size_t i = 0, sep, word, col = 0, sl, wl;
-	int words = 0;
+	size_t i = 0, sep, word, col = 0, sl, wl, indent, icol, lead = 0;
+	int words = 0;  /* on the output line */
+	int first = 1;  /* the output line is the input line's first */
 
+	/* continuation lines keep the line's indentation: "   summary" reads
+	 * as one block; lead is the length of the line's first word */
+	indent = strspn(s, " \t");
+	if (indent > n)
+		indent = n;
+	icol = indent;
 	while (i < n) {
 		sep = i;
 		while (i < n && (s[i] == ' ' || s[i] == '\t'))
@@ -868,14 +888,22 @@ wrap_line(struct buf *out, const char *s, size_t n, size_t width)
 			return buf_add(out, s + sep, i - sep);
 		sl = cp_count(s + sep, word - sep);
 		wl = cp_count(s + word, i - word);
-		if (words && col + sl + wl > width) {
-			if (buf_addch(out, '\n') < 0)
+		/* a word too long for any line (a URL) stays where it is, and
+		 * so does the word after a short label ("-", "1.", "[12]") */
+		if (words && col + sl + wl > width && icol + wl <= width &&
+		    !(first && words == 1 && is_label(s + indent, lead))) {
+			if (buf_addch(out, '\n') < 0 ||
+			    buf_add(out, s, indent) < 0)
 				return -1;
-			col = sl = 0;
+			col = icol;
+			sl = 0;
 			sep = word;
+			words = first = 0;
 		}
 		if (buf_add(out, s + sep, i - sep) < 0)
 			return -1;
+		if (!lead)
+			lead = i - word;
 		col += sl + wl;
 		words++;
 	}

@@ -120,11 +120,13 @@ int mime_qp_encode(struct buf *out, const char *text, size_t len);
 /*
  * Appends text wrapped at width columns (code points; a tab or a wide
  * character counts as one) for the text part: lines are broken at spaces
- * only, and a word is never broken, so a URL (or any word) longer than
- * width sits whole on a line of its own. Existing line breaks stay (CRLF
- * becomes LF), the indentation of a line stays on its first output line,
- * the spaces at a break go. Returns 0, or -1 with out unchanged (errno
- * EINVAL for width < 1, EMSGSIZE/ENOMEM for out).
+ * only, and a word is never broken. A word longer than width minus the
+ * indentation (a URL) is not moved to a line of its own, as no line would
+ * hold it: it stays after what precedes it; nor is the word after a short
+ * label that begins a line ("-", "1.", "[12]"). Existing line breaks stay
+ * (CRLF becomes LF); a line's indentation is repeated on its continuation
+ * lines; the spaces at a break go. Returns 0, or -1 with out unchanged
+ * (errno EINVAL for width < 1, EMSGSIZE/ENOMEM for out).
  */
 int mime_wrap_text(struct buf *out, const char *text, int width);
 

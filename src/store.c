@@ -1273,7 +1273,7 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 		    " (SELECT tag FROM feed_tags WHERE feed_id = f.id"
 		    "  ORDER BY position LIMIT 1),"
 		    " e.title, e.link, e.author, e.summary, e.content,"
-		    " e.published, e.first_seen, e.link_key"
+		    " coalesce(e.published, e.updated), e.first_seen, e.link_key"
 		    " FROM entries e JOIN feeds f ON f.id = e.feed_id"
 		    " WHERE e.first_seen >= ?2"
 		    " AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d"
@@ -1283,7 +1283,8 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 		    "  OR EXISTS (SELECT 1 FROM feed_tags ft"
 		    "   JOIN subscriber_tags st ON st.tag = ft.tag"
 		    "   WHERE ft.feed_id = e.feed_id AND st.subscriber_id = ?1))"
-		    " ORDER BY coalesce(e.published, e.first_seen) DESC, e.id DESC",
+		    " ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC,"
+		    " e.id DESC",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, sub->id);

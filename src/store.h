@@ -215,7 +215,7 @@ struct store_news {
 	const char *feed_tag;     /* the feed's first tag, or NULL */
 	const char *title, *link, *author, *summary, *content;
 	const char *link_key;     /* ident_link_key of link, or NULL */
-	int64_t published;        /* DATE_NONE when the feed gave none */
+	int64_t published;        /* or updated; DATE_NONE when neither */
 	int64_t first_seen;
 };
 

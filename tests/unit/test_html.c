@@ -314,11 +314,41 @@ START_TEST(t_summary)
 	struct err e = ERR_INIT;
 	const char *in = summary_table[_i].html;
 
-	ck_assert_int_eq(html_summary(&b, in, strlen(in),
+	ck_assert_int_ge(html_summary(&b, in, strlen(in),
 				      summary_table[_i].words, &e), 0);
 	ck_assert_msg(strcmp(b.data, summary_table[_i].want) == 0,
 		      "'%s' (%d): got '%s', want '%s'", in,
 		      summary_table[_i].words, b.data, summary_table[_i].want);
+	buf_release(&b);
+}
+END_TEST
+
+/* 1: the summary is the whole text, so the article's HTML can stand in */
+START_TEST(t_summary_whole)
+{
+	static const struct {
+		const char *html;
+		int words, whole;
+	} cases[] = {
+		{ "<p>alpha <b>beta</b></p>", 5, 1 },
+		{ "<p>alpha beta</p>", 2, 1 },
+		{ "<p>alpha beta gamma</p>", 2, 0 },
+		{ "<p>One. Two three four.</p>", 3, 0 },
+		{ "<p>News here. <a href=\"/x\">Lire la suite</a></p>", 60, 0 },
+		{ "<p>Text</p><p>The post Text appeared first on Site.</p>",
+		  60, 0 },
+	};
+	struct buf b = BUF_INIT(BUF_MAX_DOC);
+	struct err e = ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_setlen(&b, 0);
+		ck_assert_msg(html_summary(&b, cases[i].html,
+					   strlen(cases[i].html),
+					   cases[i].words, &e) ==
+			      cases[i].whole, "%s", cases[i].html);
+	}
 	buf_release(&b);
 }
 END_TEST
@@ -513,6 +543,7 @@ main(void)
 	tcase_add_test(tc, t_text_deep);
 	tcase_add_test(tc, t_text_too_long);
 	tcase_add_loop_test(tc, t_summary, 0, (int)N(summary_table));
+	tcase_add_test(tc, t_summary_whole);
 	tcase_add_test(tc, t_summary_cap);
 	tcase_add_loop_test(tc, t_sanitize, 0, (int)N(san_table));
 	tcase_add_test(tc, t_sanitize_cap);
