@@ -1281,7 +1281,7 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 		    " AND (NOT EXISTS (SELECT 1 FROM subscriber_tags"
 		    "   WHERE subscriber_id = ?1)"
 		    "  OR EXISTS (SELECT 1 FROM feed_tags ft"
-		    "   JOIN subscriber_tags st ON st.tag = ft.tag"
+		    "   JOIN subscriber_tags st ON st.tag = ft.tag COLLATE NOCASE"
 		    "   WHERE ft.feed_id = e.feed_id AND st.subscriber_id = ?1))"
 		    " ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC,"
 		    " e.id DESC",

@@ -88,6 +88,37 @@ test_expect_success 'articles grouped by tag, then feed, newest first' '
 	grep "Only in Echo\|Second!" out | head -n 1 | grep -q "Only in Echo"
 '
 
+test_expect_success 'tags route feeds to several subscribers; no backlog for a newcomer' '
+	printf "[store]\npath = %s/route.db\n[digest]\nlanguage = en\n" "$TEST_DIR" >route.conf &&
+	export FEEDMAIL_CONFIG=$TEST_DIR/route.conf &&
+	cp "$FIXTURES/fetch/feed.xml" route-tech.xml &&
+	at 2026-11-26T06:00:00Z -q add "$TEST_DIR/route-tech.xml" --tag tech &&
+	at 2026-11-26T06:00:00Z -q add "$FIXTURES/send/hostile.xml" --tag eco &&
+	at 2026-11-26T06:00:00Z -q add "$FIXTURES/fetch/no-guid.xml" &&
+	at 2026-11-26T06:00:00Z -q subscriber add tech@example.org --tag tech &&
+	at 2026-11-26T06:00:00Z -q subscriber add eco@example.org --tag ECO &&
+	at 2026-11-26T06:00:00Z -q subscriber add both@example.org --tag tech --tag eco &&
+	at 2026-11-26T06:00:00Z -q subscriber add all@example.org &&
+	at 2026-11-26T07:00:00Z -q fetch &&
+	at 2026-11-26T07:30:00Z -q subscriber add late@example.org &&
+	for who in tech eco both all late; do
+		at 2026-11-26T08:00:00Z digest --to $who@example.org >$who.out 2>$who.err || return 1
+	done &&
+	contains tech.out "3 new articles" && contains tech.out "Fetch test feed" &&
+	lacks tech.out "Hostile" && lacks tech.out "No guids" &&
+	contains eco.out "2 new articles" && contains eco.out "Hostile" &&
+	lacks eco.out "Fetch test feed" &&
+	contains both.out "5 new articles from 2 sources" && lacks both.out "No guids" &&
+	contains all.out "8 new articles from 3 sources" &&
+	test ! -s late.out && contains late.err "nothing new" &&
+	sed "s|<guid>news-1</guid>|<guid>news-4</guid>|; s|<title>First</title>|<title>Fourth</title>|" \
+		"$FIXTURES/fetch/feed.xml" >route-tech.xml &&
+	at 2026-11-26T09:00:00Z -q fetch --all &&
+	at 2026-11-26T09:30:00Z digest --to late@example.org >late.out &&
+	contains late.out "1 new article" && contains late.out "Fourth" &&
+	lacks late.out "Second"
+'
+
 test_expect_success 'bad arguments: exit 64; an unknown subscriber: 65' '
 	expect_code 64 feedmail digest --format pdf 2>err &&
 	contains err "use text, html or eml" &&
