@@ -31,7 +31,10 @@ enum {
 	T_BR = 1 << 7,    /* a forced line break */
 	T_KEEP = 1 << 8,  /* kept by html_sanitize (as out) */
 	T_VOID = 1 << 9,  /* written <x/> */
-	T_SPAN = 1 << 10  /* colspan and rowspan allowed */
+	T_SPAN = 1 << 10, /* colspan and rowspan allowed */
+	/* void in HTML5 but not to libxml2's HTML 4 parser, which nests what
+	 * follows inside it: the element goes, what it holds stays */
+	T_EMPTY = 1 << 11
 };
 
 struct tag {
@@ -63,7 +66,7 @@ static const struct tag tags[] = {
 	{ "dl", T_PARA, "div" },
 	{ "dt", T_LINE, "div" },
 	{ "em", T_KEEP, "em" },
-	{ "embed", T_DROP, NULL },
+	{ "embed", T_EMPTY, NULL },
 	{ "fieldset", T_DROP, NULL },
 	{ "figcaption", T_LINE, "div" },
 	{ "figure", T_PARA, "div" },
@@ -104,7 +107,7 @@ static const struct tag tags[] = {
 	{ "script", T_DROP, NULL },
 	{ "section", T_PARA, "div" },
 	{ "select", T_DROP, NULL },
-	{ "source", T_DROP, NULL },
+	{ "source", T_EMPTY, NULL },
 	{ "span", T_KEEP, "span" },
 	{ "strike", T_KEEP, "s" },
 	{ "strong", T_KEEP, "strong" },
@@ -120,7 +123,7 @@ static const struct tag tags[] = {
 	{ "thead", T_KEEP, "thead" },
 	{ "title", T_DROP, NULL },
 	{ "tr", T_LINE | T_KEEP, "tr" },
-	{ "track", T_DROP, NULL },
+	{ "track", T_EMPTY, NULL },
 	{ "u", T_KEEP, "u" },
 	{ "ul", T_LIST | T_KEEP, "ul" },
 	{ "video", T_DROP, NULL },
@@ -796,9 +799,9 @@ html_summary(struct buf *out, const char *html, size_t len, int words,
 		buf_failed(e, "summary");
 		goto out;
 	}
-	whole = line.len;
+	keep = line.len;
 	strip_tails(&line);
-	whole = whole == line.len;
+	whole = keep == line.len;
 	s = line.data;
 	keep = line.len;
 	/* find where word `words` ends, and the last sentence end before */

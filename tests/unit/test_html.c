@@ -66,6 +66,9 @@ static const struct {
 	  "ok" },
 	{ "<svg><text>svg text</text></svg>ok", "ok" },
 	{ "<object><embed src=x>flash</object>ok", "ok" },
+	/* void in HTML5: what follows is not theirs */
+	{ "<p>Before.</p><embed src=x><p>After.</p>", "Before.\n\nAfter." },
+	{ "a<source src=x> b<track src=y> c", "a b c" },
 	{ "a<!-- a comment <p>x</p> -->b", "ab" },
 	{ "a<!-- unterminated", "a" },
 	/* entities and references */
@@ -388,6 +391,7 @@ static const struct {
 	{ "<style>body{display:none}</style><p>x</p>", NULL, "<p>x</p>" },
 	{ "<iframe src=\"https://evil/\">no</iframe>x", NULL, "x" },
 	{ "<object data=x><embed src=y></object>x", NULL, "x" },
+	{ "<p>a</p><embed src=y><p>b</p>", NULL, "<p>a</p><p>b</p>" },
 	{ "<form action=\"https://evil/\"><input value=1>"
 	  "<textarea>t</textarea></form>x", NULL, "x" },
 	{ "<svg onload=alert(1)><script>1</script></svg>x", NULL, "x" },
