@@ -65,7 +65,7 @@ buf_grow(struct buf *b, size_t extra)
 }
 
 int
-buf_add(struct buf *b, const void *data, size_t len)
+buf_add_slow(struct buf *b, const void *data, size_t len)
 {
 	if (buf_grow(b, len) < 0)
 		return -1;
@@ -80,14 +80,6 @@ int
 buf_adds(struct buf *b, const char *s)
 {
 	return buf_add(b, s, strlen(s));
-}
-
-int
-buf_addch(struct buf *b, int c)
-{
-	char ch = (char)c;
-
-	return buf_add(b, &ch, 1);
 }
 
 int

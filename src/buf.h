@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *data;
@@ -38,9 +39,39 @@ void buf_reset(struct buf *b);
 int buf_grow(struct buf *b, size_t extra);
 /* Appends; each returns 0, or -1 when the cap or memory is exceeded, in
  * which case b is unchanged. */
-int buf_add(struct buf *b, const void *data, size_t len);
+int buf_add_slow(struct buf *b, const void *data, size_t len);
+
+/* buf_add and buf_addch are inline for when the bytes fit in what is
+ * allocated (and under max, which may have been lowered since): renderers
+ * call them once per character or token. */
+static inline int
+buf_add(struct buf *b, const void *data, size_t len)
+{
+	if (len < b->cap - b->len && b->len <= b->max &&
+	    len <= b->max - b->len) {
+		if (len)
+			memcpy(b->data + b->len, data, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_add_slow(b, data, len);
+}
+
+static inline int
+buf_addch(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	if (b->len + 1 < b->cap && b->len < b->max) {
+		b->data[b->len++] = ch;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_add_slow(b, &ch, 1);
+}
+
 int buf_adds(struct buf *b, const char *s);
-int buf_addch(struct buf *b, int c);
 int buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)

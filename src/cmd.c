@@ -1,13 +1,15 @@
 /*
- * cmd: what every subcommand shares: help text, usage errors and
- * "did you mean" for near misses.
+ * cmd: what every subcommand shares: reading the config, help text,
+ * usage errors and "did you mean" for near misses.
  */
 #include "config.h"
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -147,4 +149,20 @@ cmd_print_json(json_t *value)
 	    putchar('\n') == EOF)
 		return EX_IOERR;
 	return 0;
+}
+
+int
+cmd_load_config(const char *explicit_path, struct config *cfg, struct err *e)
+{
+	char *path;
+	int must_exist, rc = 0;
+
+	path = config_default_path(explicit_path, &must_exist);
+	if (!path)
+		return err_set(e, EX_OSERR, "out of memory");
+	/* the default file may be absent: the defaults then apply */
+	if (must_exist || access(path, F_OK) == 0)
+		rc = config_load(cfg, path, e);
+	free(path);
+	return rc < 0 ? rc : config_finish(cfg, e);
 }

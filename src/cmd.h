@@ -9,9 +9,13 @@
 #define FEEDMAIL_CMD_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "config.h"
+#include "fetch.h"
+#include "report.h"
+#include "send.h"
 
 struct store;
 
@@ -22,6 +26,13 @@ struct ctx {
 	struct store *store;      /* opened when the command needs it */
 	int quiet;                /* -q: nothing on success */
 };
+
+/* Reads the config file that -c FILE (explicit_path, or NULL) names, else
+ * $FEEDMAIL_CONFIG, else the default file, which may be absent (the
+ * defaults then apply), over cfg (config_init'ed by the caller), then
+ * config_finish. 0, or -1 with e ("FILE:LINE: ..."). */
+int cmd_load_config(const char *explicit_path, struct config *cfg,
+	struct err *e);
 
 /* Prints "usage: feedmail NAME SYNOPSIS" and the option lines to f. */
 struct cmd_help {
@@ -59,8 +70,28 @@ struct send_report;
 /* The exit status a send report calls for (cmd_send.c). */
 int cmd_send_status(const struct send_report *r);
 
+/* What one pass of `run` did (cmd_run.c). */
+struct cmd_run_counts {
+	struct fetch_report fetch;   /* counts only: errors are logged */
+	struct send_report send;
+	struct report_outcome report;
+	int ran;                     /* fetch and send ran to their end */
+};
+
+/* One pass of `run`, for `run` and for each cycle of `daemon`, with the
+ * config loaded, the store open and the lock held: fetches the due feeds,
+ * builds and delivers the due digests, then the health report. stop (NULL,
+ * or a flag a signal handler sets) ends the pass early once up, letting
+ * the transfer or message under way finish. Logs every failure; returns
+ * the exit status `run` gives for the pass. */
+int cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
+	struct cmd_run_counts *c);
+/* The two or three lines `run` prints for c, without the last newline. */
+void cmd_run_summary(const struct cmd_run_counts *c, char *out, size_t size);
+
 int cmd_add(int argc, char **argv, struct ctx *ctx);
 int cmd_config(int argc, char **argv, struct ctx *ctx);
+int cmd_daemon(int argc, char **argv, struct ctx *ctx);
 int cmd_digest(int argc, char **argv, struct ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct ctx *ctx);
 int cmd_export(int argc, char **argv, struct ctx *ctx);

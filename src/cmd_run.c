@@ -1,19 +1,24 @@
 /* feedmail run: the cron entry point: fetch what is due, then build and
- * send the digests. */
+ * send the digests and the admin's health report. cmd_run_once() is that
+ * pass, shared with each cycle of `feedmail daemon`. */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "cmd.h"
 #include "fetch.h"
 #include "log.h"
+#include "report.h"
 #include "send.h"
 
 static const struct cmd_help help = {
 	"",
 	"  -h, --help  show this help\n"
 	"\nFetches the feeds that are due, builds a digest for every\n"
-	"subscriber with new entries and delivers the digests that are due.\n"
+	"subscriber with new entries and delivers the digests that are due,\n"
+	"then the weekly health report when [digest] admin is set.\n"
 	"Holds the store's lock throughout: a second run started meanwhile\n"
 	"waits, then exits 75. Exit status: 0; 75 when something failed in a\n"
 	"way the next run may cure; 65 when some feed is broken for good; 69\n"
@@ -21,22 +26,19 @@ static const struct cmd_help help = {
 };
 
 int
-cmd_run(int argc, char **argv, struct ctx *ctx)
+cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
+	     struct cmd_run_counts *c)
 {
 	struct fetch_selection sel = { 0 };
 	struct fetch_report fr;
 	struct send_options so = { .scheduled = 1 };
-	struct send_report sr;
 	struct err e = ERR_INIT;
-	int rc, temporary = 0, send_rc;
+	int temporary = 0, send_rc, report_rc = 0;
 	size_t i;
 
-	rc = cmd_parse_simple(argc, argv, &help, NULL);
-	if (rc >= 0)
-		return rc;
-	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
+	memset(c, 0, sizeof(*c));
+	sel.stop = stop;
+	so.stop = stop;
 	if (fetch_run(ctx->store, &ctx->cfg, &sel, NULL, NULL, &fr, &e) < 0) {
 		log_error("run: fetch: %s", e.msg);
 		return e.code ? e.code : EX_SOFTWARE;
@@ -46,22 +48,65 @@ cmd_run(int argc, char **argv, struct ctx *ctx)
 			  fr.errors[i].cls, fr.errors[i].message);
 		temporary |= fr.errors[i].temporary;
 	}
-	if (send_run(ctx->store, &ctx->cfg, &so, &sr, &e) < 0) {
+	/* the caller gets the counts, not the errors: they are logged */
+	c->fetch = fr;
+	c->fetch.errors = NULL;
+	c->fetch.nerrors = 0;
+	fetch_report_release(&fr);
+	if (stop && *stop)
+		return 0;
+	if (send_run(ctx->store, &ctx->cfg, &so, &c->send, &e) < 0) {
 		log_error("run: send: %s", e.msg);
-		fetch_report_release(&fr);
 		return e.code ? e.code : EX_SOFTWARE;
 	}
-	if (!ctx->quiet)
-		printf("%zu feeds: %zu fetched, %zu not modified, %zu failed; "
-		       "%zu new entries\n"
-		       "%zu digests built; %zu sent, %zu left pending, "
-		       "%zu failed\n",
-		       fr.feeds, fr.fetched, fr.not_modified, fr.failed,
-		       fr.new_entries, sr.built, sr.sent, sr.retry, sr.failed);
-	send_rc = cmd_send_status(&sr);
-	rc = temporary || send_rc == EX_TEMPFAIL ? EX_TEMPFAIL :
-	     fr.failed                            ? EX_DATAERR :
-						    send_rc;
-	fetch_report_release(&fr);
+	c->ran = 1;
+	if (!(stop && *stop) &&
+	    report_run(ctx->store, &ctx->cfg, &c->report, &e) < 0) {
+		log_error("run: health report: %s", e.msg);
+		report_rc = e.code ? e.code : EX_SOFTWARE;
+	}
+	send_rc = cmd_send_status(&c->send);
+	if (temporary || send_rc == EX_TEMPFAIL || c->report.retry)
+		return EX_TEMPFAIL;
+	if (c->fetch.failed)
+		return EX_DATAERR;
+	if (send_rc)
+		return send_rc;
+	if (report_rc)
+		return report_rc;
+	return c->report.failed ? EX_UNAVAILABLE : 0;
+}
+
+void
+cmd_run_summary(const struct cmd_run_counts *c, char *out, size_t size)
+{
+	snprintf(out, size,
+		 "%zu feeds: %zu fetched, %zu not modified, %zu failed; "
+		 "%zu new entries\n"
+		 "%zu digests built; %zu sent, %zu left pending, %zu failed%s",
+		 c->fetch.feeds, c->fetch.fetched, c->fetch.not_modified,
+		 c->fetch.failed, c->fetch.new_entries, c->send.built,
+		 c->send.sent, c->send.retry, c->send.failed,
+		 c->report.sent ? "\nhealth report sent" : "");
+}
+
+int
+cmd_run(int argc, char **argv, struct ctx *ctx)
+{
+	struct cmd_run_counts c;
+	char summary[512];
+	int rc;
+
+	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	if (rc >= 0)
+		return rc;
+	if (optind != argc)
+		return cmd_usage_error(argv[0], &help,
+				       "unexpected argument '%s'", argv[optind]);
+	rc = cmd_run_once(ctx, NULL, &c);
+	if (!ctx->quiet && c.ran) {
+		cmd_run_summary(&c, summary, sizeof(summary));
+		puts(summary);
+	}
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "date.h"
 #include "log.h"
+#include "report.h"
 #include "store.h"
 
 static const struct cmd_help help = {
@@ -21,8 +22,6 @@ static const struct cmd_help help = {
 	"[fetch] sick_days, is flagged. Then the subscribers and the\n"
 	"pending and failed digests.\n",
 };
-
-#define DAY (24 * 3600)
 
 struct walk {
 	struct ctx *ctx;
@@ -57,20 +56,15 @@ static int
 one_feed(const struct store_feed *f, void *arg)
 {
 	struct walk *w = arg;
-	const struct config *cfg = &w->ctx->cfg;
-	int64_t week = 0, quiet_since;
-	int failing, silent;
+	int64_t week = 0;
+	unsigned flags_now = report_feed_flags(f, &w->ctx->cfg, w->now);
+	int failing = !!(flags_now & REPORT_FAILING);
+	int silent = !!(flags_now & REPORT_SILENT);
 	json_t *flags, *o;
 
 	if (store_entries_last_week(w->ctx->store, f->id, w->now, &week,
 				    &w->e) < 0)
 		return -1;
-	/* silent: no new entry for sick_days since its last one, or since
-	 * it was added when it never had any */
-	quiet_since = f->last_new_entry_at ? f->last_new_entry_at :
-					     f->added_at;
-	failing = f->enabled && f->failures >= cfg->sick_failures;
-	silent = f->enabled && w->now - quiet_since >= (int64_t)cfg->sick_days * DAY;
 	w->flagged += failing || silent;
 	if (!w->feeds) {
 		printf("%4lld  %s%s%s%s\n", (long long)f->id,

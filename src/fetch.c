@@ -271,6 +271,11 @@ on_done(const struct http_result *res, void *arg)
 
 	if (run->fatal.code)
 		goto out;
+	if (res->cls == HTTP_CANCELLED) {
+		/* never asked: the feed stays due for the next run */
+		run->report->cancelled++;
+		goto out;
+	}
 	o.feed_id = j->feed.id;
 	o.now = run->now;
 	if (res->cls == HTTP_OK || (res->cls == HTTP_ABORTED && j->parse_failed)) {
@@ -425,6 +430,7 @@ fetch_run(struct store *s, const struct config *cfg,
 	ho.low_speed_time = cfg->low_speed_time;
 	ho.max_size = cfg->max_size;
 	ho.user_agent = cfg->user_agent;
+	ho.stop = sel->stop;
 	run.http = http_new(&ho, e);
 	if (!run.http)
 		return -1;

@@ -13,6 +13,7 @@
 #ifndef FEEDMAIL_FETCH_H
 #define FEEDMAIL_FETCH_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,8 @@ struct fetch_report {
 	size_t new_entries;
 	size_t updated_entries;
 	size_t moved;         /* feeds whose URL followed a permanent redirect */
+	size_t cancelled;     /* not started, the stop flag being up: still
+	                       * due, nothing recorded */
 	struct fetch_error *errors;
 	size_t nerrors;
 };
@@ -49,6 +52,10 @@ struct fetch_selection {
 	int all;
 	const int64_t *ids;
 	size_t nids;
+	/* NULL, or a flag a signal handler sets (a daemon told to stop):
+	 * once it is up, transfers running finish and are recorded, feeds
+	 * not yet started are left as they are (r->cancelled) */
+	const volatile sig_atomic_t *stop;
 };
 
 /* A callback for progress: done of total feeds finished. May be NULL. */

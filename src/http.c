@@ -96,6 +96,7 @@ static const char *const class_names[] = {
 	[HTTP_SERVER_ERROR] = "server_error",
 	[HTTP_PROTOCOL] = "protocol",
 	[HTTP_ABORTED] = "aborted",
+	[HTTP_CANCELLED] = "cancelled",
 };
 
 const char *
@@ -758,15 +759,45 @@ xfer_done(struct xfer *x, CURLcode rc, int started)
 		x->on_done(&res, x->arg);
 }
 
+/* The stop flag is up: every queued request ends HTTP_CANCELLED, unstarted
+ * (and any its on_done adds). */
+static void
+cancel_queued(struct http *h)
+{
+	struct http_result res;
+	struct xfer *x;
+
+	while ((x = h->queue)) {
+		h->queue = x->next;
+		if (!h->queue)
+			h->queue_tail = &h->queue;
+		x->next = NULL;
+		memset(&res, 0, sizeof(res));
+		res.cls = HTTP_CANCELLED;
+		res.effective_url = x->url;
+		snprintf(res.message, sizeof(res.message),
+			 "cancelled before it started");
+		if (x->on_done)
+			x->on_done(&res, x->arg);
+		xfer_free(x);
+	}
+}
+
+static int
+stopping(const struct http *h)
+{
+	return h->o.stop && *h->o.stop;
+}
+
 /* Starts queued transfers while there is room overall and for their host,
- * oldest first. */
+ * oldest first; cancels them all instead once the stop flag is up. */
 static void
 start_more(struct http *h)
 {
 	struct xfer **pp = &h->queue, *x, *r;
 	int same;
 
-	while (*pp && h->nrunning < h->o.jobs) {
+	while (*pp && h->nrunning < h->o.jobs && !stopping(h)) {
 		x = *pp;
 		same = 0;
 		for (r = h->running; r; r = r->next)
@@ -791,6 +822,9 @@ start_more(struct http *h)
 		h->running = x;
 		h->nrunning++;
 	}
+	/* pp is not used past here: on_done may free what it points into */
+	if (stopping(h))
+		cancel_queued(h);
 }
 
 struct http *

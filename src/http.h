@@ -31,6 +31,7 @@
 #ifndef FEEDMAIL_HTTP_H
 #define FEEDMAIL_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,10 +62,15 @@ struct http_options {
 	const char *ca_file;  /* PEM file of CA certificates to trust instead of
 	                       * libcurl's bundle file (the system CA folder
 	                       * still counts); NULL: the system's (copied) */
+	const volatile sig_atomic_t *stop; /* NULL, or a flag (set by a
+	                       * signal handler) that, once non-zero, ends the
+	                       * requests still queued HTTP_CANCELLED without
+	                       * starting them; running transfers finish */
 };
 
 /* The defaults, as a config file would give them. */
-#define HTTP_OPTIONS_INIT { 16, 2, 10, 60, 30, 16LL * 1024 * 1024, NULL, NULL }
+#define HTTP_OPTIONS_INIT \
+	{ 16, 2, 10, 60, 30, 16LL * 1024 * 1024, NULL, NULL, NULL }
 
 /* What is known when the final response's headers are complete. Strings
  * are borrowed for the duration of the on_response call; NULL when the
@@ -101,12 +107,15 @@ enum http_class {
 	HTTP_PROTOCOL,           /* anything else: truncated body, bad
 	                          * encoding, a 3xx without Location... */
 	HTTP_ABORTED,            /* on_response or on_body asked to stop */
+	HTTP_CANCELLED,          /* never started: the options' stop flag
+	                          * was set */
 };
 
 /* "ok", "not_modified", "dns", "connect", "tls", "timeout", "too_large",
  * "too_many_redirects", "bad_scheme", "client_error", "gone",
- * "rate_limited", "server_error", "protocol", "aborted"; "unknown" for a
- * value outside the enum. For logs and the store, never NULL. */
+ * "rate_limited", "server_error", "protocol", "aborted", "cancelled";
+ * "unknown" for a value outside the enum. For logs and the store, never
+ * NULL. */
 const char *http_class_name(enum http_class c);
 
 /* The outcome of one request, given to on_done. Strings are borrowed until

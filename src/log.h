@@ -17,6 +17,10 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Sends further messages to syslog(3) with this ident instead of stderr. */
 void log_use_syslog(const char *ident);
+/* When stderr is the systemd journal (JOURNAL_STREAM names its device
+ * and inode), starts each further stderr line with its syslog priority,
+ * "<3>", which the journal reads as the line's level; else does nothing. */
+void log_use_journal_levels(void);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

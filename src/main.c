@@ -38,6 +38,9 @@ static const struct cmd commands[] = {
 	  "subscribe to a feed" },
 	{ "config", cmd_config, NEEDS_CONFIG,
 	  "print the configuration in effect" },
+	/* the lock is taken for each cycle, never while it sleeps */
+	{ "daemon", cmd_daemon, NEEDS_CONFIG,
+	  "fetch and send as things fall due, until stopped" },
 	{ "digest", cmd_digest, NEEDS_CONFIG | NEEDS_STORE,
 	  "preview a digest, recording nothing" },
 	{ "doctor", cmd_doctor, NEEDS_CONFIG | NEEDS_STORE,
@@ -141,22 +144,6 @@ cmd_help(int argc, char **argv)
 	return c->fn(2, sub, NULL);
 }
 
-static int
-load_config(struct ctx *ctx, struct err *e)
-{
-	char *path;
-	int must_exist, rc = 0;
-
-	path = config_default_path(ctx->config_path, &must_exist);
-	if (!path)
-		return err_set(e, EX_OSERR, "out of memory");
-	/* the default file may be absent: the defaults then apply */
-	if (must_exist || access(path, F_OK) == 0)
-		rc = config_load(&ctx->cfg, path, e);
-	free(path);
-	return rc < 0 ? rc : config_finish(&ctx->cfg, e);
-}
-
 /* FEEDMAIL_TEST_HOLD_LOCK=SECONDS keeps a writing command asleep while it
  * holds the lock, so that the tests can start two runs that overlap. */
 static void
@@ -175,7 +162,8 @@ setup(const struct cmd *c, struct ctx *ctx, struct lock **lock)
 	struct err e = ERR_INIT;
 	const char *db;
 
-	if ((c->needs & NEEDS_CONFIG) && load_config(ctx, &e) < 0)
+	if ((c->needs & NEEDS_CONFIG) &&
+	    cmd_load_config(ctx->config_path, &ctx->cfg, &e) < 0)
 		goto fail;
 	if (!(c->needs & NEEDS_STORE))
 		return 0;

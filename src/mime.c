@@ -3,6 +3,7 @@
 #include "mime.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,21 @@ all_valid_utf8(const char *s, size_t n)
 	size_t i = 0, k;
 
 	while (i < n) {
+		/* most of a digest is ASCII: skip it without decoding, eight
+		 * bytes at a time */
+		if (i + 8 <= n) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (!(w & UINT64_C(0x8080808080808080))) {
+				i += 8;
+				continue;
+			}
+		}
+		if (!((unsigned char)s[i] & 0x80)) {
+			i++;
+			continue;
+		}
 		k = decode_one((const unsigned char *)s + i, n - i, &cp);
 		if (!k)
 			return 0;
@@ -766,72 +782,178 @@ mime_message_id(const char *seed, const char *domain)
 	return buf_detach(&b, NULL);
 }
 
-/* Whether position j of s ends a line: the end, LF or CRLF. */
+/*
+ * Quoted-printable output is staged a few lines at a time in a small
+ * array and appended with one buf_add per flush: one pass over the text,
+ * no call per byte, and the buffer's cap is met exactly (a worst-case
+ * reservation would refuse output that fits).
+ */
+#define QP_STAGE 1024
+/* what one step may add: a soft break and 4 encoded bytes, or a run of
+ * literal bytes up to column 75, and a line break */
+#define QP_STEP_MAX (MIME_QP_LINE + 2)
+
+/* Bytes that stand for themselves anywhere but at the end of a line:
+ * printable ASCII except '=', and space and tab (RFC 2045 6.7 (2), (3)). */
+static const unsigned char qp_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, /* \t */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* space ! ... / */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, /* 0 ... ? but = */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* ... ~ not DEL */
+	/* 0x80 to 0xff: 0 */
+};
+
+struct qp_out {
+	struct buf *out;
+	char stage[QP_STAGE];
+	size_t n;
+};
+
 static int
-at_line_end(const unsigned char *s, size_t len, size_t j)
+qp_flush(struct qp_out *q)
 {
-	return j == len || s[j] == '\n' ||
-	       (s[j] == '\r' && j + 1 < len && s[j + 1] == '\n');
+	int rc = buf_add(q->out, q->stage, q->n);
+
+	q->n = 0;
+	return rc;
 }
 
-/* The encoded form of s[i] at column col into tok; returns its length. */
-static size_t
-qp_token(const unsigned char *s, size_t len, size_t i, size_t col, int last,
-	 char tok[3])
+/* Room for one more step, flushing if needed. */
+static int
+qp_room(struct qp_out *q)
 {
-	unsigned char c = s[i];
-	int literal;
+	return q->n + QP_STEP_MAX > QP_STAGE ? qp_flush(q) : 0;
+}
 
-	if (c == ' ' || c == '\t')
-		literal = !last; /* RFC 2045 6.7 (3): no trailing white space */
-	else
-		literal = c >= 33 && c <= 126 && c != '=';
-	if (col == 0 && (c == '.' ||
-			 (c == 'F' && len - i >= 5 &&
-			  memcmp(s + i, "From ", 5) == 0)))
-		literal = 0;
-	if (literal) {
-		tok[0] = (char)c;
+static void
+qp_escape(struct qp_out *q, unsigned char c)
+{
+	q->stage[q->n++] = '=';
+	q->stage[q->n++] = hex_upper[c >> 4];
+	q->stage[q->n++] = hex_upper[c & 15];
+}
+
+/* The bytes from s that go together: a lead byte with the continuation
+ * bytes it announces (all there, before end), so that a soft break never
+ * falls inside a character; else 1. */
+static size_t
+qp_group(const unsigned char *s, const unsigned char *end)
+{
+	size_t k, j;
+
+	if (*s < 0xc0)
 		return 1;
+	k = utf8_seq_len(*s);
+	if (k > (size_t)(end - s))
+		return 1;
+	for (j = 1; j < k; j++)
+		if ((s[j] & 0xc0) != 0x80)
+			return 1;
+	return k;
+}
+
+/* One line of text (no line break in it) as encoded lines. */
+static int
+qp_line(struct qp_out *q, const unsigned char *s, const unsigned char *end)
+{
+	size_t col = 0, k, tl, j;
+	unsigned char c;
+	int last, literal;
+
+	while (s < end) {
+		if (qp_room(q) < 0)
+			return -1;
+		/* the common case: a run of plain bytes, none of them the
+		 * line's last nor at its start, copied up to column 75 */
+		if (col > 0 && col < MIME_QP_LINE - 1) {
+			const unsigned char *run = s, *lim = end - 1;
+
+			if ((size_t)(lim - s) > MIME_QP_LINE - 1 - col)
+				lim = s + (MIME_QP_LINE - 1 - col);
+			while (run < lim && qp_plain[*run])
+				run++;
+			if (run > s) {
+				memcpy(q->stage + q->n, s, (size_t)(run - s));
+				q->n += (size_t)(run - s);
+				col += (size_t)(run - s);
+				s = run;
+				continue;
+			}
+		}
+		c = *s;
+		k = 1;
+		if (c >= 33 && c <= 126 && c != '=') {
+			literal = 1;
+		} else if (c == ' ' || c == '\t') {
+			/* RFC 2045 6.7 (3): no white space at a line's end */
+			literal = s + 1 < end;
+		} else {
+			literal = 0;
+			if (c >= 0x80)
+				k = qp_group(s, end);
+		}
+		last = s + k == end;
+		tl = literal ? 1 : 3 * k;
+		/* RFC 2045 6.7 (5): at most 76 characters a line, the '='
+		 * of a soft break included, so only a line's last token may
+		 * reach column 76 */
+		if (col + tl > (last ? MIME_QP_LINE : MIME_QP_LINE - 1)) {
+			memcpy(q->stage + q->n, "=\r\n", 3);
+			q->n += 3;
+			col = 0;
+		}
+		/* "From " and "." opening a line: mbox and SMTP would alter
+		 * them */
+		if (col == 0 && literal &&
+		    (c == '.' || (c == 'F' && end - s >= 5 &&
+				  memcmp(s, "From ", 5) == 0))) {
+			literal = 0;
+			tl = 3;
+		}
+		if (literal)
+			q->stage[q->n++] = (char)c;
+		else
+			for (j = 0; j < k; j++)
+				qp_escape(q, s[j]);
+		col += tl;
+		s += k;
 	}
-	tok[0] = '=';
-	tok[1] = hex_upper[c >> 4];
-	tok[2] = hex_upper[c & 15];
-	return 3;
+	return 0;
 }
 
 int
 mime_qp_encode(struct buf *out, const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
-	size_t start = out->len, i = 0, col = 0, tl;
-	char tok[3];
-	int last, saved;
+	const unsigned char *end = s + len, *lf, *eol;
+	struct qp_out q;
+	size_t start = out->len;
+	int saved;
 
-	while (i < len) {
-		if (at_line_end(s, len, i)) {
-			if (buf_add(out, "\r\n", 2) < 0)
-				goto fail;
-			col = 0;
-			i += s[i] == '\r' ? 2 : 1;
-			continue;
-		}
-		last = at_line_end(s, len, i + 1);
-		tl = qp_token(s, len, i, col, last, tok);
-		/* RFC 2045 6.7 (5): at most 76 characters a line, the '=' of
-		 * a soft break included, so only a line's last token may
-		 * reach column 76 */
-		if (col + tl > (last ? MIME_QP_LINE : MIME_QP_LINE - 1)) {
-			if (buf_add(out, "=\r\n", 3) < 0)
-				goto fail;
-			col = 0;
-			tl = qp_token(s, len, i, col, last, tok);
-		}
-		if (buf_add(out, tok, tl) < 0)
+	q.out = out;
+	q.n = 0;
+	while (s < end) {
+		lf = memchr(s, '\n', (size_t)(end - s));
+		eol = lf ? lf : end;
+		/* CRLF ends a line as LF does; a lone CR is =0D */
+		if (lf && eol > s && eol[-1] == '\r')
+			eol--;
+		if (qp_line(&q, s, eol) < 0)
 			goto fail;
-		col += tl;
-		i++;
+		if (!lf)
+			break;
+		if (qp_room(&q) < 0)
+			goto fail;
+		q.stage[q.n++] = '\r';
+		q.stage[q.n++] = '\n';
+		s = lf + 1;
 	}
+	if (qp_flush(&q) < 0)
+		goto fail;
 	return 0;
 fail:
 	saved = errno;
@@ -980,8 +1102,9 @@ out:
 int
 mime_render(const struct mime_message *m, struct buf *out, struct err *e)
 {
-	struct buf msg = BUF_INIT(BUF_MAX_DOC);
 	char date[64], hex[33], boundary[sizeof(BOUNDARY_PREFIX) + 32];
+	size_t start = out->len, max = out->max, hint;
+	struct buf *msg = out;
 	int rc = -1;
 
 	if (!m->text)
@@ -991,31 +1114,41 @@ mime_render(const struct mime_message *m, struct buf *out, struct err *e)
 	if (!m->message_id || !valid_message_id(m->message_id))
 		return err_set(e, EX_DATAERR,
 			       "Message-ID: not \"<id@domain>\"");
+	/* written in place, the message is capped at BUF_MAX_DOC of its own
+	 * (out's max still holds); one allocation sized for the usual
+	 * quoted-printable growth saves regrowing a large buffer (a hint:
+	 * the real appends check the caps) */
+	if (start <= SIZE_MAX - BUF_MAX_DOC && start + BUF_MAX_DOC < max)
+		out->max = start + BUF_MAX_DOC;
+	hint = strlen(m->text) + (m->html ? strlen(m->html) : 0);
+	if (hint < BUF_MAX_DOC)
+		(void)buf_grow(out, hint + hint / 8 + 4096);
 	format_date(m->date, date, sizeof(date));
-	if (buf_addf(&msg, "Date: %s\r\n", date) < 0)
+	if (buf_addf(msg, "Date: %s\r\n", date) < 0)
 		goto fail;
-	if (put_mailbox(&msg, "From", &m->from, e) < 0 ||
-	    put_mailbox(&msg, "To", &m->to, e) < 0 ||
-	    mime_encode_header(&msg, "Subject", m->subject, e) < 0)
+	if (put_mailbox(msg, "From", &m->from, e) < 0 ||
+	    put_mailbox(msg, "To", &m->to, e) < 0 ||
+	    mime_encode_header(msg, "Subject", m->subject, e) < 0)
 		goto out;
-	if (buf_addf(&msg, "Message-ID: %s\r\n"
+	if (buf_addf(msg, "Message-ID: %s\r\n"
 		     "Auto-Submitted: auto-generated\r\n", m->message_id) < 0)
 		goto fail;
-	if (m->list_id && put_list_id(&msg, m->list_id, e) < 0)
+	if (m->list_id && put_list_id(msg, m->list_id, e) < 0)
 		goto out;
 	if ((m->unsubscribe_mailto || m->unsubscribe_url) &&
-	    put_unsubscribe(&msg, m->unsubscribe_mailto, m->unsubscribe_url,
+	    put_unsubscribe(msg, m->unsubscribe_mailto, m->unsubscribe_url,
 			    e) < 0)
 		goto out;
-	if (buf_addf(&msg, "X-Feedmail-Entries: %ld\r\nMIME-Version: 1.0\r\n",
+	if (buf_addf(msg, "X-Feedmail-Entries: %ld\r\nMIME-Version: 1.0\r\n",
 		     m->entries) < 0)
 		goto fail;
 	if (!m->html) {
-		if (put_part(&msg, "text/plain", m->text, NULL, e) < 0)
+		if (put_part(msg, "text/plain", m->text, NULL, e) < 0)
 			goto out;
 		/* the mail itself must end with a line break */
-		if (msg.len < 2 || memcmp(msg.data + msg.len - 2, "\r\n", 2))
-			if (buf_add(&msg, "\r\n", 2) < 0)
+		if (msg->len - start < 2 ||
+		    memcmp(msg->data + msg->len - 2, "\r\n", 2))
+			if (buf_add(msg, "\r\n", 2) < 0)
 				goto fail;
 	} else {
 		/* RFC 2046 5.1.1: the CRLF before each delimiter belongs to
@@ -1023,27 +1156,27 @@ mime_render(const struct mime_message *m, struct buf *out, struct err *e)
 		hex128(m->message_id, hex);
 		snprintf(boundary, sizeof(boundary), "%s%s", BOUNDARY_PREFIX,
 			 hex);
-		if (buf_addf(&msg, "Content-Type: multipart/alternative;\r\n"
+		if (buf_addf(msg, "Content-Type: multipart/alternative;\r\n"
 			     " boundary=\"%s\"\r\n\r\n"
 			     "This is a multi-part message in MIME format.\r\n"
 			     "\r\n--%s\r\n", boundary, boundary) < 0)
 			goto fail;
-		if (put_part(&msg, "text/plain", m->text, boundary, e) < 0)
+		if (put_part(msg, "text/plain", m->text, boundary, e) < 0)
 			goto out;
-		if (buf_addf(&msg, "\r\n--%s\r\n", boundary) < 0)
+		if (buf_addf(msg, "\r\n--%s\r\n", boundary) < 0)
 			goto fail;
-		if (put_part(&msg, "text/html", m->html, boundary, e) < 0)
+		if (put_part(msg, "text/html", m->html, boundary, e) < 0)
 			goto out;
-		if (buf_addf(&msg, "\r\n--%s--\r\n", boundary) < 0)
+		if (buf_addf(msg, "\r\n--%s--\r\n", boundary) < 0)
 			goto fail;
 	}
-	if (buf_add(out, msg.data, msg.len) < 0)
-		goto fail;
 	rc = 0;
 	goto out;
 fail:
 	buf_error(e, "mime");
 out:
-	buf_release(&msg);
+	out->max = max;
+	if (rc < 0)
+		buf_setlen(out, start);
 	return rc;
 }

@@ -108,7 +108,8 @@ char *mime_message_id(const char *seed, const char *domain);
 /*
  * Appends the quoted-printable form (RFC 2045 6.7) of len bytes of text:
  * LF or CRLF becomes a CRLF hard line break, a lone CR is =0D; encoded
- * lines are at most 76 characters with "=" soft breaks; white space before
+ * lines are at most 76 characters with "=" soft breaks, which never fall
+ * inside an =XX escape or a UTF-8 character's escapes; white space before
  * a line break or the end is encoded; "From " and "." at the start of an
  * encoded line are encoded too (=46rom, =2E) so that mbox files and SMTP
  * dot handling cannot alter the text; '=', controls and non-ASCII bytes

@@ -23,6 +23,9 @@ struct run {
 	int64_t now;
 	char *from_addr;        /* the envelope sender */
 	struct digest_cache summaries; /* shared by every subscriber's digest */
+	struct send_composed composed; /* the digest being built, its buffers
+	                         * reused from one subscriber to the next */
+	size_t tx_digests, tx_bytes; /* recorded in the open transaction */
 	struct err fatal;       /* the store failed */
 };
 
@@ -79,26 +82,48 @@ send_composed_release(struct send_composed *c)
 	buf_release(&c->text);
 	buf_release(&c->html);
 	buf_release(&c->message);
+	buf_release(&c->raw);
 	free(c->subject);
 	free(c->message_id);
 	memset(c, 0, sizeof(*c));
 }
 
-int
-send_compose(struct store *s, const struct config *cfg,
-	     const struct store_subscriber *sub, int64_t since, int64_t now,
-	     struct digest_cache *cache, struct send_composed *c,
-	     struct err *e)
+static void
+composed_init(struct send_composed *c)
 {
-	struct buf text = BUF_INIT(BUF_MAX_DOC);
-	struct mime_message m = { 0 };
-	char *from_name = NULL, *from_addr = NULL, seed[128], mailto[300];
-	int rc = -1;
-
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->text, BUF_MAX_DOC);
 	buf_init(&c->html, BUF_MAX_DOC);
 	buf_init(&c->message, BUF_MAX_DOC);
+	buf_init(&c->raw, BUF_MAX_DOC);
+}
+
+/* Empties c for the next subscriber's digest, keeping its buffers' memory:
+ * a run composes thousands of messages of about the same size. */
+static void
+composed_clear(struct send_composed *c)
+{
+	digest_release(&c->digest);
+	free(c->subject);
+	free(c->message_id);
+	c->subject = c->message_id = NULL;
+	buf_reset(&c->text);
+	buf_reset(&c->html);
+	buf_reset(&c->message);
+	buf_reset(&c->raw);
+}
+
+/* send_compose into c, initialised and empty (composed_init or
+ * composed_clear); on failure c is left for the caller to clear. */
+static int
+compose(struct store *s, const struct config *cfg,
+	const struct store_subscriber *sub, int64_t since, int64_t now,
+	struct digest_cache *cache, struct send_composed *c, struct err *e)
+{
+	struct mime_message m = { 0 };
+	char *from_name = NULL, *from_addr = NULL, seed[128], mailto[300];
+	int rc = -1;
+
 	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0) {
 		err_prefix(e, "[digest] from");
 		e->code = EX_CONFIG;
@@ -112,9 +137,9 @@ send_compose(struct store *s, const struct config *cfg,
 		goto out;
 	}
 	if (digest_render(&c->digest, sub, cfg, from_addr, now, &c->subject,
-			  &text, &c->html, e) < 0)
+			  &c->raw, &c->html, e) < 0)
 		goto out;
-	if (mime_wrap_text(&c->text, text.data, MIME_WRAP_WIDTH) < 0) {
+	if (mime_wrap_text(&c->text, c->raw.data, MIME_WRAP_WIDTH) < 0) {
 		err_set(e, EX_SOFTWARE, "digest for '%s' is too large",
 			sub->email);
 		goto out;
@@ -151,12 +176,23 @@ send_compose(struct store *s, const struct config *cfg,
 	}
 	rc = 0;
 out:
-	buf_release(&text);
 	free(from_name);
 	free(from_addr);
-	if (rc < 0)
-		send_composed_release(c);
 	return rc;
+}
+
+int
+send_compose(struct store *s, const struct config *cfg,
+	     const struct store_subscriber *sub, int64_t since, int64_t now,
+	     struct digest_cache *cache, struct send_composed *c,
+	     struct err *e)
+{
+	composed_init(c);
+	if (compose(s, cfg, sub, since, now, cache, c, e) < 0) {
+		send_composed_release(c);
+		return -1;
+	}
+	return 0;
 }
 
 /* The key of sub's current schedule slot into key; *done when a digest
@@ -192,7 +228,7 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 	int done = 0;
 
 	struct store_digest_new rec = { 0 };
-	struct send_composed c;
+	struct send_composed *c = &run->composed;
 	int64_t id;
 	int rc = -1;
 
@@ -201,46 +237,98 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 		return -1;
 	if (done)
 		return 0;
-	if (send_compose(run->store, run->cfg, sub, 0, run->now,
-			 &run->summaries, &c, e) < 0)
-		return -1;
-	if (!c.digest.n) {
+	if (compose(run->store, run->cfg, sub, 0, run->now, &run->summaries,
+		    c, e) < 0)
+		goto out;
+	if (!c->digest.n) {
 		rc = 0;
 		goto out;
 	}
 	if (run->opts->dry_run) {
 		fprintf(run->opts->listing, "%s: %zu articles: %s\n", sub->email,
-			c.digest.n, c.subject);
+			c->digest.n, c->subject);
 		rc = 0;
 		goto out;
 	}
 	rec.subscriber_id = sub->id;
 	rec.slot = run->opts->scheduled ? slot : NULL;
-	rec.message_id = c.message_id;
-	rec.message = c.message.data;
-	rec.len = c.message.len;
-	rec.entry_ids = c.digest.entry_ids;
-	rec.nentries = c.digest.nentries;
+	rec.message_id = c->message_id;
+	rec.message = c->message.data;
+	rec.len = c->message.len;
+	rec.entry_ids = c->digest.entry_ids;
+	rec.nentries = c->digest.nentries;
 	rec.now = run->now;
 	if (store_digest_add(run->store, &rec, &id, e) < 0)
 		goto out;
 	run->report->built++;
+	run->tx_digests++;
+	run->tx_bytes += rec.len;
 	rc = 0;
 out:
-	send_composed_release(&c);
+	composed_clear(c);
 	return rc;
+}
+
+/* Told to stop (a daemon's SIGTERM): finish what is under way only. */
+static int
+stopping(const struct run *run)
+{
+	return run->opts->stop && *run->opts->stop;
 }
 
 /* Subscribers are read a page at a time, so memory does not grow with
  * their number; no statement reads while a digest is written. */
 #define SEND_PAGE 500
 
+/* Digests recorded per transaction: the pages they share (the outbox's
+ * indexes, deliveries) are written once per commit rather than once per
+ * digest. Nothing of them has been sent yet, so a crash before the commit
+ * loses nothing: the next run builds them again. A transaction also stays
+ * under about a megabyte of messages, within SQLite's page cache (2 MB by
+ * default), which otherwise spills pages to the WAL before the commit and
+ * writes them again. */
+#define SEND_COMMIT_EVERY 25
+#define SEND_COMMIT_BYTES (1024 * 1024)
+
+/* Builds the digests of one page of subscribers, several to a
+ * transaction. After a failure what was built before it is kept, as it
+ * was when each digest had its own transaction. */
+static int
+build_page(struct run *run, const struct subscribers *page, struct err *e)
+{
+	int tx = !run->opts->dry_run, open = 0, rc = 0;
+	size_t i;
+
+	for (i = 0; rc == 0 && i < page->n && !stopping(run); i++) {
+		if (open && (run->tx_digests >= SEND_COMMIT_EVERY ||
+			     run->tx_bytes >= SEND_COMMIT_BYTES)) {
+			if (store_commit(run->store, e) < 0)
+				goto fail;
+			open = 0;
+		}
+		if (tx && !open) {
+			if (store_begin(run->store, e) < 0)
+				return -1;
+			open = 1;
+			run->tx_digests = run->tx_bytes = 0;
+		}
+		rc = build_one(run, &page->items[i], e);
+	}
+	if (open && store_commit(run->store, rc < 0 ? NULL : e) < 0) {
+		rc = -1;
+		goto fail;
+	}
+	return rc;
+fail:
+	store_rollback(run->store);
+	return -1;
+}
+
 static int
 build_all(struct run *run, struct err *e)
 {
 	struct subscribers page = { 0 };
 	int64_t after = 0;
-	size_t i;
 	int rc;
 
 	do {
@@ -249,11 +337,11 @@ build_all(struct run *run, struct err *e)
 					   copy_subscriber, &page, e);
 		if (rc > 0)
 			rc = err_set(e, EX_OSERR, "out of memory");
-		for (i = 0; rc == 0 && i < page.n; i++)
-			rc = build_one(run, &page.items[i], e);
+		if (rc == 0)
+			rc = build_page(run, &page, e);
 		if (page.n)
 			after = page.items[page.n - 1].id;
-	} while (rc == 0 && page.n == SEND_PAGE);
+	} while (rc == 0 && page.n == SEND_PAGE && !stopping(run));
 	subscribers_release(&page);
 	return rc;
 }
@@ -372,7 +460,7 @@ deliver_pending(struct run *run, struct err *e)
 	dv = deliver_open(run->cfg, e);
 	if (!dv)
 		goto out;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !stopping(run); i++) {
 		struct store_digest *d = &b->items[b->n];
 		struct deliver_message m = { 0 };
 
@@ -415,6 +503,7 @@ send_run(struct store *s, const struct config *cfg,
 	run.opts = o;
 	run.report = r;
 	run.now = clock_now();
+	composed_init(&run.composed);
 	if (addr_parse_mailbox(cfg->from, &from_name, &run.from_addr, e) < 0) {
 		err_prefix(e, "[digest] from");
 		e->code = EX_CONFIG;
@@ -427,5 +516,6 @@ send_run(struct store *s, const struct config *cfg,
 out:
 	free(run.from_addr);
 	digest_cache_release(&run.summaries);
+	send_composed_release(&run.composed);
 	return rc;
 }

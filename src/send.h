@@ -12,6 +12,7 @@
 #ifndef FEEDMAIL_SEND_H
 #define FEEDMAIL_SEND_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -41,6 +42,10 @@ struct send_options {
 	int scheduled;          /* `run`: one digest per subscriber and
 	                         * schedule slot, built once the slot began */
 	FILE *listing;          /* dry run: where to list the digests */
+	const volatile sig_atomic_t *stop; /* NULL, or a flag a signal
+	                         * handler sets: once up, no further digest
+	                         * is built or queued; the messages queued
+	                         * are delivered, the rest stay pending */
 };
 
 /* One subscriber's digest, composed: the collected articles, the subject,
@@ -50,6 +55,7 @@ struct send_composed {
 	char *subject;
 	char *message_id;
 	struct buf text, html, message;
+	struct buf raw;           /* the text before wrapping */
 };
 
 /* Composes sub's digest at now (since > 0: a preview of the entries first

@@ -18,7 +18,8 @@
 #include "ident.h"
 #include "str.h"
 
-/* Statements the fetch path runs once per entry, prepared once. */
+/* Statements run once per entry (fetch) or per digest (send), prepared
+ * once. The send path's SQL stays with its function (prepared()). */
 enum stmt {
 	STMT_ENTRY_BY_IDENT,
 	STMT_ENTRY_BY_LINK,
@@ -26,6 +27,13 @@ enum stmt {
 	STMT_ENTRY_UPDATE,
 	STMT_ENTRY_SEEN,
 	STMT_ENTRIES_SINCE,
+	STMT_NEWS,
+	STMT_DIGEST_HAS_SLOT,
+	STMT_DIGEST_INSERT,
+	STMT_DIGEST_MESSAGE,
+	STMT_DELIVERY_INSERT,
+	STMT_DIGEST_GET,
+	STMT_DIGEST_MARK,
 	STMT__COUNT
 };
 
@@ -172,6 +180,42 @@ static const char *const migrations[] = {
 	/* 3 -> 4: each subscriber's keyword filters, words joined by US */
 	"ALTER TABLE subscribers ADD COLUMN include_words TEXT;"
 	"ALTER TABLE subscribers ADD COLUMN exclude_words TEXT;",
+
+	/* 4 -> 5: mails to the operator (the weekly health report), an
+	 * outbox like digests, one per kind and slot */
+	"CREATE TABLE reports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  slot TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  message BLOB NOT NULL,"
+	"  reply TEXT,"
+	"  sent_at INTEGER,"
+	"  UNIQUE (kind, slot)"
+	");",
+
+	/* 5 -> 6, for send's speed: digest messages in a table of their own.
+	 * Marking a digest sent changes its row's size, and SQLite then
+	 * writes the whole row again, overflow pages and all: the ~50 kB
+	 * message went to the WAL again with every mark. (The old column
+	 * stays, NULL: DROP COLUMN needs SQLite 3.35.) And a feed's first
+	 * tag, looked up for every entry of every digest, by an index rather
+	 * than a sort. */
+	"CREATE TABLE digest_messages ("
+	"  digest_id INTEGER PRIMARY KEY"
+	"    REFERENCES digests(id) ON DELETE CASCADE,"
+	"  message BLOB NOT NULL"
+	");"
+	"INSERT INTO digest_messages (digest_id, message)"
+	" SELECT id, message FROM digests WHERE message IS NOT NULL;"
+	"UPDATE digests SET message = NULL WHERE message IS NOT NULL;"
+	"CREATE INDEX feed_tags_position ON feed_tags (feed_id, position);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -208,18 +252,27 @@ prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct err *e)
 	return 0;
 }
 
-/* A cached statement, reset and with its bindings cleared. */
+/* Statement id, prepared from sql the first time and kept: reset and
+ * with its bindings cleared. Callers reset it when done with it, so that
+ * no read stays open (it would hold back WAL checkpoints). */
 static sqlite3_stmt *
-cached(struct store *s, enum stmt id, struct err *e)
+prepared(struct store *s, enum stmt id, const char *sql, struct err *e)
 {
 	if (!s->stmts[id]) {
-		if (prepare(s, &s->stmts[id], stmt_sql[id], e) < 0)
+		if (prepare(s, &s->stmts[id], sql, e) < 0)
 			return NULL;
 	} else {
 		sqlite3_reset(s->stmts[id]);
 		sqlite3_clear_bindings(s->stmts[id]);
 	}
 	return s->stmts[id];
+}
+
+/* A cached statement of stmt_sql, reset and with its bindings cleared. */
+static sqlite3_stmt *
+cached(struct store *s, enum stmt id, struct err *e)
+{
+	return prepared(s, id, stmt_sql[id], e);
 }
 
 /* Copies a text column (sqlite3_column_text is only valid until the next
@@ -1262,13 +1315,13 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 		int64_t since, int (*cb)(const struct store_news *n, void *arg),
 		void *arg, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	struct store_news n;
 	int rc = 0, step;
 
 	/* entries_first_seen bounds the scan to what is recent for a
 	 * subscriber; the tag filter is a semi-join on the feed's tags */
-	if (prepare(s, &st,
+	st = prepared(s, STMT_NEWS,
 		    "SELECT e.id, e.feed_id, coalesce(f.title, f.url),"
 		    " (SELECT tag FROM feed_tags WHERE feed_id = f.id"
 		    "  ORDER BY position LIMIT 1),"
@@ -1285,7 +1338,8 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 		    "   WHERE ft.feed_id = e.feed_id AND st.subscriber_id = ?1))"
 		    " ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC,"
 		    " e.id DESC",
-		    e) < 0)
+		    e);
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, sub->id);
 	sqlite3_bind_int64(st, 2, since > 0 ? since : sub->created_at);
@@ -1311,7 +1365,7 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 	}
 	if (!rc && step != SQLITE_DONE)
 		rc = db_error(s, e, "select new entries");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -1319,22 +1373,22 @@ int
 store_digest_add(struct store *s, const struct store_digest_new *d,
 		 int64_t *id, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	size_t i;
 	int rc = -1;
 
 	if (store_begin(s, e) < 0)
 		return -1;
-	if (prepare(s, &st,
-		    "INSERT INTO digests (subscriber_id, slot, message_id,"
-		    " created_at, message) VALUES (?, ?, ?, ?, ?)",
-		    e) < 0)
+	st = prepared(s, STMT_DIGEST_INSERT,
+		      "INSERT INTO digests (subscriber_id, slot, message_id,"
+		      " created_at) VALUES (?, ?, ?, ?)",
+		      e);
+	if (!st)
 		goto out;
 	sqlite3_bind_int64(st, 1, d->subscriber_id);
 	sqlite3_bind_text(st, 2, d->slot, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, d->message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, d->now);
-	sqlite3_bind_blob64(st, 5, d->message, d->len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
 			err_set(e, EX_DATAERR, "digest '%s' exists already",
@@ -1344,12 +1398,25 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 		goto out;
 	}
 	*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (prepare(s, &st,
-		    "INSERT INTO deliveries (subscriber_id, entry_id, digest_id)"
-		    " VALUES (?, ?, ?)",
-		    e) < 0)
+	sqlite3_reset(st);
+	st = prepared(s, STMT_DIGEST_MESSAGE,
+		      "INSERT INTO digest_messages (digest_id, message)"
+		      " VALUES (?, ?)",
+		      e);
+	if (!st)
+		goto out;
+	sqlite3_bind_int64(st, 1, *id);
+	sqlite3_bind_blob64(st, 2, d->message, d->len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, e, "add digest message");
+		goto out;
+	}
+	sqlite3_reset(st);
+	st = prepared(s, STMT_DELIVERY_INSERT,
+		      "INSERT INTO deliveries (subscriber_id, entry_id,"
+		      " digest_id) VALUES (?, ?, ?)",
+		      e);
+	if (!st)
 		goto out;
 	for (i = 0; i < d->nentries; i++) {
 		sqlite3_bind_int64(st, 1, d->subscriber_id);
@@ -1367,9 +1434,11 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 		}
 		sqlite3_reset(st);
 	}
+	st = NULL;
 	rc = store_commit(s, e);
 out:
-	sqlite3_finalize(st);
+	if (st)
+		sqlite3_reset(st);
 	if (rc < 0)
 		store_rollback(s);
 	return rc;
@@ -1379,12 +1448,14 @@ int
 store_digest_has_slot(struct store *s, int64_t subscriber_id,
 		      const char *slot, int *has, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc = 0;
 
-	if (prepare(s, &st,
-		    "SELECT 1 FROM digests WHERE subscriber_id = ? AND slot = ?",
-		    e) < 0)
+	st = prepared(s, STMT_DIGEST_HAS_SLOT,
+		      "SELECT 1 FROM digests WHERE subscriber_id = ?"
+		      " AND slot = ?",
+		      e);
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, subscriber_id);
 	sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
@@ -1398,7 +1469,7 @@ store_digest_has_slot(struct store *s, int64_t subscriber_id,
 	default:
 		rc = db_error(s, e, "look up digest slot");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -1453,17 +1524,19 @@ int
 store_digest_get(struct store *s, int64_t id, struct store_digest *d,
 		 struct err *e)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc = 0, oom = 0;
 
 	memset(d, 0, sizeof(*d));
-	if (prepare(s, &st,
-		    "SELECT g.id, g.subscriber_id, s.email, g.message_id,"
-		    " g.message, g.attempts,"
-		    " (SELECT count(*) FROM deliveries WHERE digest_id = g.id)"
-		    " FROM digests g JOIN subscribers s ON s.id = g.subscriber_id"
-		    " WHERE g.id = ?",
-		    e) < 0)
+	st = prepared(s, STMT_DIGEST_GET,
+		      "SELECT g.id, g.subscriber_id, s.email, g.message_id,"
+		      " m.message, g.attempts,"
+		      " (SELECT count(*) FROM deliveries WHERE digest_id = g.id)"
+		      " FROM digests g JOIN subscribers s ON s.id = g.subscriber_id"
+		      " JOIN digest_messages m ON m.digest_id = g.id"
+		      " WHERE g.id = ?",
+		      e);
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -1494,7 +1567,7 @@ store_digest_get(struct store *s, int64_t id, struct store_digest *d,
 		rc = err_set(e, EX_OSERR, "out of memory");
 	}
 out:
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -1508,15 +1581,16 @@ store_digest_mark(struct store *s, int64_t id,
 		[STORE_DIGEST_RETRY] = "pending",
 		[STORE_DIGEST_FAILED] = "failed",
 	};
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc = 0;
 
-	if (prepare(s, &st,
-		    "UPDATE digests SET status = ?2, reply = ?3,"
-		    " attempts = attempts + 1, next_attempt_at = ?4,"
-		    " sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"
-		    " WHERE id = ?1",
-		    e) < 0)
+	st = prepared(s, STMT_DIGEST_MARK,
+		      "UPDATE digests SET status = ?2, reply = ?3,"
+		      " attempts = attempts + 1, next_attempt_at = ?4,"
+		      " sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"
+		      " WHERE id = ?1",
+		      e);
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, status[outcome], -1, SQLITE_STATIC);
@@ -1525,7 +1599,7 @@ store_digest_mark(struct store *s, int64_t id,
 	sqlite3_bind_int64(st, 5, now);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = db_error(s, e, "mark digest");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -1544,6 +1618,217 @@ store_digest_count(struct store *s, const char *status, int64_t *n,
 		*n = sqlite3_column_int64(st, 0);
 	else
 		rc = db_error(s, e, "count digests");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+store_report_release(struct store_report *r)
+{
+	if (!r)
+		return;
+	free(r->kind);
+	free(r->slot);
+	free(r->rcpt);
+	free(r->message_id);
+	free(r->message);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_report_has(struct store *s, const char *kind, const char *slot,
+		 int *has, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st, "SELECT 1 FROM reports WHERE kind = ? AND slot = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		*has = 1;
+		break;
+	case SQLITE_DONE:
+		*has = 0;
+		break;
+	default:
+		rc = db_error(s, e, "look up report");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_report_add(struct store *s, const struct store_report_new *r,
+		 int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st,
+		    "INSERT INTO reports (kind, slot, rcpt, message_id,"
+		    " created_at, message) VALUES (?, ?, ?, ?, ?, ?)",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->slot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->rcpt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, r->now);
+	sqlite3_bind_blob64(st, 6, r->message, r->len, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		*id = sqlite3_last_insert_rowid(s->db);
+	else if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+		rc = err_set(e, EX_DATAERR, "%s report for %s exists already",
+			     r->kind, r->slot);
+	else
+		rc = db_error(s, e, "add report");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_report_pending(struct store *s, int64_t now, struct store_report **list,
+		     size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_report *grown, *r;
+	int rc = 0, step, oom = 0;
+	size_t i;
+
+	*list = NULL;
+	*n = 0;
+	if (prepare(s, &st,
+		    "SELECT id, kind, slot, rcpt, message_id, message, attempts"
+		    " FROM reports WHERE status = 'pending'"
+		    " AND next_attempt_at <= ? ORDER BY id",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		grown = realloc(*list, (*n + 1) * sizeof(**list));
+		if (!grown) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		*list = grown;
+		r = &grown[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(st, 0);
+		r->kind = column_strdup(st, 1, &oom);
+		r->slot = column_strdup(st, 2, &oom);
+		r->rcpt = column_strdup(st, 3, &oom);
+		r->message_id = column_strdup(st, 4, &oom);
+		r->len = (size_t)sqlite3_column_bytes(st, 5);
+		r->message = malloc(r->len + 1);
+		if (r->message) {
+			if (r->len)
+				memcpy(r->message, sqlite3_column_blob(st, 5),
+				       r->len);
+			r->message[r->len] = '\0';
+		}
+		r->attempts = sqlite3_column_int(st, 6);
+		if (oom || !r->message) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list pending reports");
+	sqlite3_finalize(st);
+	if (rc) {
+		for (i = 0; i < *n; i++)
+			store_report_release(&(*list)[i]);
+		free(*list);
+		*list = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int
+store_report_mark(struct store *s, int64_t id,
+		  enum store_digest_outcome outcome, const char *reply,
+		  int64_t now, int64_t next_attempt, struct err *e)
+{
+	static const char *const status[] = {
+		[STORE_DIGEST_SENT] = "sent",
+		[STORE_DIGEST_RETRY] = "pending",
+		[STORE_DIGEST_FAILED] = "failed",
+	};
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st,
+		    "UPDATE reports SET status = ?2, reply = ?3,"
+		    " attempts = attempts + 1, next_attempt_at = ?4,"
+		    " sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"
+		    " WHERE id = ?1",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, status[outcome], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, next_attempt);
+	sqlite3_bind_int64(st, 5, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, e, "mark report");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
+	       struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	/* min() of no rows is NULL, which reads as 0: nothing due; a 0 in a
+	 * row (a new feed, a digest never tried) is due at once: 1 */
+	if (prepare(s, &st,
+		    "SELECT (SELECT min(max(next_fetch_at, 1)) FROM feeds"
+		    "  WHERE enabled),"
+		    " (SELECT min(t) FROM"
+		    "  (SELECT min(max(next_attempt_at, 1)) AS t FROM digests"
+		    "   WHERE status = 'pending'"
+		    "   UNION ALL SELECT min(max(next_attempt_at, 1))"
+		    "   FROM reports WHERE status = 'pending'))",
+		    e) < 0)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*fetch_at = sqlite3_column_int64(st, 0);
+		*attempt_at = sqlite3_column_int64(st, 1);
+	} else {
+		rc = db_error(s, e, "find the next due time");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_subscriber_schedules(struct store *s,
+			   int (*cb)(const char *schedule, const char *timezone,
+				     void *arg),
+			   void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (prepare(s, &st, "SELECT DISTINCT schedule, timezone FROM subscribers",
+		    e) < 0)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = cb((const char *)sqlite3_column_text(st, 0),
+			(const char *)sqlite3_column_text(st, 1), arg);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list schedules");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -21,7 +21,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 6
 
 /* Opens (creating it and its folder if needed) the store at path and
  * migrates it to STORE_SCHEMA_VERSION. A store newer than this build is
@@ -286,5 +286,61 @@ int store_digest_mark(struct store *s, int64_t id,
 /* Counts digests by status ("pending", "sent", "failed"). */
 int store_digest_count(struct store *s, const char *status, int64_t *n,
 	struct err *e);
+
+/*
+ * Reports: mails to the operator ([digest] admin), such as the weekly
+ * health report, in an outbox of their own with the digests' promise: one
+ * per kind and slot, committed as pending before it leaves, marked sent
+ * once the transport accepted it.
+ */
+struct store_report {
+	int64_t id;
+	char *kind;               /* "health" */
+	char *slot;               /* "2026-W48" */
+	char *rcpt;               /* the bare address it goes to */
+	char *message_id;
+	char *message;            /* the rendered message */
+	size_t len;
+	int attempts;
+};
+
+void store_report_release(struct store_report *r);
+
+/* Whether a report of kind exists for slot, whatever became of it. */
+int store_report_has(struct store *s, const char *kind, const char *slot,
+	int *has, struct err *e);
+struct store_report_new {
+	const char *kind, *slot, *rcpt, *message_id;
+	const char *message;
+	size_t len;
+	int64_t now;
+};
+
+/* Records r as pending; sets *id. A kind and slot (or a Message-ID)
+ * already there: -1 with EX_DATAERR. */
+int store_report_add(struct store *s, const struct store_report_new *r,
+	int64_t *id, struct err *e);
+/* The pending reports whose next attempt has come, oldest first, messages
+ * included, in a malloc'd array (*list NULL when none): there is at most
+ * one per kind and week. Release each, then free the array. */
+int store_report_pending(struct store *s, int64_t now,
+	struct store_report **list, size_t *n, struct err *e);
+/* Records what became of a delivery attempt, as store_digest_mark. */
+int store_report_mark(struct store *s, int64_t id,
+	enum store_digest_outcome outcome, const char *reply, int64_t now,
+	int64_t next_attempt, struct err *e);
+
+/* When the store next has work, for a daemon choosing how long to sleep:
+ * the earliest next fetch of an enabled feed, and the earliest next
+ * attempt of a pending digest or report; 0 in either when there is none,
+ * 1 (long past) for one due at once (a new feed, a digest not yet tried). */
+int store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
+	struct err *e);
+/* Calls cb once per distinct (schedule, timezone) of the subscribers,
+ * NULL for an unset one (the config's default); strings lent for the
+ * call. A non-zero return stops the walk and is returned. */
+int store_subscriber_schedules(struct store *s,
+	int (*cb)(const char *schedule, const char *timezone, void *arg),
+	void *arg, struct err *e);
 
 #endif

@@ -2,13 +2,15 @@
 """bench/send/bench.py: the delivery benchmark (issue 5).
 
   bench.py --feedmail BIN --work DIR [--runs N] [--subs N] [--small N]
-           [--items N] [--no-r2e] [--json FILE]
+           [--items N] [--no-r2e] [--csink BIN] [--json FILE]
 
 feedmail send of one digest per subscriber (--subs, 10000) carrying the
 same --items (30) new entries, to a counting SMTP sink (sink.py, aiosmtpd)
 and to a Maildir; the same with --small (1000) subscribers for peak RSS;
 rss2email delivering the same entries (one mail per entry, one address) to
-the same sink. Prints a table of medians. See bench/README.md.
+the same sink. With --csink, the SMTP runs again through csink.c, a sink
+in C speaking the same protocol, to see feedmail's own rate apart from
+the Python sink's CPU. Prints a table of medians. See bench/README.md.
 """
 
 import argparse
@@ -60,15 +62,18 @@ def run_timed(argv, env=None, cwd=None):
 
 
 class Sink:
-    def __init__(self, work):
-        self.port_file = os.path.join(work, "sink.port")
-        self.stats_file = os.path.join(work, "sink.stats")
+    def __init__(self, work, argv=None, name="sink"):
+        """sink.py (aiosmtpd), or argv: another sink taking the same
+        --port-file and --stats options."""
+        self.port_file = os.path.join(work, name + ".port")
+        self.stats_file = os.path.join(work, name + ".stats")
         for p in (self.port_file, self.stats_file):
             if os.path.exists(p):
                 os.unlink(p)
+        argv = argv or [PY, os.path.join(HERE, "sink.py")]
         self.proc = subprocess.Popen(
-            [PY, os.path.join(HERE, "sink.py"), "--port-file",
-             self.port_file, "--stats", self.stats_file])
+            argv + ["--port-file", self.port_file, "--stats",
+                    self.stats_file])
         for _ in range(200):
             if os.path.exists(self.port_file):
                 break
@@ -108,11 +113,12 @@ class Feedmail:
         self.feed = feed
         self.port = sink_port
 
-    def conf(self, name, db, transport, path=None):
+    def conf(self, name, db, transport, path=None, port=None):
         c = os.path.join(self.work, name + ".conf")
         with open(c, "w") as f:
             f.write("[store]\npath = %s\n" % db)
-            f.write("[smtp]\nhost = 127.0.0.1\nport = %d\n" % self.port)
+            f.write("[smtp]\nhost = 127.0.0.1\nport = %d\n"
+                    % (port or self.port))
             f.write("[digest]\ntransport = %s\n" % transport)
             if path:
                 f.write("path = %s\n" % path)
@@ -180,7 +186,7 @@ def median(rs, key):
     return statistics.median(r[key] for r in rs)
 
 
-def bench_feedmail(fm, sink, args, results):
+def bench_feedmail(fm, sink, csink, args, results):
     stores = {}
     for n in sorted({args.subs, args.small}):
         t = time.time()
@@ -190,18 +196,22 @@ def bench_feedmail(fm, sink, args, results):
     base = run_timed([fm.bin, "--version"])
     results["feedmail_version_rss"] = base["rss"]
 
-    plan = [("smtp", args.subs, args.slow_runs, None),
-            ("smtp", args.small, args.runs, None)]
+    plan = [("smtp", args.subs, args.slow_runs, None, sink),
+            ("smtp", args.small, args.runs, None, sink)]
     if args.nodelay:
-        plan += [("smtp-nodelay", args.subs, args.runs, args.nodelay),
-                 ("smtp-nodelay", args.small, args.runs, args.nodelay)]
-    for what, n, runs, preload in plan:
+        plan += [("smtp-nodelay", args.subs, args.runs, args.nodelay, sink),
+                 ("smtp-nodelay", args.small, args.runs, args.nodelay,
+                  sink)]
+    if csink:
+        plan += [("smtp-csink", args.subs, args.runs, None, csink),
+                 ("smtp-csink", args.small, args.runs, None, csink)]
+    for what, n, runs, preload, sk in plan:
         for i in range(runs):
             db = fm.fresh_copy(stores[n][0])
-            conf = fm.conf("smtp", db, "smtp")
-            s0 = sink.snapshot()
+            conf = fm.conf("smtp", db, "smtp", port=sk.port)
+            s0 = sk.snapshot()
             r = fm.send(conf, preload)
-            s1 = sink.snapshot()
+            s1 = sk.snapshot()
             d = delta(s0, s1)
             r.update(sink=d, subs=n, what=what)
             expect = "%d digests built; %d sent, 0 left pending, 0 failed" \
@@ -310,6 +320,8 @@ def report(results, args):
              "  + TCP_NODELAY %d subs" % args.subs),
             ("smtp-nodelay", args.small,
              "  + TCP_NODELAY %d subs" % args.small),
+            ("smtp-csink", args.subs, "  C sink %d subs" % args.subs),
+            ("smtp-csink", args.small, "  C sink %d subs" % args.small),
             ("maildir", args.subs, "feedmail maildir %d subs" % args.subs),
             ("maildir", args.small,
              "feedmail maildir %d subs" % args.small),
@@ -371,6 +383,10 @@ def report(results, args):
     if nd:
         print("  with TCP_NODELAY (shim): %.0f msgs/s"
               % (args.subs / median(nd, "wall")))
+    cs = sel("smtp-csink", args.subs)
+    if cs:
+        print("  through the C sink (csink.c, same protocol): %.0f msgs/s"
+              % (args.subs / median(cs, "wall")))
     if big and small:
         rb, rsm = median(big, "rss"), median(small, "rss")
         print("goal: RSS not growing with subscribers: %.1f MiB at %d, "
@@ -387,11 +403,16 @@ def main():
     p.add_argument("--subs", type=int, default=10000)
     p.add_argument("--small", type=int, default=1000)
     p.add_argument("--items", type=int, default=30)
-    p.add_argument("--slow-runs", type=int, default=1)
+    p.add_argument("--slow-runs", type=int, default=None,
+                   help="runs of plain SMTP (aiosmtpd) at --subs: --runs")
     p.add_argument("--nodelay", metavar="SHIM.so")
+    p.add_argument("--csink", metavar="BIN",
+                   help="csink.c built: SMTP runs through it too")
     p.add_argument("--no-r2e", action="store_true")
     p.add_argument("--json")
     args = p.parse_args()
+    if args.slow_runs is None:
+        args.slow_runs = args.runs
     args.feedmail = os.path.abspath(args.feedmail)
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
@@ -403,13 +424,18 @@ def main():
     results = {"runs": [], "load_before": " ".join(
         open("/proc/loadavg").read().split()[:3])}
     sink = Sink(args.work)
+    csink = None
     try:
+        if args.csink:
+            csink = Sink(args.work, [args.csink], "csink")
         fm = Feedmail(args.feedmail, args.work, feed, sink.port)
-        bench_feedmail(fm, sink, args, results)
+        bench_feedmail(fm, sink, csink, args, results)
         if not args.no_r2e:
             bench_r2e(sink, feed, args, results)
     finally:
         sink.stop()
+        if csink:
+            csink.stop()
     results["load_after"] = " ".join(
         open("/proc/loadavg").read().split()[:3])
     report(results, args)

@@ -3,9 +3,10 @@
  * It sets TCP_NODELAY on every TCP socket its process connects, to show
  * what Nagle's algorithm (with the server's delayed ACK) costs feedmail's
  * SMTP sessions through libesmtp, which writes a message in 2 KiB pieces
- * and does not set the option. Not part of feedmail: built by
- * bench/send/run.sh with
+ * and does not set the option (feedmail sets it itself since b2de13b).
+ * Not part of feedmail, nor run by bench/send/run.sh any more; build it
  *   cc -O2 -shared -fPIC -o nodelay.so nodelay.c -ldl
+ * and pass "-- --nodelay nodelay.so" to run.sh for its rows.
  * It stands alone (no config.h), hence _GNU_SOURCE here for RTLD_NEXT.
  */
 #define _GNU_SOURCE

@@ -66,6 +66,39 @@ START_TEST(test_addf_grows_and_caps)
 }
 END_TEST
 
+/* buf_add and buf_addch append in place while the bytes fit what is
+ * allocated, and still stop at max, even one lowered below the room
+ * already allocated (as mime_render does for one message). */
+START_TEST(test_add_in_place_keeps_the_cap)
+{
+	struct buf b = BUF_INIT(1000);
+	size_t i;
+
+	for (i = 0; i < 300; i++)
+		ck_assert_int_eq(buf_addch(&b, 'a' + (int)(i % 26)), 0);
+	ck_assert_uint_eq(b.len, 300);
+	ck_assert_uint_eq(strlen(b.data), 300);
+	ck_assert_int_eq(b.data[25], 'z');
+	ck_assert_uint_ge(b.cap, 301);
+	buf_setlen(&b, 10);
+	b.max = 12;
+	ck_assert_int_eq(buf_add(&b, "xy", 2), 0);
+	ck_assert_str_eq(b.data, "abcdefghijxy");
+	errno = 0;
+	ck_assert_int_eq(buf_add(&b, "z", 1), -1);
+	ck_assert_int_eq(errno, EMSGSIZE);
+	errno = 0;
+	ck_assert_int_eq(buf_addch(&b, 'z'), -1);
+	ck_assert_int_eq(errno, EMSGSIZE);
+	ck_assert_int_eq(buf_add(&b, NULL, 0), 0);
+	ck_assert_str_eq(b.data, "abcdefghijxy");
+	b.max = 1000;
+	ck_assert_int_eq(buf_addch(&b, 'z'), 0);
+	ck_assert_str_eq(b.data, "abcdefghijxyz");
+	buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_overflow_is_refused)
 {
 	struct buf b = BUF_INIT((size_t)-1);
@@ -109,6 +142,7 @@ main(void)
 	tcase_add_test(tc, test_empty_is_terminated);
 	tcase_add_loop_test(tc, test_cap, 0, sizeof(caps) / sizeof(caps[0]));
 	tcase_add_test(tc, test_addf_grows_and_caps);
+	tcase_add_test(tc, test_add_in_place_keeps_the_cap);
 	tcase_add_test(tc, test_overflow_is_refused);
 	tcase_add_test(tc, test_trim_and_detach);
 	suite_add_tcase(s, tc);

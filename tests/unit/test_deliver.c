@@ -199,6 +199,17 @@ static const struct {
 	  "message is not CRLF text: bare CR at offset 1" },
 	{ "CR last", "a\r\nb\r", "a@x.org", "b@x.org", 1, EX_DATAERR,
 	  "message is not CRLF text: bare CR at offset 4" },
+	{ "CR CR LF", "a\r\r\nb\r\n", "a@x.org", "b@x.org", 1, EX_DATAERR,
+	  "message is not CRLF text: bare CR at offset 1" },
+	{ "LF then CRLF", "a\nb\r\n", "a@x.org", "b@x.org", 1, EX_DATAERR,
+	  "message is not CRLF text: bare LF at offset 1" },
+	{ "CR before a later LF", "a\r\nb\rc\nd\r\n", "a@x.org",
+	  "b@x.org", 1, EX_DATAERR,
+	  "message is not CRLF text: bare CR at offset 4" },
+	{ "LF CR", "a\r\n\n\r\n", "a@x.org", "b@x.org", 1, EX_DATAERR,
+	  "message is not CRLF text: bare LF at offset 3" },
+	{ "CRLF lines", "a\r\n\r\n.\r\n..\r\nb", "a@x.org", "b@x.org", 1,
+	  0, NULL },
 	{ "sender with space", NULL, "a b@x.org", "b@x.org", 1, EX_DATAERR,
 	  "sender 'a b@x.org': not a bare address" },
 	{ "sender in brackets", NULL, "<a@x.org>", "b@x.org", 1,
@@ -220,6 +231,42 @@ static const struct {
 	{ "101 recipients", NULL, "a@x.org", NULL, 101, EX_DATAERR,
 	  "message has 101 recipients: at most 100" },
 };
+
+/* A NUL anywhere is refused, before or after a bad line break. */
+START_TEST(test_queue_nul)
+{
+	static const struct {
+		const char *data;
+		size_t len;
+		const char *error;
+	} cases[] = {
+		{ "a\r\n\0b\r\n", 7, "NUL at offset 3" },
+		{ "\0", 1, "NUL at offset 0" },
+		{ "a\r\0\n", 4, "bare CR at offset 1" },
+		{ "a\nb\0", 4, "bare LF at offset 1" },
+	};
+	struct config cfg;
+	struct err e = ERR_INIT;
+	struct deliver *d;
+	struct deliver_message m = message(HEAD "body\r\n");
+	size_t i;
+
+	file_config(&cfg, CONFIG_TRANSPORT_STDOUT, NULL);
+	d = deliver_open(&cfg, &e);
+	ck_assert_ptr_nonnull(d);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m.data = cases[i].data;
+		m.len = cases[i].len;
+		err_clear(&e);
+		ck_assert_int_eq(deliver_queue(d, &m, &e), -1);
+		ck_assert_int_eq(e.code, EX_DATAERR);
+		ck_assert_msg(strstr(e.msg, cases[i].error) != NULL,
+			      "case %zu: got '%s'", i, e.msg);
+	}
+	ck_assert_uint_eq(deliver_queued(d), 0);
+	ck_assert_int_eq(deliver_close(d, &e), 0);
+}
+END_TEST
 
 START_TEST(test_queue)
 {
@@ -742,6 +789,7 @@ main(void)
 		rcpts100[i] = "r@x.org";
 
 	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_queue_nul);
 	tcase_add_loop_test(tc, test_queue, 0,
 			    sizeof(queue_cases) / sizeof(queue_cases[0]));
 	tcase_add_test(tc, test_send_refused_message);

@@ -1021,6 +1021,56 @@ START_TEST(test_abort)
 }
 END_TEST
 
+/* The stop flag: once up, queued requests end HTTP_CANCELLED unstarted
+ * while the running one finishes. */
+static volatile sig_atomic_t stop_flag;
+
+static void
+stop_done(const struct http_result *res, void *arg)
+{
+	got_done(res, arg);
+	if (res->cls == HTTP_OK)
+		stop_flag = 1;
+}
+
+START_TEST(test_stop)
+{
+	struct http_options o = test_options();
+	struct http_request r = { 0 };
+	struct err e = ERR_INIT;
+	struct got g[3];
+	struct http *h;
+	int i, round;
+
+	o.jobs = 1;
+	o.stop = &stop_flag;
+	for (round = 0; round < 2; round++) {
+		/* round 0: raised by the first on_done; 1: up before the run */
+		stop_flag = round;
+		memset(g, 0, sizeof(g));
+		h = http_new(&o, &e);
+		ck_assert_ptr_nonnull(h);
+		for (i = 0; i < 3; i++) {
+			r.url = url_of(base, round ? "/feed.xml?t=stop1" :
+						     "/feed.xml?t=stop0");
+			r.on_done = stop_done;
+			r.arg = &g[i];
+			ck_assert_int_eq(http_add(h, &r, &e), 0);
+		}
+		ck_assert_int_eq(http_run(h, &e), 0);
+		http_free(h);
+		for (i = 0; i < 3; i++) {
+			ck_assert_int_eq(g[i].dones, 1);
+			ck_assert_int_eq(g[i].cls, i == 0 && !round ?
+					 HTTP_OK : HTTP_CANCELLED);
+		}
+		ck_assert_str_eq(g[2].message, "cancelled before it started");
+	}
+	ck_assert_int_eq(log_count("/feed.xml?t=stop0 200", "", 1), 1);
+	ck_assert_int_eq(log_count_now("/feed.xml?t=stop1", ""), 0);
+}
+END_TEST
+
 static int done_calls;
 
 static void
@@ -1093,7 +1143,8 @@ START_TEST(test_class_names)
 		{ HTTP_SERVER_ERROR, "server_error" },
 		{ HTTP_PROTOCOL, "protocol" },
 		{ HTTP_ABORTED, "aborted" },
-		{ (enum http_class)(HTTP_ABORTED + 1), "unknown" },
+		{ HTTP_CANCELLED, "cancelled" },
+		{ (enum http_class)(HTTP_CANCELLED + 1), "unknown" },
 		{ (enum http_class)-1, "unknown" },
 	};
 	size_t i;
@@ -1390,6 +1441,7 @@ main(void)
 	tcase_add_test(tc, test_abort);
 	tcase_add_test(tc, test_add_rejects);
 	tcase_add_test(tc, test_class_names);
+	tcase_add_test(tc, test_stop);
 	tcase_add_test(tc, test_stall);
 	tcase_add_test(tc, test_stall_midway);
 	tcase_add_test(tc, test_timeout);

@@ -464,6 +464,9 @@ END_TEST
 #define A25 "aaaaaaaaaaaaaaaaaaaaaaaaa"
 #define A75 A25 A25 A25
 #define A74 A25 A25 "aaaaaaaaaaaaaaaaaaaaaaaa"
+#define A73 A25 A25 "aaaaaaaaaaaaaaaaaaaaaaa"
+#define A72 A25 A25 "aaaaaaaaaaaaaaaaaaaaaa"
+#define A64 A25 A25 "aaaaaaaaaaaaaa"
 
 static const struct {
 	const char *in, *out;
@@ -500,7 +503,68 @@ static const struct {
 	/* "From " and "." after a soft break are at a line start too */
 	{ A75 "From x", A75 "=\r\n=46rom x" },
 	{ A75 ".x", A75 "=\r\n=2Ex" },
+	/* a soft break never splits a character: "=C3" would fit at 72,
+	 * "=A9" not, so both move */
+	{ A72 EACUTE "x", A72 "=\r\n=C3=A9x" },
+	{ A64 EMOJI "x", A64 "=\r\n=F0=9F=98=80x" },
+	/* a character ending its line may reach column 76 */
+	{ A64 EMOJI, A64 "=F0=9F=98=80" },
+	{ A64 EMOJI "\n", A64 "=F0=9F=98=80\r\n" },
+	{ A72 EACUTE, A72 "=\r\n=C3=A9" },
+	/* nor an escape: "=3D" last on its line fits at 73, not at 74 */
+	{ A73 "=\n", A73 "=3D\r\n" },
+	{ A73 "=", A73 "=3D" },
+	{ A74 "=", A74 "=\r\n=3D" },
+	/* invalid UTF-8 goes byte by byte */
+	{ "\xc3x", "=C3x" },
+	{ "\xe2\x80x", "=E2=80x" },
+	{ "\x80\xbf", "=80=BF" },
+	{ A72 "\xc3\xc3", A72 "=C3=\r\n=C3" },
+	/* white space: literal inside a line, before a soft break too */
+	{ "a \r\n", "a=20\r\n" },
+	{ "a\t\t\n", "a\t=09\r\n" },
+	{ " \n", "=20\r\n" },
+	{ "  ", " =20" },
+	{ A74 " b", A74 " b" },
+	{ A75 " b", A75 "=\r\n b" },
+	{ A74 " \n", A74 "=\r\n=20\r\n" },
+	{ A73 " \n", A73 "=20\r\n" },
+	/* CRLF and CR */
+	{ "\r\n", "\r\n" },
+	{ "a\r\n\r\nb", "a\r\n\r\nb" },
+	{ "a\r", "a=0D" },
+	{ "a\r\r\n", "a=0D\r\n" },
+	{ A75 "\r\n", A75 "\r\n" },
+	/* dots and "From " only at the start of an encoded line */
+	{ ".", "=2E" },
+	{ "a.\n..\n", "a.\r\n=2E.\r\n" },
+	{ "x\r\nFrom y", "x\r\n=46rom y" },
+	{ "Fromage", "Fromage" },
+	{ A75 "F", A75 "F" },
 };
+
+/* Each encoded line decodes to whole characters: a soft break never
+ * falls inside a UTF-8 sequence (for an input of valid UTF-8). */
+static void
+qp_check_whole(const char *enc, size_t en)
+{
+	struct buf dec = BUF_INIT(1u << 20);
+	size_t i, ls = 0;
+
+	for (i = 0; i <= en; i++) {
+		if (i < en && enc[i] != '\r')
+			continue;
+		buf_reset(&dec);
+		qp_decode(enc + ls, i - ls - (i > ls && enc[i - 1] == '='),
+			  &dec);
+		ck_assert_msg(utf8_whole((const unsigned char *)dec.data,
+					 dec.len),
+			      "a character split at line %.*s", (int)(i - ls),
+			      enc + ls);
+		ls = i + 2;
+	}
+	buf_release(&dec);
+}
 
 /* Properties of any encoded text: lines at most 76, CRLF, no trailing
  * white space, no "From " or lone "." line, and decoding gives the input
@@ -523,6 +587,8 @@ qp_check(const char *in, size_t n, const char *enc, size_t en)
 		ls = i + 2;
 	}
 	qp_decode(enc, en, &dec);
+	if (utf8_whole((const unsigned char *)in, n))
+		qp_check_whole(enc, en);
 	for (i = 0; i < n; i++) {
 		if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r'))
 			buf_addch(&want, '\r');
@@ -564,6 +630,36 @@ START_TEST(test_qp_long)
 	buf_adds(&in, "  \n\n");
 	ck_assert_int_eq(mime_qp_encode(&out, in.data, in.len), 0);
 	qp_check(in.data, in.len, out.data, out.len);
+	buf_release(&in);
+	buf_release(&out);
+}
+END_TEST
+
+/* Random texts of every kind of piece, checked for the properties. */
+static const char *qp_pieces[] = {
+	"a", "b", " ", "\t", "=", ".", "F", "From ", "\n", "\r\n", "\r",
+	EACUTE, EMDASH, EMOJI, "\x01", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	"https://example.org/a/very/long/link?with=query&and=more",
+};
+
+START_TEST(test_qp_random)
+{
+	struct buf in = BUF_INIT(1u << 20), out = BUF_INIT(BUF_MAX_DOC);
+	unsigned long seed = 12345;
+	int round, k, len;
+
+	for (round = 0; round < 400; round++) {
+		buf_reset(&in);
+		buf_reset(&out);
+		seed = seed * 1103515245 + 12345;
+		len = (int)(seed >> 16 & 255);
+		for (k = 0; k < len; k++) {
+			seed = seed * 1103515245 + 12345;
+			buf_adds(&in, qp_pieces[(seed >> 16) % N(qp_pieces)]);
+		}
+		ck_assert_int_eq(mime_qp_encode(&out, in.data, in.len), 0);
+		qp_check(in.data, in.len, out.data, out.len);
+	}
 	buf_release(&in);
 	buf_release(&out);
 }
@@ -1276,6 +1372,7 @@ main(void)
 	tcase_add_test(tc, test_header_errors);
 	tcase_add_loop_test(tc, test_qp_table, 0, N(qp));
 	tcase_add_loop_test(tc, test_qp_long, 0, N(qp_units));
+	tcase_add_test(tc, test_qp_random);
 	tcase_add_test(tc, test_qp_cap);
 	tcase_add_loop_test(tc, test_wrap_table, 0, N(wraps));
 	tcase_add_test(tc, test_wrap_url_and_french);

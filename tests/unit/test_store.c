@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -87,9 +88,8 @@ START_TEST(test_migrates_previous_version)
 	exec("INSERT INTO feeds (url, added_at) VALUES ('http://a/', 1);"
 	     "INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);");
 	/* what the last step adds is not there yet */
-	ck_assert_int_eq(count("SELECT count(*) FROM pragma_table_info("
-			       "'subscribers') WHERE name = 'include_words'"),
-			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
+			       "name = 'digest_messages'"), 0);
 
 	s = store_open(path, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
@@ -98,6 +98,7 @@ START_TEST(test_migrates_previous_version)
 	ck_assert_int_eq(count("SELECT count(*) FROM feeds"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"
 			       " WHERE include_words IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM reports"), 0);
 }
 END_TEST
 
@@ -383,6 +384,231 @@ START_TEST(test_redirect_interrupted)
 }
 END_TEST
 
+/* The operator's outbox: one report per kind and slot, pending until
+ * marked, retried when its next attempt comes. */
+START_TEST(test_reports)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_report_new r = { 0 };
+	struct store_report *list = NULL;
+	int64_t id = 0, id2, fetch_at = -1, attempt_at = -1;
+	size_t n = 0;
+	int has = 1;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
+	ck_assert_int_eq(fetch_at, 0);
+	ck_assert_int_eq(attempt_at, 0);
+	ck_assert_int_eq(store_report_has(s, "health", "2026-W48", &has, &e),
+			 0);
+	ck_assert_int_eq(has, 0);
+	r.kind = "health";
+	r.slot = "2026-W48";
+	r.rcpt = "ops@example.org";
+	r.message_id = "<a@example.org>";
+	r.message = "Subject: x\r\n\r\nbody\r\n";
+	r.len = strlen(r.message);
+	r.now = 100;
+	ck_assert_int_eq(store_report_add(s, &r, &id, &e), 0);
+	r.message_id = "<b@example.org>";
+	ck_assert_int_eq(store_report_add(s, &r, &id2, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_int_eq(store_report_has(s, "health", "2026-W48", &has, &e),
+			 0);
+	ck_assert_int_eq(has, 1);
+	/* a new one is due at once: 1, not 0 (none) */
+	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
+	ck_assert_int_eq(attempt_at, 1);
+
+	ck_assert_int_eq(store_report_pending(s, 100, &list, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(list[0].id, id);
+	ck_assert_str_eq(list[0].rcpt, "ops@example.org");
+	ck_assert_str_eq(list[0].message_id, "<a@example.org>");
+	ck_assert_uint_eq(list[0].len, r.len);
+	ck_assert_int_eq(memcmp(list[0].message, "Subject: x\r\n", 12), 0);
+	store_report_release(&list[0]);
+	free(list);
+
+	ck_assert_int_eq(store_report_mark(s, id, STORE_DIGEST_RETRY, "451 x",
+					   100, 4000, &e), 0);
+	ck_assert_int_eq(store_report_pending(s, 3999, &list, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(list);
+	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
+	ck_assert_int_eq(attempt_at, 4000);
+	ck_assert_int_eq(store_report_pending(s, 4000, &list, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(list[0].attempts, 1);
+	store_report_release(&list[0]);
+	free(list);
+	ck_assert_int_eq(store_report_mark(s, id, STORE_DIGEST_SENT, "250 ok",
+					   4000, 0, &e), 0);
+	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
+	ck_assert_int_eq(attempt_at, 0);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(*) FROM reports WHERE status ="
+			       " 'sent' AND sent_at = 4000"), 1);
+}
+END_TEST
+
+static int
+collect_schedule(const char *schedule, const char *timezone, void *arg)
+{
+	char *out = arg;
+	size_t len = strlen(out);
+
+	snprintf(out + len, 200 - len, "%s/%s;", schedule ? schedule : "-",
+		 timezone ? timezone : "-");
+	return 0;
+}
+
+/* What a daemon sleeps until: the earliest enabled feed, the distinct
+ * schedules. */
+START_TEST(test_next_due)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 };
+	int64_t id, fetch_at, attempt_at;
+	char seen[200] = "";
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e),
+			 0);
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, &id, &e),
+			 0);
+	exec("UPDATE feeds SET next_fetch_at = 500 WHERE url = 'http://a/';"
+	     "UPDATE feeds SET next_fetch_at = 300, enabled = 0"
+	     " WHERE url = 'http://b/'");
+	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
+	ck_assert_int_eq(fetch_at, 500);
+	/* a new feed (next_fetch_at 0) is due at once */
+	ck_assert_int_eq(store_feed_add(s, "http://c/", NULL, NULL, &id, &e),
+			 0);
+	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
+	ck_assert_int_eq(fetch_at, 1);
+
+	sub.email = (char *)"a@example.org";
+	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	sub.email = (char *)"b@example.org";
+	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	sub.email = (char *)"c@example.org";
+	sub.schedule = (char *)"hourly";
+	sub.timezone = (char *)"UTC";
+	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_schedules(s, collect_schedule, seen,
+						    &e), 0);
+	ck_assert_msg(!strcmp(seen, "-/-;hourly/UTC;") ||
+		      !strcmp(seen, "hourly/UTC;-/-;"), "%s", seen);
+	store_close(s);
+}
+END_TEST
+
+/* The size of the store's WAL file, 0 when there is none. */
+static long long
+wal_size(void)
+{
+	char wal[300];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	return stat(wal, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* The outbox: a digest's message is recorded whole, read back whole, and
+ * marking the digest does not write its message again. */
+START_TEST(test_digest_outbox)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 };
+	struct store_digest_new d = { 0 };
+	struct store_digest got;
+	char email[] = "a@example.org";
+	size_t len = 200 * 1024, i, n = 0;
+	int64_t sid, id, *ids = NULL;
+	long long before;
+	char *msg = malloc(len);
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(msg);
+	for (i = 0; i < len; i++)
+		msg[i] = (char)('a' + i * 7 % 26);
+	sub.email = email;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, &sid, &e), 0);
+	d.subscriber_id = sid;
+	d.message_id = "<1@example.org>";
+	d.message = msg;
+	d.len = len;
+	d.now = 100;
+	ck_assert_msg(store_digest_add(s, &d, &id, &e) == 0, "%s", e.msg);
+	/* the same Message-ID twice: refused, nothing recorded */
+	ck_assert_int_eq(store_digest_add(s, &d, &sid, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_int_eq(count("SELECT count(*) FROM digest_messages"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM digests"
+			       " WHERE message IS NULL"), 1);
+	ck_assert_int_eq(store_digest_pending(s, 100, &ids, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ids[0], id);
+	free(ids);
+	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
+	ck_assert_uint_eq(got.len, len);
+	ck_assert(memcmp(got.message, msg, len) == 0);
+	ck_assert_str_eq(got.email, "a@example.org");
+	ck_assert_str_eq(got.message_id, "<1@example.org>");
+	store_digest_release(&got);
+	/* a mark writes a few pages, not the 50 of the message again */
+	before = wal_size();
+	ck_assert_int_gt(before, (long long)len);
+	ck_assert_int_eq(store_digest_mark(s, id, STORE_DIGEST_SENT,
+					   "250 OK", 200, 0, &e), 0);
+	ck_assert_int_lt(wal_size() - before, (long long)len / 4);
+	ck_assert_int_eq(store_digest_pending(s, 300, &ids, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	/* read back after the mark: still whole */
+	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
+	ck_assert_uint_eq(got.len, len);
+	ck_assert(memcmp(got.message, msg, len) == 0);
+	store_digest_release(&got);
+	ck_assert_int_eq(store_digest_get(s, id + 1, &got, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(*) FROM digests"
+			       " WHERE status = 'sent' AND sent_at = 200"), 1);
+	free(msg);
+}
+END_TEST
+
+/* Version 5 kept a digest's message in its row: moving to 6 carries a
+ * pending digest's message over, readable as before. */
+START_TEST(test_migrates_digest_messages)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 5, &e);
+	struct store_digest got;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	exec("INSERT INTO subscribers (id, email, created_at)"
+	     " VALUES (1, 'a@b.c', 1);"
+	     "INSERT INTO digests (id, subscriber_id, message_id, created_at,"
+	     " message) VALUES (7, 1, '<7@b.c>', 2, CAST('Subject: x\r\n'"
+	     " AS BLOB));");
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_digest_get(s, 7, &got, &e), 0);
+	ck_assert_uint_eq(got.len, 12);
+	ck_assert_str_eq(got.message, "Subject: x\r\n");
+	store_digest_release(&got);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(*) FROM digests"
+			       " WHERE message IS NULL"), 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -403,6 +629,10 @@ main(void)
 	tcase_add_test(tc, test_entries);
 	tcase_add_test(tc, test_redirect_after_three);
 	tcase_add_test(tc, test_redirect_interrupted);
+	tcase_add_test(tc, test_reports);
+	tcase_add_test(tc, test_next_due);
+	tcase_add_test(tc, test_digest_outbox);
+	tcase_add_test(tc, test_migrates_digest_messages);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,367 @@
+#include "config.h"
+
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "date.h"
+#include "deliver.h"
+#include "log.h"
+#include "mime.h"
+#include "send.h"
+#include "store.h"
+#include "str.h"
+
+#define DAY (24 * 3600)
+/* A report the transport refused for now is tried again this much later. */
+#define REPORT_RETRY 3600
+#define REPORT_KIND "health"
+
+unsigned
+report_feed_flags(const struct store_feed *f, const struct config *cfg,
+		  int64_t now)
+{
+	int64_t quiet_since = f->last_new_entry_at ? f->last_new_entry_at :
+						     f->added_at;
+	unsigned flags = 0;
+
+	if (!f->enabled)
+		return 0;
+	if (f->failures >= cfg->sick_failures)
+		flags |= REPORT_FAILING;
+	if (now - quiet_since >= (int64_t)cfg->sick_days * DAY)
+		flags |= REPORT_SILENT;
+	return flags;
+}
+
+static void
+format_time(int64_t t, char out[DATE_UTC_SIZE])
+{
+	if (t)
+		date_format_utc(t, out);
+	else
+		snprintf(out, DATE_UTC_SIZE, "never");
+}
+
+int
+report_format(struct buf *out, const char *week, size_t total,
+	      const struct report_feed *feeds, size_t n,
+	      const struct config *cfg)
+{
+	char success[DATE_UTC_SIZE], news[DATE_UTC_SIZE];
+	size_t i;
+	int rc;
+
+	rc = buf_addf(out, "Feed health, week %s: %zu of %zu feeds need a "
+		      "look.\n", week, n, total);
+	for (i = 0; rc == 0 && i < n; i++) {
+		const struct report_feed *f = &feeds[i];
+
+		format_time(f->last_success_at, success);
+		format_time(f->last_new_entry_at, news);
+		rc = buf_addf(out, "\n%s\n  %s\n", f->title ? f->title : f->url,
+			      f->url);
+		if (rc == 0 && (f->flags & REPORT_FAILING))
+			rc = buf_addf(out, "  FAILING: %d failures in a row\n",
+				      f->failures);
+		if (rc == 0 && (f->flags & REPORT_SILENT))
+			rc = buf_addf(out, "  SILENT: no new entry since %s\n",
+				      f->last_new_entry_at ? news :
+							     "it was added");
+		if (rc == 0)
+			rc = buf_addf(out, "  last success: %s\n", success);
+		if (rc == 0 && f->failures)
+			rc = buf_addf(out, "  last error: %s: %s\n",
+				      f->last_status ? f->last_status : "error",
+				      f->last_error ? f->last_error : "");
+	}
+	if (rc == 0)
+		rc = buf_addf(out, "\nA feed is failing after %d failed "
+			      "fetches in a row ([fetch] sick_failures) and "
+			      "silent after %d days without a new entry "
+			      "([fetch] sick_days). `feedmail status` shows "
+			      "every feed.\n", cfg->sick_failures,
+			      cfg->sick_days);
+	return rc;
+}
+
+/* Mondays at [digest] time in [digest] timezone. */
+static int
+weekly(const struct config *cfg, struct schedule *sch, struct err *e)
+{
+	if (schedule_parse("weekly@mon", cfg->time, sch, e) < 0)
+		return -1;
+	sch->timezone = cfg->timezone;
+	return 0;
+}
+
+int
+report_current_slot(const struct config *cfg, int64_t now, int64_t *start,
+		    char key[SCHEDULE_KEY_SIZE], struct err *e)
+{
+	struct schedule sch;
+
+	if (weekly(cfg, &sch, e) < 0)
+		return -1;
+	return schedule_current_slot(&sch, now, start, key, e);
+}
+
+int
+report_next_slot(const struct config *cfg, int64_t now, int64_t *start,
+		 struct err *e)
+{
+	struct schedule sch;
+
+	if (weekly(cfg, &sch, e) < 0)
+		return -1;
+	return schedule_next_slot(&sch, now, start, e);
+}
+
+/* The flagged feeds, collected by the walk over every feed. */
+struct sick {
+	const struct config *cfg;
+	int64_t now;
+	struct report_feed *items;
+	size_t n, total;
+};
+
+static void
+report_feed_release(struct report_feed *f)
+{
+	free(f->title);
+	free(f->url);
+	free(f->last_status);
+	free(f->last_error);
+}
+
+static void
+sick_release(struct sick *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		report_feed_release(&s->items[i]);
+	free(s->items);
+	s->items = NULL;
+	s->n = 0;
+}
+
+static int
+collect(const struct store_feed *f, void *arg)
+{
+	struct sick *s = arg;
+	struct report_feed *grown, *r;
+	unsigned flags = report_feed_flags(f, s->cfg, s->now);
+	int oom = 0;
+
+	s->total++;
+	if (!flags)
+		return 0;
+	grown = realloc(s->items, (s->n + 1) * sizeof(*grown));
+	if (!grown)
+		return EX_OSERR;
+	s->items = grown;
+	r = &grown[s->n++];
+	memset(r, 0, sizeof(*r));
+	r->title = str_dup(f->title, &oom);
+	r->url = str_dup(f->url, &oom);
+	r->last_status = str_dup(f->last_status, &oom);
+	r->last_error = str_dup(f->last_error, &oom);
+	r->last_success_at = f->last_success_at;
+	r->last_new_entry_at = f->last_new_entry_at;
+	r->failures = f->failures;
+	r->flags = flags;
+	return oom ? EX_OSERR : 0;
+}
+
+/* Renders and records this week's report for the n flagged feeds. */
+static int
+build(struct store *s, const struct config *cfg, const char *week,
+      int64_t now, const struct sick *sick, struct err *e)
+{
+	struct buf text = BUF_INIT(BUF_MAX_DOC);
+	struct buf wrapped = BUF_INIT(BUF_MAX_DOC);
+	struct buf message = BUF_INIT(BUF_MAX_DOC);
+	struct mime_message m = { 0 };
+	struct store_report_new rec = { 0 };
+	char *from_name = NULL, *from_addr = NULL, *to_name = NULL;
+	char *to_addr = NULL, *message_id = NULL, subject[160], seed[128];
+	const char *at;
+	int64_t id;
+	int rc = -1;
+
+	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0 ||
+	    addr_parse_mailbox(cfg->admin, &to_name, &to_addr, e) < 0) {
+		e->code = EX_CONFIG;
+		err_prefix(e, "[digest] %s", from_addr ? "admin" : "from");
+		goto out;
+	}
+	if (report_format(&text, week, sick->total, sick->items, sick->n,
+			  cfg) < 0 ||
+	    mime_wrap_text(&wrapped, text.data, MIME_WRAP_WIDTH) < 0) {
+		err_set(e, EX_SOFTWARE, "health report: too large");
+		goto out;
+	}
+	/* the store keeps it: retries carry the same Message-ID */
+	snprintf(seed, sizeof(seed), "report-%s-%s-%lld", REPORT_KIND, week,
+		 (long long)now);
+	at = strrchr(from_addr, '@');
+	message_id = mime_message_id(seed, at ? at + 1 : "localhost");
+	if (!message_id) {
+		err_set(e, EX_SOFTWARE, "cannot make a Message-ID for '%s'",
+			from_addr);
+		goto out;
+	}
+	snprintf(subject, sizeof(subject), "%s: %zu of %zu feeds need a look "
+		 "(%s)", cfg->name ? cfg->name : "feedmail", sick->n,
+		 sick->total, week);
+	m.from.name = from_name;
+	m.from.addr = from_addr;
+	m.to.name = to_name;
+	m.to.addr = to_addr;
+	m.subject = subject;
+	m.date = now;
+	m.message_id = message_id;
+	m.text = wrapped.data;
+	if (mime_render(&m, &message, e) < 0) {
+		err_prefix(e, "health report");
+		goto out;
+	}
+	rec.kind = REPORT_KIND;
+	rec.slot = week;
+	rec.rcpt = to_addr;
+	rec.message_id = message_id;
+	rec.message = message.data;
+	rec.len = message.len;
+	rec.now = now;
+	rc = store_report_add(s, &rec, &id, e);
+out:
+	buf_release(&text);
+	buf_release(&wrapped);
+	buf_release(&message);
+	free(from_name);
+	free(from_addr);
+	free(to_name);
+	free(to_addr);
+	free(message_id);
+	return rc;
+}
+
+/* Delivers the pending reports that are due. */
+static int
+deliver_due(struct store *s, const struct config *cfg, int64_t now,
+	    struct report_outcome *r, struct err *e)
+{
+	struct store_report *list = NULL;
+	struct deliver *dv = NULL;
+	char *from_name = NULL, *from_addr = NULL;
+	char reply[DELIVER_REPLY_MAX + 16];
+	size_t n = 0, i;
+	int rc = -1;
+
+	if (store_report_pending(s, now, &list, &n, e) < 0)
+		return -1;
+	if (!n)
+		return 0;
+	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0) {
+		e->code = EX_CONFIG;
+		err_prefix(e, "[digest] from");
+		goto out;
+	}
+	dv = deliver_open(cfg, e);
+	if (!dv)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const char *rcpts[1] = { list[i].rcpt };
+		struct deliver_message m = { list[i].message, list[i].len,
+					     from_addr, rcpts, 1 };
+		struct deliver_result res[1];
+		struct err de = ERR_INIT;
+		enum store_digest_outcome outcome;
+
+		/* a transport failing as a whole still fills res */
+		deliver_send(dv, &m, res, &de);
+		if (res[0].code > 0)
+			snprintf(reply, sizeof(reply), "%d %s", res[0].code,
+				 res[0].reply);
+		else
+			snprintf(reply, sizeof(reply), "%s", res[0].reply);
+		outcome = res[0].status == DELIVER_OK ? STORE_DIGEST_SENT :
+			  res[0].status == DELIVER_TEMPFAIL &&
+					  list[i].attempts + 1 <
+						  SEND_MAX_ATTEMPTS ?
+							  STORE_DIGEST_RETRY :
+							  STORE_DIGEST_FAILED;
+		if (outcome == STORE_DIGEST_SENT) {
+			r->sent++;
+			log_info("health report %s sent to '%s'", list[i].slot,
+				 list[i].rcpt);
+		} else if (outcome == STORE_DIGEST_RETRY) {
+			r->retry++;
+			log_warn("health report to '%s': %s; will retry",
+				 list[i].rcpt, reply);
+		} else {
+			r->failed++;
+			log_error("health report to '%s' failed: %s",
+				  list[i].rcpt, reply);
+		}
+		if (store_report_mark(s, list[i].id, outcome, reply, now,
+				      outcome == STORE_DIGEST_RETRY ?
+					      now + REPORT_RETRY : 0,
+				      e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (dv && deliver_close(dv, rc < 0 ? NULL : e) < 0)
+		rc = -1;
+	for (i = 0; i < n; i++)
+		store_report_release(&list[i]);
+	free(list);
+	free(from_name);
+	free(from_addr);
+	return rc;
+}
+
+int
+report_run(struct store *s, const struct config *cfg,
+	   struct report_outcome *r, struct err *e)
+{
+	struct sick sick = { 0 };
+	char week[SCHEDULE_KEY_SIZE];
+	int64_t now = clock_now(), start;
+	int has = 0, rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (!cfg->admin || !*cfg->admin)
+		return 0;
+	if (report_current_slot(cfg, now, &start, week, e) < 0)
+		return err_prefix(e, "health report");
+	if (store_report_has(s, REPORT_KIND, week, &has, e) < 0)
+		return -1;
+	if (!has) {
+		sick.cfg = cfg;
+		sick.now = now;
+		rc = store_feed_each(s, collect, &sick, e);
+		if (rc > 0)
+			rc = err_set(e, EX_OSERR, "out of memory");
+		if (rc == 0 && sick.n) {
+			rc = build(s, cfg, week, now, &sick, e);
+			/* recorded meanwhile by another process: its own */
+			if (rc < 0 && e->code == EX_DATAERR)
+				rc = 0, err_clear(e);
+			else if (rc == 0) {
+				r->built = 1;
+				r->sick = sick.n;
+			}
+		}
+		sick_release(&sick);
+		if (rc < 0)
+			return -1;
+	}
+	return deliver_due(s, cfg, now, r, e);
+}
