@@ -7,11 +7,16 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "fetch.h"
 #include "log.h"
 #include "report.h"
 #include "send.h"
+#include "store.h"
+
+/* How long a sent digest's message stays in the store, in seconds. */
+#define RUN_KEEP_SENT (24 * 3600)
 
 static const struct cmd_help help = {
 	"",
@@ -34,7 +39,7 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 	struct send_options so = { .scheduled = 1 };
 	struct err e = ERR_INIT;
 	int temporary = 0, send_rc, report_rc = 0;
-	size_t i;
+	size_t i, pruned;
 
 	memset(c, 0, sizeof(*c));
 	sel.stop = stop;
@@ -65,6 +70,14 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 		log_error("run: health report: %s", e.msg);
 		report_rc = e.code ? e.code : EX_SOFTWARE;
 	}
+	/* a sent message is of no more use to the outbox: a day to look at
+	 * it, then its 50-odd kB go */
+	if (store_digest_prune(ctx->store, clock_now() - RUN_KEEP_SENT,
+			       &pruned, &e) < 0)
+		log_warn("run: %s", e.msg);
+	else if (pruned)
+		log_info("deleted the messages of %zu digests sent over a day "
+			 "ago", pruned);
 	send_rc = cmd_send_status(&c->send);
 	if (temporary || send_rc == EX_TEMPFAIL || c->report.retry)
 		return EX_TEMPFAIL;

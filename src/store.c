@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "clock.h"
 #include "date.h"
@@ -28,6 +29,7 @@ enum stmt {
 	STMT_ENTRY_SEEN,
 	STMT_ENTRIES_SINCE,
 	STMT_NEWS,
+	STMT_NEWS_TAGGED,
 	STMT_DIGEST_HAS_SLOT,
 	STMT_DIGEST_INSERT,
 	STMT_DIGEST_MESSAGE,
@@ -216,6 +218,9 @@ static const char *const migrations[] = {
 	" SELECT id, message FROM digests WHERE message IS NOT NULL;"
 	"UPDATE digests SET message = NULL WHERE message IS NOT NULL;"
 	"CREATE INDEX feed_tags_position ON feed_tags (feed_id, position);",
+
+	/* 6 -> 7: a subscriber's feeds found by tag, in any letter case */
+	"CREATE INDEX feed_tags_tag ON feed_tags (tag COLLATE NOCASE);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -374,6 +379,39 @@ struct store *
 store_open(const char *path, struct err *e)
 {
 	return store_open_version(path, STORE_SCHEMA_VERSION, e);
+}
+
+/* The busy handler of store_open_another: 0.1 ms steps, 10 s in all,
+ * as the busy timeout of store_open. */
+static int
+busy_poll(void *arg, int count)
+{
+	struct timespec step = { 0, 100 * 1000 };
+
+	(void)arg;
+	if (count >= 100000)
+		return 0;
+	nanosleep(&step, NULL);
+	return 1;
+}
+
+struct store *
+store_open_another(const struct store *s, struct err *e)
+{
+	struct store *other;
+
+	if (!sqlite3_threadsafe()) {
+		err_set(e, EX_SOFTWARE, "SQLite was built without threads");
+		return NULL;
+	}
+	other = store_open(s->path, e);
+	if (other && sqlite3_busy_handler(other->db, busy_poll, NULL) !=
+			     SQLITE_OK) {
+		db_error(other, e, "set busy handler");
+		store_close(other);
+		return NULL;
+	}
+	return other;
 }
 
 void
@@ -1319,26 +1357,30 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 	struct store_news n;
 	int rc = 0, step;
 
-	/* entries_first_seen bounds the scan to what is recent for a
-	 * subscriber; the tag filter is a semi-join on the feed's tags */
-	st = prepared(s, STMT_NEWS,
-		    "SELECT e.id, e.feed_id, coalesce(f.title, f.url),"
-		    " (SELECT tag FROM feed_tags WHERE feed_id = f.id"
-		    "  ORDER BY position LIMIT 1),"
-		    " e.title, e.link, e.author, e.summary, e.content,"
-		    " coalesce(e.published, e.updated), e.first_seen, e.link_key"
-		    " FROM entries e JOIN feeds f ON f.id = e.feed_id"
-		    " WHERE e.first_seen >= ?2"
-		    " AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d"
-		    "  WHERE d.subscriber_id = ?1 AND d.entry_id = e.id))"
-		    " AND (NOT EXISTS (SELECT 1 FROM subscriber_tags"
-		    "   WHERE subscriber_id = ?1)"
-		    "  OR EXISTS (SELECT 1 FROM feed_tags ft"
-		    "   JOIN subscriber_tags st ON st.tag = ft.tag COLLATE NOCASE"
-		    "   WHERE ft.feed_id = e.feed_id AND st.subscriber_id = ?1))"
-		    " ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC,"
-		    " e.id DESC",
-		    e);
+	/* Without tags: every entry first seen since (entries_first_seen).
+	 * With tags: only the entries of the subscriber's feeds, one range of
+	 * entries_feed_first_seen per feed, so that a digest costs what it
+	 * holds, not what all subscribers' feeds brought. */
+#define NEWS_SQL(FEEDS) \
+	"SELECT e.id, e.feed_id, coalesce(f.title, f.url)," \
+	" (SELECT tag FROM feed_tags WHERE feed_id = f.id" \
+	"  ORDER BY position LIMIT 1)," \
+	" e.title, e.link, e.author, e.summary, e.content," \
+	" coalesce(e.published, e.updated), e.first_seen, e.link_key" \
+	" FROM entries e JOIN feeds f ON f.id = e.feed_id" \
+	" WHERE " FEEDS "e.first_seen >= ?2" \
+	" AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d" \
+	"  WHERE d.subscriber_id = ?1 AND d.entry_id = e.id))" \
+	" ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC," \
+	" e.id DESC"
+	if (sub->tags.n)
+		st = prepared(s, STMT_NEWS_TAGGED, NEWS_SQL(
+			"e.feed_id IN (SELECT ft.feed_id FROM subscriber_tags st"
+			" JOIN feed_tags ft ON ft.tag = st.tag COLLATE NOCASE"
+			" WHERE st.subscriber_id = ?1) AND "), e);
+	else
+		st = prepared(s, STMT_NEWS, NEWS_SQL(""), e);
+#undef NEWS_SQL
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, sub->id);
@@ -1521,6 +1563,30 @@ store_digest_pending(struct store *s, int64_t now, int64_t **ids, size_t *n,
 }
 
 int
+store_digest_due(struct store *s, int64_t now, int64_t after, size_t max,
+		 int64_t *ids, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step = SQLITE_DONE;
+
+	*n = 0;
+	if (prepare(s, &st,
+		    "SELECT id FROM digests WHERE status = 'pending'"
+		    " AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	if (*n < max && step != SQLITE_DONE)
+		rc = db_error(s, e, "list pending digests");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 store_digest_get(struct store *s, int64_t id, struct store_digest *d,
 		 struct err *e)
 {
@@ -1601,6 +1667,30 @@ store_digest_mark(struct store *s, int64_t id,
 		rc = db_error(s, e, "mark digest");
 	sqlite3_reset(st);
 	return rc;
+}
+
+int
+store_digest_prune(struct store *s, int64_t before, size_t *pruned,
+		   struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	*pruned = 0;
+	/* driven by digest_messages, which holds only recent messages */
+	if (prepare(s, &st,
+		    "DELETE FROM digest_messages WHERE digest_id IN"
+		    " (SELECT m.digest_id FROM digest_messages m"
+		    "  JOIN digests g ON g.id = m.digest_id"
+		    "  WHERE g.status = 'sent' AND g.sent_at < ?)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return db_error(s, e, "prune sent digests");
+	}
+	*pruned = (size_t)sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int

@@ -21,7 +21,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Opens (creating it and its folder if needed) the store at path and
  * migrates it to STORE_SCHEMA_VERSION. A store newer than this build is
@@ -33,6 +33,13 @@ struct store *store_open_version(const char *path, int version,
 	struct err *e);
 /* Closes the store. NULL-safe. */
 void store_close(struct store *s);
+/* A second connection to s's file, for another thread (a connection is
+ * used by one thread at a time; WAL lets it read while the other writes,
+ * and writes take turns). It waits for the other's write lock in steps of
+ * 0.1 ms rather than SQLite's default of 1 ms and more: it is meant for
+ * short writes made while a server waits. NULL with e (EX_SOFTWARE) when
+ * SQLite was built without thread support. */
+struct store *store_open_another(const struct store *s, struct err *e);
 /* The schema version of the open file. */
 int store_schema_version(struct store *s);
 
@@ -268,6 +275,11 @@ void store_digest_release(struct store_digest *d);
  * outbox. */
 int store_digest_pending(struct store *s, int64_t now, int64_t **ids,
 	size_t *n, struct err *e);
+/* At most max ids of the pending digests whose next attempt has come
+ * and whose id is above after, oldest first, into ids; *n says how many:
+ * the outbox read a page at a time, from the id last delivered. */
+int store_digest_due(struct store *s, int64_t now, int64_t after,
+	size_t max, int64_t *ids, size_t *n, struct err *e);
 /* Reads one digest, message included. */
 int store_digest_get(struct store *s, int64_t id, struct store_digest *d,
 	struct err *e);
@@ -282,6 +294,12 @@ enum store_digest_outcome {
 int store_digest_mark(struct store *s, int64_t id,
 	enum store_digest_outcome outcome, const char *reply,
 	int64_t now, int64_t next_attempt, struct err *e);
+
+/* Deletes the messages of the digests sent before `before` (their rows,
+ * Message-IDs and entries stay, so nothing goes twice; failed digests
+ * keep theirs, to be looked at); *pruned says how many. */
+int store_digest_prune(struct store *s, int64_t before, size_t *pruned,
+	struct err *e);
 
 /* Counts digests by status ("pending", "sent", "failed"). */
 int store_digest_count(struct store *s, const char *status, int64_t *n,

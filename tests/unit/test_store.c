@@ -89,7 +89,7 @@ START_TEST(test_migrates_previous_version)
 	     "INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);");
 	/* what the last step adds is not there yet */
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
-			       "name = 'digest_messages'"), 0);
+			       "name = 'feed_tags_tag'"), 0);
 
 	s = store_open(path, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
@@ -99,6 +99,8 @@ START_TEST(test_migrates_previous_version)
 	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"
 			       " WHERE include_words IS NULL"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM reports"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
+			       "name = 'feed_tags_tag'"), 1);
 }
 END_TEST
 
@@ -560,6 +562,9 @@ START_TEST(test_digest_outbox)
 	ck_assert_str_eq(got.email, "a@example.org");
 	ck_assert_str_eq(got.message_id, "<1@example.org>");
 	store_digest_release(&got);
+	/* a pending digest keeps its message, however old */
+	ck_assert_int_eq(store_digest_prune(s, 1000, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
 	/* a mark writes a few pages, not the 50 of the message again */
 	before = wal_size();
 	ck_assert_int_gt(before, (long long)len);
@@ -575,6 +580,12 @@ START_TEST(test_digest_outbox)
 	store_digest_release(&got);
 	ck_assert_int_eq(store_digest_get(s, id + 1, &got, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
+	/* a sent message goes once old enough; the digest stays */
+	ck_assert_int_eq(store_digest_prune(s, 200, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_digest_prune(s, 201, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM digest_messages"), 0);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM digests"
 			       " WHERE status = 'sent' AND sent_at = 200"), 1);
