@@ -1,8 +1,9 @@
 /*
  * feedmail parse FILE|URL|- [--json] [--base URL] [--headers FILE]: parses
  * a feed and prints it, storing nothing. With --json, the DESIGN.md schema,
- * each entry written as soon as the parser completes it (so memory stays
- * flat whatever the size of the feed): {"entries":[...], then the feed
+ * each entry put out as soon as the parser completes it, in writes of up
+ * to JSON_FLUSH_AT bytes (so memory stays flat whatever the size of the
+ * feed): {"entries":[...], then the feed
  * fields after the array.
  */
 #include "config.h"
@@ -24,8 +25,8 @@
 #include "utf8.h"
 
 #define READ_CHUNK (64u * 1024)
-/* JSON output is built in a buffer and written out once per entry, or as
- * soon as it holds this much (an entry's text has no overall cap). */
+/* JSON output is built in a buffer and written out whenever it would hold
+ * more than this: a few big writes, not one per entry or token. */
 #define JSON_FLUSH_AT (64u * 1024)
 
 static const struct cmd_help parse_help = {
@@ -149,17 +150,26 @@ json_flush(struct out *o)
 }
 
 static void
-json_add(struct out *o, const void *s, size_t len)
+json_add_slow(struct out *o, const void *s, size_t len)
 {
-	if (o->jbuf.len + len > JSON_FLUSH_AT) {
-		json_flush(o);
-		if (len > JSON_FLUSH_AT) {
-			if (fwrite(s, 1, len, stdout) != len)
-				o->failed = 1;
-			return;
-		}
+	json_flush(o);
+	if (len > JSON_FLUSH_AT) {
+		if (fwrite(s, 1, len, stdout) != len)
+			o->failed = 1;
+		return;
 	}
 	if (buf_add(&o->jbuf, s, len) < 0)
+		o->failed = 1;
+}
+
+/* Called for every token and every run of a string: the common case
+ * inline. */
+static inline void
+json_add(struct out *o, const void *s, size_t len)
+{
+	if (o->jbuf.len + len > JSON_FLUSH_AT)
+		json_add_slow(o, s, len);
+	else if (buf_add(&o->jbuf, s, len) < 0)
 		o->failed = 1;
 }
 
@@ -346,7 +356,6 @@ on_entry(const struct feed *f, const struct entry *en, void *arg)
 			json_add(o, ",", 1);
 		}
 		entry_json(o, en);
-		json_flush(o);
 	} else {
 		char d[DATE_UTC_SIZE] = "";
 		int64_t t = en->published != DATE_NONE ? en->published :
@@ -505,7 +514,10 @@ parsed:
 	if (!ctx || !ctx->quiet)
 		print_warnings(p, name);
 	if (o.json) {
-		fputs(o.opened ? "]," : "{\"entries\":[],", stdout);
+		if (o.opened)
+			JSON_LIT(&o, "],");
+		else
+			JSON_LIT(&o, "{\"entries\":[],");
 		print_feed_json(&o, f);
 		fputs("}\n", stdout);
 	} else if (!o.header_done) {
@@ -521,6 +533,7 @@ parsed:
 fail:
 	if (o.opened) {
 		/* entries already out: close the JSON so it stays valid */
+		json_flush(&o);
 		fputs("]}\n", stdout);
 		fflush(stdout);
 	}

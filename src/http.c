@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "clock.h"
+#include "curl_lazy.h"
 #include "date.h"
 #include "err.h"
 #include "str.h"
@@ -836,6 +837,9 @@ http_new(const struct http_options *o, struct err *e)
 
 	if (!o)
 		o = &defaults;
+	/* a missing libcurl is the system's fault (69), not ours (70) */
+	if (curl_lazy_load(e) < 0)
+		return NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		err_set(e, EX_SOFTWARE, "cannot initialise libcurl");
 		return NULL;

@@ -463,28 +463,47 @@ xml_char_ok(unsigned long c)
 }
 
 /* Bytes from s that clean_utf8 copies as they are: ASCII characters XML
- * allows (0x20 to 0x7f, tab, LF, CR), eight at a time while none is
- * >= 0x80 or < 0x20, and the common two- and three-byte sequences that
- * are valid and allowed. The rest (C1 controls, E0 and ED leads, U+FFFE
- * and U+FFFF, four-byte forms, anything cut off or invalid) is left to
- * the full decoder. */
+ * allows (0x20 to 0x7f, tab, LF, CR), eight at a time up to the first
+ * byte >= 0x80, and the common two- and three-byte sequences that are
+ * valid and allowed. The rest (C1 controls, E0 and ED leads, U+FFFE and
+ * U+FFFF, four-byte forms, anything cut off or invalid) is left to the
+ * full decoder. */
 static size_t
 plain_span(const unsigned char *s, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x80 * ones;
 	size_t i = 0;
 
 	for (;;) {
 		unsigned char c;
 
 		while (len - i >= 8) {
-			uint64_t w;
+			uint64_t w, hi, ctl;
 
 			memcpy(&w, s + i, 8);
-			/* a byte < 0x20 borrows into its high bit; one
-			 * >= 0x80 has it set already */
-			if (((w - 0x20 * ones) | w) & (0x80 * ones))
+			hi = w & high;
+			/* a high bit for each byte < 0x20, and maybe for
+			 * some above one (a borrow): each is looked at */
+			ctl = (w - 0x20 * ones) & ~w & high;
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			if (hi)
+				ctl &= (hi & -hi) - 1;   /* before it */
+			for (; ctl; ctl &= ctl - 1) {
+				size_t k = (size_t)__builtin_ctzll(ctl) / 8;
+
+				c = s[i + k];
+				if (c < 0x20 && c != '\t' && c != '\n' &&
+				    c != '\r')
+					return i + k;
+			}
+			if (hi) {
+				i += (size_t)__builtin_ctzll(hi) / 8;
 				break;
+			}
+#else
+			if (hi || ctl)
+				break;
+#endif
 			i += 8;
 		}
 		if (i == len)

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "parse_int.h"
+#include "utf8.h"
 
 /*
  * What libxml2 gets is the document with:
@@ -16,13 +17,15 @@
  *   here, within PARSE_MAX_ENTITY_EXPANSION bytes for the whole document;
  * - comments dropped, CDATA sections longer than PARSE_MAX_SECTION split
  *   in several (libxml2 stops at 10 MB);
- * - in the body, outside CDATA sections and comments: HTML named entities
- *   turned into character references, windows-1252 code points in
+ * - in the body, outside CDATA sections and comments, every reference
+ *   resolved here: HTML named entities too, windows-1252 code points in
  *   &#128;-&#159; mapped as browsers do, references to characters XML
- *   forbids dropped, and every '&' that starts no reference escaped
- *   (feedparser's loose parser keeps such text as it is);
- * - the five XML entities written as character references, because
- *   libxml2 drops entity references once it has recovered from an error.
+ *   forbids dropped, and every '&' that starts no reference kept as a
+ *   character (feedparser's loose parser keeps such text as it is). In
+ *   tags the characters are written as character references; in text
+ *   '<', '>' and '&' go into a CDATA section (text_char), most others as
+ *   UTF-8. Never an entity reference: libxml2 drops those once it has
+ *   recovered from an error.
  * Newlines of dropped constructs are kept so line numbers stay right.
  */
 
@@ -99,10 +102,22 @@ add_newlines(struct buf *out, const char *s, size_t n)
 	return 0;
 }
 
+/* The first what in s[0..n), or NULL. By memchr for its first byte:
+ * glibc's memmem costs hundreds of instructions a call even when the
+ * match is near, and the filter calls this for every CDATA section. */
 static const char *
 find(const char *s, size_t n, const char *what)
 {
-	return memmem(s, n, what, strlen(what));
+	size_t wl = strlen(what);
+	const char *p = s, *end = s + n;
+
+	while ((size_t)(end - p) >= wl &&
+	       (p = memchr(p, what[0], (size_t)(end - p) - wl + 1)) != NULL) {
+		if (!memcmp(p, what, wl))
+			return p;
+		p++;
+	}
+	return NULL;
 }
 
 /* Notes the <!ENTITY name "value"> declarations of an internal subset
@@ -271,16 +286,45 @@ add_charref(struct buf *out, unsigned long v)
 	return buf_add(out, ref, k);
 }
 
-/* Handles the reference at s[0] == '&'. Returns the bytes consumed, 0
- * when more input is needed to decide. */
+/* What a reference stands for: one character, text to copy as it is (a
+ * DTD entity's value, already XML), or nothing (cp < 0, text NULL: a
+ * character XML forbids, dropped). */
+struct ref {
+	long cp;
+	const char *text;
+	size_t len;
+};
+
+/* The predefined entity name[0..len), or -1. */
+static long
+predef_entity(const char *name, size_t len)
+{
+	switch (len) {
+	case 2:
+		if (name[1] != 't')
+			break;
+		return name[0] == 'l' ? '<' : name[0] == 'g' ? '>' : -1;
+	case 3:
+		return !memcmp(name, "amp", 3) ? '&' : -1;
+	case 4:
+		return !memcmp(name, "quot", 4) ? '"' :
+			!memcmp(name, "apos", 4) ? '\'' : -1;
+	default:
+		break;
+	}
+	return -1;
+}
+
+/* Reads the reference at s[0] == '&' into *r. Returns the bytes
+ * consumed, 0 when more input is needed to decide. */
 static size_t
-do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
-	int *rc)
+do_ref(struct parser *p, const char *s, size_t n, int final, struct ref *r)
 {
 	struct xml_filter *f = &p->filter;
 	size_t i = 1;
 
-	*rc = 0;
+	r->cp = -1;
+	r->text = NULL;
 	if (n > 1 && s[1] == '#') {
 		unsigned long v = 0;
 		int hex = 0, digits = 0;
@@ -307,7 +351,7 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
 		if (i >= n && !final && i < REF_MAX)
 			return 0;
 		if (!digits) {
-			*rc = buf_adds(out, "&#38;");
+			r->cp = '&';
 			return 1;
 		}
 		if (i < n && s[i] == ';')
@@ -318,11 +362,11 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
 		    (v >= 0xd800 && v <= 0xdfff) || v == 0xfffe ||
 		    v == 0xffff || v > 0x10ffff)
 			return i;   /* XML forbids it: dropped */
-		*rc = add_charref(out, v);
+		r->cp = (long)v;
 		return i;
 	}
 	if (n > 1 && !is_name_start(s[1])) {
-		*rc = buf_adds(out, "&#38;");
+		r->cp = '&';
 		return 1;
 	}
 	while (i < n && i < REF_MAX && is_name_char(s[i]))
@@ -330,28 +374,16 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
 	if (i >= n && !final && i < REF_MAX)
 		return 0;
 	if (i >= n || s[i] != ';') {
-		*rc = buf_adds(out, "&#38;");
+		r->cp = '&';
 		return 1;
 	}
 	{
 		const char *name = s + 1;
 		size_t len = i - 1, k;
-		long cp;
-		static const char *const predef[] = {
-			"lt", "gt", "amp", "quot", "apos",
-		};
-		static const char *const predef_ref[] = {
-			"&#60;", "&#62;", "&#38;", "&#34;", "&#39;",
-		};
 
-		/* as character references: libxml2 drops entity
-		 * references once it has recovered from an error */
-		for (k = 0; k < 5; k++)
-			if (strlen(predef[k]) == len &&
-			    !memcmp(predef[k], name, len)) {
-				*rc = buf_add(out, predef_ref[k], 5);
-				return i + 1;
-			}
+		r->cp = predef_entity(name, len);
+		if (r->cp >= 0)
+			return i + 1;
 		for (k = 0; k < f->nents; k++) {
 			size_t vl;
 
@@ -362,20 +394,71 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct buf *out,
 			if (f->expanded + vl > PARSE_MAX_ENTITY_EXPANSION)
 				break;
 			f->expanded += vl;
-			*rc = buf_add(out, f->ents[k].value, vl);
+			r->text = f->ents[k].value;
+			r->len = vl;
 			return i + 1;
 		}
-		cp = text_html_entity(name, len);
-		if (cp >= 0) {
-			*rc = add_charref(out, (unsigned long)cp);
+		r->cp = text_html_entity(name, len);
+		if (r->cp >= 0)
 			return i + 1;
-		}
 		parser_warn(p, PARSE_WARN_ENTITY, 0,
 			"undefined entity '&%.*s;' kept as text", (int)len,
 			name);
-		*rc = buf_adds(out, "&#38;");
+		r->cp = '&';
 		return 1;
 	}
+}
+
+/* Closes the CDATA section text_char opened, if one is open. */
+static int
+text_cdata_close(struct xml_filter *f, struct buf *out)
+{
+	if (!f->text_cdata)
+		return 0;
+	f->text_cdata = 0;
+	return buf_add(out, "]]>", 3);
+}
+
+/*
+ * Appends the character of a reference in text. '<', '>' and '&' go into
+ * a CDATA section, opened here and left open for the text that follows
+ * (up to the next markup, ']', CR or PARSE_MAX_SECTION bytes): libxml2
+ * reads escaped HTML as one block instead of a reference and a callback
+ * per character, and the characters are the same. Others that are safe as
+ * they are are written as UTF-8; the rest as a reference, outside the
+ * section: ']' (it could end the section), CR (XML reads it as LF), LF
+ * (libxml2 would count one more line) and the C1 controls.
+ */
+static int
+text_char(struct xml_filter *f, unsigned long cp, struct buf *out)
+{
+	size_t before = out->len;
+
+	if (cp == '<' || cp == '>' || cp == '&') {
+		if (!f->text_cdata) {
+			if (buf_add(out, "<![CDATA[", 9) < 0)
+				return -1;
+			f->text_cdata = 1;
+			f->section_len = 0;
+			before = out->len;
+		}
+		if (buf_addch(out, (int)cp) < 0)
+			return -1;
+	} else if (cp == '\t' || cp >= 0xa0 ||
+		   (cp >= 0x20 && cp < 0x7f && cp != ']')) {
+		if (utf8_encode(out, cp) < 0)
+			return -1;
+	} else {
+		if (text_cdata_close(f, out) < 0)
+			return -1;
+		return add_charref(out, cp);
+	}
+	if (f->text_cdata) {
+		f->section_len += out->len - before;
+		if (f->section_len >= PARSE_MAX_SECTION)
+			return text_cdata_close(f, out);
+	}
+	return 0;
 }
 
 /* Bytes of a tag that only make it longer: not a quote, '<', '>', '&'
@@ -421,7 +504,8 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 	struct buf work = BUF_INIT(PARSE_MAX_PROLOG_ITEM + REF_MAX + 1);
 	const char *s = in;
 	size_t n = inlen, i = 0, keep = 0, lim;
-	size_t lt_at = SIZE_MAX, amp_at = SIZE_MAX;
+	size_t lt_at = SIZE_MAX, amp_at = SIZE_MAX, rsqb_at = SIZE_MAX;
+	size_t cr_at = SIZE_MAX;
 	int rc = -1;
 
 	if (f->carry.len) {
@@ -530,20 +614,45 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 			m = next_of(s, n, i, '<', &lt_at);
 			if (next_of(s, n, i, '&', &amp_at) < m)
 				m = amp_at;
+			if (f->text_cdata) {
+				/* in text_char's section: a ']' could end
+				 * it early, libxml2 passes a CR in it on as
+				 * it is (in text it reads CR LF and CR as
+				 * LF), and it has a cap */
+				if (next_of(s, n, i, ']', &rsqb_at) < m)
+					m = rsqb_at;
+				if (next_of(s, n, i, '\r', &cr_at) < m)
+					m = cr_at;
+				if (f->section_len + (m - i) >
+				    PARSE_MAX_SECTION &&
+				    text_cdata_close(f, out) < 0)
+					goto out;
+				f->section_len += m - i;
+			}
 			if (buf_add(out, s + i, m - i) < 0)
 				goto out;
 			i = m;
 			if (i >= n)
 				break;
+			if (s[i] == ']' || s[i] == '\r') {
+				if (text_cdata_close(f, out) < 0 ||
+				    buf_addch(out, s[i]) < 0)
+					goto out;
+				i++;
+				break;
+			}
 			if (s[i] == '<') {
+				if (text_cdata_close(f, out) < 0)
+					goto out;
 				if (n - i < 9 && !final &&
+				    (n - i == 1 || s[i + 1] == '!') &&
 				    (!strncmp(s + i, "<![CDATA[", n - i) ||
 				     !strncmp(s + i, "<!--", n - i < 4 ?
 					      n - i : 4))) {
 					keep = n - i;
 					goto hold;
 				}
-				if (n - i >= 9 &&
+				if (n - i >= 9 && s[i + 1] == '!' &&
 				    !strncmp(s + i, "<![CDATA[", 9)) {
 					if (buf_add(out, s + i, 9) < 0)
 						goto out;
@@ -552,7 +661,8 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 					f->section_len = 0;
 					break;
 				}
-				if (n - i >= 4 && !strncmp(s + i, "<!--", 4)) {
+				if (n - i >= 4 && s[i + 1] == '!' &&
+				    !strncmp(s + i, "<!--", 4)) {
 					/* comments are dropped */
 					i += 4;
 					f->state = FILTER_COMMENT;
@@ -574,17 +684,42 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 			}
 			/* FALLTHROUGH: a reference */
 		ref: {
-				int r;
+				struct ref r;
+				int rc2 = 0;
 
-				m = do_ref(p, s + i, n - i, final, out, &r);
-				if (r < 0)
-					goto out;
+				m = do_ref(p, s + i, n - i, final, &r);
 				if (!m) {
 					keep = n - i;
 					goto hold;
 				}
-				if (f->state == FILTER_TAG)
+				if (f->state == FILTER_TAG) {
+					/* a reference across the cap ends
+					 * what is kept, as a byte at the cap
+					 * does: note the quote to close */
+					if (f->tag_len < PARSE_MAX_TAG &&
+					    f->tag_len + m > PARSE_MAX_TAG)
+						f->cut_quote = f->quote;
 					f->tag_len += m;
+					/* as references: libxml2 drops
+					 * entity references once it has
+					 * recovered from an error */
+					if (r.text)
+						rc2 = buf_add(out, r.text,
+							r.len);
+					else if (r.cp >= 0)
+						rc2 = add_charref(out,
+							(unsigned long)r.cp);
+				} else if (r.text) {
+					rc2 = text_cdata_close(f, out);
+					if (rc2 == 0)
+						rc2 = buf_add(out, r.text,
+							r.len);
+				} else if (r.cp >= 0) {
+					rc2 = text_char(f, (unsigned long)r.cp,
+						out);
+				}
+				if (rc2 < 0)
+					goto out;
 				i += m;
 			}
 			break;
@@ -722,6 +857,9 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 		}
 		}
 	}
+	/* the document ends: so does the section text_char opened */
+	if (final && text_cdata_close(f, out) < 0)
+		goto out;
 	rc = 0;
 	goto out;
 hold:

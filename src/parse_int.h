@@ -55,6 +55,8 @@ struct xml_filter {
 	size_t nents;
 	size_t expanded;          /* bytes produced by DTD entities so far */
 	size_t section_len;       /* bytes of the current CDATA section */
+	int text_cdata;           /* FILTER_BODY: in a CDATA section the
+				   * filter opened for escaped markup */
 	size_t tag_len;           /* bytes of the current tag */
 	char quote;               /* the quote of the attribute value we
 				   * are in, or 0 */

@@ -173,9 +173,20 @@ text_from_html(const char *html, size_t len, struct buf *out)
 				continue;
 			}
 		}
-		if (buf_addch(out, c) < 0)
-			return -1;
-		i++;
+		/* up to the next byte that may start a tag or reference */
+		{
+			size_t j = i + 1;
+
+			while (j < len && html[j] != '<' && html[j] != '&')
+				j++;
+			if (buf_add(out, html + i, j - i) < 0) {
+				/* over the cap: what fits, as byte by byte */
+				while (i < j && buf_addch(out, html[i]) == 0)
+					i++;
+				return -1;
+			}
+			i = j;
+		}
 	}
 	return 0;
 }
@@ -183,10 +194,24 @@ text_from_html(const char *html, size_t len, struct buf *out)
 void
 text_collapse_ws(struct buf *b)
 {
-	size_t i, o = 0;
+	const char *d = b->data;
+	size_t i = 0, o, n = b->len;
 	int space = 0;
 
-	for (i = 0; i < b->len; i++) {
+	/* most text has nothing to change: find where the first change is
+	 * (white space first, not a lone ' ' between two other bytes) */
+	if (n && !is_ws(d[0])) {
+		for (i = 1; i < n; i++) {
+			if ((unsigned char)d[i] > ' ' || !is_ws(d[i]))
+				continue;
+			if (d[i] != ' ' || i + 1 == n || is_ws(d[i + 1]))
+				break;
+			i++;
+		}
+		if (i >= n)
+			return;
+	}
+	for (o = i; i < n; i++) {
 		char c = b->data[i];
 
 		if (is_ws(c)) {

@@ -177,6 +177,8 @@ struct parse_xml {
 	int errors;
 	const char *root_name;
 	char *mismatch;           /* the end tag libxml2 did not expect */
+	const xmlChar *last_uri;  /* the last namespace URI an element had */
+	enum ns last_ns;          /* and its ns_of */
 };
 
 static enum ns
@@ -243,11 +245,14 @@ attr(int nb, const xmlChar **attrs, const char *name, enum ns ns,
 	for (i = 0; i < nb; i++) {
 		const xmlChar **a = attrs + i * 5;
 
-		if (strcmp((const char *)a[0], name) != 0)
+		/* cheap tests first: every element is asked for xml:base
+		 * and xml:lang */
+		if (ns == NS_NONE ? a[2] && a[1] : !a[2] && !a[1])
+			continue;
+		if (a[0][0] != (unsigned char)name[0] ||
+		    strcmp((const char *)a[0], name) != 0)
 			continue;
 		if (ns != NS_NONE && ns_of(a[2], a[1]) != ns)
-			continue;
-		if (ns == NS_NONE && a[2] && a[1])
 			continue;
 		*len = (size_t)(a[4] - a[3]);
 		return a[3];
@@ -263,13 +268,47 @@ attr_add(struct buf *b, const xmlChar *v, size_t len)
 {
 	const char *s = (const char *)v, *end = s + len, *amp;
 
-	while ((amp = memmem(s, (size_t)(end - s), "&#38;", 5)) != NULL) {
+	while ((amp = memchr(s, '&', (size_t)(end - s))) != NULL) {
+		size_t skip = end - amp >= 5 && !memcmp(amp, "&#38;", 5) ?
+			5 : 1;
+
 		if (buf_add(b, s, (size_t)(amp - s)) < 0 ||
 		    buf_addch(b, '&') < 0)
 			return -1;
-		s = amp + 5;
+		s = amp + skip;
 	}
 	return buf_add(b, s, (size_t)(end - s));
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	       c == '\v';
+}
+
+/* The value of attribute name (no namespace) with the white space
+ * buf_trim takes off, in place: for comparing, not keeping (a '&' is
+ * still "&#38;"). NULL when absent or blank. */
+static const char *
+attr_span(int nb, const xmlChar **attrs, const char *name, size_t *len)
+{
+	const char *v = (const char *)attr(nb, attrs, name, NS_NONE, len);
+
+	if (!v)
+		return NULL;
+	while (*len && is_space(v[*len - 1]))
+		(*len)--;
+	while (*len && is_space(*v))
+		v++, (*len)--;
+	return *len ? v : NULL;
+}
+
+/* Whether v[0..len) is s, without case. */
+static int
+span_is(const char *v, size_t len, const char *s)
+{
+	return strlen(s) == len && !strncasecmp(v, s, len);
 }
 
 /* Copy of an attribute value, or NULL. */
@@ -541,13 +580,18 @@ fix_utf8(struct buf *b)
 	*b = out;
 }
 
-/* The text of the capture as the field wants it, malloc'd or NULL. */
+/* The text of the capture as the field wants it, malloc'd or NULL. The
+ * capture buffer keeps its memory for the next field: a value taken as
+ * it is gets copied at its size, rather than the buffer grown again from
+ * nothing for every field. */
 static char *
 cap_value(struct parse_xml *x)
 {
 	struct capture *c = &x->cap;
 	struct buf out = BUF_INIT(BUF_MAX_FIELD);
+	struct buf *r = &c->text;   /* the value: c->text itself, or out */
 	enum ctype type = c->type;
+	char *v = NULL;
 
 	if (c->base64) {
 		if (text_base64_decode(&c->text) == 0)
@@ -559,56 +603,54 @@ cap_value(struct parse_xml *x)
 		if (type == CT_GUESS)
 			type = looks_like_html(c->text.data) ? CT_HTML :
 				CT_TEXT;
-		if (type == CT_TEXT) {
-			buf_release(&out);
-			out = c->text;
-			buf_init(&c->text, BUF_MAX_FIELD);
-		} else if (text_from_html(c->text.data, c->text.len,
-					  &out) < 0) {
-			parser_warn(x->p, PARSE_WARN_TRUNCATED, c->line,
-				"field longer than %u bytes truncated",
-				(unsigned)BUF_MAX_FIELD);
+		if (type != CT_TEXT) {
+			r = &out;
+			if (text_from_html(c->text.data, c->text.len,
+					   &out) < 0)
+				parser_warn(x->p, PARSE_WARN_TRUNCATED,
+					c->line,
+					"field longer than %u bytes truncated",
+					(unsigned)BUF_MAX_FIELD);
 		}
-		text_collapse_ws(&out);
+		text_collapse_ws(r);
 	} else if (c->field == F_SUMMARY || c->field == F_CONTENT ||
 		   c->field == F_SUBTITLE) {
 		if (type == CT_TEXT) {
 			buf_trim(&c->text);
+			r = &out;
 			if (text_escape_html(&out, c->text.data, c->text.len,
 					     0) < 0)
 				parser_warn(x->p, PARSE_WARN_TRUNCATED, c->line,
 					"field longer than %u bytes truncated",
 					(unsigned)BUF_MAX_FIELD);
-		} else if (x->stack[c->depth].base) {
-			/* relative links of the markup, against the base in
-			 * effect here: it is lost once the HTML is a string */
-			if (text_resolve_html(c->text.data, c->text.len,
-					      x->stack[c->depth].base,
-					      &out) < 0)
-				parser_warn(x->p, PARSE_WARN_TRUNCATED, c->line,
-					"field longer than %u bytes truncated",
-					(unsigned)BUF_MAX_FIELD);
-			if (c->atom_xhtml)
-				strip_div(&out);
 		} else {
-			buf_release(&out);
-			out = c->text;
-			buf_init(&c->text, BUF_MAX_FIELD);
+			if (x->stack[c->depth].base) {
+				/* relative links of the markup, against the
+				 * base in effect here: it is lost once the
+				 * HTML is a string */
+				r = &out;
+				if (text_resolve_html(c->text.data,
+						      c->text.len,
+						      x->stack[c->depth].base,
+						      &out) < 0)
+					parser_warn(x->p,
+						PARSE_WARN_TRUNCATED, c->line,
+						"field longer than %u bytes "
+						"truncated",
+						(unsigned)BUF_MAX_FIELD);
+			}
 			if (c->atom_xhtml)
-				strip_div(&out);
+				strip_div(r);
 		}
-		buf_trim(&out);
+		buf_trim(r);
 	} else {
-		buf_release(&out);
-		out = c->text;
-		buf_init(&c->text, BUF_MAX_FIELD);
-		buf_trim(&out);
+		buf_trim(r);
 	}
-	if (!out.len) {
-		buf_release(&out);
-		return NULL;
-	}
-	return buf_detach(&out, NULL);
+	if (r->len)
+		v = r == &out ? buf_detach(&out, NULL) :
+			strndup(r->data, r->len);
+	buf_release(&out);
+	return v;
 }
 
 static void
@@ -739,38 +781,36 @@ start_text(struct parse_xml *x, enum field f, int entry, int prio,
 static void
 atom_link(struct parse_xml *x, int entry, int nb, const xmlChar **attrs)
 {
+	size_t rl = 0, tl = 0;
+	const char *rel = attr_span(nb, attrs, "rel", &rl);
+	const char *type = attr_span(nb, attrs, "type", &tl);
 	char *href = attr_dup(nb, attrs, "href");
-	char *rel = attr_dup(nb, attrs, "rel");
-	char *type = attr_dup(nb, attrs, "type");
 	char *url;
 
 	if (!href)
-		goto out;
+		return;
 	url = url_resolve(cur_base(x), href);
+	free(href);
 	if (!url)
-		goto out;
-	if (!rel || !strcasecmp(rel, "alternate")) {
-		int html = !type || !strcasecmp(type, "text/html") ||
-			!strcasecmp(type, "application/xhtml+xml");
+		return;
+	if (!rel || span_is(rel, rl, "alternate")) {
+		int html = !type || span_is(type, tl, "text/html") ||
+			span_is(type, tl, "application/xhtml+xml");
 
 		set_str(x, entry, F_LINK, html ? 3 : 2, url);
-	} else if (entry && !strcasecmp(rel, "enclosure")) {
+	} else if (entry && span_is(rel, rl, "enclosure")) {
 		char *len = attr_dup(nb, attrs, "length");
 		int64_t n = len ? strtoll(len, NULL, 10) : -1;
 
 		free(len);
-		if (entry_add_enclosure(&x->entry, url, type, n < 0 ? -1 : n)
-		    > 0)
+		if (entry_add_enclosure(&x->entry, url,
+					attr_dup(nb, attrs, "type"),
+					n < 0 ? -1 : n) > 0)
 			parser_warn(x->p, PARSE_WARN_TRUNCATED, cur_line(x),
 				"more than %d enclosures", FEED_MAX_ENCLOSURES);
-		type = NULL;
 	} else {
 		free(url);
 	}
-out:
-	free(href);
-	free(rel);
-	free(type);
 }
 
 static void
@@ -1229,11 +1269,22 @@ on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 {
 	struct parse_xml *x = ctx;
 	struct frame *fr, *parent;
-	enum ns ns = ns_of(uri, prefix);
+	enum ns ns;
 	size_t len;
 	const xmlChar *v;
 	int i;
 
+	/* libxml2 gives every element of a namespace the same string (its
+	 * dictionary's): elements of one namespace tend to come together */
+	if (uri && uri == x->last_uri) {
+		ns = x->last_ns;
+	} else {
+		ns = ns_of(uri, prefix);
+		if (uri && *uri) {
+			x->last_uri = uri;
+			x->last_ns = ns;
+		}
+	}
 	/* As feedparser: an element in an unknown default namespace is
 	 * read as a plain RSS/Atom element, a prefixed one is not. */
 	if (ns == NS_OTHER && !prefix)
@@ -1376,8 +1427,10 @@ on_end(void *ctx, const xmlChar *name, const xmlChar *prefix,
 		x->overflow--;
 		return;
 	}
+	/* names are libxml2's dictionary strings: the same pointer first */
 	for (k = x->depth; k > 0; k--)
-		if (!strcmp((const char *)x->stack[k - 1].name, want))
+		if ((const char *)x->stack[k - 1].name == want ||
+		    !strcmp((const char *)x->stack[k - 1].name, want))
 			break;
 	while (k > 0 && x->depth >= k)
 		pop_frame(x);

@@ -287,6 +287,22 @@ static const struct pcase cases[] = {
 	  "~|mt|~|~|~|~|~|~||http://m/v.mp4;video/mp4;99,"
 	  "http://m/t.jpg;~;-1\n"
 	  "F|rss20|~|~|~|~|~|~|0\n", NULL, -1 },
+	/* escaped markup in text reaches libxml2 in CDATA sections the
+	 * filter opens: ']' and CR stay outside them, DTD entities too */
+	{ "references in text: the characters, whatever the form",
+	  "<!DOCTYPE rss [<!ENTITY e \"x&#60;y\">]><rss><channel>"
+	  "<title>&lt;&e;&gt; &amp; AT&T &nbsp;</title><item>"
+	  "<title>a ]]&gt; b &#93;]&gt;</title>"
+	  "<description>x &lt;b&gt;]]&gt;&lt;/b&gt; y] z&#13;w "
+	  "&eacute;&#x1F600;&#150; &bogus; &lt;!-- c --&gt;<!-- real -->"
+	  "&lt;![CDATA[q]]&gt; &lt;b&gt;\r\nc&lt;\ry&#10;z"
+	  "</description></item></channel></rss>",
+	  0, NULL, NULL, NULL,
+	  "~|a ]]> b ]]>|~|~|~|~|x <b>]]></b> y] z\rw "
+	  "\xc3\xa9\xf0\x9f\x98\x80\xe2\x80\x93 &bogus; <!-- c -->"
+	  "<![CDATA[q]]> <b>\nc<\ny\nz|~||\n"
+	  "F|rss20|<x<y> & AT&T \xc2\xa0|~|~|~|~|~|0\n", "bogus",
+	  PARSE_WARN_ENTITY },
 };
 
 struct result {
@@ -612,6 +628,84 @@ START_TEST(t_long_reference)
 }
 END_TEST
 
+/* A tag over the 1 MiB cap (PARSE_MAX_TAG) loses the rest of its
+ * attributes; the attribute value it was cut in is closed even when a
+ * character reference, not a plain byte, crosses the cap, so the markup
+ * after the tag is still read. */
+START_TEST(t_long_tag_ref)
+{
+	struct buf doc = BUF_INIT(BUF_MAX_DOC);
+	struct pcase c;
+	static const size_t chunks[] = { 0, 7, 4096 };
+	static const char open_tag[] = "<category x=\"";
+	size_t i, k, cross;
+
+	buf_adds(&doc, "<rss><channel><item><title>one</title>");
+	buf_adds(&doc, open_tag);
+	/* the tag is counted from its '<': "&amp;" starts 2 bytes short of
+	 * the cap and ends 3 past it */
+	cross = 1024 * 1024 - 2 - (sizeof(open_tag) - 1);
+	for (i = 0; i < cross; i++)
+		buf_addch(&doc, 'a');
+	buf_adds(&doc, "&amp;bbbb\" y=\"z\">c</category></item>"
+	    "<item><title>after</title></item></channel></rss>");
+	memset(&c, 0, sizeof(c));
+	c.doc = doc.data;
+	c.len = doc.len;
+	for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		struct parser *p = NULL;
+		char *got = run(&c, chunks[k], &p);
+
+		ck_assert_msg(!strcmp(got, "~|one|~|~|~|~|~|~|c|\n"
+		    "~|after|~|~|~|~|~|~||\n"
+		    "F|rss20|~|~|~|~|~|~|0\n"), "chunk %zu: %.200s",
+		    chunks[k], got);
+		ck_assert(has_warning(p, PARSE_WARN_TRUNCATED, "tag longer"));
+		ck_assert(!has_warning(p, PARSE_WARN_MALFORMED, NULL));
+		parser_free(p);
+		free(got);
+	}
+	buf_release(&doc);
+}
+END_TEST
+
+/* Escaped markup longer than a CDATA section may be (PARSE_MAX_SECTION)
+ * is split in several; the field is cut at its cap, the entry after it
+ * still read, whatever the chunking. */
+START_TEST(t_huge_escaped)
+{
+	struct buf doc = BUF_INIT(BUF_MAX_DOC);
+	struct pcase c;
+	static const size_t chunks[] = { 0, 4096 };
+	size_t i, k;
+
+	buf_adds(&doc, "<rss><channel><item><description>");
+	for (i = 0; i < 3u * 1024 * 1024; i++)
+		buf_adds(&doc, i ? "&lt;" : "]");
+	buf_adds(&doc, "</description></item><item><title>after</title>"
+	    "</item></channel></rss>");
+	memset(&c, 0, sizeof(c));
+	c.doc = doc.data;
+	c.len = doc.len;
+	for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		struct parser *p = NULL;
+		char *got = run(&c, chunks[k], &p);
+		const char *second = strchr(got, '\n');
+
+		ck_assert_msg(!strncmp(got, "~|~|~|~|~|~|]<<<", 16),
+		    "chunk %zu: %.40s", chunks[k], got);
+		ck_assert_msg(second && !strcmp(second + 1,
+		    "~|after|~|~|~|~|~|~||\nF|rss20|~|~|~|~|~|~|0\n"),
+		    "chunk %zu: %.80s", chunks[k], second ? second : got);
+		ck_assert(has_warning(p, PARSE_WARN_TRUNCATED, "field"));
+		ck_assert(!has_warning(p, PARSE_WARN_MALFORMED, NULL));
+		parser_free(p);
+		free(got);
+	}
+	buf_release(&doc);
+}
+END_TEST
+
 START_TEST(t_null_safe)
 {
 	parser_free(NULL);
@@ -639,6 +733,8 @@ main(void)
 	tcase_add_test(tc, t_huge_cdata);
 	tcase_add_test(tc, t_big_prolog);
 	tcase_add_test(tc, t_long_reference);
+	tcase_add_test(tc, t_long_tag_ref);
+	tcase_add_test(tc, t_huge_escaped);
 	tcase_add_test(tc, t_null_safe);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
