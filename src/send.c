@@ -2,6 +2,9 @@
 
 #include "send.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -15,18 +18,53 @@
 #include "schedule.h"
 #include "store.h"
 
+/*
+ * A run builds and delivers at the same time. Without PIPELINING (aiosmtpd
+ * offers none) the server parses each message while the sender waits for
+ * its reply, and the sender composes while the server idles: in one thread
+ * the two take turns. So the main thread builds and records the digests
+ * (the builder) while a thread of its own, with its own store connection,
+ * delivers what is pending (the courier).
+ *
+ * The outbox is the queue between them: the builder commits each digest
+ * as pending and counts it; the courier reads the pending digests from the
+ * store, a batch (SEND_BATCH) at a time in id order, waiting for the
+ * builder until a batch is full or the building is over. Nothing leaves
+ * before it is committed, every mark is written right after the server's
+ * reply as before, memory holds one digest being built and one batch, and
+ * a digest built faster than it can be sent waits on disk, as when a run
+ * built everything first.
+ */
+struct courier {
+	struct store *store;    /* its own connection, or the builder's when
+	                         * SQLite has no threads (then it runs after) */
+	const struct config *cfg;
+	const struct send_options *opts;
+	struct send_report *report; /* sent, retry, failed: the builder only
+	                         * counts built */
+	int64_t now;
+	const char *from_addr;  /* the envelope sender */
+	struct err fatal;       /* the store failed */
+	struct err err;         /* why delivering failed */
+	int rc;
+	/* shared with the builder, under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	size_t committed;       /* digests the builder has committed */
+	int built;              /* the builder is done: no more will come */
+	int abandon;            /* the builder failed: start no new batch */
+};
+
 struct run {
 	struct store *store;
 	const struct config *cfg;
 	const struct send_options *opts;
 	struct send_report *report;
 	int64_t now;
-	char *from_addr;        /* the envelope sender */
+	struct courier *courier; /* NULL for a dry run */
 	struct digest_cache summaries; /* shared by every subscriber's digest */
 	struct send_composed composed; /* the digest being built, its buffers
 	                         * reused from one subscriber to the next */
-	size_t tx_digests, tx_bytes; /* recorded in the open transaction */
-	struct err fatal;       /* the store failed */
 };
 
 /* A page of subscribers, copied so that building their digests writes to
@@ -258,11 +296,16 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 	rec.entry_ids = c->digest.entry_ids;
 	rec.nentries = c->digest.nentries;
 	rec.now = run->now;
+	/* its own transaction, short: the courier marks digests sent
+	 * meanwhile, and would wait for a longer one holding the write lock
+	 * while the server waits for it */
 	if (store_digest_add(run->store, &rec, &id, e) < 0)
 		goto out;
 	run->report->built++;
-	run->tx_digests++;
-	run->tx_bytes += rec.len;
+	pthread_mutex_lock(&run->courier->lock);
+	run->courier->committed++;
+	pthread_cond_signal(&run->courier->more);
+	pthread_mutex_unlock(&run->courier->lock);
 	rc = 0;
 out:
 	composed_clear(c);
@@ -271,57 +314,26 @@ out:
 
 /* Told to stop (a daemon's SIGTERM): finish what is under way only. */
 static int
-stopping(const struct run *run)
+stopping(const struct send_options *opts)
 {
-	return run->opts->stop && *run->opts->stop;
+	return opts->stop && *opts->stop;
 }
 
 /* Subscribers are read a page at a time, so memory does not grow with
  * their number; no statement reads while a digest is written. */
 #define SEND_PAGE 500
 
-/* Digests recorded per transaction: the pages they share (the outbox's
- * indexes, deliveries) are written once per commit rather than once per
- * digest. Nothing of them has been sent yet, so a crash before the commit
- * loses nothing: the next run builds them again. A transaction also stays
- * under about a megabyte of messages, within SQLite's page cache (2 MB by
- * default), which otherwise spills pages to the WAL before the commit and
- * writes them again. */
-#define SEND_COMMIT_EVERY 25
-#define SEND_COMMIT_BYTES (1024 * 1024)
-
-/* Builds the digests of one page of subscribers, several to a
- * transaction. After a failure what was built before it is kept, as it
- * was when each digest had its own transaction. */
+/* Builds the digests of one page of subscribers, each recorded in its own
+ * transaction. */
 static int
 build_page(struct run *run, const struct subscribers *page, struct err *e)
 {
-	int tx = !run->opts->dry_run, open = 0, rc = 0;
 	size_t i;
 
-	for (i = 0; rc == 0 && i < page->n && !stopping(run); i++) {
-		if (open && (run->tx_digests >= SEND_COMMIT_EVERY ||
-			     run->tx_bytes >= SEND_COMMIT_BYTES)) {
-			if (store_commit(run->store, e) < 0)
-				goto fail;
-			open = 0;
-		}
-		if (tx && !open) {
-			if (store_begin(run->store, e) < 0)
-				return -1;
-			open = 1;
-			run->tx_digests = run->tx_bytes = 0;
-		}
-		rc = build_one(run, &page->items[i], e);
-	}
-	if (open && store_commit(run->store, rc < 0 ? NULL : e) < 0) {
-		rc = -1;
-		goto fail;
-	}
-	return rc;
-fail:
-	store_rollback(run->store);
-	return -1;
+	for (i = 0; i < page->n && !stopping(run->opts); i++)
+		if (build_one(run, &page->items[i], e) < 0)
+			return -1;
+	return 0;
 }
 
 static int
@@ -341,14 +353,14 @@ build_all(struct run *run, struct err *e)
 			rc = build_page(run, &page, e);
 		if (page.n)
 			after = page.items[page.n - 1].id;
-	} while (rc == 0 && page.n == SEND_PAGE && !stopping(run));
+	} while (rc == 0 && page.n == SEND_PAGE && !stopping(run->opts));
 	subscribers_release(&page);
 	return rc;
 }
 
 /* One batch: the digests queued on the transport, for done(). */
 struct batch {
-	struct run *run;
+	struct courier *c;
 	struct store_digest items[SEND_BATCH];
 	const char *rcpts[SEND_BATCH];
 	size_t n;
@@ -370,7 +382,7 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	     const struct deliver_result *results)
 {
 	struct batch *b = arg;
-	struct run *run = b->run;
+	struct courier *c = b->c;
 	const struct store_digest *d = &b->items[index];
 	const struct deliver_result *r = &results[0];
 	enum store_digest_outcome outcome;
@@ -383,12 +395,12 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 		snprintf(reply, sizeof(reply), "%d %s", r->code, r->reply);
 	else
 		snprintf(reply, sizeof(reply), "%s", r->reply);
-	if (run->fatal.code)
+	if (c->fatal.code)
 		return;
 	switch (r->status) {
 	case DELIVER_OK:
 		outcome = STORE_DIGEST_SENT;
-		run->report->sent++;
+		c->report->sent++;
 		break;
 	case DELIVER_TEMPFAIL:
 		outcome = d->attempts + 1 < SEND_MAX_ATTEMPTS ?
@@ -399,15 +411,15 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 		break;
 	}
 	if (outcome == STORE_DIGEST_RETRY) {
-		next = run->now + retry_delay(d->attempts);
-		run->report->retry++;
+		next = c->now + retry_delay(d->attempts);
+		c->report->retry++;
 		log_warn("send to '%s': %s; will retry", d->email, reply);
 	} else if (outcome == STORE_DIGEST_FAILED) {
-		run->report->failed++;
+		c->report->failed++;
 		log_error("send to '%s' failed: %s", d->email, reply);
 	}
-	store_digest_mark(run->store, d->id, outcome, reply, run->now, next,
-			  &run->fatal);
+	store_digest_mark(c->store, d->id, outcome, reply, c->now, next,
+			  &c->fatal);
 }
 
 static void
@@ -421,7 +433,7 @@ batch_release(struct batch *b)
 }
 
 static int
-flush_batch(struct run *run, struct deliver *dv, struct batch *b,
+flush_batch(struct courier *c, struct deliver *dv, struct batch *b,
 	    struct err *e)
 {
 	int rc = 0;
@@ -429,64 +441,140 @@ flush_batch(struct run *run, struct deliver *dv, struct batch *b,
 	if (b->n && deliver_flush(dv, on_delivered, b, e) < 0)
 		rc = -1;
 	batch_release(b);
-	if (run->fatal.code) {
-		*e = run->fatal;
+	if (c->fatal.code) {
+		*e = c->fatal;
 		return -1;
 	}
 	return rc;
 }
 
+/* Up to a batch of the digests due after the id after into ids. While the
+ * builder goes on, waits until a whole batch is there: one session per
+ * SEND_BATCH messages, as when everything was built first. */
 static int
-deliver_pending(struct run *run, struct err *e)
+next_batch(struct courier *c, int64_t after, int64_t *ids, size_t *n,
+	   struct err *e)
+{
+	int64_t due = c->opts->all_pending ? INT64_MAX : c->now;
+	size_t seen;
+	int built;
+
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		seen = c->committed;
+		built = c->built;
+		pthread_mutex_unlock(&c->lock);
+		if (store_digest_due(c->store, due, after, SEND_BATCH, ids, n,
+				     e) < 0)
+			return -1;
+		if (*n == SEND_BATCH || built)
+			return 0;
+		/* what is committed from now on comes after these */
+		pthread_mutex_lock(&c->lock);
+		while (!c->built && c->committed - seen < SEND_BATCH - *n)
+			pthread_cond_wait(&c->more, &c->lock);
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+static int
+deliver_pending(struct courier *c, struct err *e)
 {
 	struct deliver *dv = NULL;
 	struct batch *b = NULL;
-	int64_t *ids = NULL;
-	size_t n = 0, i;
-	int rc = -1;
+	int64_t ids[SEND_BATCH], after = 0;
+	size_t n, i;
+	int abandon, rc = -1;
 
-	if (store_digest_pending(run->store,
-				 run->opts->all_pending ? INT64_MAX : run->now,
-				 &ids, &n, e) < 0)
-		return -1;
-	if (!n)
-		return 0;
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		err_set(e, EX_OSERR, "out of memory");
 		goto out;
 	}
-	b->run = run;
-	dv = deliver_open(run->cfg, e);
-	if (!dv)
-		goto out;
-	for (i = 0; i < n && !stopping(run); i++) {
-		struct store_digest *d = &b->items[b->n];
-		struct deliver_message m = { 0 };
+	b->c = c;
+	for (;;) {
+		if (next_batch(c, after, ids, &n, e) < 0)
+			goto out;
+		pthread_mutex_lock(&c->lock);
+		abandon = c->abandon;
+		pthread_mutex_unlock(&c->lock);
+		if (!n || abandon || stopping(c->opts))
+			break;
+		/* connects lazily: no pending digest, no session */
+		if (!dv && !(dv = deliver_open(c->cfg, e)))
+			goto out;
+		for (i = 0; i < n && !stopping(c->opts); i++) {
+			struct store_digest *d = &b->items[b->n];
+			struct deliver_message m = { 0 };
 
-		if (store_digest_get(run->store, ids[i], d, e) < 0)
+			if (store_digest_get(c->store, ids[i], d, e) < 0)
+				goto out;
+			b->rcpts[b->n] = d->email;
+			b->n++;
+			m.data = d->message;
+			m.len = d->len;
+			m.envelope_from = c->from_addr;
+			m.rcpts = &b->rcpts[b->n - 1];
+			m.nrcpts = 1;
+			if (deliver_queue(dv, &m, e) < 0)
+				goto out;
+		}
+		if (flush_batch(c, dv, b, e) < 0)
 			goto out;
-		b->rcpts[b->n] = d->email;
-		b->n++;
-		m.data = d->message;
-		m.len = d->len;
-		m.envelope_from = run->from_addr;
-		m.rcpts = &b->rcpts[b->n - 1];
-		m.nrcpts = 1;
-		if (deliver_queue(dv, &m, e) < 0)
-			goto out;
-		if (b->n == SEND_BATCH && flush_batch(run, dv, b, e) < 0)
-			goto out;
+		after = ids[n - 1];
 	}
-	rc = flush_batch(run, dv, b, e);
+	rc = 0;
 out:
 	if (b)
 		batch_release(b);
 	if (dv && deliver_close(dv, rc < 0 ? NULL : e) < 0)
 		rc = -1;
 	free(b);
-	free(ids);
 	return rc;
+}
+
+static void *
+courier_main(void *arg)
+{
+	struct courier *c = arg;
+
+	c->rc = deliver_pending(c, &c->err);
+	return NULL;
+}
+
+/* Starts the courier's thread with the asynchronous signals blocked: a
+ * SIGTERM or SIGHUP lands in the builder, which checks the stop flag,
+ * never interrupts an SMTP session. */
+static int
+courier_start(struct courier *c, pthread_t *thread, struct err *e)
+{
+	sigset_t block, old;
+	int rc;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGALRM);
+	sigaddset(&block, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = pthread_create(thread, NULL, courier_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return err_set(e, EX_OSERR, "cannot start a thread: %s",
+			       strerror(rc));
+	return 0;
+}
+
+/* The builder is done (failed: the courier starts no new batch). */
+static void
+courier_built(struct courier *c, int failed)
+{
+	pthread_mutex_lock(&c->lock);
+	c->built = 1;
+	c->abandon = failed;
+	pthread_cond_signal(&c->more);
+	pthread_mutex_unlock(&c->lock);
 }
 
 int
@@ -494,8 +582,11 @@ send_run(struct store *s, const struct config *cfg,
 	 const struct send_options *o, struct send_report *r, struct err *e)
 {
 	struct run run = { 0 };
-	char *from_name = NULL;
-	int rc = -1;
+	struct courier c = { 0 };
+	struct err berr = ERR_INIT;
+	char *from_name = NULL, *from_addr = NULL;
+	pthread_t thread;
+	int threaded = 0, rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	run.store = s;
@@ -504,17 +595,54 @@ send_run(struct store *s, const struct config *cfg,
 	run.report = r;
 	run.now = clock_now();
 	composed_init(&run.composed);
-	if (addr_parse_mailbox(cfg->from, &from_name, &run.from_addr, e) < 0) {
+	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0) {
 		err_prefix(e, "[digest] from");
 		e->code = EX_CONFIG;
-		return -1;
+		goto out;
 	}
 	free(from_name);
-	if (build_all(&run, e) < 0)
+	if (o->dry_run) {
+		rc = build_all(&run, e);
 		goto out;
-	rc = o->dry_run ? 0 : deliver_pending(&run, e);
+	}
+	c.cfg = cfg;
+	c.opts = o;
+	c.report = r;
+	c.now = run.now;
+	c.from_addr = from_addr;
+	pthread_mutex_init(&c.lock, NULL);
+	pthread_cond_init(&c.more, NULL);
+	run.courier = &c;
+	c.store = store_open_another(s, &berr);
+	if (c.store && courier_start(&c, &thread, &berr) == 0) {
+		threaded = 1;
+	} else {
+		/* SQLite without threads, say: deliver after building, in
+		 * turns as before */
+		log_info("send: delivering after building: %s", berr.msg);
+		store_close(c.store);
+		c.store = s;
+	}
+	berr = (struct err)ERR_INIT;
+	rc = build_all(&run, &berr);
+	courier_built(&c, rc < 0);
+	if (threaded) {
+		pthread_join(thread, NULL);
+		store_close(c.store);
+	} else if (rc == 0) {
+		c.rc = deliver_pending(&c, &c.err);
+	}
+	/* the builder's error first: it stopped the run */
+	if (rc < 0)
+		*e = berr;
+	else if (c.rc < 0) {
+		*e = c.err;
+		rc = -1;
+	}
+	pthread_cond_destroy(&c.more);
+	pthread_mutex_destroy(&c.lock);
 out:
-	free(run.from_addr);
+	free(from_addr);
 	digest_cache_release(&run.summaries);
 	send_composed_release(&run.composed);
 	return rc;

@@ -7,7 +7,9 @@
  * with the same Message-ID.
  *
  * Messages go out in batches of SEND_BATCH over one transport session;
- * only one batch is in memory at a time.
+ * only one batch is in memory at a time. Building and delivering overlap:
+ * a thread with its own store connection delivers the digests already
+ * committed while the calling thread builds the next (see send.c).
  */
 #ifndef FEEDMAIL_SEND_H
 #define FEEDMAIL_SEND_H
@@ -67,8 +69,9 @@ int send_compose(struct store *s, const struct config *cfg,
 	struct digest_cache *cache, struct send_composed *c, struct err *e);
 void send_composed_release(struct send_composed *c);
 
-/* Builds the digests of every subscriber with something new, then
- * delivers every pending digest that is due. Returns 0 when the run
+/* Builds the digests of every subscriber with something new and, at the
+ * same time, delivers every pending digest that is due, oldest first
+ * (no new batch once the building has failed). Returns 0 when the run
  * itself worked (see r for the digests), -1 with e when it could not
  * (store, configuration, out of memory). A transport that cannot be
  * reached is not an error of the run: its digests stay pending (r->retry)
