@@ -53,6 +53,13 @@ feedmail() {
 	"$FEEDMAIL" "$@"
 }
 
+# at TIME ARGS...: feedmail with its clock set to TIME (FEEDMAIL_NOW)
+at() {
+	when=$1
+	shift
+	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
+}
+
 # test_expect_success DESCRIPTION SCRIPT: runs SCRIPT in a subshell-free
 # eval; it passes when SCRIPT exits 0.
 test_expect_success() {
@@ -120,6 +127,35 @@ test_done() {
 	exit 1
 }
 
+# make_cert NAME CN: a self-signed certificate for 127.0.0.1 and localhost,
+# made now: $TEST_DIR/NAME-cert.pem and its key $TEST_DIR/NAME-key.pem.
+make_cert() {
+	openssl req -x509 -newkey ec \
+		-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=$2" \
+		-addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+		-keyout "$TEST_DIR/$1-key.pem" -out "$TEST_DIR/$1-cert.pem" \
+		>/dev/null 2>&1 || {
+		echo "make_cert: openssl req failed" >&2
+		return 1
+	}
+}
+
+# wait_port FILE WHAT: waits (10 s at most) for a server started in the
+# background to write its port to FILE, then prints the port.
+wait_port() {
+	port_wait=0
+	while [ ! -s "$1" ]; do
+		port_wait=$((port_wait + 1))
+		if [ "$port_wait" -gt 100 ]; then
+			echo "$2 did not start" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	cat "$1"
+}
+
 # start_http [--tls]: starts tests/httpd.py, the scripted HTTP server (its
 # header lists the paths it serves: /etag/NAME, /r301/N/NAME, /status/503...)
 # on a port chosen at run time, serving the files in $HTTP_ROOT
@@ -137,15 +173,7 @@ start_http() {
 	if [ "$1" = --tls ]; then
 		http_scheme=https
 		HTTP_CERT=$TEST_DIR/http-cert.pem
-		openssl req -x509 -newkey ec \
-			-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-			-subj /CN=127.0.0.1 \
-			-addext subjectAltName=IP:127.0.0.1,DNS:localhost \
-			-keyout "$TEST_DIR/http-key.pem" -out "$HTTP_CERT" \
-			>/dev/null 2>&1 || {
-			echo "start_http: openssl req failed" >&2
-			return 1
-		}
+		make_cert http 127.0.0.1 || return 1
 		set -- --tls "$HTTP_CERT" "$TEST_DIR/http-key.pem"
 	else
 		set --
@@ -155,16 +183,7 @@ start_http() {
 	background "$PYTHON3" "$TEST_SRCDIR/tests/httpd.py" \
 		--root "$HTTP_ROOT" --port-file "$http_port_file" \
 		--log "$HTTP_LOG" "$@"
-	http_wait=0
-	while [ ! -s "$http_port_file" ]; do
-		http_wait=$((http_wait + 1))
-		if [ "$http_wait" -gt 100 ]; then
-			echo "start_http: tests/httpd.py did not start" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-	HTTP_PORT=$(cat "$http_port_file")
+	HTTP_PORT=$(wait_port "$http_port_file" tests/httpd.py) || return 1
 	HTTP_URL=$http_scheme://127.0.0.1:$HTTP_PORT
 	# never through a proxy the environment may name
 	no_proxy=127.0.0.1,localhost
@@ -190,30 +209,13 @@ start_smtp() {
 	if [ "${1:-}" = --tls ]; then
 		shift
 		SMTP_CERT=$TEST_DIR/smtp-cert.pem
-		openssl req -x509 -newkey ec \
-			-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-			-subj /CN=localhost \
-			-addext subjectAltName=IP:127.0.0.1,DNS:localhost \
-			-keyout "$TEST_DIR/smtp-key.pem" -out "$SMTP_CERT" \
-			>/dev/null 2>&1 || {
-			echo "start_smtp: openssl req failed" >&2
-			return 1
-		}
+		make_cert smtp localhost || return 1
 		export SMTP_CERT
 		set -- --tls "$SMTP_CERT" "$TEST_DIR/smtp-key.pem" "$@"
 	fi
 	mkdir -p "$SMTP_DIR" && rm -f "$smtp_port_file" || return 1
 	background "$PYTHON3" "$TEST_SRCDIR/tests/smtpd.py" \
 		--port-file "$smtp_port_file" --dir "$SMTP_DIR" "$@"
-	smtp_wait=0
-	while [ ! -s "$smtp_port_file" ]; do
-		smtp_wait=$((smtp_wait + 1))
-		if [ "$smtp_wait" -gt 100 ]; then
-			echo "start_smtp: tests/smtpd.py did not start" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-	SMTP_PORT=$(cat "$smtp_port_file")
+	SMTP_PORT=$(wait_port "$smtp_port_file" tests/smtpd.py) || return 1
 	export SMTP_PORT SMTP_DIR
 }

@@ -20,12 +20,6 @@ TEMPFAIL_PORT=$SMTP_PORT
 SMTP_DIR=$TEST_DIR/auth; start_smtp --auth digest:s3cret || exit 1
 AUTH_PORT=$SMTP_PORT
 
-# at TIME COMMAND...: feedmail with the clock set to TIME
-at() {
-	when=$1
-	shift
-	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
-}
 
 # setup NAME PORT [EXTRA-SMTP-LINES]: a config NAME.conf and a store
 # NAME.db with subscribers a, b and c (added at 06:00) and the feeds

@@ -8,11 +8,6 @@ transport = maildir
 path = $TEST_DIR/maildir
 language = fr
 CONF
-at() {
-	when=$1
-	shift
-	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
-}
 at 2026-11-26T06:00:00Z -q subscriber add a@example.org --lang en &&
 at 2026-11-26T06:00:00Z -q add "$FIXTURES/fetch/feed.xml" &&
 at 2026-11-26T07:00:00Z -q fetch || exit 1

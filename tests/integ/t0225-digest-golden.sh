@@ -15,18 +15,13 @@ name = Cluster Numérique
 max_entries = 6
 summary_words = 25
 CONF
-at() {
-	when=$1
-	shift
-	env FEEDMAIL_NOW="$when" "$FEEDMAIL" -q "$@"
-}
-at 2026-11-26T04:00:00Z subscriber add en@example.org --lang en \
+at 2026-11-26T04:00:00Z -q subscriber add en@example.org --lang en \
 	--timezone Europe/London &&
-at 2026-11-26T04:00:00Z subscriber add fr@example.org --lang fr &&
-at 2026-11-26T04:00:00Z add "$GOLDEN/startups.xml" --tag startups &&
-at 2026-11-26T04:00:00Z add "$GOLDEN/ai.xml" --tag "intelligence artificielle" &&
-at 2026-11-26T04:00:00Z add "$GOLDEN/club.xml" &&
-at 2026-11-26T05:00:00Z fetch || exit 1
+at 2026-11-26T04:00:00Z -q subscriber add fr@example.org --lang fr &&
+at 2026-11-26T04:00:00Z -q add "$GOLDEN/startups.xml" --tag startups &&
+at 2026-11-26T04:00:00Z -q add "$GOLDEN/ai.xml" --tag "intelligence artificielle" &&
+at 2026-11-26T04:00:00Z -q add "$GOLDEN/club.xml" &&
+at 2026-11-26T05:00:00Z -q fetch || exit 1
 
 # golden_check NAME: the file NAME, just written, is the golden NAME.
 golden_check() {
@@ -39,7 +34,7 @@ golden_check() {
 for lang in en fr; do
 	for format in txt html; do
 		test_expect_success "$lang digest as $format matches its golden" "
-			at 2026-11-26T06:00:00Z digest --to $lang@example.org \
+			at 2026-11-26T06:00:00Z -q digest --to $lang@example.org \
 				--format \$(test $format = txt && echo text || echo html) \
 				>$lang.$format &&
 			golden_check $lang.$format
@@ -64,7 +59,7 @@ test_expect_success 'relative links in article HTML are made absolute' '
 '
 
 test_expect_success 'the text part of the message never breaks a URL' '
-	at 2026-11-26T06:00:00Z digest --to en@example.org --format eml >en.eml &&
+	at 2026-11-26T06:00:00Z -q digest --to en@example.org --format eml >en.eml &&
 	"$PYTHON3" - en.eml >en.text <<-PY &&
 	import email, email.policy, sys
 	msg = email.message_from_binary_file(open(sys.argv[1], "rb"),

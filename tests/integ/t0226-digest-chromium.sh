@@ -15,11 +15,6 @@ CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
 [ -n "$CHROMIUM" ] && [ -x "$CHROMIUM" ] ||
 	test_skip_all "no chromium to render the digest (apt-get install chromium, or scripts/setup)"
 
-at() {
-	when=$1
-	shift
-	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
-}
 
 # start_netlog NAME: a tests/netlog.py listener logging to $TEST_DIR/NAME.log;
 # sets NETLOG_PORT. Call it outside test_expect_success and outside $(...),
@@ -28,16 +23,7 @@ start_netlog() {
 	rm -f "$TEST_DIR/$1.port"
 	background "$PYTHON3" "$TEST_SRCDIR/tests/netlog.py" \
 		--port-file "$TEST_DIR/$1.port" --log "$TEST_DIR/$1.log"
-	netlog_wait=0
-	while [ ! -s "$TEST_DIR/$1.port" ]; do
-		netlog_wait=$((netlog_wait + 1))
-		if [ "$netlog_wait" -gt 100 ]; then
-			echo "tests/netlog.py did not start" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-	NETLOG_PORT=$(cat "$TEST_DIR/$1.port")
+	NETLOG_PORT=$(wait_port "$TEST_DIR/$1.port" tests/netlog.py)
 }
 
 # render PAGE PNG PROXY_PORT: PAGE (a file) to PNG, 400x1200 CSS pixels at

@@ -11,11 +11,6 @@ path = $TEST_DIR/mail
 timezone = Europe/Paris
 time = 07:00
 CONF
-at() {
-	when=$1
-	shift
-	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
-}
 mails() {
 	ls mail/new 2>/dev/null | wc -l
 }

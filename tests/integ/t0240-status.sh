@@ -2,11 +2,6 @@
 # feedmail status: per-feed health, flags, and the outbox, in text and JSON.
 . "$TEST_SRCDIR/tests/lib.sh"
 
-at() {
-	when=$1
-	shift
-	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
-}
 cp "$FIXTURES/fetch/feed.xml" good.xml
 cp "$FIXTURES/fetch/feed.xml" gone.xml
 

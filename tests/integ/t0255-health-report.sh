@@ -17,11 +17,6 @@ write_config() {
 	CONF
 }
 write_config maildir
-at() {
-	when=$1
-	shift
-	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
-}
 # run_at WHEN: `run` at WHEN; the failing feed may make it exit 65, and
 # nothing else may fail.
 run_at() {
