@@ -6,8 +6,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 
 #include "../../src/config.h"
 #include "err.h"
+#include "testutil.h"
 
 static char dir[4096];
 static char *home;          /* $HOME at start, put back before each test */
@@ -62,26 +61,6 @@ expand(const char *s)
 		}
 	}
 	return out;
-}
-
-static int
-put_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	if (fclose(f) != 0)
-		return -1;
-	return chmod(path, mode);
-}
-
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	ck_assert_msg(put_file(path, text, mode) == 0, "%s: %s", path,
-		      strerror(errno));
 }
 
 /* Checks run on good rows. */
@@ -535,10 +514,10 @@ START_TEST(t_row)
 
 	snprintf(path, sizeof(path), "%s/row%d.conf", dir, _i);
 	snprintf(pw, sizeof(pw), "%s/pw", dir);
-	write_file(path, r->text, 0644);
+	testutil_write_file(path, r->text, 0644);
 	unlink(pw);
 	if (r->pw)
-		write_file(pw, r->pw, (mode_t)r->pw_mode);
+		testutil_write_file(pw, r->pw, (mode_t)r->pw_mode);
 	if (r->env) {
 		snprintf(env, sizeof(env), "%s", expand(r->env));
 		eq = strchr(env, '=');
@@ -688,27 +667,6 @@ START_TEST(t_default_store)
 }
 END_TEST
 
-/* The whole of a file into a malloc'd string. */
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert(n >= 0);
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
 /* The sample loads as it is, and with every ";key = default" line
  * uncommented; it names every key under its section. */
 START_TEST(t_sample)
@@ -727,7 +685,7 @@ START_TEST(t_sample)
 	check_defaults(&c);
 	config_release(&c);
 
-	text = slurp(SRCDIR "/etc/feedmail.conf");
+	text = testutil_read_file(SRCDIR "/etc/feedmail.conf", NULL);
 	snprintf(path, sizeof(path), "%s/sample.conf", dir);
 	out = fopen(path, "w");
 	ck_assert_ptr_nonnull(out);
@@ -769,7 +727,7 @@ START_TEST(t_manpage)
 	char *text, *sec, *end, *key, want[128];
 	int i;
 
-	text = slurp(SRCDIR "/man/feedmail.conf.5");
+	text = testutil_read_file(SRCDIR "/man/feedmail.conf.5", NULL);
 	for (i = 0; i < CONFIG_NKEYS; i++) {
 		snprintf(want, sizeof(want), "\n.SS [%s]\n",
 			 config_keys[i].section);
@@ -797,7 +755,7 @@ START_TEST(t_dump)
 	setenv("FEEDMAIL_TEST_PW", "from-env", 1);
 	snprintf(path, sizeof(path), "%s/full.conf", dir);
 	snprintf(dump1, sizeof(dump1), "%s/dump1.conf", dir);
-	write_file(path, FULL, 0600);
+	testutil_write_file(path, FULL, 0600);
 	config_init(&c);
 	ck_assert_msg(config_load(&c, path, &e) == 0, "%s", e.msg);
 	ck_assert_msg(config_finish(&c, &e) == 0, "%s", e.msg);
@@ -806,7 +764,7 @@ START_TEST(t_dump)
 	fclose(f);
 	config_release(&c);
 
-	a = slurp(dump1);
+	a = testutil_read_file(dump1, NULL);
 	ck_assert_ptr_null(strstr(a, "from-env"));
 	ck_assert_ptr_nonnull(strstr(a, "\n; password = ***\n"));
 	ck_assert_ptr_nonnull(strstr(a, "\nmax_size = 512k\n"));
@@ -821,7 +779,7 @@ START_TEST(t_dump)
 	config_dump(&c, f);
 	fclose(f);
 	config_release(&c);
-	b = slurp(path);
+	b = testutil_read_file(path, NULL);
 	/* the same apart from the "; read from" line */
 	ck_assert_str_eq(strchr(a, '\n'), strchr(b, '\n'));
 	free(a);
@@ -843,30 +801,23 @@ START_TEST(t_password_mode)
 	struct err e = ERR_INIT;
 	char path[4200], pw[4200], log[4200], *text;
 	size_t i;
-	int fd, saved;
+	int saved;
 
 	snprintf(path, sizeof(path), "%s/mode.conf", dir);
 	snprintf(pw, sizeof(pw), "%s/mode-pw", dir);
 	snprintf(log, sizeof(log), "%s/mode.log", dir);
-	write_file(path, "[smtp]\nhost = h\nuser = u\n"
-		   "password_file = mode-pw\n", 0600);
+	testutil_write_file(path, "[smtp]\nhost = h\nuser = u\n"
+			    "password_file = mode-pw\n", 0600);
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		write_file(pw, "pw\n", modes[i].mode);
-		fflush(stderr);
-		saved = dup(2);
-		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		ck_assert(saved >= 0 && fd >= 0);
-		dup2(fd, 2);
-		close(fd);
+		testutil_write_file(pw, "pw\n", modes[i].mode);
+		saved = testutil_redirect_fd(2, log);
 		config_init(&c);
 		ck_assert_int_eq(config_load(&c, path, &e), 0);
 		ck_assert_msg(config_finish(&c, &e) == 0, "%s", e.msg);
 		ck_assert_str_eq(c.smtp_password, "pw");
 		config_release(&c);
-		fflush(stderr);
-		dup2(saved, 2);
-		close(saved);
-		text = slurp(log);
+		testutil_restore_fd(2, saved);
+		text = testutil_read_file(log, NULL);
 		ck_assert_msg(!!strstr(text, "chmod 600") == modes[i].warns,
 			      "mode %o: '%s'", (unsigned)modes[i].mode, text);
 		free(text);
@@ -877,34 +828,17 @@ START_TEST(t_password_mode)
 }
 END_TEST
 
-static void
-rm_rf(const char *path)
-{
-	char cmd[4300];
-
-	/* only ever our own mkdtemp folder */
-	if (strncmp(path, "/", 1) || !strstr(path, "feedmail-test-config."))
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", path);
-}
-
 int
 main(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char p[4200];
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
-	int nf;
+	int rc;
 
 	if (getenv("HOME"))
 		home = strdup(getenv("HOME"));
-	snprintf(dir, sizeof(dir), "%s/feedmail-test-config.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
+	if (!testutil_tmpdir(dir, sizeof(dir), "config")) {
 		perror(dir);
 		return EXIT_FAILURE;
 	}
@@ -914,12 +848,12 @@ main(void)
 	snprintf(p, sizeof(p), "%s/zoneinfo/Test", dir);
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/zoneinfo/Test/Zone", dir);
-	if (put_file(p, "TZif2 and the rest", 0644) < 0) {
+	if (testutil_put_file(p, "TZif2 and the rest", 0644) < 0) {
 		perror(p);
 		return EXIT_FAILURE;
 	}
 	snprintf(p, sizeof(p), "%s/zoneinfo/Test/Bad", dir);
-	if (put_file(p, "# not a zone\n", 0644) < 0) {
+	if (testutil_put_file(p, "# not a zone\n", 0644) < 0) {
 		perror(p);
 		return EXIT_FAILURE;
 	}
@@ -938,11 +872,9 @@ main(void)
 	tcase_add_test(tc, t_dump);
 	tcase_add_test(tc, t_password_mode);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rm_rf(dir);
+	rc = testutil_run(s);
+	if (testutil_remove_tree(dir) < 0)
+		fprintf(stderr, "could not remove %s\n", dir);
 	free(home);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

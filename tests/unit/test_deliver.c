@@ -23,53 +23,18 @@
 #include "buf.h"
 #include "deliver.h"
 #include "err.h"
+#include "testutil.h"
 
-static char tmpdir[] = "/tmp/feedmail-test-deliver.XXXXXX";
+static char tmpdir[256];
 
 /* ---- helpers */
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)n + 1);
-	if (!data || fread(data, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(data);
-		return NULL;
-	}
-	data[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return data;
-}
-
-static void
-spit(const char *path, const char *data)
-{
-	FILE *f = fopen(path, "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(data, 1, strlen(data), f), strlen(data));
-	ck_assert_int_eq(fclose(f), 0);
-}
 
 static void
 assert_file(const char *path, const char *want)
 {
 	size_t len;
-	char *got = slurp(path, &len);
+	char *got = testutil_read_file(path, &len);
 
-	ck_assert_msg(got != NULL, "%s: missing", path);
 	ck_assert_msg(len == strlen(want) && !memcmp(got, want, len),
 		      "%s:\n--- got\n%s--- want\n%s---", path, got, want);
 	free(got);
@@ -79,10 +44,7 @@ assert_file(const char *path, const char *want)
 static void
 fresh(char *out, size_t size, const char *name)
 {
-	static int seq;
-
-	snprintf(out, size, "%s/%d-%d-%s", tmpdir, (int)getpid(), ++seq,
-		 name);
+	testutil_fresh_path(out, size, tmpdir, name);
 }
 
 /* The names in folder (not . and ..), sorted; returns how many. */
@@ -404,7 +366,8 @@ START_TEST(test_mbox_appends)
 	file_config(&cfg, CONFIG_TRANSPORT_MBOX, path);
 	d = deliver_open(&cfg, &e);
 	ck_assert_msg(d != NULL, "%s", e.msg);
-	spit(path, "From x Thu Nov 26 06:00:00 2026\nold\n");
+	testutil_write_file(path, "From x Thu Nov 26 06:00:00 2026\nold\n",
+			    0644);
 	memset(&s, 0, sizeof(s));
 	m2.envelope_from = "";
 	m2.rcpts = two;
@@ -568,7 +531,7 @@ START_TEST(test_maildir_not_a_folder)
 	char path[300];
 
 	fresh(path, sizeof(path), "file");
-	spit(path, "x");
+	testutil_write_file(path, "x", 0644);
 	file_config(&cfg, CONFIG_TRANSPORT_MAILDIR, path);
 	ck_assert_ptr_null(deliver_open(&cfg, &e));
 	ck_assert_int_eq(e.code, EX_CANTCREAT);
@@ -700,8 +663,7 @@ START_TEST(test_sendmail_cannot_run)
 
 	/* gone by the time of the flush */
 	fresh(prog, sizeof(prog), "sendmail");
-	spit(prog, "#!/bin/sh\nexit 0\n");
-	ck_assert_int_eq(chmod(prog, 0700), 0);
+	testutil_write_file(prog, "#!/bin/sh\nexit 0\n", 0700);
 	cfg.sendmail = prog;
 	d = deliver_open(&cfg, &e);
 	ck_assert_ptr_nonnull(d);
@@ -726,57 +688,31 @@ START_TEST(test_stdout)
 	struct deliver_message m = message(HEAD "x\r\n");
 	struct deliver_result r[1];
 	char path[300];
-	int fd, saved;
+	int saved;
 
 	fresh(path, sizeof(path), "stdout");
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ge(fd, 0);
-	fflush(stdout);
-	saved = dup(1);
-	dup2(fd, 1);
-	close(fd);
+	saved = testutil_redirect_fd(1, path);
 	file_config(&cfg, CONFIG_TRANSPORT_STDOUT, NULL);
 	d = deliver_open(&cfg, &e);
 	ck_assert_int_eq(deliver_send(d, &m, r, &e), 0);
 	ck_assert_int_eq(deliver_send(d, &m, r, &e), 0);
 	ck_assert_int_eq(r[0].status, DELIVER_OK);
 	ck_assert_int_eq(deliver_close(d, &e), 0);
-	dup2(saved, 1);
-	close(saved);
+	testutil_restore_fd(1, saved);
 	assert_file(path, HEAD "x\r\n" HEAD "x\r\n");
 }
 END_TEST
-
-static void
-remove_tree(void)
-{
-	char *argv[] = { (char *)"/bin/rm", (char *)"-rf", tmpdir, NULL };
-	pid_t pid;
-
-	if (getenv("KEEP_TEST_DIR")) {
-		fprintf(stderr, "# kept %s\n", tmpdir);
-		return;
-	}
-	pid = fork();
-	if (pid == 0) {
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-}
 
 int
 main(void)
 {
 	Suite *s = suite_create("deliver");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	int rc;
 	size_t i;
 
 	setenv("FEEDMAIL_NOW", "2026-11-26T07:00:00Z", 1);
-	if (!mkdtemp(tmpdir)) {
+	if (!testutil_tmpdir(tmpdir, sizeof(tmpdir), "deliver")) {
 		perror("mkdtemp");
 		return EXIT_FAILURE;
 	}
@@ -807,10 +743,7 @@ main(void)
 	tcase_add_test(tc, test_sendmail_cannot_run);
 	tcase_add_test(tc, test_stdout);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	remove_tree();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	rc = testutil_run(s);
+	testutil_remove_tree(tmpdir);
+	return rc;
 }

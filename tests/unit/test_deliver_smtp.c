@@ -10,54 +10,21 @@
 #include "config.h"
 
 #include <check.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <sysexits.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "deliver.h"
 #include "err.h"
 #include "log.h"
+#include "testutil.h"
 
-static char tmpdir[] = "/tmp/feedmail-test-deliver-smtp.XXXXXX";
+static char tmpdir[256];
 static char cert[300], key[300], other_cert[300], other_key[300];
 
 /* ---- helpers */
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)n + 1);
-	if (!data || fread(data, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(data);
-		return NULL;
-	}
-	data[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return data;
-}
 
 /* How many lines of FILE start with prefix. */
 static int
@@ -76,47 +43,6 @@ count_lines(const char *path, const char *prefix)
 	return n;
 }
 
-/* Runs argv, waits; returns its exit status (stdout and stderr quiet). */
-static int
-run(char *const argv[])
-{
-	pid_t p = fork();
-	int status, fd;
-
-	if (p < 0)
-		return -1;
-	if (p == 0) {
-		if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(p, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void
-make_cert(const char *crt, const char *k, const char *subj,
-	  const char *san)
-{
-	char *argv[] = {
-		(char *)"/usr/bin/openssl", (char *)"req", (char *)"-x509",
-		(char *)"-newkey", (char *)"ec",
-		(char *)"-pkeyopt", (char *)"ec_paramgen_curve:prime256v1",
-		(char *)"-nodes", (char *)"-days", (char *)"2",
-		(char *)"-subj", (char *)subj, (char *)"-addext", (char *)san,
-		(char *)"-keyout", (char *)k, (char *)"-out", (char *)crt, NULL
-	};
-
-	if (run(argv) != 0) {
-		fprintf(stderr, "test_deliver_smtp: openssl req failed\n");
-		exit(EXIT_FAILURE);
-	}
-}
-
 struct server {
 	pid_t pid;
 	int port;
@@ -129,25 +55,19 @@ struct server {
 static void
 server_start(struct server *srv, const char *const *opts)
 {
-	static int seq;
-	const char *python = getenv("PYTHON3");
-	char script[300], base[300], port_file[320], line[32];
+	char script[300], base[300], port_file[320];
 	char *argv[32];
 	int n = 0, i;
-	FILE *f;
 
-	if (!python || !*python)
-		python = "/usr/bin/python3";
 	snprintf(script, sizeof(script), "%s/tests/smtpd.py", SRCDIR);
-	snprintf(base, sizeof(base), "%s/srv-%d-%d", tmpdir, (int)getpid(),
-		 ++seq);
+	testutil_fresh_path(base, sizeof(base), tmpdir, "srv");
 	if (strlen(base) + 10 > sizeof(srv->dir))
 		ck_abort_msg("%s: too long", base);
 	ck_assert_int_eq(mkdir(base, 0700), 0);
 	snprintf(port_file, sizeof(port_file), "%s/port", base);
 	snprintf(srv->dir, sizeof(srv->dir), "%s/mail", base);
 	snprintf(srv->log, sizeof(srv->log), "%s/log", srv->dir);
-	argv[n++] = (char *)python;
+	argv[n++] = (char *)testutil_python();
 	argv[n++] = script;
 	argv[n++] = (char *)"--port-file";
 	argv[n++] = port_file;
@@ -156,54 +76,16 @@ server_start(struct server *srv, const char *const *opts)
 	for (i = 0; opts && opts[i] && n < 31; i++)
 		argv[n++] = (char *)opts[i];
 	argv[n] = NULL;
-	srv->pid = fork();
-	ck_assert_int_ge(srv->pid, 0);
-	if (srv->pid == 0) {
-		/* a failed case ends this test process: take the server */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) {
-		if ((f = fopen(port_file, "r"))) {
-			if (fgets(line, sizeof(line), f)) {
-				fclose(f);
-				srv->port = (int)strtol(line, NULL, 10);
-				return;
-			}
-			fclose(f);
-		}
-		usleep(50000);
-	}
-	ck_abort_msg("tests/smtpd.py did not start");
+	ck_assert_int_eq(testutil_spawn(argv, &srv->pid, 0), 0);
+	srv->port = testutil_wait_port_file(port_file);
+	if (srv->port < 0)
+		ck_abort_msg("tests/smtpd.py did not start");
 }
 
 static void
 server_stop(struct server *srv)
 {
-	if (srv->pid > 0) {
-		kill(srv->pid, SIGTERM);
-		waitpid(srv->pid, NULL, 0);
-		srv->pid = 0;
-	}
-}
-
-/* A TCP port on 127.0.0.1 where nothing listens. */
-static int
-closed_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
+	testutil_stop(&srv->pid);
 }
 
 /* A config for the smtp transport on 127.0.0.1:port, STARTTLS off. The
@@ -314,11 +196,21 @@ assert_received(const struct server *srv, int n, const char *want)
 	size_t len;
 
 	snprintf(path, sizeof(path), "%s/%d.eml", srv->dir, n);
-	got = slurp(path, &len);
-	ck_assert_msg(got != NULL, "%s is missing", path);
+	got = testutil_read_file(path, &len);
 	ck_assert_uint_eq(len, strlen(want));
 	ck_assert_msg(!memcmp(got, want, len), "%s differs:\n%s", path, got);
 	free(got);
+}
+
+/* What the server noted of message n, n.json: envelope, TLS, AUTH. The
+ * caller frees it. */
+static char *
+received_meta(const struct server *srv, int n)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%d.json", srv->dir, n);
+	return testutil_read_file(path, NULL);
 }
 
 static int
@@ -399,9 +291,7 @@ START_TEST(test_three_in_one_session)
 	}
 	ck_assert_int_eq(count_lines(srv.log, "connect"), 1);
 	ck_assert_int_eq(count_lines(srv.log, "data "), 3);
-	snprintf(path, sizeof(path), "%s/1.json", srv.dir);
-	meta = slurp(path, NULL);
-	ck_assert_ptr_nonnull(meta);
+	meta = received_meta(&srv, 1);
 	assert_contains(meta, "\"mail_from\": \"bounces@example.org\"");
 	assert_contains(meta, "\"rcpt_tos\": [\"a@example.org\"]");
 	assert_contains(meta, "\"tls\": false");
@@ -429,7 +319,7 @@ START_TEST(test_one_recipient_refused)
 	struct deliver *d;
 	struct deliver_message m = message(0);
 	struct deliver_result r[3];
-	char path[400], *meta;
+	char *meta;
 
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
@@ -449,9 +339,7 @@ START_TEST(test_one_recipient_refused)
 	deliver_close(d, NULL);
 	server_stop(&srv);
 	assert_received(&srv, 1, msgs[0]);
-	snprintf(path, sizeof(path), "%s/1.json", srv.dir);
-	meta = slurp(path, NULL);
-	ck_assert_ptr_nonnull(meta);
+	meta = received_meta(&srv, 1);
 	assert_contains(meta,
 			"\"rcpt_tos\": [\"a@example.org\", \"c@example.org\"]");
 	free(meta);
@@ -531,8 +419,10 @@ START_TEST(test_connection_refused)
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 	char want[64];
+	int port = testutil_closed_port();
 
-	smtp_config(&cfg, closed_port());
+	ck_assert_int_gt(port, 0);
+	smtp_config(&cfg, port);
 	ck_assert_int_eq(send_one(&cfg, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
 	snprintf(want, sizeof(want), "cannot connect to '127.0.0.1:%d': "
@@ -580,7 +470,7 @@ START_TEST(test_starttls_with_ca_file)
 	struct config cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
-	char path[400], want[64], *meta;
+	char want[64], *meta;
 
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
@@ -591,9 +481,7 @@ START_TEST(test_starttls_with_ca_file)
 	ck_assert_int_eq(r[0].status, DELIVER_OK);
 	server_stop(&srv);
 	assert_received(&srv, 1, msgs[0]);
-	snprintf(path, sizeof(path), "%s/1.json", srv.dir);
-	meta = slurp(path, NULL);
-	ck_assert_ptr_nonnull(meta);
+	meta = received_meta(&srv, 1);
 	assert_contains(meta, "\"tls\": true");
 	free(meta);
 	if (*tls_hosts[_i].sni) {
@@ -612,7 +500,7 @@ START_TEST(test_starttls_optional_uses_tls)
 	struct config cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
-	char path[400], *meta;
+	char *meta;
 
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
@@ -620,9 +508,7 @@ START_TEST(test_starttls_optional_uses_tls)
 	cfg.smtp_ca_file = cert;
 	ck_assert_msg(send_one(&cfg, r, &e) == 0, "%s", e.msg);
 	server_stop(&srv);
-	snprintf(path, sizeof(path), "%s/1.json", srv.dir);
-	meta = slurp(path, NULL);
-	ck_assert_ptr_nonnull(meta);
+	meta = received_meta(&srv, 1);
 	assert_contains(meta, "\"tls\": true");
 	free(meta);
 }
@@ -725,7 +611,7 @@ START_TEST(test_auth)
 	struct config cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
-	char path[400], *meta;
+	char *meta;
 
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
@@ -737,9 +623,7 @@ START_TEST(test_auth)
 	ck_assert_int_ge(count_lines(srv.log, auth_cases[_i].log), 1);
 	if (auth_cases[_i].rc == 0) {
 		ck_assert_int_eq(r[0].status, DELIVER_OK);
-		snprintf(path, sizeof(path), "%s/1.json", srv.dir);
-		meta = slurp(path, NULL);
-		ck_assert_ptr_nonnull(meta);
+		meta = received_meta(&srv, 1);
 		assert_contains(meta, "\"auth\": true");
 		free(meta);
 		return;
@@ -852,29 +736,17 @@ START_TEST(test_open_errors)
 }
 END_TEST
 
-static void
-remove_tree(void)
-{
-	char *argv[] = { (char *)"/bin/rm", (char *)"-rf", tmpdir, NULL };
-
-	if (getenv("KEEP_TEST_DIR"))
-		fprintf(stderr, "# kept %s\n", tmpdir);
-	else
-		run(argv);
-}
-
 int
 main(void)
 {
 	Suite *s = suite_create("deliver_smtp");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	unsetenv("FEEDMAIL_NOW");
 	if (getenv("TEST_VERBOSE"))   /* the SMTP dialogue on stderr */
 		log_set_level(LOG_LEVEL_DEBUG);
-	if (!mkdtemp(tmpdir)) {
+	if (!testutil_tmpdir(tmpdir, sizeof(tmpdir), "deliver-smtp")) {
 		perror("mkdtemp");
 		return EXIT_FAILURE;
 	}
@@ -885,10 +757,10 @@ main(void)
 	snprintf(key, sizeof(key), "%s/key.pem", tmpdir);
 	snprintf(other_cert, sizeof(other_cert), "%s/other.pem", tmpdir);
 	snprintf(other_key, sizeof(other_key), "%s/other-key.pem", tmpdir);
-	make_cert(cert, key, "/CN=localhost",
-		  "subjectAltName=IP:127.0.0.1,DNS:localhost");
-	make_cert(other_cert, other_key, "/CN=mail.example.org",
-		  "subjectAltName=DNS:mail.example.org");
+	testutil_make_cert(cert, key, "/CN=localhost",
+			   "subjectAltName=IP:127.0.0.1,DNS:localhost");
+	testutil_make_cert(other_cert, other_key, "/CN=mail.example.org",
+			   "subjectAltName=DNS:mail.example.org");
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_three_in_one_session);
@@ -912,10 +784,7 @@ main(void)
 	tcase_add_loop_test(tc, test_open_errors, 0,
 			    sizeof(open_cases) / sizeof(open_cases[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	remove_tree();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	rc = testutil_run(s);
+	testutil_remove_tree(tmpdir);
+	return rc;
 }

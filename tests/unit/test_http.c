@@ -1,23 +1,18 @@
 #include "config.h"
 
 #include <check.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "http.h"
+#include "testutil.h"
 
 /*
  * The http module against tests/httpd.py, our scripted server, run twice
@@ -30,7 +25,7 @@
 #define NOW 1000000000LL /* FEEDMAIL_NOW for Retry-After and freshness */
 #define NGINX "/usr/sbin/nginx"
 
-static char tmpdir[] = "/tmp/feedmail-test-http.XXXXXX";
+static char tmpdir[200];
 static char www[256], feed_path[300], cert[300], key[300], log_path[300];
 static char base[64], tls_base[64], h2_base[64];
 static pid_t server_pid, tls_pid, nginx_pid;
@@ -663,50 +658,11 @@ START_TEST(test_schemes)
 }
 END_TEST
 
-/* A port on 127.0.0.1 nobody listens on: bound, then closed; -1 on
- * error. */
-static int
-closed_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	if (fd < 0)
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-/* Whether something accepts connections on 127.0.0.1:port. */
-static int
-listening(int port)
-{
-	struct sockaddr_in a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	if (fd < 0)
-		return 0;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	close(fd);
-	return ok;
-}
-
 START_TEST(test_connect_refused)
 {
 	struct got g = { 0 };
 	char url[STR];
-	int port = closed_port();
+	int port = testutil_closed_port();
 
 	ck_assert_int_gt(port, 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/feed.xml", port);
@@ -1154,65 +1110,19 @@ START_TEST(test_class_names)
 }
 END_TEST
 
-/* ---- set-up: files, certificate, servers */
-
-static void
-write_file(const char *path, const char *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		perror(path);
-		exit(EXIT_FAILURE);
-	}
-}
-
-/* Runs argv with stdout and stderr to /dev/null (quiet) or inherited, in
- * the background when pid is not NULL; else waits and returns its status.
- * A background server dies with this program, however it ends. */
-static int
-spawn(char *const argv[], pid_t *pid, int quiet)
-{
-	pid_t parent = getpid(), p = fork();
-	int status, fd;
-
-	if (p < 0)
-		return -1;
-	if (p == 0) {
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 ||
-		    getppid() != parent)
-			_exit(127);
-		if (quiet && (fd = open("/dev/null", O_WRONLY)) >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (pid) {
-		*pid = p;
-		return 0;
-	}
-	if (waitpid(p, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+/* ---- set-up: the feed, the servers */
 
 /* Starts tests/httpd.py; returns its base URL in out. */
 static void
 start_server(int tls, pid_t *pid, char *out, size_t outlen)
 {
-	const char *python = getenv("PYTHON3");
-	char script[300], port_file[300], line[32];
+	char script[300], port_file[300];
 	char *argv[16];
-	int n = 0, i;
-	FILE *f;
+	int n = 0, port;
 
-	if (!python || !*python)
-		python = "/usr/bin/python3";
 	snprintf(script, sizeof(script), "%s/tests/httpd.py", SRCDIR);
 	snprintf(port_file, sizeof(port_file), "%s/port%d", tmpdir, tls);
-	argv[n++] = (char *)python;
+	argv[n++] = (char *)testutil_python();
 	argv[n++] = script;
 	argv[n++] = (char *)"--root";
 	argv[n++] = www;
@@ -1226,25 +1136,17 @@ start_server(int tls, pid_t *pid, char *out, size_t outlen)
 		argv[n++] = key;
 	}
 	argv[n] = NULL;
-	if (spawn(argv, pid, 0) < 0) {
+	if (testutil_spawn(argv, pid, 0) < 0) {
 		perror("fork");
 		exit(EXIT_FAILURE);
 	}
-	for (i = 0; i < 200; i++) {
-		if ((f = fopen(port_file, "r"))) {
-			if (fgets(line, sizeof(line), f)) {
-				fclose(f);
-				snprintf(out, outlen, "%s://127.0.0.1:%d",
-					 tls ? "https" : "http",
-					 (int)strtol(line, NULL, 10));
-				return;
-			}
-			fclose(f);
-		}
-		usleep(50000);
+	port = testutil_wait_port_file(port_file);
+	if (port < 0) {
+		fprintf(stderr, "test_http: %s did not start\n", script);
+		exit(EXIT_FAILURE);
 	}
-	fprintf(stderr, "test_http: %s did not start\n", script);
-	exit(EXIT_FAILURE);
+	snprintf(out, outlen, "%s://127.0.0.1:%d", tls ? "https" : "http",
+		 port);
 }
 
 /* Starts nginx, when installed, serving www over HTTPS and HTTP/2; sets
@@ -1261,7 +1163,7 @@ start_nginx(void)
 	snprintf(dir, sizeof(dir), "%s/ngx", tmpdir);
 	snprintf(conf, sizeof(conf), "%s/nginx.conf", dir);
 	snprintf(errlog, sizeof(errlog), "%s/error.log", dir);
-	if (mkdir(dir, 0700) < 0 || (port = closed_port()) < 0 ||
+	if (mkdir(dir, 0700) < 0 || (port = testutil_closed_port()) < 0 ||
 	    !(f = fopen(conf, "w")))
 		return;
 	fprintf(f,
@@ -1303,10 +1205,10 @@ start_nginx(void)
 	argv[5] = (char *)"-e";
 	argv[6] = errlog;
 	argv[7] = NULL;
-	if (spawn(argv, &nginx_pid, 1) < 0)
+	if (testutil_spawn(argv, &nginx_pid, 1) < 0)
 		return;
 	for (i = 0; i < 100; i++) {
-		if (listening(port)) {
+		if (testutil_listening(port)) {
 			snprintf(h2_base, sizeof(h2_base),
 				 "https://127.0.0.1:%d", port);
 			return;
@@ -1314,26 +1216,6 @@ start_nginx(void)
 		usleep(50000);
 	}
 	fprintf(stderr, "test_http: nginx did not start, see %s\n", errlog);
-}
-
-static void
-make_cert(void)
-{
-	char *argv[] = {
-		(char *)"/usr/bin/openssl", (char *)"req", (char *)"-x509",
-		(char *)"-newkey", (char *)"ec",
-		(char *)"-pkeyopt", (char *)"ec_paramgen_curve:prime256v1",
-		(char *)"-nodes", (char *)"-days", (char *)"2",
-		(char *)"-subj", (char *)"/CN=127.0.0.1",
-		(char *)"-addext",
-		(char *)"subjectAltName=IP:127.0.0.1,DNS:localhost",
-		(char *)"-keyout", key, (char *)"-out", cert, NULL
-	};
-
-	if (spawn(argv, NULL, 1) != 0) {
-		fprintf(stderr, "test_http: openssl req failed\n");
-		exit(EXIT_FAILURE);
-	}
 }
 
 /* A feed of a few KiB, so that gzip and half-bodies mean something. */
@@ -1362,24 +1244,10 @@ make_feed(void)
 		fprintf(stderr, "test_http: feed too long\n");
 		exit(EXIT_FAILURE);
 	}
-	write_file(feed_path, feed, feed_len);
-}
-
-static void
-stop(pid_t pid)
-{
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
+	if (testutil_put_file(feed_path, feed, 0644) < 0) {
+		perror(feed_path);
+		exit(EXIT_FAILURE);
 	}
-}
-
-static void
-remove_tree(void)
-{
-	char *argv[] = { (char *)"/bin/rm", (char *)"-rf", tmpdir, NULL };
-
-	spawn(argv, NULL, 0);
 }
 
 int
@@ -1387,8 +1255,7 @@ main(void)
 {
 	Suite *s = suite_create("http");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	int rc;
 	size_t i;
 	static const char *const proxies[] = {
 		"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
@@ -1399,7 +1266,7 @@ main(void)
 	for (i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
 		unsetenv(proxies[i]);
 	unsetenv("FEEDMAIL_NOW");
-	if (!mkdtemp(tmpdir)) {
+	if (!testutil_tmpdir(tmpdir, sizeof(tmpdir), "http")) {
 		perror("mkdtemp");
 		return EXIT_FAILURE;
 	}
@@ -1413,7 +1280,8 @@ main(void)
 		return EXIT_FAILURE;
 	}
 	make_feed();
-	make_cert();
+	testutil_make_cert(cert, key, "/CN=127.0.0.1",
+			   "subjectAltName=IP:127.0.0.1,DNS:localhost");
 	start_server(0, &server_pid, base, sizeof(base));
 	start_server(1, &tls_pid, tls_base, sizeof(tls_base));
 	start_nginx();
@@ -1446,13 +1314,10 @@ main(void)
 	tcase_add_test(tc, test_stall_midway);
 	tcase_add_test(tc, test_timeout);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	stop(server_pid);
-	stop(tls_pid);
-	stop(nginx_pid);
-	remove_tree();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	rc = testutil_run(s);
+	testutil_stop(&server_pid);
+	testutil_stop(&tls_pid);
+	testutil_stop(&nginx_pid);
+	testutil_remove_tree(tmpdir);
+	return rc;
 }

@@ -13,25 +13,22 @@
 
 #include "ident.h"
 #include "store.h"
+#include "testutil.h"
 
-static char dir[] = "/tmp/feedmail-test-store.XXXXXX";
+static char dir[200];
 static char path[256];
 
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(testutil_tmpdir(dir, sizeof(dir), "store"));
 	snprintf(path, sizeof(path), "%s/sub/feedmail.db", dir);
 }
 
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+	ck_assert_int_eq(testutil_remove_tree(dir), 0);
 }
 
 static int64_t
@@ -625,8 +622,6 @@ main(void)
 {
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_creates_current_schema);
@@ -645,9 +640,5 @@ main(void)
 	tcase_add_test(tc, test_digest_outbox);
 	tcase_add_test(tc, test_migrates_digest_messages);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }
