@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -178,17 +179,11 @@ main(void)
 {
 	Suite *s = suite_create("addr");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(tc, t_valid, 0, (int)N(valid));
 	tcase_add_loop_test(tc, t_invalid, 0, (int)N(invalid));
 	tcase_add_test(tc, t_null);
 	tcase_add_test(tc, t_caps);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

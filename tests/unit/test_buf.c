@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "testutil.h"
 
 START_TEST(test_empty_is_terminated)
 {
@@ -136,8 +137,6 @@ main(void)
 {
 	Suite *s = suite_create("buf");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_empty_is_terminated);
 	tcase_add_loop_test(tc, test_cap, 0, sizeof(caps) / sizeof(caps[0]));
@@ -146,9 +145,5 @@ main(void)
 	tcase_add_test(tc, test_overflow_is_refused);
 	tcase_add_test(tc, test_trim_and_detach);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

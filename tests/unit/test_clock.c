@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "testutil.h"
 
 #define NOW INT64_C(1795000000)
 
@@ -112,8 +113,6 @@ main(void)
 {
 	Suite *s = suite_create("clock");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_test(tc, t_real);
 	tcase_add_test(tc, t_fixed);
@@ -121,9 +120,5 @@ main(void)
 	tcase_add_loop_test(tc, t_bad_speed, 0,
 	    (int)(sizeof(bad_speeds) / sizeof(bad_speeds[0])));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "date.h"
+#include "testutil.h"
 
 /*
  * date_parse() against real-world date strings, each with the UTC time it
@@ -535,8 +536,6 @@ main(void)
 {
 	Suite *s = suite_create("date");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(tc, t_parse, 0,
 	    (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
@@ -546,9 +545,5 @@ main(void)
 	    (int)(sizeof(format_cases) / sizeof(format_cases[0])));
 	tcase_add_test(tc, t_round_trip_sweep);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -9,6 +9,7 @@
 #include <libxml/parser.h>
 
 #include "html.h"
+#include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -539,8 +540,6 @@ main(void)
 {
 	Suite *s = suite_create("html");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(tc, t_text, 0, (int)N(text_table));
 	tcase_add_test(tc, t_text_cap);
@@ -554,9 +553,5 @@ main(void)
 	tcase_add_loop_test(tc, t_sanitize_text_inputs, 0,
 			    (int)N(text_table));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ident.h"
+#include "testutil.h"
 
 /* A document: up to 4 items of {guid, link, title, date}; the expected
  * identities, by kind and equality: "g", "l", "h", with equal letters
@@ -126,15 +127,9 @@ main(void)
 {
 	Suite *s = suite_create("ident");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_assign, 0, sizeof(docs) / sizeof(docs[0]));
 	tcase_add_test(tc, test_content_hash_sees_edits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "err.h"
 #include "mime.h"
+#include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1362,8 +1363,6 @@ main(void)
 {
 	Suite *s = suite_create("mime");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_header_table, 0, N(headers));
@@ -1385,9 +1384,5 @@ main(void)
 	tcase_add_loop_test(tc, test_render_errors, 0, N(bad));
 	tcase_add_test(tc, test_render_caps);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

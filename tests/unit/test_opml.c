@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "opml.h"
+#include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define FIXTURES SRCDIR "/tests/fixtures/opml/"
@@ -415,8 +416,6 @@ main(void)
 {
 	Suite *s = suite_create("opml");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(tc, t_read, 0, (int)N(read_table));
 	tcase_add_loop_test(tc, t_roundtrip, 0, (int)N(read_table));
@@ -426,9 +425,5 @@ main(void)
 	tcase_add_test(tc, t_cap);
 	tcase_add_test(tc, t_tag_caps);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "date.h"
 #include "parse.h"
+#include "testutil.h"
 
 /*
  * The feed parser through its push API. Each case is a document, the HTTP
@@ -721,8 +722,6 @@ main(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	setenv("FEEDMAIL_NOW", "1700000000", 1);
 	tcase_set_timeout(tc, 120);
@@ -737,9 +736,5 @@ main(void)
 	tcase_add_test(tc, t_huge_escaped);
 	tcase_add_test(tc, t_null_safe);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

@@ -13,6 +13,7 @@
 #include "date.h"
 #include "report.h"
 #include "store.h"
+#include "testutil.h"
 
 #define DAY 86400
 #define N INT64_C(1795000000) /* any fixed now */
@@ -170,8 +171,6 @@ main(void)
 {
 	Suite *s = suite_create("report");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(tc, t_flags, 0,
 	    (int)(sizeof(flag_cases) / sizeof(flag_cases[0])));
@@ -180,9 +179,5 @@ main(void)
 	tcase_add_loop_test(tc, t_slots, 0,
 	    (int)(sizeof(slot_cases) / sizeof(slot_cases[0])));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

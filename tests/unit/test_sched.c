@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "sched.h"
+#include "testutil.h"
 
 #define N INT64_C(1795000000)      /* any fixed now */
 #define MIN 900                    /* 15 minutes */
@@ -200,8 +201,6 @@ main(void)
 {
 	Suite *s = suite_create("sched");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(tc, t_table, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
@@ -210,9 +209,5 @@ main(void)
 	tcase_add_test(tc, t_jitter_backoff);
 	tcase_add_test(tc, t_jitter_deterministic);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

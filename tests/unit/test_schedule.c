@@ -19,6 +19,7 @@
 #include "date.h"
 #include "err.h"
 #include "schedule.h"
+#include "testutil.h"
 
 static int64_t
 at(const char *iso)
@@ -564,8 +565,6 @@ main(void)
 {
 	Suite *s = suite_create("schedule");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(tc, t_parse, 0,
 	    (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
@@ -582,9 +581,5 @@ main(void)
 	tcase_add_test(tc, t_bad_fields);
 	tcase_add_test(tc, t_tz_restored);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

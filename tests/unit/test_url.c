@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "url.h"
+#include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -528,8 +529,6 @@ main(void)
 {
 	Suite *s = suite_create("url");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nf;
 
 	tcase_add_loop_test(tc, t_resolve_rfc, 0, (int)N(rfc_examples));
 	tcase_add_loop_test(tc, t_resolve_edges, 0, (int)N(resolve_edges));
@@ -542,9 +541,5 @@ main(void)
 	tcase_add_loop_test(tc, t_is_http, 0, (int)N(is_http_table));
 	tcase_add_loop_test(tc, t_file_path, 0, (int)N(file_path_table));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }

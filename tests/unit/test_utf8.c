@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "utf8.h"
+#include "testutil.h"
 
 static const struct {
 	const char *bytes;
@@ -103,17 +104,11 @@ main(void)
 {
 	Suite *s = suite_create("utf8");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_decode, 0,
 			    sizeof(decodes) / sizeof(decodes[0]));
 	tcase_add_test(tc, test_encode_round_trips);
 	tcase_add_loop_test(tc, test_fold, 0, sizeof(folds) / sizeof(folds[0]));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testutil_run(s);
 }
