@@ -93,7 +93,10 @@ buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 	va_end(cp);
 	if (n < 0)
 		return -1;
-	if (b->cap && (size_t)n < b->cap - b->len) {
+	/* it fit what is allocated; it must fit under max too, which may
+	 * have been lowered since (as for buf_add) */
+	if (b->cap && (size_t)n < b->cap - b->len && b->len <= b->max &&
+	    (size_t)n <= b->max - b->len) {
 		b->len += (size_t)n;
 		return 0;
 	}

@@ -100,6 +100,24 @@ START_TEST(test_add_in_place_keeps_the_cap)
 }
 END_TEST
 
+/* buf_addf too: formatted text that fits the room allocated but not a
+ * lowered max is refused whole. */
+START_TEST(test_addf_keeps_a_lowered_cap)
+{
+	struct buf b = BUF_INIT(100);
+
+	ck_assert_int_eq(buf_grow(&b, 50), 0);
+	b.max = 10;
+	errno = 0;
+	ck_assert_int_eq(buf_addf(&b, "%s", "0123456789AB"), -1);
+	ck_assert_int_eq(errno, EMSGSIZE);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_int_eq(buf_addf(&b, "%s", "0123456789"), 0);
+	ck_assert_str_eq(b.data, "0123456789");
+	buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_overflow_is_refused)
 {
 	struct buf b = BUF_INIT((size_t)-1);
@@ -142,6 +160,7 @@ main(void)
 	tcase_add_loop_test(tc, test_cap, 0, sizeof(caps) / sizeof(caps[0]));
 	tcase_add_test(tc, test_addf_grows_and_caps);
 	tcase_add_test(tc, test_add_in_place_keeps_the_cap);
+	tcase_add_test(tc, test_addf_keeps_a_lowered_cap);
 	tcase_add_test(tc, test_overflow_is_refused);
 	tcase_add_test(tc, test_trim_and_detach);
 	suite_add_tcase(s, tc);
