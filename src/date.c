@@ -62,8 +62,8 @@ floor_div(int64_t a, int64_t b)
  * 153-days-per-5-months pattern (31 30 31 30 31). 719468 is the number of
  * days from 0000-03-01 to 1970-01-01.
  */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
+int64_t
+date_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t yy = m <= 2 ? y - 1 : y;
 	int mp = m > 2 ? m - 3 : m + 9;        /* March = 0 */
@@ -74,8 +74,8 @@ days_from_civil(int64_t y, int m, int d)
 }
 
 /* The inverse: y-m-d of a day number counted from 1970-01-01. */
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void
+date_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -103,7 +103,7 @@ fields_to_time(const struct fields *f, int64_t *out)
 	if (f->hour < 0 || f->hour > 23 || f->min < 0 || f->min > 59 ||
 	    f->sec < 0 || f->sec > 60)
 		return -1;
-	t = days_from_civil(f->year, f->mon, f->day) * 86400 +
+	t = date_days_from_civil(f->year, f->mon, f->day) * 86400 +
 	    f->hour * 3600 + f->min * 60 + f->sec - f->off;
 	if (t < DATE_MIN || t > DATE_MAX)
 		return -1;
@@ -873,7 +873,7 @@ date_format_utc(int64_t t, char out[DATE_UTC_SIZE])
 		t = DATE_MAX;
 	days = floor_div(t, 86400);
 	secs = t - days * 86400;
-	civil_from_days(days, &y, &m, &d);
+	date_civil_from_days(days, &y, &m, &d);
 	memcpy(out, "0000-00-00T00:00:00Z", DATE_UTC_SIZE);
 	put_digits(out, y, 4);
 	put_digits(out + 5, m, 2);

@@ -47,4 +47,10 @@ int date_parse(const char *s, int64_t *out);
  */
 void date_format_utc(int64_t t, char out[DATE_UTC_SIZE]);
 
+/* The calendar the functions above use, for modules that count days:
+ * the number of days from 1970-01-01 to y-m-d (m 1..12, d 1..31; negative
+ * before 1970) in the proleptic Gregorian calendar, and back. */
+int64_t date_days_from_civil(int64_t y, int m, int d);
+void date_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
 #endif

@@ -34,16 +34,6 @@ buf_error(struct err *e, const char *what)
 	return err_set(e, EX_SOFTWARE, "%s: output over its size cap", what);
 }
 
-/* The length of the valid sequence at s with its code point, or 0. */
-static size_t
-decode_one(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	size_t bad;
-	int k = utf8_decode(s, n, cp, &bad);
-
-	return k > 0 ? (size_t)k : 0;
-}
-
 /* Length of a sequence in text already known to be valid UTF-8. */
 static size_t
 utf8_seq_len(unsigned char c)
@@ -54,7 +44,6 @@ utf8_seq_len(unsigned char c)
 static int
 all_valid_utf8(const char *s, size_t n)
 {
-	unsigned long cp;
 	size_t i = 0, k;
 
 	while (i < n) {
@@ -73,7 +62,7 @@ all_valid_utf8(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		k = decode_one((const unsigned char *)s + i, n - i, &cp);
+		k = utf8_valid((const unsigned char *)s + i, n - i);
 		if (!k)
 			return 0;
 		i += k;
@@ -85,11 +74,10 @@ all_valid_utf8(const char *s, size_t n)
 static int
 utf8_repair(struct buf *dst, const char *s, size_t n)
 {
-	unsigned long cp;
 	size_t i = 0, k, run = 0;
 
 	while (i < n) {
-		k = decode_one((const unsigned char *)s + i, n - i, &cp);
+		k = utf8_valid((const unsigned char *)s + i, n - i);
 		if (k) {
 			i += k;
 			continue;
@@ -138,12 +126,13 @@ static int
 clean_value(struct buf *dst, const char *v, size_t n, struct err *e)
 {
 	const unsigned char *s = (const unsigned char *)v;
-	size_t i = 0, k;
+	size_t i = 0, k, bad;
 	unsigned long cp;
-	int space = 0, rc;
+	int space = 0, rc, r;
 
 	while (i < n) {
-		k = decode_one(s + i, n - i, &cp);
+		r = utf8_decode(s + i, n - i, &cp, &bad);
+		k = r > 0 ? (size_t)r : 0;
 		if (!k)
 			cp = 0xfffd;
 		if (cp <= ' ' || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
@@ -677,17 +666,15 @@ valid_message_id(const char *id)
 }
 
 /* RFC 5322 3.3 date-time in UTC, "Thu, 26 Nov 2026 07:00:00 +0000", from
- * our own calendar arithmetic (no gmtime, no TZ). Times before 1970 are
- * written as 1970-01-01. */
+ * date's calendar (no gmtime, no TZ). Times before 1970 are written as
+ * 1970-01-01. */
 static void
 format_date(int64_t t, char *out, size_t size)
 {
 	static const char wdays[] = "SunMonTueWedThuFriSat";
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30,
-				     31, 31, 30, 31, 30, 31 };
-	int64_t days, secs;
-	int year = 1970, mon = 0, ylen, mlen, wday;
+	int64_t days, secs, year;
+	int mon, day;
 
 	if (t < 0)
 		t = 0;
@@ -695,25 +682,12 @@ format_date(int64_t t, char *out, size_t size)
 		t = DATE_MAX;
 	days = t / 86400;
 	secs = t % 86400;
-	wday = (int)((days + 4) % 7); /* 1970-01-01 was a Thursday */
-	for (;;) {
-		ylen = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-			       ? 366 : 365;
-		if (days < ylen)
-			break;
-		days -= ylen;
-		year++;
-	}
-	for (;;) {
-		mlen = mdays[mon] + (mon == 1 && ylen == 366);
-		if (days < mlen)
-			break;
-		days -= mlen;
-		mon++;
-	}
+	date_civil_from_days(days, &year, &mon, &day);
+	/* 1970-01-01 was a Thursday */
 	snprintf(out, size, "%.3s, %02d %.3s %04d %02d:%02d:%02d +0000",
-		 wdays + 3 * wday, (int)days + 1, months + 3 * mon, year,
-		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+		 wdays + 3 * ((days + 4) % 7), day, months + 3 * (mon - 1),
+		 (int)year, (int)(secs / 3600), (int)(secs / 60 % 60),
+		 (int)(secs % 60));
 }
 
 /* FNV-1a, 128 bits: offset basis 0x6c62272e07bb014262b821756295c58d,
@@ -989,7 +963,7 @@ is_label(const char *s, size_t n)
 static int
 wrap_line(struct buf *out, const char *s, size_t n, size_t width)
 {
-	size_t i = 0, sep, word, col = 0, sl, wl, indent, icol, lead = 0;
+	size_t i = 0, sep, word, col = 0, sl, wl, indent, lead = 0;
 	int words = 0;  /* on the output line */
 	int first = 1;  /* the output line is the input line's first */
 
@@ -998,7 +972,6 @@ wrap_line(struct buf *out, const char *s, size_t n, size_t width)
 	indent = strspn(s, " \t");
 	if (indent > n)
 		indent = n;
-	icol = indent;
 	while (i < n) {
 		sep = i;
 		while (i < n && (s[i] == ' ' || s[i] == '\t'))
@@ -1012,12 +985,12 @@ wrap_line(struct buf *out, const char *s, size_t n, size_t width)
 		wl = cp_count(s + word, i - word);
 		/* a word too long for any line (a URL) stays where it is, and
 		 * so does the word after a short label ("-", "1.", "[12]") */
-		if (words && col + sl + wl > width && icol + wl <= width &&
+		if (words && col + sl + wl > width && indent + wl <= width &&
 		    !(first && words == 1 && is_label(s + indent, lead))) {
 			if (buf_addch(out, '\n') < 0 ||
 			    buf_add(out, s, indent) < 0)
 				return -1;
-			col = icol;
+			col = indent;
 			sl = 0;
 			sep = word;
 			words = first = 0;

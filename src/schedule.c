@@ -29,38 +29,6 @@ floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-/* Days since 1970-01-01 of y-m-d (m 1..12): count whole 400-year eras of
- * years starting in March, so that the leap day ends a year. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	if (m <= 2)
-		y--;
-	era = floor_div(y, 400);
-	yoe = y - era * 400;                            /* 0..399 */
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;    /* 0..146096 */
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = floor_div(z, 146097);
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 /* 0 = Sunday: 1970-01-01 was a Thursday. */
 static int
 weekday_of(int64_t days)
@@ -76,8 +44,8 @@ iso_week(int64_t days, int64_t *year, int *week)
 	int64_t thu = days - (weekday_of(days) + 6) % 7 + 3;
 	int m, d;
 
-	civil_from_days(thu, year, &m, &d);
-	*week = (int)((thu - days_from_civil(*year, 1, 1)) / 7 + 1);
+	date_civil_from_days(thu, year, &m, &d);
+	*week = (int)((thu - date_days_from_civil(*year, 1, 1)) / 7 + 1);
 }
 
 /* --- the zone ----------------------------------------------------------- */
@@ -263,7 +231,7 @@ key_date(char *key, size_t n, int64_t days)
 	int64_t y;
 	int m, d;
 
-	civil_from_days(days, &y, &m, &d);
+	date_civil_from_days(days, &y, &m, &d);
 	snprintf(key, n, "%04d-%02d-%02d", (int)y, m, d);
 }
 
@@ -299,7 +267,7 @@ hour_slots(int64_t days, struct pick *p)
 	long off;
 	int h, i, n, gap, m, d;
 
-	civil_from_days(days, &y, &m, &d);
+	date_civil_from_days(days, &y, &m, &d);
 	for (h = 0; h < 24; h++) {
 		loc = days * DAY_SECS + h * 3600;
 		if (from_local(loc, t, &n, &gap) < 0)
