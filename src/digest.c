@@ -119,23 +119,27 @@ same_story(struct digest *d, const char *link_key, const char *tkey,
 	return NULL;
 }
 
-/* Adds feed to it->also unless it is the item's own feed or there already. */
+/* Adds feed to it->also unless it is the item's own feed or there already
+ * (whole titles compared: "AI" is not in "AI Weekly"). */
 static int
 add_also(struct digest_item *it, const char *feed)
 {
-	size_t len;
-	char *grown;
+	char **grown;
+	size_t i;
 
-	if (!strcmp(feed, it->feed_title) || (it->also && strstr(it->also, feed)))
+	if (!strcmp(feed, it->feed_title))
 		return 0;
-	len = it->also ? strlen(it->also) + 2 : 0;
-	grown = realloc(it->also, len + strlen(feed) + 1);
+	for (i = 0; i < it->nalso; i++)
+		if (!strcmp(feed, it->also[i]))
+			return 0;
+	grown = realloc(it->also, (it->nalso + 1) * sizeof(*grown));
 	if (!grown)
 		return -1;
-	if (len)
-		memcpy(grown + len - 2, ", ", 2);
-	memcpy(grown + len, feed, strlen(feed) + 1);
 	it->also = grown;
+	it->also[it->nalso] = strdup(feed);
+	if (!it->also[it->nalso])
+		return -1;
+	it->nalso++;
 	return 0;
 }
 
@@ -386,7 +390,7 @@ digest_collect(struct store *s, const struct store_subscriber *sub,
 void
 digest_release(struct digest *d)
 {
-	size_t i;
+	size_t i, j;
 
 	if (!d)
 		return;
@@ -397,6 +401,8 @@ digest_release(struct digest *d)
 		free(d->items[i].link);
 		free(d->items[i].link_key);
 		free(d->items[i].title_key);
+		for (j = 0; j < d->items[i].nalso; j++)
+			free(d->items[i].also[j]);
 		free(d->items[i].also);
 		free(d->items[i].summary);
 		free(d->items[i].html);
@@ -410,18 +416,7 @@ digest_release(struct digest *d)
 static int
 add_html_escaped(struct buf *b, const char *s)
 {
-	int rc = 0;
-
-	for (; *s && rc == 0; s++) {
-		switch (*s) {
-		case '&': rc = buf_adds(b, "&amp;"); break;
-		case '<': rc = buf_adds(b, "&lt;"); break;
-		case '>': rc = buf_adds(b, "&gt;"); break;
-		case '"': rc = buf_adds(b, "&quot;"); break;
-		default: rc = buf_addch(b, *s); break;
-		}
-	}
-	return rc;
+	return html_escape(b, s, strlen(s), 1);
 }
 
 /* Only http(s) links become clickable: a feed could say javascript:. */
@@ -430,6 +425,20 @@ is_web_link(const char *link)
 {
 	return link && (!strncmp(link, "https://", 8) ||
 			!strncmp(link, "http://", 7));
+}
+
+/* The other feeds of a merged story, "FEED, FEED". */
+static int
+render_also(struct buf *b, const struct digest_item *it, int html)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < it->nalso && rc == 0; i++)
+		rc = (i && buf_adds(b, ", ")) ||
+		     (html ? add_html_escaped(b, it->also[i]) :
+			     buf_adds(b, it->also[i]));
+	return rc;
 }
 
 static int
@@ -449,8 +458,9 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 			 tm.tm_min);
 	rc = buf_addf(text, "%zu. %s\n   %s, %s\n", number, title,
 		      it->feed_title, date);
-	if (rc == 0 && it->also)
-		rc = buf_addf(text, "   %s%s\n", l->also_in, it->also);
+	if (rc == 0 && it->nalso)
+		rc = buf_addf(text, "   %s", l->also_in) ||
+		     render_also(text, it, 0) || buf_addch(text, '\n');
 	if (rc == 0 && it->summary)
 		rc = buf_addf(text, "   %s\n", it->summary);
 	/* the link as a numbered reference: a URL never breaks a sentence */
@@ -474,9 +484,9 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 				    "font-size:90%\">") ||
 		     add_html_escaped(html, it->feed_title) ||
 		     buf_addf(html, ", %s", date);
-	if (rc == 0 && it->also)
+	if (rc == 0 && it->nalso)
 		rc = buf_addf(html, "<br/>%s", l->also_in) ||
-		     add_html_escaped(html, it->also);
+		     render_also(html, it, 1);
 	if (rc == 0)
 		rc = buf_adds(html, "</span>");
 	if (rc == 0 && it->html)
@@ -491,20 +501,34 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 	return rc;
 }
 
-/* The feeds the articles come from, each counted once. */
-static size_t
-count_sources(const struct digest *d)
+static int
+str_ptr_cmp(const void *a, const void *b)
 {
-	size_t i, j, n = 0;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
-	for (i = 0; i < d->n; i++) {
-		for (j = 0; j < i; j++)
-			if (!strcmp(d->items[i].feed_title,
-				    d->items[j].feed_title))
-				break;
-		n += j == i;
-	}
-	return n;
+/* The feeds the articles come from, each counted once, into *n: their
+ * titles sorted, so that a large backlog costs n log n. -1 when memory
+ * runs out. */
+static int
+count_sources(const struct digest *d, size_t *n)
+{
+	const char **titles;
+	size_t i;
+
+	*n = 0;
+	if (!d->n)
+		return 0;
+	titles = malloc(d->n * sizeof(*titles));
+	if (!titles)
+		return -1;
+	for (i = 0; i < d->n; i++)
+		titles[i] = d->items[i].feed_title;
+	qsort(titles, d->n, sizeof(*titles), str_ptr_cmp);
+	for (i = 0; i < d->n; i++)
+		*n += !i || strcmp(titles[i - 1], titles[i]);
+	free(titles);
+	return 0;
 }
 
 static int
@@ -634,6 +658,7 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 	struct buf footer = BUF_INIT(BUF_MAX_LINE);
 	struct buf subj = BUF_INIT(BUF_MAX_LINE);
 	size_t full = cfg->max_entries > 0 ? (size_t)cfg->max_entries : d->n;
+	size_t sources = 0;
 	/* dates as the subscriber reads them */
 	const char *tz = sub->timezone ? sub->timezone : cfg->timezone;
 	struct tm tm;
@@ -649,10 +674,12 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 	if (rc == 0)
 		rc = buf_addf(&heading, "%s%s%zu %s", cfg->name, l->colon, d->n,
 			      d->n == 1 ? l->new_one : l->new_many);
+	if (rc == 0)
+		rc = count_sources(d, &sources);
 	/* "from 3 sources": one source says nothing the list does not */
-	if (rc == 0 && count_sources(d) > 1)
-		rc = buf_addf(&heading, " %s %zu %s", l->from,
-			      count_sources(d), l->sources);
+	if (rc == 0 && sources > 1)
+		rc = buf_addf(&heading, " %s %zu %s", l->from, sources,
+			      l->sources);
 	if (rc == 0)
 		rc = buf_addf(&footer, "%s%s.", l->footer, contact);
 	if (rc == 0)

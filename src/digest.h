@@ -31,7 +31,8 @@ struct digest_item {
 	char *link;
 	char *link_key;         /* for merging; NULL without a link */
 	char *title_key;        /* the title folded, for merging */
-	char *also;             /* "FEED, FEED": the other feeds, or NULL */
+	char **also;            /* the other feeds' titles, each once */
+	size_t nalso;
 	char *summary;          /* plain text of about summary_words words */
 	char *html;             /* the article's HTML, sanitized, when its
 				 * text is the whole summary; or NULL */

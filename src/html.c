@@ -176,15 +176,6 @@ static const struct {
 	{ "star", 0x2606 }, { "starf", 0x2605 }, { "verbar", 0x7c },
 };
 
-/* WHATWG HTML 13.2.5.80: numeric references to 0x80-0x9f mean
- * windows-1252 (0 where the code point stays as it is). */
-static const unsigned short cp1252[32] = {
-	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
-	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
-};
-
 static int
 is_alnum(int c)
 {
@@ -246,8 +237,10 @@ char_ref_numeric(const char *s, size_t len, unsigned long *cp)
 		return 0;
 	if (i < len && s[i] == ';')
 		i++;
-	if (v >= 0x80 && v <= 0x9f && cp1252[v - 0x80])
-		v = cp1252[v - 0x80];
+	/* WHATWG HTML 13.2.5.80: references to 0x80-0x9f mean
+	 * windows-1252 (the undefined ones stay as they are) */
+	if (utf8_cp1252_c1(v))
+		v = utf8_cp1252_c1(v);
 	if (v == 0)
 		v = UTF8_REPLACEMENT;
 	*cp = char_fix(v);
@@ -854,36 +847,39 @@ struct san {
 /* A marker on the <a> elements written with their tag. */
 static char link_open;
 
-static int
-add_escaped(struct buf *o, const char *s, int attr)
+int
+html_escape(struct buf *out, const char *s, size_t len, int attr)
 {
 	size_t i, run = 0;
 
-	for (i = 0; s[i]; i++) {
-		const char *r = NULL;
+	for (i = 0; i < len; i++) {
+		const char *rep;
 
-		if (s[i] == '&')
-			r = "&amp;";
-		else if (s[i] == '<')
-			r = "&lt;";
-		else if (s[i] == '>')
-			r = "&gt;";
-		else if (attr && s[i] == '"')
-			r = "&quot;";
-		if (!r)
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = attr ? "&quot;" : NULL; break;
+		default: rep = NULL;
+		}
+		if (!rep) {
+			run++;
 			continue;
-		if (buf_add(o, s + run, i - run) < 0 || buf_adds(o, r) < 0)
+		}
+		if (buf_add(out, s + i - run, run) < 0 ||
+		    buf_adds(out, rep) < 0)
 			return -1;
-		run = i + 1;
+		run = 0;
 	}
-	return buf_add(o, s + run, i - run);
+	return buf_add(out, s + len - run, run);
 }
 
 static int
 add_attr(struct buf *o, const char *name, const char *value)
 {
 	return buf_addf(o, " %s=\"", name) < 0 ||
-	       add_escaped(o, value, 1) < 0 || buf_addch(o, '"') < 0 ? -1 : 0;
+	       html_escape(o, value, strlen(value), 1) < 0 ||
+	       buf_addch(o, '"') < 0 ? -1 : 0;
 }
 
 /* The absolute http, https or mailto URL of href, malloc'd; NULL when it
@@ -923,14 +919,17 @@ san_enter(xmlNode *n, void *ctx)
 
 	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
 		return n->content &&
-			       add_escaped(o, (const char *)n->content, 0) < 0
+			       html_escape(o, (const char *)n->content,
+					   strlen((const char *)n->content),
+					   0) < 0
 			       ? -1 : 0;
 	if (n->type != XML_ELEMENT_NODE)
 		return 0;
 	tg = tag_find(n->name);
 	if (tg && !strcmp(tg->name, "img")) {
 		v = xmlGetProp(n, (const xmlChar *)"alt");
-		rc = v ? add_escaped(o, (const char *)v, 0) : 0;
+		rc = v ? html_escape(o, (const char *)v,
+				     strlen((const char *)v), 0) : 0;
 		goto out;
 	}
 	if (!tg || !tg->out) {

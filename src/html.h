@@ -26,6 +26,10 @@
 /* Longest HTML accepted, in bytes. */
 #define HTML_INPUT_MAX (16u * 1024 * 1024)
 
+/* Appends len bytes of s as HTML text: & < > as references, and " too
+ * when attr (for an attribute value in double quotes). Appends to out. */
+int html_escape(struct buf *out, const char *s, size_t len, int attr);
+
 /* HTML to plain text: scripts, styles, noscript, iframes, images, forms,
  * svg, objects and the like dropped with their content; block elements
  * (p, div, br, li, h1-h6, blockquote, tr, pre...) become line breaks,

@@ -444,15 +444,6 @@ sniff_encoding(struct parser *p)
 	return 0;
 }
 
-/* windows-1252 0x80-0x9f, for bytes that are not UTF-8 in a document
- * that declared no encoding. 0 marks the five holes. */
-static const unsigned short cp1252_high[32] = {
-	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
-	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0,
-};
-
 /* XML 1.0 section 2.2 Char, minus what we drop. */
 static int
 xml_char_ok(unsigned long c)
@@ -554,13 +545,13 @@ clean_utf8(struct parser *p, const unsigned char *s, size_t len, int final,
 			break;
 		n = utf8_decode(s + i, len - i, &cp, &nbad);
 
-		if (n == 2 && cp < 0xa0 && cp1252_high[cp - 0x80]) {
+		if (n == 2 && utf8_cp1252_c1(cp)) {
 			/* C1 controls are windows-1252 mislabelled, as
 			 * feedparser and browsers read them */
 			if (run && buf_add(out, s + i - run, run) < 0)
 				return -1;
 			run = 0;
-			if (utf8_encode(out, cp1252_high[cp - 0x80]) < 0)
+			if (utf8_encode(out, utf8_cp1252_c1(cp)) < 0)
 				return -1;
 			i += 2;
 			continue;
@@ -594,7 +585,7 @@ clean_utf8(struct parser *p, const unsigned char *s, size_t len, int final,
 			for (k = 0; k < nbad; k++) {
 				unsigned char b = s[i + k];
 				unsigned long c = b < 0xa0 ?
-					cp1252_high[b - 0x80] : b;
+					utf8_cp1252_c1(b) : b;
 
 				if (utf8_encode(out, c ? c : 0xfffd) < 0)
 					return -1;

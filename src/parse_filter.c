@@ -42,13 +42,6 @@ enum {
 /* Longest reference we look at: "&" name ";" */
 #define REF_MAX 40
 
-static const unsigned short cp1252_c1[32] = {
-	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
-	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
-};
-
 void
 filter_init(struct xml_filter *f)
 {
@@ -356,8 +349,8 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct ref *r)
 		}
 		if (i < n && s[i] == ';')
 			i++;
-		if (v >= 0x80 && v < 0xa0 && cp1252_c1[v - 0x80])
-			v = cp1252_c1[v - 0x80];
+		if (utf8_cp1252_c1(v))
+			v = utf8_cp1252_c1(v);
 		if ((v < 0x20 && v != 9 && v != 10 && v != 13) ||
 		    (v >= 0xd800 && v <= 0xdfff) || v == 0xfffe ||
 		    v == 0xffff || v > 0x10ffff)

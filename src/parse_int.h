@@ -6,7 +6,7 @@
  * declaration and DOCTYPE dropped, stray '&' escaped, HTML entities turned
  * into character references); parse_xml.c is the SAX2 handler building
  * entries; parse_json.c reads JSON Feed; parse_text.c holds the string
- * helpers (HTML to plain text, escaping, white space).
+ * helpers (HTML to plain text, white space); html.c escapes HTML.
  */
 #ifndef FEEDMAIL_PARSE_INT_H
 #define FEEDMAIL_PARSE_INT_H
@@ -149,8 +149,6 @@ int text_resolve_html(const char *html, size_t len, const char *base,
 	struct buf *out);
 /* Collapses runs of white space to one space and trims, in place. */
 void text_collapse_ws(struct buf *b);
-/* Appends s with & < > (and " when attr) escaped. */
-int text_escape_html(struct buf *out, const char *s, size_t len, int attr);
 /* Decodes base64 (white space ignored) in place; -1 when invalid. */
 int text_base64_decode(struct buf *b);
 /* The code point of an HTML 4 named entity, or -1. */

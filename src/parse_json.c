@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "html.h"
 #include "parse_int.h"
 #include "url.h"
 
@@ -85,7 +86,7 @@ read_item(struct parser *p, json_t *it, const char *base, struct entry *en)
 	if (str(it, "summary")) {
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
-		text_escape_html(&b, str(it, "summary"),
+		html_escape(&b, str(it, "summary"),
 			strlen(str(it, "summary")), 0);
 		en->summary = b.len ? buf_detach(&b, NULL) : NULL;
 		buf_release(&b);
@@ -95,7 +96,7 @@ read_item(struct parser *p, json_t *it, const char *base, struct entry *en)
 	} else if (str(it, "content_text")) {
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
-		text_escape_html(&b, str(it, "content_text"),
+		html_escape(&b, str(it, "content_text"),
 			strlen(str(it, "content_text")), 0);
 		en->content = b.len ? buf_detach(&b, NULL) : NULL;
 		buf_release(&b);

@@ -226,33 +226,6 @@ text_collapse_ws(struct buf *b)
 	buf_setlen(b, o);
 }
 
-int
-text_escape_html(struct buf *out, const char *s, size_t len, int attr)
-{
-	size_t i, run = 0;
-
-	for (i = 0; i < len; i++) {
-		const char *rep;
-
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = attr ? "&quot;" : NULL; break;
-		default: rep = NULL;
-		}
-		if (!rep) {
-			run++;
-			continue;
-		}
-		if (buf_add(out, s + i - run, run) < 0 ||
-		    buf_adds(out, rep) < 0)
-			return -1;
-		run = 0;
-	}
-	return buf_add(out, s + len - run, run);
-}
-
 static int
 b64_value(char c)
 {

@@ -7,6 +7,7 @@
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
 
+#include "html.h"
 #include "parse_int.h"
 #include "url.h"
 #include "utf8.h"
@@ -415,7 +416,7 @@ cap_add(struct parse_xml *x, const void *s, size_t len, int escape)
 
 	if (c->full)
 		return;
-	rc = escape ? text_escape_html(&c->text, s, len, 0) :
+	rc = escape ? html_escape(&c->text, s, len, 0) :
 		buf_add(&c->text, s, len);
 	if (rc < 0) {
 		c->full = 1;
@@ -618,8 +619,7 @@ cap_value(struct parse_xml *x)
 		if (type == CT_TEXT) {
 			buf_trim(&c->text);
 			r = &out;
-			if (text_escape_html(&out, c->text.data, c->text.len,
-					     0) < 0)
+			if (html_escape(&out, c->text.data, c->text.len, 0) < 0)
 				parser_warn(x->p, PARSE_WARN_TRUNCATED, c->line,
 					"field longer than %u bytes truncated",
 					(unsigned)BUF_MAX_FIELD);
@@ -1193,7 +1193,7 @@ serialize_start(struct parse_xml *x, const xmlChar *name,
 				buf_reset(&val);
 			free(u);
 		}
-		if (text_escape_html(&c->text, val.data, val.len, 1) < 0)
+		if (html_escape(&c->text, val.data, val.len, 1) < 0)
 			parser_warn(x->p, PARSE_WARN_TRUNCATED, cur_line(x),
 				"field longer than %u bytes truncated",
 				(unsigned)BUF_MAX_FIELD);

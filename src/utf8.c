@@ -90,6 +90,19 @@ utf8_encode(struct buf *out, unsigned long c)
 	return buf_add(out, u, n);
 }
 
+unsigned long
+utf8_cp1252_c1(unsigned long c)
+{
+	static const unsigned short c1[32] = {
+		0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+		0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+		0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+		0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+	};
+
+	return c >= 0x80 && c <= 0x9f ? c1[c - 0x80] : 0;
+}
+
 /* U+00C0 to U+00FF without their accents; "" for the two signs */
 static const char *const latin1_base[64] = {
 	"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e",

@@ -1,7 +1,8 @@
 /*
  * utf8: decoding and encoding UTF-8 (RFC 3629), once for every module that
  * checks, repairs or measures text: shortest forms only, no surrogates,
- * nothing past U+10FFFF.
+ * nothing past U+10FFFF. Also the windows-1252 reading of U+0080-U+009F
+ * that feeds and HTML references rely on.
  */
 #ifndef FEEDMAIL_UTF8_H
 #define FEEDMAIL_UTF8_H
@@ -25,6 +26,12 @@ size_t utf8_valid(const unsigned char *s, size_t len);
 /* Appends cp encoded, U+FFFD for a surrogate or a value past U+10FFFF.
  * 0, or -1 when the buffer's cap is reached. */
 int utf8_encode(struct buf *out, unsigned long cp);
+
+/* The character windows-1252 puts at c in 0x80-0x9f, where Unicode has
+ * the C1 controls (WHATWG Encoding: 0x80 is U+20AC, 0x9f U+0178); 0 for
+ * the five it leaves undefined (0x81 0x8d 0x8f 0x90 0x9d) and for any c
+ * outside that range. Feeds and HTML that say U+0080-U+009F mean these. */
+unsigned long utf8_cp1252_c1(unsigned long c);
 
 /* Appends s folded for matching words without regard to case or accents:
  * ASCII letters lower-cased, the Latin-1 letters and œ/æ written as

@@ -114,6 +114,24 @@ test_expect_success 'tags route feeds to several subscribers; no backlog for a n
 	lacks late.out "Second"
 '
 
+test_expect_success 'a merged story names feeds whose titles contain each other' '
+	printf "[store]\npath = %s/merge.db\n[digest]\nlanguage = en\n" "$TEST_DIR" >merge.conf &&
+	export FEEDMAIL_CONFIG=$TEST_DIR/merge.conf &&
+	at 2026-11-26T05:00:00Z -q subscriber add m@example.org &&
+	for feed in "AI Weekly:02" "AI:01" "Main:03"; do
+		title=${feed%:*} hour=${feed#*:} &&
+		file=$(echo "$title" | tr " " _).xml &&
+		printf "<rss version=\"2.0\"><channel><title>%s</title><item><title>Same story</title><link>https://news.example/story</link><guid>%s</guid><pubDate>Thu, 26 Nov 2026 %s:00:00 +0000</pubDate></item></channel></rss>\n" \
+			"$title" "$file" "$hour" >"$file" &&
+		at 2026-11-26T05:00:00Z -q add "$TEST_DIR/$file" || return 1
+	done &&
+	at 2026-11-26T06:00:00Z -q fetch &&
+	at 2026-11-26T08:00:00Z digest >out &&
+	contains out "1 new article" &&
+	contains out "   Main, " &&
+	contains out "also in: AI Weekly, AI"
+'
+
 test_expect_success 'bad arguments: exit 64; an unknown subscriber: 65' '
 	expect_code 64 feedmail digest --format pdf 2>err &&
 	contains err "use text, html or eml" &&

@@ -183,6 +183,10 @@ static const struct pcase cases[] = {
 	  "<rss><channel><title>don\x92t</title></channel></rss>",
 	  0, NULL, NULL, NULL, "F|rss20|don\xe2\x80\x99t|~|~|~|~|~|0\n",
 	  NULL, -1 },
+	{ "undeclared 0x9f and U+009F read as windows-1252's Y diaeresis",
+	  "<rss><channel><title>A\x9f""B \xc2\x9f</title></channel></rss>",
+	  0, NULL, NULL, NULL, "F|rss20|A\xc5\xb8""B \xc5\xb8|~|~|~|~|~|0\n",
+	  NULL, -1 },
 	{ "declared UTF-8 that is not: U+FFFD and a warning",
 	  "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
 	  "<rss><channel><title>a\xffz</title></channel></rss>",
