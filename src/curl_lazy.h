@@ -12,7 +12,8 @@
  * Opens libcurl.so.4 and resolves every function feedmail uses, once;
  * later calls return the first answer. 0, or -1 with e set (EX_UNAVAILABLE:
  * the library or one of its functions is missing, the message names the
- * library and the Debian package; also logged once). e may be NULL.
+ * library and the Debian package). e may be NULL: the error is then
+ * logged instead, once per process.
  */
 int curl_lazy_load(struct err *e);
 

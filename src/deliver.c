@@ -687,8 +687,6 @@ smtp_tls_drain(SSL *ssl)
 	ERR_clear_error();
 }
 
-/* Called by libesmtp as the session goes; what follows arg depends on the
- * event (libesmtp.h and its docs/tlsevents). */
 /*
  * libesmtp writes a message in 2 KiB pieces on a socket it never sets
  * TCP_NODELAY on, so with Nagle's algorithm and the server's delayed ACK
@@ -744,6 +742,8 @@ smtp_cork(struct smtp_state *st, int on)
 		st->corked = on;
 }
 
+/* Called by libesmtp as the session goes; what follows arg depends on the
+ * event (libesmtp.h and its docs/tlsevents). */
 static void
 smtp_event(smtp_session_t session, int event, void *arg, ...)
 {
@@ -1863,7 +1863,8 @@ probe_reply(struct probe_conn *c, char *first, size_t firstsz, char *rest,
 						 "%s%s", used ? "\n" : "",
 						 line[3] ? line + 4 : "");
 		if (line[3] != '-')
-			return atoi(line);
+			return (line[0] - '0') * 100 + (line[1] - '0') * 10 +
+			       (line[2] - '0');
 	}
 }
 

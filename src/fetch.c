@@ -103,7 +103,13 @@ entry_copy(const struct entry *src)
 		char *url = str_dup(x->url, &o2);
 		char *type = str_dup(x->type, &o2);
 
-		oom = o2 || entry_add_enclosure(en, url, type, x->length) < 0;
+		if (o2) {
+			free(url);
+			free(type);
+			oom = 1;
+		} else {
+			oom = entry_add_enclosure(en, url, type, x->length) < 0;
+		}
 	}
 	if (oom) {
 		entry_free(en);
@@ -405,6 +411,17 @@ prune(struct store *s, int keep_days, int64_t now, struct err *e)
 	return 0;
 }
 
+/* The [fetch] settings one transfer needs. */
+static void
+options_from_config(const struct config *cfg, struct http_options *ho)
+{
+	ho->connect_timeout = cfg->connect_timeout;
+	ho->timeout = cfg->timeout;
+	ho->low_speed_time = cfg->low_speed_time;
+	ho->max_size = cfg->max_size;
+	ho->user_agent = cfg->user_agent;
+}
+
 int
 fetch_run(struct store *s, const struct config *cfg,
 	  const struct fetch_selection *sel, fetch_progress_fn progress,
@@ -423,13 +440,9 @@ fetch_run(struct store *s, const struct config *cfg,
 	run.now = clock_now();
 	run.progress = progress;
 	run.progress_arg = progress_arg;
+	options_from_config(cfg, &ho);
 	ho.jobs = cfg->jobs;
 	ho.per_host = cfg->per_host;
-	ho.connect_timeout = cfg->connect_timeout;
-	ho.timeout = cfg->timeout;
-	ho.low_speed_time = cfg->low_speed_time;
-	ho.max_size = cfg->max_size;
-	ho.user_agent = cfg->user_agent;
 	ho.stop = sel->stop;
 	run.http = http_new(&ho, e);
 	if (!run.http)
@@ -516,11 +529,7 @@ fetch_document(const struct config *cfg, const char *url, int allow_file,
 
 	*parser = NULL;
 	one.cb = cb;
-	ho.connect_timeout = cfg->connect_timeout;
-	ho.timeout = cfg->timeout;
-	ho.low_speed_time = cfg->low_speed_time;
-	ho.max_size = cfg->max_size;
-	ho.user_agent = cfg->user_agent;
+	options_from_config(cfg, &ho);
 	http = http_new(&ho, e);
 	if (!http)
 		return -1;
