@@ -39,6 +39,7 @@
 #include "log.h"
 #include "report.h"
 #include "schedule.h"
+#include "send.h"
 #include "store.h"
 
 /* The longest sleep, in clock seconds: what is added to the store by
@@ -155,18 +156,15 @@ earliest_slot(const char *schedule, const char *timezone, void *arg)
 	struct err e = ERR_INIT;
 	int64_t start;
 
-	if (schedule_parse(schedule ? schedule : "daily", sl->cfg->time, &sch,
-			   &e) < 0)
-		goto bad;
-	sch.timezone = timezone ? timezone : sl->cfg->timezone;
-	if (schedule_next_slot(&sch, sl->now, &start, &e) < 0)
-		goto bad;
+	if (send_schedule(sl->cfg, schedule, timezone, &sch, &e) < 0 ||
+	    schedule_next_slot(&sch, sl->now, &start, &e) < 0) {
+		/* send_run reports the subscriber; here it only cannot wake
+		 * us */
+		log_debug("next slot: %s", e.msg);
+		return 0;
+	}
 	if (start < sl->next)
 		sl->next = start;
-	return 0;
-bad:
-	/* send_run reports the subscriber; here it only cannot wake us */
-	log_debug("next slot: %s", e.msg);
 	return 0;
 }
 

@@ -90,14 +90,7 @@ report_format(struct buf *out, const char *week, size_t total,
 }
 
 /* Mondays at [digest] time in [digest] timezone. */
-static int
-weekly(const struct config *cfg, struct schedule *sch, struct err *e)
-{
-	if (schedule_parse("weekly@mon", cfg->time, sch, e) < 0)
-		return -1;
-	sch->timezone = cfg->timezone;
-	return 0;
-}
+#define REPORT_SCHEDULE "weekly@mon"
 
 int
 report_current_slot(const struct config *cfg, int64_t now, int64_t *start,
@@ -105,7 +98,7 @@ report_current_slot(const struct config *cfg, int64_t now, int64_t *start,
 {
 	struct schedule sch;
 
-	if (weekly(cfg, &sch, e) < 0)
+	if (send_schedule(cfg, REPORT_SCHEDULE, NULL, &sch, e) < 0)
 		return -1;
 	return schedule_current_slot(&sch, now, start, key, e);
 }
@@ -116,7 +109,7 @@ report_next_slot(const struct config *cfg, int64_t now, int64_t *start,
 {
 	struct schedule sch;
 
-	if (weekly(cfg, &sch, e) < 0)
+	if (send_schedule(cfg, REPORT_SCHEDULE, NULL, &sch, e) < 0)
 		return -1;
 	return schedule_next_slot(&sch, now, start, e);
 }
@@ -259,7 +252,7 @@ deliver_due(struct store *s, const struct config *cfg, int64_t now,
 	struct store_report *list = NULL;
 	struct deliver *dv = NULL;
 	char *from_name = NULL, *from_addr = NULL;
-	char reply[DELIVER_REPLY_MAX + 16];
+	char reply[SEND_REPLY_SIZE];
 	size_t n = 0, i;
 	int rc = -1;
 
@@ -285,17 +278,7 @@ deliver_due(struct store *s, const struct config *cfg, int64_t now,
 
 		/* a transport failing as a whole still fills res */
 		deliver_send(dv, &m, res, &de);
-		if (res[0].code > 0)
-			snprintf(reply, sizeof(reply), "%d %s", res[0].code,
-				 res[0].reply);
-		else
-			snprintf(reply, sizeof(reply), "%s", res[0].reply);
-		outcome = res[0].status == DELIVER_OK ? STORE_DIGEST_SENT :
-			  res[0].status == DELIVER_TEMPFAIL &&
-					  list[i].attempts + 1 <
-						  SEND_MAX_ATTEMPTS ?
-							  STORE_DIGEST_RETRY :
-							  STORE_DIGEST_FAILED;
+		outcome = send_outcome(&res[0], list[i].attempts, reply);
 		if (outcome == STORE_DIGEST_SENT) {
 			r->sent++;
 			log_info("health report %s sent to '%s'", list[i].slot,

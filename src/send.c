@@ -37,7 +37,7 @@
  */
 struct courier {
 	struct store *store;    /* its own connection, or the builder's when
-	                         * SQLite has no threads (then it runs after) */
+	                         * there is no thread (then it runs after) */
 	const struct config *cfg;
 	const struct send_options *opts;
 	struct send_report *report; /* sent, retry, failed: the builder only
@@ -233,6 +233,17 @@ send_compose(struct store *s, const struct config *cfg,
 	return 0;
 }
 
+int
+send_schedule(const struct config *cfg, const char *schedule,
+	      const char *timezone, struct schedule *sch, struct err *e)
+{
+	if (schedule_parse(schedule ? schedule : "daily", cfg->time, sch,
+			   e) < 0)
+		return -1;
+	sch->timezone = timezone ? timezone : cfg->timezone;
+	return 0;
+}
+
 /* The key of sub's current schedule slot into key; *done when a digest
  * was already built for it. */
 static int
@@ -242,11 +253,9 @@ current_slot(struct run *run, const struct store_subscriber *sub,
 	struct schedule sch;
 	int64_t start;
 
-	if (schedule_parse(sub->schedule ? sub->schedule : "daily",
-			   run->cfg->time, &sch, e) < 0)
-		return err_prefix(e, "subscriber '%s'", sub->email);
-	sch.timezone = sub->timezone ? sub->timezone : run->cfg->timezone;
-	if (schedule_current_slot(&sch, run->now, &start, key, e) < 0)
+	if (send_schedule(run->cfg, sub->schedule, sub->timezone, &sch,
+			  e) < 0 ||
+	    schedule_current_slot(&sch, run->now, &start, key, e) < 0)
 		return err_prefix(e, "subscriber '%s'", sub->email);
 	/* a slot that began before they subscribed is not theirs: the first
 	 * digest waits for their first slot */
@@ -377,6 +386,26 @@ retry_delay(int attempts)
 	return delay < 24 * 3600 ? delay : 24 * 3600;
 }
 
+enum store_digest_outcome
+send_outcome(const struct deliver_result *r, int attempts,
+	     char reply[SEND_REPLY_SIZE])
+{
+	/* "451 4.3.0 try again later": the code first, as servers say it */
+	if (r->code > 0)
+		snprintf(reply, SEND_REPLY_SIZE, "%d %s", r->code, r->reply);
+	else
+		snprintf(reply, SEND_REPLY_SIZE, "%s", r->reply);
+	switch (r->status) {
+	case DELIVER_OK:
+		return STORE_DIGEST_SENT;
+	case DELIVER_TEMPFAIL:
+		return attempts + 1 < SEND_MAX_ATTEMPTS ? STORE_DIGEST_RETRY :
+							  STORE_DIGEST_FAILED;
+	default:
+		return STORE_DIGEST_FAILED;
+	}
+}
+
 static void
 on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	     const struct deliver_result *results)
@@ -384,37 +413,21 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	struct batch *b = arg;
 	struct courier *c = b->c;
 	const struct store_digest *d = &b->items[index];
-	const struct deliver_result *r = &results[0];
 	enum store_digest_outcome outcome;
-	char reply[DELIVER_REPLY_MAX + 16];
+	char reply[SEND_REPLY_SIZE];
 	int64_t next = 0;
 
 	(void)m;
-	/* "451 4.3.0 try again later": the code first, as servers say it */
-	if (r->code > 0)
-		snprintf(reply, sizeof(reply), "%d %s", r->code, r->reply);
-	else
-		snprintf(reply, sizeof(reply), "%s", r->reply);
 	if (c->fatal.code)
 		return;
-	switch (r->status) {
-	case DELIVER_OK:
-		outcome = STORE_DIGEST_SENT;
+	outcome = send_outcome(&results[0], d->attempts, reply);
+	if (outcome == STORE_DIGEST_SENT) {
 		c->report->sent++;
-		break;
-	case DELIVER_TEMPFAIL:
-		outcome = d->attempts + 1 < SEND_MAX_ATTEMPTS ?
-				  STORE_DIGEST_RETRY : STORE_DIGEST_FAILED;
-		break;
-	default:
-		outcome = STORE_DIGEST_FAILED;
-		break;
-	}
-	if (outcome == STORE_DIGEST_RETRY) {
+	} else if (outcome == STORE_DIGEST_RETRY) {
 		next = c->now + retry_delay(d->attempts);
 		c->report->retry++;
 		log_warn("send to '%s': %s; will retry", d->email, reply);
-	} else if (outcome == STORE_DIGEST_FAILED) {
+	} else {
 		c->report->failed++;
 		log_error("send to '%s' failed: %s", d->email, reply);
 	}
@@ -448,28 +461,35 @@ flush_batch(struct courier *c, struct deliver *dv, struct batch *b,
 	return rc;
 }
 
-/* Up to a batch of the digests due after the id after into ids. While the
- * builder goes on, waits until a whole batch is there: one session per
- * SEND_BATCH messages, as when everything was built first. */
+/* Up to a batch of the digests due after the id after into ids; none
+ * once the builder has failed. While the builder goes on, waits until a
+ * whole batch is there: one session per SEND_BATCH messages, as when
+ * everything was built first. */
 static int
 next_batch(struct courier *c, int64_t after, int64_t *ids, size_t *n,
 	   struct err *e)
 {
 	int64_t due = c->opts->all_pending ? INT64_MAX : c->now;
 	size_t seen;
-	int built;
+	int built, abandon;
 
 	for (;;) {
 		pthread_mutex_lock(&c->lock);
 		seen = c->committed;
 		built = c->built;
+		abandon = c->abandon;
 		pthread_mutex_unlock(&c->lock);
+		*n = 0;
+		if (abandon)
+			return 0;
 		if (store_digest_due(c->store, due, after, SEND_BATCH, ids, n,
 				     e) < 0)
 			return -1;
 		if (*n == SEND_BATCH || built)
 			return 0;
-		/* what is committed from now on comes after these */
+		/* for the rest of a batch, counted from seen: the query may
+		 * have found some committed since, which only makes the wait
+		 * longer, never past the end of the building */
 		pthread_mutex_lock(&c->lock);
 		while (!c->built && c->committed - seen < SEND_BATCH - *n)
 			pthread_cond_wait(&c->more, &c->lock);
@@ -484,7 +504,7 @@ deliver_pending(struct courier *c, struct err *e)
 	struct batch *b = NULL;
 	int64_t ids[SEND_BATCH], after = 0;
 	size_t n, i;
-	int abandon, rc = -1;
+	int rc = -1;
 
 	b = calloc(1, sizeof(*b));
 	if (!b) {
@@ -495,10 +515,7 @@ deliver_pending(struct courier *c, struct err *e)
 	for (;;) {
 		if (next_batch(c, after, ids, &n, e) < 0)
 			goto out;
-		pthread_mutex_lock(&c->lock);
-		abandon = c->abandon;
-		pthread_mutex_unlock(&c->lock);
-		if (!n || abandon || stopping(c->opts))
+		if (!n || stopping(c->opts))
 			break;
 		/* connects lazily: no pending digest, no session */
 		if (!dv && !(dv = deliver_open(c->cfg, e)))

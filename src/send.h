@@ -20,15 +20,18 @@
 
 #include "buf.h"
 #include "config.h"
+#include "deliver.h"
 #include "digest.h"
 #include "err.h"
-
-struct store;
+#include "schedule.h"
+#include "store.h"
 
 /* Messages handed to the transport per session. */
 #define SEND_BATCH 100
 /* Temporary failures before a digest is given up as failed. */
 #define SEND_MAX_ATTEMPTS 10
+/* A server's reply as the outbox keeps it: code, space, text. */
+#define SEND_REPLY_SIZE (DELIVER_REPLY_MAX + 16)
 
 struct send_report {
 	size_t built;           /* digests built this run */
@@ -72,11 +75,25 @@ void send_composed_release(struct send_composed *c);
 /* Builds the digests of every subscriber with something new and, at the
  * same time, delivers every pending digest that is due, oldest first
  * (no new batch once the building has failed). Returns 0 when the run
- * itself worked (see r for the digests), -1 with e when it could not
- * (store, configuration, out of memory). A transport that cannot be
- * reached is not an error of the run: its digests stay pending (r->retry)
- * and e says why (e->code EX_TEMPFAIL) while 0 is returned. */
+ * worked (see r for the digests: a server's 4xx leaves one pending,
+ * r->retry), -1 with e when it did not: the store, the configuration,
+ * memory, or a transport that failed as a whole (a server that cannot be
+ * reached: e->code EX_TEMPFAIL; the batch it had counts as temporary
+ * failures in r, the digests after it stay pending untried). */
 int send_run(struct store *s, const struct config *cfg,
 	const struct send_options *o, struct send_report *r, struct err *e);
+
+/* What a delivery result makes of a message (a digest or a report) tried
+ * attempts times before: sent; failed for a 5xx or a last try; else
+ * retried later. reply gets the server's answer as the outbox keeps it,
+ * the code first ("451 4.3.0 try again later"). */
+enum store_digest_outcome send_outcome(const struct deliver_result *r,
+	int attempts, char reply[SEND_REPLY_SIZE]);
+
+/* A subscriber's schedule into sch: schedule (NULL: daily) at [digest]
+ * time unless it names one, in timezone (NULL: [digest] timezone, which
+ * must outlive sch). Fails as schedule_parse() does. */
+int send_schedule(const struct config *cfg, const char *schedule,
+	const char *timezone, struct schedule *sch, struct err *e);
 
 #endif

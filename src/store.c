@@ -280,6 +280,33 @@ cached(struct store *s, enum stmt id, struct err *e)
 	return prepared(s, id, stmt_sql[id], e);
 }
 
+/* Steps st, a query of at most one row: 1 when st is on that row, 0 when
+ * there is none, -1 with e (what failed) on error. */
+static int
+step_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		return 1;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return db_error(s, e, what);
+	}
+}
+
+/* Steps st, a statement that returns no row, and finalizes it: the number
+ * of rows it changed, or -1 with e (what failed). */
+static int
+finish(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(s->db) :
+						     db_error(s, e, what);
+
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Copies a text column (sqlite3_column_text is only valid until the next
  * step). NULL for SQL NULL; sets *oom on allocation failure. */
 static char *
@@ -293,6 +320,26 @@ column_strdup(sqlite3_stmt *st, int col, int *oom)
 	copy = strdup((const char *)t);
 	if (!copy)
 		*oom = 1;
+	return copy;
+}
+
+/* Copies a blob column (a message) with a NUL after it into malloc'd
+ * memory, its length in *len; sets *oom on allocation failure. */
+static char *
+column_blobdup(sqlite3_stmt *st, int col, size_t *len, int *oom)
+{
+	const void *blob = sqlite3_column_blob(st, col);
+	char *copy;
+
+	*len = (size_t)sqlite3_column_bytes(st, col);
+	copy = malloc(*len + 1);
+	if (!copy) {
+		*oom = 1;
+		return NULL;
+	}
+	if (*len)
+		memcpy(copy, blob, *len);
+	copy[*len] = '\0';
 	return copy;
 }
 
@@ -605,18 +652,19 @@ store_feed_add(struct store *s, const char *url, const char *title,
 	       const struct store_tags *tags, int64_t *id, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	int rc;
 
 	if (prepare(s, &st, "SELECT id FROM feeds WHERE url = ?", e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = step_row(s, st, "look up feed", e);
+	if (rc > 0)
 		*id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-		return 1;
-	}
 	sqlite3_finalize(st);
+	if (rc) /* there already (1), or the lookup failed */
+		return rc;
 	st = NULL;
+	rc = -1;
 	if (store_begin(s, e) < 0)
 		return -1;
 	if (prepare(s, &st,
@@ -649,17 +697,13 @@ store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
 			  struct err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = 0;
 
 	if (prepare(s, &st, "UPDATE feeds SET user_agent = ? WHERE id = ?",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, ua, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(s, e, "set user agent");
-	sqlite3_finalize(st);
-	return rc;
+	return finish(s, st, "set user agent", e) < 0 ? -1 : 0;
 }
 
 int
@@ -696,18 +740,16 @@ int
 store_feed_remove(struct store *s, int64_t id, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = 0;
+	int rc;
 
 	/* ON DELETE CASCADE takes its tags, entries and their deliveries */
 	if (prepare(s, &st, "DELETE FROM feeds WHERE id = ?", e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(s, e, "remove feed");
-	else if (sqlite3_changes(s->db) == 0)
-		rc = err_set(e, EX_DATAERR, "no feed %" PRId64, id);
-	sqlite3_finalize(st);
-	return rc;
+	rc = finish(s, st, "remove feed", e);
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no feed %" PRId64, id);
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -747,12 +789,7 @@ store_feed_each(struct store *s,
 		f.entries = sqlite3_column_int64(st, 11);
 		f.next_fetch_at = sqlite3_column_int64(st, 12);
 		f.last_new_entry_at = sqlite3_column_int64(st, 13);
-		if (oom) {
-			store_feed_release(&f);
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-		rc = cb(&f, arg);
+		rc = oom ? err_set(e, EX_OSERR, "out of memory") : cb(&f, arg);
 		store_feed_release(&f);
 		if (rc)
 			break;
@@ -851,17 +888,15 @@ int
 store_subscriber_remove(struct store *s, const char *email, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = 0;
+	int rc;
 
 	if (prepare(s, &st, "DELETE FROM subscribers WHERE email = ?", e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(s, e, "remove subscriber");
-	else if (sqlite3_changes(s->db) == 0)
-		rc = err_set(e, EX_DATAERR, "no subscriber '%s'", email);
-	sqlite3_finalize(st);
-	return rc;
+	rc = finish(s, st, "remove subscriber", e);
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no subscriber '%s'", email);
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -904,12 +939,7 @@ store_subscriber_page(struct store *s, int64_t after_id, int limit,
 		sub.timezone = column_strdup(st, 7, &oom);
 		column_tags(st, 8, &sub.include, &oom);
 		column_tags(st, 9, &sub.exclude, &oom);
-		if (oom) {
-			store_subscriber_release(&sub);
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-		rc = cb(&sub, arg);
+		rc = oom ? err_set(e, EX_OSERR, "out of memory") : cb(&sub, arg);
 		store_subscriber_release(&sub);
 		if (rc)
 			break;
@@ -1228,10 +1258,8 @@ apply_redirect(struct store *s, const struct store_fetch_outcome *o,
 	sqlite3_bind_text(st, 1, o->redirect_url, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, o->feed_id);
 	sqlite3_bind_int(st, 3, o->redirect_threshold);
-	rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(s->db) > 0 :
-					       db_error(s, e, "move feed");
-	sqlite3_finalize(st);
-	return rc;
+	rc = finish(s, st, "move feed", e);
+	return rc < 0 ? -1 : rc > 0;
 }
 
 int
@@ -1324,6 +1352,7 @@ store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
 	};
 	sqlite3_stmt *st = NULL;
 	size_t i;
+	int rc;
 
 	*pruned = 0;
 	if (store_begin(s, e) < 0)
@@ -1333,17 +1362,13 @@ store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
 			goto fail;
 		sqlite3_bind_int64(st, 1, keep_before);
 		sqlite3_bind_int64(st, 2, forget_before);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_error(s, e, "prune entries");
+		rc = finish(s, st, "prune entries", e);
+		if (rc < 0)
 			goto fail;
-		}
-		*pruned += (size_t)sqlite3_changes(s->db);
-		sqlite3_finalize(st);
-		st = NULL;
+		*pruned += (size_t)rc;
 	}
 	return store_commit(s, e);
 fail:
-	sqlite3_finalize(st);
 	store_rollback(s);
 	return -1;
 }
@@ -1491,7 +1516,7 @@ store_digest_has_slot(struct store *s, int64_t subscriber_id,
 		      const char *slot, int *has, struct err *e)
 {
 	sqlite3_stmt *st;
-	int rc = 0;
+	int rc;
 
 	st = prepared(s, STMT_DIGEST_HAS_SLOT,
 		      "SELECT 1 FROM digests WHERE subscriber_id = ?"
@@ -1501,18 +1526,11 @@ store_digest_has_slot(struct store *s, int64_t subscriber_id,
 		return -1;
 	sqlite3_bind_int64(st, 1, subscriber_id);
 	sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		*has = 1;
-		break;
-	case SQLITE_DONE:
-		*has = 0;
-		break;
-	default:
-		rc = db_error(s, e, "look up digest slot");
-	}
+	rc = step_row(s, st, "look up digest slot", e);
+	if (rc >= 0)
+		*has = rc;
 	sqlite3_reset(st);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 void
@@ -1524,42 +1542,6 @@ store_digest_release(struct store_digest *d)
 	free(d->message_id);
 	free(d->message);
 	memset(d, 0, sizeof(*d));
-}
-
-int
-store_digest_pending(struct store *s, int64_t now, int64_t **ids, size_t *n,
-		     struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t *grown;
-	int rc = 0, step;
-
-	*ids = NULL;
-	*n = 0;
-	if (prepare(s, &st,
-		    "SELECT id FROM digests WHERE status = 'pending'"
-		    " AND next_attempt_at <= ? ORDER BY id",
-		    e) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		grown = realloc(*ids, (*n + 1) * sizeof(**ids));
-		if (!grown) {
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-		*ids = grown;
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list pending digests");
-	sqlite3_finalize(st);
-	if (rc) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-	}
-	return rc;
 }
 
 int
@@ -1605,30 +1587,20 @@ store_digest_get(struct store *s, int64_t id, struct store_digest *d,
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	rc = step_row(s, st, "read digest", e);
+	if (rc == 0)
 		rc = err_set(e, EX_DATAERR, "no digest %lld", (long long)id);
+	if (rc < 0)
 		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		rc = db_error(s, e, "read digest");
-		goto out;
-	}
 	rc = 0;
 	d->id = sqlite3_column_int64(st, 0);
 	d->subscriber_id = sqlite3_column_int64(st, 1);
 	d->email = column_strdup(st, 2, &oom);
 	d->message_id = column_strdup(st, 3, &oom);
-	d->len = (size_t)sqlite3_column_bytes(st, 4);
-	d->message = malloc(d->len + 1);
-	if (d->message) {
-		if (d->len)
-			memcpy(d->message, sqlite3_column_blob(st, 4), d->len);
-		d->message[d->len] = '\0';
-	}
+	d->message = column_blobdup(st, 4, &d->len, &oom);
 	d->attempts = sqlite3_column_int(st, 5);
 	d->entries = sqlite3_column_int(st, 6);
-	if (oom || !d->message) {
+	if (oom) {
 		store_digest_release(d);
 		rc = err_set(e, EX_OSERR, "out of memory");
 	}
@@ -1637,32 +1609,43 @@ out:
 	return rc;
 }
 
-int
-store_digest_mark(struct store *s, int64_t id,
-		  enum store_digest_outcome outcome, const char *reply,
-		  int64_t now, int64_t next_attempt, struct err *e)
+/* What became of an attempt to deliver a digest or a report (TABLE), bound
+ * by bind_mark(). */
+#define MARK_SQL(TABLE)                                                      \
+	"UPDATE " TABLE " SET status = ?2, reply = ?3,"                      \
+	" attempts = attempts + 1, next_attempt_at = ?4,"                    \
+	" sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"          \
+	" WHERE id = ?1"
+
+static void
+bind_mark(sqlite3_stmt *st, int64_t id, enum store_digest_outcome outcome,
+	  const char *reply, int64_t now, int64_t next_attempt)
 {
 	static const char *const status[] = {
 		[STORE_DIGEST_SENT] = "sent",
 		[STORE_DIGEST_RETRY] = "pending",
 		[STORE_DIGEST_FAILED] = "failed",
 	};
-	sqlite3_stmt *st;
-	int rc = 0;
 
-	st = prepared(s, STMT_DIGEST_MARK,
-		      "UPDATE digests SET status = ?2, reply = ?3,"
-		      " attempts = attempts + 1, next_attempt_at = ?4,"
-		      " sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"
-		      " WHERE id = ?1",
-		      e);
-	if (!st)
-		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, status[outcome], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, next_attempt);
 	sqlite3_bind_int64(st, 5, now);
+}
+
+int
+store_digest_mark(struct store *s, int64_t id,
+		  enum store_digest_outcome outcome, const char *reply,
+		  int64_t now, int64_t next_attempt, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	st = prepared(s, STMT_DIGEST_MARK, MARK_SQL("digests"), e);
+	if (!st)
+		return -1;
+	bind_mark(st, id, outcome, reply, now, next_attempt);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = db_error(s, e, "mark digest");
 	sqlite3_reset(st);
@@ -1674,6 +1657,7 @@ store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 		   struct err *e)
 {
 	sqlite3_stmt *st = NULL;
+	int rc;
 
 	*pruned = 0;
 	/* driven by digest_messages, which holds only recent messages */
@@ -1684,12 +1668,10 @@ store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 		    "  WHERE g.status = 'sent' AND g.sent_at < ?)", e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, before);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return db_error(s, e, "prune sent digests");
-	}
-	*pruned = (size_t)sqlite3_changes(s->db);
-	sqlite3_finalize(st);
+	rc = finish(s, st, "prune sent digests", e);
+	if (rc < 0)
+		return -1;
+	*pruned = (size_t)rc;
 	return 0;
 }
 
@@ -1730,25 +1712,18 @@ store_report_has(struct store *s, const char *kind, const char *slot,
 		 int *has, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = 0;
+	int rc;
 
 	if (prepare(s, &st, "SELECT 1 FROM reports WHERE kind = ? AND slot = ?",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		*has = 1;
-		break;
-	case SQLITE_DONE:
-		*has = 0;
-		break;
-	default:
-		rc = db_error(s, e, "look up report");
-	}
+	rc = step_row(s, st, "look up report", e);
+	if (rc >= 0)
+		*has = rc;
 	sqlite3_finalize(st);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -1812,16 +1787,9 @@ store_report_pending(struct store *s, int64_t now, struct store_report **list,
 		r->slot = column_strdup(st, 2, &oom);
 		r->rcpt = column_strdup(st, 3, &oom);
 		r->message_id = column_strdup(st, 4, &oom);
-		r->len = (size_t)sqlite3_column_bytes(st, 5);
-		r->message = malloc(r->len + 1);
-		if (r->message) {
-			if (r->len)
-				memcpy(r->message, sqlite3_column_blob(st, 5),
-				       r->len);
-			r->message[r->len] = '\0';
-		}
+		r->message = column_blobdup(st, 5, &r->len, &oom);
 		r->attempts = sqlite3_column_int(st, 6);
-		if (oom || !r->message) {
+		if (oom) {
 			rc = err_set(e, EX_OSERR, "out of memory");
 			break;
 		}
@@ -1844,30 +1812,12 @@ store_report_mark(struct store *s, int64_t id,
 		  enum store_digest_outcome outcome, const char *reply,
 		  int64_t now, int64_t next_attempt, struct err *e)
 {
-	static const char *const status[] = {
-		[STORE_DIGEST_SENT] = "sent",
-		[STORE_DIGEST_RETRY] = "pending",
-		[STORE_DIGEST_FAILED] = "failed",
-	};
 	sqlite3_stmt *st = NULL;
-	int rc = 0;
 
-	if (prepare(s, &st,
-		    "UPDATE reports SET status = ?2, reply = ?3,"
-		    " attempts = attempts + 1, next_attempt_at = ?4,"
-		    " sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"
-		    " WHERE id = ?1",
-		    e) < 0)
+	if (prepare(s, &st, MARK_SQL("reports"), e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, status[outcome], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, next_attempt);
-	sqlite3_bind_int64(st, 5, now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(s, e, "mark report");
-	sqlite3_finalize(st);
-	return rc;
+	bind_mark(st, id, outcome, reply, now, next_attempt);
+	return finish(s, st, "mark report", e) < 0 ? -1 : 0;
 }
 
 int

@@ -269,15 +269,11 @@ struct store_digest {
 
 void store_digest_release(struct store_digest *d);
 
-/* The ids of the pending digests whose next attempt has come, oldest
- * first, in a malloc'd array (*ids NULL when none). Messages are read one
- * at a time with store_digest_get, so memory does not grow with the
- * outbox. */
-int store_digest_pending(struct store *s, int64_t now, int64_t **ids,
-	size_t *n, struct err *e);
 /* At most max ids of the pending digests whose next attempt has come
  * and whose id is above after, oldest first, into ids; *n says how many:
- * the outbox read a page at a time, from the id last delivered. */
+ * the outbox read a page at a time, from the id last delivered, so that
+ * memory does not grow with it (messages are read one at a time with
+ * store_digest_get). */
 int store_digest_due(struct store *s, int64_t now, int64_t after,
 	size_t max, int64_t *ids, size_t *n, struct err *e);
 /* Reads one digest, message included. */

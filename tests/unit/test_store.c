@@ -527,7 +527,7 @@ START_TEST(test_digest_outbox)
 	struct store_digest got;
 	char email[] = "a@example.org";
 	size_t len = 200 * 1024, i, n = 0;
-	int64_t sid, id, *ids = NULL;
+	int64_t sid, id, ids[2];
 	long long before;
 	char *msg = malloc(len);
 
@@ -549,10 +549,12 @@ START_TEST(test_digest_outbox)
 	ck_assert_int_eq(count("SELECT count(*) FROM digest_messages"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM digests"
 			       " WHERE message IS NULL"), 1);
-	ck_assert_int_eq(store_digest_pending(s, 100, &ids, &n, &e), 0);
+	ck_assert_int_eq(store_digest_due(s, 100, 0, 2, ids, &n, &e), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);
-	free(ids);
+	/* the page after it: empty */
+	ck_assert_int_eq(store_digest_due(s, 100, id, 2, ids, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
 	ck_assert_uint_eq(got.len, len);
 	ck_assert(memcmp(got.message, msg, len) == 0);
@@ -568,7 +570,7 @@ START_TEST(test_digest_outbox)
 	ck_assert_int_eq(store_digest_mark(s, id, STORE_DIGEST_SENT,
 					   "250 OK", 200, 0, &e), 0);
 	ck_assert_int_lt(wal_size() - before, (long long)len / 4);
-	ck_assert_int_eq(store_digest_pending(s, 300, &ids, &n, &e), 0);
+	ck_assert_int_eq(store_digest_due(s, 300, 0, 2, ids, &n, &e), 0);
 	ck_assert_uint_eq(n, 0);
 	/* read back after the mark: still whole */
 	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
