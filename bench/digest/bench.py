@@ -31,8 +31,12 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# no __pycache__ in the source tree: make dist copies bench/ whole
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(HERE))
+import benchlib  # noqa: E402  (bench/benchlib.py)
 import gen_feed  # noqa: E402  (bench/gen_feed.py)
+from benchlib import log, rm_db  # noqa: E402
 
 # The clock (FEEDMAIL_NOW). gen_feed dates item k of a feed 2025-09-01
 # 08:00 + k x 7 min: with 200 items the newest is about 2025-09-02 07:20.
@@ -51,10 +55,6 @@ NEW = ((30, 1), (15, 2), (10, 3), (6, 5), (5, 6), (3, 10), (2, 15),
        (1, 30), (10, 3), (30, 1))
 PER_DIGEST = 30
 STORE_FORMAT = 1   # bump when the way the stores are built changes
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 def new_items(n_feeds, n_items):
@@ -95,12 +95,6 @@ def write_feeds(d, n_feeds, n_items, version):
     return paths
 
 
-def rm_db(db):
-    for suf in ("", "-wal", "-shm", "-journal"):
-        if os.path.exists(db + suf):
-            os.unlink(db + suf)
-
-
 def copy_db(src, dst):
     rm_db(dst)
     shutil.copyfile(src, dst)
@@ -120,33 +114,10 @@ def count(db, sql):
     return n
 
 
-class Feedmail:
-    def __init__(self, binary, work):
-        self.bin = binary
-        self.work = work
-
+class Feedmail(benchlib.Feedmail):
     def conf(self, name, db, transport="stdout", path=None):
-        c = os.path.join(self.work, name + ".conf")
-        with open(c, "w") as f:
-            f.write("[store]\npath = %s\n" % db)
-            f.write("[fetch]\njobs = 16\n")
-            f.write("[digest]\ntransport = %s\n" % transport)
-            if path:
-                f.write("path = %s\n" % path)
-            f.write("from = Veille Régionale <veille@bench.example>\n"
-                    "name = Veille numérique\nlanguage = fr\n")
-        return c
-
-    def env(self, conf, now):
-        e = dict(os.environ)
-        e["FEEDMAIL_CONFIG"] = conf
-        e["FEEDMAIL_NOW"] = now
-        return e
-
-    def run(self, conf, now, *args):
-        subprocess.run([self.bin, "-q"] + list(args),
-                       env=self.env(conf, now), check=True,
-                       stdout=subprocess.DEVNULL)
+        return super().conf(name, db, transport, path,
+                            extra="[fetch]\njobs = 16\n")
 
 
 def stamp_ok(path, want):

@@ -16,44 +16,15 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$here/../lib.sh"
 work=${TMPDIR:-/tmp}/feedmail-bench-digest
-while getopts w: opt; do
-	case $opt in
-	w) work=$OPTARG ;;
-	*) echo "usage: $0 [-w WORKDIR] [FEEDMAIL] [-- OPTIONS]" >&2
-	   exit 64 ;;
-	esac
-done
-shift $((OPTIND - 1))
-feedmail=
-if [ $# -gt 0 ] && [ "$1" != -- ]; then
-	feedmail=$1
-	shift
-fi
-[ $# -gt 0 ] && [ "$1" = -- ] && shift
-feedmail=${feedmail:-${FEEDMAIL:-}}
-if [ -z "$feedmail" ]; then
-	if [ -x ./src/feedmail ]; then
-		feedmail=./src/feedmail
-	else
-		feedmail=$(command -v feedmail || true)
-	fi
-fi
-py=/usr/bin/python3
+bench_args "$@"
+shift $bench_used
 
-missing=
-[ -x "$py" ] || missing="$missing python3"
-[ -x /usr/bin/time ] || missing="$missing time"
-if [ -n "$missing" ]; then
-	echo "missing:$missing" >&2
-	echo "install with: sudo apt-get install$missing" >&2
-	exit 69
-fi
-if [ -z "$feedmail" ] || [ ! -x "$feedmail" ]; then
-	echo "no feedmail binary: build it (make src/feedmail) and pass its" \
-	     "path, or set FEEDMAIL" >&2
-	exit 69
-fi
+bench_need_cmd "$py" python3
+bench_need_cmd /usr/bin/time time
+bench_need_done
 # hyperfine times the runs when installed (apt-get install hyperfine);
 # without it, /usr/bin/time does
 

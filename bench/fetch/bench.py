@@ -27,11 +27,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "..", "gen_feed.py")
-PY = "/usr/bin/python3"
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
+# no __pycache__ in the source tree: make dist copies bench/ whole
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(HERE))
+from benchlib import PY, log  # noqa: E402  (bench/benchlib.py)
 
 
 def free_port():

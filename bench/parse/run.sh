@@ -13,6 +13,8 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$here/../lib.sh"
 runs=5
 work=${TMPDIR:-/tmp}/feedmail-bench-parse
 while getopts n:w: opt; do
@@ -23,39 +25,14 @@ while getopts n:w: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-
-feedmail=${1:-${FEEDMAIL:-}}
-if [ -z "$feedmail" ]; then
-	if [ -x ./src/feedmail ]; then
-		feedmail=./src/feedmail
-	else
-		feedmail=$(command -v feedmail || true)
-	fi
-fi
-case $feedmail in
-/*) ;;
-?*) feedmail=$(pwd)/$feedmail ;;
-esac
-py=/usr/bin/python3
+bench_feedmail "${1:-}"
 
 # --- prerequisites -----------------------------------------------------
-missing=
-[ -x "$py" ] || missing="$missing python3"
-[ -x /usr/bin/time ] || missing="$missing time"
-command -v sfeed >/dev/null 2>&1 || missing="$missing sfeed"
-if [ -x "$py" ] && ! "$py" -c 'import feedparser' 2>/dev/null; then
-	missing="$missing python3-feedparser"
-fi
-if [ -n "$missing" ]; then
-	echo "missing:$missing" >&2
-	echo "install with: sudo apt-get install$missing" >&2
-	exit 69
-fi
-if [ -z "$feedmail" ] || [ ! -x "$feedmail" ]; then
-	echo "no feedmail binary: build it (make src/feedmail) and pass its" \
-	     "path, or set FEEDMAIL" >&2
-	exit 69
-fi
+bench_need_cmd "$py" python3
+bench_need_cmd /usr/bin/time time
+bench_need_cmd sfeed sfeed
+bench_need_py feedparser python3-feedparser
+bench_need_done
 
 # --- documents ---------------------------------------------------------
 mkdir -p "$work"

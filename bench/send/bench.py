@@ -25,14 +25,14 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PY = "/usr/bin/python3"
+# no __pycache__ in the source tree: make dist copies bench/ whole
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(HERE))
+import benchlib  # noqa: E402  (bench/benchlib.py)
+from benchlib import PY, log, rm_db  # noqa: E402
 T_SUBS = "2026-11-26T06:00:00Z"   # subscribers created, feed added
 T_FETCH = "2026-11-26T07:00:00Z"  # entries first seen: new to everyone
 T_SEND = "2026-11-26T07:05:00Z"
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 def proc_cpu(pid):
@@ -106,36 +106,16 @@ def delta(a, b):
     return {k: b[k] - a[k] for k in a}
 
 
-class Feedmail:
+class Feedmail(benchlib.Feedmail):
     def __init__(self, binary, work, feed, sink_port):
-        self.bin = binary
-        self.work = work
+        super().__init__(binary, work)
         self.feed = feed
         self.port = sink_port
 
     def conf(self, name, db, transport, path=None, port=None):
-        c = os.path.join(self.work, name + ".conf")
-        with open(c, "w") as f:
-            f.write("[store]\npath = %s\n" % db)
-            f.write("[smtp]\nhost = 127.0.0.1\nport = %d\n"
-                    % (port or self.port))
-            f.write("[digest]\ntransport = %s\n" % transport)
-            if path:
-                f.write("path = %s\n" % path)
-            f.write("from = Veille Régionale <veille@bench.example>\n"
-                    "name = Veille numérique\nlanguage = fr\n")
-        return c
-
-    def env(self, conf, now):
-        e = dict(os.environ)
-        e["FEEDMAIL_CONFIG"] = conf
-        e["FEEDMAIL_NOW"] = now
-        return e
-
-    def run(self, conf, now, *args):
-        subprocess.run([self.bin, "-q"] + list(args),
-                       env=self.env(conf, now), check=True,
-                       stdout=subprocess.DEVNULL)
+        return super().conf(name, db, transport, path,
+                            extra="[smtp]\nhost = 127.0.0.1\nport = %d\n"
+                            % (port or self.port))
 
     def make_store(self, n):
         """A store with n subscribers, all created at T_SUBS, and the feed
@@ -143,9 +123,7 @@ class Feedmail:
         (which creates the schema), the others are inserted directly in
         the subscribers table with the same created_at."""
         db = os.path.join(self.work, "s%d.db" % n)
-        for suf in ("", "-wal", "-shm", "-journal"):
-            if os.path.exists(db + suf):
-                os.unlink(db + suf)
+        rm_db(db)
         conf = self.conf("make%d" % n, db, "smtp")
         self.run(conf, T_SUBS, "subscriber", "add", "abonne0@bench.example",
                  "--name", "Abonnée n°0")
@@ -168,9 +146,8 @@ class Feedmail:
 
     def fresh_copy(self, template):
         db = template.replace(".db", "-run.db")
+        rm_db(db)
         for suf in ("", "-wal", "-shm", "-journal"):
-            if os.path.exists(db + suf):
-                os.unlink(db + suf)
             if os.path.exists(template + suf):
                 shutil.copyfile(template + suf, db + suf)
         return db

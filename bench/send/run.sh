@@ -16,48 +16,18 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$here/../lib.sh"
 work=${TMPDIR:-/tmp}/feedmail-bench-send
-while getopts w: opt; do
-	case $opt in
-	w) work=$OPTARG ;;
-	*) echo "usage: $0 [-w WORKDIR] [FEEDMAIL] [-- OPTIONS]" >&2
-	   exit 64 ;;
-	esac
-done
-shift $((OPTIND - 1))
-feedmail=
-if [ $# -gt 0 ] && [ "$1" != -- ]; then
-	feedmail=$1
-	shift
-fi
-[ $# -gt 0 ] && [ "$1" = -- ] && shift
-feedmail=${feedmail:-${FEEDMAIL:-}}
-if [ -z "$feedmail" ]; then
-	if [ -x ./src/feedmail ]; then
-		feedmail=./src/feedmail
-	else
-		feedmail=$(command -v feedmail || true)
-	fi
-fi
-py=/usr/bin/python3
+bench_args "$@"
+shift $bench_used
 
-missing=
-[ -x "$py" ] || missing="$missing python3"
-[ -x "$py" ] && ! "$py" -c 'import aiosmtpd' 2>/dev/null &&
-	missing="$missing python3-aiosmtpd"
-[ -x /usr/bin/time ] || missing="$missing time"
-command -v r2e >/dev/null 2>&1 || missing="$missing rss2email"
-command -v cc >/dev/null 2>&1 || missing="$missing gcc"
-if [ -n "$missing" ]; then
-	echo "missing:$missing" >&2
-	echo "install with: sudo apt-get install$missing" >&2
-	exit 69
-fi
-if [ -z "$feedmail" ] || [ ! -x "$feedmail" ]; then
-	echo "no feedmail binary: build it (make src/feedmail) and pass its" \
-	     "path, or set FEEDMAIL" >&2
-	exit 69
-fi
+bench_need_cmd "$py" python3
+bench_need_py aiosmtpd python3-aiosmtpd
+bench_need_cmd /usr/bin/time time
+bench_need_cmd r2e rss2email
+bench_need_cmd cc gcc
+bench_need_done
 
 # the sink in C, for the second figure (see csink.c). The TCP_NODELAY
 # shim (nodelay.c) is no longer run by default: feedmail sets the option
