@@ -73,6 +73,9 @@ char_ref(const char *s, size_t len, unsigned long *cp)
 			return 0;
 		if (i < len && s[i] == ';')
 			i++;
+		/* &#150; means windows-1252's dash, as browsers read it */
+		if (utf8_cp1252_c1(v))
+			v = utf8_cp1252_c1(v);
 		*cp = v ? v : 0xfffd;
 		return i;
 	}

@@ -210,6 +210,11 @@ static const struct pcase cases[] = {
 	  "F|rss20|\xc3\xa9t\xc3\xa9 \xc2\xa0R&D AT&T "
 	  "\xe2\x80\x99\xe2\x80\x99&bogus;|~|~|~|~|~|0\n",
 	  "undefined entity", PARSE_WARN_ENTITY },
+	{ "windows-1252 references in escaped HTML text",
+	  "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title type=\"html\">"
+	  "a &amp;#150; b &amp;#x97;</title></feed>",
+	  0, NULL, NULL, NULL,
+	  "F|atom10|a \xe2\x80\x93 b \xe2\x80\x94|~|~|~|~|~|0\n", NULL, -1 },
 	{ "malformed: an unclosed <br> recovered, one warning",
 	  "<rss version=\"2.0\"><channel><title>M</title>"
 	  "<item><title>a</title><description>x<br>y</description></item>"
