@@ -63,10 +63,18 @@ cmd_suggest(const char *word, const char *const *names)
 	return nprefixed == 1 ? prefixed : NULL;
 }
 
+/* "usage: feedmail NAME SYNOPSIS", without a space before an empty one. */
+static void
+print_usage(FILE *f, const char *name, const struct cmd_help *help)
+{
+	fprintf(f, "usage: feedmail %s%s%s\n", name,
+		*help->synopsis ? " " : "", help->synopsis);
+}
+
 void
 cmd_print_help(FILE *f, const char *name, const struct cmd_help *help)
 {
-	fprintf(f, "usage: feedmail %s %s\n", name, help->synopsis);
+	print_usage(f, name, help);
 	if (help->options && *help->options)
 		fprintf(f, "\n%s", help->options);
 }
@@ -81,7 +89,8 @@ cmd_usage_error(const char *name, const struct cmd_help *help,
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: feedmail %s %s\n", name, help->synopsis);
+	fputc('\n', stderr);
+	print_usage(stderr, name, help);
 	return EX_USAGE;
 }
 
@@ -108,7 +117,7 @@ cmd_bad_option(const char *name, const struct cmd_help *help,
 	/* getopt_long has already said what it rejected */
 	if (best)
 		fprintf(stderr, "did you mean '--%s'?\n", best);
-	fprintf(stderr, "usage: feedmail %s %s\n", name, help->synopsis);
+	print_usage(stderr, name, help);
 	return EX_USAGE;
 }
 

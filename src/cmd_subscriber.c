@@ -12,6 +12,7 @@
 #include "date.h"
 #include "log.h"
 #include "schedule.h"
+#include "send.h"
 #include "store.h"
 
 static const struct cmd_help help = {
@@ -27,7 +28,7 @@ static const struct cmd_help help = {
 };
 
 static const struct cmd_help add_help = {
-	"add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]"
+	"EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]"
 	" [--schedule SCHEDULE] [--timezone ZONE] [--include WORD]..."
 	" [--exclude WORD]...",
 	"  -n, --name NAME          the display name used in the To: header\n"
@@ -47,10 +48,10 @@ static const struct cmd_help add_help = {
 	"  -h, --help               show this help\n",
 };
 
-static const struct cmd_help remove_help = { "remove EMAIL",
+static const struct cmd_help remove_help = { "EMAIL",
 					     "  -h, --help  show this help\n" };
 static const struct cmd_help list_help = {
-	"list [--json]",
+	"[--json]",
 	"  --json      print a JSON array of subscribers\n"
 	"  -h, --help  show this help\n",
 };
@@ -64,10 +65,8 @@ check_schedule(const struct store_subscriber *sub, const struct config *cfg,
 	int64_t start;
 	char key[SCHEDULE_KEY_SIZE];
 
-	if (schedule_parse(sub->schedule ? sub->schedule : "daily", cfg->time,
-			   &sch, e) < 0)
+	if (send_schedule(cfg, sub->schedule, sub->timezone, &sch, e) < 0)
 		return -1;
-	sch.timezone = sub->timezone ? sub->timezone : cfg->timezone;
 	if (schedule_current_slot(&sch, clock_now(), &start, key, e) < 0) {
 		e->code = EX_DATAERR; /* given on the command line */
 		return -1;
@@ -147,17 +146,17 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 			words->items[words->n++] = optarg;
 			break;
 		case 'h':
-			cmd_print_help(stdout, "subscriber", &add_help);
+			cmd_print_help(stdout, argv[0], &add_help);
 			rc = 0;
 			goto out;
 		default:
-			rc = cmd_bad_option("subscriber", &add_help, opts,
+			rc = cmd_bad_option(argv[0], &add_help, opts,
 					    argv[optind - 1]);
 			goto out;
 		}
 	}
 	if (argc - optind != 1) {
-		rc = cmd_usage_error("subscriber", &add_help,
+		rc = cmd_usage_error(argv[0], &add_help,
 				     "one address, please");
 		goto out;
 	}
@@ -189,7 +188,7 @@ subscriber_remove(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 1)
-		return cmd_usage_error("subscriber", &remove_help,
+		return cmd_usage_error(argv[0], &remove_help,
 				       "one address, please");
 	if (store_subscriber_remove(ctx->store, argv[optind], &e) < 0) {
 		log_error("subscriber remove: %s", e.msg);
@@ -281,7 +280,7 @@ subscriber_list(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		return rc;
 	if (optind != argc)
-		return cmd_usage_error("subscriber", &list_help,
+		return cmd_usage_error(argv[0], &list_help,
 				       "unexpected argument '%s'", argv[optind]);
 	if (!json) {
 		rc = store_subscriber_each(ctx->store, print_line, NULL, &e);
@@ -321,7 +320,13 @@ cmd_subscriber(int argc, char **argv, struct ctx *ctx)
 	}
 	for (i = 0; i < n; i++) {
 		if (!strcmp(argv[1], verbs[i].name)) {
-			/* the verb is the new argv[0] for getopt */
+			/* "subscriber VERB" is the new argv[0]: getopt and the
+			 * usage lines name it */
+			char name[32];
+
+			snprintf(name, sizeof(name), "subscriber %s",
+				 verbs[i].name);
+			argv[1] = name;
 			return verbs[i].fn(argc - 1, argv + 1, ctx);
 		}
 		names[i] = verbs[i].name;
