@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

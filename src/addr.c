@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "addr.h"
 #include "utf8.h"
 

@@ -2,8 +2,6 @@
  * cmd: what every subcommand shares: reading the config, help text,
  * usage errors and "did you mean" for near misses.
  */
-#include "config.h"
-
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "config.h"
 
 /* Levenshtein distance; words longer than 31 bytes count as far apart. */
 static size_t

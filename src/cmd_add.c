@@ -1,6 +1,4 @@
 /* feedmail add URL [--title T] [--tag T]...: subscribe to a feed. */
-#include "config.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>

@@ -1,7 +1,6 @@
 /* feedmail config: print the configuration in effect, every key. */
-#include "config.h"
-
 #include "cmd.h"
+#include "config.h"
 
 static const struct cmd_help help = {
 	"",

@@ -22,8 +22,6 @@
  * daemon decides to sleep, so none is lost between the check and the
  * sleep.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,6 +33,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "config.h"
 #include "lock.h"
 #include "log.h"
 #include "report.h"

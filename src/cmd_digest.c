@@ -1,7 +1,5 @@
 /* feedmail digest [--to EMAIL] [--format text|html|eml] [--since DURATION]:
  * preview a digest on standard output, recording nothing. */
-#include "config.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -1,6 +1,4 @@
 /* feedmail doctor [--test-mail ADDRESS]: check the setup end to end. */
-#include "config.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -9,6 +7,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "cmd.h"
+#include "config.h"
 #include "deliver.h"
 #include "log.h"
 #include "mime.h"

@@ -1,7 +1,5 @@
 /* feedmail export [FILE]: the feeds as OPML 2.0, which import reads back
  * identically. */
-#include "config.h"
-
 #include <string.h>
 #include <sysexits.h>
 

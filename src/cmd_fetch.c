@@ -1,6 +1,4 @@
 /* feedmail fetch [--all] [--json] [FEED...]: fetch feeds into the store. */
-#include "config.h"
-
 #include <jansson.h>
 #include <stdlib.h>
 #include <sysexits.h>

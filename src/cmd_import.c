@@ -1,6 +1,4 @@
 /* feedmail import FILE.opml: add the feeds of an OPML file, all or none. */
-#include "config.h"
-
 #include <stdlib.h>
 #include <sysexits.h>
 

@@ -1,6 +1,4 @@
 /* feedmail list [--json]: the feeds with their tags and last status. */
-#include "config.h"
-
 #include <jansson.h>
 #include <sysexits.h>
 

@@ -6,8 +6,6 @@
  * feed): {"entries":[...], then the feed
  * fields after the array.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,6 +1,4 @@
 /* feedmail remove FEED...: unsubscribe, dropping the feed's entries. */
-#include "config.h"
-
 #include <stdlib.h>
 #include <sysexits.h>
 

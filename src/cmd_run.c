@@ -1,8 +1,6 @@
 /* feedmail run: the cron entry point: fetch what is due, then build and
  * send the digests and the admin's health report. cmd_run_once() is that
  * pass, shared with each cycle of `feedmail daemon`. */
-#include "config.h"
-
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>

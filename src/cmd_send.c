@@ -1,6 +1,4 @@
 /* feedmail send [--dry-run]: build the digests and deliver what is pending. */
-#include "config.h"
-
 #include <sysexits.h>
 
 #include "cmd.h"

@@ -1,6 +1,4 @@
 /* feedmail status [--json]: the health of the feeds and of the outbox. */
-#include "config.h"
-
 #include <jansson.h>
 #include <string.h>
 #include <sysexits.h>

@@ -1,6 +1,4 @@
 /* feedmail subscriber add|remove|list: who receives digests. */
-#include "config.h"
-
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +7,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "cmd.h"
+#include "config.h"
 #include "date.h"
 #include "log.h"
 #include "schedule.h"

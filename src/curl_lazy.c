@@ -19,8 +19,6 @@
  *
  * Not thread-safe on first use, as curl_global_init() itself is not.
  */
-#include "config.h"
-
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "deliver.h"
 
 #include <arpa/inet.h>
@@ -34,6 +32,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "config.h"
 #include "fs.h"
 #include "log.h"
 

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "digest.h"
 
 #include <stdlib.h>
@@ -8,6 +6,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "config.h"
 #include "date.h"
 #include "html.h"
 #include "utf8.h"

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "err.h"
 
 #include <stdarg.h>

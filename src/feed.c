@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "feed.h"
 
 #include <stdlib.h>

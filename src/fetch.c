@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "fetch.h"
 
 #include <stdlib.h>
@@ -7,6 +5,7 @@
 #include <sysexits.h>
 
 #include "clock.h"
+#include "config.h"
 #include "http.h"
 #include "ident.h"
 #include "log.h"

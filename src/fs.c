@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "fs.h"
 
 #include <errno.h>

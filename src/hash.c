@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "hash.h"
 
 #include <stdio.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "http.h"
 
 #include <ctype.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "ident.h"
 
 #include <stdio.h>

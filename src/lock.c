@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "lock.h"
 
 #include <errno.h>

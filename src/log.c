@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "log.h"
 
 #include <stdarg.h>

@@ -3,8 +3,6 @@
  * command asks for (config, store, lock). The only place besides cmd_*.c
  * that chooses an exit status.
  */
-#include "config.h"
-
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "err.h"
 #include "lock.h"
 #include "log.h"

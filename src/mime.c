@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "mime.h"
 
 #include <errno.h>

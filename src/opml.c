@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "opml.h"
 
 #include "buf.h"

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "parse.h"
 
 #include <errno.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "report.h"
 
 #include <stdlib.h>
@@ -8,6 +6,7 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "config.h"
 #include "date.h"
 #include "deliver.h"
 #include "log.h"

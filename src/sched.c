@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "sched.h"
 
 #define WEEK (7 * 24 * 3600)

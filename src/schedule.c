@@ -5,8 +5,6 @@
  * tm_gmtoff under TZ set to the zone), so the daylight-saving edges are
  * decided here and not by mktime's unspecified handling of gaps.
  */
-#include "config.h"
-
 #include "schedule.h"
 
 #include <ctype.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "send.h"
 
 #include <pthread.h>
@@ -11,6 +9,7 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "config.h"
 #include "deliver.h"
 #include "digest.h"
 #include "log.h"

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "store.h"
 
 #include <errno.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "str.h"
 
 #include <stdlib.h>

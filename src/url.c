@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include "url.h"
 
 #include "buf.h"

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,4 @@
 /* Unit tests for src/buf: the caps, growth and invariants. */
-#include "config.h"
-
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -5,8 +5,6 @@
  * unset or unreadable variables leave the real clock. Each test runs in a
  * process of its own (Check forks), so each starts its clock afresh.
  */
-#include "config.h"
-
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>

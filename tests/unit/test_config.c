@@ -3,8 +3,6 @@
  * {file, environment, expected result or message}, then the sample
  * etc/feedmail.conf, the man page, the dump and the default paths.
  */
-#include "config.h"
-
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../src/config.h"
+#include "config.h"
 #include "err.h"
 #include "testutil.h"
 

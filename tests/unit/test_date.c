@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>

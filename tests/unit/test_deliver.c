@@ -4,8 +4,6 @@
  * program, test_deliver_smtp, with a real server). sendmail is played by
  * the scripts in tests/fixtures/deliver/.
  */
-#include "config.h"
-
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "config.h"
 #include "deliver.h"
 #include "err.h"
 #include "testutil.h"

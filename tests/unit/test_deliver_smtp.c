@@ -7,8 +7,6 @@
  * The server saves what it accepts as N.eml (after dot-unstuffing) and
  * N.json (envelope, TLS, AUTH), and logs its connections.
  */
-#include "config.h"
-
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include "config.h"
 #include "deliver.h"
 #include "err.h"
 #include "log.h"

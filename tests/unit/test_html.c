@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <check.h>
 #include <signal.h>
 #include <stdint.h>

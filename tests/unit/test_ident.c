@@ -1,6 +1,4 @@
 /* Unit tests for src/ident: which items of one document are which entry. */
-#include "config.h"
-
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,6 @@
 /* Unit tests for src/mime: encoded-words, quoted-printable, wrapping,
  * Message-IDs, and whole messages read back by Python's email package
  * (tests/mime_check.py) as an independent reader. */
-#include "config.h"
-
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>

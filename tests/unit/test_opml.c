@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

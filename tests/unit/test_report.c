@@ -3,13 +3,12 @@
  * both thresholds), the report's text, and its weekly slot (Mondays at
  * [digest] time in [digest] timezone, keyed by ISO week).
  */
-#include "config.h"
-
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "date.h"
 #include "report.h"
 #include "store.h"

@@ -3,8 +3,6 @@
  * seed 0, which gives no jitter, so each expects an exact time; the jitter
  * has tests of its own (bound, determinism, spread).
  */
-#include "config.h"
-
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>

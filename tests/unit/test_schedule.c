@@ -8,8 +8,6 @@
  * hand from those offsets (2026-01-01 is a Thursday, so 2026 has 53 ISO
  * weeks and week 1 starts on 2025-12-29).
  */
-#include "config.h"
-
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,5 @@
 /* Unit tests for src/store: migrations, feeds and subscribers on a real
  * SQLite file in a temporary folder. */
-#include "config.h"
-
 #include <check.h>
 #include <sqlite3.h>
 #include <stdio.h>

@@ -1,5 +1,3 @@
-#include "config.h"
-
 #include <check.h>
 #include <limits.h>
 #include <stdio.h>

@@ -1,7 +1,5 @@
 /* Unit tests for src/utf8: decoding (RFC 3629 and the maximal-subpart
  * rule), encoding, and folding for word matching. */
-#include "config.h"
-
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,4 @@
 /* Helpers shared by the Check programs in tests/unit; see testutil.h. */
-#include "config.h"
-
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
