@@ -174,3 +174,48 @@ cmd_load_config(const char *explicit_path, struct config *cfg, struct err *e)
 	free(path);
 	return rc < 0 ? rc : config_finish(cfg, e);
 }
+
+int
+cmd_verb_run(int argc, char **argv, struct ctx *ctx,
+	     const struct cmd_verb *verbs, const char *default_verb,
+	     const struct cmd_help *help)
+{
+	const char *names[16];
+	const char *verb, *best;
+	char name[64];
+	size_t i;
+
+	if (argc >= 2 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		cmd_print_help(stdout, argv[0], help);
+		return 0;
+	}
+	verb = argc >= 2 && argv[1][0] != '-' ? argv[1] : default_verb;
+	if (!verb) {
+		cmd_print_help(stderr, argv[0], help);
+		return EX_USAGE;
+	}
+	for (i = 0; verbs[i].name; i++) {
+		if (strcmp(verb, verbs[i].name))
+			continue;
+		/* "COMMAND VERB" is the new argv[0]: getopt and the usage
+		 * lines name it */
+		snprintf(name, sizeof(name), "%s %s", argv[0], verb);
+		if (verb == default_verb && (argc < 2 || argv[1][0] == '-')) {
+			argv[0] = name;
+			return verbs[i].fn(argc, argv, ctx);
+		}
+		argv[1] = name;
+		return verbs[i].fn(argc - 1, argv + 1, ctx);
+	}
+	for (i = 0; verbs[i].name && i + 1 < sizeof(names) / sizeof(*names);
+	     i++)
+		names[i] = verbs[i].name;
+	names[i] = NULL;
+	fprintf(stderr, "feedmail %s: no verb '%s'\n", argv[0], verb);
+	best = cmd_suggest(verb, names);
+	if (best)
+		fprintf(stderr, "did you mean '%s'?\n", best);
+	fprintf(stderr, "usage: feedmail %s %s\n", argv[0], help->synopsis);
+	return EX_USAGE;
+}

@@ -52,6 +52,21 @@ void cmd_print_help(FILE *f, const char *name, const struct cmd_help *help);
 int cmd_usage_error(const char *name, const struct cmd_help *help,
 	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A verb of a command with verbs (`subscriber add`), in a table ending
+ * with a NULL name. */
+struct cmd_verb {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+};
+
+/* Runs the verb argv[1] of command argv[0] with "COMMAND VERB" as its
+ * argv[0]; with no verb (or only options), runs default_verb, or prints
+ * the usage and returns EX_USAGE when default_verb is NULL. An unknown
+ * verb is a usage error with a suggestion. */
+int cmd_verb_run(int argc, char **argv, struct ctx *ctx,
+	const struct cmd_verb *verbs, const char *default_verb,
+	const struct cmd_help *help);
+
 /* The closest of names (NULL-terminated) to word when it is a near miss
  * (edit distance at most 2, or word is a prefix of exactly one), else NULL.
  * For "did you mean". */
@@ -68,7 +83,12 @@ int cmd_print_json(struct json_t *value);
 
 struct send_report;
 /* The exit status a send report calls for (cmd_send.c). */
+/* The exit status for a send report: 0; 69 when the mail transport was
+ * down (78 when it refused our settings: TLS, AUTH); else 75 when some
+ * digest waits for a retry; else 65 when some failed. */
 int cmd_send_status(const struct send_report *r);
+/* The line (two, when the transport was down) `send` prints for r. */
+void cmd_send_summary(const struct send_report *r, char *out, size_t size);
 
 /* What one pass of `run` did (cmd_run.c). */
 struct cmd_run_counts {
@@ -102,6 +122,7 @@ int cmd_parse(int argc, char **argv, struct ctx *ctx);
 int cmd_remove(int argc, char **argv, struct ctx *ctx);
 int cmd_run(int argc, char **argv, struct ctx *ctx);
 int cmd_send(int argc, char **argv, struct ctx *ctx);
+int cmd_outbox(int argc, char **argv, struct ctx *ctx);
 int cmd_status(int argc, char **argv, struct ctx *ctx);
 int cmd_subscriber(int argc, char **argv, struct ctx *ctx);
 

@@ -235,7 +235,7 @@ cycle(struct ctx *ctx, int *fatal)
 	struct cmd_run_counts c;
 	struct lock *lock;
 	struct err e = ERR_INIT;
-	char summary[512], line[600];
+	char summary[2048], line[2100];
 	int64_t next;
 
 	*fatal = 0;

@@ -77,35 +77,42 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 		log_info("deleted the messages of %zu digests sent over a day "
 			 "ago", pruned);
 	send_rc = cmd_send_status(&c->send);
+	/* an outage first: it holds everyone's digests back */
+	if (c->send.transport_code) {
+		log_error("run: mail transport down: %s",
+			  c->send.transport_error);
+		return send_rc;
+	}
 	if (temporary || send_rc == EX_TEMPFAIL || c->report.retry)
 		return EX_TEMPFAIL;
-	if (c->fetch.failed)
+	if (c->fetch.failed || send_rc == EX_DATAERR || c->report.failed)
 		return EX_DATAERR;
-	if (send_rc)
-		return send_rc;
-	if (report_rc)
-		return report_rc;
-	return c->report.failed ? EX_UNAVAILABLE : 0;
+	return report_rc;
 }
 
 void
 cmd_run_summary(const struct cmd_run_counts *c, char *out, size_t size)
 {
-	snprintf(out, size,
-		 "%zu feeds: %zu fetched, %zu not modified, %zu failed; "
-		 "%zu new entries\n"
-		 "%zu digests built; %zu sent, %zu left pending, %zu failed%s",
-		 c->fetch.feeds, c->fetch.fetched, c->fetch.not_modified,
-		 c->fetch.failed, c->fetch.new_entries, c->send.built,
-		 c->send.sent, c->send.retry, c->send.failed,
-		 c->report.sent ? "\nhealth report sent" : "");
+	int n;
+
+	n = snprintf(out, size,
+		     "%zu feeds: %zu fetched, %zu not modified, %zu failed; "
+		     "%zu new entries\n",
+		     c->fetch.feeds, c->fetch.fetched, c->fetch.not_modified,
+		     c->fetch.failed, c->fetch.new_entries);
+	if (n < 0 || (size_t)n >= size)
+		return;
+	cmd_send_summary(&c->send, out + n, size - (size_t)n);
+	n = (int)strlen(out);
+	if (c->report.sent)
+		snprintf(out + n, size - (size_t)n, "\nhealth report sent");
 }
 
 int
 cmd_run(int argc, char **argv, struct ctx *ctx)
 {
 	struct cmd_run_counts c;
-	char summary[512];
+	char summary[2048];
 	int rc;
 
 	rc = cmd_parse_simple(argc, argv, &help, NULL);

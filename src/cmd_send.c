@@ -1,4 +1,5 @@
 /* feedmail send [--dry-run]: build the digests and deliver what is pending. */
+#include <stdio.h>
 #include <sysexits.h>
 
 #include "cmd.h"
@@ -16,16 +17,31 @@ static const struct cmd_help help = {
 	"a temporary failure leaves it pending for the next run.\n",
 };
 
-/* The exit status for a send report: 0, 75 when some digest waits for a
- * retry, 69 when some failed for good. */
 int
 cmd_send_status(const struct send_report *r)
 {
+	if (r->transport_code)
+		return r->transport_code == EX_CONFIG ? EX_CONFIG :
+							EX_UNAVAILABLE;
 	if (r->retry)
 		return EX_TEMPFAIL;
 	if (r->failed)
-		return EX_UNAVAILABLE;
+		return EX_DATAERR;
 	return 0;
+}
+
+void
+cmd_send_summary(const struct send_report *r, char *out, size_t size)
+{
+	int n;
+
+	n = snprintf(out, size, "%zu digests built; %zu sent, %zu left "
+		     "pending, %zu failed", r->built, r->sent,
+		     r->retry + r->held, r->failed);
+	if (r->transport_code && n >= 0 && (size_t)n < size)
+		snprintf(out + n, size - (size_t)n, "\nmail transport down, "
+			 "%zu digests held back: %s", r->held,
+			 r->transport_error);
 }
 
 int
@@ -39,6 +55,7 @@ cmd_send(int argc, char **argv, struct ctx *ctx)
 	struct send_options so = { 0 };
 	struct send_report r;
 	struct err e = ERR_INIT;
+	char summary[1024];
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
@@ -63,9 +80,11 @@ cmd_send(int argc, char **argv, struct ctx *ctx)
 		log_error("send: %s", e.msg);
 		return e.code ? e.code : EX_SOFTWARE;
 	}
-	if (!ctx->quiet && !so.dry_run)
-		printf("%zu digests built; %zu sent, %zu left pending, "
-		       "%zu failed\n",
-		       r.built, r.sent, r.retry, r.failed);
+	if (r.transport_code)
+		log_error("send: mail transport down: %s", r.transport_error);
+	if (!ctx->quiet && !so.dry_run) {
+		cmd_send_summary(&r, summary, sizeof(summary));
+		puts(summary);
+	}
 	return cmd_send_status(&r);
 }

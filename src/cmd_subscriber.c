@@ -297,45 +297,15 @@ subscriber_list(int argc, char **argv, struct ctx *ctx)
 	return rc;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv, struct ctx *ctx);
-} verbs[] = {
+static const struct cmd_verb verbs[] = {
 	{ "add", subscriber_add },
 	{ "list", subscriber_list },
 	{ "remove", subscriber_remove },
+	{ NULL, NULL },
 };
 
 int
 cmd_subscriber(int argc, char **argv, struct ctx *ctx)
 {
-	const char *names[sizeof(verbs) / sizeof(verbs[0]) + 1];
-	const char *best;
-	size_t i, n = sizeof(verbs) / sizeof(verbs[0]);
-
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		cmd_print_help(argc < 2 ? stderr : stdout, argv[0], &help);
-		return argc < 2 ? EX_USAGE : 0;
-	}
-	for (i = 0; i < n; i++) {
-		if (!strcmp(argv[1], verbs[i].name)) {
-			/* "subscriber VERB" is the new argv[0]: getopt and the
-			 * usage lines name it */
-			char name[32];
-
-			snprintf(name, sizeof(name), "subscriber %s",
-				 verbs[i].name);
-			argv[1] = name;
-			return verbs[i].fn(argc - 1, argv + 1, ctx);
-		}
-		names[i] = verbs[i].name;
-	}
-	names[n] = NULL;
-	fprintf(stderr, "feedmail subscriber: '%s' is not a subscriber verb\n",
-		argv[1]);
-	best = cmd_suggest(argv[1], names);
-	if (best)
-		fprintf(stderr, "did you mean '%s'?\n", best);
-	fprintf(stderr, "usage: feedmail subscriber %s\n", help.synopsis);
-	return EX_USAGE;
+	return cmd_verb_run(argc, argv, ctx, verbs, NULL, &help);
 }

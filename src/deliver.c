@@ -168,6 +168,7 @@ set_result(struct deliver_result *r, enum deliver_status status, int code,
 
 	r->status = status;
 	r->code = code;
+	r->transport = 0;
 	va_start(ap, fmt);
 	vsnprintf(r->reply, sizeof(r->reply), fmt, ap);
 	va_end(ap);
@@ -582,6 +583,7 @@ smtp_rcpt_result(struct deliver_item *it, struct deliver_result *r,
 		set_result(r, DELIVER_TEMPFAIL, 0, "%s", d->fatal[0] ?
 			   d->fatal :
 			   "the session ended before the server answered");
+		r->transport = 1;
 		return;
 	}
 	one_line(text, sizeof(text), s->text);
@@ -592,6 +594,12 @@ smtp_rcpt_result(struct deliver_item *it, struct deliver_result *r,
 		set_result(r, DELIVER_PERMFAIL, s->code, "%s", text);
 	else
 		set_result(r, DELIVER_TEMPFAIL, s->code, "%s", text);
+	/* RFC 5321 4.2.3: 421, the service is closing the channel: the
+	 * server's state, not the recipient's; so is a session that could
+	 * not be set up (AUTH, TLS) */
+	if (s->code == 421 || (s->code >= 400 && (d->st.setup_failed ||
+						  smtp_auth_missing(d))))
+		r->transport = 1;
 }
 
 struct rcpt_walk {
@@ -1680,7 +1688,7 @@ deliver_flush(struct deliver *d, deliver_done_fn *done, void *arg,
 	      struct err *e)
 {
 	struct deliver_item *it;
-	size_t i;
+	size_t i, j;
 	int code;
 
 	d->done = done;
@@ -1712,6 +1720,8 @@ deliver_flush(struct deliver *d, deliver_done_fn *done, void *arg,
 		if (!it->reported) {
 			set_all(it, DELIVER_TEMPFAIL, 0, d->fatal[0] ?
 				d->fatal : "not sent");
+			for (j = 0; j < it->m.nrcpts; j++)
+				it->results[j].transport = 1;
 			report(d, it);
 		}
 	}

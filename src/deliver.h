@@ -92,6 +92,10 @@ enum deliver_status {
 struct deliver_result {
 	enum deliver_status status;
 	int code;
+	int transport;     /* TEMPFAIL only: the transport failed as a whole
+	                    * (no answer for this message, a 421, a session
+	                    * that could not be set up): not the recipient's
+	                    * doing */
 	char reply[DELIVER_REPLY_MAX];
 };
 

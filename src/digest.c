@@ -28,6 +28,9 @@ struct lang {
 	const char *more;       /* after "+N": the articles not in full */
 	const char *other;      /* the heading of feeds without a tag */
 	const char *footer;     /* how to unsubscribe, before an address */
+	const char *delayed;    /* after the date of an article given back by
+				 * a digest that failed */
+	const char *deferred;   /* after "+N": past the digest's budget */
 };
 
 static const struct lang langs[] = {
@@ -42,7 +45,8 @@ static const struct lang langs[] = {
 	  "(untitled)",
 	  "also in: ", "more:", "Other news",
 	  "You receive this digest because you subscribed to it. To stop, "
-	  "use your mail client's Unsubscribe button or write to " },
+	  "use your mail client's Unsubscribe button or write to ",
+	  " (delayed)", "more articles in your next digest" },
 	{ "fr",
 	  { "dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
 	    "samedi" },
@@ -57,7 +61,8 @@ static const struct lang langs[] = {
 	  "Vous recevez cette veille parce que vous y \xc3\xaates abonn\xc3\xa9. "
 	  "Pour ne plus la recevoir, utilisez le bouton de "
 	  "d\xc3\xa9sabonnement de votre messagerie ou \xc3\xa9" "crivez "
-	  "\xc3\xa0 " },
+	  "\xc3\xa0 ",
+	  " (en retard)", "autres articles dans votre prochaine veille" },
 };
 
 static const struct lang *
@@ -118,6 +123,33 @@ same_story(struct digest *d, const char *link_key, const char *tkey,
 	return NULL;
 }
 
+/* A copy of s (NULL for NULL) of at most max bytes: a longer one is cut
+ * at a character boundary and ends with an ellipsis. */
+static char *
+bounded_dup(const char *s, size_t max, int *oom)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	size_t len, cut;
+	char *out;
+
+	if (!s)
+		return NULL;
+	len = strlen(s);
+	if (len <= max)
+		return str_dup(s, oom);
+	cut = max - (sizeof(ellipsis) - 1);
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	out = malloc(cut + sizeof(ellipsis));
+	if (!out) {
+		*oom = 1;
+		return NULL;
+	}
+	memcpy(out, s, cut);
+	memcpy(out + cut, ellipsis, sizeof(ellipsis));
+	return out;
+}
+
 /* Adds feed to it->also unless it is the item's own feed or there already
  * (whole titles compared: "AI" is not in "AI Weekly"). */
 static int
@@ -125,6 +157,8 @@ add_also(struct digest_item *it, const char *feed)
 {
 	char **grown;
 	size_t i;
+
+	int oom = 0;
 
 	if (!strcmp(feed, it->feed_title))
 		return 0;
@@ -135,11 +169,26 @@ add_also(struct digest_item *it, const char *feed)
 	if (!grown)
 		return -1;
 	it->also = grown;
-	it->also[it->nalso] = strdup(feed);
+	it->also[it->nalso] = bounded_dup(feed, DIGEST_MAX_NAME, &oom);
 	if (!it->also[it->nalso])
 		return -1;
 	it->nalso++;
 	return 0;
+}
+
+/* What an article costs the digest's budget: its text, in both parts,
+ * and the markup around it. */
+static size_t
+item_cost(const struct digest_item *it)
+{
+	size_t n = DIGEST_ITEM_OVERHEAD;
+
+	n += it->title ? 2 * strlen(it->title) : 0;
+	n += it->feed_title ? 2 * strlen(it->feed_title) : 0;
+	n += it->link ? 3 * strlen(it->link) : 0;
+	n += it->summary ? 2 * strlen(it->summary) : 0;
+	n += it->html ? strlen(it->html) : 0;
+	return n;
 }
 
 struct collect {
@@ -320,6 +369,24 @@ cached_summary(struct collect *c, const struct store_news *n,
 	it->html = str_dup(slot->html, oom);
 }
 
+/* Bounds what an article brings into the digest (DIGEST_MAX_*). */
+static void
+bound_item(struct digest_item *it, int *oom)
+{
+	char *cut;
+
+	if (it->summary && strlen(it->summary) > DIGEST_MAX_SUMMARY) {
+		cut = bounded_dup(it->summary, DIGEST_MAX_SUMMARY, oom);
+		free(it->summary);
+		it->summary = cut;
+	}
+	/* a cut HTML fragment is no longer well-formed: the summary instead */
+	if (it->html && strlen(it->html) > DIGEST_MAX_HTML) {
+		free(it->html);
+		it->html = NULL;
+	}
+}
+
 static int
 collect_one(const struct store_news *n, void *arg)
 {
@@ -327,9 +394,14 @@ collect_one(const struct store_news *n, void *arg)
 	struct digest *d = c->d;
 	struct digest_item *items, *it;
 	int64_t *ids, published;
-	char *tkey;
+	char *tkey, *title;
 	int oom = 0;
 
+	/* past the budget, an entry stays new: the next digest has it */
+	if (d->bytes >= DIGEST_BUDGET) {
+		d->deferred++;
+		return 0;
+	}
 	ids = realloc(d->entry_ids, (d->nentries + 1) * sizeof(*ids));
 	if (!ids)
 		return EX_OSERR;
@@ -339,16 +411,24 @@ collect_one(const struct store_news *n, void *arg)
 	if (!wanted(c->sub, n))
 		return 0;
 	published = n->published != DATE_NONE ? n->published : n->first_seen;
-	tkey = title_key(n->title);
-	if (n->title && !tkey)
+	title = bounded_dup(n->title, DIGEST_MAX_TITLE, &oom);
+	tkey = title_key(title);
+	if ((title && !tkey) || oom) {
+		free(title);
+		free(tkey);
 		return EX_OSERR;
+	}
 	it = same_story(d, n->link_key, tkey, published);
 	if (it) {
+		free(title);
 		free(tkey);
+		it->delayed |= n->delayed;
+		d->bytes += n->feed_title ? strlen(n->feed_title) : 0;
 		return add_also(it, n->feed_title) < 0 ? EX_OSERR : 0;
 	}
 	items = realloc(d->items, (d->n + 1) * sizeof(*items));
 	if (!items) {
+		free(title);
 		free(tkey);
 		return EX_OSERR;
 	}
@@ -356,14 +436,19 @@ collect_one(const struct store_news *n, void *arg)
 	it = &d->items[d->n++];
 	memset(it, 0, sizeof(*it));
 	it->entry_id = n->id;
-	it->feed_title = str_dup(n->feed_title, &oom);
-	it->tag = str_dup(n->feed_tag, &oom);
-	it->title = str_dup(n->title, &oom);
-	it->link = str_dup(n->link, &oom);
+	it->feed_title = bounded_dup(n->feed_title, DIGEST_MAX_NAME, &oom);
+	it->tag = bounded_dup(n->feed_tag, DIGEST_MAX_NAME, &oom);
+	it->title = title;
+	/* a cut link leads nowhere: none */
+	if (n->link && strlen(n->link) <= DIGEST_MAX_LINK)
+		it->link = str_dup(n->link, &oom);
 	it->link_key = str_dup(n->link_key, &oom);
 	it->title_key = tkey;
 	it->published = published;
+	it->delayed = n->delayed;
 	cached_summary(c, n, it, &oom);
+	bound_item(it, &oom);
+	d->bytes += item_cost(it);
 	return oom ? EX_OSERR : 0;
 }
 
@@ -455,8 +540,8 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 		snprintf(date, sizeof(date), "%d %s %d %02d:%02d", tm.tm_mday,
 			 l->months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
 			 tm.tm_min);
-	rc = buf_addf(text, "%zu. %s\n   %s, %s\n", number, title,
-		      it->feed_title, date);
+	rc = buf_addf(text, "%zu. %s\n   %s, %s%s\n", number, title,
+		      it->feed_title, date, it->delayed ? l->delayed : "");
 	if (rc == 0 && it->nalso)
 		rc = buf_addf(text, "   %s", l->also_in) ||
 		     render_also(text, it, 0) || buf_addch(text, '\n');
@@ -482,7 +567,8 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 		rc = buf_adds(html, "<br/><span style=\"color:#555;"
 				    "font-size:90%\">") ||
 		     add_html_escaped(html, it->feed_title) ||
-		     buf_addf(html, ", %s", date);
+		     buf_addf(html, ", %s%s", date,
+			      it->delayed ? l->delayed : "");
 	if (rc == 0 && it->nalso)
 		rc = buf_addf(html, "<br/>%s", l->also_in) ||
 		     render_also(html, it, 1);
@@ -701,6 +787,10 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 				   html);
 	if (rc == 0 && d->n > full)
 		rc = render_more(d, full, l, text, html);
+	if (rc == 0 && d->deferred)
+		rc = buf_addf(text, "+%zu %s\n\n", d->deferred, l->deferred) ||
+		     buf_addf(html, "<p>+%zu %s</p>\n", d->deferred,
+			      l->deferred);
 	if (rc == 0)
 		rc = buf_addf(text, "-- \n%s\n", footer.data) ||
 		     buf_adds(html, "<p style=\"color:#555;"

@@ -23,6 +23,23 @@
 #include "err.h"
 #include "store.h"
 
+/* What one article may bring into a digest, so that a hostile feed (a
+ * title of a megabyte) cannot make a digest too large to build or send:
+ * longer titles and names are cut with an ellipsis, longer summaries too,
+ * a longer link is left out (a cut one leads nowhere) and longer HTML
+ * gives way to the summary. */
+#define DIGEST_MAX_TITLE      512
+#define DIGEST_MAX_NAME       256     /* a feed's title, a tag */
+#define DIGEST_MAX_LINK       2048
+#define DIGEST_MAX_SUMMARY    4096
+#define DIGEST_MAX_HTML       16384
+/* The digest's budget: the bytes its articles bring, both parts counted
+ * (item_cost in digest.c). Past it the entries stay new, for the next
+ * digest, and this one says how many wait ("+N more articles in your
+ * next digest"). At most about three times this once encoded. */
+#define DIGEST_BUDGET         (2u * 1024 * 1024)
+#define DIGEST_ITEM_OVERHEAD  512     /* markup and numbering, per article */
+
 struct digest_item {
 	int64_t entry_id;
 	char *feed_title;
@@ -37,6 +54,7 @@ struct digest_item {
 	char *html;             /* the article's HTML, sanitized, when its
 				 * text is the whole summary; or NULL */
 	int64_t published;      /* first seen when the feed gave no date */
+	int delayed;            /* given back by a digest that failed */
 };
 
 struct digest {
@@ -44,6 +62,8 @@ struct digest {
 	size_t n;               /* articles, after merging */
 	int64_t *entry_ids;     /* every entry the digest covers */
 	size_t nentries;
+	size_t bytes;           /* of DIGEST_BUDGET, spent */
+	size_t deferred;        /* entries left for the next digest */
 };
 
 /* Summaries already made, by entry id: the same entries go to many

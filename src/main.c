@@ -53,6 +53,9 @@ static const struct cmd commands[] = {
 	  "add the feeds of an OPML file" },
 	{ "list", cmd_list, NEEDS_CONFIG | NEEDS_STORE,
 	  "list the feeds with their status" },
+	/* short transactions of their own: no need to wait for a run */
+	{ "outbox", cmd_outbox, NEEDS_CONFIG | NEEDS_STORE,
+	  "the digests not sent yet; retry or drop those that failed" },
 	{ "parse", cmd_parse, NEEDS_CONFIG,
 	  "parse a feed and print it, storing nothing" },
 	{ "remove", cmd_remove, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,

@@ -274,6 +274,7 @@ deliver_due(struct store *s, const struct config *cfg, int64_t now,
 		struct deliver_result res[1];
 		struct err de = ERR_INIT;
 		enum store_digest_outcome outcome;
+		int later;
 
 		/* a transport failing as a whole still fills res */
 		deliver_send(dv, &m, res, &de);
@@ -282,7 +283,8 @@ deliver_due(struct store *s, const struct config *cfg, int64_t now,
 			r->sent++;
 			log_info("health report %s sent to '%s'", list[i].slot,
 				 list[i].rcpt);
-		} else if (outcome == STORE_DIGEST_RETRY) {
+		} else if (outcome == STORE_DIGEST_RETRY ||
+			   outcome == STORE_DIGEST_HELD) {
 			r->retry++;
 			log_warn("health report to '%s': %s; will retry",
 				 list[i].rcpt, reply);
@@ -291,10 +293,10 @@ deliver_due(struct store *s, const struct config *cfg, int64_t now,
 			log_error("health report to '%s' failed: %s",
 				  list[i].rcpt, reply);
 		}
+		later = outcome == STORE_DIGEST_RETRY ||
+			outcome == STORE_DIGEST_HELD;
 		if (store_report_mark(s, list[i].id, outcome, reply, now,
-				      outcome == STORE_DIGEST_RETRY ?
-					      now + REPORT_RETRY : 0,
-				      e) < 0)
+				      later ? now + REPORT_RETRY : 0, e) < 0)
 			goto out;
 	}
 	rc = 0;

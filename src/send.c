@@ -1,11 +1,13 @@
 #include "send.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/random.h>
 
 #include "addr.h"
 #include "clock.h"
@@ -60,6 +62,7 @@ struct run {
 	const struct send_options *opts;
 	struct send_report *report;
 	int64_t now;
+	const struct sender *from;
 	struct courier *courier; /* NULL for a dry run */
 	struct digest_cache summaries; /* shared by every subscriber's digest */
 	struct send_composed composed; /* the digest being built, its buffers
@@ -150,52 +153,85 @@ composed_clear(struct send_composed *c)
 	buf_reset(&c->raw);
 }
 
-/* send_compose into c, initialised and empty (composed_init or
- * composed_clear); on failure c is left for the caller to clear. */
+/* A seed for a Message-ID: what it is, for whom, when, and 128 random
+ * bits. */
 static int
-compose(struct store *s, const struct config *cfg,
-	const struct store_subscriber *sub, int64_t since, int64_t now,
-	struct digest_cache *cache, struct send_composed *c, struct err *e)
+unique_seed(char *seed, size_t size, const char *what, int64_t sub_id,
+	    int64_t now)
 {
-	struct mime_message m = { 0 };
-	char *from_name = NULL, *from_addr = NULL, seed[128], mailto[300];
-	int rc = -1;
+	unsigned char rnd[16];
+	size_t got = 0;
+	ssize_t n;
+	int len, i;
 
-	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0) {
+	while (got < sizeof(rnd)) {
+		n = getrandom(rnd + got, sizeof(rnd) - got, 0);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	len = snprintf(seed, size, "%s-%lld-%lld-", what, (long long)sub_id,
+		       (long long)now);
+	for (i = 0; i < (int)sizeof(rnd) && len + 3 <= (int)size; i++)
+		len += snprintf(seed + len, size - (size_t)len, "%02x",
+				rnd[i]);
+	return 0;
+}
+
+/* The sender, parsed once per run. */
+struct sender {
+	char *name, *addr;
+};
+
+static int
+sender_parse(const struct config *cfg, struct sender *from, struct err *e)
+{
+	if (addr_parse_mailbox(cfg->from, &from->name, &from->addr, e) < 0) {
 		err_prefix(e, "[digest] from");
 		e->code = EX_CONFIG;
 		return -1;
 	}
-	if (digest_collect(s, sub, since, cfg->summary_words, cache,
-			   &c->digest, e) < 0)
-		goto out;
-	if (!c->digest.n) {
-		rc = 0;
-		goto out;
-	}
-	if (digest_render(&c->digest, sub, cfg, from_addr, now, &c->subject,
+	return 0;
+}
+
+static void
+sender_release(struct sender *from)
+{
+	free(from->name);
+	free(from->addr);
+}
+
+/* Renders c->digest, collected, into c's subject, parts and message. A
+ * failure here belongs to this digest alone. */
+static int
+render(const struct config *cfg, const struct sender *from,
+       const struct store_subscriber *sub, int64_t now,
+       struct send_composed *c, struct err *e)
+{
+	struct mime_message m = { 0 };
+	char seed[128], mailto[300];
+
+	if (digest_render(&c->digest, sub, cfg, from->addr, now, &c->subject,
 			  &c->raw, &c->html, e) < 0)
-		goto out;
-	if (mime_wrap_text(&c->text, c->raw.data, MIME_WRAP_WIDTH) < 0) {
-		err_set(e, EX_SOFTWARE, "digest for '%s' is too large",
-			sub->email);
-		goto out;
-	}
-	/* unique per subscriber and content, and stored with the digest, so
-	 * every retry carries the same Message-ID */
-	snprintf(seed, sizeof(seed), "digest-%lld-%lld-%lld-%zu",
-		 (long long)sub->id, (long long)now,
-		 (long long)c->digest.entry_ids[0], c->digest.nentries);
-	c->message_id = mime_message_id(seed, domain_of(from_addr));
-	if (!c->message_id) {
-		err_set(e, EX_SOFTWARE, "cannot make a Message-ID for '%s'",
-			from_addr);
-		goto out;
-	}
+		return -1;
+	if (mime_wrap_text(&c->text, c->raw.data, MIME_WRAP_WIDTH) < 0)
+		return err_set(e, EX_SOFTWARE, "digest for '%s' is too large",
+			       sub->email);
+	/* stored with the digest, so every retry carries the same
+	 * Message-ID; unique even for two digests of the same subscriber,
+	 * second and entries (one that failed and gave its entries back) */
+	if (unique_seed(seed, sizeof(seed), "digest", sub->id, now) < 0)
+		return err_set(e, EX_OSERR, "no random bytes: %s",
+			       strerror(errno));
+	c->message_id = mime_message_id(seed, domain_of(from->addr));
+	if (!c->message_id)
+		return err_set(e, EX_SOFTWARE,
+			       "cannot make a Message-ID for '%s'", from->addr);
 	snprintf(mailto, sizeof(mailto), "mailto:%s?subject=unsubscribe",
-		 from_addr);
-	m.from.name = from_name;
-	m.from.addr = from_addr;
+		 from->addr);
+	m.from.name = from->name;
+	m.from.addr = from->addr;
 	m.to.name = sub->name;
 	m.to.addr = sub->email;
 	m.subject = c->subject;
@@ -207,15 +243,9 @@ compose(struct store *s, const struct config *cfg,
 	m.entries = (long)c->digest.n;
 	m.text = c->text.data;
 	m.html = c->html.data;
-	if (mime_render(&m, &c->message, e) < 0) {
-		err_prefix(e, "digest for '%s'", sub->email);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(from_name);
-	free(from_addr);
-	return rc;
+	if (mime_render(&m, &c->message, e) < 0)
+		return err_prefix(e, "digest for '%s'", sub->email);
+	return 0;
 }
 
 int
@@ -224,12 +254,20 @@ send_compose(struct store *s, const struct config *cfg,
 	     struct digest_cache *cache, struct send_composed *c,
 	     struct err *e)
 {
+	struct sender from = { 0 };
+	int rc = -1;
+
 	composed_init(c);
-	if (compose(s, cfg, sub, since, now, cache, c, e) < 0) {
+	if (sender_parse(cfg, &from, e) < 0 ||
+	    digest_collect(s, sub, since, cfg->summary_words, cache,
+			   &c->digest, e) < 0)
+		goto out;
+	rc = c->digest.n ? render(cfg, &from, sub, now, c, e) : 0;
+out:
+	sender_release(&from);
+	if (rc < 0)
 		send_composed_release(c);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int
@@ -243,53 +281,99 @@ send_schedule(const struct config *cfg, const char *schedule,
 	return 0;
 }
 
-/* The key of sub's current schedule slot into key; *done when a digest
- * was already built for it. */
+/* The key of sub's current schedule slot into key, and whether it is
+ * theirs: a slot that began before they subscribed is not, the first
+ * digest waits for their first slot. A schedule that cannot be read is
+ * this subscriber's failure alone (*own set). */
 static int
 current_slot(struct run *run, const struct store_subscriber *sub,
-	     char key[SCHEDULE_KEY_SIZE], int *done, struct err *e)
+	     char key[SCHEDULE_KEY_SIZE], int *theirs, int *own,
+	     struct err *e)
 {
 	struct schedule sch;
 	int64_t start;
 
+	*theirs = 0;
 	if (send_schedule(run->cfg, sub->schedule, sub->timezone, &sch,
 			  e) < 0 ||
-	    schedule_current_slot(&sch, run->now, &start, key, e) < 0)
+	    schedule_current_slot(&sch, run->now, &start, key, e) < 0) {
+		*own = 1;
 		return err_prefix(e, "subscriber '%s'", sub->email);
-	/* a slot that began before they subscribed is not theirs: the first
-	 * digest waits for their first slot */
-	if (start < sub->created_at) {
-		*done = 1;
-		return 0;
 	}
-	return store_digest_has_slot(run->store, sub->id, key, done, e);
+	*theirs = start >= sub->created_at;
+	return 0;
+}
+
+/* Records that sub's digest (for slot, or NULL) could not be built, and
+ * why: a failed digest with no message, listed by `feedmail outbox`. */
+static int
+record_failure(struct run *run, const struct store_subscriber *sub,
+	       const char *slot, const struct err *why, struct err *e)
+{
+	struct store_digest_new rec = { 0 };
+	char seed[128];
+	char *message_id;
+	int64_t id;
+	int rc;
+
+	log_error("digest for '%s' failed: %s", sub->email, why->msg);
+	run->report->failed++;
+	if (unique_seed(seed, sizeof(seed), "failed", sub->id, run->now) < 0)
+		return err_set(e, EX_OSERR, "no random bytes: %s",
+			       strerror(errno));
+	message_id = mime_message_id(seed, domain_of(run->from->addr));
+	if (!message_id)
+		return err_set(e, EX_OSERR, "out of memory");
+	rec.subscriber_id = sub->id;
+	rec.slot = slot;
+	rec.message_id = message_id;
+	rec.failure = why->msg;
+	rec.now = run->now;
+	rc = store_digest_add(run->store, &rec, &id, e);
+	/* a digest failed already for this slot: once is enough */
+	if (rc < 0 && e->code == EX_DATAERR)
+		rc = 0;
+	free(message_id);
+	return rc;
 }
 
 /* Builds and records the digest of one subscriber, if anything is new
- * (and, for `run`, if its current schedule slot has none yet). */
+ * (and, for `run`, if its current schedule slot has none yet). A failure
+ * that belongs to this digest alone (its schedule, its rendering, an
+ * entry taken meanwhile) is recorded on it, and the run goes on: -1 only
+ * when the store or the configuration fails. */
 static int
 build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 {
 	char slot[SCHEDULE_KEY_SIZE];
-	int done = 0;
-
 	struct store_digest_new rec = { 0 };
 	struct send_composed *c = &run->composed;
+	struct err own_err = ERR_INIT;
+	int theirs = 1, done = 0, own = 0;
 	int64_t id;
 	int rc = -1;
 
-	if (run->opts->scheduled &&
-	    current_slot(run, sub, slot, &done, e) < 0)
-		return -1;
-	if (done)
-		return 0;
-	if (compose(run->store, run->cfg, sub, 0, run->now, &run->summaries,
-		    c, e) < 0)
+	if (run->opts->scheduled) {
+		if (current_slot(run, sub, slot, &theirs, &own, &own_err) < 0)
+			goto out;
+		if (!theirs)
+			return 0;
+		if (store_digest_has_slot(run->store, sub->id, slot, &done,
+					  e) < 0)
+			return -1;
+		if (done)
+			return 0;
+	}
+	if (digest_collect(run->store, sub, 0, run->cfg->summary_words,
+			   &run->summaries, &c->digest, e) < 0)
 		goto out;
 	if (!c->digest.n) {
 		rc = 0;
 		goto out;
 	}
+	own = 1;
+	if (render(run->cfg, run->from, sub, run->now, c, &own_err) < 0)
+		goto out;
 	if (run->opts->dry_run) {
 		fprintf(run->opts->listing, "%s: %zu articles: %s\n", sub->email,
 			c->digest.n, c->subject);
@@ -307,8 +391,14 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 	/* its own transaction, short: the courier marks digests sent
 	 * meanwhile, and would wait for a longer one holding the write lock
 	 * while the server waits for it */
-	if (store_digest_add(run->store, &rec, &id, e) < 0)
+	if (store_digest_add(run->store, &rec, &id, &own_err) < 0) {
+		/* an entry or slot taken meanwhile is this digest's; the
+		 * store failing is everyone's */
+		own = own_err.code == EX_DATAERR;
+		if (!own)
+			*e = own_err;
 		goto out;
+	}
 	run->report->built++;
 	pthread_mutex_lock(&run->courier->lock);
 	run->courier->committed++;
@@ -317,6 +407,16 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 	rc = 0;
 out:
 	composed_clear(c);
+	if (rc < 0 && own) {
+		if (run->opts->dry_run) {
+			log_error("digest for '%s' failed: %s", sub->email,
+				  own_err.msg);
+			run->report->failed++;
+			return 0;
+		}
+		return record_failure(run, sub, run->opts->scheduled ? slot :
+				      NULL, &own_err, e);
+	}
 	return rc;
 }
 
@@ -398,6 +498,9 @@ send_outcome(const struct deliver_result *r, int attempts,
 	case DELIVER_OK:
 		return STORE_DIGEST_SENT;
 	case DELIVER_TEMPFAIL:
+		/* the server down is nobody's attempt */
+		if (r->transport)
+			return STORE_DIGEST_HELD;
 		return attempts + 1 < SEND_MAX_ATTEMPTS ? STORE_DIGEST_RETRY :
 							  STORE_DIGEST_FAILED;
 	default:
@@ -422,6 +525,14 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	outcome = send_outcome(&results[0], d->attempts, reply);
 	if (outcome == STORE_DIGEST_SENT) {
 		c->report->sent++;
+	} else if (outcome == STORE_DIGEST_HELD) {
+		/* the run says why, once */
+		next = c->now + retry_delay(0);
+		c->report->held++;
+		if (!c->report->transport_error[0])
+			snprintf(c->report->transport_error,
+				 sizeof(c->report->transport_error), "%s",
+				 reply);
 	} else if (outcome == STORE_DIGEST_RETRY) {
 		next = c->now + retry_delay(d->attempts);
 		c->report->retry++;
@@ -432,6 +543,18 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	}
 	store_digest_mark(c->store, d->id, outcome, reply, c->now, next,
 			  &c->fatal);
+}
+
+/* A message the transport would not even queue (EX_DATAERR: an address
+ * it cannot carry): that digest fails alone, with the reason. */
+static int
+refused(struct courier *c, const struct store_digest *d,
+	const struct err *why)
+{
+	c->report->failed++;
+	log_error("send to '%s' failed: %s", d->email, why->msg);
+	return store_digest_mark(c->store, d->id, STORE_DIGEST_FAILED,
+				 why->msg, c->now, 0, &c->fatal);
 }
 
 static void
@@ -532,13 +655,35 @@ deliver_pending(struct courier *c, struct err *e)
 			m.envelope_from = c->from_addr;
 			m.rcpts = &b->rcpts[b->n - 1];
 			m.nrcpts = 1;
-			if (deliver_queue(dv, &m, e) < 0)
-				goto out;
+			if (deliver_queue(dv, &m, e) < 0) {
+				if (e->code != EX_DATAERR)
+					goto out;
+				/* this message alone: its address, say */
+				if (refused(c, d, e) < 0)
+					goto out;
+				store_digest_release(d);
+				b->n--;
+				*e = (struct err)ERR_INIT;
+			}
 		}
-		if (flush_batch(c, dv, b, e) < 0)
-			goto out;
+		if (flush_batch(c, dv, b, e) < 0) {
+			if (c->fatal.code)
+				goto out;
+			/* the transport failed as a whole: what it held
+			 * stays pending, and the rest waits for next time */
+			c->report->transport_code = e->code ? e->code :
+							       EX_TEMPFAIL;
+			snprintf(c->report->transport_error,
+				 sizeof(c->report->transport_error), "%s",
+				 e->msg);
+			*e = (struct err)ERR_INIT;
+			break;
+		}
 		after = ids[n - 1];
 	}
+	/* a 421 to everything, the session going on */
+	if (c->report->held && !c->report->transport_code)
+		c->report->transport_code = EX_TEMPFAIL;
 	rc = 0;
 out:
 	if (b)
@@ -593,6 +738,29 @@ courier_built(struct courier *c, int failed)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* Keeps the transport's outages in the store: one that failed as a whole
+ * opens or extends one, one that took a message ends it. */
+static int
+note_transport(struct store *s, struct send_report *r, int64_t now,
+	       struct err *e)
+{
+	struct store_outage o;
+
+	if (r->transport_code)
+		return store_outage_note(s, now, r->transport_error,
+					 (long)r->held, e);
+	if (!r->sent)
+		return 0;
+	if (store_outage_end(s, now, &o, e) < 0)
+		return -1;
+	r->outage_ended = o.id;
+	if (o.id)
+		log_info("the mail transport works again, after %lld s "
+			 "down", (long long)(now - o.started_at));
+	store_outage_release(&o);
+	return 0;
+}
+
 int
 send_run(struct store *s, const struct config *cfg,
 	 const struct send_options *o, struct send_report *r, struct err *e)
@@ -600,7 +768,7 @@ send_run(struct store *s, const struct config *cfg,
 	struct run run = { 0 };
 	struct courier c = { 0 };
 	struct err berr = ERR_INIT;
-	char *from_name = NULL, *from_addr = NULL;
+	struct sender from = { 0 };
 	pthread_t thread;
 	int threaded = 0, rc = -1;
 
@@ -610,13 +778,10 @@ send_run(struct store *s, const struct config *cfg,
 	run.opts = o;
 	run.report = r;
 	run.now = clock_now();
+	run.from = &from;
 	composed_init(&run.composed);
-	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0) {
-		err_prefix(e, "[digest] from");
-		e->code = EX_CONFIG;
+	if (sender_parse(cfg, &from, e) < 0)
 		goto out;
-	}
-	free(from_name);
 	if (o->dry_run) {
 		rc = build_all(&run, e);
 		goto out;
@@ -625,7 +790,7 @@ send_run(struct store *s, const struct config *cfg,
 	c.opts = o;
 	c.report = r;
 	c.now = run.now;
-	c.from_addr = from_addr;
+	c.from_addr = from.addr;
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_cond_init(&c.more, NULL);
 	run.courier = &c;
@@ -657,8 +822,10 @@ send_run(struct store *s, const struct config *cfg,
 	}
 	pthread_cond_destroy(&c.more);
 	pthread_mutex_destroy(&c.lock);
+	if (rc == 0)
+		rc = note_transport(s, r, run.now, e);
 out:
-	free(from_addr);
+	sender_release(&from);
 	digest_cache_release(&run.summaries);
 	send_composed_release(&run.composed);
 	return rc;

@@ -36,8 +36,18 @@
 struct send_report {
 	size_t built;           /* digests built this run */
 	size_t sent;
-	size_t retry;           /* left pending after a temporary failure */
-	size_t failed;          /* given up: 5xx or too many attempts */
+	size_t retry;           /* left pending after a recipient's
+	                         * temporary failure */
+	size_t held;            /* left pending, uncharged: the transport
+	                         * failed as a whole */
+	size_t failed;          /* given up (a 5xx, too many attempts, an
+	                         * address the transport refuses) or could
+	                         * not be built */
+	int transport_code;     /* 0, or why the transport failed as a
+	                         * whole: EX_TEMPFAIL, EX_UNAVAILABLE (a 5xx
+	                         * to the session), EX_CONFIG (TLS, AUTH) */
+	char transport_error[ERR_MSG_MAX];
+	int64_t outage_ended;   /* the id of the outage this run ended */
 };
 
 struct send_options {
@@ -74,12 +84,15 @@ void send_composed_release(struct send_composed *c);
 
 /* Builds the digests of every subscriber with something new and, at the
  * same time, delivers every pending digest that is due, oldest first
- * (no new batch once the building has failed). Returns 0 when the run
- * worked (see r for the digests: a server's 4xx leaves one pending,
- * r->retry), -1 with e when it did not: the store, the configuration,
- * memory, or a transport that failed as a whole (a server that cannot be
- * reached: e->code EX_TEMPFAIL; the batch it had counts as temporary
- * failures in r, the digests after it stay pending untried). */
+ * (no new batch once the building has failed). A failure that belongs to
+ * one digest is recorded on it and counted in r->failed (a digest that
+ * cannot be built, an address the transport refuses, a recipient's 5xx);
+ * a recipient's 4xx leaves it pending (r->retry); a transport that fails
+ * as a whole (no connection, TLS, AUTH, 421) ends the delivering and
+ * leaves its digests pending with no attempt counted (r->held,
+ * r->transport_code and _error), and is kept as an outage in the store.
+ * Returns 0 then too; -1 with e when the store, the configuration or
+ * memory failed. */
 int send_run(struct store *s, const struct config *cfg,
 	const struct send_options *o, struct send_report *r, struct err *e);
 

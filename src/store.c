@@ -219,6 +219,23 @@ static const char *const migrations[] = {
 
 	/* 6 -> 7: a subscriber's feeds found by tag, in any letter case */
 	"CREATE INDEX feed_tags_tag ON feed_tags (tag COLLATE NOCASE);",
+
+	/* 7 -> 8: a failure belongs to one digest. A failed digest's entries
+	 * go back to its subscriber's next digest unless the admin dropped
+	 * them; the digests that failed before this version had lost theirs
+	 * and stay so (no flood of old news). The mail transport's outages,
+	 * for the operator. */
+	"ALTER TABLE digests ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE digests SET dropped = 1 WHERE status = 'failed';"
+	"CREATE TABLE outages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  started_at INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  failures INTEGER NOT NULL DEFAULT 1,"
+	"  held INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT NOT NULL"
+	");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1141,13 +1158,17 @@ entry_lookup(struct store *s, int64_t feed_id, const char *ident,
 		sqlite3_bind_text(st, 3, ident, -1, SQLITE_STATIC);
 		step = sqlite3_step(st);
 	}
-	if (step == SQLITE_DONE)
+	if (step == SQLITE_DONE) {
+		sqlite3_reset(st);
 		return 0;
+	}
 	if (step != SQLITE_ROW)
 		return db_error(s, e, "look up entry");
 	*id = sqlite3_column_int64(st, 0);
 	*same = sqlite3_column_text(st, 1) &&
 		!strcmp((const char *)sqlite3_column_text(st, 1), hash);
+	/* no statement stays on a row (see store_entries_last_week) */
+	sqlite3_reset(st);
 	return 1;
 }
 
@@ -1234,6 +1255,10 @@ store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return db_error(s, e, "count entries");
 	*count = sqlite3_column_int64(st, 0);
+	/* a statement left on its row keeps a read transaction open: the
+	 * next write of this connection, after another's, would fail with
+	 * "database is locked" */
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -1371,6 +1396,10 @@ fail:
 	return -1;
 }
 
+/* The digests (g) whose entries go back to the subscriber's next digest:
+ * failed, and not dropped by the admin. */
+#define GIVEN_BACK "(g.status = 'failed' AND NOT g.dropped)"
+
 int
 store_news_each(struct store *s, const struct store_subscriber *sub,
 		int64_t since, int (*cb)(const struct store_news *n, void *arg),
@@ -1389,11 +1418,15 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 	" (SELECT tag FROM feed_tags WHERE feed_id = f.id" \
 	"  ORDER BY position LIMIT 1)," \
 	" e.title, e.link, e.author, e.summary, e.content," \
-	" coalesce(e.published, e.updated), e.first_seen, e.link_key" \
+	" coalesce(e.published, e.updated), e.first_seen, e.link_key," \
+	" EXISTS (SELECT 1 FROM deliveries d JOIN digests g" \
+	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1" \
+	"  AND d.entry_id = e.id AND " GIVEN_BACK ")" \
 	" FROM entries e JOIN feeds f ON f.id = e.feed_id" \
 	" WHERE " FEEDS "e.first_seen >= ?2" \
-	" AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d" \
-	"  WHERE d.subscriber_id = ?1 AND d.entry_id = e.id))" \
+	" AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d JOIN digests g" \
+	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1" \
+	"  AND d.entry_id = e.id AND NOT " GIVEN_BACK "))" \
 	" ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC," \
 	" e.id DESC"
 	if (sub->tags.n)
@@ -1424,6 +1457,7 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 				      sqlite3_column_int64(st, 9);
 		n.first_seen = sqlite3_column_int64(st, 10);
 		n.link_key = (const char *)sqlite3_column_text(st, 11);
+		n.delayed = sqlite3_column_int(st, 12);
 		rc = cb(&n, arg);
 		if (rc)
 			break;
@@ -1432,6 +1466,32 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 		rc = db_error(s, e, "select new entries");
 	sqlite3_reset(st);
 	return rc;
+}
+
+/* Moves the subscriber's entry from a failed digest (not dropped) to the
+ * digest to: the failed digest gives its articles back. An entry in any
+ * other digest is EX_DATAERR. */
+static int
+take_back(struct store *s, int64_t subscriber_id, int64_t entry_id,
+	  int64_t to, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "UPDATE deliveries SET digest_id = ?3"
+		    " WHERE subscriber_id = ?1 AND entry_id = ?2"
+		    " AND digest_id IN (SELECT g.id FROM digests g"
+		    "  WHERE g.subscriber_id = ?1 AND " GIVEN_BACK ")", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	sqlite3_bind_int64(st, 2, entry_id);
+	sqlite3_bind_int64(st, 3, to);
+	rc = finish(s, st, "give an entry back", e);
+	if (rc == 0)
+		rc = err_set(e, EX_DATAERR, "entry %lld is in another digest",
+			     (long long)entry_id);
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -1446,7 +1506,9 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 		return -1;
 	st = prepared(s, STMT_DIGEST_INSERT,
 		      "INSERT INTO digests (subscriber_id, slot, message_id,"
-		      " created_at) VALUES (?, ?, ?, ?)",
+		      " created_at, status, reply) VALUES (?1, ?2, ?3, ?4,"
+		      " CASE WHEN ?5 IS NULL THEN 'pending' ELSE 'failed' END,"
+		      " ?5)",
 		      e);
 	if (!st)
 		goto out;
@@ -1454,6 +1516,7 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 	sqlite3_bind_text(st, 2, d->slot, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, d->message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, d->now);
+	sqlite3_bind_text(st, 5, d->failure, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
 			err_set(e, EX_DATAERR, "digest '%s' exists already",
@@ -1464,6 +1527,11 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 	}
 	*id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_reset(st);
+	st = NULL;
+	if (d->failure) {
+		rc = store_commit(s, e);
+		goto out;
+	}
 	st = prepared(s, STMT_DIGEST_MESSAGE,
 		      "INSERT INTO digest_messages (digest_id, message)"
 		      " VALUES (?, ?)",
@@ -1488,14 +1556,22 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 		sqlite3_bind_int64(st, 2, d->entry_ids[i]);
 		sqlite3_bind_int64(st, 3, *id);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			if (sqlite3_extended_errcode(s->db) ==
-			    SQLITE_CONSTRAINT_PRIMARYKEY)
-				err_set(e, EX_DATAERR,
-					"entry %lld is in another digest",
-					(long long)d->entry_ids[i]);
-			else
+			int taken = sqlite3_extended_errcode(s->db) ==
+				    SQLITE_CONSTRAINT_PRIMARYKEY;
+
+			sqlite3_reset(st);
+			if (!taken) {
 				db_error(s, e, "add delivery");
-			goto out;
+				goto out;
+			}
+			/* the rare case: it was in a failed digest */
+			if (take_back(s, d->subscriber_id, d->entry_ids[i], *id,
+				      e) < 0)
+				goto out;
+			st = prepared(s, STMT_DELIVERY_INSERT, NULL, e);
+			if (!st)
+				goto out;
+			continue;
 		}
 		sqlite3_reset(st);
 	}
@@ -1611,7 +1687,7 @@ out:
  * by bind_mark(). */
 #define MARK_SQL(TABLE)                                                      \
 	"UPDATE " TABLE " SET status = ?2, reply = ?3,"                      \
-	" attempts = attempts + 1, next_attempt_at = ?4,"                    \
+	" attempts = attempts + ?6, next_attempt_at = ?4,"                   \
 	" sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"          \
 	" WHERE id = ?1"
 
@@ -1623,6 +1699,7 @@ bind_mark(sqlite3_stmt *st, int64_t id, enum store_digest_outcome outcome,
 		[STORE_DIGEST_SENT] = "sent",
 		[STORE_DIGEST_RETRY] = "pending",
 		[STORE_DIGEST_FAILED] = "failed",
+		[STORE_DIGEST_HELD] = "pending",
 	};
 
 	sqlite3_bind_int64(st, 1, id);
@@ -1630,6 +1707,7 @@ bind_mark(sqlite3_stmt *st, int64_t id, enum store_digest_outcome outcome,
 	sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, next_attempt);
 	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int(st, 6, outcome != STORE_DIGEST_HELD);
 }
 
 int
@@ -1691,6 +1769,228 @@ store_digest_count(struct store *s, const char *status, int64_t *n,
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int
+store_outbox_each(struct store *s, const char *email,
+		  int (*cb)(const struct store_outbox_row *row, void *arg),
+		  void *arg, struct err *e)
+{
+	struct store_outbox_row row;
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (prepare(s, &st,
+		    "SELECT g.id, s.email, g.status, g.created_at, g.attempts,"
+		    " g.next_attempt_at, g.reply,"
+		    " (SELECT count(*) FROM deliveries WHERE digest_id = g.id),"
+		    " EXISTS (SELECT 1 FROM digest_messages"
+		    "  WHERE digest_id = g.id), g.dropped"
+		    " FROM digests g JOIN subscribers s ON s.id = g.subscriber_id"
+		    " WHERE g.status IN ('pending', 'failed')"
+		    " AND (?1 IS NULL OR s.email = ?1) ORDER BY g.id", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(st, 0);
+		row.email = (const char *)sqlite3_column_text(st, 1);
+		row.status = (const char *)sqlite3_column_text(st, 2);
+		row.created_at = sqlite3_column_int64(st, 3);
+		row.attempts = sqlite3_column_int(st, 4);
+		row.next_attempt_at = sqlite3_column_int64(st, 5);
+		row.reply = (const char *)sqlite3_column_text(st, 6);
+		row.entries = (long)sqlite3_column_int64(st, 7);
+		row.has_message = sqlite3_column_int(st, 8);
+		row.dropped = sqlite3_column_int(st, 9);
+		rc = cb(&row, arg);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list the outbox");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The failed digests of ?1 (every subscriber when NULL). */
+#define FAILED_OF \
+	"status = 'failed' AND (?1 IS NULL OR subscriber_id =" \
+	" (SELECT id FROM subscribers WHERE email = ?1))"
+
+int
+store_outbox_retry(struct store *s, const char *email, int64_t now,
+		   size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if (store_begin(s, e) < 0)
+		return -1;
+	/* built, and still holding its entries: the same message again */
+	if (prepare(s, &st,
+		    "UPDATE digests SET status = 'pending', attempts = 0,"
+		    " next_attempt_at = ?2, dropped = 0 WHERE " FAILED_OF
+		    " AND EXISTS (SELECT 1 FROM digest_messages"
+		    "  WHERE digest_id = digests.id)"
+		    " AND EXISTS (SELECT 1 FROM deliveries"
+		    "  WHERE digest_id = digests.id)", e) < 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = finish(s, st, "retry failed digests", e)) < 0)
+		goto fail;
+	*n = (size_t)rc;
+	/* never built: forgotten, so that its slot is built again */
+	if (prepare(s, &st,
+		    "DELETE FROM digests WHERE " FAILED_OF
+		    " AND NOT EXISTS (SELECT 1 FROM digest_messages"
+		    "  WHERE digest_id = digests.id)", e) < 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	if ((rc = finish(s, st, "retry failed digests", e)) < 0)
+		goto fail;
+	*n += (size_t)rc;
+	return store_commit(s, e);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_outbox_drop(struct store *s, const char *email, size_t *n,
+		  struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if (prepare(s, &st,
+		    "UPDATE digests SET dropped = 1 WHERE " FAILED_OF
+		    " AND NOT dropped AND EXISTS (SELECT 1 FROM deliveries"
+		    "  WHERE digest_id = digests.id)", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	rc = finish(s, st, "drop failed digests", e);
+	if (rc < 0)
+		return -1;
+	*n = (size_t)rc;
+	return 0;
+}
+
+#undef FAILED_OF
+
+void
+store_outage_release(struct store_outage *o)
+{
+	if (!o)
+		return;
+	free(o->reason);
+	memset(o, 0, sizeof(*o));
+}
+
+int
+store_outage_note(struct store *s, int64_t now, const char *reason,
+		  long held, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "UPDATE outages SET last_at = ?1, failures = failures + 1,"
+		    " reason = ?2, held = ?3 WHERE ended_at IS NULL", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, held);
+	rc = finish(s, st, "record an outage", e);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (prepare(s, &st,
+		    "INSERT INTO outages (started_at, last_at, reason, held)"
+		    " VALUES (?1, ?1, ?2, ?3)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, held);
+	return finish(s, st, "record an outage", e) < 0 ? -1 : 0;
+}
+
+#define OUTAGE_COLUMNS \
+	"id, started_at, last_at, coalesce(ended_at, 0), failures, held," \
+	" reason"
+
+static int
+outage_row(sqlite3_stmt *st, struct store_outage *o)
+{
+	int oom = 0;
+
+	o->id = sqlite3_column_int64(st, 0);
+	o->started_at = sqlite3_column_int64(st, 1);
+	o->last_at = sqlite3_column_int64(st, 2);
+	o->ended_at = sqlite3_column_int64(st, 3);
+	o->failures = (long)sqlite3_column_int64(st, 4);
+	o->held = (long)sqlite3_column_int64(st, 5);
+	o->reason = column_strdup(st, 6, &oom);
+	return oom ? -1 : 0;
+}
+
+int
+store_outage_end(struct store *s, int64_t now, struct store_outage *o,
+		 struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if (prepare(s, &st,
+		    "UPDATE outages SET ended_at = ? WHERE ended_at IS NULL"
+		    " RETURNING " OUTAGE_COLUMNS, e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	rc = step_row(s, st, "end an outage", e);
+	if (rc > 0 && outage_row(st, o) < 0)
+		rc = err_set(e, EX_OSERR, "out of memory");
+	/* RETURNING: the update is done once the statement has run out */
+	if (rc > 0 && sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, e, "end an outage");
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_outage_release(o);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_outage_each(struct store *s, int64_t since,
+		  int (*cb)(const struct store_outage *o, void *arg),
+		  void *arg, struct err *e)
+{
+	struct store_outage o = { 0 };
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (prepare(s, &st,
+		    "SELECT " OUTAGE_COLUMNS " FROM outages"
+		    " WHERE ended_at IS NULL OR ended_at >= ? ORDER BY id",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (outage_row(st, &o) < 0) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		rc = cb(&o, arg);
+		store_outage_release(&o);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list outages");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+#undef OUTAGE_COLUMNS
 
 void
 store_report_release(struct store_report *r)

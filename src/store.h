@@ -21,7 +21,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Opens (creating it and its folder if needed) the store at path and
  * migrates it to STORE_SCHEMA_VERSION. A store newer than this build is
@@ -224,11 +224,14 @@ struct store_news {
 	const char *link_key;     /* ident_link_key of link, or NULL */
 	int64_t published;        /* or updated; DATE_NONE when neither */
 	int64_t first_seen;
+	int delayed;              /* it was in a digest that failed: it comes
+	                           * back, late */
 };
 
 /* Calls cb with each entry first seen at or after sub->created_at, from
  * the feeds carrying one of sub's tags (all feeds when none), and not in
- * any digest of sub; newest first. With since > 0 (a preview), the
+ * any digest of sub but one that failed (and was not dropped: see
+ * store_outbox_drop); newest first. With since > 0 (a preview), the
  * entries first seen at or after since instead, in a digest or not.
  * Strings are lent for the call. */
 int store_news_each(struct store *s, const struct store_subscriber *sub,
@@ -241,6 +244,9 @@ struct store_digest_new {
 	const char *message_id;
 	const char *message;      /* the rendered message */
 	size_t len;
+	const char *failure;      /* non-NULL: the digest could not be built,
+	                           * for this reason; recorded failed, with
+	                           * no message and no entries */
 	const int64_t *entry_ids;
 	size_t nentries;
 	int64_t now;
@@ -250,7 +256,8 @@ struct store_digest_new {
 int store_digest_has_slot(struct store *s, int64_t subscriber_id,
 	const char *slot, int *has, struct err *e);
 
-/* Records a pending digest and its entries in one transaction. An entry
+/* Records a pending digest and its entries in one transaction; an entry
+ * of a failed digest of the subscriber moves to the new one. An entry
  * already in another digest of the subscriber, or a slot already used,
  * makes it fail with EX_DATAERR (nothing recorded). */
 int store_digest_add(struct store *s, const struct store_digest_new *d,
@@ -284,6 +291,8 @@ enum store_digest_outcome {
 	STORE_DIGEST_SENT,
 	STORE_DIGEST_RETRY,       /* stays pending until next_attempt */
 	STORE_DIGEST_FAILED,      /* given up: reported, not retried */
+	STORE_DIGEST_HELD,        /* the transport failed as a whole: stays
+	                           * pending, no attempt counted */
 };
 
 /* Records what became of a delivery attempt, with the server's reply. */
@@ -295,6 +304,67 @@ int store_digest_mark(struct store *s, int64_t id,
  * Message-IDs and entries stay, so nothing goes twice; failed digests
  * keep theirs, to be looked at); *pruned says how many. */
 int store_digest_prune(struct store *s, int64_t before, size_t *pruned,
+	struct err *e);
+
+/* One pending or failed digest, as `feedmail outbox` lists it. Strings
+ * are lent for the callback. */
+struct store_outbox_row {
+	int64_t id;
+	const char *email;
+	const char *status;       /* "pending" or "failed" */
+	int64_t created_at;
+	int attempts;
+	int64_t next_attempt_at;  /* pending: when it is tried next */
+	const char *reply;        /* the last answer or failure, or NULL */
+	long entries;             /* entries it still holds (0 once given
+	                           * back to a later digest) */
+	int has_message;          /* 0: it could not be built */
+	int dropped;              /* its entries will not come back */
+};
+
+/* Calls cb for each pending and failed digest of the subscriber with
+ * address email (every subscriber when NULL), oldest first. */
+int store_outbox_each(struct store *s, const char *email,
+	int (*cb)(const struct store_outbox_row *row, void *arg), void *arg,
+	struct err *e);
+/* Queues again the failed digests of email (all when NULL): one with its
+ * message and its entries goes back to pending, tried at now with its
+ * attempts counted afresh; one that could not be built is forgotten, so
+ * that the next run builds that subscriber's digest again. A failed
+ * digest whose entries went into a later digest stays as it is. *n says
+ * how many were queued. */
+int store_outbox_retry(struct store *s, const char *email, int64_t now,
+	size_t *n, struct err *e);
+/* Drops the entries of the failed digests of email (all when NULL): they
+ * will not come back in a later digest. *n says how many digests. */
+int store_outbox_drop(struct store *s, const char *email, size_t *n,
+	struct err *e);
+
+/*
+ * Outages of the mail transport: runs in which it failed as a whole (no
+ * connection, TLS, authentication refused, 421 to everything).
+ */
+struct store_outage {
+	int64_t id;
+	int64_t started_at, last_at, ended_at; /* ended_at 0: still on */
+	long failures;            /* runs that met it */
+	long held;                /* digests it held back, last run */
+	char *reason;             /* the last failure */
+};
+
+void store_outage_release(struct store_outage *o);
+/* Records that the transport failed at now, holding held digests back:
+ * opens an outage, or extends the one under way. */
+int store_outage_note(struct store *s, int64_t now, const char *reason,
+	long held, struct err *e);
+/* The transport worked at now: ends the outage under way, if any, into
+ * *o (o->id 0 when there was none). */
+int store_outage_end(struct store *s, int64_t now, struct store_outage *o,
+	struct err *e);
+/* Calls cb for each outage under way or ended at or after since, oldest
+ * first. */
+int store_outage_each(struct store *s, int64_t since,
+	int (*cb)(const struct store_outage *o, void *arg), void *arg,
 	struct err *e);
 
 /* Counts digests by status ("pending", "sent", "failed"). */

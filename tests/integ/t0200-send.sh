@@ -58,6 +58,15 @@ print(db.execute('SELECT count(*) FROM digests WHERE status = ?', (sys.argv[2],)
 		"$(sed -n 's/^path = //p' "$FEEDMAIL_CONFIG")" "$1"
 }
 
+# max_attempts: the most attempts any digest of the current store has had
+max_attempts() {
+	"$PYTHON3" -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute('SELECT coalesce(max(attempts), 0) FROM digests').fetchone()[0])" \
+		"$(sed -n 's/^path = //p' "$FEEDMAIL_CONFIG")"
+}
+
 test_expect_success 'digests arrive whole, readable, one per subscriber' '
 	setup plain "$SINK_PORT" &&
 	at 2026-11-26T07:05:00Z send >out &&
@@ -104,13 +113,31 @@ test_expect_success 'nothing new: no mail, nothing recorded' '
 	test "$(ls sink/*.eml | wc -l)" = 3
 '
 
-test_expect_success 'server down: exit 75, every digest stays pending' '
+test_expect_success 'server down: exit 69, every digest stays pending' '
 	port=$(free_port) &&
 	setup down "$port" &&
-	expect_code 75 feedmail send >out 2>err &&
+	expect_code 69 feedmail send >out 2>err &&
+	contains err "mail transport down" &&
 	contains err "connection refused" &&
+	contains out "3 left pending, 0 failed" &&
+	contains out "mail transport down, 3 digests held back" &&
 	test "$(digests pending)" = 3 &&
 	test "$(digests sent)" = 0
+'
+
+test_expect_success 'ten runs against a server that is down charge no digest' '
+	export FEEDMAIL_CONFIG=$TEST_DIR/down.conf &&
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		expect_code 69 feedmail send >out 2>err || exit 1
+	done &&
+	test "$(digests pending)" = 3 &&
+	test "$(digests failed)" = 0 &&
+	"$PYTHON3" -c "
+import sqlite3
+db = sqlite3.connect(\"down.db\")
+assert db.execute(\"SELECT max(attempts) FROM digests\").fetchone()[0] == 0
+o = db.execute(\"SELECT failures, held, ended_at FROM outages\").fetchall()
+assert o == [(11, 3, None)], o"
 '
 
 test_expect_success 'the pending digests go out once the server is back' '
@@ -120,9 +147,13 @@ test_expect_success 'the pending digests go out once the server is back' '
 import sqlite3
 db = sqlite3.connect(\"down.db\")
 print(\" \".join(sorted(r[0] for r in db.execute(\"SELECT message_id FROM digests\"))))") &&
-	feedmail send >out &&
+	feedmail send >out 2>err &&
 	contains out "0 digests built; 3 sent" &&
 	test "$(digests sent)" = 3 &&
+	"$PYTHON3" -c "
+import sqlite3
+db = sqlite3.connect(\"down.db\")
+assert db.execute(\"SELECT count(*) FROM outages WHERE ended_at IS NOT NULL\").fetchone()[0] == 1" &&
 	"$PYTHON3" "$TEST_SRCDIR/tests/read_mail.py" sink >mails.json &&
 	"$PYTHON3" -c "
 import json, sys
@@ -144,14 +175,15 @@ test_expect_success '451 leaves the digest pending; the next run sends it' '
 
 test_expect_success '550 for one of three recipients: the others go on' '
 	setup reject "$REJECT_PORT" &&
-	expect_code 69 feedmail send >out 2>err &&
+	expect_code 65 feedmail send >out 2>err &&
 	contains out "2 sent, 0 left pending, 1 failed" &&
 	contains err "c@example.org" &&
 	contains err "550" &&
 	test "$(digests failed)" = 1 &&
 	test "$(digests sent)" = 2 &&
-	feedmail send >out &&
-	contains out "0 digests built; 0 sent"
+	expect_code 65 feedmail send >out 2>err &&
+	contains out "1 digests built; 0 sent, 0 left pending, 1 failed" &&
+	test "$(digests failed)" = 2
 '
 
 test_expect_success 'STARTTLS required but not offered: a clear error' '
@@ -159,7 +191,8 @@ test_expect_success 'STARTTLS required but not offered: a clear error' '
 	expect_code 78 feedmail send 2>err &&
 	contains err "TLS required but the server does not offer STARTTLS" &&
 	test "$(digests pending)" = 3 &&
-	test "$(digests sent)" = 0
+	test "$(digests sent)" = 0 &&
+	test "$(max_attempts)" = 0
 '
 
 test_expect_success 'AUTH: a bad password is refused, the right one works' '
@@ -170,6 +203,7 @@ password_file = $TEST_DIR/badpw" &&
 	contains err "authentication failed" &&
 	test "$(digests pending)" = 3 &&
 	test "$(digests sent)" = 0 &&
+	test "$(max_attempts)" = 0 &&
 	printf "s3cret\n" >goodpw && chmod 600 goodpw &&
 	sed -i "s|badpw|goodpw|" authbad.conf &&
 	feedmail send >out &&

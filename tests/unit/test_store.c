@@ -81,10 +81,13 @@ START_TEST(test_migrates_previous_version)
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION - 1);
 	store_close(s);
 	exec("INSERT INTO feeds (url, added_at) VALUES ('http://a/', 1);"
-	     "INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);");
+	     "INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);"
+	     "INSERT INTO digests (subscriber_id, message_id, created_at,"
+	     " status) VALUES (1, '<f@x>', 1, 'failed'),"
+	     " (1, '<p@x>', 1, 'pending');");
 	/* what the last step adds is not there yet */
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
-			       "name = 'feed_tags_tag'"), 0);
+			       "name = 'outages'"), 0);
 
 	s = store_open(path, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
@@ -95,7 +98,12 @@ START_TEST(test_migrates_previous_version)
 			       " WHERE include_words IS NULL"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM reports"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
-			       "name = 'feed_tags_tag'"), 1);
+			       "name = 'outages'"), 1);
+	/* a digest failed before: its entries were lost then, and stay so */
+	ck_assert_int_eq(count("SELECT count(*) FROM digests"
+			       " WHERE dropped = 1 AND status = 'failed'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM digests"
+			       " WHERE dropped = 0 AND status = 'pending'"), 1);
 }
 END_TEST
 
