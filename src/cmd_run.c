@@ -64,7 +64,8 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 	}
 	c->ran = 1;
 	if (!(stop && *stop) &&
-	    report_run(ctx->store, &ctx->cfg, &c->report, &e) < 0) {
+	    report_run(ctx->store, &ctx->cfg, c->send.outage_ended, &c->report,
+		       &e) < 0) {
 		log_error("run: health report: %s", e.msg);
 		report_rc = e.code ? e.code : EX_SOFTWARE;
 	}

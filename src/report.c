@@ -19,6 +19,7 @@
 /* A report the transport refused for now is tried again this much later. */
 #define REPORT_RETRY 3600
 #define REPORT_KIND "health"
+#define REPORT_OUTAGE "outage"
 
 unsigned
 report_feed_flags(const struct store_feed *f, const struct config *cfg,
@@ -170,18 +171,19 @@ collect(const struct store_feed *f, void *arg)
 	return oom ? EX_OSERR : 0;
 }
 
-/* Renders and records this week's report for the n flagged feeds. */
+/* Renders and records a report of kind for slot: subject and text
+ * (unwrapped) to [digest] admin. */
 static int
-build(struct store *s, const struct config *cfg, const char *week,
-      int64_t now, const struct sick *sick, struct err *e)
+record(struct store *s, const struct config *cfg, const char *kind,
+       const char *slot, const char *subject, const char *text, int64_t now,
+       struct err *e)
 {
-	struct buf text = BUF_INIT(BUF_MAX_DOC);
 	struct buf wrapped = BUF_INIT(BUF_MAX_DOC);
 	struct buf message = BUF_INIT(BUF_MAX_DOC);
 	struct mime_message m = { 0 };
 	struct store_report_new rec = { 0 };
 	char *from_name = NULL, *from_addr = NULL, *to_name = NULL;
-	char *to_addr = NULL, *message_id = NULL, subject[160], seed[128];
+	char *to_addr = NULL, *message_id = NULL, seed[160];
 	const char *at;
 	int64_t id;
 	int rc = -1;
@@ -192,14 +194,12 @@ build(struct store *s, const struct config *cfg, const char *week,
 		err_prefix(e, "[digest] %s", from_addr ? "admin" : "from");
 		goto out;
 	}
-	if (report_format(&text, week, sick->total, sick->items, sick->n,
-			  cfg) < 0 ||
-	    mime_wrap_text(&wrapped, text.data, MIME_WRAP_WIDTH) < 0) {
-		err_set(e, EX_SOFTWARE, "health report: too large");
+	if (mime_wrap_text(&wrapped, text, MIME_WRAP_WIDTH) < 0) {
+		err_set(e, EX_SOFTWARE, "%s report: too large", kind);
 		goto out;
 	}
 	/* the store keeps it: retries carry the same Message-ID */
-	snprintf(seed, sizeof(seed), "report-%s-%s-%lld", REPORT_KIND, week,
+	snprintf(seed, sizeof(seed), "report-%s-%s-%lld", kind, slot,
 		 (long long)now);
 	at = strrchr(from_addr, '@');
 	message_id = mime_message_id(seed, at ? at + 1 : "localhost");
@@ -208,9 +208,6 @@ build(struct store *s, const struct config *cfg, const char *week,
 			from_addr);
 		goto out;
 	}
-	snprintf(subject, sizeof(subject), "%s: %zu of %zu feeds need a look "
-		 "(%s)", cfg->name ? cfg->name : "feedmail", sick->n,
-		 sick->total, week);
 	m.from.name = from_name;
 	m.from.addr = from_addr;
 	m.to.name = to_name;
@@ -220,19 +217,23 @@ build(struct store *s, const struct config *cfg, const char *week,
 	m.message_id = message_id;
 	m.text = wrapped.data;
 	if (mime_render(&m, &message, e) < 0) {
-		err_prefix(e, "health report");
+		err_prefix(e, "%s report", kind);
 		goto out;
 	}
-	rec.kind = REPORT_KIND;
-	rec.slot = week;
+	rec.kind = kind;
+	rec.slot = slot;
 	rec.rcpt = to_addr;
 	rec.message_id = message_id;
 	rec.message = message.data;
 	rec.len = message.len;
 	rec.now = now;
 	rc = store_report_add(s, &rec, &id, e);
+	/* recorded meanwhile by another process: its own */
+	if (rc < 0 && e->code == EX_DATAERR) {
+		err_clear(e);
+		rc = 1;
+	}
 out:
-	buf_release(&text);
 	buf_release(&wrapped);
 	buf_release(&message);
 	free(from_name);
@@ -240,6 +241,113 @@ out:
 	free(to_name);
 	free(to_addr);
 	free(message_id);
+	return rc;
+}
+
+/* One outage, as a report lists it. */
+static int
+format_outage(struct buf *out, const struct store_outage *o)
+{
+	char from[DATE_UTC_SIZE], to[DATE_UTC_SIZE];
+
+	format_time(o->started_at, from);
+	format_time(o->ended_at ? o->ended_at : o->last_at, to);
+	return buf_addf(out, "\nThe mail transport was down from %s %s %s "
+			"(%ld runs met it, %ld digests held back), last: %s\n",
+			from, o->ended_at ? "to" : "and still at", to,
+			o->failures, o->held, o->reason);
+}
+
+static int
+add_outage(const struct store_outage *o, void *arg)
+{
+	struct buf *out = arg;
+
+	return format_outage(out, o) < 0 ? EX_OSERR : 0;
+}
+
+/* Records this week's report: the flagged feeds, then the outages of the
+ * mail transport of the last 7 days. Nothing when there is neither. */
+static int
+build(struct store *s, const struct config *cfg, const char *week,
+      int64_t now, const struct sick *sick, struct report_outcome *r,
+      struct err *e)
+{
+	struct buf outages = BUF_INIT(BUF_MAX_DOC);
+	struct buf text = BUF_INIT(BUF_MAX_DOC);
+	char subject[200];
+	int rc;
+
+	rc = store_outage_each(s, now - 7 * 24 * 3600, add_outage, &outages,
+			       e);
+	if (rc > 0)
+		rc = err_set(e, EX_OSERR, "out of memory");
+	if (rc < 0 || (!sick->n && !outages.len))
+		goto out;
+	rc = -1;
+	if (report_format(&text, week, sick->total, sick->items, sick->n,
+			  cfg) < 0 ||
+	    buf_add(&text, outages.data, outages.len) < 0) {
+		err_set(e, EX_SOFTWARE, "health report: too large");
+		goto out;
+	}
+	snprintf(subject, sizeof(subject), "%s: %zu of %zu feeds need a look"
+		 "%s (%s)", cfg->name ? cfg->name : "feedmail", sick->n,
+		 sick->total, outages.len ? "; the mail transport was down" :
+		 "", week);
+	rc = record(s, cfg, REPORT_KIND, week, subject, text.data, now, e);
+	if (rc == 0) {
+		r->built = 1;
+		r->sick = sick->n;
+	}
+	rc = rc < 0 ? -1 : 0;
+out:
+	buf_release(&outages);
+	buf_release(&text);
+	return rc;
+}
+
+/* The outage to tell of, and the text that tells it. */
+struct ended {
+	int64_t id;
+	struct buf *text;
+};
+
+static int
+add_ended(const struct store_outage *o, void *arg)
+{
+	struct ended *x = arg;
+
+	if (o->id != x->id)
+		return 0;
+	return format_outage(x->text, o) < 0 ? EX_OSERR : 0;
+}
+
+/* Records the mail that tells the admin the transport works again after
+ * the outage id, once (kind "outage", slot the outage's id). */
+static int
+back(struct store *s, const struct config *cfg, int64_t id, int64_t now,
+     struct err *e)
+{
+	struct buf text = BUF_INIT(BUF_MAX_DOC);
+	struct ended x = { id, &text };
+	char slot[32], subject[200];
+	int rc;
+
+	rc = store_outage_each(s, 0, add_ended, &x, e);
+	if (rc > 0)
+		rc = err_set(e, EX_OSERR, "out of memory");
+	if (rc == 0 && buf_adds(&text, "\nIt takes mail again: the digests "
+				"it held back have gone out.\n") < 0)
+		rc = err_set(e, EX_OSERR, "out of memory");
+	if (rc == 0) {
+		snprintf(slot, sizeof(slot), "%lld", (long long)id);
+		snprintf(subject, sizeof(subject), "%s: the mail transport "
+			 "works again", cfg->name ? cfg->name : "feedmail");
+		rc = record(s, cfg, REPORT_OUTAGE, slot, subject, text.data,
+			    now, e) < 0 ? -1 : 0;
+	}
+	buf_release(&text);
 	return rc;
 }
 
@@ -281,8 +389,8 @@ deliver_due(struct store *s, const struct config *cfg, int64_t now,
 		outcome = send_outcome(&res[0], list[i].attempts, reply);
 		if (outcome == STORE_DIGEST_SENT) {
 			r->sent++;
-			log_info("health report %s sent to '%s'", list[i].slot,
-				 list[i].rcpt);
+			log_info("%s report %s sent to '%s'", list[i].kind,
+				 list[i].slot, list[i].rcpt);
 		} else if (outcome == STORE_DIGEST_RETRY ||
 			   outcome == STORE_DIGEST_HELD) {
 			r->retry++;
@@ -312,7 +420,7 @@ out:
 }
 
 int
-report_run(struct store *s, const struct config *cfg,
+report_run(struct store *s, const struct config *cfg, int64_t outage_ended,
 	   struct report_outcome *r, struct err *e)
 {
 	struct sick sick = { 0 };
@@ -323,6 +431,8 @@ report_run(struct store *s, const struct config *cfg,
 	memset(r, 0, sizeof(*r));
 	if (!cfg->admin || !*cfg->admin)
 		return 0;
+	if (outage_ended && back(s, cfg, outage_ended, now, e) < 0)
+		return -1;
 	if (report_current_slot(cfg, now, &start, week, e) < 0)
 		return err_prefix(e, "health report");
 	if (store_report_has(s, REPORT_KIND, week, &has, e) < 0)
@@ -333,16 +443,8 @@ report_run(struct store *s, const struct config *cfg,
 		rc = store_feed_each(s, collect, &sick, e);
 		if (rc > 0)
 			rc = err_set(e, EX_OSERR, "out of memory");
-		if (rc == 0 && sick.n) {
-			rc = build(s, cfg, week, now, &sick, e);
-			/* recorded meanwhile by another process: its own */
-			if (rc < 0 && e->code == EX_DATAERR)
-				rc = 0, err_clear(e);
-			else if (rc == 0) {
-				r->built = 1;
-				r->sick = sick.n;
-			}
-		}
+		if (rc == 0)
+			rc = build(s, cfg, week, now, &sick, r, e);
 		sick_release(&sick);
 		if (rc < 0)
 			return -1;

@@ -78,12 +78,14 @@ struct report_outcome {
 };
 
 /* What `run` and each daemon cycle do for cfg->admin (nothing when it is
- * unset): records this week's report if its slot has come, none is
- * recorded yet and some feed is flagged; then delivers every pending
- * report whose attempt is due. 0 when that worked (r says what was sent;
+ * unset): records the mail that says the transport works again when the
+ * run ended the outage outage_ended (0: none); records this week's report
+ * if its slot has come, none is recorded yet and some feed is flagged or
+ * the mail transport had an outage in the last 7 days; then delivers
+ * every pending report whose attempt is due. 0 when that worked (r says what was sent;
  * a transport that failed leaves the report pending, r->retry, and is
  * logged), -1 with e when the store or the configuration failed. */
 int report_run(struct store *s, const struct config *cfg,
-	struct report_outcome *r, struct err *e);
+	int64_t outage_ended, struct report_outcome *r, struct err *e);
 
 #endif

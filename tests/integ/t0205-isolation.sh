@@ -184,4 +184,23 @@ open(\"many.xml\", \"w\").write(
 	test "$covered" -gt 1500
 '
 
+test_expect_success 'an outage: loud, uncharged, and the admin hears when it ends' '
+	port=$(free_port) &&
+	config "$port" &&
+	printf "admin = admin@cluster.example\n" >>"$FEEDMAIL_CONFIG" &&
+	sed -i "s|<channel>|<channel><item><title>Sixth</title><guid>news-6</guid></item>|" feed.xml &&
+	expect_code 69 at 2026-11-30T07:05:00Z run >out 2>err &&
+	contains out "mail transport down" &&
+	contains err "connection refused" &&
+	test "$(sql "SELECT count(*) FROM outages WHERE ended_at IS NULL")" = 1 &&
+	config "$SINK_PORT" &&
+	printf "admin = admin@cluster.example\n" >>"$FEEDMAIL_CONFIG" &&
+	at 2026-11-30T08:05:00Z run >out 2>err;
+	test "$(sql "SELECT count(*) FROM outages WHERE ended_at IS NULL")" = 0 &&
+	f=$(grep -l "^To: admin@cluster.example" sink/*.eml) &&
+	grep -q "the mail transport works again" $f &&
+	grep -q "connection refused" $f &&
+	grep -l "^To: a@example.org" sink/*.eml | xargs grep -l Sixth >/dev/null
+'
+
 test_done
