@@ -47,7 +47,8 @@ render() {
 		--no-first-run --disable-sync --disable-default-apps \
 		--no-default-browser-check --metrics-recording-only \
 		--disable-domain-reliability --disable-extensions \
-		--disable-breakpad --disable-features=NetworkTimeServiceQuerying \
+		--disable-breakpad \
+		--disable-features=NetworkTimeServiceQuerying,OptimizationGuideModelDownloading,OptimizationHints,OptimizationHintsFetching,OptimizationTargetPrediction,MediaRouter \
 		--component-updater=url-source=http://127.0.0.1:1/ \
 		--gaia-url=http://127.0.0.1:1/ \
 		"file://$1" >"$TEST_DIR/chromium.log" 2>&1
