@@ -6,8 +6,10 @@
  * when something is next due, closes the store and drops the lock; then
  * the process sleeps until then, so that `add`, `subscriber add` or a cron
  * `run` work meanwhile. The next due time is the earliest of: a feed's next
- * fetch, a pending digest's or report's next attempt, a subscriber's next
- * schedule slot, the health report's next slot; at most DAEMON_MAX_SLEEP
+ * fetch, a pending digest's or report's next attempt, [fetch] lead_time
+ * before a subscriber's next schedule slot (that cycle fetches the feeds
+ * the slot needs: lead.h) and then the slot itself, the health report's
+ * next slot; at most DAEMON_MAX_SLEEP
  * ahead, so feeds and subscribers added meanwhile (whose times are not
  * known to the sleeping process) wait at most that long. Times are in
  * clock_now()'s seconds, turned into real time by clock_real_span(), so a
@@ -34,6 +36,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "config.h"
+#include "lead.h"
 #include "lock.h"
 #include "log.h"
 #include "report.h"
@@ -54,7 +57,8 @@ static const struct cmd_help help = {
 	"  --syslog      log to syslog (facility daemon) instead of stderr\n"
 	"  --foreground  stay in the foreground (the default and only mode)\n"
 	"  -h, --help    show this help\n"
-	"\nFetches each feed when it is due and sends each digest at its\n"
+	"\nFetches each feed when it is due, and [fetch] lead_time before a\n"
+	"digest slot the feeds it needs, and sends each digest at its\n"
 	"subscriber's slot, as `feedmail run` would, sleeping in between\n"
 	"without holding the store's lock. SIGTERM or SIGINT: finish the\n"
 	"transfer or message under way and exit 0. SIGHUP: reload the config\n"
@@ -141,7 +145,8 @@ reload(struct ctx *ctx)
 		 fresh.path ? fresh.path : "");
 }
 
-/* The earliest slot of the subscribers' schedules after now. */
+/* The earliest time to wake for a slot of the subscribers' schedules after
+ * now: lead_time before it, to fetch its feeds, then at the slot. */
 struct slots {
 	const struct config *cfg;
 	int64_t now, next;
@@ -162,6 +167,7 @@ earliest_slot(const char *schedule, const char *timezone, void *arg)
 		log_debug("next slot: %s", e.msg);
 		return 0;
 	}
+	start = lead_wake(sl->cfg, start, sl->now);
 	if (start < sl->next)
 		sl->next = start;
 	return 0;

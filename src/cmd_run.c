@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "fetch.h"
+#include "lead.h"
 #include "log.h"
 #include "report.h"
 #include "send.h"
@@ -19,9 +20,11 @@
 static const struct cmd_help help = {
 	"",
 	"  -h, --help  show this help\n"
-	"\nFetches the feeds that are due, builds a digest for every\n"
-	"subscriber with new entries and delivers the digests that are due,\n"
-	"then the weekly health report when [digest] admin is set.\n"
+	"\nFetches the feeds that are due, and ahead of each digest slot\n"
+	"(within [fetch] lead_time of it, or begun and not yet sent) the\n"
+	"feeds it needs; builds a digest for every subscriber with new\n"
+	"entries and delivers the digests that are due, then the weekly\n"
+	"health report when [digest] admin is set.\n"
 	"Holds the store's lock throughout: a second run started meanwhile\n"
 	"waits, then exits 75. Exit status: 0; 75 when something failed in a\n"
 	"way the next run may cure; 65 when some feed is broken for good; 69\n"
@@ -37,11 +40,23 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 	struct send_options so = { .scheduled = 1 };
 	struct err e = ERR_INIT;
 	int temporary = 0, send_rc, report_rc = 0;
-	size_t i, pruned;
+	size_t i, pruned, early;
 
 	memset(c, 0, sizeof(*c));
 	sel.stop = stop;
 	so.stop = stop;
+	/* the digests about to be built carry what their feeds have now, not
+	 * what they had when their polling interval last came round */
+	if (lead_mark_due(ctx->store, &ctx->cfg, clock_now(), &early,
+			  &e) < 0) {
+		/* the digests still go, with what was fetched before */
+		log_error("run: fetch ahead of the digests: %s", e.msg);
+		temporary = 1;
+		e = (struct err)ERR_INIT;
+	} else if (early) {
+		log_info("%zu feeds due early: a digest slot needs them",
+			 early);
+	}
 	if (fetch_run(ctx->store, &ctx->cfg, &sel, NULL, NULL, &fr, &e) < 0) {
 		log_error("run: fetch: %s", e.msg);
 		return e.code ? e.code : EX_SOFTWARE;

@@ -96,6 +96,9 @@ const struct config_key config_keys[CONFIG_NKEYS] = {
 		"minutes a feed is left alone at least, whatever it asks"),
 	KEY_INT("fetch", "max_interval", max_interval, 1, 43200, "1440",
 		"minutes a feed is left alone at most"),
+	KEY_INT("fetch", "lead_time", lead_time, 0, 1440, "15",
+		"minutes before a digest slot that the feeds it needs are "
+		"fetched, due or not (0: off)"),
 	KEY_INT("fetch", "sick_failures", sick_failures, 1, 1000, "3",
 		"failed fetches in a row after which status flags a feed"),
 	KEY_INT("fetch", "sick_days", sick_days, 1, 3650, "14",

@@ -36,7 +36,7 @@
 #include "err.h"
 
 /* The number of rows of config_keys[]. */
-#define CONFIG_NKEYS 35
+#define CONFIG_NKEYS 36
 
 enum config_starttls {
 	CONFIG_STARTTLS_REQUIRED,
@@ -68,6 +68,8 @@ struct config {
 	char *user_agent;
 	int min_interval;         /* minutes between fetches of a feed: 15 */
 	int max_interval;         /* minutes: 1440 */
+	int lead_time;            /* minutes before a digest slot that its
+	                           * feeds are fetched, due or not: 15 */
 	int sick_failures;        /* failed fetches in a row that flag a feed: 3 */
 	int sick_days;            /* days without a new entry that flag it: 14 */
 	/* [smtp] */

@@ -1056,6 +1056,69 @@ store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
 	return rc;
 }
 
+int
+store_fetch_mark_needed(struct store *s,
+			const struct store_slot_feeds *slots, size_t n,
+			int64_t now, size_t *marked, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = -1;
+
+	/* The slot's subscribers are found once (a scan of subscribers, the
+	 * digest of a begun slot by its unique key), then the set of their
+	 * tags, then the feeds of each tag (feed_tags_tag): the subqueries
+	 * are uncorrelated, so SQLite runs each once per slot, not once per
+	 * feed or per subscriber. 429 and 5xx are the answers that carry
+	 * Retry-After (RFC 9110 10.2.3); what our own policy asked (the
+	 * polling interval, the backoff after other failures) gives way. */
+	*marked = 0;
+	if (!n)
+		return 0;
+	if (store_begin(s, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "WITH who(id) AS ("
+		    " SELECT s.id FROM subscribers s"
+		    " WHERE s.schedule IS ?3 AND s.timezone IS ?4"
+		    " AND (?5 IS NULL OR (s.created_at <= ?6 AND NOT EXISTS"
+		    "  (SELECT 1 FROM digests d"
+		    "   WHERE d.subscriber_id = s.id AND d.slot = ?5))))"
+		    " UPDATE feeds SET next_fetch_at = ?1"
+		    " WHERE enabled AND next_fetch_at > ?1"
+		    " AND last_fetch_at < ?2 AND coalesce(last_status, '')"
+		    "  NOT IN ('rate_limited', 'server_error')"
+		    " AND (EXISTS (SELECT 1 FROM who w WHERE NOT EXISTS"
+		    "   (SELECT 1 FROM subscriber_tags st"
+		    "    WHERE st.subscriber_id = w.id))"
+		    "  OR id IN (SELECT ft.feed_id FROM feed_tags ft"
+		    "   WHERE ft.tag COLLATE NOCASE IN (SELECT st.tag FROM who w"
+		    "    JOIN subscriber_tags st ON st.subscriber_id = w.id)))",
+		    e) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, slots[i].since);
+		sqlite3_bind_text(st, 3, slots[i].schedule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, slots[i].timezone, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, slots[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, slots[i].start);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_error(s, e, "mark the feeds of a digest slot due");
+			goto out;
+		}
+		*marked += (size_t)sqlite3_changes(s->db);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	rc = store_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
 /* Categories and enclosures are kept as JSON arrays (NULL when empty). */
 static char *
 categories_json(const struct entry *en)

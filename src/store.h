@@ -114,6 +114,31 @@ void store_fetch_release(struct store_fetch *f);
 int store_fetch_each_due(struct store *s, int64_t now, int all,
 	int (*cb)(const struct store_fetch *f, void *arg), void *arg,
 	struct err *e);
+/* A digest slot whose feeds are fetched before it, whatever their polling
+ * interval says (see lead.h): the subscribers of one (schedule, timezone)
+ * pair, as store_subscriber_schedules gives it. */
+struct store_slot_feeds {
+	const char *schedule;     /* NULL: the subscribers without one */
+	const char *timezone;     /* NULL: likewise */
+	const char *key;          /* a slot that has begun: its key, and only
+	                           * its subscribers subscribed by start and
+	                           * without a digest for it count; NULL: a
+	                           * slot to come, all of them count */
+	int64_t start;            /* when the slot begins */
+	int64_t since;            /* a feed fetched at or after this is
+	                           * fresh enough for the slot */
+};
+
+/* Makes due at now (next_fetch_at = now) each enabled feed that a counted
+ * subscriber of one of the n slots reads (a feed carrying one of their
+ * tags, in any letter case; every feed for one without tags) and that was
+ * last fetched before that slot's since. A feed whose server last answered
+ * 429 or 5xx keeps the wait it was given (Retry-After, or the backoff): an
+ * overloaded server is not asked again early. One transaction; *marked is
+ * the number of feeds made due. */
+int store_fetch_mark_needed(struct store *s,
+	const struct store_slot_feeds *slots, size_t n, int64_t now,
+	size_t *marked, struct err *e);
 /* Fills f for one feed id (enabled or not). */
 int store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
 	struct err *e);

@@ -78,6 +78,7 @@ check_defaults(const struct config *c)
 			 " (+https://github.com/feedmail/feedmail)");
 	ck_assert_int_eq(c->min_interval, 15);
 	ck_assert_int_eq(c->max_interval, 1440);
+	ck_assert_int_eq(c->lead_time, 15);
 	ck_assert_ptr_null(c->smtp_host);
 	ck_assert_int_eq(c->smtp_port, 587);
 	ck_assert_int_eq(c->starttls, CONFIG_STARTTLS_REQUIRED);
@@ -114,6 +115,7 @@ check_full(const struct config *c)
 	ck_assert_str_eq(c->user_agent, "digest-bot/1.0");
 	ck_assert_int_eq(c->min_interval, 30);
 	ck_assert_int_eq(c->max_interval, 720);
+	ck_assert_int_eq(c->lead_time, 0);
 	ck_assert_str_eq(c->smtp_host, "smtp.example.org");
 	ck_assert_int_eq(c->smtp_port, 465);
 	ck_assert_int_eq(c->starttls, CONFIG_STARTTLS_OFF);
@@ -152,6 +154,7 @@ check_full(const struct config *c)
 	"user_agent = digest-bot/1.0\n" \
 	"min_interval = 30\n" \
 	"max_interval = 720\n" \
+	"lead_time = 0\n" \
 	"[smtp]\n" \
 	"host = smtp.example.org\n" \
 	"port = 465\n" \
@@ -233,6 +236,8 @@ static void check_long_name(const struct config *c)
 { ck_assert_uint_eq(strlen(c->name), 190); }
 static void check_intervals(const struct config *c)
 { ck_assert_int_eq(c->min_interval, c->max_interval); }
+static void check_lead_day(const struct config *c)
+{ ck_assert_int_eq(c->lead_time, 1440); }
 
 struct row {
 	const char *name;
@@ -285,6 +290,8 @@ static const struct row rows[] = {
 	OK("port at high bound", "[smtp]\nport = 65535\n", check_port_max),
 	OK("intervals equal", "[fetch]\nmin_interval = 60\n"
 	   "max_interval = 60\n", check_intervals),
+	OK("lead_time at high bound", "[fetch]\nlead_time = 1440\n",
+	   check_lead_day),
 	OK("starttls case", "[smtp]\nstarttls = OFF\n", check_starttls_off),
 	OK("loopback localhost", "[smtp]\nhost = localhost\n",
 	   check_starttls_optional),
@@ -348,6 +355,8 @@ static const struct row rows[] = {
 	    ":2: jobs: '0' is out of range 1..256"),
 	BAD("jobs above range", "[fetch]\njobs = 257\n",
 	    ":2: jobs: '257' is out of range 1..256"),
+	BAD("lead_time above range", "[fetch]\nlead_time = 1441\n",
+	    ":2: lead_time: '1441' is out of range 0..1440"),
 	BAD("jobs negative", "[fetch]\njobs = -1\n",
 	    ":2: jobs: '-1' is out of range 1..256"),
 	BAD("jobs overflow", "[fetch]\njobs = 99999999999999999999\n",

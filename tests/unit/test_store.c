@@ -55,6 +55,31 @@ exec(const char *sql)
 	sqlite3_close(db);
 }
 
+/* The ids of the feeds due at now ("1,7"), into out; 0 on error. */
+static int
+due_ids(int64_t now, char *out, size_t size)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	const unsigned char *t;
+	int ok = 0;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+		"SELECT coalesce(group_concat(id, ','), '') FROM"
+		" (SELECT id FROM feeds WHERE next_fetch_at = ? ORDER BY id)",
+		-1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, now);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (t = sqlite3_column_text(st, 0))) {
+		snprintf(out, size, "%s", (const char *)t);
+		ok = 1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
 START_TEST(test_creates_current_schema)
 {
 	struct err e = ERR_INIT;
@@ -625,6 +650,117 @@ START_TEST(test_migrates_digest_messages)
 }
 END_TEST
 
+/*
+ * The feeds a digest slot needs, made due before it. Every feed was last
+ * fetched at 100 and is next due at 10000:
+ *   1 news   2 Sports   3 (no tag)   4 news, disabled
+ *   5 news, 429 (Retry-After)   6 news, 503   7 news, timed out 3 times
+ * Subscribers: 1 "NEWS" (default schedule and zone), 2 "sports"
+ * (daily@18:00 UTC), 3 no tag (hourly UTC); all subscribed at 0.
+ */
+static const struct {
+	const char *what;
+	const char *sql;          /* run before the marking, or NULL */
+	struct store_slot_feeds slot;
+	int64_t now;
+	const char *due;          /* the feeds due at now after, by id */
+} mark_cases[] = {
+	{ "a slot to come: the feeds of its subscriber's tags, any case; "
+	  "the server's wait and a disabled feed stay",
+	  NULL, { NULL, NULL, NULL, 1000, 900 }, 500, "1,7" },
+	{ "fetched at since: fresh enough",
+	  NULL, { NULL, NULL, NULL, 1000, 100 }, 500, "" },
+	{ "already due: not counted again",
+	  "UPDATE feeds SET next_fetch_at = 400 WHERE id = 1",
+	  { NULL, NULL, NULL, 1000, 900 }, 500, "7" },
+	{ "a subscriber without tags needs every feed",
+	  NULL, { "hourly", "UTC", NULL, 1000, 900 }, 500, "1,2,3,7" },
+	{ "another pair's subscriber, with the schedule alone",
+	  NULL, { "daily@18:00", NULL, NULL, 1000, 900 }, 500, "" },
+	{ "the other pair: its subscriber's tag, any case",
+	  NULL, { "daily@18:00", "UTC", NULL, 1000, 900 }, 500, "2" },
+	{ "a tag no feed carries",
+	  "UPDATE subscriber_tags SET tag = 'none' WHERE subscriber_id = 2",
+	  { "daily@18:00", "UTC", NULL, 1000, 900 }, 500, "" },
+	{ "a begun slot without a digest",
+	  NULL, { NULL, NULL, "2026-11-26", 400, 300 }, 500, "1,7" },
+	{ "a begun slot that has its digest",
+	  "INSERT INTO digests (subscriber_id, slot, message_id, created_at)"
+	  " VALUES (1, '2026-11-26', '<1@x>', 450)",
+	  { NULL, NULL, "2026-11-26", 400, 300 }, 500, "" },
+	{ "a begun slot, its digest for another slot only",
+	  "INSERT INTO digests (subscriber_id, slot, message_id, created_at)"
+	  " VALUES (1, '2026-11-25', '<1@x>', 450)",
+	  { NULL, NULL, "2026-11-26", 400, 300 }, 500, "1,7" },
+	{ "a begun slot before they subscribed is not theirs",
+	  "UPDATE subscribers SET created_at = 401 WHERE id = 1",
+	  { NULL, NULL, "2026-11-26", 400, 300 }, 500, "" },
+};
+
+START_TEST(test_fetch_mark_needed)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 };
+	char news[] = "news", sports[] = "Sports", upper[] = "NEWS",
+	     lower[] = "sports";
+	char *t1[] = { news }, *t2[] = { sports }, *t3[] = { upper },
+	     *t4[] = { lower };
+	struct store_tags tnews = { t1, 1 }, tsports = { t2, 1 },
+			  tupper = { t3, 1 }, tlower = { t4, 1 };
+	char url[32];
+	size_t marked, want = 0;
+	int64_t id;
+	int i;
+
+	ck_assert_ptr_nonnull(s);
+	for (i = 1; i <= 7; i++) {
+		snprintf(url, sizeof(url), "http://f/%d", i);
+		ck_assert_int_eq(store_feed_add(s, url, NULL,
+						i == 2 ? &tsports :
+						i == 3 ? NULL : &tnews,
+						&id, &e), 0);
+	}
+	sub.email = (char *)"news@example.org";
+	sub.tags = tupper;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	sub.email = (char *)"sports@example.org";
+	sub.tags = tlower;
+	sub.schedule = (char *)"daily@18:00";
+	sub.timezone = (char *)"UTC";
+	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	sub.email = (char *)"all@example.org";
+	sub.tags.n = 0;
+	sub.schedule = (char *)"hourly";
+	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	store_close(s);
+	exec("UPDATE subscribers SET created_at = 0;"
+	     "UPDATE feeds SET last_fetch_at = 100, next_fetch_at = 10000,"
+	     " last_status = 'ok';"
+	     "UPDATE feeds SET enabled = 0 WHERE id = 4;"
+	     "UPDATE feeds SET last_status = 'rate_limited', failures = 1"
+	     " WHERE id = 5;"
+	     "UPDATE feeds SET last_status = 'server_error', failures = 1"
+	     " WHERE id = 6;"
+	     "UPDATE feeds SET last_status = 'timeout', failures = 3"
+	     " WHERE id = 7");
+	if (mark_cases[_i].sql)
+		exec(mark_cases[_i].sql);
+	s = store_open(path, &e);
+	ck_assert_msg(store_fetch_mark_needed(s, &mark_cases[_i].slot, 1,
+					      mark_cases[_i].now, &marked,
+					      &e) == 0, "%s", e.msg);
+	store_close(s);
+	for (i = 0; mark_cases[_i].due[i]; i++)
+		want += mark_cases[_i].due[i] != ',';
+	ck_assert_msg(marked == want, "%s: %zu marked",
+		      mark_cases[_i].what, marked);
+	ck_assert_msg(due_ids(mark_cases[_i].now, url, sizeof(url)) &&
+		      !strcmp(url, mark_cases[_i].due), "%s: due %s",
+		      mark_cases[_i].what, url);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -647,6 +783,8 @@ main(void)
 	tcase_add_test(tc, test_next_due);
 	tcase_add_test(tc, test_digest_outbox);
 	tcase_add_test(tc, test_migrates_digest_messages);
+	tcase_add_loop_test(tc, test_fetch_mark_needed, 0,
+			    (int)(sizeof(mark_cases) / sizeof(mark_cases[0])));
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
