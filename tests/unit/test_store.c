@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -53,6 +54,18 @@ exec(const char *sql)
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
+
+/* Removes the -wal and -shm files, if any: the next round starts anew. */
+static void
+unlink_wal(void)
+{
+	char side[300];
+
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
 }
 
 START_TEST(test_creates_current_schema)
@@ -147,6 +160,85 @@ START_TEST(test_failed_migration_rolls_back)
 	ck_assert_int_eq(count("PRAGMA user_version"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
 			       "name = 'deliveries'"), 0);
+}
+END_TEST
+
+/* Opens the store at path in n processes at once (they wait on a pipe
+ * that closes when all are forked) and returns how many failed; each
+ * failure is printed. */
+static int
+open_at_once(int n)
+{
+	struct err e = ERR_INIT;
+	struct store *s;
+	pid_t pids[64];
+	int go[2], i, status, failed = 0;
+	char c;
+
+	ck_assert_int_le(n, 64);
+	ck_assert_int_eq(pipe(go), 0);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			close(go[1]);
+			if (read(go[0], &c, 1) < 0)
+				_exit(2);
+			s = store_open(path, &e);
+			if (!s)
+				fprintf(stderr, "open %d: %s\n", i, e.msg);
+			store_close(s);
+			_exit(s ? 0 : 1);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failed++;
+	}
+	return failed;
+}
+
+/* Commands started together on a new store (cron's run beside a user's
+ * list) each find it created and migrated once, by one of them. */
+START_TEST(test_concurrent_opens_of_new_store)
+{
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		ck_assert_int_eq(open_at_once(40), 0);
+		ck_assert_int_eq(count("PRAGMA user_version"),
+				 STORE_SCHEMA_VERSION);
+		ck_assert_int_eq(count("SELECT journal_mode = 'wal' FROM "
+				       "pragma_journal_mode"), 1);
+		ck_assert_int_eq(unlink(path), 0);
+		unlink_wal();
+	}
+}
+END_TEST
+
+/* The same on a store of an older version: migrated once, data kept. */
+START_TEST(test_concurrent_opens_migrate_once)
+{
+	struct err e = ERR_INIT;
+	struct store *s;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		s = store_open_version(path, 1, &e);
+		ck_assert_msg(s != NULL, "%s", e.msg);
+		store_close(s);
+		exec("INSERT INTO subscribers (email, created_at)"
+		     " VALUES ('a@b.c', 1);");
+		ck_assert_int_eq(open_at_once(40), 0);
+		ck_assert_int_eq(count("PRAGMA user_version"),
+				 STORE_SCHEMA_VERSION);
+		ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 1);
+		ck_assert_int_eq(unlink(path), 0);
+		unlink_wal();
+	}
 }
 END_TEST
 
@@ -629,6 +721,8 @@ main(void)
 	tcase_add_test(tc, test_migrates_several_steps);
 	tcase_add_test(tc, test_refuses_newer_store);
 	tcase_add_test(tc, test_failed_migration_rolls_back);
+	tcase_add_test(tc, test_concurrent_opens_of_new_store);
+	tcase_add_test(tc, test_concurrent_opens_migrate_once);
 	tcase_add_test(tc, test_feeds);
 	tcase_add_test(tc, test_nested_transactions);
 	tcase_add_test(tc, test_subscribers);
