@@ -256,8 +256,10 @@ prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct err *e)
 }
 
 /* Statement id, prepared from sql the first time and kept: reset and
- * with its bindings cleared. Callers reset it when done with it, so that
- * no read stays open (it would hold back WAL checkpoints). */
+ * with its bindings cleared. Callers reset it before they return, so
+ * that no read stays open: it would hold back WAL checkpoints, and the
+ * connection's next write would fail at once with "database is locked"
+ * once another connection had written (see entry_lookup). */
 static sqlite3_stmt *
 prepared(struct store *s, enum stmt id, const char *sql, struct err *e)
 {
@@ -1204,14 +1206,18 @@ bind_entry(sqlite3_stmt *st, const struct entry *en, const char *link_key,
 
 /* Finds the stored entry for ident (or its link under another kind of
  * identity): 1 and *id, *same (content unchanged) when found, 0 when
- * new, -1 on error. */
+ * new, -1 on error. The statement is reset before it returns: one left on
+ * its row would keep this connection's read transaction, and its view of
+ * the file, open past the commit, and the next write through it would
+ * fail at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) as soon as
+ * another connection (send's courier) had written meanwhile. */
 static int
 entry_lookup(struct store *s, int64_t feed_id, const char *ident,
 	     const char *link_key, const char *hash, int64_t *id, int *same,
 	     struct err *e)
 {
 	sqlite3_stmt *st;
-	int step;
+	int step, rc = 1;
 
 	st = cached(s, STMT_ENTRY_BY_IDENT, e);
 	if (!st)
@@ -1228,14 +1234,17 @@ entry_lookup(struct store *s, int64_t feed_id, const char *ident,
 		sqlite3_bind_text(st, 3, ident, -1, SQLITE_STATIC);
 		step = sqlite3_step(st);
 	}
-	if (step == SQLITE_DONE)
-		return 0;
-	if (step != SQLITE_ROW)
-		return db_error(s, e, "look up entry");
-	*id = sqlite3_column_int64(st, 0);
-	*same = sqlite3_column_text(st, 1) &&
-		!strcmp((const char *)sqlite3_column_text(st, 1), hash);
-	return 1;
+	if (step == SQLITE_DONE) {
+		rc = 0;
+	} else if (step != SQLITE_ROW) {
+		rc = db_error(s, e, "look up entry");
+	} else {
+		*id = sqlite3_column_int64(st, 0);
+		*same = sqlite3_column_text(st, 1) &&
+			!strcmp((const char *)sqlite3_column_text(st, 1), hash);
+	}
+	sqlite3_reset(st);
+	return rc;
 }
 
 static int
@@ -1313,15 +1322,19 @@ store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
 			int64_t *count, struct err *e)
 {
 	sqlite3_stmt *st = cached(s, STMT_ENTRIES_SINCE, e);
+	int rc = 0;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, feed_id);
 	sqlite3_bind_int64(st, 2, now - 7 * 24 * 3600);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return db_error(s, e, "count entries");
-	*count = sqlite3_column_int64(st, 0);
-	return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	else
+		rc = db_error(s, e, "count entries");
+	/* no read outlives the call: see entry_lookup */
+	sqlite3_reset(st);
+	return rc;
 }
 
 /* Moves a feed to the URL it has permanently redirected to, unless another
