@@ -273,8 +273,10 @@ prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct err *e)
 }
 
 /* Statement id, prepared from sql the first time and kept: reset and
- * with its bindings cleared. Callers reset it when done with it, so that
- * no read stays open (it would hold back WAL checkpoints). */
+ * with its bindings cleared. Callers reset it before they return, so
+ * that no read stays open: it would hold back WAL checkpoints, and the
+ * connection's next write would fail at once with "database is locked"
+ * once another connection had written (see entry_lookup). */
 static sqlite3_stmt *
 prepared(struct store *s, enum stmt id, const char *sql, struct err *e)
 {
@@ -358,45 +360,131 @@ column_blobdup(sqlite3_stmt *st, int col, size_t *len, int *oom)
 	return copy;
 }
 
+/* The schema version of the file into *v: PRAGMA user_version. */
+static int
+read_version(struct store *s, int *v, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st, "PRAGMA user_version", e) < 0)
+		return -1;
+	rc = step_row(s, st, "read schema version", e);
+	if (rc == 1)
+		*v = sqlite3_column_int(st, 0);
+	else if (rc == 0)
+		rc = err_set(e, EX_SOFTWARE, "store '%s': no schema version",
+			     s->path);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
 int
 store_schema_version(struct store *s)
 {
-	sqlite3_stmt *st = NULL;
 	int v = -1;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (read_version(s, &v, NULL) < 0)
+		return -1;
 	return v;
 }
 
 static int
-migrate(struct store *s, int target, struct err *e)
+check_version(struct store *s, int v, struct err *e)
 {
-	char sql[64];
-	int v = store_schema_version(s);
-
-	if (v < 0)
-		return db_error(s, e, "read schema version");
 	if (v > N_MIGRATIONS)
 		return err_set(e, EX_CONFIG,
 			       "store '%s' has schema version %d, newer than "
 			       "this feedmail (%d): upgrade feedmail",
 			       s->path, v, N_MIGRATIONS);
-	for (; v < target; v++) {
+	return 0;
+}
+
+/* Migrates s to version target, one transaction per step. Several
+ * commands may open a store that needs it at once (cron's run beside a
+ * user's list): each step reads the version again once it holds the
+ * write lock, so that a step another process has just made is not made
+ * twice ("table feeds already exists"). */
+static int
+migrate(struct store *s, int target, struct err *e)
+{
+	char sql[64];
+	int v;
+
+	/* the usual case, no migration, takes no write lock */
+	if (read_version(s, &v, e) < 0 || check_version(s, v, e) < 0)
+		return -1;
+	while (v < target) {
+		if (store_begin(s, e) < 0)
+			return err_prefix(e, "migrate to version %d", v + 1);
+		if (read_version(s, &v, e) < 0 || check_version(s, v, e) < 0)
+			goto fail;
+		if (v >= target)
+			return store_commit(s, e);
 		/* each step and its version bump commit together */
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if (store_begin(s, e) < 0)
-			return -1;
 		if (exec_sql(s, migrations[v], e) < 0 ||
 		    exec_sql(s, sql, e) < 0 || store_commit(s, e) < 0) {
-			store_rollback(s);
-			return err_prefix(e, "migrate to version %d", v + 1);
+			err_prefix(e, "migrate to version %d", v + 1);
+			goto fail;
 		}
+		v++;
 	}
 	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* Puts the file in WAL mode unless it is already. Only the first opens
+ * of a new file change the mode, and they race to do it. No open asks
+ * for a change it does not need: that would take the file's exclusive
+ * lock every time. Where WAL cannot work (no shared memory on that file
+ * system) SQLite keeps the old mode, and the store works as before,
+ * readers waiting for writers. */
+static int
+use_wal(struct store *s, struct err *e)
+{
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	sqlite3_stmt *st = NULL;
+	const unsigned char *mode;
+	int set = 0, tries = 0, step, rc;
+
+	for (;;) {
+		/* the first statement to read the file: its errors are the
+		 * open's */
+		if (sqlite3_prepare_v2(s->db,
+				       set ? "PRAGMA journal_mode = WAL" :
+					     "PRAGMA journal_mode",
+				       -1, &st, NULL) != SQLITE_OK)
+			return db_error(s, e, "open");
+		step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			mode = sqlite3_column_text(st, 0);
+			rc = set ||
+			     (mode && !strcmp((const char *)mode, "wal"));
+			sqlite3_finalize(st);
+			if (rc)
+				return 0;
+			set = 1;
+			continue;
+		}
+		/* Changing the mode turns a read lock into the exclusive
+		 * one, and SQLite does not wait for that: two connections
+		 * each holding a read lock and waiting for the other's to
+		 * go would wait for ever, so it says "busy" at once. The
+		 * other opener is done in a moment; wait as the busy
+		 * timeout would. */
+		if ((step & 0xff) == SQLITE_BUSY &&
+		    ++tries < STORE_BUSY_TIMEOUT * 200) {
+			sqlite3_finalize(st);
+			nanosleep(&pause, NULL);
+			continue;
+		}
+		rc = db_error(s, e, "open");
+		sqlite3_finalize(st);
+		return rc;
+	}
 }
 
 struct store *
@@ -423,9 +511,10 @@ store_open_version(const char *path, int version, struct err *e)
 	/* WAL: readers (list, status) never block the writing run;
 	 * synchronous=NORMAL is durable against a killed process, which is
 	 * what the delivery guarantees are about */
-	if (sqlite3_busy_timeout(s->db, 10000) != SQLITE_OK ||
-	    exec_sql(s, "PRAGMA journal_mode = WAL;"
-			"PRAGMA synchronous = NORMAL;"
+	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) !=
+		    SQLITE_OK ||
+	    use_wal(s, e) < 0 ||
+	    exec_sql(s, "PRAGMA synchronous = NORMAL;"
 			"PRAGMA foreign_keys = ON;",
 		     e) < 0)
 		goto fail;
@@ -444,7 +533,7 @@ store_open(const char *path, struct err *e)
 }
 
 /* The busy handler of store_open_another: 0.1 ms steps, 10 s in all,
- * as the busy timeout of store_open. */
+ * as the busy timeout of store_open (STORE_BUSY_TIMEOUT). */
 static int
 busy_poll(void *arg, int count)
 {
@@ -1197,14 +1286,18 @@ bind_entry(sqlite3_stmt *st, const struct entry *en, const char *link_key,
 
 /* Finds the stored entry for ident (or its link under another kind of
  * identity): 1 and *id, *same (content unchanged) when found, 0 when
- * new, -1 on error. */
+ * new, -1 on error. The statement is reset before it returns: one left on
+ * its row would keep this connection's read transaction, and its view of
+ * the file, open past the commit, and the next write through it would
+ * fail at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) as soon as
+ * another connection (send's courier) had written meanwhile. */
 static int
 entry_lookup(struct store *s, int64_t feed_id, const char *ident,
 	     const char *link_key, const char *hash, int64_t *id, int *same,
 	     struct err *e)
 {
 	sqlite3_stmt *st;
-	int step;
+	int step, rc = 1;
 
 	st = cached(s, STMT_ENTRY_BY_IDENT, e);
 	if (!st)
@@ -1222,17 +1315,16 @@ entry_lookup(struct store *s, int64_t feed_id, const char *ident,
 		step = sqlite3_step(st);
 	}
 	if (step == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return 0;
+		rc = 0;
+	} else if (step != SQLITE_ROW) {
+		rc = db_error(s, e, "look up entry");
+	} else {
+		*id = sqlite3_column_int64(st, 0);
+		*same = sqlite3_column_text(st, 1) &&
+			!strcmp((const char *)sqlite3_column_text(st, 1), hash);
 	}
-	if (step != SQLITE_ROW)
-		return db_error(s, e, "look up entry");
-	*id = sqlite3_column_int64(st, 0);
-	*same = sqlite3_column_text(st, 1) &&
-		!strcmp((const char *)sqlite3_column_text(st, 1), hash);
-	/* no statement stays on a row (see store_entries_last_week) */
 	sqlite3_reset(st);
-	return 1;
+	return rc;
 }
 
 static int
@@ -1310,19 +1402,19 @@ store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
 			int64_t *count, struct err *e)
 {
 	sqlite3_stmt *st = cached(s, STMT_ENTRIES_SINCE, e);
+	int rc = 0;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, feed_id);
 	sqlite3_bind_int64(st, 2, now - 7 * 24 * 3600);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return db_error(s, e, "count entries");
-	*count = sqlite3_column_int64(st, 0);
-	/* a statement left on its row keeps a read transaction open: the
-	 * next write of this connection, after another's, would fail with
-	 * "database is locked" */
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	else
+		rc = db_error(s, e, "count entries");
+	/* no read outlives the call: see entry_lookup */
 	sqlite3_reset(st);
-	return 0;
+	return rc;
 }
 
 /* Moves a feed to the URL it has permanently redirected to, unless another

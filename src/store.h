@@ -24,9 +24,15 @@ struct store;
 #define STORE_SCHEMA_VERSION 8
 
 /* Opens (creating it and its folder if needed) the store at path and
- * migrates it to STORE_SCHEMA_VERSION. A store newer than this build is
- * refused (EX_CONFIG) rather than damaged. */
+ * migrates it to STORE_SCHEMA_VERSION. Safe to call from several
+ * processes at once on a new or older store: each migration step reads
+ * the version again under the write lock, so one of them makes it and
+ * the others wait for it (the busy timeout) and find it made. A store
+ * newer than this build is refused (EX_CONFIG) rather than damaged. */
 struct store *store_open(const char *path, struct err *e);
+/* How long, in seconds, a connection waits for a lock another one
+ * holds (a write, a checkpoint) before it fails. */
+#define STORE_BUSY_TIMEOUT 10
 /* As store_open, but migrates only up to version (for tests of the
  * migrations themselves). */
 struct store *store_open_version(const char *path, int version,

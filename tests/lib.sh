@@ -219,3 +219,13 @@ start_smtp() {
 	SMTP_PORT=$(wait_port "$smtp_port_file" tests/smtpd.py) || return 1
 	export SMTP_PORT SMTP_DIR
 }
+
+# store_from_sql FILE SQL: makes the store FILE from the SQL script SQL (a
+# store of an older schema version, say: tests/fixtures/store/), through
+# Python's sqlite3, not feedmail.
+store_from_sql() {
+	"$PYTHON3" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.executescript(open(sys.argv[2]).read())
+db.close()' "$1" "$2"
+}

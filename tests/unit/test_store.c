@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -78,6 +79,18 @@ due_ids(int64_t now, char *out, size_t size)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return ok;
+}
+
+/* Removes the -wal and -shm files, if any: the next round starts anew. */
+static void
+unlink_wal(void)
+{
+	char side[300];
+
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
 }
 
 START_TEST(test_creates_current_schema)
@@ -180,6 +193,85 @@ START_TEST(test_failed_migration_rolls_back)
 	ck_assert_int_eq(count("PRAGMA user_version"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
 			       "name = 'deliveries'"), 0);
+}
+END_TEST
+
+/* Opens the store at path in n processes at once (they wait on a pipe
+ * that closes when all are forked) and returns how many failed; each
+ * failure is printed. */
+static int
+open_at_once(int n)
+{
+	struct err e = ERR_INIT;
+	struct store *s;
+	pid_t pids[64];
+	int go[2], i, status, failed = 0;
+	char c;
+
+	ck_assert_int_le(n, 64);
+	ck_assert_int_eq(pipe(go), 0);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			close(go[1]);
+			if (read(go[0], &c, 1) < 0)
+				_exit(2);
+			s = store_open(path, &e);
+			if (!s)
+				fprintf(stderr, "open %d: %s\n", i, e.msg);
+			store_close(s);
+			_exit(s ? 0 : 1);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failed++;
+	}
+	return failed;
+}
+
+/* Commands started together on a new store (cron's run beside a user's
+ * list) each find it created and migrated once, by one of them. */
+START_TEST(test_concurrent_opens_of_new_store)
+{
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		ck_assert_int_eq(open_at_once(40), 0);
+		ck_assert_int_eq(count("PRAGMA user_version"),
+				 STORE_SCHEMA_VERSION);
+		ck_assert_int_eq(count("SELECT journal_mode = 'wal' FROM "
+				       "pragma_journal_mode"), 1);
+		ck_assert_int_eq(unlink(path), 0);
+		unlink_wal();
+	}
+}
+END_TEST
+
+/* The same on a store of an older version: migrated once, data kept. */
+START_TEST(test_concurrent_opens_migrate_once)
+{
+	struct err e = ERR_INIT;
+	struct store *s;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		s = store_open_version(path, 1, &e);
+		ck_assert_msg(s != NULL, "%s", e.msg);
+		store_close(s);
+		exec("INSERT INTO subscribers (email, created_at)"
+		     " VALUES ('a@b.c', 1);");
+		ck_assert_int_eq(open_at_once(40), 0);
+		ck_assert_int_eq(count("PRAGMA user_version"),
+				 STORE_SCHEMA_VERSION);
+		ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 1);
+		ck_assert_int_eq(unlink(path), 0);
+		unlink_wal();
+	}
 }
 END_TEST
 
@@ -359,6 +451,157 @@ START_TEST(test_entries)
 	ck_assert_uint_eq(added, 0);
 	ck_assert_int_eq(store_prune(s, 450, 550, &pruned, &e), 0);
 	store_close(s);
+}
+END_TEST
+
+/*
+ * No read outlives the call that made it. send's courier writes through a
+ * connection of its own while the builder writes through the one fetch
+ * used; a statement left on its row keeps its connection on an old view
+ * of the file, and that connection's next write fails at once with
+ * "database is locked" (it once stopped every run's prune after sending).
+ * Each read of the fetch and send paths, then a write by another
+ * connection, then a write by the first.
+ */
+struct stale_fixture {
+	struct store *s;
+	struct entry doc[1];
+	int64_t digest_id;
+	struct store_subscriber sub;
+};
+
+static void
+read_entries_save(struct stale_fixture *f)
+{
+	size_t added, updated;
+
+	/* the entry is known: its lookup finds a row */
+	save(f->s, f->doc, 1, 300, &added, &updated);
+	ck_assert_uint_eq(added, 0);
+}
+
+static void
+read_entries_last_week(struct stale_fixture *f)
+{
+	struct err e = ERR_INIT;
+	int64_t n = 0;
+
+	ck_assert_int_eq(store_entries_last_week(f->s, 1, 300, &n, &e), 0);
+	ck_assert_int_eq(n, 1);
+}
+
+static void
+read_fetch_get(struct stale_fixture *f)
+{
+	struct err e = ERR_INIT;
+	struct store_fetch got;
+
+	ck_assert_int_eq(store_fetch_get(f->s, 1, &got, &e), 0);
+	store_fetch_release(&got);
+}
+
+static int
+first_news(const struct store_news *n, void *arg)
+{
+	(void)n;
+	(void)arg;
+	return 1;
+}
+
+static void
+read_news(struct stale_fixture *f)
+{
+	struct err e = ERR_INIT;
+
+	ck_assert_int_eq(store_news_each(f->s, &f->sub, 1, first_news, NULL,
+					 &e), 1);
+}
+
+static void
+read_digest_has_slot(struct stale_fixture *f)
+{
+	struct err e = ERR_INIT;
+	int has = 0;
+
+	ck_assert_int_eq(store_digest_has_slot(f->s, f->sub.id, "s1", &has,
+					       &e), 0);
+	ck_assert_int_eq(has, 1);
+}
+
+static void
+read_digest_get(struct stale_fixture *f)
+{
+	struct err e = ERR_INIT;
+	struct store_digest got;
+
+	ck_assert_int_eq(store_digest_get(f->s, f->digest_id, &got, &e), 0);
+	store_digest_release(&got);
+}
+
+static void
+read_digest_due(struct stale_fixture *f)
+{
+	struct err e = ERR_INIT;
+	int64_t ids[1];
+	size_t n;
+
+	ck_assert_int_eq(store_digest_due(f->s, 1000, 0, 1, ids, &n, &e), 0);
+}
+
+START_TEST(test_no_read_outlives_its_call)
+{
+	static const struct {
+		const char *what;
+		void (*read)(struct stale_fixture *f);
+	} reads[] = {
+		{ "store_entries_save", read_entries_save },
+		{ "store_entries_last_week", read_entries_last_week },
+		{ "store_fetch_get", read_fetch_get },
+		{ "store_news_each", read_news },
+		{ "store_digest_has_slot", read_digest_has_slot },
+		{ "store_digest_get", read_digest_get },
+		{ "store_digest_due", read_digest_due },
+	};
+	struct stale_fixture f = { 0 };
+	struct store_digest_new d = { 0 };
+	struct store *other;
+	struct err e = ERR_INIT;
+	char email[] = "a@example.org", url[64];
+	int64_t id, entry_id = 1;
+	size_t added, updated, pruned, i;
+
+	f.s = store_open(path, &e);
+	ck_assert_msg(f.s != NULL, "%s", e.msg);
+	other = store_open(path, &e);
+	ck_assert_msg(other != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_feed_add(f.s, "http://a/", NULL, NULL, &id, &e),
+			 0);
+	f.doc[0] = item("1", "http://a/1", "One", "first");
+	save(f.s, f.doc, 1, 200, &added, &updated);
+	f.sub.email = email;
+	ck_assert_int_eq(store_subscriber_add(f.s, &f.sub, &f.sub.id, &e), 0);
+	d.subscriber_id = f.sub.id;
+	d.slot = "s1";
+	d.message_id = "<1@example.org>";
+	d.message = "Subject: x\r\n";
+	d.len = 12;
+	d.entry_ids = &entry_id;
+	d.nentries = 1;
+	d.now = 200;
+	ck_assert_msg(store_digest_add(f.s, &d, &f.digest_id, &e) == 0, "%s",
+		      e.msg);
+	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		reads[i].read(&f);
+		snprintf(url, sizeof(url), "http://other/%zu", i);
+		ck_assert_msg(store_feed_add(other, url, NULL, NULL, &id,
+					     &e) == 0, "%s", e.msg);
+		ck_assert_msg(store_digest_prune(f.s, 0, &pruned, &e) == 0,
+			      "after %s: %s", reads[i].what, e.msg);
+		ck_assert_msg(store_feed_find(f.s, url, &id, &e) == 0,
+			      "after %s: %s", reads[i].what, e.msg);
+	}
+	store_close(other);
+	store_close(f.s);
 }
 END_TEST
 
@@ -773,10 +1016,13 @@ main(void)
 	tcase_add_test(tc, test_migrates_several_steps);
 	tcase_add_test(tc, test_refuses_newer_store);
 	tcase_add_test(tc, test_failed_migration_rolls_back);
+	tcase_add_test(tc, test_concurrent_opens_of_new_store);
+	tcase_add_test(tc, test_concurrent_opens_migrate_once);
 	tcase_add_test(tc, test_feeds);
 	tcase_add_test(tc, test_nested_transactions);
 	tcase_add_test(tc, test_subscribers);
 	tcase_add_test(tc, test_entries);
+	tcase_add_test(tc, test_no_read_outlives_its_call);
 	tcase_add_test(tc, test_redirect_after_three);
 	tcase_add_test(tc, test_redirect_interrupted);
 	tcase_add_test(tc, test_reports);
