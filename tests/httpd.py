@@ -13,7 +13,9 @@ Files come from --root; the first path segment chooses a behaviour:
   /deflate/NAME         Content-Encoding: deflate
   /r301/N/REST          301 to /r301/N-1/REST, then to /REST (also r302,
                         r303, r307, r308); the query string is kept
-  /to?url=URL           302 to URL (any scheme: for redirect-scheme tests)
+  /to?url=URL           302 (or ?code=CODE) to URL (any scheme: for
+                        redirect-scheme tests; any host: for tests of
+                        redirects to a private address)
   /loop                 302 to itself
   /status/CODE          that status with a short body;
                         ?retry=SECONDS        Retry-After: SECONDS
@@ -25,6 +27,9 @@ Files come from --root; the first path segment chooses a behaviour:
   /slow/NAME            sleeps ?delay=SECONDS (0.05) before answering
   /early/REST           103 Early Hints (with an ETag that must not count),
                         then what /REST gives
+  /wait/REST?for=TEXT   waits (10 s at most) until the --log file, which
+                        the other servers of a test may share, has a line
+                        with TEXT in it, then what /REST gives
   /cache/NAME           ?max-age=N Cache-Control, ?expires=EPOCH Expires,
                         ?age=N Age, ?cc=VALUE any Cache-Control
   /big                  20 MiB of 'x' with Content-Length;
@@ -249,7 +254,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.redirect(code, target)
 
     def do_to(self, _):
-        self.redirect(302, self.arg("url", "/"))
+        self.redirect(int(self.arg("code", "302")), self.arg("url", "/"))
 
     def do_loop(self, _):
         self.redirect(302, "/loop")
@@ -343,6 +348,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Link", "</style.css>; rel=preload")
         self.send_header("ETag", '"interim"')
         self.end_headers()
+        self.route("/" + name, urllib.parse.urlsplit(self.path).query)
+
+    def do_wait(self, name):
+        text = self.arg("for", "")
+        deadline = time.monotonic() + 10
+        while log_file is not None and time.monotonic() < deadline:
+            with open(log_file.name, encoding="utf-8") as f:
+                if any(text in line for line in f):
+                    break
+            time.sleep(0.01)
         self.route("/" + name, urllib.parse.urlsplit(self.path).query)
 
     def do_cache(self, name):

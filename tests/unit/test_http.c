@@ -683,6 +683,78 @@ START_TEST(test_dns)
 }
 END_TEST
 
+/* Addresses that are not public: refused unless allowed, or unless the
+ * request's own URL names one. feed.example.test resolves to 127.0.0.1
+ * through the options' resolve, as FEEDMAIL_RESOLVE does. */
+START_TEST(test_private_address)
+{
+	static const char refused[] = "refused to connect to 127.0.0.1: a "
+		"loopback address (set [fetch] allow_private = yes to allow)";
+	struct http_options o = test_options();
+	struct got g = { 0 };
+	char resolve[STR], public[STR], name_base[80], url[STR * 2];
+	const char *port = strrchr(base, ':') + 1;
+	int closed = testutil_closed_port();
+
+	ck_assert_int_gt(closed, 0);
+	snprintf(resolve, sizeof(resolve),
+		 "other.example.test:%s:10.0.0.1,feed.example.test:%s:"
+		 "127.0.0.1", port, port);
+	snprintf(public, sizeof(public), "127.0.0.1:%d,127.0.0.1:%s", closed,
+		 port);
+	snprintf(name_base, sizeof(name_base), "http://feed.example.test:%s",
+		 port);
+	o.resolve = resolve;
+
+	/* a name that resolves to loopback */
+	fetch(&o, NULL, url_of(name_base, "/feed.xml"), &g);
+	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "%s: %s",
+		      http_class_name(g.cls), g.message);
+	ck_assert_str_eq(g.message, refused);
+	ck_assert_int_eq(g.status, 0);
+	ck_assert_int_eq(g.responses, 0);
+
+	/* allowed for every request */
+	o.allow_private = 1;
+	fetch(&o, NULL, url_of(name_base, "/feed.xml"), &g);
+	ck_assert_msg(g.cls == HTTP_OK, "%s", g.message);
+	o.allow_private = 0;
+
+	/* the URL given names a loopback address: its redirects may go on
+	 * to a private one */
+	snprintf(url, sizeof(url), "%s/to?url=%s/feed.xml", base, name_base);
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_OK, "%s", g.message);
+	snprintf(url, sizeof(url), "http://localhost:%s/feed.xml", port);
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_OK, "%s", g.message);
+
+	/* counted as public (tests): fetched; its redirect to another
+	 * loopback port is refused before any connection is tried, so it is
+	 * not a connection refused by that closed port */
+	o.public_addrs = public + strcspn(public, ",") + 1;
+	fetch(&o, NULL, url_of(name_base, "/feed.xml"), &g);
+	ck_assert_msg(g.cls == HTTP_OK, "%s", g.message);
+	snprintf(url, sizeof(url), "%s/to?url=http://0x7f000001:%d/",
+		 name_base, closed);
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "%s", g.message);
+	ck_assert_str_eq(g.message, refused);
+	ck_assert_int_eq(g.status, 302);
+	o.public_addrs = public;
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_CONNECT, "%s", g.message);
+
+	/* a private address, and the words for it */
+	snprintf(url, sizeof(url), "%s/to?url=http://other.example.test:%s/",
+		 name_base, port);
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "%s", g.message);
+	ck_assert_msg(strstr(g.message, "refused to connect to 10.0.0.1: a "
+			     "private address"), "%s", g.message);
+}
+END_TEST
+
 START_TEST(test_tls)
 {
 	struct http_options o = test_options();
@@ -1091,6 +1163,7 @@ START_TEST(test_class_names)
 		{ HTTP_TOO_LARGE, "too_large" },
 		{ HTTP_TOO_MANY_REDIRECTS, "too_many_redirects" },
 		{ HTTP_BAD_SCHEME, "bad_scheme" },
+		{ HTTP_PRIVATE_ADDRESS, "private_address" },
 		{ HTTP_CLIENT_ERROR, "client_error" },
 		{ HTTP_GONE, "gone" },
 		{ HTTP_RATE_LIMITED, "rate_limited" },
@@ -1299,6 +1372,7 @@ main(void)
 	tcase_add_test(tc, test_schemes);
 	tcase_add_test(tc, test_connect_refused);
 	tcase_add_test(tc, test_dns);
+	tcase_add_test(tc, test_private_address);
 	tcase_add_test(tc, test_tls);
 	tcase_add_test(tc, test_http2);
 	tcase_add_test(tc, test_many);
