@@ -72,10 +72,13 @@ struct xfer {
 	/* across hops */
 	int hops;                   /* responses seen, 1xx not counted */
 	int permanent_run;          /* every hop so far was 301/308 */
+	size_t header_bytes;        /* header lines of every response and
+	                             * trailers */
 	char *permanent_url;
 	int responded;              /* on_response called */
 	int aborted;                /* a callback said stop */
 	int too_large;
+	int header_too_large;
 	int oom;
 	long long body_bytes;
 	long long discarded;        /* bytes of an error body thrown away */
@@ -421,6 +424,15 @@ on_header(char *line, size_t size, size_t nitems, void *p)
 	struct xfer *x = p;
 	size_t n = size * nitems;
 
+	/* libcurl holds one line at a time, so memory is not at stake:
+	 * headers this large are no server's honest answer, and a clear
+	 * failure beats libcurl's own words for its cap (300 KiB over all
+	 * hops, which ours comes before) */
+	if (n > HTTP_MAX_HEADERS - x->header_bytes) {
+		x->header_too_large = 1;
+		return 0;
+	}
+	x->header_bytes += n;
 	if (n >= 5 && !memcmp(line, "HTTP/", 5)) {
 		status_line(x, line, n);
 	} else if (x->interim || x->headers_done || x->status == 0) {
@@ -805,6 +817,20 @@ classify(struct xfer *x, CURLcode rc, int started, struct http_result *res)
 			 "refused to connect to %s: %s (set [fetch] "
 			 "allow_private = yes to allow)", x->refused_addr,
 			 ipaddr_class_words(x->refused_class));
+	} else if (x->header_too_large) {
+		res->cls = HTTP_TOO_LARGE;
+		snprintf(res->message, sizeof(res->message),
+			 "response header larger than %d KiB",
+			 HTTP_MAX_HEADERS / 1024);
+	} else if (rc == CURLE_OUT_OF_MEMORY && !x->oom && !x->responded &&
+		   x->discarded == 0) {
+		/* before any body, libcurl's "out of memory" is its refusal
+		 * of a header line of CURL_MAX_HTTP_HEADER bytes: it keeps
+		 * one line whole before it hands it over */
+		res->cls = HTTP_TOO_LARGE;
+		snprintf(res->message, sizeof(res->message),
+			 "response header line of %d KiB or more",
+			 CURL_MAX_HTTP_HEADER / 1024);
 	} else if (x->aborted) {
 		res->cls = HTTP_ABORTED;
 	} else if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED) {

@@ -53,6 +53,13 @@ struct http;
  * ignored as if absent. */
 #define HTTP_MAX_HEADER 8192
 
+/* Largest response header of a transfer, in bytes: the status lines and
+ * fields of all its responses (redirects and 1xx included) and trailers;
+ * past it the transfer ends HTTP_TOO_LARGE ("response header larger than
+ * 256 KiB"), as it does when one line reaches libcurl's own cap of
+ * 100 KiB (CURL_MAX_HTTP_HEADER). */
+#define HTTP_MAX_HEADERS (256 * 1024)
+
 struct http_options {
 	int jobs;             /* transfers (and connections) at once;
 	                       * <= 0: 16 */
@@ -114,7 +121,8 @@ enum http_class {
 	HTTP_TIMEOUT,            /* connect timeout, whole-transfer timeout, or
 	                          * too slow for low_speed_time */
 	HTTP_TOO_LARGE,          /* body past max_size (Content-Length or
-	                          * decompressed bytes) */
+	                          * decompressed bytes), or a response header
+	                          * past HTTP_MAX_HEADERS */
 	HTTP_TOO_MANY_REDIRECTS, /* more than HTTP_MAX_REDIRECTS, or a loop */
 	HTTP_BAD_SCHEME,         /* the URL or a redirect target is malformed
 	                          * or uses a protocol not allowed */

@@ -27,6 +27,9 @@ Files come from --root; the first path segment chooses a behaviour:
   /slow/NAME            sleeps ?delay=SECONDS (0.05) before answering
   /early/REST           103 Early Hints (with an ETag that must not count),
                         then what /REST gives
+  /bigheader/REST       what /REST gives, its header grown by ?size=BYTES
+                        (64 KiB) of X-Filler-N lines of at most ?line=BYTES
+                        (1000) each, CRLF included
   /wait/REST?for=TEXT   waits (10 s at most) until the --log file, which
                         the other servers of a test may share, has a line
                         with TEXT in it, then what /REST gives
@@ -141,6 +144,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             conns = state["conns"]
         self.head = head
         self.code = 0
+        self.filler = None
         t0 = time.monotonic()
         try:
             url = urllib.parse.urlsplit(self.path)
@@ -177,11 +181,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for extra in self.query.get("h", []):
             name, _, value = extra.partition(":")
             self.send_header(name, value)
+        if self.filler:
+            self.send_filler(*self.filler)
         if length is None:
             self.send_header("Transfer-Encoding", "chunked")
         elif length is not NO_BODY:
             self.send_header("Content-Length", str(length))
         self.end_headers()
+
+    def send_filler(self, size, line):
+        n = 0
+        while size > 0:
+            name = "X-Filler-%d" % n
+            # "NAME: VALUE\r\n"
+            room = min(size, line) - len(name) - 4
+            if room < 0:
+                break
+            self.send_header(name, "a" * room)
+            size -= len(name) + 4 + room
+            n += 1
 
     def send_body(self, body, headers=(), code=200, ctype=None):
         self.start(code, headers, len(body), ctype)
@@ -348,6 +366,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Link", "</style.css>; rel=preload")
         self.send_header("ETag", '"interim"')
         self.end_headers()
+        self.route("/" + name, urllib.parse.urlsplit(self.path).query)
+
+    def do_bigheader(self, name):
+        self.filler = (int(self.arg("size", "65536")),
+                       int(self.arg("line", "1000")))
         self.route("/" + name, urllib.parse.urlsplit(self.path).query)
 
     def do_wait(self, name):

@@ -619,6 +619,48 @@ START_TEST(test_size)
 }
 END_TEST
 
+/* Response headers past HTTP_MAX_HEADERS, over all hops, or a line past
+ * libcurl's cap: too large, whatever the status. */
+static const struct {
+	const char *path;
+	enum http_class cls;
+	const char *message;
+} header_cases[] = {
+	{ "/bigheader/feed.xml?size=200000", HTTP_OK, "HTTP 200 OK" },
+	{ "/bigheader/feed.xml?size=102397&line=102397", HTTP_OK,
+	  "HTTP 200 OK" },
+	{ "/bigheader/feed.xml?size=10485760", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/feed.xml?size=262144", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/feed.xml?size=10485760&line=10485760", HTTP_TOO_LARGE,
+	  "response header line of 100 KiB or more" },
+	{ "/bigheader/feed.xml?size=102400&line=102400", HTTP_TOO_LARGE,
+	  "response header line of 100 KiB or more" },
+	{ "/early/bigheader/feed.xml?size=10485760", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/r301/1/bigheader/feed.xml?size=100000", HTTP_OK,
+	  "HTTP 200 OK" },
+	{ "/bigheader/r301/1/bigheader/feed.xml?size=140000", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/status/404?size=10485760", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/status/404?size=10485760&line=10485760", HTTP_TOO_LARGE,
+	  "response header line of 100 KiB or more" },
+};
+
+START_TEST(test_header_size)
+{
+	struct got g = { 0 };
+
+	fetch(NULL, NULL, url_of(base, header_cases[_i].path), &g);
+	ck_assert_msg(g.cls == header_cases[_i].cls, "%s: %s (%s)",
+		      header_cases[_i].path, http_class_name(g.cls),
+		      g.message);
+	ck_assert_str_eq(g.message, header_cases[_i].message);
+}
+END_TEST
+
 /* ---- schemes, connections, TLS */
 
 START_TEST(test_schemes)
@@ -1369,6 +1411,8 @@ main(void)
 			    sizeof(time_cases) / sizeof(time_cases[0]));
 	tcase_add_loop_test(tc, test_size, 0,
 			    sizeof(size_cases) / sizeof(size_cases[0]));
+	tcase_add_loop_test(tc, test_header_size, 0,
+			    sizeof(header_cases) / sizeof(header_cases[0]));
 	tcase_add_test(tc, test_schemes);
 	tcase_add_test(tc, test_connect_refused);
 	tcase_add_test(tc, test_dns);
