@@ -448,6 +448,28 @@ on_header(char *line, size_t size, size_t nitems, void *p)
 	return x->oom ? 0 : n;
 }
 
+/* CURLOPT_XFERINFOFUNCTION: dlnow counts the bytes of the response being
+ * received, among them those of a redirect's body, which libcurl reads
+ * and drops by itself (on_write never sees them): without this, a
+ * redirect with an endless chunked body is read until the timeout.
+ * Returning non-zero stops the transfer. */
+static int
+on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
+	    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer *x = p;
+
+	(void)dltotal;
+	(void)ultotal;
+	(void)ulnow;
+	if (x->status >= 300 && x->status <= 399 &&
+	    dlnow > (curl_off_t)x->h->o.max_size) {
+		x->too_large = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* CURLOPT_WRITEFUNCTION: decompressed body bytes, never a followed
  * redirect's. Returning anything but n stops the transfer. */
 static size_t
@@ -631,6 +653,9 @@ xfer_start(struct http *h, struct xfer *x)
 	SET(CURLOPT_OPENSOCKETDATA, x);
 	SET(CURLOPT_PREREQFUNCTION, on_prereq);
 	SET(CURLOPT_PREREQDATA, x);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+	SET(CURLOPT_XFERINFODATA, x);
 	if (h->resolve_list)
 		SET(CURLOPT_RESOLVE, h->resolve_list);
 	SET(CURLOPT_PROTOCOLS_STR, x->allow_file ? "http,https,file" :

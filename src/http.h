@@ -30,7 +30,8 @@
  *   Through a proxy, the address checked is the proxy's.
  * - Bodies are decompressed (every Content-Encoding libcurl supports) and
  *   the size cap counts decompressed bytes, so a small gzip bomb stops at
- *   max_size like a large plain body.
+ *   max_size like a large plain body. The body of a redirect, which
+ *   libcurl reads and drops, and of an error page stop there too.
  * - TLS peers are always verified; HTTP/2 is used over TLS when the server
  *   offers it, the transfers to one host then sharing one connection.
  * - Error pages (4xx, 5xx) and redirect bodies never reach on_body.

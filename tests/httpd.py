@@ -15,7 +15,8 @@ Files come from --root; the first path segment chooses a behaviour:
                         r303, r307, r308); the query string is kept
   /to?url=URL           302 (or ?code=CODE) to URL (any scheme: for
                         redirect-scheme tests; any host: for tests of
-                        redirects to a private address)
+                        redirects to a private address); ?body=N: with a
+                        body of N bytes of 'x' (?chunked as for /big)
   /loop                 302 to itself
   /status/CODE          that status with a short body;
                         ?retry=SECONDS        Retry-After: SECONDS
@@ -272,7 +273,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.redirect(code, target)
 
     def do_to(self, _):
-        self.redirect(int(self.arg("code", "302")), self.arg("url", "/"))
+        code = int(self.arg("code", "302"))
+        if self.arg("body") is not None:
+            self.stream(int(self.arg("body")), code,
+                        [("Location", self.arg("url", "/"))])
+        else:
+            self.redirect(code, self.arg("url", "/"))
 
     def do_loop(self, _):
         self.redirect(302, "/loop")
@@ -400,9 +406,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers.append(("Age", self.arg("age")))
         self.send_body(got[0], headers, ctype=got[1])
 
-    def stream(self, total):
+    def stream(self, total, code=200, headers=()):
         chunked = self.arg("chunked") is not None
-        self.start(200, [], None if chunked else total,
+        self.start(code, headers, None if chunked else total,
                    "application/octet-stream")
         if self.head:
             return

@@ -588,6 +588,11 @@ static const struct {
 	{ "/big?chunked", 1024 * 1024, HTTP_TOO_LARGE, -1 },
 	/* 20 KiB of gzip, 20 MiB once inflated */
 	{ "/bomb", 1024 * 1024, HTTP_TOO_LARGE, -1 },
+	/* a redirect's body, which libcurl drops: counted all the same */
+	{ "/to?url=/feed.xml&body=100000&chunked", 100000, HTTP_OK, -1 },
+	{ "/to?url=/feed.xml&body=100001&chunked", 100000, HTTP_TOO_LARGE,
+	  0 },
+	{ "/to?url=/feed.xml&body=100001", 100000, HTTP_TOO_LARGE, 0 },
 	{ "/gzip/feed.xml", 0 /* feed_len */, HTTP_OK, -2 },
 	{ "/gzip/feed.xml", -1 /* feed_len - 1 */, HTTP_TOO_LARGE, -1 },
 };
