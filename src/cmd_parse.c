@@ -5,6 +5,10 @@
  * to JSON_FLUSH_AT bytes (so memory stays flat whatever the size of the
  * feed): {"entries":[...], then the feed
  * fields after the array.
+ *
+ * A file or standard input is bounded as a fetch is: at most [fetch]
+ * max_size bytes of document, HTTP_MAX_HEADERS of --headers, so that
+ * /dev/zero or an endless pipe ends with an error, not never.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,6 +23,7 @@
 #include "date.h"
 #include "err.h"
 #include "fetch.h"
+#include "http.h"
 #include "parse.h"
 #include "utf8.h"
 
@@ -70,22 +75,44 @@ set_header(char **slot, const char *v)
 	return *slot ? 0 : -1;
 }
 
-/* Reads "Name: value" lines; a status line starts a new response (after
- * a redirect the last one counts). */
+/* Reads "Name: value" lines, HTTP_MAX_HEADERS bytes at most, as a fetch
+ * would take; a status line starts a new response (after a redirect the
+ * last one counts). */
 static int
 headers_read(const char *path, struct headers *h, struct err *e)
 {
+	struct buf text = BUF_INIT(HTTP_MAX_HEADERS);
+	char chunk[4096], *line, *nl, *stop;
+	size_t n;
 	FILE *f;
-	char line[BUF_MAX_LINE];
 	int rc = -1;
 
 	f = fopen(path, "r");
 	if (!f)
 		return err_set(e, EX_NOINPUT, "%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(&text, chunk, n) == 0)
+			continue;
+		if (errno == EMSGSIZE)
+			err_set(e, EX_DATAERR, "%s: headers larger than %d KiB",
+				path, HTTP_MAX_HEADERS / 1024);
+		else
+			err_set(e, EX_OSERR, "%s: out of memory", path);
+		goto out;
+	}
+	if (ferror(f)) {
+		err_set(e, EX_IOERR, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	stop = text.data + text.len;
+	for (line = text.data; line < stop; line = nl + 1) {
 		char *colon, *v, *end;
 
-		line[strcspn(line, "\r\n")] = '\0';
+		nl = memchr(line, '\n', (size_t)(stop - line));
+		if (!nl)
+			nl = stop;
+		*nl = '\0';
+		line[strcspn(line, "\r")] = '\0';
 		if (!strncmp(line, "HTTP/", 5)) {
 			headers_release(h);
 			continue;
@@ -109,15 +136,12 @@ headers_read(const char *path, struct headers *h, struct err *e)
 		    set_header(&h->content_language, v) < 0)
 			goto oom;
 	}
-	if (ferror(f)) {
-		err_set(e, EX_IOERR, "%s: %s", path, strerror(errno));
-		goto out;
-	}
 	rc = 0;
 	goto out;
 oom:
 	err_set(e, EX_OSERR, "%s: out of memory", path);
 out:
+	buf_release(&text);
 	fclose(f);
 	return rc;
 }
@@ -434,7 +458,8 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 	const char *base = NULL, *hdrfile = NULL, *src, *name;
 	FILE *in = NULL;
 	char *chunk = NULL;
-	int opt, rc = EX_SOFTWARE, opened = 0;
+	long long max_size, total = 0;
+	int opt, rc = EX_SOFTWARE, opened = 0, too_large = 0;
 
 	/* GNU getopt permutes: options may follow the file too */
 	optind = 0;
@@ -492,9 +517,18 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 		err_set(&e, EX_OSERR, "out of memory");
 		goto fail;
 	}
+	max_size = ctx->cfg.max_size;
 	for (;;) {
 		size_t n = fread(chunk, 1, READ_CHUNK, in);
 
+		/* the fetch cap: nothing past it reaches the parser */
+		if ((long long)n > max_size - total) {
+			too_large = 1;
+			err_set(&e, EX_DATAERR, "document larger than %lld "
+				"bytes ([fetch] max_size)", max_size);
+			goto fail;
+		}
+		total += (long long)n;
 		if (n && parser_push(p, chunk, n, &e) < 0)
 			goto fail;
 		if (n < READ_CHUNK) {
@@ -537,7 +571,7 @@ fail:
 	}
 	if (p && (!ctx || !ctx->quiet))
 		print_warnings(p, name);
-	if (p && parser_line(p) > 0)
+	if (p && parser_line(p) > 0 && !too_large)
 		fprintf(stderr, "feedmail: %s:%ld: %s\n", name, parser_line(p),
 			e.msg);
 	else

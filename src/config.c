@@ -53,6 +53,7 @@ static const char *const transport_values[] = {
 	"smtp", "sendmail", "mbox", "maildir", "stdout", NULL
 };
 static const char *const language_values[] = { "en", "fr", NULL };
+static const char *const yes_no_values[] = { "no", "yes", NULL };
 
 #define OFF(field) offsetof(struct config, field)
 #define KEY_INT(sec, name, field, min, max, def, doc) \
@@ -88,6 +89,10 @@ const struct config_key config_keys[CONFIG_NKEYS] = {
 	{ "fetch", "max_size", CONFIG_TYPE_SIZE, OFF(max_size), KIB, GIB, NULL,
 	  "16M", "largest document fetched, with k, M or G (1024-based)",
 	  NULL },
+	{ "fetch", "allow_private", CONFIG_TYPE_ENUM, OFF(allow_private), 0, 0,
+	  yes_no_values, "no",
+	  "yes: any feed may reach loopback, private and link-local "
+	  "addresses (no: only a feed whose own URL names one)", NULL },
 	KEY_STR("fetch", "user_agent", CONFIG_TYPE_STRING, user_agent, NULL,
 		"feedmail/" PACKAGE_VERSION
 		" (+https://github.com/feedmail/feedmail)",

@@ -65,6 +65,8 @@ struct config {
 	int timeout;              /* seconds per transfer: 60 */
 	int low_speed_time;       /* seconds below the low-speed limit: 30 */
 	long long max_size;       /* bytes per document: 16 MiB */
+	int allow_private;        /* 1: any feed may connect to addresses that
+	                           * are not public (ipaddr.h): 0 */
 	char *user_agent;
 	int min_interval;         /* minutes between fetches of a feed: 15 */
 	int max_interval;         /* minutes: 1440 */

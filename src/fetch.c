@@ -410,7 +410,9 @@ prune(struct store *s, int keep_days, int64_t now, struct err *e)
 	return 0;
 }
 
-/* The [fetch] settings one transfer needs. */
+/* The [fetch] settings one transfer needs, and the test hooks: names
+ * that resolve to 127.0.0.1 without /etc/hosts, and addresses on
+ * 127.0.0.1 that play public servers (read here, before any thread). */
 static void
 options_from_config(const struct config *cfg, struct http_options *ho)
 {
@@ -419,6 +421,9 @@ options_from_config(const struct config *cfg, struct http_options *ho)
 	ho->low_speed_time = cfg->low_speed_time;
 	ho->max_size = cfg->max_size;
 	ho->user_agent = cfg->user_agent;
+	ho->allow_private = cfg->allow_private;
+	ho->resolve = getenv("FEEDMAIL_RESOLVE");
+	ho->public_addrs = getenv("FEEDMAIL_TEST_PUBLIC");
 }
 
 int

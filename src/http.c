@@ -1,11 +1,14 @@
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 
@@ -13,6 +16,7 @@
 #include "curl_lazy.h"
 #include "date.h"
 #include "err.h"
+#include "ipaddr.h"
 #include "str.h"
 
 #define HTTP_DEFAULT_MAX_SIZE (16LL * 1024 * 1024)
@@ -36,6 +40,8 @@ struct xfer {
 	char *url, *etag, *last_modified, *user_agent;
 	char *host;                 /* lower-case host name, "" if none */
 	int allow_file;
+	int may_private;            /* may connect to addresses that are not
+	                             * public: allowed, or the URL names one */
 	int (*on_response)(const struct http_response *, void *);
 	int (*on_body)(const char *, size_t, void *);
 	void (*on_done)(const struct http_result *, void *);
@@ -56,13 +62,23 @@ struct xfer {
 	long long max_age, age;     /* -1: absent */
 	int no_cache;               /* no-store or no-cache */
 
+	/* a connection refused for its address: 1 when the socket of one
+	 * address was not opened (another may have worked), 2 when the
+	 * request was stopped on a connection already open */
+	int refused;
+	enum ipaddr_class refused_class;
+	char refused_addr[INET6_ADDRSTRLEN + 32];
+
 	/* across hops */
 	int hops;                   /* responses seen, 1xx not counted */
 	int permanent_run;          /* every hop so far was 301/308 */
+	size_t header_bytes;        /* header lines of every response and
+	                             * trailers */
 	char *permanent_url;
 	int responded;              /* on_response called */
 	int aborted;                /* a callback said stop */
 	int too_large;
+	int header_too_large;
 	int oom;
 	long long body_bytes;
 	long long discarded;        /* bytes of an error body thrown away */
@@ -71,7 +87,8 @@ struct xfer {
 struct http {
 	CURLM *multi;
 	struct http_options o;      /* defaults applied, strings owned */
-	char *user_agent, *ca_file;
+	char *user_agent, *ca_file, *resolve, *public_addrs;
+	struct curl_slist *resolve_list; /* o.resolve, one entry a node */
 	struct xfer *queue;         /* waiting, in order */
 	struct xfer **queue_tail;   /* &last->next, or &queue */
 	struct xfer *running;
@@ -89,6 +106,7 @@ static const char *const class_names[] = {
 	[HTTP_TOO_LARGE] = "too_large",
 	[HTTP_TOO_MANY_REDIRECTS] = "too_many_redirects",
 	[HTTP_BAD_SCHEME] = "bad_scheme",
+	[HTTP_PRIVATE_ADDRESS] = "private_address",
 	[HTTP_CLIENT_ERROR] = "client_error",
 	[HTTP_GONE] = "gone",
 	[HTTP_RATE_LIMITED] = "rate_limited",
@@ -338,6 +356,8 @@ status_line(struct xfer *x, const char *line, size_t len)
 		for (p++; p < end && *p >= '0' && *p <= '9' && status < 1000;
 		     p++)
 			status = status * 10 + (*p - '0');
+	/* a response came: the connection it came on was allowed */
+	x->refused = 0;
 	if (status >= 100 && status < 200) {
 		/* 100 Continue, 103 Early Hints: the real one follows */
 		x->interim = 1;
@@ -404,6 +424,15 @@ on_header(char *line, size_t size, size_t nitems, void *p)
 	struct xfer *x = p;
 	size_t n = size * nitems;
 
+	/* libcurl holds one line at a time, so memory is not at stake:
+	 * headers this large are no server's honest answer, and a clear
+	 * failure beats libcurl's own words for its cap (300 KiB over all
+	 * hops, which ours comes before) */
+	if (n > HTTP_MAX_HEADERS - x->header_bytes) {
+		x->header_too_large = 1;
+		return 0;
+	}
+	x->header_bytes += n;
 	if (n >= 5 && !memcmp(line, "HTTP/", 5)) {
 		status_line(x, line, n);
 	} else if (x->interim || x->headers_done || x->status == 0) {
@@ -417,6 +446,28 @@ on_header(char *line, size_t size, size_t nitems, void *p)
 		header_field(x, line, n);
 	}
 	return x->oom ? 0 : n;
+}
+
+/* CURLOPT_XFERINFOFUNCTION: dlnow counts the bytes of the response being
+ * received, among them those of a redirect's body, which libcurl reads
+ * and drops by itself (on_write never sees them): without this, a
+ * redirect with an endless chunked body is read until the timeout.
+ * Returning non-zero stops the transfer. */
+static int
+on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
+	    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer *x = p;
+
+	(void)dltotal;
+	(void)ultotal;
+	(void)ulnow;
+	if (x->status >= 300 && x->status <= 399 &&
+	    dlnow > (curl_off_t)x->h->o.max_size) {
+		x->too_large = 1;
+		return 1;
+	}
+	return 0;
 }
 
 /* CURLOPT_WRITEFUNCTION: decompressed body bytes, never a followed
@@ -448,6 +499,112 @@ on_write(char *data, size_t size, size_t nitems, void *p)
 		return 0;
 	}
 	return n;
+}
+
+/* Whether "ADDR:PORT" is one of the options' public_addrs (tests). */
+static int
+counted_public(const struct http *h, const char *addr, int port)
+{
+	char want[INET6_ADDRSTRLEN + 32];
+	const char *p = h->public_addrs;
+	size_t n, len;
+	int w;
+
+	if (!p)
+		return 0;
+	w = snprintf(want, sizeof(want), "%s:%d", addr, port);
+	if (w < 0 || (size_t)w >= sizeof(want))
+		return 0;
+	n = (size_t)w;
+	while (*p) {
+		len = strcspn(p, ",");
+		if (len == n && !memcmp(p, want, n))
+			return 1;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* Whether x may connect to addr (of class c, written text) at port; when
+ * not, keeps what the result will say. */
+static int
+address_allowed(struct xfer *x, enum ipaddr_class c, const char *text,
+		int port)
+{
+	if (c == IPADDR_PUBLIC || x->may_private ||
+	    counted_public(x->h, text, port))
+		return 1;
+	x->refused_class = c;
+	snprintf(x->refused_addr, sizeof(x->refused_addr), "%s", text);
+	return 0;
+}
+
+static int
+sockaddr_port(const struct sockaddr *sa)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	if (sa->sa_family == AF_INET) {
+		memcpy(&sin, sa, sizeof(sin));
+		return ntohs(sin.sin_port);
+	}
+	memcpy(&sin6, sa, sizeof(sin6));
+	return ntohs(sin6.sin6_port);
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: every address libcurl is about to connect
+ * to, after DNS (or CURLOPT_RESOLVE), for every hop. Returning
+ * CURL_SOCKET_BAD refuses it: libcurl tries the name's next address or
+ * fails CURLE_COULDNT_CONNECT. */
+static curl_socket_t
+on_open_socket(void *p, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct xfer *x = p;
+	enum ipaddr_class c = IPADDR_RESERVED;
+	char text[INET6_ADDRSTRLEN + 32];
+	int port = 0;
+
+	(void)purpose;
+	/* another family (none comes for http) is refused as unknown */
+	if (ipaddr_class_sockaddr(&a->addr, a->addrlen, &c, text,
+				  sizeof(text)) == 0)
+		port = sockaddr_port(&a->addr);
+	if (!address_allowed(x, c, text, port)) {
+		x->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	/* as libcurl would, but not inherited by a sendmail child */
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* CURLOPT_PREREQFUNCTION: before each request, on a new connection or one
+ * reused from the pool, which another transfer, allowed where this one is
+ * not, may have opened without on_open_socket refusing it. */
+static int
+on_prereq(void *p, char *primary_ip, char *local_ip, int primary_port,
+	  int local_port)
+{
+	struct xfer *x = p;
+	unsigned char a[16];
+	enum ipaddr_class c;
+
+	(void)local_ip;
+	(void)local_port;
+	if (!primary_ip[0])
+		return CURL_PREREQFUNC_OK; /* file://: no connection */
+	if (inet_pton(AF_INET, primary_ip, a) == 1)
+		c = ipaddr_class4(a);
+	else if (inet_pton(AF_INET6, primary_ip, a) == 1)
+		c = ipaddr_class6(a);
+	else
+		c = IPADDR_RESERVED; /* cannot tell: refused as unknown */
+	if (address_allowed(x, c, primary_ip, primary_port))
+		return CURL_PREREQFUNC_OK;
+	x->refused = 2;
+	return CURL_PREREQFUNC_ABORT;
 }
 
 /* Appends the request header "NAME: VALUE" (name_colon, then value when
@@ -492,6 +649,15 @@ xfer_start(struct http *h, struct xfer *x)
 	SET(CURLOPT_WRITEDATA, x);
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, x);
+	SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, x);
+	SET(CURLOPT_PREREQFUNCTION, on_prereq);
+	SET(CURLOPT_PREREQDATA, x);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+	SET(CURLOPT_XFERINFODATA, x);
+	if (h->resolve_list)
+		SET(CURLOPT_RESOLVE, h->resolve_list);
 	SET(CURLOPT_PROTOCOLS_STR, x->allow_file ? "http,https,file" :
 		"http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -669,6 +835,27 @@ classify(struct xfer *x, CURLcode rc, int started, struct http_result *res)
 		snprintf(res->message, sizeof(res->message),
 			 "cannot start transfer: %s",
 			 x->errbuf[0] ? x->errbuf : "out of memory");
+	} else if (x->refused == 2 ||
+		   (x->refused == 1 && rc == CURLE_COULDNT_CONNECT)) {
+		res->cls = HTTP_PRIVATE_ADDRESS;
+		snprintf(res->message, sizeof(res->message),
+			 "refused to connect to %s: %s (set [fetch] "
+			 "allow_private = yes to allow)", x->refused_addr,
+			 ipaddr_class_words(x->refused_class));
+	} else if (x->header_too_large) {
+		res->cls = HTTP_TOO_LARGE;
+		snprintf(res->message, sizeof(res->message),
+			 "response header larger than %d KiB",
+			 HTTP_MAX_HEADERS / 1024);
+	} else if (rc == CURLE_OUT_OF_MEMORY && !x->oom && !x->responded &&
+		   x->discarded == 0) {
+		/* before any body, libcurl's "out of memory" is its refusal
+		 * of a header line of CURL_MAX_HTTP_HEADER bytes: it keeps
+		 * one line whole before it hands it over */
+		res->cls = HTTP_TOO_LARGE;
+		snprintf(res->message, sizeof(res->message),
+			 "response header line of %d KiB or more",
+			 CURL_MAX_HTTP_HEADER / 1024);
 	} else if (x->aborted) {
 		res->cls = HTTP_ABORTED;
 	} else if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -826,6 +1013,35 @@ start_more(struct http *h)
 		cancel_queued(h);
 }
 
+/* Splits o.resolve at its commas into resolve_list (libcurl's own
+ * syntax takes a comma between the addresses of one name, which the test
+ * hook does not need). -1 when out of memory. */
+static int
+resolve_list(struct http *h)
+{
+	struct curl_slist *l;
+	const char *p = h->resolve;
+	char *one;
+	size_t len;
+
+	while (*p) {
+		len = strcspn(p, ",");
+		if (len > 0) {
+			one = strndup(p, len);
+			l = one ? curl_slist_append(h->resolve_list, one) :
+				  NULL;
+			free(one);
+			if (!l)
+				return -1;
+			h->resolve_list = l;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 struct http *
 http_new(const struct http_options *o, struct err *e)
 {
@@ -865,9 +1081,14 @@ http_new(const struct http_options *o, struct err *e)
 	h->user_agent = str_dup(o->user_agent ? o->user_agent :
 				    PACKAGE_NAME "/" PACKAGE_VERSION, &fail);
 	h->ca_file = str_dup(o->ca_file, &fail);
+	h->resolve = str_dup(o->resolve && *o->resolve ? o->resolve : NULL,
+			     &fail);
+	h->public_addrs = str_dup(o->public_addrs, &fail);
 	h->o.user_agent = h->user_agent;
 	h->o.ca_file = h->ca_file;
-	if (fail) {
+	h->o.resolve = h->resolve;
+	h->o.public_addrs = h->public_addrs;
+	if (fail || (h->resolve && resolve_list(h) < 0)) {
 		err_set(e, EX_OSERR, "out of memory");
 		goto fail;
 	}
@@ -927,6 +1148,8 @@ http_add(struct http *h, const struct http_request *r, struct err *e)
 		xfer_free(x);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
+	/* the host as libcurl reads it (0x7f000001 comes as 127.0.0.1) */
+	x->may_private = h->o.allow_private || ipaddr_host_is_local(x->host);
 	x->allow_file = r->allow_file;
 	x->on_response = r->on_response;
 	x->on_body = r->on_body;
@@ -1032,8 +1255,11 @@ http_free(struct http *h)
 	free_list(h->running);
 	free_list(h->queue);
 	curl_multi_cleanup(h->multi);
+	curl_slist_free_all(h->resolve_list);
 	free(h->user_agent);
 	free(h->ca_file);
+	free(h->resolve);
+	free(h->public_addrs);
 	free(h);
 	curl_global_cleanup();
 }

@@ -19,9 +19,19 @@
  * - Protocols are http and https, on redirects too; file:// only for a
  *   request with allow_file, and never as a redirect target. At most
  *   HTTP_MAX_REDIRECTS redirects are followed.
+ * - No connection reaches an address that is not public (ipaddr.h:
+ *   loopback, private, link-local...) unless the options' allow_private is
+ *   set or the request's own URL names such a host (an IP literal in those
+ *   ranges, localhost, *.localhost): whoever chose that URL chose the
+ *   address, while a redirect or a DNS answer is the server's choice. The
+ *   address is checked as the socket is opened, after DNS, so rebinding
+ *   does not help, and again before every request, so a connection that
+ *   another transfer opened and left in the pool is not a way around it.
+ *   Through a proxy, the address checked is the proxy's.
  * - Bodies are decompressed (every Content-Encoding libcurl supports) and
  *   the size cap counts decompressed bytes, so a small gzip bomb stops at
- *   max_size like a large plain body.
+ *   max_size like a large plain body. The body of a redirect, which
+ *   libcurl reads and drops, and of an error page stop there too.
  * - TLS peers are always verified; HTTP/2 is used over TLS when the server
  *   offers it, the transfers to one host then sharing one connection.
  * - Error pages (4xx, 5xx) and redirect bodies never reach on_body.
@@ -43,6 +53,13 @@ struct http;
 /* Longest header value kept (ETag, Content-Type...); longer ones are
  * ignored as if absent. */
 #define HTTP_MAX_HEADER 8192
+
+/* Largest response header of a transfer, in bytes: the status lines and
+ * fields of all its responses (redirects and 1xx included) and trailers;
+ * past it the transfer ends HTTP_TOO_LARGE ("response header larger than
+ * 256 KiB"), as it does when one line reaches libcurl's own cap of
+ * 100 KiB (CURL_MAX_HTTP_HEADER). */
+#define HTTP_MAX_HEADERS (256 * 1024)
 
 struct http_options {
 	int jobs;             /* transfers (and connections) at once;
@@ -66,11 +83,21 @@ struct http_options {
 	                       * signal handler) that, once non-zero, ends the
 	                       * requests still queued HTTP_CANCELLED without
 	                       * starting them; running transfers finish */
+	int allow_private;    /* every request may connect to addresses that
+	                       * are not public ([fetch] allow_private) */
+	const char *resolve;  /* for tests: NULL, or "HOST:PORT:ADDR" entries
+	                       * separated by commas, the addresses those names
+	                       * resolve to (CURLOPT_RESOLVE; copied) */
+	const char *public_addrs; /* for tests: NULL, or "ADDR:PORT" entries
+	                       * (IPv4) separated by commas that count as public
+	                       * addresses, so that a test on 127.0.0.1 can play
+	                       * a public server (copied) */
 };
 
 /* The defaults, as a config file would give them. */
 #define HTTP_OPTIONS_INIT \
-	{ 16, 2, 10, 60, 30, 16LL * 1024 * 1024, NULL, NULL, NULL }
+	{ 16, 2, 10, 60, 30, 16LL * 1024 * 1024, NULL, NULL, NULL, 0, NULL, \
+	  NULL }
 
 /* What is known when the final response's headers are complete. Strings
  * are borrowed for the duration of the on_response call; NULL when the
@@ -95,10 +122,13 @@ enum http_class {
 	HTTP_TIMEOUT,            /* connect timeout, whole-transfer timeout, or
 	                          * too slow for low_speed_time */
 	HTTP_TOO_LARGE,          /* body past max_size (Content-Length or
-	                          * decompressed bytes) */
+	                          * decompressed bytes), or a response header
+	                          * past HTTP_MAX_HEADERS */
 	HTTP_TOO_MANY_REDIRECTS, /* more than HTTP_MAX_REDIRECTS, or a loop */
 	HTTP_BAD_SCHEME,         /* the URL or a redirect target is malformed
 	                          * or uses a protocol not allowed */
+	HTTP_PRIVATE_ADDRESS,    /* refused to connect to an address that is
+	                          * not public (see allow_private) */
 	HTTP_CLIENT_ERROR,       /* 4xx other than 410 and 429; also a
 	                          * file:// path that cannot be read */
 	HTTP_GONE,               /* 410: the feed is gone for good */
@@ -112,8 +142,9 @@ enum http_class {
 };
 
 /* "ok", "not_modified", "dns", "connect", "tls", "timeout", "too_large",
- * "too_many_redirects", "bad_scheme", "client_error", "gone",
- * "rate_limited", "server_error", "protocol", "aborted", "cancelled";
+ * "too_many_redirects", "bad_scheme", "private_address", "client_error",
+ * "gone", "rate_limited", "server_error", "protocol", "aborted",
+ * "cancelled";
  * "unknown" for a value outside the enum. For logs and the store, never
  * NULL. */
 const char *http_class_name(enum http_class c);
@@ -125,7 +156,10 @@ struct http_result {
 	long status;            /* final HTTP status, 0 when none came */
 	char message[512];      /* plain words: "HTTP 503 Service
 	                         * Unavailable", "connection refused: ...",
-	                         * libcurl's own text after a colon */
+	                         * libcurl's own text after a colon; "refused
+	                         * to connect to 10.0.0.1: a private address
+	                         * (set [fetch] allow_private = yes to
+	                         * allow)" */
 	/* Validators of the final 2xx, for the next conditional GET; on a
 	 * 304 the server's when it repeats them, else the ones the request
 	 * sent, so the caller may always store what it gets. */

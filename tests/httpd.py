@@ -13,7 +13,10 @@ Files come from --root; the first path segment chooses a behaviour:
   /deflate/NAME         Content-Encoding: deflate
   /r301/N/REST          301 to /r301/N-1/REST, then to /REST (also r302,
                         r303, r307, r308); the query string is kept
-  /to?url=URL           302 to URL (any scheme: for redirect-scheme tests)
+  /to?url=URL           302 (or ?code=CODE) to URL (any scheme: for
+                        redirect-scheme tests; any host: for tests of
+                        redirects to a private address); ?body=N: with a
+                        body of N bytes of 'x' (?chunked as for /big)
   /loop                 302 to itself
   /status/CODE          that status with a short body;
                         ?retry=SECONDS        Retry-After: SECONDS
@@ -25,6 +28,12 @@ Files come from --root; the first path segment chooses a behaviour:
   /slow/NAME            sleeps ?delay=SECONDS (0.05) before answering
   /early/REST           103 Early Hints (with an ETag that must not count),
                         then what /REST gives
+  /bigheader/REST       what /REST gives, its header grown by ?size=BYTES
+                        (64 KiB) of X-Filler-N lines of at most ?line=BYTES
+                        (1000) each, CRLF included
+  /wait/REST?for=TEXT   waits (10 s at most) until the --log file, which
+                        the other servers of a test may share, has a line
+                        with TEXT in it, then what /REST gives
   /cache/NAME           ?max-age=N Cache-Control, ?expires=EPOCH Expires,
                         ?age=N Age, ?cc=VALUE any Cache-Control
   /big                  20 MiB of 'x' with Content-Length;
@@ -136,6 +145,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             conns = state["conns"]
         self.head = head
         self.code = 0
+        self.filler = None
         t0 = time.monotonic()
         try:
             url = urllib.parse.urlsplit(self.path)
@@ -172,11 +182,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for extra in self.query.get("h", []):
             name, _, value = extra.partition(":")
             self.send_header(name, value)
+        if self.filler:
+            self.send_filler(*self.filler)
         if length is None:
             self.send_header("Transfer-Encoding", "chunked")
         elif length is not NO_BODY:
             self.send_header("Content-Length", str(length))
         self.end_headers()
+
+    def send_filler(self, size, line):
+        n = 0
+        while size > 0:
+            name = "X-Filler-%d" % n
+            # "NAME: VALUE\r\n"
+            room = min(size, line) - len(name) - 4
+            if room < 0:
+                break
+            self.send_header(name, "a" * room)
+            size -= len(name) + 4 + room
+            n += 1
 
     def send_body(self, body, headers=(), code=200, ctype=None):
         self.start(code, headers, len(body), ctype)
@@ -249,7 +273,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.redirect(code, target)
 
     def do_to(self, _):
-        self.redirect(302, self.arg("url", "/"))
+        code = int(self.arg("code", "302"))
+        if self.arg("body") is not None:
+            self.stream(int(self.arg("body")), code,
+                        [("Location", self.arg("url", "/"))])
+        else:
+            self.redirect(code, self.arg("url", "/"))
 
     def do_loop(self, _):
         self.redirect(302, "/loop")
@@ -345,6 +374,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.route("/" + name, urllib.parse.urlsplit(self.path).query)
 
+    def do_bigheader(self, name):
+        self.filler = (int(self.arg("size", "65536")),
+                       int(self.arg("line", "1000")))
+        self.route("/" + name, urllib.parse.urlsplit(self.path).query)
+
+    def do_wait(self, name):
+        text = self.arg("for", "")
+        deadline = time.monotonic() + 10
+        while log_file is not None and time.monotonic() < deadline:
+            with open(log_file.name, encoding="utf-8") as f:
+                if any(text in line for line in f):
+                    break
+            time.sleep(0.01)
+        self.route("/" + name, urllib.parse.urlsplit(self.path).query)
+
     def do_cache(self, name):
         got = self.read_file(name)
         if not got:
@@ -362,9 +406,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers.append(("Age", self.arg("age")))
         self.send_body(got[0], headers, ctype=got[1])
 
-    def stream(self, total):
+    def stream(self, total, code=200, headers=()):
         chunked = self.arg("chunked") is not None
-        self.start(200, [], None if chunked else total,
+        self.start(code, headers, None if chunked else total,
                    "application/octet-stream")
         if self.head:
             return

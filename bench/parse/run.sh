@@ -41,6 +41,12 @@ if [ ! -s "$work/big-rss.xml" ] || [ ! -s "$work/big-atom.xml" ] ||
 	"$py" "$here/../gen_feed.py" big "$work" >/dev/null
 fi
 
+# the documents are past the default [fetch] max_size, which parse applies
+# to files too
+printf '[fetch]\nmax_size = 1G\n' >"$work/feedmail.conf"
+FEEDMAIL_CONFIG=$work/feedmail.conf
+export FEEDMAIL_CONFIG
+
 # --- sanity: every parser sees all the items ---------------------------
 for doc in big-rss.xml big-atom.xml; do
 	f=$work/$doc

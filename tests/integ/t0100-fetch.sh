@@ -247,6 +247,18 @@ test_expect_success 'a daily cron run a little early still fetches' '
 	test "$(served /daily.xml | wc -l)" = 2
 '
 
+test_expect_success 'a 10 MB response header is a permanent too_large failure' '
+	feedmail add "$HTTP_URL/bigheader/feed.xml?size=10485760" >out &&
+	id=$(sed -n "s/^added feed \([0-9]*\):.*/\1/p" out) &&
+	expect_code 65 feedmail fetch $id 2>err &&
+	contains err "too_large: response header larger than 256 KiB" &&
+	feedmail add "$HTTP_URL/bigheader/feed.xml?size=10485760&line=10485760" >out &&
+	id=$(sed -n "s/^added feed \([0-9]*\):.*/\1/p" out) &&
+	expect_code 65 feedmail fetch $id 2>err &&
+	contains err "too_large: response header line of 100 KiB or more" &&
+	test "$(entries_of $id)" = 0
+'
+
 test_expect_success 'a self-signed HTTPS server is a clear TLS error' '
 	feedmail add "$HTTPS_URL/feed.xml" >out &&
 	id=$(sed -n "s/^added feed \([0-9]*\):.*/\1/p" out) &&

@@ -129,6 +129,9 @@ max_rss() {
 }
 
 test_expect_success 'a 20 MB feed parses in the memory of a 1 MB one' '
+	# past the default max_size (exported in this test only)
+	printf "[fetch]\nmax_size = 64M\n" >big.conf &&
+	export FEEDMAIL_CONFIG="$TEST_DIR/big.conf" &&
 	make_feed 500 >small.xml &&
 	make_feed 12000 >big.xml &&
 	test "$(wc -c <big.xml)" -gt 20000000 &&
@@ -141,6 +144,53 @@ test_expect_success 'a 20 MB feed parses in the memory of a 1 MB one' '
 		feedmail parse big.xml --json >out
 	fi &&
 	test "$(count_entries out)" -eq 12000
+'
+
+# feed_of_size N: an RSS feed of exactly N bytes, padded with spaces.
+feed_of_size() {
+	"$PYTHON3" - "$1" <<'PY'
+import sys
+head = b'<rss version="2.0"><channel><title>cap</title>'
+tail = b'</channel></rss>'
+pad = b' ' * (int(sys.argv[1]) - len(head) - len(tail))
+sys.stdout.buffer.write(head + pad + tail)
+PY
+}
+
+test_expect_success 'a file is bounded as a fetch is: [fetch] max_size' '
+	expect_code 65 timeout 60 "$FEEDMAIL" parse /dev/zero >out 2>err &&
+	contains err "feedmail: /dev/zero: document larger than 16777216 bytes ([fetch] max_size)" &&
+	expect_code 65 timeout 60 "$FEEDMAIL" parse - </dev/zero >out 2>err &&
+	contains err "feedmail: <stdin>: document larger than 16777216 bytes" &&
+	printf "[fetch]\nmax_size = 1k\n" >1k.conf &&
+	export FEEDMAIL_CONFIG="$TEST_DIR/1k.conf" &&
+	# exactly at the cap: parsed; one byte more: refused
+	feed_of_size 1024 >at-cap.xml &&
+	feed_of_size 1025 >past-cap.xml &&
+	test "$(wc -c <at-cap.xml)" = 1024 &&
+	feedmail parse at-cap.xml >out &&
+	contains out "cap" &&
+	expect_code 65 feedmail parse past-cap.xml >out 2>err &&
+	contains err "feedmail: past-cap.xml: document larger than 1024 bytes ([fetch] max_size)" &&
+	test ! -s out
+'
+
+test_expect_success 'entries out before the cap: the JSON is still closed' '
+	printf "[fetch]\nmax_size = 64k\n" >64k.conf &&
+	export FEEDMAIL_CONFIG="$TEST_DIR/64k.conf" &&
+	make_feed 100 >over.xml &&
+	expect_code 65 feedmail parse over.xml --json >out 2>err &&
+	contains err "document larger than 65536 bytes" &&
+	test "$(count_entries out)" -gt 0
+'
+
+test_expect_success '--headers is bounded as response headers are' '
+	expect_code 65 timeout 60 "$FEEDMAIL" parse "$GOLDEN/rss093.xml" \
+		--headers /dev/zero >out 2>err &&
+	contains err "feedmail: /dev/zero: headers larger than 256 KiB" &&
+	printf "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n" >h &&
+	feedmail parse "$GOLDEN/rss093.xml" --headers h >out &&
+	contains out "Only item"
 '
 
 test_expect_success 'plain listing shows the feed title, dates and links' '

@@ -588,6 +588,11 @@ static const struct {
 	{ "/big?chunked", 1024 * 1024, HTTP_TOO_LARGE, -1 },
 	/* 20 KiB of gzip, 20 MiB once inflated */
 	{ "/bomb", 1024 * 1024, HTTP_TOO_LARGE, -1 },
+	/* a redirect's body, which libcurl drops: counted all the same */
+	{ "/to?url=/feed.xml&body=100000&chunked", 100000, HTTP_OK, -1 },
+	{ "/to?url=/feed.xml&body=100001&chunked", 100000, HTTP_TOO_LARGE,
+	  0 },
+	{ "/to?url=/feed.xml&body=100001", 100000, HTTP_TOO_LARGE, 0 },
 	{ "/gzip/feed.xml", 0 /* feed_len */, HTTP_OK, -2 },
 	{ "/gzip/feed.xml", -1 /* feed_len - 1 */, HTTP_TOO_LARGE, -1 },
 };
@@ -616,6 +621,48 @@ START_TEST(test_size)
 		ck_assert_ptr_nonnull(strstr(g.message, "larger than"));
 	else
 		ck_assert_int_eq(g.responses, 1);
+}
+END_TEST
+
+/* Response headers past HTTP_MAX_HEADERS, over all hops, or a line past
+ * libcurl's cap: too large, whatever the status. */
+static const struct {
+	const char *path;
+	enum http_class cls;
+	const char *message;
+} header_cases[] = {
+	{ "/bigheader/feed.xml?size=200000", HTTP_OK, "HTTP 200 OK" },
+	{ "/bigheader/feed.xml?size=102397&line=102397", HTTP_OK,
+	  "HTTP 200 OK" },
+	{ "/bigheader/feed.xml?size=10485760", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/feed.xml?size=262144", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/feed.xml?size=10485760&line=10485760", HTTP_TOO_LARGE,
+	  "response header line of 100 KiB or more" },
+	{ "/bigheader/feed.xml?size=102400&line=102400", HTTP_TOO_LARGE,
+	  "response header line of 100 KiB or more" },
+	{ "/early/bigheader/feed.xml?size=10485760", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/r301/1/bigheader/feed.xml?size=100000", HTTP_OK,
+	  "HTTP 200 OK" },
+	{ "/bigheader/r301/1/bigheader/feed.xml?size=140000", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/status/404?size=10485760", HTTP_TOO_LARGE,
+	  "response header larger than 256 KiB" },
+	{ "/bigheader/status/404?size=10485760&line=10485760", HTTP_TOO_LARGE,
+	  "response header line of 100 KiB or more" },
+};
+
+START_TEST(test_header_size)
+{
+	struct got g = { 0 };
+
+	fetch(NULL, NULL, url_of(base, header_cases[_i].path), &g);
+	ck_assert_msg(g.cls == header_cases[_i].cls, "%s: %s (%s)",
+		      header_cases[_i].path, http_class_name(g.cls),
+		      g.message);
+	ck_assert_str_eq(g.message, header_cases[_i].message);
 }
 END_TEST
 
@@ -680,6 +727,78 @@ START_TEST(test_dns)
 	fetch(NULL, NULL, "http://feedmail-test.invalid/feed.xml", &g);
 	ck_assert_msg(g.cls == HTTP_DNS, "%s: %s", http_class_name(g.cls),
 		      g.message);
+}
+END_TEST
+
+/* Addresses that are not public: refused unless allowed, or unless the
+ * request's own URL names one. feed.example.test resolves to 127.0.0.1
+ * through the options' resolve, as FEEDMAIL_RESOLVE does. */
+START_TEST(test_private_address)
+{
+	static const char refused[] = "refused to connect to 127.0.0.1: a "
+		"loopback address (set [fetch] allow_private = yes to allow)";
+	struct http_options o = test_options();
+	struct got g = { 0 };
+	char resolve[STR], public[STR], name_base[80], url[STR * 2];
+	const char *port = strrchr(base, ':') + 1;
+	int closed = testutil_closed_port();
+
+	ck_assert_int_gt(closed, 0);
+	snprintf(resolve, sizeof(resolve),
+		 "other.example.test:%s:10.0.0.1,feed.example.test:%s:"
+		 "127.0.0.1", port, port);
+	snprintf(public, sizeof(public), "127.0.0.1:%d,127.0.0.1:%s", closed,
+		 port);
+	snprintf(name_base, sizeof(name_base), "http://feed.example.test:%s",
+		 port);
+	o.resolve = resolve;
+
+	/* a name that resolves to loopback */
+	fetch(&o, NULL, url_of(name_base, "/feed.xml"), &g);
+	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "%s: %s",
+		      http_class_name(g.cls), g.message);
+	ck_assert_str_eq(g.message, refused);
+	ck_assert_int_eq(g.status, 0);
+	ck_assert_int_eq(g.responses, 0);
+
+	/* allowed for every request */
+	o.allow_private = 1;
+	fetch(&o, NULL, url_of(name_base, "/feed.xml"), &g);
+	ck_assert_msg(g.cls == HTTP_OK, "%s", g.message);
+	o.allow_private = 0;
+
+	/* the URL given names a loopback address: its redirects may go on
+	 * to a private one */
+	snprintf(url, sizeof(url), "%s/to?url=%s/feed.xml", base, name_base);
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_OK, "%s", g.message);
+	snprintf(url, sizeof(url), "http://localhost:%s/feed.xml", port);
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_OK, "%s", g.message);
+
+	/* counted as public (tests): fetched; its redirect to another
+	 * loopback port is refused before any connection is tried, so it is
+	 * not a connection refused by that closed port */
+	o.public_addrs = public + strcspn(public, ",") + 1;
+	fetch(&o, NULL, url_of(name_base, "/feed.xml"), &g);
+	ck_assert_msg(g.cls == HTTP_OK, "%s", g.message);
+	snprintf(url, sizeof(url), "%s/to?url=http://0x7f000001:%d/",
+		 name_base, closed);
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "%s", g.message);
+	ck_assert_str_eq(g.message, refused);
+	ck_assert_int_eq(g.status, 302);
+	o.public_addrs = public;
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_CONNECT, "%s", g.message);
+
+	/* a private address, and the words for it */
+	snprintf(url, sizeof(url), "%s/to?url=http://other.example.test:%s/",
+		 name_base, port);
+	fetch(&o, NULL, url, &g);
+	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "%s", g.message);
+	ck_assert_msg(strstr(g.message, "refused to connect to 10.0.0.1: a "
+			     "private address"), "%s", g.message);
 }
 END_TEST
 
@@ -1091,6 +1210,7 @@ START_TEST(test_class_names)
 		{ HTTP_TOO_LARGE, "too_large" },
 		{ HTTP_TOO_MANY_REDIRECTS, "too_many_redirects" },
 		{ HTTP_BAD_SCHEME, "bad_scheme" },
+		{ HTTP_PRIVATE_ADDRESS, "private_address" },
 		{ HTTP_CLIENT_ERROR, "client_error" },
 		{ HTTP_GONE, "gone" },
 		{ HTTP_RATE_LIMITED, "rate_limited" },
@@ -1296,9 +1416,12 @@ main(void)
 			    sizeof(time_cases) / sizeof(time_cases[0]));
 	tcase_add_loop_test(tc, test_size, 0,
 			    sizeof(size_cases) / sizeof(size_cases[0]));
+	tcase_add_loop_test(tc, test_header_size, 0,
+			    sizeof(header_cases) / sizeof(header_cases[0]));
 	tcase_add_test(tc, test_schemes);
 	tcase_add_test(tc, test_connect_refused);
 	tcase_add_test(tc, test_dns);
+	tcase_add_test(tc, test_private_address);
 	tcase_add_test(tc, test_tls);
 	tcase_add_test(tc, test_http2);
 	tcase_add_test(tc, test_many);
