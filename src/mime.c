@@ -505,7 +505,7 @@ put_mailbox(struct buf *out, const char *field, const struct mime_address *a,
 	    struct err *e)
 {
 	struct buf name = BUF_INIT(MIME_VALUE_MAX);
-	char tok[ADDR_MAX + 3];
+	char tok[ADDR_MAX + 3], ascii[ADDR_SIZE];
 	struct hdr h;
 	size_t n;
 	int rc = -1;
@@ -518,12 +518,14 @@ put_mailbox(struct buf *out, const char *field, const struct mime_address *a,
 		err_set(e, EX_DATAERR, "%s: invalid address", field);
 		goto out;
 	}
-	if (addr_validate(a->addr, e) < 0) {
+	/* the form the envelope has too: an IDN domain as A-labels, so
+	 * that no header needs SMTPUTF8 (RFC 6532) */
+	if (addr_ascii(a->addr, ascii, sizeof(ascii), e) < 0) {
 		err_prefix(e, "%s", field);
 		goto out;
 	}
-	n = strlen(a->addr);
-	if (n > ADDR_MAX) { /* addr_validate's own limit, checked again */
+	n = strlen(ascii);
+	if (n > ADDR_MAX) { /* addr_ascii's own limit, checked again */
 		err_set(e, EX_DATAERR, "%s: address too long", field);
 		goto out;
 	}
@@ -532,7 +534,7 @@ put_mailbox(struct buf *out, const char *field, const struct mime_address *a,
 		goto out;
 	}
 	tok[0] = '<';
-	memcpy(tok + 1, a->addr, n);
+	memcpy(tok + 1, ascii, n);
 	tok[n + 1] = '>';
 	if (hdr_begin(&h, out, field) < 0)
 		goto fail;
@@ -540,7 +542,7 @@ put_mailbox(struct buf *out, const char *field, const struct mime_address *a,
 		if (put_phrase(&h, name.data, name.len) < 0 ||
 		    hdr_token(&h, tok, n + 2) < 0)
 			goto fail;
-	} else if (hdr_token(&h, a->addr, n) < 0) {
+	} else if (hdr_token(&h, ascii, n) < 0) {
 		goto fail;
 	}
 	if (hdr_end(&h) < 0)

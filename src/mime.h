@@ -19,9 +19,10 @@
  * - bodies are quoted-printable UTF-8 (text and HTML alike), invalid UTF-8
  *   replaced by U+FFFD; the multipart boundary starts with "=_", which
  *   quoted-printable output can never contain;
- * - addresses are checked with addr_validate(); a non-ASCII (IDN) domain is
- *   written as UTF-8, as RFC 6531/6532 (SMTPUTF8) allow: the transport must
- *   offer SMTPUTF8 for such a recipient. Nothing here converts to punycode.
+ * - addresses are checked with addr_ascii() and written in that form: a
+ *   non-ASCII (IDN) domain as IDNA A-labels ("contact@xn--socit-esab.fr"),
+ *   as in the SMTP envelope, so that no header needs SMTPUTF8 (RFC 6532);
+ *   the display name carries the rest.
  * - the output is deterministic: the same message renders to the same bytes
  *   (the boundary derives from the Message-ID).
  */
@@ -45,7 +46,7 @@
 
 struct mime_address {
 	const char *name;  /* display name, UTF-8, may be NULL or non-ASCII */
-	const char *addr;  /* bare "local@domain", checked by addr_validate */
+	const char *addr;  /* bare "local@domain", checked by addr_ascii */
 };
 
 struct mime_message {

@@ -1189,6 +1189,29 @@ START_TEST(test_render_date)
 }
 END_TEST
 
+/* An international domain is written as A-labels, as the envelope has
+ * it: no header needs SMTPUTF8. */
+START_TEST(test_render_idn)
+{
+	struct buf out = BUF_INIT(BUF_MAX_DOC);
+	struct err e = ERR_INIT;
+	struct mime_message m;
+
+	memset(&m, 0, sizeof(m));
+	m.from.addr = "veille@B\xc3\xbc" "cher.example";
+	m.to.name = "Soci" EACUTE "t" EACUTE;
+	m.to.addr = "contact@soci" EACUTE "t" EACUTE ".fr";
+	m.message_id = "<1@example.org>";
+	m.text = "";
+	ck_assert_msg(mime_render(&m, &out, &e) == 0, "%s", e.msg);
+	ck_assert_ptr_nonnull(strstr(out.data, "\r\nFrom: "
+				     "veille@xn--bcher-kva.example\r\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "\r\nTo: =?UTF-8?B?U29jacOpdMOp?= "
+				     "<contact@xn--socit-esab.fr>\r\n"));
+	buf_release(&out);
+}
+END_TEST
+
 /* Display names: atoms stay, runs of other words are encoded; a run too
  * long for one encoded-word is split (read here with an RFC 2047 6.2
  * decoder, which drops the space between encoded-words). */
@@ -1259,6 +1282,12 @@ static const struct {
 	  NULL, "", 0, EX_DATAERR },
 	{ "\"a<b\"@example.org", "b@example.org", OK_ID, NULL, NULL, NULL, "",
 	  0, EX_DATAERR },
+	{ OK_FROM, "\"b c\"@example.org", OK_ID, NULL, NULL, NULL, "", 0,
+	  EX_DATAERR },
+	{ OK_FROM, EACUTE "@example.org", OK_ID, NULL, NULL, NULL, "", 0,
+	  EX_DATAERR },
+	{ OK_FROM, "b@\xe2\x98\x83.example", OK_ID, NULL, NULL, NULL, "", 0,
+	  EX_DATAERR },
 	{ "<a@example.org>", "b@example.org", OK_ID, NULL, NULL, NULL, "", 0,
 	  EX_DATAERR },
 	{ "Name <a@example.org>", "b@example.org", OK_ID, NULL, NULL, NULL,
@@ -1379,6 +1408,7 @@ main(void)
 	tcase_add_test(tc, test_render_exact_headers);
 	tcase_add_loop_test(tc, test_render_date, 0, N(dates));
 	tcase_add_loop_test(tc, test_render_names, 0, N(names));
+	tcase_add_test(tc, test_render_idn);
 	tcase_add_loop_test(tc, test_render_errors, 0, N(bad));
 	tcase_add_test(tc, test_render_caps);
 	suite_add_tcase(s, tc);
