@@ -9,8 +9,9 @@
 #include "config.h"
 #include "date.h"
 #include "html.h"
-#include "utf8.h"
 #include "str.h"
+#include "url.h"
+#include "utf8.h"
 
 /* The strings of a digest, one table per language. */
 struct lang {
@@ -140,6 +141,28 @@ add_also(struct digest_item *it, const char *feed)
 		return -1;
 	it->nalso++;
 	return 0;
+}
+
+/* s as utf8_printable() shows it, malloc'd: every title and name the
+ * digest prints is such a copy (the store keeps what the feed said). NULL
+ * for NULL, or with *oom set when memory runs out. */
+static char *
+printable_dup(const char *s, int *oom)
+{
+	struct buf b = BUF_INIT(BUF_MAX_FIELD);
+	char *p;
+
+	if (!s)
+		return NULL;
+	if (utf8_printable(&b, s, strlen(s)) < 0) {
+		buf_release(&b);
+		*oom = 1;
+		return NULL;
+	}
+	p = buf_detach(&b, NULL);
+	if (!p)
+		*oom = 1;
+	return p;
 }
 
 struct collect {
@@ -327,8 +350,8 @@ collect_one(const struct store_news *n, void *arg)
 	struct digest *d = c->d;
 	struct digest_item *items, *it;
 	int64_t *ids, published;
-	char *tkey;
-	int oom = 0;
+	char *tkey, *feed;
+	int oom = 0, rc;
 
 	ids = realloc(d->entry_ids, (d->nentries + 1) * sizeof(*ids));
 	if (!ids)
@@ -345,7 +368,10 @@ collect_one(const struct store_news *n, void *arg)
 	it = same_story(d, n->link_key, tkey, published);
 	if (it) {
 		free(tkey);
-		return add_also(it, n->feed_title) < 0 ? EX_OSERR : 0;
+		feed = printable_dup(n->feed_title, &oom);
+		rc = oom || add_also(it, feed) < 0 ? EX_OSERR : 0;
+		free(feed);
+		return rc;
 	}
 	items = realloc(d->items, (d->n + 1) * sizeof(*items));
 	if (!items) {
@@ -356,10 +382,12 @@ collect_one(const struct store_news *n, void *arg)
 	it = &d->items[d->n++];
 	memset(it, 0, sizeof(*it));
 	it->entry_id = n->id;
-	it->feed_title = str_dup(n->feed_title, &oom);
-	it->tag = str_dup(n->feed_tag, &oom);
-	it->title = str_dup(n->title, &oom);
-	it->link = str_dup(n->link, &oom);
+	/* what is printed, as it may be printed */
+	it->feed_title = printable_dup(n->feed_title, &oom);
+	it->tag = printable_dup(n->feed_tag, &oom);
+	it->title = printable_dup(n->title, &oom);
+	it->link = url_printable(n->link); /* NULL also when out of
+					    * memory: no link beats no digest */
 	it->link_key = str_dup(n->link_key, &oom);
 	it->title_key = tkey;
 	it->published = published;

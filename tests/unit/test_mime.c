@@ -295,13 +295,18 @@ static const struct {
 	  "Hello Bcc: victim@example.org", 0, NULL },
 	{ "Subject", "Caf" EACUTE "\r\nBcc: victim@example.org",
 	  "Caf" EACUTE " Bcc: victim@example.org", 1, NULL },
-	/* NUL cannot come in, but other C0, DEL, C1 NEL and U+2028 go */
+	/* NUL cannot come in; other C0, DEL and C1 go, NEL and U+2028 are
+	 * line ends: a space */
 	{ "Subject", "a\x01" "b\x7f" "c\xc2\x85" "d\xe2\x80\xa8" "e",
-	  "a b c d e", 0, "Subject: a b c d e\r\n" },
-	/* invalid UTF-8 becomes U+FFFD */
+	  "abc d e", 0, "Subject: abc d e\r\n" },
+	/* ANSI sequences and bidirectional overrides go (utf8_printable) */
+	{ "Subject", "\x1b[31mRed\x1b[0m \xe2\x80\xae" "alert",
+	  "Red alert", 0, "Subject: Red alert\r\n" },
+	/* invalid UTF-8 becomes U+FFFD, one per maximal subpart (Unicode
+	 * 3.9): a sequence cut off at the end is one */
 	{ "Subject", "caf\xe9", "caf\xef\xbf\xbd", 1, NULL },
-	{ "Subject", "\xf0\x9f\x98", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
-	  1, NULL },
+	{ "Subject", "\xf0\x9f\x98", "\xef\xbf\xbd", 1, NULL },
+	{ "Subject", "\xff\xf0\x9f", "\xef\xbf\xbd\xef\xbf\xbd", 1, NULL },
 	{ "X-A-Header-Name-Long-Enough-To-Leave-Little-Room-On-Line-One",
 	  "d" EACUTE "j" EACUTE " vu", "d" EACUTE "j" EACUTE " vu", 1, NULL },
 };
