@@ -2,6 +2,7 @@
 #include "utf8.h"
 
 #include <arpa/inet.h>
+#include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -84,11 +85,12 @@ bad6:
 }
 
 /* Domain = sub-domain *("." sub-domain), sub-domain = Let-dig [Ldh-str]
- * (RFC 5321 4.1.2), UTF-8 letters allowed (RFC 6531 3.3). */
+ * (RFC 5321 4.1.2), in ASCII: the form that goes on the wire. Labels of
+ * at most ADDR_LABEL_MAX octets. */
 static int
-check_domain(const char *d, size_t len, const char *q, struct err *e)
+check_ldh(const char *d, size_t len, const char *q, struct err *e)
 {
-	size_t i = 0, start, n;
+	size_t i = 0, start;
 	char shown[8];
 
 	if (len > ADDR_DOMAIN_MAX)
@@ -99,16 +101,6 @@ check_domain(const char *d, size_t len, const char *q, struct err *e)
 		while (i < len && d[i] != '.') {
 			unsigned char c = (unsigned char)d[i];
 
-			if (c >= 0x80) {
-				n = utf8_valid((const unsigned char *)d + i,
-					     len - i);
-				if (!n)
-					return err_set(e, EX_DATAERR,
-						       "'%s': invalid UTF-8 "
-						       "in domain", q);
-				i += n;
-				continue;
-			}
 			if (c == '@')
 				return err_set(e, EX_DATAERR, "'%s': more "
 					       "than one '@'", q);
@@ -136,12 +128,85 @@ check_domain(const char *d, size_t len, const char *q, struct err *e)
 	}
 }
 
-/* Validates addr; on success *local_len is the length of the local part
- * (the '@' after it ends it). */
+/* Whether the domain needs IDNA processing: a non-ASCII byte, or a label
+ * that claims to be an A-label ("xn--"), which must then decode. */
 static int
-check(const char *addr, size_t *local_len, struct err *e)
+needs_idna(const char *d, size_t len)
 {
-	char q[ERR_QUOTE_SIZE], shown[8];
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)d[i] >= 0x80)
+			return 1;
+		if ((i == 0 || d[i - 1] == '.') && len - i >= 4 &&
+		    strncasecmp(d + i, "xn--", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The domain d (len octets, no literal) checked and written in ASCII to
+ * out (size ADDR_DOMAIN_MAX + 1): an LDH domain as it is; one with
+ * non-ASCII letters as IDNA2008 A-labels after UTS #46 non-transitional
+ * mapping (lower case, NFC), "société.fr" -> "xn--socit-esab.fr"; an
+ * A-label that does not decode is refused. */
+static int
+domain_ascii(const char *d, size_t len, const char *q, char *out,
+	     struct err *e)
+{
+	char *name = NULL, *ascii = NULL;
+	size_t i, n;
+	int rc;
+
+	if (!needs_idna(d, len)) {
+		if (check_ldh(d, len, q, e) < 0)
+			return -1;
+		memcpy(out, d, len);
+		out[len] = '\0';
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		if (d[i] == '@')
+			return err_set(e, EX_DATAERR, "'%s': more than one "
+				       "'@'", q);
+		if ((unsigned char)d[i] < 0x80)
+			continue;
+		n = utf8_valid((const unsigned char *)d + i, len - i);
+		if (!n)
+			return err_set(e, EX_DATAERR, "'%s': invalid UTF-8 "
+				       "in domain", q);
+		i += n - 1;
+	}
+	name = strndup(d, len);
+	if (!name)
+		return err_set(e, EX_OSERR, "out of memory");
+	rc = idn2_to_ascii_8z(name, &ascii,
+			      IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	free(name);
+	if (rc == IDN2_MALLOC)
+		return err_set(e, EX_OSERR, "out of memory");
+	/* libidn2's words: "string contains a disallowed character",
+	 * "string contains invalid punycode data" */
+	if (rc != IDN2_OK)
+		return err_set(e, EX_DATAERR, "'%s': not a valid "
+			       "international domain name: %s", q,
+			       idn2_strerror(rc));
+	/* the mapping may yield what no host name has ('_' from U+FF3F):
+	 * the A-label form must be a plain LDH domain too */
+	n = strlen(ascii);
+	rc = check_ldh(ascii, n, q, e);
+	if (rc == 0)
+		memcpy(out, ascii, n + 1);
+	idn2_free(ascii);
+	return rc;
+}
+
+/* Validates addr and writes its ASCII form (see addr_ascii) to ascii,
+ * of ADDR_MAX + 1 octets. */
+static int
+check(const char *addr, char *ascii, struct err *e)
+{
+	char q[ERR_QUOTE_SIZE], shown[8], domain[ADDR_DOMAIN_MAX + 1];
 	size_t len, i;
 
 	if (!addr)
@@ -169,90 +234,101 @@ check(const char *addr, size_t *local_len, struct err *e)
 	if (len > ADDR_MAX)
 		return err_set(e, EX_DATAERR, "'%s': address longer than %d "
 			       "octets", q, ADDR_MAX);
+	/* RFC 5321 allows "bob smith"@example.org, but mbox From lines,
+	 * sendmail's arguments and many servers do not: one address, one
+	 * plain form everywhere */
+	if (addr[0] == '"')
+		return err_set(e, EX_DATAERR, "'%s': quoted local parts are "
+			       "not supported: give an address whose part "
+			       "before '@' has no quotes or spaces", q);
+	for (i = 0; i < len && addr[i] != '@'; i++) {
+		unsigned char c = (unsigned char)addr[i];
 
-	if (addr[0] == '"') {
-		/* RFC 5321 4.1.2 Quoted-string: qtextSMTP / quoted-pairSMTP */
-		for (i = 1; i < len && addr[i] != '"'; i++) {
-			unsigned char c = (unsigned char)addr[i];
-
-			if (c == '\\') {
-				i++;
-				if (i >= len || (unsigned char)addr[i] >= 0x7f)
-					goto bad_quoted;
-			} else if (c >= 0x7f) {
-				goto non_ascii;
-			}
+		/* RFC 6531 3.3: a UTF-8 local part needs SMTPUTF8 at every
+		 * hop, and libesmtp cannot ask for it (no MAIL FROM
+		 * parameter of that name): refused, not sent to bounce */
+		if (c >= 0x80)
+			return err_set(e, EX_DATAERR, "'%s': non-ASCII local "
+				       "parts are not supported: they need "
+				       "SMTPUTF8, which feedmail cannot send "
+				       "(the domain may be international)", q);
+		if (!is_atext(c) && c != '.') {
+			err_quote(shown, sizeof(shown), addr + i, 1);
+			return err_set(e, EX_DATAERR, "'%s': invalid "
+				       "character '%s' in local part", q,
+				       shown);
 		}
-		if (i >= len)
-			return err_set(e, EX_DATAERR, "'%s': unterminated "
-				       "quoted local part", q);
-		i++;
-		if (i >= len || addr[i] != '@')
-			return err_set(e, EX_DATAERR, "'%s': expected '@' "
-				       "after the quoted local part", q);
-	} else {
-		for (i = 0; i < len && addr[i] != '@'; i++) {
-			unsigned char c = (unsigned char)addr[i];
-
-			if (c >= 0x80)
-				goto non_ascii;
-			if (!is_atext(c) && c != '.') {
-				err_quote(shown, sizeof(shown), addr + i, 1);
-				return err_set(e, EX_DATAERR, "'%s': invalid "
-					       "character '%s' in local part",
-					       q, shown);
-			}
-		}
-		if (i == len)
-			return err_set(e, EX_DATAERR, "'%s': missing '@'", q);
-		if (i == 0)
-			return err_set(e, EX_DATAERR, "'%s': missing local "
-				       "part", q);
-		/* Dot-string = Atom *("." Atom) */
-		if (addr[0] == '.' || addr[i - 1] == '.')
-			return err_set(e, EX_DATAERR, "'%s': local part "
-				       "starts or ends with a dot", q);
-		if (memmem(addr, i, "..", 2))
-			return err_set(e, EX_DATAERR, "'%s': two dots in a "
-				       "row in local part", q);
 	}
+	if (i == len)
+		return err_set(e, EX_DATAERR, "'%s': missing '@'", q);
+	if (i == 0)
+		return err_set(e, EX_DATAERR, "'%s': missing local part", q);
+	/* Dot-string = Atom *("." Atom) */
+	if (addr[0] == '.' || addr[i - 1] == '.')
+		return err_set(e, EX_DATAERR, "'%s': local part starts or "
+			       "ends with a dot", q);
+	if (memmem(addr, i, "..", 2))
+		return err_set(e, EX_DATAERR, "'%s': two dots in a row in "
+			       "local part", q);
 	if (i > ADDR_LOCAL_MAX)
 		return err_set(e, EX_DATAERR, "'%s': local part longer than "
 			       "%d octets", q, ADDR_LOCAL_MAX);
-	*local_len = i;
 	if (i + 1 == len)
 		return err_set(e, EX_DATAERR, "'%s': missing domain", q);
-	if (addr[i + 1] == '[')
-		return check_literal(addr + i + 1, len - i - 1, q, e);
-	return check_domain(addr + i + 1, len - i - 1, q, e);
-bad_quoted:
-	return err_set(e, EX_DATAERR, "'%s': invalid escape in quoted "
-		       "local part", q);
-non_ascii:
-	return err_set(e, EX_DATAERR, "'%s': non-ASCII local part is not "
-		       "supported", q);
+	if (addr[i + 1] == '[') {
+		if (check_literal(addr + i + 1, len - i - 1, q, e) < 0)
+			return -1;
+		memcpy(ascii, addr, len + 1);
+		return 0;
+	}
+	if (domain_ascii(addr + i + 1, len - i - 1, q, domain, e) < 0)
+		return -1;
+	/* RFC 5321 4.5.3.1.3: the limit is on the path as sent */
+	if (i + 1 + strlen(domain) > ADDR_MAX)
+		return err_set(e, EX_DATAERR, "'%s': address longer than %d "
+			       "octets once its domain is in ASCII", q,
+			       ADDR_MAX);
+	memcpy(ascii, addr, i + 1);
+	memcpy(ascii + i + 1, domain, strlen(domain) + 1);
+	return 0;
 }
 
 int
 addr_validate(const char *addr, struct err *e)
 {
-	size_t local_len;
+	char ascii[ADDR_SIZE];
 
-	return check(addr, &local_len, e);
+	return check(addr, ascii, e);
+}
+
+int
+addr_ascii(const char *addr, char *out, size_t size, struct err *e)
+{
+	char ascii[ADDR_SIZE];
+	size_t n;
+
+	if (check(addr, ascii, e) < 0)
+		return -1;
+	n = strlen(ascii);
+	if (n >= size)
+		return err_set(e, EX_SOFTWARE, "addr_ascii: %zu octets given "
+			       "for an address of %zu", size, n);
+	memcpy(out, ascii, n + 1);
+	return 0;
 }
 
 char *
 addr_normalize(const char *addr)
 {
-	size_t local_len;
+	char ascii[ADDR_SIZE];
 	char *s, *p;
 
-	if (check(addr, &local_len, NULL) < 0)
+	if (check(addr, ascii, NULL) < 0)
 		return NULL;
 	s = strdup(addr);
 	if (!s)
 		return NULL;
-	for (p = s + local_len + 1; *p; p++)
+	for (p = strchr(s, '@') + 1; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	return s;

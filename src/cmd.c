@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "utf8.h"
 
 /* Levenshtein distance; words longer than 31 bytes count as far apart. */
 static size_t
@@ -218,4 +219,27 @@ cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 		fprintf(stderr, "did you mean '%s'?\n", best);
 	fprintf(stderr, "usage: feedmail %s %s\n", argv[0], help->synopsis);
 	return EX_USAGE;
+}
+
+int
+cmd_check_tag(const char *name, const struct cmd_help *help, const char *tag)
+{
+	if (!*tag)
+		return cmd_usage_error(name, help, "a tag cannot be empty");
+	if (!utf8_is_printable(tag))
+		return cmd_usage_error(name, help, "a tag cannot contain line "
+				       "breaks, tabs or other control or "
+				       "formatting characters");
+	return 0;
+}
+
+const char *
+cmd_printable(struct buf *b, const char *s)
+{
+	if (!s)
+		return NULL;
+	buf_reset(b);
+	if (utf8_printable(b, s, strlen(s)) < 0)
+		buf_reset(b);
+	return b->data;
 }

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "config.h"
 #include "fetch.h"
 #include "report.h"
@@ -80,6 +81,19 @@ int cmd_bad_option(const char *name, const struct cmd_help *help,
  * Returns 0 or EX_IOERR. (json_t: see jansson.h.) */
 struct json_t;
 int cmd_print_json(struct json_t *value);
+
+/* Outside text (a feed or entry title, a name, a tag) as it may be
+ * printed on a terminal: s through utf8_printable() into b (reset first),
+ * whose text is returned; "" when b's cap is reached or memory runs out,
+ * NULL for NULL. The text lives until b is next used or released. */
+const char *cmd_printable(struct buf *b, const char *s);
+
+/* Checks a tag given on the command line (add --tag, subscriber add
+ * --tag): not empty, and one line of text, as utf8_is_printable() says,
+ * since lists and digest headings print it. 0, or the exit status of the
+ * usage error reported. */
+int cmd_check_tag(const char *name, const struct cmd_help *help,
+	const char *tag);
 
 struct send_report;
 /* The exit status a send report calls for (cmd_send.c). */

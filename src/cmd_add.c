@@ -45,11 +45,9 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 			title = optarg;
 			break;
 		case 'g':
-			if (!*optarg) {
-				rc = cmd_usage_error(argv[0], &help,
-						     "a tag cannot be empty");
+			rc = cmd_check_tag(argv[0], &help, optarg);
+			if (rc)
 				goto out;
-			}
 			tags.items[tags.n++] = optarg;
 			break;
 		case 'u':

@@ -49,17 +49,20 @@ add_json(const struct store_feed *f, void *arg)
 static int
 print_line(const struct store_feed *f, void *arg)
 {
+	struct buf b = BUF_INIT(BUF_MAX_FIELD);
 	size_t i;
 
 	(void)arg;
 	printf("%4lld  %s\n      %s\n", (long long)f->id,
-	       f->title ? f->title : "(no title yet)", f->url);
+	       f->title ? cmd_printable(&b, f->title) : "(no title yet)",
+	       f->url);
 	if (f->tags.n) {
 		fputs("      tags:", stdout);
 		for (i = 0; i < f->tags.n; i++)
-			printf(" %s", f->tags.items[i]);
+			printf(" %s", cmd_printable(&b, f->tags.items[i]));
 		putchar('\n');
 	}
+	buf_release(&b);
 	if (!f->enabled)
 		printf("      disabled: %s\n",
 		       f->last_error ? f->last_error : "by hand");

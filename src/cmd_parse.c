@@ -354,13 +354,19 @@ entry_json(struct out *o, const struct entry *en)
 	JSON_LIT(o, "]}");
 }
 
+/* The human-readable listing shows outside text as cmd_printable() makes
+ * it; --json gives it as the feed had it. */
 static void
 print_feed_title(const struct feed *f)
 {
-	printf("%s\n", f->title ? f->title : "(untitled feed)");
+	struct buf b = BUF_INIT(BUF_MAX_FIELD);
+
+	printf("%s\n", f->title ? cmd_printable(&b, f->title) :
+				   "(untitled feed)");
 	if (f->link)
-		printf("%s\n", f->link);
+		printf("%s\n", cmd_printable(&b, f->link));
 	printf("\n");
+	buf_release(&b);
 }
 
 static int
@@ -379,6 +385,7 @@ on_entry(const struct feed *f, const struct entry *en, void *arg)
 		}
 		entry_json(o, en);
 	} else {
+		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 		char d[DATE_UTC_SIZE] = "";
 		int64_t t = en->published != DATE_NONE ? en->published :
 			en->updated;
@@ -390,9 +397,10 @@ on_entry(const struct feed *f, const struct entry *en, void *arg)
 		if (t != DATE_NONE)
 			date_format_utc(t, d);
 		printf("%-20s  %s\n", t != DATE_NONE ? d : "-",
-			en->title ? en->title : "(untitled)");
+			en->title ? cmd_printable(&b, en->title) : "(untitled)");
 		if (en->link)
-			printf("%20s  %s\n", "", en->link);
+			printf("%20s  %s\n", "", cmd_printable(&b, en->link));
+		buf_release(&b);
 	}
 	o->n++;
 	return o->failed;

@@ -65,10 +65,13 @@ one_feed(const struct store_feed *f, void *arg)
 		return -1;
 	w->flagged += failing || silent;
 	if (!w->feeds) {
+		struct buf b = BUF_INIT(BUF_MAX_FIELD);
+
 		printf("%4lld  %s%s%s%s\n", (long long)f->id,
-		       f->title ? f->title : f->url,
+		       f->title ? cmd_printable(&b, f->title) : f->url,
 		       !f->enabled ? "  [disabled]" : "",
 		       failing ? "  [FAILING]" : "", silent ? "  [SILENT]" : "");
+		buf_release(&b);
 		print_time("last success", f->last_success_at);
 		print_time(", last new entry", f->last_new_entry_at);
 		printf(", %lld entries in 7 days\n", (long long)week);

@@ -113,11 +113,9 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 			sub.name = optarg;
 			break;
 		case 'g':
-			if (!*optarg) {
-				rc = cmd_usage_error(argv[0], &add_help,
-						     "a tag cannot be empty");
+			rc = cmd_check_tag(argv[0], &add_help, optarg);
+			if (rc)
 				goto out;
-			}
 			sub.tags.items[sub.tags.n++] = optarg;
 			break;
 		case 'l':
@@ -199,7 +197,7 @@ subscriber_remove(int argc, char **argv, struct ctx *ctx)
 }
 
 static void
-print_words(const char *label, const struct store_tags *words)
+print_words(struct buf *b, const char *label, const struct store_tags *words)
 {
 	size_t i;
 
@@ -207,7 +205,7 @@ print_words(const char *label, const struct store_tags *words)
 		return;
 	printf("      %s:", label);
 	for (i = 0; i < words->n; i++)
-		printf(" %s", words->items[i]);
+		printf(" %s", cmd_printable(b, words->items[i]));
 	putchar('\n');
 }
 
@@ -225,14 +223,15 @@ json_words(const struct store_tags *words)
 static int
 print_line(const struct store_subscriber *sub, void *arg)
 {
+	struct buf b = BUF_INIT(BUF_MAX_FIELD);
 	char since[DATE_UTC_SIZE];
 	size_t i;
 
 	(void)arg;
 	date_format_utc(sub->created_at, since);
-	printf("%4lld  %s", (long long)sub->id, sub->email);
+	printf("%4lld  %s", (long long)sub->id, cmd_printable(&b, sub->email));
 	if (sub->name)
-		printf(" (%s)", sub->name);
+		printf(" (%s)", cmd_printable(&b, sub->name));
 	printf("\n      since %s, language %s, %s%s%s, tags:", since,
 	       sub->lang ? sub->lang : "default",
 	       sub->schedule ? sub->schedule : "daily",
@@ -240,10 +239,11 @@ print_line(const struct store_subscriber *sub, void *arg)
 	if (!sub->tags.n)
 		fputs(" (all feeds)", stdout);
 	for (i = 0; i < sub->tags.n; i++)
-		printf(" %s", sub->tags.items[i]);
+		printf(" %s", cmd_printable(&b, sub->tags.items[i]));
 	putchar('\n');
-	print_words("only with", &sub->include);
-	print_words("never with", &sub->exclude);
+	print_words(&b, "only with", &sub->include);
+	print_words(&b, "never with", &sub->exclude);
+	buf_release(&b);
 	return 0;
 }
 

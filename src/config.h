@@ -36,7 +36,7 @@
 #include "err.h"
 
 /* The number of rows of config_keys[]. */
-#define CONFIG_NKEYS 36
+#define CONFIG_NKEYS 37
 
 enum config_starttls {
 	CONFIG_STARTTLS_REQUIRED,

@@ -30,6 +30,7 @@
 #include <auth-client.h>
 #include <libesmtp.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "clock.h"
 #include "config.h"
@@ -47,6 +48,9 @@ struct deliver_item {
 	struct deliver *d;
 	struct deliver_message m;          /* the caller's, shallow */
 	struct deliver_result *results;    /* m.nrcpts */
+	/* the envelope in ASCII (envelope_addr): the sender, then each
+	 * recipient, ADDR_SIZE octets each */
+	char *envelope;
 	size_t index;
 	int reported;                      /* done() was called */
 	smtp_message_t msg;                /* smtp: libesmtp's, during flush */
@@ -243,29 +247,23 @@ to_lf(struct buf *out, const char *data, size_t len, int mboxrd)
 }
 
 /* An envelope address as libesmtp, sendmail and an mbox From line all take
- * it safely: printable ASCII, no white space, no angle brackets. */
+ * it: valid as addr_validate() says (printable ASCII local part, no white
+ * space, no angle brackets) and written in ASCII, an international domain
+ * as A-labels, into out (ADDR_SIZE octets). The reason names the address:
+ * "recipient: 'élise@example.org': non-ASCII local parts are not
+ * supported: ...". */
 static int
-check_addr(const char *what, const char *a, int empty_ok, struct err *e)
+envelope_addr(const char *what, const char *a, int empty_ok, char *out,
+	      struct err *e)
 {
-	size_t i, len;
-
 	if (!a)
 		return err_set(e, EX_DATAERR, "%s: missing", what);
-	len = strlen(a);
-	if (len == 0 && !empty_ok)
-		return err_set(e, EX_DATAERR, "%s: empty address", what);
-	if (len > DELIVER_MAX_ADDR)
-		return err_set(e, EX_DATAERR,
-			       "%s: address longer than %d octets", what,
-			       DELIVER_MAX_ADDR);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)a[i];
-
-		if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>')
-			return err_set(e, EX_DATAERR,
-				       "%s '%.80s': not a bare address", what,
-				       a);
+	if (!*a && empty_ok) {
+		out[0] = '\0';
+		return 0;
 	}
+	if (addr_ascii(a, out, ADDR_SIZE, e) < 0)
+		return err_prefix(e, "%s", what);
 	return 0;
 }
 
@@ -305,6 +303,7 @@ deliver_queue(struct deliver *d, const struct deliver_message *m,
 	      struct err *e)
 {
 	struct deliver_item *it, *grown;
+	char *envelope = NULL;
 	size_t i, n;
 	char what[32];
 
@@ -321,30 +320,39 @@ deliver_queue(struct deliver *d, const struct deliver_message *m,
 			       "message is not CRLF text: %s at offset %zu",
 			       m->data[i] == '\0' ? "NUL" :
 			       m->data[i] == '\r' ? "bare CR" : "bare LF", i);
-	if (check_addr("sender", m->envelope_from, 1, e) < 0)
-		return -1;
 	if (m->nrcpts == 0 || !m->rcpts)
 		return err_set(e, EX_DATAERR, "message has no recipient");
 	if (m->nrcpts > DELIVER_MAX_RCPTS)
 		return err_set(e, EX_DATAERR,
 			       "message has %zu recipients: at most %d",
 			       m->nrcpts, DELIVER_MAX_RCPTS);
+	envelope = malloc((m->nrcpts + 1) * ADDR_SIZE);
+	if (!envelope)
+		return err_set(e, EX_OSERR, "out of memory");
+	if (envelope_addr("sender", m->envelope_from, 1, envelope, e) < 0)
+		goto fail;
 	for (i = 0; i < m->nrcpts; i++) {
-		snprintf(what, sizeof(what), "recipient %zu", i + 1);
-		if (check_addr(what, m->rcpts[i], 0, e) < 0)
-			return -1;
+		/* "recipient 2" only when there is more than one */
+		if (m->nrcpts > 1)
+			snprintf(what, sizeof(what), "recipient %zu", i + 1);
+		else
+			snprintf(what, sizeof(what), "recipient");
+		if (envelope_addr(what, m->rcpts[i], 0,
+				  envelope + (i + 1) * ADDR_SIZE, e) < 0)
+			goto fail;
 	}
-	if (d->nitems >= DELIVER_MAX_QUEUE)
-		return err_set(e, EX_SOFTWARE,
-			       "more than %d messages queued: flush first",
-			       DELIVER_MAX_QUEUE);
+	if (d->nitems >= DELIVER_MAX_QUEUE) {
+		err_set(e, EX_SOFTWARE, "more than %d messages queued: flush "
+			"first", DELIVER_MAX_QUEUE);
+		goto fail;
+	}
 	if (d->nitems == d->alloc) {
 		n = d->alloc ? d->alloc * 2 : 16;
 		if (n > DELIVER_MAX_QUEUE)
 			n = DELIVER_MAX_QUEUE;
 		grown = realloc(d->items, n * sizeof(*grown));
 		if (!grown)
-			return err_set(e, EX_OSERR, "out of memory");
+			goto nomem;
 		d->items = grown;
 		d->alloc = n;
 	}
@@ -352,12 +360,32 @@ deliver_queue(struct deliver *d, const struct deliver_message *m,
 	memset(it, 0, sizeof(*it));
 	it->results = calloc(m->nrcpts, sizeof(*it->results));
 	if (!it->results)
-		return err_set(e, EX_OSERR, "out of memory");
+		goto nomem;
 	it->d = d;
 	it->m = *m;
+	it->envelope = envelope;
 	it->index = d->nitems;
 	d->nitems++;
 	return 0;
+nomem:
+	err_set(e, EX_OSERR, "out of memory");
+fail:
+	free(envelope);
+	return -1;
+}
+
+/* The sender of it (the ASCII form; "" for <>). */
+static const char *
+item_sender(const struct deliver_item *it)
+{
+	return it->envelope;
+}
+
+/* Its recipient i, in ASCII. */
+static const char *
+item_rcpt(const struct deliver_item *it, size_t i)
+{
+	return it->envelope + (i + 1) * ADDR_SIZE;
 }
 
 size_t
@@ -371,8 +399,10 @@ queue_clear(struct deliver *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->nitems; i++)
+	for (i = 0; i < d->nitems; i++) {
 		free(d->items[i].results);
+		free(d->items[i].envelope);
+	}
 	d->nitems = 0;
 }
 
@@ -1091,7 +1121,7 @@ smtp_add_items(struct deliver *d, smtp_session_t s)
 			return -1;
 		it->msg = msg;
 		smtp_message_set_application_data_release(msg, it, NULL);
-		if (!smtp_set_reverse_path(msg, it->m.envelope_from) ||
+		if (!smtp_set_reverse_path(msg, item_sender(it)) ||
 		    !smtp_set_messagecb(msg, smtp_read_msg, it))
 			return -1;
 		smtp_size_set_estimate(msg, it->m.len);
@@ -1099,7 +1129,7 @@ smtp_add_items(struct deliver *d, smtp_session_t s)
 		if (has_8bit(it->m.data, it->m.len))
 			smtp_8bitmime_set_body(msg, E8bitmime_8BITMIME);
 		for (j = 0; j < it->m.nrcpts; j++)
-			if (!smtp_add_recipient(msg, it->m.rcpts[j]))
+			if (!smtp_add_recipient(msg, item_rcpt(it, j)))
 				return -1;
 	}
 	return 0;
@@ -1277,11 +1307,10 @@ sendmail_one(struct deliver *d, struct deliver_item *it)
 	argv[n++] = (char *)prog;
 	argv[n++] = (char *)"-i";
 	argv[n++] = (char *)"-f";
-	argv[n++] = (char *)(*it->m.envelope_from ? it->m.envelope_from :
-			     "<>");
+	argv[n++] = (char *)(*item_sender(it) ? item_sender(it) : "<>");
 	argv[n++] = (char *)"--";
 	for (i = 0; i < it->m.nrcpts; i++)
-		argv[n++] = (char *)it->m.rcpts[i];
+		argv[n++] = (char *)item_rcpt(it, i);
 	argv[n] = NULL;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
 		fatal(d, EX_OSERR, "pipe: %s", strerror(errno));
@@ -1454,8 +1483,8 @@ mbox_flush(struct deliver *d)
 	for (i = 0; i < d->nitems; i++) {
 		struct deliver_item *it = &d->items[i];
 
-		if (buf_addf(&b, "From %s %s\n", *it->m.envelope_from ?
-			     it->m.envelope_from : "MAILER-DAEMON", date) < 0 ||
+		if (buf_addf(&b, "From %s %s\n", *item_sender(it) ?
+			     item_sender(it) : "MAILER-DAEMON", date) < 0 ||
 		    to_lf(&b, it->m.data, it->m.len, 1) < 0 ||
 		    buf_addch(&b, '\n') < 0) {
 			fatal(d, EX_OSERR, "out of memory");

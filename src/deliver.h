@@ -67,7 +67,8 @@ struct deliver;
 
 #define DELIVER_MAX_RCPTS  100    /* per message: RFC 5321 4.5.3.1.8 */
 #define DELIVER_MAX_QUEUE  10000  /* messages queued before a flush */
-#define DELIVER_MAX_ADDR   254    /* octets in an envelope address */
+#define DELIVER_MAX_ADDR   254    /* octets in an envelope address (the
+                                   * ASCII form: ADDR_MAX) */
 #define DELIVER_REPLY_MAX  512
 
 struct deliver_message {
@@ -118,11 +119,17 @@ typedef void deliver_done_fn(void *arg, size_t index,
 struct deliver *deliver_open(const struct config *cfg, struct err *e);
 
 /* Queues a copy of *m (the data, addresses and rcpts array stay the
- * caller's and must live until deliver_flush() returns). Refused with
- * EX_DATAERR: an empty message, one that is not strictly CRLF (a bare CR
- * or LF, or a NUL, could smuggle an end of DATA), an address with
- * white space, control characters, '<' or '>' or longer than
- * DELIVER_MAX_ADDR, no recipient or more than DELIVER_MAX_RCPTS; with
+ * caller's and must live until deliver_flush() returns). The envelope
+ * addresses are checked with addr_ascii() and go out in its ASCII form:
+ * a domain with non-ASCII letters as IDNA A-labels (RCPT
+ * TO:<contact@xn--socit-esab.fr>), and the server or program never sees
+ * UTF-8. Refused with EX_DATAERR, nothing queued (the caller fails that
+ * one message; the others are not concerned): an empty message, one that
+ * is not strictly CRLF (a bare CR or LF, or a NUL, could smuggle an end of
+ * DATA), no recipient or more than DELIVER_MAX_RCPTS, an address
+ * addr_validate() refuses, the reason naming it ("recipient:
+ * 'élise@example.org': non-ASCII local parts are not supported: they need
+ * SMTPUTF8, ..."; "recipient 2: ..." with several, "sender: ..."); with
  * EX_SOFTWARE past DELIVER_MAX_QUEUE messages. */
 int deliver_queue(struct deliver *d, const struct deliver_message *m,
 	struct err *e);

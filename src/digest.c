@@ -9,8 +9,9 @@
 #include "config.h"
 #include "date.h"
 #include "html.h"
-#include "utf8.h"
 #include "str.h"
+#include "url.h"
+#include "utf8.h"
 
 /* The strings of a digest, one table per language. */
 struct lang {
@@ -189,6 +190,41 @@ item_cost(const struct digest_item *it)
 	n += it->summary ? 2 * strlen(it->summary) : 0;
 	n += it->html ? strlen(it->html) : 0;
 	return n;
+}
+
+/* s as utf8_printable() shows it, malloc'd: every title and name the
+ * digest prints is such a copy (the store keeps what the feed said). NULL
+ * for NULL, or with *oom set when memory runs out. */
+static char *
+printable_dup(const char *s, int *oom)
+{
+	struct buf b = BUF_INIT(BUF_MAX_FIELD);
+	char *p;
+
+	if (!s)
+		return NULL;
+	if (utf8_printable(&b, s, strlen(s)) < 0) {
+		buf_release(&b);
+		*oom = 1;
+		return NULL;
+	}
+	p = buf_detach(&b, NULL);
+	if (!p)
+		*oom = 1;
+	return p;
+}
+
+/* s as printed (printable_dup), cut to at most max bytes (bounded_dup). */
+static char *
+shown_dup(const char *s, size_t max, int *oom)
+{
+	char *shown = printable_dup(s, oom), *cut;
+
+	if (!shown || strlen(shown) <= max)
+		return shown;
+	cut = bounded_dup(shown, max, oom);
+	free(shown);
+	return cut;
 }
 
 struct collect {
@@ -394,8 +430,8 @@ collect_one(const struct store_news *n, void *arg)
 	struct digest *d = c->d;
 	struct digest_item *items, *it;
 	int64_t *ids, published;
-	char *tkey, *title;
-	int oom = 0;
+	char *tkey, *title, *feed;
+	int oom = 0, rc;
 
 	/* past the budget, an entry stays new: the next digest has it */
 	if (d->bytes >= DIGEST_BUDGET) {
@@ -411,7 +447,7 @@ collect_one(const struct store_news *n, void *arg)
 	if (!wanted(c->sub, n))
 		return 0;
 	published = n->published != DATE_NONE ? n->published : n->first_seen;
-	title = bounded_dup(n->title, DIGEST_MAX_TITLE, &oom);
+	title = shown_dup(n->title, DIGEST_MAX_TITLE, &oom);
 	tkey = title_key(title);
 	if ((title && !tkey) || oom) {
 		free(title);
@@ -423,8 +459,11 @@ collect_one(const struct store_news *n, void *arg)
 		free(title);
 		free(tkey);
 		it->delayed |= n->delayed;
-		d->bytes += n->feed_title ? strlen(n->feed_title) : 0;
-		return add_also(it, n->feed_title) < 0 ? EX_OSERR : 0;
+		feed = shown_dup(n->feed_title, DIGEST_MAX_NAME, &oom);
+		d->bytes += feed ? strlen(feed) : 0;
+		rc = oom || add_also(it, feed) < 0 ? EX_OSERR : 0;
+		free(feed);
+		return rc;
 	}
 	items = realloc(d->items, (d->n + 1) * sizeof(*items));
 	if (!items) {
@@ -436,12 +475,17 @@ collect_one(const struct store_news *n, void *arg)
 	it = &d->items[d->n++];
 	memset(it, 0, sizeof(*it));
 	it->entry_id = n->id;
-	it->feed_title = bounded_dup(n->feed_title, DIGEST_MAX_NAME, &oom);
-	it->tag = bounded_dup(n->feed_tag, DIGEST_MAX_NAME, &oom);
+	/* what is printed, as it may be printed, and bounded */
+	it->feed_title = shown_dup(n->feed_title, DIGEST_MAX_NAME, &oom);
+	it->tag = shown_dup(n->feed_tag, DIGEST_MAX_NAME, &oom);
 	it->title = title;
+	/* NULL also when out of memory: no link beats no digest */
+	it->link = url_printable(n->link);
 	/* a cut link leads nowhere: none */
-	if (n->link && strlen(n->link) <= DIGEST_MAX_LINK)
-		it->link = str_dup(n->link, &oom);
+	if (it->link && strlen(it->link) > DIGEST_MAX_LINK) {
+		free(it->link);
+		it->link = NULL;
+	}
 	it->link_key = str_dup(n->link_key, &oom);
 	it->title_key = tkey;
 	it->published = published;

@@ -40,12 +40,14 @@
 #define DIGEST_BUDGET         (2u * 1024 * 1024)
 #define DIGEST_ITEM_OVERHEAD  512     /* markup and numbering, per article */
 
+/* The text fields are as they are printed: titles, names and tags as
+ * utf8_printable() shows them, the link as url_printable() gives it. */
 struct digest_item {
 	int64_t entry_id;
 	char *feed_title;
 	char *tag;              /* the feed's first tag, or NULL */
 	char *title;            /* "(untitled)" stand-in is the renderer's */
-	char *link;
+	char *link;             /* NULL: none, or not a web link */
 	char *link_key;         /* for merging; NULL without a link */
 	char *title_key;        /* the title folded, for merging */
 	char **also;            /* the other feeds' titles, each once */

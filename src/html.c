@@ -881,19 +881,27 @@ add_attr(struct buf *o, const char *name, const char *value)
 }
 
 /* The absolute http, https or mailto URL of href, malloc'd; NULL when it
- * is anything else (or on allocation failure). */
+ * is anything else (or on allocation failure). A tab, CR or LF drops it:
+ * browsers remove them before parsing (WHATWG URL), so "java\tscript:"
+ * is another URL to them than to url_resolve. An http(s) URL is written
+ * as url_printable() gives it, as the digest does an entry's link (other
+ * control and bidirectional formatting characters percent-encoded); a
+ * mailto: URL with such a character, or a space, is dropped. */
 static char *
 link_target(const char *base, const char *href)
 {
-	char *u = url_resolve(base, href);
+	char *u = url_resolve(base, href), *shown = NULL;
 
-	if (u && (!strncasecmp(u, "http://", 7) ||
-		  !strncasecmp(u, "https://", 8) ||
-		  !strncasecmp(u, "mailto:", 7)) &&
-	    !strpbrk(u, "\t\r\n"))
+	if (!u || strpbrk(u, "\t\r\n"))
+		goto out;
+	if (!strncasecmp(u, "mailto:", 7) && utf8_is_printable(u) &&
+	    !strchr(u, ' '))
 		return u;
+	if (!strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8))
+		shown = url_printable(u);
+out:
 	free(u);
-	return NULL;
+	return shown;
 }
 
 static int

@@ -115,44 +115,43 @@ is_dot_atom(const char *s, size_t n)
 }
 
 /*
- * Cleans a header value taken from outside into dst (see mime.h): controls
- * to spaces, white space collapsed and trimmed, invalid UTF-8 to U+FFFD.
- * The C1 controls and U+2028/U+2029 go too, since some readers take them
- * for line ends once the encoded-word is decoded.
+ * Cleans a header value taken from outside into dst (see mime.h): shown as
+ * utf8_printable() shows any outside text (line breaks and tabs a space;
+ * C0, DEL, C1, ANSI sequences and bidirectional formatting gone; invalid
+ * UTF-8 U+FFFD), then white space collapsed and trimmed. NEL and
+ * U+2028/U+2029 become spaces there too, since some readers take them for
+ * line ends once the encoded-word is decoded.
  */
 static int
 clean_value(struct buf *dst, const char *v, size_t n, struct err *e)
 {
-	const unsigned char *s = (const unsigned char *)v;
-	size_t i = 0, k, bad;
-	unsigned long cp;
-	int space = 0, rc, r;
+	struct buf shown;
+	const char *p, *end, *word;
+	int rc = 0;
 
-	while (i < n) {
-		r = utf8_decode(s + i, n - i, &cp, &bad);
-		k = r > 0 ? (size_t)r : 0;
-		if (!k)
-			cp = 0xfffd;
-		if (cp <= ' ' || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
-		    cp == 0x2028 || cp == 0x2029) {
-			space = dst->len > 0;
-			i += k ? k : 1;
-			continue;
-		}
-		rc = space ? buf_addch(dst, ' ') : 0;
-		space = 0;
-		if (rc == 0)
-			rc = k ? buf_add(dst, s + i, k)
-			       : buf_add(dst, "\xef\xbf\xbd", 3);
-		if (rc < 0) {
-			if (errno == ENOMEM)
-				return err_set(e, EX_OSERR, "out of memory");
-			return err_set(e, EX_DATAERR,
-				       "header value over %u bytes",
-				       MIME_VALUE_MAX);
-		}
-		i += k ? k : 1;
+	/* U+FFFD (3 octets) for one invalid octet at most */
+	buf_init(&shown, n < (SIZE_MAX - 1) / 3 ? 3 * n + 1 : SIZE_MAX);
+	if (utf8_printable(&shown, v, n) < 0) {
+		rc = EX_OSERR;
+		goto out;
 	}
+	for (p = shown.data, end = p + shown.len; p < end && rc == 0;) {
+		while (p < end && *p == ' ')
+			p++;
+		word = p;
+		while (p < end && *p != ' ')
+			p++;
+		if (p > word && ((dst->len && buf_addch(dst, ' ') < 0) ||
+				 buf_add(dst, word, (size_t)(p - word)) < 0))
+			rc = errno == ENOMEM ? EX_OSERR : EX_DATAERR;
+	}
+out:
+	buf_release(&shown);
+	if (rc == EX_OSERR)
+		return err_set(e, EX_OSERR, "out of memory");
+	if (rc)
+		return err_set(e, EX_DATAERR, "header value over %u bytes",
+			       MIME_VALUE_MAX);
 	return 0;
 }
 
@@ -505,7 +504,7 @@ put_mailbox(struct buf *out, const char *field, const struct mime_address *a,
 	    struct err *e)
 {
 	struct buf name = BUF_INIT(MIME_VALUE_MAX);
-	char tok[ADDR_MAX + 3];
+	char tok[ADDR_MAX + 3], ascii[ADDR_SIZE];
 	struct hdr h;
 	size_t n;
 	int rc = -1;
@@ -518,12 +517,14 @@ put_mailbox(struct buf *out, const char *field, const struct mime_address *a,
 		err_set(e, EX_DATAERR, "%s: invalid address", field);
 		goto out;
 	}
-	if (addr_validate(a->addr, e) < 0) {
+	/* the form the envelope has too: an IDN domain as A-labels, so
+	 * that no header needs SMTPUTF8 (RFC 6532) */
+	if (addr_ascii(a->addr, ascii, sizeof(ascii), e) < 0) {
 		err_prefix(e, "%s", field);
 		goto out;
 	}
-	n = strlen(a->addr);
-	if (n > ADDR_MAX) { /* addr_validate's own limit, checked again */
+	n = strlen(ascii);
+	if (n > ADDR_MAX) { /* addr_ascii's own limit, checked again */
 		err_set(e, EX_DATAERR, "%s: address too long", field);
 		goto out;
 	}
@@ -532,7 +533,7 @@ put_mailbox(struct buf *out, const char *field, const struct mime_address *a,
 		goto out;
 	}
 	tok[0] = '<';
-	memcpy(tok + 1, a->addr, n);
+	memcpy(tok + 1, ascii, n);
 	tok[n + 1] = '>';
 	if (hdr_begin(&h, out, field) < 0)
 		goto fail;
@@ -540,7 +541,7 @@ put_mailbox(struct buf *out, const char *field, const struct mime_address *a,
 		if (put_phrase(&h, name.data, name.len) < 0 ||
 		    hdr_token(&h, tok, n + 2) < 0)
 			goto fail;
-	} else if (hdr_token(&h, a->addr, n) < 0) {
+	} else if (hdr_token(&h, ascii, n) < 0) {
 		goto fail;
 	}
 	if (hdr_end(&h) < 0)

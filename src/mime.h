@@ -7,11 +7,13 @@
  * - CRLF line endings only; no line over 998 octets, and header lines at
  *   most 78 columns except where one address, list id or URL is longer;
  * - a header value that came from a feed (subject, display names, the
- *   List-Id phrase) is cleaned first: CR, LF, other C0/C1 controls, DEL and
- *   U+2028/U+2029 become spaces, runs of white space become one space,
- *   leading and trailing spaces go, invalid UTF-8 becomes U+FFFD. Folding
- *   only ever inserts CRLF before a space, so nothing in a value can start
- *   a header of its own;
+ *   List-Id phrase) is cleaned first, as utf8_printable() shows any outside
+ *   text: CR, LF, tabs, NEL and U+2028/U+2029 become spaces, other C0 and
+ *   C1 controls, DEL, ANSI sequences and the bidirectional formatting
+ *   characters go, invalid UTF-8 becomes U+FFFD; then runs of white space
+ *   become one space and leading and trailing spaces go. Folding only
+ *   ever inserts CRLF before a space, so nothing in a value can start a
+ *   header of its own;
  * - a value that is not plain printable ASCII (or holds "=?", or a word too
  *   long to fold) is sent as RFC 2047 encoded-words, charset UTF-8, Q or B
  *   encoding whichever is shorter, each word at most 75 characters and
@@ -19,9 +21,10 @@
  * - bodies are quoted-printable UTF-8 (text and HTML alike), invalid UTF-8
  *   replaced by U+FFFD; the multipart boundary starts with "=_", which
  *   quoted-printable output can never contain;
- * - addresses are checked with addr_validate(); a non-ASCII (IDN) domain is
- *   written as UTF-8, as RFC 6531/6532 (SMTPUTF8) allow: the transport must
- *   offer SMTPUTF8 for such a recipient. Nothing here converts to punycode.
+ * - addresses are checked with addr_ascii() and written in that form: a
+ *   non-ASCII (IDN) domain as IDNA A-labels ("contact@xn--socit-esab.fr"),
+ *   as in the SMTP envelope, so that no header needs SMTPUTF8 (RFC 6532);
+ *   the display name carries the rest.
  * - the output is deterministic: the same message renders to the same bytes
  *   (the boundary derives from the Message-ID).
  */
@@ -45,7 +48,7 @@
 
 struct mime_address {
 	const char *name;  /* display name, UTF-8, may be NULL or non-ASCII */
-	const char *addr;  /* bare "local@domain", checked by addr_validate */
+	const char *addr;  /* bare "local@domain", checked by addr_ascii */
 };
 
 struct mime_message {

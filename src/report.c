@@ -14,6 +14,7 @@
 #include "send.h"
 #include "store.h"
 #include "str.h"
+#include "utf8.h"
 
 #define DAY (24 * 3600)
 /* A report the transport refused for now is tried again this much later. */
@@ -63,8 +64,14 @@ report_format(struct buf *out, const char *week, size_t total,
 
 		format_time(f->last_success_at, success);
 		format_time(f->last_new_entry_at, news);
-		rc = buf_addf(out, "\n%s\n  %s\n", f->title ? f->title : f->url,
-			      f->url);
+		/* the title as utf8_printable shows outside text */
+		rc = buf_addch(out, '\n');
+		if (rc == 0)
+			rc = f->title ? utf8_printable(out, f->title,
+						       strlen(f->title)) :
+					buf_adds(out, f->url);
+		if (rc == 0)
+			rc = buf_addf(out, "\n  %s\n", f->url);
 		if (rc == 0 && (f->flags & REPORT_FAILING))
 			rc = buf_addf(out, "  FAILING: %d failures in a row\n",
 				      f->failures);

@@ -821,3 +821,51 @@ fail:
 	buf_release(&b);
 	return NULL;
 }
+
+char *
+url_printable(const char *link)
+{
+	struct buf b = BUF_INIT(3 * URL_MAX + 1);
+	const unsigned char *p = (const unsigned char *)link;
+	unsigned long cp;
+	size_t len, bad, i;
+	int n;
+
+	if (!link)
+		return NULL;
+	len = strlen(link);
+	/* as HTML does for an href value (and url_resolve): C0 and spaces
+	 * around it are no part of it */
+	while (len && p[0] <= ' ') {
+		p++;
+		len--;
+	}
+	while (len && p[len - 1] <= ' ')
+		len--;
+	if (len > URL_MAX)
+		return NULL;
+	while (len) {
+		n = utf8_decode(p, len, &cp, &bad);
+		if (n > 0 && cp != ' ' && !utf8_unsafe(cp)) {
+			if (buf_add(&b, p, (size_t)n) < 0)
+				goto fail;
+		} else {
+			/* RFC 3987 3.1: such a character is written as the
+			 * percent-escapes of its UTF-8 octets, as are
+			 * invalid octets */
+			if (n <= 0)
+				n = n < 0 ? (int)len : (int)bad;
+			for (i = 0; i < (size_t)n; i++)
+				if (add_escape(&b, p[i]) < 0)
+					goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (!b.len || !url_is_http(b.data))
+		goto fail;
+	return buf_detach(&b, NULL);
+fail:
+	buf_release(&b);
+	return NULL;
+}

@@ -65,6 +65,17 @@ char *url_dedup_key(const char *url);
  * host and port, else 0. */
 int url_is_http(const char *url);
 
+/* A link as a digest shows it and links to it (its text part and the
+ * href of its HTML part): leading and trailing spaces and C0 controls
+ * trimmed, as HTML does for an href; then spaces, the characters
+ * utf8_unsafe() names (C0, DEL, C1, line separators, bidirectional
+ * formatting) and invalid UTF-8 percent-encoded as their octets ("a\r\nb"
+ * becomes "a%0D%0Ab"), the rest kept as it is (an IRI stays readable).
+ * Malloc'd; NULL (the link is dropped) when the result is not an
+ * absolute http or https URL (url_is_http), when link is NULL or longer
+ * than URL_MAX, or on allocation failure. */
+char *url_printable(const char *link);
+
 /* The local path of a file: URL (file:///p, file://localhost/p, file:/p),
  * percent-decoded, malloc'd. NULL when url is not such a URL, when the
  * path is not absolute or decodes to a NUL byte, or on allocation failure.

@@ -138,3 +138,103 @@ utf8_fold(struct buf *out, const char *s)
 	}
 	return rc;
 }
+
+/* What utf8_printable does with a character. */
+enum shown {
+	SHOWN_AS_IS,
+	SHOWN_AS_SPACE,
+	SHOWN_NOT,
+};
+
+static enum shown
+shown(unsigned long cp)
+{
+	/* line breaks and tabs: words stay apart, the text on one line */
+	if (cp == '\t' || cp == '\n' || cp == '\v' || cp == '\f' ||
+	    cp == '\r' || cp == 0x85 || cp == 0x2028 || cp == 0x2029)
+		return SHOWN_AS_SPACE;
+	/* C0, DEL, C1: terminal escapes, line forgery */
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		return SHOWN_NOT;
+	/* Unicode 15 UAX #9 2.1-2.5: the marks, embeddings, overrides and
+	 * isolates that reorder what is shown ("Trojan Source",
+	 * CVE-2021-42574); ALM U+061C too */
+	if (cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return SHOWN_NOT;
+	return SHOWN_AS_IS;
+}
+
+int
+utf8_unsafe(unsigned long cp)
+{
+	return shown(cp) != SHOWN_AS_IS;
+}
+
+/* The length of an ANSI control sequence (ECMA-48 5.4: ESC '[',
+ * parameter bytes 0x30-0x3F, intermediate bytes 0x20-0x2F, a final byte
+ * 0x40-0x7E) at s, of len bytes; 1 (the ESC alone) when it is not one. */
+static size_t
+csi_len(const unsigned char *s, size_t len)
+{
+	size_t i = 2;
+
+	if (len < 2 || s[1] != '[')
+		return 1;
+	while (i < len && s[i] >= 0x30 && s[i] <= 0x3f)
+		i++;
+	while (i < len && s[i] >= 0x20 && s[i] <= 0x2f)
+		i++;
+	return i < len && s[i] >= 0x40 && s[i] <= 0x7e ? i + 1 : 1;
+}
+
+int
+utf8_printable(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	size_t bad;
+	int n, rc = 0;
+
+	while (len && rc == 0) {
+		n = utf8_decode(p, len, &cp, &bad);
+		if (n <= 0) {
+			n = n < 0 ? (int)len : (int)bad;
+			rc = utf8_encode(out, UTF8_REPLACEMENT);
+		} else if (cp == 0x1b) {
+			n = (int)csi_len(p, len);
+		} else {
+			switch (shown(cp)) {
+			case SHOWN_AS_IS:
+				rc = buf_add(out, p, (size_t)n);
+				break;
+			case SHOWN_AS_SPACE:
+				rc = buf_addch(out, ' ');
+				break;
+			case SHOWN_NOT:
+				break;
+			}
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return rc;
+}
+
+int
+utf8_is_printable(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), bad;
+	unsigned long cp;
+	int n;
+
+	while (len) {
+		n = utf8_decode(p, len, &cp, &bad);
+		if (n <= 0 || utf8_unsafe(cp))
+			return 0;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 1;
+}

@@ -39,4 +39,30 @@ unsigned long utf8_cp1252_c1(unsigned long c);
  * they are, invalid bytes dropped. 0, or -1 at the buffer's cap. */
 int utf8_fold(struct buf *out, const char *s);
 
+/*
+ * Text that came from outside (feed and entry titles, author and
+ * subscriber names, tags) as it may be shown to a person, on a terminal
+ * or in a mail: the one function every print point uses, so that nothing
+ * a feed says can move the cursor, colour a terminal, forge a line or
+ * reverse what is read. Appends s (len bytes) to out with
+ * - HT, LF, VT, FF, CR, NEL (U+0085), U+2028 and U+2029 written as a space
+ *   (words stay apart, the text stays on its line);
+ * - an ANSI control sequence (ESC '[' ... final byte) dropped whole, and
+ *   every other C0 control, DEL and C1 control (U+0080-U+009F) dropped;
+ * - the bidirectional formatting characters (U+061C, U+200E, U+200F,
+ *   U+202A-U+202E, U+2066-U+2069) dropped;
+ * - invalid UTF-8 written as U+FFFD; everything else as it is.
+ * 0, or -1 at the buffer's cap (out then holds a prefix).
+ */
+int utf8_printable(struct buf *out, const char *s, size_t len);
+
+/* 1 when utf8_printable would not show cp as it is: the controls and
+ * formatting characters above, white space other than ' ' included. */
+int utf8_unsafe(unsigned long cp);
+
+/* 1 when s is valid UTF-8 without any character utf8_unsafe() names:
+ * utf8_printable would copy it unchanged. For names given on the command
+ * line that must stay on one line (tags). */
+int utf8_is_printable(const char *s);
+
 #endif

@@ -37,6 +37,25 @@ test_expect_success 'invalid addresses are refused with the reason' '
 	expect_code 65 feedmail subscriber add "$(printf "x@example.org\r\nBcc: y@evil.example")" 2>err
 '
 
+test_expect_success 'what no transport can carry is refused at add, with why' '
+	expect_code 65 feedmail subscriber add "\"bob smith\"@example.org" 2>err &&
+	contains err "subscriber add: '"'"'\"bob smith\"@example.org'"'"': quoted local parts are not supported" &&
+	expect_code 65 feedmail subscriber add "élise@société.fr" 2>err &&
+	contains err "non-ASCII local parts are not supported: they need SMTPUTF8" &&
+	expect_code 65 feedmail subscriber add "bob@☃.example" 2>err &&
+	contains err "not a valid international domain name" &&
+	feedmail subscriber list >list &&
+	lacks list "bob smith" &&
+	lacks list "élise" &&
+	lacks list "☃"
+'
+
+test_expect_success 'an international domain is stored as given' '
+	feedmail -q subscriber add "contact@société.fr" &&
+	feedmail subscriber list >list &&
+	contains list "contact@société.fr"
+'
+
 test_expect_success 'a bad --lang is a usage error' '
 	expect_code 64 feedmail subscriber add z@example.org --lang de 2>err &&
 	contains err "use fr or en"

@@ -19,6 +19,8 @@ SMTP_DIR=$TEST_DIR/tempfail; start_smtp --tempfail 1 || exit 1
 TEMPFAIL_PORT=$SMTP_PORT
 SMTP_DIR=$TEST_DIR/auth; start_smtp --auth digest:s3cret || exit 1
 AUTH_PORT=$SMTP_PORT
+SMTP_DIR=$TEST_DIR/idn; start_smtp || exit 1
+IDN_PORT=$SMTP_PORT
 
 
 # setup NAME PORT [EXTRA-SMTP-LINES]: a config NAME.conf and a store
@@ -216,6 +218,56 @@ test_expect_success 'dry run: lists, records and sends nothing' '
 	feedmail send --dry-run >out &&
 	contains out "a@example.org: 5 articles" &&
 	test "$(digests pending)" = 0
+'
+
+test_expect_success 'an international domain goes out as A-labels: RCPT TO and To:' '
+	cat >idn.conf <<-CONF &&
+	[store]
+	path = $TEST_DIR/idn.db
+	[smtp]
+	host = 127.0.0.1
+	port = $IDN_PORT
+	timeout = 10
+	[digest]
+	transport = smtp
+	from = veille@cluster.example
+	CONF
+	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
+	at 2026-11-26T06:00:00Z -q subscriber add "contact@société.fr" \
+		--name "Société Générale" &&
+	feedmail subscriber list >list &&
+	contains list "contact@société.fr (Société Générale)" &&
+	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/feed.xml" &&
+	at 2026-11-26T07:00:00Z -q fetch &&
+	feedmail send >out &&
+	contains out "1 digests built; 1 sent, 0 left pending, 0 failed" &&
+	test "$(digests sent)" = 1 &&
+	contains idn/log "rcpt contact@xn--socit-esab.fr" &&
+	"$PYTHON3" "$TEST_SRCDIR/tests/read_mail.py" idn >idn.json &&
+	"$PYTHON3" - <<-EOF
+	import json
+	m, = json.load(open("idn.json"))
+	assert m["rcpts"] == ["contact@xn--socit-esab.fr"], m["rcpts"]
+	assert m["to"] == "Société Générale <contact@xn--socit-esab.fr>", m["to"]
+	assert not m["defects"], m["defects"]
+	assert "First" in m["text"], m["text"]
+	EOF
+'
+
+# An address stored before addr.c refused it: its digest cannot be built
+# (or, built before, delivered); the reason names it. Whether the run goes
+# on for the others is send.c's to decide.
+test_expect_success 'a stored address no transport can carry: refused with why' '
+	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
+	"$PYTHON3" -c "
+import sqlite3
+db = sqlite3.connect(\"idn.db\")
+db.execute(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
+           (\"élise@example.org\", 1795586400))
+db.commit()" &&
+	{ feedmail send >out 2>err; true; } &&
+	contains err "'"'"'élise@example.org'"'"': non-ASCII local parts are not supported: they need SMTPUTF8" &&
+	lacks idn/log "rcpt élise"
 '
 
 test_expect_success 'the same story from two feeds appears once; the rest as +N more' '

@@ -132,6 +132,88 @@ test_expect_success 'a merged story names feeds whose titles contain each other'
 	contains out "also in: AI Weekly, AI"
 '
 
+# tests/fixtures/send/controls.json: titles with U+202E, ANSI colours, DEL
+# and C1, links with %0D%0A, a raw CR LF, a tab and a space, one that is no
+# web link once its line break is gone.
+test_expect_success 'control characters: none reaches a digest or a terminal' '
+	printf "[store]\npath = %s/ctl.db\n[digest]\nlanguage = en\n" "$TEST_DIR" >ctl.conf &&
+	export FEEDMAIL_CONFIG=$TEST_DIR/ctl.conf &&
+	at 2026-11-26T06:00:00Z -q subscriber add c@example.org \
+		--name "$(printf "Eve \342\200\256gpj.exe\033[31m")" &&
+	at 2026-11-26T06:00:00Z -q add "$FIXTURES/send/controls.json" &&
+	at 2026-11-26T07:00:00Z -q fetch &&
+	at 2026-11-26T08:00:00Z digest >ctl.txt &&
+	at 2026-11-26T08:00:00Z digest --format html >ctl.html &&
+	at 2026-11-26T08:00:00Z digest --format eml >ctl.eml &&
+	feedmail list >ctl.list &&
+	feedmail status >ctl.status &&
+	feedmail subscriber list >ctl.subs &&
+	feedmail parse "$FIXTURES/send/controls.json" >ctl.parse &&
+	"$PYTHON3" - <<-EOF
+	import email, email.policy
+	bad = ["\x1b", "\r", "\t", "\x7f", "\x85", "\x9b", "\u202e", "\u2066"]
+	def clean(name, text):
+	    for c in bad:
+	        assert c not in text, (name, repr(c), text)
+	for name in ["ctl.txt", "ctl.html", "ctl.list", "ctl.status", "ctl.subs", "ctl.parse"]:
+	    clean(name, open(name, encoding="utf-8", newline="").read())
+	text = open("ctl.txt", encoding="utf-8").read()
+	html = open("ctl.html", encoding="utf-8").read()
+	for t in (text, html):
+	    assert "evil Red title" in t and "Raw Break" in t, t
+	    assert "Ctrl Feed  News" in t, t
+	    # links percent-encoded, or dropped when no web link is left
+	    assert "https://ctrl.example/a%0D%0Ab" in t, t
+	    assert "https://ctrl.example/raw%0D%0AX-Injected:%201" in t, t
+	    assert "https://ctrl.example/t%09ab%20c" in t, t
+	    assert "script" not in t, t
+	assert not any(l.startswith("X-Injected") for l in text.splitlines()), text
+	assert "href=\"https://ctrl.example/raw%0D%0AX-Injected:%201\"" in html, html
+	m = email.message_from_bytes(open("ctl.eml", "rb").read(), policy=email.policy.default)
+	to, = m["To"].addresses
+	assert (to.display_name, to.addr_spec) == ("Eve gpj.exe", "c@example.org"), str(m["To"])
+	for part in ("plain", "html"):
+	    # the line breaks of the mail are CRLF; any other CR is bad
+	    clean(part, m.get_body((part,)).get_content().replace("\r\n", "\n"))
+	for name in ["ctl.list", "ctl.status"]:
+	    assert "   1  Ctrl Feed  News" in open(name, encoding="utf-8").read(), name
+	assert "evil Red title" in open("ctl.parse", encoding="utf-8").read()
+	assert "(Eve gpj.exe)" in open("ctl.subs", encoding="utf-8").read()
+	EOF
+'
+
+test_expect_success 'parse --json still gives the titles and links as the feed had them' '
+	feedmail parse "$FIXTURES/send/controls.json" --json >ctl.json &&
+	"$PYTHON3" - <<-EOF
+	import json
+	f = json.load(open("ctl.json"))
+	assert f["title"] == "Ctrl\x1b[1m Feed\u202e \x85News", repr(f["title"])
+	e = {x["id"]: x for x in f["entries"]}
+	assert e["c1"]["title"] == "\u202eevil \x1b[31mRed\x1b[0m title\u2066", repr(e["c1"]["title"])
+	assert e["c2"]["link"] == "https://ctrl.example/raw\r\nX-Injected: 1", repr(e["c2"]["link"])
+	EOF
+'
+
+test_expect_success 'a tag with a line break or another control character is refused' '
+	printf "[store]\npath = %s/tags.db\n" "$TEST_DIR" >tags.conf &&
+	export FEEDMAIL_CONFIG=$TEST_DIR/tags.conf &&
+	expect_code 64 feedmail add "$FIXTURES/fetch/feed.xml" --tag "$(printf "a\nb")" 2>err &&
+	contains err "a tag cannot contain line breaks, tabs or other control or formatting characters" &&
+	expect_code 64 feedmail add "$FIXTURES/fetch/feed.xml" --tag "$(printf "a\033[31m")" 2>err &&
+	contains err "a tag cannot contain" &&
+	expect_code 64 feedmail subscriber add t@example.org --tag "$(printf "a\tb")" 2>err &&
+	contains err "a tag cannot contain line breaks" &&
+	expect_code 64 feedmail subscriber add t@example.org --tag "$(printf "x\342\200\256y")" 2>err &&
+	contains err "a tag cannot contain" &&
+	feedmail list >list &&
+	test ! -s list &&
+	feedmail subscriber list >subs &&
+	test ! -s subs &&
+	feedmail -q add "$FIXTURES/fetch/feed.xml" --tag "Économie & société" &&
+	feedmail list >list &&
+	contains list "tags: Économie & société"
+'
+
 test_expect_success 'bad arguments: exit 64; an unknown subscriber: 65' '
 	expect_code 64 feedmail digest --format pdf 2>err &&
 	contains err "use text, html or eml" &&

@@ -418,6 +418,18 @@ static const struct {
 	{ "<a href=\"javascript:alert(1)\">js</a>", BASE, "js" },
 	{ "<a href=\" JaVaScRiPt:alert(1)\">js</a>", BASE, "js" },
 	{ "<a href=\"java&#x09;script:alert(1)\">js</a>", BASE, "js" },
+	/* control and bidirectional formatting characters in a link:
+	 * percent-encoded (url_printable), or the link dropped */
+	{ "<a href=\"https://x.example/a&#x0D;&#x0A;b\">l</a>", NULL, "l" },
+	{ "<a href=\"https://x.example/a\xc2\x9b&#x2066;b c\">l</a>", NULL,
+	  "<a href=\"https://x.example/a%C2%9B%E2%81%A6b%20c\">l</a>" },
+	{ "<a href=\"https://x.example/&#x202E;gpj.exe\">l</a>", NULL,
+	  "<a href=\"https://x.example/%E2%80%AEgpj.exe\">l</a>" },
+	{ "<a href=\"https://x.example/caf&#xE9;\">l</a>", NULL,
+	  "<a href=\"https://x.example/caf\xc3\xa9\">l</a>" },
+	{ "<a href=\"mailto:a@x.example&#x0A;Bcc:b@x.example\">m</a>", NULL,
+	  "m" },
+	{ "<a href=\"https://x.example:99999/\">p</a>", NULL, "p" },
 	{ "<a href=\"data:text/html;base64,PHNjcmlwdD4=\">d</a>", BASE, "d" },
 	{ "<a href=\"vbscript:msgbox\">v</a>", BASE, "v" },
 	{ "<a href=\"ftp://x/\">f</a>", BASE, "f" },

@@ -295,13 +295,18 @@ static const struct {
 	  "Hello Bcc: victim@example.org", 0, NULL },
 	{ "Subject", "Caf" EACUTE "\r\nBcc: victim@example.org",
 	  "Caf" EACUTE " Bcc: victim@example.org", 1, NULL },
-	/* NUL cannot come in, but other C0, DEL, C1 NEL and U+2028 go */
+	/* NUL cannot come in; other C0, DEL and C1 go, NEL and U+2028 are
+	 * line ends: a space */
 	{ "Subject", "a\x01" "b\x7f" "c\xc2\x85" "d\xe2\x80\xa8" "e",
-	  "a b c d e", 0, "Subject: a b c d e\r\n" },
-	/* invalid UTF-8 becomes U+FFFD */
+	  "abc d e", 0, "Subject: abc d e\r\n" },
+	/* ANSI sequences and bidirectional overrides go (utf8_printable) */
+	{ "Subject", "\x1b[31mRed\x1b[0m \xe2\x80\xae" "alert",
+	  "Red alert", 0, "Subject: Red alert\r\n" },
+	/* invalid UTF-8 becomes U+FFFD, one per maximal subpart (Unicode
+	 * 3.9): a sequence cut off at the end is one */
 	{ "Subject", "caf\xe9", "caf\xef\xbf\xbd", 1, NULL },
-	{ "Subject", "\xf0\x9f\x98", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
-	  1, NULL },
+	{ "Subject", "\xf0\x9f\x98", "\xef\xbf\xbd", 1, NULL },
+	{ "Subject", "\xff\xf0\x9f", "\xef\xbf\xbd\xef\xbf\xbd", 1, NULL },
 	{ "X-A-Header-Name-Long-Enough-To-Leave-Little-Room-On-Line-One",
 	  "d" EACUTE "j" EACUTE " vu", "d" EACUTE "j" EACUTE " vu", 1, NULL },
 };
@@ -1189,6 +1194,29 @@ START_TEST(test_render_date)
 }
 END_TEST
 
+/* An international domain is written as A-labels, as the envelope has
+ * it: no header needs SMTPUTF8. */
+START_TEST(test_render_idn)
+{
+	struct buf out = BUF_INIT(BUF_MAX_DOC);
+	struct err e = ERR_INIT;
+	struct mime_message m;
+
+	memset(&m, 0, sizeof(m));
+	m.from.addr = "veille@B\xc3\xbc" "cher.example";
+	m.to.name = "Soci" EACUTE "t" EACUTE;
+	m.to.addr = "contact@soci" EACUTE "t" EACUTE ".fr";
+	m.message_id = "<1@example.org>";
+	m.text = "";
+	ck_assert_msg(mime_render(&m, &out, &e) == 0, "%s", e.msg);
+	ck_assert_ptr_nonnull(strstr(out.data, "\r\nFrom: "
+				     "veille@xn--bcher-kva.example\r\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "\r\nTo: =?UTF-8?B?U29jacOpdMOp?= "
+				     "<contact@xn--socit-esab.fr>\r\n"));
+	buf_release(&out);
+}
+END_TEST
+
 /* Display names: atoms stay, runs of other words are encoded; a run too
  * long for one encoded-word is split (read here with an RFC 2047 6.2
  * decoder, which drops the space between encoded-words). */
@@ -1259,6 +1287,12 @@ static const struct {
 	  NULL, "", 0, EX_DATAERR },
 	{ "\"a<b\"@example.org", "b@example.org", OK_ID, NULL, NULL, NULL, "",
 	  0, EX_DATAERR },
+	{ OK_FROM, "\"b c\"@example.org", OK_ID, NULL, NULL, NULL, "", 0,
+	  EX_DATAERR },
+	{ OK_FROM, EACUTE "@example.org", OK_ID, NULL, NULL, NULL, "", 0,
+	  EX_DATAERR },
+	{ OK_FROM, "b@\xe2\x98\x83.example", OK_ID, NULL, NULL, NULL, "", 0,
+	  EX_DATAERR },
 	{ "<a@example.org>", "b@example.org", OK_ID, NULL, NULL, NULL, "", 0,
 	  EX_DATAERR },
 	{ "Name <a@example.org>", "b@example.org", OK_ID, NULL, NULL, NULL,
@@ -1379,6 +1413,7 @@ main(void)
 	tcase_add_test(tc, test_render_exact_headers);
 	tcase_add_loop_test(tc, test_render_date, 0, N(dates));
 	tcase_add_loop_test(tc, test_render_names, 0, N(names));
+	tcase_add_test(tc, test_render_idn);
 	tcase_add_loop_test(tc, test_render_errors, 0, N(bad));
 	tcase_add_test(tc, test_render_caps);
 	suite_add_tcase(s, tc);

@@ -489,6 +489,58 @@ START_TEST(t_is_http)
 }
 END_TEST
 
+/* Links as a digest shows them: {link, shown or NULL for dropped}. */
+static const struct {
+	const char *in, *want;
+} printable_table[] = {
+	{ "https://example.org/a?b=c#d", "https://example.org/a?b=c#d" },
+	{ "http://example.org", "http://example.org" },
+	/* an IRI stays readable */
+	{ "https://example.org/caf\xc3\xa9", "https://example.org/caf\xc3\xa9" },
+	/* already encoded: as it is */
+	{ "https://x.org/a%0D%0Ab", "https://x.org/a%0D%0Ab" },
+	/* raw CR LF, tab, space, DEL, C1, bidi: percent-encoded */
+	{ "https://x.org/a\r\nBcc: y", "https://x.org/a%0D%0ABcc:%20y" },
+	{ "https://x.org/a\tb c", "https://x.org/a%09b%20c" },
+	{ "https://x.org/\x1b[31mred", "https://x.org/%1B[31mred" },
+	{ "https://x.org/a\x7f\xc2\x85\xc2\x9b", "https://x.org/a%7F%C2%85%C2%9B" },
+	{ "https://x.org/gpj\xe2\x80\xae.exe",
+	  "https://x.org/gpj%E2%80%AE.exe" },
+	{ "https://x.org/a\xe2\x81\xa6" "b", "https://x.org/a%E2%81%A6b" },
+	/* invalid UTF-8: its octets encoded */
+	{ "https://x.org/a\xff", "https://x.org/a%FF" },
+	/* a host with a space: encoded too, url_is_http takes escapes */
+	{ "https://ex ample.org/", "https://ex%20ample.org/" },
+	/* white space around: trimmed */
+	{ " \r\n\thttps://x.org/a \n", "https://x.org/a" },
+	/* not an absolute http(s) URL, then or once encoded: dropped */
+	{ "javascript:alert(1)", NULL },
+	{ "/relative/path", NULL },
+	{ "ftp://x.org/", NULL },
+	{ "ht\ttp://x.org/", NULL },
+	{ "https://x.org:99999/", NULL },
+	{ "https://", NULL },
+	{ "", NULL },
+	{ " \r\n", NULL },
+	{ NULL, NULL },
+};
+
+START_TEST(t_printable)
+{
+	char *got = url_printable(printable_table[_i].in);
+
+	if (!printable_table[_i].want)
+		ck_assert_msg(got == NULL, "'%s': got '%s'",
+			      printable_table[_i].in, got);
+	else
+		ck_assert_msg(got && !strcmp(got, printable_table[_i].want),
+			      "'%s': got '%s', want '%s'",
+			      printable_table[_i].in, got ? got : "(null)",
+			      printable_table[_i].want);
+	free(got);
+}
+END_TEST
+
 static const struct {
 	const char *in, *want;
 } file_path_table[] = {
@@ -537,6 +589,7 @@ main(void)
 	tcase_add_loop_test(tc, t_dedup, 0, (int)N(dedup_table));
 	tcase_add_test(tc, t_dedup_pairs);
 	tcase_add_loop_test(tc, t_is_http, 0, (int)N(is_http_table));
+	tcase_add_loop_test(tc, t_printable, 0, (int)N(printable_table));
 	tcase_add_loop_test(tc, t_file_path, 0, (int)N(file_path_table));
 	suite_add_tcase(s, tc);
 	return testutil_run(s);

@@ -97,6 +97,71 @@ START_TEST(test_fold)
 }
 END_TEST
 
+/* Text as it may be printed: {in, out}; in is printable when it is out. */
+static const struct {
+	const char *in, *out;
+} printables[] = {
+	{ "", "" },
+	{ "Caf\xc3\xa9 \xe2\x80\x94 Lyon", "Caf\xc3\xa9 \xe2\x80\x94 Lyon" },
+	{ "\xe2\x80\x9cquoted\xe2\x80\x9d \xd8\xa7\xd9\x84\xd8\xb9",
+	  "\xe2\x80\x9cquoted\xe2\x80\x9d \xd8\xa7\xd9\x84\xd8\xb9" },
+	/* line breaks and tabs: a space each, on one line */
+	{ "a\r\nb\tc\vd\fe", "a  b c d e" },
+	{ "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d", "a b c d" },
+	/* other C0, DEL, C1: gone */
+	{ "a\x01\x07\x08\x7f" "b", "ab" },
+	{ "a\xc2\x80\xc2\x9b\xc2\x9f" "b", "ab" },
+	/* ANSI sequences: gone whole; a lone ESC alone */
+	{ "\x1b[31mred\x1b[0m", "red" },
+	{ "\x1b[1;38;5;196mx\x1b[K", "x" },
+	{ "\x1b[2J\x1b[H!", "!" },
+	{ "a\x1b" "b", "ab" },
+	{ "a\x1b[", "a[" },
+	{ "a\x1b[12\x01m", "a[12m" },
+	{ "a\x1b", "a" },
+	/* bidirectional formatting: gone (U+202E would print "txt.exe" as
+	 * "exe.txt") */
+	{ "x\xe2\x80\xaetxt.exe", "xtxt.exe" },
+	{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad\xe2\x80\xae"
+	  "a\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9" "b"
+	  "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "ab" },
+	/* their neighbours stay: ZWJ in emoji, U+2065 unassigned, U+202F */
+	{ "\xe2\x80\x8d\xe2\x81\xa5\xe2\x80\xaf",
+	  "\xe2\x80\x8d\xe2\x81\xa5\xe2\x80\xaf" },
+	/* invalid UTF-8: U+FFFD */
+	{ "a\xff" "b", "a\xef\xbf\xbd" "b" },
+	{ "a\xe2\x80", "a\xef\xbf\xbd" },
+	{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+};
+
+START_TEST(test_printable)
+{
+	struct buf b = BUF_INIT(256);
+	const char *in = printables[_i].in, *out = printables[_i].out;
+
+	ck_assert_int_eq(utf8_printable(&b, in, strlen(in)), 0);
+	ck_assert_str_eq(b.data, out);
+	ck_assert_int_eq(utf8_is_printable(in), strcmp(in, out) == 0);
+	/* what it gives is printable, and stays as it is */
+	ck_assert_int_eq(utf8_is_printable(b.data), 1);
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_printable_cap)
+{
+	struct buf b = BUF_INIT(4);
+
+	ck_assert_int_eq(utf8_printable(&b, "abc\tdef", 7), -1);
+	ck_assert_uint_le(b.len, 4);
+	buf_release(&b);
+	ck_assert_int_eq(utf8_unsafe(' '), 0);
+	ck_assert_int_eq(utf8_unsafe('\n'), 1);
+	ck_assert_int_eq(utf8_unsafe(0x202e), 1);
+	ck_assert_int_eq(utf8_unsafe(0xe9), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -107,6 +172,9 @@ main(void)
 			    sizeof(decodes) / sizeof(decodes[0]));
 	tcase_add_test(tc, test_encode_round_trips);
 	tcase_add_loop_test(tc, test_fold, 0, sizeof(folds) / sizeof(folds[0]));
+	tcase_add_loop_test(tc, test_printable, 0,
+			    sizeof(printables) / sizeof(printables[0]));
+	tcase_add_test(tc, test_printable_cap);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
