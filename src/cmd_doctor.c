@@ -57,7 +57,7 @@ check_store(struct ctx *ctx)
 	if (store_digest_count(ctx->store, "pending", &pending, &e) < 0 ||
 	    store_digest_count(ctx->store, "failed", &failed, &e) < 0) {
 		printf("store: %s\n", e.msg);
-		return EX_SOFTWARE;
+		return e.code ? e.code : EX_SOFTWARE;
 	}
 	printf("store: %s, schema version %d; digests pending %lld, "
 	       "failed %lld\n",
