@@ -59,11 +59,12 @@ check_store(struct ctx *ctx)
 		printf("store: %s\n", e.msg);
 		return e.code ? e.code : EX_SOFTWARE;
 	}
-	printf("store: %s, schema version %d; digests pending %lld, "
+	printf("store: %s, schema version %d%s; digests pending %lld, "
 	       "failed %lld\n",
 	       ctx->db_path ? ctx->db_path : ctx->cfg.store_path,
-	       store_schema_version(ctx->store), (long long)pending,
-	       (long long)failed);
+	       store_schema_version(ctx->store),
+	       store_read_only(ctx->store) ? ", read-only for this user" : "",
+	       (long long)pending, (long long)failed);
 	return 0;
 }
 

@@ -68,6 +68,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[STMT__COUNT];
+	int readonly;   /* opened read-only by store_open_read */
 	int depth; /* open store_begin calls: the outer is a transaction,
 		    * inner ones are savepoints, so callers compose */
 };
@@ -228,7 +229,7 @@ static const char *const migrations[] = {
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-/* Why s's file (or its -wal or -shm) cannot be read and written, into
+/* Why s's file (or its -wal or -shm) cannot be used as s needs, into
  * why; the file itself first, then the two beside it, which SQLite makes
  * with the store's mode and its maker's owner. */
 static enum fs_denied
@@ -239,8 +240,8 @@ access_denied(const struct store *s, char *why, size_t size)
 	char side[1024], reason[1024];
 	size_t i;
 
-	kind = fs_access_denied(s->path, 1, why, size);
-	for (i = 0; i < 2 && kind == FS_DENIED_NONE; i++) {
+	kind = fs_access_denied(s->path, !s->readonly, why, size);
+	for (i = 0; i < 2 && kind == FS_DENIED_NONE && !s->readonly; i++) {
 		snprintf(side, sizeof(side), "%s%s", s->path, sides[i]);
 		if (access(side, F_OK) < 0)
 			continue;
@@ -665,6 +666,121 @@ struct store *
 store_open(const char *path, struct err *e)
 {
 	return store_open_version(path, STORE_SCHEMA_VERSION, e);
+}
+
+/* The URI "file:PATH?immutable=1" for path, malloc'd; NULL when memory
+ * runs out. '%', '?' and '#' are escaped; an absolute path gets an empty
+ * authority ("file:///srv/x.db"), so that "//srv" stays a path. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(path), i, o;
+	char *uri;
+
+	if (len > (SIZE_MAX - 32) / 3 || !(uri = malloc(len * 3 + 32)))
+		return NULL;
+	o = (size_t)snprintf(uri, 8, "file:%s", path[0] == '/' ? "//" : "");
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c == '%' || c == '?' || c == '#') {
+			uri[o++] = '%';
+			uri[o++] = hex[c >> 4];
+			uri[o++] = hex[c & 15];
+		} else {
+			uri[o++] = (char)c;
+		}
+	}
+	memcpy(uri + o, "?immutable=1", sizeof("?immutable=1"));
+	return uri;
+}
+
+/* Opens the store at path read-only, as it is. SQLite reads a WAL file
+ * through its -shm: when one exists (someone has the store open) SQLite
+ * uses it, read-only if need be; when none does, creating one would
+ * fail where the folder is read-only, and elsewhere leave a file of ours
+ * that its owner's next write could not use. So with none, the file is
+ * read as immutable: with no -shm, no connection is open, the WAL is
+ * empty, and the file holds everything. (A writer starting within the
+ * few milliseconds of a read writes to the WAL, not the file, until a
+ * checkpoint.) */
+static struct store *
+open_read_only(const char *path, struct err *e)
+{
+	struct store *s = store_new(path, e);
+	char *shm = NULL, *uri = NULL;
+	int rc = -1;
+
+	if (!s)
+		return NULL;
+	s->readonly = 1;
+	if (asprintf(&shm, "%s-shm", path) < 0) {
+		err_set(e, EX_OSERR, "out of memory");
+		goto out;
+	}
+	if (access(shm, F_OK) == 0) {
+		rc = open_db(s, path, SQLITE_OPEN_READONLY, e);
+	} else if (!(uri = immutable_uri(path))) {
+		err_set(e, EX_OSERR, "out of memory");
+	} else {
+		rc = open_db(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+			     e);
+	}
+out:
+	free(shm);
+	free(uri);
+	if (rc < 0) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct store *
+store_open_read(const char *path, struct err *e)
+{
+	struct err werr = ERR_INIT;
+	struct store *s;
+	char why[4096];
+	int v;
+
+	s = store_open(path, &werr);
+	if (s || werr.code != EX_NOPERM) {
+		if (!s)
+			*e = werr;
+		return s;
+	}
+	/* it cannot be written: read it as it is, if it is current */
+	s = open_read_only(path, e);
+	if (!s || read_version(s, &v, e) < 0) {
+		store_close(s);
+		*e = werr;
+		return NULL;
+	}
+	if (check_version(s, v, e) < 0)
+		goto fail;
+	if (v < STORE_SCHEMA_VERSION) {
+		s->readonly = 0;
+		if (access_denied(s, why, sizeof(why)) == FS_DENIED_NONE)
+			snprintf(why, sizeof(why), "%s", werr.msg);
+		err_set(e, EX_NOPERM,
+			"store '%s' has schema version %d, older than this "
+			"feedmail's %d, and migrating it needs write access: "
+			"%s",
+			path, v, STORE_SCHEMA_VERSION, why);
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+int
+store_read_only(const struct store *s)
+{
+	return s->readonly;
 }
 
 /* The busy handler of store_open_another: 0.1 ms steps, 10 s in all,

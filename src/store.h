@@ -43,6 +43,17 @@ struct store *store_open(const char *path, struct err *e);
 /* How long, in seconds, a connection waits for a lock another one
  * holds (a write, a checkpoint) before it fails with EX_TEMPFAIL. */
 #define STORE_BUSY_TIMEOUT 10
+
+/* Opens the store at path for a command that only reads: as store_open
+ * when the store can be written; when it cannot (a file or folder the
+ * user may not write, a read-only file system: what store_open fails
+ * with EX_NOPERM), read-only and without migrating, so that list and
+ * status still work. A store at an older schema version then fails with
+ * EX_NOPERM, saying that migrating it needs write access; any write
+ * through a read-only store fails with EX_NOPERM. */
+struct store *store_open_read(const char *path, struct err *e);
+/* Whether s was opened read-only by store_open_read. */
+int store_read_only(const struct store *s);
 /* As store_open, but migrates only up to version (for tests of the
  * migrations themselves). */
 struct store *store_open_version(const char *path, int version,

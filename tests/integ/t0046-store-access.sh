@@ -1,9 +1,10 @@
 #!/bin/sh
 # What cannot be done to the store exits with a status that says so, and a
 # message that says what to fix, never 70: a file or folder the user may
-# not write (77, naming it, the user and the mode), a read-only mount
-# (77), a store that cannot be created (73), a full disk (74), a damaged
-# file (65), a store another process holds (75, naming it).
+# not write (77, naming it, the user and the mode; list and status still
+# work, read-only), a read-only mount (the same), a store that cannot be
+# created (73), a full disk (74), a damaged file (65), a store another
+# process holds (75, naming it).
 #
 # CI runs as root, whom file modes do not stop: there the permission cases
 # run feedmail as the user nobody (setpriv), and the mount cases use a
@@ -63,8 +64,14 @@ if [ -n "$user" ]; then
 		contains out "$URL"
 	'
 
-	test_expect_success 'a store file the user may not write: add exits 77' '
+	test_expect_success 'a store file the user may not write: list, status, doctor work; add exits 77' '
 		chmod 0444 ro/s.db &&
+		as_user -d ro/s.db list >out &&
+		contains out "$URL" &&
+		as_user -d ro/s.db status >out &&
+		contains out "0 subscribers" &&
+		as_user -d ro/s.db doctor >out &&
+		contains out "read-only for this user" &&
 		expect_code 77 as_user -d ro/s.db add https://example.org/b 2>err &&
 		contains err "store '\''ro/s.db'\'': open: permission denied: user '\''$user'\'' cannot write the file (mode 0444" &&
 		chmod 0644 ro/s.db &&
@@ -72,8 +79,17 @@ if [ -n "$user" ]; then
 		lacks out example.org/b
 	'
 
-	test_expect_success 'a store folder the user may not write: add exits 77' '
+	test_expect_success 'reading it left no file of ours beside it' '
+		test ! -e ro/s.db-wal &&
+		test ! -e ro/s.db-shm
+	'
+
+	test_expect_success 'a store folder the user may not write: list and status work; add exits 77' '
 		chmod 0555 ro &&
+		as_user -d ro/s.db list >out &&
+		contains out "$URL" &&
+		as_user -d ro/s.db status >out &&
+		contains out "0 subscribers" &&
 		expect_code 77 as_user -d ro/s.db add https://example.org/b 2>err &&
 		contains err "cannot write the folder '\''ro'\'' (mode 0555" &&
 		contains err "SQLite needs to create '\''ro/s.db-wal'\''"
@@ -89,19 +105,32 @@ if [ -n "$user" ]; then
 		expect_code 73 as_user -d ro/new.db list 2>err &&
 		contains err "cannot create files in the folder '\''ro'\''"
 	'
+
+	test_expect_success 'an older store the user may not write cannot be migrated: 77' '
+		mkdir old && store_from_sql old/s.db "$FIXTURES/store/v1.sql" &&
+		mine old && chmod 0444 old/s.db &&
+		expect_code 77 as_user -d old/s.db list 2>err &&
+		contains err "schema version 1, older than" &&
+		contains err "migrating it needs write access" &&
+		contains err "cannot write the file (mode 0444"
+	'
 else
 	test_skip 'file and folder modes' 'root without setpriv: no user whom modes stop'
 fi
 
 if [ -n "$in_mounts" ]; then
-	test_expect_success 'a read-only mount: add exits 77' '
+	test_expect_success 'a read-only mount: list and status work; add exits 77' '
 		mkdir rom &&
 		feedmail -d rom/s.db -q add "$URL" &&
 		in_mounts "
 			mount --bind rom rom &&
 			mount -o remount,bind,ro rom || exit 99
+			\"$FEEDMAIL\" -d rom/s.db list >list.out 2>&1; echo \$? >list.rc
+			\"$FEEDMAIL\" -d rom/s.db status >status.out 2>&1; echo \$? >status.rc
 			\"$FEEDMAIL\" -d rom/s.db add https://example.org/b >add.out 2>&1; echo \$? >add.rc
 		" &&
+		test "$(cat list.rc)" = 0 && contains list.out "$URL" &&
+		test "$(cat status.rc)" = 0 &&
 		test "$(cat add.rc)" = 77 &&
 		contains add.out "is on a read-only file system"
 	'

@@ -274,6 +274,9 @@ START_TEST(test_error_statuses)
 			      e.code, e.msg);
 		ck_assert_msg(strstr(e.msg, cases[i].says), "case %zu: %s", i,
 			      e.msg);
+		s = store_open_read(path, &e);
+		ck_assert_ptr_null(s);
+		ck_assert_int_eq(e.code, cases[i].code);
 	}
 }
 END_TEST
@@ -293,6 +296,26 @@ START_TEST(test_damaged_store)
 	ck_assert_ptr_null(s);
 	ck_assert_msg(e.code == EX_DATAERR, "%d: %s", e.code, e.msg);
 	ck_assert_msg(strstr(e.msg, "is damaged"), "%s", e.msg);
+}
+END_TEST
+
+/* A store that can be written opens for reading as for writing: created,
+ * migrated, writable. */
+START_TEST(test_open_read_of_writable_store)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 1, &e);
+	int64_t id;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	s = store_open_read(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_read_only(s), 0);
+	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e),
+			 0);
+	store_close(s);
 }
 END_TEST
 
@@ -930,6 +953,7 @@ main(void)
 	tcase_add_test(tc, test_concurrent_opens_migrate_once);
 	tcase_add_test(tc, test_error_statuses);
 	tcase_add_test(tc, test_damaged_store);
+	tcase_add_test(tc, test_open_read_of_writable_store);
 	tcase_add_test(tc, test_feeds);
 	tcase_add_test(tc, test_nested_transactions);
 	tcase_add_test(tc, test_subscribers);
