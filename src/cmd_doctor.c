@@ -57,13 +57,14 @@ check_store(struct ctx *ctx)
 	if (store_digest_count(ctx->store, "pending", &pending, &e) < 0 ||
 	    store_digest_count(ctx->store, "failed", &failed, &e) < 0) {
 		printf("store: %s\n", e.msg);
-		return EX_SOFTWARE;
+		return e.code ? e.code : EX_SOFTWARE;
 	}
-	printf("store: %s, schema version %d; digests pending %lld, "
+	printf("store: %s, schema version %d%s; digests pending %lld, "
 	       "failed %lld\n",
 	       ctx->db_path ? ctx->db_path : ctx->cfg.store_path,
-	       store_schema_version(ctx->store), (long long)pending,
-	       (long long)failed);
+	       store_schema_version(ctx->store),
+	       store_read_only(ctx->store) ? ", read-only for this user" : "",
+	       (long long)pending, (long long)failed);
 	return 0;
 }
 

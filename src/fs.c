@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +30,116 @@ fs_mkdir_parents(const char *path, struct err *e)
 	}
 	free(copy);
 	return rc;
+}
+
+/* "user 'NAME'" (or "uid N") for uid into out. */
+static void
+user_name(uid_t uid, const char *prefix, char *out, size_t size)
+{
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found)
+		snprintf(out, size, "%s'%s'", prefix, found->pw_name);
+	else
+		snprintf(out, size, "uid %ld", (long)uid);
+}
+
+/* " (mode 0444, owner root)" for path into out; "" when it cannot be
+ * read. */
+static void
+mode_owner(const char *path, char *out, size_t size)
+{
+	struct stat st;
+	char owner[300];
+
+	out[0] = '\0';
+	if (stat(path, &st) < 0)
+		return;
+	user_name(st.st_uid, "", owner, sizeof(owner));
+	snprintf(out, size, " (mode %04o, owner %s)",
+		 (unsigned)(st.st_mode & 07777), owner);
+}
+
+/* Says in out that user cannot do `what` to thing ("the file", "the
+ * folder 'D'") because of err, errno from faccessat. */
+static enum fs_denied
+denied(enum fs_denied kind, int err, const char *path, const char *what,
+       const char *thing, char *out, size_t size)
+{
+	char user[300], mode[340];
+
+	if (err == EROFS) {
+		snprintf(out, size, "'%s' is on a read-only file system", path);
+		return FS_DENIED_READ_ONLY;
+	}
+	user_name(geteuid(), "user ", user, sizeof(user));
+	if (err == EACCES) {
+		mode_owner(path, mode, sizeof(mode));
+		snprintf(out, size, "%s cannot %s %s%s", user, what, thing,
+			 mode);
+	} else {
+		/* EPERM: an immutable or append-only file (chattr), a
+		 * policy; strerror says which as well as we can */
+		snprintf(out, size, "%s cannot %s %s: %s", user, what, thing,
+			 strerror(err));
+	}
+	return kind;
+}
+
+enum fs_denied
+fs_access_denied(const char *path, int write, char *out, size_t size)
+{
+	char folder[4096], thing[4200], *slash;
+	size_t len;
+	int exists;
+
+	out[0] = '\0';
+	/* the folder: path up to its last slash; "." for a bare name */
+	slash = strrchr(path, '/');
+	len = slash ? (size_t)(slash - path) : 1;
+	if (len >= sizeof(folder))
+		return FS_DENIED_NONE;
+	if (!slash)
+		memcpy(folder, ".", 2);
+	else if (len == 0)
+		memcpy(folder, "/", 2);
+	else {
+		memcpy(folder, path, len);
+		folder[len] = '\0';
+	}
+	/* each folder on the way must let us through */
+	for (slash = folder + 1;; slash++) {
+		slash = strchr(slash, '/');
+		if (slash)
+			*slash = '\0';
+		if (faccessat(AT_FDCWD, folder, X_OK, AT_EACCESS) < 0 &&
+		    errno == EACCES) {
+			snprintf(thing, sizeof(thing), "the folder '%s'",
+				 folder);
+			return denied(FS_DENIED_FOLDER, EACCES, folder, "enter",
+				      thing, out, size);
+		}
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+	exists = faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
+	if (exists && faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0)
+		return denied(FS_DENIED_FILE, errno, path, "read", "the file",
+			      out, size);
+	if (!write)
+		return FS_DENIED_NONE;
+	if (exists && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0)
+		return denied(FS_DENIED_FILE, errno, path, "write", "the file",
+			      out, size);
+	if (faccessat(AT_FDCWD, folder, W_OK, AT_EACCESS) < 0) {
+		snprintf(thing, sizeof(thing), "the folder '%s'", folder);
+		return denied(FS_DENIED_FOLDER, errno, folder,
+			      exists ? "write" : "create files in", thing, out,
+			      size);
+	}
+	return FS_DENIED_NONE;
 }
 
 int

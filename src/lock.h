@@ -19,4 +19,12 @@ struct lock *lock_acquire(const char *store_path, const char *command,
 /* Releases the lock and frees l. NULL-safe. */
 void lock_release(struct lock *l);
 
+/* Who else holds the store at store_path, for a "busy" message: the
+ * holder this lock's file names ("pid 42 (feedmail run, since ...)")
+ * while another process holds it, else (Linux) a process holding a write
+ * lock on the SQLite file or its -shm, as /proc/locks shows it ("pid 42
+ * (sqlite3)"). 1 with out filled, or 0 when none is found. Never takes
+ * or drops a lock this process holds. */
+int lock_holder(const char *store_path, char *out, size_t size);
+
 #endif

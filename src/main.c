@@ -20,7 +20,9 @@
 
 enum cmd_needs {
 	NEEDS_CONFIG = 1 << 0, /* read the config file */
-	NEEDS_STORE = 1 << 1,  /* open (and migrate) the store */
+	NEEDS_STORE = 1 << 1,  /* open (and migrate) the store; without
+	                        * NEEDS_LOCK, read-only when it cannot be
+	                        * written */
 	NEEDS_LOCK = 1 << 2,   /* writes: hold the run lock */
 };
 
@@ -175,7 +177,9 @@ setup(const struct cmd *c, struct ctx *ctx, struct lock **lock)
 		if (!*lock)
 			goto fail;
 	}
-	ctx->store = store_open(db, &e);
+	/* a command that only reads works on a store it cannot write */
+	ctx->store = (c->needs & NEEDS_LOCK) ? store_open(db, &e) :
+					       store_open_read(db, &e);
 	if (!ctx->store)
 		goto fail;
 	hold_lock_for_tests(*lock);

@@ -9,12 +9,14 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "date.h"
 #include "fs.h"
 #include "hash.h"
 #include "ident.h"
+#include "lock.h"
 #include "str.h"
 
 /* Statements run once per entry (fetch) or per digest (send), prepared
@@ -66,6 +68,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[STMT__COUNT];
+	int readonly;   /* opened read-only by store_open_read */
 	int depth; /* open store_begin calls: the outer is a transaction,
 		    * inner ones are savepoints, so callers compose */
 };
@@ -243,21 +246,143 @@ static const char *const migrations[] = {
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
+/* Why s's file (or its -wal or -shm) cannot be used as s needs, into
+ * why; the file itself first, then the two beside it, which SQLite makes
+ * with the store's mode and its maker's owner. */
+static enum fs_denied
+access_denied(const struct store *s, char *why, size_t size)
+{
+	static const char *const sides[] = { "-wal", "-shm" };
+	enum fs_denied kind;
+	char side[1024], reason[1024];
+	size_t i;
+
+	kind = fs_access_denied(s->path, !s->readonly, why, size);
+	for (i = 0; i < 2 && kind == FS_DENIED_NONE && !s->readonly; i++) {
+		snprintf(side, sizeof(side), "%s%s", s->path, sides[i]);
+		if (access(side, F_OK) < 0)
+			continue;
+		kind = fs_access_denied(side, 1, reason, sizeof(reason));
+		if (kind != FS_DENIED_NONE)
+			snprintf(why, size, "its file '%s': %s", side, reason);
+	}
+	/* the folder must take the two files WAL mode keeps beside it */
+	if (kind == FS_DENIED_FOLDER && access(s->path, F_OK) == 0)
+		snprintf(why + strlen(why), size - strlen(why),
+			 "; SQLite needs to create '%s-wal' and '%s-shm' there",
+			 s->path, s->path);
+	return kind;
+}
+
+/*
+ * The one place where SQLite's result codes become exit statuses, so that
+ * what the user can fix never exits 70 (EX_SOFTWARE):
+ *
+ *   BUSY, LOCKED                   75  another process holds the store
+ *                                      (named when it can be found)
+ *   FULL, IOERR from ENOSPC/EDQUOT 74  the disk is full: not 75, which the
+ *                                      timer unit counts as success
+ *   IOERR                          74
+ *   READONLY, PERM, AUTH, CANTOPEN 77  the file, its folder or the mount
+ *                                      refuses: the message says which and
+ *                                      for whom; CANTOPEN is 73 when the
+ *                                      file does not exist and cannot be
+ *                                      made, or no permission explains it
+ *                                      (a folder of that name)
+ *   CORRUPT, NOTADB                65  "is damaged" (or, NOTADB, is some
+ *                                      other file)
+ *   NOMEM                          71
+ *   anything else                  70  a bug: a constraint or SQL of ours
+ *
+ * what says what was being done, or NULL; msg is SQLite's own text.
+ */
+static int
+store_error(const struct store *s, int rc, const char *what, const char *msg,
+	    struct err *e)
+{
+	char ctx[300], why[4096], holder[300];
+	int sys = s->db ? sqlite3_system_errno(s->db) : 0, code;
+	int primary = rc & 0xff;
+	enum fs_denied kind;
+
+	snprintf(ctx, sizeof(ctx), "%s%s", what ? what : "", what ? ": " : "");
+	/* SQLite may see the disk full in an I/O error (a -shm it grows) */
+	if (primary == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT))
+		primary = SQLITE_FULL;
+	switch (primary) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		if (lock_holder(s->path, holder, sizeof(holder)))
+			return err_set(e, EX_TEMPFAIL,
+				       "store '%s' is busy: %s%s; held by %s",
+				       s->path, ctx, msg, holder);
+		return err_set(e, EX_TEMPFAIL, "store '%s' is busy: %s%s",
+			       s->path, ctx, msg);
+	case SQLITE_IOERR:
+		return err_set(e, EX_IOERR, "store '%s': %s%s: %s", s->path,
+			       ctx, msg, strerror(sys ? sys : EIO));
+	case SQLITE_FULL:
+		return err_set(e, EX_IOERR,
+			       "store '%s': %sthe disk is full (%s)", s->path,
+			       ctx, strerror(sys ? sys : ENOSPC));
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+	case SQLITE_CANTOPEN:
+		kind = access_denied(s, why, sizeof(why));
+		/* a file that cannot be made, or opened for some other
+		 * reason than a permission (a folder by that name) */
+		code = EX_NOPERM;
+		if (primary == SQLITE_CANTOPEN &&
+		    (kind == FS_DENIED_NONE || access(s->path, F_OK) < 0))
+			code = EX_CANTCREAT;
+		switch (kind) {
+		case FS_DENIED_NONE:
+			break;
+		case FS_DENIED_READ_ONLY:
+			return err_set(e, code, "store '%s': %s%s", s->path,
+				       ctx, why);
+		default:
+			return err_set(e, code,
+				       "store '%s': %spermission denied: %s",
+				       s->path, ctx, why);
+		}
+		if (sys)
+			return err_set(e, code, "store '%s': %s%s: %s", s->path,
+				       ctx, msg, strerror(sys));
+		return err_set(e, code, "store '%s': %s%s", s->path, ctx, msg);
+	case SQLITE_CORRUPT:
+		return err_set(e, EX_DATAERR, "store '%s' is damaged: %s%s",
+			       s->path, ctx, msg);
+	case SQLITE_NOTADB:
+		return err_set(e, EX_DATAERR,
+			       "store '%s' is damaged, or not a store: %s%s",
+			       s->path, ctx, msg);
+	case SQLITE_NOMEM:
+		return err_set(e, EX_OSERR, "store '%s': %sout of memory",
+			       s->path, ctx);
+	default:
+		return err_set(e, EX_SOFTWARE, "store '%s': %s%s", s->path,
+			       ctx, msg);
+	}
+}
+
 static int
 db_error(struct store *s, struct err *e, const char *what)
 {
-	return err_set(e, EX_SOFTWARE, "store '%s': %s: %s", s->path, what,
-		       sqlite3_errmsg(s->db));
+	return store_error(s, sqlite3_extended_errcode(s->db), what,
+			   sqlite3_errmsg(s->db), e);
 }
 
 static int
 exec_sql(struct store *s, const char *sql, struct err *e)
 {
 	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(e, EX_SOFTWARE, "store '%s': %s", s->path,
-			msg ? msg : sqlite3_errmsg(s->db));
+	if (rc != SQLITE_OK) {
+		store_error(s, sqlite3_extended_errcode(s->db), NULL,
+			    msg ? msg : sqlite3_errmsg(s->db), e);
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -487,33 +612,61 @@ use_wal(struct store *s, struct err *e)
 	}
 }
 
-struct store *
-store_open_version(const char *path, int version, struct err *e)
+/* A struct store for path, not open yet; NULL with e when memory runs
+ * out. */
+static struct store *
+store_new(const char *path, struct err *e)
 {
-	struct store *s;
+	struct store *s = calloc(1, sizeof(*s));
 
-	s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
 		err_set(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	if (fs_mkdir_parents(path, e) < 0)
+	return s;
+}
+
+/* sqlite3_open_v2 of name (path, or a URI naming it) with flags. */
+static int
+open_db(struct store *s, const char *name, int flags, struct err *e)
+{
+	int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+
+	if (rc != SQLITE_OK)
+		return store_error(s, rc, "open",
+				   s->db ? sqlite3_errmsg(s->db) :
+					   strerror(ENOMEM),
+				   e);
+	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) !=
+	    SQLITE_OK)
+		return db_error(s, e, "open");
+	return 0;
+}
+
+struct store *
+store_open_version(const char *path, int version, struct err *e)
+{
+	struct store *s = store_new(path, e);
+
+	if (!s)
+		return NULL;
+	if (fs_mkdir_parents(path, e) < 0 ||
+	    open_db(s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		    e) < 0)
 		goto fail;
-	if (sqlite3_open_v2(path, &s->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				    SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		err_set(e, EX_CANTCREAT, "open store '%s': %s", path,
-			s->db ? sqlite3_errmsg(s->db) : strerror(ENOMEM));
+	/* SQLite opens a file it may not write read-only without a word:
+	 * say so now, not at the first write, half-way through a command */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		store_error(s, SQLITE_READONLY, "open",
+			    "the file is read-only", e);
 		goto fail;
 	}
 	/* WAL: readers (list, status) never block the writing run;
 	 * synchronous=NORMAL is durable against a killed process, which is
 	 * what the delivery guarantees are about */
-	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) !=
-		    SQLITE_OK ||
-	    use_wal(s, e) < 0 ||
+	if (use_wal(s, e) < 0 ||
 	    exec_sql(s, "PRAGMA synchronous = NORMAL;"
 			"PRAGMA foreign_keys = ON;",
 		     e) < 0)
@@ -530,6 +683,121 @@ struct store *
 store_open(const char *path, struct err *e)
 {
 	return store_open_version(path, STORE_SCHEMA_VERSION, e);
+}
+
+/* The URI "file:PATH?immutable=1" for path, malloc'd; NULL when memory
+ * runs out. '%', '?' and '#' are escaped; an absolute path gets an empty
+ * authority ("file:///srv/x.db"), so that "//srv" stays a path. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(path), i, o;
+	char *uri;
+
+	if (len > (SIZE_MAX - 32) / 3 || !(uri = malloc(len * 3 + 32)))
+		return NULL;
+	o = (size_t)snprintf(uri, 8, "file:%s", path[0] == '/' ? "//" : "");
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c == '%' || c == '?' || c == '#') {
+			uri[o++] = '%';
+			uri[o++] = hex[c >> 4];
+			uri[o++] = hex[c & 15];
+		} else {
+			uri[o++] = (char)c;
+		}
+	}
+	memcpy(uri + o, "?immutable=1", sizeof("?immutable=1"));
+	return uri;
+}
+
+/* Opens the store at path read-only, as it is. SQLite reads a WAL file
+ * through its -shm: when one exists (someone has the store open) SQLite
+ * uses it, read-only if need be; when none does, creating one would
+ * fail where the folder is read-only, and elsewhere leave a file of ours
+ * that its owner's next write could not use. So with none, the file is
+ * read as immutable: with no -shm, no connection is open, the WAL is
+ * empty, and the file holds everything. (A writer starting within the
+ * few milliseconds of a read writes to the WAL, not the file, until a
+ * checkpoint.) */
+static struct store *
+open_read_only(const char *path, struct err *e)
+{
+	struct store *s = store_new(path, e);
+	char *shm = NULL, *uri = NULL;
+	int rc = -1;
+
+	if (!s)
+		return NULL;
+	s->readonly = 1;
+	if (asprintf(&shm, "%s-shm", path) < 0) {
+		err_set(e, EX_OSERR, "out of memory");
+		goto out;
+	}
+	if (access(shm, F_OK) == 0) {
+		rc = open_db(s, path, SQLITE_OPEN_READONLY, e);
+	} else if (!(uri = immutable_uri(path))) {
+		err_set(e, EX_OSERR, "out of memory");
+	} else {
+		rc = open_db(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+			     e);
+	}
+out:
+	free(shm);
+	free(uri);
+	if (rc < 0) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct store *
+store_open_read(const char *path, struct err *e)
+{
+	struct err werr = ERR_INIT;
+	struct store *s;
+	char why[4096];
+	int v;
+
+	s = store_open(path, &werr);
+	if (s || werr.code != EX_NOPERM) {
+		if (!s)
+			*e = werr;
+		return s;
+	}
+	/* it cannot be written: read it as it is, if it is current */
+	s = open_read_only(path, e);
+	if (!s || read_version(s, &v, e) < 0) {
+		store_close(s);
+		*e = werr;
+		return NULL;
+	}
+	if (check_version(s, v, e) < 0)
+		goto fail;
+	if (v < STORE_SCHEMA_VERSION) {
+		s->readonly = 0;
+		if (access_denied(s, why, sizeof(why)) == FS_DENIED_NONE)
+			snprintf(why, sizeof(why), "%s", werr.msg);
+		err_set(e, EX_NOPERM,
+			"store '%s' has schema version %d, older than this "
+			"feedmail's %d, and migrating it needs write access: "
+			"%s",
+			path, v, STORE_SCHEMA_VERSION, why);
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+int
+store_read_only(const struct store *s)
+{
+	return s->readonly;
 }
 
 /* The busy handler of store_open_another: 0.1 ms steps, 10 s in all,

@@ -23,6 +23,16 @@ struct store;
 /* The schema version this build writes. */
 #define STORE_SCHEMA_VERSION 8
 
+/*
+ * Errors from the store carry the exit status the cause calls for, the
+ * same for every call (store.c, store_error): 75 when another process
+ * holds the store (named when it can be found), 74 when the disk is full
+ * or fails, 77 when the file, its folder or the mount refuses (the
+ * message says which, and what is missing for whom), 73 when the file
+ * does not exist and cannot be created, 65 when it is damaged or not a
+ * database, 70 only for a bug.
+ */
+
 /* Opens (creating it and its folder if needed) the store at path and
  * migrates it to STORE_SCHEMA_VERSION. Safe to call from several
  * processes at once on a new or older store: each migration step reads
@@ -31,8 +41,19 @@ struct store;
  * newer than this build is refused (EX_CONFIG) rather than damaged. */
 struct store *store_open(const char *path, struct err *e);
 /* How long, in seconds, a connection waits for a lock another one
- * holds (a write, a checkpoint) before it fails. */
+ * holds (a write, a checkpoint) before it fails with EX_TEMPFAIL. */
 #define STORE_BUSY_TIMEOUT 10
+
+/* Opens the store at path for a command that only reads: as store_open
+ * when the store can be written; when it cannot (a file or folder the
+ * user may not write, a read-only file system: what store_open fails
+ * with EX_NOPERM), read-only and without migrating, so that list and
+ * status still work. A store at an older schema version then fails with
+ * EX_NOPERM, saying that migrating it needs write access; any write
+ * through a read-only store fails with EX_NOPERM. */
+struct store *store_open_read(const char *path, struct err *e);
+/* Whether s was opened read-only by store_open_read. */
+int store_read_only(const struct store *s);
 /* As store_open, but migrates only up to version (for tests of the
  * migrations themselves). */
 struct store *store_open_version(const char *path, int version,

@@ -73,6 +73,13 @@ test_expect_success() {
 	fi
 }
 
+# test_skip DESCRIPTION REASON: one case is skipped (what it needs cannot
+# be had here), counted as SKIP.
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
 # test_skip_all REASON: the whole script is skipped.
 test_skip_all() {
 	echo "1..0 # SKIP $1"

@@ -275,6 +275,83 @@ START_TEST(test_concurrent_opens_migrate_once)
 }
 END_TEST
 
+/* What the user can fix never exits 70: a file that is not a store, or a
+ * damaged one, is 65; a folder where the file should be, 73. (Modes,
+ * mounts, a full disk and a held lock: tests/integ/t0046-store-access.) */
+START_TEST(test_error_statuses)
+{
+	static const struct {
+		const char *content;    /* NULL: a folder */
+		int code;
+		const char *says;
+	} cases[] = {
+		{ "not a database, but long enough to have a header of sorts; "
+		  "SQLite reads its first hundred bytes, and more.............",
+		  EX_DATAERR, "is damaged, or not a store" },
+		{ NULL, EX_CANTCREAT, "open" },
+	};
+	struct err e = ERR_INIT;
+	struct store *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/case%zu.db", dir, i);
+		if (cases[i].content)
+			testutil_write_file(path, cases[i].content, 0600);
+		else
+			ck_assert_int_eq(mkdir(path, 0700), 0);
+		err_clear(&e);
+		s = store_open(path, &e);
+		ck_assert_ptr_null(s);
+		ck_assert_msg(e.code == cases[i].code, "case %zu: %d: %s", i,
+			      e.code, e.msg);
+		ck_assert_msg(strstr(e.msg, cases[i].says), "case %zu: %s", i,
+			      e.msg);
+		s = store_open_read(path, &e);
+		ck_assert_ptr_null(s);
+		ck_assert_int_eq(e.code, cases[i].code);
+	}
+}
+END_TEST
+
+/* A damaged store: a good one cut short. */
+START_TEST(test_damaged_store)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct stat st;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(truncate(path, st.st_size / 2), 0);
+	s = store_open(path, &e);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(e.code == EX_DATAERR, "%d: %s", e.code, e.msg);
+	ck_assert_msg(strstr(e.msg, "is damaged"), "%s", e.msg);
+}
+END_TEST
+
+/* A store that can be written opens for reading as for writing: created,
+ * migrated, writable. */
+START_TEST(test_open_read_of_writable_store)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 1, &e);
+	int64_t id;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	s = store_open_read(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_read_only(s), 0);
+	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e),
+			 0);
+	store_close(s);
+}
+END_TEST
+
 static int
 collect_feed(const struct store_feed *f, void *arg)
 {
@@ -1018,6 +1095,9 @@ main(void)
 	tcase_add_test(tc, test_failed_migration_rolls_back);
 	tcase_add_test(tc, test_concurrent_opens_of_new_store);
 	tcase_add_test(tc, test_concurrent_opens_migrate_once);
+	tcase_add_test(tc, test_error_statuses);
+	tcase_add_test(tc, test_damaged_store);
+	tcase_add_test(tc, test_open_read_of_writable_store);
 	tcase_add_test(tc, test_feeds);
 	tcase_add_test(tc, test_nested_transactions);
 	tcase_add_test(tc, test_subscribers);
