@@ -66,7 +66,9 @@ static const char *const yes_no_values[] = { "no", "yes", NULL };
 #define MIB (1024LL * 1024)
 #define GIB (1024LL * 1024 * 1024)
 
-const struct config_key config_keys[CONFIG_NKEYS] = {
+/* Sized by its rows and checked against CONFIG_NKEYS below: with the size
+ * written here, a row too many would only warn and be dropped. */
+const struct config_key config_keys[] = {
 	KEY_STR("store", "path", CONFIG_TYPE_PATH, store_path, NULL, NULL,
 		"the SQLite store "
 		"(default: $XDG_DATA_HOME/feedmail/feedmail.db)", NULL),
@@ -169,6 +171,9 @@ const struct config_key config_keys[CONFIG_NKEYS] = {
 		"an address for health reports (default: none)",
 		check_address),
 };
+
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) == CONFIG_NKEYS,
+	       "CONFIG_NKEYS in config.h must be the number of rows");
 
 /* --- small helpers ------------------------------------------------------ */
 

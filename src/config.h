@@ -128,8 +128,9 @@ struct config_key {
 	int (*check)(const char *value, char *why, size_t whylen);
 };
 
-/* The table, in file order: [store], [fetch], [smtp], [digest]. */
-extern const struct config_key config_keys[CONFIG_NKEYS];
+/* The table, in file order: [store], [fetch], [smtp], [digest];
+ * CONFIG_NKEYS rows (checked where it is defined). */
+extern const struct config_key config_keys[];
 
 /* Sets c to the defaults. Computed defaults: store path from
  * $XDG_DATA_HOME (else ~/.local/share), from "feedmail <feedmail@HOST>".
