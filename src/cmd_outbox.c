@@ -156,8 +156,9 @@ target(int argc, char **argv, int *rc)
 	return all ? NULL : argv[optind];
 }
 
+/* retry (or drop) the failed digests that argv names. */
 static int
-outbox_retry(int argc, char **argv, struct ctx *ctx)
+act(int argc, char **argv, struct ctx *ctx, int retry)
 {
 	struct err e = ERR_INIT;
 	const char *email;
@@ -167,33 +168,29 @@ outbox_retry(int argc, char **argv, struct ctx *ctx)
 	email = target(argc, argv, &rc);
 	if (rc >= 0)
 		return rc;
-	if (store_outbox_retry(ctx->store, email, clock_now(), &n, &e) < 0) {
-		log_error("outbox retry: %s", e.msg);
+	rc = retry ? store_outbox_retry(ctx->store, email, clock_now(), &n, &e) :
+		     store_outbox_drop(ctx->store, email, &n, &e);
+	if (rc < 0) {
+		log_error("%s: %s", argv[0], e.msg);
 		return e.code ? e.code : EX_SOFTWARE;
 	}
 	if (!ctx->quiet)
-		printf("%zu failed digests queued again\n", n);
+		printf(retry ? "%zu failed digests queued again\n" :
+			       "the articles of %zu failed digests dropped\n",
+		       n);
 	return 0;
+}
+
+static int
+outbox_retry(int argc, char **argv, struct ctx *ctx)
+{
+	return act(argc, argv, ctx, 1);
 }
 
 static int
 outbox_drop(int argc, char **argv, struct ctx *ctx)
 {
-	struct err e = ERR_INIT;
-	const char *email;
-	size_t n;
-	int rc;
-
-	email = target(argc, argv, &rc);
-	if (rc >= 0)
-		return rc;
-	if (store_outbox_drop(ctx->store, email, &n, &e) < 0) {
-		log_error("outbox drop: %s", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
-	}
-	if (!ctx->quiet)
-		printf("the articles of %zu failed digests dropped\n", n);
-	return 0;
+	return act(argc, argv, ctx, 0);
 }
 
 static const struct cmd_verb verbs[] = {
