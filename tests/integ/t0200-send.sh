@@ -297,6 +297,24 @@ db.commit()" &&
 	test "$(digests pending)" = 0
 '
 
+test_expect_success 'outbox prints a stored address as it may be printed' '
+	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
+	"$PYTHON3" -c "
+import sqlite3
+db = sqlite3.connect(\"idn.db\")
+db.execute(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
+           (\"x@ab\u202ecd.example\", 1795586400))
+db.commit()" &&
+	expect_code 65 feedmail send >out 2>err &&
+	contains err "not a valid international domain name" &&
+	feedmail outbox >outbox &&
+	"$PYTHON3" - <<-EOF
+	text = open("outbox", encoding="utf-8").read()
+	assert "\u202e" not in text, text
+	assert "x@abcd.example" in text, text
+	EOF
+'
+
 test_expect_success 'the same story from two feeds appears once; the rest as +N more' '
 	cat >merge.conf <<-CONF &&
 	[store]
