@@ -71,11 +71,16 @@ list_one(const struct store_outbox_row *row, void *arg)
 	l->n++;
 	date_format_utc(row->created_at, created);
 	if (!l->array) {
+		struct buf b = BUF_INIT(BUF_MAX_FIELD);
+
 		describe(row, state, sizeof(state));
 		printf("%lld\t%s\t%s\t%s\n", (long long)row->id, created,
-		       row->email, state);
+		       cmd_printable(&b, row->email), state);
+		/* a server's reply, or why the digest failed, which may
+		 * quote what a feed or the store held */
 		if (row->reply)
-			printf("\t%s\n", row->reply);
+			printf("\t%s\n", cmd_printable(&b, row->reply));
+		buf_release(&b);
 		return 0;
 	}
 	o = json_pack("{sI ss ss ss si sI ss? sI sb sb}", "id",

@@ -254,20 +254,65 @@ test_expect_success 'an international domain goes out as A-labels: RCPT TO and T
 	EOF
 '
 
-# An address stored before addr.c refused it: its digest cannot be built
-# (or, built before, delivered); the reason names it. Whether the run goes
-# on for the others is send.c's to decide.
-test_expect_success 'a stored address no transport can carry: refused with why' '
+# An address stored before addr.c refused it (another version, or by
+# hand): its digest fails alone, the reason naming it; the others go.
+test_expect_success 'a stored address no transport can carry fails alone, with why' '
 	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
+	at 2026-11-26T06:00:00Z -q subscriber add "info@société.fr" &&
 	"$PYTHON3" -c "
 import sqlite3
 db = sqlite3.connect(\"idn.db\")
 db.execute(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
            (\"élise@example.org\", 1795586400))
 db.commit()" &&
-	{ feedmail send >out 2>err; true; } &&
+	expect_code 65 feedmail send >out 2>err &&
+	contains out "1 sent, 0 left pending, 1 failed" &&
 	contains err "'"'"'élise@example.org'"'"': non-ASCII local parts are not supported: they need SMTPUTF8" &&
-	lacks idn/log "rcpt élise"
+	contains idn/log "rcpt info@xn--socit-esab.fr" &&
+	lacks idn/log "rcpt élise" &&
+	feedmail outbox >outbox &&
+	contains outbox "non-ASCII local parts are not supported"
+'
+
+# The same, for a digest built while the address was still another one:
+# deliver refuses the envelope for that message alone, with the reason.
+test_expect_success 'a pending digest whose address no transport can carry fails alone' '
+	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
+	feedmail -q subscriber remove "élise@example.org" &&
+	at 2026-11-26T06:00:00Z -q subscriber add later@example.org &&
+	at 2026-11-26T06:00:00Z -q subscriber add other@example.org &&
+	sed "s/^port = .*/port = $(free_port)/" idn.conf >idn-down.conf &&
+	{ feedmail -c "$TEST_DIR/idn-down.conf" send >out 2>err; true; } &&
+	test "$(digests pending)" = 2 &&
+	"$PYTHON3" -c "
+import sqlite3
+db = sqlite3.connect(\"idn.db\")
+db.execute(\"UPDATE subscribers SET email = ? WHERE email = ?\",
+           (\"émile@example.org\", \"later@example.org\"))
+db.commit()" &&
+	expect_code 65 feedmail send >out 2>err &&
+	contains out "1 sent, 0 left pending, 1 failed" &&
+	contains err "recipient: '"'"'émile@example.org'"'"': non-ASCII local parts are not supported: they need SMTPUTF8" &&
+	contains idn/log "rcpt other@example.org" &&
+	test "$(digests pending)" = 0
+'
+
+test_expect_success 'outbox prints a stored address as it may be printed' '
+	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
+	"$PYTHON3" -c "
+import sqlite3
+db = sqlite3.connect(\"idn.db\")
+db.execute(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
+           (\"x@ab\u202ecd.example\", 1795586400))
+db.commit()" &&
+	expect_code 65 feedmail send >out 2>err &&
+	contains err "not a valid international domain name" &&
+	feedmail outbox >outbox &&
+	"$PYTHON3" - <<-EOF
+	text = open("outbox", encoding="utf-8").read()
+	assert "\u202e" not in text, text
+	assert "x@abcd.example" in text, text
+	EOF
 '
 
 test_expect_success 'the same story from two feeds appears once; the rest as +N more' '
