@@ -26,6 +26,10 @@ Files come from --root; the first path segment chooses a behaviour:
                         the rest
   /truncated/NAME       Content-Length of the whole file, half, then closes
   /slow/NAME            sleeps ?delay=SECONDS (0.05) before answering
+  /hold/REST?release=F  creates the file F.held in the root as soon as the
+                        request arrives, then waits for a file F to appear
+                        there before it answers what /REST gives: a
+                        transfer that lasts exactly until the test says
   /early/REST           103 Early Hints (with an ETag that must not count),
                         then what /REST gives
   /bigheader/REST       what /REST gives, its header grown by ?size=BYTES
@@ -113,7 +117,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if isinstance(self.request, ssl.SSLSocket):
             # the handshake happens here, in this connection's thread, so
             # a client that rejects the certificate blocks no one else
-            self.request.settimeout(10)
+            self.request.settimeout(60)
             self.request.do_handshake()
         super().setup()
         with lock:
@@ -366,6 +370,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_slow(self, name):
         time.sleep(float(self.arg("delay", "0.05")))
         self.do_file(name)
+
+    def do_hold(self, rest):
+        flag = self.arg("release", "")
+        if not flag or "/" in flag or flag in (".", ".."):
+            self.status(400)
+            return
+        flag = os.path.join(root, flag)
+        with open(flag + ".held", "w"):
+            pass
+        while not os.path.exists(flag):
+            time.sleep(0.01)
+        self.route("/" + rest, urllib.parse.urlsplit(self.path).query)
 
     def do_early(self, name):
         self.send_response_only(103)

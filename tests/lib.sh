@@ -11,6 +11,12 @@
 # XDG folders, config ($TEST_DIR/feedmail.conf) and store; background
 # servers started with start_* are killed on exit. Results are TAP, which
 # automake's harness (tap-driver.sh) counts case by case.
+#
+# Nothing here waits a fixed time: a test waits for a condition (wait_for,
+# wait_port, wait_lock) with a deadline far beyond what a loaded machine
+# running a sanitizer build needs, since a deadline only costs time when the
+# test fails anyway. A failing case shows its commands as run, with their
+# arguments expanded (under bash), and what the servers logged meanwhile.
 
 set -u
 
@@ -24,6 +30,7 @@ FIXTURES=$TEST_SRCDIR/tests/fixtures
 test_count=0
 test_failed=0
 test_pids=
+test_logs=
 
 test_cleanup() {
 	for pid in $test_pids; do
@@ -60,16 +67,32 @@ at() {
 	env FEEDMAIL_NOW="$when" "$FEEDMAIL" "$@"
 }
 
-# test_expect_success DESCRIPTION SCRIPT: runs SCRIPT in a subshell-free
-# eval; it passes when SCRIPT exits 0.
+# test_expect_success DESCRIPTION SCRIPT: runs SCRIPT in an eval in a
+# subshell; it passes when SCRIPT exits 0. When it fails, its output is
+# shown, with (under bash) each command traced after expansion, so that
+# `test "$(count)" = 3` shows what count gave; then what each log named by
+# test_log got during the case.
 test_expect_success() {
 	test_count=$((test_count + 1))
-	if (eval "$2") >"$TEST_DIR/out.$test_count" 2>&1; then
+	test_log_sizes=
+	for test_log_file in $test_logs; do
+		test_log_sizes="$test_log_sizes $(test_size "$test_log_file")"
+	done
+	if (
+		# the trace goes to fd 9, never into a file the test
+		# redirects stderr to
+		if [ -n "${BASH_VERSION:-}" ]; then
+			BASH_XTRACEFD=9
+			set -x
+		fi
+		eval "$2"
+	) >"$TEST_DIR/out.$test_count" 2>&1 9>&1; then
 		echo "ok $test_count - $1"
 	else
 		test_failed=$((test_failed + 1))
 		echo "not ok $test_count - $1"
 		sed 's/^/#   /' "$TEST_DIR/out.$test_count"
+		test_show_logs $test_log_sizes
 	fi
 }
 
@@ -78,6 +101,42 @@ test_expect_success() {
 test_skip() {
 	test_count=$((test_count + 1))
 	echo "ok $test_count - $1 # SKIP $2"
+}
+
+# test_kill_at_end PID...: inside a case, the processes PID (started in the
+# background by the case) are killed when the case ends, however it ends.
+test_kill_at_end() {
+	test_case_pids="${test_case_pids:-} $*"
+	trap 'kill $test_case_pids 2>/dev/null' EXIT
+}
+
+# test_size FILE: its size in bytes, 0 when missing.
+test_size() {
+	if [ -f "$1" ]; then
+		wc -c <"$1"
+	else
+		echo 0
+	fi
+}
+
+# test_log FILE...: when a case fails, the lines FILE got during it are
+# shown (the last 40). start_http and start_smtp name their servers' logs.
+test_log() {
+	test_logs="$test_logs $*"
+}
+
+# test_show_logs SIZE...: the new lines of each of $test_logs, which had
+# SIZE bytes before the case.
+test_show_logs() {
+	for test_log_file in $test_logs; do
+		test_log_size=$1
+		shift
+		[ "$(test_size "$test_log_file")" -gt "$test_log_size" ] ||
+			continue
+		echo "#   --- $test_log_file, during this case (last 40 lines):"
+		tail -c +"$((test_log_size + 1))" "$test_log_file" |
+			tail -n 40 | sed 's/^/#   /'
+	done
 }
 
 # test_skip_all REASON: the whole script is skipped.
@@ -121,10 +180,12 @@ free_port() {
 	"$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# background COMMAND...: runs COMMAND in the background, killed on exit.
+# background COMMAND...: runs COMMAND in the background, killed on exit;
+# its pid in $background_pid.
 background() {
 	"$@" &
-	test_pids="$test_pids $!"
+	background_pid=$!
+	test_pids="$test_pids $background_pid"
 }
 
 test_done() {
@@ -148,19 +209,78 @@ make_cert() {
 	}
 }
 
-# wait_port FILE WHAT: waits (10 s at most) for a server started in the
-# background to write its port to FILE, then prints the port.
-wait_port() {
-	port_wait=0
-	while [ ! -s "$1" ]; do
-		port_wait=$((port_wait + 1))
-		if [ "$port_wait" -gt 100 ]; then
-			echo "$2 did not start" >&2
-			return 1
+# wait_for SECONDS COMMAND...: runs COMMAND until it succeeds, every 50 ms;
+# fails, saying what it waited for, when SECONDS have passed first. Give a
+# deadline that a loaded machine running a sanitizer build never reaches:
+# it costs nothing when COMMAND succeeds.
+wait_for() {
+	# the trace of a polling loop would bury the rest
+	case $- in
+	*x*) set +x; wait_trace=1 ;;
+	*) wait_trace= ;;
+	esac
+	wait_limit=$1
+	wait_until=$(($(date +%s) + $1))
+	shift
+	wait_rc=0
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$wait_until" ]; then
+			echo "wait_for: gave up after $wait_limit s waiting for: $*" >&2
+			wait_rc=1
+			break
 		fi
-		sleep 0.1
+		sleep 0.05
 	done
+	[ -z "$wait_trace" ] || set -x
+	return $wait_rc
+}
+
+# alive PID: process PID runs (it exists and is not a zombie waiting for
+# its parent to collect its status).
+alive() {
+	alive_state=$(sed -n 's/^.*) \(.\).*$/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$alive_state" ] && [ "$alive_state" != Z ]
+}
+
+# written_or_gone FILE PID: FILE is not empty, or PID (when given) ended.
+written_or_gone() {
+	[ -s "$1" ] || { [ -n "${2:-}" ] && ! alive "$2"; }
+}
+
+# wait_port FILE WHAT [PID]: waits for a server started in the background
+# (as process PID) to write its port to FILE, then prints the port; fails
+# when PID ends first, or after 60 s.
+wait_port() {
+	wait_for 60 written_or_gone "$1" "${3:-}" || {
+		echo "$2 did not start" >&2
+		return 1
+	}
+	if [ ! -s "$1" ]; then
+		echo "$2 exited before it listened" >&2
+		return 1
+	fi
 	cat "$1"
+}
+
+# holds_lock STORE PID: PID wrote itself as the holder of STORE's lock.
+holds_lock() {
+	grep -q "^pid $2 (" "$1.lock" 2>/dev/null
+}
+
+# lock_taken_or_gone STORE PID: PID holds STORE's lock, or it ended.
+lock_taken_or_gone() {
+	holds_lock "$1" "$2" || ! alive "$2"
+}
+
+# wait_lock STORE PID: waits until process PID (a feedmail command started
+# in the background) holds the lock of the store STORE, as the holder's
+# line in STORE.lock says ("pid PID (feedmail COMMAND, since TIME)"), which
+# it writes once it has the lock. Fails when PID ends first, or after 60 s.
+wait_lock() {
+	wait_for 60 lock_taken_or_gone "$1" "$2" || return 1
+	holds_lock "$1" "$2" && return 0
+	echo "wait_lock: process $2 ended without taking the lock of $1" >&2
+	return 1
 }
 
 # start_http [--tls]: starts tests/httpd.py, the scripted HTTP server (its
@@ -190,7 +310,12 @@ start_http() {
 	background "$PYTHON3" "$TEST_SRCDIR/tests/httpd.py" \
 		--root "$HTTP_ROOT" --port-file "$http_port_file" \
 		--log "$HTTP_LOG" "$@"
-	HTTP_PORT=$(wait_port "$http_port_file" tests/httpd.py) || return 1
+	HTTP_PORT=$(wait_port "$http_port_file" tests/httpd.py \
+		"$background_pid") || return 1
+	case " $test_logs " in
+	*" $HTTP_LOG "*) ;;
+	*) test_log "$HTTP_LOG" ;;
+	esac
 	HTTP_URL=$http_scheme://127.0.0.1:$HTTP_PORT
 	# never through a proxy the environment may name
 	no_proxy=127.0.0.1,localhost
@@ -223,7 +348,9 @@ start_smtp() {
 	mkdir -p "$SMTP_DIR" && rm -f "$smtp_port_file" || return 1
 	background "$PYTHON3" "$TEST_SRCDIR/tests/smtpd.py" \
 		--port-file "$smtp_port_file" --dir "$SMTP_DIR" "$@"
-	SMTP_PORT=$(wait_port "$smtp_port_file" tests/smtpd.py) || return 1
+	SMTP_PORT=$(wait_port "$smtp_port_file" tests/smtpd.py \
+		"$background_pid") || return 1
+	test_log "$SMTP_DIR/log"
 	export SMTP_PORT SMTP_DIR
 }
 

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
-"""Reads a mail rendered by feedmail's mime module (the file named on the
+"""Reads mails rendered by feedmail's mime module (the files named on the
 command line) with Python's own email package, as an independent reader, and
 prints what it decoded, one "KEY HEX" line per field: HEX is the UTF-8 of
 the value in hex, so any byte survives the trip back to the C test.
 
-Used by tests/unit/test_mime.c. Fields: subject, from_name, from_addr,
-to_name, to_addr, message_id, date (ISO 8601), list_id, list_unsubscribe,
-list_unsubscribe_post, auto_submitted, entries, content_type, parts (leaf
-parts), text, html (bodies decoded, CRLF read as LF), defects (how many the
-parser found, then one "defect" line each)."""
+Used by tests/unit/test_mime.c, which reads all its mails with one run.
+Each file's fields follow a "file" line (its name); a file that cannot be
+read gets an "error" line instead, and the others are still read. Fields:
+subject, from_name, from_addr, to_name, to_addr, message_id, date (ISO
+8601), list_id, list_unsubscribe, list_unsubscribe_post, auto_submitted,
+entries, content_type, parts (leaf parts), text, html (bodies decoded, CRLF
+read as LF), defects (how many the parser found, then one "defect" line
+each)."""
 
 import email
 import email.policy
@@ -22,8 +25,8 @@ def out(key, value):
     sys.stdout.write("%s %s\n" % (key, data.hex()))
 
 
-def main():
-    with open(sys.argv[1], "rb") as f:
+def read(path):
+    with open(path, "rb") as f:
         raw = f.read()
     msg = email.message_from_bytes(raw, policy=email.policy.default)
 
@@ -61,6 +64,15 @@ def main():
     out("defects", len(defects))
     for d in defects:
         out("defect", repr(d))
+
+
+def main():
+    for path in sys.argv[1:]:
+        out("file", path)
+        try:
+            read(path)
+        except Exception as e:  # the C test shows it for this file
+            out("error", "%s: %r" % (path, e))
 
 
 if __name__ == "__main__":

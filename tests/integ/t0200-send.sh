@@ -33,7 +33,6 @@ path = $TEST_DIR/$1.db
 [smtp]
 host = 127.0.0.1
 port = $2
-timeout = 10
 ${3:-}
 [digest]
 transport = smtp
@@ -375,10 +374,47 @@ db.commit()" &&
 	test "$(ls pages.maildir/new | wc -l)" = 1101
 '
 
+# kill_after N PID FROM: kills PID (SIGKILL) as soon as the sink has
+# accepted N messages more than it had when its log was FROM bytes long,
+# polling the log every millisecond; sooner, were PID done first. Prints
+# "killed" or "done".
+kill_after() {
+	"$PYTHON3" - "$1" "$2" "$3" "$TEST_DIR/sink/log" <<-'EOF'
+	import os, signal, sys, time
+	more, pid, pos, log = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+	def running():
+	    try:
+	        with open("/proc/%d/stat" % pid, "rb") as f:
+	            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+	    except OSError:
+	        return False
+	seen, rest = 0, b""
+	deadline = time.monotonic() + 300
+	with open(log, "rb") as f:
+	    f.seek(pos)
+	    while seen < more and running():
+	        if time.monotonic() > deadline:
+	            sys.exit("kill_after: %d of %d messages in 300 s" % (seen, more))
+	        rest += f.read()
+	        *lines, rest = rest.split(b"\n")
+	        seen += sum(1 for l in lines if l.startswith(b"data "))
+	        time.sleep(0.001)
+	try:
+	    if seen < more:
+	        raise ProcessLookupError
+	    os.kill(pid, signal.SIGKILL)
+	    print("killed")
+	except ProcessLookupError:
+	    print("done")
+	EOF
+}
+
 # Crash safety: 100 subscribers, a feed that gains items every round, and
-# `feedmail send` killed with SIGKILL at a random moment in at least 20
-# rounds; then one clean run. Every digest arrives, and a Message-ID
-# arrives twice at most once per kill (the message in flight).
+# `feedmail send` killed with SIGKILL in each of 20 rounds, at a random
+# point of its progress: once the sink has accepted 0 to 9 more messages,
+# however long they take (a fixed delay would land before the first
+# message on a slow machine); then one clean run. Every digest arrives, and
+# a Message-ID arrives twice at most once per kill (the message in flight).
 test_expect_success 'killed at random during send: nothing lost, nothing doubled' '
 	cat >crash.conf <<-CONF &&
 	[store]
@@ -392,20 +428,24 @@ test_expect_success 'killed at random during send: nothing lost, nothing doubled
 	CONF
 	export FEEDMAIL_CONFIG=$TEST_DIR/crash.conf &&
 	before=$(ls sink/*.eml | wc -l) &&
-	i=0 && while [ $i -lt 100 ]; do
-		at 2026-11-26T06:00:00Z -q subscriber add "s$i@example.org" || exit 1
-		i=$((i + 1))
-	done &&
 	cp www/feed.xml www/grow.xml &&
 	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/grow.xml" &&
+	"$PYTHON3" -c "
+import sqlite3
+db = sqlite3.connect(\"crash.db\")
+with db:  # one transaction
+    db.executemany(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
+                   [(\"s%d@example.org\" % i, 1795672800) for i in range(100)])" &&
 	round=0 kills=0 &&
 	while [ $round -lt 20 ]; do
 		sed -i "s|<channel>|<channel><item><title>Round $round</title><guid>r$round</guid></item>|" www/grow.xml &&
 		at 2026-11-26T07:00:00Z -q fetch || exit 1
+		more=$("$PYTHON3" -c "import random; print(random.randrange(10))")
+		from=$(test_size sink/log)
 		"$FEEDMAIL" -q send >/dev/null 2>&1 &
 		pid=$!
-		sleep "$("$PYTHON3" -c "import random; print(random.uniform(0.01, 0.6))")"
-		kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+		got=$(kill_after $more $pid $from) || exit 1
+		[ "$got" = done ] || kills=$((kills + 1))
 		wait $pid 2>/dev/null
 		round=$((round + 1))
 	done &&

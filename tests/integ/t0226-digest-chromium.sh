@@ -20,10 +20,31 @@ CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
 # sets NETLOG_PORT. Call it outside test_expect_success and outside $(...),
 # so that the listener is killed on exit.
 start_netlog() {
-	rm -f "$TEST_DIR/$1.port"
+	rm -f "$TEST_DIR/$1.port" "$TEST_DIR/$1.sync"
 	background "$PYTHON3" "$TEST_SRCDIR/tests/netlog.py" \
-		--port-file "$TEST_DIR/$1.port" --log "$TEST_DIR/$1.log"
-	NETLOG_PORT=$(wait_port "$TEST_DIR/$1.port" tests/netlog.py)
+		--port-file "$TEST_DIR/$1.port" --log "$TEST_DIR/$1.log" \
+		--sync-port-file "$TEST_DIR/$1.sync"
+	NETLOG_PORT=$(wait_port "$TEST_DIR/$1.port" tests/netlog.py \
+		"$background_pid") &&
+	wait_port "$TEST_DIR/$1.sync" tests/netlog.py "$background_pid" \
+		>/dev/null
+}
+
+# netlog_synced PORT: every connection made to the listener on PORT so far
+# is in its log (tests/netlog.py --sync-port-file).
+netlog_synced() {
+	for netlog_sync in "$TEST_DIR"/*.sync; do
+		[ "$(cat "${netlog_sync%.sync}.port")" = "$1" ] || continue
+		"$PYTHON3" - "$(cat "$netlog_sync")" <<-'EOF'
+		import socket, sys
+		with socket.create_connection(("127.0.0.1", int(sys.argv[1])),
+		                              timeout=300) as s:
+		    assert s.makefile().readline() == "synced\n", "no sync"
+		EOF
+		return
+	done
+	echo "netlog_synced: no listener on port $1" >&2
+	return 1
 }
 
 # render PAGE PNG PROXY_PORT: PAGE (a file) to PNG, 400x1200 CSS pixels at
@@ -36,7 +57,7 @@ start_netlog() {
 # stderr (dbus noise) goes to chromium.log, shown when a case fails.
 render() {
 	rm -rf "$TEST_DIR/profile" "$2"
-	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+	timeout 300 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
 		--screenshot="$2" --window-size=400,1200 \
 		--force-device-scale-factor=1 --hide-scrollbars \
 		--virtual-time-budget=3000 \
@@ -54,7 +75,7 @@ render() {
 		"file://$1" >"$TEST_DIR/chromium.log" 2>&1
 	render_rc=$?
 	# connections still in the listener's backlog are logged on accept
-	sleep 1
+	netlog_synced "$3" || return 1
 	if [ "$render_rc" -ne 0 ]; then
 		echo "chromium exited $render_rc (124: timed out); its output:" >&2
 		tail -n 20 "$TEST_DIR/chromium.log" >&2

@@ -50,10 +50,10 @@ test_expect_success '08:00 in New York (13:00Z): its digest' '
 '
 
 test_expect_success 'two runs started together in a new slot: one digest each' '
-	add_item Friday &&
+	add_item Friday || exit 1
 	FEEDMAIL_NOW=2026-11-27T06:05:00Z FEEDMAIL_TEST_HOLD_LOCK=1 "$FEEDMAIL" -q run &
 	first=$! &&
-	sleep 0.3 &&
+	wait_lock "$XDG_DATA_HOME/feedmail/feedmail.db" $first &&
 	at 2026-11-27T06:05:00Z -q run &&
 	wait $first &&
 	test "$(mails)" = 3

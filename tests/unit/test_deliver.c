@@ -408,7 +408,10 @@ START_TEST(test_mbox_appends)
 END_TEST
 
 /* Another program holds the mbox lock for a while: deliver waits for it,
- * then appends after what that program wrote. */
+ * then appends after what that program wrote. The other program holds it
+ * from before deliver_send() starts (ready) until half a second after
+ * (go), however long deliver_open() took on a loaded machine; had
+ * deliver_send() not waited, "mine" would come first. */
 START_TEST(test_mbox_lock)
 {
 	struct config cfg;
@@ -418,16 +421,16 @@ START_TEST(test_mbox_lock)
 	struct deliver_result r[1];
 	static const char theirs[] =
 		"From other Thu Nov 26 06:59:59 2026\ntheirs\n\n";
-	struct timespec t0, t1;
 	struct flock fl;
 	char path[300], c;
-	int ready[2], fd;
-	long ms;
+	int ready[2], go[2], fd, status;
+	double t;
 	pid_t pid;
 
 	fresh(path, sizeof(path), "mbox");
 	file_config(&cfg, CONFIG_TRANSPORT_MBOX, path);
 	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -437,7 +440,7 @@ START_TEST(test_mbox_lock)
 		fl.l_whence = SEEK_SET;
 		if (fd < 0 || fcntl(fd, F_SETLKW, &fl) < 0)
 			_exit(1);
-		if (write(ready[1], "x", 1) != 1)
+		if (write(ready[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(1);
 		usleep(500000);
 		if (write(fd, theirs, sizeof(theirs) - 1) !=
@@ -448,14 +451,15 @@ START_TEST(test_mbox_lock)
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
 	d = deliver_open(&cfg, &e);
 	ck_assert_ptr_nonnull(d);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t = testutil_now();
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
 	ck_assert_msg(deliver_send(d, &m, r, &e) == 0, "%s", e.msg);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t = testutil_now() - t;
 	ck_assert_int_eq(deliver_close(d, &e), 0);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
-	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
-	ck_assert_msg(ms >= 300, "did not wait for the lock (%ld ms)", ms);
-	waitpid(pid, NULL, 0);
+	ck_assert_msg(t >= 0.4, "did not wait for the lock (%.3f s)", t);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the lock holder failed");
 	assert_file(path, "From other Thu Nov 26 06:59:59 2026\ntheirs\n\n"
 		    FROM_LINE HEAD_LF "mine\n\n");
 }

@@ -972,46 +972,139 @@ fields_free(struct fields *f)
 	f->n = 0;
 }
 
-/* Writes the mail to a file and reads it back with tests/mime_check.py. */
-static void
-python_read(const char *mail, size_t len, struct fields *f)
+/* Renders msgs[i] into out (its Message-ID, malloc'd, in *id); 0 or -1. */
+static int
+render_msg(size_t i, struct buf *out, char **id, struct err *e)
+{
+	struct mime_message m;
+
+	*id = mime_message_id("digest-42-slot-2026-11-26", "example.org");
+	memset(&m, 0, sizeof(m));
+	m.from.name = msgs[i].from_name;
+	m.from.addr = "veille@example.org";
+	m.to.name = msgs[i].to_name;
+	m.to.addr = "zoe.martin@example.com";
+	m.subject = msgs[i].subject;
+	m.date = 1795676400;    /* 2026-11-26T07:00:00Z */
+	m.message_id = *id;
+	m.list_id = msgs[i].list_id;
+	m.unsubscribe_mailto = msgs[i].mailto;
+	m.unsubscribe_url = msgs[i].url;
+	m.entries = 14;
+	m.text = msgs[i].text;
+	m.html = msgs[i].html;
+	return mime_render(&m, out, e);
+}
+
+/* What tests/mime_check.py read in each of msgs[] rendered: filled by
+ * read_back() in main(), before Check forks the cases, so that one Python
+ * process reads them all rather than one per row. */
+static struct fields back[N(msgs)];
+static char back_error[1024];   /* why read_back() failed, else "" */
+
+/* The bytes that hex spells (the HEX of a "KEY HEX" line), malloc'd and
+ * NUL-terminated; NULL when out of memory. */
+static char *
+unhex(const char *hex)
+{
+	size_t i, n = strlen(hex) / 2;
+	char *val = malloc(n + 1);
+
+	if (!val)
+		return NULL;
+	for (i = 0; i < n; i++)
+		val[i] = (char)(hexval(hex[2 * i]) << 4 |
+				hexval(hex[2 * i + 1]));
+	val[n] = '\0';
+	return val;
+}
+
+/* Renders every row of msgs[] to a file of dir and reads them all back
+ * with one run of tests/mime_check.py into back[]; 0, or -1 with the
+ * reason in back_error. */
+static int
+read_back(const char *dir)
 {
 	const char *py = getenv("PYTHON3");
-	char path[] = "/tmp/test_mime.XXXXXX", cmd[4096], line[1 << 16];
-	char *sp, *val;
-	FILE *p;
-	size_t i, n;
-	int fd;
+	struct buf cmd = BUF_INIT(1 << 16), out = BUF_INIT(BUF_MAX_DOC);
+	struct err e = ERR_INIT;
+	struct fields *f = NULL;
+	char path[300], line[1 << 16], *sp, *id, *val;
+	FILE *p = NULL;
+	size_t i;
+	int rc = -1;
 
 	if (!py || !*py)
 		py = "/usr/bin/python3";
-	ck_assert(!strchr(py, '\'') && !strchr(SRCDIR, '\''));
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert(write(fd, mail, len) == (ssize_t)len);
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "'%s' '%s/tests/mime_check.py' '%s'", py,
-		 SRCDIR, path);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	f->n = 0;
-	while (fgets(line, sizeof(line), p) && f->n < 64) {
+	if (strchr(py, '\'') || strchr(SRCDIR, '\'') || strchr(dir, '\'')) {
+		snprintf(back_error, sizeof(back_error), "a quote in a path");
+		return -1;
+	}
+	buf_addf(&cmd, "'%s' '%s/tests/mime_check.py'", py, SRCDIR);
+	for (i = 0; i < N(msgs); i++) {
+		buf_reset(&out);
+		if (render_msg(i, &out, &id, &e) < 0) {
+			/* the case reports it */
+			free(id);
+			continue;
+		}
+		free(id);
+		snprintf(path, sizeof(path), "%s/%zu.eml", dir, i);
+		if (testutil_put_file(path, out.data, 0600) < 0) {
+			snprintf(back_error, sizeof(back_error), "%s: %s",
+				 path, strerror(errno));
+			goto out;
+		}
+		buf_addf(&cmd, " '%s'", path);
+	}
+	p = popen(cmd.data, "r");
+	if (!p) {
+		snprintf(back_error, sizeof(back_error), "popen: %s",
+			 strerror(errno));
+		goto out;
+	}
+	while (fgets(line, sizeof(line), p)) {
 		line[strcspn(line, "\n")] = '\0';
 		sp = strchr(line, ' ');
-		ck_assert_ptr_nonnull(sp);
+		if (!sp) {
+			snprintf(back_error, sizeof(back_error),
+				 "mime_check.py said '%.200s'", line);
+			goto out;
+		}
 		*sp++ = '\0';
-		n = strlen(sp) / 2;
-		val = malloc(n + 1);
-		ck_assert_ptr_nonnull(val);
-		for (i = 0; i < n; i++)
-			val[i] = (char)(hexval(sp[2 * i]) << 4 |
-					hexval(sp[2 * i + 1]));
-		val[n] = '\0';
-		f->key[f->n] = strdup(line);
-		f->val[f->n++] = val;
+		if (!(val = unhex(sp)))
+			goto oom;
+		if (strcmp(line, "file") == 0) {
+			/* "file" PATH starts the fields of DIR/I.eml */
+			sp = strrchr(val, '/');
+			i = sp ? strtoul(sp + 1, NULL, 10) : N(msgs);
+			free(val);
+			f = i < N(msgs) ? &back[i] : NULL;
+			continue;
+		}
+		if (!f || f->n == 64) {
+			snprintf(back_error, sizeof(back_error),
+				 "mime_check.py: '%.200s' out of place", line);
+			free(val);
+			goto out;
+		}
+		f->val[f->n] = val;
+		if (!(f->key[f->n++] = strdup(line)))
+			goto oom;
 	}
-	ck_assert_int_eq(pclose(p), 0);
-	unlink(path);
+	rc = 0;
+	goto out;
+oom:
+	snprintf(back_error, sizeof(back_error), "out of memory");
+out:
+	if (p && pclose(p) != 0 && rc == 0) {
+		snprintf(back_error, sizeof(back_error),
+			 "tests/mime_check.py failed (its stderr is above)");
+		rc = -1;
+	}
+	buf_release(&cmd);
+	buf_release(&out);
+	return rc;
 }
 
 /* The header section of a rendered mail: lines at most 78 (addresses
@@ -1048,67 +1141,55 @@ START_TEST(test_render_roundtrip)
 {
 	struct buf out = BUF_INIT(BUF_MAX_DOC);
 	struct err e = ERR_INIT;
-	struct fields f = { { 0 }, { 0 }, 0 };
-	struct mime_message m;
-	char *id = mime_message_id("digest-42-slot-2026-11-26", "example.org");
+	const struct fields *f = &back[_i];
+	char *id;
 	int i;
 
-	memset(&m, 0, sizeof(m));
-	m.from.name = msgs[_i].from_name;
-	m.from.addr = "veille@example.org";
-	m.to.name = msgs[_i].to_name;
-	m.to.addr = "zoe.martin@example.com";
-	m.subject = msgs[_i].subject;
-	m.date = 1795676400;    /* 2026-11-26T07:00:00Z */
-	m.message_id = id;
-	m.list_id = msgs[_i].list_id;
-	m.unsubscribe_mailto = msgs[_i].mailto;
-	m.unsubscribe_url = msgs[_i].url;
-	m.entries = 14;
-	m.text = msgs[_i].text;
-	m.html = msgs[_i].html;
-	ck_assert_msg(mime_render(&m, &out, &e) == 0, "%s", e.msg);
+	ck_assert_msg(render_msg((size_t)_i, &out, &id, &e) == 0, "%s", e.msg);
 	check_crlf(out.data, out.len, MIME_LINE_HARD);
 	check_header_section(out.data);
 	ck_assert_ptr_null(strstr(out.data, "\nBcc"));
 	ck_assert(out.len >= 2 &&
 		  memcmp(out.data + out.len - 2, "\r\n", 2) == 0);
 
-	python_read(out.data, out.len, &f);
-	for (i = 0; i < f.n; i++)
-		if (strcmp(f.key[i], "defect") == 0)
-			fprintf(stderr, "defect: %s\n", f.val[i]);
-	ck_assert_str_eq(field(&f, "defects"), "0");
-	ck_assert_str_eq(field(&f, "subject"), msgs[_i].want_subject);
-	ck_assert_str_eq(field(&f, "from_name"), msgs[_i].want_from);
-	ck_assert_str_eq(field(&f, "from_addr"), "veille@example.org");
-	ck_assert_str_eq(field(&f, "to_name"), msgs[_i].want_to);
-	ck_assert_str_eq(field(&f, "to_addr"), "zoe.martin@example.com");
-	ck_assert_str_eq(field(&f, "message_id"), id);
-	ck_assert_str_eq(field(&f, "date"), "2026-11-26T07:00:00+00:00");
-	ck_assert_str_eq(field(&f, "auto_submitted"), "auto-generated");
-	ck_assert_str_eq(field(&f, "entries"), "14");
-	ck_assert_str_eq(field(&f, "list_id"),
+	/* read back by Python in main(), as rendered here */
+	ck_assert_msg(!back_error[0], "reading back: %s", back_error);
+	ck_assert_msg(!field(f, "error"), "mime_check.py: %s",
+		      field(f, "error"));
+	ck_assert_msg(f->n > 0, "mime_check.py read nothing of row %d", _i);
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->key[i], "defect") == 0)
+			fprintf(stderr, "defect: %s\n", f->val[i]);
+	ck_assert_str_eq(field(f, "defects"), "0");
+	ck_assert_str_eq(field(f, "subject"), msgs[_i].want_subject);
+	ck_assert_str_eq(field(f, "from_name"), msgs[_i].want_from);
+	ck_assert_str_eq(field(f, "from_addr"), "veille@example.org");
+	ck_assert_str_eq(field(f, "to_name"), msgs[_i].want_to);
+	ck_assert_str_eq(field(f, "to_addr"), "zoe.martin@example.com");
+	ck_assert_str_eq(field(f, "message_id"), id);
+	ck_assert_str_eq(field(f, "date"), "2026-11-26T07:00:00+00:00");
+	ck_assert_str_eq(field(f, "auto_submitted"), "auto-generated");
+	ck_assert_str_eq(field(f, "entries"), "14");
+	ck_assert_str_eq(field(f, "list_id"),
 			 msgs[_i].want_list_id ? msgs[_i].want_list_id : "");
-	ck_assert_str_eq(field(&f, "list_unsubscribe"),
+	ck_assert_str_eq(field(f, "list_unsubscribe"),
 			 msgs[_i].want_unsub ? msgs[_i].want_unsub : "");
-	ck_assert_str_eq(field(&f, "list_unsubscribe_post"),
+	ck_assert_str_eq(field(f, "list_unsubscribe_post"),
 			 msgs[_i].url ? "List-Unsubscribe=One-Click" : "");
-	ck_assert_str_eq(field(&f, "text"), msgs[_i].want_text);
+	ck_assert_str_eq(field(f, "text"), msgs[_i].want_text);
 	if (msgs[_i].html) {
-		ck_assert_str_eq(field(&f, "content_type"),
+		ck_assert_str_eq(field(f, "content_type"),
 				 "multipart/alternative");
-		ck_assert_str_eq(field(&f, "parts"), "2");
-		ck_assert_str_eq(field(&f, "html"), msgs[_i].html);
+		ck_assert_str_eq(field(f, "parts"), "2");
+		ck_assert_str_eq(field(f, "html"), msgs[_i].html);
 		/* text first, then HTML */
 		ck_assert(strstr(out.data, "Content-Type: text/plain") <
 			  strstr(out.data, "Content-Type: text/html"));
 	} else {
-		ck_assert_str_eq(field(&f, "content_type"), "text/plain");
-		ck_assert_str_eq(field(&f, "parts"), "1");
-		ck_assert_ptr_null(field(&f, "html"));
+		ck_assert_str_eq(field(f, "content_type"), "text/plain");
+		ck_assert_str_eq(field(f, "parts"), "1");
+		ck_assert_ptr_null(field(f, "html"));
 	}
-	fields_free(&f);
 	free(id);
 	buf_release(&out);
 }
@@ -1395,6 +1476,16 @@ main(void)
 {
 	Suite *s = suite_create("mime");
 	TCase *tc = tcase_create("core");
+	char dir[200];
+	size_t i;
+	int rc;
+
+	if (!testutil_tmpdir(dir, sizeof(dir), "mime")) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
+	read_back(dir);
+	testutil_remove_tree(dir);
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_header_table, 0, N(headers));
@@ -1417,5 +1508,8 @@ main(void)
 	tcase_add_loop_test(tc, test_render_errors, 0, N(bad));
 	tcase_add_test(tc, test_render_caps);
 	suite_add_tcase(s, tc);
-	return testutil_run(s);
+	rc = testutil_run(s);
+	for (i = 0; i < N(msgs); i++)
+		fields_free(&back[i]);
+	return rc;
 }

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -186,14 +187,23 @@ testutil_python(void)
 	return python && *python ? python : "/usr/bin/python3";
 }
 
+double
+testutil_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int
 testutil_wait_port_file(const char *path)
 {
+	double deadline = testutil_now() + TESTUTIL_PATIENCE;
 	char line[32];
 	FILE *f;
-	int i;
 
-	for (i = 0; i < 200; i++) {
+	do {
 		if ((f = fopen(path, "r"))) {
 			if (fgets(line, sizeof(line), f)) {
 				fclose(f);
@@ -201,8 +211,8 @@ testutil_wait_port_file(const char *path)
 			}
 			fclose(f);
 		}
-		usleep(50000);
-	}
+		usleep(20000);
+	} while (testutil_now() < deadline);
 	return -1;
 }
 

@@ -72,8 +72,17 @@ void testutil_stop(pid_t *pid);
  * /usr/bin/python3. */
 const char *testutil_python(void);
 
-/* Waits up to 10 s for a server to write its port number to path; returns
- * the port, or -1 when none came. */
+/* How long, in seconds, a test waits for something that comes at once on
+ * an idle machine (a server's start, a log line): far more than a loaded
+ * machine running a sanitizer build needs, since waiting stops as soon as
+ * it comes. Only a test that fails waits that long. */
+#define TESTUTIL_PATIENCE 60
+
+/* Seconds on the monotonic clock, for deadlines and durations. */
+double testutil_now(void);
+
+/* Waits up to TESTUTIL_PATIENCE seconds for a server to write its port
+ * number to path; returns the port, or -1 when none came. */
 int testutil_wait_port_file(const char *path);
 
 /* A TCP port on 127.0.0.1 nobody listens on (bound, then closed); -1 on
