@@ -187,11 +187,7 @@ for _ in range(600):
         break
     time.sleep(0.1)
 " &
-	waited=0 &&
-	while [ ! -e held ] && [ $waited -lt 100 ]; do
-		sleep 0.1
-		waited=$((waited + 1))
-	done &&
+	wait_for 120 test -e held &&
 	holder=$(cat held) &&
 	feedmail -d held.db list >out &&
 	contains out "$URL" &&

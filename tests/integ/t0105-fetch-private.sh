@@ -28,8 +28,8 @@ NO_PROXY=$no_proxy
 export FEEDMAIL_RESOLVE FEEDMAIL_TEST_PUBLIC no_proxy NO_PROXY
 cat >"$FEEDMAIL_CONFIG" <<CONF
 [fetch]
-connect_timeout = 2
-timeout = 6
+connect_timeout = 10
+timeout = 60
 CONF
 
 HINT="(set [fetch] allow_private = yes to allow)"

@@ -29,21 +29,6 @@ has_requests() {
 has_mails() {
 	[ "$(ls mail/new 2>/dev/null | wc -l)" -ge "$1" ]
 }
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it passes.
-wait_for() {
-	wait_limit=$(($1 * 10))
-	shift
-	wait_n=0
-	until "$@"; do
-		wait_n=$((wait_n + 1))
-		if [ "$wait_n" -ge "$wait_limit" ]; then
-			echo "gave up waiting for: $*" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
 test_expect_success 'set up: a subscriber at 07:00, a feed fresh for 12 hours' '
 	at 2026-11-26T06:00:00Z -q subscriber add a@example.org &&
 	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/cache/feed.xml?max-age=43200" &&
@@ -59,7 +44,7 @@ background env FEEDMAIL_NOW=2026-11-26T06:40:00Z FEEDMAIL_CLOCK_SPEED=120 \
 	"$FEEDMAIL" -v daemon 2>daemon.err
 
 test_expect_success 'the 07:00 digest has the new item, fetched once before the slot' '
-	wait_for 30 has_mails 1 &&
+	wait_for 300 has_mails 1 &&
 	test "$(requests cache/feed.xml)" = 2 &&
 	cat mail/new/* >digest &&
 	contains digest Early &&
