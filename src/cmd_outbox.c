@@ -17,9 +17,9 @@ static const struct cmd_help help = {
 	"  drop ADDRESS|--all       let the failed digests' articles go\n"
 	"\nA digest that failed gives its articles back: they go into its\n"
 	"subscriber's next digest, marked as delayed, unless you drop them.\n"
-	"retry sends a failed digest again as it was (once its articles went\n"
-	"into a later digest, there is nothing left to retry); a digest that\n"
-	"could not be built is built again by the next run.\n",
+	"retry sends a failed digest again as it was, unless a later digest\n"
+	"took some of its articles; a digest that could not be built is\n"
+	"built again by the next run.\n",
 };
 
 static const struct cmd_help list_help = {
@@ -55,6 +55,9 @@ describe(const struct store_outbox_row *row, char *out, size_t size)
 		snprintf(out, size, "failed, articles dropped");
 	} else if (!row->entries) {
 		snprintf(out, size, "failed, articles sent in a later digest");
+	} else if (row->given_back) {
+		snprintf(out, size, "failed, some articles sent in a later "
+			 "digest, %ld back in the next", row->entries);
 	} else {
 		snprintf(out, size, "failed, %ld articles back in the next "
 			 "digest", row->entries);

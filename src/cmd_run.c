@@ -26,9 +26,10 @@ static const struct cmd_help help = {
 	"entries and delivers the digests that are due, then the weekly\n"
 	"health report when [digest] admin is set.\n"
 	"Holds the store's lock throughout: a second run started meanwhile\n"
-	"waits, then exits 75. Exit status: 0; 75 when something failed in a\n"
-	"way the next run may cure; 65 when some feed is broken for good; 69\n"
-	"when some digest could not be delivered.\n",
+	"waits, then exits 75. Exit status: 0; 69 when the mail transport\n"
+	"was down, 78 when it refused our settings (the digests wait,\n"
+	"uncharged); else 75 when something failed in a way the next run\n"
+	"may cure; else 65 when some feed or digest failed for good.\n",
 };
 
 int

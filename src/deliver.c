@@ -613,7 +613,12 @@ smtp_rcpt_result(struct deliver_item *it, struct deliver_result *r,
 		set_result(r, DELIVER_TEMPFAIL, 0, "%s", d->fatal[0] ?
 			   d->fatal :
 			   "the session ended before the server answered");
-		r->transport = 1;
+		/* a message whose recipient was accepted was in flight when
+		 * the session died: it may be what broke it, so it is
+		 * charged (a message that kills every session fails after
+		 * its attempts, not holding everyone back for ever); those
+		 * never begun are not */
+		r->transport = !(rcpt && rcpt->code >= 200 && rcpt->code < 300);
 		return;
 	}
 	one_line(text, sizeof(text), s->text);
@@ -1328,6 +1333,12 @@ sendmail_one(struct deliver *d, struct deliver_item *it)
 		if (dup2(in[0], 0) < 0) {
 			child_errno = errno;
 		} else {
+			sigset_t none;
+
+			/* the courier thread blocks the signals a daemon
+			 * handles: sendmail must get them as usual */
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
 			signal(SIGPIPE, SIG_DFL);
 			execv(prog, argv);
 			child_errno = errno;

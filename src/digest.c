@@ -214,12 +214,23 @@ printable_dup(const char *s, int *oom)
 	return p;
 }
 
-/* s as printed (printable_dup), cut to at most max bytes (bounded_dup). */
+/* s as printed (printable_dup), cut to at most max bytes (bounded_dup).
+ * A longer s is cut first, to what can make max bytes once printable (a
+ * byte becomes at most a 3-byte U+FFFD), so that no field, however long,
+ * is more than printable_dup's buffer can hold. */
 static char *
 shown_dup(const char *s, size_t max, int *oom)
 {
-	char *shown = printable_dup(s, oom), *cut;
+	char *shown, *cut, *head = NULL;
 
+	if (s && strlen(s) > 4 * max) {
+		head = bounded_dup(s, 4 * max, oom);
+		if (!head)
+			return NULL;
+		s = head;
+	}
+	shown = printable_dup(s, oom);
+	free(head);
 	if (!shown || strlen(shown) <= max)
 		return shown;
 	cut = bounded_dup(shown, max, oom);

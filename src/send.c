@@ -65,6 +65,9 @@ struct run {
 	const struct sender *from;
 	struct courier *courier; /* NULL for a dry run */
 	struct digest_cache summaries; /* shared by every subscriber's digest */
+	size_t failed;          /* digests that could not be built: added to
+	                         * report->failed once the courier is done
+	                         * (it counts its own there meanwhile) */
 	struct send_composed composed; /* the digest being built, its buffers
 	                         * reused from one subscriber to the next */
 };
@@ -317,7 +320,7 @@ record_failure(struct run *run, const struct store_subscriber *sub,
 	int rc;
 
 	log_error("digest for '%s' failed: %s", sub->email, why->msg);
-	run->report->failed++;
+	run->failed++;
 	if (unique_seed(seed, sizeof(seed), "failed", sub->id, run->now) < 0)
 		return err_set(e, EX_OSERR, "no random bytes: %s",
 			       strerror(errno));
@@ -345,11 +348,13 @@ record_failure(struct run *run, const struct store_subscriber *sub,
 static int
 build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 {
-	char slot[SCHEDULE_KEY_SIZE];
+	/* the key a failure is recorded under when the schedule itself
+	 * cannot be read: one per subscriber, not one per run */
+	char slot[SCHEDULE_KEY_SIZE] = "schedule-error";
 	struct store_digest_new rec = { 0 };
 	struct send_composed *c = &run->composed;
 	struct err own_err = ERR_INIT;
-	int theirs = 1, done = 0, own = 0;
+	int theirs = 1, done = 0, own = 0, again = 1;
 	int64_t id;
 	int rc = -1;
 
@@ -364,6 +369,7 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 		if (done)
 			return 0;
 	}
+collect:
 	if (digest_collect(run->store, sub, 0, run->cfg->summary_words,
 			   &run->summaries, &c->digest, e) < 0)
 		goto out;
@@ -397,6 +403,15 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 		own = own_err.code == EX_DATAERR;
 		if (!own)
 			*e = own_err;
+		/* an entry taken meanwhile (outbox retry or drop of a failed
+		 * digest whose entries it gave back): collect once more */
+		if (own && again) {
+			again = 0;
+			own = 0;
+			own_err = (struct err)ERR_INIT;
+			composed_clear(c);
+			goto collect;
+		}
 		goto out;
 	}
 	run->report->built++;
@@ -411,7 +426,7 @@ out:
 		if (run->opts->dry_run) {
 			log_error("digest for '%s' failed: %s", sub->email,
 				  own_err.msg);
-			run->report->failed++;
+			run->failed++;
 			return 0;
 		}
 		return record_failure(run, sub, run->opts->scheduled ? slot :
@@ -659,8 +674,10 @@ deliver_pending(struct courier *c, struct err *e)
 				if (e->code != EX_DATAERR)
 					goto out;
 				/* this message alone: its address, say */
-				if (refused(c, d, e) < 0)
+				if (refused(c, d, e) < 0) {
+					*e = c->fatal;
 					goto out;
+				}
 				store_digest_release(d);
 				b->n--;
 				*e = (struct err)ERR_INIT;
@@ -825,6 +842,7 @@ send_run(struct store *s, const struct config *cfg,
 	if (rc == 0)
 		rc = note_transport(s, r, run.now, e);
 out:
+	r->failed += run.failed;
 	sender_release(&from);
 	digest_cache_release(&run.summaries);
 	send_composed_release(&run.composed);

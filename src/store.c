@@ -229,6 +229,8 @@ static const char *const migrations[] = {
 	 * and stay so (no flood of old news). The mail transport's outages,
 	 * for the operator. */
 	"ALTER TABLE digests ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE digests ADD COLUMN given_back INTEGER NOT NULL"
+	"  DEFAULT 0;"
 	"UPDATE digests SET dropped = 1 WHERE status = 'failed';"
 	"CREATE TABLE outages ("
 	"  id INTEGER PRIMARY KEY,"
@@ -1901,20 +1903,30 @@ take_back(struct store *s, int64_t subscriber_id, int64_t entry_id,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	/* first the digest gives it back: outbox retry no longer sends it
+	 * as it was, which would repeat what a later digest carried */
 	if (prepare(s, &st,
-		    "UPDATE deliveries SET digest_id = ?3"
-		    " WHERE subscriber_id = ?1 AND entry_id = ?2"
-		    " AND digest_id IN (SELECT g.id FROM digests g"
-		    "  WHERE g.subscriber_id = ?1 AND " GIVEN_BACK ")", e) < 0)
+		    "UPDATE digests SET given_back = 1 WHERE id ="
+		    " (SELECT d.digest_id FROM deliveries d JOIN digests g"
+		    "  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"
+		    "  AND d.entry_id = ?2 AND " GIVEN_BACK ")", e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, subscriber_id);
 	sqlite3_bind_int64(st, 2, entry_id);
-	sqlite3_bind_int64(st, 3, to);
 	rc = finish(s, st, "give an entry back", e);
 	if (rc == 0)
 		rc = err_set(e, EX_DATAERR, "entry %lld is in another digest",
 			     (long long)entry_id);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "UPDATE deliveries SET digest_id = ?3"
+		    " WHERE subscriber_id = ?1 AND entry_id = ?2", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	sqlite3_bind_int64(st, 2, entry_id);
+	sqlite3_bind_int64(st, 3, to);
+	return finish(s, st, "give an entry back", e) < 0 ? -1 : 0;
 }
 
 int
@@ -2207,7 +2219,7 @@ store_outbox_each(struct store *s, const char *email,
 		    " g.next_attempt_at, g.reply,"
 		    " (SELECT count(*) FROM deliveries WHERE digest_id = g.id),"
 		    " EXISTS (SELECT 1 FROM digest_messages"
-		    "  WHERE digest_id = g.id), g.dropped"
+		    "  WHERE digest_id = g.id), g.dropped, g.given_back"
 		    " FROM digests g JOIN subscribers s ON s.id = g.subscriber_id"
 		    " WHERE g.status IN ('pending', 'failed')"
 		    " AND (?1 IS NULL OR s.email = ?1) ORDER BY g.id", e) < 0)
@@ -2224,6 +2236,7 @@ store_outbox_each(struct store *s, const char *email,
 		row.entries = (long)sqlite3_column_int64(st, 7);
 		row.has_message = sqlite3_column_int(st, 8);
 		row.dropped = sqlite3_column_int(st, 9);
+		row.given_back = sqlite3_column_int(st, 10);
 		rc = cb(&row, arg);
 		if (rc)
 			break;
@@ -2255,8 +2268,7 @@ store_outbox_retry(struct store *s, const char *email, int64_t now,
 		    " next_attempt_at = ?2, dropped = 0 WHERE " FAILED_OF
 		    " AND EXISTS (SELECT 1 FROM digest_messages"
 		    "  WHERE digest_id = digests.id)"
-		    " AND EXISTS (SELECT 1 FROM deliveries"
-		    "  WHERE digest_id = digests.id)", e) < 0)
+		    " AND NOT given_back", e) < 0)
 		goto fail;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
@@ -2365,21 +2377,34 @@ store_outage_end(struct store *s, int64_t now, struct store_outage *o,
 	int rc;
 
 	memset(o, 0, sizeof(*o));
-	if (prepare(s, &st,
-		    "UPDATE outages SET ended_at = ? WHERE ended_at IS NULL"
-		    " RETURNING " OUTAGE_COLUMNS, e) < 0)
+	/* no RETURNING: it needs SQLite 3.35 */
+	if (store_begin(s, e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
+	if (prepare(s, &st,
+		    "SELECT " OUTAGE_COLUMNS " FROM outages"
+		    " WHERE ended_at IS NULL", e) < 0)
+		goto fail;
 	rc = step_row(s, st, "end an outage", e);
 	if (rc > 0 && outage_row(st, o) < 0)
 		rc = err_set(e, EX_OSERR, "out of memory");
-	/* RETURNING: the update is done once the statement has run out */
-	if (rc > 0 && sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(s, e, "end an outage");
 	sqlite3_finalize(st);
 	if (rc < 0)
-		store_outage_release(o);
-	return rc < 0 ? -1 : 0;
+		goto fail;
+	o->ended_at = rc > 0 ? now : 0;
+	if (rc > 0) {
+		if (prepare(s, &st, "UPDATE outages SET ended_at = ?"
+			    " WHERE id = ?", e) < 0)
+			goto fail;
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, o->id);
+		if (finish(s, st, "end an outage", e) < 0)
+			goto fail;
+	}
+	return store_commit(s, e);
+fail:
+	store_rollback(s);
+	store_outage_release(o);
+	return -1;
 }
 
 int

@@ -372,6 +372,8 @@ struct store_outbox_row {
 	                           * back to a later digest) */
 	int has_message;          /* 0: it could not be built */
 	int dropped;              /* its entries will not come back */
+	int given_back;           /* a later digest took some or all of its
+	                           * entries: it cannot be sent as it was */
 };
 
 /* Calls cb for each pending and failed digest of the subscriber with
@@ -383,7 +385,7 @@ int store_outbox_each(struct store *s, const char *email,
  * message and its entries goes back to pending, tried at now with its
  * attempts counted afresh; one that could not be built is forgotten, so
  * that the next run builds that subscriber's digest again. A failed
- * digest whose entries went into a later digest stays as it is. *n says
+ * digest some of whose entries went into a later digest stays as it is. *n says
  * how many were queued. */
 int store_outbox_retry(struct store *s, const char *email, int64_t now,
 	size_t *n, struct err *e);

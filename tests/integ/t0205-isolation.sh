@@ -153,6 +153,7 @@ test_expect_success 'retry: a failed digest goes again; one never built is rebui
 	feedmail outbox >out &&
 	! grep -q "z@example.org" out &&
 	contains out "c@example.org	pending, 0 attempts" &&
+	contains out "c@example.org	failed, articles sent in a later digest" &&
 	at 2026-11-29T07:10:00Z send >out 2>err;
 	test "$(mail_to sink c@example.org)" = 2 &&
 	grep -l "^To: .*c@example.org" sink/*.eml | xargs grep -l Fifth >/dev/null &&
