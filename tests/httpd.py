@@ -26,16 +26,17 @@ Files come from --root; the first path segment chooses a behaviour:
                         the rest
   /truncated/NAME       Content-Length of the whole file, half, then closes
   /slow/NAME            sleeps ?delay=SECONDS (0.05) before answering
-  /hold/REST?release=F  creates the file F.held in the root as soon as the
-                        request arrives, then waits for a file F to appear
-                        there before it answers what /REST gives: a
-                        transfer that lasts exactly until the test says
+  /hold/REST?release=F  makes F in the root a FIFO, creates F.held as soon
+                        as the request arrives, then blocks reading F until
+                        the test opens it for writing (`: >F`), and answers
+                        what /REST gives: a transfer that lasts exactly
+                        until the test says
   /early/REST           103 Early Hints (with an ETag that must not count),
                         then what /REST gives
   /bigheader/REST       what /REST gives, its header grown by ?size=BYTES
                         (64 KiB) of X-Filler-N lines of at most ?line=BYTES
                         (1000) each, CRLF included
-  /wait/REST?for=TEXT   waits (10 s at most) until the --log file, which
+  /wait/REST?for=TEXT   waits (120 s at most) until the --log file, which
                         the other servers of a test may share, has a line
                         with TEXT in it, then what /REST gives
   /cache/NAME           ?max-age=N Cache-Control, ?expires=EPOCH Expires,
@@ -377,10 +378,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.status(400)
             return
         flag = os.path.join(root, flag)
+        # a FIFO: opening it blocks until the test opens it to write, no
+        # polling; made before F.held, so the test never writes a file
+        try:
+            os.mkfifo(flag)
+        except FileExistsError:
+            pass
         with open(flag + ".held", "w"):
             pass
-        while not os.path.exists(flag):
-            time.sleep(0.01)
+        with open(flag, "rb") as f:
+            f.read()
         self.route("/" + rest, urllib.parse.urlsplit(self.path).query)
 
     def do_early(self, name):
@@ -397,7 +404,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_wait(self, name):
         text = self.arg("for", "")
-        deadline = time.monotonic() + 10
+        # another process (a second server of the test) writes the line:
+        # the file is read again until it has it; the deadline only stops
+        # a test that went wrong, a loaded machine never reaches it
+        deadline = time.monotonic() + 120
         while log_file is not None and time.monotonic() < deadline:
             with open(log_file.name, encoding="utf-8") as f:
                 if any(text in line for line in f):

@@ -175,25 +175,26 @@ test_expect_success 'a folder where the store should be: 73' '
 
 test_expect_success 'a store another process holds: 75, naming it; readers go on' '
 	feedmail -d held.db -q add "$URL" &&
+	# the holder keeps the lock until its standard input, a FIFO the case
+	# holds open on fd 8, reaches its end: for as long as the case needs
+	mkfifo release || exit 1
 	"$PYTHON3" -c "
-import os, sqlite3, time
+import os, sqlite3, sys
 db = sqlite3.connect(\"held.db\", isolation_level=None)
 db.execute(\"BEGIN IMMEDIATE\")
 with open(\"held.tmp\", \"w\") as f:
     f.write(str(os.getpid()))
 os.rename(\"held.tmp\", \"held\")
-for _ in range(600):
-    if os.path.exists(\"release\"):
-        break
-    time.sleep(0.1)
-" &
+sys.stdin.read()
+" <release &
+	exec 8>release &&
 	wait_for 120 test -e held &&
 	holder=$(cat held) &&
 	feedmail -d held.db list >out &&
 	contains out "$URL" &&
 	expect_code 75 feedmail -d held.db add https://example.org/b 2>err;
 	rc=$?
-	touch release
+	exec 8>&-
 	wait
 	[ $rc -eq 0 ] &&
 	contains err "store '\''held.db'\'' is busy" &&
