@@ -283,6 +283,25 @@ wait_lock() {
 	return 1
 }
 
+# requests PATH: how many requests for /PATH (any query string) the
+# test's HTTP server (start_http) logged; has_requests PATH N: at least N.
+requests() {
+	n=$(grep -c "^GET /$1[ ?]" "$HTTP_LOG" 2>/dev/null)
+	echo "${n:-0}"
+}
+has_requests() {
+	[ "$(requests "$1")" -ge "$2" ]
+}
+
+# mails: how many messages the Maildir mail/ holds in new/ (the tests'
+# [digest] path); has_mails N: at least N.
+mails() {
+	ls mail/new 2>/dev/null | wc -l
+}
+has_mails() {
+	[ "$(mails)" -ge "$1" ]
+}
+
 # start_http [--tls]: starts tests/httpd.py, the scripted HTTP server (its
 # header lists the paths it serves: /etag/NAME, /r301/N/NAME, /status/503...)
 # on a port chosen at run time, serving the files in $HTTP_ROOT

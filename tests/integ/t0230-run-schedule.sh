@@ -11,9 +11,6 @@ path = $TEST_DIR/mail
 timezone = Europe/Paris
 time = 07:00
 CONF
-mails() {
-	ls mail/new 2>/dev/null | wc -l
-}
 cp "$FIXTURES/fetch/feed.xml" feed.xml
 add_item() {
 	sed -i "s|<channel>|<channel><item><title>$1</title><guid>$1</guid></item>|" feed.xml

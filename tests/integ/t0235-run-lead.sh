@@ -36,13 +36,6 @@ add_item() {
 	sed -i "s|</description>|</description>$item|" "www/$1"
 }
 # requests PATH: how many times the server answered GET /PATH
-requests() {
-	n=$(grep -c "^GET /$1[ ?]" "$HTTP_LOG" 2>/dev/null)
-	echo "${n:-0}"
-}
-mails() {
-	ls mail/new 2>/dev/null | wc -l
-}
 # digests_to ADDRESS: the text of the digests sent to ADDRESS
 digests_to() {
 	"$PYTHON3" - "$1" <<-'EOF'

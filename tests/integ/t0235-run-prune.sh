@@ -18,9 +18,6 @@ cp "$FIXTURES/fetch/feed.xml" feed.xml
 add_item() {
 	sed -i "s|<channel>|<channel><item><title>$1</title><guid>$1</guid></item>|" feed.xml
 }
-mails() {
-	ls mail/new 2>/dev/null | wc -l
-}
 # messages: how many digests still hold their message
 messages() {
 	"$PYTHON3" -c "

@@ -55,19 +55,6 @@ start_daemon() {
 	test_pids="$test_pids $daemon_pid"
 }
 test_log "$TEST_DIR/daemon.err"
-requests() {
-	n=$(grep -c "^GET /$1 " "$HTTP_LOG" 2>/dev/null)
-	echo "${n:-0}"
-}
-has_requests() {
-	[ "$(requests "$1")" -ge "$2" ]
-}
-mails() {
-	ls mail/new 2>/dev/null | wc -l
-}
-has_mails() {
-	[ "$(mails)" -ge "$1" ]
-}
 # dated FROM TO: every mail's Date is in [FROM, TO) (clock times, HH:MM
 # on 26 Nov 2026, UTC); shows the dates otherwise.
 dated() {

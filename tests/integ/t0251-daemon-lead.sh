@@ -19,16 +19,6 @@ timezone = UTC
 time = 07:00
 CONF
 
-requests() {
-	n=$(grep -c "^GET /$1[ ?]" "$HTTP_LOG" 2>/dev/null)
-	echo "${n:-0}"
-}
-has_requests() {
-	[ "$(requests "$1")" -ge "$2" ]
-}
-has_mails() {
-	[ "$(ls mail/new 2>/dev/null | wc -l)" -ge "$1" ]
-}
 test_expect_success 'set up: a subscriber at 07:00, a feed fresh for 12 hours' '
 	at 2026-11-26T06:00:00Z -q subscriber add a@example.org &&
 	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/cache/feed.xml?max-age=43200" &&
