@@ -1,9 +1,11 @@
+#include "config.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "date.h"
+#include "lib/date.h"
 
 /*
  * libFuzzer target for date_parse(). Besides not crashing, it checks the

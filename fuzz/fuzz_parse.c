@@ -1,9 +1,11 @@
+#include "config.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "parse/parse.h"
 
 /*
  * libFuzzer target for the feed parser. The input is pushed in pieces

@@ -1,5 +1,5 @@
 #!/bin/sh
-# libcurl is opened on the first fetch (src/curl_lazy.c), not linked: a
+# libcurl is opened on the first fetch (src/fetch/curl_lazy.c), not linked: a
 # command that never fetches runs without it, and a fetch without a usable
 # libcurl.so.4 fails with a message naming it, never a crash. A stand-in
 # "libcurl.so.4" found first through LD_LIBRARY_PATH plays the broken or

@@ -1,10 +1,12 @@
 /* Unit tests for src/buf: the caps, growth and invariants. */
+#include "config.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "testutil.h"
 
 START_TEST(test_empty_is_terminated)

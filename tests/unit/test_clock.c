@@ -5,12 +5,14 @@
  * unset or unreadable variables leave the real clock. Each test runs in a
  * process of its own (Check forks), so each starts its clock afresh.
  */
+#include "config.h"
+
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "testutil.h"
 
 #define NOW INT64_C(1795000000)

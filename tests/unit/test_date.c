@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -5,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "date.h"
+#include "lib/date.h"
 #include "testutil.h"
 
 /*

@@ -4,6 +4,8 @@
  * program, test_deliver_smtp, with a real server). sendmail is played by
  * the scripts in tests/fixtures/deliver/.
  */
+#include "config.h"
+
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -18,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "config.h"
-#include "deliver.h"
-#include "err.h"
+#include "lib/buf.h"
+#include "lib/conf.h"
+#include "mail/deliver.h"
+#include "lib/err.h"
 #include "testutil.h"
 
 static char tmpdir[256];
@@ -90,7 +92,7 @@ message(const char *data)
 }
 
 static void
-file_config(struct config *cfg, enum config_transport t, const char *path)
+file_config(struct conf *cfg, enum conf_transport t, const char *path)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->transport = t;
@@ -222,13 +224,13 @@ START_TEST(test_queue_nul)
 		{ "a\r\0\n", 4, "bare CR at offset 1" },
 		{ "a\nb\0", 4, "bare LF at offset 1" },
 	};
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD "body\r\n");
 	size_t i;
 
-	file_config(&cfg, CONFIG_TRANSPORT_STDOUT, NULL);
+	file_config(&cfg, CONF_TRANSPORT_STDOUT, NULL);
 	d = deliver_open(&cfg, &e);
 	ck_assert_ptr_nonnull(d);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -247,14 +249,14 @@ END_TEST
 
 START_TEST(test_queue)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD "body\r\n");
 	const char *rcpt = queue_cases[_i].rcpt;
 	int rc;
 
-	file_config(&cfg, CONFIG_TRANSPORT_STDOUT, NULL);
+	file_config(&cfg, CONF_TRANSPORT_STDOUT, NULL);
 	d = deliver_open(&cfg, &e);
 	ck_assert_ptr_nonnull(d);
 	if (queue_cases[_i].data) {
@@ -285,13 +287,13 @@ END_TEST
 
 START_TEST(test_send_refused_message)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message("a\nb\r\n");
 	struct deliver_result r[1];
 
-	file_config(&cfg, CONFIG_TRANSPORT_STDOUT, NULL);
+	file_config(&cfg, CONF_TRANSPORT_STDOUT, NULL);
 	d = deliver_open(&cfg, &e);
 	ck_assert_int_eq(deliver_send(d, &m, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
@@ -334,7 +336,7 @@ static const struct {
 
 START_TEST(test_mbox_escaping)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m;
@@ -343,7 +345,7 @@ START_TEST(test_mbox_escaping)
 	struct stat st;
 
 	fresh(path, sizeof(path), "mbox");
-	file_config(&cfg, CONFIG_TRANSPORT_MBOX, path);
+	file_config(&cfg, CONF_TRANSPORT_MBOX, path);
 	snprintf(data, sizeof(data), HEAD "%s\r\nend\r\n", escapes[_i].line);
 	snprintf(want, sizeof(want), FROM_LINE HEAD_LF "%s\nend\n\n",
 		 escapes[_i].want);
@@ -364,7 +366,7 @@ END_TEST
 START_TEST(test_mbox_appends)
 {
 	static const char *const two[] = { "a@example.org", "b@example.org" };
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m1 = message(HEAD "one\r\n");
@@ -377,7 +379,7 @@ START_TEST(test_mbox_appends)
 	 * blank line is mended first */
 	fresh(sub, sizeof(sub), "sub");
 	snprintf(path, sizeof(path), "%s/deeper/mbox", sub);
-	file_config(&cfg, CONFIG_TRANSPORT_MBOX, path);
+	file_config(&cfg, CONF_TRANSPORT_MBOX, path);
 	d = deliver_open(&cfg, &e);
 	ck_assert_msg(d != NULL, "%s", e.msg);
 	testutil_write_file(path, "From x Thu Nov 26 06:00:00 2026\nold\n",
@@ -414,7 +416,7 @@ END_TEST
  * deliver_send() not waited, "mine" would come first. */
 START_TEST(test_mbox_lock)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD "mine\r\n");
@@ -428,7 +430,7 @@ START_TEST(test_mbox_lock)
 	pid_t pid;
 
 	fresh(path, sizeof(path), "mbox");
-	file_config(&cfg, CONFIG_TRANSPORT_MBOX, path);
+	file_config(&cfg, CONF_TRANSPORT_MBOX, path);
 	ck_assert_int_eq(pipe(ready), 0);
 	ck_assert_int_eq(pipe(go), 0);
 	pid = fork();
@@ -467,7 +469,7 @@ END_TEST
 
 START_TEST(test_mbox_cannot_open)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD "x\r\n");
@@ -477,7 +479,7 @@ START_TEST(test_mbox_cannot_open)
 	/* a folder where the file should be */
 	fresh(path, sizeof(path), "dir");
 	ck_assert_int_eq(mkdir(path, 0700), 0);
-	file_config(&cfg, CONFIG_TRANSPORT_MBOX, path);
+	file_config(&cfg, CONF_TRANSPORT_MBOX, path);
 	d = deliver_open(&cfg, &e);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_int_eq(deliver_send(d, &m, r, &e), -1);
@@ -493,7 +495,7 @@ END_TEST
 
 START_TEST(test_maildir)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m1 = message(HEAD "one\r\nFrom me\r\n");
@@ -503,7 +505,7 @@ START_TEST(test_maildir)
 	struct stat st;
 
 	fresh(path, sizeof(path), "Maildir");
-	file_config(&cfg, CONFIG_TRANSPORT_MAILDIR, path);
+	file_config(&cfg, CONF_TRANSPORT_MAILDIR, path);
 	d = deliver_open(&cfg, &e);
 	ck_assert_msg(d != NULL, "%s", e.msg);
 	/* opening made the three folders */
@@ -544,17 +546,17 @@ END_TEST
 
 START_TEST(test_maildir_not_a_folder)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	char path[300];
 
 	fresh(path, sizeof(path), "file");
 	testutil_write_file(path, "x", 0644);
-	file_config(&cfg, CONFIG_TRANSPORT_MAILDIR, path);
+	file_config(&cfg, CONF_TRANSPORT_MAILDIR, path);
 	ck_assert_ptr_null(deliver_open(&cfg, &e));
 	ck_assert_int_eq(e.code, EX_CANTCREAT);
 	ck_assert_msg(strstr(e.msg, "Not a directory") != NULL, "%s", e.msg);
-	file_config(&cfg, CONFIG_TRANSPORT_MAILDIR, NULL);
+	file_config(&cfg, CONF_TRANSPORT_MAILDIR, NULL);
 	ck_assert_ptr_null(deliver_open(&cfg, &e));
 	ck_assert_int_eq(e.code, EX_CONFIG);
 }
@@ -563,12 +565,12 @@ END_TEST
 /* ---- sendmail */
 
 static void
-sendmail_config(struct config *cfg, char *prog, size_t size,
+sendmail_config(struct conf *cfg, char *prog, size_t size,
 		const char *script)
 {
 	snprintf(prog, size, "%s/tests/fixtures/deliver/%s", SRCDIR, script);
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->transport = CONFIG_TRANSPORT_SENDMAIL;
+	cfg->transport = CONF_TRANSPORT_SENDMAIL;
 	cfg->sendmail = prog;
 }
 
@@ -577,7 +579,7 @@ START_TEST(test_sendmail)
 	static const char *const rcpts[] = {
 		"a@example.org", "-oQ/tmp@example.org"
 	};
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD ".\r\nFrom x\r\nlast");
@@ -618,7 +620,7 @@ START_TEST(test_sendmail_idn)
 	static const char *const rcpts[] = {
 		"a@example.org", "contact@soci\xc3\xa9t\xc3\xa9.fr"
 	};
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD "x\r\n");
@@ -652,13 +654,13 @@ START_TEST(test_send_refused_recipient)
 	static const char *const rcpts[] = {
 		"a@example.org", "\xc3\xa9lise@example.org"
 	};
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD "x\r\n");
 	struct deliver_result r[2];
 
-	file_config(&cfg, CONFIG_TRANSPORT_STDOUT, NULL);
+	file_config(&cfg, CONF_TRANSPORT_STDOUT, NULL);
 	m.rcpts = rcpts;
 	m.nrcpts = 2;
 	d = deliver_open(&cfg, &e);
@@ -697,7 +699,7 @@ static const struct {
 
 START_TEST(test_sendmail_status)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD "x\r\n");
@@ -729,7 +731,7 @@ END_TEST
 
 START_TEST(test_sendmail_cannot_run)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD "x\r\n");
@@ -765,7 +767,7 @@ END_TEST
 
 START_TEST(test_stdout)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(HEAD "x\r\n");
@@ -775,7 +777,7 @@ START_TEST(test_stdout)
 
 	fresh(path, sizeof(path), "stdout");
 	saved = testutil_redirect_fd(1, path);
-	file_config(&cfg, CONFIG_TRANSPORT_STDOUT, NULL);
+	file_config(&cfg, CONF_TRANSPORT_STDOUT, NULL);
 	d = deliver_open(&cfg, &e);
 	ck_assert_int_eq(deliver_send(d, &m, r, &e), 0);
 	ck_assert_int_eq(deliver_send(d, &m, r, &e), 0);

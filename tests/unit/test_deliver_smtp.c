@@ -7,6 +7,8 @@
  * The server saves what it accepts as N.eml (after dot-unstuffing) and
  * N.json (envelope, TLS, AUTH), and logs its connections.
  */
+#include "config.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +16,10 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "config.h"
-#include "deliver.h"
-#include "err.h"
-#include "log.h"
+#include "lib/conf.h"
+#include "mail/deliver.h"
+#include "lib/err.h"
+#include "lib/log.h"
 #include "testutil.h"
 
 static char tmpdir[256];
@@ -88,15 +90,15 @@ server_stop(struct server *srv)
 }
 
 /* A config for the smtp transport on 127.0.0.1:port, STARTTLS off. The
- * strings are literals: never config_release() it. */
+ * strings are literals: never conf_release() it. */
 static void
-smtp_config(struct config *cfg, int port)
+smtp_config(struct conf *cfg, int port)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->transport = CONFIG_TRANSPORT_SMTP;
+	cfg->transport = CONF_TRANSPORT_SMTP;
 	cfg->smtp_host = (char *)"127.0.0.1";
 	cfg->smtp_port = port;
-	cfg->starttls = CONFIG_STARTTLS_OFF;
+	cfg->starttls = CONF_STARTTLS_OFF;
 	cfg->smtp_timeout = 10;
 }
 
@@ -229,7 +231,7 @@ received(const struct server *srv)
 
 /* Sends message 0 alone through cfg; returns deliver_send()'s result. */
 static int
-send_one(const struct config *cfg, struct deliver_result *r, struct err *e)
+send_one(const struct conf *cfg, struct deliver_result *r, struct err *e)
 {
 	struct deliver_message m = message(0);
 	struct deliver *d;
@@ -255,7 +257,7 @@ assert_contains(const char *s, const char *part)
 START_TEST(test_three_in_one_session)
 {
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m;
@@ -265,7 +267,7 @@ START_TEST(test_three_in_one_session)
 
 	server_start(&srv, NULL);
 	smtp_config(&cfg, srv.port);
-	cfg.starttls = CONFIG_STARTTLS_OPTIONAL;   /* not offered: plain */
+	cfg.starttls = CONF_STARTTLS_OPTIONAL;   /* not offered: plain */
 	memset(&s, 0, sizeof(s));
 	s.srv = &srv;
 	d = deliver_open(&cfg, &e);
@@ -313,7 +315,7 @@ START_TEST(test_one_recipient_refused)
 		"a@example.org", "bad@example.org", "c@example.org"
 	};
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(0);
@@ -349,7 +351,7 @@ START_TEST(test_451_is_tempfail)
 {
 	static const char *const opts[] = { "--tempfail", "1", NULL };
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(0);
@@ -382,7 +384,7 @@ START_TEST(test_421_closes_the_session)
 		"--tempfail", "5", "--tempfail-code", "421", NULL
 	};
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m;
@@ -414,7 +416,7 @@ END_TEST
 
 START_TEST(test_connection_refused)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 	char want[64];
@@ -436,13 +438,13 @@ END_TEST
 START_TEST(test_starttls_required_not_offered)
 {
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 
 	server_start(&srv, NULL);
 	smtp_config(&cfg, srv.port);
-	cfg.starttls = CONFIG_STARTTLS_REQUIRED;
+	cfg.starttls = CONF_STARTTLS_REQUIRED;
 	ck_assert_int_eq(send_one(&cfg, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	assert_contains(e.msg,
@@ -466,7 +468,7 @@ START_TEST(test_starttls_with_ca_file)
 {
 	const char *opts[] = { "--tls", cert, key, "--require-starttls", NULL };
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 	char want[64], *meta;
@@ -474,7 +476,7 @@ START_TEST(test_starttls_with_ca_file)
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
 	cfg.smtp_host = (char *)tls_hosts[_i].host;
-	cfg.starttls = CONFIG_STARTTLS_REQUIRED;
+	cfg.starttls = CONF_STARTTLS_REQUIRED;
 	cfg.smtp_ca_file = cert;
 	ck_assert_msg(send_one(&cfg, r, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(r[0].status, DELIVER_OK);
@@ -496,14 +498,14 @@ START_TEST(test_starttls_optional_uses_tls)
 {
 	const char *opts[] = { "--tls", cert, key, NULL };
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 	char *meta;
 
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
-	cfg.starttls = CONFIG_STARTTLS_OPTIONAL;
+	cfg.starttls = CONF_STARTTLS_OPTIONAL;
 	cfg.smtp_ca_file = cert;
 	ck_assert_msg(send_one(&cfg, r, &e) == 0, "%s", e.msg);
 	server_stop(&srv);
@@ -522,7 +524,7 @@ START_TEST(test_starttls_many_sessions)
 {
 	const char *opts[] = { "--tls", cert, key, NULL };
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
 	struct deliver_message m = message(1);
@@ -531,7 +533,7 @@ START_TEST(test_starttls_many_sessions)
 
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
-	cfg.starttls = CONFIG_STARTTLS_REQUIRED;
+	cfg.starttls = CONF_STARTTLS_REQUIRED;
 	cfg.smtp_ca_file = cert;
 	d = deliver_open(&cfg, &e);
 	ck_assert_ptr_nonnull(d);
@@ -550,15 +552,15 @@ START_TEST(test_starttls_untrusted)
 {
 	const char *opts[] = { "--tls", cert, key, NULL };
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
 	/* optional: a bad certificate must not fall back to plain text */
-	cfg.starttls = _i ? CONFIG_STARTTLS_OPTIONAL :
-			    CONFIG_STARTTLS_REQUIRED;
+	cfg.starttls = _i ? CONF_STARTTLS_OPTIONAL :
+			    CONF_STARTTLS_REQUIRED;
 	ck_assert_int_eq(send_one(&cfg, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	assert_contains(e.msg, "server certificate not trusted: "
@@ -575,14 +577,14 @@ START_TEST(test_starttls_wrong_name)
 {
 	const char *opts[] = { "--tls", other_cert, other_key, NULL };
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
 	cfg.smtp_host = (char *)tls_hosts[_i].host;
-	cfg.starttls = CONFIG_STARTTLS_REQUIRED;
+	cfg.starttls = CONF_STARTTLS_REQUIRED;
 	cfg.smtp_ca_file = other_cert;   /* trusted, but for another name */
 	ck_assert_int_eq(send_one(&cfg, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
@@ -607,7 +609,7 @@ START_TEST(test_auth)
 {
 	static const char *const opts[] = { "--auth", "feedmail:s3cret", NULL };
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 	char *meta;
@@ -638,7 +640,7 @@ END_TEST
 START_TEST(test_auth_not_offered)
 {
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 
@@ -660,7 +662,7 @@ START_TEST(test_implicit_tls_server)
 {
 	static const char *const opts[] = { "--garbage", NULL };
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 
@@ -679,7 +681,7 @@ START_TEST(test_no_greeting)
 {
 	static const char *const opts[] = { "--silent", NULL };
 	struct server srv;
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver_result r[1];
 
@@ -718,7 +720,7 @@ static const struct {
 
 START_TEST(test_open_errors)
 {
-	struct config cfg;
+	struct conf cfg;
 	struct err e = ERR_INIT;
 
 	smtp_config(&cfg, open_cases[_i].port);
@@ -726,7 +728,7 @@ START_TEST(test_open_errors)
 	cfg.smtp_user = (char *)open_cases[_i].user;
 	cfg.smtp_password = (char *)open_cases[_i].password;
 	cfg.smtp_ca_file = (char *)open_cases[_i].ca_file;
-	cfg.starttls = CONFIG_STARTTLS_REQUIRED;
+	cfg.starttls = CONF_STARTTLS_REQUIRED;
 	ck_assert_ptr_null(deliver_open(&cfg, &e));
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	ck_assert_msg(!strncmp(e.msg, open_cases[_i].error,

@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -6,7 +8,7 @@
 
 #include <libxml/parser.h>
 
-#include "html.h"
+#include "lib/html.h"
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include <check.h>
 #include <signal.h>
 #include <stdint.h>
@@ -7,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "http.h"
+#include "lib/err.h"
+#include "fetch/http.h"
 #include "testutil.h"
 
 /*

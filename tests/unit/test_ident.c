@@ -1,9 +1,11 @@
 /* Unit tests for src/ident: which items of one document are which entry. */
+#include "config.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ident.h"
+#include "fetch/ident.h"
 #include "testutil.h"
 
 /* A document: up to 4 items of {guid, link, title, date}; the expected

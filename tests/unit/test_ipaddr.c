@@ -1,10 +1,12 @@
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipaddr.h"
+#include "lib/ipaddr.h"
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

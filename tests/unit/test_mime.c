@@ -1,6 +1,8 @@
 /* Unit tests for src/mime: encoded-words, quoted-printable, wrapping,
  * Message-IDs, and whole messages read back by Python's email package
  * (tests/mime_check.py) as an independent reader. */
+#include "config.h"
+
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "mime.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "mail/mime.h"
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,11 +1,13 @@
+#include "config.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "date.h"
-#include "parse.h"
+#include "lib/buf.h"
+#include "lib/date.h"
+#include "parse/parse.h"
 #include "testutil.h"
 
 /*

@@ -8,15 +8,17 @@
  * hand from those offsets (2026-01-01 is a Thursday, so 2026 has 53 ISO
  * weeks and week 1 starts on 2025-12-29).
  */
+#include "config.h"
+
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "date.h"
-#include "err.h"
-#include "schedule.h"
+#include "lib/date.h"
+#include "lib/err.h"
+#include "lib/schedule.h"
 #include "testutil.h"
 
 static int64_t

@@ -1,5 +1,7 @@
 /* Unit tests for src/store: migrations, feeds and subscribers on a real
  * SQLite file in a temporary folder. */
+#include "config.h"
+
 #include <check.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -10,8 +12,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "ident.h"
-#include "store.h"
+#include "fetch/ident.h"
+#include "store/store.h"
 #include "testutil.h"
 
 static char dir[200];

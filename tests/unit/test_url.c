@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include <check.h>
 #include <limits.h>
 #include <stdio.h>
@@ -5,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "url.h"
+#include "lib/url.h"
 #include "testutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,10 +1,12 @@
 /* Unit tests for src/utf8: decoding (RFC 3629 and the maximal-subpart
  * rule), encoding, and folding for word matching. */
+#include "config.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "lib/utf8.h"
 #include "testutil.h"
 
 static const struct {

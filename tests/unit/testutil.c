@@ -1,4 +1,6 @@
 /* Helpers shared by the Check programs in tests/unit; see testutil.h. */
+#include "config.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>

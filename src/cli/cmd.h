@@ -1,0 +1,143 @@
+/*
+ * cmd: the subcommands. Each is `int cmd_NAME(int argc, char **argv,
+ * struct ctx *ctx)`, with argv[0] the command's own name; it parses its own
+ * options with getopt_long, has --help, and returns the exit status
+ * (sysexits.h). main.c sets up what the table says a command needs (config,
+ * store, lock) before calling it and tears it down afterwards.
+ */
+#ifndef FEEDMAIL_CMD_H
+#define FEEDMAIL_CMD_H
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "lib/buf.h"
+#include "lib/conf.h"
+#include "fetch/fetch.h"
+#include "app/health.h"
+#include "mail/send.h"
+
+struct store;
+
+struct ctx {
+	const char *config_path;  /* -c FILE, or NULL */
+	const char *db_path;      /* -d DBFILE, or NULL: [store] path */
+	struct conf cfg;        /* loaded when the command needs it */
+	struct store *store;      /* opened when the command needs it */
+	int quiet;                /* -q: nothing on success */
+};
+
+/* Reads the config file that -c FILE (explicit_path, or NULL) names, else
+ * $FEEDMAIL_CONFIG, else the default file, which may be absent (the
+ * defaults then apply), over cfg (conf_init'ed by the caller), then
+ * conf_finish. 0, or -1 with e ("FILE:LINE: ..."). */
+int cmd_load_config(const char *explicit_path, struct conf *cfg,
+	struct err *e);
+
+/* Prints "usage: feedmail NAME SYNOPSIS" and the option lines to f. */
+struct cmd_help {
+	const char *synopsis;     /* "add URL [--title T] [--tag T]..." */
+	const char *options;      /* one option per line, already indented */
+};
+
+/* Parses options of a command that takes only -h/--help (and --json when
+ * json is non-NULL). Returns -1 to continue with optind set, or an exit
+ * status to return at once. */
+int cmd_parse_simple(int argc, char **argv, const struct cmd_help *help,
+	int *json);
+/* Prints the command's help to f. */
+void cmd_print_help(FILE *f, const char *name, const struct cmd_help *help);
+/* Reports a usage error ("feedmail NAME: WHAT") plus the usage line and
+ * returns EX_USAGE. */
+int cmd_usage_error(const char *name, const struct cmd_help *help,
+	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A verb of a command with verbs (`subscriber add`), in a table ending
+ * with a NULL name. */
+struct cmd_verb {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+};
+
+/* Runs the verb argv[1] of command argv[0] with "COMMAND VERB" as its
+ * argv[0]; with no verb (or only options), runs default_verb, or prints
+ * the usage and returns EX_USAGE when default_verb is NULL. An unknown
+ * verb is a usage error with a suggestion. */
+int cmd_verb_run(int argc, char **argv, struct ctx *ctx,
+	const struct cmd_verb *verbs, const char *default_verb,
+	const struct cmd_help *help);
+
+/* The closest of names (NULL-terminated) to word when it is a near miss
+ * (edit distance at most 2, or word is a prefix of exactly one), else NULL.
+ * For "did you mean". */
+const char *cmd_suggest(const char *word, const char *const *names);
+/* Reports an option getopt_long rejected (argv[optind - 1]), with a
+ * suggestion from longopts, and returns EX_USAGE. */
+int cmd_bad_option(const char *name, const struct cmd_help *help,
+	const struct option *longopts, const char *arg);
+
+/* Prints a JSON value on stdout, compact, UTF-8, newline-terminated.
+ * Returns 0 or EX_IOERR. (json_t: see jansson.h.) */
+struct json_t;
+int cmd_print_json(struct json_t *value);
+
+/* Outside text (a feed or entry title, a name, a tag) as it may be
+ * printed on a terminal: s through utf8_printable() into b (reset first),
+ * whose text is returned; "" when b's cap is reached or memory runs out,
+ * NULL for NULL. The text lives until b is next used or released. */
+const char *cmd_printable(struct buf *b, const char *s);
+
+/* Checks a tag given on the command line (add --tag, subscriber add
+ * --tag): not empty, and one line of text, as utf8_is_printable() says,
+ * since lists and digest headings print it. 0, or the exit status of the
+ * usage error reported. */
+int cmd_check_tag(const char *name, const struct cmd_help *help,
+	const char *tag);
+
+struct send_report;
+/* The exit status a send report calls for (cmd_send.c). */
+/* The exit status for a send report: 0; 69 when the mail transport was
+ * down (78 when it refused our settings: TLS, AUTH); else 75 when some
+ * digest waits for a retry; else 65 when some failed. */
+int cmd_send_status(const struct send_report *r);
+/* The line (two, when the transport was down) `send` prints for r. */
+void cmd_send_summary(const struct send_report *r, char *out, size_t size);
+
+/* What one pass of `run` did (cmd_run.c). */
+struct cmd_run_counts {
+	struct fetch_report fetch;   /* counts only: errors are logged */
+	struct send_report send;
+	struct health_outcome report;
+	int ran;                     /* fetch and send ran to their end */
+};
+
+/* One pass of `run`, for `run` and for each cycle of `daemon`, with the
+ * config loaded, the store open and the lock held: fetches the due feeds,
+ * builds and delivers the due digests, then the health report. stop (NULL,
+ * or a flag a signal handler sets) ends the pass early once up, letting
+ * the transfer or message under way finish. Logs every failure; returns
+ * the exit status `run` gives for the pass. */
+int cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
+	struct cmd_run_counts *c);
+/* The two or three lines `run` prints for c, without the last newline. */
+void cmd_run_summary(const struct cmd_run_counts *c, char *out, size_t size);
+
+int cmd_add(int argc, char **argv, struct ctx *ctx);
+int cmd_config(int argc, char **argv, struct ctx *ctx);
+int cmd_daemon(int argc, char **argv, struct ctx *ctx);
+int cmd_digest(int argc, char **argv, struct ctx *ctx);
+int cmd_doctor(int argc, char **argv, struct ctx *ctx);
+int cmd_export(int argc, char **argv, struct ctx *ctx);
+int cmd_fetch(int argc, char **argv, struct ctx *ctx);
+int cmd_import(int argc, char **argv, struct ctx *ctx);
+int cmd_list(int argc, char **argv, struct ctx *ctx);
+int cmd_parse(int argc, char **argv, struct ctx *ctx);
+int cmd_remove(int argc, char **argv, struct ctx *ctx);
+int cmd_run(int argc, char **argv, struct ctx *ctx);
+int cmd_send(int argc, char **argv, struct ctx *ctx);
+int cmd_outbox(int argc, char **argv, struct ctx *ctx);
+int cmd_status(int argc, char **argv, struct ctx *ctx);
+int cmd_subscriber(int argc, char **argv, struct ctx *ctx);
+
+#endif

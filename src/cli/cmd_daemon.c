@@ -1,0 +1,345 @@
+/*
+ * feedmail daemon: `run` as things fall due, in one long-lived process.
+ *
+ * Each cycle takes the store's lock, opens the store, does what `run` does
+ * (cmd_run_once: due feeds, due digests, the health report), works out
+ * when something is next due, closes the store and drops the lock; then
+ * the process sleeps until then, so that `add`, `subscriber add` or a cron
+ * `run` work meanwhile. The next due time is the earliest of: a feed's next
+ * fetch, a pending digest's or report's next attempt, [fetch] lead_time
+ * before a subscriber's next schedule slot (that cycle fetches the feeds
+ * the slot needs: lead.h) and then the slot itself, the health report's
+ * next slot; at most DAEMON_MAX_SLEEP
+ * ahead, so feeds and subscribers added meanwhile (whose times are not
+ * known to the sleeping process) wait at most that long. Times are in
+ * clock_now()'s seconds, turned into real time by clock_real_span(), so a
+ * test clock running fast (FEEDMAIL_CLOCK_SPEED) wakes the daemon fast.
+ *
+ * Signals: SIGTERM and SIGINT set a flag that the fetch and send code
+ * checks before starting the next transfer or message (the ones under way
+ * finish and are recorded) and that ends the sleep; the daemon then exits
+ * 0. SIGHUP reloads the config file (a broken one is logged with its
+ * FILE:LINE and the previous one kept) and starts a cycle at once. The
+ * handlers only set flags; signals are blocked outside pselect() while the
+ * daemon decides to sleep, so none is lost between the check and the
+ * sleep.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "cli/cmd.h"
+#include "lib/conf.h"
+#include "app/lead.h"
+#include "store/lock.h"
+#include "lib/log.h"
+#include "app/health.h"
+#include "lib/schedule.h"
+#include "mail/send.h"
+#include "store/store.h"
+
+/* The longest sleep, in clock seconds: what is added to the store by
+ * other processes is seen at least this often. */
+#define DAEMON_MAX_SLEEP 3600
+/* After a cycle that could not run (store, config), in clock seconds. */
+#define DAEMON_RETRY 60
+/* Between tries of a lock another process holds, in real milliseconds. */
+#define DAEMON_LOCK_PAUSE_MS 500
+
+static const struct cmd_help help = {
+	"[--syslog] [--foreground]",
+	"  --syslog      log to syslog (facility daemon) instead of stderr\n"
+	"  --foreground  stay in the foreground (the default and only mode)\n"
+	"  -h, --help    show this help\n"
+	"\nFetches each feed when it is due, and [fetch] lead_time before a\n"
+	"digest slot the feeds it needs, and sends each digest at its\n"
+	"subscriber's slot, as `feedmail run` would, sleeping in between\n"
+	"without holding the store's lock. SIGTERM or SIGINT: finish the\n"
+	"transfer or message under way and exit 0. SIGHUP: reload the config\n"
+	"(a broken one is reported and the old one kept) and look for work at\n"
+	"once. Logs go to stderr (-v for each cycle, -vv for debugging) or,\n"
+	"with --syslog, to syslog.\n",
+};
+
+static volatile sig_atomic_t stop_signal; /* the signal that said stop */
+static volatile sig_atomic_t reload_asked;
+
+static void
+on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+on_hangup(int sig)
+{
+	(void)sig;
+	reload_asked = 1;
+}
+
+/* SA_RESTART: a signal during a cycle must not fail the transfer, the
+ * SMTP session or the SQLite call it interrupts; pselect() is never
+ * restarted, so the sleep still ends. */
+static int
+install_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_stop;
+	if (sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0)
+		return -1;
+	sa.sa_handler = on_hangup;
+	return sigaction(SIGHUP, &sa, NULL);
+}
+
+static int
+signalled(void)
+{
+	return stop_signal || reload_asked;
+}
+
+/* Sleeps for span (real time) unless a signal comes first or came
+ * already. */
+static void
+nap(const struct timespec *span)
+{
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (!signalled())
+		pselect(0, NULL, NULL, NULL, span, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Reads the config again; the old one stays when the new one is bad. */
+static void
+reload(struct ctx *ctx)
+{
+	struct conf fresh;
+	struct err e = ERR_INIT;
+
+	conf_init(&fresh);
+	if (cmd_load_config(ctx->config_path, &fresh, &e) < 0) {
+		log_error("reload: %s; keeping the previous configuration",
+			  e.msg);
+		conf_release(&fresh);
+		return;
+	}
+	conf_release(&ctx->cfg);
+	ctx->cfg = fresh;
+	log_info("reloaded the configuration%s%s", fresh.path ? " from " : "",
+		 fresh.path ? fresh.path : "");
+}
+
+/* The earliest time to wake for a slot of the subscribers' schedules after
+ * now: lead_time before it, to fetch its feeds, then at the slot. */
+struct slots {
+	const struct conf *cfg;
+	int64_t now, next;
+};
+
+static int
+earliest_slot(const char *schedule, const char *timezone, void *arg)
+{
+	struct slots *sl = arg;
+	struct schedule sch;
+	struct err e = ERR_INIT;
+	int64_t start;
+
+	if (send_schedule(sl->cfg, schedule, timezone, &sch, &e) < 0 ||
+	    schedule_next_slot(&sch, sl->now, &start, &e) < 0) {
+		/* send_run reports the subscriber; here it only cannot wake
+		 * us */
+		log_debug("next slot: %s", e.msg);
+		return 0;
+	}
+	start = lead_wake(sl->cfg, start, sl->now);
+	if (start < sl->next)
+		sl->next = start;
+	return 0;
+}
+
+/* When the next cycle is due, from what the store holds. */
+static int64_t
+next_due(struct ctx *ctx, int64_t now)
+{
+	struct slots sl = { &ctx->cfg, now, now + DAEMON_MAX_SLEEP };
+	struct err e = ERR_INIT;
+	int64_t fetch_at = 0, attempt_at = 0, t;
+
+	if (store_next_due(ctx->store, &fetch_at, &attempt_at, &e) < 0)
+		log_warn("next due time: %s", e.msg);
+	if (fetch_at && fetch_at < sl.next)
+		sl.next = fetch_at;
+	if (attempt_at && attempt_at < sl.next)
+		sl.next = attempt_at;
+	if (store_subscriber_schedules(ctx->store, earliest_slot, &sl, &e) < 0)
+		log_warn("next slot: %s", e.msg);
+	if (ctx->cfg.admin && *ctx->cfg.admin &&
+	    health_next_slot(&ctx->cfg, now, &t, &e) == 0 && t < sl.next)
+		sl.next = t;
+	return sl.next;
+}
+
+/* Takes the lock, waiting as long as another process holds it (but no
+ * longer than a signal allows). NULL with e when it cannot be had. */
+static struct lock *
+take_lock(const char *db, struct err *e)
+{
+	struct timespec pause = { 0, DAEMON_LOCK_PAUSE_MS * 1000000L };
+	struct lock *l;
+	int said = 0;
+
+	while (!(l = lock_acquire(db, "daemon", 0, e))) {
+		if (e->code != EX_TEMPFAIL || stop_signal)
+			return NULL;
+		if (!said++)
+			log_info("waiting: %s", e->msg);
+		nap(&pause);
+	}
+	return l;
+}
+
+/* in with its line breaks as "; ", cut to fit out. */
+static void
+one_line(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in && o + 3 < size; in++) {
+		if (*in == '\n') {
+			out[o++] = ';';
+			out[o++] = ' ';
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* One cycle. Returns the clock time of the next one. *fatal is set to an
+ * exit status when the lock or the store could not be had (a pass that
+ * fails is only logged: it is tried again DAEMON_RETRY later). */
+static int64_t
+cycle(struct ctx *ctx, int *fatal)
+{
+	const char *db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
+	struct cmd_run_counts c;
+	struct lock *lock;
+	struct err e = ERR_INIT;
+	char summary[2048], line[2100];
+	int64_t next;
+
+	*fatal = 0;
+	lock = take_lock(db, &e);
+	if (!lock) {
+		if (stop_signal)
+			return clock_now();
+		log_error("%s", e.msg);
+		*fatal = e.code ? e.code : EX_SOFTWARE;
+		return clock_now() + DAEMON_RETRY;
+	}
+	ctx->store = store_open(db, &e);
+	if (!ctx->store) {
+		log_error("%s", e.msg);
+		lock_release(lock);
+		*fatal = e.code ? e.code : EX_SOFTWARE;
+		return clock_now() + DAEMON_RETRY;
+	}
+	cmd_run_once(ctx, &stop_signal, &c);
+	if (c.ran) {
+		cmd_run_summary(&c, summary, sizeof(summary));
+		one_line(summary, line, sizeof(line));
+		log_info("%s", line);
+	}
+	next = next_due(ctx, clock_now());
+	/* a pass that failed as a whole (its errors are logged) would fail
+	 * again at once: wait a little */
+	if (!c.ran && next < clock_now() + DAEMON_RETRY)
+		next = clock_now() + DAEMON_RETRY;
+	store_close(ctx->store);
+	ctx->store = NULL;
+	lock_release(lock);
+	return next;
+}
+
+int
+cmd_daemon(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "syslog", no_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct timespec span;
+	int64_t next, now;
+	int opt, use_syslog = 0, fatal, first = 1;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			use_syslog = 1;
+			break;
+		case 'f':
+			/* the only mode: systemd and the like supervise it */
+			break;
+		case 'h':
+			cmd_print_help(stdout, argv[0], &help);
+			return 0;
+		default:
+			return cmd_bad_option(argv[0], &help, opts,
+					      argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error(argv[0], &help,
+				       "unexpected argument '%s'", argv[optind]);
+	if (use_syslog)
+		log_use_syslog("feedmail");
+	else
+		log_use_journal_levels();
+	if (install_handlers() < 0) {
+		log_error("daemon: cannot set signal handlers: %s",
+			  strerror(errno));
+		return EX_OSERR;
+	}
+	log_info("daemon started (pid %ld)", (long)getpid());
+	while (!stop_signal) {
+		if (reload_asked) {
+			reload_asked = 0;
+			reload(ctx);
+		}
+		next = cycle(ctx, &fatal);
+		/* a store that cannot be opened at start is a setup error */
+		if (fatal && first)
+			return fatal;
+		first = 0;
+		now = clock_now();
+		/* one second past the due time: the clock's second has
+		 * begun for sure */
+		clock_real_span(next > now ? next - now + 1 : 1, &span);
+		log_debug("next cycle in %lld s (clock)",
+			  (long long)(next > now ? next - now + 1 : 1));
+		nap(&span);
+	}
+	log_info("daemon stopping (%s)",
+		 stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	return 0;
+}

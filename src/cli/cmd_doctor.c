@@ -1,0 +1,245 @@
+/* feedmail doctor [--test-mail ADDRESS]: check the setup end to end. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "lib/addr.h"
+#include "lib/clock.h"
+#include "cli/cmd.h"
+#include "lib/conf.h"
+#include "mail/deliver.h"
+#include "lib/log.h"
+#include "mail/mime.h"
+#include "store/store.h"
+
+static const struct cmd_help help = {
+	"[--test-mail ADDRESS]",
+	"  -t, --test-mail ADDRESS  also send a short test message there\n"
+	"  -h, --help               show this help\n"
+	"\nChecks the configuration and the store, then the transport: for\n"
+	"smtp it connects, shows what the server offers (STARTTLS, AUTH\n"
+	"mechanisms, SIZE...), and checks its certificate; for files, that\n"
+	"the path can be written; for sendmail, that the program runs.\n",
+};
+
+static const char *const transports[] = { "smtp", "sendmail", "mbox",
+					  "maildir", "stdout" };
+
+/* Prints lines of text indented, or "(nothing)". */
+static void
+print_lines(const char *label, const char *text)
+{
+	const char *p = text, *nl;
+
+	printf("  %s:", label);
+	if (!*p) {
+		puts(" (nothing)");
+		return;
+	}
+	putchar('\n');
+	for (; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		printf("    %.*s\n", (int)(nl - p), p);
+		if (!*nl)
+			break;
+	}
+}
+
+static int
+check_store(struct ctx *ctx)
+{
+	int64_t pending = 0, failed = 0;
+	struct err e = ERR_INIT;
+
+	if (store_digest_count(ctx->store, "pending", &pending, &e) < 0 ||
+	    store_digest_count(ctx->store, "failed", &failed, &e) < 0) {
+		printf("store: %s\n", e.msg);
+		return e.code ? e.code : EX_SOFTWARE;
+	}
+	printf("store: %s, schema version %d%s; digests pending %lld, "
+	       "failed %lld\n",
+	       ctx->db_path ? ctx->db_path : ctx->cfg.store_path,
+	       store_schema_version(ctx->store),
+	       store_read_only(ctx->store) ? ", read-only for this user" : "",
+	       (long long)pending, (long long)failed);
+	return 0;
+}
+
+static int
+check_smtp(const struct conf *cfg)
+{
+	static const char *const starttls[] = { "required", "optional", "off" };
+	struct deliver_probe p;
+	struct err e = ERR_INIT;
+	const char *offers;
+
+	printf("  server: %s:%d, starttls %s, %s\n", cfg->smtp_host,
+	       cfg->smtp_port, starttls[cfg->starttls],
+	       cfg->smtp_user ? "authenticating" : "no authentication");
+	if (deliver_probe(cfg, &p, &e) < 0) {
+		printf("  cannot reach it: %s\n", e.msg);
+		return e.code;
+	}
+	printf("  greeting: %s\n", p.greeting);
+	print_lines("offers", p.offers);
+	if (p.starttls_offered && cfg->starttls != CONF_STARTTLS_OFF) {
+		printf("  STARTTLS: %s\n", p.tls_info);
+		if (!p.tls)
+			return EX_CONFIG;
+		print_lines("offers after STARTTLS", p.offers_tls);
+	} else if (cfg->starttls == CONF_STARTTLS_REQUIRED) {
+		puts("  STARTTLS: required but the server does not offer it");
+		return EX_CONFIG;
+	}
+	offers = p.tls ? p.offers_tls : p.offers;
+	if (cfg->smtp_user && !strstr(offers, "AUTH")) {
+		puts("  AUTH: a user is set but the server offers no AUTH");
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+static int
+check_path(const struct conf *cfg)
+{
+	const char *path = cfg->digest_path, *slash;
+	char *dir;
+	int ok;
+
+	if (!path)
+		return 0;
+	/* a Maildir is written inside path; an mbox beside it */
+	slash = strrchr(path, '/');
+	dir = cfg->transport == CONF_TRANSPORT_MAILDIR || !slash ?
+		      strdup(cfg->transport == CONF_TRANSPORT_MAILDIR ?
+				     path : ".") :
+		      strndup(path, (size_t)(slash - path + (slash == path)));
+	if (!dir)
+		return EX_OSERR;
+	ok = access(dir, W_OK) == 0 ||
+	     (cfg->transport == CONF_TRANSPORT_MAILDIR && access(dir, F_OK));
+	printf("  %s: %s\n", path, ok ? "can be written" : "cannot be written");
+	free(dir);
+	return ok ? 0 : EX_CANTCREAT;
+}
+
+static int
+send_test(const struct conf *cfg, const char *to)
+{
+	struct buf msg = BUF_INIT(BUF_MAX_DOC);
+	struct mime_message m = { 0 };
+	struct deliver_message dm = { 0 };
+	struct deliver_result r;
+	struct deliver *d = NULL;
+	struct err e = ERR_INIT;
+	char *name = NULL, *from = NULL, *id = NULL, seed[64];
+	int rc = EX_SOFTWARE;
+
+	if (addr_validate(to, &e) < 0 ||
+	    addr_parse_mailbox(cfg->from, &name, &from, &e) < 0)
+		goto out;
+	snprintf(seed, sizeof(seed), "test-%lld-%ld", (long long)clock_now(),
+		 (long)getpid());
+	id = mime_message_id(seed, strrchr(from, '@') + 1);
+	m.from.name = name;
+	m.from.addr = from;
+	m.to.addr = to;
+	m.subject = "feedmail test message";
+	m.date = clock_now();
+	m.message_id = id;
+	m.text = "This message was sent by feedmail doctor --test-mail: the "
+		 "digests\nwill travel the same way.\n";
+	if (!id || mime_render(&m, &msg, &e) < 0)
+		goto out;
+	dm.data = msg.data;
+	dm.len = msg.len;
+	dm.envelope_from = from;
+	dm.rcpts = &to;
+	dm.nrcpts = 1;
+	d = deliver_open(cfg, &e);
+	if (!d || deliver_send(d, &dm, &r, &e) < 0)
+		goto out;
+	printf("test mail to %s: %s: %d %s\n", to,
+	       r.status == DELIVER_OK ? "accepted" : "refused", r.code,
+	       r.reply);
+	rc = r.status == DELIVER_OK ? 0 :
+	     r.status == DELIVER_TEMPFAIL ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	e.code = 0;
+out:
+	if (e.code) {
+		printf("test mail to %s: %s\n", to, e.msg);
+		rc = e.code;
+	}
+	deliver_close(d, NULL);
+	buf_release(&msg);
+	free(name);
+	free(from);
+	free(id);
+	return rc;
+}
+
+int
+cmd_doctor(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "test-mail", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct conf *cfg;
+	const char *test_to = NULL;
+	int opt, rc, worst = 0;
+
+	while ((opt = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			test_to = optarg;
+			break;
+		case 'h':
+			cmd_print_help(stdout, argv[0], &help);
+			return 0;
+		default:
+			return cmd_bad_option(argv[0], &help, opts,
+					      argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error(argv[0], &help,
+				       "unexpected argument '%s'", argv[optind]);
+	cfg = &ctx->cfg;
+	printf("config: %s\n", cfg->path ? cfg->path : "no file: defaults");
+	worst = check_store(ctx);
+	printf("transport: %s, from %s\n", transports[cfg->transport],
+	       cfg->from);
+	switch (cfg->transport) {
+	case CONF_TRANSPORT_SMTP:
+		rc = check_smtp(cfg);
+		break;
+	case CONF_TRANSPORT_MBOX:
+	case CONF_TRANSPORT_MAILDIR:
+		rc = check_path(cfg);
+		break;
+	case CONF_TRANSPORT_SENDMAIL:
+		rc = access(cfg->sendmail, X_OK) == 0 ? 0 : EX_UNAVAILABLE;
+		printf("  %s: %s\n", cfg->sendmail,
+		       rc ? "cannot be run" : "can be run");
+		break;
+	default:
+		rc = 0;
+		break;
+	}
+	if (rc && !worst)
+		worst = rc;
+	if (test_to && !worst) {
+		rc = send_test(cfg, test_to);
+		if (rc)
+			worst = rc;
+	}
+	puts(worst ? "doctor: problems found (see above)" : "doctor: all good");
+	return worst;
+}

@@ -1,0 +1,62 @@
+/* feedmail export [FILE]: the feeds as OPML 2.0, which import reads back
+ * identically. */
+#include "config.h"
+
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli/cmd.h"
+#include "lib/fs.h"
+#include "lib/log.h"
+#include "parse/opml.h"
+#include "store/store.h"
+
+static const struct cmd_help help = {
+	"[FILE]",
+	"  -h, --help  show this help\n"
+	"\nWrites to FILE (replaced atomically) or to standard output.\n",
+};
+
+static int
+collect(const struct store_feed *f, void *arg)
+{
+	return opml_add_feed(arg, f->url, f->title,
+			     (const char *const *)f->tags.items, f->tags.n,
+			     NULL) < 0 ? EX_OSERR : 0;
+}
+
+int
+cmd_export(int argc, char **argv, struct ctx *ctx)
+{
+	struct opml o = { 0 };
+	struct fs_atomic out = { 0 };
+	struct err e = ERR_INIT;
+	int rc;
+
+	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind > 1)
+		return cmd_usage_error(argv[0], &help, "one file at most");
+	o.title = strdup("feedmail subscriptions");
+	rc = store_feed_each(ctx->store, collect, &o, &e);
+	if (rc > 0)
+		err_set(&e, rc, "out of memory");
+	if (rc)
+		goto fail;
+	if (optind == argc) {
+		if (opml_write(stdout, &o, &e) < 0)
+			goto fail;
+	} else if (fs_atomic_open(&out, argv[optind], &e) < 0 ||
+		   opml_write(out.f, &o, &e) < 0 ||
+		   fs_atomic_commit(&out, &e) < 0) {
+		goto fail;
+	}
+	opml_release(&o);
+	return 0;
+fail:
+	fs_atomic_abort(&out);
+	opml_release(&o);
+	log_error("export: %s", e.msg);
+	return e.code ? e.code : EX_SOFTWARE;
+}

@@ -1,0 +1,170 @@
+/* feedmail fetch [--all] [--json] [FEED...]: fetch feeds into the store. */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "fetch/fetch.h"
+#include "lib/log.h"
+#include "store/store.h"
+#include "lib/url.h"
+
+static const struct cmd_help help = {
+	"[--all] [--json] [FEED...]",
+	"  -a, --all   fetch every feed, due or not\n"
+	"  --json      print the summary as JSON\n"
+	"  -h, --help  show this help\n"
+	"\nWithout arguments, fetches the feeds that are due. FEED is a\n"
+	"subscribed feed's id or URL. A URL that is not subscribed is fetched\n"
+	"once and its entries printed, as 'feedmail parse URL' does; nothing\n"
+	"is stored.\n",
+};
+
+/* A progress line on stderr, when it is a terminal and the run is long
+ * enough to need one. */
+static void
+progress(size_t done, size_t total, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "\rfetching feeds: %zu/%zu", done, total);
+	if (done == total)
+		fputs("\r\033[K", stderr);
+}
+
+static int
+print_json(const struct fetch_report *r)
+{
+	json_t *errors = json_array(), *o;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->nerrors; i++)
+		json_array_append_new(
+			errors,
+			json_pack("{s:I, s:s, s:s, s:s}", "feed",
+				  (json_int_t)r->errors[i].feed_id, "url",
+				  r->errors[i].url, "class", r->errors[i].cls,
+				  "message", r->errors[i].message));
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "feeds",
+		      (json_int_t)r->feeds, "fetched", (json_int_t)r->fetched,
+		      "not_modified", (json_int_t)r->not_modified, "failed",
+		      (json_int_t)r->failed, "new_entries",
+		      (json_int_t)r->new_entries, "errors", errors);
+	if (!o)
+		return EX_OSERR;
+	rc = cmd_print_json(o);
+	json_decref(o);
+	return rc;
+}
+
+/* Turns FEED arguments into ids. Returns 0; 1 with *one_off set when the
+ * single argument is a URL not subscribed; or an exit status. */
+static int
+resolve_feeds(struct store *st, char **args, int n, int64_t *ids,
+	      const char **one_off)
+{
+	struct err e = ERR_INIT, ignored = ERR_INIT;
+	char *url;
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		if (store_feed_find(st, args[i], &ids[i], &e) == 0)
+			continue;
+		url = url_normalize(args[i], &ignored);
+		rc = url ? store_feed_find(st, url, &ids[i], &ignored) : -1;
+		free(url);
+		if (rc == 0)
+			continue;
+		if (n == 1 && url) {
+			*one_off = args[i];
+			return 1;
+		}
+		log_error("fetch: %s", e.msg);
+		return e.code;
+	}
+	return 0;
+}
+
+int
+cmd_fetch(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fetch_selection sel = { 0 };
+	struct fetch_report r = { 0 };
+	struct err e = ERR_INIT;
+	const char *one_off = NULL;
+	int64_t *ids = NULL;
+	int opt, json = 0, rc, temporary = 0;
+	size_t i;
+
+	while ((opt = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			sel.all = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			cmd_print_help(stdout, argv[0], &help);
+			return 0;
+		default:
+			return cmd_bad_option(argv[0], &help, opts,
+					      argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		sel.nids = (size_t)(argc - optind);
+		ids = calloc(sel.nids, sizeof(*ids));
+		if (!ids)
+			return EX_OSERR;
+		rc = resolve_feeds(ctx->store, argv + optind, argc - optind, ids,
+				   &one_off);
+		if (rc == 1) {
+			char *parse_argv[] = { (char *)"parse",
+					       (char *)one_off, NULL };
+
+			free(ids);
+			optind = 0;
+			return cmd_parse(2, parse_argv, ctx);
+		}
+		if (rc) {
+			free(ids);
+			return rc;
+		}
+		sel.ids = ids;
+	}
+	rc = fetch_run(ctx->store, &ctx->cfg, &sel,
+		       isatty(STDERR_FILENO) && !ctx->quiet ? progress : NULL,
+		       NULL, &r, &e);
+	free(ids);
+	if (rc < 0) {
+		log_error("fetch: %s", e.msg);
+		fetch_report_release(&r);
+		return e.code ? e.code : EX_SOFTWARE;
+	}
+	for (i = 0; i < r.nerrors; i++) {
+		log_error("fetch '%s': %s: %s", r.errors[i].url,
+			  r.errors[i].cls, r.errors[i].message);
+		temporary |= r.errors[i].temporary;
+	}
+	if (json)
+		rc = print_json(&r);
+	else if (!ctx->quiet)
+		printf("%zu feeds: %zu fetched, %zu not modified, %zu failed; "
+		       "%zu new entries\n",
+		       r.feeds, r.fetched, r.not_modified, r.failed,
+		       r.new_entries);
+	if (rc == 0 && r.failed)
+		rc = temporary ? EX_TEMPFAIL : EX_DATAERR;
+	fetch_report_release(&r);
+	return rc;
+}

@@ -1,0 +1,79 @@
+/* feedmail import FILE.opml: add the feeds of an OPML file, all or none. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <sysexits.h>
+
+#include "cli/cmd.h"
+#include "lib/log.h"
+#include "parse/opml.h"
+#include "store/store.h"
+#include "lib/url.h"
+
+static const struct cmd_help help = {
+	"FILE.opml",
+	"  -h, --help  show this help\n"
+	"\nOPML 1.0 and 2.0; the titles of enclosing outlines become tags.\n"
+	"Feeds already subscribed are skipped and counted. A malformed file\n"
+	"or a feed URL that is not http(s) imports nothing.\n",
+};
+
+int
+cmd_import(int argc, char **argv, struct ctx *ctx)
+{
+	struct opml o = { 0 };
+	struct err e = ERR_INIT;
+	size_t i, added = 0, skipped = 0;
+	int64_t id;
+	int rc;
+
+	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 1)
+		return cmd_usage_error(argv[0], &help, "one OPML file, please");
+	if (opml_read(argv[optind], &o, &e) < 0)
+		goto fail;
+	if (store_begin(ctx->store, &e) < 0)
+		goto fail;
+	for (i = 0; i < o.nfeeds; i++) {
+		const struct opml_feed *f = &o.feeds[i];
+		struct store_tags tags = { f->tags, f->ntags };
+		char *url = url_normalize(f->url, &e);
+
+		/* a file could name /etc/passwd: local feeds are added only
+		 * by hand, with feedmail add */
+		if (url && !url_is_http(url)) {
+			err_set(&e, EX_DATAERR,
+				"'%s' is not an http(s) URL; add local files "
+				"with 'feedmail add'", f->url);
+			free(url);
+			url = NULL;
+		}
+		if (!url) {
+			err_prefix(&e, "%s: feed '%s'", argv[optind],
+				   f->title ? f->title : f->url);
+			goto fail;
+		}
+		rc = store_feed_add(ctx->store, url, f->title, &tags, &id, &e);
+		free(url);
+		if (rc < 0)
+			goto fail;
+		if (rc == 1)
+			skipped++;
+		else
+			added++;
+	}
+	if (store_commit(ctx->store, &e) < 0)
+		goto fail;
+	if (!ctx->quiet)
+		printf("imported %zu feeds, skipped %zu already subscribed\n",
+		       added, skipped);
+	opml_release(&o);
+	return 0;
+fail:
+	store_rollback(ctx->store);
+	opml_release(&o);
+	log_error("import: %s; nothing imported", e.msg);
+	return e.code ? e.code : EX_SOFTWARE;
+}

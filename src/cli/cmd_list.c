@@ -1,0 +1,111 @@
+/* feedmail list [--json]: the feeds with their tags and last status. */
+#include "config.h"
+
+#include <jansson.h>
+#include <sysexits.h>
+
+#include "cli/cmd.h"
+#include "lib/date.h"
+#include "lib/log.h"
+#include "store/store.h"
+
+static const struct cmd_help help = {
+	"[--json]",
+	"  --json      print a JSON array of feeds\n"
+	"  -h, --help  show this help\n",
+};
+
+static json_t *
+json_time(int64_t t)
+{
+	char s[DATE_UTC_SIZE];
+
+	if (!t)
+		return json_null();
+	date_format_utc(t, s);
+	return json_string(s);
+}
+
+static int
+add_json(const struct store_feed *f, void *arg)
+{
+	json_t *feeds = arg, *tags = json_array(), *o;
+	size_t i;
+
+	for (i = 0; i < f->tags.n; i++)
+		json_array_append_new(tags, json_string(f->tags.items[i]));
+	o = json_pack("{s:I, s:s?, s:s, s:o, s:b, s:I, s:s?, s:s?, s:i,"
+		      " s:o, s:o, s:o}",
+		      "id", (json_int_t)f->id, "title", f->title, "url", f->url,
+		      "tags", tags, "enabled", f->enabled, "entries",
+		      (json_int_t)f->entries, "last_status", f->last_status,
+		      "last_error", f->last_error, "failures", f->failures,
+		      "last_fetch", json_time(f->last_fetch_at),
+		      "last_success", json_time(f->last_success_at),
+		      "next_fetch", json_time(f->next_fetch_at));
+	if (!o)
+		return EX_OSERR;
+	return json_array_append_new(feeds, o) ? EX_OSERR : 0;
+}
+
+static int
+print_line(const struct store_feed *f, void *arg)
+{
+	struct buf b = BUF_INIT(BUF_MAX_FIELD);
+	size_t i;
+
+	(void)arg;
+	printf("%4lld  %s\n      %s\n", (long long)f->id,
+	       f->title ? cmd_printable(&b, f->title) : "(no title yet)",
+	       f->url);
+	if (f->tags.n) {
+		fputs("      tags:", stdout);
+		for (i = 0; i < f->tags.n; i++)
+			printf(" %s", cmd_printable(&b, f->tags.items[i]));
+		putchar('\n');
+	}
+	buf_release(&b);
+	if (!f->enabled)
+		printf("      disabled: %s\n",
+		       f->last_error ? f->last_error : "by hand");
+	else if (f->failures)
+		printf("      failing (%d in a row): %s: %s\n", f->failures,
+		       f->last_status ? f->last_status : "error",
+		       f->last_error ? f->last_error : "");
+	else if (f->last_status)
+		printf("      %s, %lld entries\n", f->last_status,
+		       (long long)f->entries);
+	else
+		fputs("      not fetched yet\n", stdout);
+	return 0;
+}
+
+int
+cmd_list(int argc, char **argv, struct ctx *ctx)
+{
+	struct err e = ERR_INIT;
+	json_t *feeds;
+	int json = 0, rc;
+
+	rc = cmd_parse_simple(argc, argv, &help, &json);
+	if (rc >= 0)
+		return rc;
+	if (optind != argc)
+		return cmd_usage_error(argv[0], &help,
+				       "unexpected argument '%s'", argv[optind]);
+	if (!json) {
+		rc = store_feed_each(ctx->store, print_line, NULL, &e);
+		goto out;
+	}
+	feeds = json_array();
+	rc = store_feed_each(ctx->store, add_json, feeds, &e);
+	if (rc == 0)
+		rc = cmd_print_json(feeds);
+	json_decref(feeds);
+out:
+	if (rc < 0) {
+		log_error("list: %s", e.msg);
+		return e.code;
+	}
+	return rc;
+}

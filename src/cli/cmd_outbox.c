@@ -1,0 +1,217 @@
+/* feedmail outbox [list|retry|drop]: the digests not sent yet, and what
+ * the admin does about those that failed. */
+#include "config.h"
+
+#include <jansson.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "lib/clock.h"
+#include "cli/cmd.h"
+#include "lib/date.h"
+#include "lib/log.h"
+#include "store/store.h"
+
+static const struct cmd_help help = {
+	"[list [ADDRESS] [--json]] | retry ADDRESS|--all | drop ADDRESS|--all",
+	"  list [ADDRESS] [--json]  the pending and failed digests, with why\n"
+	"  retry ADDRESS|--all      queue the failed digests again\n"
+	"  drop ADDRESS|--all       let the failed digests' articles go\n"
+	"\nA digest that failed gives its articles back: they go into its\n"
+	"subscriber's next digest, marked as delayed, unless you drop them.\n"
+	"retry sends a failed digest again as it was, unless a later digest\n"
+	"took some of its articles; a digest that could not be built is\n"
+	"built again by the next run.\n",
+};
+
+static const struct cmd_help list_help = {
+	"[ADDRESS] [--json]",
+	"  --json      print a JSON array of digests\n"
+	"  -h, --help  show this help\n",
+};
+
+static const struct cmd_help target_help = {
+	"ADDRESS|--all",
+	"  --all       every subscriber's failed digests\n"
+	"  -h, --help  show this help\n",
+};
+
+struct listing {
+	json_t *array;            /* --json, else NULL */
+	size_t n;
+};
+
+/* What the admin reads of one digest: its state, then why. */
+static void
+describe(const struct store_outbox_row *row, char *out, size_t size)
+{
+	char when[DATE_UTC_SIZE];
+
+	if (!strcmp(row->status, "pending")) {
+		date_format_utc(row->next_attempt_at, when);
+		snprintf(out, size, "pending, %d attempts, next at %s",
+			 row->attempts, when);
+	} else if (!row->has_message) {
+		snprintf(out, size, "failed to build");
+	} else if (row->dropped) {
+		snprintf(out, size, "failed, articles dropped");
+	} else if (!row->entries) {
+		snprintf(out, size, "failed, articles sent in a later digest");
+	} else if (row->given_back) {
+		snprintf(out, size, "failed, some articles sent in a later "
+			 "digest, %ld back in the next", row->entries);
+	} else {
+		snprintf(out, size, "failed, %ld articles back in the next "
+			 "digest", row->entries);
+	}
+}
+
+static int
+list_one(const struct store_outbox_row *row, void *arg)
+{
+	struct listing *l = arg;
+	char created[DATE_UTC_SIZE], state[160];
+	json_t *o;
+
+	l->n++;
+	date_format_utc(row->created_at, created);
+	if (!l->array) {
+		struct buf b = BUF_INIT(BUF_MAX_FIELD);
+
+		describe(row, state, sizeof(state));
+		printf("%lld\t%s\t%s\t%s\n", (long long)row->id, created,
+		       cmd_printable(&b, row->email), state);
+		/* a server's reply, or why the digest failed, which may
+		 * quote what a feed or the store held */
+		if (row->reply)
+			printf("\t%s\n", cmd_printable(&b, row->reply));
+		buf_release(&b);
+		return 0;
+	}
+	o = json_pack("{sI ss ss ss si sI ss? sI sb sb}", "id",
+		      (json_int_t)row->id, "email", row->email, "status",
+		      row->status, "created", created, "attempts",
+		      row->attempts, "next_attempt", (json_int_t)
+		      row->next_attempt_at, "reply", row->reply, "entries",
+		      (json_int_t)row->entries, "built", row->has_message,
+		      "dropped", row->dropped);
+	if (!o || json_array_append_new(l->array, o) < 0)
+		return EX_OSERR;
+	return 0;
+}
+
+static int
+outbox_list(int argc, char **argv, struct ctx *ctx)
+{
+	struct listing l = { 0 };
+	struct err e = ERR_INIT;
+	int json = 0, rc;
+
+	rc = cmd_parse_simple(argc, argv, &list_help, &json);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind > 1)
+		return cmd_usage_error(argv[0], &list_help,
+				       "unexpected argument '%s'",
+				       argv[optind + 1]);
+	if (json && !(l.array = json_array()))
+		return EX_OSERR;
+	rc = store_outbox_each(ctx->store, optind < argc ? argv[optind] : NULL,
+			       list_one, &l, &e);
+	if (rc < 0) {
+		log_error("outbox: %s", e.msg);
+		rc = e.code ? e.code : EX_SOFTWARE;
+	} else if (rc > 0) {
+		log_error("outbox: out of memory");
+	} else if (json) {
+		rc = cmd_print_json(l.array);
+	} else if (!l.n && !ctx->quiet) {
+		printf("nothing pending, nothing failed\n");
+	}
+	json_decref(l.array);
+	return rc;
+}
+
+/* The address a retry or drop is for (NULL for --all), or an exit
+ * status in *rc. */
+static const char *
+target(int argc, char **argv, int *rc)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, all = 0;
+
+	*rc = -1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			all = 1;
+			break;
+		case 'h':
+			cmd_print_help(stdout, argv[0], &target_help);
+			*rc = 0;
+			return NULL;
+		default:
+			*rc = cmd_bad_option(argv[0], &target_help, opts,
+					     argv[optind - 1]);
+			return NULL;
+		}
+	}
+	if (all == (optind < argc) || argc - optind > 1)
+		*rc = cmd_usage_error(argv[0], &target_help,
+				      "name one ADDRESS, or --all");
+	return all ? NULL : argv[optind];
+}
+
+/* retry (or drop) the failed digests that argv names. */
+static int
+act(int argc, char **argv, struct ctx *ctx, int retry)
+{
+	struct err e = ERR_INIT;
+	const char *email;
+	size_t n;
+	int rc;
+
+	email = target(argc, argv, &rc);
+	if (rc >= 0)
+		return rc;
+	rc = retry ? store_outbox_retry(ctx->store, email, clock_now(), &n, &e) :
+		     store_outbox_drop(ctx->store, email, &n, &e);
+	if (rc < 0) {
+		log_error("%s: %s", argv[0], e.msg);
+		return e.code ? e.code : EX_SOFTWARE;
+	}
+	if (!ctx->quiet)
+		printf(retry ? "%zu failed digests queued again\n" :
+			       "the articles of %zu failed digests dropped\n",
+		       n);
+	return 0;
+}
+
+static int
+outbox_retry(int argc, char **argv, struct ctx *ctx)
+{
+	return act(argc, argv, ctx, 1);
+}
+
+static int
+outbox_drop(int argc, char **argv, struct ctx *ctx)
+{
+	return act(argc, argv, ctx, 0);
+}
+
+static const struct cmd_verb verbs[] = {
+	{ "drop", outbox_drop },
+	{ "list", outbox_list },
+	{ "retry", outbox_retry },
+	{ NULL, NULL },
+};
+
+int
+cmd_outbox(int argc, char **argv, struct ctx *ctx)
+{
+	return cmd_verb_run(argc, argv, ctx, verbs, "list", &help);
+}

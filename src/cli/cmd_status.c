@@ -1,0 +1,155 @@
+/* feedmail status [--json]: the health of the feeds and of the outbox. */
+#include "config.h"
+
+#include <jansson.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "lib/clock.h"
+#include "cli/cmd.h"
+#include "lib/date.h"
+#include "lib/log.h"
+#include "app/health.h"
+#include "store/store.h"
+
+static const struct cmd_help help = {
+	"[--json]",
+	"  --json      print the status as JSON\n"
+	"  -h, --help  show this help\n"
+	"\nFor each feed: last success, last new entry, entries in the last\n"
+	"7 days, failures in a row and the last error. A feed failing\n"
+	"[fetch] sick_failures times in a row, or without a new entry for\n"
+	"[fetch] sick_days, is flagged. Then the subscribers and the\n"
+	"pending and failed digests.\n",
+};
+
+struct walk {
+	struct ctx *ctx;
+	int64_t now;
+	json_t *feeds;            /* --json: the array being built */
+	size_t flagged;
+	struct err e;
+};
+
+static json_t *
+json_time(int64_t t)
+{
+	char s[DATE_UTC_SIZE];
+
+	if (!t)
+		return json_null();
+	date_format_utc(t, s);
+	return json_string(s);
+}
+
+static void
+print_time(const char *label, int64_t t)
+{
+	char s[DATE_UTC_SIZE];
+
+	if (t)
+		date_format_utc(t, s);
+	printf("  %s %s", label, t ? s : "never");
+}
+
+static int
+one_feed(const struct store_feed *f, void *arg)
+{
+	struct walk *w = arg;
+	int64_t week = 0;
+	unsigned flags_now = health_feed_flags(f, &w->ctx->cfg, w->now);
+	int failing = !!(flags_now & HEALTH_FAILING);
+	int silent = !!(flags_now & HEALTH_SILENT);
+	json_t *flags, *o;
+
+	if (store_entries_last_week(w->ctx->store, f->id, w->now, &week,
+				    &w->e) < 0)
+		return -1;
+	w->flagged += failing || silent;
+	if (!w->feeds) {
+		struct buf b = BUF_INIT(BUF_MAX_FIELD);
+
+		printf("%4lld  %s%s%s%s\n", (long long)f->id,
+		       f->title ? cmd_printable(&b, f->title) : f->url,
+		       !f->enabled ? "  [disabled]" : "",
+		       failing ? "  [FAILING]" : "", silent ? "  [SILENT]" : "");
+		buf_release(&b);
+		print_time("last success", f->last_success_at);
+		print_time(", last new entry", f->last_new_entry_at);
+		printf(", %lld entries in 7 days\n", (long long)week);
+		if (f->failures)
+			printf("      %d failures in a row, last: %s: %s\n",
+			       f->failures,
+			       f->last_status ? f->last_status : "error",
+			       f->last_error ? f->last_error : "");
+		return 0;
+	}
+	flags = json_array();
+	if (!f->enabled)
+		json_array_append_new(flags, json_string("disabled"));
+	if (failing)
+		json_array_append_new(flags, json_string("failing"));
+	if (silent)
+		json_array_append_new(flags, json_string("silent"));
+	o = json_pack("{s:I, s:s?, s:s, s:o, s:o, s:I, s:i, s:s?, s:o}", "id",
+		      (json_int_t)f->id, "title", f->title, "url", f->url,
+		      "last_success", json_time(f->last_success_at),
+		      "last_new_entry", json_time(f->last_new_entry_at),
+		      "entries_per_week", (json_int_t)week, "failures",
+		      f->failures, "last_error",
+		      f->failures ? f->last_status : NULL, "flags", flags);
+	if (!o || json_array_append_new(w->feeds, o))
+		return err_set(&w->e, EX_OSERR, "out of memory");
+	return 0;
+}
+
+static int
+count_subscriber(const struct store_subscriber *sub, void *arg)
+{
+	(void)sub;
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
+int
+cmd_status(int argc, char **argv, struct ctx *ctx)
+{
+	struct walk w = { ctx, clock_now(), NULL, 0, ERR_INIT };
+	int64_t subscribers = 0, pending = 0, failed = 0;
+	json_t *o;
+	int json = 0, rc;
+
+	rc = cmd_parse_simple(argc, argv, &help, &json);
+	if (rc >= 0)
+		return rc;
+	if (optind != argc)
+		return cmd_usage_error(argv[0], &help,
+				       "unexpected argument '%s'", argv[optind]);
+	if (json)
+		w.feeds = json_array();
+	if (store_feed_each(ctx->store, one_feed, &w, &w.e) != 0 ||
+	    store_subscriber_each(ctx->store, count_subscriber, &subscribers,
+				  &w.e) != 0 ||
+	    store_digest_count(ctx->store, "pending", &pending, &w.e) < 0 ||
+	    store_digest_count(ctx->store, "failed", &failed, &w.e) < 0) {
+		json_decref(w.feeds);
+		log_error("status: %s", w.e.msg);
+		return w.e.code ? w.e.code : EX_SOFTWARE;
+	}
+	if (!json) {
+		printf("%lld subscribers; digests pending %lld, failed %lld\n",
+		       (long long)subscribers, (long long)pending,
+		       (long long)failed);
+		if (w.flagged)
+			printf("%zu feeds need a look\n", w.flagged);
+		return 0;
+	}
+	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.feeds, "subscribers",
+		      (json_int_t)subscribers, "pending_digests",
+		      (json_int_t)pending, "failed_digests", (json_int_t)failed);
+	if (!o)
+		return EX_OSERR;
+	rc = cmd_print_json(o);
+	json_decref(o);
+	return rc;
+}

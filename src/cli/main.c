@@ -1,0 +1,272 @@
+/*
+ * main: global options, the table of subcommands, and the set-up each
+ * command asks for (config, store, lock). The only place besides cmd_*.c
+ * that chooses an exit status.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "lib/conf.h"
+#include "lib/err.h"
+#include "store/lock.h"
+#include "lib/log.h"
+#include "store/store.h"
+
+enum cmd_needs {
+	NEEDS_CONFIG = 1 << 0, /* read the config file */
+	NEEDS_STORE = 1 << 1,  /* open (and migrate) the store; without
+	                        * NEEDS_LOCK, read-only when it cannot be
+	                        * written */
+	NEEDS_LOCK = 1 << 2,   /* writes: hold the run lock */
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+	unsigned needs;
+	const char *summary;
+};
+
+/* Sorted by name: `feedmail help` lists them in this order. */
+static const struct cmd commands[] = {
+	{ "add", cmd_add, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	  "subscribe to a feed" },
+	{ "config", cmd_config, NEEDS_CONFIG,
+	  "print the configuration in effect" },
+	/* the lock is taken for each cycle, never while it sleeps */
+	{ "daemon", cmd_daemon, NEEDS_CONFIG,
+	  "fetch and send as things fall due, until stopped" },
+	{ "digest", cmd_digest, NEEDS_CONFIG | NEEDS_STORE,
+	  "preview a digest, recording nothing" },
+	{ "doctor", cmd_doctor, NEEDS_CONFIG | NEEDS_STORE,
+	  "check the config, the store and the mail transport" },
+	{ "export", cmd_export, NEEDS_CONFIG | NEEDS_STORE,
+	  "write the feeds as OPML" },
+	{ "fetch", cmd_fetch, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	  "fetch the feeds that are due and store new entries" },
+	{ "help", NULL, 0, "show help for feedmail or a command" },
+	{ "import", cmd_import, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	  "add the feeds of an OPML file" },
+	{ "list", cmd_list, NEEDS_CONFIG | NEEDS_STORE,
+	  "list the feeds with their status" },
+	/* short transactions of their own: no need to wait for a run */
+	{ "outbox", cmd_outbox, NEEDS_CONFIG | NEEDS_STORE,
+	  "the digests not sent yet; retry or drop those that failed" },
+	{ "parse", cmd_parse, NEEDS_CONFIG,
+	  "parse a feed and print it, storing nothing" },
+	{ "remove", cmd_remove, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	  "unsubscribe from a feed and drop its entries" },
+	{ "run", cmd_run, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	  "fetch, then build and send the digests (for cron)" },
+	{ "send", cmd_send, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	  "build digests and deliver the pending ones" },
+	{ "status", cmd_status, NEEDS_CONFIG | NEEDS_STORE,
+	  "the health of the feeds and of the outbox" },
+	{ "subscriber", cmd_subscriber,
+	  NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	  "add, remove or list digest subscribers" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char usage_line[] =
+	"usage: feedmail [-c FILE] [-d DBFILE] [-v] [-q] COMMAND [ARGS]\n";
+
+static void
+print_usage(FILE *f)
+{
+	size_t i;
+
+	fputs(usage_line, f);
+	fputs("\nOptions:\n"
+	      "  -c, --config FILE  read FILE instead of the default config\n"
+	      "  -d, --db DBFILE    use DBFILE as the store\n"
+	      "  -v, --verbose      say more (twice for debugging output)\n"
+	      "  -q, --quiet        print nothing on success, errors only\n"
+	      "  -h, --help         show this help\n"
+	      "  -V, --version      show the version\n"
+	      "\nCommands:\n", f);
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs("\nRun 'feedmail COMMAND --help' for a command's options.\n", f);
+}
+
+static const struct cmd *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int
+unknown_command(const char *name)
+{
+	const char *names[N_COMMANDS + 1];
+	const char *best;
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		names[i] = commands[i].name;
+	names[N_COMMANDS] = NULL;
+	fprintf(stderr, "feedmail: '%s' is not a feedmail command\n", name);
+	best = cmd_suggest(name, names);
+	if (best)
+		fprintf(stderr, "did you mean '%s'?\n", best);
+	fputs(usage_line, stderr);
+	return EX_USAGE;
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct cmd *c;
+	char *sub[] = { NULL, (char *)"--help", NULL };
+
+	if (argc < 2) {
+		print_usage(stdout);
+		return 0;
+	}
+	c = find_command(argv[1]);
+	if (!c)
+		return unknown_command(argv[1]);
+	if (!c->fn) {
+		print_usage(stdout);
+		return 0;
+	}
+	sub[0] = (char *)c->name;
+	return c->fn(2, sub, NULL);
+}
+
+/* FEEDMAIL_TEST_HOLD_LOCK=SECONDS keeps a writing command asleep while it
+ * holds the lock, so that the tests can start two runs that overlap. */
+static void
+hold_lock_for_tests(const struct lock *lock)
+{
+	const char *hold = getenv("FEEDMAIL_TEST_HOLD_LOCK");
+
+	if (lock && hold)
+		sleep((unsigned)strtoul(hold, NULL, 10));
+}
+
+/* Does what the table says c needs; returns 0 or the exit status. */
+static int
+setup(const struct cmd *c, struct ctx *ctx, struct lock **lock)
+{
+	struct err e = ERR_INIT;
+	const char *db;
+
+	if ((c->needs & NEEDS_CONFIG) &&
+	    cmd_load_config(ctx->config_path, &ctx->cfg, &e) < 0)
+		goto fail;
+	if (!(c->needs & NEEDS_STORE))
+		return 0;
+	db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
+	if (c->needs & NEEDS_LOCK) {
+		*lock = lock_acquire(db, c->name, ctx->cfg.lock_timeout, &e);
+		if (!*lock)
+			goto fail;
+	}
+	/* a command that only reads works on a store it cannot write */
+	ctx->store = (c->needs & NEEDS_LOCK) ? store_open(db, &e) :
+					       store_open_read(db, &e);
+	if (!ctx->store)
+		goto fail;
+	hold_lock_for_tests(*lock);
+	return 0;
+fail:
+	log_error("%s", e.msg);
+	return e.code ? e.code : EX_SOFTWARE;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx ctx = { 0 };
+	struct lock *lock = NULL;
+	const struct cmd *c;
+	int opt, verbose = 0, rc;
+
+	/* "+": options stop at the command name; the rest is the command's */
+	while ((opt = getopt_long(argc, argv, "+c:d:vqhV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			ctx.config_path = optarg;
+			break;
+		case 'd':
+			ctx.db_path = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			ctx.quiet = 1;
+			break;
+		case 'h':
+			print_usage(stdout);
+			return 0;
+		case 'V':
+			printf("feedmail %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			fputs(usage_line, stderr);
+			return EX_USAGE;
+		}
+	}
+	log_set_level(ctx.quiet ? LOG_LEVEL_QUIET :
+		      verbose >= 2 ? LOG_LEVEL_DEBUG :
+		      verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
+	if (optind >= argc) {
+		fputs(usage_line, stderr);
+		fputs("Run 'feedmail help' for the list of commands.\n",
+		      stderr);
+		return EX_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	c = find_command(argv[0]);
+	if (!c)
+		return unknown_command(argv[0]);
+	if (!c->fn)
+		return cmd_help(argc, argv);
+	/* a command's --help needs no config or store */
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return c->fn(argc, argv, NULL);
+
+	conf_init(&ctx.cfg);
+	rc = setup(c, &ctx, &lock);
+	if (rc == 0) {
+		optind = 0; /* glibc: 0 re-initialises getopt for the command */
+		rc = c->fn(argc, argv, &ctx);
+	}
+	store_close(ctx.store);
+	lock_release(lock);
+	conf_release(&ctx.cfg);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_error("write error on standard output");
+		if (rc == 0)
+			rc = EX_IOERR;
+	}
+	return rc;
+}

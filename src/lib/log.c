@@ -1,0 +1,83 @@
+#include "config.h"
+
+#include "lib/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+/* The one piece of process-wide state: how chatty the operator asked us to
+ * be. Set once by main.c from -v/-q. */
+static enum log_level current_level = LOG_LEVEL_WARN;
+static int use_syslog;
+static int journal_levels;
+
+void
+log_set_level(enum log_level level)
+{
+	current_level = level;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return current_level;
+}
+
+void
+log_use_syslog(const char *ident)
+{
+	openlog(ident, LOG_PID, LOG_DAEMON);
+	use_syslog = 1;
+}
+
+void
+log_use_journal_levels(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	/* sd-daemon(3): "<N>" before a line gives it priority N */
+	if (v && sscanf(v, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino)
+		journal_levels = 1;
+}
+
+static void log_emit(int priority, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void
+log_emit(int priority, const char *fmt, va_list ap)
+{
+	if (use_syslog) {
+		vsyslog(priority, fmt, ap);
+		return;
+	}
+	if (journal_levels)
+		fprintf(stderr, "<%d>", priority);
+	fputs("feedmail: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+#define LOG_FN(name, level, priority)                                        \
+	void name(const char *fmt, ...)                                      \
+	{                                                                    \
+		va_list ap;                                                  \
+		if (current_level < (level))                                 \
+			return;                                              \
+		va_start(ap, fmt);                                           \
+		log_emit((priority), fmt, ap);                               \
+		va_end(ap);                                                  \
+	}
+
+LOG_FN(log_error, LOG_LEVEL_QUIET, LOG_ERR)
+LOG_FN(log_warn, LOG_LEVEL_WARN, LOG_WARNING)
+LOG_FN(log_info, LOG_LEVEL_INFO, LOG_INFO)
+LOG_FN(log_debug, LOG_LEVEL_DEBUG, LOG_DEBUG)

@@ -1,0 +1,2622 @@
+#include "config.h"
+
+#include "store/store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "lib/date.h"
+#include "lib/fs.h"
+#include "lib/hash.h"
+#include "fetch/ident.h"
+#include "store/lock.h"
+#include "lib/str.h"
+
+/* Statements run once per entry (fetch) or per digest (send), prepared
+ * once. The send path's SQL stays with its function (prepared()). */
+enum stmt {
+	STMT_ENTRY_BY_IDENT,
+	STMT_ENTRY_BY_LINK,
+	STMT_ENTRY_INSERT,
+	STMT_ENTRY_UPDATE,
+	STMT_ENTRY_SEEN,
+	STMT_ENTRIES_SINCE,
+	STMT_NEWS,
+	STMT_NEWS_TAGGED,
+	STMT_DIGEST_HAS_SLOT,
+	STMT_DIGEST_INSERT,
+	STMT_DIGEST_MESSAGE,
+	STMT_DELIVERY_INSERT,
+	STMT_DIGEST_GET,
+	STMT_DIGEST_MARK,
+	STMT__COUNT
+};
+
+static const char *const stmt_sql[STMT__COUNT] = {
+	[STMT_ENTRY_BY_IDENT] =
+		"SELECT id, content_hash FROM entries"
+		" WHERE feed_id = ? AND ident = ?",
+	/* a known link under an identity of another kind */
+	[STMT_ENTRY_BY_LINK] =
+		"SELECT id, content_hash FROM entries"
+		" WHERE feed_id = ? AND link_key = ?"
+		" AND substr(ident, 1, 2) <> substr(?, 1, 2) LIMIT 1",
+	[STMT_ENTRY_INSERT] =
+		"INSERT INTO entries (feed_id, ident, link, link_key, title,"
+		" author, summary, content, categories, enclosures, published,"
+		" updated, content_hash, first_seen, last_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?14)",
+	[STMT_ENTRY_UPDATE] =
+		"UPDATE entries SET link = ?3, link_key = ?4, title = ?5,"
+		" author = ?6, summary = ?7, content = ?8, categories = ?9,"
+		" enclosures = ?10, published = ?11, updated = ?12,"
+		" content_hash = ?13, last_seen = ?14 WHERE id = ?1",
+	[STMT_ENTRY_SEEN] = "UPDATE entries SET last_seen = ? WHERE id = ?",
+	[STMT_ENTRIES_SINCE] = "SELECT count(*) FROM entries"
+			       " WHERE feed_id = ? AND first_seen > ?",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmts[STMT__COUNT];
+	int readonly;   /* opened read-only by store_open_read */
+	int depth; /* open store_begin calls: the outer is a transaction,
+		    * inner ones are savepoints, so callers compose */
+};
+
+/*
+ * Migrations: migrations[i] takes a store from version i to i + 1. Never
+ * edit a released step; add a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: feeds, entries, subscribers */
+	"CREATE TABLE feeds ("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL UNIQUE,"
+	"  title TEXT,"
+	"  site_link TEXT,"
+	"  enabled INTEGER NOT NULL DEFAULT 1,"
+	"  user_agent TEXT,"
+	"  added_at INTEGER NOT NULL,"
+	"  etag TEXT,"
+	"  last_modified TEXT,"
+	"  next_fetch_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_fetch_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_parsed_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_success_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_new_entry_at INTEGER NOT NULL DEFAULT 0,"
+	"  last_status TEXT,"
+	"  last_error TEXT,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  redirect_url TEXT,"
+	"  redirect_count INTEGER NOT NULL DEFAULT 0,"
+	"  ttl_minutes INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE feed_tags ("
+	"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+	"  position INTEGER NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  PRIMARY KEY (feed_id, tag)"
+	");"
+	/* ident: guid, else normalized link, else a hash; scoped to the feed */
+	"CREATE TABLE entries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+	"  ident TEXT NOT NULL,"
+	"  link TEXT,"
+	"  link_key TEXT,"
+	"  title TEXT,"
+	"  author TEXT,"
+	"  summary TEXT,"
+	"  content TEXT,"
+	"  categories TEXT,"
+	"  enclosures TEXT,"
+	"  published INTEGER,"
+	"  updated INTEGER,"
+	"  content_hash TEXT,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  UNIQUE (feed_id, ident)"
+	");"
+	"CREATE INDEX entries_first_seen ON entries (first_seen);"
+	/* the polling policy counts a feed's recent entries on every fetch */
+	"CREATE INDEX entries_feed_first_seen ON entries (feed_id, first_seen);"
+	"CREATE INDEX entries_link_key ON entries (feed_id, link_key);"
+	"CREATE INDEX entries_last_seen ON entries (last_seen);"
+	"CREATE TABLE subscribers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT,"
+	"  lang TEXT,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE subscriber_tags ("
+	"  subscriber_id INTEGER NOT NULL"
+	"    REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  position INTEGER NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  PRIMARY KEY (subscriber_id, tag)"
+	");",
+
+	/* 1 -> 2: the outbox. A digest row is committed before its message
+	 * leaves; deliveries say which entries it carried, once per
+	 * subscriber and entry. */
+	"CREATE TABLE digests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  subscriber_id INTEGER NOT NULL"
+	"    REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  slot TEXT,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  message BLOB,"
+	"  reply TEXT,"
+	"  sent_at INTEGER,"
+	"  UNIQUE (subscriber_id, slot)"
+	");"
+	"CREATE INDEX digests_status ON digests (status, next_attempt_at);"
+	"CREATE TABLE deliveries ("
+	"  subscriber_id INTEGER NOT NULL"
+	"    REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,"
+	"  digest_id INTEGER NOT NULL REFERENCES digests(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (subscriber_id, entry_id)"
+	");"
+	"CREATE INDEX deliveries_digest ON deliveries (digest_id);",
+
+	/* 2 -> 3: each subscriber's digest schedule and time zone */
+	"ALTER TABLE subscribers ADD COLUMN schedule TEXT;"
+	"ALTER TABLE subscribers ADD COLUMN timezone TEXT;",
+
+	/* 3 -> 4: each subscriber's keyword filters, words joined by US */
+	"ALTER TABLE subscribers ADD COLUMN include_words TEXT;"
+	"ALTER TABLE subscribers ADD COLUMN exclude_words TEXT;",
+
+	/* 4 -> 5: mails to the operator (the weekly health report), an
+	 * outbox like digests, one per kind and slot */
+	"CREATE TABLE reports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  slot TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  message BLOB NOT NULL,"
+	"  reply TEXT,"
+	"  sent_at INTEGER,"
+	"  UNIQUE (kind, slot)"
+	");",
+
+	/* 5 -> 6, for send's speed: digest messages in a table of their own.
+	 * Marking a digest sent changes its row's size, and SQLite then
+	 * writes the whole row again, overflow pages and all: the ~50 kB
+	 * message went to the WAL again with every mark. (The old column
+	 * stays, NULL: DROP COLUMN needs SQLite 3.35.) And a feed's first
+	 * tag, looked up for every entry of every digest, by an index rather
+	 * than a sort. */
+	"CREATE TABLE digest_messages ("
+	"  digest_id INTEGER PRIMARY KEY"
+	"    REFERENCES digests(id) ON DELETE CASCADE,"
+	"  message BLOB NOT NULL"
+	");"
+	"INSERT INTO digest_messages (digest_id, message)"
+	" SELECT id, message FROM digests WHERE message IS NOT NULL;"
+	"UPDATE digests SET message = NULL WHERE message IS NOT NULL;"
+	"CREATE INDEX feed_tags_position ON feed_tags (feed_id, position);",
+
+	/* 6 -> 7: a subscriber's feeds found by tag, in any letter case */
+	"CREATE INDEX feed_tags_tag ON feed_tags (tag COLLATE NOCASE);",
+
+	/* 7 -> 8: a failure belongs to one digest. A failed digest's entries
+	 * go back to its subscriber's next digest unless the admin dropped
+	 * them; the digests that failed before this version had lost theirs
+	 * and stay so (no flood of old news). The mail transport's outages,
+	 * for the operator. */
+	"ALTER TABLE digests ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE digests ADD COLUMN given_back INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"UPDATE digests SET dropped = 1 WHERE status = 'failed';"
+	"CREATE TABLE outages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  started_at INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  failures INTEGER NOT NULL DEFAULT 1,"
+	"  held INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT NOT NULL"
+	");",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+/* Why s's file (or its -wal or -shm) cannot be used as s needs, into
+ * why; the file itself first, then the two beside it, which SQLite makes
+ * with the store's mode and its maker's owner. */
+static enum fs_denied
+access_denied(const struct store *s, char *why, size_t size)
+{
+	static const char *const sides[] = { "-wal", "-shm" };
+	enum fs_denied kind;
+	char side[1024], reason[1024];
+	size_t i;
+
+	kind = fs_access_denied(s->path, !s->readonly, why, size);
+	for (i = 0; i < 2 && kind == FS_DENIED_NONE && !s->readonly; i++) {
+		snprintf(side, sizeof(side), "%s%s", s->path, sides[i]);
+		if (access(side, F_OK) < 0)
+			continue;
+		kind = fs_access_denied(side, 1, reason, sizeof(reason));
+		if (kind != FS_DENIED_NONE)
+			snprintf(why, size, "its file '%s': %s", side, reason);
+	}
+	/* the folder must take the two files WAL mode keeps beside it */
+	if (kind == FS_DENIED_FOLDER && access(s->path, F_OK) == 0)
+		snprintf(why + strlen(why), size - strlen(why),
+			 "; SQLite needs to create '%s-wal' and '%s-shm' there",
+			 s->path, s->path);
+	return kind;
+}
+
+/*
+ * The one place where SQLite's result codes become exit statuses, so that
+ * what the user can fix never exits 70 (EX_SOFTWARE):
+ *
+ *   BUSY, LOCKED                   75  another process holds the store
+ *                                      (named when it can be found)
+ *   FULL, IOERR from ENOSPC/EDQUOT 74  the disk is full: not 75, which the
+ *                                      timer unit counts as success
+ *   IOERR                          74
+ *   READONLY, PERM, AUTH, CANTOPEN 77  the file, its folder or the mount
+ *                                      refuses: the message says which and
+ *                                      for whom; CANTOPEN is 73 when the
+ *                                      file does not exist and cannot be
+ *                                      made, or no permission explains it
+ *                                      (a folder of that name)
+ *   CORRUPT, NOTADB                65  "is damaged" (or, NOTADB, is some
+ *                                      other file)
+ *   NOMEM                          71
+ *   anything else                  70  a bug: a constraint or SQL of ours
+ *
+ * what says what was being done, or NULL; msg is SQLite's own text.
+ */
+static int
+store_error(const struct store *s, int rc, const char *what, const char *msg,
+	    struct err *e)
+{
+	char ctx[300], why[4096], holder[300];
+	int sys = s->db ? sqlite3_system_errno(s->db) : 0, code;
+	int primary = rc & 0xff;
+	enum fs_denied kind;
+
+	snprintf(ctx, sizeof(ctx), "%s%s", what ? what : "", what ? ": " : "");
+	/* SQLite may see the disk full in an I/O error (a -shm it grows) */
+	if (primary == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT))
+		primary = SQLITE_FULL;
+	switch (primary) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		if (lock_holder(s->path, holder, sizeof(holder)))
+			return err_set(e, EX_TEMPFAIL,
+				       "store '%s' is busy: %s%s; held by %s",
+				       s->path, ctx, msg, holder);
+		return err_set(e, EX_TEMPFAIL, "store '%s' is busy: %s%s",
+			       s->path, ctx, msg);
+	case SQLITE_IOERR:
+		return err_set(e, EX_IOERR, "store '%s': %s%s: %s", s->path,
+			       ctx, msg, strerror(sys ? sys : EIO));
+	case SQLITE_FULL:
+		return err_set(e, EX_IOERR,
+			       "store '%s': %sthe disk is full (%s)", s->path,
+			       ctx, strerror(sys ? sys : ENOSPC));
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+	case SQLITE_CANTOPEN:
+		kind = access_denied(s, why, sizeof(why));
+		/* a file that cannot be made, or opened for some other
+		 * reason than a permission (a folder by that name) */
+		code = EX_NOPERM;
+		if (primary == SQLITE_CANTOPEN &&
+		    (kind == FS_DENIED_NONE || access(s->path, F_OK) < 0))
+			code = EX_CANTCREAT;
+		switch (kind) {
+		case FS_DENIED_NONE:
+			break;
+		case FS_DENIED_READ_ONLY:
+			return err_set(e, code, "store '%s': %s%s", s->path,
+				       ctx, why);
+		default:
+			return err_set(e, code,
+				       "store '%s': %spermission denied: %s",
+				       s->path, ctx, why);
+		}
+		if (sys)
+			return err_set(e, code, "store '%s': %s%s: %s", s->path,
+				       ctx, msg, strerror(sys));
+		return err_set(e, code, "store '%s': %s%s", s->path, ctx, msg);
+	case SQLITE_CORRUPT:
+		return err_set(e, EX_DATAERR, "store '%s' is damaged: %s%s",
+			       s->path, ctx, msg);
+	case SQLITE_NOTADB:
+		return err_set(e, EX_DATAERR,
+			       "store '%s' is damaged, or not a store: %s%s",
+			       s->path, ctx, msg);
+	case SQLITE_NOMEM:
+		return err_set(e, EX_OSERR, "store '%s': %sout of memory",
+			       s->path, ctx);
+	default:
+		return err_set(e, EX_SOFTWARE, "store '%s': %s%s", s->path,
+			       ctx, msg);
+	}
+}
+
+static int
+db_error(struct store *s, struct err *e, const char *what)
+{
+	return store_error(s, sqlite3_extended_errcode(s->db), what,
+			   sqlite3_errmsg(s->db), e);
+}
+
+static int
+exec_sql(struct store *s, const char *sql, struct err *e)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		store_error(s, sqlite3_extended_errcode(s->db), NULL,
+			    msg ? msg : sqlite3_errmsg(s->db), e);
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct err *e)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_error(s, e, sql);
+	return 0;
+}
+
+/* Statement id, prepared from sql the first time and kept: reset and
+ * with its bindings cleared. Callers reset it before they return, so
+ * that no read stays open: it would hold back WAL checkpoints, and the
+ * connection's next write would fail at once with "database is locked"
+ * once another connection had written (see entry_lookup). */
+static sqlite3_stmt *
+prepared(struct store *s, enum stmt id, const char *sql, struct err *e)
+{
+	if (!s->stmts[id]) {
+		if (prepare(s, &s->stmts[id], sql, e) < 0)
+			return NULL;
+	} else {
+		sqlite3_reset(s->stmts[id]);
+		sqlite3_clear_bindings(s->stmts[id]);
+	}
+	return s->stmts[id];
+}
+
+/* A cached statement of stmt_sql, reset and with its bindings cleared. */
+static sqlite3_stmt *
+cached(struct store *s, enum stmt id, struct err *e)
+{
+	return prepared(s, id, stmt_sql[id], e);
+}
+
+/* Steps st, a query of at most one row: 1 when st is on that row, 0 when
+ * there is none, -1 with e (what failed) on error. */
+static int
+step_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		return 1;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return db_error(s, e, what);
+	}
+}
+
+/* Steps st, a statement that returns no row, and finalizes it: the number
+ * of rows it changed, or -1 with e (what failed). */
+static int
+finish(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(s->db) :
+						     db_error(s, e, what);
+
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Copies a text column (sqlite3_column_text is only valid until the next
+ * step). NULL for SQL NULL; sets *oom on allocation failure. */
+static char *
+column_strdup(sqlite3_stmt *st, int col, int *oom)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	char *copy;
+
+	if (!t)
+		return NULL;
+	copy = strdup((const char *)t);
+	if (!copy)
+		*oom = 1;
+	return copy;
+}
+
+/* Copies a blob column (a message) with a NUL after it into malloc'd
+ * memory, its length in *len; sets *oom on allocation failure. */
+static char *
+column_blobdup(sqlite3_stmt *st, int col, size_t *len, int *oom)
+{
+	const void *blob = sqlite3_column_blob(st, col);
+	char *copy;
+
+	*len = (size_t)sqlite3_column_bytes(st, col);
+	copy = malloc(*len + 1);
+	if (!copy) {
+		*oom = 1;
+		return NULL;
+	}
+	if (*len)
+		memcpy(copy, blob, *len);
+	copy[*len] = '\0';
+	return copy;
+}
+
+/* The schema version of the file into *v: PRAGMA user_version. */
+static int
+read_version(struct store *s, int *v, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st, "PRAGMA user_version", e) < 0)
+		return -1;
+	rc = step_row(s, st, "read schema version", e);
+	if (rc == 1)
+		*v = sqlite3_column_int(st, 0);
+	else if (rc == 0)
+		rc = err_set(e, EX_SOFTWARE, "store '%s': no schema version",
+			     s->path);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	int v = -1;
+
+	if (read_version(s, &v, NULL) < 0)
+		return -1;
+	return v;
+}
+
+static int
+check_version(struct store *s, int v, struct err *e)
+{
+	if (v > N_MIGRATIONS)
+		return err_set(e, EX_CONFIG,
+			       "store '%s' has schema version %d, newer than "
+			       "this feedmail (%d): upgrade feedmail",
+			       s->path, v, N_MIGRATIONS);
+	return 0;
+}
+
+/* Migrates s to version target, one transaction per step. Several
+ * commands may open a store that needs it at once (cron's run beside a
+ * user's list): each step reads the version again once it holds the
+ * write lock, so that a step another process has just made is not made
+ * twice ("table feeds already exists"). */
+static int
+migrate(struct store *s, int target, struct err *e)
+{
+	char sql[64];
+	int v;
+
+	/* the usual case, no migration, takes no write lock */
+	if (read_version(s, &v, e) < 0 || check_version(s, v, e) < 0)
+		return -1;
+	while (v < target) {
+		if (store_begin(s, e) < 0)
+			return err_prefix(e, "migrate to version %d", v + 1);
+		if (read_version(s, &v, e) < 0 || check_version(s, v, e) < 0)
+			goto fail;
+		if (v >= target)
+			return store_commit(s, e);
+		/* each step and its version bump commit together */
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec_sql(s, migrations[v], e) < 0 ||
+		    exec_sql(s, sql, e) < 0 || store_commit(s, e) < 0) {
+			err_prefix(e, "migrate to version %d", v + 1);
+			goto fail;
+		}
+		v++;
+	}
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* Puts the file in WAL mode unless it is already. Only the first opens
+ * of a new file change the mode, and they race to do it. No open asks
+ * for a change it does not need: that would take the file's exclusive
+ * lock every time. Where WAL cannot work (no shared memory on that file
+ * system) SQLite keeps the old mode, and the store works as before,
+ * readers waiting for writers. */
+static int
+use_wal(struct store *s, struct err *e)
+{
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	sqlite3_stmt *st = NULL;
+	const unsigned char *mode;
+	int set = 0, tries = 0, step, rc;
+
+	for (;;) {
+		/* the first statement to read the file: its errors are the
+		 * open's */
+		if (sqlite3_prepare_v2(s->db,
+				       set ? "PRAGMA journal_mode = WAL" :
+					     "PRAGMA journal_mode",
+				       -1, &st, NULL) != SQLITE_OK)
+			return db_error(s, e, "open");
+		step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			mode = sqlite3_column_text(st, 0);
+			rc = set ||
+			     (mode && !strcmp((const char *)mode, "wal"));
+			sqlite3_finalize(st);
+			if (rc)
+				return 0;
+			set = 1;
+			continue;
+		}
+		/* Changing the mode turns a read lock into the exclusive
+		 * one, and SQLite does not wait for that: two connections
+		 * each holding a read lock and waiting for the other's to
+		 * go would wait for ever, so it says "busy" at once. The
+		 * other opener is done in a moment; wait as the busy
+		 * timeout would. */
+		if ((step & 0xff) == SQLITE_BUSY &&
+		    ++tries < STORE_BUSY_TIMEOUT * 200) {
+			sqlite3_finalize(st);
+			nanosleep(&pause, NULL);
+			continue;
+		}
+		rc = db_error(s, e, "open");
+		sqlite3_finalize(st);
+		return rc;
+	}
+}
+
+/* A struct store for path, not open yet; NULL with e when memory runs
+ * out. */
+static struct store *
+store_new(const char *path, struct err *e)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		err_set(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	return s;
+}
+
+/* sqlite3_open_v2 of name (path, or a URI naming it) with flags. */
+static int
+open_db(struct store *s, const char *name, int flags, struct err *e)
+{
+	int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+
+	if (rc != SQLITE_OK)
+		return store_error(s, rc, "open",
+				   s->db ? sqlite3_errmsg(s->db) :
+					   strerror(ENOMEM),
+				   e);
+	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) !=
+	    SQLITE_OK)
+		return db_error(s, e, "open");
+	return 0;
+}
+
+struct store *
+store_open_version(const char *path, int version, struct err *e)
+{
+	struct store *s = store_new(path, e);
+
+	if (!s)
+		return NULL;
+	if (fs_mkdir_parents(path, e) < 0 ||
+	    open_db(s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		    e) < 0)
+		goto fail;
+	/* SQLite opens a file it may not write read-only without a word:
+	 * say so now, not at the first write, half-way through a command */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		store_error(s, SQLITE_READONLY, "open",
+			    "the file is read-only", e);
+		goto fail;
+	}
+	/* WAL: readers (list, status) never block the writing run;
+	 * synchronous=NORMAL is durable against a killed process, which is
+	 * what the delivery guarantees are about */
+	if (use_wal(s, e) < 0 ||
+	    exec_sql(s, "PRAGMA synchronous = NORMAL;"
+			"PRAGMA foreign_keys = ON;",
+		     e) < 0)
+		goto fail;
+	if (migrate(s, version, e) < 0)
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+struct store *
+store_open(const char *path, struct err *e)
+{
+	return store_open_version(path, STORE_SCHEMA_VERSION, e);
+}
+
+/* The URI "file:PATH?immutable=1" for path, malloc'd; NULL when memory
+ * runs out. '%', '?' and '#' are escaped; an absolute path gets an empty
+ * authority ("file:///srv/x.db"), so that "//srv" stays a path. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(path), i, o;
+	char *uri;
+
+	if (len > (SIZE_MAX - 32) / 3 || !(uri = malloc(len * 3 + 32)))
+		return NULL;
+	o = (size_t)snprintf(uri, 8, "file:%s", path[0] == '/' ? "//" : "");
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c == '%' || c == '?' || c == '#') {
+			uri[o++] = '%';
+			uri[o++] = hex[c >> 4];
+			uri[o++] = hex[c & 15];
+		} else {
+			uri[o++] = (char)c;
+		}
+	}
+	memcpy(uri + o, "?immutable=1", sizeof("?immutable=1"));
+	return uri;
+}
+
+/* Opens the store at path read-only, as it is. SQLite reads a WAL file
+ * through its -shm: when one exists (someone has the store open) SQLite
+ * uses it, read-only if need be; when none does, creating one would
+ * fail where the folder is read-only, and elsewhere leave a file of ours
+ * that its owner's next write could not use. So with none, the file is
+ * read as immutable: with no -shm, no connection is open, the WAL is
+ * empty, and the file holds everything. (A writer starting within the
+ * few milliseconds of a read writes to the WAL, not the file, until a
+ * checkpoint.) */
+static struct store *
+open_read_only(const char *path, struct err *e)
+{
+	struct store *s = store_new(path, e);
+	char *shm = NULL, *uri = NULL;
+	int rc = -1;
+
+	if (!s)
+		return NULL;
+	s->readonly = 1;
+	if (asprintf(&shm, "%s-shm", path) < 0) {
+		err_set(e, EX_OSERR, "out of memory");
+		goto out;
+	}
+	if (access(shm, F_OK) == 0) {
+		rc = open_db(s, path, SQLITE_OPEN_READONLY, e);
+	} else if (!(uri = immutable_uri(path))) {
+		err_set(e, EX_OSERR, "out of memory");
+	} else {
+		rc = open_db(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+			     e);
+	}
+out:
+	free(shm);
+	free(uri);
+	if (rc < 0) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct store *
+store_open_read(const char *path, struct err *e)
+{
+	struct err werr = ERR_INIT;
+	struct store *s;
+	char why[4096];
+	int v;
+
+	s = store_open(path, &werr);
+	if (s || werr.code != EX_NOPERM) {
+		if (!s)
+			*e = werr;
+		return s;
+	}
+	/* it cannot be written: read it as it is, if it is current */
+	s = open_read_only(path, e);
+	if (!s || read_version(s, &v, e) < 0) {
+		store_close(s);
+		*e = werr;
+		return NULL;
+	}
+	if (check_version(s, v, e) < 0)
+		goto fail;
+	if (v < STORE_SCHEMA_VERSION) {
+		s->readonly = 0;
+		if (access_denied(s, why, sizeof(why)) == FS_DENIED_NONE)
+			snprintf(why, sizeof(why), "%s", werr.msg);
+		err_set(e, EX_NOPERM,
+			"store '%s' has schema version %d, older than this "
+			"feedmail's %d, and migrating it needs write access: "
+			"%s",
+			path, v, STORE_SCHEMA_VERSION, why);
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+int
+store_read_only(const struct store *s)
+{
+	return s->readonly;
+}
+
+/* The busy handler of store_open_another: 0.1 ms steps, 10 s in all,
+ * as the busy timeout of store_open (STORE_BUSY_TIMEOUT). */
+static int
+busy_poll(void *arg, int count)
+{
+	struct timespec step = { 0, 100 * 1000 };
+
+	(void)arg;
+	if (count >= 100000)
+		return 0;
+	nanosleep(&step, NULL);
+	return 1;
+}
+
+struct store *
+store_open_another(const struct store *s, struct err *e)
+{
+	struct store *other;
+
+	if (!sqlite3_threadsafe()) {
+		err_set(e, EX_SOFTWARE, "SQLite was built without threads");
+		return NULL;
+	}
+	other = store_open(s->path, e);
+	if (other && sqlite3_busy_handler(other->db, busy_poll, NULL) !=
+			     SQLITE_OK) {
+		db_error(other, e, "set busy handler");
+		store_close(other);
+		return NULL;
+	}
+	return other;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+int
+store_begin(struct store *s, struct err *e)
+{
+	/* IMMEDIATE takes the write lock up front, so a transaction never
+	 * fails half-way on a lock upgrade */
+	if (exec_sql(s, s->depth ? "SAVEPOINT nested" : "BEGIN IMMEDIATE",
+		     e) < 0)
+		return -1;
+	s->depth++;
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct err *e)
+{
+	if (exec_sql(s, s->depth > 1 ? "RELEASE nested" : "COMMIT", e) < 0)
+		return -1;
+	s->depth--;
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!s->depth)
+		return;
+	if (s->depth > 1)
+		sqlite3_exec(s->db, "ROLLBACK TO nested; RELEASE nested", NULL,
+			     NULL, NULL);
+	else
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->depth--;
+}
+
+/* Tags are stored one row each, in order; read back joined by US (0x1f),
+ * a byte no tag can contain. */
+#define TAG_SEP "\x1f"
+
+static void
+tags_release(struct store_tags *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->items[i]);
+	free(t->items);
+	t->items = NULL;
+	t->n = 0;
+}
+
+static int
+tags_split(const char *joined, struct store_tags *t)
+{
+	const char *p = joined;
+	size_t len;
+
+	t->items = NULL;
+	t->n = 0;
+	if (!joined || !*joined)
+		return 0;
+	while (1) {
+		char **grown = realloc(t->items, (t->n + 1) * sizeof(char *));
+
+		if (!grown)
+			return -1;
+		t->items = grown;
+		len = strcspn(p, TAG_SEP);
+		t->items[t->n] = strndup(p, len);
+		if (!t->items[t->n])
+			return -1;
+		t->n++;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+static int
+tags_copy(struct store_tags *dst, const struct store_tags *src)
+{
+	size_t i;
+
+	dst->n = 0;
+	dst->items = calloc(src->n + 1, sizeof(char *));
+	if (!dst->items)
+		return -1;
+	for (i = 0; i < src->n; i++) {
+		dst->items[i] = strdup(src->items[i]);
+		if (!dst->items[i])
+			return -1;
+		dst->n++;
+	}
+	return 0;
+}
+
+/* Words joined by US for a column, malloc'd; NULL for none. */
+static char *
+words_join(const struct store_tags *t)
+{
+	size_t i, len = 0;
+	char *out, *p;
+
+	if (!t || !t->n)
+		return NULL;
+	for (i = 0; i < t->n; i++)
+		len += strlen(t->items[i]) + 1;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	for (i = 0, p = out; i < t->n; i++) {
+		size_t n = strlen(t->items[i]);
+
+		memcpy(p, t->items[i], n);
+		p += n;
+		*p++ = i + 1 < t->n ? TAG_SEP[0] : '\0';
+	}
+	return out;
+}
+
+static int
+tags_insert(struct store *s, const char *sql, int64_t owner,
+	    const struct store_tags *tags, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (!tags || !tags->n)
+		return 0;
+	if (prepare(s, &st, sql, e) < 0)
+		return -1;
+	for (i = 0; i < tags->n; i++) {
+		sqlite3_bind_int64(st, 1, owner);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 3, tags->items[i], -1, SQLITE_STATIC);
+		/* the same tag twice is kept once */
+		if (sqlite3_step(st) != SQLITE_DONE &&
+		    sqlite3_extended_errcode(s->db) !=
+			    SQLITE_CONSTRAINT_PRIMARYKEY) {
+			rc = db_error(s, e, "insert tag");
+			break;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Reads a column of tags joined by US into t. */
+static void
+column_tags(sqlite3_stmt *st, int col, struct store_tags *t, int *oom)
+{
+	char *joined = column_strdup(st, col, oom);
+
+	if (tags_split(joined, t) < 0)
+		*oom = 1;
+	free(joined);
+}
+
+void
+store_feed_release(struct store_feed *f)
+{
+	if (!f)
+		return;
+	free(f->url);
+	free(f->title);
+	free(f->last_status);
+	free(f->last_error);
+	tags_release(&f->tags);
+	memset(f, 0, sizeof(*f));
+}
+
+int
+store_feed_add(struct store *s, const char *url, const char *title,
+	       const struct store_tags *tags, int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st, "SELECT id FROM feeds WHERE url = ?", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	rc = step_row(s, st, "look up feed", e);
+	if (rc > 0)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc) /* there already (1), or the lookup failed */
+		return rc;
+	st = NULL;
+	rc = -1;
+	if (store_begin(s, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "INSERT INTO feeds (url, title, added_at) VALUES (?, ?, ?)",
+		    e) < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, clock_now());
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, e, "add feed");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	if (tags_insert(s,
+			"INSERT INTO feed_tags (feed_id, position, tag) "
+			"VALUES (?, ?, ?)",
+			*id, tags, e) < 0)
+		goto out;
+	rc = store_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
+			  struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (prepare(s, &st, "UPDATE feeds SET user_agent = ? WHERE id = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, ua, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return finish(s, st, "set user agent", e) < 0 ? -1 : 0;
+}
+
+int
+store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
+		struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char *end;
+	long long n;
+	int rc;
+
+	if (prepare(s, &st, "SELECT id FROM feeds WHERE id = ? OR url = ?",
+		    e) < 0)
+		return -1;
+	errno = 0;
+	n = strtoll(id_or_url, &end, 10);
+	if (!errno && *id_or_url && !*end)
+		sqlite3_bind_int64(st, 1, n);
+	sqlite3_bind_text(st, 2, id_or_url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = err_set(e, EX_DATAERR, "no feed '%s'", id_or_url);
+	} else {
+		rc = db_error(s, e, "find feed");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_feed_remove(struct store *s, int64_t id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* ON DELETE CASCADE takes its tags, entries and their deliveries */
+	if (prepare(s, &st, "DELETE FROM feeds WHERE id = ?", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = finish(s, st, "remove feed", e);
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no feed %" PRId64, id);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_feed_each(struct store *s,
+		int (*cb)(const struct store_feed *f, void *arg), void *arg,
+		struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_feed f;
+	int rc = 0, step, oom = 0;
+
+	if (prepare(s, &st,
+		    "SELECT f.id, f.url, f.title, f.enabled, f.added_at,"
+		    " f.last_fetch_at, f.last_success_at, f.last_status,"
+		    " f.last_error, f.failures,"
+		    " (SELECT group_concat(tag, char(31)) FROM"
+		    "  (SELECT tag FROM feed_tags WHERE feed_id = f.id"
+		    "   ORDER BY position)),"
+		    " (SELECT count(*) FROM entries WHERE feed_id = f.id),"
+		    " f.next_fetch_at, f.last_new_entry_at"
+		    " FROM feeds f ORDER BY f.id",
+		    e) < 0)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&f, 0, sizeof(f));
+		f.id = sqlite3_column_int64(st, 0);
+		f.url = column_strdup(st, 1, &oom);
+		f.title = column_strdup(st, 2, &oom);
+		f.enabled = sqlite3_column_int(st, 3);
+		f.added_at = sqlite3_column_int64(st, 4);
+		f.last_fetch_at = sqlite3_column_int64(st, 5);
+		f.last_success_at = sqlite3_column_int64(st, 6);
+		f.last_status = column_strdup(st, 7, &oom);
+		f.last_error = column_strdup(st, 8, &oom);
+		f.failures = sqlite3_column_int(st, 9);
+		column_tags(st, 10, &f.tags, &oom);
+		f.entries = sqlite3_column_int64(st, 11);
+		f.next_fetch_at = sqlite3_column_int64(st, 12);
+		f.last_new_entry_at = sqlite3_column_int64(st, 13);
+		rc = oom ? err_set(e, EX_OSERR, "out of memory") : cb(&f, arg);
+		store_feed_release(&f);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list feeds");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+store_subscriber_release(struct store_subscriber *sub)
+{
+	if (!sub)
+		return;
+	free(sub->email);
+	free(sub->name);
+	free(sub->lang);
+	free(sub->schedule);
+	free(sub->timezone);
+	tags_release(&sub->tags);
+	tags_release(&sub->include);
+	tags_release(&sub->exclude);
+	memset(sub, 0, sizeof(*sub));
+}
+
+int
+store_subscriber_copy(struct store_subscriber *dst,
+		      const struct store_subscriber *src)
+{
+	int oom = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->id = src->id;
+	dst->created_at = src->created_at;
+	dst->email = str_dup(src->email, &oom);
+	dst->name = str_dup(src->name, &oom);
+	dst->lang = str_dup(src->lang, &oom);
+	dst->schedule = str_dup(src->schedule, &oom);
+	dst->timezone = str_dup(src->timezone, &oom);
+	oom |= tags_copy(&dst->tags, &src->tags) < 0 ||
+	       tags_copy(&dst->include, &src->include) < 0 ||
+	       tags_copy(&dst->exclude, &src->exclude) < 0;
+	if (oom)
+		store_subscriber_release(dst);
+	return oom ? -1 : 0;
+}
+
+int
+store_subscriber_add(struct store *s, const struct store_subscriber *sub,
+		     int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (store_begin(s, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "INSERT INTO subscribers (email, name, lang, created_at,"
+		    " schedule, timezone, include_words, exclude_words)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		    e) < 0)
+		goto out;
+	sqlite3_bind_text(st, 1, sub->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sub->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sub->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, clock_now());
+	sqlite3_bind_text(st, 5, sub->schedule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, sub->timezone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, words_join(&sub->include), -1, free);
+	sqlite3_bind_text(st, 8, words_join(&sub->exclude), -1, free);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(s->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
+			err_set(e, EX_DATAERR,
+				"subscriber '%s' already exists", sub->email);
+		else
+			db_error(s, e, "add subscriber");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	if (tags_insert(s,
+			"INSERT INTO subscriber_tags"
+			" (subscriber_id, position, tag) VALUES (?, ?, ?)",
+			*id, &sub->tags, e) < 0)
+		goto out;
+	rc = store_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_subscriber_remove(struct store *s, const char *email, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st, "DELETE FROM subscribers WHERE email = ?", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	rc = finish(s, st, "remove subscriber", e);
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no subscriber '%s'", email);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_subscriber_each(struct store *s,
+		      int (*cb)(const struct store_subscriber *sub, void *arg),
+		      void *arg, struct err *e)
+{
+	return store_subscriber_page(s, 0, -1, cb, arg, e);
+}
+
+int
+store_subscriber_page(struct store *s, int64_t after_id, int limit,
+		      int (*cb)(const struct store_subscriber *sub, void *arg),
+		      void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_subscriber sub;
+	int rc = 0, step, oom = 0;
+
+	if (prepare(s, &st,
+		    "SELECT s.id, s.email, s.name, s.lang, s.created_at,"
+		    " (SELECT group_concat(tag, char(31)) FROM"
+		    "  (SELECT tag FROM subscriber_tags"
+		    "   WHERE subscriber_id = s.id ORDER BY position)),"
+		    " s.schedule, s.timezone, s.include_words, s.exclude_words"
+		    " FROM subscribers s WHERE s.id > ? ORDER BY s.id LIMIT ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int(st, 2, limit);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&sub, 0, sizeof(sub));
+		sub.id = sqlite3_column_int64(st, 0);
+		sub.email = column_strdup(st, 1, &oom);
+		sub.name = column_strdup(st, 2, &oom);
+		sub.lang = column_strdup(st, 3, &oom);
+		sub.created_at = sqlite3_column_int64(st, 4);
+		column_tags(st, 5, &sub.tags, &oom);
+		sub.schedule = column_strdup(st, 6, &oom);
+		sub.timezone = column_strdup(st, 7, &oom);
+		column_tags(st, 8, &sub.include, &oom);
+		column_tags(st, 9, &sub.exclude, &oom);
+		rc = oom ? err_set(e, EX_OSERR, "out of memory") : cb(&sub, arg);
+		store_subscriber_release(&sub);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list subscribers");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+store_fetch_release(struct store_fetch *f)
+{
+	if (!f)
+		return;
+	free(f->url);
+	free(f->etag);
+	free(f->last_modified);
+	free(f->user_agent);
+	free(f->redirect_url);
+	memset(f, 0, sizeof(*f));
+}
+
+#define FETCH_COLUMNS                                                        \
+	"SELECT id, url, etag, last_modified, user_agent, redirect_url,"    \
+	" redirect_count, failures, ttl_minutes FROM feeds"
+
+static int
+fetch_from_row(sqlite3_stmt *st, struct store_fetch *f)
+{
+	int oom = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	f->url = column_strdup(st, 1, &oom);
+	f->etag = column_strdup(st, 2, &oom);
+	f->last_modified = column_strdup(st, 3, &oom);
+	f->user_agent = column_strdup(st, 4, &oom);
+	f->redirect_url = column_strdup(st, 5, &oom);
+	f->redirect_count = sqlite3_column_int(st, 6);
+	f->failures = sqlite3_column_int(st, 7);
+	f->ttl_minutes = sqlite3_column_int(st, 8);
+	if (oom)
+		store_fetch_release(f);
+	return oom ? -1 : 0;
+}
+
+int
+store_fetch_each_due(struct store *s, int64_t now, int all,
+		     int (*cb)(const struct store_fetch *f, void *arg),
+		     void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_fetch f;
+	int rc = 0, step;
+
+	if (prepare(s, &st,
+		    FETCH_COLUMNS " WHERE enabled AND (?1 OR next_fetch_at <= ?2)"
+				  " ORDER BY next_fetch_at, id",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int(st, 1, all);
+	sqlite3_bind_int64(st, 2, now);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fetch_from_row(st, &f) < 0) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		rc = cb(&f, arg);
+		store_fetch_release(&f);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list due feeds");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
+		struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st, FETCH_COLUMNS " WHERE id = ?", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = fetch_from_row(st, f) < 0 ?
+			     err_set(e, EX_OSERR, "out of memory") : 0;
+	else if (rc == SQLITE_DONE)
+		rc = err_set(e, EX_DATAERR, "no feed %" PRId64, id);
+	else
+		rc = db_error(s, e, "read feed");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_fetch_mark_needed(struct store *s,
+			const struct store_slot_feeds *slots, size_t n,
+			int64_t now, size_t *marked, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = -1;
+
+	/* The slot's subscribers are found once (a scan of subscribers, the
+	 * digest of a begun slot by its unique key), then the set of their
+	 * tags, then the feeds of each tag (feed_tags_tag): the subqueries
+	 * are uncorrelated, so SQLite runs each once per slot, not once per
+	 * feed or per subscriber. 429 and 5xx are the answers that carry
+	 * Retry-After (RFC 9110 10.2.3); what our own policy asked (the
+	 * polling interval, the backoff after other failures) gives way. */
+	*marked = 0;
+	if (!n)
+		return 0;
+	if (store_begin(s, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "WITH who(id) AS ("
+		    " SELECT s.id FROM subscribers s"
+		    " WHERE s.schedule IS ?3 AND s.timezone IS ?4"
+		    " AND (?5 IS NULL OR (s.created_at <= ?6 AND NOT EXISTS"
+		    "  (SELECT 1 FROM digests d"
+		    "   WHERE d.subscriber_id = s.id AND d.slot = ?5))))"
+		    " UPDATE feeds SET next_fetch_at = ?1"
+		    " WHERE enabled AND next_fetch_at > ?1"
+		    " AND last_fetch_at < ?2 AND coalesce(last_status, '')"
+		    "  NOT IN ('rate_limited', 'server_error')"
+		    " AND (EXISTS (SELECT 1 FROM who w WHERE NOT EXISTS"
+		    "   (SELECT 1 FROM subscriber_tags st"
+		    "    WHERE st.subscriber_id = w.id))"
+		    "  OR id IN (SELECT ft.feed_id FROM feed_tags ft"
+		    "   WHERE ft.tag COLLATE NOCASE IN (SELECT st.tag FROM who w"
+		    "    JOIN subscriber_tags st ON st.subscriber_id = w.id)))",
+		    e) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, slots[i].since);
+		sqlite3_bind_text(st, 3, slots[i].schedule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, slots[i].timezone, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, slots[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, slots[i].start);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_error(s, e, "mark the feeds of a digest slot due");
+			goto out;
+		}
+		*marked += (size_t)sqlite3_changes(s->db);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	rc = store_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+/* Categories and enclosures are kept as JSON arrays (NULL when empty). */
+static char *
+categories_json(const struct entry *en)
+{
+	json_t *a;
+	char *out;
+	size_t i;
+
+	if (!en->ncategories)
+		return NULL;
+	a = json_array();
+	for (i = 0; i < en->ncategories; i++)
+		json_array_append_new(a, json_string(en->categories[i]));
+	out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return out;
+}
+
+static char *
+enclosures_json(const struct entry *en)
+{
+	json_t *a;
+	char *out;
+	size_t i;
+
+	if (!en->nenclosures)
+		return NULL;
+	a = json_array();
+	for (i = 0; i < en->nenclosures; i++) {
+		const struct enclosure *x = &en->enclosures[i];
+
+		json_array_append_new(
+			a, json_pack("{s:s, s:s?, s:I}", "url", x->url, "type",
+				     x->type, "length", (json_int_t)x->length));
+	}
+	out = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return out;
+}
+
+static void
+bind_date(sqlite3_stmt *st, int col, int64_t t)
+{
+	if (t == DATE_NONE)
+		sqlite3_bind_null(st, col);
+	else
+		sqlite3_bind_int64(st, col, t);
+}
+
+/* Binds ?3..?14 of STMT_ENTRY_INSERT / STMT_ENTRY_UPDATE. */
+static int
+bind_entry(sqlite3_stmt *st, const struct entry *en, const char *link_key,
+	   const char *hash, int64_t now)
+{
+	char *cats = categories_json(en), *encl = enclosures_json(en);
+
+	if ((en->ncategories && !cats) || (en->nenclosures && !encl)) {
+		free(cats);
+		free(encl);
+		return -1;
+	}
+	sqlite3_bind_text(st, 3, en->link, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, link_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, en->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, en->author, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, en->summary, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, en->content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, cats, -1, free);
+	sqlite3_bind_text(st, 10, encl, -1, free);
+	bind_date(st, 11, en->published);
+	bind_date(st, 12, en->updated);
+	sqlite3_bind_text(st, 13, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 14, now);
+	return 0;
+}
+
+/* Finds the stored entry for ident (or its link under another kind of
+ * identity): 1 and *id, *same (content unchanged) when found, 0 when
+ * new, -1 on error. The statement is reset before it returns: one left on
+ * its row would keep this connection's read transaction, and its view of
+ * the file, open past the commit, and the next write through it would
+ * fail at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) as soon as
+ * another connection (send's courier) had written meanwhile. */
+static int
+entry_lookup(struct store *s, int64_t feed_id, const char *ident,
+	     const char *link_key, const char *hash, int64_t *id, int *same,
+	     struct err *e)
+{
+	sqlite3_stmt *st;
+	int step, rc = 1;
+
+	st = cached(s, STMT_ENTRY_BY_IDENT, e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_text(st, 2, ident, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE && link_key) {
+		st = cached(s, STMT_ENTRY_BY_LINK, e);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, feed_id);
+		sqlite3_bind_text(st, 2, link_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ident, -1, SQLITE_STATIC);
+		step = sqlite3_step(st);
+	}
+	if (step == SQLITE_DONE) {
+		rc = 0;
+	} else if (step != SQLITE_ROW) {
+		rc = db_error(s, e, "look up entry");
+	} else {
+		*id = sqlite3_column_int64(st, 0);
+		*same = sqlite3_column_text(st, 1) &&
+			!strcmp((const char *)sqlite3_column_text(st, 1), hash);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int
+entry_save(struct store *s, int64_t feed_id, const struct entry *en,
+	   const char *ident, int64_t now, size_t *added, size_t *updated,
+	   struct err *e)
+{
+	char hash[HASH_HEX_SIZE], *link_key = ident_link_key(en->link);
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int found, same = 0, rc = -1;
+
+	if (en->link && !link_key)
+		return err_set(e, EX_OSERR, "out of memory");
+	ident_content_hash(en, hash);
+	found = entry_lookup(s, feed_id, ident, link_key, hash, &id, &same, e);
+	if (found < 0)
+		goto out;
+	if (found && same) {
+		st = cached(s, STMT_ENTRY_SEEN, e);
+		if (!st)
+			goto out;
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, id);
+	} else {
+		st = cached(s, found ? STMT_ENTRY_UPDATE : STMT_ENTRY_INSERT, e);
+		if (!st)
+			goto out;
+		if (found)
+			sqlite3_bind_int64(st, 1, id);
+		else
+			sqlite3_bind_int64(st, 1, feed_id);
+		sqlite3_bind_text(st, 2, ident, -1, SQLITE_STATIC);
+		if (bind_entry(st, en, link_key, hash, now) < 0) {
+			err_set(e, EX_OSERR, "out of memory");
+			goto out;
+		}
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, e, "save entry");
+		goto out;
+	}
+	if (!found)
+		(*added)++;
+	else if (!same)
+		(*updated)++;
+	rc = 0;
+out:
+	free(link_key);
+	return rc;
+}
+
+int
+store_entries_save(struct store *s, int64_t feed_id,
+		   const struct store_entries *entries, int64_t now,
+		   size_t *added, size_t *updated, struct err *e)
+{
+	size_t i;
+
+	if (store_begin(s, e) < 0)
+		return -1;
+	for (i = 0; i < entries->n; i++) {
+		if (entry_save(s, feed_id, entries->items[i],
+			       entries->idents[i], now, added, updated,
+			       e) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s, e);
+}
+
+int
+store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
+			int64_t *count, struct err *e)
+{
+	sqlite3_stmt *st = cached(s, STMT_ENTRIES_SINCE, e);
+	int rc = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, feed_id);
+	sqlite3_bind_int64(st, 2, now - 7 * 24 * 3600);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	else
+		rc = db_error(s, e, "count entries");
+	/* no read outlives the call: see entry_lookup */
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Moves a feed to the URL it has permanently redirected to, unless another
+ * feed already has that URL (then both stay: removing one is the user's
+ * call). Returns 1 when moved. */
+static int
+apply_redirect(struct store *s, const struct store_fetch_outcome *o,
+	       struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "UPDATE OR IGNORE feeds SET url = ?1, redirect_url = NULL,"
+		    " redirect_count = 0, etag = NULL, last_modified = NULL"
+		    " WHERE id = ?2 AND redirect_count >= ?3",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, o->redirect_url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, o->feed_id);
+	sqlite3_bind_int(st, 3, o->redirect_threshold);
+	rc = finish(s, st, "move feed", e);
+	return rc < 0 ? -1 : rc > 0;
+}
+
+int
+store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
+		   int *moved, struct err *e)
+{
+	int ok = !strcmp(o->status, "ok") || !strcmp(o->status, "not_modified");
+	int parsed = !strcmp(o->status, "ok");
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	*moved = 0;
+	if (store_begin(s, e) < 0)
+		return -1;
+	/* a redirect counts only while it is the same target every time */
+	if (prepare(s, &st,
+		    "UPDATE feeds SET"
+		    " last_fetch_at = ?2,"
+		    " last_status = ?3,"
+		    " last_error = ?4,"
+		    " failures = CASE WHEN ?5 THEN 0 ELSE failures + 1 END,"
+		    " enabled = CASE WHEN ?6 THEN 0 ELSE enabled END,"
+		    " next_fetch_at = ?7,"
+		    " last_success_at = CASE WHEN ?5 THEN ?2"
+		    "   ELSE last_success_at END,"
+		    " last_parsed_at = CASE WHEN ?8 THEN ?2"
+		    "   ELSE last_parsed_at END,"
+		    " etag = CASE WHEN ?8 THEN ?9 ELSE etag END,"
+		    " last_modified = CASE WHEN ?8 THEN ?10 ELSE last_modified END,"
+		    " title = coalesce(?11, title),"
+		    " site_link = coalesce(?12, site_link),"
+		    " ttl_minutes = CASE WHEN ?8 THEN ?13 ELSE ttl_minutes END,"
+		    " last_new_entry_at = CASE WHEN ?14 > 0 THEN ?2"
+		    "   ELSE last_new_entry_at END,"
+		    " redirect_count = CASE WHEN ?15 IS NULL THEN 0"
+		    "   WHEN ?15 = redirect_url THEN redirect_count + 1 ELSE 1 END,"
+		    " redirect_url = ?15"
+		    " WHERE id = ?1",
+		    e) < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, o->feed_id);
+	sqlite3_bind_int64(st, 2, o->now);
+	sqlite3_bind_text(st, 3, o->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, o->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, ok);
+	sqlite3_bind_int(st, 6, o->disable);
+	sqlite3_bind_int64(st, 7, o->next_fetch_at);
+	sqlite3_bind_int(st, 8, parsed);
+	sqlite3_bind_text(st, 9, o->etag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, o->last_modified, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, o->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, o->site_link, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 13, o->ttl_minutes);
+	sqlite3_bind_int64(st, 14, (sqlite3_int64)o->new_entries);
+	sqlite3_bind_text(st, 15, o->redirect_url, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, e, "record fetch");
+		goto out;
+	}
+	if (o->redirect_url) {
+		rc = apply_redirect(s, o, e);
+		if (rc < 0)
+			goto out;
+		*moved = rc;
+	}
+	rc = store_commit(s, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
+	    size_t *pruned, struct err *e)
+{
+	/* "not in the feed any more": not seen at the feed's last parse */
+	static const char *const steps[] = {
+		"UPDATE entries SET summary = NULL, content = NULL,"
+		" categories = NULL, enclosures = NULL"
+		" WHERE last_seen < ?1 AND (summary IS NOT NULL"
+		"  OR content IS NOT NULL OR categories IS NOT NULL"
+		"  OR enclosures IS NOT NULL)"
+		" AND last_seen < (SELECT last_parsed_at FROM feeds"
+		"  WHERE feeds.id = entries.feed_id)",
+		"DELETE FROM entries WHERE last_seen < ?2"
+		" AND last_seen < (SELECT last_parsed_at FROM feeds"
+		"  WHERE feeds.id = entries.feed_id)",
+	};
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc;
+
+	*pruned = 0;
+	if (store_begin(s, e) < 0)
+		return -1;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (prepare(s, &st, steps[i], e) < 0)
+			goto fail;
+		sqlite3_bind_int64(st, 1, keep_before);
+		sqlite3_bind_int64(st, 2, forget_before);
+		rc = finish(s, st, "prune entries", e);
+		if (rc < 0)
+			goto fail;
+		*pruned += (size_t)rc;
+	}
+	return store_commit(s, e);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* The digests (g) whose entries go back to the subscriber's next digest:
+ * failed, and not dropped by the admin. */
+#define GIVEN_BACK "(g.status = 'failed' AND NOT g.dropped)"
+
+int
+store_news_each(struct store *s, const struct store_subscriber *sub,
+		int64_t since, int (*cb)(const struct store_news *n, void *arg),
+		void *arg, struct err *e)
+{
+	sqlite3_stmt *st;
+	struct store_news n;
+	int rc = 0, step;
+
+	/* Without tags: every entry first seen since (entries_first_seen).
+	 * With tags: only the entries of the subscriber's feeds, one range of
+	 * entries_feed_first_seen per feed, so that a digest costs what it
+	 * holds, not what all subscribers' feeds brought. */
+#define NEWS_SQL(FEEDS) \
+	"SELECT e.id, e.feed_id, coalesce(f.title, f.url)," \
+	" (SELECT tag FROM feed_tags WHERE feed_id = f.id" \
+	"  ORDER BY position LIMIT 1)," \
+	" e.title, e.link, e.author, e.summary, e.content," \
+	" coalesce(e.published, e.updated), e.first_seen, e.link_key," \
+	" EXISTS (SELECT 1 FROM deliveries d JOIN digests g" \
+	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1" \
+	"  AND d.entry_id = e.id AND " GIVEN_BACK ")" \
+	" FROM entries e JOIN feeds f ON f.id = e.feed_id" \
+	" WHERE " FEEDS "e.first_seen >= ?2" \
+	" AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d JOIN digests g" \
+	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1" \
+	"  AND d.entry_id = e.id AND NOT " GIVEN_BACK "))" \
+	" ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC," \
+	" e.id DESC"
+	if (sub->tags.n)
+		st = prepared(s, STMT_NEWS_TAGGED, NEWS_SQL(
+			"e.feed_id IN (SELECT ft.feed_id FROM subscriber_tags st"
+			" JOIN feed_tags ft ON ft.tag = st.tag COLLATE NOCASE"
+			" WHERE st.subscriber_id = ?1) AND "), e);
+	else
+		st = prepared(s, STMT_NEWS, NEWS_SQL(""), e);
+#undef NEWS_SQL
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, sub->id);
+	sqlite3_bind_int64(st, 2, since > 0 ? since : sub->created_at);
+	sqlite3_bind_int(st, 3, since > 0);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		n.id = sqlite3_column_int64(st, 0);
+		n.feed_id = sqlite3_column_int64(st, 1);
+		n.feed_title = (const char *)sqlite3_column_text(st, 2);
+		n.feed_tag = (const char *)sqlite3_column_text(st, 3);
+		n.title = (const char *)sqlite3_column_text(st, 4);
+		n.link = (const char *)sqlite3_column_text(st, 5);
+		n.author = (const char *)sqlite3_column_text(st, 6);
+		n.summary = (const char *)sqlite3_column_text(st, 7);
+		n.content = (const char *)sqlite3_column_text(st, 8);
+		n.published = sqlite3_column_type(st, 9) == SQLITE_NULL ?
+				      DATE_NONE :
+				      sqlite3_column_int64(st, 9);
+		n.first_seen = sqlite3_column_int64(st, 10);
+		n.link_key = (const char *)sqlite3_column_text(st, 11);
+		n.delayed = sqlite3_column_int(st, 12);
+		rc = cb(&n, arg);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "select new entries");
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Moves the subscriber's entry from a failed digest (not dropped) to the
+ * digest to: the failed digest gives its articles back. An entry in any
+ * other digest is EX_DATAERR. */
+static int
+take_back(struct store *s, int64_t subscriber_id, int64_t entry_id,
+	  int64_t to, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* first the digest gives it back: outbox retry no longer sends it
+	 * as it was, which would repeat what a later digest carried */
+	if (prepare(s, &st,
+		    "UPDATE digests SET given_back = 1 WHERE id ="
+		    " (SELECT d.digest_id FROM deliveries d JOIN digests g"
+		    "  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"
+		    "  AND d.entry_id = ?2 AND " GIVEN_BACK ")", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	sqlite3_bind_int64(st, 2, entry_id);
+	rc = finish(s, st, "give an entry back", e);
+	if (rc == 0)
+		rc = err_set(e, EX_DATAERR, "entry %lld is in another digest",
+			     (long long)entry_id);
+	if (rc < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "UPDATE deliveries SET digest_id = ?3"
+		    " WHERE subscriber_id = ?1 AND entry_id = ?2", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	sqlite3_bind_int64(st, 2, entry_id);
+	sqlite3_bind_int64(st, 3, to);
+	return finish(s, st, "give an entry back", e) < 0 ? -1 : 0;
+}
+
+int
+store_digest_add(struct store *s, const struct store_digest_new *d,
+		 int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = -1;
+
+	if (store_begin(s, e) < 0)
+		return -1;
+	st = prepared(s, STMT_DIGEST_INSERT,
+		      "INSERT INTO digests (subscriber_id, slot, message_id,"
+		      " created_at, status, reply) VALUES (?1, ?2, ?3, ?4,"
+		      " CASE WHEN ?5 IS NULL THEN 'pending' ELSE 'failed' END,"
+		      " ?5)",
+		      e);
+	if (!st)
+		goto out;
+	sqlite3_bind_int64(st, 1, d->subscriber_id);
+	sqlite3_bind_text(st, 2, d->slot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, d->now);
+	sqlite3_bind_text(st, 5, d->failure, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+			err_set(e, EX_DATAERR, "digest '%s' exists already",
+				d->message_id);
+		else
+			db_error(s, e, "add digest");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_reset(st);
+	st = NULL;
+	if (d->failure) {
+		rc = store_commit(s, e);
+		goto out;
+	}
+	st = prepared(s, STMT_DIGEST_MESSAGE,
+		      "INSERT INTO digest_messages (digest_id, message)"
+		      " VALUES (?, ?)",
+		      e);
+	if (!st)
+		goto out;
+	sqlite3_bind_int64(st, 1, *id);
+	sqlite3_bind_blob64(st, 2, d->message, d->len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, e, "add digest message");
+		goto out;
+	}
+	sqlite3_reset(st);
+	st = prepared(s, STMT_DELIVERY_INSERT,
+		      "INSERT INTO deliveries (subscriber_id, entry_id,"
+		      " digest_id) VALUES (?, ?, ?)",
+		      e);
+	if (!st)
+		goto out;
+	for (i = 0; i < d->nentries; i++) {
+		sqlite3_bind_int64(st, 1, d->subscriber_id);
+		sqlite3_bind_int64(st, 2, d->entry_ids[i]);
+		sqlite3_bind_int64(st, 3, *id);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			int taken = sqlite3_extended_errcode(s->db) ==
+				    SQLITE_CONSTRAINT_PRIMARYKEY;
+
+			sqlite3_reset(st);
+			if (!taken) {
+				db_error(s, e, "add delivery");
+				goto out;
+			}
+			/* the rare case: it was in a failed digest */
+			if (take_back(s, d->subscriber_id, d->entry_ids[i], *id,
+				      e) < 0)
+				goto out;
+			st = prepared(s, STMT_DELIVERY_INSERT, NULL, e);
+			if (!st)
+				goto out;
+			continue;
+		}
+		sqlite3_reset(st);
+	}
+	st = NULL;
+	rc = store_commit(s, e);
+out:
+	if (st)
+		sqlite3_reset(st);
+	if (rc < 0)
+		store_rollback(s);
+	return rc;
+}
+
+int
+store_digest_has_slot(struct store *s, int64_t subscriber_id,
+		      const char *slot, int *has, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = prepared(s, STMT_DIGEST_HAS_SLOT,
+		      "SELECT 1 FROM digests WHERE subscriber_id = ?"
+		      " AND slot = ?",
+		      e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
+	rc = step_row(s, st, "look up digest slot", e);
+	if (rc >= 0)
+		*has = rc;
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+void
+store_digest_release(struct store_digest *d)
+{
+	if (!d)
+		return;
+	free(d->email);
+	free(d->message_id);
+	free(d->message);
+	memset(d, 0, sizeof(*d));
+}
+
+int
+store_digest_due(struct store *s, int64_t now, int64_t after, size_t max,
+		 int64_t *ids, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step = SQLITE_DONE;
+
+	*n = 0;
+	if (prepare(s, &st,
+		    "SELECT id FROM digests WHERE status = 'pending'"
+		    " AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	if (*n < max && step != SQLITE_DONE)
+		rc = db_error(s, e, "list pending digests");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_digest_get(struct store *s, int64_t id, struct store_digest *d,
+		 struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = 0, oom = 0;
+
+	memset(d, 0, sizeof(*d));
+	st = prepared(s, STMT_DIGEST_GET,
+		      "SELECT g.id, g.subscriber_id, s.email, g.message_id,"
+		      " m.message, g.attempts,"
+		      " (SELECT count(*) FROM deliveries WHERE digest_id = g.id)"
+		      " FROM digests g JOIN subscribers s ON s.id = g.subscriber_id"
+		      " JOIN digest_messages m ON m.digest_id = g.id"
+		      " WHERE g.id = ?",
+		      e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = step_row(s, st, "read digest", e);
+	if (rc == 0)
+		rc = err_set(e, EX_DATAERR, "no digest %lld", (long long)id);
+	if (rc < 0)
+		goto out;
+	rc = 0;
+	d->id = sqlite3_column_int64(st, 0);
+	d->subscriber_id = sqlite3_column_int64(st, 1);
+	d->email = column_strdup(st, 2, &oom);
+	d->message_id = column_strdup(st, 3, &oom);
+	d->message = column_blobdup(st, 4, &d->len, &oom);
+	d->attempts = sqlite3_column_int(st, 5);
+	d->entries = sqlite3_column_int(st, 6);
+	if (oom) {
+		store_digest_release(d);
+		rc = err_set(e, EX_OSERR, "out of memory");
+	}
+out:
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* What became of an attempt to deliver a digest or a report (TABLE), bound
+ * by bind_mark(). */
+#define MARK_SQL(TABLE)                                                      \
+	"UPDATE " TABLE " SET status = ?2, reply = ?3,"                      \
+	" attempts = attempts + ?6, next_attempt_at = ?4,"                   \
+	" sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"          \
+	" WHERE id = ?1"
+
+static void
+bind_mark(sqlite3_stmt *st, int64_t id, enum store_digest_outcome outcome,
+	  const char *reply, int64_t now, int64_t next_attempt)
+{
+	static const char *const status[] = {
+		[STORE_DIGEST_SENT] = "sent",
+		[STORE_DIGEST_RETRY] = "pending",
+		[STORE_DIGEST_FAILED] = "failed",
+		[STORE_DIGEST_HELD] = "pending",
+	};
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, status[outcome], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, next_attempt);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int(st, 6, outcome != STORE_DIGEST_HELD);
+}
+
+int
+store_digest_mark(struct store *s, int64_t id,
+		  enum store_digest_outcome outcome, const char *reply,
+		  int64_t now, int64_t next_attempt, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	st = prepared(s, STMT_DIGEST_MARK, MARK_SQL("digests"), e);
+	if (!st)
+		return -1;
+	bind_mark(st, id, outcome, reply, now, next_attempt);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_error(s, e, "mark digest");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_digest_prune(struct store *s, int64_t before, size_t *pruned,
+		   struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*pruned = 0;
+	/* driven by digest_messages, which holds only recent messages */
+	if (prepare(s, &st,
+		    "DELETE FROM digest_messages WHERE digest_id IN"
+		    " (SELECT m.digest_id FROM digest_messages m"
+		    "  JOIN digests g ON g.id = m.digest_id"
+		    "  WHERE g.status = 'sent' AND g.sent_at < ?)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	rc = finish(s, st, "prune sent digests", e);
+	if (rc < 0)
+		return -1;
+	*pruned = (size_t)rc;
+	return 0;
+}
+
+int
+store_digest_count(struct store *s, const char *status, int64_t *n,
+		   struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st, "SELECT count(*) FROM digests WHERE status = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = db_error(s, e, "count digests");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_outbox_each(struct store *s, const char *email,
+		  int (*cb)(const struct store_outbox_row *row, void *arg),
+		  void *arg, struct err *e)
+{
+	struct store_outbox_row row;
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (prepare(s, &st,
+		    "SELECT g.id, s.email, g.status, g.created_at, g.attempts,"
+		    " g.next_attempt_at, g.reply,"
+		    " (SELECT count(*) FROM deliveries WHERE digest_id = g.id),"
+		    " EXISTS (SELECT 1 FROM digest_messages"
+		    "  WHERE digest_id = g.id), g.dropped, g.given_back"
+		    " FROM digests g JOIN subscribers s ON s.id = g.subscriber_id"
+		    " WHERE g.status IN ('pending', 'failed')"
+		    " AND (?1 IS NULL OR s.email = ?1) ORDER BY g.id", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(st, 0);
+		row.email = (const char *)sqlite3_column_text(st, 1);
+		row.status = (const char *)sqlite3_column_text(st, 2);
+		row.created_at = sqlite3_column_int64(st, 3);
+		row.attempts = sqlite3_column_int(st, 4);
+		row.next_attempt_at = sqlite3_column_int64(st, 5);
+		row.reply = (const char *)sqlite3_column_text(st, 6);
+		row.entries = (long)sqlite3_column_int64(st, 7);
+		row.has_message = sqlite3_column_int(st, 8);
+		row.dropped = sqlite3_column_int(st, 9);
+		row.given_back = sqlite3_column_int(st, 10);
+		rc = cb(&row, arg);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list the outbox");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The failed digests of ?1 (every subscriber when NULL). */
+#define FAILED_OF \
+	"status = 'failed' AND (?1 IS NULL OR subscriber_id =" \
+	" (SELECT id FROM subscribers WHERE email = ?1))"
+
+int
+store_outbox_retry(struct store *s, const char *email, int64_t now,
+		   size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if (store_begin(s, e) < 0)
+		return -1;
+	/* built, and still holding its entries: the same message again */
+	if (prepare(s, &st,
+		    "UPDATE digests SET status = 'pending', attempts = 0,"
+		    " next_attempt_at = ?2, dropped = 0 WHERE " FAILED_OF
+		    " AND EXISTS (SELECT 1 FROM digest_messages"
+		    "  WHERE digest_id = digests.id)"
+		    " AND NOT given_back", e) < 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = finish(s, st, "retry failed digests", e)) < 0)
+		goto fail;
+	*n = (size_t)rc;
+	/* never built: forgotten, so that its slot is built again */
+	if (prepare(s, &st,
+		    "DELETE FROM digests WHERE " FAILED_OF
+		    " AND NOT EXISTS (SELECT 1 FROM digest_messages"
+		    "  WHERE digest_id = digests.id)", e) < 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	if ((rc = finish(s, st, "retry failed digests", e)) < 0)
+		goto fail;
+	*n += (size_t)rc;
+	return store_commit(s, e);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_outbox_drop(struct store *s, const char *email, size_t *n,
+		  struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if (prepare(s, &st,
+		    "UPDATE digests SET dropped = 1 WHERE " FAILED_OF
+		    " AND NOT dropped AND EXISTS (SELECT 1 FROM deliveries"
+		    "  WHERE digest_id = digests.id)", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	rc = finish(s, st, "drop failed digests", e);
+	if (rc < 0)
+		return -1;
+	*n = (size_t)rc;
+	return 0;
+}
+
+#undef FAILED_OF
+
+void
+store_outage_release(struct store_outage *o)
+{
+	if (!o)
+		return;
+	free(o->reason);
+	memset(o, 0, sizeof(*o));
+}
+
+int
+store_outage_note(struct store *s, int64_t now, const char *reason,
+		  long held, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "UPDATE outages SET last_at = ?1, failures = failures + 1,"
+		    " reason = ?2, held = ?3 WHERE ended_at IS NULL", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, held);
+	rc = finish(s, st, "record an outage", e);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (prepare(s, &st,
+		    "INSERT INTO outages (started_at, last_at, reason, held)"
+		    " VALUES (?1, ?1, ?2, ?3)", e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, held);
+	return finish(s, st, "record an outage", e) < 0 ? -1 : 0;
+}
+
+#define OUTAGE_COLUMNS \
+	"id, started_at, last_at, coalesce(ended_at, 0), failures, held," \
+	" reason"
+
+static int
+outage_row(sqlite3_stmt *st, struct store_outage *o)
+{
+	int oom = 0;
+
+	o->id = sqlite3_column_int64(st, 0);
+	o->started_at = sqlite3_column_int64(st, 1);
+	o->last_at = sqlite3_column_int64(st, 2);
+	o->ended_at = sqlite3_column_int64(st, 3);
+	o->failures = (long)sqlite3_column_int64(st, 4);
+	o->held = (long)sqlite3_column_int64(st, 5);
+	o->reason = column_strdup(st, 6, &oom);
+	return oom ? -1 : 0;
+}
+
+int
+store_outage_end(struct store *s, int64_t now, struct store_outage *o,
+		 struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	/* no RETURNING: it needs SQLite 3.35 */
+	if (store_begin(s, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "SELECT " OUTAGE_COLUMNS " FROM outages"
+		    " WHERE ended_at IS NULL", e) < 0)
+		goto fail;
+	rc = step_row(s, st, "end an outage", e);
+	if (rc > 0 && outage_row(st, o) < 0)
+		rc = err_set(e, EX_OSERR, "out of memory");
+	sqlite3_finalize(st);
+	if (rc < 0)
+		goto fail;
+	o->ended_at = rc > 0 ? now : 0;
+	if (rc > 0) {
+		if (prepare(s, &st, "UPDATE outages SET ended_at = ?"
+			    " WHERE id = ?", e) < 0)
+			goto fail;
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, o->id);
+		if (finish(s, st, "end an outage", e) < 0)
+			goto fail;
+	}
+	return store_commit(s, e);
+fail:
+	store_rollback(s);
+	store_outage_release(o);
+	return -1;
+}
+
+int
+store_outage_each(struct store *s, int64_t since,
+		  int (*cb)(const struct store_outage *o, void *arg),
+		  void *arg, struct err *e)
+{
+	struct store_outage o = { 0 };
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (prepare(s, &st,
+		    "SELECT " OUTAGE_COLUMNS " FROM outages"
+		    " WHERE ended_at IS NULL OR ended_at >= ? ORDER BY id",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (outage_row(st, &o) < 0) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		rc = cb(&o, arg);
+		store_outage_release(&o);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list outages");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+#undef OUTAGE_COLUMNS
+
+void
+store_report_release(struct store_report *r)
+{
+	if (!r)
+		return;
+	free(r->kind);
+	free(r->slot);
+	free(r->rcpt);
+	free(r->message_id);
+	free(r->message);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_report_has(struct store *s, const char *kind, const char *slot,
+		 int *has, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st, "SELECT 1 FROM reports WHERE kind = ? AND slot = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
+	rc = step_row(s, st, "look up report", e);
+	if (rc >= 0)
+		*has = rc;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_report_add(struct store *s, const struct store_report_new *r,
+		 int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (prepare(s, &st,
+		    "INSERT INTO reports (kind, slot, rcpt, message_id,"
+		    " created_at, message) VALUES (?, ?, ?, ?, ?, ?)",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->slot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->rcpt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, r->now);
+	sqlite3_bind_blob64(st, 6, r->message, r->len, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		*id = sqlite3_last_insert_rowid(s->db);
+	else if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+		rc = err_set(e, EX_DATAERR, "%s report for %s exists already",
+			     r->kind, r->slot);
+	else
+		rc = db_error(s, e, "add report");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_report_pending(struct store *s, int64_t now, struct store_report **list,
+		     size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_report *grown, *r;
+	int rc = 0, step, oom = 0;
+	size_t i;
+
+	*list = NULL;
+	*n = 0;
+	if (prepare(s, &st,
+		    "SELECT id, kind, slot, rcpt, message_id, message, attempts"
+		    " FROM reports WHERE status = 'pending'"
+		    " AND next_attempt_at <= ? ORDER BY id",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		grown = realloc(*list, (*n + 1) * sizeof(**list));
+		if (!grown) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		*list = grown;
+		r = &grown[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(st, 0);
+		r->kind = column_strdup(st, 1, &oom);
+		r->slot = column_strdup(st, 2, &oom);
+		r->rcpt = column_strdup(st, 3, &oom);
+		r->message_id = column_strdup(st, 4, &oom);
+		r->message = column_blobdup(st, 5, &r->len, &oom);
+		r->attempts = sqlite3_column_int(st, 6);
+		if (oom) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list pending reports");
+	sqlite3_finalize(st);
+	if (rc) {
+		for (i = 0; i < *n; i++)
+			store_report_release(&(*list)[i]);
+		free(*list);
+		*list = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int
+store_report_mark(struct store *s, int64_t id,
+		  enum store_digest_outcome outcome, const char *reply,
+		  int64_t now, int64_t next_attempt, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (prepare(s, &st, MARK_SQL("reports"), e) < 0)
+		return -1;
+	bind_mark(st, id, outcome, reply, now, next_attempt);
+	return finish(s, st, "mark report", e) < 0 ? -1 : 0;
+}
+
+int
+store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
+	       struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	/* min() of no rows is NULL, which reads as 0: nothing due; a 0 in a
+	 * row (a new feed, a digest never tried) is due at once: 1 */
+	if (prepare(s, &st,
+		    "SELECT (SELECT min(max(next_fetch_at, 1)) FROM feeds"
+		    "  WHERE enabled),"
+		    " (SELECT min(t) FROM"
+		    "  (SELECT min(max(next_attempt_at, 1)) AS t FROM digests"
+		    "   WHERE status = 'pending'"
+		    "   UNION ALL SELECT min(max(next_attempt_at, 1))"
+		    "   FROM reports WHERE status = 'pending'))",
+		    e) < 0)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*fetch_at = sqlite3_column_int64(st, 0);
+		*attempt_at = sqlite3_column_int64(st, 1);
+	} else {
+		rc = db_error(s, e, "find the next due time");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_subscriber_schedules(struct store *s,
+			   int (*cb)(const char *schedule, const char *timezone,
+				     void *arg),
+			   void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (prepare(s, &st, "SELECT DISTINCT schedule, timezone FROM subscribers",
+		    e) < 0)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = cb((const char *)sqlite3_column_text(st, 0),
+			(const char *)sqlite3_column_text(st, 1), arg);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "list schedules");
+	sqlite3_finalize(st);
+	return rc;
+}

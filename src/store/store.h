@@ -1,0 +1,484 @@
+/*
+ * store: the one SQLite file that holds feeds, entries, subscribers,
+ * digests and deliveries. The only user of sqlite3.
+ *
+ * The file is in WAL mode with a busy timeout and foreign keys on; its
+ * schema version is PRAGMA user_version, and store_open migrates an older
+ * file forward, one transaction per step, so a crash mid-migration leaves
+ * the previous version intact. Every statement uses bound parameters.
+ * Strings handed out in store_* structs are copies owned by the struct;
+ * callbacks receive borrowed structs valid until they return.
+ */
+#ifndef FEEDMAIL_STORE_H
+#define FEEDMAIL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+#include "parse/feed.h"
+
+struct store;
+
+/* The schema version this build writes. */
+#define STORE_SCHEMA_VERSION 8
+
+/*
+ * Errors from the store carry the exit status the cause calls for, the
+ * same for every call (sqlite.c, store_error): 75 when another process
+ * holds the store (named when it can be found), 74 when the disk is full
+ * or fails, 77 when the file, its folder or the mount refuses (the
+ * message says which, and what is missing for whom), 73 when the file
+ * does not exist and cannot be created, 65 when it is damaged or not a
+ * database, 70 only for a bug.
+ */
+
+/* Opens (creating it and its folder if needed) the store at path and
+ * migrates it to STORE_SCHEMA_VERSION. Safe to call from several
+ * processes at once on a new or older store: each migration step reads
+ * the version again under the write lock, so one of them makes it and
+ * the others wait for it (the busy timeout) and find it made. A store
+ * newer than this build is refused (EX_CONFIG) rather than damaged. */
+struct store *store_open(const char *path, struct err *e);
+/* How long, in seconds, a connection waits for a lock another one
+ * holds (a write, a checkpoint) before it fails with EX_TEMPFAIL. */
+#define STORE_BUSY_TIMEOUT 10
+
+/* Opens the store at path for a command that only reads: as store_open
+ * when the store can be written; when it cannot (a file or folder the
+ * user may not write, a read-only file system: what store_open fails
+ * with EX_NOPERM), read-only and without migrating, so that list and
+ * status still work. A store at an older schema version then fails with
+ * EX_NOPERM, saying that migrating it needs write access; any write
+ * through a read-only store fails with EX_NOPERM. */
+struct store *store_open_read(const char *path, struct err *e);
+/* Whether s was opened read-only by store_open_read. */
+int store_read_only(const struct store *s);
+/* As store_open, but migrates only up to version (for tests of the
+ * migrations themselves). */
+struct store *store_open_version(const char *path, int version,
+	struct err *e);
+/* Closes the store. NULL-safe. */
+void store_close(struct store *s);
+/* A second connection to s's file, for another thread (a connection is
+ * used by one thread at a time; WAL lets it read while the other writes,
+ * and writes take turns). It waits for the other's write lock in steps of
+ * 0.1 ms rather than SQLite's default of 1 ms and more: it is meant for
+ * short writes made while a server waits. NULL with e (EX_SOFTWARE) when
+ * SQLite was built without thread support. */
+struct store *store_open_another(const struct store *s, struct err *e);
+/* The schema version of the open file. */
+int store_schema_version(struct store *s);
+
+/* Transactions: begin/commit fail with the SQLite message; rollback is
+ * safe to call when nothing is open. */
+int store_begin(struct store *s, struct err *e);
+int store_commit(struct store *s, struct err *e);
+void store_rollback(struct store *s);
+
+/* A list of short strings (tags) with its count. */
+struct store_tags {
+	char **items;
+	size_t n;
+};
+
+struct store_feed {
+	int64_t id;
+	char *url;
+	char *title;            /* NULL when unknown */
+	struct store_tags tags;
+	int enabled;            /* 0 after 410 Gone or by hand */
+	int64_t added_at;
+	int64_t last_fetch_at;  /* 0 when never */
+	int64_t last_success_at;
+	char *last_status;      /* "ok", "not_modified" or an error class; NULL */
+	char *last_error;       /* message of the last failure, or NULL */
+	int failures;           /* consecutive */
+	int64_t next_fetch_at;  /* when the feed is next due */
+	int64_t last_new_entry_at; /* 0 when none yet */
+	int64_t entries;        /* entries stored */
+};
+
+void store_feed_release(struct store_feed *f);
+
+/* Adds a feed (url already normalized). Returns 0 and sets *id when added,
+ * 1 and sets *id to the existing feed when the URL is already there, -1 on
+ * error. */
+int store_feed_add(struct store *s, const char *url, const char *title,
+	const struct store_tags *tags, int64_t *id, struct err *e);
+/* Sets the User-Agent sent for one feed (NULL: the [fetch] one). */
+int store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
+	struct err *e);
+/* Finds a feed by its id ("12") or its URL (as stored, normalized first by
+ * the caller). Not found: -1 with EX_DATAERR naming what was looked for. */
+int store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
+	struct err *e);
+/* Removes a feed with its tags and entries (and their deliveries). */
+int store_feed_remove(struct store *s, int64_t id, struct err *e);
+/* Calls cb for every feed in id order; a non-zero return stops the walk
+ * and is returned. */
+int store_feed_each(struct store *s,
+	int (*cb)(const struct store_feed *f, void *arg), void *arg,
+	struct err *e);
+
+/* What the fetcher needs to fetch a feed. */
+struct store_fetch {
+	int64_t id;
+	char *url;
+	char *etag;             /* validators of the last 200, or NULL */
+	char *last_modified;
+	char *user_agent;       /* per-feed override, or NULL */
+	char *redirect_url;     /* permanent redirect seen on redirect_count */
+	int redirect_count;     /* consecutive fetches */
+	int failures;           /* consecutive */
+	int ttl_minutes;
+};
+
+void store_fetch_release(struct store_fetch *f);
+
+/* Calls cb for each enabled feed whose next fetch time has come (every
+ * enabled feed when all is set), oldest due first. */
+int store_fetch_each_due(struct store *s, int64_t now, int all,
+	int (*cb)(const struct store_fetch *f, void *arg), void *arg,
+	struct err *e);
+/* A digest slot whose feeds are fetched before it, whatever their polling
+ * interval says (see lead.h): the subscribers of one (schedule, timezone)
+ * pair, as store_subscriber_schedules gives it. */
+struct store_slot_feeds {
+	const char *schedule;     /* NULL: the subscribers without one */
+	const char *timezone;     /* NULL: likewise */
+	const char *key;          /* a slot that has begun: its key, and only
+	                           * its subscribers subscribed by start and
+	                           * without a digest for it count; NULL: a
+	                           * slot to come, all of them count */
+	int64_t start;            /* when the slot begins */
+	int64_t since;            /* a feed fetched at or after this is
+	                           * fresh enough for the slot */
+};
+
+/* Makes due at now (next_fetch_at = now) each enabled feed that a counted
+ * subscriber of one of the n slots reads (a feed carrying one of their
+ * tags, in any letter case; every feed for one without tags) and that was
+ * last fetched before that slot's since. A feed whose server last answered
+ * 429 or 5xx keeps the wait it was given (Retry-After, or the backoff): an
+ * overloaded server is not asked again early. One transaction; *marked is
+ * the number of feeds made due. */
+int store_fetch_mark_needed(struct store *s,
+	const struct store_slot_feeds *slots, size_t n, int64_t now,
+	size_t *marked, struct err *e);
+/* Fills f for one feed id (enabled or not). */
+int store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
+	struct err *e);
+
+/* One document's entries, with the identities ident_assign gave them. */
+struct store_entries {
+	const struct entry *const *items;
+	char *const *idents;
+	size_t n;
+};
+
+/* Saves a document's entries in one transaction: a new identity is
+ * inserted (first seen now), a known one whose content changed is updated
+ * in place (not new: it is not sent again), an unchanged one only marked
+ * seen. An identity of another kind with the same link (a feed that
+ * started or stopped giving guids) counts as known. Adds to *added and
+ * *updated. */
+int store_entries_save(struct store *s, int64_t feed_id,
+	const struct store_entries *entries, int64_t now, size_t *added,
+	size_t *updated, struct err *e);
+
+/* The number of entries of the feed first seen in the 7 days before now
+ * (how often it publishes, for the polling policy). */
+int store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
+	int64_t *count, struct err *e);
+
+/* The outcome of one fetch of a feed, to record. */
+struct store_fetch_outcome {
+	int64_t feed_id;
+	int64_t now;
+	const char *status;       /* "ok", "not_modified" or an error class */
+	const char *error;        /* message when status is an error, else NULL */
+	int disable;              /* 410 Gone: stop fetching */
+	int64_t next_fetch_at;
+	/* on success (ok, not_modified): */
+	const char *etag, *last_modified;  /* NULL keeps none */
+	const char *title, *site_link;     /* from the feed, NULL keeps the old */
+	int ttl_minutes;
+	size_t new_entries;
+	/* the permanent redirect seen this time, or NULL */
+	const char *redirect_url;
+	int redirect_threshold;   /* move to redirect_url after this many */
+};
+
+/* Records an outcome: success resets the failure count, failure adds one;
+ * a permanent redirect seen redirect_threshold times in a row replaces the
+ * feed's URL (unless another feed has that URL) and *moved is set to 1. */
+int store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
+	int *moved, struct err *e);
+
+/* Deletes the entries of every feed that have not been in their feed
+ * since keep_before, except that the identity of each is kept (content
+ * emptied) for as long again, so that a feed re-publishing an old window
+ * does not bring old entries back as new. Returns the number of entries
+ * emptied or deleted in *pruned. */
+int store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
+	size_t *pruned, struct err *e);
+
+struct store_subscriber {
+	int64_t id;
+	char *email;            /* as given, validated by the caller */
+	char *name;             /* NULL when none */
+	char *lang;             /* "fr", "en" or NULL for the config default */
+	struct store_tags tags; /* none: every feed */
+	char *schedule;         /* "daily@07:00"...; NULL: [digest] time */
+	char *timezone;         /* IANA name; NULL: [digest] timezone */
+	struct store_tags include; /* words: keep only entries with one */
+	struct store_tags exclude; /* words: drop entries with any */
+	int64_t created_at;     /* entries first seen before are not sent */
+};
+
+void store_subscriber_release(struct store_subscriber *sub);
+/* Makes dst a deep copy of src (callbacks lend theirs). 0, or -1 when
+ * memory runs out, dst then empty. */
+int store_subscriber_copy(struct store_subscriber *dst,
+	const struct store_subscriber *src);
+
+/* Adds a subscriber; an address already there (case-insensitive domain) is
+ * refused with EX_DATAERR. created_at is set from the clock. */
+int store_subscriber_add(struct store *s, const struct store_subscriber *sub,
+	int64_t *id, struct err *e);
+/* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
+int store_subscriber_remove(struct store *s, const char *email,
+	struct err *e);
+int store_subscriber_each(struct store *s,
+	int (*cb)(const struct store_subscriber *sub, void *arg), void *arg,
+	struct err *e);
+/* As store_subscriber_each, for the subscribers with an id above after_id,
+ * at most limit of them (-1: all), so a caller can page through them. */
+int store_subscriber_page(struct store *s, int64_t after_id, int limit,
+	int (*cb)(const struct store_subscriber *sub, void *arg), void *arg,
+	struct err *e);
+
+/*
+ * The outbox. A digest is committed as pending with its rendered message
+ * and the entries it carries before the message leaves; marked sent after
+ * the server accepts it; a temporary failure leaves it pending with a later
+ * next attempt. An entry goes into at most one digest per subscriber.
+ */
+
+/* An entry a subscriber has not received yet. */
+struct store_news {
+	int64_t id;
+	int64_t feed_id;
+	const char *feed_title;   /* the feed's title, or its URL */
+	const char *feed_tag;     /* the feed's first tag, or NULL */
+	const char *title, *link, *author, *summary, *content;
+	const char *link_key;     /* ident_link_key of link, or NULL */
+	int64_t published;        /* or updated; DATE_NONE when neither */
+	int64_t first_seen;
+	int delayed;              /* it was in a digest that failed: it comes
+	                           * back, late */
+};
+
+/* Calls cb with each entry first seen at or after sub->created_at, from
+ * the feeds carrying one of sub's tags (all feeds when none), and not in
+ * any digest of sub but one that failed (and was not dropped: see
+ * store_outbox_drop); newest first. With since > 0 (a preview), the
+ * entries first seen at or after since instead, in a digest or not.
+ * Strings are lent for the call. */
+int store_news_each(struct store *s, const struct store_subscriber *sub,
+	int64_t since, int (*cb)(const struct store_news *n, void *arg),
+	void *arg, struct err *e);
+
+struct store_digest_new {
+	int64_t subscriber_id;
+	const char *slot;         /* schedule slot key, or NULL */
+	const char *message_id;
+	const char *message;      /* the rendered message */
+	size_t len;
+	const char *failure;      /* non-NULL: the digest could not be built,
+	                           * for this reason; recorded failed, with
+	                           * no message and no entries */
+	const int64_t *entry_ids;
+	size_t nentries;
+	int64_t now;
+};
+
+/* Whether sub already has a digest for the schedule slot key. */
+int store_digest_has_slot(struct store *s, int64_t subscriber_id,
+	const char *slot, int *has, struct err *e);
+
+/* Records a pending digest and its entries in one transaction; an entry
+ * of a failed digest of the subscriber moves to the new one. An entry
+ * already in another digest of the subscriber, or a slot already used,
+ * makes it fail with EX_DATAERR (nothing recorded). */
+int store_digest_add(struct store *s, const struct store_digest_new *d,
+	int64_t *id, struct err *e);
+
+struct store_digest {
+	int64_t id;
+	int64_t subscriber_id;
+	char *email;              /* the subscriber's address */
+	char *message_id;
+	char *message;
+	size_t len;
+	int attempts;
+	long entries;
+};
+
+void store_digest_release(struct store_digest *d);
+
+/* At most max ids of the pending digests whose next attempt has come
+ * and whose id is above after, oldest first, into ids; *n says how many:
+ * the outbox read a page at a time, from the id last delivered, so that
+ * memory does not grow with it (messages are read one at a time with
+ * store_digest_get). */
+int store_digest_due(struct store *s, int64_t now, int64_t after,
+	size_t max, int64_t *ids, size_t *n, struct err *e);
+/* Reads one digest, message included. */
+int store_digest_get(struct store *s, int64_t id, struct store_digest *d,
+	struct err *e);
+
+enum store_digest_outcome {
+	STORE_DIGEST_SENT,
+	STORE_DIGEST_RETRY,       /* stays pending until next_attempt */
+	STORE_DIGEST_FAILED,      /* given up: reported, not retried */
+	STORE_DIGEST_HELD,        /* the transport failed as a whole: stays
+	                           * pending, no attempt counted */
+};
+
+/* Records what became of a delivery attempt, with the server's reply. */
+int store_digest_mark(struct store *s, int64_t id,
+	enum store_digest_outcome outcome, const char *reply,
+	int64_t now, int64_t next_attempt, struct err *e);
+
+/* Deletes the messages of the digests sent before `before` (their rows,
+ * Message-IDs and entries stay, so nothing goes twice; failed digests
+ * keep theirs, to be looked at); *pruned says how many. */
+int store_digest_prune(struct store *s, int64_t before, size_t *pruned,
+	struct err *e);
+
+/* One pending or failed digest, as `feedmail outbox` lists it. Strings
+ * are lent for the callback. */
+struct store_outbox_row {
+	int64_t id;
+	const char *email;
+	const char *status;       /* "pending" or "failed" */
+	int64_t created_at;
+	int attempts;
+	int64_t next_attempt_at;  /* pending: when it is tried next */
+	const char *reply;        /* the last answer or failure, or NULL */
+	long entries;             /* entries it still holds (0 once given
+	                           * back to a later digest) */
+	int has_message;          /* 0: it could not be built */
+	int dropped;              /* its entries will not come back */
+	int given_back;           /* a later digest took some or all of its
+	                           * entries: it cannot be sent as it was */
+};
+
+/* Calls cb for each pending and failed digest of the subscriber with
+ * address email (every subscriber when NULL), oldest first. */
+int store_outbox_each(struct store *s, const char *email,
+	int (*cb)(const struct store_outbox_row *row, void *arg), void *arg,
+	struct err *e);
+/* Queues again the failed digests of email (all when NULL): one with its
+ * message and its entries goes back to pending, tried at now with its
+ * attempts counted afresh; one that could not be built is forgotten, so
+ * that the next run builds that subscriber's digest again. A failed
+ * digest some of whose entries went into a later digest stays as it is. *n says
+ * how many were queued. */
+int store_outbox_retry(struct store *s, const char *email, int64_t now,
+	size_t *n, struct err *e);
+/* Drops the entries of the failed digests of email (all when NULL): they
+ * will not come back in a later digest. *n says how many digests. */
+int store_outbox_drop(struct store *s, const char *email, size_t *n,
+	struct err *e);
+
+/*
+ * Outages of the mail transport: runs in which it failed as a whole (no
+ * connection, TLS, authentication refused, 421 to everything).
+ */
+struct store_outage {
+	int64_t id;
+	int64_t started_at, last_at, ended_at; /* ended_at 0: still on */
+	long failures;            /* runs that met it */
+	long held;                /* digests it held back, last run */
+	char *reason;             /* the last failure */
+};
+
+void store_outage_release(struct store_outage *o);
+/* Records that the transport failed at now, holding held digests back:
+ * opens an outage, or extends the one under way. */
+int store_outage_note(struct store *s, int64_t now, const char *reason,
+	long held, struct err *e);
+/* The transport worked at now: ends the outage under way, if any, into
+ * *o (o->id 0 when there was none). */
+int store_outage_end(struct store *s, int64_t now, struct store_outage *o,
+	struct err *e);
+/* Calls cb for each outage under way or ended at or after since, oldest
+ * first. */
+int store_outage_each(struct store *s, int64_t since,
+	int (*cb)(const struct store_outage *o, void *arg), void *arg,
+	struct err *e);
+
+/* Counts digests by status ("pending", "sent", "failed"). */
+int store_digest_count(struct store *s, const char *status, int64_t *n,
+	struct err *e);
+
+/*
+ * Reports: mails to the operator ([digest] admin), such as the weekly
+ * health report, in an outbox of their own with the digests' promise: one
+ * per kind and slot, committed as pending before it leaves, marked sent
+ * once the transport accepted it.
+ */
+struct store_report {
+	int64_t id;
+	char *kind;               /* "health" */
+	char *slot;               /* "2026-W48" */
+	char *rcpt;               /* the bare address it goes to */
+	char *message_id;
+	char *message;            /* the rendered message */
+	size_t len;
+	int attempts;
+};
+
+void store_report_release(struct store_report *r);
+
+/* Whether a report of kind exists for slot, whatever became of it. */
+int store_report_has(struct store *s, const char *kind, const char *slot,
+	int *has, struct err *e);
+struct store_report_new {
+	const char *kind, *slot, *rcpt, *message_id;
+	const char *message;
+	size_t len;
+	int64_t now;
+};
+
+/* Records r as pending; sets *id. A kind and slot (or a Message-ID)
+ * already there: -1 with EX_DATAERR. */
+int store_report_add(struct store *s, const struct store_report_new *r,
+	int64_t *id, struct err *e);
+/* The pending reports whose next attempt has come, oldest first, messages
+ * included, in a malloc'd array (*list NULL when none): there is at most
+ * one per kind and week. Release each, then free the array. */
+int store_report_pending(struct store *s, int64_t now,
+	struct store_report **list, size_t *n, struct err *e);
+/* Records what became of a delivery attempt, as store_digest_mark. */
+int store_report_mark(struct store *s, int64_t id,
+	enum store_digest_outcome outcome, const char *reply, int64_t now,
+	int64_t next_attempt, struct err *e);
+
+/* When the store next has work, for a daemon choosing how long to sleep:
+ * the earliest next fetch of an enabled feed, and the earliest next
+ * attempt of a pending digest or report; 0 in either when there is none,
+ * 1 (long past) for one due at once (a new feed, a digest not yet tried). */
+int store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
+	struct err *e);
+/* Calls cb once per distinct (schedule, timezone) of the subscribers,
+ * NULL for an unset one (the config's default); strings lent for the
+ * call. A non-zero return stops the walk and is returned. */
+int store_subscriber_schedules(struct store *s,
+	int (*cb)(const char *schedule, const char *timezone, void *arg),
+	void *arg, struct err *e);
+
+#endif
