@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "parse/feed.h"
+#include "lib/feed.h"
 
 /* Returns n malloc'd identities (an array the caller frees with
  * ident_free), one per entry, in order; NULL when out of memory. Two

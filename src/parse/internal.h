@@ -16,7 +16,7 @@
 
 #include "lib/buf.h"
 #include "lib/err.h"
-#include "parse/feed.h"
+#include "lib/feed.h"
 #include "parse/parse.h"
 
 /* Bytes looked at before deciding encoding and format. */

@@ -31,7 +31,7 @@
 #include <stddef.h>
 
 #include "lib/err.h"
-#include "parse/feed.h"
+#include "lib/feed.h"
 
 struct parser;
 

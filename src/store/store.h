@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
-#include "parse/feed.h"
+#include "lib/feed.h"
 
 struct store;
 

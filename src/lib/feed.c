@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "parse/feed.h"
+#include "lib/feed.h"
 
 #include <stdlib.h>
 #include <string.h>
