@@ -15,7 +15,6 @@
 #include <curl/curl.h>
 
 #include "lib/clock.h"
-#include "fetch/curl_lazy.h"
 #include "lib/date.h"
 #include "lib/err.h"
 #include "lib/ipaddr.h"
@@ -1053,9 +1052,6 @@ http_new(const struct http_options *o, struct err *e)
 
 	if (!o)
 		o = &defaults;
-	/* a missing libcurl is the system's fault (69), not ours (70) */
-	if (curl_lazy_load(e) < 0)
-		return NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		err_set(e, EX_SOFTWARE, "cannot initialise libcurl");
 		return NULL;
