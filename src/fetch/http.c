@@ -31,9 +31,9 @@
 
 /*
  * One request, from http_add() to on_done. While queued it holds only its
- * strings; easy is created when it starts and its headers are those of the
- * response being received (reset at each status line, so after the last
- * hop they are the final response's).
+ * strings; easy is created when it starts. The header fields themselves
+ * libcurl keeps (curl_easy_header, those of the latest request); the status
+ * line, the hops and the size of all headers are counted here.
  */
 struct xfer {
 	struct http *h;
@@ -55,13 +55,9 @@ struct xfer {
 	/* the current response */
 	long status;                /* 0 before the first status line */
 	char reason[64];
-	int interim;                /* a 1xx: its headers are skipped */
+	int interim;                /* a 1xx: the real one follows */
 	int headers_done;           /* blank line seen: later lines are
-	                             * trailers, ignored */
-	char *r_etag, *r_last_modified, *r_content_type,
-	     *r_content_location, *r_retry_after, *r_expires;
-	long long max_age, age;     /* -1: absent */
-	int no_cache;               /* no-store or no-cache */
+	                             * trailers */
 
 	/* a connection refused for its address: 1 when the socket of one
 	 * address was not opened (another may have worked), 2 when the
@@ -185,16 +181,6 @@ url_host(const char *url)
 static void
 response_clear(struct xfer *x)
 {
-	free(x->r_etag);
-	free(x->r_last_modified);
-	free(x->r_content_type);
-	free(x->r_content_location);
-	free(x->r_retry_after);
-	free(x->r_expires);
-	x->r_etag = x->r_last_modified = x->r_content_type = NULL;
-	x->r_content_location = x->r_retry_after = x->r_expires = NULL;
-	x->max_age = x->age = -1;
-	x->no_cache = 0;
 	x->reason[0] = '\0';
 	x->interim = 0;
 	x->headers_done = 0;
@@ -244,30 +230,59 @@ parse_seconds(const char *s)
 	return i > 0 && s[i] == '\0' ? n : -1;
 }
 
-/* Keeps a copy of the header value v (len bytes) in *dst, replacing an
- * earlier one; values over HTTP_MAX_HEADER are ignored. */
-static void
-keep_value(struct xfer *x, char **dst, const char *v, size_t len)
+/*
+ * The value of the last field called name in the latest response's header
+ * as libcurl keeps it, white space trimmed (a field repeated that is not a
+ * list is the server's mistake: the last one counts); NULL when absent.
+ * A value over HTTP_MAX_HEADER is ignored as if absent. Trailers and 1xx
+ * fields are other origins, never seen here. Valid until the next call:
+ * libcurl reuses the struct (copy with header_dup).
+ */
+static const char *
+header_value(struct xfer *x, const char *name)
 {
+	struct curl_header *h;
+	size_t i;
+
+	if (curl_easy_header(x->easy, name, 0, CURLH_HEADER, -1, &h) !=
+	    CURLHE_OK)
+		return NULL;
+	for (i = h->amount; i > 0; i--)
+		if (curl_easy_header(x->easy, name, i - 1, CURLH_HEADER, -1,
+				     &h) == CURLHE_OK &&
+		    strlen(h->value) <= HTTP_MAX_HEADER)
+			return h->value;
+	return NULL;
+}
+
+/* A copy of header_value(x, name), owned by the caller; NULL when absent,
+ * or when out of memory (x->oom is then set). */
+static char *
+header_dup(struct xfer *x, const char *name)
+{
+	const char *v = header_value(x, name);
 	char *copy;
 
-	if (len > HTTP_MAX_HEADER)
-		return;
-	copy = strndup(v, len);
-	if (!copy) {
+	if (!v)
+		return NULL;
+	copy = strdup(v);
+	if (!copy)
 		x->oom = 1;
-		return;
-	}
-	free(*dst);
-	*dst = copy;
+	return copy;
 }
+
+/* The freshness directives of the final response. */
+struct cache_control {
+	long long max_age, age;     /* -1: absent */
+	int no_cache;               /* no-store or no-cache */
+};
 
 /* RFC 9111 5.2: Cache-Control is a comma-separated list of directives,
  * names case-insensitive, max-age's argument a number possibly quoted. */
 static void
-parse_cache_control(struct xfer *x, const char *v, size_t len)
+parse_cache_control(struct cache_control *cc, const char *v)
 {
-	const char *p = v, *end = v + len, *tok, *q;
+	const char *p = v, *end = v + strlen(v), *tok, *q;
 	char num[20];
 	size_t n;
 	long long secs;
@@ -283,7 +298,7 @@ parse_cache_control(struct xfer *x, const char *v, size_t len)
 			n--;
 		if ((n == 8 && !strncasecmp(tok, "no-store", 8)) ||
 		    (n == 8 && !strncasecmp(tok, "no-cache", 8))) {
-			x->no_cache = 1;
+			cc->no_cache = 1;
 		} else if (n > 8 && !strncasecmp(tok, "max-age=", 8)) {
 			q = tok + 8;
 			n -= 8;
@@ -297,51 +312,33 @@ parse_cache_control(struct xfer *x, const char *v, size_t len)
 			num[n] = '\0';
 			secs = parse_seconds(num);
 			if (secs >= 0)
-				x->max_age = secs;
+				cc->max_age = secs;
 		}
 	}
 }
 
-/* One "Name: value" line of the current response. */
+/* Cache-Control (every field of that name, in order: RFC 9110 5.3 reads
+ * them as one list) and Age of the final response. */
 static void
-header_field(struct xfer *x, const char *line, size_t len)
+cache_control(struct xfer *x, struct cache_control *cc)
 {
-	const char *colon = memchr(line, ':', len), *v, *end = line + len;
-	size_t nlen;
-	char age[20];
-	size_t vlen;
+	struct curl_header *h;
+	const char *age;
+	size_t n, i;
 
-	if (!colon)
-		return;
-	nlen = (size_t)(colon - line);
-	v = colon + 1;
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
-			   end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	vlen = (size_t)(end - v);
-#define IS(name) (nlen == sizeof(name) - 1 && !strncasecmp(line, name, nlen))
-	if (IS("ETag"))
-		keep_value(x, &x->r_etag, v, vlen);
-	else if (IS("Last-Modified"))
-		keep_value(x, &x->r_last_modified, v, vlen);
-	else if (IS("Content-Type"))
-		keep_value(x, &x->r_content_type, v, vlen);
-	else if (IS("Content-Location"))
-		keep_value(x, &x->r_content_location, v, vlen);
-	else if (IS("Retry-After"))
-		keep_value(x, &x->r_retry_after, v, vlen);
-	else if (IS("Expires"))
-		keep_value(x, &x->r_expires, v, vlen);
-	else if (IS("Cache-Control"))
-		parse_cache_control(x, v, vlen);
-	else if (IS("Age") && vlen > 0 && vlen < sizeof(age)) {
-		memcpy(age, v, vlen);
-		age[vlen] = '\0';
-		x->age = parse_seconds(age);
-	}
-#undef IS
+	cc->max_age = cc->age = -1;
+	cc->no_cache = 0;
+	if (curl_easy_header(x->easy, "Cache-Control", 0, CURLH_HEADER, -1,
+			     &h) == CURLHE_OK)
+		for (n = h->amount, i = 0; i < n; i++)
+			if (curl_easy_header(x->easy, "Cache-Control", i,
+					     CURLH_HEADER, -1, &h) ==
+				    CURLHE_OK &&
+			    strlen(h->value) <= HTTP_MAX_HEADER)
+				parse_cache_control(cc, h->value);
+	age = header_value(x, "Age");
+	if (age)
+		cc->age = parse_seconds(age);
 }
 
 /* A status line, "HTTP/1.1 200 OK" or "HTTP/2 200": starts a response. */
@@ -399,21 +396,28 @@ static int
 call_on_response(struct xfer *x)
 {
 	struct http_response r;
-	char *url = NULL;
+	char *url = NULL, *type, *location;
+	int ret = 0;
 
 	x->responded = 1;
 	if (!x->on_response)
 		return 0;
 	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+	type = header_dup(x, "Content-Type");
+	location = header_dup(x, "Content-Location");
 	r.status = x->status;
-	r.content_type = x->r_content_type;
-	r.content_location = x->r_content_location;
+	r.content_type = type;
+	r.content_location = location;
 	r.effective_url = url;
-	if (x->on_response(&r, x->arg)) {
+	if (x->oom) {
+		ret = -1;
+	} else if (x->on_response(&r, x->arg)) {
 		x->aborted = 1;
-		return -1;
+		ret = -1;
 	}
-	return 0;
+	free(type);
+	free(location);
+	return ret;
 }
 
 /* CURLOPT_HEADERFUNCTION: one whole header line at a time, CRLF included,
@@ -443,8 +447,6 @@ on_header(char *line, size_t size, size_t nitems, void *p)
 		if (x->status >= 200 && x->status <= 299 &&
 		    call_on_response(x) < 0)
 			return 0;
-	} else {
-		header_field(x, line, n);
 	}
 	return x->oom ? 0 : n;
 }
@@ -776,7 +778,9 @@ status_class(long status)
 	return HTTP_PROTOCOL;
 }
 
-/* RFC 9110 10.2.3: Retry-After is delay-seconds or an HTTP-date. */
+/* RFC 9110 10.2.3: Retry-After is delay-seconds or an HTTP-date. Not
+ * CURLINFO_RETRY_AFTER: it counts a date from the system clock, not
+ * clock_now(), and says 0 both for "0" and for no header at all. */
 static int64_t
 retry_after(const char *v, int64_t now)
 {
@@ -796,15 +800,19 @@ retry_after(const char *v, int64_t now)
 /* RFC 9111 4.2.1: max-age wins over Expires; an Expires that is not a
  * date means already stale. Age (5.1) is time already spent in caches. */
 static int64_t
-fresh_until(const struct xfer *x, int64_t now)
+fresh_until(struct xfer *x, int64_t now)
 {
+	struct cache_control cc;
+	const char *expires;
 	int64_t t;
 
-	if (x->no_cache)
+	cache_control(x, &cc);
+	if (cc.no_cache)
 		return 0;
-	if (x->max_age >= 0)
-		return now + x->max_age - (x->age > 0 ? x->age : 0);
-	if (x->r_expires && date_parse(x->r_expires, &t) == 0 && t > 0)
+	if (cc.max_age >= 0)
+		return now + cc.max_age - (cc.age > 0 ? cc.age : 0);
+	expires = header_value(x, "Expires");
+	if (expires && date_parse(expires, &t) == 0 && t > 0)
 		return t;
 	return 0;
 }
@@ -913,7 +921,7 @@ static void
 xfer_done(struct xfer *x, CURLcode rc, int started)
 {
 	struct http_result res;
-	char *url = NULL;
+	char *url = NULL, *etag = NULL, *last_modified = NULL;
 	int64_t now;
 
 	memset(&res, 0, sizeof(res));
@@ -925,8 +933,9 @@ xfer_done(struct xfer *x, CURLcode rc, int started)
 	classify(x, rc, started, &res);
 
 	if (res.cls == HTTP_OK || res.cls == HTTP_NOT_MODIFIED) {
-		res.etag = x->r_etag;
-		res.last_modified = x->r_last_modified;
+		res.etag = etag = header_dup(x, "ETag");
+		res.last_modified = last_modified = header_dup(x,
+							       "Last-Modified");
 		if (res.cls == HTTP_NOT_MODIFIED) {
 			if (!res.etag)
 				res.etag = x->etag;
@@ -938,12 +947,15 @@ xfer_done(struct xfer *x, CURLcode rc, int started)
 		/* the final response's headers are all in */
 		now = clock_now();
 		if (res.status == 429 || res.status == 503)
-			res.retry_after = retry_after(x->r_retry_after, now);
+			res.retry_after = retry_after(header_value(x,
+				"Retry-After"), now);
 		res.fresh_until = fresh_until(x, now);
 	}
 	res.permanent_url = x->permanent_url;
 	if (x->on_done)
 		x->on_done(&res, x->arg);
+	free(etag);
+	free(last_modified);
 }
 
 /* The stop flag is up: every queued request ends HTTP_CANCELLED, unstarted
@@ -1154,7 +1166,6 @@ http_add(struct http *h, const struct http_request *r, struct err *e)
 	x->on_done = r->on_done;
 	x->arg = r->arg;
 	x->permanent_run = 1;
-	x->max_age = x->age = -1;
 	*h->queue_tail = x;
 	h->queue_tail = &x->next;
 	return 0;
