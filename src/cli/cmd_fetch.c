@@ -46,7 +46,8 @@ print_json(const struct fetch_report *r)
 			errors,
 			json_pack("{s:I, s:s, s:s, s:s}", "feed",
 				  (json_int_t)r->errors[i].feed_id, "url",
-				  r->errors[i].url, "class", r->errors[i].cls,
+				  r->errors[i].url, "class",
+				  fetch_status_name(r->errors[i].status),
 				  "message", r->errors[i].message));
 	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "feeds",
 		      (json_int_t)r->feeds, "fetched", (json_int_t)r->fetched,
@@ -153,7 +154,8 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	}
 	for (i = 0; i < r.nerrors; i++) {
 		log_error("fetch '%s': %s: %s", r.errors[i].url,
-			  r.errors[i].cls, r.errors[i].message);
+			  fetch_status_name(r.errors[i].status),
+			  r.errors[i].message);
 		temporary |= r.errors[i].temporary;
 	}
 	if (json)

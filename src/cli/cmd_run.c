@@ -66,7 +66,8 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 	}
 	for (i = 0; i < fr.nerrors; i++) {
 		log_error("fetch '%s': %s: %s", fr.errors[i].url,
-			  fr.errors[i].cls, fr.errors[i].message);
+			  fetch_status_name(fr.errors[i].status),
+			  fr.errors[i].message);
 		temporary |= fr.errors[i].temporary;
 	}
 	/* the caller gets the counts, not the errors: they are logged */

@@ -46,6 +46,64 @@ struct job {
 	int truncated;
 };
 
+static const char *const status_names[] = {
+	[FETCH_OK] = "ok",
+	[FETCH_NOT_MODIFIED] = "not_modified",
+	[FETCH_DNS] = "dns",
+	[FETCH_CONNECT] = "connect",
+	[FETCH_TLS] = "tls",
+	[FETCH_TIMEOUT] = "timeout",
+	[FETCH_TOO_LARGE] = "too_large",
+	[FETCH_TOO_MANY_REDIRECTS] = "too_many_redirects",
+	[FETCH_BAD_SCHEME] = "bad_scheme",
+	[FETCH_PRIVATE_ADDRESS] = "private_address",
+	[FETCH_CLIENT_ERROR] = "client_error",
+	[FETCH_GONE] = "gone",
+	[FETCH_RATE_LIMITED] = "rate_limited",
+	[FETCH_SERVER_ERROR] = "server_error",
+	[FETCH_PROTOCOL] = "protocol",
+	[FETCH_ABORTED] = "aborted",
+	[FETCH_CANCELLED] = "cancelled",
+	[FETCH_NOT_A_FEED] = "not_a_feed",
+	[FETCH_PARSE] = "parse",
+};
+
+const char *
+fetch_status_name(enum fetch_status st)
+{
+	if ((unsigned)st >= sizeof(status_names) / sizeof(status_names[0]) ||
+	    !status_names[st])
+		return "unknown";
+	return status_names[st];
+}
+
+/* The status of a transfer that ended with class c (no default: a class
+ * added to http.h must be given a status here). */
+static enum fetch_status
+status_of(enum http_class c)
+{
+	switch (c) {
+	case HTTP_OK: return FETCH_OK;
+	case HTTP_NOT_MODIFIED: return FETCH_NOT_MODIFIED;
+	case HTTP_DNS: return FETCH_DNS;
+	case HTTP_CONNECT: return FETCH_CONNECT;
+	case HTTP_TLS: return FETCH_TLS;
+	case HTTP_TIMEOUT: return FETCH_TIMEOUT;
+	case HTTP_TOO_LARGE: return FETCH_TOO_LARGE;
+	case HTTP_TOO_MANY_REDIRECTS: return FETCH_TOO_MANY_REDIRECTS;
+	case HTTP_BAD_SCHEME: return FETCH_BAD_SCHEME;
+	case HTTP_PRIVATE_ADDRESS: return FETCH_PRIVATE_ADDRESS;
+	case HTTP_CLIENT_ERROR: return FETCH_CLIENT_ERROR;
+	case HTTP_GONE: return FETCH_GONE;
+	case HTTP_RATE_LIMITED: return FETCH_RATE_LIMITED;
+	case HTTP_SERVER_ERROR: return FETCH_SERVER_ERROR;
+	case HTTP_PROTOCOL: return FETCH_PROTOCOL;
+	case HTTP_ABORTED: return FETCH_ABORTED;
+	case HTTP_CANCELLED: return FETCH_CANCELLED;
+	}
+	return FETCH_PROTOCOL;
+}
+
 void
 fetch_report_release(struct fetch_report *r)
 {
@@ -55,7 +113,6 @@ fetch_report_release(struct fetch_report *r)
 		return;
 	for (i = 0; i < r->nerrors; i++) {
 		free(r->errors[i].url);
-		free(r->errors[i].cls);
 		free(r->errors[i].message);
 	}
 	free(r->errors);
@@ -191,7 +248,7 @@ is_temporary(enum http_class c)
 }
 
 static void
-health_error(struct run *run, const struct job *j, const char *cls,
+health_error(struct run *run, const struct job *j, enum fetch_status st,
 	     const char *message, int temporary)
 {
 	struct fetch_report *r = run->report;
@@ -199,7 +256,8 @@ health_error(struct run *run, const struct job *j, const char *cls,
 	int oom = 0;
 
 	r->failed++;
-	log_debug("fetch '%s': %s: %s", j->feed.url, cls, message);
+	log_debug("fetch '%s': %s: %s", j->feed.url, fetch_status_name(st),
+		  message);
 	grown = realloc(r->errors, (r->nerrors + 1) * sizeof(*grown));
 	if (!grown)
 		return;
@@ -207,12 +265,11 @@ health_error(struct run *run, const struct job *j, const char *cls,
 	fe = &r->errors[r->nerrors];
 	fe->feed_id = j->feed.id;
 	fe->url = str_dup(j->feed.url, &oom);
-	fe->cls = str_dup(cls, &oom);
+	fe->status = st;
 	fe->message = str_dup(message, &oom);
 	fe->temporary = temporary;
 	if (oom) {
 		free(fe->url);
-		free(fe->cls);
 		free(fe->message);
 		return;
 	}
@@ -271,7 +328,7 @@ on_done(const struct http_result *res, void *arg)
 	struct polling_input when = { 0 };
 	struct feed *feed = NULL;
 	char *redirect = NULL;
-	const char *cls = http_class_name(res->cls);
+	enum fetch_status st = status_of(res->cls);
 	const char *message = res->message;
 	int temporary = is_temporary(res->cls), ok, moved = 0;
 	struct err ignored = ERR_INIT;
@@ -287,30 +344,29 @@ on_done(const struct http_result *res, void *arg)
 	o.now = run->now;
 	if (res->cls == HTTP_OK || (res->cls == HTTP_ABORTED && j->parse_failed)) {
 		if (!j->parse_failed && save_document(j, &o, &feed) == 0) {
-			cls = "ok";
+			st = FETCH_OK;
 			run->report->fetched++;
 		} else if (run->fatal.code) {
 			goto out;
 		} else {
 			/* an HTML login page, a truncated or broken document */
-			cls = strstr(j->parse_err.msg, "not a feed") ?
-				      "not_a_feed" : "parse";
+			st = j->parser && parser_not_a_feed(j->parser) ?
+				     FETCH_NOT_A_FEED : FETCH_PARSE;
 			message = j->parse_err.msg;
 			temporary = 0;
 		}
 	} else if (res->cls == HTTP_NOT_MODIFIED) {
-		cls = "not_modified";
 		run->report->not_modified++;
 	}
-	ok = !strcmp(cls, "ok") || !strcmp(cls, "not_modified");
-	o.status = cls;
+	ok = st == FETCH_OK || st == FETCH_NOT_MODIFIED;
+	o.status = fetch_status_name(st);
 	o.error = ok ? NULL : message;
 	o.disable = res->cls == HTTP_GONE;
 	if (ok) {
 		o.etag = res->etag;
 		o.last_modified = res->last_modified;
 	} else {
-		health_error(run, j, cls, message, temporary);
+		health_error(run, j, st, message, temporary);
 	}
 	/* a feed moves only to a URL that works */
 	if (ok && res->permanent_url) {

@@ -22,11 +22,45 @@
 
 struct store;
 
+/* How fetching a feed ended: FETCH_OK or FETCH_NOT_MODIFIED, else the
+ * class of its failure. The transfer's (http.h's classes, one for one),
+ * then the document's. */
+enum fetch_status {
+	FETCH_OK,                 /* fetched and parsed */
+	FETCH_NOT_MODIFIED,       /* 304 */
+	FETCH_DNS,
+	FETCH_CONNECT,
+	FETCH_TLS,
+	FETCH_TIMEOUT,
+	FETCH_TOO_LARGE,
+	FETCH_TOO_MANY_REDIRECTS,
+	FETCH_BAD_SCHEME,
+	FETCH_PRIVATE_ADDRESS,
+	FETCH_CLIENT_ERROR,
+	FETCH_GONE,
+	FETCH_RATE_LIMITED,
+	FETCH_SERVER_ERROR,
+	FETCH_PROTOCOL,
+	FETCH_ABORTED,
+	FETCH_CANCELLED,
+	FETCH_NOT_A_FEED,         /* an HTML page, a JSON document that is no
+	                           * JSON Feed... */
+	FETCH_PARSE,              /* a feed that cannot be read */
+};
+
+/* The status's text form, the one the store keeps (last_status) and the
+ * JSON output shows: "ok", "not_modified", "dns", "connect", "tls",
+ * "timeout", "too_large", "too_many_redirects", "bad_scheme",
+ * "private_address", "client_error", "gone", "rate_limited",
+ * "server_error", "protocol", "aborted", "cancelled", "not_a_feed",
+ * "parse"; "unknown" for a value outside the enum. Never NULL. */
+const char *fetch_status_name(enum fetch_status s);
+
 /* One feed that failed, for the report. */
 struct fetch_error {
 	int64_t feed_id;
 	char *url;
-	char *cls;      /* "dns", "connect", "tls", "timeout", "http_404"... */
+	enum fetch_status status;
 	char *message;
 	int temporary;  /* a later run may succeed */
 };

@@ -93,35 +93,6 @@ struct http {
 	int in_run;                 /* inside http_run: no second one */
 };
 
-static const char *const class_names[] = {
-	[HTTP_OK] = "ok",
-	[HTTP_NOT_MODIFIED] = "not_modified",
-	[HTTP_DNS] = "dns",
-	[HTTP_CONNECT] = "connect",
-	[HTTP_TLS] = "tls",
-	[HTTP_TIMEOUT] = "timeout",
-	[HTTP_TOO_LARGE] = "too_large",
-	[HTTP_TOO_MANY_REDIRECTS] = "too_many_redirects",
-	[HTTP_BAD_SCHEME] = "bad_scheme",
-	[HTTP_PRIVATE_ADDRESS] = "private_address",
-	[HTTP_CLIENT_ERROR] = "client_error",
-	[HTTP_GONE] = "gone",
-	[HTTP_RATE_LIMITED] = "rate_limited",
-	[HTTP_SERVER_ERROR] = "server_error",
-	[HTTP_PROTOCOL] = "protocol",
-	[HTTP_ABORTED] = "aborted",
-	[HTTP_CANCELLED] = "cancelled",
-};
-
-const char *
-http_class_name(enum http_class c)
-{
-	if ((unsigned)c >= sizeof(class_names) / sizeof(class_names[0]) ||
-	    !class_names[c])
-		return "unknown";
-	return class_names[c];
-}
-
 /* Reason phrases for when the server sends none (HTTP/2 never does). */
 static const char *
 reason_phrase(long status)

@@ -111,7 +111,8 @@ struct http_response {
 	                               * after redirects */
 };
 
-/* How a transfer ended. */
+/* How a transfer ended (fetch.h's enum fetch_status gives each its
+ * name). */
 enum http_class {
 	HTTP_OK,                 /* a 2xx (or file://) body was delivered */
 	HTTP_NOT_MODIFIED,       /* 304 to a conditional GET; no body */
@@ -140,14 +141,6 @@ enum http_class {
 	HTTP_CANCELLED,          /* never started: the options' stop flag
 	                          * was set */
 };
-
-/* "ok", "not_modified", "dns", "connect", "tls", "timeout", "too_large",
- * "too_many_redirects", "bad_scheme", "private_address", "client_error",
- * "gone", "rate_limited", "server_error", "protocol", "aborted",
- * "cancelled";
- * "unknown" for a value outside the enum. For logs and the store, never
- * NULL. */
-const char *http_class_name(enum http_class c);
 
 /* The outcome of one request, given to on_done. Strings are borrowed until
  * on_done returns; NULL when absent. */

@@ -107,6 +107,7 @@ struct parser {
 	struct parse_warning warnings[PARSE_WARN__COUNT];
 	size_t nwarnings;
 	unsigned warned;          /* bit per kind */
+	int not_a_feed;           /* failed by parser_reject */
 };
 
 /* parse.c */
@@ -119,6 +120,10 @@ int64_t parser_date(struct parser *p, const char *s, long line);
 /* Marks the parse failed with this error; returns -1. */
 int parser_fail(struct parser *p, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same for a document that is not a feed at all (EX_DATAERR; see
+ * parser_not_a_feed). */
+int parser_reject(struct parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* parse_filter.c: text in (UTF-8), text for libxml2 out (appended). */
 void filter_init(struct xml_filter *f);

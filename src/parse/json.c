@@ -144,12 +144,12 @@ parse_json_doc(struct parser *p, const char *s, size_t len, struct err *e)
 	(void)e;
 	root = json_loadb(s, len, 0, &jerr);
 	if (!root)
-		return parser_fail(p, EX_DATAERR, "not a feed (JSON: %s)",
+		return parser_reject(p, "not a feed (JSON: %s)",
 			jerr.text);
 	version = str(root, "version");
 	if (!json_is_object(root) || !version ||
 	    strncmp(version, "https://jsonfeed.org/version/", 29) != 0) {
-		parser_fail(p, EX_DATAERR,
+		parser_reject(p,
 			"not a feed (JSON without a JSON Feed version)");
 		goto out;
 	}

@@ -45,17 +45,44 @@ parser_warn(struct parser *p, enum parse_warning_kind kind, long line,
 	p->nwarnings++;
 }
 
+static void fail_v(struct parser *p, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void
+fail_v(struct parser *p, int code, const char *fmt, va_list ap)
+{
+	p->state = PARSE_FAILED;
+	p->err.code = code;
+	vsnprintf(p->err.msg, sizeof(p->err.msg), fmt, ap);
+}
+
 int
 parser_fail(struct parser *p, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	p->state = PARSE_FAILED;
-	p->err.code = code;
 	va_start(ap, fmt);
-	vsnprintf(p->err.msg, sizeof(p->err.msg), fmt, ap);
+	fail_v(p, code, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int
+parser_reject(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->not_a_feed = 1;
+	va_start(ap, fmt);
+	fail_v(p, EX_DATAERR, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+parser_not_a_feed(const struct parser *p)
+{
+	return p->not_a_feed;
 }
 
 int
@@ -773,7 +800,7 @@ parser_finish(struct parser *p, struct feed **feed_out, struct err *e)
 		return fail_out(p, e);
 	if (p->state == PARSE_SNIFF) {
 		if (first_char(p->head.data, p->head.len) == 0) {
-			parser_fail(p, EX_DATAERR,
+			parser_reject(p,
 				"not a feed (empty document)");
 			return fail_out(p, e);
 		}

@@ -86,6 +86,10 @@ int parser_push(struct parser *p, const char *bytes, size_t len,
  * NULL.
  */
 int parser_finish(struct parser *p, struct feed **feed_out, struct err *e);
+/* Whether the parse failed because the document is not a feed at all (an
+ * HTML page, a JSON document that is no JSON Feed, an empty document...)
+ * rather than a feed that cannot be read. */
+int parser_not_a_feed(const struct parser *p);
 /* Frees the parser. NULL-safe. */
 void parser_free(struct parser *p);
 

@@ -1540,7 +1540,7 @@ parse_xml_push(struct parser *p, const char *s, size_t len, int final,
 		off += n;
 		if (x->html) {
 			xmlStopParser(x->ctxt);
-			return parser_fail(p, EX_DATAERR,
+			return parser_reject(p,
 				"not a feed (HTML page)");
 		}
 		if (last)
@@ -1568,13 +1568,13 @@ parse_xml_end(struct parser *p, struct err *e)
 		return -1;
 	if (x->html || (p->filter.saw_html_doctype && !x->got_feed &&
 			f->format == FEED_FORMAT_UNKNOWN))
-		return parser_fail(p, EX_DATAERR, "not a feed (HTML page)");
+		return parser_reject(p, "not a feed (HTML page)");
 	if (f->format == FEED_FORMAT_UNKNOWN && !x->got_feed &&
 	    !p->nentries) {
 		if (!x->root_seen)
-			return parser_fail(p, EX_DATAERR,
+			return parser_reject(p,
 				"not a feed (no XML element found)");
-		return parser_fail(p, EX_DATAERR,
+		return parser_reject(p,
 			"not a feed (root element '%s')",
 			x->root_name ? x->root_name : "?");
 	}

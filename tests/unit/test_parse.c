@@ -441,6 +441,11 @@ START_TEST(t_cases)
 		ck_assert_msg(!strncmp(whole, "ERR: ", 5) &&
 		    strstr(whole, c->err), "%s: got %s", c->name, whole);
 	}
+	/* the flag fetch reads to tell "not_a_feed" from "parse" */
+	if (!strncmp(whole, "ERR: ", 5))
+		ck_assert_msg(parser_not_a_feed(p) ==
+		    (strstr(whole, "not a feed") != NULL), "%s: not_a_feed %d",
+		    c->name, parser_not_a_feed(p));
 	if (c->warn >= 0)
 		ck_assert_msg(has_warning(p, c->warn, c->err && *c->err &&
 		    c->want ? c->err : NULL), "%s: warning %d missing",
