@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "store/store.h"
+#include "store/backend.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -66,7 +66,8 @@ static const char *const stmt_sql[STMT__COUNT] = {
 			       " WHERE feed_id = ? AND first_seen > ?",
 };
 
-struct store {
+struct sqlite_store {
+	struct store base; /* first: what store.c hands around */
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[STMT__COUNT];
@@ -74,6 +75,19 @@ struct store {
 	int depth; /* open store_begin calls: the outer is a transaction,
 		    * inner ones are savepoints, so callers compose */
 };
+
+/* The SQLite handle a struct store from store.c is the start of. */
+static struct sqlite_store *
+sq(struct store *base)
+{
+	return (struct sqlite_store *)base;
+}
+
+static const struct sqlite_store *
+csq(const struct store *base)
+{
+	return (const struct sqlite_store *)base;
+}
 
 /*
  * Migrations: migrations[i] takes a store from version i to i + 1. Never
@@ -254,7 +268,7 @@ _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
  * why; the file itself first, then the two beside it, which SQLite makes
  * with the store's mode and its maker's owner. */
 static enum fs_denied
-access_denied(const struct store *s, char *why, size_t size)
+access_denied(const struct sqlite_store *s, char *why, size_t size)
 {
 	static const char *const sides[] = { "-wal", "-shm" };
 	enum fs_denied kind;
@@ -301,8 +315,8 @@ access_denied(const struct store *s, char *why, size_t size)
  * what says what was being done, or NULL; msg is SQLite's own text.
  */
 static int
-store_error(const struct store *s, int rc, const char *what, const char *msg,
-	    struct err *e)
+store_error(const struct sqlite_store *s, int rc, const char *what,
+	    const char *msg, struct err *e)
 {
 	char ctx[300], why[4096], holder[300];
 	int sys = s->db ? sqlite3_system_errno(s->db) : 0, code;
@@ -372,14 +386,14 @@ store_error(const struct store *s, int rc, const char *what, const char *msg,
 }
 
 static int
-db_error(struct store *s, struct err *e, const char *what)
+db_error(struct sqlite_store *s, struct err *e, const char *what)
 {
 	return store_error(s, sqlite3_extended_errcode(s->db), what,
 			   sqlite3_errmsg(s->db), e);
 }
 
 static int
-exec_sql(struct store *s, const char *sql, struct err *e)
+exec_sql(struct sqlite_store *s, const char *sql, struct err *e)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
@@ -394,7 +408,8 @@ exec_sql(struct store *s, const char *sql, struct err *e)
 }
 
 static int
-prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct err *e)
+prepare(struct sqlite_store *s, sqlite3_stmt **st, const char *sql,
+	struct err *e)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
 		return db_error(s, e, sql);
@@ -407,7 +422,7 @@ prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct err *e)
  * connection's next write would fail at once with "database is locked"
  * once another connection had written (see entry_lookup). */
 static sqlite3_stmt *
-prepared(struct store *s, enum stmt id, const char *sql, struct err *e)
+prepared(struct sqlite_store *s, enum stmt id, const char *sql, struct err *e)
 {
 	if (!s->stmts[id]) {
 		if (prepare(s, &s->stmts[id], sql, e) < 0)
@@ -421,7 +436,7 @@ prepared(struct store *s, enum stmt id, const char *sql, struct err *e)
 
 /* A cached statement of stmt_sql, reset and with its bindings cleared. */
 static sqlite3_stmt *
-cached(struct store *s, enum stmt id, struct err *e)
+cached(struct sqlite_store *s, enum stmt id, struct err *e)
 {
 	return prepared(s, id, stmt_sql[id], e);
 }
@@ -429,7 +444,8 @@ cached(struct store *s, enum stmt id, struct err *e)
 /* Steps st, a query of at most one row: 1 when st is on that row, 0 when
  * there is none, -1 with e (what failed) on error. */
 static int
-step_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+step_row(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
+	 struct err *e)
 {
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
@@ -444,7 +460,8 @@ step_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
 /* Steps st, a statement that returns no row, and finalizes it: the number
  * of rows it changed, or -1 with e (what failed). */
 static int
-finish(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+finish(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
+       struct err *e)
 {
 	int rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(s->db) :
 						     db_error(s, e, what);
@@ -491,7 +508,7 @@ column_blobdup(sqlite3_stmt *st, int col, size_t *len, int *oom)
 
 /* The schema version of the file into *v: PRAGMA user_version. */
 static int
-read_version(struct store *s, int *v, struct err *e)
+read_version(struct sqlite_store *s, int *v, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -508,9 +525,10 @@ read_version(struct store *s, int *v, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_schema_version(struct store *s)
+static int
+sqlite_schema_version(struct store *base)
 {
+	struct sqlite_store *s = sq(base);
 	int v = -1;
 
 	if (read_version(s, &v, NULL) < 0)
@@ -519,7 +537,7 @@ store_schema_version(struct store *s)
 }
 
 static int
-check_version(struct store *s, int v, struct err *e)
+check_version(struct sqlite_store *s, int v, struct err *e)
 {
 	if (v > N_MIGRATIONS)
 		return err_set(e, EX_CONFIG,
@@ -535,7 +553,7 @@ check_version(struct store *s, int v, struct err *e)
  * write lock, so that a step another process has just made is not made
  * twice ("table feeds already exists"). */
 static int
-migrate(struct store *s, int target, struct err *e)
+migrate(struct sqlite_store *s, int target, struct err *e)
 {
 	char sql[64];
 	int v;
@@ -544,16 +562,16 @@ migrate(struct store *s, int target, struct err *e)
 	if (read_version(s, &v, e) < 0 || check_version(s, v, e) < 0)
 		return -1;
 	while (v < target) {
-		if (store_begin(s, e) < 0)
+		if (store_begin(&s->base, e) < 0)
 			return err_prefix(e, "migrate to version %d", v + 1);
 		if (read_version(s, &v, e) < 0 || check_version(s, v, e) < 0)
 			goto fail;
 		if (v >= target)
-			return store_commit(s, e);
+			return store_commit(&s->base, e);
 		/* each step and its version bump commit together */
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if (exec_sql(s, migrations[v], e) < 0 ||
-		    exec_sql(s, sql, e) < 0 || store_commit(s, e) < 0) {
+		    exec_sql(s, sql, e) < 0 || store_commit(&s->base, e) < 0) {
 			err_prefix(e, "migrate to version %d", v + 1);
 			goto fail;
 		}
@@ -561,7 +579,7 @@ migrate(struct store *s, int target, struct err *e)
 	}
 	return 0;
 fail:
-	store_rollback(s);
+	store_rollback(&s->base);
 	return -1;
 }
 
@@ -572,7 +590,7 @@ fail:
  * system) SQLite keeps the old mode, and the store works as before,
  * readers waiting for writers. */
 static int
-use_wal(struct store *s, struct err *e)
+use_wal(struct sqlite_store *s, struct err *e)
 {
 	struct timespec pause = { 0, 5 * 1000 * 1000 };
 	sqlite3_stmt *st = NULL;
@@ -616,24 +634,39 @@ use_wal(struct store *s, struct err *e)
 	}
 }
 
-/* A struct store for path, not open yet; NULL with e when memory runs
- * out. */
-static struct store *
-store_new(const char *path, struct err *e)
+/* A store for path, not open yet; NULL with e when memory runs out. */
+static struct sqlite_store *
+sq_new(const char *path, struct err *e)
 {
-	struct store *s = calloc(1, sizeof(*s));
+	struct sqlite_store *s = calloc(1, sizeof(*s));
 
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
 		err_set(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
+	s->base.ops = &store_sqlite_ops;
 	return s;
+}
+
+/* Closes and frees s. NULL-safe. */
+static void
+sq_free(struct sqlite_store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
 }
 
 /* sqlite3_open_v2 of name (path, or a URI naming it) with flags. */
 static int
-open_db(struct store *s, const char *name, int flags, struct err *e)
+open_db(struct sqlite_store *s, const char *name, int flags, struct err *e)
 {
 	int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX,
 				 NULL);
@@ -649,10 +682,10 @@ open_db(struct store *s, const char *name, int flags, struct err *e)
 	return 0;
 }
 
-struct store *
-store_open_version(const char *path, int version, struct err *e)
+static struct sqlite_store *
+sq_open(const char *path, int version, struct err *e)
 {
-	struct store *s = store_new(path, e);
+	struct sqlite_store *s = sq_new(path, e);
 
 	if (!s)
 		return NULL;
@@ -679,14 +712,16 @@ store_open_version(const char *path, int version, struct err *e)
 		goto fail;
 	return s;
 fail:
-	store_close(s);
+	sq_free(s);
 	return NULL;
 }
 
-struct store *
-store_open(const char *path, struct err *e)
+static struct store *
+sqlite_open(const char *path, int version, struct err *e)
 {
-	return store_open_version(path, STORE_SCHEMA_VERSION, e);
+	struct sqlite_store *s = sq_open(path, version, e);
+
+	return s ? &s->base : NULL;
 }
 
 /* The URI "file:PATH?immutable=1" for path, malloc'd; NULL when memory
@@ -726,10 +761,10 @@ immutable_uri(const char *path)
  * empty, and the file holds everything. (A writer starting within the
  * few milliseconds of a read writes to the WAL, not the file, until a
  * checkpoint.) */
-static struct store *
+static struct sqlite_store *
 open_read_only(const char *path, struct err *e)
 {
-	struct store *s = store_new(path, e);
+	struct sqlite_store *s = sq_new(path, e);
 	char *shm = NULL, *uri = NULL;
 	int rc = -1;
 
@@ -752,30 +787,30 @@ out:
 	free(shm);
 	free(uri);
 	if (rc < 0) {
-		store_close(s);
+		sq_free(s);
 		return NULL;
 	}
 	return s;
 }
 
-struct store *
-store_open_read(const char *path, struct err *e)
+static struct store *
+sqlite_open_read(const char *path, struct err *e)
 {
 	struct err werr = ERR_INIT;
-	struct store *s;
+	struct sqlite_store *s;
 	char why[4096];
 	int v;
 
-	s = store_open(path, &werr);
+	s = sq_open(path, STORE_SCHEMA_VERSION, &werr);
 	if (s || werr.code != EX_NOPERM) {
 		if (!s)
 			*e = werr;
-		return s;
+		return s ? &s->base : NULL;
 	}
 	/* it cannot be written: read it as it is, if it is current */
 	s = open_read_only(path, e);
 	if (!s || read_version(s, &v, e) < 0) {
-		store_close(s);
+		sq_free(s);
 		*e = werr;
 		return NULL;
 	}
@@ -792,15 +827,17 @@ store_open_read(const char *path, struct err *e)
 			path, v, STORE_SCHEMA_VERSION, why);
 		goto fail;
 	}
-	return s;
+	return &s->base;
 fail:
-	store_close(s);
+	sq_free(s);
 	return NULL;
 }
 
-int
-store_read_only(const struct store *s)
+static int
+sqlite_read_only(const struct store *base)
 {
+	const struct sqlite_store *s = csq(base);
+
 	return s->readonly;
 }
 
@@ -818,42 +855,37 @@ busy_poll(void *arg, int count)
 	return 1;
 }
 
-struct store *
-store_open_another(const struct store *s, struct err *e)
+static struct store *
+sqlite_open_another(const struct store *base, struct err *e)
 {
-	struct store *other;
+	const struct sqlite_store *s = csq(base);
+	struct sqlite_store *other;
 
 	if (!sqlite3_threadsafe()) {
 		err_set(e, EX_SOFTWARE, "SQLite was built without threads");
 		return NULL;
 	}
-	other = store_open(s->path, e);
+	other = sq_open(s->path, STORE_SCHEMA_VERSION, e);
 	if (other && sqlite3_busy_handler(other->db, busy_poll, NULL) !=
 			     SQLITE_OK) {
 		db_error(other, e, "set busy handler");
-		store_close(other);
+		sq_free(other);
 		return NULL;
 	}
-	return other;
+	return other ? &other->base : NULL;
 }
 
-void
-store_close(struct store *s)
+static void
+sqlite_close(struct store *base)
 {
-	size_t i;
-
-	if (!s)
-		return;
-	for (i = 0; i < STMT__COUNT; i++)
-		sqlite3_finalize(s->stmts[i]);
-	sqlite3_close(s->db);
-	free(s->path);
-	free(s);
+	sq_free(sq(base));
 }
 
-int
-store_begin(struct store *s, struct err *e)
+static int
+sqlite_begin(struct store *base, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
+
 	/* IMMEDIATE takes the write lock up front, so a transaction never
 	 * fails half-way on a lock upgrade */
 	if (exec_sql(s, s->depth ? "SAVEPOINT nested" : "BEGIN IMMEDIATE",
@@ -863,18 +895,22 @@ store_begin(struct store *s, struct err *e)
 	return 0;
 }
 
-int
-store_commit(struct store *s, struct err *e)
+static int
+sqlite_commit(struct store *base, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
+
 	if (exec_sql(s, s->depth > 1 ? "RELEASE nested" : "COMMIT", e) < 0)
 		return -1;
 	s->depth--;
 	return 0;
 }
 
-void
-store_rollback(struct store *s)
+static void
+sqlite_rollback(struct store *base)
 {
+	struct sqlite_store *s = sq(base);
+
 	if (!s->depth)
 		return;
 	if (s->depth > 1)
@@ -888,18 +924,6 @@ store_rollback(struct store *s)
 /* Tags are stored one row each, in order; read back joined by US (0x1f),
  * a byte no tag can contain. */
 #define TAG_SEP "\x1f"
-
-static void
-tags_release(struct store_tags *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->items[i]);
-	free(t->items);
-	t->items = NULL;
-	t->n = 0;
-}
 
 static int
 tags_split(const char *joined, struct store_tags *t)
@@ -928,24 +952,6 @@ tags_split(const char *joined, struct store_tags *t)
 	}
 }
 
-static int
-tags_copy(struct store_tags *dst, const struct store_tags *src)
-{
-	size_t i;
-
-	dst->n = 0;
-	dst->items = calloc(src->n + 1, sizeof(char *));
-	if (!dst->items)
-		return -1;
-	for (i = 0; i < src->n; i++) {
-		dst->items[i] = strdup(src->items[i]);
-		if (!dst->items[i])
-			return -1;
-		dst->n++;
-	}
-	return 0;
-}
-
 /* Words joined by US for a column, malloc'd; NULL for none. */
 static char *
 words_join(const struct store_tags *t)
@@ -971,7 +977,7 @@ words_join(const struct store_tags *t)
 }
 
 static int
-tags_insert(struct store *s, const char *sql, int64_t owner,
+tags_insert(struct sqlite_store *s, const char *sql, int64_t owner,
 	    const struct store_tags *tags, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -1010,23 +1016,11 @@ column_tags(sqlite3_stmt *st, int col, struct store_tags *t, int *oom)
 	free(joined);
 }
 
-void
-store_feed_release(struct store_feed *f)
+static int
+sqlite_feed_add(struct store *base, const char *url, const char *title,
+		const struct store_tags *tags, int64_t *id, struct err *e)
 {
-	if (!f)
-		return;
-	free(f->url);
-	free(f->title);
-	free(f->last_status);
-	free(f->last_error);
-	tags_release(&f->tags);
-	memset(f, 0, sizeof(*f));
-}
-
-int
-store_feed_add(struct store *s, const char *url, const char *title,
-	       const struct store_tags *tags, int64_t *id, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1041,7 +1035,7 @@ store_feed_add(struct store *s, const char *url, const char *title,
 		return rc;
 	st = NULL;
 	rc = -1;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	if (prepare(s, &st,
 		    "INSERT INTO feeds (url, title, added_at) VALUES (?, ?, ?)",
@@ -1060,18 +1054,19 @@ store_feed_add(struct store *s, const char *url, const char *title,
 			"VALUES (?, ?, ?)",
 			*id, tags, e) < 0)
 		goto out;
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	sqlite3_finalize(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
-int
-store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
-			  struct err *e)
+static int
+sqlite_feed_set_user_agent(struct store *base, int64_t id, const char *ua,
+			   struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 
 	if (prepare(s, &st, "UPDATE feeds SET user_agent = ? WHERE id = ?",
@@ -1082,10 +1077,11 @@ store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
 	return finish(s, st, "set user agent", e) < 0 ? -1 : 0;
 }
 
-int
-store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
-		struct err *e)
+static int
+sqlite_feed_find(struct store *base, const char *id_or_url, int64_t *id,
+		 struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	char *end;
 	long long n;
@@ -1112,9 +1108,10 @@ store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
 	return rc;
 }
 
-int
-store_feed_remove(struct store *s, int64_t id, struct err *e)
+static int
+sqlite_feed_remove(struct store *base, int64_t id, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1128,11 +1125,12 @@ store_feed_remove(struct store *s, int64_t id, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_feed_each(struct store *s,
-		int (*cb)(const struct store_feed *f, void *arg), void *arg,
-		struct err *e)
+static int
+sqlite_feed_each(struct store *base,
+		 int (*cb)(const struct store_feed *f, void *arg), void *arg,
+		 struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	struct store_feed f;
 	int rc = 0, step, oom = 0;
@@ -1176,52 +1174,15 @@ store_feed_each(struct store *s,
 	return rc;
 }
 
-void
-store_subscriber_release(struct store_subscriber *sub)
+static int
+sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
+		      int64_t *id, struct err *e)
 {
-	if (!sub)
-		return;
-	free(sub->email);
-	free(sub->name);
-	free(sub->lang);
-	free(sub->schedule);
-	free(sub->timezone);
-	tags_release(&sub->tags);
-	tags_release(&sub->include);
-	tags_release(&sub->exclude);
-	memset(sub, 0, sizeof(*sub));
-}
-
-int
-store_subscriber_copy(struct store_subscriber *dst,
-		      const struct store_subscriber *src)
-{
-	int oom = 0;
-
-	memset(dst, 0, sizeof(*dst));
-	dst->id = src->id;
-	dst->created_at = src->created_at;
-	dst->email = str_dup(src->email, &oom);
-	dst->name = str_dup(src->name, &oom);
-	dst->lang = str_dup(src->lang, &oom);
-	dst->schedule = str_dup(src->schedule, &oom);
-	dst->timezone = str_dup(src->timezone, &oom);
-	oom |= tags_copy(&dst->tags, &src->tags) < 0 ||
-	       tags_copy(&dst->include, &src->include) < 0 ||
-	       tags_copy(&dst->exclude, &src->exclude) < 0;
-	if (oom)
-		store_subscriber_release(dst);
-	return oom ? -1 : 0;
-}
-
-int
-store_subscriber_add(struct store *s, const struct store_subscriber *sub,
-		     int64_t *id, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	if (prepare(s, &st,
 		    "INSERT INTO subscribers (email, name, lang, created_at,"
@@ -1252,17 +1213,18 @@ store_subscriber_add(struct store *s, const struct store_subscriber *sub,
 			" (subscriber_id, position, tag) VALUES (?, ?, ?)",
 			*id, &sub->tags, e) < 0)
 		goto out;
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	sqlite3_finalize(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
-int
-store_subscriber_remove(struct store *s, const char *email, struct err *e)
+static int
+sqlite_subscriber_remove(struct store *base, const char *email, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1275,19 +1237,12 @@ store_subscriber_remove(struct store *s, const char *email, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_subscriber_each(struct store *s,
-		      int (*cb)(const struct store_subscriber *sub, void *arg),
-		      void *arg, struct err *e)
+static int
+sqlite_subscriber_page(struct store *base, int64_t after_id, int limit,
+		       int (*cb)(const struct store_subscriber *sub, void *arg),
+		       void *arg, struct err *e)
 {
-	return store_subscriber_page(s, 0, -1, cb, arg, e);
-}
-
-int
-store_subscriber_page(struct store *s, int64_t after_id, int limit,
-		      int (*cb)(const struct store_subscriber *sub, void *arg),
-		      void *arg, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	struct store_subscriber sub;
 	int rc = 0, step, oom = 0;
@@ -1326,19 +1281,6 @@ store_subscriber_page(struct store *s, int64_t after_id, int limit,
 	return rc;
 }
 
-void
-store_fetch_release(struct store_fetch *f)
-{
-	if (!f)
-		return;
-	free(f->url);
-	free(f->etag);
-	free(f->last_modified);
-	free(f->user_agent);
-	free(f->redirect_url);
-	memset(f, 0, sizeof(*f));
-}
-
 #define FETCH_COLUMNS                                                        \
 	"SELECT id, url, etag, last_modified, user_agent, redirect_url,"    \
 	" redirect_count, failures, ttl_minutes FROM feeds"
@@ -1363,11 +1305,12 @@ fetch_from_row(sqlite3_stmt *st, struct store_fetch *f)
 	return oom ? -1 : 0;
 }
 
-int
-store_fetch_each_due(struct store *s, int64_t now, int all,
-		     int (*cb)(const struct store_fetch *f, void *arg),
-		     void *arg, struct err *e)
+static int
+sqlite_fetch_each_due(struct store *base, int64_t now, int all,
+		      int (*cb)(const struct store_fetch *f, void *arg),
+		      void *arg, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	struct store_fetch f;
 	int rc = 0, step;
@@ -1395,10 +1338,11 @@ store_fetch_each_due(struct store *s, int64_t now, int all,
 	return rc;
 }
 
-int
-store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
-		struct err *e)
+static int
+sqlite_fetch_get(struct store *base, int64_t id, struct store_fetch *f,
+		 struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1417,11 +1361,12 @@ store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
 	return rc;
 }
 
-int
-store_fetch_mark_needed(struct store *s,
-			const struct store_slot_feeds *slots, size_t n,
-			int64_t now, size_t *marked, struct err *e)
+static int
+sqlite_fetch_mark_needed(struct store *base,
+			 const struct store_slot_feeds *slots, size_t n,
+			 int64_t now, size_t *marked, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc = -1;
@@ -1436,7 +1381,7 @@ store_fetch_mark_needed(struct store *s,
 	*marked = 0;
 	if (!n)
 		return 0;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	if (prepare(s, &st,
 		    "WITH who(id) AS ("
@@ -1472,11 +1417,11 @@ store_fetch_mark_needed(struct store *s,
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 	}
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	sqlite3_finalize(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
@@ -1564,7 +1509,7 @@ bind_entry(sqlite3_stmt *st, const struct entry *en, const char *link_key,
  * fail at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) as soon as
  * another connection (send's courier) had written meanwhile. */
 static int
-entry_lookup(struct store *s, int64_t feed_id, const char *ident,
+entry_lookup(struct sqlite_store *s, int64_t feed_id, const char *ident,
 	     const char *link_key, const char *hash, int64_t *id, int *same,
 	     struct err *e)
 {
@@ -1600,7 +1545,7 @@ entry_lookup(struct store *s, int64_t feed_id, const char *ident,
 }
 
 static int
-entry_save(struct store *s, int64_t feed_id, const struct entry *en,
+entry_save(struct sqlite_store *s, int64_t feed_id, const struct entry *en,
 	   const char *ident, int64_t now, size_t *added, size_t *updated,
 	   struct err *e)
 {
@@ -1649,30 +1594,32 @@ out:
 	return rc;
 }
 
-int
-store_entries_save(struct store *s, int64_t feed_id,
-		   const struct store_entries *entries, int64_t now,
-		   size_t *added, size_t *updated, struct err *e)
+static int
+sqlite_entries_save(struct store *base, int64_t feed_id,
+		    const struct store_entries *entries, int64_t now,
+		    size_t *added, size_t *updated, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	size_t i;
 
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	for (i = 0; i < entries->n; i++) {
 		if (entry_save(s, feed_id, entries->items[i],
 			       entries->idents[i], now, added, updated,
 			       e) < 0) {
-			store_rollback(s);
+			store_rollback(&s->base);
 			return -1;
 		}
 	}
-	return store_commit(s, e);
+	return store_commit(&s->base, e);
 }
 
-int
-store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
-			int64_t *count, struct err *e)
+static int
+sqlite_entries_last_week(struct store *base, int64_t feed_id, int64_t now,
+			 int64_t *count, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = cached(s, STMT_ENTRIES_SINCE, e);
 	int rc = 0;
 
@@ -1693,7 +1640,7 @@ store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
  * feed already has that URL (then both stay: removing one is the user's
  * call). Returns 1 when moved. */
 static int
-apply_redirect(struct store *s, const struct store_fetch_outcome *o,
+apply_redirect(struct sqlite_store *s, const struct store_fetch_outcome *o,
 	       struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -1712,17 +1659,18 @@ apply_redirect(struct store *s, const struct store_fetch_outcome *o,
 	return rc < 0 ? -1 : rc > 0;
 }
 
-int
-store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
-		   int *moved, struct err *e)
+static int
+sqlite_fetch_record(struct store *base, const struct store_fetch_outcome *o,
+		    int *moved, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	int ok = !strcmp(o->status, "ok") || !strcmp(o->status, "not_modified");
 	int parsed = !strcmp(o->status, "ok");
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
 	*moved = 0;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	/* a redirect counts only while it is the same target every time */
 	if (prepare(s, &st,
@@ -1775,18 +1723,20 @@ store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
 			goto out;
 		*moved = rc;
 	}
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	sqlite3_finalize(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
-int
-store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
-	    size_t *pruned, struct err *e)
+static int
+sqlite_prune(struct store *base, int64_t keep_before, int64_t forget_before,
+	     size_t *pruned, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
+
 	/* "not in the feed any more": not seen at the feed's last parse */
 	static const char *const steps[] = {
 		"UPDATE entries SET summary = NULL, content = NULL,"
@@ -1805,7 +1755,7 @@ store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
 	int rc;
 
 	*pruned = 0;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		if (prepare(s, &st, steps[i], e) < 0)
@@ -1817,9 +1767,9 @@ store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
 			goto fail;
 		*pruned += (size_t)rc;
 	}
-	return store_commit(s, e);
+	return store_commit(&s->base, e);
 fail:
-	store_rollback(s);
+	store_rollback(&s->base);
 	return -1;
 }
 
@@ -1827,11 +1777,13 @@ fail:
  * failed, and not dropped by the admin. */
 #define GIVEN_BACK "(g.status = 'failed' AND NOT g.dropped)"
 
-int
-store_news_each(struct store *s, const struct store_subscriber *sub,
-		int64_t since, int (*cb)(const struct store_news *n, void *arg),
-		void *arg, struct err *e)
+static int
+sqlite_news_each(struct store *base, const struct store_subscriber *sub,
+		 int64_t since,
+		 int (*cb)(const struct store_news *n, void *arg), void *arg,
+		 struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st;
 	struct store_news n;
 	int rc = 0, step;
@@ -1899,7 +1851,7 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
  * digest to: the failed digest gives its articles back. An entry in any
  * other digest is EX_DATAERR. */
 static int
-take_back(struct store *s, int64_t subscriber_id, int64_t entry_id,
+take_back(struct sqlite_store *s, int64_t subscriber_id, int64_t entry_id,
 	  int64_t to, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -1931,15 +1883,16 @@ take_back(struct store *s, int64_t subscriber_id, int64_t entry_id,
 	return finish(s, st, "give an entry back", e) < 0 ? -1 : 0;
 }
 
-int
-store_digest_add(struct store *s, const struct store_digest_new *d,
-		 int64_t *id, struct err *e)
+static int
+sqlite_digest_add(struct store *base, const struct store_digest_new *d,
+		  int64_t *id, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st;
 	size_t i;
 	int rc = -1;
 
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	st = prepared(s, STMT_DIGEST_INSERT,
 		      "INSERT INTO digests (subscriber_id, slot, message_id,"
@@ -1966,7 +1919,7 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 	sqlite3_reset(st);
 	st = NULL;
 	if (d->failure) {
-		rc = store_commit(s, e);
+		rc = store_commit(&s->base, e);
 		goto out;
 	}
 	st = prepared(s, STMT_DIGEST_MESSAGE,
@@ -2013,19 +1966,20 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 		sqlite3_reset(st);
 	}
 	st = NULL;
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	if (st)
 		sqlite3_reset(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
-int
-store_digest_has_slot(struct store *s, int64_t subscriber_id,
-		      const char *slot, int *has, struct err *e)
+static int
+sqlite_digest_has_slot(struct store *base, int64_t subscriber_id,
+		       const char *slot, int *has, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -2044,21 +1998,11 @@ store_digest_has_slot(struct store *s, int64_t subscriber_id,
 	return rc < 0 ? -1 : 0;
 }
 
-void
-store_digest_release(struct store_digest *d)
+static int
+sqlite_digest_due(struct store *base, int64_t now, int64_t after, size_t max,
+		  int64_t *ids, size_t *n, struct err *e)
 {
-	if (!d)
-		return;
-	free(d->email);
-	free(d->message_id);
-	free(d->message);
-	memset(d, 0, sizeof(*d));
-}
-
-int
-store_digest_due(struct store *s, int64_t now, int64_t after, size_t max,
-		 int64_t *ids, size_t *n, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step = SQLITE_DONE;
 
@@ -2079,10 +2023,11 @@ store_digest_due(struct store *s, int64_t now, int64_t after, size_t max,
 	return rc;
 }
 
-int
-store_digest_get(struct store *s, int64_t id, struct store_digest *d,
-		 struct err *e)
+static int
+sqlite_digest_get(struct store *base, int64_t id, struct store_digest *d,
+		  struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st;
 	int rc = 0, oom = 0;
 
@@ -2147,11 +2092,12 @@ bind_mark(sqlite3_stmt *st, int64_t id, enum store_digest_outcome outcome,
 	sqlite3_bind_int(st, 6, outcome != STORE_DIGEST_HELD);
 }
 
-int
-store_digest_mark(struct store *s, int64_t id,
-		  enum store_digest_outcome outcome, const char *reply,
-		  int64_t now, int64_t next_attempt, struct err *e)
+static int
+sqlite_digest_mark(struct store *base, int64_t id,
+		   enum store_digest_outcome outcome, const char *reply,
+		   int64_t now, int64_t next_attempt, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st;
 	int rc = 0;
 
@@ -2165,10 +2111,11 @@ store_digest_mark(struct store *s, int64_t id,
 	return rc;
 }
 
-int
-store_digest_prune(struct store *s, int64_t before, size_t *pruned,
-		   struct err *e)
+static int
+sqlite_digest_prune(struct store *base, int64_t before, size_t *pruned,
+		    struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -2188,10 +2135,11 @@ store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 	return 0;
 }
 
-int
-store_digest_count(struct store *s, const char *status, int64_t *n,
-		   struct err *e)
+static int
+sqlite_digest_count(struct store *base, const char *status, int64_t *n,
+		    struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
@@ -2207,11 +2155,12 @@ store_digest_count(struct store *s, const char *status, int64_t *n,
 	return rc;
 }
 
-int
-store_outbox_each(struct store *s, const char *email,
-		  int (*cb)(const struct store_outbox_row *row, void *arg),
-		  void *arg, struct err *e)
+static int
+sqlite_outbox_each(struct store *base, const char *email,
+		   int (*cb)(const struct store_outbox_row *row, void *arg),
+		   void *arg, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	struct store_outbox_row row;
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step;
@@ -2254,15 +2203,16 @@ store_outbox_each(struct store *s, const char *email,
 	"status = 'failed' AND (?1 IS NULL OR subscriber_id =" \
 	" (SELECT id FROM subscribers WHERE email = ?1))"
 
-int
-store_outbox_retry(struct store *s, const char *email, int64_t now,
-		   size_t *n, struct err *e)
+static int
+sqlite_outbox_retry(struct store *base, const char *email, int64_t now,
+		    size_t *n, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	/* built, and still holding its entries: the same message again */
 	if (prepare(s, &st,
@@ -2287,16 +2237,17 @@ store_outbox_retry(struct store *s, const char *email, int64_t now,
 	if ((rc = finish(s, st, "retry failed digests", e)) < 0)
 		goto fail;
 	*n += (size_t)rc;
-	return store_commit(s, e);
+	return store_commit(&s->base, e);
 fail:
-	store_rollback(s);
+	store_rollback(&s->base);
 	return -1;
 }
 
-int
-store_outbox_drop(struct store *s, const char *email, size_t *n,
-		  struct err *e)
+static int
+sqlite_outbox_drop(struct store *base, const char *email, size_t *n,
+		   struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -2316,19 +2267,11 @@ store_outbox_drop(struct store *s, const char *email, size_t *n,
 
 #undef FAILED_OF
 
-void
-store_outage_release(struct store_outage *o)
+static int
+sqlite_outage_note(struct store *base, int64_t now, const char *reason,
+		   long held, struct err *e)
 {
-	if (!o)
-		return;
-	free(o->reason);
-	memset(o, 0, sizeof(*o));
-}
-
-int
-store_outage_note(struct store *s, int64_t now, const char *reason,
-		  long held, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -2371,16 +2314,17 @@ outage_row(sqlite3_stmt *st, struct store_outage *o)
 	return oom ? -1 : 0;
 }
 
-int
-store_outage_end(struct store *s, int64_t now, struct store_outage *o,
-		 struct err *e)
+static int
+sqlite_outage_end(struct store *base, int64_t now, struct store_outage *o,
+		  struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	memset(o, 0, sizeof(*o));
 	/* no RETURNING: it needs SQLite 3.35 */
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	if (prepare(s, &st,
 		    "SELECT " OUTAGE_COLUMNS " FROM outages"
@@ -2402,18 +2346,19 @@ store_outage_end(struct store *s, int64_t now, struct store_outage *o,
 		if (finish(s, st, "end an outage", e) < 0)
 			goto fail;
 	}
-	return store_commit(s, e);
+	return store_commit(&s->base, e);
 fail:
-	store_rollback(s);
+	store_rollback(&s->base);
 	store_outage_release(o);
 	return -1;
 }
 
-int
-store_outage_each(struct store *s, int64_t since,
-		  int (*cb)(const struct store_outage *o, void *arg),
-		  void *arg, struct err *e)
+static int
+sqlite_outage_each(struct store *base, int64_t since,
+		   int (*cb)(const struct store_outage *o, void *arg),
+		   void *arg, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	struct store_outage o = { 0 };
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step;
@@ -2442,23 +2387,11 @@ store_outage_each(struct store *s, int64_t since,
 
 #undef OUTAGE_COLUMNS
 
-void
-store_report_release(struct store_report *r)
+static int
+sqlite_report_has(struct store *base, const char *kind, const char *slot,
+		  int *has, struct err *e)
 {
-	if (!r)
-		return;
-	free(r->kind);
-	free(r->slot);
-	free(r->rcpt);
-	free(r->message_id);
-	free(r->message);
-	memset(r, 0, sizeof(*r));
-}
-
-int
-store_report_has(struct store *s, const char *kind, const char *slot,
-		 int *has, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -2474,10 +2407,11 @@ store_report_has(struct store *s, const char *kind, const char *slot,
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_report_add(struct store *s, const struct store_report_new *r,
-		 int64_t *id, struct err *e)
+static int
+sqlite_report_add(struct store *base, const struct store_report_new *r,
+		  int64_t *id, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
@@ -2503,10 +2437,11 @@ store_report_add(struct store *s, const struct store_report_new *r,
 	return rc;
 }
 
-int
-store_report_pending(struct store *s, int64_t now, struct store_report **list,
-		     size_t *n, struct err *e)
+static int
+sqlite_report_pending(struct store *base, int64_t now,
+		      struct store_report **list, size_t *n, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	struct store_report *grown, *r;
 	int rc = 0, step, oom = 0;
@@ -2555,11 +2490,12 @@ store_report_pending(struct store *s, int64_t now, struct store_report **list,
 	return rc;
 }
 
-int
-store_report_mark(struct store *s, int64_t id,
-		  enum store_digest_outcome outcome, const char *reply,
-		  int64_t now, int64_t next_attempt, struct err *e)
+static int
+sqlite_report_mark(struct store *base, int64_t id,
+		   enum store_digest_outcome outcome, const char *reply,
+		   int64_t now, int64_t next_attempt, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 
 	if (prepare(s, &st, MARK_SQL("reports"), e) < 0)
@@ -2568,10 +2504,11 @@ store_report_mark(struct store *s, int64_t id,
 	return finish(s, st, "mark report", e) < 0 ? -1 : 0;
 }
 
-int
-store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
-	       struct err *e)
+static int
+sqlite_next_due(struct store *base, int64_t *fetch_at, int64_t *attempt_at,
+		struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
@@ -2597,12 +2534,13 @@ store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
 	return rc;
 }
 
-int
-store_subscriber_schedules(struct store *s,
-			   int (*cb)(const char *schedule, const char *timezone,
-				     void *arg),
-			   void *arg, struct err *e)
+static int
+sqlite_subscriber_schedules(struct store *base,
+			    int (*cb)(const char *schedule,
+				      const char *timezone, void *arg),
+			    void *arg, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step;
 
@@ -2620,3 +2558,51 @@ store_subscriber_schedules(struct store *s,
 	sqlite3_finalize(st);
 	return rc;
 }
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.schema_version = sqlite_schema_version,
+	.open = sqlite_open,
+	.open_read = sqlite_open_read,
+	.read_only = sqlite_read_only,
+	.open_another = sqlite_open_another,
+	.close = sqlite_close,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.feed_add = sqlite_feed_add,
+	.feed_set_user_agent = sqlite_feed_set_user_agent,
+	.feed_find = sqlite_feed_find,
+	.feed_remove = sqlite_feed_remove,
+	.feed_each = sqlite_feed_each,
+	.subscriber_add = sqlite_subscriber_add,
+	.subscriber_remove = sqlite_subscriber_remove,
+	.subscriber_page = sqlite_subscriber_page,
+	.fetch_each_due = sqlite_fetch_each_due,
+	.fetch_get = sqlite_fetch_get,
+	.fetch_mark_needed = sqlite_fetch_mark_needed,
+	.entries_save = sqlite_entries_save,
+	.entries_last_week = sqlite_entries_last_week,
+	.fetch_record = sqlite_fetch_record,
+	.prune = sqlite_prune,
+	.news_each = sqlite_news_each,
+	.digest_add = sqlite_digest_add,
+	.digest_has_slot = sqlite_digest_has_slot,
+	.digest_due = sqlite_digest_due,
+	.digest_get = sqlite_digest_get,
+	.digest_mark = sqlite_digest_mark,
+	.digest_prune = sqlite_digest_prune,
+	.digest_count = sqlite_digest_count,
+	.outbox_each = sqlite_outbox_each,
+	.outbox_retry = sqlite_outbox_retry,
+	.outbox_drop = sqlite_outbox_drop,
+	.outage_note = sqlite_outage_note,
+	.outage_end = sqlite_outage_end,
+	.outage_each = sqlite_outage_each,
+	.report_has = sqlite_report_has,
+	.report_add = sqlite_report_add,
+	.report_pending = sqlite_report_pending,
+	.report_mark = sqlite_report_mark,
+	.next_due = sqlite_next_due,
+	.subscriber_schedules = sqlite_subscriber_schedules,
+};

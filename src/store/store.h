@@ -1,8 +1,11 @@
 /*
- * store: the one SQLite file that holds feeds, entries, subscribers,
- * digests and deliveries. The only user of sqlite3.
+ * store: where feeds, entries, subscribers, digests and deliveries are
+ * kept; the one door to them. Behind it, a table of operations per
+ * backend (backend.h, private to src/store/), picked by the location
+ * store_open is given: today always SQLite (sqlite.c, the only user of
+ * sqlite3), one file.
  *
- * The file is in WAL mode with a busy timeout and foreign keys on; its
+ * The SQLite file is in WAL mode with a busy timeout and foreign keys on; its
  * schema version is PRAGMA user_version, and store_open migrates an older
  * file forward, one transaction per step, so a crash mid-migration leaves
  * the previous version intact. Every statement uses bound parameters.
