@@ -228,7 +228,6 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	struct run *run = j->run;
 	struct store_entries entries;
 	size_t added = 0, updated = 0;
-	char **idents;
 	size_t i;
 
 	if (!j->parser)
@@ -241,18 +240,15 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	if (j->truncated)
 		log_warn("fetch '%s': more than %d entries; the rest were "
 			 "ignored", j->feed.url, FETCH_MAX_ENTRIES);
-	idents = ident_assign((const struct entry *const *)j->entries, j->n);
-	if (!idents)
+	if (ident_entries((const struct entry *const *)j->entries, j->n,
+			  &entries) < 0)
 		return err_set(&run->fatal, EX_OSERR, "out of memory");
-	entries.items = (const struct entry *const *)j->entries;
-	entries.idents = idents;
-	entries.n = j->n;
 	if (store_entries_save(run->store, j->feed.id, &entries, run->now,
 			       &added, &updated, &run->fatal) < 0) {
-		ident_free(idents, j->n);
+		ident_entries_release(&entries);
 		return -1;
 	}
-	ident_free(idents, j->n);
+	ident_entries_release(&entries);
 	run->report->new_entries += added;
 	run->report->updated_entries += updated;
 	o->new_entries = added;

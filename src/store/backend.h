@@ -29,7 +29,7 @@ struct store_ops {
 	int (*commit)(struct store *s, struct err *e);
 	void (*rollback)(struct store *s);
 	int (*feed_add)(struct store *s, const char *url, const char *title,
-			const struct store_tags *tags, int64_t *id,
+			const struct store_tags *tags, int64_t now, int64_t *id,
 			struct err *e);
 	int (*feed_set_user_agent)(struct store *s, int64_t id, const char *ua,
 				   struct err *e);
@@ -58,8 +58,8 @@ struct store_ops {
 	int (*prune)(struct store *s, int64_t keep_before,
 		     int64_t forget_before, size_t *pruned, struct err *e);
 	int (*subscriber_add)(struct store *s,
-			      const struct store_subscriber *sub, int64_t *id,
-			      struct err *e);
+			      const struct store_subscriber *sub, int64_t now,
+			      int64_t *id, struct err *e);
 	int (*subscriber_remove)(struct store *s, const char *email,
 				 struct err *e);
 	int (*subscriber_page)(struct store *s, int64_t after_id, int limit,

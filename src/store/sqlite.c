@@ -13,11 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/clock.h"
 #include "lib/date.h"
 #include "lib/fs.h"
-#include "lib/hash.h"
-#include "fetch/ident.h"
 #include "store/lock.h"
 #include "lib/str.h"
 
@@ -1018,7 +1015,8 @@ column_tags(sqlite3_stmt *st, int col, struct store_tags *t, int *oom)
 
 static int
 sqlite_feed_add(struct store *base, const char *url, const char *title,
-		const struct store_tags *tags, int64_t *id, struct err *e)
+		const struct store_tags *tags, int64_t now, int64_t *id,
+		struct err *e)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
@@ -1043,7 +1041,7 @@ sqlite_feed_add(struct store *base, const char *url, const char *title,
 		goto out;
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, clock_now());
+	sqlite3_bind_int64(st, 3, now);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_error(s, e, "add feed");
 		goto out;
@@ -1176,7 +1174,7 @@ sqlite_feed_each(struct store *base,
 
 static int
 sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
-		      int64_t *id, struct err *e)
+		      int64_t now, int64_t *id, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
@@ -1193,7 +1191,7 @@ sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
 	sqlite3_bind_text(st, 1, sub->email, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, sub->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, sub->lang, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, clock_now());
+	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_text(st, 5, sub->schedule, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, sub->timezone, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, words_join(&sub->include), -1, free);
@@ -1544,54 +1542,48 @@ entry_lookup(struct sqlite_store *s, int64_t feed_id, const char *ident,
 	return rc;
 }
 
+/* Saves entry i of entries. */
 static int
-entry_save(struct sqlite_store *s, int64_t feed_id, const struct entry *en,
-	   const char *ident, int64_t now, size_t *added, size_t *updated,
-	   struct err *e)
+entry_save(struct sqlite_store *s, int64_t feed_id,
+	   const struct store_entries *entries, size_t i, int64_t now,
+	   size_t *added, size_t *updated, struct err *e)
 {
-	char hash[HASH_HEX_SIZE], *link_key = ident_link_key(en->link);
+	const struct entry *en = entries->items[i];
+	const char *ident = entries->idents[i];
+	const char *link_key = entries->link_keys[i];
+	const char *hash = entries->hashes[i];
 	sqlite3_stmt *st;
 	int64_t id = 0;
-	int found, same = 0, rc = -1;
+	int found, same = 0;
 
-	if (en->link && !link_key)
-		return err_set(e, EX_OSERR, "out of memory");
-	ident_content_hash(en, hash);
 	found = entry_lookup(s, feed_id, ident, link_key, hash, &id, &same, e);
 	if (found < 0)
-		goto out;
+		return -1;
 	if (found && same) {
 		st = cached(s, STMT_ENTRY_SEEN, e);
 		if (!st)
-			goto out;
+			return -1;
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, id);
 	} else {
 		st = cached(s, found ? STMT_ENTRY_UPDATE : STMT_ENTRY_INSERT, e);
 		if (!st)
-			goto out;
+			return -1;
 		if (found)
 			sqlite3_bind_int64(st, 1, id);
 		else
 			sqlite3_bind_int64(st, 1, feed_id);
 		sqlite3_bind_text(st, 2, ident, -1, SQLITE_STATIC);
-		if (bind_entry(st, en, link_key, hash, now) < 0) {
-			err_set(e, EX_OSERR, "out of memory");
-			goto out;
-		}
+		if (bind_entry(st, en, link_key, hash, now) < 0)
+			return err_set(e, EX_OSERR, "out of memory");
 	}
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_error(s, e, "save entry");
-		goto out;
-	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, e, "save entry");
 	if (!found)
 		(*added)++;
 	else if (!same)
 		(*updated)++;
-	rc = 0;
-out:
-	free(link_key);
-	return rc;
+	return 0;
 }
 
 static int
@@ -1605,8 +1597,7 @@ sqlite_entries_save(struct store *base, int64_t feed_id,
 	if (store_begin(&s->base, e) < 0)
 		return -1;
 	for (i = 0; i < entries->n; i++) {
-		if (entry_save(s, feed_id, entries->items[i],
-			       entries->idents[i], now, added, updated,
+		if (entry_save(s, feed_id, entries, i, now, added, updated,
 			       e) < 0) {
 			store_rollback(&s->base);
 			return -1;

@@ -87,9 +87,10 @@ store_rollback(struct store *s)
 
 int
 store_feed_add(struct store *s, const char *url, const char *title,
-	       const struct store_tags *tags, int64_t *id, struct err *e)
+	       const struct store_tags *tags, int64_t now, int64_t *id,
+	       struct err *e)
 {
-	return s->ops->feed_add(s, url, title, tags, id, e);
+	return s->ops->feed_add(s, url, title, tags, now, id, e);
 }
 
 int
@@ -174,9 +175,9 @@ store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
 
 int
 store_subscriber_add(struct store *s, const struct store_subscriber *sub,
-		     int64_t *id, struct err *e)
+		     int64_t now, int64_t *id, struct err *e)
 {
-	return s->ops->subscriber_add(s, sub, id, e);
+	return s->ops->subscriber_add(s, sub, now, id, e);
 }
 
 int

@@ -104,11 +104,12 @@ struct store_feed {
 
 void store_feed_release(struct store_feed *f);
 
-/* Adds a feed (url already normalized). Returns 0 and sets *id when added,
- * 1 and sets *id to the existing feed when the URL is already there, -1 on
- * error. */
+/* Adds a feed (url already normalized), added at now. Returns 0 and sets
+ * *id when added, 1 and sets *id to the existing feed when the URL is
+ * already there, -1 on error. */
 int store_feed_add(struct store *s, const char *url, const char *title,
-	const struct store_tags *tags, int64_t *id, struct err *e);
+	const struct store_tags *tags, int64_t now, int64_t *id,
+	struct err *e);
 /* Sets the User-Agent sent for one feed (NULL: the [fetch] one). */
 int store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
 	struct err *e);
@@ -173,10 +174,14 @@ int store_fetch_mark_needed(struct store *s,
 int store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
 	struct err *e);
 
-/* One document's entries, with the identities ident_assign gave them. */
+/* One document's entries, with what fetch worked out for each: the
+ * store compares them as they are, knowing nothing of how they are made
+ * (fetch/ident.h: ident_entries). */
 struct store_entries {
 	const struct entry *const *items;
-	char *const *idents;
+	char *const *idents;      /* the entry's identity in its feed */
+	char *const *link_keys;   /* its link's key, or NULL for no link */
+	char *const *hashes;      /* the hash of what a reader sees of it */
 	size_t n;
 };
 
@@ -247,9 +252,9 @@ int store_subscriber_copy(struct store_subscriber *dst,
 	const struct store_subscriber *src);
 
 /* Adds a subscriber; an address already there (case-insensitive domain) is
- * refused with EX_DATAERR. created_at is set from the clock. */
+ * refused with EX_DATAERR. created_at is set to now. */
 int store_subscriber_add(struct store *s, const struct store_subscriber *sub,
-	int64_t *id, struct err *e);
+	int64_t now, int64_t *id, struct err *e);
 /* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
 int store_subscriber_remove(struct store *s, const char *email,
 	struct err *e);
@@ -276,7 +281,7 @@ struct store_news {
 	const char *feed_title;   /* the feed's title, or its URL */
 	const char *feed_tag;     /* the feed's first tag, or NULL */
 	const char *title, *link, *author, *summary, *content;
-	const char *link_key;     /* ident_link_key of link, or NULL */
+	const char *link_key;     /* as store_entries_save was given it */
 	int64_t published;        /* or updated; DATE_NONE when neither */
 	int64_t first_seen;
 	int delayed;              /* it was in a digest that failed: it comes

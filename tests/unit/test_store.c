@@ -13,11 +13,15 @@
 #include <unistd.h>
 
 #include "fetch/ident.h"
+#include "lib/clock.h"
 #include "store/store.h"
 #include "testutil.h"
 
 static char dir[200];
 static char path[256];
+
+/* the time the commands hand in */
+#define NOW clock_now()
 
 static void
 setup(void)
@@ -348,7 +352,7 @@ START_TEST(test_open_read_of_writable_store)
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_read_only(s), 0);
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e),
 			 0);
 	store_close(s);
 }
@@ -378,10 +382,10 @@ START_TEST(test_feeds)
 	char out[512] = "";
 	int64_t id, id2, found;
 
-	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", &tags, &id, &e), 0);
-	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, &id2, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", &tags, NOW, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id2, &e),
 			 0);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", NULL, &found, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", NULL, NOW, &found, &e),
 			 1);
 	ck_assert_int_eq(found, id);
 	ck_assert_int_eq(store_feed_each(s, collect_feed, out, &e), 0);
@@ -414,10 +418,10 @@ START_TEST(test_nested_transactions)
 	int64_t id;
 
 	ck_assert_int_eq(store_begin(s, &e), 0);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e), 0);
 	store_rollback(s);
 	store_rollback(s); /* nothing open: harmless */
-	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id, &e), 0);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM feeds"), 1);
 }
@@ -434,9 +438,9 @@ START_TEST(test_subscribers)
 
 	sub.email = upper;
 	sub.lang = fr;
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = lower;
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), -1);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_ptr_nonnull(strstr(e.msg, "already exists"));
 	ck_assert_int_eq(store_subscriber_remove(s, "nobody@x.org", &e), -1);
@@ -454,19 +458,15 @@ save(struct store *s, struct entry *en, size_t n, int64_t now, size_t *added,
 	struct err e = ERR_INIT;
 	const struct entry *ptrs[8];
 	struct store_entries entries;
-	char **ids;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		ptrs[i] = &en[i];
-	ids = ident_assign(ptrs, n);
-	entries.items = ptrs;
-	entries.idents = ids;
-	entries.n = n;
+	ck_assert_int_eq(ident_entries(ptrs, n, &entries), 0);
 	*added = *updated = 0;
 	ck_assert_msg(store_entries_save(s, 1, &entries, now, added, updated,
 					 &e) == 0, "%s", e.msg);
-	ident_free(ids, n);
+	ident_entries_release(&entries);
 }
 
 static struct entry
@@ -493,7 +493,7 @@ START_TEST(test_entries)
 	int64_t id;
 	int moved;
 
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e), 0);
 	doc[0] = item("1", "http://a/1", "One", "first");
 	doc[1] = item("2", "http://a/2", "Two", "second");
 	save(s, doc, 2, 100, &added, &updated);
@@ -653,12 +653,12 @@ START_TEST(test_no_read_outlives_its_call)
 	ck_assert_msg(f.s != NULL, "%s", e.msg);
 	other = store_open(path, &e);
 	ck_assert_msg(other != NULL, "%s", e.msg);
-	ck_assert_int_eq(store_feed_add(f.s, "http://a/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(f.s, "http://a/", NULL, NULL, NOW, &id, &e),
 			 0);
 	f.doc[0] = item("1", "http://a/1", "One", "first");
 	save(f.s, f.doc, 1, 200, &added, &updated);
 	f.sub.email = email;
-	ck_assert_int_eq(store_subscriber_add(f.s, &f.sub, &f.sub.id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(f.s, &f.sub, NOW, &f.sub.id, &e), 0);
 	d.subscriber_id = f.sub.id;
 	d.slot = "s1";
 	d.message_id = "<1@example.org>";
@@ -672,7 +672,7 @@ START_TEST(test_no_read_outlives_its_call)
 	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 		reads[i].read(&f);
 		snprintf(url, sizeof(url), "http://other/%zu", i);
-		ck_assert_msg(store_feed_add(other, url, NULL, NULL, &id,
+		ck_assert_msg(store_feed_add(other, url, NULL, NULL, NOW, &id,
 					     &e) == 0, "%s", e.msg);
 		ck_assert_msg(store_digest_prune(f.s, 0, &pruned, &e) == 0,
 			      "after %s: %s", reads[i].what, e.msg);
@@ -695,7 +695,7 @@ START_TEST(test_redirect_after_three)
 	int64_t id;
 	int moved, i;
 
-	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, NOW, &id, &e),
 			 0);
 	for (i = 1; i <= 3; i++) {
 		o.now = i;
@@ -721,7 +721,7 @@ START_TEST(test_redirect_interrupted)
 	int64_t id;
 	int moved, i;
 
-	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, NOW, &id, &e),
 			 0);
 	for (i = 0; i < 5; i++) {
 		o.redirect_url = seen[i];
@@ -827,9 +827,9 @@ START_TEST(test_next_due)
 	char seen[200] = "";
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e),
 			 0);
-	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id, &e),
 			 0);
 	exec("UPDATE feeds SET next_fetch_at = 500 WHERE url = 'http://a/';"
 	     "UPDATE feeds SET next_fetch_at = 300, enabled = 0"
@@ -837,19 +837,19 @@ START_TEST(test_next_due)
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(fetch_at, 500);
 	/* a new feed (next_fetch_at 0) is due at once */
-	ck_assert_int_eq(store_feed_add(s, "http://c/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://c/", NULL, NULL, NOW, &id, &e),
 			 0);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(fetch_at, 1);
 
 	sub.email = (char *)"a@example.org";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = (char *)"b@example.org";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = (char *)"c@example.org";
 	sub.schedule = (char *)"hourly";
 	sub.timezone = (char *)"UTC";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	ck_assert_int_eq(store_subscriber_schedules(s, collect_schedule, seen,
 						    &e), 0);
 	ck_assert_msg(!strcmp(seen, "-/-;hourly/UTC;") ||
@@ -889,7 +889,7 @@ START_TEST(test_digest_outbox)
 	for (i = 0; i < len; i++)
 		msg[i] = (char)('a' + i * 7 % 26);
 	sub.email = email;
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &sid, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &sid, &e), 0);
 	d.subscriber_id = sid;
 	d.message_id = "<1@example.org>";
 	d.message = msg;
@@ -1040,21 +1040,21 @@ START_TEST(test_fetch_mark_needed)
 		snprintf(url, sizeof(url), "http://f/%d", i);
 		ck_assert_int_eq(store_feed_add(s, url, NULL,
 						i == 2 ? &tsports :
-						i == 3 ? NULL : &tnews,
+						i == 3 ? NULL : &tnews, NOW,
 						&id, &e), 0);
 	}
 	sub.email = (char *)"news@example.org";
 	sub.tags = tupper;
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = (char *)"sports@example.org";
 	sub.tags = tlower;
 	sub.schedule = (char *)"daily@18:00";
 	sub.timezone = (char *)"UTC";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = (char *)"all@example.org";
 	sub.tags.n = 0;
 	sub.schedule = (char *)"hourly";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	store_close(s);
 	exec("UPDATE subscribers SET created_at = 0;"
 	     "UPDATE feeds SET last_fetch_at = 100, next_fetch_at = 10000,"
