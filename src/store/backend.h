@@ -16,8 +16,17 @@ struct store {
 	const struct store_ops *ops;
 };
 
+/* Likewise the start of a backend's run lock. */
+struct store_lock {
+	const struct store_ops *ops;
+};
+
 struct store_ops {
 	const char *name; /* "sqlite" */
+	struct store_lock *(*lock_run)(const char *location,
+				       const char *command, int timeout,
+				       int64_t now, struct err *e);
+	void (*unlock_run)(struct store_lock *l);
 	/* opens location, migrated to version */
 	struct store *(*open)(const char *location, int version, struct err *e);
 	struct store *(*open_read)(const char *location, struct err *e);

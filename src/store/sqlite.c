@@ -2550,8 +2550,44 @@ sqlite_subscriber_schedules(struct store *base,
 	return rc;
 }
 
+/* The run lock: lock.c's flock, with the start store.c knows. */
+struct sqlite_lock {
+	struct store_lock base;
+	struct lock *flock;
+};
+
+static struct store_lock *
+sqlite_lock_run(const char *location, const char *command, int timeout,
+		int64_t now, struct err *e)
+{
+	struct sqlite_lock *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		err_set(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	l->base.ops = &store_sqlite_ops;
+	l->flock = lock_acquire(location, command, timeout, now, e);
+	if (!l->flock) {
+		free(l);
+		return NULL;
+	}
+	return &l->base;
+}
+
+static void
+sqlite_unlock_run(struct store_lock *base)
+{
+	struct sqlite_lock *l = (struct sqlite_lock *)base;
+
+	lock_release(l->flock);
+	free(l);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
+	.lock_run = sqlite_lock_run,
+	.unlock_run = sqlite_unlock_run,
 	.schema_version = sqlite_schema_version,
 	.open = sqlite_open,
 	.open_read = sqlite_open_read,

@@ -24,6 +24,21 @@ backend(const char *location)
 	return &store_sqlite_ops;
 }
 
+struct store_lock *
+store_lock_run(const char *location, const char *command, int timeout,
+	       int64_t now, struct err *e)
+{
+	return backend(location)->lock_run(location, command, timeout, now,
+					   e);
+}
+
+void
+store_unlock_run(struct store_lock *l)
+{
+	if (l)
+		l->ops->unlock_run(l);
+}
+
 struct store *
 store_open_version(const char *location, int version, struct err *e)
 {

@@ -73,6 +73,25 @@ struct store *store_open_another(const struct store *s, struct err *e);
 /* The schema version of the open file. */
 int store_schema_version(struct store *s);
 
+/*
+ * The run lock: one writing run at a time per store, whatever else reads
+ * it. Taken before the store is opened, by location, so that a run
+ * waiting for another does not migrate or write meanwhile. SQLite: an
+ * flock(2) on LOCATION.lock that the kernel drops when the process dies,
+ * naming its holder (pid, command, since when) for the one that waits.
+ */
+struct store_lock;
+
+/* Takes the run lock of the store at location for command (a name for
+ * the holder's line; now is when it was taken), waiting at most timeout
+ * seconds. On timeout: NULL with EX_TEMPFAIL and a message naming the
+ * holder; other failures: NULL with the cause (EX_NOPERM when the lock
+ * cannot be written, saying why). */
+struct store_lock *store_lock_run(const char *location, const char *command,
+	int timeout, int64_t now, struct err *e);
+/* Releases the lock and frees l. NULL-safe. */
+void store_unlock_run(struct store_lock *l);
+
 /* Transactions: begin/commit fail with the SQLite message; rollback is
  * safe to call when nothing is open. */
 int store_begin(struct store *s, struct err *e);

@@ -411,6 +411,32 @@ START_TEST(test_feeds)
 }
 END_TEST
 
+/* The run lock: one holder at a time, the second told who holds it and
+ * since when (the time handed in), and free again once released. */
+START_TEST(test_run_lock)
+{
+	struct err e = ERR_INIT;
+	struct store_lock *l, *again;
+	char want[128];
+
+	l = store_lock_run(path, "run", 5, 1764547200, &e);
+	ck_assert_msg(l != NULL, "%s", e.msg);
+	again = store_lock_run(path, "send", 0, 1764547300, &e);
+	ck_assert_ptr_null(again);
+	ck_assert_int_eq(e.code, EX_TEMPFAIL);
+	snprintf(want, sizeof(want),
+		 "held by pid %ld (feedmail run, since 2025-12-01T00:00:00Z)",
+		 (long)getpid());
+	ck_assert_msg(strstr(e.msg, want) != NULL, "%s", e.msg);
+	store_unlock_run(l);
+	e = (struct err)ERR_INIT;
+	again = store_lock_run(path, "send", 0, 1764547300, &e);
+	ck_assert_msg(again != NULL, "%s", e.msg);
+	store_unlock_run(again);
+	store_unlock_run(NULL);
+}
+END_TEST
+
 START_TEST(test_nested_transactions)
 {
 	struct err e = ERR_INIT;
@@ -1104,6 +1130,7 @@ main(void)
 	tcase_add_test(tc, test_nested_transactions);
 	tcase_add_test(tc, test_subscribers);
 	tcase_add_test(tc, test_entries);
+	tcase_add_test(tc, test_run_lock);
 	tcase_add_test(tc, test_no_read_outlives_its_call);
 	tcase_add_test(tc, test_redirect_after_three);
 	tcase_add_test(tc, test_redirect_interrupted);
