@@ -48,9 +48,9 @@ struct store_ops {
 	int (*feed_each)(struct store *s,
 			 int (*cb)(const struct store_feed *f, void *arg),
 			 void *arg, struct err *e);
-	int (*fetch_each_due)(struct store *s, int64_t now, int all,
-			      int (*cb)(const struct store_fetch *f, void *arg),
-			      void *arg, struct err *e);
+	int (*fetch_claim)(struct store *s, int64_t now, int64_t due_by,
+			   int all, int64_t until, struct store_fetch *feeds,
+			   size_t max, size_t *n, struct err *e);
 	int (*fetch_mark_needed)(struct store *s,
 				 const struct store_slot_feeds *slots, size_t n,
 				 int64_t now, size_t *marked, struct err *e);
@@ -83,8 +83,9 @@ struct store_ops {
 			       const char *slot, int *has, struct err *e);
 	int (*digest_add)(struct store *s, const struct store_digest_new *d,
 			  int64_t *id, struct err *e);
-	int (*digest_due)(struct store *s, int64_t now, int64_t after,
-			  size_t max, int64_t *ids, size_t *n, struct err *e);
+	int (*digest_claim)(struct store *s, int64_t now, int64_t due_by,
+			    int64_t until, int64_t *ids, size_t max, size_t *n,
+			    struct err *e);
 	int (*digest_get)(struct store *s, int64_t id, struct store_digest *d,
 			  struct err *e);
 	int (*digest_mark)(struct store *s, int64_t id,

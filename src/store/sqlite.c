@@ -71,6 +71,7 @@ struct sqlite_store {
 	int readonly;   /* opened read-only by store_open_read */
 	int depth; /* open store_begin calls: the outer is a transaction,
 		    * inner ones are savepoints, so callers compose */
+	struct leases *fetch_leases, *digest_leases; /* what it claimed */
 };
 
 /* The SQLite handle a struct store from store.c is the start of. */
@@ -646,6 +647,94 @@ sq_new(const char *path, struct err *e)
 	return s;
 }
 
+/*
+ * Leases: the rows a handle has claimed, by id, with when each lease ends.
+ * One worker holds the run lock, so the handle's own are all there are.
+ * Sorted by id once a claim is done.
+ */
+struct lease {
+	int64_t id, until;
+};
+
+struct leases {
+	struct lease *items;
+	size_t n, cap;
+};
+
+static int
+lease_cmp(const void *a, const void *b)
+{
+	const struct lease *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The lease of row id among the first sorted of l, or NULL. */
+static struct lease *
+lease_find(const struct leases *l, size_t sorted, int64_t id)
+{
+	struct lease key = { id, 0 };
+
+	if (!sorted)
+		return NULL;
+	return bsearch(&key, l->items, sorted, sizeof(key), lease_cmp);
+}
+
+/* Makes room in *l (made on first use) for n more leases, so that a
+ * claim's lease_set cannot fail. 0, or -1 when memory runs out. */
+static int
+leases_reserve(struct leases **l, size_t n)
+{
+	struct lease *grown;
+	size_t cap;
+
+	if (!*l && !(*l = calloc(1, sizeof(**l))))
+		return -1;
+	if (n > SIZE_MAX / sizeof(*grown) - (*l)->n)
+		return -1;
+	if ((*l)->n + n <= (*l)->cap)
+		return 0;
+	/* grow by half again, at least to what is needed */
+	cap = (*l)->cap + (*l)->cap / 2;
+	if (cap < (*l)->n + n || cap > SIZE_MAX / sizeof(*grown))
+		cap = (*l)->n + n;
+	grown = realloc((*l)->items, cap * sizeof(*grown));
+	if (!grown)
+		return -1;
+	(*l)->items = grown;
+	(*l)->cap = cap;
+	return 0;
+}
+
+/* Leases row id until `until`, in room leases_reserve made; a lease that
+ * ended is taken again. leases_sort once the claim is done. */
+static void
+lease_set(struct leases *l, size_t sorted, int64_t id, int64_t until)
+{
+	struct lease *found = lease_find(l, sorted, id);
+
+	if (found) {
+		found->until = until;
+		return;
+	}
+	l->items[l->n].id = id;
+	l->items[l->n++].until = until;
+}
+
+static void
+leases_sort(struct leases *l)
+{
+	qsort(l->items, l->n, sizeof(*l->items), lease_cmp);
+}
+
+static void
+leases_free(struct leases *l)
+{
+	if (l)
+		free(l->items);
+	free(l);
+}
+
 /* Closes and frees s. NULL-safe. */
 static void
 sq_free(struct sqlite_store *s)
@@ -654,6 +743,8 @@ sq_free(struct sqlite_store *s)
 
 	if (!s)
 		return;
+	leases_free(s->fetch_leases);
+	leases_free(s->digest_leases);
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
@@ -1303,36 +1394,83 @@ fetch_from_row(sqlite3_stmt *st, struct store_fetch *f)
 	return oom ? -1 : 0;
 }
 
+/* The rows of st (id in column 0) that l does not lease past now, up to
+ * max: calls take(st, i, arg) for the i-th, then leases them all until
+ * `until`. st's last parameter is its LIMIT, bound here: l's leases
+ * past the max, the most rows that can be skipped. *n says how many were
+ * taken; on error (-1 with e, what failed) none is leased, and *n says
+ * how many the caller must give back. st is finalized. */
 static int
-sqlite_fetch_each_due(struct store *base, int64_t now, int all,
-		      int (*cb)(const struct store_fetch *f, void *arg),
-		      void *arg, struct err *e)
+claim_rows(struct sqlite_store *s, sqlite3_stmt *st, struct leases **l,
+	   int64_t now, int64_t until, size_t max,
+	   int (*take)(sqlite3_stmt *st, size_t i, void *arg), void *arg,
+	   size_t *n, const char *what, struct err *e)
 {
-	struct sqlite_store *s = sq(base);
-	sqlite3_stmt *st = NULL;
-	struct store_fetch f;
-	int rc = 0, step;
+	const struct lease *held;
+	size_t sorted;
+	int step = SQLITE_DONE, rc = 0;
 
-	if (prepare(s, &st,
-		    FETCH_COLUMNS " WHERE enabled AND (?1 OR next_fetch_at <= ?2)"
-				  " ORDER BY next_fetch_at, id",
-		    e) < 0)
-		return -1;
-	sqlite3_bind_int(st, 1, all);
-	sqlite3_bind_int64(st, 2, now);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (fetch_from_row(st, &f) < 0) {
+	*n = 0;
+	if (leases_reserve(l, max) < 0) {
+		sqlite3_finalize(st);
+		return err_set(e, EX_OSERR, "out of memory");
+	}
+	sorted = (*l)->n;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_count(st),
+			   (sqlite3_int64)(sorted + max));
+	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		held = lease_find(*l, sorted, sqlite3_column_int64(st, 0));
+		if (held && held->until > now)
+			continue;
+		if (take(st, *n, arg) < 0) {
 			rc = err_set(e, EX_OSERR, "out of memory");
 			break;
 		}
-		rc = cb(&f, arg);
-		store_fetch_release(&f);
-		if (rc)
-			break;
+		lease_set(*l, sorted, sqlite3_column_int64(st, 0), until);
+		(*n)++;
 	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list due feeds");
+	if (!rc && *n < max && step != SQLITE_DONE)
+		rc = db_error(s, e, what);
 	sqlite3_finalize(st);
+	if (rc < 0)
+		(*l)->n = sorted; /* the new go; renewed ones stay, harmless */
+	leases_sort(*l);
+	return rc;
+}
+
+static int
+take_feed(sqlite3_stmt *st, size_t i, void *arg)
+{
+	struct store_fetch *feeds = arg;
+
+	return fetch_from_row(st, &feeds[i]);
+}
+
+static int
+sqlite_fetch_claim(struct store *base, int64_t now, int64_t due_by, int all,
+		   int64_t until, struct store_fetch *feeds, size_t max,
+		   size_t *n, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc;
+
+	*n = 0;
+	if (prepare(s, &st,
+		    FETCH_COLUMNS " WHERE enabled AND (?1 OR next_fetch_at <= ?2)"
+				  " ORDER BY next_fetch_at, id LIMIT ?3",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int(st, 1, all);
+	sqlite3_bind_int64(st, 2, due_by);
+	rc = claim_rows(s, st, &s->fetch_leases, now, until, max, take_feed,
+			feeds, n, "claim due feeds", e);
+	if (rc < 0) {
+		for (i = 0; i < *n; i++)
+			store_fetch_release(&feeds[i]);
+		*n = 0;
+	}
 	return rc;
 }
 
@@ -1990,28 +2128,35 @@ sqlite_digest_has_slot(struct store *base, int64_t subscriber_id,
 }
 
 static int
-sqlite_digest_due(struct store *base, int64_t now, int64_t after, size_t max,
-		  int64_t *ids, size_t *n, struct err *e)
+take_id(sqlite3_stmt *st, size_t i, void *arg)
+{
+	int64_t *ids = arg;
+
+	ids[i] = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+static int
+sqlite_digest_claim(struct store *base, int64_t now, int64_t due_by,
+		    int64_t until, int64_t *ids, size_t max, size_t *n,
+		    struct err *e)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	int rc = 0, step = SQLITE_DONE;
 
 	*n = 0;
 	if (prepare(s, &st,
 		    "SELECT id FROM digests WHERE status = 'pending'"
-		    " AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?",
+		    " AND next_attempt_at <= ? ORDER BY id LIMIT ?",
 		    e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW)
-		ids[(*n)++] = sqlite3_column_int64(st, 0);
-	if (*n < max && step != SQLITE_DONE)
-		rc = db_error(s, e, "list pending digests");
-	sqlite3_finalize(st);
-	return rc;
+	sqlite3_bind_int64(st, 1, due_by);
+	if (claim_rows(s, st, &s->digest_leases, now, until, max, take_id, ids,
+		       n, "claim pending digests", e) < 0) {
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -2605,7 +2750,7 @@ const struct store_ops store_sqlite_ops = {
 	.subscriber_add = sqlite_subscriber_add,
 	.subscriber_remove = sqlite_subscriber_remove,
 	.subscriber_page = sqlite_subscriber_page,
-	.fetch_each_due = sqlite_fetch_each_due,
+	.fetch_claim = sqlite_fetch_claim,
 	.fetch_get = sqlite_fetch_get,
 	.fetch_mark_needed = sqlite_fetch_mark_needed,
 	.entries_save = sqlite_entries_save,
@@ -2615,7 +2760,7 @@ const struct store_ops store_sqlite_ops = {
 	.news_each = sqlite_news_each,
 	.digest_add = sqlite_digest_add,
 	.digest_has_slot = sqlite_digest_has_slot,
-	.digest_due = sqlite_digest_due,
+	.digest_claim = sqlite_digest_claim,
 	.digest_get = sqlite_digest_get,
 	.digest_mark = sqlite_digest_mark,
 	.digest_prune = sqlite_digest_prune,

@@ -28,8 +28,7 @@ struct store_lock *
 store_lock_run(const char *location, const char *command, int timeout,
 	       int64_t now, struct err *e)
 {
-	return backend(location)->lock_run(location, command, timeout, now,
-					   e);
+	return backend(location)->lock_run(location, command, timeout, now, e);
 }
 
 void
@@ -137,11 +136,12 @@ store_feed_each(struct store *s,
 }
 
 int
-store_fetch_each_due(struct store *s, int64_t now, int all,
-		     int (*cb)(const struct store_fetch *f, void *arg),
-		     void *arg, struct err *e)
+store_fetch_claim(struct store *s, int64_t now, int64_t due_by, int all,
+		  int64_t until, struct store_fetch *feeds, size_t max,
+		  size_t *n, struct err *e)
 {
-	return s->ops->fetch_each_due(s, now, all, cb, arg, e);
+	return s->ops->fetch_claim(s, now, due_by, all, until, feeds, max, n,
+				   e);
 }
 
 int
@@ -232,10 +232,10 @@ store_digest_add(struct store *s, const struct store_digest_new *d, int64_t *id,
 }
 
 int
-store_digest_due(struct store *s, int64_t now, int64_t after, size_t max,
-		 int64_t *ids, size_t *n, struct err *e)
+store_digest_claim(struct store *s, int64_t now, int64_t due_by, int64_t until,
+		   int64_t *ids, size_t max, size_t *n, struct err *e)
 {
-	return s->ops->digest_due(s, now, after, max, ids, n, e);
+	return s->ops->digest_claim(s, now, due_by, until, ids, max, n, e);
 }
 
 int

@@ -159,10 +159,28 @@ struct store_fetch {
 
 void store_fetch_release(struct store_fetch *f);
 
-/* Calls cb for each enabled feed whose next fetch time has come (every
- * enabled feed when all is set), oldest due first. */
-int store_fetch_each_due(struct store *s, int64_t now, int all,
-	int (*cb)(const struct store_fetch *f, void *arg), void *arg,
+/*
+ * Claims. A worker takes the rows it is to work on (feeds to fetch,
+ * digests to deliver) with a claim, which leases them to it until a time
+ * it names: until then no other claim returns them, whatever becomes of
+ * them meanwhile (recording a fetch or marking a delivery does not end the
+ * lease, so a row that stays due is not taken twice in one pass). So
+ * several workers can share the rows, and the rows of one that died come
+ * back when its leases end. A lease that ended at or before now is free
+ * again. A claim returns at most max rows; fewer means there were no more
+ * to claim.
+ *
+ * SQLite: one worker at a time holds the run lock, so a claim simply reads
+ * the next rows; the leases are kept by the store handle, not in the file,
+ * and end with it or at their time.
+ */
+
+/* Claims at most max enabled feeds due by due_by (next fetch time at or
+ * before it; every enabled feed when all is set), oldest due first, into
+ * feeds[0..*n), each leased until `until`. Release each with
+ * store_fetch_release. On error none is claimed. */
+int store_fetch_claim(struct store *s, int64_t now, int64_t due_by, int all,
+	int64_t until, struct store_fetch *feeds, size_t max, size_t *n,
 	struct err *e);
 /* A digest slot whose feeds are fetched before it, whatever their polling
  * interval says (see lead.h): the subscribers of one (schedule, timezone)
@@ -355,13 +373,13 @@ struct store_digest {
 
 void store_digest_release(struct store_digest *d);
 
-/* At most max ids of the pending digests whose next attempt has come
- * and whose id is above after, oldest first, into ids; *n says how many:
- * the outbox read a page at a time, from the id last delivered, so that
- * memory does not grow with it (messages are read one at a time with
- * store_digest_get). */
-int store_digest_due(struct store *s, int64_t now, int64_t after,
-	size_t max, int64_t *ids, size_t *n, struct err *e);
+/* Claims at most max pending digests whose next attempt is due by due_by,
+ * oldest first, each leased until `until` (see "Claims" above): their ids
+ * into ids, *n says how many. The courier claims a batch at a time so
+ * that memory does not grow with the outbox (messages are read one at a
+ * time with store_digest_get). On error none is claimed. */
+int store_digest_claim(struct store *s, int64_t now, int64_t due_by,
+	int64_t until, int64_t *ids, size_t max, size_t *n, struct err *e);
 /* Reads one digest, message included. */
 int store_digest_get(struct store *s, int64_t id, struct store_digest *d,
 	struct err *e);

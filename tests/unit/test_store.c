@@ -437,6 +437,113 @@ START_TEST(test_run_lock)
 }
 END_TEST
 
+/* The ids of n claimed feeds ("2,3") into out, releasing them. */
+static void
+claimed_ids(struct store_fetch *got, size_t n, char *out, size_t size)
+{
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		len += (size_t)snprintf(out + len, size - len, "%s%lld",
+					i ? "," : "", (long long)got[i].id);
+		store_fetch_release(&got[i]);
+	}
+}
+
+/* Claims lease rows: the next ones come, oldest due first; a claimed row
+ * is not claimed again until its lease ends, whatever was recorded. */
+START_TEST(test_claims)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_fetch got[3];
+	struct store_fetch_outcome o = { 0 };
+	struct store_subscriber sub = { 0 };
+	struct store_digest_new d = { 0 };
+	char email[] = "a@example.org", url[32], ids[64], mid[32];
+	int64_t id, digests[3], claimed[2];
+	size_t n;
+	int i, moved;
+
+	ck_assert_ptr_nonnull(s);
+	for (i = 1; i <= 5; i++) {
+		snprintf(url, sizeof(url), "http://f/%d", i);
+		ck_assert_int_eq(store_feed_add(s, url, NULL, NULL, NOW, &id,
+						&e), 0);
+	}
+	exec("UPDATE feeds SET next_fetch_at = CASE id WHEN 1 THEN 300"
+	     " WHEN 2 THEN 100 WHEN 3 THEN 200 ELSE 900 END;"
+	     "UPDATE feeds SET enabled = 0 WHERE id = 5");
+	ck_assert_int_eq(store_fetch_claim(s, 50, 500, 0, 1000, got, 2, &n,
+					   &e), 0);
+	claimed_ids(got, n, ids, sizeof(ids));
+	ck_assert_str_eq(ids, "2,3");
+	ck_assert_int_eq(store_fetch_claim(s, 50, 500, 0, 1000, got, 2, &n,
+					   &e), 0);
+	claimed_ids(got, n, ids, sizeof(ids));
+	ck_assert_str_eq(ids, "1");
+	/* recorded, and still due: leased all the same */
+	o.feed_id = 2;
+	o.now = 60;
+	o.status = "ok";
+	o.next_fetch_at = 100;
+	ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
+	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 0, 1000, got, 2, &n,
+					   &e), 0);
+	ck_assert_uint_eq(n, 0);
+	/* all: every enabled feed not leased */
+	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 1, 1000, got, 3, &n,
+					   &e), 0);
+	claimed_ids(got, n, ids, sizeof(ids));
+	ck_assert_str_eq(ids, "4");
+	/* the leases end at 1000 */
+	ck_assert_int_eq(store_fetch_claim(s, 1000, 500, 0, 2000, got, 3, &n,
+					   &e), 0);
+	claimed_ids(got, n, ids, sizeof(ids));
+	ck_assert_str_eq(ids, "2,3,1");
+	ck_assert_int_eq(store_fetch_claim(s, 0, 500, 0, 2000, got, 0, &n, &e),
+			 0);
+	ck_assert_uint_eq(n, 0);
+
+	sub.email = email;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &sub.id, &e), 0);
+	d.subscriber_id = sub.id;
+	d.message = "Subject: x\r\n";
+	d.len = 12;
+	d.now = 10;
+	for (i = 0; i < 3; i++) {
+		snprintf(mid, sizeof(mid), "<%d@example.org>", i);
+		d.message_id = mid;
+		ck_assert_int_eq(store_digest_add(s, &d, &digests[i], &e), 0);
+	}
+	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, claimed, 2, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(claimed[0], digests[0]);
+	ck_assert_int_eq(claimed[1], digests[1]);
+	/* held by the transport: pending, due, and leased */
+	ck_assert_int_eq(store_digest_mark(s, digests[0], STORE_DIGEST_HELD,
+					   "421 busy", 100, 100, &e), 0);
+	ck_assert_int_eq(store_digest_mark(s, digests[1], STORE_DIGEST_SENT,
+					   "250 OK", 100, 0, &e), 0);
+	ck_assert_int_eq(store_digest_claim(s, 150, 150, 200, claimed, 2, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(claimed[0], digests[2]);
+	ck_assert_int_eq(store_digest_claim(s, 150, 150, 200, claimed, 2, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 0);
+	/* leases over: the pending ones come back, the sent one not */
+	ck_assert_int_eq(store_digest_claim(s, 200, 200, 300, claimed, 2, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(claimed[0], digests[0]);
+	ck_assert_int_eq(claimed[1], digests[2]);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_nested_transactions)
 {
 	struct err e = ERR_INIT;
@@ -644,13 +751,27 @@ read_digest_get(struct stale_fixture *f)
 }
 
 static void
-read_digest_due(struct stale_fixture *f)
+read_digest_claim(struct stale_fixture *f)
 {
 	struct err e = ERR_INIT;
 	int64_t ids[1];
 	size_t n;
 
-	ck_assert_int_eq(store_digest_due(f->s, 1000, 0, 1, ids, &n, &e), 0);
+	ck_assert_int_eq(store_digest_claim(f->s, 1000, 1000, 2000, ids, 1, &n,
+					    &e), 0);
+}
+
+static void
+read_fetch_claim(struct stale_fixture *f)
+{
+	struct err e = ERR_INIT;
+	struct store_fetch got[1];
+	size_t n;
+
+	ck_assert_int_eq(store_fetch_claim(f->s, 1000, 1000, 1, 2000, got, 1,
+					   &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	store_fetch_release(&got[0]);
 }
 
 START_TEST(test_no_read_outlives_its_call)
@@ -665,7 +786,8 @@ START_TEST(test_no_read_outlives_its_call)
 		{ "store_news_each", read_news },
 		{ "store_digest_has_slot", read_digest_has_slot },
 		{ "store_digest_get", read_digest_get },
-		{ "store_digest_due", read_digest_due },
+		{ "store_digest_claim", read_digest_claim },
+		{ "store_fetch_claim", read_fetch_claim },
 	};
 	struct stale_fixture f = { 0 };
 	struct store_digest_new d = { 0 };
@@ -928,11 +1050,13 @@ START_TEST(test_digest_outbox)
 	ck_assert_int_eq(count("SELECT count(*) FROM digest_messages"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM digests"
 			       " WHERE message IS NULL"), 1);
-	ck_assert_int_eq(store_digest_due(s, 100, 0, 2, ids, &n, &e), 0);
+	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 2, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);
-	/* the page after it: empty */
-	ck_assert_int_eq(store_digest_due(s, 100, id, 2, ids, &n, &e), 0);
+	/* claimed: not claimed again */
+	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 2, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
 	ck_assert_uint_eq(got.len, len);
@@ -949,7 +1073,8 @@ START_TEST(test_digest_outbox)
 	ck_assert_int_eq(store_digest_mark(s, id, STORE_DIGEST_SENT,
 					   "250 OK", 200, 0, &e), 0);
 	ck_assert_int_lt(wal_size() - before, (long long)len / 4);
-	ck_assert_int_eq(store_digest_due(s, 300, 0, 2, ids, &n, &e), 0);
+	ck_assert_int_eq(store_digest_claim(s, 300, 300, 400, ids, 2, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
 	/* read back after the mark: still whole */
 	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
@@ -1131,6 +1256,7 @@ main(void)
 	tcase_add_test(tc, test_subscribers);
 	tcase_add_test(tc, test_entries);
 	tcase_add_test(tc, test_run_lock);
+	tcase_add_test(tc, test_claims);
 	tcase_add_test(tc, test_no_read_outlives_its_call);
 	tcase_add_test(tc, test_redirect_after_three);
 	tcase_add_test(tc, test_redirect_interrupted);
