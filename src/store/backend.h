@@ -69,6 +69,10 @@ struct store_ops {
 	int (*subscriber_add)(struct store *s,
 			      const struct store_subscriber *sub, int64_t now,
 			      int64_t *id, struct err *e);
+	int (*subscriber_by_email)(struct store *s, const char *email,
+				   struct store_subscriber *sub, struct err *e);
+	int (*subscriber_by_token)(struct store *s, const char *token,
+				   struct store_subscriber *sub, struct err *e);
 	int (*subscriber_remove)(struct store *s, const char *email,
 				 struct err *e);
 	int (*subscriber_page)(struct store *s, int64_t after_id, int limit,

@@ -255,6 +255,12 @@ static const char *const migrations[] = {
 	"  held INTEGER NOT NULL DEFAULT 0,"
 	"  reason TEXT NOT NULL"
 	");",
+
+	/* 8 -> 9: each subscriber's token, random, for links in mails that
+	 * name a subscriber without giving the address away */
+	"ALTER TABLE subscribers ADD COLUMN token TEXT;"
+	"UPDATE subscribers SET token = lower(hex(randomblob(16)));"
+	"CREATE UNIQUE INDEX subscribers_token ON subscribers (token);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1275,8 +1281,9 @@ sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
 		return -1;
 	if (prepare(s, &st,
 		    "INSERT INTO subscribers (email, name, lang, created_at,"
-		    " schedule, timezone, include_words, exclude_words)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		    " schedule, timezone, include_words, exclude_words, token)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+		    " lower(hex(randomblob(16))))",
 		    e) < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, sub->email, -1, SQLITE_STATIC);
@@ -1326,6 +1333,39 @@ sqlite_subscriber_remove(struct store *base, const char *email, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The columns subscriber_from_row reads, from subscribers s. */
+#define SUBSCRIBER_COLUMNS                                                   \
+	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"               \
+	" (SELECT group_concat(tag, char(31)) FROM"                         \
+	"  (SELECT tag FROM subscriber_tags"                                \
+	"   WHERE subscriber_id = s.id ORDER BY position)),"                \
+	" s.schedule, s.timezone, s.include_words, s.exclude_words,"        \
+	" s.token FROM subscribers s"
+
+/* Fills sub from a row of SUBSCRIBER_COLUMNS: 0, or -1 when memory runs
+ * out (sub then empty). */
+static int
+subscriber_from_row(sqlite3_stmt *st, struct store_subscriber *sub)
+{
+	int oom = 0;
+
+	memset(sub, 0, sizeof(*sub));
+	sub->id = sqlite3_column_int64(st, 0);
+	sub->email = column_strdup(st, 1, &oom);
+	sub->name = column_strdup(st, 2, &oom);
+	sub->lang = column_strdup(st, 3, &oom);
+	sub->created_at = sqlite3_column_int64(st, 4);
+	column_tags(st, 5, &sub->tags, &oom);
+	sub->schedule = column_strdup(st, 6, &oom);
+	sub->timezone = column_strdup(st, 7, &oom);
+	column_tags(st, 8, &sub->include, &oom);
+	column_tags(st, 9, &sub->exclude, &oom);
+	sub->token = column_strdup(st, 10, &oom);
+	if (oom)
+		store_subscriber_release(sub);
+	return oom ? -1 : 0;
+}
+
 static int
 sqlite_subscriber_page(struct store *base, int64_t after_id, int limit,
 		       int (*cb)(const struct store_subscriber *sub, void *arg),
@@ -1334,32 +1374,18 @@ sqlite_subscriber_page(struct store *base, int64_t after_id, int limit,
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	struct store_subscriber sub;
-	int rc = 0, step, oom = 0;
+	int rc = 0, step;
 
 	if (prepare(s, &st,
-		    "SELECT s.id, s.email, s.name, s.lang, s.created_at,"
-		    " (SELECT group_concat(tag, char(31)) FROM"
-		    "  (SELECT tag FROM subscriber_tags"
-		    "   WHERE subscriber_id = s.id ORDER BY position)),"
-		    " s.schedule, s.timezone, s.include_words, s.exclude_words"
-		    " FROM subscribers s WHERE s.id > ? ORDER BY s.id LIMIT ?",
+		    SUBSCRIBER_COLUMNS " WHERE s.id > ? ORDER BY s.id LIMIT ?",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int(st, 2, limit);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&sub, 0, sizeof(sub));
-		sub.id = sqlite3_column_int64(st, 0);
-		sub.email = column_strdup(st, 1, &oom);
-		sub.name = column_strdup(st, 2, &oom);
-		sub.lang = column_strdup(st, 3, &oom);
-		sub.created_at = sqlite3_column_int64(st, 4);
-		column_tags(st, 5, &sub.tags, &oom);
-		sub.schedule = column_strdup(st, 6, &oom);
-		sub.timezone = column_strdup(st, 7, &oom);
-		column_tags(st, 8, &sub.include, &oom);
-		column_tags(st, 9, &sub.exclude, &oom);
-		rc = oom ? err_set(e, EX_OSERR, "out of memory") : cb(&sub, arg);
+		rc = subscriber_from_row(st, &sub) < 0 ?
+			     err_set(e, EX_OSERR, "out of memory") :
+			     cb(&sub, arg);
 		store_subscriber_release(&sub);
 		if (rc)
 			break;
@@ -1368,6 +1394,49 @@ sqlite_subscriber_page(struct store *base, int64_t after_id, int limit,
 		rc = db_error(s, e, "list subscribers");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Fills sub with the one subscriber whose column is key; not found: -1
+ * with EX_DATAERR, saying what (which may name it: "'a@b.c'"). */
+static int
+subscriber_by(struct sqlite_store *s, const char *column, const char *key,
+	      const char *what, struct store_subscriber *sub, struct err *e)
+{
+	char sql[1024];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(sub, 0, sizeof(*sub));
+	snprintf(sql, sizeof(sql), SUBSCRIBER_COLUMNS " WHERE s.%s = ?",
+		 column);
+	if (prepare(s, &st, sql, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = step_row(s, st, "look up subscriber", e);
+	if (rc == 0)
+		rc = err_set(e, EX_DATAERR, "no subscriber %s", what);
+	else if (rc > 0 && subscriber_from_row(st, sub) < 0)
+		rc = err_set(e, EX_OSERR, "out of memory");
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+sqlite_subscriber_by_email(struct store *base, const char *email,
+			   struct store_subscriber *sub, struct err *e)
+{
+	char what[512];
+
+	snprintf(what, sizeof(what), "'%s'", email);
+	return subscriber_by(sq(base), "email", email, what, sub, e);
+}
+
+static int
+sqlite_subscriber_by_token(struct store *base, const char *token,
+			   struct store_subscriber *sub, struct err *e)
+{
+	return subscriber_by(sq(base), "token", token, "with that token", sub,
+			     e);
 }
 
 #define FETCH_COLUMNS                                                        \
@@ -2750,6 +2819,8 @@ const struct store_ops store_sqlite_ops = {
 	.subscriber_add = sqlite_subscriber_add,
 	.subscriber_remove = sqlite_subscriber_remove,
 	.subscriber_page = sqlite_subscriber_page,
+	.subscriber_by_email = sqlite_subscriber_by_email,
+	.subscriber_by_token = sqlite_subscriber_by_token,
 	.fetch_claim = sqlite_fetch_claim,
 	.fetch_get = sqlite_fetch_get,
 	.fetch_mark_needed = sqlite_fetch_mark_needed,

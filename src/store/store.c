@@ -196,6 +196,20 @@ store_subscriber_add(struct store *s, const struct store_subscriber *sub,
 }
 
 int
+store_subscriber_by_email(struct store *s, const char *email,
+			  struct store_subscriber *sub, struct err *e)
+{
+	return s->ops->subscriber_by_email(s, email, sub, e);
+}
+
+int
+store_subscriber_by_token(struct store *s, const char *token,
+			  struct store_subscriber *sub, struct err *e)
+{
+	return s->ops->subscriber_by_token(s, token, sub, e);
+}
+
+int
 store_subscriber_remove(struct store *s, const char *email, struct err *e)
 {
 	return s->ops->subscriber_remove(s, email, e);
@@ -408,6 +422,7 @@ store_subscriber_release(struct store_subscriber *sub)
 	free(sub->lang);
 	free(sub->schedule);
 	free(sub->timezone);
+	free(sub->token);
 	tags_release(&sub->tags);
 	tags_release(&sub->include);
 	tags_release(&sub->exclude);
@@ -428,6 +443,7 @@ store_subscriber_copy(struct store_subscriber *dst,
 	dst->lang = str_dup(src->lang, &oom);
 	dst->schedule = str_dup(src->schedule, &oom);
 	dst->timezone = str_dup(src->timezone, &oom);
+	dst->token = str_dup(src->token, &oom);
 	oom |= tags_copy(&dst->tags, &src->tags) < 0 ||
 	       tags_copy(&dst->include, &src->include) < 0 ||
 	       tags_copy(&dst->exclude, &src->exclude) < 0;

@@ -24,7 +24,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /*
  * Errors from the store carry the exit status the cause calls for, the
@@ -280,6 +280,9 @@ struct store_subscriber {
 	struct store_tags include; /* words: keep only entries with one */
 	struct store_tags exclude; /* words: drop entries with any */
 	int64_t created_at;     /* entries first seen before are not sent */
+	char *token;            /* opaque and random (128 bits, hex), made
+	                         * by the store: what a link in a mail can
+	                         * name the subscriber by; ignored by add */
 };
 
 void store_subscriber_release(struct store_subscriber *sub);
@@ -292,6 +295,15 @@ int store_subscriber_copy(struct store_subscriber *dst,
  * refused with EX_DATAERR. created_at is set to now. */
 int store_subscriber_add(struct store *s, const struct store_subscriber *sub,
 	int64_t now, int64_t *id, struct err *e);
+/* Fills sub (release it) with the subscriber whose address is email
+ * (case-insensitive, as add compares them). Unknown: -1 with EX_DATAERR
+ * naming the address. */
+int store_subscriber_by_email(struct store *s, const char *email,
+	struct store_subscriber *sub, struct err *e);
+/* Fills sub (release it) with the subscriber whose token is token.
+ * Unknown: -1 with EX_DATAERR (the message does not repeat the token). */
+int store_subscriber_by_token(struct store *s, const char *token,
+	struct store_subscriber *sub, struct err *e);
 /* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
 int store_subscriber_remove(struct store *s, const char *email,
 	struct err *e);

@@ -120,16 +120,16 @@ START_TEST(test_migrates_previous_version)
 	struct err e = ERR_INIT;
 	struct store *s;
 
-	s = store_open_version(path, STORE_SCHEMA_VERSION - 1, &e);
+	s = store_open_version(path, 7, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
-	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION - 1);
+	ck_assert_int_eq(store_schema_version(s), 7);
 	store_close(s);
 	exec("INSERT INTO feeds (url, added_at) VALUES ('http://a/', 1);"
 	     "INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);"
 	     "INSERT INTO digests (subscriber_id, message_id, created_at,"
 	     " status) VALUES (1, '<f@x>', 1, 'failed'),"
 	     " (1, '<p@x>', 1, 'pending');");
-	/* what the last step adds is not there yet */
+	/* what the step to 8 adds is not there yet */
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
 			       "name = 'outages'"), 0);
 
@@ -540,6 +540,72 @@ START_TEST(test_claims)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(claimed[0], digests[0]);
 	ck_assert_int_eq(claimed[1], digests[2]);
+	store_close(s);
+}
+END_TEST
+
+/* Version 9 gives every subscriber a token of its own: random, 128 bits
+ * in hex, made for those already there. */
+START_TEST(test_migrates_tokens)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 8, &e);
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	exec("INSERT INTO subscribers (email, created_at)"
+	     " VALUES ('a@b.c', 1), ('d@e.f', 1)");
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(DISTINCT token) FROM subscribers"
+			       " WHERE length(token) = 32"
+			       " AND token NOT GLOB '*[^0-9a-f]*'"), 2);
+}
+END_TEST
+
+/* A subscriber is found by address (in any letter case) and by token,
+ * without a walk through the others. */
+START_TEST(test_subscriber_lookups)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 }, got, again;
+	char a[] = "a@example.org", b[] = "Marie@Example.org", tag[] = "news";
+	char *tags[] = { tag };
+	int64_t id;
+
+	ck_assert_ptr_nonnull(s);
+	sub.email = a;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	sub.email = b;
+	sub.tags.items = tags;
+	sub.tags.n = 1;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 20, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, "marie@example.ORG",
+						   &got, &e), 0);
+	ck_assert_int_eq(got.id, id);
+	ck_assert_str_eq(got.email, "Marie@Example.org");
+	ck_assert_int_eq(got.created_at, 20);
+	ck_assert_uint_eq(got.tags.n, 1);
+	ck_assert_str_eq(got.tags.items[0], "news");
+	ck_assert_uint_eq(strlen(got.token), 32);
+	ck_assert_int_eq(store_subscriber_by_token(s, got.token, &again, &e),
+			 0);
+	ck_assert_int_eq(again.id, id);
+	store_subscriber_release(&again);
+	ck_assert_int_eq(store_subscriber_by_email(s, "a@example.org", &again,
+						   &e), 0);
+	ck_assert_str_ne(again.token, got.token);
+	store_subscriber_release(&again);
+	ck_assert_int_eq(store_subscriber_by_token(s, "00", &again, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_ptr_null(strstr(e.msg, "00"));
+	ck_assert_int_eq(store_subscriber_by_email(s, "x@example.org", &again,
+						   &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, "no subscriber 'x@example.org'");
+	store_subscriber_release(&got);
 	store_close(s);
 }
 END_TEST
@@ -1257,6 +1323,8 @@ main(void)
 	tcase_add_test(tc, test_entries);
 	tcase_add_test(tc, test_run_lock);
 	tcase_add_test(tc, test_claims);
+	tcase_add_test(tc, test_migrates_tokens);
+	tcase_add_test(tc, test_subscriber_lookups);
 	tcase_add_test(tc, test_no_read_outlives_its_call);
 	tcase_add_test(tc, test_redirect_after_three);
 	tcase_add_test(tc, test_redirect_interrupted);
