@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -445,6 +446,32 @@ cached(struct sqlite_store *s, enum stmt id, struct err *e)
 	return prepared(s, id, stmt_sql[id], e);
 }
 
+/* Binds st's parameters ?1, ?2... in turn from the arguments, one letter
+ * of types each: 'i' an int, 'I' an int64_t, 't' a string lent until the
+ * statement is done with (NULL binds NULL). */
+static void
+bind_list(sqlite3_stmt *st, const char *types, ...)
+{
+	va_list ap;
+	int i;
+
+	va_start(ap, types);
+	for (i = 0; types[i]; i++) {
+		switch (types[i]) {
+		case 'i':
+			sqlite3_bind_int(st, i + 1, va_arg(ap, int));
+			break;
+		case 'I':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		default:
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *),
+					  -1, SQLITE_STATIC);
+		}
+	}
+	va_end(ap);
+}
+
 /* Steps st, a query of at most one row: 1 when st is on that row, 0 when
  * there is none, -1 with e (what failed) on error. */
 static int
@@ -471,6 +498,48 @@ finish(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
 						     db_error(s, e, what);
 
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Where a walk over rows (walk()) hands each row: to the caller's
+ * callback, of the type the rows call for, with its argument (or, with
+ * no callback, to what row() fills in arg); errors of its own (memory)
+ * go to e. */
+struct walk_to {
+	union {
+		int (*feed)(const struct store_feed *f, void *arg);
+		int (*subscriber)(const struct store_subscriber *sub,
+				  void *arg);
+		int (*news)(const struct store_news *n, void *arg);
+		int (*outbox)(const struct store_outbox_row *row, void *arg);
+		int (*outage)(const struct store_outage *o, void *arg);
+		int (*schedule)(const char *schedule, const char *timezone,
+				void *arg);
+	} cb;
+	void *arg;
+	struct err *e;
+};
+
+/* Steps st and hands each row to row() until one returns non-zero, which
+ * is returned: 0 when all rows went, -1 with e (what failed) when a step
+ * failed. st is then finalized, or only reset when it is kept (a cached
+ * statement: see prepared()), so that no read outlives the call. */
+static int
+walk(struct sqlite_store *s, sqlite3_stmt *st, int kept,
+     int (*row)(sqlite3_stmt *st, const struct walk_to *to),
+     const struct walk_to *to, const char *what, struct err *e)
+{
+	int rc = 0, step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = row(st, to)) != 0)
+			break;
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, what);
+	if (kept)
+		sqlite3_reset(st);
+	else
+		sqlite3_finalize(st);
 	return rc;
 }
 
@@ -1136,9 +1205,7 @@ sqlite_feed_add(struct store *base, const char *url, const char *title,
 		    "INSERT INTO feeds (url, title, added_at) VALUES (?, ?, ?)",
 		    e) < 0)
 		goto out;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	bind_list(st, "ttI", url, title, now);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_error(s, e, "add feed");
 		goto out;
@@ -1221,14 +1288,39 @@ sqlite_feed_remove(struct store *base, int64_t id, struct err *e)
 }
 
 static int
+feed_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	struct store_feed f = { 0 };
+	int oom = 0, rc;
+
+	f.id = sqlite3_column_int64(st, 0);
+	f.url = column_strdup(st, 1, &oom);
+	f.title = column_strdup(st, 2, &oom);
+	f.enabled = sqlite3_column_int(st, 3);
+	f.added_at = sqlite3_column_int64(st, 4);
+	f.last_fetch_at = sqlite3_column_int64(st, 5);
+	f.last_success_at = sqlite3_column_int64(st, 6);
+	f.last_status = column_strdup(st, 7, &oom);
+	f.last_error = column_strdup(st, 8, &oom);
+	f.failures = sqlite3_column_int(st, 9);
+	column_tags(st, 10, &f.tags, &oom);
+	f.entries = sqlite3_column_int64(st, 11);
+	f.next_fetch_at = sqlite3_column_int64(st, 12);
+	f.last_new_entry_at = sqlite3_column_int64(st, 13);
+	rc = oom ? err_set(to->e, EX_OSERR, "out of memory") :
+		   to->cb.feed(&f, to->arg);
+	store_feed_release(&f);
+	return rc;
+}
+
+static int
 sqlite_feed_each(struct store *base,
 		 int (*cb)(const struct store_feed *f, void *arg), void *arg,
 		 struct err *e)
 {
 	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.feed = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
-	struct store_feed f;
-	int rc = 0, step, oom = 0;
 
 	if (prepare(s, &st,
 		    "SELECT f.id, f.url, f.title, f.enabled, f.added_at,"
@@ -1242,31 +1334,7 @@ sqlite_feed_each(struct store *base,
 		    " FROM feeds f ORDER BY f.id",
 		    e) < 0)
 		return -1;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&f, 0, sizeof(f));
-		f.id = sqlite3_column_int64(st, 0);
-		f.url = column_strdup(st, 1, &oom);
-		f.title = column_strdup(st, 2, &oom);
-		f.enabled = sqlite3_column_int(st, 3);
-		f.added_at = sqlite3_column_int64(st, 4);
-		f.last_fetch_at = sqlite3_column_int64(st, 5);
-		f.last_success_at = sqlite3_column_int64(st, 6);
-		f.last_status = column_strdup(st, 7, &oom);
-		f.last_error = column_strdup(st, 8, &oom);
-		f.failures = sqlite3_column_int(st, 9);
-		column_tags(st, 10, &f.tags, &oom);
-		f.entries = sqlite3_column_int64(st, 11);
-		f.next_fetch_at = sqlite3_column_int64(st, 12);
-		f.last_new_entry_at = sqlite3_column_int64(st, 13);
-		rc = oom ? err_set(e, EX_OSERR, "out of memory") : cb(&f, arg);
-		store_feed_release(&f);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list feeds");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, feed_row, &to, "list feeds", e);
 }
 
 static int
@@ -1286,12 +1354,8 @@ sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
 		    " lower(hex(randomblob(16))))",
 		    e) < 0)
 		goto out;
-	sqlite3_bind_text(st, 1, sub->email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, sub->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, sub->lang, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_text(st, 5, sub->schedule, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, sub->timezone, -1, SQLITE_STATIC);
+	bind_list(st, "tttItt", sub->email, sub->name, sub->lang, now,
+		  sub->schedule, sub->timezone);
 	sqlite3_bind_text(st, 7, words_join(&sub->include), -1, free);
 	sqlite3_bind_text(st, 8, words_join(&sub->exclude), -1, free);
 	if (sqlite3_step(st) != SQLITE_DONE) {
@@ -1367,14 +1431,26 @@ subscriber_from_row(sqlite3_stmt *st, struct store_subscriber *sub)
 }
 
 static int
+subscriber_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	struct store_subscriber sub;
+	int rc;
+
+	if (subscriber_from_row(st, &sub) < 0)
+		return err_set(to->e, EX_OSERR, "out of memory");
+	rc = to->cb.subscriber(&sub, to->arg);
+	store_subscriber_release(&sub);
+	return rc;
+}
+
+static int
 sqlite_subscriber_page(struct store *base, int64_t after_id, int limit,
 		       int (*cb)(const struct store_subscriber *sub, void *arg),
 		       void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.subscriber = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
-	struct store_subscriber sub;
-	int rc = 0, step;
 
 	if (prepare(s, &st,
 		    SUBSCRIBER_COLUMNS " WHERE s.id > ? ORDER BY s.id LIMIT ?",
@@ -1382,18 +1458,7 @@ sqlite_subscriber_page(struct store *base, int64_t after_id, int limit,
 		return -1;
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int(st, 2, limit);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = subscriber_from_row(st, &sub) < 0 ?
-			     err_set(e, EX_OSERR, "out of memory") :
-			     cb(&sub, arg);
-		store_subscriber_release(&sub);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list subscribers");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, subscriber_row, &to, "list subscribers", e);
 }
 
 /* Fills sub with the one subscriber whose column is key; not found: -1
@@ -1469,42 +1534,66 @@ fetch_from_row(sqlite3_stmt *st, struct store_fetch *f)
  * past the max, the most rows that can be skipped. *n says how many were
  * taken; on error (-1 with e, what failed) none is leased, and *n says
  * how many the caller must give back. st is finalized. */
+/* A claim under way (claim_rows). */
+struct claim {
+	struct leases *l;
+	size_t sorted;            /* l's leases before this claim */
+	size_t max, n;
+	int64_t now, until;
+	int (*take)(sqlite3_stmt *st, size_t i, void *arg);
+	void *arg;
+};
+
+/* Takes the row unless it is leased: 1 once the claim is full. */
+static int
+claim_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	struct claim *c = to->arg;
+	int64_t id = sqlite3_column_int64(st, 0);
+	const struct lease *held = lease_find(c->l, c->sorted, id);
+
+	if (held && held->until > c->now)
+		return 0;
+	if (c->take(st, c->n, c->arg) < 0)
+		return err_set(to->e, EX_OSERR, "out of memory");
+	lease_set(c->l, c->sorted, id, c->until);
+	return ++c->n == c->max;
+}
+
 static int
 claim_rows(struct sqlite_store *s, sqlite3_stmt *st, struct leases **l,
 	   int64_t now, int64_t until, size_t max,
 	   int (*take)(sqlite3_stmt *st, size_t i, void *arg), void *arg,
 	   size_t *n, const char *what, struct err *e)
 {
-	const struct lease *held;
-	size_t sorted;
-	int step = SQLITE_DONE, rc = 0;
+	struct claim c = { 0 };
+	struct walk_to to = { .arg = &c, .e = e };
+	int rc;
 
 	*n = 0;
+	if (!max) {
+		sqlite3_finalize(st);
+		return 0;
+	}
 	if (leases_reserve(l, max) < 0) {
 		sqlite3_finalize(st);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
-	sorted = (*l)->n;
+	c.l = *l;
+	c.sorted = (*l)->n;
+	c.max = max;
+	c.now = now;
+	c.until = until;
+	c.take = take;
+	c.arg = arg;
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_count(st),
-			   (sqlite3_int64)(sorted + max));
-	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		held = lease_find(*l, sorted, sqlite3_column_int64(st, 0));
-		if (held && held->until > now)
-			continue;
-		if (take(st, *n, arg) < 0) {
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-		lease_set(*l, sorted, sqlite3_column_int64(st, 0), until);
-		(*n)++;
-	}
-	if (!rc && *n < max && step != SQLITE_DONE)
-		rc = db_error(s, e, what);
-	sqlite3_finalize(st);
+			   (sqlite3_int64)(c.sorted + max));
+	rc = walk(s, st, 0, claim_row, &to, what, e);
+	*n = c.n;
 	if (rc < 0)
-		(*l)->n = sorted; /* the new go; renewed ones stay, harmless */
+		(*l)->n = c.sorted; /* the new go; renewed ones stay, harmless */
 	leases_sort(*l);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -1608,12 +1697,8 @@ sqlite_fetch_mark_needed(struct store *base,
 		    e) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_int64(st, 2, slots[i].since);
-		sqlite3_bind_text(st, 3, slots[i].schedule, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, slots[i].timezone, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, slots[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, slots[i].start);
+		bind_list(st, "IItttI", now, slots[i].since, slots[i].schedule,
+			  slots[i].timezone, slots[i].key, slots[i].start);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			db_error(s, e, "mark the feeds of a digest slot due");
 			goto out;
@@ -1850,9 +1935,7 @@ apply_redirect(struct sqlite_store *s, const struct store_fetch_outcome *o,
 		    " WHERE id = ?2 AND redirect_count >= ?3",
 		    e) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, o->redirect_url, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, o->feed_id);
-	sqlite3_bind_int(st, 3, o->redirect_threshold);
+	bind_list(st, "tIi", o->redirect_url, o->feed_id, o->redirect_threshold);
 	rc = finish(s, st, "move feed", e);
 	return rc < 0 ? -1 : rc > 0;
 }
@@ -1896,21 +1979,10 @@ sqlite_fetch_record(struct store *base, const struct store_fetch_outcome *o,
 		    " WHERE id = ?1",
 		    e) < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, o->feed_id);
-	sqlite3_bind_int64(st, 2, o->now);
-	sqlite3_bind_text(st, 3, o->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, o->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, ok);
-	sqlite3_bind_int(st, 6, o->disable);
-	sqlite3_bind_int64(st, 7, o->next_fetch_at);
-	sqlite3_bind_int(st, 8, parsed);
-	sqlite3_bind_text(st, 9, o->etag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, o->last_modified, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, o->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, o->site_link, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 13, o->ttl_minutes);
-	sqlite3_bind_int64(st, 14, (sqlite3_int64)o->new_entries);
-	sqlite3_bind_text(st, 15, o->redirect_url, -1, SQLITE_STATIC);
+	bind_list(st, "IItt" "iiIi" "tttt" "iIt", o->feed_id, o->now, o->status,
+		  o->error, ok, o->disable, o->next_fetch_at, parsed, o->etag,
+		  o->last_modified, o->title, o->site_link, o->ttl_minutes,
+		  (int64_t)o->new_entries, o->redirect_url);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_error(s, e, "record fetch");
 		goto out;
@@ -1975,6 +2047,30 @@ fail:
  * failed, and not dropped by the admin. */
 #define GIVEN_BACK "(g.status = 'failed' AND NOT g.dropped)"
 
+/* A row of news: strings lent for the callback. */
+static int
+news_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	struct store_news n;
+
+	n.id = sqlite3_column_int64(st, 0);
+	n.feed_id = sqlite3_column_int64(st, 1);
+	n.feed_title = (const char *)sqlite3_column_text(st, 2);
+	n.feed_tag = (const char *)sqlite3_column_text(st, 3);
+	n.title = (const char *)sqlite3_column_text(st, 4);
+	n.link = (const char *)sqlite3_column_text(st, 5);
+	n.author = (const char *)sqlite3_column_text(st, 6);
+	n.summary = (const char *)sqlite3_column_text(st, 7);
+	n.content = (const char *)sqlite3_column_text(st, 8);
+	n.published = sqlite3_column_type(st, 9) == SQLITE_NULL ?
+			      DATE_NONE :
+			      sqlite3_column_int64(st, 9);
+	n.first_seen = sqlite3_column_int64(st, 10);
+	n.link_key = (const char *)sqlite3_column_text(st, 11);
+	n.delayed = sqlite3_column_int(st, 12);
+	return to->cb.news(&n, to->arg);
+}
+
 static int
 sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 		 int64_t since,
@@ -1982,9 +2078,8 @@ sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 		 struct err *e)
 {
 	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.news = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st;
-	struct store_news n;
-	int rc = 0, step;
 
 	/* Without tags: every entry first seen since (entries_first_seen).
 	 * With tags: only the entries of the subscriber's feeds, one range of
@@ -2019,30 +2114,7 @@ sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 	sqlite3_bind_int64(st, 1, sub->id);
 	sqlite3_bind_int64(st, 2, since > 0 ? since : sub->created_at);
 	sqlite3_bind_int(st, 3, since > 0);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		n.id = sqlite3_column_int64(st, 0);
-		n.feed_id = sqlite3_column_int64(st, 1);
-		n.feed_title = (const char *)sqlite3_column_text(st, 2);
-		n.feed_tag = (const char *)sqlite3_column_text(st, 3);
-		n.title = (const char *)sqlite3_column_text(st, 4);
-		n.link = (const char *)sqlite3_column_text(st, 5);
-		n.author = (const char *)sqlite3_column_text(st, 6);
-		n.summary = (const char *)sqlite3_column_text(st, 7);
-		n.content = (const char *)sqlite3_column_text(st, 8);
-		n.published = sqlite3_column_type(st, 9) == SQLITE_NULL ?
-				      DATE_NONE :
-				      sqlite3_column_int64(st, 9);
-		n.first_seen = sqlite3_column_int64(st, 10);
-		n.link_key = (const char *)sqlite3_column_text(st, 11);
-		n.delayed = sqlite3_column_int(st, 12);
-		rc = cb(&n, arg);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "select new entries");
-	sqlite3_reset(st);
-	return rc;
+	return walk(s, st, 1, news_row, &to, "select new entries", e);
 }
 
 /* Moves the subscriber's entry from a failed digest (not dropped) to the
@@ -2063,8 +2135,7 @@ take_back(struct sqlite_store *s, int64_t subscriber_id, int64_t entry_id,
 		    "  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"
 		    "  AND d.entry_id = ?2 AND " GIVEN_BACK ")", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, subscriber_id);
-	sqlite3_bind_int64(st, 2, entry_id);
+	bind_list(st, "II", subscriber_id, entry_id);
 	rc = finish(s, st, "give an entry back", e);
 	if (rc == 0)
 		rc = err_set(e, EX_DATAERR, "entry %lld is in another digest",
@@ -2075,9 +2146,7 @@ take_back(struct sqlite_store *s, int64_t subscriber_id, int64_t entry_id,
 		    "UPDATE deliveries SET digest_id = ?3"
 		    " WHERE subscriber_id = ?1 AND entry_id = ?2", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, subscriber_id);
-	sqlite3_bind_int64(st, 2, entry_id);
-	sqlite3_bind_int64(st, 3, to);
+	bind_list(st, "III", subscriber_id, entry_id, to);
 	return finish(s, st, "give an entry back", e) < 0 ? -1 : 0;
 }
 
@@ -2100,11 +2169,8 @@ sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 		      e);
 	if (!st)
 		goto out;
-	sqlite3_bind_int64(st, 1, d->subscriber_id);
-	sqlite3_bind_text(st, 2, d->slot, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, d->message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, d->now);
-	sqlite3_bind_text(st, 5, d->failure, -1, SQLITE_STATIC);
+	bind_list(st, "IttIt", d->subscriber_id, d->slot, d->message_id,
+		  d->now, d->failure);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
 			err_set(e, EX_DATAERR, "digest '%s' exists already",
@@ -2140,9 +2206,7 @@ sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 	if (!st)
 		goto out;
 	for (i = 0; i < d->nentries; i++) {
-		sqlite3_bind_int64(st, 1, d->subscriber_id);
-		sqlite3_bind_int64(st, 2, d->entry_ids[i]);
-		sqlite3_bind_int64(st, 3, *id);
+		bind_list(st, "III", d->subscriber_id, d->entry_ids[i], *id);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			int taken = sqlite3_extended_errcode(s->db) ==
 				    SQLITE_CONSTRAINT_PRIMARYKEY;
@@ -2289,12 +2353,8 @@ bind_mark(sqlite3_stmt *st, int64_t id, enum store_digest_outcome outcome,
 		[STORE_DIGEST_HELD] = "pending",
 	};
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, status[outcome], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, next_attempt);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int(st, 6, outcome != STORE_DIGEST_HELD);
+	bind_list(st, "IttIIi", id, status[outcome], reply, next_attempt, now,
+		  outcome != STORE_DIGEST_HELD);
 }
 
 static int
@@ -2360,15 +2420,34 @@ sqlite_digest_count(struct store *base, const char *status, int64_t *n,
 	return rc;
 }
 
+/* A row of the outbox: strings lent for the callback. */
+static int
+outbox_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	struct store_outbox_row row;
+
+	row.id = sqlite3_column_int64(st, 0);
+	row.email = (const char *)sqlite3_column_text(st, 1);
+	row.status = (const char *)sqlite3_column_text(st, 2);
+	row.created_at = sqlite3_column_int64(st, 3);
+	row.attempts = sqlite3_column_int(st, 4);
+	row.next_attempt_at = sqlite3_column_int64(st, 5);
+	row.reply = (const char *)sqlite3_column_text(st, 6);
+	row.entries = (long)sqlite3_column_int64(st, 7);
+	row.has_message = sqlite3_column_int(st, 8);
+	row.dropped = sqlite3_column_int(st, 9);
+	row.given_back = sqlite3_column_int(st, 10);
+	return to->cb.outbox(&row, to->arg);
+}
+
 static int
 sqlite_outbox_each(struct store *base, const char *email,
 		   int (*cb)(const struct store_outbox_row *row, void *arg),
 		   void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
-	struct store_outbox_row row;
+	struct walk_to to = { .cb.outbox = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
 
 	if (prepare(s, &st,
 		    "SELECT g.id, s.email, g.status, g.created_at, g.attempts,"
@@ -2381,26 +2460,7 @@ sqlite_outbox_each(struct store *base, const char *email,
 		    " AND (?1 IS NULL OR s.email = ?1) ORDER BY g.id", e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		row.id = sqlite3_column_int64(st, 0);
-		row.email = (const char *)sqlite3_column_text(st, 1);
-		row.status = (const char *)sqlite3_column_text(st, 2);
-		row.created_at = sqlite3_column_int64(st, 3);
-		row.attempts = sqlite3_column_int(st, 4);
-		row.next_attempt_at = sqlite3_column_int64(st, 5);
-		row.reply = (const char *)sqlite3_column_text(st, 6);
-		row.entries = (long)sqlite3_column_int64(st, 7);
-		row.has_message = sqlite3_column_int(st, 8);
-		row.dropped = sqlite3_column_int(st, 9);
-		row.given_back = sqlite3_column_int(st, 10);
-		rc = cb(&row, arg);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list the outbox");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, outbox_row, &to, "list the outbox", e);
 }
 
 /* The failed digests of ?1 (every subscriber when NULL). */
@@ -2484,9 +2544,7 @@ sqlite_outage_note(struct store *base, int64_t now, const char *reason,
 		    "UPDATE outages SET last_at = ?1, failures = failures + 1,"
 		    " reason = ?2, held = ?3 WHERE ended_at IS NULL", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, held);
+	bind_list(st, "ItI", now, reason, (int64_t)held);
 	rc = finish(s, st, "record an outage", e);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
@@ -2494,9 +2552,7 @@ sqlite_outage_note(struct store *base, int64_t now, const char *reason,
 		    "INSERT INTO outages (started_at, last_at, reason, held)"
 		    " VALUES (?1, ?1, ?2, ?3)", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, held);
+	bind_list(st, "ItI", now, reason, (int64_t)held);
 	return finish(s, st, "record an outage", e) < 0 ? -1 : 0;
 }
 
@@ -2559,14 +2615,28 @@ fail:
 }
 
 static int
+outage_each_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	struct store_outage o = { 0 };
+	int rc;
+
+	if (outage_row(st, &o) < 0) {
+		store_outage_release(&o);
+		return err_set(to->e, EX_OSERR, "out of memory");
+	}
+	rc = to->cb.outage(&o, to->arg);
+	store_outage_release(&o);
+	return rc;
+}
+
+static int
 sqlite_outage_each(struct store *base, int64_t since,
 		   int (*cb)(const struct store_outage *o, void *arg),
 		   void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
-	struct store_outage o = { 0 };
+	struct walk_to to = { .cb.outage = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
 
 	if (prepare(s, &st,
 		    "SELECT " OUTAGE_COLUMNS " FROM outages"
@@ -2574,20 +2644,7 @@ sqlite_outage_each(struct store *base, int64_t since,
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, since);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (outage_row(st, &o) < 0) {
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-		rc = cb(&o, arg);
-		store_outage_release(&o);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list outages");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, outage_each_row, &to, "list outages", e);
 }
 
 #undef OUTAGE_COLUMNS
@@ -2625,11 +2682,8 @@ sqlite_report_add(struct store *base, const struct store_report_new *r,
 		    " created_at, message) VALUES (?, ?, ?, ?, ?, ?)",
 		    e) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->slot, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->rcpt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, r->now);
+	bind_list(st, "ttttI", r->kind, r->slot, r->rcpt, r->message_id,
+		  r->now);
 	sqlite3_bind_blob64(st, 6, r->message, r->len, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_DONE)
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -2642,15 +2696,51 @@ sqlite_report_add(struct store *base, const struct store_report_new *r,
 	return rc;
 }
 
+/* The pending reports read so far (sqlite_report_pending). */
+struct report_list {
+	struct store_report *items;
+	size_t n, cap;
+};
+
+static int
+report_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	struct report_list *l = to->arg;
+	struct store_report *grown, *r;
+	size_t cap;
+	int oom = 0;
+
+	if (l->n == l->cap) {
+		/* grow by half again (at most one per kind and week) */
+		cap = l->cap ? l->cap + l->cap / 2 + 1 : 4;
+		if (cap > SIZE_MAX / sizeof(*grown) ||
+		    !(grown = realloc(l->items, cap * sizeof(*grown))))
+			return err_set(to->e, EX_OSERR, "out of memory");
+		l->items = grown;
+		l->cap = cap;
+	}
+	r = &l->items[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->kind = column_strdup(st, 1, &oom);
+	r->slot = column_strdup(st, 2, &oom);
+	r->rcpt = column_strdup(st, 3, &oom);
+	r->message_id = column_strdup(st, 4, &oom);
+	r->message = column_blobdup(st, 5, &r->len, &oom);
+	r->attempts = sqlite3_column_int(st, 6);
+	return oom ? err_set(to->e, EX_OSERR, "out of memory") : 0;
+}
+
 static int
 sqlite_report_pending(struct store *base, int64_t now,
 		      struct store_report **list, size_t *n, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
+	struct report_list got = { 0 };
+	struct walk_to to = { .arg = &got, .e = e };
 	sqlite3_stmt *st = NULL;
-	struct store_report *grown, *r;
-	int rc = 0, step, oom = 0;
 	size_t i;
+	int rc;
 
 	*list = NULL;
 	*n = 0;
@@ -2661,38 +2751,16 @@ sqlite_report_pending(struct store *base, int64_t now,
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		grown = realloc(*list, (*n + 1) * sizeof(**list));
-		if (!grown) {
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-		*list = grown;
-		r = &grown[(*n)++];
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(st, 0);
-		r->kind = column_strdup(st, 1, &oom);
-		r->slot = column_strdup(st, 2, &oom);
-		r->rcpt = column_strdup(st, 3, &oom);
-		r->message_id = column_strdup(st, 4, &oom);
-		r->message = column_blobdup(st, 5, &r->len, &oom);
-		r->attempts = sqlite3_column_int(st, 6);
-		if (oom) {
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list pending reports");
-	sqlite3_finalize(st);
+	rc = walk(s, st, 0, report_row, &to, "list pending reports", e);
 	if (rc) {
-		for (i = 0; i < *n; i++)
-			store_report_release(&(*list)[i]);
-		free(*list);
-		*list = NULL;
-		*n = 0;
+		for (i = 0; i < got.n; i++)
+			store_report_release(&got.items[i]);
+		free(got.items);
+		return -1;
 	}
-	return rc;
+	*list = got.items;
+	*n = got.n;
+	return 0;
 }
 
 static int
@@ -2740,28 +2808,27 @@ sqlite_next_due(struct store *base, int64_t *fetch_at, int64_t *attempt_at,
 }
 
 static int
+schedule_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	return to->cb.schedule((const char *)sqlite3_column_text(st, 0),
+			       (const char *)sqlite3_column_text(st, 1),
+			       to->arg);
+}
+
+static int
 sqlite_subscriber_schedules(struct store *base,
 			    int (*cb)(const char *schedule,
 				      const char *timezone, void *arg),
 			    void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.schedule = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
 
 	if (prepare(s, &st, "SELECT DISTINCT schedule, timezone FROM subscribers",
 		    e) < 0)
 		return -1;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = cb((const char *)sqlite3_column_text(st, 0),
-			(const char *)sqlite3_column_text(st, 1), arg);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list schedules");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, schedule_row, &to, "list schedules", e);
 }
 
 /* The run lock: lock.c's flock, with the start store.c knows. */
