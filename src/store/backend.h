@@ -22,7 +22,6 @@ struct store_lock {
 };
 
 struct store_ops {
-	const char *name; /* "sqlite" */
 	struct store_lock *(*lock_run)(const char *location,
 				       const char *command, int timeout,
 				       int64_t now, struct err *e);

@@ -2866,7 +2866,6 @@ sqlite_unlock_run(struct store_lock *base)
 }
 
 const struct store_ops store_sqlite_ops = {
-	.name = "sqlite",
 	.lock_run = sqlite_lock_run,
 	.unlock_run = sqlite_unlock_run,
 	.schema_version = sqlite_schema_version,
