@@ -6,6 +6,7 @@
 #include <sysexits.h>
 
 #include "cli/cmd.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "store/store.h"
 #include "lib/url.h"
@@ -83,7 +84,7 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 	/* the feed and its user agent, or nothing */
 	if (store_begin(ctx->store, &e) < 0)
 		goto fail;
-	rc = store_feed_add(ctx->store, url, title, &tags, &id, &e);
+	rc = store_feed_add(ctx->store, url, title, &tags, clock_now(), &id, &e);
 	if (rc < 0)
 		goto fail;
 	if (rc == 1) {

@@ -39,7 +39,6 @@
 #include "cli/cmd.h"
 #include "lib/conf.h"
 #include "app/lead.h"
-#include "store/lock.h"
 #include "lib/log.h"
 #include "app/health.h"
 #include "lib/schedule.h"
@@ -199,14 +198,14 @@ next_due(struct ctx *ctx, int64_t now)
 
 /* Takes the lock, waiting as long as another process holds it (but no
  * longer than a signal allows). NULL with e when it cannot be had. */
-static struct lock *
+static struct store_lock *
 take_lock(const char *db, struct err *e)
 {
 	struct timespec pause = { 0, DAEMON_LOCK_PAUSE_MS * 1000000L };
-	struct lock *l;
+	struct store_lock *l;
 	int said = 0;
 
-	while (!(l = lock_acquire(db, "daemon", 0, e))) {
+	while (!(l = store_lock_run(db, "daemon", 0, clock_now(), e))) {
 		if (e->code != EX_TEMPFAIL || stop_signal)
 			return NULL;
 		if (!said++)
@@ -241,7 +240,7 @@ cycle(struct ctx *ctx, int *fatal)
 {
 	const char *db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
 	struct cmd_run_counts c;
-	struct lock *lock;
+	struct store_lock *lock;
 	struct err e = ERR_INIT;
 	char summary[2048], line[2100];
 	int64_t next;
@@ -258,7 +257,7 @@ cycle(struct ctx *ctx, int *fatal)
 	ctx->store = store_open(db, &e);
 	if (!ctx->store) {
 		log_error("%s", e.msg);
-		lock_release(lock);
+		store_unlock_run(lock);
 		*fatal = e.code ? e.code : EX_SOFTWARE;
 		return clock_now() + DAEMON_RETRY;
 	}
@@ -275,7 +274,7 @@ cycle(struct ctx *ctx, int *fatal)
 		next = clock_now() + DAEMON_RETRY;
 	store_close(ctx->store);
 	ctx->store = NULL;
-	lock_release(lock);
+	store_unlock_run(lock);
 	return next;
 }
 

@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sysexits.h>
 
 #include "lib/clock.h"
@@ -54,13 +53,12 @@ struct pick {
 	int found;
 };
 
+/* Keeps the first subscriber. */
 static int
 pick_subscriber(const struct store_subscriber *sub, void *arg)
 {
 	struct pick *p = arg;
 
-	if (p->email && strcasecmp(p->email, sub->email))
-		return 0;
 	if (store_subscriber_copy(&p->sub, sub) < 0)
 		return EX_OSERR;
 	p->found = 1;
@@ -120,15 +118,17 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 	if (optind != argc)
 		return cmd_usage_error(argv[0], &help,
 				       "unexpected argument '%s'", argv[optind]);
-	rc = store_subscriber_each(ctx->store, pick_subscriber, &p, &e);
+	if (p.email) {
+		rc = store_subscriber_by_email(ctx->store, p.email, &p.sub, &e);
+		p.found = rc == 0;
+	} else {
+		rc = store_subscriber_page(ctx->store, 0, 1, pick_subscriber,
+					   &p, &e);
+	}
 	if (rc < 0 || rc == EX_OSERR) {
 		log_error("digest: %s", rc < 0 ? e.msg : "out of memory");
 		store_subscriber_release(&p.sub);
 		return rc < 0 ? e.code : rc;
-	}
-	if (!p.found && p.email) {
-		log_error("digest: no subscriber '%s'", p.email);
-		return EX_DATAERR;
 	}
 	if (!p.found) {
 		/* no subscriber yet: everything, in the default language */

@@ -5,6 +5,7 @@
 #include <sysexits.h>
 
 #include "cli/cmd.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "parse/opml.h"
 #include "store/store.h"
@@ -55,7 +56,8 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 				   f->title ? f->title : f->url);
 			goto fail;
 		}
-		rc = store_feed_add(ctx->store, url, f->title, &tags, &id, &e);
+		rc = store_feed_add(ctx->store, url, f->title, &tags,
+				    clock_now(), &id, &e);
 		free(url);
 		if (rc < 0)
 			goto fail;

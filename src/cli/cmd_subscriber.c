@@ -162,7 +162,7 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 	sub.email = argv[optind];
 	if (check_schedule(&sub, &ctx->cfg, &e) < 0 ||
 	    addr_validate(sub.email, &e) < 0 ||
-	    store_subscriber_add(ctx->store, &sub, &id, &e) < 0) {
+	    store_subscriber_add(ctx->store, &sub, clock_now(), &id, &e) < 0) {
 		log_error("subscriber add: %s", e.msg);
 		rc = e.code;
 		goto out;

@@ -15,8 +15,8 @@
 
 #include "cli/cmd.h"
 #include "lib/conf.h"
+#include "lib/clock.h"
 #include "lib/err.h"
-#include "store/lock.h"
 #include "lib/log.h"
 #include "store/store.h"
 
@@ -153,7 +153,7 @@ cmd_help(int argc, char **argv)
 /* FEEDMAIL_TEST_HOLD_LOCK=SECONDS keeps a writing command asleep while it
  * holds the lock, so that the tests can start two runs that overlap. */
 static void
-hold_lock_for_tests(const struct lock *lock)
+hold_lock_for_tests(const struct store_lock *lock)
 {
 	const char *hold = getenv("FEEDMAIL_TEST_HOLD_LOCK");
 
@@ -163,7 +163,7 @@ hold_lock_for_tests(const struct lock *lock)
 
 /* Does what the table says c needs; returns 0 or the exit status. */
 static int
-setup(const struct cmd *c, struct ctx *ctx, struct lock **lock)
+setup(const struct cmd *c, struct ctx *ctx, struct store_lock **lock)
 {
 	struct err e = ERR_INIT;
 	const char *db;
@@ -175,7 +175,8 @@ setup(const struct cmd *c, struct ctx *ctx, struct lock **lock)
 		return 0;
 	db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
 	if (c->needs & NEEDS_LOCK) {
-		*lock = lock_acquire(db, c->name, ctx->cfg.lock_timeout, &e);
+		*lock = store_lock_run(db, c->name, ctx->cfg.lock_timeout,
+				       clock_now(), &e);
 		if (!*lock)
 			goto fail;
 	}
@@ -204,7 +205,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx ctx = { 0 };
-	struct lock *lock = NULL;
+	struct store_lock *lock = NULL;
 	const struct cmd *c;
 	int opt, verbose = 0, rc;
 
@@ -261,7 +262,7 @@ main(int argc, char **argv)
 		rc = c->fn(argc, argv, &ctx);
 	}
 	store_close(ctx.store);
-	lock_release(lock);
+	store_unlock_run(lock);
 	conf_release(&ctx.cfg);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_error("write error on standard output");

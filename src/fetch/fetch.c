@@ -285,7 +285,6 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	struct run *run = j->run;
 	struct store_entries entries;
 	size_t added = 0, updated = 0;
-	char **idents;
 	size_t i;
 
 	if (!j->parser)
@@ -298,18 +297,15 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	if (j->truncated)
 		log_warn("fetch '%s': more than %d entries; the rest were "
 			 "ignored", j->feed.url, FETCH_MAX_ENTRIES);
-	idents = ident_assign((const struct entry *const *)j->entries, j->n);
-	if (!idents)
+	if (ident_entries((const struct entry *const *)j->entries, j->n,
+			  &entries) < 0)
 		return err_set(&run->fatal, EX_OSERR, "out of memory");
-	entries.items = (const struct entry *const *)j->entries;
-	entries.idents = idents;
-	entries.n = j->n;
 	if (store_entries_save(run->store, j->feed.id, &entries, run->now,
 			       &added, &updated, &run->fatal) < 0) {
-		ident_free(idents, j->n);
+		ident_entries_release(&entries);
 		return -1;
 	}
-	ident_free(idents, j->n);
+	ident_entries_release(&entries);
 	run->report->new_entries += added;
 	run->report->updated_entries += updated;
 	o->new_entries = added;
@@ -448,6 +444,41 @@ add_job(const struct store_fetch *feed, void *arg)
 	return 0;
 }
 
+/* The due feeds are claimed this many at a time, all before the first
+ * transfer starts, for a lease that outlasts any pass. */
+#define FETCH_CLAIM_BATCH 256
+#define FETCH_LEASE (24 * 3600)
+
+/* Claims the feeds due by due_by (all enabled ones when all is set) and
+ * queues their transfers. Returns 0, 1 when a transfer could not be
+ * queued (run->fatal says why), or -1 with e. */
+static int
+claim_due(struct store *s, struct run *run, int64_t due_by, int all,
+	  struct err *e)
+{
+	struct store_fetch *feeds = calloc(FETCH_CLAIM_BATCH, sizeof(*feeds));
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (!feeds)
+		return err_set(e, EX_OSERR, "out of memory");
+	do {
+		if (store_fetch_claim(s, run->now, due_by, all,
+				      run->now + FETCH_LEASE, feeds,
+				      FETCH_CLAIM_BATCH, &n, e) < 0) {
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (!rc)
+				rc = add_job(&feeds[i], run);
+			store_fetch_release(&feeds[i]);
+		}
+	} while (!rc && n == FETCH_CLAIM_BATCH);
+	free(feeds);
+	return rc;
+}
+
 /* Entries gone from their feed for keep_days lose their content; their
  * identities stay FETCH_FORGET_FACTOR times longer, so that a feed
  * re-publishing an old window does not bring them back as new. */
@@ -520,9 +551,9 @@ fetch_run(struct store *s, const struct conf *cfg,
 		/* due within min_interval counts as due: a daily cron run
 		 * must not find yesterday's feeds a few seconds early (the
 		 * jitter, the run's own length) and skip them for a day */
-		rc = store_fetch_each_due(s,
-					  run.now + (int64_t)cfg->min_interval * 60,
-					  sel->all, add_job, &run, e);
+		rc = claim_due(s, &run,
+			       run.now + (int64_t)cfg->min_interval * 60,
+			       sel->all, e);
 	}
 	/* transfers already added finish (and free their state) either way */
 	if (http_run(run.http, e) < 0)

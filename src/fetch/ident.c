@@ -137,3 +137,49 @@ ident_content_hash(const struct entry *en, char out[17])
 	h = hash_add_field(h, dates);
 	hash_hex(h, out);
 }
+
+int
+ident_entries(const struct entry *const *entries, size_t n,
+	      struct store_entries *out)
+{
+	char **keys = calloc(n + 1, sizeof(char *));
+	char **hashes = calloc(n + 1, sizeof(char *));
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->items = entries;
+	out->n = n;
+	out->link_keys = keys;
+	out->hashes = hashes;
+	out->idents = ident_assign(entries, n);
+	if (!keys || !hashes || !out->idents)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		keys[i] = ident_link_key(entries[i]->link);
+		hashes[i] = malloc(HASH_HEX_SIZE);
+		if ((entries[i]->link && !keys[i]) || !hashes[i])
+			goto fail;
+		ident_content_hash(entries[i], hashes[i]);
+	}
+	return 0;
+fail:
+	ident_entries_release(out);
+	return -1;
+}
+
+void
+ident_entries_release(struct store_entries *out)
+{
+	size_t i;
+
+	for (i = 0; i < out->n; i++) {
+		if (out->link_keys)
+			free(out->link_keys[i]);
+		if (out->hashes)
+			free(out->hashes[i]);
+	}
+	free((char **)out->link_keys);
+	free((char **)out->hashes);
+	ident_free((char **)out->idents, out->n);
+	memset(out, 0, sizeof(*out));
+}

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "lib/feed.h"
+#include "store/store.h"
 
 /* Returns n malloc'd identities (an array the caller frees with
  * ident_free), one per entry, in order; NULL when out of memory. Two
@@ -38,5 +39,13 @@ char *ident_link_key(const char *link);
 /* A hash of what a reader sees of the entry (title, link, summary,
  * content, dates, author), to notice an edit. */
 void ident_content_hash(const struct entry *en, char out[17]);
+
+/* Fills out with a document's n entries and, for each, what the store
+ * compares: its identity (ident_assign), its link's key and its content
+ * hash. 0, or -1 when memory runs out (out then empty). The arrays are
+ * malloc'd: ident_entries_release frees them. */
+int ident_entries(const struct entry *const *entries, size_t n,
+	struct store_entries *out);
+void ident_entries_release(struct store_entries *out);
 
 #endif

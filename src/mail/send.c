@@ -600,30 +600,36 @@ flush_batch(struct courier *c, struct deliver *dv, struct batch *b,
 	return rc;
 }
 
-/* Up to a batch of the digests due after the id after into ids; none
- * once the builder has failed. While the builder goes on, waits until a
- * whole batch is there: one session per SEND_BATCH messages, as when
- * everything was built first. */
+/* A claimed digest is leased for longer than any run (store.h, "Claims"). */
+#define SEND_LEASE (24 * 3600)
+
+/* Claims up to a batch of the due digests into ids; none once the builder
+ * has failed. While the builder goes on, waits until a whole batch is
+ * there: one session per SEND_BATCH messages, as when everything was
+ * built first. */
 static int
-next_batch(struct courier *c, int64_t after, int64_t *ids, size_t *n,
-	   struct err *e)
+next_batch(struct courier *c, int64_t *ids, size_t *n, struct err *e)
 {
 	int64_t due = c->opts->all_pending ? INT64_MAX : c->now;
-	size_t seen;
+	size_t seen, got;
 	int built, abandon;
 
+	*n = 0;
 	for (;;) {
 		pthread_mutex_lock(&c->lock);
 		seen = c->committed;
 		built = c->built;
 		abandon = c->abandon;
 		pthread_mutex_unlock(&c->lock);
-		*n = 0;
-		if (abandon)
+		if (abandon) {
+			*n = 0;
 			return 0;
-		if (store_digest_due(c->store, due, after, SEND_BATCH, ids, n,
-				     e) < 0)
+		}
+		if (store_digest_claim(c->store, c->now, due,
+				       c->now + SEND_LEASE, ids + *n,
+				       SEND_BATCH - *n, &got, e) < 0)
 			return -1;
+		*n += got;
 		if (*n == SEND_BATCH || built)
 			return 0;
 		/* for the rest of a batch, counted from seen: the query may
@@ -641,7 +647,7 @@ deliver_pending(struct courier *c, struct err *e)
 {
 	struct deliver *dv = NULL;
 	struct batch *b = NULL;
-	int64_t ids[SEND_BATCH], after = 0;
+	int64_t ids[SEND_BATCH];
 	size_t n, i;
 	int rc = -1;
 
@@ -652,7 +658,7 @@ deliver_pending(struct courier *c, struct err *e)
 	}
 	b->c = c;
 	for (;;) {
-		if (next_batch(c, after, ids, &n, e) < 0)
+		if (next_batch(c, ids, &n, e) < 0)
 			goto out;
 		if (!n || stopping(c->opts))
 			break;
@@ -698,7 +704,6 @@ deliver_pending(struct courier *c, struct err *e)
 			*e = (struct err)ERR_INIT;
 			break;
 		}
-		after = ids[n - 1];
 	}
 	/* a 421 to everything, the session going on */
 	if (c->report->held && !c->report->transport_code)

@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/clock.h"
 #include "lib/date.h"
 #include "lib/fs.h"
 
@@ -63,7 +62,7 @@ open_error(const char *path, int err, struct err *e)
 
 struct lock *
 lock_acquire(const char *store_path, const char *command, int timeout,
-	     struct err *e)
+	     int64_t now, struct err *e)
 {
 	struct lock *l = NULL;
 	char *path = NULL, holder[256], started[32];
@@ -99,7 +98,7 @@ lock_acquire(const char *store_path, const char *command, int timeout,
 		nanosleep(&pause, NULL);
 		waited_ms += 100;
 	}
-	date_format_utc(clock_now(), started);
+	date_format_utc(now, started);
 	if (ftruncate(fd, 0) == 0)
 		dprintf(fd, "pid %ld (feedmail %s, since %s)\n", (long)getpid(),
 			command, started);

@@ -1,9 +1,10 @@
 #include "config.h"
 
-#include "store/store.h"
+#include "store/backend.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -13,11 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/clock.h"
 #include "lib/date.h"
 #include "lib/fs.h"
-#include "lib/hash.h"
-#include "fetch/ident.h"
 #include "store/lock.h"
 #include "lib/str.h"
 
@@ -66,14 +64,29 @@ static const char *const stmt_sql[STMT__COUNT] = {
 			       " WHERE feed_id = ? AND first_seen > ?",
 };
 
-struct store {
+struct sqlite_store {
+	struct store base; /* first: what store.c hands around */
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[STMT__COUNT];
 	int readonly;   /* opened read-only by store_open_read */
 	int depth; /* open store_begin calls: the outer is a transaction,
 		    * inner ones are savepoints, so callers compose */
+	struct leases *fetch_leases, *digest_leases; /* what it claimed */
 };
+
+/* The SQLite handle a struct store from store.c is the start of. */
+static struct sqlite_store *
+sq(struct store *base)
+{
+	return (struct sqlite_store *)base;
+}
+
+static const struct sqlite_store *
+csq(const struct store *base)
+{
+	return (const struct sqlite_store *)base;
+}
 
 /*
  * Migrations: migrations[i] takes a store from version i to i + 1. Never
@@ -243,6 +256,12 @@ static const char *const migrations[] = {
 	"  held INTEGER NOT NULL DEFAULT 0,"
 	"  reason TEXT NOT NULL"
 	");",
+
+	/* 8 -> 9: each subscriber's token, random, for links in mails that
+	 * name a subscriber without giving the address away */
+	"ALTER TABLE subscribers ADD COLUMN token TEXT;"
+	"UPDATE subscribers SET token = lower(hex(randomblob(16)));"
+	"CREATE UNIQUE INDEX subscribers_token ON subscribers (token);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -254,7 +273,7 @@ _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
  * why; the file itself first, then the two beside it, which SQLite makes
  * with the store's mode and its maker's owner. */
 static enum fs_denied
-access_denied(const struct store *s, char *why, size_t size)
+access_denied(const struct sqlite_store *s, char *why, size_t size)
 {
 	static const char *const sides[] = { "-wal", "-shm" };
 	enum fs_denied kind;
@@ -301,8 +320,8 @@ access_denied(const struct store *s, char *why, size_t size)
  * what says what was being done, or NULL; msg is SQLite's own text.
  */
 static int
-store_error(const struct store *s, int rc, const char *what, const char *msg,
-	    struct err *e)
+store_error(const struct sqlite_store *s, int rc, const char *what,
+	    const char *msg, struct err *e)
 {
 	char ctx[300], why[4096], holder[300];
 	int sys = s->db ? sqlite3_system_errno(s->db) : 0, code;
@@ -372,14 +391,14 @@ store_error(const struct store *s, int rc, const char *what, const char *msg,
 }
 
 static int
-db_error(struct store *s, struct err *e, const char *what)
+db_error(struct sqlite_store *s, struct err *e, const char *what)
 {
 	return store_error(s, sqlite3_extended_errcode(s->db), what,
 			   sqlite3_errmsg(s->db), e);
 }
 
 static int
-exec_sql(struct store *s, const char *sql, struct err *e)
+exec_sql(struct sqlite_store *s, const char *sql, struct err *e)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
@@ -394,7 +413,8 @@ exec_sql(struct store *s, const char *sql, struct err *e)
 }
 
 static int
-prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct err *e)
+prepare(struct sqlite_store *s, sqlite3_stmt **st, const char *sql,
+	struct err *e)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
 		return db_error(s, e, sql);
@@ -407,7 +427,7 @@ prepare(struct store *s, sqlite3_stmt **st, const char *sql, struct err *e)
  * connection's next write would fail at once with "database is locked"
  * once another connection had written (see entry_lookup). */
 static sqlite3_stmt *
-prepared(struct store *s, enum stmt id, const char *sql, struct err *e)
+prepared(struct sqlite_store *s, enum stmt id, const char *sql, struct err *e)
 {
 	if (!s->stmts[id]) {
 		if (prepare(s, &s->stmts[id], sql, e) < 0)
@@ -421,15 +441,42 @@ prepared(struct store *s, enum stmt id, const char *sql, struct err *e)
 
 /* A cached statement of stmt_sql, reset and with its bindings cleared. */
 static sqlite3_stmt *
-cached(struct store *s, enum stmt id, struct err *e)
+cached(struct sqlite_store *s, enum stmt id, struct err *e)
 {
 	return prepared(s, id, stmt_sql[id], e);
+}
+
+/* Binds st's parameters ?1, ?2... in turn from the arguments, one letter
+ * of types each: 'i' an int, 'I' an int64_t, 't' a string lent until the
+ * statement is done with (NULL binds NULL). */
+static void
+bind_list(sqlite3_stmt *st, const char *types, ...)
+{
+	va_list ap;
+	int i;
+
+	va_start(ap, types);
+	for (i = 0; types[i]; i++) {
+		switch (types[i]) {
+		case 'i':
+			sqlite3_bind_int(st, i + 1, va_arg(ap, int));
+			break;
+		case 'I':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		default:
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *),
+					  -1, SQLITE_STATIC);
+		}
+	}
+	va_end(ap);
 }
 
 /* Steps st, a query of at most one row: 1 when st is on that row, 0 when
  * there is none, -1 with e (what failed) on error. */
 static int
-step_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+step_row(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
+	 struct err *e)
 {
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
@@ -444,12 +491,55 @@ step_row(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
 /* Steps st, a statement that returns no row, and finalizes it: the number
  * of rows it changed, or -1 with e (what failed). */
 static int
-finish(struct store *s, sqlite3_stmt *st, const char *what, struct err *e)
+finish(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
+       struct err *e)
 {
 	int rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(s->db) :
 						     db_error(s, e, what);
 
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Where a walk over rows (walk()) hands each row: to the caller's
+ * callback, of the type the rows call for, with its argument (or, with
+ * no callback, to what row() fills in arg); errors of its own (memory)
+ * go to e. */
+struct walk_to {
+	union {
+		int (*feed)(const struct store_feed *f, void *arg);
+		int (*subscriber)(const struct store_subscriber *sub,
+				  void *arg);
+		int (*news)(const struct store_news *n, void *arg);
+		int (*outbox)(const struct store_outbox_row *row, void *arg);
+		int (*outage)(const struct store_outage *o, void *arg);
+		int (*schedule)(const char *schedule, const char *timezone,
+				void *arg);
+	} cb;
+	void *arg;
+	struct err *e;
+};
+
+/* Steps st and hands each row to row() until one returns non-zero, which
+ * is returned: 0 when all rows went, -1 with e (what failed) when a step
+ * failed. st is then finalized, or only reset when it is kept (a cached
+ * statement: see prepared()), so that no read outlives the call. */
+static int
+walk(struct sqlite_store *s, sqlite3_stmt *st, int kept,
+     int (*row)(sqlite3_stmt *st, const struct walk_to *to),
+     const struct walk_to *to, const char *what, struct err *e)
+{
+	int rc = 0, step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = row(st, to)) != 0)
+			break;
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, what);
+	if (kept)
+		sqlite3_reset(st);
+	else
+		sqlite3_finalize(st);
 	return rc;
 }
 
@@ -491,7 +581,7 @@ column_blobdup(sqlite3_stmt *st, int col, size_t *len, int *oom)
 
 /* The schema version of the file into *v: PRAGMA user_version. */
 static int
-read_version(struct store *s, int *v, struct err *e)
+read_version(struct sqlite_store *s, int *v, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -508,9 +598,10 @@ read_version(struct store *s, int *v, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_schema_version(struct store *s)
+static int
+sqlite_schema_version(struct store *base)
 {
+	struct sqlite_store *s = sq(base);
 	int v = -1;
 
 	if (read_version(s, &v, NULL) < 0)
@@ -519,7 +610,7 @@ store_schema_version(struct store *s)
 }
 
 static int
-check_version(struct store *s, int v, struct err *e)
+check_version(struct sqlite_store *s, int v, struct err *e)
 {
 	if (v > N_MIGRATIONS)
 		return err_set(e, EX_CONFIG,
@@ -535,7 +626,7 @@ check_version(struct store *s, int v, struct err *e)
  * write lock, so that a step another process has just made is not made
  * twice ("table feeds already exists"). */
 static int
-migrate(struct store *s, int target, struct err *e)
+migrate(struct sqlite_store *s, int target, struct err *e)
 {
 	char sql[64];
 	int v;
@@ -544,16 +635,16 @@ migrate(struct store *s, int target, struct err *e)
 	if (read_version(s, &v, e) < 0 || check_version(s, v, e) < 0)
 		return -1;
 	while (v < target) {
-		if (store_begin(s, e) < 0)
+		if (store_begin(&s->base, e) < 0)
 			return err_prefix(e, "migrate to version %d", v + 1);
 		if (read_version(s, &v, e) < 0 || check_version(s, v, e) < 0)
 			goto fail;
 		if (v >= target)
-			return store_commit(s, e);
+			return store_commit(&s->base, e);
 		/* each step and its version bump commit together */
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if (exec_sql(s, migrations[v], e) < 0 ||
-		    exec_sql(s, sql, e) < 0 || store_commit(s, e) < 0) {
+		    exec_sql(s, sql, e) < 0 || store_commit(&s->base, e) < 0) {
 			err_prefix(e, "migrate to version %d", v + 1);
 			goto fail;
 		}
@@ -561,7 +652,7 @@ migrate(struct store *s, int target, struct err *e)
 	}
 	return 0;
 fail:
-	store_rollback(s);
+	store_rollback(&s->base);
 	return -1;
 }
 
@@ -572,7 +663,7 @@ fail:
  * system) SQLite keeps the old mode, and the store works as before,
  * readers waiting for writers. */
 static int
-use_wal(struct store *s, struct err *e)
+use_wal(struct sqlite_store *s, struct err *e)
 {
 	struct timespec pause = { 0, 5 * 1000 * 1000 };
 	sqlite3_stmt *st = NULL;
@@ -616,24 +707,129 @@ use_wal(struct store *s, struct err *e)
 	}
 }
 
-/* A struct store for path, not open yet; NULL with e when memory runs
- * out. */
-static struct store *
-store_new(const char *path, struct err *e)
+/* A store for path, not open yet; NULL with e when memory runs out. */
+static struct sqlite_store *
+sq_new(const char *path, struct err *e)
 {
-	struct store *s = calloc(1, sizeof(*s));
+	struct sqlite_store *s = calloc(1, sizeof(*s));
 
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
 		err_set(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
+	s->base.ops = &store_sqlite_ops;
 	return s;
+}
+
+/*
+ * Leases: the rows a handle has claimed, by id, with when each lease ends.
+ * One worker holds the run lock, so the handle's own are all there are.
+ * Sorted by id once a claim is done.
+ */
+struct lease {
+	int64_t id, until;
+};
+
+struct leases {
+	struct lease *items;
+	size_t n, cap;
+};
+
+static int
+lease_cmp(const void *a, const void *b)
+{
+	const struct lease *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The lease of row id among the first sorted of l, or NULL. */
+static struct lease *
+lease_find(const struct leases *l, size_t sorted, int64_t id)
+{
+	struct lease key = { id, 0 };
+
+	if (!sorted)
+		return NULL;
+	return bsearch(&key, l->items, sorted, sizeof(key), lease_cmp);
+}
+
+/* Makes room in *l (made on first use) for n more leases, so that a
+ * claim's lease_set cannot fail. 0, or -1 when memory runs out. */
+static int
+leases_reserve(struct leases **l, size_t n)
+{
+	struct lease *grown;
+	size_t cap;
+
+	if (!*l && !(*l = calloc(1, sizeof(**l))))
+		return -1;
+	if (n > SIZE_MAX / sizeof(*grown) - (*l)->n)
+		return -1;
+	if ((*l)->n + n <= (*l)->cap)
+		return 0;
+	/* grow by half again, at least to what is needed */
+	cap = (*l)->cap + (*l)->cap / 2;
+	if (cap < (*l)->n + n || cap > SIZE_MAX / sizeof(*grown))
+		cap = (*l)->n + n;
+	grown = realloc((*l)->items, cap * sizeof(*grown));
+	if (!grown)
+		return -1;
+	(*l)->items = grown;
+	(*l)->cap = cap;
+	return 0;
+}
+
+/* Leases row id until `until`, in room leases_reserve made; a lease that
+ * ended is taken again. leases_sort once the claim is done. */
+static void
+lease_set(struct leases *l, size_t sorted, int64_t id, int64_t until)
+{
+	struct lease *found = lease_find(l, sorted, id);
+
+	if (found) {
+		found->until = until;
+		return;
+	}
+	l->items[l->n].id = id;
+	l->items[l->n++].until = until;
+}
+
+static void
+leases_sort(struct leases *l)
+{
+	qsort(l->items, l->n, sizeof(*l->items), lease_cmp);
+}
+
+static void
+leases_free(struct leases *l)
+{
+	if (l)
+		free(l->items);
+	free(l);
+}
+
+/* Closes and frees s. NULL-safe. */
+static void
+sq_free(struct sqlite_store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	leases_free(s->fetch_leases);
+	leases_free(s->digest_leases);
+	for (i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
 }
 
 /* sqlite3_open_v2 of name (path, or a URI naming it) with flags. */
 static int
-open_db(struct store *s, const char *name, int flags, struct err *e)
+open_db(struct sqlite_store *s, const char *name, int flags, struct err *e)
 {
 	int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX,
 				 NULL);
@@ -649,10 +845,10 @@ open_db(struct store *s, const char *name, int flags, struct err *e)
 	return 0;
 }
 
-struct store *
-store_open_version(const char *path, int version, struct err *e)
+static struct sqlite_store *
+sq_open(const char *path, int version, struct err *e)
 {
-	struct store *s = store_new(path, e);
+	struct sqlite_store *s = sq_new(path, e);
 
 	if (!s)
 		return NULL;
@@ -679,14 +875,16 @@ store_open_version(const char *path, int version, struct err *e)
 		goto fail;
 	return s;
 fail:
-	store_close(s);
+	sq_free(s);
 	return NULL;
 }
 
-struct store *
-store_open(const char *path, struct err *e)
+static struct store *
+sqlite_open(const char *path, int version, struct err *e)
 {
-	return store_open_version(path, STORE_SCHEMA_VERSION, e);
+	struct sqlite_store *s = sq_open(path, version, e);
+
+	return s ? &s->base : NULL;
 }
 
 /* The URI "file:PATH?immutable=1" for path, malloc'd; NULL when memory
@@ -726,10 +924,10 @@ immutable_uri(const char *path)
  * empty, and the file holds everything. (A writer starting within the
  * few milliseconds of a read writes to the WAL, not the file, until a
  * checkpoint.) */
-static struct store *
+static struct sqlite_store *
 open_read_only(const char *path, struct err *e)
 {
-	struct store *s = store_new(path, e);
+	struct sqlite_store *s = sq_new(path, e);
 	char *shm = NULL, *uri = NULL;
 	int rc = -1;
 
@@ -752,30 +950,30 @@ out:
 	free(shm);
 	free(uri);
 	if (rc < 0) {
-		store_close(s);
+		sq_free(s);
 		return NULL;
 	}
 	return s;
 }
 
-struct store *
-store_open_read(const char *path, struct err *e)
+static struct store *
+sqlite_open_read(const char *path, struct err *e)
 {
 	struct err werr = ERR_INIT;
-	struct store *s;
+	struct sqlite_store *s;
 	char why[4096];
 	int v;
 
-	s = store_open(path, &werr);
+	s = sq_open(path, STORE_SCHEMA_VERSION, &werr);
 	if (s || werr.code != EX_NOPERM) {
 		if (!s)
 			*e = werr;
-		return s;
+		return s ? &s->base : NULL;
 	}
 	/* it cannot be written: read it as it is, if it is current */
 	s = open_read_only(path, e);
 	if (!s || read_version(s, &v, e) < 0) {
-		store_close(s);
+		sq_free(s);
 		*e = werr;
 		return NULL;
 	}
@@ -792,15 +990,17 @@ store_open_read(const char *path, struct err *e)
 			path, v, STORE_SCHEMA_VERSION, why);
 		goto fail;
 	}
-	return s;
+	return &s->base;
 fail:
-	store_close(s);
+	sq_free(s);
 	return NULL;
 }
 
-int
-store_read_only(const struct store *s)
+static int
+sqlite_read_only(const struct store *base)
 {
+	const struct sqlite_store *s = csq(base);
+
 	return s->readonly;
 }
 
@@ -818,42 +1018,37 @@ busy_poll(void *arg, int count)
 	return 1;
 }
 
-struct store *
-store_open_another(const struct store *s, struct err *e)
+static struct store *
+sqlite_open_another(const struct store *base, struct err *e)
 {
-	struct store *other;
+	const struct sqlite_store *s = csq(base);
+	struct sqlite_store *other;
 
 	if (!sqlite3_threadsafe()) {
 		err_set(e, EX_SOFTWARE, "SQLite was built without threads");
 		return NULL;
 	}
-	other = store_open(s->path, e);
+	other = sq_open(s->path, STORE_SCHEMA_VERSION, e);
 	if (other && sqlite3_busy_handler(other->db, busy_poll, NULL) !=
 			     SQLITE_OK) {
 		db_error(other, e, "set busy handler");
-		store_close(other);
+		sq_free(other);
 		return NULL;
 	}
-	return other;
+	return other ? &other->base : NULL;
 }
 
-void
-store_close(struct store *s)
+static void
+sqlite_close(struct store *base)
 {
-	size_t i;
-
-	if (!s)
-		return;
-	for (i = 0; i < STMT__COUNT; i++)
-		sqlite3_finalize(s->stmts[i]);
-	sqlite3_close(s->db);
-	free(s->path);
-	free(s);
+	sq_free(sq(base));
 }
 
-int
-store_begin(struct store *s, struct err *e)
+static int
+sqlite_begin(struct store *base, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
+
 	/* IMMEDIATE takes the write lock up front, so a transaction never
 	 * fails half-way on a lock upgrade */
 	if (exec_sql(s, s->depth ? "SAVEPOINT nested" : "BEGIN IMMEDIATE",
@@ -863,18 +1058,22 @@ store_begin(struct store *s, struct err *e)
 	return 0;
 }
 
-int
-store_commit(struct store *s, struct err *e)
+static int
+sqlite_commit(struct store *base, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
+
 	if (exec_sql(s, s->depth > 1 ? "RELEASE nested" : "COMMIT", e) < 0)
 		return -1;
 	s->depth--;
 	return 0;
 }
 
-void
-store_rollback(struct store *s)
+static void
+sqlite_rollback(struct store *base)
 {
+	struct sqlite_store *s = sq(base);
+
 	if (!s->depth)
 		return;
 	if (s->depth > 1)
@@ -888,18 +1087,6 @@ store_rollback(struct store *s)
 /* Tags are stored one row each, in order; read back joined by US (0x1f),
  * a byte no tag can contain. */
 #define TAG_SEP "\x1f"
-
-static void
-tags_release(struct store_tags *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->items[i]);
-	free(t->items);
-	t->items = NULL;
-	t->n = 0;
-}
 
 static int
 tags_split(const char *joined, struct store_tags *t)
@@ -928,24 +1115,6 @@ tags_split(const char *joined, struct store_tags *t)
 	}
 }
 
-static int
-tags_copy(struct store_tags *dst, const struct store_tags *src)
-{
-	size_t i;
-
-	dst->n = 0;
-	dst->items = calloc(src->n + 1, sizeof(char *));
-	if (!dst->items)
-		return -1;
-	for (i = 0; i < src->n; i++) {
-		dst->items[i] = strdup(src->items[i]);
-		if (!dst->items[i])
-			return -1;
-		dst->n++;
-	}
-	return 0;
-}
-
 /* Words joined by US for a column, malloc'd; NULL for none. */
 static char *
 words_join(const struct store_tags *t)
@@ -971,7 +1140,7 @@ words_join(const struct store_tags *t)
 }
 
 static int
-tags_insert(struct store *s, const char *sql, int64_t owner,
+tags_insert(struct sqlite_store *s, const char *sql, int64_t owner,
 	    const struct store_tags *tags, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -1010,23 +1179,12 @@ column_tags(sqlite3_stmt *st, int col, struct store_tags *t, int *oom)
 	free(joined);
 }
 
-void
-store_feed_release(struct store_feed *f)
+static int
+sqlite_feed_add(struct store *base, const char *url, const char *title,
+		const struct store_tags *tags, int64_t now, int64_t *id,
+		struct err *e)
 {
-	if (!f)
-		return;
-	free(f->url);
-	free(f->title);
-	free(f->last_status);
-	free(f->last_error);
-	tags_release(&f->tags);
-	memset(f, 0, sizeof(*f));
-}
-
-int
-store_feed_add(struct store *s, const char *url, const char *title,
-	       const struct store_tags *tags, int64_t *id, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1041,15 +1199,13 @@ store_feed_add(struct store *s, const char *url, const char *title,
 		return rc;
 	st = NULL;
 	rc = -1;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	if (prepare(s, &st,
 		    "INSERT INTO feeds (url, title, added_at) VALUES (?, ?, ?)",
 		    e) < 0)
 		goto out;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, clock_now());
+	bind_list(st, "ttI", url, title, now);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_error(s, e, "add feed");
 		goto out;
@@ -1060,18 +1216,19 @@ store_feed_add(struct store *s, const char *url, const char *title,
 			"VALUES (?, ?, ?)",
 			*id, tags, e) < 0)
 		goto out;
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	sqlite3_finalize(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
-int
-store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
-			  struct err *e)
+static int
+sqlite_feed_set_user_agent(struct store *base, int64_t id, const char *ua,
+			   struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 
 	if (prepare(s, &st, "UPDATE feeds SET user_agent = ? WHERE id = ?",
@@ -1082,10 +1239,11 @@ store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
 	return finish(s, st, "set user agent", e) < 0 ? -1 : 0;
 }
 
-int
-store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
-		struct err *e)
+static int
+sqlite_feed_find(struct store *base, const char *id_or_url, int64_t *id,
+		 struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	char *end;
 	long long n;
@@ -1112,9 +1270,10 @@ store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
 	return rc;
 }
 
-int
-store_feed_remove(struct store *s, int64_t id, struct err *e)
+static int
+sqlite_feed_remove(struct store *base, int64_t id, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1128,14 +1287,40 @@ store_feed_remove(struct store *s, int64_t id, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_feed_each(struct store *s,
-		int (*cb)(const struct store_feed *f, void *arg), void *arg,
-		struct err *e)
+static int
+feed_row(sqlite3_stmt *st, const struct walk_to *to)
 {
+	struct store_feed f = { 0 };
+	int oom = 0, rc;
+
+	f.id = sqlite3_column_int64(st, 0);
+	f.url = column_strdup(st, 1, &oom);
+	f.title = column_strdup(st, 2, &oom);
+	f.enabled = sqlite3_column_int(st, 3);
+	f.added_at = sqlite3_column_int64(st, 4);
+	f.last_fetch_at = sqlite3_column_int64(st, 5);
+	f.last_success_at = sqlite3_column_int64(st, 6);
+	f.last_status = column_strdup(st, 7, &oom);
+	f.last_error = column_strdup(st, 8, &oom);
+	f.failures = sqlite3_column_int(st, 9);
+	column_tags(st, 10, &f.tags, &oom);
+	f.entries = sqlite3_column_int64(st, 11);
+	f.next_fetch_at = sqlite3_column_int64(st, 12);
+	f.last_new_entry_at = sqlite3_column_int64(st, 13);
+	rc = oom ? err_set(to->e, EX_OSERR, "out of memory") :
+		   to->cb.feed(&f, to->arg);
+	store_feed_release(&f);
+	return rc;
+}
+
+static int
+sqlite_feed_each(struct store *base,
+		 int (*cb)(const struct store_feed *f, void *arg), void *arg,
+		 struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.feed = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
-	struct store_feed f;
-	int rc = 0, step, oom = 0;
 
 	if (prepare(s, &st,
 		    "SELECT f.id, f.url, f.title, f.enabled, f.added_at,"
@@ -1149,92 +1334,28 @@ store_feed_each(struct store *s,
 		    " FROM feeds f ORDER BY f.id",
 		    e) < 0)
 		return -1;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&f, 0, sizeof(f));
-		f.id = sqlite3_column_int64(st, 0);
-		f.url = column_strdup(st, 1, &oom);
-		f.title = column_strdup(st, 2, &oom);
-		f.enabled = sqlite3_column_int(st, 3);
-		f.added_at = sqlite3_column_int64(st, 4);
-		f.last_fetch_at = sqlite3_column_int64(st, 5);
-		f.last_success_at = sqlite3_column_int64(st, 6);
-		f.last_status = column_strdup(st, 7, &oom);
-		f.last_error = column_strdup(st, 8, &oom);
-		f.failures = sqlite3_column_int(st, 9);
-		column_tags(st, 10, &f.tags, &oom);
-		f.entries = sqlite3_column_int64(st, 11);
-		f.next_fetch_at = sqlite3_column_int64(st, 12);
-		f.last_new_entry_at = sqlite3_column_int64(st, 13);
-		rc = oom ? err_set(e, EX_OSERR, "out of memory") : cb(&f, arg);
-		store_feed_release(&f);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list feeds");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, feed_row, &to, "list feeds", e);
 }
 
-void
-store_subscriber_release(struct store_subscriber *sub)
+static int
+sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
+		      int64_t now, int64_t *id, struct err *e)
 {
-	if (!sub)
-		return;
-	free(sub->email);
-	free(sub->name);
-	free(sub->lang);
-	free(sub->schedule);
-	free(sub->timezone);
-	tags_release(&sub->tags);
-	tags_release(&sub->include);
-	tags_release(&sub->exclude);
-	memset(sub, 0, sizeof(*sub));
-}
-
-int
-store_subscriber_copy(struct store_subscriber *dst,
-		      const struct store_subscriber *src)
-{
-	int oom = 0;
-
-	memset(dst, 0, sizeof(*dst));
-	dst->id = src->id;
-	dst->created_at = src->created_at;
-	dst->email = str_dup(src->email, &oom);
-	dst->name = str_dup(src->name, &oom);
-	dst->lang = str_dup(src->lang, &oom);
-	dst->schedule = str_dup(src->schedule, &oom);
-	dst->timezone = str_dup(src->timezone, &oom);
-	oom |= tags_copy(&dst->tags, &src->tags) < 0 ||
-	       tags_copy(&dst->include, &src->include) < 0 ||
-	       tags_copy(&dst->exclude, &src->exclude) < 0;
-	if (oom)
-		store_subscriber_release(dst);
-	return oom ? -1 : 0;
-}
-
-int
-store_subscriber_add(struct store *s, const struct store_subscriber *sub,
-		     int64_t *id, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	if (prepare(s, &st,
 		    "INSERT INTO subscribers (email, name, lang, created_at,"
-		    " schedule, timezone, include_words, exclude_words)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		    " schedule, timezone, include_words, exclude_words, token)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+		    " lower(hex(randomblob(16))))",
 		    e) < 0)
 		goto out;
-	sqlite3_bind_text(st, 1, sub->email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, sub->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, sub->lang, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, clock_now());
-	sqlite3_bind_text(st, 5, sub->schedule, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, sub->timezone, -1, SQLITE_STATIC);
+	bind_list(st, "tttItt", sub->email, sub->name, sub->lang, now,
+		  sub->schedule, sub->timezone);
 	sqlite3_bind_text(st, 7, words_join(&sub->include), -1, free);
 	sqlite3_bind_text(st, 8, words_join(&sub->exclude), -1, free);
 	if (sqlite3_step(st) != SQLITE_DONE) {
@@ -1252,17 +1373,18 @@ store_subscriber_add(struct store *s, const struct store_subscriber *sub,
 			" (subscriber_id, position, tag) VALUES (?, ?, ?)",
 			*id, &sub->tags, e) < 0)
 		goto out;
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	sqlite3_finalize(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
-int
-store_subscriber_remove(struct store *s, const char *email, struct err *e)
+static int
+sqlite_subscriber_remove(struct store *base, const char *email, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1275,68 +1397,111 @@ store_subscriber_remove(struct store *s, const char *email, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_subscriber_each(struct store *s,
-		      int (*cb)(const struct store_subscriber *sub, void *arg),
-		      void *arg, struct err *e)
+/* The columns subscriber_from_row reads, from subscribers s. */
+#define SUBSCRIBER_COLUMNS                                                   \
+	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"               \
+	" (SELECT group_concat(tag, char(31)) FROM"                         \
+	"  (SELECT tag FROM subscriber_tags"                                \
+	"   WHERE subscriber_id = s.id ORDER BY position)),"                \
+	" s.schedule, s.timezone, s.include_words, s.exclude_words,"        \
+	" s.token FROM subscribers s"
+
+/* Fills sub from a row of SUBSCRIBER_COLUMNS: 0, or -1 when memory runs
+ * out (sub then empty). */
+static int
+subscriber_from_row(sqlite3_stmt *st, struct store_subscriber *sub)
 {
-	return store_subscriber_page(s, 0, -1, cb, arg, e);
+	int oom = 0;
+
+	memset(sub, 0, sizeof(*sub));
+	sub->id = sqlite3_column_int64(st, 0);
+	sub->email = column_strdup(st, 1, &oom);
+	sub->name = column_strdup(st, 2, &oom);
+	sub->lang = column_strdup(st, 3, &oom);
+	sub->created_at = sqlite3_column_int64(st, 4);
+	column_tags(st, 5, &sub->tags, &oom);
+	sub->schedule = column_strdup(st, 6, &oom);
+	sub->timezone = column_strdup(st, 7, &oom);
+	column_tags(st, 8, &sub->include, &oom);
+	column_tags(st, 9, &sub->exclude, &oom);
+	sub->token = column_strdup(st, 10, &oom);
+	if (oom)
+		store_subscriber_release(sub);
+	return oom ? -1 : 0;
 }
 
-int
-store_subscriber_page(struct store *s, int64_t after_id, int limit,
-		      int (*cb)(const struct store_subscriber *sub, void *arg),
-		      void *arg, struct err *e)
+static int
+subscriber_row(sqlite3_stmt *st, const struct walk_to *to)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_subscriber sub;
-	int rc = 0, step, oom = 0;
+	int rc;
+
+	if (subscriber_from_row(st, &sub) < 0)
+		return err_set(to->e, EX_OSERR, "out of memory");
+	rc = to->cb.subscriber(&sub, to->arg);
+	store_subscriber_release(&sub);
+	return rc;
+}
+
+static int
+sqlite_subscriber_page(struct store *base, int64_t after_id, int limit,
+		       int (*cb)(const struct store_subscriber *sub, void *arg),
+		       void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.subscriber = cb, .arg = arg, .e = e };
+	sqlite3_stmt *st = NULL;
 
 	if (prepare(s, &st,
-		    "SELECT s.id, s.email, s.name, s.lang, s.created_at,"
-		    " (SELECT group_concat(tag, char(31)) FROM"
-		    "  (SELECT tag FROM subscriber_tags"
-		    "   WHERE subscriber_id = s.id ORDER BY position)),"
-		    " s.schedule, s.timezone, s.include_words, s.exclude_words"
-		    " FROM subscribers s WHERE s.id > ? ORDER BY s.id LIMIT ?",
+		    SUBSCRIBER_COLUMNS " WHERE s.id > ? ORDER BY s.id LIMIT ?",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int(st, 2, limit);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&sub, 0, sizeof(sub));
-		sub.id = sqlite3_column_int64(st, 0);
-		sub.email = column_strdup(st, 1, &oom);
-		sub.name = column_strdup(st, 2, &oom);
-		sub.lang = column_strdup(st, 3, &oom);
-		sub.created_at = sqlite3_column_int64(st, 4);
-		column_tags(st, 5, &sub.tags, &oom);
-		sub.schedule = column_strdup(st, 6, &oom);
-		sub.timezone = column_strdup(st, 7, &oom);
-		column_tags(st, 8, &sub.include, &oom);
-		column_tags(st, 9, &sub.exclude, &oom);
-		rc = oom ? err_set(e, EX_OSERR, "out of memory") : cb(&sub, arg);
-		store_subscriber_release(&sub);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list subscribers");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, subscriber_row, &to, "list subscribers", e);
 }
 
-void
-store_fetch_release(struct store_fetch *f)
+/* Fills sub with the one subscriber whose column is key; not found: -1
+ * with EX_DATAERR, saying what (which may name it: "'a@b.c'"). */
+static int
+subscriber_by(struct sqlite_store *s, const char *column, const char *key,
+	      const char *what, struct store_subscriber *sub, struct err *e)
 {
-	if (!f)
-		return;
-	free(f->url);
-	free(f->etag);
-	free(f->last_modified);
-	free(f->user_agent);
-	free(f->redirect_url);
-	memset(f, 0, sizeof(*f));
+	char sql[1024];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(sub, 0, sizeof(*sub));
+	snprintf(sql, sizeof(sql), SUBSCRIBER_COLUMNS " WHERE s.%s = ?",
+		 column);
+	if (prepare(s, &st, sql, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = step_row(s, st, "look up subscriber", e);
+	if (rc == 0)
+		rc = err_set(e, EX_DATAERR, "no subscriber %s", what);
+	else if (rc > 0 && subscriber_from_row(st, sub) < 0)
+		rc = err_set(e, EX_OSERR, "out of memory");
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+sqlite_subscriber_by_email(struct store *base, const char *email,
+			   struct store_subscriber *sub, struct err *e)
+{
+	char what[512];
+
+	snprintf(what, sizeof(what), "'%s'", email);
+	return subscriber_by(sq(base), "email", email, what, sub, e);
+}
+
+static int
+sqlite_subscriber_by_token(struct store *base, const char *token,
+			   struct store_subscriber *sub, struct err *e)
+{
+	return subscriber_by(sq(base), "token", token, "with that token", sub,
+			     e);
 }
 
 #define FETCH_COLUMNS                                                        \
@@ -1363,42 +1528,115 @@ fetch_from_row(sqlite3_stmt *st, struct store_fetch *f)
 	return oom ? -1 : 0;
 }
 
-int
-store_fetch_each_due(struct store *s, int64_t now, int all,
-		     int (*cb)(const struct store_fetch *f, void *arg),
-		     void *arg, struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	struct store_fetch f;
-	int rc = 0, step;
+/* The rows of st (id in column 0) that l does not lease past now, up to
+ * max: calls take(st, i, arg) for the i-th, then leases them all until
+ * `until`. st's last parameter is its LIMIT, bound here: l's leases
+ * past the max, the most rows that can be skipped. *n says how many were
+ * taken; on error (-1 with e, what failed) none is leased, and *n says
+ * how many the caller must give back. st is finalized. */
+/* A claim under way (claim_rows). */
+struct claim {
+	struct leases *l;
+	size_t sorted;            /* l's leases before this claim */
+	size_t max, n;
+	int64_t now, until;
+	int (*take)(sqlite3_stmt *st, size_t i, void *arg);
+	void *arg;
+};
 
+/* Takes the row unless it is leased: 1 once the claim is full. */
+static int
+claim_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	struct claim *c = to->arg;
+	int64_t id = sqlite3_column_int64(st, 0);
+	const struct lease *held = lease_find(c->l, c->sorted, id);
+
+	if (held && held->until > c->now)
+		return 0;
+	if (c->take(st, c->n, c->arg) < 0)
+		return err_set(to->e, EX_OSERR, "out of memory");
+	lease_set(c->l, c->sorted, id, c->until);
+	return ++c->n == c->max;
+}
+
+static int
+claim_rows(struct sqlite_store *s, sqlite3_stmt *st, struct leases **l,
+	   int64_t now, int64_t until, size_t max,
+	   int (*take)(sqlite3_stmt *st, size_t i, void *arg), void *arg,
+	   size_t *n, const char *what, struct err *e)
+{
+	struct claim c = { 0 };
+	struct walk_to to = { .arg = &c, .e = e };
+	int rc;
+
+	*n = 0;
+	if (!max) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (leases_reserve(l, max) < 0) {
+		sqlite3_finalize(st);
+		return err_set(e, EX_OSERR, "out of memory");
+	}
+	c.l = *l;
+	c.sorted = (*l)->n;
+	c.max = max;
+	c.now = now;
+	c.until = until;
+	c.take = take;
+	c.arg = arg;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_count(st),
+			   (sqlite3_int64)(c.sorted + max));
+	rc = walk(s, st, 0, claim_row, &to, what, e);
+	*n = c.n;
+	if (rc < 0)
+		(*l)->n = c.sorted; /* the new go; renewed ones stay, harmless */
+	leases_sort(*l);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+take_feed(sqlite3_stmt *st, size_t i, void *arg)
+{
+	struct store_fetch *feeds = arg;
+
+	return fetch_from_row(st, &feeds[i]);
+}
+
+static int
+sqlite_fetch_claim(struct store *base, int64_t now, int64_t due_by, int all,
+		   int64_t until, struct store_fetch *feeds, size_t max,
+		   size_t *n, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc;
+
+	*n = 0;
 	if (prepare(s, &st,
 		    FETCH_COLUMNS " WHERE enabled AND (?1 OR next_fetch_at <= ?2)"
-				  " ORDER BY next_fetch_at, id",
+				  " ORDER BY next_fetch_at, id LIMIT ?3",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int(st, 1, all);
-	sqlite3_bind_int64(st, 2, now);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (fetch_from_row(st, &f) < 0) {
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-		rc = cb(&f, arg);
-		store_fetch_release(&f);
-		if (rc)
-			break;
+	sqlite3_bind_int64(st, 2, due_by);
+	rc = claim_rows(s, st, &s->fetch_leases, now, until, max, take_feed,
+			feeds, n, "claim due feeds", e);
+	if (rc < 0) {
+		for (i = 0; i < *n; i++)
+			store_fetch_release(&feeds[i]);
+		*n = 0;
 	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list due feeds");
-	sqlite3_finalize(st);
 	return rc;
 }
 
-int
-store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
-		struct err *e)
+static int
+sqlite_fetch_get(struct store *base, int64_t id, struct store_fetch *f,
+		 struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1417,11 +1655,12 @@ store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
 	return rc;
 }
 
-int
-store_fetch_mark_needed(struct store *s,
-			const struct store_slot_feeds *slots, size_t n,
-			int64_t now, size_t *marked, struct err *e)
+static int
+sqlite_fetch_mark_needed(struct store *base,
+			 const struct store_slot_feeds *slots, size_t n,
+			 int64_t now, size_t *marked, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc = -1;
@@ -1436,7 +1675,7 @@ store_fetch_mark_needed(struct store *s,
 	*marked = 0;
 	if (!n)
 		return 0;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	if (prepare(s, &st,
 		    "WITH who(id) AS ("
@@ -1458,12 +1697,8 @@ store_fetch_mark_needed(struct store *s,
 		    e) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_int64(st, 2, slots[i].since);
-		sqlite3_bind_text(st, 3, slots[i].schedule, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, slots[i].timezone, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, slots[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, slots[i].start);
+		bind_list(st, "IItttI", now, slots[i].since, slots[i].schedule,
+			  slots[i].timezone, slots[i].key, slots[i].start);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			db_error(s, e, "mark the feeds of a digest slot due");
 			goto out;
@@ -1472,11 +1707,11 @@ store_fetch_mark_needed(struct store *s,
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 	}
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	sqlite3_finalize(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
@@ -1564,7 +1799,7 @@ bind_entry(sqlite3_stmt *st, const struct entry *en, const char *link_key,
  * fail at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) as soon as
  * another connection (send's courier) had written meanwhile. */
 static int
-entry_lookup(struct store *s, int64_t feed_id, const char *ident,
+entry_lookup(struct sqlite_store *s, int64_t feed_id, const char *ident,
 	     const char *link_key, const char *hash, int64_t *id, int *same,
 	     struct err *e)
 {
@@ -1599,80 +1834,75 @@ entry_lookup(struct store *s, int64_t feed_id, const char *ident,
 	return rc;
 }
 
+/* Saves entry i of entries. */
 static int
-entry_save(struct store *s, int64_t feed_id, const struct entry *en,
-	   const char *ident, int64_t now, size_t *added, size_t *updated,
-	   struct err *e)
+entry_save(struct sqlite_store *s, int64_t feed_id,
+	   const struct store_entries *entries, size_t i, int64_t now,
+	   size_t *added, size_t *updated, struct err *e)
 {
-	char hash[HASH_HEX_SIZE], *link_key = ident_link_key(en->link);
+	const struct entry *en = entries->items[i];
+	const char *ident = entries->idents[i];
+	const char *link_key = entries->link_keys[i];
+	const char *hash = entries->hashes[i];
 	sqlite3_stmt *st;
 	int64_t id = 0;
-	int found, same = 0, rc = -1;
+	int found, same = 0;
 
-	if (en->link && !link_key)
-		return err_set(e, EX_OSERR, "out of memory");
-	ident_content_hash(en, hash);
 	found = entry_lookup(s, feed_id, ident, link_key, hash, &id, &same, e);
 	if (found < 0)
-		goto out;
+		return -1;
 	if (found && same) {
 		st = cached(s, STMT_ENTRY_SEEN, e);
 		if (!st)
-			goto out;
+			return -1;
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, id);
 	} else {
 		st = cached(s, found ? STMT_ENTRY_UPDATE : STMT_ENTRY_INSERT, e);
 		if (!st)
-			goto out;
+			return -1;
 		if (found)
 			sqlite3_bind_int64(st, 1, id);
 		else
 			sqlite3_bind_int64(st, 1, feed_id);
 		sqlite3_bind_text(st, 2, ident, -1, SQLITE_STATIC);
-		if (bind_entry(st, en, link_key, hash, now) < 0) {
-			err_set(e, EX_OSERR, "out of memory");
-			goto out;
-		}
+		if (bind_entry(st, en, link_key, hash, now) < 0)
+			return err_set(e, EX_OSERR, "out of memory");
 	}
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_error(s, e, "save entry");
-		goto out;
-	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, e, "save entry");
 	if (!found)
 		(*added)++;
 	else if (!same)
 		(*updated)++;
-	rc = 0;
-out:
-	free(link_key);
-	return rc;
+	return 0;
 }
 
-int
-store_entries_save(struct store *s, int64_t feed_id,
-		   const struct store_entries *entries, int64_t now,
-		   size_t *added, size_t *updated, struct err *e)
+static int
+sqlite_entries_save(struct store *base, int64_t feed_id,
+		    const struct store_entries *entries, int64_t now,
+		    size_t *added, size_t *updated, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	size_t i;
 
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	for (i = 0; i < entries->n; i++) {
-		if (entry_save(s, feed_id, entries->items[i],
-			       entries->idents[i], now, added, updated,
+		if (entry_save(s, feed_id, entries, i, now, added, updated,
 			       e) < 0) {
-			store_rollback(s);
+			store_rollback(&s->base);
 			return -1;
 		}
 	}
-	return store_commit(s, e);
+	return store_commit(&s->base, e);
 }
 
-int
-store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
-			int64_t *count, struct err *e)
+static int
+sqlite_entries_last_week(struct store *base, int64_t feed_id, int64_t now,
+			 int64_t *count, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = cached(s, STMT_ENTRIES_SINCE, e);
 	int rc = 0;
 
@@ -1693,7 +1923,7 @@ store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
  * feed already has that URL (then both stay: removing one is the user's
  * call). Returns 1 when moved. */
 static int
-apply_redirect(struct store *s, const struct store_fetch_outcome *o,
+apply_redirect(struct sqlite_store *s, const struct store_fetch_outcome *o,
 	       struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -1705,24 +1935,23 @@ apply_redirect(struct store *s, const struct store_fetch_outcome *o,
 		    " WHERE id = ?2 AND redirect_count >= ?3",
 		    e) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, o->redirect_url, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, o->feed_id);
-	sqlite3_bind_int(st, 3, o->redirect_threshold);
+	bind_list(st, "tIi", o->redirect_url, o->feed_id, o->redirect_threshold);
 	rc = finish(s, st, "move feed", e);
 	return rc < 0 ? -1 : rc > 0;
 }
 
-int
-store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
-		   int *moved, struct err *e)
+static int
+sqlite_fetch_record(struct store *base, const struct store_fetch_outcome *o,
+		    int *moved, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	int ok = !strcmp(o->status, "ok") || !strcmp(o->status, "not_modified");
 	int parsed = !strcmp(o->status, "ok");
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
 	*moved = 0;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	/* a redirect counts only while it is the same target every time */
 	if (prepare(s, &st,
@@ -1750,21 +1979,10 @@ store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
 		    " WHERE id = ?1",
 		    e) < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, o->feed_id);
-	sqlite3_bind_int64(st, 2, o->now);
-	sqlite3_bind_text(st, 3, o->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, o->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, ok);
-	sqlite3_bind_int(st, 6, o->disable);
-	sqlite3_bind_int64(st, 7, o->next_fetch_at);
-	sqlite3_bind_int(st, 8, parsed);
-	sqlite3_bind_text(st, 9, o->etag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, o->last_modified, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, o->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, o->site_link, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 13, o->ttl_minutes);
-	sqlite3_bind_int64(st, 14, (sqlite3_int64)o->new_entries);
-	sqlite3_bind_text(st, 15, o->redirect_url, -1, SQLITE_STATIC);
+	bind_list(st, "IItt" "iiIi" "tttt" "iIt", o->feed_id, o->now, o->status,
+		  o->error, ok, o->disable, o->next_fetch_at, parsed, o->etag,
+		  o->last_modified, o->title, o->site_link, o->ttl_minutes,
+		  (int64_t)o->new_entries, o->redirect_url);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_error(s, e, "record fetch");
 		goto out;
@@ -1775,18 +1993,20 @@ store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
 			goto out;
 		*moved = rc;
 	}
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	sqlite3_finalize(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
-int
-store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
-	    size_t *pruned, struct err *e)
+static int
+sqlite_prune(struct store *base, int64_t keep_before, int64_t forget_before,
+	     size_t *pruned, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
+
 	/* "not in the feed any more": not seen at the feed's last parse */
 	static const char *const steps[] = {
 		"UPDATE entries SET summary = NULL, content = NULL,"
@@ -1805,7 +2025,7 @@ store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
 	int rc;
 
 	*pruned = 0;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		if (prepare(s, &st, steps[i], e) < 0)
@@ -1817,9 +2037,9 @@ store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
 			goto fail;
 		*pruned += (size_t)rc;
 	}
-	return store_commit(s, e);
+	return store_commit(&s->base, e);
 fail:
-	store_rollback(s);
+	store_rollback(&s->base);
 	return -1;
 }
 
@@ -1827,14 +2047,39 @@ fail:
  * failed, and not dropped by the admin. */
 #define GIVEN_BACK "(g.status = 'failed' AND NOT g.dropped)"
 
-int
-store_news_each(struct store *s, const struct store_subscriber *sub,
-		int64_t since, int (*cb)(const struct store_news *n, void *arg),
-		void *arg, struct err *e)
+/* A row of news: strings lent for the callback. */
+static int
+news_row(sqlite3_stmt *st, const struct walk_to *to)
 {
-	sqlite3_stmt *st;
 	struct store_news n;
-	int rc = 0, step;
+
+	n.id = sqlite3_column_int64(st, 0);
+	n.feed_id = sqlite3_column_int64(st, 1);
+	n.feed_title = (const char *)sqlite3_column_text(st, 2);
+	n.feed_tag = (const char *)sqlite3_column_text(st, 3);
+	n.title = (const char *)sqlite3_column_text(st, 4);
+	n.link = (const char *)sqlite3_column_text(st, 5);
+	n.author = (const char *)sqlite3_column_text(st, 6);
+	n.summary = (const char *)sqlite3_column_text(st, 7);
+	n.content = (const char *)sqlite3_column_text(st, 8);
+	n.published = sqlite3_column_type(st, 9) == SQLITE_NULL ?
+			      DATE_NONE :
+			      sqlite3_column_int64(st, 9);
+	n.first_seen = sqlite3_column_int64(st, 10);
+	n.link_key = (const char *)sqlite3_column_text(st, 11);
+	n.delayed = sqlite3_column_int(st, 12);
+	return to->cb.news(&n, to->arg);
+}
+
+static int
+sqlite_news_each(struct store *base, const struct store_subscriber *sub,
+		 int64_t since,
+		 int (*cb)(const struct store_news *n, void *arg), void *arg,
+		 struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.news = cb, .arg = arg, .e = e };
+	sqlite3_stmt *st;
 
 	/* Without tags: every entry first seen since (entries_first_seen).
 	 * With tags: only the entries of the subscriber's feeds, one range of
@@ -1869,37 +2114,14 @@ store_news_each(struct store *s, const struct store_subscriber *sub,
 	sqlite3_bind_int64(st, 1, sub->id);
 	sqlite3_bind_int64(st, 2, since > 0 ? since : sub->created_at);
 	sqlite3_bind_int(st, 3, since > 0);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		n.id = sqlite3_column_int64(st, 0);
-		n.feed_id = sqlite3_column_int64(st, 1);
-		n.feed_title = (const char *)sqlite3_column_text(st, 2);
-		n.feed_tag = (const char *)sqlite3_column_text(st, 3);
-		n.title = (const char *)sqlite3_column_text(st, 4);
-		n.link = (const char *)sqlite3_column_text(st, 5);
-		n.author = (const char *)sqlite3_column_text(st, 6);
-		n.summary = (const char *)sqlite3_column_text(st, 7);
-		n.content = (const char *)sqlite3_column_text(st, 8);
-		n.published = sqlite3_column_type(st, 9) == SQLITE_NULL ?
-				      DATE_NONE :
-				      sqlite3_column_int64(st, 9);
-		n.first_seen = sqlite3_column_int64(st, 10);
-		n.link_key = (const char *)sqlite3_column_text(st, 11);
-		n.delayed = sqlite3_column_int(st, 12);
-		rc = cb(&n, arg);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "select new entries");
-	sqlite3_reset(st);
-	return rc;
+	return walk(s, st, 1, news_row, &to, "select new entries", e);
 }
 
 /* Moves the subscriber's entry from a failed digest (not dropped) to the
  * digest to: the failed digest gives its articles back. An entry in any
  * other digest is EX_DATAERR. */
 static int
-take_back(struct store *s, int64_t subscriber_id, int64_t entry_id,
+take_back(struct sqlite_store *s, int64_t subscriber_id, int64_t entry_id,
 	  int64_t to, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -1913,8 +2135,7 @@ take_back(struct store *s, int64_t subscriber_id, int64_t entry_id,
 		    "  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"
 		    "  AND d.entry_id = ?2 AND " GIVEN_BACK ")", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, subscriber_id);
-	sqlite3_bind_int64(st, 2, entry_id);
+	bind_list(st, "II", subscriber_id, entry_id);
 	rc = finish(s, st, "give an entry back", e);
 	if (rc == 0)
 		rc = err_set(e, EX_DATAERR, "entry %lld is in another digest",
@@ -1925,21 +2146,20 @@ take_back(struct store *s, int64_t subscriber_id, int64_t entry_id,
 		    "UPDATE deliveries SET digest_id = ?3"
 		    " WHERE subscriber_id = ?1 AND entry_id = ?2", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, subscriber_id);
-	sqlite3_bind_int64(st, 2, entry_id);
-	sqlite3_bind_int64(st, 3, to);
+	bind_list(st, "III", subscriber_id, entry_id, to);
 	return finish(s, st, "give an entry back", e) < 0 ? -1 : 0;
 }
 
-int
-store_digest_add(struct store *s, const struct store_digest_new *d,
-		 int64_t *id, struct err *e)
+static int
+sqlite_digest_add(struct store *base, const struct store_digest_new *d,
+		  int64_t *id, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st;
 	size_t i;
 	int rc = -1;
 
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	st = prepared(s, STMT_DIGEST_INSERT,
 		      "INSERT INTO digests (subscriber_id, slot, message_id,"
@@ -1949,11 +2169,8 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 		      e);
 	if (!st)
 		goto out;
-	sqlite3_bind_int64(st, 1, d->subscriber_id);
-	sqlite3_bind_text(st, 2, d->slot, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, d->message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, d->now);
-	sqlite3_bind_text(st, 5, d->failure, -1, SQLITE_STATIC);
+	bind_list(st, "IttIt", d->subscriber_id, d->slot, d->message_id,
+		  d->now, d->failure);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
 			err_set(e, EX_DATAERR, "digest '%s' exists already",
@@ -1966,7 +2183,7 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 	sqlite3_reset(st);
 	st = NULL;
 	if (d->failure) {
-		rc = store_commit(s, e);
+		rc = store_commit(&s->base, e);
 		goto out;
 	}
 	st = prepared(s, STMT_DIGEST_MESSAGE,
@@ -1989,9 +2206,7 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 	if (!st)
 		goto out;
 	for (i = 0; i < d->nentries; i++) {
-		sqlite3_bind_int64(st, 1, d->subscriber_id);
-		sqlite3_bind_int64(st, 2, d->entry_ids[i]);
-		sqlite3_bind_int64(st, 3, *id);
+		bind_list(st, "III", d->subscriber_id, d->entry_ids[i], *id);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			int taken = sqlite3_extended_errcode(s->db) ==
 				    SQLITE_CONSTRAINT_PRIMARYKEY;
@@ -2013,19 +2228,20 @@ store_digest_add(struct store *s, const struct store_digest_new *d,
 		sqlite3_reset(st);
 	}
 	st = NULL;
-	rc = store_commit(s, e);
+	rc = store_commit(&s->base, e);
 out:
 	if (st)
 		sqlite3_reset(st);
 	if (rc < 0)
-		store_rollback(s);
+		store_rollback(&s->base);
 	return rc;
 }
 
-int
-store_digest_has_slot(struct store *s, int64_t subscriber_id,
-		      const char *slot, int *has, struct err *e)
+static int
+sqlite_digest_has_slot(struct store *base, int64_t subscriber_id,
+		       const char *slot, int *has, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -2044,45 +2260,43 @@ store_digest_has_slot(struct store *s, int64_t subscriber_id,
 	return rc < 0 ? -1 : 0;
 }
 
-void
-store_digest_release(struct store_digest *d)
+static int
+take_id(sqlite3_stmt *st, size_t i, void *arg)
 {
-	if (!d)
-		return;
-	free(d->email);
-	free(d->message_id);
-	free(d->message);
-	memset(d, 0, sizeof(*d));
+	int64_t *ids = arg;
+
+	ids[i] = sqlite3_column_int64(st, 0);
+	return 0;
 }
 
-int
-store_digest_due(struct store *s, int64_t now, int64_t after, size_t max,
-		 int64_t *ids, size_t *n, struct err *e)
+static int
+sqlite_digest_claim(struct store *base, int64_t now, int64_t due_by,
+		    int64_t until, int64_t *ids, size_t max, size_t *n,
+		    struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	int rc = 0, step = SQLITE_DONE;
 
 	*n = 0;
 	if (prepare(s, &st,
 		    "SELECT id FROM digests WHERE status = 'pending'"
-		    " AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?",
+		    " AND next_attempt_at <= ? ORDER BY id LIMIT ?",
 		    e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW)
-		ids[(*n)++] = sqlite3_column_int64(st, 0);
-	if (*n < max && step != SQLITE_DONE)
-		rc = db_error(s, e, "list pending digests");
-	sqlite3_finalize(st);
-	return rc;
+	sqlite3_bind_int64(st, 1, due_by);
+	if (claim_rows(s, st, &s->digest_leases, now, until, max, take_id, ids,
+		       n, "claim pending digests", e) < 0) {
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
-int
-store_digest_get(struct store *s, int64_t id, struct store_digest *d,
-		 struct err *e)
+static int
+sqlite_digest_get(struct store *base, int64_t id, struct store_digest *d,
+		  struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st;
 	int rc = 0, oom = 0;
 
@@ -2139,19 +2353,16 @@ bind_mark(sqlite3_stmt *st, int64_t id, enum store_digest_outcome outcome,
 		[STORE_DIGEST_HELD] = "pending",
 	};
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, status[outcome], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, next_attempt);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int(st, 6, outcome != STORE_DIGEST_HELD);
+	bind_list(st, "IttIIi", id, status[outcome], reply, next_attempt, now,
+		  outcome != STORE_DIGEST_HELD);
 }
 
-int
-store_digest_mark(struct store *s, int64_t id,
-		  enum store_digest_outcome outcome, const char *reply,
-		  int64_t now, int64_t next_attempt, struct err *e)
+static int
+sqlite_digest_mark(struct store *base, int64_t id,
+		   enum store_digest_outcome outcome, const char *reply,
+		   int64_t now, int64_t next_attempt, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st;
 	int rc = 0;
 
@@ -2165,10 +2376,11 @@ store_digest_mark(struct store *s, int64_t id,
 	return rc;
 }
 
-int
-store_digest_prune(struct store *s, int64_t before, size_t *pruned,
-		   struct err *e)
+static int
+sqlite_digest_prune(struct store *base, int64_t before, size_t *pruned,
+		    struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -2188,10 +2400,11 @@ store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 	return 0;
 }
 
-int
-store_digest_count(struct store *s, const char *status, int64_t *n,
-		   struct err *e)
+static int
+sqlite_digest_count(struct store *base, const char *status, int64_t *n,
+		    struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
@@ -2207,14 +2420,34 @@ store_digest_count(struct store *s, const char *status, int64_t *n,
 	return rc;
 }
 
-int
-store_outbox_each(struct store *s, const char *email,
-		  int (*cb)(const struct store_outbox_row *row, void *arg),
-		  void *arg, struct err *e)
+/* A row of the outbox: strings lent for the callback. */
+static int
+outbox_row(sqlite3_stmt *st, const struct walk_to *to)
 {
 	struct store_outbox_row row;
+
+	row.id = sqlite3_column_int64(st, 0);
+	row.email = (const char *)sqlite3_column_text(st, 1);
+	row.status = (const char *)sqlite3_column_text(st, 2);
+	row.created_at = sqlite3_column_int64(st, 3);
+	row.attempts = sqlite3_column_int(st, 4);
+	row.next_attempt_at = sqlite3_column_int64(st, 5);
+	row.reply = (const char *)sqlite3_column_text(st, 6);
+	row.entries = (long)sqlite3_column_int64(st, 7);
+	row.has_message = sqlite3_column_int(st, 8);
+	row.dropped = sqlite3_column_int(st, 9);
+	row.given_back = sqlite3_column_int(st, 10);
+	return to->cb.outbox(&row, to->arg);
+}
+
+static int
+sqlite_outbox_each(struct store *base, const char *email,
+		   int (*cb)(const struct store_outbox_row *row, void *arg),
+		   void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.outbox = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
 
 	if (prepare(s, &st,
 		    "SELECT g.id, s.email, g.status, g.created_at, g.attempts,"
@@ -2227,26 +2460,7 @@ store_outbox_each(struct store *s, const char *email,
 		    " AND (?1 IS NULL OR s.email = ?1) ORDER BY g.id", e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		row.id = sqlite3_column_int64(st, 0);
-		row.email = (const char *)sqlite3_column_text(st, 1);
-		row.status = (const char *)sqlite3_column_text(st, 2);
-		row.created_at = sqlite3_column_int64(st, 3);
-		row.attempts = sqlite3_column_int(st, 4);
-		row.next_attempt_at = sqlite3_column_int64(st, 5);
-		row.reply = (const char *)sqlite3_column_text(st, 6);
-		row.entries = (long)sqlite3_column_int64(st, 7);
-		row.has_message = sqlite3_column_int(st, 8);
-		row.dropped = sqlite3_column_int(st, 9);
-		row.given_back = sqlite3_column_int(st, 10);
-		rc = cb(&row, arg);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list the outbox");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, outbox_row, &to, "list the outbox", e);
 }
 
 /* The failed digests of ?1 (every subscriber when NULL). */
@@ -2254,15 +2468,16 @@ store_outbox_each(struct store *s, const char *email,
 	"status = 'failed' AND (?1 IS NULL OR subscriber_id =" \
 	" (SELECT id FROM subscribers WHERE email = ?1))"
 
-int
-store_outbox_retry(struct store *s, const char *email, int64_t now,
-		   size_t *n, struct err *e)
+static int
+sqlite_outbox_retry(struct store *base, const char *email, int64_t now,
+		    size_t *n, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	*n = 0;
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	/* built, and still holding its entries: the same message again */
 	if (prepare(s, &st,
@@ -2287,16 +2502,17 @@ store_outbox_retry(struct store *s, const char *email, int64_t now,
 	if ((rc = finish(s, st, "retry failed digests", e)) < 0)
 		goto fail;
 	*n += (size_t)rc;
-	return store_commit(s, e);
+	return store_commit(&s->base, e);
 fail:
-	store_rollback(s);
+	store_rollback(&s->base);
 	return -1;
 }
 
-int
-store_outbox_drop(struct store *s, const char *email, size_t *n,
-		  struct err *e)
+static int
+sqlite_outbox_drop(struct store *base, const char *email, size_t *n,
+		   struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -2316,19 +2532,11 @@ store_outbox_drop(struct store *s, const char *email, size_t *n,
 
 #undef FAILED_OF
 
-void
-store_outage_release(struct store_outage *o)
+static int
+sqlite_outage_note(struct store *base, int64_t now, const char *reason,
+		   long held, struct err *e)
 {
-	if (!o)
-		return;
-	free(o->reason);
-	memset(o, 0, sizeof(*o));
-}
-
-int
-store_outage_note(struct store *s, int64_t now, const char *reason,
-		  long held, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -2336,9 +2544,7 @@ store_outage_note(struct store *s, int64_t now, const char *reason,
 		    "UPDATE outages SET last_at = ?1, failures = failures + 1,"
 		    " reason = ?2, held = ?3 WHERE ended_at IS NULL", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, held);
+	bind_list(st, "ItI", now, reason, (int64_t)held);
 	rc = finish(s, st, "record an outage", e);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
@@ -2346,9 +2552,7 @@ store_outage_note(struct store *s, int64_t now, const char *reason,
 		    "INSERT INTO outages (started_at, last_at, reason, held)"
 		    " VALUES (?1, ?1, ?2, ?3)", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, held);
+	bind_list(st, "ItI", now, reason, (int64_t)held);
 	return finish(s, st, "record an outage", e) < 0 ? -1 : 0;
 }
 
@@ -2371,16 +2575,17 @@ outage_row(sqlite3_stmt *st, struct store_outage *o)
 	return oom ? -1 : 0;
 }
 
-int
-store_outage_end(struct store *s, int64_t now, struct store_outage *o,
-		 struct err *e)
+static int
+sqlite_outage_end(struct store *base, int64_t now, struct store_outage *o,
+		  struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	memset(o, 0, sizeof(*o));
 	/* no RETURNING: it needs SQLite 3.35 */
-	if (store_begin(s, e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
 	if (prepare(s, &st,
 		    "SELECT " OUTAGE_COLUMNS " FROM outages"
@@ -2402,21 +2607,36 @@ store_outage_end(struct store *s, int64_t now, struct store_outage *o,
 		if (finish(s, st, "end an outage", e) < 0)
 			goto fail;
 	}
-	return store_commit(s, e);
+	return store_commit(&s->base, e);
 fail:
-	store_rollback(s);
+	store_rollback(&s->base);
 	store_outage_release(o);
 	return -1;
 }
 
-int
-store_outage_each(struct store *s, int64_t since,
-		  int (*cb)(const struct store_outage *o, void *arg),
-		  void *arg, struct err *e)
+static int
+outage_each_row(sqlite3_stmt *st, const struct walk_to *to)
 {
 	struct store_outage o = { 0 };
+	int rc;
+
+	if (outage_row(st, &o) < 0) {
+		store_outage_release(&o);
+		return err_set(to->e, EX_OSERR, "out of memory");
+	}
+	rc = to->cb.outage(&o, to->arg);
+	store_outage_release(&o);
+	return rc;
+}
+
+static int
+sqlite_outage_each(struct store *base, int64_t since,
+		   int (*cb)(const struct store_outage *o, void *arg),
+		   void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.outage = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
 
 	if (prepare(s, &st,
 		    "SELECT " OUTAGE_COLUMNS " FROM outages"
@@ -2424,41 +2644,16 @@ store_outage_each(struct store *s, int64_t since,
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, since);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (outage_row(st, &o) < 0) {
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-		rc = cb(&o, arg);
-		store_outage_release(&o);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list outages");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, outage_each_row, &to, "list outages", e);
 }
 
 #undef OUTAGE_COLUMNS
 
-void
-store_report_release(struct store_report *r)
+static int
+sqlite_report_has(struct store *base, const char *kind, const char *slot,
+		  int *has, struct err *e)
 {
-	if (!r)
-		return;
-	free(r->kind);
-	free(r->slot);
-	free(r->rcpt);
-	free(r->message_id);
-	free(r->message);
-	memset(r, 0, sizeof(*r));
-}
-
-int
-store_report_has(struct store *s, const char *kind, const char *slot,
-		 int *has, struct err *e)
-{
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -2474,10 +2669,11 @@ store_report_has(struct store *s, const char *kind, const char *slot,
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_report_add(struct store *s, const struct store_report_new *r,
-		 int64_t *id, struct err *e)
+static int
+sqlite_report_add(struct store *base, const struct store_report_new *r,
+		  int64_t *id, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
@@ -2486,11 +2682,8 @@ store_report_add(struct store *s, const struct store_report_new *r,
 		    " created_at, message) VALUES (?, ?, ?, ?, ?, ?)",
 		    e) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->slot, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->rcpt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, r->now);
+	bind_list(st, "ttttI", r->kind, r->slot, r->rcpt, r->message_id,
+		  r->now);
 	sqlite3_bind_blob64(st, 6, r->message, r->len, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_DONE)
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -2503,14 +2696,51 @@ store_report_add(struct store *s, const struct store_report_new *r,
 	return rc;
 }
 
-int
-store_report_pending(struct store *s, int64_t now, struct store_report **list,
-		     size_t *n, struct err *e)
+/* The pending reports read so far (sqlite_report_pending). */
+struct report_list {
+	struct store_report *items;
+	size_t n, cap;
+};
+
+static int
+report_row(sqlite3_stmt *st, const struct walk_to *to)
 {
-	sqlite3_stmt *st = NULL;
+	struct report_list *l = to->arg;
 	struct store_report *grown, *r;
-	int rc = 0, step, oom = 0;
+	size_t cap;
+	int oom = 0;
+
+	if (l->n == l->cap) {
+		/* grow by half again (at most one per kind and week) */
+		cap = l->cap ? l->cap + l->cap / 2 + 1 : 4;
+		if (cap > SIZE_MAX / sizeof(*grown) ||
+		    !(grown = realloc(l->items, cap * sizeof(*grown))))
+			return err_set(to->e, EX_OSERR, "out of memory");
+		l->items = grown;
+		l->cap = cap;
+	}
+	r = &l->items[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->kind = column_strdup(st, 1, &oom);
+	r->slot = column_strdup(st, 2, &oom);
+	r->rcpt = column_strdup(st, 3, &oom);
+	r->message_id = column_strdup(st, 4, &oom);
+	r->message = column_blobdup(st, 5, &r->len, &oom);
+	r->attempts = sqlite3_column_int(st, 6);
+	return oom ? err_set(to->e, EX_OSERR, "out of memory") : 0;
+}
+
+static int
+sqlite_report_pending(struct store *base, int64_t now,
+		      struct store_report **list, size_t *n, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct report_list got = { 0 };
+	struct walk_to to = { .arg = &got, .e = e };
+	sqlite3_stmt *st = NULL;
 	size_t i;
+	int rc;
 
 	*list = NULL;
 	*n = 0;
@@ -2521,45 +2751,24 @@ store_report_pending(struct store *s, int64_t now, struct store_report **list,
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		grown = realloc(*list, (*n + 1) * sizeof(**list));
-		if (!grown) {
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-		*list = grown;
-		r = &grown[(*n)++];
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(st, 0);
-		r->kind = column_strdup(st, 1, &oom);
-		r->slot = column_strdup(st, 2, &oom);
-		r->rcpt = column_strdup(st, 3, &oom);
-		r->message_id = column_strdup(st, 4, &oom);
-		r->message = column_blobdup(st, 5, &r->len, &oom);
-		r->attempts = sqlite3_column_int(st, 6);
-		if (oom) {
-			rc = err_set(e, EX_OSERR, "out of memory");
-			break;
-		}
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list pending reports");
-	sqlite3_finalize(st);
+	rc = walk(s, st, 0, report_row, &to, "list pending reports", e);
 	if (rc) {
-		for (i = 0; i < *n; i++)
-			store_report_release(&(*list)[i]);
-		free(*list);
-		*list = NULL;
-		*n = 0;
+		for (i = 0; i < got.n; i++)
+			store_report_release(&got.items[i]);
+		free(got.items);
+		return -1;
 	}
-	return rc;
+	*list = got.items;
+	*n = got.n;
+	return 0;
 }
 
-int
-store_report_mark(struct store *s, int64_t id,
-		  enum store_digest_outcome outcome, const char *reply,
-		  int64_t now, int64_t next_attempt, struct err *e)
+static int
+sqlite_report_mark(struct store *base, int64_t id,
+		   enum store_digest_outcome outcome, const char *reply,
+		   int64_t now, int64_t next_attempt, struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 
 	if (prepare(s, &st, MARK_SQL("reports"), e) < 0)
@@ -2568,10 +2777,11 @@ store_report_mark(struct store *s, int64_t id,
 	return finish(s, st, "mark report", e) < 0 ? -1 : 0;
 }
 
-int
-store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
-	       struct err *e)
+static int
+sqlite_next_due(struct store *base, int64_t *fetch_at, int64_t *attempt_at,
+		struct err *e)
 {
+	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
@@ -2597,26 +2807,111 @@ store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
 	return rc;
 }
 
-int
-store_subscriber_schedules(struct store *s,
-			   int (*cb)(const char *schedule, const char *timezone,
-				     void *arg),
-			   void *arg, struct err *e)
+static int
+schedule_row(sqlite3_stmt *st, const struct walk_to *to)
 {
+	return to->cb.schedule((const char *)sqlite3_column_text(st, 0),
+			       (const char *)sqlite3_column_text(st, 1),
+			       to->arg);
+}
+
+static int
+sqlite_subscriber_schedules(struct store *base,
+			    int (*cb)(const char *schedule,
+				      const char *timezone, void *arg),
+			    void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct walk_to to = { .cb.schedule = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
 
 	if (prepare(s, &st, "SELECT DISTINCT schedule, timezone FROM subscribers",
 		    e) < 0)
 		return -1;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = cb((const char *)sqlite3_column_text(st, 0),
-			(const char *)sqlite3_column_text(st, 1), arg);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = db_error(s, e, "list schedules");
-	sqlite3_finalize(st);
-	return rc;
+	return walk(s, st, 0, schedule_row, &to, "list schedules", e);
 }
+
+/* The run lock: lock.c's flock, with the start store.c knows. */
+struct sqlite_lock {
+	struct store_lock base;
+	struct lock *flock;
+};
+
+static struct store_lock *
+sqlite_lock_run(const char *location, const char *command, int timeout,
+		int64_t now, struct err *e)
+{
+	struct sqlite_lock *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		err_set(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	l->base.ops = &store_sqlite_ops;
+	l->flock = lock_acquire(location, command, timeout, now, e);
+	if (!l->flock) {
+		free(l);
+		return NULL;
+	}
+	return &l->base;
+}
+
+static void
+sqlite_unlock_run(struct store_lock *base)
+{
+	struct sqlite_lock *l = (struct sqlite_lock *)base;
+
+	lock_release(l->flock);
+	free(l);
+}
+
+const struct store_ops store_sqlite_ops = {
+	.lock_run = sqlite_lock_run,
+	.unlock_run = sqlite_unlock_run,
+	.schema_version = sqlite_schema_version,
+	.open = sqlite_open,
+	.open_read = sqlite_open_read,
+	.read_only = sqlite_read_only,
+	.open_another = sqlite_open_another,
+	.close = sqlite_close,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.feed_add = sqlite_feed_add,
+	.feed_set_user_agent = sqlite_feed_set_user_agent,
+	.feed_find = sqlite_feed_find,
+	.feed_remove = sqlite_feed_remove,
+	.feed_each = sqlite_feed_each,
+	.subscriber_add = sqlite_subscriber_add,
+	.subscriber_remove = sqlite_subscriber_remove,
+	.subscriber_page = sqlite_subscriber_page,
+	.subscriber_by_email = sqlite_subscriber_by_email,
+	.subscriber_by_token = sqlite_subscriber_by_token,
+	.fetch_claim = sqlite_fetch_claim,
+	.fetch_get = sqlite_fetch_get,
+	.fetch_mark_needed = sqlite_fetch_mark_needed,
+	.entries_save = sqlite_entries_save,
+	.entries_last_week = sqlite_entries_last_week,
+	.fetch_record = sqlite_fetch_record,
+	.prune = sqlite_prune,
+	.news_each = sqlite_news_each,
+	.digest_add = sqlite_digest_add,
+	.digest_has_slot = sqlite_digest_has_slot,
+	.digest_claim = sqlite_digest_claim,
+	.digest_get = sqlite_digest_get,
+	.digest_mark = sqlite_digest_mark,
+	.digest_prune = sqlite_digest_prune,
+	.digest_count = sqlite_digest_count,
+	.outbox_each = sqlite_outbox_each,
+	.outbox_retry = sqlite_outbox_retry,
+	.outbox_drop = sqlite_outbox_drop,
+	.outage_note = sqlite_outage_note,
+	.outage_end = sqlite_outage_end,
+	.outage_each = sqlite_outage_each,
+	.report_has = sqlite_report_has,
+	.report_add = sqlite_report_add,
+	.report_pending = sqlite_report_pending,
+	.report_mark = sqlite_report_mark,
+	.next_due = sqlite_next_due,
+	.subscriber_schedules = sqlite_subscriber_schedules,
+};

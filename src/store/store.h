@@ -1,8 +1,11 @@
 /*
- * store: the one SQLite file that holds feeds, entries, subscribers,
- * digests and deliveries. The only user of sqlite3.
+ * store: where feeds, entries, subscribers, digests and deliveries are
+ * kept; the one door to them. Behind it, a table of operations per
+ * backend (backend.h, private to src/store/), picked by the location
+ * store_open is given: today always SQLite (sqlite.c, the only user of
+ * sqlite3), one file.
  *
- * The file is in WAL mode with a busy timeout and foreign keys on; its
+ * The SQLite file is in WAL mode with a busy timeout and foreign keys on; its
  * schema version is PRAGMA user_version, and store_open migrates an older
  * file forward, one transaction per step, so a crash mid-migration leaves
  * the previous version intact. Every statement uses bound parameters.
@@ -21,7 +24,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /*
  * Errors from the store carry the exit status the cause calls for, the
@@ -70,6 +73,25 @@ struct store *store_open_another(const struct store *s, struct err *e);
 /* The schema version of the open file. */
 int store_schema_version(struct store *s);
 
+/*
+ * The run lock: one writing run at a time per store, whatever else reads
+ * it. Taken before the store is opened, by location, so that a run
+ * waiting for another does not migrate or write meanwhile. SQLite: an
+ * flock(2) on LOCATION.lock that the kernel drops when the process dies,
+ * naming its holder (pid, command, since when) for the one that waits.
+ */
+struct store_lock;
+
+/* Takes the run lock of the store at location for command (a name for
+ * the holder's line; now is when it was taken), waiting at most timeout
+ * seconds. On timeout: NULL with EX_TEMPFAIL and a message naming the
+ * holder; other failures: NULL with the cause (EX_NOPERM when the lock
+ * cannot be written, saying why). */
+struct store_lock *store_lock_run(const char *location, const char *command,
+	int timeout, int64_t now, struct err *e);
+/* Releases the lock and frees l. NULL-safe. */
+void store_unlock_run(struct store_lock *l);
+
 /* Transactions: begin/commit fail with the SQLite message; rollback is
  * safe to call when nothing is open. */
 int store_begin(struct store *s, struct err *e);
@@ -101,11 +123,12 @@ struct store_feed {
 
 void store_feed_release(struct store_feed *f);
 
-/* Adds a feed (url already normalized). Returns 0 and sets *id when added,
- * 1 and sets *id to the existing feed when the URL is already there, -1 on
- * error. */
+/* Adds a feed (url already normalized), added at now. Returns 0 and sets
+ * *id when added, 1 and sets *id to the existing feed when the URL is
+ * already there, -1 on error. */
 int store_feed_add(struct store *s, const char *url, const char *title,
-	const struct store_tags *tags, int64_t *id, struct err *e);
+	const struct store_tags *tags, int64_t now, int64_t *id,
+	struct err *e);
 /* Sets the User-Agent sent for one feed (NULL: the [fetch] one). */
 int store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
 	struct err *e);
@@ -136,10 +159,28 @@ struct store_fetch {
 
 void store_fetch_release(struct store_fetch *f);
 
-/* Calls cb for each enabled feed whose next fetch time has come (every
- * enabled feed when all is set), oldest due first. */
-int store_fetch_each_due(struct store *s, int64_t now, int all,
-	int (*cb)(const struct store_fetch *f, void *arg), void *arg,
+/*
+ * Claims. A worker takes the rows it is to work on (feeds to fetch,
+ * digests to deliver) with a claim, which leases them to it until a time
+ * it names: until then no other claim returns them, whatever becomes of
+ * them meanwhile (recording a fetch or marking a delivery does not end the
+ * lease, so a row that stays due is not taken twice in one pass). So
+ * several workers can share the rows, and the rows of one that died come
+ * back when its leases end. A lease that ended at or before now is free
+ * again. A claim returns at most max rows; fewer means there were no more
+ * to claim.
+ *
+ * SQLite: one worker at a time holds the run lock, so a claim simply reads
+ * the next rows; the leases are kept by the store handle, not in the file,
+ * and end with it or at their time.
+ */
+
+/* Claims at most max enabled feeds due by due_by (next fetch time at or
+ * before it; every enabled feed when all is set), oldest due first, into
+ * feeds[0..*n), each leased until `until`. Release each with
+ * store_fetch_release. On error none is claimed. */
+int store_fetch_claim(struct store *s, int64_t now, int64_t due_by, int all,
+	int64_t until, struct store_fetch *feeds, size_t max, size_t *n,
 	struct err *e);
 /* A digest slot whose feeds are fetched before it, whatever their polling
  * interval says (see lead.h): the subscribers of one (schedule, timezone)
@@ -170,10 +211,14 @@ int store_fetch_mark_needed(struct store *s,
 int store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
 	struct err *e);
 
-/* One document's entries, with the identities ident_assign gave them. */
+/* One document's entries, with what fetch worked out for each: the
+ * store compares them as they are, knowing nothing of how they are made
+ * (fetch/ident.h: ident_entries). */
 struct store_entries {
 	const struct entry *const *items;
-	char *const *idents;
+	char *const *idents;      /* the entry's identity in its feed */
+	char *const *link_keys;   /* its link's key, or NULL for no link */
+	char *const *hashes;      /* the hash of what a reader sees of it */
 	size_t n;
 };
 
@@ -235,6 +280,9 @@ struct store_subscriber {
 	struct store_tags include; /* words: keep only entries with one */
 	struct store_tags exclude; /* words: drop entries with any */
 	int64_t created_at;     /* entries first seen before are not sent */
+	char *token;            /* opaque and random (128 bits, hex), made
+	                         * by the store: what a link in a mail can
+	                         * name the subscriber by; ignored by add */
 };
 
 void store_subscriber_release(struct store_subscriber *sub);
@@ -244,9 +292,18 @@ int store_subscriber_copy(struct store_subscriber *dst,
 	const struct store_subscriber *src);
 
 /* Adds a subscriber; an address already there (case-insensitive domain) is
- * refused with EX_DATAERR. created_at is set from the clock. */
+ * refused with EX_DATAERR. created_at is set to now. */
 int store_subscriber_add(struct store *s, const struct store_subscriber *sub,
-	int64_t *id, struct err *e);
+	int64_t now, int64_t *id, struct err *e);
+/* Fills sub (release it) with the subscriber whose address is email
+ * (case-insensitive, as add compares them). Unknown: -1 with EX_DATAERR
+ * naming the address. */
+int store_subscriber_by_email(struct store *s, const char *email,
+	struct store_subscriber *sub, struct err *e);
+/* Fills sub (release it) with the subscriber whose token is token.
+ * Unknown: -1 with EX_DATAERR (the message does not repeat the token). */
+int store_subscriber_by_token(struct store *s, const char *token,
+	struct store_subscriber *sub, struct err *e);
 /* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
 int store_subscriber_remove(struct store *s, const char *email,
 	struct err *e);
@@ -273,7 +330,7 @@ struct store_news {
 	const char *feed_title;   /* the feed's title, or its URL */
 	const char *feed_tag;     /* the feed's first tag, or NULL */
 	const char *title, *link, *author, *summary, *content;
-	const char *link_key;     /* ident_link_key of link, or NULL */
+	const char *link_key;     /* as store_entries_save was given it */
 	int64_t published;        /* or updated; DATE_NONE when neither */
 	int64_t first_seen;
 	int delayed;              /* it was in a digest that failed: it comes
@@ -328,13 +385,13 @@ struct store_digest {
 
 void store_digest_release(struct store_digest *d);
 
-/* At most max ids of the pending digests whose next attempt has come
- * and whose id is above after, oldest first, into ids; *n says how many:
- * the outbox read a page at a time, from the id last delivered, so that
- * memory does not grow with it (messages are read one at a time with
- * store_digest_get). */
-int store_digest_due(struct store *s, int64_t now, int64_t after,
-	size_t max, int64_t *ids, size_t *n, struct err *e);
+/* Claims at most max pending digests whose next attempt is due by due_by,
+ * oldest first, each leased until `until` (see "Claims" above): their ids
+ * into ids, *n says how many. The courier claims a batch at a time so
+ * that memory does not grow with the outbox (messages are read one at a
+ * time with store_digest_get). On error none is claimed. */
+int store_digest_claim(struct store *s, int64_t now, int64_t due_by,
+	int64_t until, int64_t *ids, size_t max, size_t *n, struct err *e);
 /* Reads one digest, message included. */
 int store_digest_get(struct store *s, int64_t id, struct store_digest *d,
 	struct err *e);

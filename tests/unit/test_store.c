@@ -13,11 +13,15 @@
 #include <unistd.h>
 
 #include "fetch/ident.h"
+#include "lib/clock.h"
 #include "store/store.h"
 #include "testutil.h"
 
 static char dir[200];
 static char path[256];
+
+/* the time the commands hand in */
+#define NOW clock_now()
 
 static void
 setup(void)
@@ -116,16 +120,16 @@ START_TEST(test_migrates_previous_version)
 	struct err e = ERR_INIT;
 	struct store *s;
 
-	s = store_open_version(path, STORE_SCHEMA_VERSION - 1, &e);
+	s = store_open_version(path, 7, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
-	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION - 1);
+	ck_assert_int_eq(store_schema_version(s), 7);
 	store_close(s);
 	exec("INSERT INTO feeds (url, added_at) VALUES ('http://a/', 1);"
 	     "INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);"
 	     "INSERT INTO digests (subscriber_id, message_id, created_at,"
 	     " status) VALUES (1, '<f@x>', 1, 'failed'),"
 	     " (1, '<p@x>', 1, 'pending');");
-	/* what the last step adds is not there yet */
+	/* what the step to 8 adds is not there yet */
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
 			       "name = 'outages'"), 0);
 
@@ -348,7 +352,7 @@ START_TEST(test_open_read_of_writable_store)
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_read_only(s), 0);
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e),
 			 0);
 	store_close(s);
 }
@@ -378,10 +382,10 @@ START_TEST(test_feeds)
 	char out[512] = "";
 	int64_t id, id2, found;
 
-	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", &tags, &id, &e), 0);
-	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, &id2, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", &tags, NOW, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id2, &e),
 			 0);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", NULL, &found, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", NULL, NOW, &found, &e),
 			 1);
 	ck_assert_int_eq(found, id);
 	ck_assert_int_eq(store_feed_each(s, collect_feed, out, &e), 0);
@@ -407,6 +411,205 @@ START_TEST(test_feeds)
 }
 END_TEST
 
+/* The run lock: one holder at a time, the second told who holds it and
+ * since when (the time handed in), and free again once released. */
+START_TEST(test_run_lock)
+{
+	struct err e = ERR_INIT;
+	struct store_lock *l, *again;
+	char want[128];
+
+	l = store_lock_run(path, "run", 5, 1764547200, &e);
+	ck_assert_msg(l != NULL, "%s", e.msg);
+	again = store_lock_run(path, "send", 0, 1764547300, &e);
+	ck_assert_ptr_null(again);
+	ck_assert_int_eq(e.code, EX_TEMPFAIL);
+	snprintf(want, sizeof(want),
+		 "held by pid %ld (feedmail run, since 2025-12-01T00:00:00Z)",
+		 (long)getpid());
+	ck_assert_msg(strstr(e.msg, want) != NULL, "%s", e.msg);
+	store_unlock_run(l);
+	e = (struct err)ERR_INIT;
+	again = store_lock_run(path, "send", 0, 1764547300, &e);
+	ck_assert_msg(again != NULL, "%s", e.msg);
+	store_unlock_run(again);
+	store_unlock_run(NULL);
+}
+END_TEST
+
+/* The ids of n claimed feeds ("2,3") into out, releasing them. */
+static void
+claimed_ids(struct store_fetch *got, size_t n, char *out, size_t size)
+{
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		len += (size_t)snprintf(out + len, size - len, "%s%lld",
+					i ? "," : "", (long long)got[i].id);
+		store_fetch_release(&got[i]);
+	}
+}
+
+/* Claims lease rows: the next ones come, oldest due first; a claimed row
+ * is not claimed again until its lease ends, whatever was recorded. */
+START_TEST(test_claims)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_fetch got[3];
+	struct store_fetch_outcome o = { 0 };
+	struct store_subscriber sub = { 0 };
+	struct store_digest_new d = { 0 };
+	char email[] = "a@example.org", url[32], ids[64], mid[32];
+	int64_t id, digests[3], claimed[2];
+	size_t n;
+	int i, moved;
+
+	ck_assert_ptr_nonnull(s);
+	for (i = 1; i <= 5; i++) {
+		snprintf(url, sizeof(url), "http://f/%d", i);
+		ck_assert_int_eq(store_feed_add(s, url, NULL, NULL, NOW, &id,
+						&e), 0);
+	}
+	exec("UPDATE feeds SET next_fetch_at = CASE id WHEN 1 THEN 300"
+	     " WHEN 2 THEN 100 WHEN 3 THEN 200 ELSE 900 END;"
+	     "UPDATE feeds SET enabled = 0 WHERE id = 5");
+	ck_assert_int_eq(store_fetch_claim(s, 50, 500, 0, 1000, got, 2, &n,
+					   &e), 0);
+	claimed_ids(got, n, ids, sizeof(ids));
+	ck_assert_str_eq(ids, "2,3");
+	ck_assert_int_eq(store_fetch_claim(s, 50, 500, 0, 1000, got, 2, &n,
+					   &e), 0);
+	claimed_ids(got, n, ids, sizeof(ids));
+	ck_assert_str_eq(ids, "1");
+	/* recorded, and still due: leased all the same */
+	o.feed_id = 2;
+	o.now = 60;
+	o.status = "ok";
+	o.next_fetch_at = 100;
+	ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
+	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 0, 1000, got, 2, &n,
+					   &e), 0);
+	ck_assert_uint_eq(n, 0);
+	/* all: every enabled feed not leased */
+	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 1, 1000, got, 3, &n,
+					   &e), 0);
+	claimed_ids(got, n, ids, sizeof(ids));
+	ck_assert_str_eq(ids, "4");
+	/* the leases end at 1000 */
+	ck_assert_int_eq(store_fetch_claim(s, 1000, 500, 0, 2000, got, 3, &n,
+					   &e), 0);
+	claimed_ids(got, n, ids, sizeof(ids));
+	ck_assert_str_eq(ids, "2,3,1");
+	ck_assert_int_eq(store_fetch_claim(s, 0, 500, 0, 2000, got, 0, &n, &e),
+			 0);
+	ck_assert_uint_eq(n, 0);
+
+	sub.email = email;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &sub.id, &e), 0);
+	d.subscriber_id = sub.id;
+	d.message = "Subject: x\r\n";
+	d.len = 12;
+	d.now = 10;
+	for (i = 0; i < 3; i++) {
+		snprintf(mid, sizeof(mid), "<%d@example.org>", i);
+		d.message_id = mid;
+		ck_assert_int_eq(store_digest_add(s, &d, &digests[i], &e), 0);
+	}
+	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, claimed, 2, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(claimed[0], digests[0]);
+	ck_assert_int_eq(claimed[1], digests[1]);
+	/* held by the transport: pending, due, and leased */
+	ck_assert_int_eq(store_digest_mark(s, digests[0], STORE_DIGEST_HELD,
+					   "421 busy", 100, 100, &e), 0);
+	ck_assert_int_eq(store_digest_mark(s, digests[1], STORE_DIGEST_SENT,
+					   "250 OK", 100, 0, &e), 0);
+	ck_assert_int_eq(store_digest_claim(s, 150, 150, 200, claimed, 2, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(claimed[0], digests[2]);
+	ck_assert_int_eq(store_digest_claim(s, 150, 150, 200, claimed, 2, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 0);
+	/* leases over: the pending ones come back, the sent one not */
+	ck_assert_int_eq(store_digest_claim(s, 200, 200, 300, claimed, 2, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(claimed[0], digests[0]);
+	ck_assert_int_eq(claimed[1], digests[2]);
+	store_close(s);
+}
+END_TEST
+
+/* Version 9 gives every subscriber a token of its own: random, 128 bits
+ * in hex, made for those already there. */
+START_TEST(test_migrates_tokens)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 8, &e);
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	exec("INSERT INTO subscribers (email, created_at)"
+	     " VALUES ('a@b.c', 1), ('d@e.f', 1)");
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(DISTINCT token) FROM subscribers"
+			       " WHERE length(token) = 32"
+			       " AND token NOT GLOB '*[^0-9a-f]*'"), 2);
+}
+END_TEST
+
+/* A subscriber is found by address (in any letter case) and by token,
+ * without a walk through the others. */
+START_TEST(test_subscriber_lookups)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 }, got, again;
+	char a[] = "a@example.org", b[] = "Marie@Example.org", tag[] = "news";
+	char *tags[] = { tag };
+	int64_t id;
+
+	ck_assert_ptr_nonnull(s);
+	sub.email = a;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	sub.email = b;
+	sub.tags.items = tags;
+	sub.tags.n = 1;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 20, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, "marie@example.ORG",
+						   &got, &e), 0);
+	ck_assert_int_eq(got.id, id);
+	ck_assert_str_eq(got.email, "Marie@Example.org");
+	ck_assert_int_eq(got.created_at, 20);
+	ck_assert_uint_eq(got.tags.n, 1);
+	ck_assert_str_eq(got.tags.items[0], "news");
+	ck_assert_uint_eq(strlen(got.token), 32);
+	ck_assert_int_eq(store_subscriber_by_token(s, got.token, &again, &e),
+			 0);
+	ck_assert_int_eq(again.id, id);
+	store_subscriber_release(&again);
+	ck_assert_int_eq(store_subscriber_by_email(s, "a@example.org", &again,
+						   &e), 0);
+	ck_assert_str_ne(again.token, got.token);
+	store_subscriber_release(&again);
+	ck_assert_int_eq(store_subscriber_by_token(s, "00", &again, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_ptr_null(strstr(e.msg, "00"));
+	ck_assert_int_eq(store_subscriber_by_email(s, "x@example.org", &again,
+						   &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, "no subscriber 'x@example.org'");
+	store_subscriber_release(&got);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_nested_transactions)
 {
 	struct err e = ERR_INIT;
@@ -414,10 +617,10 @@ START_TEST(test_nested_transactions)
 	int64_t id;
 
 	ck_assert_int_eq(store_begin(s, &e), 0);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e), 0);
 	store_rollback(s);
 	store_rollback(s); /* nothing open: harmless */
-	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id, &e), 0);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM feeds"), 1);
 }
@@ -434,9 +637,9 @@ START_TEST(test_subscribers)
 
 	sub.email = upper;
 	sub.lang = fr;
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = lower;
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), -1);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_ptr_nonnull(strstr(e.msg, "already exists"));
 	ck_assert_int_eq(store_subscriber_remove(s, "nobody@x.org", &e), -1);
@@ -454,19 +657,15 @@ save(struct store *s, struct entry *en, size_t n, int64_t now, size_t *added,
 	struct err e = ERR_INIT;
 	const struct entry *ptrs[8];
 	struct store_entries entries;
-	char **ids;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		ptrs[i] = &en[i];
-	ids = ident_assign(ptrs, n);
-	entries.items = ptrs;
-	entries.idents = ids;
-	entries.n = n;
+	ck_assert_int_eq(ident_entries(ptrs, n, &entries), 0);
 	*added = *updated = 0;
 	ck_assert_msg(store_entries_save(s, 1, &entries, now, added, updated,
 					 &e) == 0, "%s", e.msg);
-	ident_free(ids, n);
+	ident_entries_release(&entries);
 }
 
 static struct entry
@@ -493,7 +692,7 @@ START_TEST(test_entries)
 	int64_t id;
 	int moved;
 
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e), 0);
 	doc[0] = item("1", "http://a/1", "One", "first");
 	doc[1] = item("2", "http://a/2", "Two", "second");
 	save(s, doc, 2, 100, &added, &updated);
@@ -618,13 +817,27 @@ read_digest_get(struct stale_fixture *f)
 }
 
 static void
-read_digest_due(struct stale_fixture *f)
+read_digest_claim(struct stale_fixture *f)
 {
 	struct err e = ERR_INIT;
 	int64_t ids[1];
 	size_t n;
 
-	ck_assert_int_eq(store_digest_due(f->s, 1000, 0, 1, ids, &n, &e), 0);
+	ck_assert_int_eq(store_digest_claim(f->s, 1000, 1000, 2000, ids, 1, &n,
+					    &e), 0);
+}
+
+static void
+read_fetch_claim(struct stale_fixture *f)
+{
+	struct err e = ERR_INIT;
+	struct store_fetch got[1];
+	size_t n;
+
+	ck_assert_int_eq(store_fetch_claim(f->s, 1000, 1000, 1, 2000, got, 1,
+					   &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	store_fetch_release(&got[0]);
 }
 
 START_TEST(test_no_read_outlives_its_call)
@@ -639,7 +852,8 @@ START_TEST(test_no_read_outlives_its_call)
 		{ "store_news_each", read_news },
 		{ "store_digest_has_slot", read_digest_has_slot },
 		{ "store_digest_get", read_digest_get },
-		{ "store_digest_due", read_digest_due },
+		{ "store_digest_claim", read_digest_claim },
+		{ "store_fetch_claim", read_fetch_claim },
 	};
 	struct stale_fixture f = { 0 };
 	struct store_digest_new d = { 0 };
@@ -653,12 +867,12 @@ START_TEST(test_no_read_outlives_its_call)
 	ck_assert_msg(f.s != NULL, "%s", e.msg);
 	other = store_open(path, &e);
 	ck_assert_msg(other != NULL, "%s", e.msg);
-	ck_assert_int_eq(store_feed_add(f.s, "http://a/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(f.s, "http://a/", NULL, NULL, NOW, &id, &e),
 			 0);
 	f.doc[0] = item("1", "http://a/1", "One", "first");
 	save(f.s, f.doc, 1, 200, &added, &updated);
 	f.sub.email = email;
-	ck_assert_int_eq(store_subscriber_add(f.s, &f.sub, &f.sub.id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(f.s, &f.sub, NOW, &f.sub.id, &e), 0);
 	d.subscriber_id = f.sub.id;
 	d.slot = "s1";
 	d.message_id = "<1@example.org>";
@@ -672,7 +886,7 @@ START_TEST(test_no_read_outlives_its_call)
 	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 		reads[i].read(&f);
 		snprintf(url, sizeof(url), "http://other/%zu", i);
-		ck_assert_msg(store_feed_add(other, url, NULL, NULL, &id,
+		ck_assert_msg(store_feed_add(other, url, NULL, NULL, NOW, &id,
 					     &e) == 0, "%s", e.msg);
 		ck_assert_msg(store_digest_prune(f.s, 0, &pruned, &e) == 0,
 			      "after %s: %s", reads[i].what, e.msg);
@@ -695,7 +909,7 @@ START_TEST(test_redirect_after_three)
 	int64_t id;
 	int moved, i;
 
-	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, NOW, &id, &e),
 			 0);
 	for (i = 1; i <= 3; i++) {
 		o.now = i;
@@ -721,7 +935,7 @@ START_TEST(test_redirect_interrupted)
 	int64_t id;
 	int moved, i;
 
-	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, NOW, &id, &e),
 			 0);
 	for (i = 0; i < 5; i++) {
 		o.redirect_url = seen[i];
@@ -827,9 +1041,9 @@ START_TEST(test_next_due)
 	char seen[200] = "";
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e),
 			 0);
-	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id, &e),
 			 0);
 	exec("UPDATE feeds SET next_fetch_at = 500 WHERE url = 'http://a/';"
 	     "UPDATE feeds SET next_fetch_at = 300, enabled = 0"
@@ -837,19 +1051,19 @@ START_TEST(test_next_due)
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(fetch_at, 500);
 	/* a new feed (next_fetch_at 0) is due at once */
-	ck_assert_int_eq(store_feed_add(s, "http://c/", NULL, NULL, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://c/", NULL, NULL, NOW, &id, &e),
 			 0);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(fetch_at, 1);
 
 	sub.email = (char *)"a@example.org";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = (char *)"b@example.org";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = (char *)"c@example.org";
 	sub.schedule = (char *)"hourly";
 	sub.timezone = (char *)"UTC";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	ck_assert_int_eq(store_subscriber_schedules(s, collect_schedule, seen,
 						    &e), 0);
 	ck_assert_msg(!strcmp(seen, "-/-;hourly/UTC;") ||
@@ -889,7 +1103,7 @@ START_TEST(test_digest_outbox)
 	for (i = 0; i < len; i++)
 		msg[i] = (char)('a' + i * 7 % 26);
 	sub.email = email;
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &sid, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &sid, &e), 0);
 	d.subscriber_id = sid;
 	d.message_id = "<1@example.org>";
 	d.message = msg;
@@ -902,11 +1116,13 @@ START_TEST(test_digest_outbox)
 	ck_assert_int_eq(count("SELECT count(*) FROM digest_messages"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM digests"
 			       " WHERE message IS NULL"), 1);
-	ck_assert_int_eq(store_digest_due(s, 100, 0, 2, ids, &n, &e), 0);
+	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 2, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);
-	/* the page after it: empty */
-	ck_assert_int_eq(store_digest_due(s, 100, id, 2, ids, &n, &e), 0);
+	/* claimed: not claimed again */
+	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 2, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
 	ck_assert_uint_eq(got.len, len);
@@ -923,7 +1139,8 @@ START_TEST(test_digest_outbox)
 	ck_assert_int_eq(store_digest_mark(s, id, STORE_DIGEST_SENT,
 					   "250 OK", 200, 0, &e), 0);
 	ck_assert_int_lt(wal_size() - before, (long long)len / 4);
-	ck_assert_int_eq(store_digest_due(s, 300, 0, 2, ids, &n, &e), 0);
+	ck_assert_int_eq(store_digest_claim(s, 300, 300, 400, ids, 2, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
 	/* read back after the mark: still whole */
 	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
@@ -1040,21 +1257,21 @@ START_TEST(test_fetch_mark_needed)
 		snprintf(url, sizeof(url), "http://f/%d", i);
 		ck_assert_int_eq(store_feed_add(s, url, NULL,
 						i == 2 ? &tsports :
-						i == 3 ? NULL : &tnews,
+						i == 3 ? NULL : &tnews, NOW,
 						&id, &e), 0);
 	}
 	sub.email = (char *)"news@example.org";
 	sub.tags = tupper;
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = (char *)"sports@example.org";
 	sub.tags = tlower;
 	sub.schedule = (char *)"daily@18:00";
 	sub.timezone = (char *)"UTC";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	sub.email = (char *)"all@example.org";
 	sub.tags.n = 0;
 	sub.schedule = (char *)"hourly";
-	ck_assert_int_eq(store_subscriber_add(s, &sub, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	store_close(s);
 	exec("UPDATE subscribers SET created_at = 0;"
 	     "UPDATE feeds SET last_fetch_at = 100, next_fetch_at = 10000,"
@@ -1104,6 +1321,10 @@ main(void)
 	tcase_add_test(tc, test_nested_transactions);
 	tcase_add_test(tc, test_subscribers);
 	tcase_add_test(tc, test_entries);
+	tcase_add_test(tc, test_run_lock);
+	tcase_add_test(tc, test_claims);
+	tcase_add_test(tc, test_migrates_tokens);
+	tcase_add_test(tc, test_subscriber_lookups);
 	tcase_add_test(tc, test_no_read_outlives_its_call);
 	tcase_add_test(tc, test_redirect_after_three);
 	tcase_add_test(tc, test_redirect_interrupted);

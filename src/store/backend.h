@@ -1,0 +1,136 @@
+/*
+ * backend: the table of operations behind store.h, one per backend (SQLite
+ * in sqlite.c; PostgreSQL, later, in pg.c). Private to src/store/.
+ *
+ * A backend's handle starts with a struct store whose ops point to its
+ * table; store.c picks the backend from the store's location and calls
+ * through the table. Each operation does what the store_* function of the
+ * same name says in store.h, and is never called with a NULL store.
+ */
+#ifndef FEEDMAIL_STORE_BACKEND_H
+#define FEEDMAIL_STORE_BACKEND_H
+
+#include "store/store.h"
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Likewise the start of a backend's run lock. */
+struct store_lock {
+	const struct store_ops *ops;
+};
+
+struct store_ops {
+	struct store_lock *(*lock_run)(const char *location,
+				       const char *command, int timeout,
+				       int64_t now, struct err *e);
+	void (*unlock_run)(struct store_lock *l);
+	/* opens location, migrated to version */
+	struct store *(*open)(const char *location, int version, struct err *e);
+	struct store *(*open_read)(const char *location, struct err *e);
+	int (*read_only)(const struct store *s);
+	void (*close)(struct store *s);
+	struct store *(*open_another)(const struct store *s, struct err *e);
+	int (*schema_version)(struct store *s);
+	int (*begin)(struct store *s, struct err *e);
+	int (*commit)(struct store *s, struct err *e);
+	void (*rollback)(struct store *s);
+	int (*feed_add)(struct store *s, const char *url, const char *title,
+			const struct store_tags *tags, int64_t now, int64_t *id,
+			struct err *e);
+	int (*feed_set_user_agent)(struct store *s, int64_t id, const char *ua,
+				   struct err *e);
+	int (*feed_find)(struct store *s, const char *id_or_url, int64_t *id,
+			 struct err *e);
+	int (*feed_remove)(struct store *s, int64_t id, struct err *e);
+	int (*feed_each)(struct store *s,
+			 int (*cb)(const struct store_feed *f, void *arg),
+			 void *arg, struct err *e);
+	int (*fetch_claim)(struct store *s, int64_t now, int64_t due_by,
+			   int all, int64_t until, struct store_fetch *feeds,
+			   size_t max, size_t *n, struct err *e);
+	int (*fetch_mark_needed)(struct store *s,
+				 const struct store_slot_feeds *slots, size_t n,
+				 int64_t now, size_t *marked, struct err *e);
+	int (*fetch_get)(struct store *s, int64_t id, struct store_fetch *f,
+			 struct err *e);
+	int (*entries_save)(struct store *s, int64_t feed_id,
+			    const struct store_entries *entries, int64_t now,
+			    size_t *added, size_t *updated, struct err *e);
+	int (*entries_last_week)(struct store *s, int64_t feed_id, int64_t now,
+				 int64_t *count, struct err *e);
+	int (*fetch_record)(struct store *s,
+			    const struct store_fetch_outcome *o, int *moved,
+			    struct err *e);
+	int (*prune)(struct store *s, int64_t keep_before,
+		     int64_t forget_before, size_t *pruned, struct err *e);
+	int (*subscriber_add)(struct store *s,
+			      const struct store_subscriber *sub, int64_t now,
+			      int64_t *id, struct err *e);
+	int (*subscriber_by_email)(struct store *s, const char *email,
+				   struct store_subscriber *sub, struct err *e);
+	int (*subscriber_by_token)(struct store *s, const char *token,
+				   struct store_subscriber *sub, struct err *e);
+	int (*subscriber_remove)(struct store *s, const char *email,
+				 struct err *e);
+	int (*subscriber_page)(struct store *s, int64_t after_id, int limit,
+			       int (*cb)(const struct store_subscriber *sub,
+					 void *arg),
+			       void *arg, struct err *e);
+	int (*news_each)(struct store *s, const struct store_subscriber *sub,
+			 int64_t since,
+			 int (*cb)(const struct store_news *n, void *arg),
+			 void *arg, struct err *e);
+	int (*digest_has_slot)(struct store *s, int64_t subscriber_id,
+			       const char *slot, int *has, struct err *e);
+	int (*digest_add)(struct store *s, const struct store_digest_new *d,
+			  int64_t *id, struct err *e);
+	int (*digest_claim)(struct store *s, int64_t now, int64_t due_by,
+			    int64_t until, int64_t *ids, size_t max, size_t *n,
+			    struct err *e);
+	int (*digest_get)(struct store *s, int64_t id, struct store_digest *d,
+			  struct err *e);
+	int (*digest_mark)(struct store *s, int64_t id,
+			   enum store_digest_outcome outcome, const char *reply,
+			   int64_t now, int64_t next_attempt, struct err *e);
+	int (*digest_prune)(struct store *s, int64_t before, size_t *pruned,
+			    struct err *e);
+	int (*outbox_each)(struct store *s, const char *email,
+			   int (*cb)(const struct store_outbox_row *row,
+				     void *arg),
+			   void *arg, struct err *e);
+	int (*outbox_retry)(struct store *s, const char *email, int64_t now,
+			    size_t *n, struct err *e);
+	int (*outbox_drop)(struct store *s, const char *email, size_t *n,
+			   struct err *e);
+	int (*outage_note)(struct store *s, int64_t now, const char *reason,
+			   long held, struct err *e);
+	int (*outage_end)(struct store *s, int64_t now, struct store_outage *o,
+			  struct err *e);
+	int (*outage_each)(struct store *s, int64_t since,
+			   int (*cb)(const struct store_outage *o, void *arg),
+			   void *arg, struct err *e);
+	int (*digest_count)(struct store *s, const char *status, int64_t *n,
+			    struct err *e);
+	int (*report_has)(struct store *s, const char *kind, const char *slot,
+			  int *has, struct err *e);
+	int (*report_add)(struct store *s, const struct store_report_new *r,
+			  int64_t *id, struct err *e);
+	int (*report_pending)(struct store *s, int64_t now,
+			      struct store_report **list, size_t *n,
+			      struct err *e);
+	int (*report_mark)(struct store *s, int64_t id,
+			   enum store_digest_outcome outcome, const char *reply,
+			   int64_t now, int64_t next_attempt, struct err *e);
+	int (*next_due)(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
+			struct err *e);
+	int (*subscriber_schedules)(struct store *s,
+				    int (*cb)(const char *schedule,
+					      const char *timezone, void *arg),
+				    void *arg, struct err *e);
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+#endif

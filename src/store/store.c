@@ -1,0 +1,507 @@
+/*
+ * store: the door of store.h. Picks the backend a location names and
+ * calls through its table of operations (backend.h); what does not touch
+ * the storage (freeing and copying the structs handed out) is here, once
+ * for every backend.
+ */
+#include "config.h"
+
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/str.h"
+#include "store/backend.h"
+
+/* The backend for a store location. Only SQLite so far: every location
+ * is a file name. A PostgreSQL backend (pg.c) will take the locations
+ * that start with "postgresql://". */
+static const struct store_ops *
+backend(const char *location)
+{
+	(void)location;
+	return &store_sqlite_ops;
+}
+
+struct store_lock *
+store_lock_run(const char *location, const char *command, int timeout,
+	       int64_t now, struct err *e)
+{
+	return backend(location)->lock_run(location, command, timeout, now, e);
+}
+
+void
+store_unlock_run(struct store_lock *l)
+{
+	if (l)
+		l->ops->unlock_run(l);
+}
+
+struct store *
+store_open_version(const char *location, int version, struct err *e)
+{
+	return backend(location)->open(location, version, e);
+}
+
+struct store *
+store_open(const char *location, struct err *e)
+{
+	return store_open_version(location, STORE_SCHEMA_VERSION, e);
+}
+
+struct store *
+store_open_read(const char *location, struct err *e)
+{
+	return backend(location)->open_read(location, e);
+}
+
+int
+store_read_only(const struct store *s)
+{
+	return s->ops->read_only(s);
+}
+
+void
+store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+struct store *
+store_open_another(const struct store *s, struct err *e)
+{
+	return s->ops->open_another(s, e);
+}
+
+int
+store_schema_version(struct store *s)
+{
+	return s->ops->schema_version(s);
+}
+
+int
+store_begin(struct store *s, struct err *e)
+{
+	return s->ops->begin(s, e);
+}
+
+int
+store_commit(struct store *s, struct err *e)
+{
+	return s->ops->commit(s, e);
+}
+
+void
+store_rollback(struct store *s)
+{
+	s->ops->rollback(s);
+}
+
+int
+store_feed_add(struct store *s, const char *url, const char *title,
+	       const struct store_tags *tags, int64_t now, int64_t *id,
+	       struct err *e)
+{
+	return s->ops->feed_add(s, url, title, tags, now, id, e);
+}
+
+int
+store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
+			  struct err *e)
+{
+	return s->ops->feed_set_user_agent(s, id, ua, e);
+}
+
+int
+store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
+		struct err *e)
+{
+	return s->ops->feed_find(s, id_or_url, id, e);
+}
+
+int
+store_feed_remove(struct store *s, int64_t id, struct err *e)
+{
+	return s->ops->feed_remove(s, id, e);
+}
+
+int
+store_feed_each(struct store *s,
+		int (*cb)(const struct store_feed *f, void *arg), void *arg,
+		struct err *e)
+{
+	return s->ops->feed_each(s, cb, arg, e);
+}
+
+int
+store_fetch_claim(struct store *s, int64_t now, int64_t due_by, int all,
+		  int64_t until, struct store_fetch *feeds, size_t max,
+		  size_t *n, struct err *e)
+{
+	return s->ops->fetch_claim(s, now, due_by, all, until, feeds, max, n,
+				   e);
+}
+
+int
+store_fetch_mark_needed(struct store *s, const struct store_slot_feeds *slots,
+			size_t n, int64_t now, size_t *marked, struct err *e)
+{
+	return s->ops->fetch_mark_needed(s, slots, n, now, marked, e);
+}
+
+int
+store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
+		struct err *e)
+{
+	return s->ops->fetch_get(s, id, f, e);
+}
+
+int
+store_entries_save(struct store *s, int64_t feed_id,
+		   const struct store_entries *entries, int64_t now,
+		   size_t *added, size_t *updated, struct err *e)
+{
+	return s->ops->entries_save(s, feed_id, entries, now, added, updated,
+				    e);
+}
+
+int
+store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
+			int64_t *count, struct err *e)
+{
+	return s->ops->entries_last_week(s, feed_id, now, count, e);
+}
+
+int
+store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
+		   int *moved, struct err *e)
+{
+	return s->ops->fetch_record(s, o, moved, e);
+}
+
+int
+store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
+	    size_t *pruned, struct err *e)
+{
+	return s->ops->prune(s, keep_before, forget_before, pruned, e);
+}
+
+int
+store_subscriber_add(struct store *s, const struct store_subscriber *sub,
+		     int64_t now, int64_t *id, struct err *e)
+{
+	return s->ops->subscriber_add(s, sub, now, id, e);
+}
+
+int
+store_subscriber_by_email(struct store *s, const char *email,
+			  struct store_subscriber *sub, struct err *e)
+{
+	return s->ops->subscriber_by_email(s, email, sub, e);
+}
+
+int
+store_subscriber_by_token(struct store *s, const char *token,
+			  struct store_subscriber *sub, struct err *e)
+{
+	return s->ops->subscriber_by_token(s, token, sub, e);
+}
+
+int
+store_subscriber_remove(struct store *s, const char *email, struct err *e)
+{
+	return s->ops->subscriber_remove(s, email, e);
+}
+
+int
+store_subscriber_page(struct store *s, int64_t after_id, int limit,
+		      int (*cb)(const struct store_subscriber *sub, void *arg),
+		      void *arg, struct err *e)
+{
+	return s->ops->subscriber_page(s, after_id, limit, cb, arg, e);
+}
+
+int
+store_news_each(struct store *s, const struct store_subscriber *sub,
+		int64_t since, int (*cb)(const struct store_news *n, void *arg),
+		void *arg, struct err *e)
+{
+	return s->ops->news_each(s, sub, since, cb, arg, e);
+}
+
+int
+store_digest_has_slot(struct store *s, int64_t subscriber_id, const char *slot,
+		      int *has, struct err *e)
+{
+	return s->ops->digest_has_slot(s, subscriber_id, slot, has, e);
+}
+
+int
+store_digest_add(struct store *s, const struct store_digest_new *d, int64_t *id,
+		 struct err *e)
+{
+	return s->ops->digest_add(s, d, id, e);
+}
+
+int
+store_digest_claim(struct store *s, int64_t now, int64_t due_by, int64_t until,
+		   int64_t *ids, size_t max, size_t *n, struct err *e)
+{
+	return s->ops->digest_claim(s, now, due_by, until, ids, max, n, e);
+}
+
+int
+store_digest_get(struct store *s, int64_t id, struct store_digest *d,
+		 struct err *e)
+{
+	return s->ops->digest_get(s, id, d, e);
+}
+
+int
+store_digest_mark(struct store *s, int64_t id,
+		  enum store_digest_outcome outcome, const char *reply,
+		  int64_t now, int64_t next_attempt, struct err *e)
+{
+	return s->ops->digest_mark(s, id, outcome, reply, now, next_attempt, e);
+}
+
+int
+store_digest_prune(struct store *s, int64_t before, size_t *pruned,
+		   struct err *e)
+{
+	return s->ops->digest_prune(s, before, pruned, e);
+}
+
+int
+store_outbox_each(struct store *s, const char *email,
+		  int (*cb)(const struct store_outbox_row *row, void *arg),
+		  void *arg, struct err *e)
+{
+	return s->ops->outbox_each(s, email, cb, arg, e);
+}
+
+int
+store_outbox_retry(struct store *s, const char *email, int64_t now, size_t *n,
+		   struct err *e)
+{
+	return s->ops->outbox_retry(s, email, now, n, e);
+}
+
+int
+store_outbox_drop(struct store *s, const char *email, size_t *n, struct err *e)
+{
+	return s->ops->outbox_drop(s, email, n, e);
+}
+
+int
+store_outage_note(struct store *s, int64_t now, const char *reason, long held,
+		  struct err *e)
+{
+	return s->ops->outage_note(s, now, reason, held, e);
+}
+
+int
+store_outage_end(struct store *s, int64_t now, struct store_outage *o,
+		 struct err *e)
+{
+	return s->ops->outage_end(s, now, o, e);
+}
+
+int
+store_outage_each(struct store *s, int64_t since,
+		  int (*cb)(const struct store_outage *o, void *arg), void *arg,
+		  struct err *e)
+{
+	return s->ops->outage_each(s, since, cb, arg, e);
+}
+
+int
+store_digest_count(struct store *s, const char *status, int64_t *n,
+		   struct err *e)
+{
+	return s->ops->digest_count(s, status, n, e);
+}
+
+int
+store_report_has(struct store *s, const char *kind, const char *slot, int *has,
+		 struct err *e)
+{
+	return s->ops->report_has(s, kind, slot, has, e);
+}
+
+int
+store_report_add(struct store *s, const struct store_report_new *r, int64_t *id,
+		 struct err *e)
+{
+	return s->ops->report_add(s, r, id, e);
+}
+
+int
+store_report_pending(struct store *s, int64_t now, struct store_report **list,
+		     size_t *n, struct err *e)
+{
+	return s->ops->report_pending(s, now, list, n, e);
+}
+
+int
+store_report_mark(struct store *s, int64_t id,
+		  enum store_digest_outcome outcome, const char *reply,
+		  int64_t now, int64_t next_attempt, struct err *e)
+{
+	return s->ops->report_mark(s, id, outcome, reply, now, next_attempt, e);
+}
+
+int
+store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
+	       struct err *e)
+{
+	return s->ops->next_due(s, fetch_at, attempt_at, e);
+}
+
+int
+store_subscriber_schedules(struct store *s,
+			   int (*cb)(const char *schedule, const char *timezone,
+				     void *arg),
+			   void *arg, struct err *e)
+{
+	return s->ops->subscriber_schedules(s, cb, arg, e);
+}
+
+static void
+tags_release(struct store_tags *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->items[i]);
+	free(t->items);
+	t->items = NULL;
+	t->n = 0;
+}
+
+static int
+tags_copy(struct store_tags *dst, const struct store_tags *src)
+{
+	size_t i;
+
+	dst->n = 0;
+	dst->items = calloc(src->n + 1, sizeof(char *));
+	if (!dst->items)
+		return -1;
+	for (i = 0; i < src->n; i++) {
+		dst->items[i] = strdup(src->items[i]);
+		if (!dst->items[i])
+			return -1;
+		dst->n++;
+	}
+	return 0;
+}
+
+void
+store_feed_release(struct store_feed *f)
+{
+	if (!f)
+		return;
+	free(f->url);
+	free(f->title);
+	free(f->last_status);
+	free(f->last_error);
+	tags_release(&f->tags);
+	memset(f, 0, sizeof(*f));
+}
+
+void
+store_subscriber_release(struct store_subscriber *sub)
+{
+	if (!sub)
+		return;
+	free(sub->email);
+	free(sub->name);
+	free(sub->lang);
+	free(sub->schedule);
+	free(sub->timezone);
+	free(sub->token);
+	tags_release(&sub->tags);
+	tags_release(&sub->include);
+	tags_release(&sub->exclude);
+	memset(sub, 0, sizeof(*sub));
+}
+
+int
+store_subscriber_copy(struct store_subscriber *dst,
+		      const struct store_subscriber *src)
+{
+	int oom = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->id = src->id;
+	dst->created_at = src->created_at;
+	dst->email = str_dup(src->email, &oom);
+	dst->name = str_dup(src->name, &oom);
+	dst->lang = str_dup(src->lang, &oom);
+	dst->schedule = str_dup(src->schedule, &oom);
+	dst->timezone = str_dup(src->timezone, &oom);
+	dst->token = str_dup(src->token, &oom);
+	oom |= tags_copy(&dst->tags, &src->tags) < 0 ||
+	       tags_copy(&dst->include, &src->include) < 0 ||
+	       tags_copy(&dst->exclude, &src->exclude) < 0;
+	if (oom)
+		store_subscriber_release(dst);
+	return oom ? -1 : 0;
+}
+
+int
+store_subscriber_each(struct store *s,
+		      int (*cb)(const struct store_subscriber *sub, void *arg),
+		      void *arg, struct err *e)
+{
+	return store_subscriber_page(s, 0, -1, cb, arg, e);
+}
+
+void
+store_fetch_release(struct store_fetch *f)
+{
+	if (!f)
+		return;
+	free(f->url);
+	free(f->etag);
+	free(f->last_modified);
+	free(f->user_agent);
+	free(f->redirect_url);
+	memset(f, 0, sizeof(*f));
+}
+
+void
+store_digest_release(struct store_digest *d)
+{
+	if (!d)
+		return;
+	free(d->email);
+	free(d->message_id);
+	free(d->message);
+	memset(d, 0, sizeof(*d));
+}
+
+void
+store_outage_release(struct store_outage *o)
+{
+	if (!o)
+		return;
+	free(o->reason);
+	memset(o, 0, sizeof(*o));
+}
+
+void
+store_report_release(struct store_report *r)
+{
+	if (!r)
+		return;
+	free(r->kind);
+	free(r->slot);
+	free(r->rcpt);
+	free(r->message_id);
+	free(r->message);
+	memset(r, 0, sizeof(*r));
+}
