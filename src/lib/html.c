@@ -203,22 +203,13 @@ char_fix(unsigned long cp)
 	return cp;
 }
 
-/* "&#N;" or "&#xN;" at s: its length with the code point in *cp, as
- * HTML5 reads it; 0 if s is not one. */
-static size_t
-char_ref_numeric(const char *s, size_t len, unsigned long *cp)
+size_t
+html_ref_digits(const char *s, size_t len, int hex, unsigned long *v)
 {
-	size_t i = 2;
-	unsigned long v = 0;
-	int hex = 0, digits = 0;
+	size_t i;
 
-	if (len < 3 || s[1] != '#')
-		return 0;
-	if (s[2] == 'x' || s[2] == 'X') {
-		hex = 1;
-		i++;
-	}
-	for (; i < len; i++) {
+	*v = 0;
+	for (i = 0; i < len; i++) {
 		int c = (unsigned char)s[i], d;
 
 		if (c >= '0' && c <= '9')
@@ -229,12 +220,32 @@ char_ref_numeric(const char *s, size_t len, unsigned long *cp)
 			d = c - 'A' + 10;
 		else
 			break;
-		if (v <= 0x10ffff)
-			v = v * (hex ? 16 : 10) + (unsigned long)d;
-		digits++;
+		/* past U+10FFFF it stays past it, without overflow */
+		if (*v <= 0x10ffff)
+			*v = *v * (hex ? 16 : 10) + (unsigned long)d;
 	}
+	return i;
+}
+
+/* "&#N;" or "&#xN;" at s: its length with the code point in *cp, as
+ * HTML5 reads it; 0 if s is not one. */
+static size_t
+char_ref_numeric(const char *s, size_t len, unsigned long *cp)
+{
+	size_t i = 2, digits;
+	unsigned long v;
+	int hex = 0;
+
+	if (len < 3 || s[1] != '#')
+		return 0;
+	if (s[2] == 'x' || s[2] == 'X') {
+		hex = 1;
+		i++;
+	}
+	digits = html_ref_digits(s + i, len - i, hex, &v);
 	if (!digits)
 		return 0;
+	i += digits;
 	if (i < len && s[i] == ';')
 		i++;
 	/* WHATWG HTML 13.2.5.80: references to 0x80-0x9f mean

@@ -30,6 +30,11 @@
  * when attr (for an attribute value in double quotes). Appends to out. */
 int html_escape(struct buf *out, const char *s, size_t len, int attr);
 
+/* The digits of a numeric character reference (s after "&#" or "&#x"),
+ * read up to len bytes or the first other byte: their number, their
+ * value in *v (any value past U+10FFFF is left past it, never wrapped). */
+size_t html_ref_digits(const char *s, size_t len, int hex, unsigned long *v);
+
 /* HTML to plain text: scripts, styles, noscript, iframes, images, forms,
  * svg, objects and the like dropped with their content; block elements
  * (p, div, br, li, h1-h6, blockquote, tr, pre...) become line breaks,

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "parse/internal.h"
+#include "lib/html.h"
 #include "lib/utf8.h"
 
 /*
@@ -320,27 +321,15 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct ref *r)
 	r->text = NULL;
 	if (n > 1 && s[1] == '#') {
 		unsigned long v = 0;
-		int hex = 0, digits = 0;
+		size_t digits = 0, end = n < REF_MAX ? n : REF_MAX;
+		int hex = 0;
 
 		i = 2;
 		if (i < n && (s[i] == 'x' || s[i] == 'X'))
 			hex = 1, i++;
-		for (; i < n && i < REF_MAX; i++) {
-			char c = s[i];
-			int d;
-
-			if (c >= '0' && c <= '9')
-				d = c - '0';
-			else if (hex && c >= 'a' && c <= 'f')
-				d = c - 'a' + 10;
-			else if (hex && c >= 'A' && c <= 'F')
-				d = c - 'A' + 10;
-			else
-				break;
-			if (v < 0x110000)
-				v = v * (hex ? 16 : 10) + (unsigned long)d;
-			digits++;
-		}
+		if (i < end)
+			digits = html_ref_digits(s + i, end - i, hex, &v);
+		i += digits;
 		if (i >= n && !final && i < REF_MAX)
 			return 0;
 		if (!digits) {

@@ -145,9 +145,6 @@ int parse_json_doc(struct parser *p, const char *s, size_t len,
 	struct err *e);
 
 /* parse_text.c */
-/* Plain text of an HTML fragment: tags and comments removed, entities
- * decoded, white space collapsed. Appends to out; -1 on cap/memory. */
-int text_from_html(const char *html, size_t len, struct buf *out);
 /* Copies an HTML fragment, with the URL attributes of its tags (href,
  * src...) resolved against base. -1 on cap/memory. */
 int text_resolve_html(const char *html, size_t len, const char *base,

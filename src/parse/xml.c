@@ -605,14 +605,19 @@ cap_value(struct parse_xml *x)
 			type = looks_like_html(c->text.data) ? CT_HTML :
 				CT_TEXT;
 		if (type != CT_TEXT) {
+			struct err he = ERR_INIT;
+
+			/* room for the line breaks and list indents that
+			 * text_collapse_ws takes out again: the text is
+			 * then no longer than the HTML */
+			buf_init(&out, HTML_INPUT_MAX);
 			r = &out;
-			if (text_from_html(c->text.data, c->text.len,
-					   &out) < 0)
+			if (html_to_text(&out, c->text.data, c->text.len,
+					 &he) < 0)
 				parser_warn(x->p, PARSE_WARN_TRUNCATED,
-					c->line,
-					"field longer than %u bytes truncated",
-					(unsigned)BUF_MAX_FIELD);
+					c->line, "field dropped: %s", he.msg);
 		}
+		/* one line, as a title is shown */
 		text_collapse_ws(r);
 	} else if (c->field == F_SUMMARY || c->field == F_CONTENT ||
 		   c->field == F_SUBTITLE) {

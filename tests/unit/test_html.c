@@ -13,6 +13,29 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* ---- html_ref_digits ---- */
+
+START_TEST(t_ref_digits)
+{
+	unsigned long v;
+
+	ck_assert_uint_eq(html_ref_digits("233;", 4, 0, &v), 3);
+	ck_assert_uint_eq(v, 233);
+	ck_assert_uint_eq(html_ref_digits("e9Fz", 4, 1, &v), 3);
+	ck_assert_uint_eq(v, 0xe9f);
+	ck_assert_uint_eq(html_ref_digits("e9", 2, 0, &v), 0);
+	ck_assert_uint_eq(html_ref_digits("12345", 2, 0, &v), 2);
+	ck_assert_uint_eq(v, 12);
+	/* far past U+10FFFF: still past it, not wrapped round */
+	ck_assert_uint_eq(html_ref_digits("99999999999999999999999", 23, 0,
+	    &v), 23);
+	ck_assert_uint_gt(v, 0x10ffff);
+	ck_assert_uint_eq(html_ref_digits("fffffffffffffffffff", 19, 1, &v),
+	    19);
+	ck_assert_uint_gt(v, 0x10ffff);
+}
+END_TEST
+
 /* ---- html_to_text: layout ---- */
 
 static const struct {
@@ -553,6 +576,7 @@ main(void)
 	Suite *s = suite_create("html");
 	TCase *tc = tcase_create("core");
 
+	tcase_add_test(tc, t_ref_digits);
 	tcase_add_loop_test(tc, t_text, 0, (int)N(text_table));
 	tcase_add_test(tc, t_text_cap);
 	tcase_add_test(tc, t_text_deep);

@@ -207,7 +207,7 @@ static const struct pcase cases[] = {
 	  "<link>http://x/?a=1&b=2</link></item></channel></rss>",
 	  0, NULL, NULL, NULL,
 	  "~|~|http://x/?a=1&b=2|~|~|~|~|~||\n"
-	  "F|rss20|\xc3\xa9t\xc3\xa9 \xc2\xa0R&D AT&T "
+	  "F|rss20|\xc3\xa9t\xc3\xa9 R&D AT&T "
 	  "\xe2\x80\x99\xe2\x80\x99&bogus;|~|~|~|~|~|0\n",
 	  "undefined entity", PARSE_WARN_ENTITY },
 	{ "windows-1252 references in escaped HTML text",
@@ -215,6 +215,16 @@ static const struct pcase cases[] = {
 	  "a &amp;#150; b &amp;#x97;</title></feed>",
 	  0, NULL, NULL, NULL,
 	  "F|atom10|a \xe2\x80\x93 b \xe2\x80\x94|~|~|~|~|~|0\n", NULL, -1 },
+	{ "a title typed as HTML is one line: blocks, items, pre, cells",
+	  "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title type=\"html\">"
+	  "&lt;p&gt;One&lt;/p&gt;&lt;ul&gt;&lt;li&gt;two&lt;ul&gt;&lt;li&gt;"
+	  "three&lt;/ul&gt;&lt;/ul&gt;four&lt;br&gt;&lt;br&gt;five"
+	  "&lt;pre&gt;a\n\n\tb &lt;/pre&gt;&lt;table&gt;&lt;tr&gt;&lt;td&gt;c"
+	  "&lt;td&gt;d&lt;/table&gt;&lt;noscript&gt;x&lt;/noscript&gt;</title>"
+	  "</feed>",
+	  0, NULL, NULL, NULL,
+	  "F|atom10|One - two - three four five a b c d|~|~|~|~|~|0\n",
+	  NULL, -1 },
 	{ "malformed: an unclosed <br> recovered, one warning",
 	  "<rss version=\"2.0\"><channel><title>M</title>"
 	  "<item><title>a</title><description>x<br>y</description></item>"
