@@ -37,6 +37,7 @@
 #include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/fs.h"
+#include "lib/ipaddr.h"
 #include "lib/log.h"
 
 /* mbox: how long to wait for another program's lock on the file */
@@ -455,17 +456,6 @@ lower_first(char *s)
 	    !isupper((unsigned char)s[1]))
 		s[0] = (char)tolower((unsigned char)s[0]);
 	return s;
-}
-
-static int
-is_loopback(const char *host)
-{
-	struct in_addr a;
-
-	if (!strcasecmp(host, "localhost") || !strcasecmp(host, "localhost."))
-		return 1;
-	return inet_pton(AF_INET, host, &a) == 1 &&
-	       (ntohl(a.s_addr) >> 24) == 127;
 }
 
 /* ---- smtp: what the session showed */
@@ -1242,7 +1232,7 @@ smtp_open(struct deliver *d, struct err *e)
 	if (!d->hostport)
 		return err_set(e, EX_OSERR, "out of memory");
 	snprintf(d->hostport, n, "%s:%d", host, c->smtp_port);
-	d->loopback = is_loopback(host);
+	d->loopback = ipaddr_host_is_loopback(host);
 	d->ip_literal = inet_pton(AF_INET, host, &a) == 1;
 
 	if (c->starttls != CONF_STARTTLS_OFF) {
