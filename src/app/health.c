@@ -191,16 +191,15 @@ record(struct store *s, const struct conf *cfg, const char *kind,
 	struct buf message = BUF_INIT(BUF_MAX_DOC);
 	struct mime_message m = { 0 };
 	struct store_report_new rec = { 0 };
-	char *from_name = NULL, *from_addr = NULL, *to_name = NULL;
-	char *to_addr = NULL, *message_id = NULL, seed[160];
+	char *to_name = NULL, *to_addr = NULL, *message_id = NULL;
+	char seed[160];
 	const char *at;
 	int64_t id;
 	int rc = -1;
 
-	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0 ||
-	    addr_parse_mailbox(cfg->admin, &to_name, &to_addr, e) < 0) {
+	if (addr_parse_mailbox(cfg->admin, &to_name, &to_addr, e) < 0) {
 		e->code = EX_CONFIG;
-		err_prefix(e, "[digest] %s", from_addr ? "admin" : "from");
+		err_prefix(e, "[digest] admin");
 		goto out;
 	}
 	if (mime_wrap_text(&wrapped, text, MIME_WRAP_WIDTH) < 0) {
@@ -210,15 +209,15 @@ record(struct store *s, const struct conf *cfg, const char *kind,
 	/* the store keeps it: retries carry the same Message-ID */
 	snprintf(seed, sizeof(seed), "report-%s-%s-%lld", kind, slot,
 		 (long long)now);
-	at = strrchr(from_addr, '@');
+	at = strrchr(cfg->from_addr, '@');
 	message_id = mime_message_id(seed, at ? at + 1 : "localhost");
 	if (!message_id) {
 		err_set(e, EX_SOFTWARE, "cannot make a Message-ID for '%s'",
-			from_addr);
+			cfg->from_addr);
 		goto out;
 	}
-	m.from.name = from_name;
-	m.from.addr = from_addr;
+	m.from.name = cfg->from_name;
+	m.from.addr = cfg->from_addr;
 	m.to.name = to_name;
 	m.to.addr = to_addr;
 	m.subject = subject;
@@ -245,8 +244,6 @@ record(struct store *s, const struct conf *cfg, const char *kind,
 out:
 	buf_release(&wrapped);
 	buf_release(&message);
-	free(from_name);
-	free(from_addr);
 	free(to_name);
 	free(to_addr);
 	free(message_id);
@@ -367,7 +364,6 @@ deliver_due(struct store *s, const struct conf *cfg, int64_t now,
 {
 	struct store_report *list = NULL;
 	struct deliver *dv = NULL;
-	char *from_name = NULL, *from_addr = NULL;
 	char reply[SEND_REPLY_SIZE];
 	size_t n = 0, i;
 	int rc = -1;
@@ -376,18 +372,13 @@ deliver_due(struct store *s, const struct conf *cfg, int64_t now,
 		return -1;
 	if (!n)
 		return 0;
-	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0) {
-		e->code = EX_CONFIG;
-		err_prefix(e, "[digest] from");
-		goto out;
-	}
 	dv = deliver_open(cfg, e);
 	if (!dv)
 		goto out;
 	for (i = 0; i < n; i++) {
 		const char *rcpts[1] = { list[i].rcpt };
 		struct deliver_message m = { list[i].message, list[i].len,
-					     from_addr, rcpts, 1 };
+					     cfg->from_addr, rcpts, 1 };
 		struct deliver_result res[1];
 		struct err de = ERR_INIT;
 		enum store_digest_outcome outcome;
@@ -423,8 +414,6 @@ out:
 	for (i = 0; i < n; i++)
 		store_report_release(&list[i]);
 	free(list);
-	free(from_name);
-	free(from_addr);
 	return rc;
 }
 

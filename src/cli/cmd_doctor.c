@@ -137,16 +137,16 @@ send_test(const struct conf *cfg, const char *to)
 	struct deliver_result r;
 	struct deliver *d = NULL;
 	struct err e = ERR_INIT;
-	char *name = NULL, *from = NULL, *id = NULL, seed[64];
+	const char *from = cfg->from_addr;
+	char *id = NULL, seed[64];
 	int rc = EX_SOFTWARE;
 
-	if (addr_validate(to, &e) < 0 ||
-	    addr_parse_mailbox(cfg->from, &name, &from, &e) < 0)
+	if (addr_validate(to, &e) < 0)
 		goto out;
 	snprintf(seed, sizeof(seed), "test-%lld-%ld", (long long)clock_now(),
 		 (long)getpid());
 	id = mime_message_id(seed, strrchr(from, '@') + 1);
-	m.from.name = name;
+	m.from.name = cfg->from_name;
 	m.from.addr = from;
 	m.to.addr = to;
 	m.subject = "feedmail test message";
@@ -177,8 +177,6 @@ out:
 	}
 	deliver_close(d, NULL);
 	buf_release(&msg);
-	free(name);
-	free(from);
 	free(id);
 	return rc;
 }

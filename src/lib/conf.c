@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/addr.h"
 #include "lib/buf.h"
 #include "lib/ipaddr.h"
 #include "lib/log.h"
@@ -1210,6 +1211,16 @@ conf_finish(struct conf *c, struct err *e)
 		return key_error(c, c->line[key_index(OFF(min_interval))] ?
 				 OFF(min_interval) : OFF(max_interval), e);
 	}
+	/* parsed here, once: every mail (digest, report, test) uses it */
+	free(c->from_name);
+	free(c->from_addr);
+	if (addr_parse_mailbox(c->from, &c->from_name, &c->from_addr,
+			       e) < 0) {
+		if (e && e->code != EX_OSERR)
+			e->code = EX_CONFIG;
+		err_prefix(e, "from");
+		return key_error(c, OFF(from), e);
+	}
 	if (!c->list_id) {
 		c->list_id = default_list_id(c->from);
 		if (!c->list_id)
@@ -1266,6 +1277,8 @@ conf_release(struct conf *c)
 	if (c->smtp_password)
 		explicit_bzero(c->smtp_password, strlen(c->smtp_password));
 	free(c->smtp_password);
+	free(c->from_name);
+	free(c->from_addr);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
 }

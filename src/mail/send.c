@@ -46,7 +46,6 @@ struct courier {
 	struct send_report *report; /* sent, retry, failed: the builder only
 	                         * counts built */
 	int64_t now;
-	const char *from_addr;  /* the envelope sender */
 	struct err fatal;       /* the store failed */
 	struct err err;         /* why delivering failed */
 	int rc;
@@ -64,7 +63,6 @@ struct run {
 	const struct send_options *opts;
 	struct send_report *report;
 	int64_t now;
-	const struct sender *from;
 	struct courier *courier; /* NULL for a dry run */
 	struct digest_cache summaries; /* shared by every subscriber's digest */
 	size_t failed;          /* digests that could not be built: added to
@@ -184,41 +182,17 @@ unique_seed(char *seed, size_t size, const char *what, int64_t sub_id,
 	return 0;
 }
 
-/* The sender, parsed once per run. */
-struct sender {
-	char *name, *addr;
-};
-
-static int
-sender_parse(const struct conf *cfg, struct sender *from, struct err *e)
-{
-	if (addr_parse_mailbox(cfg->from, &from->name, &from->addr, e) < 0) {
-		err_prefix(e, "[digest] from");
-		e->code = EX_CONFIG;
-		return -1;
-	}
-	return 0;
-}
-
-static void
-sender_release(struct sender *from)
-{
-	free(from->name);
-	free(from->addr);
-}
-
 /* Renders c->digest, collected, into c's subject, parts and message. A
  * failure here belongs to this digest alone. */
 static int
-render(const struct conf *cfg, const struct sender *from,
-       const struct store_subscriber *sub, int64_t now,
-       struct send_composed *c, struct err *e)
+render(const struct conf *cfg, const struct store_subscriber *sub,
+       int64_t now, struct send_composed *c, struct err *e)
 {
 	struct mime_message m = { 0 };
 	char seed[128], mailto[300];
 
-	if (digest_render(&c->digest, sub, cfg, from->addr, now, &c->subject,
-			  &c->raw, &c->html, e) < 0)
+	if (digest_render(&c->digest, sub, cfg, cfg->from_addr, now,
+			  &c->subject, &c->raw, &c->html, e) < 0)
 		return -1;
 	if (mime_wrap_text(&c->text, c->raw.data, MIME_WRAP_WIDTH) < 0)
 		return err_set(e, EX_SOFTWARE, "digest for '%s' is too large",
@@ -229,14 +203,14 @@ render(const struct conf *cfg, const struct sender *from,
 	if (unique_seed(seed, sizeof(seed), "digest", sub->id, now) < 0)
 		return err_set(e, EX_OSERR, "no random bytes: %s",
 			       strerror(errno));
-	c->message_id = mime_message_id(seed, domain_of(from->addr));
+	c->message_id = mime_message_id(seed, domain_of(cfg->from_addr));
 	if (!c->message_id)
-		return err_set(e, EX_SOFTWARE,
-			       "cannot make a Message-ID for '%s'", from->addr);
+		return err_set(e, EX_SOFTWARE, "cannot make a Message-ID "
+			       "for '%s'", cfg->from_addr);
 	snprintf(mailto, sizeof(mailto), "mailto:%s?subject=unsubscribe",
-		 from->addr);
-	m.from.name = from->name;
-	m.from.addr = from->addr;
+		 cfg->from_addr);
+	m.from.name = cfg->from_name;
+	m.from.addr = cfg->from_addr;
 	m.to.name = sub->name;
 	m.to.addr = sub->email;
 	m.subject = c->subject;
@@ -259,17 +233,14 @@ send_compose(struct store *s, const struct conf *cfg,
 	     struct digest_cache *cache, struct send_composed *c,
 	     struct err *e)
 {
-	struct sender from = { 0 };
 	int rc = -1;
 
 	composed_init(c);
-	if (sender_parse(cfg, &from, e) < 0 ||
-	    digest_collect(s, sub, since, cfg->summary_words, cache,
+	if (digest_collect(s, sub, since, cfg->summary_words, cache,
 			   &c->digest, e) < 0)
 		goto out;
-	rc = c->digest.n ? render(cfg, &from, sub, now, c, e) : 0;
+	rc = c->digest.n ? render(cfg, sub, now, c, e) : 0;
 out:
-	sender_release(&from);
 	if (rc < 0)
 		send_composed_release(c);
 	return rc;
@@ -326,7 +297,7 @@ record_failure(struct run *run, const struct store_subscriber *sub,
 	if (unique_seed(seed, sizeof(seed), "failed", sub->id, run->now) < 0)
 		return err_set(e, EX_OSERR, "no random bytes: %s",
 			       strerror(errno));
-	message_id = mime_message_id(seed, domain_of(run->from->addr));
+	message_id = mime_message_id(seed, domain_of(run->cfg->from_addr));
 	if (!message_id)
 		return err_set(e, EX_OSERR, "out of memory");
 	rec.subscriber_id = sub->id;
@@ -380,7 +351,7 @@ collect:
 		goto out;
 	}
 	own = 1;
-	if (render(run->cfg, run->from, sub, run->now, c, &own_err) < 0)
+	if (render(run->cfg, sub, run->now, c, &own_err) < 0)
 		goto out;
 	if (run->opts->dry_run) {
 		fprintf(run->opts->listing, "%s: %zu articles: %s\n", sub->email,
@@ -669,7 +640,7 @@ deliver_pending(struct courier *c, struct err *e)
 			b->n++;
 			m.data = d->message;
 			m.len = d->len;
-			m.envelope_from = c->from_addr;
+			m.envelope_from = c->cfg->from_addr;
 			m.rcpts = &b->rcpts[b->n - 1];
 			m.nrcpts = 1;
 			if (deliver_queue(dv, &m, e) < 0) {
@@ -787,7 +758,6 @@ send_run(struct store *s, const struct conf *cfg,
 	struct run run = { 0 };
 	struct courier c = { 0 };
 	struct err berr = ERR_INIT;
-	struct sender from = { 0 };
 	pthread_t thread;
 	int threaded = 0, rc = -1;
 
@@ -797,10 +767,7 @@ send_run(struct store *s, const struct conf *cfg,
 	run.opts = o;
 	run.report = r;
 	run.now = clock_now();
-	run.from = &from;
 	composed_init(&run.composed);
-	if (sender_parse(cfg, &from, e) < 0)
-		goto out;
 	if (o->dry_run) {
 		rc = build_all(&run, e);
 		goto out;
@@ -809,7 +776,6 @@ send_run(struct store *s, const struct conf *cfg,
 	c.opts = o;
 	c.report = r;
 	c.now = run.now;
-	c.from_addr = from.addr;
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_cond_init(&c.more, NULL);
 	run.courier = &c;
@@ -845,7 +811,6 @@ send_run(struct store *s, const struct conf *cfg,
 		rc = note_transport(s, r, run.now, e);
 out:
 	r->failed += run.failed;
-	sender_release(&from);
 	digest_cache_release(&run.summaries);
 	send_composed_release(&run.composed);
 	return rc;
