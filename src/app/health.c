@@ -186,11 +186,8 @@ record(struct store *s, const struct conf *cfg, const char *kind,
        const char *slot, const char *subject, const char *text, int64_t now,
        struct err *e)
 {
-	struct buf wrapped = BUF_INIT(BUF_MAX_DOC);
-	struct buf message = BUF_INIT(BUF_MAX_DOC);
 	struct compose_mail m = { 0 };
-	struct store_report_new rec = { 0 };
-	char *to_name = NULL, *to_addr = NULL, *message_id = NULL;
+	char *to_name = NULL, *to_addr = NULL;
 	char seed[160];
 	int64_t id;
 	int rc = -1;
@@ -203,38 +200,15 @@ record(struct store *s, const struct conf *cfg, const char *kind,
 	/* the store keeps it: retries carry the same Message-ID */
 	snprintf(seed, sizeof(seed), "report-%s-%s-%lld", kind, slot,
 		 (long long)now);
-	message_id = compose_message_id(cfg, seed, 0, e);
-	if (!message_id)
-		goto out;
 	m.to_name = to_name;
 	m.to_addr = to_addr;
 	m.subject = subject;
 	m.text = text;
 	m.date = now;
-	m.message_id = message_id;
-	if (compose_render(cfg, &m, &wrapped, &message, e) < 0) {
-		err_prefix(e, "%s report", kind);
-		goto out;
-	}
-	rec.kind = kind;
-	rec.slot = slot;
-	rec.rcpt = to_addr;
-	rec.message_id = message_id;
-	rec.message = message.data;
-	rec.len = message.len;
-	rec.now = now;
-	rc = store_report_add(s, &rec, &id, e);
-	/* recorded meanwhile by another process: its own */
-	if (rc < 0 && e->code == EX_DATAERR) {
-		err_clear(e);
-		rc = 1;
-	}
+	rc = compose_report(s, cfg, kind, slot, seed, &m, &id, e);
 out:
-	buf_release(&wrapped);
-	buf_release(&message);
 	free(to_name);
 	free(to_addr);
-	free(message_id);
 	return rc;
 }
 

@@ -152,14 +152,11 @@ test_heard(void *arg, int64_t id, const struct deliver_result *r)
 static int
 send_test(struct store *s, const struct conf *cfg, const char *to)
 {
-	struct buf text = BUF_INIT(BUF_MAX_DOC);
-	struct buf msg = BUF_INIT(BUF_MAX_DOC);
 	struct compose_mail m = { 0 };
-	struct store_report_new rec = { 0 };
 	struct test_heard t = { 0 };
 	struct courier c;
 	struct err e = ERR_INIT;
-	char *id = NULL, seed[64];
+	char seed[64];
 	int64_t now = clock_now();
 	int rc = EX_SOFTWARE;
 
@@ -168,26 +165,17 @@ send_test(struct store *s, const struct conf *cfg, const char *to)
 		goto out;
 	snprintf(seed, sizeof(seed), "test-%lld-%ld", (long long)now,
 		 (long)getpid());
-	id = compose_message_id(cfg, seed, 0, &e);
-	if (!id)
-		goto out;
 	m.to_addr = to;
 	m.subject = "feedmail test message";
 	m.date = now;
-	m.message_id = id;
 	m.text = "This message was sent by feedmail doctor --test-mail: the "
 		 "digests\nwill travel the same way.\n";
-	if (compose_render(cfg, &m, &text, &msg, &e) < 0)
+	if (compose_report(s, cfg, "test", seed, seed, &m, &t.id, &e) != 0) {
+		if (!e.code)
+			err_set(&e, EX_SOFTWARE, "a test mail '%s' exists "
+				"already", seed);
 		goto out;
-	rec.kind = "test";
-	rec.slot = seed;
-	rec.rcpt = to;
-	rec.message_id = id;
-	rec.message = msg.data;
-	rec.len = msg.len;
-	rec.now = now;
-	if (store_report_add(s, &rec, &t.id, &e) < 0)
-		goto out;
+	}
 	c.store = s;
 	c.cfg = cfg;
 	c.now = now;
@@ -216,9 +204,6 @@ out:
 		rc = e.code;
 	}
 	courier_release(&c);
-	buf_release(&text);
-	buf_release(&msg);
-	free(id);
 	return rc;
 }
 

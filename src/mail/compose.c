@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "mail/mime.h"
+#include "store/store.h"
 
 /* The domain of the sender, for Message-IDs. */
 static const char *
@@ -83,4 +84,45 @@ compose_render(const struct conf *cfg, const struct compose_mail *m,
 	mm.text = text->data;
 	mm.html = m->html;
 	return mime_render(&mm, out, e);
+}
+
+int
+compose_report(struct store *s, const struct conf *cfg, const char *kind,
+	       const char *slot, const char *seed,
+	       const struct compose_mail *m, int64_t *id, struct err *e)
+{
+	struct buf text = BUF_INIT(BUF_MAX_DOC);
+	struct buf message = BUF_INIT(BUF_MAX_DOC);
+	struct store_report_new rec = { 0 };
+	struct compose_mail mm = *m;
+	struct err se = ERR_INIT;
+	char *message_id = NULL;
+	int rc = -1;
+
+	message_id = compose_message_id(cfg, seed, 0, e);
+	if (!message_id)
+		goto out;
+	mm.message_id = message_id;
+	if (compose_render(cfg, &mm, &text, &message, e) < 0) {
+		err_prefix(e, "%s report", kind);
+		goto out;
+	}
+	rec.kind = kind;
+	rec.slot = slot;
+	rec.rcpt = m->to_addr;
+	rec.message_id = message_id;
+	rec.message = message.data;
+	rec.len = message.len;
+	rec.now = m->date;
+	rc = store_report_add(s, &rec, id, &se);
+	/* recorded meanwhile by another process: its own */
+	if (rc < 0 && se.code == EX_DATAERR)
+		rc = 1;
+	else if (rc < 0)
+		*e = se;
+out:
+	buf_release(&text);
+	buf_release(&message);
+	free(message_id);
+	return rc;
 }

@@ -18,6 +18,8 @@
 #include "lib/conf.h"
 #include "lib/err.h"
 
+struct store;
+
 struct compose_mail {
 	const char *to_name;      /* display name, or NULL */
 	const char *to_addr;      /* bare address */
@@ -45,5 +47,15 @@ char *compose_message_id(const struct conf *cfg, const char *seed,
  * which mail failed (err_prefix). */
 int compose_render(const struct conf *cfg, const struct compose_mail *m,
 	struct buf *text, struct buf *out, struct err *e);
+
+/* Composes m (m->message_id left NULL: made here from seed, the same
+ * seed giving the same id) and commits it to the outbox as a pending
+ * report of kind and slot to m->to_addr (store_report_add), for the
+ * courier to carry; *id its outbox id. 0; 1 when a report of kind and
+ * slot is there already (another process recorded it: e untouched); -1
+ * with e, prefixed with "KIND report". */
+int compose_report(struct store *s, const struct conf *cfg,
+	const char *kind, const char *slot, const char *seed,
+	const struct compose_mail *m, int64_t *id, struct err *e);
 
 #endif

@@ -32,7 +32,7 @@ struct run {
 	struct courier *courier; /* NULL for a dry run */
 	struct digest_cache summaries; /* shared by every subscriber's digest */
 	size_t failed;          /* digests that could not be built: added to
-	                         * report->failed once the courier is done */
+	                         * report->out.failed once the courier is done */
 	struct send_composed composed; /* the digest being built, its buffers
 	                         * reused from one subscriber to the next */
 };
@@ -377,10 +377,10 @@ note_transport(struct store *s, struct send_report *r, int64_t now,
 {
 	struct store_outage o;
 
-	if (r->transport_code)
-		return store_outage_note(s, now, r->transport_error,
-					 (long)r->held, e);
-	if (!r->sent)
+	if (r->out.transport_code)
+		return store_outage_note(s, now, r->out.transport_error,
+					 (long)r->out.held, e);
+	if (!r->out.sent)
 		return 0;
 	if (store_outage_end(s, now, &o, e) < 0)
 		return -1;
@@ -437,13 +437,7 @@ send_run(struct store *s, const struct conf *cfg,
 	} else if (rc == 0) {
 		crc = courier_run(&c, &cerr);
 	}
-	r->sent = c.counts.sent;
-	r->retry = c.counts.retry;
-	r->held = c.counts.held;
-	r->failed = c.counts.failed;
-	r->transport_code = c.counts.transport_code;
-	memcpy(r->transport_error, c.counts.transport_error,
-	       sizeof(r->transport_error));
+	r->out = c.counts;
 	/* the builder's error first: it stopped the run */
 	if (rc < 0) {
 		*e = berr;
@@ -454,7 +448,7 @@ send_run(struct store *s, const struct conf *cfg,
 	if (rc == 0)
 		rc = note_transport(s, r, run.now, e);
 out:
-	r->failed += run.failed;
+	r->out.failed += run.failed;
 	courier_release(&c);
 	digest_cache_release(&run.summaries);
 	send_composed_release(&run.composed);

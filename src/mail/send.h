@@ -21,6 +21,7 @@
 
 #include "lib/buf.h"
 #include "lib/conf.h"
+#include "mail/courier.h"
 #include "mail/digest.h"
 #include "lib/err.h"
 #include "lib/schedule.h"
@@ -28,18 +29,8 @@
 
 struct send_report {
 	size_t built;           /* digests built this run */
-	size_t sent;
-	size_t retry;           /* left pending after a recipient's
-	                         * temporary failure */
-	size_t held;            /* left pending, uncharged: the transport
-	                         * failed as a whole */
-	size_t failed;          /* given up (a 5xx, too many attempts, an
-	                         * address the transport refuses) or could
-	                         * not be built */
-	int transport_code;     /* 0, or why the transport failed as a
-	                         * whole: EX_TEMPFAIL, EX_UNAVAILABLE (a 5xx
-	                         * to the session), EX_CONFIG (TLS, AUTH) */
-	char transport_error[ERR_MSG_MAX];
+	struct courier_counts out; /* what the courier made of them; failed
+	                         * counts those that could not be built too */
 	int64_t outage_ended;   /* the id of the outage this run ended */
 };
 
