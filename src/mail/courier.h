@@ -70,8 +70,6 @@ struct courier_counts {
 typedef void courier_heard_fn(void *arg, int64_t id,
 	const struct deliver_result *r);
 
-struct courier_parcel;
-
 struct courier {
 	/* the caller's, set after courier_init */
 	struct store *store;    /* the courier's own connection when it runs
