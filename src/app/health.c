@@ -10,17 +10,15 @@
 #include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/date.h"
-#include "mail/deliver.h"
 #include "lib/log.h"
-#include "mail/mime.h"
+#include "mail/compose.h"
+#include "mail/courier.h"
 #include "mail/send.h"
 #include "store/store.h"
 #include "lib/str.h"
 #include "lib/utf8.h"
 
 #define DAY (24 * 3600)
-/* A report the transport refused for now is tried again this much later. */
-#define HEALTH_RETRY 3600
 #define HEALTH_KIND "health"
 #define HEALTH_OUTAGE "outage"
 
@@ -180,76 +178,37 @@ collect(const struct store_feed *f, void *arg)
 	return oom ? EX_OSERR : 0;
 }
 
-/* Renders and records a report of kind for slot: subject and text
- * (unwrapped) to [digest] admin. */
+/* Composes and records a report of kind for slot: subject and text
+ * (unwrapped) to [digest] admin. 1 when another process recorded it
+ * meanwhile. */
 static int
 record(struct store *s, const struct conf *cfg, const char *kind,
        const char *slot, const char *subject, const char *text, int64_t now,
        struct err *e)
 {
-	struct buf wrapped = BUF_INIT(BUF_MAX_DOC);
-	struct buf message = BUF_INIT(BUF_MAX_DOC);
-	struct mime_message m = { 0 };
-	struct store_report_new rec = { 0 };
-	char *from_name = NULL, *from_addr = NULL, *to_name = NULL;
-	char *to_addr = NULL, *message_id = NULL, seed[160];
-	const char *at;
+	struct compose_mail m = { 0 };
+	char *to_name = NULL, *to_addr = NULL;
+	char seed[160];
 	int64_t id;
 	int rc = -1;
 
-	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0 ||
-	    addr_parse_mailbox(cfg->admin, &to_name, &to_addr, e) < 0) {
+	if (addr_parse_mailbox(cfg->admin, &to_name, &to_addr, e) < 0) {
 		e->code = EX_CONFIG;
-		err_prefix(e, "[digest] %s", from_addr ? "admin" : "from");
-		goto out;
-	}
-	if (mime_wrap_text(&wrapped, text, MIME_WRAP_WIDTH) < 0) {
-		err_set(e, EX_SOFTWARE, "%s report: too large", kind);
+		err_prefix(e, "[digest] admin");
 		goto out;
 	}
 	/* the store keeps it: retries carry the same Message-ID */
 	snprintf(seed, sizeof(seed), "report-%s-%s-%lld", kind, slot,
 		 (long long)now);
-	at = strrchr(from_addr, '@');
-	message_id = mime_message_id(seed, at ? at + 1 : "localhost");
-	if (!message_id) {
-		err_set(e, EX_SOFTWARE, "cannot make a Message-ID for '%s'",
-			from_addr);
-		goto out;
-	}
-	m.from.name = from_name;
-	m.from.addr = from_addr;
-	m.to.name = to_name;
-	m.to.addr = to_addr;
+	m.to_name = to_name;
+	m.to_addr = to_addr;
 	m.subject = subject;
+	m.text = text;
 	m.date = now;
-	m.message_id = message_id;
-	m.text = wrapped.data;
-	if (mime_render(&m, &message, e) < 0) {
-		err_prefix(e, "%s report", kind);
-		goto out;
-	}
-	rec.kind = kind;
-	rec.slot = slot;
-	rec.rcpt = to_addr;
-	rec.message_id = message_id;
-	rec.message = message.data;
-	rec.len = message.len;
-	rec.now = now;
-	rc = store_report_add(s, &rec, &id, e);
-	/* recorded meanwhile by another process: its own */
-	if (rc < 0 && e->code == EX_DATAERR) {
-		err_clear(e);
-		rc = 1;
-	}
+	rc = compose_report(s, cfg, kind, slot, seed, &m, &id, e);
 out:
-	buf_release(&wrapped);
-	buf_release(&message);
-	free(from_name);
-	free(from_addr);
 	free(to_name);
 	free(to_addr);
-	free(message_id);
 	return rc;
 }
 
@@ -360,71 +319,23 @@ back(struct store *s, const struct conf *cfg, int64_t id, int64_t now,
 	return rc;
 }
 
-/* Delivers the pending reports that are due. */
+/* Hands the pending reports that are due to the courier. */
 static int
 deliver_due(struct store *s, const struct conf *cfg, int64_t now,
 	    struct health_outcome *r, struct err *e)
 {
-	struct store_report *list = NULL;
-	struct deliver *dv = NULL;
-	char *from_name = NULL, *from_addr = NULL;
-	char reply[SEND_REPLY_SIZE];
-	size_t n = 0, i;
-	int rc = -1;
+	struct courier c;
+	int rc;
 
-	if (store_report_pending(s, now, &list, &n, e) < 0)
-		return -1;
-	if (!n)
-		return 0;
-	if (addr_parse_mailbox(cfg->from, &from_name, &from_addr, e) < 0) {
-		e->code = EX_CONFIG;
-		err_prefix(e, "[digest] from");
-		goto out;
-	}
-	dv = deliver_open(cfg, e);
-	if (!dv)
-		goto out;
-	for (i = 0; i < n; i++) {
-		const char *rcpts[1] = { list[i].rcpt };
-		struct deliver_message m = { list[i].message, list[i].len,
-					     from_addr, rcpts, 1 };
-		struct deliver_result res[1];
-		struct err de = ERR_INIT;
-		enum store_digest_outcome outcome;
-		int later;
-
-		/* a transport failing as a whole still fills res */
-		deliver_send(dv, &m, res, &de);
-		outcome = send_outcome(&res[0], list[i].attempts, reply);
-		if (outcome == STORE_DIGEST_SENT) {
-			r->sent++;
-			log_info("%s report %s sent to '%s'", list[i].kind,
-				 list[i].slot, list[i].rcpt);
-		} else if (outcome == STORE_DIGEST_RETRY ||
-			   outcome == STORE_DIGEST_HELD) {
-			r->retry++;
-			log_warn("health report to '%s': %s; will retry",
-				 list[i].rcpt, reply);
-		} else {
-			r->failed++;
-			log_error("health report to '%s' failed: %s",
-				  list[i].rcpt, reply);
-		}
-		later = outcome == STORE_DIGEST_RETRY ||
-			outcome == STORE_DIGEST_HELD;
-		if (store_report_mark(s, list[i].id, outcome, reply, now,
-				      later ? now + HEALTH_RETRY : 0, e) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	if (dv && deliver_close(dv, rc < 0 ? NULL : e) < 0)
-		rc = -1;
-	for (i = 0; i < n; i++)
-		store_report_release(&list[i]);
-	free(list);
-	free(from_name);
-	free(from_addr);
+	courier_init(&c, COURIER_REPORTS);
+	c.store = s;
+	c.cfg = cfg;
+	c.now = now;
+	rc = courier_run(&c, e);
+	r->sent = c.counts.sent;
+	r->retry = c.counts.retry + c.counts.held;
+	r->failed = c.counts.failed;
+	courier_release(&c);
 	return rc;
 }
 
@@ -438,8 +349,10 @@ health_run(struct store *s, const struct conf *cfg, int64_t outage_ended,
 	int has = 0, rc = -1;
 
 	memset(r, 0, sizeof(*r));
+	/* none to record; what the outbox holds (doctor's test mail, a
+	 * report recorded before admin was unset) still goes */
 	if (!cfg->admin || !*cfg->admin)
-		return 0;
+		return deliver_due(s, cfg, now, r, e);
 	if (outage_ended && back(s, cfg, outage_ended, now, e) < 0)
 		return -1;
 	if (health_current_slot(cfg, now, &start, week, e) < 0)

@@ -14,10 +14,10 @@
  * [digest] time in [digest] timezone, keyed by ISO week ("2026-W48"); the
  * first `run` (or daemon cycle) at or after that slot sends it. Like a
  * digest it is recorded in the store (kind "health" and the week) before
- * it leaves and marked sent once the transport took it, so a week has at
- * most one, whatever runs crash or overlap, and a failed attempt is
- * retried an hour later, SEND_MAX_ATTEMPTS times at most. A week in which
- * no feed is flagged records and sends nothing: a later run of that week
+ * it leaves and the courier (courier.h) marks it sent once the transport
+ * took it, so a week has at most one, whatever runs crash or overlap, and
+ * a failed attempt is retried an hour later, COURIER_MAX_ATTEMPTS times at
+ * most. A week in which no feed is flagged records and sends nothing: a later run of that week
  * that finds a sick feed sends that week's report then.
  */
 #ifndef FEEDMAIL_HEALTH_H
@@ -77,14 +77,15 @@ struct health_outcome {
 	size_t sent, retry, failed;
 };
 
-/* What `run` and each daemon cycle do for cfg->admin (nothing when it is
- * unset): records the mail that says the transport works again when the
- * run ended the outage outage_ended (0: none); records this week's report
- * if its slot has come, none is recorded yet and some feed is flagged or
- * the mail transport had an outage in the last 7 days; then delivers
- * every pending report whose attempt is due. 0 when that worked (r says what was sent;
- * a transport that failed leaves the report pending, r->retry, and is
- * logged), -1 with e when the store or the configuration failed. */
+/* What `run` and each daemon cycle do: when cfg->admin is set, records
+ * the mail that says the transport works again when the run ended the
+ * outage outage_ended (0: none), and this week's report if its slot has
+ * come, none is recorded yet and some feed is flagged or the mail
+ * transport had an outage in the last 7 days; then, admin or not, has
+ * the courier deliver every pending report whose attempt is due. 0 when
+ * that worked (r says what was sent; a transport that failed leaves the
+ * report pending, r->retry, and is logged), -1 with e when the store or
+ * the configuration failed. */
 int health_run(struct store *s, const struct conf *cfg,
 	int64_t outage_ended, struct health_outcome *r, struct err *e);
 

@@ -10,9 +10,10 @@
 #include "lib/clock.h"
 #include "cli/cmd.h"
 #include "lib/conf.h"
-#include "mail/deliver.h"
 #include "lib/log.h"
-#include "mail/mime.h"
+#include "mail/compose.h"
+#include "mail/courier.h"
+#include "mail/deliver.h"
 #include "store/store.h"
 
 static const struct cmd_help help = {
@@ -128,58 +129,81 @@ check_path(const struct conf *cfg)
 	return ok ? 0 : EX_CANTCREAT;
 }
 
-static int
-send_test(const struct conf *cfg, const char *to)
-{
-	struct buf msg = BUF_INIT(BUF_MAX_DOC);
-	struct mime_message m = { 0 };
-	struct deliver_message dm = { 0 };
+/* What the courier heard of the test mail. */
+struct test_heard {
+	int64_t id;
+	int heard;
 	struct deliver_result r;
-	struct deliver *d = NULL;
+};
+
+static void
+test_heard(void *arg, int64_t id, const struct deliver_result *r)
+{
+	struct test_heard *t = arg;
+
+	if (id != t->id)
+		return;
+	t->heard = 1;
+	t->r = *r;
+}
+
+/* Composes the test mail, records it in the outbox (a report of kind
+ * "test") and has the courier carry it, as any other mail. */
+static int
+send_test(struct store *s, const struct conf *cfg, const char *to)
+{
+	struct compose_mail m = { 0 };
+	struct test_heard t = { 0 };
+	struct courier c;
 	struct err e = ERR_INIT;
-	char *name = NULL, *from = NULL, *id = NULL, seed[64];
+	char seed[64];
+	int64_t now = clock_now();
 	int rc = EX_SOFTWARE;
 
-	if (addr_validate(to, &e) < 0 ||
-	    addr_parse_mailbox(cfg->from, &name, &from, &e) < 0)
+	courier_init(&c, COURIER_REPORTS);
+	if (addr_validate(to, &e) < 0)
 		goto out;
-	snprintf(seed, sizeof(seed), "test-%lld-%ld", (long long)clock_now(),
+	snprintf(seed, sizeof(seed), "test-%lld-%ld", (long long)now,
 		 (long)getpid());
-	id = mime_message_id(seed, strrchr(from, '@') + 1);
-	m.from.name = name;
-	m.from.addr = from;
-	m.to.addr = to;
+	m.to_addr = to;
 	m.subject = "feedmail test message";
-	m.date = clock_now();
-	m.message_id = id;
+	m.date = now;
 	m.text = "This message was sent by feedmail doctor --test-mail: the "
 		 "digests\nwill travel the same way.\n";
-	if (!id || mime_render(&m, &msg, &e) < 0)
+	if (compose_report(s, cfg, "test", seed, seed, &m, &t.id, &e) != 0) {
+		if (!e.code)
+			err_set(&e, EX_SOFTWARE, "a test mail '%s' exists "
+				"already", seed);
 		goto out;
-	dm.data = msg.data;
-	dm.len = msg.len;
-	dm.envelope_from = from;
-	dm.rcpts = &to;
-	dm.nrcpts = 1;
-	d = deliver_open(cfg, &e);
-	if (!d || deliver_send(d, &dm, &r, &e) < 0)
+	}
+	c.store = s;
+	c.cfg = cfg;
+	c.now = now;
+	c.only = t.id;
+	c.heard = test_heard;
+	c.heard_arg = &t;
+	if (courier_run(&c, &e) < 0)
 		goto out;
+	if (c.counts.transport_code) {
+		err_set(&e, c.counts.transport_code, "%s",
+			c.counts.transport_error);
+		goto out;
+	}
+	if (!t.heard) {
+		err_set(&e, EX_SOFTWARE, "the test mail was not sent");
+		goto out;
+	}
 	printf("test mail to %s: %s: %d %s\n", to,
-	       r.status == DELIVER_OK ? "accepted" : "refused", r.code,
-	       r.reply);
-	rc = r.status == DELIVER_OK ? 0 :
-	     r.status == DELIVER_TEMPFAIL ? EX_TEMPFAIL : EX_UNAVAILABLE;
-	e.code = 0;
+	       t.r.status == DELIVER_OK ? "accepted" : "refused", t.r.code,
+	       t.r.reply);
+	rc = t.r.status == DELIVER_OK ? 0 :
+	     t.r.status == DELIVER_TEMPFAIL ? EX_TEMPFAIL : EX_UNAVAILABLE;
 out:
 	if (e.code) {
 		printf("test mail to %s: %s\n", to, e.msg);
 		rc = e.code;
 	}
-	deliver_close(d, NULL);
-	buf_release(&msg);
-	free(name);
-	free(from);
-	free(id);
+	courier_release(&c);
 	return rc;
 }
 
@@ -236,7 +260,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 	if (rc && !worst)
 		worst = rc;
 	if (test_to && !worst) {
-		rc = send_test(cfg, test_to);
+		rc = send_test(ctx->store, cfg, test_to);
 		if (rc)
 			worst = rc;
 	}

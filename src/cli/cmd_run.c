@@ -98,9 +98,9 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 			 "ago", pruned);
 	send_rc = cmd_send_status(&c->send);
 	/* an outage first: it holds everyone's digests back */
-	if (c->send.transport_code) {
+	if (c->send.out.transport_code) {
 		log_error("run: mail transport down: %s",
-			  c->send.transport_error);
+			  c->send.out.transport_error);
 		return send_rc;
 	}
 	if (temporary || send_rc == EX_TEMPFAIL || c->report.retry)

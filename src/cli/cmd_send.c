@@ -22,12 +22,12 @@ static const struct cmd_help help = {
 int
 cmd_send_status(const struct send_report *r)
 {
-	if (r->transport_code)
-		return r->transport_code == EX_CONFIG ? EX_CONFIG :
+	if (r->out.transport_code)
+		return r->out.transport_code == EX_CONFIG ? EX_CONFIG :
 							EX_UNAVAILABLE;
-	if (r->retry)
+	if (r->out.retry)
 		return EX_TEMPFAIL;
-	if (r->failed)
+	if (r->out.failed)
 		return EX_DATAERR;
 	return 0;
 }
@@ -38,12 +38,12 @@ cmd_send_summary(const struct send_report *r, char *out, size_t size)
 	int n;
 
 	n = snprintf(out, size, "%zu digests built; %zu sent, %zu left "
-		     "pending, %zu failed", r->built, r->sent,
-		     r->retry + r->held, r->failed);
-	if (r->transport_code && n >= 0 && (size_t)n < size)
+		     "pending, %zu failed", r->built, r->out.sent,
+		     r->out.retry + r->out.held, r->out.failed);
+	if (r->out.transport_code && n >= 0 && (size_t)n < size)
 		snprintf(out + n, size - (size_t)n, "\nmail transport down, "
-			 "%zu digests held back: %s", r->held,
-			 r->transport_error);
+			 "%zu digests held back: %s", r->out.held,
+			 r->out.transport_error);
 }
 
 int
@@ -82,8 +82,9 @@ cmd_send(int argc, char **argv, struct ctx *ctx)
 		log_error("send: %s", e.msg);
 		return e.code ? e.code : EX_SOFTWARE;
 	}
-	if (r.transport_code)
-		log_error("send: mail transport down: %s", r.transport_error);
+	if (r.out.transport_code)
+		log_error("send: mail transport down: %s",
+			  r.out.transport_error);
 	if (!ctx->quiet && !so.dry_run) {
 		cmd_send_summary(&r, summary, sizeof(summary));
 		puts(summary);

@@ -13,7 +13,6 @@
 
 #include "lib/conf.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/addr.h"
 #include "lib/buf.h"
+#include "lib/ipaddr.h"
 #include "lib/log.h"
 
 /* A settings file is small; this bounds what read_line() keeps. */
@@ -1049,20 +1050,6 @@ key_error(const struct conf *c, size_t offset, struct err *e)
 	return -1;
 }
 
-/* localhost, ::1 or an IPv4 literal in 127.0.0.0/8: never a DNS name that
- * merely starts with "127.", which could lead anywhere. */
-static int
-is_loopback(const char *host)
-{
-	struct in_addr a;
-
-	if (!strcasecmp(host, "localhost") || !strcasecmp(host, "localhost.") ||
-	    !strcmp(host, "::1") || !strcmp(host, "[::1]"))
-		return 1;
-	return inet_pton(AF_INET, host, &a) == 1 &&
-	       (ntohl(a.s_addr) >> 24) == 127;
-}
-
 /* The first line of the password file (mode 600 expected). */
 static int
 read_password(struct conf *c, struct err *e)
@@ -1200,7 +1187,7 @@ conf_finish(struct conf *c, struct err *e)
 				       k->name);
 	}
 	if (!c->set[key_index(OFF(starttls))])
-		c->starttls = c->smtp_host && is_loopback(c->smtp_host) ?
+		c->starttls = ipaddr_host_is_loopback(c->smtp_host) ?
 				      CONF_STARTTLS_OPTIONAL :
 				      CONF_STARTTLS_REQUIRED;
 	if (!c->set[key_index(OFF(transport))])
@@ -1223,6 +1210,16 @@ conf_finish(struct conf *c, struct err *e)
 			c->max_interval);
 		return key_error(c, c->line[key_index(OFF(min_interval))] ?
 				 OFF(min_interval) : OFF(max_interval), e);
+	}
+	/* parsed here, once: every mail (digest, report, test) uses it */
+	free(c->from_name);
+	free(c->from_addr);
+	if (addr_parse_mailbox(c->from, &c->from_name, &c->from_addr,
+			       e) < 0) {
+		if (e && e->code != EX_OSERR)
+			e->code = EX_CONFIG;
+		err_prefix(e, "from");
+		return key_error(c, OFF(from), e);
 	}
 	if (!c->list_id) {
 		c->list_id = default_list_id(c->from);
@@ -1280,6 +1277,8 @@ conf_release(struct conf *c)
 	if (c->smtp_password)
 		explicit_bzero(c->smtp_password, strlen(c->smtp_password));
 	free(c->smtp_password);
+	free(c->from_name);
+	free(c->from_addr);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
 }

@@ -94,6 +94,10 @@ struct conf {
 	char *time;               /* "HH:MM", when the daily digest goes */
 	char *timezone;           /* IANA name or "UTC" */
 	char *admin;              /* address for health reports, optional */
+	/* from, split once by conf_finish: the display name (NULL when
+	 * none) and the bare address every mail goes out from */
+	char *from_name;
+	char *from_addr;
 
 	/* Per row of conf_keys[]: the line that set it (0: not in the file)
 	 * and whether it holds a value given in the file (an empty value puts
@@ -153,7 +157,9 @@ char *conf_default_path(const char *explicit_path, int *must_exist);
 /* Works out what depends on other keys, after conf_load (or without it):
  * starttls (required, or optional for a loopback host), transport (smtp
  * when [smtp] host is set, else mbox when [digest] path is set, else
- * stdout), list_id (feedmail.DOMAIN of from), the password (first line of
+ * stdout), from_name and from_addr (from split and its address checked
+ * with addr_validate), list_id (feedmail.DOMAIN of from), the password
+ * (first line of
  * password_file, warning when group or others may read it; or the
  * variable named by password_env); then checks the keys against each other
  * (min_interval <= max_interval, the transport has what it needs, a

@@ -277,3 +277,16 @@ ipaddr_host_is_local(const char *host)
 	       !strncasecmp(host + len - (sizeof(suffix) - 1), suffix,
 			    sizeof(suffix) - 1);
 }
+
+int
+ipaddr_host_is_loopback(const char *host)
+{
+	enum ipaddr_class c;
+
+	if (!host)
+		return 0;
+	if (ipaddr_literal_class(host, &c) == 0)
+		return c == IPADDR_LOOPBACK;
+	return !strcasecmp(host, "localhost") ||
+	       !strcasecmp(host, "localhost.");
+}

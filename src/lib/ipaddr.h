@@ -65,4 +65,13 @@ int ipaddr_literal_class(const char *host, enum ipaddr_class *c);
  * allowed). Else 0; NULL is 0. */
 int ipaddr_host_is_local(const char *host);
 
+/* 1 when host names this machine's loopback interface by itself, the one
+ * rule for "the server is on this machine" (an SMTP server that may get a
+ * password without TLS): "localhost" (any case, one trailing dot allowed)
+ * or an IP literal of class IPADDR_LOOPBACK (127.0.0.0/8 in any form
+ * ipaddr_literal_class reads, ::1 with or without brackets). Never a
+ * name under ".localhost" nor one merely starting with "127.", which
+ * DNS could send anywhere. Else 0; NULL is 0. */
+int ipaddr_host_is_loopback(const char *host);
+
 #endif

@@ -1,6 +1,10 @@
 /*
  * deliver: hands rendered messages to a transport and says, per recipient,
- * what became of them. The only module that includes libesmtp.
+ * what became of them. deliver.c holds the queue and the flush; each
+ * transport is a file of its own behind a table of operations
+ * (transport_int.h): smtp.c, sendmail.c, mbox.c, maildir.c, stdout.c, and
+ * smtp_probe.c for deliver_probe(). Only smtp.c and smtp_probe.c include
+ * libesmtp and OpenSSL.
  *
  * Messages arrive complete (RFC 5322, CRLF line endings, rendered by mime);
  * this module only carries them. Transports ([digest] transport):

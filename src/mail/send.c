@@ -2,74 +2,37 @@
 
 #include "mail/send.h"
 
-#include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <sys/random.h>
 
-#include "lib/addr.h"
 #include "lib/clock.h"
 #include "lib/conf.h"
-#include "mail/deliver.h"
-#include "mail/digest.h"
 #include "lib/log.h"
-#include "mail/mime.h"
 #include "lib/schedule.h"
+#include "mail/compose.h"
+#include "mail/courier.h"
+#include "mail/digest.h"
 #include "store/store.h"
 
 /*
- * A run builds and delivers at the same time. Without PIPELINING (aiosmtpd
- * offers none) the server parses each message while the sender waits for
- * its reply, and the sender composes while the server idles: in one thread
- * the two take turns. So the main thread builds and records the digests
- * (the builder) while a thread of its own, with its own store connection,
- * delivers what is pending (the courier).
- *
- * The outbox is the queue between them: the builder commits each digest
- * as pending and counts it; the courier reads the pending digests from the
- * store, a batch (SEND_BATCH) at a time in id order, waiting for the
- * builder until a batch is full or the building is over. Nothing leaves
- * before it is committed, every mark is written right after the server's
- * reply as before, memory holds one digest being built and one batch, and
- * a digest built faster than it can be sent waits on disk, as when a run
- * built everything first.
+ * A run builds and delivers at the same time: this thread builds and
+ * records the digests (the builder) while the courier (courier.h), in a
+ * thread of its own with its own store connection, delivers what is
+ * pending.
  */
-struct courier {
-	struct store *store;    /* its own connection, or the builder's when
-	                         * there is no thread (then it runs after) */
-	const struct conf *cfg;
-	const struct send_options *opts;
-	struct send_report *report; /* sent, retry, failed: the builder only
-	                         * counts built */
-	int64_t now;
-	const char *from_addr;  /* the envelope sender */
-	struct err fatal;       /* the store failed */
-	struct err err;         /* why delivering failed */
-	int rc;
-	/* shared with the builder, under lock */
-	pthread_mutex_t lock;
-	pthread_cond_t more;
-	size_t committed;       /* digests the builder has committed */
-	int built;              /* the builder is done: no more will come */
-	int abandon;            /* the builder failed: start no new batch */
-};
-
 struct run {
 	struct store *store;
 	const struct conf *cfg;
 	const struct send_options *opts;
 	struct send_report *report;
 	int64_t now;
-	const struct sender *from;
 	struct courier *courier; /* NULL for a dry run */
 	struct digest_cache summaries; /* shared by every subscriber's digest */
 	size_t failed;          /* digests that could not be built: added to
-	                         * report->failed once the courier is done
-	                         * (it counts its own there meanwhile) */
+	                         * report->out.failed once the courier is done */
 	struct send_composed composed; /* the digest being built, its buffers
 	                         * reused from one subscriber to the next */
 };
@@ -107,15 +70,6 @@ subscribers_release(struct subscribers *list)
 	free(list->items);
 	list->items = NULL;
 	list->n = 0;
-}
-
-/* The domain of an address, for Message-IDs. */
-static const char *
-domain_of(const char *addr)
-{
-	const char *at = strrchr(addr, '@');
-
-	return at ? at + 1 : "localhost";
 }
 
 void
@@ -158,97 +112,36 @@ composed_clear(struct send_composed *c)
 	buf_reset(&c->raw);
 }
 
-/* A seed for a Message-ID: what it is, for whom, when, and 128 random
- * bits. */
-static int
-unique_seed(char *seed, size_t size, const char *what, int64_t sub_id,
-	    int64_t now)
-{
-	unsigned char rnd[16];
-	size_t got = 0;
-	ssize_t n;
-	int len, i;
-
-	while (got < sizeof(rnd)) {
-		n = getrandom(rnd + got, sizeof(rnd) - got, 0);
-		if (n < 0 && errno != EINTR)
-			return -1;
-		if (n > 0)
-			got += (size_t)n;
-	}
-	len = snprintf(seed, size, "%s-%lld-%lld-", what, (long long)sub_id,
-		       (long long)now);
-	for (i = 0; i < (int)sizeof(rnd) && len + 3 <= (int)size; i++)
-		len += snprintf(seed + len, size - (size_t)len, "%02x",
-				rnd[i]);
-	return 0;
-}
-
-/* The sender, parsed once per run. */
-struct sender {
-	char *name, *addr;
-};
-
-static int
-sender_parse(const struct conf *cfg, struct sender *from, struct err *e)
-{
-	if (addr_parse_mailbox(cfg->from, &from->name, &from->addr, e) < 0) {
-		err_prefix(e, "[digest] from");
-		e->code = EX_CONFIG;
-		return -1;
-	}
-	return 0;
-}
-
-static void
-sender_release(struct sender *from)
-{
-	free(from->name);
-	free(from->addr);
-}
-
 /* Renders c->digest, collected, into c's subject, parts and message. A
  * failure here belongs to this digest alone. */
 static int
-render(const struct conf *cfg, const struct sender *from,
-       const struct store_subscriber *sub, int64_t now,
-       struct send_composed *c, struct err *e)
+render(const struct conf *cfg, const struct store_subscriber *sub,
+       int64_t now, struct send_composed *c, struct err *e)
 {
-	struct mime_message m = { 0 };
-	char seed[128], mailto[300];
+	struct compose_mail m = { 0 };
+	char seed[64];
 
-	if (digest_render(&c->digest, sub, cfg, from->addr, now, &c->subject,
-			  &c->raw, &c->html, e) < 0)
+	if (digest_render(&c->digest, sub, cfg, cfg->from_addr, now,
+			  &c->subject, &c->raw, &c->html, e) < 0)
 		return -1;
-	if (mime_wrap_text(&c->text, c->raw.data, MIME_WRAP_WIDTH) < 0)
-		return err_set(e, EX_SOFTWARE, "digest for '%s' is too large",
-			       sub->email);
 	/* stored with the digest, so every retry carries the same
 	 * Message-ID; unique even for two digests of the same subscriber,
 	 * second and entries (one that failed and gave its entries back) */
-	if (unique_seed(seed, sizeof(seed), "digest", sub->id, now) < 0)
-		return err_set(e, EX_OSERR, "no random bytes: %s",
-			       strerror(errno));
-	c->message_id = mime_message_id(seed, domain_of(from->addr));
+	snprintf(seed, sizeof(seed), "digest-%lld-%lld-", (long long)sub->id,
+		 (long long)now);
+	c->message_id = compose_message_id(cfg, seed, 1, e);
 	if (!c->message_id)
-		return err_set(e, EX_SOFTWARE,
-			       "cannot make a Message-ID for '%s'", from->addr);
-	snprintf(mailto, sizeof(mailto), "mailto:%s?subject=unsubscribe",
-		 from->addr);
-	m.from.name = from->name;
-	m.from.addr = from->addr;
-	m.to.name = sub->name;
-	m.to.addr = sub->email;
+		return -1;
+	m.to_name = sub->name;
+	m.to_addr = sub->email;
 	m.subject = c->subject;
+	m.text = c->raw.data;
+	m.html = c->html.data;
 	m.date = now;
 	m.message_id = c->message_id;
-	m.list_id = cfg->list_id;
-	m.unsubscribe_mailto = mailto;
-	m.unsubscribe_url = cfg->unsubscribe_url;
+	m.list = 1;
 	m.entries = (long)c->digest.n;
-	m.text = c->text.data;
-	m.html = c->html.data;
-	if (mime_render(&m, &c->message, e) < 0)
+	if (compose_render(cfg, &m, &c->text, &c->message, e) < 0)
 		return err_prefix(e, "digest for '%s'", sub->email);
 	return 0;
 }
@@ -259,17 +152,14 @@ send_compose(struct store *s, const struct conf *cfg,
 	     struct digest_cache *cache, struct send_composed *c,
 	     struct err *e)
 {
-	struct sender from = { 0 };
 	int rc = -1;
 
 	composed_init(c);
-	if (sender_parse(cfg, &from, e) < 0 ||
-	    digest_collect(s, sub, since, cfg->summary_words, cache,
+	if (digest_collect(s, sub, since, cfg->summary_words, cache,
 			   &c->digest, e) < 0)
 		goto out;
-	rc = c->digest.n ? render(cfg, &from, sub, now, c, e) : 0;
+	rc = c->digest.n ? render(cfg, sub, now, c, e) : 0;
 out:
-	sender_release(&from);
 	if (rc < 0)
 		send_composed_release(c);
 	return rc;
@@ -316,19 +206,18 @@ record_failure(struct run *run, const struct store_subscriber *sub,
 	       const char *slot, const struct err *why, struct err *e)
 {
 	struct store_digest_new rec = { 0 };
-	char seed[128];
+	char seed[64];
 	char *message_id;
 	int64_t id;
 	int rc;
 
 	log_error("digest for '%s' failed: %s", sub->email, why->msg);
 	run->failed++;
-	if (unique_seed(seed, sizeof(seed), "failed", sub->id, run->now) < 0)
-		return err_set(e, EX_OSERR, "no random bytes: %s",
-			       strerror(errno));
-	message_id = mime_message_id(seed, domain_of(run->from->addr));
+	snprintf(seed, sizeof(seed), "failed-%lld-%lld-", (long long)sub->id,
+		 (long long)run->now);
+	message_id = compose_message_id(run->cfg, seed, 1, e);
 	if (!message_id)
-		return err_set(e, EX_OSERR, "out of memory");
+		return -1;
 	rec.subscriber_id = sub->id;
 	rec.slot = slot;
 	rec.message_id = message_id;
@@ -380,7 +269,7 @@ collect:
 		goto out;
 	}
 	own = 1;
-	if (render(run->cfg, run->from, sub, run->now, c, &own_err) < 0)
+	if (render(run->cfg, sub, run->now, c, &own_err) < 0)
 		goto out;
 	if (run->opts->dry_run) {
 		fprintf(run->opts->listing, "%s: %zu articles: %s\n", sub->email,
@@ -417,10 +306,7 @@ collect:
 		goto out;
 	}
 	run->report->built++;
-	pthread_mutex_lock(&run->courier->lock);
-	run->courier->committed++;
-	pthread_cond_signal(&run->courier->more);
-	pthread_mutex_unlock(&run->courier->lock);
+	courier_committed(run->courier);
 	rc = 0;
 out:
 	composed_clear(c);
@@ -483,285 +369,6 @@ build_all(struct run *run, struct err *e)
 	return rc;
 }
 
-/* One batch: the digests queued on the transport, for done(). */
-struct batch {
-	struct courier *c;
-	struct store_digest items[SEND_BATCH];
-	const char *rcpts[SEND_BATCH];
-	size_t n;
-};
-
-/* Temporary failures back off: 5 minutes, doubling, at most a day. */
-static int64_t
-retry_delay(int attempts)
-{
-	int64_t delay = 300;
-
-	while (attempts-- > 0 && delay < 24 * 3600)
-		delay *= 2;
-	return delay < 24 * 3600 ? delay : 24 * 3600;
-}
-
-enum store_digest_outcome
-send_outcome(const struct deliver_result *r, int attempts,
-	     char reply[SEND_REPLY_SIZE])
-{
-	/* "451 4.3.0 try again later": the code first, as servers say it */
-	if (r->code > 0)
-		snprintf(reply, SEND_REPLY_SIZE, "%d %s", r->code, r->reply);
-	else
-		snprintf(reply, SEND_REPLY_SIZE, "%s", r->reply);
-	switch (r->status) {
-	case DELIVER_OK:
-		return STORE_DIGEST_SENT;
-	case DELIVER_TEMPFAIL:
-		/* the server down is nobody's attempt */
-		if (r->transport)
-			return STORE_DIGEST_HELD;
-		return attempts + 1 < SEND_MAX_ATTEMPTS ? STORE_DIGEST_RETRY :
-							  STORE_DIGEST_FAILED;
-	default:
-		return STORE_DIGEST_FAILED;
-	}
-}
-
-static void
-on_delivered(void *arg, size_t index, const struct deliver_message *m,
-	     const struct deliver_result *results)
-{
-	struct batch *b = arg;
-	struct courier *c = b->c;
-	const struct store_digest *d = &b->items[index];
-	enum store_digest_outcome outcome;
-	char reply[SEND_REPLY_SIZE];
-	int64_t next = 0;
-
-	(void)m;
-	if (c->fatal.code)
-		return;
-	outcome = send_outcome(&results[0], d->attempts, reply);
-	if (outcome == STORE_DIGEST_SENT) {
-		c->report->sent++;
-	} else if (outcome == STORE_DIGEST_HELD) {
-		/* the run says why, once */
-		next = c->now + retry_delay(0);
-		c->report->held++;
-		if (!c->report->transport_error[0])
-			snprintf(c->report->transport_error,
-				 sizeof(c->report->transport_error), "%s",
-				 reply);
-	} else if (outcome == STORE_DIGEST_RETRY) {
-		next = c->now + retry_delay(d->attempts);
-		c->report->retry++;
-		log_warn("send to '%s': %s; will retry", d->email, reply);
-	} else {
-		c->report->failed++;
-		log_error("send to '%s' failed: %s", d->email, reply);
-	}
-	store_digest_mark(c->store, d->id, outcome, reply, c->now, next,
-			  &c->fatal);
-}
-
-/* A message the transport would not even queue (EX_DATAERR: an address
- * it cannot carry): that digest fails alone, with the reason. */
-static int
-refused(struct courier *c, const struct store_digest *d,
-	const struct err *why)
-{
-	c->report->failed++;
-	log_error("send to '%s' failed: %s", d->email, why->msg);
-	return store_digest_mark(c->store, d->id, STORE_DIGEST_FAILED,
-				 why->msg, c->now, 0, &c->fatal);
-}
-
-static void
-batch_release(struct batch *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		store_digest_release(&b->items[i]);
-	b->n = 0;
-}
-
-static int
-flush_batch(struct courier *c, struct deliver *dv, struct batch *b,
-	    struct err *e)
-{
-	int rc = 0;
-
-	if (b->n && deliver_flush(dv, on_delivered, b, e) < 0)
-		rc = -1;
-	batch_release(b);
-	if (c->fatal.code) {
-		*e = c->fatal;
-		return -1;
-	}
-	return rc;
-}
-
-/* A claimed digest is leased for longer than any run (store.h, "Claims"). */
-#define SEND_LEASE (24 * 3600)
-
-/* Claims up to a batch of the due digests into ids; none once the builder
- * has failed. While the builder goes on, waits until a whole batch is
- * there: one session per SEND_BATCH messages, as when everything was
- * built first. */
-static int
-next_batch(struct courier *c, int64_t *ids, size_t *n, struct err *e)
-{
-	int64_t due = c->opts->all_pending ? INT64_MAX : c->now;
-	size_t seen, got;
-	int built, abandon;
-
-	*n = 0;
-	for (;;) {
-		pthread_mutex_lock(&c->lock);
-		seen = c->committed;
-		built = c->built;
-		abandon = c->abandon;
-		pthread_mutex_unlock(&c->lock);
-		if (abandon) {
-			*n = 0;
-			return 0;
-		}
-		if (store_digest_claim(c->store, c->now, due,
-				       c->now + SEND_LEASE, ids + *n,
-				       SEND_BATCH - *n, &got, e) < 0)
-			return -1;
-		*n += got;
-		if (*n == SEND_BATCH || built)
-			return 0;
-		/* for the rest of a batch, counted from seen: the query may
-		 * have found some committed since, which only makes the wait
-		 * longer, never past the end of the building */
-		pthread_mutex_lock(&c->lock);
-		while (!c->built && c->committed - seen < SEND_BATCH - *n)
-			pthread_cond_wait(&c->more, &c->lock);
-		pthread_mutex_unlock(&c->lock);
-	}
-}
-
-static int
-deliver_pending(struct courier *c, struct err *e)
-{
-	struct deliver *dv = NULL;
-	struct batch *b = NULL;
-	int64_t ids[SEND_BATCH];
-	size_t n, i;
-	int rc = -1;
-
-	b = calloc(1, sizeof(*b));
-	if (!b) {
-		err_set(e, EX_OSERR, "out of memory");
-		goto out;
-	}
-	b->c = c;
-	for (;;) {
-		if (next_batch(c, ids, &n, e) < 0)
-			goto out;
-		if (!n || stopping(c->opts))
-			break;
-		/* connects lazily: no pending digest, no session */
-		if (!dv && !(dv = deliver_open(c->cfg, e)))
-			goto out;
-		for (i = 0; i < n && !stopping(c->opts); i++) {
-			struct store_digest *d = &b->items[b->n];
-			struct deliver_message m = { 0 };
-
-			if (store_digest_get(c->store, ids[i], d, e) < 0)
-				goto out;
-			b->rcpts[b->n] = d->email;
-			b->n++;
-			m.data = d->message;
-			m.len = d->len;
-			m.envelope_from = c->from_addr;
-			m.rcpts = &b->rcpts[b->n - 1];
-			m.nrcpts = 1;
-			if (deliver_queue(dv, &m, e) < 0) {
-				if (e->code != EX_DATAERR)
-					goto out;
-				/* this message alone: its address, say */
-				if (refused(c, d, e) < 0) {
-					*e = c->fatal;
-					goto out;
-				}
-				store_digest_release(d);
-				b->n--;
-				*e = (struct err)ERR_INIT;
-			}
-		}
-		if (flush_batch(c, dv, b, e) < 0) {
-			if (c->fatal.code)
-				goto out;
-			/* the transport failed as a whole: what it held
-			 * stays pending, and the rest waits for next time */
-			c->report->transport_code = e->code ? e->code :
-							       EX_TEMPFAIL;
-			snprintf(c->report->transport_error,
-				 sizeof(c->report->transport_error), "%s",
-				 e->msg);
-			*e = (struct err)ERR_INIT;
-			break;
-		}
-	}
-	/* a 421 to everything, the session going on */
-	if (c->report->held && !c->report->transport_code)
-		c->report->transport_code = EX_TEMPFAIL;
-	rc = 0;
-out:
-	if (b)
-		batch_release(b);
-	if (dv && deliver_close(dv, rc < 0 ? NULL : e) < 0)
-		rc = -1;
-	free(b);
-	return rc;
-}
-
-static void *
-courier_main(void *arg)
-{
-	struct courier *c = arg;
-
-	c->rc = deliver_pending(c, &c->err);
-	return NULL;
-}
-
-/* Starts the courier's thread with the asynchronous signals blocked: a
- * SIGTERM or SIGHUP lands in the builder, which checks the stop flag,
- * never interrupts an SMTP session. */
-static int
-courier_start(struct courier *c, pthread_t *thread, struct err *e)
-{
-	sigset_t block, old;
-	int rc;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGALRM);
-	sigaddset(&block, SIGCHLD);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	rc = pthread_create(thread, NULL, courier_main, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc)
-		return err_set(e, EX_OSERR, "cannot start a thread: %s",
-			       strerror(rc));
-	return 0;
-}
-
-/* The builder is done (failed: the courier starts no new batch). */
-static void
-courier_built(struct courier *c, int failed)
-{
-	pthread_mutex_lock(&c->lock);
-	c->built = 1;
-	c->abandon = failed;
-	pthread_cond_signal(&c->more);
-	pthread_mutex_unlock(&c->lock);
-}
-
 /* Keeps the transport's outages in the store: one that failed as a whole
  * opens or extends one, one that took a message ends it. */
 static int
@@ -770,10 +377,10 @@ note_transport(struct store *s, struct send_report *r, int64_t now,
 {
 	struct store_outage o;
 
-	if (r->transport_code)
-		return store_outage_note(s, now, r->transport_error,
-					 (long)r->held, e);
-	if (!r->sent)
+	if (r->out.transport_code)
+		return store_outage_note(s, now, r->out.transport_error,
+					 (long)r->out.held, e);
+	if (!r->out.sent)
 		return 0;
 	if (store_outage_end(s, now, &o, e) < 0)
 		return -1;
@@ -790,36 +397,29 @@ send_run(struct store *s, const struct conf *cfg,
 	 const struct send_options *o, struct send_report *r, struct err *e)
 {
 	struct run run = { 0 };
-	struct courier c = { 0 };
-	struct err berr = ERR_INIT;
-	struct sender from = { 0 };
-	pthread_t thread;
-	int threaded = 0, rc = -1;
+	struct courier c;
+	struct err berr = ERR_INIT, cerr = ERR_INIT;
+	int threaded = 0, rc = -1, crc = 0;
 
 	memset(r, 0, sizeof(*r));
+	courier_init(&c, COURIER_DIGESTS);
 	run.store = s;
 	run.cfg = cfg;
 	run.opts = o;
 	run.report = r;
 	run.now = clock_now();
-	run.from = &from;
 	composed_init(&run.composed);
-	if (sender_parse(cfg, &from, e) < 0)
-		goto out;
 	if (o->dry_run) {
 		rc = build_all(&run, e);
 		goto out;
 	}
 	c.cfg = cfg;
-	c.opts = o;
-	c.report = r;
 	c.now = run.now;
-	c.from_addr = from.addr;
-	pthread_mutex_init(&c.lock, NULL);
-	pthread_cond_init(&c.more, NULL);
+	c.all_pending = o->all_pending;
+	c.stop = o->stop;
 	run.courier = &c;
 	c.store = store_open_another(s, &berr);
-	if (c.store && courier_start(&c, &thread, &berr) == 0) {
+	if (c.store && courier_start(&c, &berr) == 0) {
 		threaded = 1;
 	} else {
 		/* SQLite without threads, say: deliver after building, in
@@ -832,25 +432,24 @@ send_run(struct store *s, const struct conf *cfg,
 	rc = build_all(&run, &berr);
 	courier_built(&c, rc < 0);
 	if (threaded) {
-		pthread_join(thread, NULL);
+		crc = courier_join(&c, &cerr);
 		store_close(c.store);
 	} else if (rc == 0) {
-		c.rc = deliver_pending(&c, &c.err);
+		crc = courier_run(&c, &cerr);
 	}
+	r->out = c.counts;
 	/* the builder's error first: it stopped the run */
-	if (rc < 0)
+	if (rc < 0) {
 		*e = berr;
-	else if (c.rc < 0) {
-		*e = c.err;
+	} else if (crc < 0) {
+		*e = cerr;
 		rc = -1;
 	}
-	pthread_cond_destroy(&c.more);
-	pthread_mutex_destroy(&c.lock);
 	if (rc == 0)
 		rc = note_transport(s, r, run.now, e);
 out:
-	r->failed += run.failed;
-	sender_release(&from);
+	r->out.failed += run.failed;
+	courier_release(&c);
 	digest_cache_release(&run.summaries);
 	send_composed_release(&run.composed);
 	return rc;

@@ -6,10 +6,11 @@
  * loses nothing and re-sends at most the messages that were in flight,
  * with the same Message-ID.
  *
- * Messages go out in batches of SEND_BATCH over one transport session;
- * only one batch is in memory at a time. Building and delivering overlap:
- * a thread with its own store connection delivers the digests already
- * committed while the calling thread builds the next (see send.c).
+ * The courier (courier.h) carries them, in batches of COURIER_BATCH over
+ * one transport session; only one batch is in memory at a time. Building
+ * and delivering overlap: the courier, in a thread with its own store
+ * connection, delivers the digests already committed while the calling
+ * thread builds the next (see send.c).
  */
 #ifndef FEEDMAIL_SEND_H
 #define FEEDMAIL_SEND_H
@@ -20,33 +21,16 @@
 
 #include "lib/buf.h"
 #include "lib/conf.h"
-#include "mail/deliver.h"
+#include "mail/courier.h"
 #include "mail/digest.h"
 #include "lib/err.h"
 #include "lib/schedule.h"
 #include "store/store.h"
 
-/* Messages handed to the transport per session. */
-#define SEND_BATCH 100
-/* Temporary failures before a digest is given up as failed. */
-#define SEND_MAX_ATTEMPTS 10
-/* A server's reply as the outbox keeps it: code, space, text. */
-#define SEND_REPLY_SIZE (DELIVER_REPLY_MAX + 16)
-
 struct send_report {
 	size_t built;           /* digests built this run */
-	size_t sent;
-	size_t retry;           /* left pending after a recipient's
-	                         * temporary failure */
-	size_t held;            /* left pending, uncharged: the transport
-	                         * failed as a whole */
-	size_t failed;          /* given up (a 5xx, too many attempts, an
-	                         * address the transport refuses) or could
-	                         * not be built */
-	int transport_code;     /* 0, or why the transport failed as a
-	                         * whole: EX_TEMPFAIL, EX_UNAVAILABLE (a 5xx
-	                         * to the session), EX_CONFIG (TLS, AUTH) */
-	char transport_error[ERR_MSG_MAX];
+	struct courier_counts out; /* what the courier made of them; failed
+	                         * counts those that could not be built too */
 	int64_t outage_ended;   /* the id of the outage this run ended */
 };
 
@@ -95,13 +79,6 @@ void send_composed_release(struct send_composed *c);
  * memory failed. */
 int send_run(struct store *s, const struct conf *cfg,
 	const struct send_options *o, struct send_report *r, struct err *e);
-
-/* What a delivery result makes of a message (a digest or a report) tried
- * attempts times before: sent; failed for a 5xx or a last try; else
- * retried later. reply gets the server's answer as the outbox keeps it,
- * the code first ("451 4.3.0 try again later"). */
-enum store_digest_outcome send_outcome(const struct deliver_result *r,
-	int attempts, char reply[SEND_REPLY_SIZE]);
 
 /* A subscriber's schedule into sch: schedule (NULL: daily) at [digest]
  * time unless it names one, in timezone (NULL: [digest] timezone, which

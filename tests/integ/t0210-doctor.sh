@@ -38,6 +38,23 @@ password_file = $TEST_DIR/pw" &&
 	grep -q "^Subject: feedmail test message" tls/1.eml
 '
 
+# outbox KIND: "status message_id" of each outbox report of KIND
+outbox() {
+	"$PYTHON3" -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for row in db.execute('SELECT status, message_id FROM reports WHERE kind = ?', (sys.argv[2],)):
+    print(*row)" "$XDG_DATA_HOME/feedmail/feedmail.db" "$1"
+}
+
+test_expect_success 'the test mail leaves through the outbox, marked sent' '
+	outbox test >rows &&
+	test "$(wc -l <rows)" = 1 &&
+	contains rows "sent <" &&
+	id=$(cut -d" " -f2 rows) &&
+	grep -q "^Message-ID: $id" tls/1.eml
+'
+
 test_expect_success 'an untrusted certificate: exit 78, and why' '
 	smtp_conf "$TLS_PORT" "user = digest
 password_file = $TEST_DIR/pw" &&

@@ -99,6 +99,8 @@ check_defaults(const struct conf *c)
 	ck_assert_ptr_null(c->admin);
 	ck_assert_ptr_null(c->unsubscribe_url);
 	ck_assert(!strncmp(c->from, "feedmail <feedmail@", 19));
+	ck_assert_str_eq(c->from_name, "feedmail");
+	ck_assert(!strncmp(c->from_addr, "feedmail@", 9));
 	ck_assert(!strncmp(c->list_id, "feedmail.", 9));
 }
 
@@ -129,6 +131,8 @@ check_full(const struct conf *c)
 	ck_assert_str_eq(c->digest_path, expand("{D}/Maildir"));
 	ck_assert_str_eq(c->sendmail, "/usr/lib/sendmail");
 	ck_assert_str_eq(c->from, "\"Cluster news\" <news@cluster.example>");
+	ck_assert_str_eq(c->from_name, "Cluster news");
+	ck_assert_str_eq(c->from_addr, "news@cluster.example");
 	ck_assert_str_eq(c->name, "Cluster Numérique");
 	ck_assert_str_eq(c->list_id, "daily.cluster.example");
 	ck_assert_str_eq(c->unsubscribe_url, "https://cluster.example/u?x=1");

@@ -247,6 +247,41 @@ START_TEST(t_host)
 }
 END_TEST
 
+/* The mail transport's "server on this machine": loopback only. */
+static const struct {
+	const char *host;
+	int loopback;
+} loopbacks[] = {
+	{ "localhost", 1 },
+	{ "LOCALHOST.", 1 },
+	{ "127.0.0.1", 1 },
+	{ "127.255.255.254", 1 },
+	{ "127.1", 1 },
+	{ "::1", 1 },
+	{ "[::1]", 1 },
+	{ "::ffff:127.0.0.1", 1 },
+	{ "128.0.0.1", 0 },
+	{ "126.255.255.255", 0 },
+	{ "10.0.0.1", 0 },
+	{ "::2", 0 },
+	{ "[::]", 0 },
+	{ "feeds.localhost", 0 },
+	{ "localhost..", 0 },
+	{ "127.0.0.1.nip.io", 0 },
+	{ "127.example.org", 0 },
+	{ "", 0 },
+	{ NULL, 0 },
+};
+
+START_TEST(t_loopback)
+{
+	ck_assert_msg(ipaddr_host_is_loopback(loopbacks[_i].host) ==
+		      loopbacks[_i].loopback, "'%s': want %d",
+		      loopbacks[_i].host ? loopbacks[_i].host : "(null)",
+		      loopbacks[_i].loopback);
+}
+END_TEST
+
 START_TEST(t_sockaddr)
 {
 	struct sockaddr_in sin;
@@ -307,6 +342,7 @@ main(void)
 	tcase_add_loop_test(tc, t_v6, 0, (int)N(v6));
 	tcase_add_loop_test(tc, t_literal, 0, (int)N(literals));
 	tcase_add_loop_test(tc, t_host, 0, (int)N(hosts));
+	tcase_add_loop_test(tc, t_loopback, 0, (int)N(loopbacks));
 	tcase_add_test(tc, t_sockaddr);
 	tcase_add_test(tc, t_words);
 	suite_add_tcase(s, tc);

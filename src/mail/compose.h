@@ -1,0 +1,61 @@
+/*
+ * compose: every mail feedmail sends is put together here, one way: a
+ * subscriber's digest, the admin's reports (weekly health, "the transport
+ * works again") and doctor's test mail. From is [digest] from, as
+ * conf_finish parsed it; the Message-ID is a hash of a seed in the
+ * sender's domain; Date is the time given; the text part is wrapped for
+ * reading (MIME_WRAP_WIDTH); a digest also carries the list headers
+ * (List-Id, List-Unsubscribe by mail and, with [digest] unsubscribe_url,
+ * by URL). mime.c writes the bytes; what leaves is then recorded in the
+ * outbox and carried by the courier (courier.h), never sent from here.
+ */
+#ifndef FEEDMAIL_COMPOSE_H
+#define FEEDMAIL_COMPOSE_H
+
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/conf.h"
+#include "lib/err.h"
+
+struct store;
+
+struct compose_mail {
+	const char *to_name;      /* display name, or NULL */
+	const char *to_addr;      /* bare address */
+	const char *subject;
+	const char *text;         /* the text part, unwrapped, LF */
+	const char *html;         /* the HTML part, or NULL: text only */
+	int64_t date;
+	const char *message_id;   /* from compose_message_id() */
+	int list;                 /* a digest: the list headers too */
+	long entries;             /* X-Feedmail-Entries */
+};
+
+/* A Message-ID in the domain of cfg's sender, made from seed; with
+ * unique set, from seed and 128 random bits, so that no two are alike
+ * (a digest's: each retry still carries the same, as the outbox keeps
+ * it). malloc'd; NULL with e (EX_OSERR: no random bytes or no memory,
+ * EX_SOFTWARE: a domain mime_message_id() refuses). */
+char *compose_message_id(const struct conf *cfg, const char *seed,
+	int unique, struct err *e);
+
+/* Composes m from cfg's sender: its text wrapped into text (appended),
+ * the whole message appended to out (CRLF, as mime_render() says).
+ * 0, or -1 with e: EX_SOFTWARE "too large" when the text cannot be
+ * wrapped within text's cap, else as mime_render(). The caller says
+ * which mail failed (err_prefix). */
+int compose_render(const struct conf *cfg, const struct compose_mail *m,
+	struct buf *text, struct buf *out, struct err *e);
+
+/* Composes m (m->message_id left NULL: made here from seed, the same
+ * seed giving the same id) and commits it to the outbox as a pending
+ * report of kind and slot to m->to_addr (store_report_add), for the
+ * courier to carry; *id its outbox id. 0; 1 when a report of kind and
+ * slot is there already (another process recorded it: e untouched); -1
+ * with e, prefixed with "KIND report". */
+int compose_report(struct store *s, const struct conf *cfg,
+	const char *kind, const char *slot, const char *seed,
+	const struct compose_mail *m, int64_t *id, struct err *e);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * courier: carries the outbox to the transport, for every mail feedmail
+ * sends: the digests, the admin's reports (weekly health, "the transport
+ * works again") and doctor's test mail, all composed by compose.h.
+ *
+ * The outbox promise (DESIGN.md), the same for all of them: a message is
+ * committed to the store as pending before it leaves, and marked right
+ * after the transport has answered for it (deliver.h's done()): sent,
+ * tried again later, or failed for good. So a killed process loses
+ * nothing and sends again at most the messages that were in flight, with
+ * their Message-ID. The courier reads what is due a batch (COURIER_BATCH)
+ * at a time in id order, over one transport session per batch, and holds
+ * one batch in memory.
+ *
+ * The outbox has two boxes in the store, one per kind of recipient:
+ * digests (store_digest_*: a subscriber's, with its entries) and reports
+ * (store_report_*: to an address, one per kind and slot). A courier
+ * carries one box; what differs is said by the box: how long a message
+ * waits after a failure, and how a failure is logged.
+ *
+ * A digest run builds and delivers at the same time: the builder commits
+ * digests while the courier, in a thread of its own with its own store
+ * connection, delivers them (courier_start, courier_committed,
+ * courier_built; see send.c).
+ */
+#ifndef FEEDMAIL_COURIER_H
+#define FEEDMAIL_COURIER_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/conf.h"
+#include "lib/err.h"
+#include "mail/deliver.h"
+#include "store/store.h"
+
+/* Messages handed to the transport per session. */
+#define COURIER_BATCH 100
+/* Temporary failures before a message is given up as failed. */
+#define COURIER_MAX_ATTEMPTS 10
+/* A server's reply as the outbox keeps it: code, space, text. */
+#define COURIER_REPLY_SIZE (DELIVER_REPLY_MAX + 16)
+/* A report the transport refused for now is tried again this much later. */
+#define COURIER_REPORT_RETRY 3600
+
+enum courier_box {
+	COURIER_DIGESTS,
+	COURIER_REPORTS,
+};
+
+/* What became of the messages carried. */
+struct courier_counts {
+	size_t sent;
+	size_t retry;           /* left pending after a recipient's
+	                         * temporary failure */
+	size_t held;            /* left pending, uncharged: the transport
+	                         * failed as a whole */
+	size_t failed;          /* given up (a 5xx, too many attempts, an
+	                         * address the transport refuses) */
+	int transport_code;     /* 0, or why the transport failed as a
+	                         * whole: EX_TEMPFAIL, EX_UNAVAILABLE (a 5xx
+	                         * to the session), EX_CONFIG (TLS, AUTH) */
+	char transport_error[ERR_MSG_MAX];
+};
+
+/* Told of each message the transport answered for, once it is marked:
+ * its outbox id and the result for its recipient. */
+typedef void courier_heard_fn(void *arg, int64_t id,
+	const struct deliver_result *r);
+
+struct courier {
+	/* the caller's, set after courier_init */
+	struct store *store;    /* the courier's own connection when it runs
+	                         * in a thread */
+	const struct conf *cfg;
+	enum courier_box box;
+	int64_t now;
+	int all_pending;        /* every pending message, due or not */
+	int64_t only;           /* > 0: this message alone */
+	const volatile sig_atomic_t *stop; /* NULL, or a flag: once up, no
+	                         * further batch is queued */
+	courier_heard_fn *heard;/* NULL, or told of each message */
+	void *heard_arg;
+	struct courier_counts counts;
+
+	/* the courier's */
+	struct err fatal;       /* the store failed in done() */
+	struct err err;         /* why a thread's delivering failed */
+	int rc;
+	pthread_t thread;
+	int threaded;
+	struct store_report *reports; /* COURIER_REPORTS: those due */
+	size_t nreports;
+	int loaded;
+	size_t claimed;         /* of reports: those handed out */
+	/* shared with a builder, under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	int building;           /* a builder commits more meanwhile */
+	size_t committed;       /* messages the builder has committed */
+	int built;              /* the builder is done: no more will come */
+	int abandon;            /* the builder failed: start no new batch */
+};
+
+/* Sets c up for box (zeroed, its lock made); release it with
+ * courier_release. */
+void courier_init(struct courier *c, enum courier_box box);
+void courier_release(struct courier *c);
+
+/* Delivers every due message of c's box, oldest first, batch by batch,
+ * marking each as its answer comes. A failure that belongs to one message
+ * is recorded on it (counts.failed: a 5xx, a last attempt, an address the
+ * transport refuses); a recipient's 4xx leaves it pending (counts.retry);
+ * a transport that fails as a whole ends the delivering, its messages
+ * held (counts.held, counts.transport_code and _error). 0 then too; -1
+ * with e when the store or the configuration (the transport cannot be
+ * opened) failed. */
+int courier_run(struct courier *c, struct err *e);
+
+/* For a builder: runs courier_run in a thread with the asynchronous
+ * signals blocked (they land in the builder, which checks the stop flag,
+ * never in an SMTP session); it waits for whole batches until
+ * courier_built. courier_join waits for it and gives its return. -1
+ * with e when no thread can be started (nothing then runs). */
+int courier_start(struct courier *c, struct err *e);
+void courier_committed(struct courier *c);
+void courier_built(struct courier *c, int failed);
+int courier_join(struct courier *c, struct err *e);
+
+/* What a delivery result makes of a message tried attempts times before:
+ * sent; failed for a 5xx or a last try; held when the transport failed as
+ * a whole; else retried later. reply gets the server's answer as the
+ * outbox keeps it, the code first ("451 4.3.0 try again later"). */
+enum store_digest_outcome courier_outcome(const struct deliver_result *r,
+	int attempts, char reply[COURIER_REPLY_SIZE]);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * Unit tests for src/mail/compose: every mail is the bytes mime_render
+ * makes of the same message by hand (the sender from the parsed conf, the
+ * text wrapped, the list headers for a digest only), Message-IDs made
+ * from a seed in the sender's domain, and a report committed to the
+ * outbox once per kind and slot.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/conf.h"
+#include "mail/compose.h"
+#include "mail/mime.h"
+#include "store/store.h"
+#include "testutil.h"
+
+#define N INT64_C(1795000000) /* any fixed now */
+#define LONG_LINE "A line long enough to be wrapped, since it goes on and " \
+	"on past the seventy-two columns of the text part.\n"
+
+static struct conf cfg;
+
+static void
+setup(void)
+{
+	struct err e = ERR_INIT;
+
+	conf_init(&cfg);
+	free(cfg.from);
+	cfg.from = strdup("Veille <veille@cluster.example>");
+	cfg.unsubscribe_url = strdup("https://cluster.example/u?x=1");
+	ck_assert_msg(conf_finish(&cfg, &e) == 0, "%s", e.msg);
+}
+
+static void
+teardown(void)
+{
+	conf_release(&cfg);
+}
+
+static const struct {
+	const char *what;
+	const char *to_name;
+	const char *text, *html;
+	int list;
+	long entries;
+} cases[] = {
+	{ "a report: text only, no list headers", "Ops", LONG_LINE, NULL, 0,
+	  0 },
+	{ "a test mail: no display name", NULL, "Short.\n", NULL, 0, 0 },
+	{ "a digest: both parts, the list headers", "Marie", LONG_LINE,
+	  "<p>Hello</p>", 1, 3 },
+	{ "a digest without a name", NULL, "x", "<p>x</p>", 1, 1 },
+	{ "empty text", "Ops", "", NULL, 0, 0 },
+};
+
+/* compose_render gives the bytes mime_render gives the message written
+ * out by hand, as each caller wrote it before compose.c. */
+START_TEST(t_same_as_mime)
+{
+	struct buf text = BUF_INIT(BUF_MAX_DOC), out = BUF_INIT(BUF_MAX_DOC);
+	struct buf wrapped = BUF_INIT(BUF_MAX_DOC);
+	struct buf want = BUF_INIT(BUF_MAX_DOC);
+	struct compose_mail m = { 0 };
+	struct mime_message mm = { 0 };
+	struct err e = ERR_INIT;
+
+	m.to_name = cases[_i].to_name;
+	m.to_addr = "ops@example.org";
+	m.subject = "Subject: é";
+	m.text = cases[_i].text;
+	m.html = cases[_i].html;
+	m.date = N;
+	m.message_id = "<0123.feedmail@cluster.example>";
+	m.list = cases[_i].list;
+	m.entries = cases[_i].entries;
+	ck_assert_msg(compose_render(&cfg, &m, &text, &out, &e) == 0, "%s: %s",
+		      cases[_i].what, e.msg);
+
+	ck_assert_int_eq(mime_wrap_text(&wrapped, m.text, MIME_WRAP_WIDTH),
+			 0);
+	mm.from.name = "Veille";
+	mm.from.addr = "veille@cluster.example";
+	mm.to.name = m.to_name;
+	mm.to.addr = m.to_addr;
+	mm.subject = m.subject;
+	mm.date = N;
+	mm.message_id = m.message_id;
+	if (m.list) {
+		mm.list_id = "feedmail.cluster.example";
+		mm.unsubscribe_mailto =
+			"mailto:veille@cluster.example?subject=unsubscribe";
+		mm.unsubscribe_url = "https://cluster.example/u?x=1";
+	}
+	mm.entries = m.entries;
+	mm.text = wrapped.data;
+	mm.html = m.html;
+	ck_assert_int_eq(mime_render(&mm, &want, &e), 0);
+
+	ck_assert_msg(out.len == want.len && !memcmp(out.data, want.data,
+						       out.len),
+		      "%s:\n%s\n---\n%s", cases[_i].what, out.data, want.data);
+	ck_assert_str_eq(text.data ? text.data : "",
+			 wrapped.data ? wrapped.data : "");
+	ck_assert_int_eq(strstr(out.data, "\r\nList-Id: ") != NULL, m.list);
+	ck_assert_int_eq(strstr(out.data, "\r\nList-Unsubscribe: ") != NULL,
+			 m.list);
+	buf_release(&text);
+	buf_release(&out);
+	buf_release(&wrapped);
+	buf_release(&want);
+}
+END_TEST
+
+START_TEST(t_message_id)
+{
+	struct err e = ERR_INIT;
+	char *a, *b, *c, *d;
+
+	a = compose_message_id(&cfg, "report-health-2026-W48-1", 0, &e);
+	b = compose_message_id(&cfg, "report-health-2026-W48-1", 0, &e);
+	c = compose_message_id(&cfg, "digest-1-2-", 1, &e);
+	d = compose_message_id(&cfg, "digest-1-2-", 1, &e);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(d);
+	/* the same seed, the same id: a retried report keeps its id */
+	ck_assert_str_eq(a, b);
+	/* random bits: two digests of one second differ */
+	ck_assert_str_ne(c, d);
+	ck_assert_msg(strstr(a, ".feedmail@cluster.example>") != NULL, "%s",
+		      a);
+	ck_assert_msg(strstr(c, ".feedmail@cluster.example>") != NULL, "%s",
+		      c);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+END_TEST
+
+START_TEST(t_report)
+{
+	char dir[200], path[256];
+	struct compose_mail m = { 0 };
+	struct store_report *list = NULL;
+	struct err e = ERR_INIT;
+	struct store *s;
+	int64_t id = 0, again = 0;
+	size_t n = 0, i;
+
+	ck_assert_ptr_nonnull(testutil_tmpdir(dir, sizeof(dir), "compose"));
+	snprintf(path, sizeof(path), "%s/feedmail.db", dir);
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	m.to_name = "Ops";
+	m.to_addr = "ops@example.org";
+	m.subject = "feedmail: 1 of 2 feeds need a look (2026-W48)";
+	m.text = LONG_LINE;
+	m.date = N;
+	ck_assert_int_eq(compose_report(s, &cfg, "health", "2026-W48",
+					"report-health-2026-W48", &m, &id,
+					&e), 0);
+	ck_assert_int_gt(id, 0);
+	/* once per kind and slot: another process's is its own */
+	ck_assert_int_eq(compose_report(s, &cfg, "health", "2026-W48",
+					"report-health-2026-W48-2", &m, &again,
+					&e), 1);
+	ck_assert_int_eq(e.code, 0);
+	ck_assert_int_eq(store_report_pending(s, N, &list, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(list[0].id, id);
+	ck_assert_str_eq(list[0].kind, "health");
+	ck_assert_str_eq(list[0].rcpt, "ops@example.org");
+	ck_assert_msg(strstr(list[0].message, "\r\nTo: Ops <ops@example.org>"
+			     "\r\n") != NULL, "%s", list[0].message);
+	ck_assert_msg(strstr(list[0].message, list[0].message_id) != NULL,
+		      "%s", list[0].message);
+	for (i = 0; i < n; i++)
+		store_report_release(&list[i]);
+	free(list);
+	store_close(s);
+	ck_assert_int_eq(testutil_remove_tree(dir), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("compose");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, t_same_as_mime, 0,
+			    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, t_message_id);
+	tcase_add_test(tc, t_report);
+	suite_add_tcase(s, tc);
+	return testutil_run(s);
+}
