@@ -96,13 +96,3 @@ clock_real_span(int64_t seconds, struct timespec *ts)
 	ts->tv_sec = (time_t)real;
 	ts->tv_nsec = (long)((real - (double)ts->tv_sec) * 1e9);
 }
-
-int
-clock_local(int64_t t, const char *tz, struct tm *out)
-{
-	time_t tt = (time_t)t;
-
-	setenv("TZ", tz && *tz ? tz : "UTC", 1);
-	tzset();
-	return localtime_r(&tt, out) ? 0 : -1;
-}
