@@ -1,7 +1,7 @@
 /*
  * zone: local time in an IANA time zone, read from the system's TZif files
- * (RFC 8536), without TZ, tzset() or any other process-wide state of the C
- * library, so that any thread may use any zone at any time.
+ * (RFC 8536), without the TZ variable or any other process-wide state of
+ * the C library, so that any thread may use any zone at any time.
  *
  * A zone is opened by name ("Europe/Paris") from $TZDIR, else
  * /usr/share/zoneinfo; "UTC" and "Etc/UTC" are built in and always open.
