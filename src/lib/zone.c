@@ -99,7 +99,7 @@ static struct zone utc_zone = { .ntypes = 1, .types = &utc_type };
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct zone *cache;
 
-/* --- calendar ------------------------------------------------------------ */
+/* --- calendar ------------------------------------------------------------- */
 
 static int64_t
 floor_div(int64_t a, int64_t b)
@@ -139,7 +139,7 @@ rule_day(const struct rule_date *r, int64_t y)
 	}
 }
 
-/* --- periods --------------------------------------------------------------- */
+/* --- periods -------------------------------------------------------------- */
 
 /* The footer's period around t: each year's changes, from two years
  * before t's to two after, bracket t whatever the rule's times (a week
@@ -314,7 +314,7 @@ zone_from_local(const struct zone *z, int64_t local, int64_t out[2],
 	return 0;
 }
 
-/* --- the footer: a POSIX TZ string -------------------------------------- */
+/* --- the footer: a POSIX TZ string ---------------------------------------- */
 
 static int
 is_digit(int c)
@@ -472,7 +472,7 @@ parse_footer(const char *s, struct footer *f)
 	return 0;
 }
 
-/* --- reading a TZif file --------------------------------------------------- */
+/* --- reading a TZif file -------------------------------------------------- */
 
 struct header {
 	int version;              /* 1, 2, 3... */
@@ -715,7 +715,7 @@ fail:
 	return NULL;
 }
 
-/* --- opening, the cache ------------------------------------------------ */
+/* --- opening, the cache --------------------------------------------------- */
 
 /* Letters, digits and "/_+-", no "..", no leading '/': a name that stays
  * under the zone folder. */

@@ -211,12 +211,14 @@ sweep(const struct zone *z, const char *name, int64_t from, int64_t to,
 			same_as_libc(z, name, edge);
 			ck_assert_int_eq(zone_offset(z, edge - 1, &before), 0);
 			if (edges_local && before.utoff != o.utoff) {
-				from_local_brute(z, name, edge + before.utoff - 1);
-				from_local_brute(z, name, edge + before.utoff);
-				from_local_brute(z, name, edge + o.utoff - 1);
-				from_local_brute(z, name, edge + o.utoff);
-				from_local_brute(z, name, edge +
-				    (before.utoff + o.utoff) / 2);
+				int64_t a = edge + before.utoff;
+				int64_t b = edge + o.utoff;
+
+				from_local_brute(z, name, a - 1);
+				from_local_brute(z, name, a);
+				from_local_brute(z, name, b - 1);
+				from_local_brute(z, name, b);
+				from_local_brute(z, name, a + (b - a) / 2);
 			}
 			changes++;
 		}
@@ -374,7 +376,7 @@ START_TEST(t_from_local)
 }
 END_TEST
 
-/* --- names and files ---------------------------------------------------------- */
+/* --- names and files ------------------------------------------------------ */
 
 static const struct {
 	const char *name, *why;
@@ -456,7 +458,7 @@ START_TEST(t_utc_built_in)
 }
 END_TEST
 
-/* --- TZif files of our own -------------------------------------------------- */
+/* --- TZif files of our own ------------------------------------------------ */
 
 /* A growable byte string for building TZif files. */
 struct bytes {
@@ -848,7 +850,7 @@ START_TEST(t_changed_file)
 }
 END_TEST
 
-/* --- threads -------------------------------------------------------------------- */
+/* --- threads -------------------------------------------------------------- */
 
 #define THREADS 6
 #define THREAD_ROUNDS 40
