@@ -3,6 +3,7 @@
 #include "lib/clock.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -25,20 +26,27 @@ test_speed(void)
 	return speed;
 }
 
+/* The test clock's start; set once, whichever thread reads it first
+ * (the courier delivering to an mbox reads the clock too). */
+static struct timespec origin;
+static pthread_once_t origin_once = PTHREAD_ONCE_INIT;
+
+static void
+set_origin(void)
+{
+	if (clock_gettime(CLOCK_MONOTONIC, &origin) < 0)
+		origin.tv_sec = origin.tv_nsec = 0;
+}
+
 /* Real seconds since the first call: the test clock's own age. */
 static double
 test_elapsed(void)
 {
-	static struct timespec origin;
-	static int started;
 	struct timespec now;
 
+	pthread_once(&origin_once, set_origin);
 	if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
 		return 0;
-	if (!started) {
-		origin = now;
-		started = 1;
-	}
 	return (double)(now.tv_sec - origin.tv_sec) +
 	       (double)(now.tv_nsec - origin.tv_nsec) / 1e9;
 }
@@ -95,14 +103,4 @@ clock_real_span(int64_t seconds, struct timespec *ts)
 	real = (double)seconds / speed;
 	ts->tv_sec = (time_t)real;
 	ts->tv_nsec = (long)((real - (double)ts->tv_sec) * 1e9);
-}
-
-int
-clock_local(int64_t t, const char *tz, struct tm *out)
-{
-	time_t tt = (time_t)t;
-
-	setenv("TZ", tz && *tz ? tz : "UTC", 1);
-	tzset();
-	return localtime_r(&tt, out) ? 0 : -1;
 }

@@ -30,10 +30,4 @@ struct timespec;
  * (a negative span gives zero). */
 void clock_real_span(int64_t seconds, struct timespec *ts);
 
-struct tm;
-/* The broken-down local time of t in the IANA zone tz ("Europe/Paris",
- * "UTC"), daylight saving included. Sets the process's TZ: call from one
- * thread. 0, or -1 when t cannot be represented. */
-int clock_local(int64_t t, const char *tz, struct tm *out);
-
 #endif

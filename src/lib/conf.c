@@ -30,6 +30,7 @@
 #include "lib/buf.h"
 #include "lib/ipaddr.h"
 #include "lib/log.h"
+#include "lib/zone.h"
 
 /* A settings file is small; this bounds what read_line() keeps. */
 #define CONF_MAX_FILE (1024u * 1024)
@@ -478,36 +479,11 @@ check_time(const char *v, char *why, size_t n)
 	return -1;
 }
 
-/* An IANA zone name: "UTC", or a TZif file under $TZDIR (else
- * /usr/share/zoneinfo), named without "..", a leading '/' or odd bytes. */
+/* The zone module's check: a name zone_open() reads. */
 static int
 check_timezone(const char *v, char *why, size_t n)
 {
-	const char *dir = getenv("TZDIR"), *s;
-	char magic[4];
-	struct stat st;
-	char *p = NULL;
-	int fd = -1, ok = 0;
-
-	if (!strcmp(v, "UTC"))
-		return 0;
-	if (v[0] == '/' || strstr(v, ".."))
-		goto out;
-	for (s = v; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("/_+-", *s))
-			goto out;
-	p = path_join(dir && *dir ? dir : "/usr/share/zoneinfo", v);
-	if (!p)
-		goto out;
-	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		goto out;
-	ok = read(fd, magic, 4) == 4 && !memcmp(magic, "TZif", 4);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(p);
-	if (ok)
+	if (zone_check(v, NULL) == 0)
 		return 0;
 	snprintf(why, n, "is not a time zone (such as Europe/Paris or UTC)");
 	return -1;

@@ -2,12 +2,17 @@
 
 #include "lib/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
+
+/* The longest line written, newline included. */
+#define LOG_LINE_MAX 4096
 
 /* The one piece of process-wide state: how chatty the operator asked us to
  * be. Set once by main.c from -v/-q. */
@@ -52,18 +57,47 @@ log_use_journal_levels(void)
 static void log_emit(int priority, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/*
+ * One write(2) per line, so that lines from two threads never interleave
+ * (stdio writes an unbuffered stderr piece by piece). A line longer than
+ * LOG_LINE_MAX is cut, ending in "...".
+ */
 static void
 log_emit(int priority, const char *fmt, va_list ap)
 {
+	char line[LOG_LINE_MAX];
+	size_t len, off, room;
+	ssize_t w;
+	int n;
+
 	if (use_syslog) {
+		/* one datagram per message; its local timestamp is the C
+		 * library's, and nothing here changes TZ */
 		vsyslog(priority, fmt, ap);
 		return;
 	}
-	if (journal_levels)
-		fprintf(stderr, "<%d>", priority);
-	fputs("feedmail: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	n = journal_levels ? snprintf(line, sizeof(line), "<%d>", priority) : 0;
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "feedmail: ");
+	len = (size_t)n;
+	room = sizeof(line) - len - 1;    /* keeps a byte for the newline */
+	n = vsnprintf(line + len, room, fmt, ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n < room) {
+		len += (size_t)n;
+	} else {
+		/* cut: room - 1 bytes and a NUL were written */
+		len += room - 1;
+		memcpy(line + len - 3, "...", 3);
+	}
+	line[len++] = '\n';
+	for (off = 0; off < len; off += (size_t)w) {
+		w = write(STDERR_FILENO, line + off, len - off);
+		if (w < 0 && errno == EINTR)
+			w = 0;
+		else if (w <= 0)
+			return;
+	}
 }
 
 #define LOG_FN(name, level, priority)                                        \

@@ -1,9 +1,9 @@
 /*
  * schedule: slots of a local-time schedule. Calendar arithmetic on local
- * dates is our own (proleptic Gregorian, days since 1970-01-01); only the
- * UTC offset at an instant comes from the C library (localtime_r's
- * tm_gmtoff under TZ set to the zone), so the daylight-saving edges are
- * decided here and not by mktime's unspecified handling of gaps.
+ * dates is our own (proleptic Gregorian, days since 1970-01-01); offsets
+ * and the instants of a local time come from lib/zone, so the
+ * daylight-saving edges are decided by our rules and not by mktime's
+ * unspecified handling of gaps, and no process-wide TZ is touched.
  */
 #include "config.h"
 
@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "lib/date.h"
 #include "lib/err.h"
+#include "lib/zone.h"
 
 #define DAY_SECS INT64_C(86400)
 
@@ -50,155 +50,19 @@ iso_week(int64_t days, int64_t *year, int *week)
 
 /* --- the zone ----------------------------------------------------------- */
 
-struct zone {
-	char *saved_tz;           /* TZ before zone_enter, NULL when unset */
-	int entered;
-};
-
-/* "UTC", or a name of a TZif file under $TZDIR (else /usr/share/zoneinfo)
- * without "..", a leading '/' or bytes no zone name has: glibc takes an
- * unknown name for UTC without a word, which would move every slot. */
-static int
-zone_exists(const char *tz)
-{
-	const char *dir = getenv("TZDIR"), *p;
-	char path[4096], magic[4];
-	FILE *f;
-	int n, ok;
-
-	if (!strcmp(tz, "UTC"))
-		return 1;
-	if (tz[0] == '/' || strstr(tz, ".."))
-		return 0;
-	for (p = tz; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("/_+-", *p))
-			return 0;
-	n = snprintf(path, sizeof(path), "%s/%s",
-	    dir && *dir ? dir : "/usr/share/zoneinfo", tz);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return 0;
-	f = fopen(path, "rbe");
-	if (!f)
-		return 0;
-	ok = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "TZif", 4);
-	fclose(f);
-	return ok;
-}
-
-static int
-zone_enter(struct zone *z, const char *tz, struct err *e)
-{
-	const char *old = getenv("TZ");
-	char q[ERR_QUOTE_SIZE];
-
-	z->saved_tz = NULL;
-	z->entered = 0;
-	if (!tz || !*tz)
-		tz = "UTC";
-	if (!zone_exists(tz)) {
-		err_quote(q, sizeof(q), tz, strlen(tz));
-		return err_set(e, EX_CONFIG,
-		    "time zone '%s': not UTC nor a zone of the tz database",
-		    q);
-	}
-	if (old) {
-		z->saved_tz = strdup(old);
-		if (!z->saved_tz)
-			return err_set(e, EX_OSERR, "time zone: out of memory");
-	}
-	if (setenv("TZ", tz, 1) < 0) {
-		free(z->saved_tz);
-		z->saved_tz = NULL;
-		return err_set(e, EX_OSERR, "time zone: cannot set TZ");
-	}
-	tzset();
-	z->entered = 1;
-	return 0;
-}
-
-/* Puts TZ back as it was before zone_enter. */
-static void
-zone_leave(struct zone *z)
-{
-	if (!z->entered)
-		return;
-	if (z->saved_tz)
-		setenv("TZ", z->saved_tz, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(z->saved_tz);
-	z->saved_tz = NULL;
-	z->entered = 0;
-}
-
 /* The local time at t, as seconds since the epoch read off the local
  * clock ("local seconds"), and the UTC offset then. */
 static int
-local_at(int64_t t, int64_t *local, long *off)
+local_at(const struct zone *z, int64_t t, int64_t *local, long *off)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	struct zone_offset o;
 
-	if ((int64_t)tt != t || !localtime_r(&tt, &tm))
+	if (zone_offset(z, t, &o) < 0)
 		return -1;
 	if (off)
-		*off = tm.tm_gmtoff;
+		*off = o.utoff;
 	if (local)
-		*local = t + tm.tm_gmtoff;
-	return 0;
-}
-
-/*
- * The instants whose local clock reads loc (local seconds): out[0] < out[1]
- * when loc is repeated (fall back), one when it exists once, and when it
- * falls in a gap (spring forward) the first instant after the gap, with
- * *gap set. The offsets a day either side bracket every candidate (offsets
- * lie within a day), assuming one change at most in those two days.
- */
-static int
-from_local(int64_t loc, int64_t out[2], int *n, int *gap)
-{
-	long before, after, o;
-	int64_t t, lo, hi, mid;
-
-	*n = 0;
-	*gap = 0;
-	if (local_at(loc - DAY_SECS, NULL, &before) < 0 ||
-	    local_at(loc + DAY_SECS, NULL, &after) < 0)
-		return -1;
-	/* the earlier candidate is the one with the larger offset */
-	t = loc - (before > after ? before : after);
-	if (local_at(t, NULL, &o) < 0)
-		return -1;
-	if (t + o == loc)
-		out[(*n)++] = t;
-	if (before != after) {
-		t = loc - (before > after ? after : before);
-		if (local_at(t, NULL, &o) < 0)
-			return -1;
-		if (t + o == loc)
-			out[(*n)++] = t;
-	}
-	if (*n > 0)
-		return 0;
-	if (after <= before)
-		return -1;        /* two changes in two days: not placed */
-	/* A gap: the clock jumps from before to after somewhere in (lo, hi];
-	 * find the first second with the new offset. */
-	lo = loc - after;
-	hi = loc - before;
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		if (local_at(mid, NULL, &o) < 0)
-			return -1;
-		if (o == before)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	out[(*n)++] = hi;
-	*gap = 1;
+		*local = t + o.utoff;
 	return 0;
 }
 
@@ -237,7 +101,8 @@ key_date(char *key, size_t n, int64_t days)
 
 /* The slots of local date days (daily, weekly). */
 static int
-day_slots(const struct schedule *s, int64_t days, struct pick *p)
+day_slots(const struct schedule *s, const struct zone *z, int64_t days,
+	struct pick *p)
 {
 	char key[SCHEDULE_KEY_SIZE];
 	int64_t t[2], y;
@@ -245,8 +110,8 @@ day_slots(const struct schedule *s, int64_t days, struct pick *p)
 
 	if (s->kind == SCHEDULE_WEEKLY && weekday_of(days) != s->weekday)
 		return 0;
-	if (from_local(days * DAY_SECS + s->hour * 3600 + s->minute * 60,
-		t, &n, &gap) < 0)
+	if (zone_from_local(z, days * DAY_SECS + s->hour * 3600 +
+		s->minute * 60, t, &n, &gap) < 0)
 		return -1;
 	if (s->kind == SCHEDULE_WEEKLY) {
 		iso_week(days, &y, &week);
@@ -260,7 +125,7 @@ day_slots(const struct schedule *s, int64_t days, struct pick *p)
 
 /* The slots of local date days (hourly): each local hour that begins. */
 static int
-hour_slots(int64_t days, struct pick *p)
+hour_slots(const struct zone *z, int64_t days, struct pick *p)
 {
 	char key[SCHEDULE_KEY_SIZE];
 	int64_t t[2], loc, y;
@@ -270,13 +135,13 @@ hour_slots(int64_t days, struct pick *p)
 	date_civil_from_days(days, &y, &m, &d);
 	for (h = 0; h < 24; h++) {
 		loc = days * DAY_SECS + h * 3600;
-		if (from_local(loc, t, &n, &gap) < 0)
+		if (zone_from_local(z, loc, t, &n, &gap) < 0)
 			return -1;
 		/* A gap end in a later hour starts that hour's slot: the
 		 * skipped hour has none. One within the hour (a 30-minute
 		 * change) starts this hour's slot. */
 		if (gap) {
-			if (local_at(t[0], &loc, NULL) < 0)
+			if (local_at(z, t[0], &loc, NULL) < 0)
 				return -1;
 			if (floor_div(loc, 3600) != days * 24 + h)
 				continue;
@@ -287,7 +152,7 @@ hour_slots(int64_t days, struct pick *p)
 				    "%04d-%02d-%02dT%02d", (int)y, m, d, h);
 			} else {
 				/* the second of a repeated hour */
-				if (local_at(t[i], NULL, &off) < 0)
+				if (local_at(z, t[i], NULL, &off) < 0)
 					return -1;
 				snprintf(key, sizeof(key),
 				    "%04d-%02d-%02dT%02d%c%02d:%02d", (int)y,
@@ -321,15 +186,17 @@ check_schedule(const struct schedule *s, int64_t now, struct err *e)
 static int
 find_slot(const struct schedule *s, struct pick *p, struct err *e)
 {
-	struct zone z;
+	const char *name = s->timezone && *s->timezone ? s->timezone : "UTC";
+	struct zone *z;
 	int64_t loc, today, d, span;
 	int rc = -1;
 
 	if (check_schedule(s, p->now, e) < 0)
 		return -1;
-	if (zone_enter(&z, s->timezone, e) < 0)
+	z = zone_open(name, e);
+	if (!z)
 		return -1;
-	if (local_at(p->now, &loc, NULL) < 0) {
+	if (local_at(z, p->now, &loc, NULL) < 0) {
 		err_set(e, EX_DATAERR, "schedule: time %lld out of range",
 		    (long long)p->now);
 		goto out;
@@ -340,12 +207,10 @@ find_slot(const struct schedule *s, struct pick *p, struct err *e)
 	 * gap (Pacific/Apia skipped 2011-12-30). */
 	span = s->kind == SCHEDULE_WEEKLY ? 8 : 2;
 	for (d = today - span; d <= today + span; d++) {
-		if ((s->kind == SCHEDULE_HOURLY ? hour_slots(d, p) :
-			day_slots(s, d, p)) < 0) {
+		if ((s->kind == SCHEDULE_HOURLY ? hour_slots(z, d, p) :
+			day_slots(s, z, d, p)) < 0) {
 			err_set(e, EX_DATAERR,
-			    "schedule: cannot place local time in '%s'",
-			    s->timezone && *s->timezone ? s->timezone :
-							  "UTC");
+			    "schedule: cannot place local time in '%s'", name);
 			goto out;
 		}
 	}
@@ -356,7 +221,7 @@ find_slot(const struct schedule *s, struct pick *p, struct err *e)
 	}
 	rc = 0;
 out:
-	zone_leave(&z);
+	zone_free(z);
 	return rc;
 }
 

@@ -26,9 +26,8 @@
  * Invariants: slot keys are at most SCHEDULE_KEY_SIZE - 1 bytes, ASCII,
  * and distinct slots of one schedule never share a key; the weekly key is
  * the ISO 8601 week of the slot's local date (a week holds one of each
- * day). Local time comes from the C library's tz database: the slot
- * functions set TZ for the call and put the previous value back, so call
- * them from one thread.
+ * day). Local time comes from lib/zone (the tz database's files, no TZ):
+ * the slot functions may run in any thread.
  */
 #ifndef FEEDMAIL_SCHEDULE_H
 #define FEEDMAIL_SCHEDULE_H
@@ -77,8 +76,8 @@ int schedule_parse(const char *text, const char *default_time,
  * The latest slot of s at or before now: *start is its UTC instant and key
  * (SCHEDULE_KEY_SIZE bytes) its stable name, so a digest recorded with that
  * key is never sent twice for the slot. s->timezone NULL or "" means UTC.
- * Returns 0, or -1 with EX_CONFIG for a time zone that is not "UTC" nor a
- * file of the tz database, EX_DATAERR for a field of s or a now out of
+ * Returns 0, or -1 with EX_CONFIG for a time zone zone_open() refuses
+ * (not "UTC" nor a file of the tz database), EX_DATAERR for a field of s or a now out of
  * range (years 0001 to 9999).
  */
 int schedule_current_slot(const struct schedule *s, int64_t now,

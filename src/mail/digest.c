@@ -7,13 +7,13 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/date.h"
 #include "lib/html.h"
 #include "lib/str.h"
 #include "lib/url.h"
 #include "lib/utf8.h"
+#include "lib/zone.h"
 
 /* The strings of a digest, one table per language. */
 struct lang {
@@ -584,14 +584,14 @@ render_also(struct buf *b, const struct digest_item *it, int html)
 
 static int
 render_item(const struct digest_item *it, size_t number, const struct lang *l,
-	    const char *tz, struct buf *text, struct buf *html)
+	    const struct zone *tz, struct buf *text, struct buf *html)
 {
 	const char *title = it->title ? it->title : l->untitled;
 	struct tm tm;
 	char date[64];
 	int rc;
 
-	if (clock_local(it->published, tz, &tm) < 0)
+	if (zone_local(tz, it->published, &tm) < 0)
 		date[0] = '\0';
 	else
 		snprintf(date, sizeof(date), "%d %s %d %02d:%02d", tm.tm_mday,
@@ -699,7 +699,7 @@ group_cmp(const void *pa, const void *pb)
 /* The n newest articles, grouped under a heading per tag and feed. */
 static int
 render_groups(const struct digest *d, size_t n, const struct lang *l,
-	      const char *tz, struct buf *text, struct buf *html)
+	      const struct zone *tz, struct buf *text, struct buf *html)
 {
 	const struct digest_item **order, *it, *prev = NULL;
 	const char *heading;
@@ -802,14 +802,22 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 	size_t full = cfg->max_entries > 0 ? (size_t)cfg->max_entries : d->n;
 	size_t sources = 0;
 	/* dates as the subscriber reads them */
-	const char *tz = sub->timezone ? sub->timezone : cfg->timezone;
+	const char *name = sub->timezone ? sub->timezone : cfg->timezone;
+	struct zone *tz;
 	struct tm tm;
 	int rc;
 
 	*subject = NULL;
-	if (clock_local(now, tz, &tm) < 0)
+	/* A zone that does not open has failed the schedule already, but
+	 * for a preview: dates then read in UTC, as they always did. */
+	tz = zone_open(name && *name ? name : "UTC", NULL);
+	if (!tz)
+		tz = zone_open("UTC", NULL);
+	if (zone_local(tz, now, &tm) < 0) {
+		zone_free(tz);
 		return err_set(e, EX_SOFTWARE, "date %lld out of range",
 			       (long long)now);
+	}
 	rc = buf_addf(&subj, "%s %s %d %s %d \xe2\x80\x94 %zu %s", l->subject,
 		      l->days[tm.tm_wday], tm.tm_mday, l->months[tm.tm_mon],
 		      tm.tm_year + 1900, d->n, noun);
@@ -856,6 +864,7 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 		     buf_adds(html, "</p>\n</div>\n</body></html>\n");
 	buf_release(&heading);
 	buf_release(&footer);
+	zone_free(tz);
 	if (rc) {
 		buf_release(&subj);
 		return err_set(e, EX_SOFTWARE, "digest for '%s' is too large",

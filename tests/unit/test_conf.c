@@ -842,6 +842,26 @@ START_TEST(t_password_mode)
 }
 END_TEST
 
+/* The smallest TZif file (RFC 8536): version 1, no transition, one type,
+ * UTC. */
+static int
+put_utc_zone(const char *path)
+{
+	static const unsigned char tzif[44 + 6 + 4] = {
+		'T', 'Z', 'i', 'f', [35] = 0, [39] = 1, [43] = 4,
+		[50] = 'U', 'T', 'C', 0,
+	};
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return -1;
+	if (fwrite(tzif, 1, sizeof(tzif), f) != sizeof(tzif)) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
 int
 main(void)
 {
@@ -862,7 +882,7 @@ main(void)
 	snprintf(p, sizeof(p), "%s/zoneinfo/Test", dir);
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/zoneinfo/Test/Zone", dir);
-	if (testutil_put_file(p, "TZif2 and the rest", 0644) < 0) {
+	if (put_utc_zone(p) < 0) {
 		perror(p);
 		return EXIT_FAILURE;
 	}
