@@ -13,35 +13,8 @@
 
 #include "cli/cmd.h"
 #include "lib/conf.h"
+#include "lib/str.h"
 #include "lib/utf8.h"
-
-/* Levenshtein distance; words longer than 31 bytes count as far apart. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[32], diag, up, best;
-
-	if (la >= 32 || lb >= 32)
-		return 32;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
 
 const char *
 cmd_suggest(const char *word, const char *const *names)
@@ -50,7 +23,7 @@ cmd_suggest(const char *word, const char *const *names)
 	size_t d, best_d = 3, nprefixed = 0, len = strlen(word);
 
 	for (; *names; names++) {
-		d = edit_distance(word, *names);
+		d = str_edit_distance(word, *names, STR_CASE_SENSITIVE);
 		if (d < best_d) {
 			best = *names;
 			best_d = d;

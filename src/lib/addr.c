@@ -21,9 +21,8 @@ is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-/* RFC 5322 3.2.3 atext */
-static int
-is_atext(int c)
+int
+addr_is_atext(int c)
 {
 	return is_alpha(c) || is_digit(c) ||
 	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
@@ -254,7 +253,7 @@ check(const char *addr, char *ascii, struct err *e)
 				       "parts are not supported: they need "
 				       "SMTPUTF8, which feedmail cannot send "
 				       "(the domain may be international)", q);
-		if (!is_atext(c) && c != '.') {
+		if (!addr_is_atext(c) && c != '.') {
 			err_quote(shown, sizeof(shown), addr + i, 1);
 			return err_set(e, EX_DATAERR, "'%s': invalid "
 				       "character '%s' in local part", q,

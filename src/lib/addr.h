@@ -65,4 +65,9 @@ char *addr_normalize(const char *addr);
 int addr_parse_mailbox(const char *mailbox, char **name, char **addr,
 	struct err *e);
 
+/* 1 if c is RFC 5322 3.2.3 atext (ASCII letters, digits and
+ * "!#$%&'*+-/=?^_`{|}~"), the bytes of a local part and of a dot-atom;
+ * 0 for anything else, NUL and non-ASCII included. */
+int addr_is_atext(int c);
+
 #endif

@@ -29,6 +29,7 @@
 
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/str.h"
 
 /* A settings file is small; this bounds what read_line() keeps. */
 #define CONF_MAX_FILE (1024u * 1024)
@@ -280,36 +281,6 @@ has_control(const char *s)
 	return 0;
 }
 
-/* Levenshtein distance without regard to case, for "did you mean";
- * names longer than 32 characters count as far from everything. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[33], prev, tmp, best;
-
-	if (la > 32 || lb > 32)
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			best = prev + (tolower((unsigned char)a[i - 1]) !=
-				       tolower((unsigned char)b[j - 1]));
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* The closest known section (section == NULL) or key of section to word,
  * when at most 2 edits away, else NULL. */
 static const char *
@@ -323,7 +294,7 @@ suggest(const char *word, const char *section)
 		if (section && strcasecmp(conf_keys[i].section, section))
 			continue;
 		cand = section ? conf_keys[i].name : conf_keys[i].section;
-		d = edit_distance(word, cand);
+		d = str_edit_distance(word, cand, STR_CASE_IGNORE);
 		if (d < best_d && d < strlen(cand)) {
 			best = cand;
 			best_d = d;
