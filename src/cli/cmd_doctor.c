@@ -15,15 +15,11 @@
 #include "mail/mime.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
-	"[--test-mail ADDRESS]",
-	"  -t, --test-mail ADDRESS  also send a short test message there\n"
-	"  -h, --help               show this help\n"
+static const char doctor_text[] =
 	"\nChecks the configuration and the store, then the transport: for\n"
 	"smtp it connects, shows what the server offers (STARTTLS, AUTH\n"
 	"mechanisms, SIZE...), and checks its certificate; for files, that\n"
-	"the path can be written; for sendmail, that the program runs.\n",
-};
+	"the path can be written; for sendmail, that the program runs.\n";
 
 static const char *const transports[] = { "smtp", "sendmail", "mbox",
 					  "maildir", "stdout" };
@@ -186,30 +182,24 @@ out:
 int
 cmd_doctor(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "test-mail", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *test_to = NULL;
+	const struct opt opts[] = {
+		OPT_STRING("test-mail", 't', &test_to, "ADDRESS",
+			   "also send a short test message there"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = {
+		"[--test-mail ADDRESS]", opts, 23, doctor_text,
 	};
 	const struct conf *cfg;
-	const char *test_to = NULL;
-	int opt, rc, worst = 0;
+	int rc, worst = 0;
 
-	while ((opt = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			test_to = optarg;
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &help);
-			return 0;
-		default:
-			return cmd_bad_option(argv[0], &help, opts,
-					      argv[optind - 1]);
-		}
-	}
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	if (rc >= 0)
+		return rc;
 	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
+		return opt_usage_error(argv[0], &help,
 				       "unexpected argument '%s'", argv[optind]);
 	cfg = &ctx->cfg;
 	printf("config: %s\n", cfg->path ? cfg->path : "no file: defaults");

@@ -11,12 +11,6 @@
 #include "parse/opml.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
-	"[FILE]",
-	"  -h, --help  show this help\n"
-	"\nWrites to FILE (replaced atomically) or to standard output.\n",
-};
-
 static int
 collect(const struct store_feed *f, void *arg)
 {
@@ -28,16 +22,22 @@ collect(const struct store_feed *f, void *arg)
 int
 cmd_export(int argc, char **argv, struct ctx *ctx)
 {
+	const struct opt opts[] = { OPT_HELP(), OPT_END() };
+	const struct opt_help help = {
+		"[FILE]", opts, 10,
+		"\nWrites to FILE (replaced atomically) or to standard "
+		"output.\n",
+	};
 	struct opml o = { 0 };
 	struct fs_atomic out = { 0 };
 	struct err e = ERR_INIT;
 	int rc;
 
-	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
 		return rc;
 	if (argc - optind > 1)
-		return cmd_usage_error(argv[0], &help, "one file at most");
+		return opt_usage_error(argv[0], &help, "one file at most");
 	o.title = strdup("feedmail subscriptions");
 	rc = store_feed_each(ctx->store, collect, &o, &e);
 	if (rc > 0)

@@ -12,16 +12,11 @@
 #include "store/store.h"
 #include "lib/url.h"
 
-static const struct cmd_help help = {
-	"[--all] [--json] [FEED...]",
-	"  -a, --all   fetch every feed, due or not\n"
-	"  --json      print the summary as JSON\n"
-	"  -h, --help  show this help\n"
+static const char fetch_text[] =
 	"\nWithout arguments, fetches the feeds that are due. FEED is a\n"
 	"subscribed feed's id or URL. A URL that is not subscribed is fetched\n"
 	"once and its entries printed, as 'feedmail parse URL' does; nothing\n"
-	"is stored.\n",
-};
+	"is stored.\n";
 
 /* A progress line on stderr, when it is a terminal and the run is long
  * enough to need one. */
@@ -91,36 +86,26 @@ resolve_feeds(struct store *st, char **args, int n, int64_t *ids,
 int
 cmd_fetch(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fetch_selection sel = { 0 };
+	int json = 0, rc, temporary = 0;
+	const struct opt opts[] = {
+		OPT_FLAG("all", 'a', &sel.all, "fetch every feed, due or not"),
+		OPT_FLAG("json", 0, &json, "print the summary as JSON"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = {
+		"[--all] [--json] [FEED...]", opts, 10, fetch_text,
+	};
 	struct fetch_report r = { 0 };
 	struct err e = ERR_INIT;
 	const char *one_off = NULL;
 	int64_t *ids = NULL;
-	int opt, json = 0, rc, temporary = 0;
 	size_t i;
 
-	while ((opt = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
-			sel.all = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &help);
-			return 0;
-		default:
-			return cmd_bad_option(argv[0], &help, opts,
-					      argv[optind - 1]);
-		}
-	}
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc) {
 		sel.nids = (size_t)(argc - optind);
 		ids = calloc(sel.nids, sizeof(*ids));
@@ -133,7 +118,6 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 					       (char *)one_off, NULL };
 
 			free(ids);
-			optind = 0;
 			return cmd_parse(2, parse_argv, ctx);
 		}
 		if (rc) {

@@ -9,12 +9,6 @@
 #include "lib/log.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
-	"[--json]",
-	"  --json      print a JSON array of feeds\n"
-	"  -h, --help  show this help\n",
-};
-
 static json_t *
 json_time(int64_t t)
 {
@@ -83,15 +77,21 @@ print_line(const struct store_feed *f, void *arg)
 int
 cmd_list(int argc, char **argv, struct ctx *ctx)
 {
+	int json = 0, rc;
+	const struct opt opts[] = {
+		OPT_FLAG("json", 0, &json, "print a JSON array of feeds"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = { "[--json]", opts, 10, NULL };
 	struct err e = ERR_INIT;
 	json_t *feeds;
-	int json = 0, rc;
 
-	rc = cmd_parse_simple(argc, argv, &help, &json);
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
 		return rc;
 	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
+		return opt_usage_error(argv[0], &help,
 				       "unexpected argument '%s'", argv[optind]);
 	if (!json) {
 		rc = store_feed_each(ctx->store, print_line, NULL, &e);

@@ -12,8 +12,9 @@
 #include "lib/log.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
+static const struct opt_help help = {
 	"[list [ADDRESS] [--json]] | retry ADDRESS|--all | drop ADDRESS|--all",
+	NULL, 0,
 	"  list [ADDRESS] [--json]  the pending and failed digests, with why\n"
 	"  retry ADDRESS|--all      queue the failed digests again\n"
 	"  drop ADDRESS|--all       let the failed digests' articles go\n"
@@ -22,18 +23,6 @@ static const struct cmd_help help = {
 	"retry sends a failed digest again as it was, unless a later digest\n"
 	"took some of its articles; a digest that could not be built is\n"
 	"built again by the next run.\n",
-};
-
-static const struct cmd_help list_help = {
-	"[ADDRESS] [--json]",
-	"  --json      print a JSON array of digests\n"
-	"  -h, --help  show this help\n",
-};
-
-static const struct cmd_help target_help = {
-	"ADDRESS|--all",
-	"  --all       every subscriber's failed digests\n"
-	"  -h, --help  show this help\n",
 };
 
 struct listing {
@@ -103,15 +92,23 @@ list_one(const struct store_outbox_row *row, void *arg)
 static int
 outbox_list(int argc, char **argv, struct ctx *ctx)
 {
+	int json = 0, rc;
+	const struct opt opts[] = {
+		OPT_FLAG("json", 0, &json, "print a JSON array of digests"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help list_help = {
+		"[ADDRESS] [--json]", opts, 10, NULL,
+	};
 	struct listing l = { 0 };
 	struct err e = ERR_INIT;
-	int json = 0, rc;
 
-	rc = cmd_parse_simple(argc, argv, &list_help, &json);
+	rc = opt_parse(argc, argv, argv[0], &list_help, 0);
 	if (rc >= 0)
 		return rc;
 	if (argc - optind > 1)
-		return cmd_usage_error(argv[0], &list_help,
+		return opt_usage_error(argv[0], &list_help,
 				       "unexpected argument '%s'",
 				       argv[optind + 1]);
 	if (json && !(l.array = json_array()))
@@ -137,31 +134,19 @@ outbox_list(int argc, char **argv, struct ctx *ctx)
 static const char *
 target(int argc, char **argv, int *rc)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	int all = 0;
+	const struct opt opts[] = {
+		OPT_FLAG("all", 0, &all, "every subscriber's failed digests"),
+		OPT_HELP(),
+		OPT_END(),
 	};
-	int opt, all = 0;
+	const struct opt_help target_help = { "ADDRESS|--all", opts, 10, NULL };
 
-	*rc = -1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
-			all = 1;
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &target_help);
-			*rc = 0;
-			return NULL;
-		default:
-			*rc = cmd_bad_option(argv[0], &target_help, opts,
-					     argv[optind - 1]);
-			return NULL;
-		}
-	}
+	*rc = opt_parse(argc, argv, argv[0], &target_help, 0);
+	if (*rc >= 0)
+		return NULL;
 	if (all == (optind < argc) || argc - optind > 1)
-		*rc = cmd_usage_error(argv[0], &target_help,
+		*rc = opt_usage_error(argv[0], &target_help,
 				      "name one ADDRESS, or --all");
 	return all ? NULL : argv[optind];
 }

@@ -9,13 +9,6 @@
 #include "store/store.h"
 #include "lib/url.h"
 
-static const struct cmd_help help = {
-	"FEED...",
-	"  -h, --help  show this help\n"
-	"\nFEED is a feed's id (see 'feedmail list') or its URL. The feed's\n"
-	"entries and their delivery records go with it.\n",
-};
-
 /* Finds FEED as given, then as the URL normalized the way add stored it. */
 static int
 find_feed(struct store *st, const char *arg, int64_t *id, struct err *e)
@@ -37,15 +30,21 @@ find_feed(struct store *st, const char *arg, int64_t *id, struct err *e)
 int
 cmd_remove(int argc, char **argv, struct ctx *ctx)
 {
+	const struct opt opts[] = { OPT_HELP(), OPT_END() };
+	const struct opt_help help = {
+		"FEED...", opts, 10,
+		"\nFEED is a feed's id (see 'feedmail list') or its URL. The "
+		"feed's\nentries and their delivery records go with it.\n",
+	};
 	struct err e = ERR_INIT;
 	int64_t *ids = NULL;
 	int i, n, rc;
 
-	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
 		return rc;
 	if (optind == argc)
-		return cmd_usage_error(argv[0], &help, "which feed?");
+		return opt_usage_error(argv[0], &help, "which feed?");
 	n = argc - optind;
 	ids = calloc((size_t)n, sizeof(*ids));
 	if (!ids)

@@ -19,9 +19,7 @@
 /* How long a sent digest's message stays in the store, in seconds. */
 #define RUN_KEEP_SENT (24 * 3600)
 
-static const struct cmd_help help = {
-	"",
-	"  -h, --help  show this help\n"
+static const char run_text[] =
 	"\nFetches the feeds that are due, and ahead of each digest slot\n"
 	"(within [fetch] lead_time of it, or begun and not yet sent) the\n"
 	"feeds it needs; builds a digest for every subscriber with new\n"
@@ -31,8 +29,7 @@ static const struct cmd_help help = {
 	"waits, then exits 75. Exit status: 0; 69 when the mail transport\n"
 	"was down, 78 when it refused our settings (the digests wait,\n"
 	"uncharged); else 75 when something failed in a way the next run\n"
-	"may cure; else 65 when some feed or digest failed for good.\n",
-};
+	"may cure; else 65 when some feed or digest failed for good.\n";
 
 int
 cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
@@ -130,15 +127,17 @@ cmd_run_summary(const struct cmd_run_counts *c, char *out, size_t size)
 int
 cmd_run(int argc, char **argv, struct ctx *ctx)
 {
+	const struct opt opts[] = { OPT_HELP(), OPT_END() };
+	const struct opt_help help = { "", opts, 10, run_text };
 	struct cmd_run_counts c;
 	char summary[2048];
 	int rc;
 
-	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
 		return rc;
 	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
+		return opt_usage_error(argv[0], &help,
 				       "unexpected argument '%s'", argv[optind]);
 	rc = cmd_run_once(ctx, NULL, &c);
 	if (!ctx->quiet && c.ran) {

@@ -12,16 +12,12 @@
 #include "app/health.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
-	"[--json]",
-	"  --json      print the status as JSON\n"
-	"  -h, --help  show this help\n"
+static const char status_text[] =
 	"\nFor each feed: last success, last new entry, entries in the last\n"
 	"7 days, failures in a row and the last error. A feed failing\n"
 	"[fetch] sick_failures times in a row, or without a new entry for\n"
 	"[fetch] sick_days, is flagged. Then the subscribers and the\n"
-	"pending and failed digests.\n",
-};
+	"pending and failed digests.\n";
 
 struct walk {
 	struct ctx *ctx;
@@ -116,14 +112,20 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 {
 	struct walk w = { ctx, clock_now(), NULL, 0, ERR_INIT };
 	int64_t subscribers = 0, pending = 0, failed = 0;
-	json_t *o;
 	int json = 0, rc;
+	const struct opt opts[] = {
+		OPT_FLAG("json", 0, &json, "print the status as JSON"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = { "[--json]", opts, 10, status_text };
+	json_t *o;
 
-	rc = cmd_parse_simple(argc, argv, &help, &json);
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
 		return rc;
 	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
+		return opt_usage_error(argv[0], &help,
 				       "unexpected argument '%s'", argv[optind]);
 	if (json)
 		w.feeds = json_array();
