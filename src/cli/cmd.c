@@ -25,6 +25,14 @@ cmd_print_json(json_t *value)
 }
 
 int
+cmd_json_append(struct cmd_json_walk *w, json_t *o)
+{
+	if (!o || json_array_append_new(w->array, o) < 0)
+		return err_set(w->e, EX_OSERR, "out of memory");
+	return 0;
+}
+
+int
 cmd_load_config(const char *explicit_path, struct conf *cfg, struct err *e)
 {
 	char *path;

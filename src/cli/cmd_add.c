@@ -86,7 +86,7 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 fail:
 	store_rollback(ctx->store);
 	log_error("add: %s", e.msg);
-	rc = e.code;
+	rc = err_exit_status(&e);
 out:
 	free(url);
 	free(tags.items);

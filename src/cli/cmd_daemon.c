@@ -247,14 +247,14 @@ cycle(struct ctx *ctx, int *fatal)
 		if (stop_signal)
 			return clock_now();
 		log_error("%s", e.msg);
-		*fatal = e.code ? e.code : EX_SOFTWARE;
+		*fatal = err_exit_status(&e);
 		return clock_now() + DAEMON_RETRY;
 	}
 	ctx->store = store_open(db, &e);
 	if (!ctx->store) {
 		log_error("%s", e.msg);
 		lock_release(lock);
-		*fatal = e.code ? e.code : EX_SOFTWARE;
+		*fatal = err_exit_status(&e);
 		return clock_now() + DAEMON_RETRY;
 	}
 	cmd_run_once(ctx, &stop_signal, &c);

@@ -22,6 +22,7 @@ struct pick {
 	const char *email;         /* wanted, or NULL for the first */
 	struct store_subscriber sub;
 	int found;
+	struct err *e;
 };
 
 static int
@@ -32,7 +33,7 @@ pick_subscriber(const struct store_subscriber *sub, void *arg)
 	if (p->email && strcasecmp(p->email, sub->email))
 		return 0;
 	if (store_subscriber_copy(&p->sub, sub) < 0)
-		return EX_OSERR;
+		return err_set(p->e, EX_OSERR, "out of memory");
 	p->found = 1;
 	return 1;
 }
@@ -80,11 +81,11 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 	if (optind != argc)
 		return opt_usage_error(argv[0], &help,
 				       "unexpected argument '%s'", argv[optind]);
-	rc = store_subscriber_each(ctx->store, pick_subscriber, &p, &e);
-	if (rc < 0 || rc == EX_OSERR) {
-		log_error("digest: %s", rc < 0 ? e.msg : "out of memory");
+	p.e = &e;
+	if (store_subscriber_each(ctx->store, pick_subscriber, &p, &e) < 0) {
+		log_error("digest: %s", e.msg);
 		store_subscriber_release(&p.sub);
-		return rc < 0 ? e.code : rc;
+		return err_exit_status(&e);
 	}
 	if (!p.found && p.email) {
 		log_error("digest: no subscriber '%s'", p.email);
@@ -100,7 +101,7 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 			 &e) < 0) {
 		log_error("digest: %s", e.msg);
 		store_subscriber_release(&p.sub);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	if (!c.digest.n) {
 		if (!ctx->quiet)

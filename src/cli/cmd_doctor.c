@@ -55,7 +55,7 @@ check_store(struct ctx *ctx)
 	if (store_digest_count(ctx->store, "pending", &pending, &e) < 0 ||
 	    store_digest_count(ctx->store, "failed", &failed, &e) < 0) {
 		printf("store: %s\n", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	printf("store: %s, schema version %d%s; digests pending %lld, "
 	       "failed %lld\n",
@@ -79,7 +79,7 @@ check_smtp(const struct conf *cfg)
 	       cfg->smtp_user ? "authenticating" : "no authentication");
 	if (deliver_probe(cfg, &p, &e) < 0) {
 		printf("  cannot reach it: %s\n", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	printf("  greeting: %s\n", p.greeting);
 	print_lines("offers", p.offers);
@@ -169,7 +169,7 @@ send_test(const struct conf *cfg, const char *to)
 out:
 	if (e.code) {
 		printf("test mail to %s: %s\n", to, e.msg);
-		rc = e.code;
+		rc = err_exit_status(&e);
 	}
 	deliver_close(d, NULL);
 	buf_release(&msg);

@@ -78,7 +78,7 @@ resolve_feeds(struct store *st, char **args, int n, int64_t *ids,
 			return 1;
 		}
 		log_error("fetch: %s", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	return 0;
 }
@@ -133,7 +133,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	if (rc < 0) {
 		log_error("fetch: %s", e.msg);
 		fetch_report_release(&r);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	for (i = 0; i < r.nerrors; i++) {
 		log_error("fetch '%s': %s: %s", r.errors[i].url,

@@ -75,5 +75,5 @@ fail:
 	store_rollback(ctx->store);
 	opml_release(&o);
 	log_error("import: %s; nothing imported", e.msg);
-	return e.code ? e.code : EX_SOFTWARE;
+	return err_exit_status(&e);
 }

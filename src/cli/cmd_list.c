@@ -23,7 +23,8 @@ json_time(int64_t t)
 static int
 add_json(const struct store_feed *f, void *arg)
 {
-	json_t *feeds = arg, *tags = json_array(), *o;
+	struct cmd_json_walk *w = arg;
+	json_t *tags = json_array(), *o;
 	size_t i;
 
 	for (i = 0; i < f->tags.n; i++)
@@ -37,9 +38,7 @@ add_json(const struct store_feed *f, void *arg)
 		      "last_fetch", json_time(f->last_fetch_at),
 		      "last_success", json_time(f->last_success_at),
 		      "next_fetch", json_time(f->next_fetch_at));
-	if (!o)
-		return EX_OSERR;
-	return json_array_append_new(feeds, o) ? EX_OSERR : 0;
+	return cmd_json_append(w, o);
 }
 
 static int
@@ -85,7 +84,7 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 	};
 	const struct opt_help help = { "[--json]", opts, 10, NULL };
 	struct err e = ERR_INIT;
-	json_t *feeds;
+	struct cmd_json_walk w = { NULL, &e };
 
 	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
@@ -97,15 +96,15 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 		rc = store_feed_each(ctx->store, print_line, NULL, &e);
 		goto out;
 	}
-	feeds = json_array();
-	rc = store_feed_each(ctx->store, add_json, feeds, &e);
+	w.array = json_array();
+	rc = store_feed_each(ctx->store, add_json, &w, &e);
 	if (rc == 0)
-		rc = cmd_print_json(feeds);
-	json_decref(feeds);
+		rc = cmd_print_json(w.array);
+	json_decref(w.array);
 out:
 	if (rc < 0) {
 		log_error("list: %s", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	return rc;
 }

@@ -26,7 +26,7 @@ static const struct opt_help help = {
 };
 
 struct listing {
-	json_t *array;            /* --json, else NULL */
+	struct cmd_json_walk json; /* its array: --json, else NULL */
 	size_t n;
 };
 
@@ -64,7 +64,7 @@ list_one(const struct store_outbox_row *row, void *arg)
 
 	l->n++;
 	date_format_utc(row->created_at, created);
-	if (!l->array) {
+	if (!l->json.array) {
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
 		describe(row, state, sizeof(state));
@@ -84,9 +84,7 @@ list_one(const struct store_outbox_row *row, void *arg)
 		      row->next_attempt_at, "reply", row->reply, "entries",
 		      (json_int_t)row->entries, "built", row->has_message,
 		      "dropped", row->dropped);
-	if (!o || json_array_append_new(l->array, o) < 0)
-		return EX_OSERR;
-	return 0;
+	return cmd_json_append(&l->json, o);
 }
 
 static int
@@ -101,8 +99,8 @@ outbox_list(int argc, char **argv, struct ctx *ctx)
 	const struct opt_help list_help = {
 		"[ADDRESS] [--json]", opts, 10, NULL,
 	};
-	struct listing l = { 0 };
 	struct err e = ERR_INIT;
+	struct listing l = { { NULL, &e }, 0 };
 
 	rc = opt_parse(argc, argv, argv[0], &list_help, 0);
 	if (rc >= 0)
@@ -111,21 +109,19 @@ outbox_list(int argc, char **argv, struct ctx *ctx)
 		return opt_usage_error(argv[0], &list_help,
 				       "unexpected argument '%s'",
 				       argv[optind + 1]);
-	if (json && !(l.array = json_array()))
+	if (json && !(l.json.array = json_array()))
 		return EX_OSERR;
 	rc = store_outbox_each(ctx->store, optind < argc ? argv[optind] : NULL,
 			       list_one, &l, &e);
 	if (rc < 0) {
 		log_error("outbox: %s", e.msg);
-		rc = e.code ? e.code : EX_SOFTWARE;
-	} else if (rc > 0) {
-		log_error("outbox: out of memory");
+		rc = err_exit_status(&e);
 	} else if (json) {
-		rc = cmd_print_json(l.array);
+		rc = cmd_print_json(l.json.array);
 	} else if (!l.n && !ctx->quiet) {
 		printf("nothing pending, nothing failed\n");
 	}
-	json_decref(l.array);
+	json_decref(l.json.array);
 	return rc;
 }
 
@@ -167,7 +163,7 @@ act(int argc, char **argv, struct ctx *ctx, int retry)
 		     store_outbox_drop(ctx->store, email, &n, &e);
 	if (rc < 0) {
 		log_error("%s: %s", argv[0], e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	if (!ctx->quiet)
 		printf(retry ? "%zu failed digests queued again\n" :

@@ -492,7 +492,7 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 	}
 	if (hdrfile && headers_read(hdrfile, &h, &e) < 0) {
 		fprintf(stderr, "feedmail: %s\n", e.msg);
-		rc = e.code;
+		rc = err_exit_status(&e);
 		goto out;
 	}
 	if (!strcmp(src, "-")) {
@@ -575,7 +575,7 @@ fail:
 			e.msg);
 	else
 		fprintf(stderr, "feedmail: %s: %s\n", name, e.msg);
-	rc = e.code ? e.code : EX_SOFTWARE;
+	rc = err_exit_status(&e);
 out:
 	buf_release(&o.jbuf);
 	free(chunk);

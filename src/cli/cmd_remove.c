@@ -69,5 +69,5 @@ fail:
 	store_rollback(ctx->store);
 	free(ids);
 	log_error("remove: %s%s", e.msg, n > 1 ? "; nothing removed" : "");
-	return e.code;
+	return err_exit_status(&e);
 }

@@ -59,7 +59,7 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 	}
 	if (fetch_run(ctx->store, &ctx->cfg, &sel, NULL, NULL, &fr, &e) < 0) {
 		log_error("run: fetch: %s", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	for (i = 0; i < fr.nerrors; i++) {
 		log_error("fetch '%s': %s: %s", fr.errors[i].url,
@@ -75,14 +75,14 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 		return 0;
 	if (send_run(ctx->store, &ctx->cfg, &so, &c->send, &e) < 0) {
 		log_error("run: send: %s", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	c->ran = 1;
 	if (!(stop && *stop) &&
 	    health_run(ctx->store, &ctx->cfg, c->send.outage_ended, &c->report,
 		       &e) < 0) {
 		log_error("run: health report: %s", e.msg);
-		health_rc = e.code ? e.code : EX_SOFTWARE;
+		health_rc = err_exit_status(&e);
 	}
 	/* a sent message is of no more use to the outbox: a day to look at
 	 * it, then its 50-odd kB go */

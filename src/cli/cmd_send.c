@@ -69,7 +69,7 @@ cmd_send(int argc, char **argv, struct ctx *ctx)
 	so.all_pending = 1;
 	if (send_run(ctx->store, &ctx->cfg, &so, &r, &e) < 0) {
 		log_error("send: %s", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	if (r.transport_code)
 		log_error("send: mail transport down: %s", r.transport_error);

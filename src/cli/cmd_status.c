@@ -22,7 +22,7 @@ static const char status_text[] =
 struct walk {
 	struct ctx *ctx;
 	int64_t now;
-	json_t *feeds;            /* --json: the array being built */
+	struct cmd_json_walk json; /* --json: the array being built */
 	size_t flagged;
 	struct err e;
 };
@@ -62,7 +62,7 @@ one_feed(const struct store_feed *f, void *arg)
 				    &w->e) < 0)
 		return -1;
 	w->flagged += failing || silent;
-	if (!w->feeds) {
+	if (!w->json.array) {
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
 		printf("%4lld  %s%s%s%s\n", (long long)f->id,
@@ -94,9 +94,7 @@ one_feed(const struct store_feed *f, void *arg)
 		      "entries_per_week", (json_int_t)week, "failures",
 		      f->failures, "last_error",
 		      f->failures ? f->last_status : NULL, "flags", flags);
-	if (!o || json_array_append_new(w->feeds, o))
-		return err_set(&w->e, EX_OSERR, "out of memory");
-	return 0;
+	return cmd_json_append(&w->json, o);
 }
 
 static int
@@ -110,7 +108,7 @@ count_subscriber(const struct store_subscriber *sub, void *arg)
 int
 cmd_status(int argc, char **argv, struct ctx *ctx)
 {
-	struct walk w = { ctx, clock_now(), NULL, 0, ERR_INIT };
+	struct walk w = { ctx, clock_now(), { NULL, NULL }, 0, ERR_INIT };
 	int64_t subscribers = 0, pending = 0, failed = 0;
 	int json = 0, rc;
 	const struct opt opts[] = {
@@ -127,16 +125,17 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 	if (optind != argc)
 		return opt_usage_error(argv[0], &help,
 				       "unexpected argument '%s'", argv[optind]);
+	w.json.e = &w.e;
 	if (json)
-		w.feeds = json_array();
+		w.json.array = json_array();
 	if (store_feed_each(ctx->store, one_feed, &w, &w.e) != 0 ||
 	    store_subscriber_each(ctx->store, count_subscriber, &subscribers,
 				  &w.e) != 0 ||
 	    store_digest_count(ctx->store, "pending", &pending, &w.e) < 0 ||
 	    store_digest_count(ctx->store, "failed", &failed, &w.e) < 0) {
-		json_decref(w.feeds);
+		json_decref(w.json.array);
 		log_error("status: %s", w.e.msg);
-		return w.e.code ? w.e.code : EX_SOFTWARE;
+		return err_exit_status(&w.e);
 	}
 	if (!json) {
 		printf("%lld subscribers; digests pending %lld, failed %lld\n",
@@ -146,7 +145,7 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 			printf("%zu feeds need a look\n", w.flagged);
 		return 0;
 	}
-	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.feeds, "subscribers",
+	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.json.array, "subscribers",
 		      (json_int_t)subscribers, "pending_digests",
 		      (json_int_t)pending, "failed_digests", (json_int_t)failed);
 	if (!o)

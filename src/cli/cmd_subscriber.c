@@ -128,7 +128,7 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 	    addr_validate(sub.email, &e) < 0 ||
 	    store_subscriber_add(ctx->store, &sub, &id, &e) < 0) {
 		log_error("subscriber add: %s", e.msg);
-		rc = e.code;
+		rc = err_exit_status(&e);
 		goto out;
 	}
 	if (!ctx->quiet)
@@ -157,7 +157,7 @@ subscriber_remove(int argc, char **argv, struct ctx *ctx)
 				       "one address, please");
 	if (store_subscriber_remove(ctx->store, argv[optind], &e) < 0) {
 		log_error("subscriber remove: %s", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	if (!ctx->quiet)
 		printf("removed subscriber %s\n", argv[optind]);
@@ -218,7 +218,8 @@ print_line(const struct store_subscriber *sub, void *arg)
 static int
 add_json(const struct store_subscriber *sub, void *arg)
 {
-	json_t *list = arg, *tags = json_array(), *o;
+	struct cmd_json_walk *w = arg;
+	json_t *tags = json_array(), *o;
 	char since[DATE_UTC_SIZE];
 	size_t i;
 
@@ -231,9 +232,7 @@ add_json(const struct store_subscriber *sub, void *arg)
 		      since, "schedule", sub->schedule, "timezone",
 		      sub->timezone, "include", json_words(&sub->include),
 		      "exclude", json_words(&sub->exclude));
-	if (!o)
-		return EX_OSERR;
-	return json_array_append_new(list, o) ? EX_OSERR : 0;
+	return cmd_json_append(w, o);
 }
 
 static int
@@ -247,7 +246,7 @@ subscriber_list(int argc, char **argv, struct ctx *ctx)
 	};
 	const struct opt_help list_help = { "[--json]", opts, 10, NULL };
 	struct err e = ERR_INIT;
-	json_t *list;
+	struct cmd_json_walk w = { NULL, &e };
 
 	rc = opt_parse(argc, argv, argv[0], &list_help, 0);
 	if (rc >= 0)
@@ -258,15 +257,15 @@ subscriber_list(int argc, char **argv, struct ctx *ctx)
 	if (!json) {
 		rc = store_subscriber_each(ctx->store, print_line, NULL, &e);
 	} else {
-		list = json_array();
-		rc = store_subscriber_each(ctx->store, add_json, list, &e);
+		w.array = json_array();
+		rc = store_subscriber_each(ctx->store, add_json, &w, &e);
 		if (rc == 0)
-			rc = cmd_print_json(list);
-		json_decref(list);
+			rc = cmd_print_json(w.array);
+		json_decref(w.array);
 	}
 	if (rc < 0) {
 		log_error("subscriber list: %s", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	return rc;
 }

@@ -221,7 +221,7 @@ setup(const struct cmd *c, struct ctx *ctx, struct lock **lock)
 	return 0;
 fail:
 	log_error("%s", e.msg);
-	return e.code ? e.code : EX_SOFTWARE;
+	return err_exit_status(&e);
 }
 
 int

@@ -327,7 +327,7 @@ opt_parse(int argc, char **argv, const char *name, const struct opt_help *h,
 			return opt_usage_error(name, h, "%s", e.msg);
 		fprintf(stderr, "feedmail%s%s: %s\n", name ? " " : "",
 			name ? name : "", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	return -1;
 }
