@@ -380,3 +380,24 @@ fail:
 	*addr = NULL;
 	return -1;
 }
+
+int
+addr_check_mailbox(const char *mailbox, struct err *e)
+{
+	char *name, *addr;
+
+	if (addr_parse_mailbox(mailbox, &name, &addr, e) < 0)
+		return -1;
+	free(name);
+	free(addr);
+	return 0;
+}
+
+int
+addr_check_domain(const char *d, size_t len, struct err *e)
+{
+	char q[ERR_QUOTE_SIZE];
+
+	err_quote(q, sizeof(q), d, len);
+	return check_ldh(d, len, q, e);
+}

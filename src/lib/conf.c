@@ -27,9 +27,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/addr.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/schedule.h"
 #include "lib/str.h"
+#include "lib/url.h"
 
 /* A settings file is small; this bounds what read_line() keeps. */
 #define CONF_MAX_FILE (1024u * 1024)
@@ -308,15 +311,10 @@ suggest(const char *word, const char *section)
 static int
 check_host(const char *v, char *why, size_t n)
 {
-	const char *s;
-
-	for (s = v; *s; s++) {
-		if (isalnum((unsigned char)*s) || strchr(".-_:[]", *s))
-			continue;
-		snprintf(why, n, "is not a host name or address");
-		return -1;
-	}
-	return 0;
+	if (url_is_host(v))
+		return 0;
+	snprintf(why, n, "is not a host name or address");
+	return -1;
 }
 
 static int
@@ -345,76 +343,21 @@ check_abs_path(const char *v, char *why, size_t n)
 	return -1;
 }
 
-/* A domain: dot-separated labels of letters, digits and hyphens. */
-static int
-is_domain(const char *s, size_t len)
-{
-	size_t i, label = 0;
-
-	if (len == 0 || len > 253)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return label > 0;
-}
-
-/* local@domain, RFC 5322 dot-atom on both sides (no quoted local parts, no
- * address literals: a digest sender does not need them). */
-static int
-is_addr_spec(const char *s, size_t len)
-{
-	const char *at = memrchr(s, '@', len);
-	size_t i, local;
-
-	if (!at)
-		return 0;
-	local = (size_t)(at - s);
-	if (local == 0 || local > 64 || s[0] == '.' || s[local - 1] == '.')
-		return 0;
-	for (i = 0; i < local; i++) {
-		if (isalnum((unsigned char)s[i]) ||
-		    strchr("!#$%&'*+/=?^_`{|}~-", s[i]))
-			continue;
-		if (s[i] == '.' && s[i + 1] != '.')
-			continue;
-		return 0;
-	}
-	return is_domain(at + 1, len - local - 1);
-}
-
 static int
 check_address(const char *v, char *why, size_t n)
 {
-	const char *lt = strrchr(v, '<');
-	size_t len = strlen(v);
-
-	if (!lt) {
-		if (is_addr_spec(v, len))
-			return 0;
-	} else if (len >= 2 && v[len - 1] == '>' &&
-		   !memchr(v, '>', (size_t)(lt - v)) &&
-		   is_addr_spec(lt + 1, len - (size_t)(lt - v) - 2)) {
+	if (addr_check_mailbox(v, NULL) == 0)
 		return 0;
-	}
 	snprintf(why, n, "is not an address (\"Name <user@example.org>\" or "
 		 "\"user@example.org\")");
 	return -1;
 }
 
+/* RFC 2919 2: a List-Id names the list as a domain would */
 static int
 check_list_id(const char *v, char *why, size_t n)
 {
-	if (is_domain(v, strlen(v)) && strchr(v, '.'))
+	if (addr_check_domain(v, strlen(v), NULL) == 0 && strchr(v, '.'))
 		return 0;
 	snprintf(why, n, "is not a List-Id (such as digest.example.org)");
 	return -1;
@@ -423,26 +366,18 @@ check_list_id(const char *v, char *why, size_t n)
 static int
 check_https_url(const char *v, char *why, size_t n)
 {
-	const char *s;
-
-	if (strncasecmp(v, "https://", 8) || !v[8] || v[8] == '/')
-		goto bad;
-	for (s = v; *s; s++)
-		if ((unsigned char)*s <= ' ' || strchr("<>\"'\\", *s))
-			goto bad;
-	return 0;
-bad:
+	if (url_is_https(v))
+		return 0;
 	snprintf(why, n, "is not an https:// URL");
 	return -1;
 }
 
+/* the key's own form is HH:MM, two digits each, where a schedule also
+ * takes H:MM */
 static int
 check_time(const char *v, char *why, size_t n)
 {
-	if (strlen(v) == 5 && isdigit((unsigned char)v[0]) &&
-	    isdigit((unsigned char)v[1]) && v[2] == ':' &&
-	    isdigit((unsigned char)v[3]) && isdigit((unsigned char)v[4]) &&
-	    (v[0] - '0') * 10 + (v[1] - '0') < 24 && v[3] < '6')
+	if (strlen(v) == 5 && schedule_check_time(v, NULL) == 0)
 		return 0;
 	snprintf(why, n, "is not a time HH:MM (00:00 to 23:59)");
 	return -1;
@@ -587,7 +522,7 @@ default_string(const struct conf_key *k)
 	if (gethostname(host, sizeof(host)) < 0)
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
-	if (!is_domain(host, strlen(host)))
+	if (addr_check_domain(host, strlen(host), NULL) < 0)
 		memcpy(host, "localhost", sizeof("localhost"));
 	len = sizeof("feedmail <feedmail@>") + strlen(host);
 	p = malloc(len);

@@ -3,9 +3,11 @@
 #include "lib/url.h"
 
 #include "lib/buf.h"
+#include "lib/ipaddr.h"
 #include "lib/utf8.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -785,6 +787,36 @@ url_is_http(const char *url)
 		rc = -1;
 	buf_release(&b);
 	return rc == 0;
+}
+
+int
+url_is_https(const char *url)
+{
+	const char *s;
+
+	if (!url_is_http(url) || strncasecmp(url, "https://", 8))
+		return 0;
+	for (s = url; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f ||
+		    strchr("<>\"'\\", *s))
+			return 0;
+	return 1;
+}
+
+int
+url_is_host(const char *host)
+{
+	enum ipaddr_class c;
+	const char *s;
+
+	if (!host || !*host)
+		return 0;
+	if (ipaddr_literal_class(host, &c) == 0)
+		return 1;
+	for (s = host; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".-_", *s))
+			return 0;
+	return 1;
 }
 
 char *
