@@ -12,6 +12,7 @@
 
 #include "cli/cmd.h"
 #include "lib/conf.h"
+#include "lib/date.h"
 #include "lib/utf8.h"
 #include "store/store.h"
 
@@ -22,6 +23,17 @@ cmd_print_json(json_t *value)
 	    putchar('\n') == EOF)
 		return EX_IOERR;
 	return 0;
+}
+
+json_t *
+cmd_json_time(int64_t t)
+{
+	char s[DATE_UTC_SIZE];
+
+	if (!t)
+		return json_null();
+	date_format_utc(t, s);
+	return json_string(s);
 }
 
 int

@@ -63,6 +63,10 @@ int cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 struct json_t;
 int cmd_print_json(struct json_t *value);
 
+/* A time as JSON: the UTC date string (date_format_utc), null for 0
+ * (never). NULL when memory runs out. */
+struct json_t *cmd_json_time(int64_t t);
+
 /* What a store walk that builds a JSON array hands its callback: the
  * callback fails as every function does, -1 with e (the walk's own). */
 struct cmd_json_walk {

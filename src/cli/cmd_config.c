@@ -13,13 +13,10 @@ cmd_config(int argc, char **argv, struct ctx *ctx)
 		"\nPrints every key with the value in effect (defaults "
 		"included) as\nINI; passwords are shown as ***.\n",
 	};
-	int rc = opt_parse(argc, argv, argv[0], &help, 0);
+	int rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return opt_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	conf_dump(&ctx->cfg, stdout);
 	return 0;
 }

@@ -293,12 +293,9 @@ cmd_daemon(int argc, char **argv, struct ctx *ctx)
 	struct timespec span;
 	int64_t next, now;
 
-	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return opt_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	if (use_syslog)
 		log_use_syslog("feedmail");
 	else

@@ -69,7 +69,7 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 	const struct buf *out;
 	int rc;
 
-	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
 	if (span >= 0) {
@@ -78,9 +78,6 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 		if (since <= 0)
 			since = 1;
 	}
-	if (optind != argc)
-		return opt_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	p.e = &e;
 	if (store_subscriber_each(ctx->store, pick_subscriber, &p, &e) < 0) {
 		log_error("digest: %s", e.msg);

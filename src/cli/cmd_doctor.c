@@ -195,12 +195,9 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 	const struct conf *cfg;
 	int rc, worst = 0;
 
-	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return opt_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	cfg = &ctx->cfg;
 	printf("config: %s\n", cfg->path ? cfg->path : "no file: defaults");
 	worst = check_store(ctx);

@@ -5,20 +5,8 @@
 #include <sysexits.h>
 
 #include "cli/cmd.h"
-#include "lib/date.h"
 #include "lib/log.h"
 #include "store/store.h"
-
-static json_t *
-json_time(int64_t t)
-{
-	char s[DATE_UTC_SIZE];
-
-	if (!t)
-		return json_null();
-	date_format_utc(t, s);
-	return json_string(s);
-}
 
 static int
 add_json(const struct store_feed *f, void *arg)
@@ -35,9 +23,9 @@ add_json(const struct store_feed *f, void *arg)
 		      "tags", tags, "enabled", f->enabled, "entries",
 		      (json_int_t)f->entries, "last_status", f->last_status,
 		      "last_error", f->last_error, "failures", f->failures,
-		      "last_fetch", json_time(f->last_fetch_at),
-		      "last_success", json_time(f->last_success_at),
-		      "next_fetch", json_time(f->next_fetch_at));
+		      "last_fetch", cmd_json_time(f->last_fetch_at),
+		      "last_success", cmd_json_time(f->last_success_at),
+		      "next_fetch", cmd_json_time(f->next_fetch_at));
 	return cmd_json_append(w, o);
 }
 
@@ -86,12 +74,9 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 	struct err e = ERR_INIT;
 	struct cmd_json_walk w = { NULL, &e };
 
-	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return opt_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	if (!json) {
 		rc = store_feed_each(ctx->store, print_line, NULL, &e);
 		goto out;

@@ -102,13 +102,9 @@ outbox_list(int argc, char **argv, struct ctx *ctx)
 	struct err e = ERR_INIT;
 	struct listing l = { { NULL, &e }, 0 };
 
-	rc = opt_parse(argc, argv, argv[0], &list_help, 0);
+	rc = opt_parse(argc, argv, argv[0], &list_help, OPT_ONE_OPERAND);
 	if (rc >= 0)
 		return rc;
-	if (argc - optind > 1)
-		return opt_usage_error(argv[0], &list_help,
-				       "unexpected argument '%s'",
-				       argv[optind + 1]);
 	if (json && !(l.json.array = json_array()))
 		return EX_OSERR;
 	rc = store_outbox_each(ctx->store, optind < argc ? argv[optind] : NULL,

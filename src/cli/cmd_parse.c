@@ -471,16 +471,13 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 	int rc, opened = 0, too_large = 0;
 
 	/* getopt permutes: options may follow the file too */
-	rc = opt_parse(argc, argv, argv[0], &parse_help, 0);
+	rc = opt_parse(argc, argv, argv[0], &parse_help, OPT_ONE_OPERAND);
 	if (rc >= 0)
 		return rc;
 	rc = EX_SOFTWARE;
 	if (optind >= argc)
 		return opt_usage_error(argv[0], &parse_help,
 			"a file, URL or - is required");
-	if (optind + 1 < argc)
-		return opt_usage_error(argv[0], &parse_help,
-			"unexpected argument '%s'", argv[optind + 1]);
 	src = argv[optind];
 	name = strcmp(src, "-") ? src : "<stdin>";
 	if (!strncasecmp(src, "http://", 7) ||

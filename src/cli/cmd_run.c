@@ -133,12 +133,9 @@ cmd_run(int argc, char **argv, struct ctx *ctx)
 	char summary[2048];
 	int rc;
 
-	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return opt_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	rc = cmd_run_once(ctx, NULL, &c);
 	if (!ctx->quiet && c.ran) {
 		cmd_run_summary(&c, summary, sizeof(summary));

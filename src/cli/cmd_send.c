@@ -59,12 +59,9 @@ cmd_send(int argc, char **argv, struct ctx *ctx)
 	char summary[1024];
 	int rc;
 
-	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return opt_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	so.listing = stdout;
 	so.all_pending = 1;
 	if (send_run(ctx->store, &ctx->cfg, &so, &r, &e) < 0) {

@@ -27,17 +27,6 @@ struct walk {
 	struct err e;
 };
 
-static json_t *
-json_time(int64_t t)
-{
-	char s[DATE_UTC_SIZE];
-
-	if (!t)
-		return json_null();
-	date_format_utc(t, s);
-	return json_string(s);
-}
-
 static void
 print_time(const char *label, int64_t t)
 {
@@ -89,8 +78,8 @@ one_feed(const struct store_feed *f, void *arg)
 		json_array_append_new(flags, json_string("silent"));
 	o = json_pack("{s:I, s:s?, s:s, s:o, s:o, s:I, s:i, s:s?, s:o}", "id",
 		      (json_int_t)f->id, "title", f->title, "url", f->url,
-		      "last_success", json_time(f->last_success_at),
-		      "last_new_entry", json_time(f->last_new_entry_at),
+		      "last_success", cmd_json_time(f->last_success_at),
+		      "last_new_entry", cmd_json_time(f->last_new_entry_at),
 		      "entries_per_week", (json_int_t)week, "failures",
 		      f->failures, "last_error",
 		      f->failures ? f->last_status : NULL, "flags", flags);
@@ -119,12 +108,9 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 	const struct opt_help help = { "[--json]", opts, 10, status_text };
 	json_t *o;
 
-	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return opt_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	w.json.e = &w.e;
 	if (json)
 		w.json.array = json_array();
@@ -145,8 +131,8 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 			printf("%zu feeds need a look\n", w.flagged);
 		return 0;
 	}
-	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.json.array, "subscribers",
-		      (json_int_t)subscribers, "pending_digests",
+	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.json.array,
+		      "subscribers", (json_int_t)subscribers, "pending_digests",
 		      (json_int_t)pending, "failed_digests", (json_int_t)failed);
 	if (!o)
 		return EX_OSERR;

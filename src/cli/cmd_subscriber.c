@@ -248,12 +248,9 @@ subscriber_list(int argc, char **argv, struct ctx *ctx)
 	struct err e = ERR_INIT;
 	struct cmd_json_walk w = { NULL, &e };
 
-	rc = opt_parse(argc, argv, argv[0], &list_help, 0);
+	rc = opt_parse(argc, argv, argv[0], &list_help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return opt_usage_error(argv[0], &list_help,
-				       "unexpected argument '%s'", argv[optind]);
 	if (!json) {
 		rc = store_subscriber_each(ctx->store, print_line, NULL, &e);
 	} else {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -329,5 +330,10 @@ opt_parse(int argc, char **argv, const char *name, const struct opt_help *h,
 			name ? name : "", e.msg);
 		return err_exit_status(&e);
 	}
+	i = flags & OPT_NO_OPERANDS ? 0 :
+	    flags & OPT_ONE_OPERAND ? 1 : SIZE_MAX;
+	if ((size_t)(argc - optind) > i)
+		return opt_usage_error(name, h, "unexpected argument '%s'",
+				       argv[(size_t)optind + i]);
 	return -1;
 }

@@ -94,6 +94,10 @@ struct opt_help {
 /* Options stop at the first operand (global options before a command):
  * getopt's "+". */
 #define OPT_STOP_AT_OPERAND 1u
+/* The command takes no operand, or one at most: one more is a usage
+ * error, "unexpected argument 'X'". */
+#define OPT_NO_OPERANDS 2u
+#define OPT_ONE_OPERAND 4u
 
 /* Parses the options of argv (argv[0] is the command's name, "add" or
  * "subscriber add"; NULL in name for the program itself, whose messages
@@ -101,7 +105,8 @@ struct opt_help {
  * its row says. Returns -1 when the command goes on, optind then the index
  * of the first operand (getopt permutes them to the end); or the exit
  * status to return at once: 0 after --help (or a callback that ends it),
- * EX_USAGE after an unknown option or a bad value, reported on stderr. */
+ * EX_USAGE after an unknown option, a bad value or more operands than
+ * flags allow, reported on stderr. */
 int opt_parse(int argc, char **argv, const char *name,
 	const struct opt_help *h, unsigned flags);
 

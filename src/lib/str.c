@@ -19,6 +19,18 @@ str_dup(const char *s, int *oom)
 	return copy;
 }
 
+int
+str_is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int
+str_is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
 /* ASCII only: the words compared are names of options, commands and
  * config keys, whatever the locale */
 static int

@@ -1,6 +1,6 @@
 /*
- * str: string copies for structs that own their fields, and the distance
- * between two words for "did you mean".
+ * str: string copies for structs that own their fields, ASCII classes,
+ * and the distance between two words for "did you mean".
  */
 #ifndef FEEDMAIL_STR_H
 #define FEEDMAIL_STR_H
@@ -10,6 +10,11 @@
 /* A malloc'd copy of s, or NULL for NULL; when memory runs out, NULL with
  * *oom set, so a struct's fields can be copied in a row and checked once. */
 char *str_dup(const char *s, int *oom);
+
+/* 1 if c is an ASCII letter (or digit), whatever the locale: the syntax
+ * of addresses and URLs is ASCII. */
+int str_is_alpha(int c);
+int str_is_digit(int c);
 
 /* Words longer than this are far from every other word. */
 #define STR_DISTANCE_MAX_LEN 32

@@ -212,6 +212,45 @@ START_TEST(t_parse_twice)
 }
 END_TEST
 
+/* No operand, or one at most: the first one too many is named. */
+static const struct {
+	unsigned flags;
+	int argc, rc;
+	const char *err;
+} operand_table[] = {
+	{ OPT_NO_OPERANDS, 1, -1, NULL },
+	{ OPT_NO_OPERANDS, 2, EX_USAGE,
+	  "feedmail cmd: unexpected argument 'a'\nusage: feedmail cmd" },
+	{ OPT_ONE_OPERAND, 1, -1, NULL },
+	{ OPT_ONE_OPERAND, 2, -1, NULL },
+	{ OPT_ONE_OPERAND, 3, EX_USAGE, "unexpected argument 'b'" },
+	{ 0, 4, -1, NULL },
+};
+
+START_TEST(t_operands)
+{
+	char *argv[] = { (char *)"cmd", (char *)"a", (char *)"b",
+			 (char *)"c", NULL };
+	char path[4096], *err;
+	int rc, saved;
+
+	argv[operand_table[_i].argc] = NULL;
+	testutil_fresh_path(path, sizeof(path), dir, "stderr");
+	saved = testutil_redirect_fd(2, path);
+	rc = opt_parse(operand_table[_i].argc, argv, "cmd", &help,
+		       operand_table[_i].flags);
+	fflush(stderr);
+	testutil_restore_fd(2, saved);
+	err = testutil_read_file(path, NULL);
+	ck_assert_int_eq(rc, operand_table[_i].rc);
+	if (operand_table[_i].err)
+		ck_assert_msg(strstr(err, operand_table[_i].err), "%s", err);
+	else
+		ck_assert_str_eq(err, "");
+	free(err);
+}
+END_TEST
+
 static char *
 help_text(const char *name, const struct opt_help *h)
 {
@@ -344,6 +383,7 @@ main(void)
 	tcase_add_loop_test(tc, t_parse, 0, (int)N(parse_table));
 	tcase_add_test(tc, t_stop_at_operand);
 	tcase_add_test(tc, t_parse_twice);
+	tcase_add_loop_test(tc, t_operands, 0, (int)N(operand_table));
 	tcase_add_test(tc, t_help);
 	tcase_add_test(tc, t_help_bare);
 	tcase_add_loop_test(tc, t_duration, 0, (int)N(duration_table));
