@@ -308,68 +308,61 @@ suggest(const char *word, const char *section)
 
 /* --- checks of string values (why gets the reason, no value quoted) ----- */
 
+/* The checks ask the module that owns the value; this says why not. */
+static int
+unless(int ok, char *why, size_t n, const char *reason)
+{
+	if (ok)
+		return 0;
+	snprintf(why, n, "%s", reason);
+	return -1;
+}
+
 static int
 check_host(const char *v, char *why, size_t n)
 {
-	if (url_is_host(v))
-		return 0;
-	snprintf(why, n, "is not a host name or address");
-	return -1;
+	return unless(url_is_host(v), why, n, "is not a host name or address");
 }
 
 static int
 check_env_name(const char *v, char *why, size_t n)
 {
 	const char *s;
+	int ok = isalpha((unsigned char)v[0]) || v[0] == '_';
 
-	if (!isalpha((unsigned char)v[0]) && v[0] != '_')
-		goto bad;
-	for (s = v; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			goto bad;
-	return 0;
-bad:
-	snprintf(why, n, "is not an environment variable name "
-		 "(letters, digits and _)");
-	return -1;
+	for (s = v; *s && ok; s++)
+		ok = isalnum((unsigned char)*s) || *s == '_';
+	return unless(ok, why, n, "is not an environment variable name "
+		      "(letters, digits and _)");
 }
 
 static int
 check_abs_path(const char *v, char *why, size_t n)
 {
-	if (v[0] == '/')
-		return 0;
-	snprintf(why, n, "is not an absolute path");
-	return -1;
+	return unless(v[0] == '/', why, n, "is not an absolute path");
 }
 
 static int
 check_address(const char *v, char *why, size_t n)
 {
-	if (addr_check_mailbox(v, NULL) == 0)
-		return 0;
-	snprintf(why, n, "is not an address (\"Name <user@example.org>\" or "
-		 "\"user@example.org\")");
-	return -1;
+	return unless(addr_check_mailbox(v, NULL) == 0, why, n,
+		      "is not an address (\"Name <user@example.org>\" or "
+		      "\"user@example.org\")");
 }
 
 /* RFC 2919 2: a List-Id names the list as a domain would */
 static int
 check_list_id(const char *v, char *why, size_t n)
 {
-	if (addr_check_domain(v, strlen(v), NULL) == 0 && strchr(v, '.'))
-		return 0;
-	snprintf(why, n, "is not a List-Id (such as digest.example.org)");
-	return -1;
+	return unless(addr_check_domain(v, strlen(v), NULL) == 0 &&
+		      strchr(v, '.'), why, n,
+		      "is not a List-Id (such as digest.example.org)");
 }
 
 static int
 check_https_url(const char *v, char *why, size_t n)
 {
-	if (url_is_https(v))
-		return 0;
-	snprintf(why, n, "is not an https:// URL");
-	return -1;
+	return unless(url_is_https(v), why, n, "is not an https:// URL");
 }
 
 /* the key's own form is HH:MM, two digits each, where a schedule also
@@ -377,10 +370,8 @@ check_https_url(const char *v, char *why, size_t n)
 static int
 check_time(const char *v, char *why, size_t n)
 {
-	if (strlen(v) == 5 && schedule_check_time(v, NULL) == 0)
-		return 0;
-	snprintf(why, n, "is not a time HH:MM (00:00 to 23:59)");
-	return -1;
+	return unless(strlen(v) == 5 && schedule_check_time(v, NULL) == 0,
+		      why, n, "is not a time HH:MM (00:00 to 23:59)");
 }
 
 /* An IANA zone name: "UTC", or a TZif file under $TZDIR (else
