@@ -13,6 +13,8 @@
 #include "cli/cmd.h"
 #include "lib/conf.h"
 #include "lib/date.h"
+#include "lib/log.h"
+#include "lib/url.h"
 #include "lib/utf8.h"
 #include "store/store.h"
 
@@ -42,6 +44,37 @@ cmd_json_append(struct cmd_json_walk *w, json_t *o)
 	if (!o || json_array_append_new(w->array, o) < 0)
 		return err_set(w->e, EX_OSERR, "out of memory");
 	return 0;
+}
+
+int
+cmd_find_feed(struct store *st, const char *arg, int64_t *id, struct err *e)
+{
+	struct err ignored = ERR_INIT;
+	char *url;
+	int rc;
+
+	if (store_feed_find(st, arg, id, e) == 0)
+		return 0;
+	url = url_normalize(arg, &ignored);
+	if (!url)
+		return -1;
+	rc = store_feed_find(st, url, id, &ignored);
+	free(url);
+	return rc;
+}
+
+int
+cmd_log_fetch_errors(const struct fetch_report *r)
+{
+	int temporary = 0;
+	size_t i;
+
+	for (i = 0; i < r->nerrors; i++) {
+		log_error("fetch '%s': %s: %s", r->errors[i].url,
+			  r->errors[i].cls, r->errors[i].message);
+		temporary |= r->errors[i].temporary;
+	}
+	return temporary;
 }
 
 int

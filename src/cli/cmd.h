@@ -83,6 +83,16 @@ int cmd_json_append(struct cmd_json_walk *w, struct json_t *o);
  * NULL for NULL. The text lives until b is next used or released. */
 const char *cmd_printable(struct buf *b, const char *s);
 
+/* Finds the feed a FEED argument names: an id or a URL as stored, else
+ * the URL normalized as `add` stored it. 0 with *id, or -1 with e (the
+ * lookup of arg as given: "no feed 'X'"). */
+int cmd_find_feed(struct store *st, const char *arg, int64_t *id,
+	struct err *e);
+
+/* Logs each failed feed of r, "fetch 'URL': CLASS: MESSAGE". 1 when
+ * one of them may succeed on a later try, else 0. */
+int cmd_log_fetch_errors(const struct fetch_report *r);
+
 struct send_report;
 /* The exit status a send report calls for (cmd_send.c). */
 /* The exit status for a send report: 0; 69 when the mail transport was

@@ -63,17 +63,14 @@ resolve_feeds(struct store *st, char **args, int n, int64_t *ids,
 {
 	struct err e = ERR_INIT, ignored = ERR_INIT;
 	char *url;
-	int i, rc;
+	int i;
 
 	for (i = 0; i < n; i++) {
-		if (store_feed_find(st, args[i], &ids[i], &e) == 0)
+		if (cmd_find_feed(st, args[i], &ids[i], &e) == 0)
 			continue;
-		url = url_normalize(args[i], &ignored);
-		rc = url ? store_feed_find(st, url, &ids[i], &ignored) : -1;
-		free(url);
-		if (rc == 0)
-			continue;
-		if (n == 1 && url) {
+		url = n == 1 ? url_normalize(args[i], &ignored) : NULL;
+		if (url) {
+			free(url);
 			*one_off = args[i];
 			return 1;
 		}
@@ -101,7 +98,6 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	struct err e = ERR_INIT;
 	const char *one_off = NULL;
 	int64_t *ids = NULL;
-	size_t i;
 
 	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
@@ -135,11 +131,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		fetch_report_release(&r);
 		return err_exit_status(&e);
 	}
-	for (i = 0; i < r.nerrors; i++) {
-		log_error("fetch '%s': %s: %s", r.errors[i].url,
-			  r.errors[i].cls, r.errors[i].message);
-		temporary |= r.errors[i].temporary;
-	}
+	temporary = cmd_log_fetch_errors(&r);
 	if (json)
 		rc = print_json(&r);
 	else if (!ctx->quiet)

@@ -7,25 +7,6 @@
 #include "cli/cmd.h"
 #include "lib/log.h"
 #include "store/store.h"
-#include "lib/url.h"
-
-/* Finds FEED as given, then as the URL normalized the way add stored it. */
-static int
-find_feed(struct store *st, const char *arg, int64_t *id, struct err *e)
-{
-	struct err ignored = ERR_INIT;
-	char *url;
-	int rc;
-
-	if (store_feed_find(st, arg, id, e) == 0)
-		return 0;
-	url = url_normalize(arg, &ignored);
-	if (!url)
-		return -1;
-	rc = store_feed_find(st, url, id, &ignored);
-	free(url);
-	return rc;
-}
 
 int
 cmd_remove(int argc, char **argv, struct ctx *ctx)
@@ -51,7 +32,8 @@ cmd_remove(int argc, char **argv, struct ctx *ctx)
 		return EX_OSERR;
 	/* all or nothing: a typo in the third name removes none */
 	for (i = 0; i < n; i++)
-		if (find_feed(ctx->store, argv[optind + i], &ids[i], &e) < 0)
+		if (cmd_find_feed(ctx->store, argv[optind + i], &ids[i],
+				  &e) < 0)
 			goto fail;
 	if (store_begin(ctx->store, &e) < 0)
 		goto fail;

@@ -40,7 +40,7 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 	struct send_options so = { .scheduled = 1 };
 	struct err e = ERR_INIT;
 	int temporary = 0, send_rc, health_rc = 0;
-	size_t i, pruned, early;
+	size_t pruned, early;
 
 	memset(c, 0, sizeof(*c));
 	sel.stop = stop;
@@ -61,11 +61,7 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 		log_error("run: fetch: %s", e.msg);
 		return err_exit_status(&e);
 	}
-	for (i = 0; i < fr.nerrors; i++) {
-		log_error("fetch '%s': %s: %s", fr.errors[i].url,
-			  fr.errors[i].cls, fr.errors[i].message);
-		temporary |= fr.errors[i].temporary;
-	}
+	temporary |= cmd_log_fetch_errors(&fr);
 	/* the caller gets the counts, not the errors: they are logged */
 	c->fetch = fr;
 	c->fetch.errors = NULL;
