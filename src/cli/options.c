@@ -268,11 +268,11 @@ opt_parse(int argc, char **argv, const char *name, const struct opt_help *h,
 	  unsigned flags)
 {
 	struct option longopts[OPT_MAX_ROWS + 1];
-	char shorts[2 + 3 * OPT_MAX_ROWS + 1];
+	char shorts[1 + 2 * OPT_MAX_ROWS + 1];  /* "+", "t:" a row, NUL */
 	struct err e = ERR_INIT;
 	const struct opt *o;
 	size_t nlong = 0, nshort = 0, i;
-	int c, longindex, rc;
+	int c, rc;
 
 	if (flags & OPT_STOP_AT_OPERAND)
 		shorts[nshort++] = '+';
@@ -302,11 +302,10 @@ opt_parse(int argc, char **argv, const char *name, const struct opt_help *h,
 	/* glibc: 0 starts afresh, whatever argv a parse before went over */
 	optind = 0;
 	for (;;) {
-		longindex = -1;
-		c = getopt_long(argc, argv, shorts, longopts, &longindex);
+		c = getopt_long(argc, argv, shorts, longopts, NULL);
 		if (c == -1)
 			break;
-		if (c == '?' || c == ':')
+		if (c == '?')
 			return bad_option(name, h, argv[optind - 1]);
 		if (c >= 256) {
 			o = &h->opts[c - 256];

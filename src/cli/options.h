@@ -80,7 +80,7 @@ struct opt {
 	  NULL, NULL }
 #define OPT_END() { OPT_KIND_END, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, NULL }
 
-/* Rows longer than this are refused by opt_parse (EX_SOFTWARE). */
+/* A table of more rows than this is refused by opt_parse (EX_SOFTWARE). */
 #define OPT_MAX_ROWS 32
 
 /* What --help prints for a command, and its usage line. */
