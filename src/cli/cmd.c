@@ -1,11 +1,10 @@
 /*
- * cmd: what every subcommand shares: reading the config, help text,
- * usage errors and "did you mean" for near misses.
+ * cmd: what every subcommand shares: reading the config, verbs, tags,
+ * printing.
  */
 #include "config.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -13,145 +12,11 @@
 
 #include "cli/cmd.h"
 #include "lib/conf.h"
+#include "lib/date.h"
+#include "lib/log.h"
+#include "lib/url.h"
 #include "lib/utf8.h"
-
-/* Levenshtein distance; words longer than 31 bytes count as far apart. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[32], diag, up, best;
-
-	if (la >= 32 || lb >= 32)
-		return 32;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-const char *
-cmd_suggest(const char *word, const char *const *names)
-{
-	const char *best = NULL, *prefixed = NULL;
-	size_t d, best_d = 3, nprefixed = 0, len = strlen(word);
-
-	for (; *names; names++) {
-		d = edit_distance(word, *names);
-		if (d < best_d) {
-			best = *names;
-			best_d = d;
-		}
-		if (len && !strncmp(word, *names, len)) {
-			prefixed = *names;
-			nprefixed++;
-		}
-	}
-	if (best)
-		return best;
-	return nprefixed == 1 ? prefixed : NULL;
-}
-
-/* "usage: feedmail NAME SYNOPSIS", without a space before an empty one. */
-static void
-print_usage(FILE *f, const char *name, const struct cmd_help *help)
-{
-	fprintf(f, "usage: feedmail %s%s%s\n", name,
-		*help->synopsis ? " " : "", help->synopsis);
-}
-
-void
-cmd_print_help(FILE *f, const char *name, const struct cmd_help *help)
-{
-	print_usage(f, name, help);
-	if (help->options && *help->options)
-		fprintf(f, "\n%s", help->options);
-}
-
-int
-cmd_usage_error(const char *name, const struct cmd_help *help,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "feedmail %s: ", name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	print_usage(stderr, name, help);
-	return EX_USAGE;
-}
-
-int
-cmd_bad_option(const char *name, const struct cmd_help *help,
-	       const struct option *longopts, const char *arg)
-{
-	const char *names[64], *best = NULL;
-	size_t n = 0;
-
-	if (arg && !strncmp(arg, "--", 2)) {
-		char word[64];
-		size_t len = strcspn(arg + 2, "=");
-
-		for (; longopts && longopts->name && n < 63; longopts++)
-			names[n++] = longopts->name;
-		names[n] = NULL;
-		if (len < sizeof(word)) {
-			memcpy(word, arg + 2, len);
-			word[len] = '\0';
-			best = cmd_suggest(word, names);
-		}
-	}
-	/* getopt_long has already said what it rejected */
-	if (best)
-		fprintf(stderr, "did you mean '--%s'?\n", best);
-	print_usage(stderr, name, help);
-	return EX_USAGE;
-}
-
-int
-cmd_parse_simple(int argc, char **argv, const struct cmd_help *help,
-		 int *json)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			cmd_print_help(stdout, argv[0], help);
-			return 0;
-		case 'j':
-			if (json) {
-				*json = 1;
-				break;
-			}
-			/* fall through */
-		default:
-			return cmd_bad_option(argv[0], help, opts,
-					      argv[optind - 1]);
-		}
-	}
-	return -1;
-}
+#include "store/store.h"
 
 int
 cmd_print_json(json_t *value)
@@ -160,6 +25,57 @@ cmd_print_json(json_t *value)
 	    putchar('\n') == EOF)
 		return EX_IOERR;
 	return 0;
+}
+
+json_t *
+cmd_json_time(int64_t t)
+{
+	char s[DATE_UTC_SIZE];
+
+	if (!t)
+		return json_null();
+	date_format_utc(t, s);
+	return json_string(s);
+}
+
+int
+cmd_json_append(struct cmd_json_walk *w, json_t *o)
+{
+	if (!o || json_array_append_new(w->array, o) < 0)
+		return err_set(w->e, EX_OSERR, "out of memory");
+	return 0;
+}
+
+int
+cmd_find_feed(struct store *st, const char *arg, int64_t *id, struct err *e)
+{
+	struct err ignored = ERR_INIT;
+	char *url;
+	int rc;
+
+	if (store_feed_find(st, arg, id, e) == 0)
+		return 0;
+	url = url_normalize(arg, &ignored);
+	if (!url)
+		return -1;
+	rc = store_feed_find(st, url, id, &ignored);
+	free(url);
+	return rc;
+}
+
+int
+cmd_log_fetch_errors(const struct fetch_report *r)
+{
+	int temporary = 0;
+	size_t i;
+
+	for (i = 0; i < r->nerrors; i++) {
+		log_error("fetch '%s': %s: %s", r->errors[i].url,
+			  fetch_status_name(r->errors[i].status),
+			  r->errors[i].message);
+		temporary |= r->errors[i].temporary;
+	}
+	return temporary;
 }
 
 int
@@ -181,7 +97,7 @@ cmd_load_config(const char *explicit_path, struct conf *cfg, struct err *e)
 int
 cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 	     const struct cmd_verb *verbs, const char *default_verb,
-	     const struct cmd_help *help)
+	     const struct opt_help *help)
 {
 	const char *names[16];
 	const char *verb, *best;
@@ -190,12 +106,12 @@ cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 
 	if (argc >= 2 &&
 	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		cmd_print_help(stdout, argv[0], help);
+		opt_print_help(stdout, argv[0], help);
 		return 0;
 	}
 	verb = argc >= 2 && argv[1][0] != '-' ? argv[1] : default_verb;
 	if (!verb) {
-		cmd_print_help(stderr, argv[0], help);
+		opt_print_help(stderr, argv[0], help);
 		return EX_USAGE;
 	}
 	for (i = 0; verbs[i].name; i++) {
@@ -216,7 +132,7 @@ cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 		names[i] = verbs[i].name;
 	names[i] = NULL;
 	fprintf(stderr, "feedmail %s: no verb '%s'\n", argv[0], verb);
-	best = cmd_suggest(verb, names);
+	best = opt_suggest(verb, names);
 	if (best)
 		fprintf(stderr, "did you mean '%s'?\n", best);
 	fprintf(stderr, "usage: feedmail %s %s\n", argv[0], help->synopsis);
@@ -224,14 +140,17 @@ cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 }
 
 int
-cmd_check_tag(const char *name, const struct cmd_help *help, const char *tag)
+cmd_opt_tag(const struct opt *o, const char *arg, struct err *e)
 {
-	if (!*tag)
-		return cmd_usage_error(name, help, "a tag cannot be empty");
-	if (!utf8_is_printable(tag))
-		return cmd_usage_error(name, help, "a tag cannot contain line "
-				       "breaks, tabs or other control or "
-				       "formatting characters");
+	struct store_tags *tags = o->value;
+
+	if (!*arg)
+		return err_set(e, EX_USAGE, "a tag cannot be empty");
+	if (!utf8_is_printable(arg))
+		return err_set(e, EX_USAGE, "a tag cannot contain line breaks, "
+			       "tabs or other control or formatting "
+			       "characters");
+	tags->items[tags->n++] = (char *)arg;
 	return 0;
 }
 

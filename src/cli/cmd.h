@@ -1,7 +1,8 @@
 /*
  * cmd: the subcommands. Each is `int cmd_NAME(int argc, char **argv,
  * struct ctx *ctx)`, with argv[0] the command's own name; it parses its own
- * options with getopt_long, has --help, and returns the exit status
+ * options from a table with opt_parse (options.h), has --help, and returns
+ * the exit status
  * (sysexits.h). main.c sets up what the table says a command needs (config,
  * store, lock) before calling it and tears it down afterwards.
  */
@@ -13,6 +14,7 @@
 #include <stdio.h>
 
 #include "lib/buf.h"
+#include "cli/options.h"
 #include "lib/conf.h"
 #include "fetch/fetch.h"
 #include "app/health.h"
@@ -35,23 +37,11 @@ struct ctx {
 int cmd_load_config(const char *explicit_path, struct conf *cfg,
 	struct err *e);
 
-/* Prints "usage: feedmail NAME SYNOPSIS" and the option lines to f. */
-struct cmd_help {
-	const char *synopsis;     /* "add URL [--title T] [--tag T]..." */
-	const char *options;      /* one option per line, already indented */
-};
-
-/* Parses options of a command that takes only -h/--help (and --json when
- * json is non-NULL). Returns -1 to continue with optind set, or an exit
- * status to return at once. */
-int cmd_parse_simple(int argc, char **argv, const struct cmd_help *help,
-	int *json);
-/* Prints the command's help to f. */
-void cmd_print_help(FILE *f, const char *name, const struct cmd_help *help);
-/* Reports a usage error ("feedmail NAME: WHAT") plus the usage line and
- * returns EX_USAGE. */
-int cmd_usage_error(const char *name, const struct cmd_help *help,
-	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Adds the argument of a --tag row (value: a struct store_tags whose
+ * items have room for one per argument) once it is a tag: not empty, and
+ * one line of text, as utf8_is_printable() says, since lists and digest
+ * headings print it. An opt_fn. */
+int cmd_opt_tag(const struct opt *o, const char *arg, struct err *e);
 
 /* A verb of a command with verbs (`subscriber add`), in a table ending
  * with a NULL name. */
@@ -66,21 +56,26 @@ struct cmd_verb {
  * verb is a usage error with a suggestion. */
 int cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 	const struct cmd_verb *verbs, const char *default_verb,
-	const struct cmd_help *help);
-
-/* The closest of names (NULL-terminated) to word when it is a near miss
- * (edit distance at most 2, or word is a prefix of exactly one), else NULL.
- * For "did you mean". */
-const char *cmd_suggest(const char *word, const char *const *names);
-/* Reports an option getopt_long rejected (argv[optind - 1]), with a
- * suggestion from longopts, and returns EX_USAGE. */
-int cmd_bad_option(const char *name, const struct cmd_help *help,
-	const struct option *longopts, const char *arg);
+	const struct opt_help *help);
 
 /* Prints a JSON value on stdout, compact, UTF-8, newline-terminated.
  * Returns 0 or EX_IOERR. (json_t: see jansson.h.) */
 struct json_t;
 int cmd_print_json(struct json_t *value);
+
+/* A time as JSON: the UTC date string (date_format_utc), null for 0
+ * (never). NULL when memory runs out. */
+struct json_t *cmd_json_time(int64_t t);
+
+/* What a store walk that builds a JSON array hands its callback: the
+ * callback fails as every function does, -1 with e (the walk's own). */
+struct cmd_json_walk {
+	struct json_t *array;
+	struct err *e;
+};
+/* Appends o (NULL when building it ran out of memory), taking it, to
+ * w->array. 0, or -1 with w->e (EX_OSERR). */
+int cmd_json_append(struct cmd_json_walk *w, struct json_t *o);
 
 /* Outside text (a feed or entry title, a name, a tag) as it may be
  * printed on a terminal: s through utf8_printable() into b (reset first),
@@ -88,12 +83,15 @@ int cmd_print_json(struct json_t *value);
  * NULL for NULL. The text lives until b is next used or released. */
 const char *cmd_printable(struct buf *b, const char *s);
 
-/* Checks a tag given on the command line (add --tag, subscriber add
- * --tag): not empty, and one line of text, as utf8_is_printable() says,
- * since lists and digest headings print it. 0, or the exit status of the
- * usage error reported. */
-int cmd_check_tag(const char *name, const struct cmd_help *help,
-	const char *tag);
+/* Finds the feed a FEED argument names: an id or a URL as stored, else
+ * the URL normalized as `add` stored it. 0 with *id, or -1 with e (the
+ * lookup of arg as given: "no feed 'X'"). */
+int cmd_find_feed(struct store *st, const char *arg, int64_t *id,
+	struct err *e);
+
+/* Logs each failed feed of r, "fetch 'URL': CLASS: MESSAGE". 1 when
+ * one of them may succeed on a later try, else 0. */
+int cmd_log_fetch_errors(const struct fetch_report *r);
 
 struct send_report;
 /* The exit status a send report calls for (cmd_send.c). */

@@ -11,69 +11,52 @@
 #include "store/store.h"
 #include "lib/url.h"
 
-static const struct cmd_help help = {
-	"URL [--title TITLE] [--tag TAG]... [--user-agent UA]",
-	"  -t, --title TITLE  the feed's title until the feed gives one\n"
-	"  -g, --tag TAG      file the feed under TAG (repeatable); digests\n"
-	"                     route by tag\n"
-	"  -u, --user-agent UA  send UA to this feed's server instead of\n"
-	"                     [fetch] user_agent\n"
-	"  -h, --help         show this help\n"
-	"\nURL is http(s), or a local file given explicitly (a path or file://).\n",
-};
+/* it goes into a request header */
+static int
+take_user_agent(const struct opt *o, const char *arg, struct err *e)
+{
+	if (!*arg || strpbrk(arg, "\r\n"))
+		return err_set(e, EX_USAGE,
+			       "a user agent is one non-empty line");
+	*(const char **)o->value = arg;
+	return 0;
+}
 
 int
 cmd_add(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "title", required_argument, NULL, 't' },
-		{ "tag", required_argument, NULL, 'g' },
-		{ "user-agent", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct store_tags tags = { 0 };
-	struct err e = ERR_INIT;
 	const char *title = NULL, *user_agent = NULL;
+	struct store_tags tags = { 0 };
+	const struct opt opts[] = {
+		OPT_STRING("title", 't', &title, "TITLE",
+			   "the feed's title until the feed gives one"),
+		OPT_CALLBACK("tag", 'g', cmd_opt_tag, &tags, "TAG",
+			     "file the feed under TAG (repeatable); digests\n"
+			     "route by tag"),
+		OPT_CALLBACK("user-agent", 'u', take_user_agent, &user_agent,
+			     "UA", "send UA to this feed's server instead of\n"
+			     "[fetch] user_agent"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = {
+		"URL [--title TITLE] [--tag TAG]... [--user-agent UA]", opts,
+		17, "\nURL is http(s), or a local file given explicitly (a "
+		"path or file://).\n",
+	};
+	struct err e = ERR_INIT;
 	char *url = NULL;
 	int64_t id;
-	int opt, rc = EX_USAGE;
+	int rc = EX_USAGE;
 
 	tags.items = calloc((size_t)argc, sizeof(char *));
 	if (!tags.items)
 		return EX_OSERR;
-	while ((opt = getopt_long(argc, argv, "t:g:u:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			title = optarg;
-			break;
-		case 'g':
-			rc = cmd_check_tag(argv[0], &help, optarg);
-			if (rc)
-				goto out;
-			tags.items[tags.n++] = optarg;
-			break;
-		case 'u':
-			/* it goes into a request header */
-			if (!*optarg || strpbrk(optarg, "\r\n")) {
-				rc = cmd_usage_error(argv[0], &help,
-					"a user agent is one non-empty line");
-				goto out;
-			}
-			user_agent = optarg;
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &help);
-			rc = 0;
-			goto out;
-		default:
-			rc = cmd_bad_option(argv[0], &help, opts,
-					    argv[optind - 1]);
-			goto out;
-		}
-	}
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	if (rc >= 0)
+		goto out;
 	if (argc - optind != 1) {
-		rc = cmd_usage_error(argv[0], &help,
+		rc = opt_usage_error(argv[0], &help,
 				     argc == optind ? "a URL is required" :
 						      "one URL at a time");
 		goto out;
@@ -104,7 +87,7 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 fail:
 	store_rollback(ctx->store);
 	log_error("add: %s", e.msg);
-	rc = e.code;
+	rc = err_exit_status(&e);
 out:
 	free(url);
 	free(tags.items);

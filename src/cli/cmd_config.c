@@ -4,23 +4,19 @@
 #include "cli/cmd.h"
 #include "lib/conf.h"
 
-static const struct cmd_help help = {
-	"",
-	"  -h, --help  show this help\n"
-	"\nPrints every key with the value in effect (defaults included) as\n"
-	"INI; passwords are shown as ***.\n",
-};
-
 int
 cmd_config(int argc, char **argv, struct ctx *ctx)
 {
-	int rc = cmd_parse_simple(argc, argv, &help, NULL);
+	const struct opt opts[] = { OPT_HELP(), OPT_END() };
+	const struct opt_help help = {
+		"", opts, 10,
+		"\nPrints every key with the value in effect (defaults "
+		"included) as\nINI; passwords are shown as ***.\n",
+	};
+	int rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	conf_dump(&ctx->cfg, stdout);
 	return 0;
 }

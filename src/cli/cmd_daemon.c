@@ -53,11 +53,7 @@
 /* Between tries of a lock another process holds, in real milliseconds. */
 #define DAEMON_LOCK_PAUSE_MS 500
 
-static const struct cmd_help help = {
-	"[--syslog] [--foreground]",
-	"  --syslog      log to syslog (facility daemon) instead of stderr\n"
-	"  --foreground  stay in the foreground (the default and only mode)\n"
-	"  -h, --help    show this help\n"
+static const char daemon_text[] =
 	"\nFetches each feed when it is due, and [fetch] lead_time before a\n"
 	"digest slot the feeds it needs, and sends each digest at its\n"
 	"subscriber's slot, as `feedmail run` would, sleeping in between\n"
@@ -65,8 +61,7 @@ static const struct cmd_help help = {
 	"transfer or message under way and exit 0. SIGHUP: reload the config\n"
 	"(a broken one is reported and the old one kept) and look for work at\n"
 	"once. Logs go to stderr (-v for each cycle, -vv for debugging) or,\n"
-	"with --syslog, to syslog.\n",
-};
+	"with --syslog, to syslog.\n";
 
 static volatile sig_atomic_t stop_signal; /* the signal that said stop */
 static volatile sig_atomic_t reload_asked;
@@ -251,14 +246,14 @@ cycle(struct ctx *ctx, int *fatal)
 		if (stop_signal)
 			return clock_now();
 		log_error("%s", e.msg);
-		*fatal = e.code ? e.code : EX_SOFTWARE;
+		*fatal = err_exit_status(&e);
 		return clock_now() + DAEMON_RETRY;
 	}
 	ctx->store = store_open(db, &e);
 	if (!ctx->store) {
 		log_error("%s", e.msg);
 		store_unlock_run(lock);
-		*fatal = e.code ? e.code : EX_SOFTWARE;
+		*fatal = err_exit_status(&e);
 		return clock_now() + DAEMON_RETRY;
 	}
 	cmd_run_once(ctx, &stop_signal, &c);
@@ -281,35 +276,25 @@ cycle(struct ctx *ctx, int *fatal)
 int
 cmd_daemon(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "syslog", no_argument, NULL, 's' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	int use_syslog = 0, foreground = 0, fatal, first = 1, rc;
+	/* --foreground is the only mode: systemd and the like supervise it */
+	const struct opt opts[] = {
+		OPT_FLAG("syslog", 0, &use_syslog,
+			 "log to syslog (facility daemon) instead of stderr"),
+		OPT_FLAG("foreground", 0, &foreground,
+			 "stay in the foreground (the default and only mode)"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = {
+		"[--syslog] [--foreground]", opts, 12, daemon_text,
 	};
 	struct timespec span;
 	int64_t next, now;
-	int opt, use_syslog = 0, fatal, first = 1;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			use_syslog = 1;
-			break;
-		case 'f':
-			/* the only mode: systemd and the like supervise it */
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &help);
-			return 0;
-		default:
-			return cmd_bad_option(argv[0], &help, opts,
-					      argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
+	if (rc >= 0)
+		return rc;
 	if (use_syslog)
 		log_use_syslog("feedmail");
 	else

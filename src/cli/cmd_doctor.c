@@ -16,15 +16,11 @@
 #include "mail/deliver.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
-	"[--test-mail ADDRESS]",
-	"  -t, --test-mail ADDRESS  also send a short test message there\n"
-	"  -h, --help               show this help\n"
+static const char doctor_text[] =
 	"\nChecks the configuration and the store, then the transport: for\n"
 	"smtp it connects, shows what the server offers (STARTTLS, AUTH\n"
 	"mechanisms, SIZE...), and checks its certificate; for files, that\n"
-	"the path can be written; for sendmail, that the program runs.\n",
-};
+	"the path can be written; for sendmail, that the program runs.\n";
 
 static const char *const transports[] = { "smtp", "sendmail", "mbox",
 					  "maildir", "stdout" };
@@ -60,7 +56,7 @@ check_store(struct ctx *ctx)
 	if (store_digest_count(ctx->store, "pending", &pending, &e) < 0 ||
 	    store_digest_count(ctx->store, "failed", &failed, &e) < 0) {
 		printf("store: %s\n", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	printf("store: %s, schema version %d%s; digests pending %lld, "
 	       "failed %lld\n",
@@ -84,7 +80,7 @@ check_smtp(const struct conf *cfg)
 	       cfg->smtp_user ? "authenticating" : "no authentication");
 	if (deliver_probe(cfg, &p, &e) < 0) {
 		printf("  cannot reach it: %s\n", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	printf("  greeting: %s\n", p.greeting);
 	print_lines("offers", p.offers);
@@ -201,7 +197,7 @@ send_test(struct store *s, const struct conf *cfg, const char *to)
 out:
 	if (e.code) {
 		printf("test mail to %s: %s\n", to, e.msg);
-		rc = e.code;
+		rc = err_exit_status(&e);
 	}
 	courier_release(&c);
 	return rc;
@@ -210,31 +206,22 @@ out:
 int
 cmd_doctor(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "test-mail", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *test_to = NULL;
+	const struct opt opts[] = {
+		OPT_STRING("test-mail", 't', &test_to, "ADDRESS",
+			   "also send a short test message there"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = {
+		"[--test-mail ADDRESS]", opts, 23, doctor_text,
 	};
 	const struct conf *cfg;
-	const char *test_to = NULL;
-	int opt, rc, worst = 0;
+	int rc, worst = 0;
 
-	while ((opt = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			test_to = optarg;
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &help);
-			return 0;
-		default:
-			return cmd_bad_option(argv[0], &help, opts,
-					      argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
+	if (rc >= 0)
+		return rc;
 	cfg = &ctx->cfg;
 	printf("config: %s\n", cfg->path ? cfg->path : "no file: defaults");
 	worst = check_store(ctx);

@@ -11,38 +11,43 @@
 #include "parse/opml.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
-	"[FILE]",
-	"  -h, --help  show this help\n"
-	"\nWrites to FILE (replaced atomically) or to standard output.\n",
+struct collect {
+	struct opml *opml;
+	struct err *e;
 };
 
 static int
 collect(const struct store_feed *f, void *arg)
 {
-	return opml_add_feed(arg, f->url, f->title,
+	struct collect *c = arg;
+
+	return opml_add_feed(c->opml, f->url, f->title,
 			     (const char *const *)f->tags.items, f->tags.n,
-			     NULL) < 0 ? EX_OSERR : 0;
+			     c->e);
 }
 
 int
 cmd_export(int argc, char **argv, struct ctx *ctx)
 {
+	const struct opt opts[] = { OPT_HELP(), OPT_END() };
+	const struct opt_help help = {
+		"[FILE]", opts, 10,
+		"\nWrites to FILE (replaced atomically) or to standard "
+		"output.\n",
+	};
 	struct opml o = { 0 };
 	struct fs_atomic out = { 0 };
 	struct err e = ERR_INIT;
+	struct collect c = { &o, &e };
 	int rc;
 
-	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
 		return rc;
 	if (argc - optind > 1)
-		return cmd_usage_error(argv[0], &help, "one file at most");
+		return opt_usage_error(argv[0], &help, "one file at most");
 	o.title = strdup("feedmail subscriptions");
-	rc = store_feed_each(ctx->store, collect, &o, &e);
-	if (rc > 0)
-		err_set(&e, rc, "out of memory");
-	if (rc)
+	if (store_feed_each(ctx->store, collect, &c, &e) < 0)
 		goto fail;
 	if (optind == argc) {
 		if (opml_write(stdout, &o, &e) < 0)
@@ -58,5 +63,5 @@ fail:
 	fs_atomic_abort(&out);
 	opml_release(&o);
 	log_error("export: %s", e.msg);
-	return e.code ? e.code : EX_SOFTWARE;
+	return err_exit_status(&e);
 }

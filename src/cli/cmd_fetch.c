@@ -12,16 +12,11 @@
 #include "store/store.h"
 #include "lib/url.h"
 
-static const struct cmd_help help = {
-	"[--all] [--json] [FEED...]",
-	"  -a, --all   fetch every feed, due or not\n"
-	"  --json      print the summary as JSON\n"
-	"  -h, --help  show this help\n"
+static const char fetch_text[] =
 	"\nWithout arguments, fetches the feeds that are due. FEED is a\n"
 	"subscribed feed's id or URL. A URL that is not subscribed is fetched\n"
 	"once and its entries printed, as 'feedmail parse URL' does; nothing\n"
-	"is stored.\n",
-};
+	"is stored.\n";
 
 /* A progress line on stderr, when it is a terminal and the run is long
  * enough to need one. */
@@ -69,22 +64,19 @@ resolve_feeds(struct store *st, char **args, int n, int64_t *ids,
 {
 	struct err e = ERR_INIT, ignored = ERR_INIT;
 	char *url;
-	int i, rc;
+	int i;
 
 	for (i = 0; i < n; i++) {
-		if (store_feed_find(st, args[i], &ids[i], &e) == 0)
+		if (cmd_find_feed(st, args[i], &ids[i], &e) == 0)
 			continue;
-		url = url_normalize(args[i], &ignored);
-		rc = url ? store_feed_find(st, url, &ids[i], &ignored) : -1;
-		free(url);
-		if (rc == 0)
-			continue;
-		if (n == 1 && url) {
+		url = n == 1 ? url_normalize(args[i], &ignored) : NULL;
+		if (url) {
+			free(url);
 			*one_off = args[i];
 			return 1;
 		}
 		log_error("fetch: %s", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	return 0;
 }
@@ -92,36 +84,25 @@ resolve_feeds(struct store *st, char **args, int n, int64_t *ids,
 int
 cmd_fetch(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct fetch_selection sel = { 0 };
+	int json = 0, rc, temporary = 0;
+	const struct opt opts[] = {
+		OPT_FLAG("all", 'a', &sel.all, "fetch every feed, due or not"),
+		OPT_FLAG("json", 0, &json, "print the summary as JSON"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = {
+		"[--all] [--json] [FEED...]", opts, 10, fetch_text,
+	};
 	struct fetch_report r = { 0 };
 	struct err e = ERR_INIT;
 	const char *one_off = NULL;
 	int64_t *ids = NULL;
-	int opt, json = 0, rc, temporary = 0;
-	size_t i;
 
-	while ((opt = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
-			sel.all = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &help);
-			return 0;
-		default:
-			return cmd_bad_option(argv[0], &help, opts,
-					      argv[optind - 1]);
-		}
-	}
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc) {
 		sel.nids = (size_t)(argc - optind);
 		ids = calloc(sel.nids, sizeof(*ids));
@@ -134,7 +115,6 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 					       (char *)one_off, NULL };
 
 			free(ids);
-			optind = 0;
 			return cmd_parse(2, parse_argv, ctx);
 		}
 		if (rc) {
@@ -150,14 +130,9 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	if (rc < 0) {
 		log_error("fetch: %s", e.msg);
 		fetch_report_release(&r);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
-	for (i = 0; i < r.nerrors; i++) {
-		log_error("fetch '%s': %s: %s", r.errors[i].url,
-			  fetch_status_name(r.errors[i].status),
-			  r.errors[i].message);
-		temporary |= r.errors[i].temporary;
-	}
+	temporary = cmd_log_fetch_errors(&r);
 	if (json)
 		rc = print_json(&r);
 	else if (!ctx->quiet)

@@ -11,28 +11,28 @@
 #include "store/store.h"
 #include "lib/url.h"
 
-static const struct cmd_help help = {
-	"FILE.opml",
-	"  -h, --help  show this help\n"
-	"\nOPML 1.0 and 2.0; the titles of enclosing outlines become tags.\n"
-	"Feeds already subscribed are skipped and counted. A malformed file\n"
-	"or a feed URL that is not http(s) imports nothing.\n",
-};
-
 int
 cmd_import(int argc, char **argv, struct ctx *ctx)
 {
+	const struct opt opts[] = { OPT_HELP(), OPT_END() };
+	const struct opt_help help = {
+		"FILE.opml", opts, 10,
+		"\nOPML 1.0 and 2.0; the titles of enclosing outlines become "
+		"tags.\nFeeds already subscribed are skipped and counted. A "
+		"malformed file\nor a feed URL that is not http(s) imports "
+		"nothing.\n",
+	};
 	struct opml o = { 0 };
 	struct err e = ERR_INIT;
 	size_t i, added = 0, skipped = 0;
 	int64_t id;
 	int rc;
 
-	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 1)
-		return cmd_usage_error(argv[0], &help, "one OPML file, please");
+		return opt_usage_error(argv[0], &help, "one OPML file, please");
 	if (opml_read(argv[optind], &o, &e) < 0)
 		goto fail;
 	if (store_begin(ctx->store, &e) < 0)
@@ -77,5 +77,5 @@ fail:
 	store_rollback(ctx->store);
 	opml_release(&o);
 	log_error("import: %s; nothing imported", e.msg);
-	return e.code ? e.code : EX_SOFTWARE;
+	return err_exit_status(&e);
 }

@@ -5,31 +5,14 @@
 #include <sysexits.h>
 
 #include "cli/cmd.h"
-#include "lib/date.h"
 #include "lib/log.h"
 #include "store/store.h"
-
-static const struct cmd_help help = {
-	"[--json]",
-	"  --json      print a JSON array of feeds\n"
-	"  -h, --help  show this help\n",
-};
-
-static json_t *
-json_time(int64_t t)
-{
-	char s[DATE_UTC_SIZE];
-
-	if (!t)
-		return json_null();
-	date_format_utc(t, s);
-	return json_string(s);
-}
 
 static int
 add_json(const struct store_feed *f, void *arg)
 {
-	json_t *feeds = arg, *tags = json_array(), *o;
+	struct cmd_json_walk *w = arg;
+	json_t *tags = json_array(), *o;
 	size_t i;
 
 	for (i = 0; i < f->tags.n; i++)
@@ -40,12 +23,10 @@ add_json(const struct store_feed *f, void *arg)
 		      "tags", tags, "enabled", f->enabled, "entries",
 		      (json_int_t)f->entries, "last_status", f->last_status,
 		      "last_error", f->last_error, "failures", f->failures,
-		      "last_fetch", json_time(f->last_fetch_at),
-		      "last_success", json_time(f->last_success_at),
-		      "next_fetch", json_time(f->next_fetch_at));
-	if (!o)
-		return EX_OSERR;
-	return json_array_append_new(feeds, o) ? EX_OSERR : 0;
+		      "last_fetch", cmd_json_time(f->last_fetch_at),
+		      "last_success", cmd_json_time(f->last_success_at),
+		      "next_fetch", cmd_json_time(f->next_fetch_at));
+	return cmd_json_append(w, o);
 }
 
 static int
@@ -83,29 +64,32 @@ print_line(const struct store_feed *f, void *arg)
 int
 cmd_list(int argc, char **argv, struct ctx *ctx)
 {
-	struct err e = ERR_INIT;
-	json_t *feeds;
 	int json = 0, rc;
+	const struct opt opts[] = {
+		OPT_FLAG("json", 0, &json, "print a JSON array of feeds"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = { "[--json]", opts, 10, NULL };
+	struct err e = ERR_INIT;
+	struct cmd_json_walk w = { NULL, &e };
 
-	rc = cmd_parse_simple(argc, argv, &help, &json);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	if (!json) {
 		rc = store_feed_each(ctx->store, print_line, NULL, &e);
 		goto out;
 	}
-	feeds = json_array();
-	rc = store_feed_each(ctx->store, add_json, feeds, &e);
+	w.array = json_array();
+	rc = store_feed_each(ctx->store, add_json, &w, &e);
 	if (rc == 0)
-		rc = cmd_print_json(feeds);
-	json_decref(feeds);
+		rc = cmd_print_json(w.array);
+	json_decref(w.array);
 out:
 	if (rc < 0) {
 		log_error("list: %s", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	return rc;
 }

@@ -12,8 +12,9 @@
 #include "lib/log.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
+static const struct opt_help help = {
 	"[list [ADDRESS] [--json]] | retry ADDRESS|--all | drop ADDRESS|--all",
+	NULL, 0,
 	"  list [ADDRESS] [--json]  the pending and failed digests, with why\n"
 	"  retry ADDRESS|--all      queue the failed digests again\n"
 	"  drop ADDRESS|--all       let the failed digests' articles go\n"
@@ -24,20 +25,8 @@ static const struct cmd_help help = {
 	"built again by the next run.\n",
 };
 
-static const struct cmd_help list_help = {
-	"[ADDRESS] [--json]",
-	"  --json      print a JSON array of digests\n"
-	"  -h, --help  show this help\n",
-};
-
-static const struct cmd_help target_help = {
-	"ADDRESS|--all",
-	"  --all       every subscriber's failed digests\n"
-	"  -h, --help  show this help\n",
-};
-
 struct listing {
-	json_t *array;            /* --json, else NULL */
+	struct cmd_json_walk json; /* its array: --json, else NULL */
 	size_t n;
 };
 
@@ -75,7 +64,7 @@ list_one(const struct store_outbox_row *row, void *arg)
 
 	l->n++;
 	date_format_utc(row->created_at, created);
-	if (!l->array) {
+	if (!l->json.array) {
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
 		describe(row, state, sizeof(state));
@@ -95,40 +84,40 @@ list_one(const struct store_outbox_row *row, void *arg)
 		      row->next_attempt_at, "reply", row->reply, "entries",
 		      (json_int_t)row->entries, "built", row->has_message,
 		      "dropped", row->dropped);
-	if (!o || json_array_append_new(l->array, o) < 0)
-		return EX_OSERR;
-	return 0;
+	return cmd_json_append(&l->json, o);
 }
 
 static int
 outbox_list(int argc, char **argv, struct ctx *ctx)
 {
-	struct listing l = { 0 };
-	struct err e = ERR_INIT;
 	int json = 0, rc;
+	const struct opt opts[] = {
+		OPT_FLAG("json", 0, &json, "print a JSON array of digests"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help list_help = {
+		"[ADDRESS] [--json]", opts, 10, NULL,
+	};
+	struct err e = ERR_INIT;
+	struct listing l = { { NULL, &e }, 0 };
 
-	rc = cmd_parse_simple(argc, argv, &list_help, &json);
+	rc = opt_parse(argc, argv, argv[0], &list_help, OPT_ONE_OPERAND);
 	if (rc >= 0)
 		return rc;
-	if (argc - optind > 1)
-		return cmd_usage_error(argv[0], &list_help,
-				       "unexpected argument '%s'",
-				       argv[optind + 1]);
-	if (json && !(l.array = json_array()))
+	if (json && !(l.json.array = json_array()))
 		return EX_OSERR;
 	rc = store_outbox_each(ctx->store, optind < argc ? argv[optind] : NULL,
 			       list_one, &l, &e);
 	if (rc < 0) {
 		log_error("outbox: %s", e.msg);
-		rc = e.code ? e.code : EX_SOFTWARE;
-	} else if (rc > 0) {
-		log_error("outbox: out of memory");
+		rc = err_exit_status(&e);
 	} else if (json) {
-		rc = cmd_print_json(l.array);
+		rc = cmd_print_json(l.json.array);
 	} else if (!l.n && !ctx->quiet) {
 		printf("nothing pending, nothing failed\n");
 	}
-	json_decref(l.array);
+	json_decref(l.json.array);
 	return rc;
 }
 
@@ -137,31 +126,19 @@ outbox_list(int argc, char **argv, struct ctx *ctx)
 static const char *
 target(int argc, char **argv, int *rc)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	int all = 0;
+	const struct opt opts[] = {
+		OPT_FLAG("all", 0, &all, "every subscriber's failed digests"),
+		OPT_HELP(),
+		OPT_END(),
 	};
-	int opt, all = 0;
+	const struct opt_help target_help = { "ADDRESS|--all", opts, 10, NULL };
 
-	*rc = -1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
-			all = 1;
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &target_help);
-			*rc = 0;
-			return NULL;
-		default:
-			*rc = cmd_bad_option(argv[0], &target_help, opts,
-					     argv[optind - 1]);
-			return NULL;
-		}
-	}
+	*rc = opt_parse(argc, argv, argv[0], &target_help, 0);
+	if (*rc >= 0)
+		return NULL;
 	if (all == (optind < argc) || argc - optind > 1)
-		*rc = cmd_usage_error(argv[0], &target_help,
+		*rc = opt_usage_error(argv[0], &target_help,
 				      "name one ADDRESS, or --all");
 	return all ? NULL : argv[optind];
 }
@@ -182,7 +159,7 @@ act(int argc, char **argv, struct ctx *ctx, int retry)
 		     store_outbox_drop(ctx->store, email, &n, &e);
 	if (rc < 0) {
 		log_error("%s: %s", argv[0], e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	if (!ctx->quiet)
 		printf(retry ? "%zu failed digests queued again\n" :

@@ -34,17 +34,6 @@
  * more than this: a few big writes, not one per entry or token. */
 #define JSON_FLUSH_AT (64u * 1024)
 
-static const struct cmd_help parse_help = {
-	"FILE|URL|- [--json] [--base URL] [--headers FILE]",
-	"  --json             print the feed as one JSON object\n"
-	"  --base URL         the document's URL, for relative links\n"
-	"                     (also --base-url)\n"
-	"  --headers FILE     raw HTTP response headers: their Content-Type\n"
-	"                     charset, Content-Location and Content-Language\n"
-	"                     count as if the feed had been fetched\n"
-	"  -h, --help         show this help\n",
-};
-
 struct headers {
 	char *content_type;
 	char *content_location;
@@ -451,47 +440,44 @@ print_warnings(const struct parser *p, const char *name)
 int
 cmd_parse(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "base", required_argument, NULL, 'b' },
-		{ "base-url", required_argument, NULL, 'b' },
-		{ "headers", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct out o = { 0, 0, 0, 0, 0, BUF_INIT(BUF_MAX_DOC) };
+	const char *base = NULL, *hdrfile = NULL, *src, *name;
+	const struct opt opts[] = {
+		OPT_FLAG("json", 0, &o.json,
+			 "print the feed as one JSON object"),
+		OPT_STRING("base", 0, &base, "URL",
+			   "the document's URL, for relative links\n"
+			   "(also --base-url)"),
+		OPT_STRING("base-url", 0, &base, "URL", NULL),
+		OPT_STRING("headers", 0, &hdrfile, "FILE",
+			   "raw HTTP response headers: their Content-Type\n"
+			   "charset, Content-Location and Content-Language\n"
+			   "count as if the feed had been fetched"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help parse_help = {
+		"FILE|URL|- [--json] [--base URL] [--headers FILE]", opts, 17,
+		NULL,
 	};
 	struct headers h = { NULL, NULL, NULL };
-	struct out o = { 0, 0, 0, 0, 0, BUF_INIT(BUF_MAX_DOC) };
 	struct parse_callbacks cb = { on_entry, &o };
 	struct err e = ERR_INIT;
 	struct parser *p = NULL;
 	struct feed *f = NULL;
-	const char *base = NULL, *hdrfile = NULL, *src, *name;
 	FILE *in = NULL;
 	char *chunk = NULL;
 	long long max_size, total = 0;
-	int opt, rc = EX_SOFTWARE, opened = 0, too_large = 0;
+	int rc, opened = 0, too_large = 0;
 
-	/* GNU getopt permutes: options may follow the file too */
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j': o.json = 1; break;
-		case 'b': base = optarg; break;
-		case 'H': hdrfile = optarg; break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &parse_help);
-			return 0;
-		default:
-			return cmd_bad_option(argv[0], &parse_help, opts,
-				argv[optind - 1]);
-		}
-	}
+	/* getopt permutes: options may follow the file too */
+	rc = opt_parse(argc, argv, argv[0], &parse_help, OPT_ONE_OPERAND);
+	if (rc >= 0)
+		return rc;
+	rc = EX_SOFTWARE;
 	if (optind >= argc)
-		return cmd_usage_error(argv[0], &parse_help,
+		return opt_usage_error(argv[0], &parse_help,
 			"a file, URL or - is required");
-	if (optind + 1 < argc)
-		return cmd_usage_error(argv[0], &parse_help,
-			"unexpected argument '%s'", argv[optind + 1]);
 	src = argv[optind];
 	name = strcmp(src, "-") ? src : "<stdin>";
 	if (!strncasecmp(src, "http://", 7) ||
@@ -503,7 +489,7 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 	}
 	if (hdrfile && headers_read(hdrfile, &h, &e) < 0) {
 		fprintf(stderr, "feedmail: %s\n", e.msg);
-		rc = e.code;
+		rc = err_exit_status(&e);
 		goto out;
 	}
 	if (!strcmp(src, "-")) {
@@ -586,7 +572,7 @@ fail:
 			e.msg);
 	else
 		fprintf(stderr, "feedmail: %s: %s\n", name, e.msg);
-	rc = e.code ? e.code : EX_SOFTWARE;
+	rc = err_exit_status(&e);
 out:
 	buf_release(&o.jbuf);
 	free(chunk);

@@ -7,52 +7,33 @@
 #include "cli/cmd.h"
 #include "lib/log.h"
 #include "store/store.h"
-#include "lib/url.h"
-
-static const struct cmd_help help = {
-	"FEED...",
-	"  -h, --help  show this help\n"
-	"\nFEED is a feed's id (see 'feedmail list') or its URL. The feed's\n"
-	"entries and their delivery records go with it.\n",
-};
-
-/* Finds FEED as given, then as the URL normalized the way add stored it. */
-static int
-find_feed(struct store *st, const char *arg, int64_t *id, struct err *e)
-{
-	struct err ignored = ERR_INIT;
-	char *url;
-	int rc;
-
-	if (store_feed_find(st, arg, id, e) == 0)
-		return 0;
-	url = url_normalize(arg, &ignored);
-	if (!url)
-		return -1;
-	rc = store_feed_find(st, url, id, &ignored);
-	free(url);
-	return rc;
-}
 
 int
 cmd_remove(int argc, char **argv, struct ctx *ctx)
 {
+	const struct opt opts[] = { OPT_HELP(), OPT_END() };
+	const struct opt_help help = {
+		"FEED...", opts, 10,
+		"\nFEED is a feed's id (see 'feedmail list') or its URL. The "
+		"feed's\nentries and their delivery records go with it.\n",
+	};
 	struct err e = ERR_INIT;
 	int64_t *ids = NULL;
 	int i, n, rc;
 
-	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	rc = opt_parse(argc, argv, argv[0], &help, 0);
 	if (rc >= 0)
 		return rc;
 	if (optind == argc)
-		return cmd_usage_error(argv[0], &help, "which feed?");
+		return opt_usage_error(argv[0], &help, "which feed?");
 	n = argc - optind;
 	ids = calloc((size_t)n, sizeof(*ids));
 	if (!ids)
 		return EX_OSERR;
 	/* all or nothing: a typo in the third name removes none */
 	for (i = 0; i < n; i++)
-		if (find_feed(ctx->store, argv[optind + i], &ids[i], &e) < 0)
+		if (cmd_find_feed(ctx->store, argv[optind + i], &ids[i],
+				  &e) < 0)
 			goto fail;
 	if (store_begin(ctx->store, &e) < 0)
 		goto fail;
@@ -70,5 +51,5 @@ fail:
 	store_rollback(ctx->store);
 	free(ids);
 	log_error("remove: %s%s", e.msg, n > 1 ? "; nothing removed" : "");
-	return e.code;
+	return err_exit_status(&e);
 }

@@ -19,9 +19,7 @@
 /* How long a sent digest's message stays in the store, in seconds. */
 #define RUN_KEEP_SENT (24 * 3600)
 
-static const struct cmd_help help = {
-	"",
-	"  -h, --help  show this help\n"
+static const char run_text[] =
 	"\nFetches the feeds that are due, and ahead of each digest slot\n"
 	"(within [fetch] lead_time of it, or begun and not yet sent) the\n"
 	"feeds it needs; builds a digest for every subscriber with new\n"
@@ -31,8 +29,7 @@ static const struct cmd_help help = {
 	"waits, then exits 75. Exit status: 0; 69 when the mail transport\n"
 	"was down, 78 when it refused our settings (the digests wait,\n"
 	"uncharged); else 75 when something failed in a way the next run\n"
-	"may cure; else 65 when some feed or digest failed for good.\n",
-};
+	"may cure; else 65 when some feed or digest failed for good.\n";
 
 int
 cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
@@ -43,7 +40,7 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 	struct send_options so = { .scheduled = 1 };
 	struct err e = ERR_INIT;
 	int temporary = 0, send_rc, health_rc = 0;
-	size_t i, pruned, early;
+	size_t pruned, early;
 
 	memset(c, 0, sizeof(*c));
 	sel.stop = stop;
@@ -62,14 +59,9 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 	}
 	if (fetch_run(ctx->store, &ctx->cfg, &sel, NULL, NULL, &fr, &e) < 0) {
 		log_error("run: fetch: %s", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
-	for (i = 0; i < fr.nerrors; i++) {
-		log_error("fetch '%s': %s: %s", fr.errors[i].url,
-			  fetch_status_name(fr.errors[i].status),
-			  fr.errors[i].message);
-		temporary |= fr.errors[i].temporary;
-	}
+	temporary |= cmd_log_fetch_errors(&fr);
 	/* the caller gets the counts, not the errors: they are logged */
 	c->fetch = fr;
 	c->fetch.errors = NULL;
@@ -79,14 +71,14 @@ cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
 		return 0;
 	if (send_run(ctx->store, &ctx->cfg, &so, &c->send, &e) < 0) {
 		log_error("run: send: %s", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	c->ran = 1;
 	if (!(stop && *stop) &&
 	    health_run(ctx->store, &ctx->cfg, c->send.outage_ended, &c->report,
 		       &e) < 0) {
 		log_error("run: health report: %s", e.msg);
-		health_rc = e.code ? e.code : EX_SOFTWARE;
+		health_rc = err_exit_status(&e);
 	}
 	/* a sent message is of no more use to the outbox: a day to look at
 	 * it, then its 50-odd kB go */
@@ -131,16 +123,15 @@ cmd_run_summary(const struct cmd_run_counts *c, char *out, size_t size)
 int
 cmd_run(int argc, char **argv, struct ctx *ctx)
 {
+	const struct opt opts[] = { OPT_HELP(), OPT_END() };
+	const struct opt_help help = { "", opts, 10, run_text };
 	struct cmd_run_counts c;
 	char summary[2048];
 	int rc;
 
-	rc = cmd_parse_simple(argc, argv, &help, NULL);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
 	rc = cmd_run_once(ctx, NULL, &c);
 	if (!ctx->quiet && c.ran) {
 		cmd_run_summary(&c, summary, sizeof(summary));

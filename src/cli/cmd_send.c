@@ -8,17 +8,6 @@
 #include "lib/log.h"
 #include "mail/send.h"
 
-static const struct cmd_help help = {
-	"[--dry-run]",
-	"  -n, --dry-run  list the digests that would be built; record and\n"
-	"                 send nothing\n"
-	"  -h, --help     show this help\n"
-	"\nBuilds a digest for every subscriber with new entries, records it\n"
-	"as pending, then delivers every pending digest through [digest]\n"
-	"transport. A digest is marked sent only once the server accepted it;\n"
-	"a temporary failure leaves it pending for the next run.\n",
-};
-
 int
 cmd_send_status(const struct send_report *r)
 {
@@ -49,38 +38,35 @@ cmd_send_summary(const struct send_report *r, char *out, size_t size)
 int
 cmd_send(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct send_options so = { 0 };
+	const struct opt opts[] = {
+		OPT_FLAG("dry-run", 'n', &so.dry_run,
+			 "list the digests that would be built; record and\n"
+			 "send nothing"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = {
+		"[--dry-run]", opts, 13,
+		"\nBuilds a digest for every subscriber with new entries, "
+		"records it\nas pending, then delivers every pending digest "
+		"through [digest]\ntransport. A digest is marked sent only "
+		"once the server accepted it;\na temporary failure leaves it "
+		"pending for the next run.\n",
+	};
 	struct send_report r;
 	struct err e = ERR_INIT;
 	char summary[1024];
-	int opt;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			so.dry_run = 1;
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &help);
-			return 0;
-		default:
-			return cmd_bad_option(argv[0], &help, opts,
-					      argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
+	if (rc >= 0)
+		return rc;
 	so.listing = stdout;
 	so.all_pending = 1;
 	if (send_run(ctx->store, &ctx->cfg, &so, &r, &e) < 0) {
 		log_error("send: %s", e.msg);
-		return e.code ? e.code : EX_SOFTWARE;
+		return err_exit_status(&e);
 	}
 	if (r.out.transport_code)
 		log_error("send: mail transport down: %s",

@@ -12,35 +12,20 @@
 #include "app/health.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
-	"[--json]",
-	"  --json      print the status as JSON\n"
-	"  -h, --help  show this help\n"
+static const char status_text[] =
 	"\nFor each feed: last success, last new entry, entries in the last\n"
 	"7 days, failures in a row and the last error. A feed failing\n"
 	"[fetch] sick_failures times in a row, or without a new entry for\n"
 	"[fetch] sick_days, is flagged. Then the subscribers and the\n"
-	"pending and failed digests.\n",
-};
+	"pending and failed digests.\n";
 
 struct walk {
 	struct ctx *ctx;
 	int64_t now;
-	json_t *feeds;            /* --json: the array being built */
+	struct cmd_json_walk json; /* --json: the array being built */
 	size_t flagged;
 	struct err e;
 };
-
-static json_t *
-json_time(int64_t t)
-{
-	char s[DATE_UTC_SIZE];
-
-	if (!t)
-		return json_null();
-	date_format_utc(t, s);
-	return json_string(s);
-}
 
 static void
 print_time(const char *label, int64_t t)
@@ -66,7 +51,7 @@ one_feed(const struct store_feed *f, void *arg)
 				    &w->e) < 0)
 		return -1;
 	w->flagged += failing || silent;
-	if (!w->feeds) {
+	if (!w->json.array) {
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
 		printf("%4lld  %s%s%s%s\n", (long long)f->id,
@@ -93,14 +78,12 @@ one_feed(const struct store_feed *f, void *arg)
 		json_array_append_new(flags, json_string("silent"));
 	o = json_pack("{s:I, s:s?, s:s, s:o, s:o, s:I, s:i, s:s?, s:o}", "id",
 		      (json_int_t)f->id, "title", f->title, "url", f->url,
-		      "last_success", json_time(f->last_success_at),
-		      "last_new_entry", json_time(f->last_new_entry_at),
+		      "last_success", cmd_json_time(f->last_success_at),
+		      "last_new_entry", cmd_json_time(f->last_new_entry_at),
 		      "entries_per_week", (json_int_t)week, "failures",
 		      f->failures, "last_error",
 		      f->failures ? f->last_status : NULL, "flags", flags);
-	if (!o || json_array_append_new(w->feeds, o))
-		return err_set(&w->e, EX_OSERR, "out of memory");
-	return 0;
+	return cmd_json_append(&w->json, o);
 }
 
 static int
@@ -114,27 +97,31 @@ count_subscriber(const struct store_subscriber *sub, void *arg)
 int
 cmd_status(int argc, char **argv, struct ctx *ctx)
 {
-	struct walk w = { ctx, clock_now(), NULL, 0, ERR_INIT };
+	struct walk w = { ctx, clock_now(), { NULL, NULL }, 0, ERR_INIT };
 	int64_t subscribers = 0, pending = 0, failed = 0;
-	json_t *o;
 	int json = 0, rc;
+	const struct opt opts[] = {
+		OPT_FLAG("json", 0, &json, "print the status as JSON"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help help = { "[--json]", opts, 10, status_text };
+	json_t *o;
 
-	rc = cmd_parse_simple(argc, argv, &help, &json);
+	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return cmd_usage_error(argv[0], &help,
-				       "unexpected argument '%s'", argv[optind]);
+	w.json.e = &w.e;
 	if (json)
-		w.feeds = json_array();
+		w.json.array = json_array();
 	if (store_feed_each(ctx->store, one_feed, &w, &w.e) != 0 ||
 	    store_subscriber_each(ctx->store, count_subscriber, &subscribers,
 				  &w.e) != 0 ||
 	    store_digest_count(ctx->store, "pending", &pending, &w.e) < 0 ||
 	    store_digest_count(ctx->store, "failed", &failed, &w.e) < 0) {
-		json_decref(w.feeds);
+		json_decref(w.json.array);
 		log_error("status: %s", w.e.msg);
-		return w.e.code ? w.e.code : EX_SOFTWARE;
+		return err_exit_status(&w.e);
 	}
 	if (!json) {
 		printf("%lld subscribers; digests pending %lld, failed %lld\n",
@@ -144,8 +131,8 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 			printf("%zu feeds need a look\n", w.flagged);
 		return 0;
 	}
-	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.feeds, "subscribers",
-		      (json_int_t)subscribers, "pending_digests",
+	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.json.array,
+		      "subscribers", (json_int_t)subscribers, "pending_digests",
 		      (json_int_t)pending, "failed_digests", (json_int_t)failed);
 	if (!o)
 		return EX_OSERR;

@@ -16,8 +16,8 @@
 #include "mail/send.h"
 #include "store/store.h"
 
-static const struct cmd_help help = {
-	"add|remove|list [ARGS]",
+static const struct opt_help help = {
+	"add|remove|list [ARGS]", NULL, 0,
 	"  add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]\n"
 	"      [--schedule SCHEDULE] [--timezone ZONE]\n"
 	"      [--include WORD]... [--exclude WORD]...\n"
@@ -28,34 +28,30 @@ static const struct cmd_help help = {
 	"they have none).\n",
 };
 
-static const struct cmd_help add_help = {
-	"EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]"
-	" [--schedule SCHEDULE] [--timezone ZONE] [--include WORD]..."
-	" [--exclude WORD]...",
-	"  -n, --name NAME          the display name used in the To: header\n"
-	"  -g, --tag TAG            only feeds with this tag (repeatable)\n"
-	"  -l, --lang LANG          digest language, fr or en ([digest]\n"
-	"                           language)\n"
-	"  -s, --schedule SCHEDULE  when 'feedmail run' sends the digest:\n"
-	"                           hourly, daily[@HH:MM] or\n"
-	"                           weekly[@DAY [HH:MM]] ([digest] time)\n"
-	"  -z, --timezone ZONE      the subscriber's IANA time zone\n"
-	"                           ([digest] timezone)\n"
-	"  -i, --include WORD       only articles whose title or summary has\n"
-	"                           one of these words (repeatable)\n"
-	"  -x, --exclude WORD       no article with any of these words\n"
-	"                           (repeatable); both ignore case and\n"
-	"                           accents and match whole words\n"
-	"  -h, --help               show this help\n",
-};
+static const char *const languages[] = { "fr", "en", NULL };
 
-static const struct cmd_help remove_help = { "EMAIL",
-					     "  -h, --help  show this help\n" };
-static const struct cmd_help list_help = {
-	"[--json]",
-	"  --json      print a JSON array of subscribers\n"
-	"  -h, --help  show this help\n",
-};
+/* it goes into a header: no line breaks */
+static int
+take_name(const struct opt *o, const char *arg, struct err *e)
+{
+	if (strpbrk(arg, "\r\n"))
+		return err_set(e, EX_USAGE,
+			       "a name cannot contain a line break");
+	*(const char **)o->value = arg;
+	return 0;
+}
+
+/* --include and --exclude: words kept with U+001F between them */
+static int
+take_word(const struct opt *o, const char *arg, struct err *e)
+{
+	struct store_tags *words = o->value;
+
+	if (!*arg || strchr(arg, '\x1f'))
+		return err_set(e, EX_USAGE, "a word cannot be empty");
+	words->items[words->n++] = (char *)arg;
+	return 0;
+}
 
 /* The schedule and zone must make slots now, not fail at every run. */
 static int
@@ -78,22 +74,39 @@ check_schedule(const struct store_subscriber *sub, const struct conf *cfg,
 static int
 subscriber_add(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "tag", required_argument, NULL, 'g' },
-		{ "lang", required_argument, NULL, 'l' },
-		{ "schedule", required_argument, NULL, 's' },
-		{ "timezone", required_argument, NULL, 'z' },
-		{ "include", required_argument, NULL, 'i' },
-		{ "exclude", required_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct store_subscriber sub = { 0 };
-	struct store_tags *words;
+	const struct opt opts[] = {
+		OPT_CALLBACK("name", 'n', take_name, &sub.name, "NAME",
+			     "the display name used in the To: header"),
+		OPT_CALLBACK("tag", 'g', cmd_opt_tag, &sub.tags, "TAG",
+			     "only feeds with this tag (repeatable)"),
+		OPT_CHOICE("lang", 'l', &sub.lang, languages, "LANG",
+			   "digest language, fr or en ([digest]\nlanguage)"),
+		OPT_STRING("schedule", 's', &sub.schedule, "SCHEDULE",
+			   "when 'feedmail run' sends the digest:\n"
+			   "hourly, daily[@HH:MM] or\n"
+			   "weekly[@DAY [HH:MM]] ([digest] time)"),
+		OPT_STRING("timezone", 'z', &sub.timezone, "ZONE",
+			   "the subscriber's IANA time zone\n"
+			   "([digest] timezone)"),
+		OPT_CALLBACK("include", 'i', take_word, &sub.include, "WORD",
+			     "only articles whose title or summary has\n"
+			     "one of these words (repeatable)"),
+		OPT_CALLBACK("exclude", 'x', take_word, &sub.exclude, "WORD",
+			     "no article with any of these words\n"
+			     "(repeatable); both ignore case and\n"
+			     "accents and match whole words"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help add_help = {
+		"EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]"
+		" [--schedule SCHEDULE] [--timezone ZONE] [--include WORD]..."
+		" [--exclude WORD]...", opts, 23, NULL,
+	};
 	struct err e = ERR_INIT;
 	int64_t id;
-	int opt, rc = EX_USAGE;
+	int rc = EX_USAGE;
 
 	sub.tags.items = calloc((size_t)argc, sizeof(char *));
 	sub.include.items = calloc((size_t)argc, sizeof(char *));
@@ -102,60 +115,11 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 		rc = EX_OSERR;
 		goto out;
 	}
-	while ((opt = getopt_long(argc, argv, "n:g:l:s:z:i:x:h", opts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			/* it goes into a header: no line breaks */
-			if (strpbrk(optarg, "\r\n")) {
-				rc = cmd_usage_error(argv[0], &add_help,
-					"a name cannot contain a line break");
-				goto out;
-			}
-			sub.name = optarg;
-			break;
-		case 'g':
-			rc = cmd_check_tag(argv[0], &add_help, optarg);
-			if (rc)
-				goto out;
-			sub.tags.items[sub.tags.n++] = optarg;
-			break;
-		case 'l':
-			if (strcmp(optarg, "fr") && strcmp(optarg, "en")) {
-				rc = cmd_usage_error(argv[0], &add_help,
-					"--lang '%s': use fr or en", optarg);
-				goto out;
-			}
-			sub.lang = optarg;
-			break;
-		case 's':
-			sub.schedule = optarg;
-			break;
-		case 'z':
-			sub.timezone = optarg;
-			break;
-		case 'i':
-		case 'x':
-			if (!*optarg || strchr(optarg, '\x1f')) {
-				rc = cmd_usage_error(argv[0], &add_help,
-					"a word cannot be empty");
-				goto out;
-			}
-			words = opt == 'i' ? &sub.include : &sub.exclude;
-			words->items[words->n++] = optarg;
-			break;
-		case 'h':
-			cmd_print_help(stdout, argv[0], &add_help);
-			rc = 0;
-			goto out;
-		default:
-			rc = cmd_bad_option(argv[0], &add_help, opts,
-					    argv[optind - 1]);
-			goto out;
-		}
-	}
+	rc = opt_parse(argc, argv, argv[0], &add_help, 0);
+	if (rc >= 0)
+		goto out;
 	if (argc - optind != 1) {
-		rc = cmd_usage_error(argv[0], &add_help,
+		rc = opt_usage_error(argv[0], &add_help,
 				     "one address, please");
 		goto out;
 	}
@@ -164,7 +128,7 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 	    addr_validate(sub.email, &e) < 0 ||
 	    store_subscriber_add(ctx->store, &sub, clock_now(), &id, &e) < 0) {
 		log_error("subscriber add: %s", e.msg);
-		rc = e.code;
+		rc = err_exit_status(&e);
 		goto out;
 	}
 	if (!ctx->quiet)
@@ -180,18 +144,20 @@ out:
 static int
 subscriber_remove(int argc, char **argv, struct ctx *ctx)
 {
+	const struct opt opts[] = { OPT_HELP(), OPT_END() };
+	const struct opt_help remove_help = { "EMAIL", opts, 10, NULL };
 	struct err e = ERR_INIT;
 	int rc;
 
-	rc = cmd_parse_simple(argc, argv, &remove_help, NULL);
+	rc = opt_parse(argc, argv, argv[0], &remove_help, 0);
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 1)
-		return cmd_usage_error(argv[0], &remove_help,
+		return opt_usage_error(argv[0], &remove_help,
 				       "one address, please");
 	if (store_subscriber_remove(ctx->store, argv[optind], &e) < 0) {
 		log_error("subscriber remove: %s", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	if (!ctx->quiet)
 		printf("removed subscriber %s\n", argv[optind]);
@@ -252,7 +218,8 @@ print_line(const struct store_subscriber *sub, void *arg)
 static int
 add_json(const struct store_subscriber *sub, void *arg)
 {
-	json_t *list = arg, *tags = json_array(), *o;
+	struct cmd_json_walk *w = arg;
+	json_t *tags = json_array(), *o;
 	char since[DATE_UTC_SIZE];
 	size_t i;
 
@@ -265,36 +232,37 @@ add_json(const struct store_subscriber *sub, void *arg)
 		      since, "schedule", sub->schedule, "timezone",
 		      sub->timezone, "include", json_words(&sub->include),
 		      "exclude", json_words(&sub->exclude));
-	if (!o)
-		return EX_OSERR;
-	return json_array_append_new(list, o) ? EX_OSERR : 0;
+	return cmd_json_append(w, o);
 }
 
 static int
 subscriber_list(int argc, char **argv, struct ctx *ctx)
 {
-	struct err e = ERR_INIT;
-	json_t *list;
 	int json = 0, rc;
+	const struct opt opts[] = {
+		OPT_FLAG("json", 0, &json, "print a JSON array of subscribers"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help list_help = { "[--json]", opts, 10, NULL };
+	struct err e = ERR_INIT;
+	struct cmd_json_walk w = { NULL, &e };
 
-	rc = cmd_parse_simple(argc, argv, &list_help, &json);
+	rc = opt_parse(argc, argv, argv[0], &list_help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc)
-		return cmd_usage_error(argv[0], &list_help,
-				       "unexpected argument '%s'", argv[optind]);
 	if (!json) {
 		rc = store_subscriber_each(ctx->store, print_line, NULL, &e);
 	} else {
-		list = json_array();
-		rc = store_subscriber_each(ctx->store, add_json, list, &e);
+		w.array = json_array();
+		rc = store_subscriber_each(ctx->store, add_json, &w, &e);
 		if (rc == 0)
-			rc = cmd_print_json(list);
-		json_decref(list);
+			rc = cmd_print_json(w.array);
+		json_decref(w.array);
 	}
 	if (rc < 0) {
 		log_error("subscriber list: %s", e.msg);
-		return e.code;
+		return err_exit_status(&e);
 	}
 	return rc;
 }

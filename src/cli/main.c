@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/options.h"
 #include "lib/conf.h"
 #include "lib/clock.h"
 #include "lib/err.h"
@@ -77,27 +77,60 @@ static const struct cmd commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char usage_line[] =
-	"usage: feedmail [-c FILE] [-d DBFILE] [-v] [-q] COMMAND [ARGS]\n";
+/* The global options, before the command. */
+static const char *config_path, *db_path;
+static int verbose, quiet;
+
+static int show_help(const struct opt *o, const char *arg, struct err *e);
+static int show_version(const struct opt *o, const char *arg,
+			struct err *e);
+
+static const struct opt global_opts[] = {
+	OPT_STRING("config", 'c', &config_path, "FILE",
+		   "read FILE instead of the default config"),
+	OPT_STRING("db", 'd', &db_path, "DBFILE", "use DBFILE as the store"),
+	OPT_COUNT("verbose", 'v', &verbose,
+		  "say more (twice for debugging output)"),
+	OPT_FLAG("quiet", 'q', &quiet, "print nothing on success, errors only"),
+	OPT_CALLBACK("help", 'h', show_help, NULL, NULL, "show this help"),
+	OPT_CALLBACK("version", 'V', show_version, NULL, NULL,
+		     "show the version"),
+	OPT_END(),
+};
+
+static const struct opt_help global_help = {
+	"[-c FILE] [-d DBFILE] [-v] [-q] COMMAND [ARGS]", global_opts, 17, NULL,
+};
 
 static void
 print_usage(FILE *f)
 {
 	size_t i;
 
-	fputs(usage_line, f);
-	fputs("\nOptions:\n"
-	      "  -c, --config FILE  read FILE instead of the default config\n"
-	      "  -d, --db DBFILE    use DBFILE as the store\n"
-	      "  -v, --verbose      say more (twice for debugging output)\n"
-	      "  -q, --quiet        print nothing on success, errors only\n"
-	      "  -h, --help         show this help\n"
-	      "  -V, --version      show the version\n"
-	      "\nCommands:\n", f);
+	opt_print_usage(f, NULL, &global_help);
+	fputs("\nOptions:\n", f);
+	opt_print_options(f, global_opts, global_help.width);
+	fputs("\nCommands:\n", f);
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name,
 			commands[i].summary);
 	fputs("\nRun 'feedmail COMMAND --help' for a command's options.\n", f);
+}
+
+static int
+show_help(const struct opt *o, const char *arg, struct err *e)
+{
+	(void)o, (void)arg, (void)e;
+	print_usage(stdout);
+	return 1;
+}
+
+static int
+show_version(const struct opt *o, const char *arg, struct err *e)
+{
+	(void)o, (void)arg, (void)e;
+	printf("feedmail %s\n", PACKAGE_VERSION);
+	return 1;
 }
 
 static const struct cmd *
@@ -122,10 +155,10 @@ unknown_command(const char *name)
 		names[i] = commands[i].name;
 	names[N_COMMANDS] = NULL;
 	fprintf(stderr, "feedmail: '%s' is not a feedmail command\n", name);
-	best = cmd_suggest(name, names);
+	best = opt_suggest(name, names);
 	if (best)
 		fprintf(stderr, "did you mean '%s'?\n", best);
-	fputs(usage_line, stderr);
+	opt_print_usage(stderr, NULL, &global_help);
 	return EX_USAGE;
 }
 
@@ -189,57 +222,29 @@ setup(const struct cmd *c, struct ctx *ctx, struct store_lock **lock)
 	return 0;
 fail:
 	log_error("%s", e.msg);
-	return e.code ? e.code : EX_SOFTWARE;
+	return err_exit_status(&e);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ctx ctx = { 0 };
 	struct store_lock *lock = NULL;
 	const struct cmd *c;
-	int opt, verbose = 0, rc;
+	int rc;
 
-	/* "+": options stop at the command name; the rest is the command's */
-	while ((opt = getopt_long(argc, argv, "+c:d:vqhV", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			ctx.config_path = optarg;
-			break;
-		case 'd':
-			ctx.db_path = optarg;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			ctx.quiet = 1;
-			break;
-		case 'h':
-			print_usage(stdout);
-			return 0;
-		case 'V':
-			printf("feedmail %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			fputs(usage_line, stderr);
-			return EX_USAGE;
-		}
-	}
+	/* options stop at the command name; the rest is the command's */
+	rc = opt_parse(argc, argv, NULL, &global_help, OPT_STOP_AT_OPERAND);
+	if (rc >= 0)
+		return rc;
+	ctx.config_path = config_path;
+	ctx.db_path = db_path;
+	ctx.quiet = quiet;
 	log_set_level(ctx.quiet ? LOG_LEVEL_QUIET :
 		      verbose >= 2 ? LOG_LEVEL_DEBUG :
 		      verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 	if (optind >= argc) {
-		fputs(usage_line, stderr);
+		opt_print_usage(stderr, NULL, &global_help);
 		fputs("Run 'feedmail help' for the list of commands.\n",
 		      stderr);
 		return EX_USAGE;
@@ -257,10 +262,8 @@ main(int argc, char **argv)
 
 	conf_init(&ctx.cfg);
 	rc = setup(c, &ctx, &lock);
-	if (rc == 0) {
-		optind = 0; /* glibc: 0 re-initialises getopt for the command */
+	if (rc == 0)
 		rc = c->fn(argc, argv, &ctx);
-	}
 	store_close(ctx.store);
 	store_unlock_run(lock);
 	conf_release(&ctx.cfg);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "lib/addr.h"
+#include "lib/str.h"
 #include "lib/utf8.h"
 
 #include <arpa/inet.h>
@@ -9,23 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
-static int
-is_alpha(int c)
+int
+addr_is_atext(int c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* RFC 5322 3.2.3 atext */
-static int
-is_atext(int c)
-{
-	return is_alpha(c) || is_digit(c) ||
+	return str_is_alpha(c) || str_is_digit(c) ||
 	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
@@ -44,7 +32,7 @@ is_ipv4(const char *p, size_t len)
 			i++;
 		}
 		v = 0;
-		for (digits = 0; i < len && is_digit((unsigned char)p[i]);
+		for (digits = 0; i < len && str_is_digit((unsigned char)p[i]);
 		     digits++, i++)
 			v = digits < 3 ? v * 10 + (p[i] - '0') : 256;
 		if (digits == 0 || v > 255)
@@ -106,7 +94,7 @@ check_ldh(const char *d, size_t len, const char *q, struct err *e)
 			if (c == '@')
 				return err_set(e, EX_DATAERR, "'%s': more "
 					       "than one '@'", q);
-			if (!is_alpha(c) && !is_digit(c) && c != '-') {
+			if (!str_is_alpha(c) && !str_is_digit(c) && c != '-') {
 				err_quote(shown, sizeof(shown), d + i, 1);
 				return err_set(e, EX_DATAERR, "'%s': invalid "
 					       "character '%s' in domain", q,
@@ -254,7 +242,7 @@ check(const char *addr, char *ascii, struct err *e)
 				       "parts are not supported: they need "
 				       "SMTPUTF8, which feedmail cannot send "
 				       "(the domain may be international)", q);
-		if (!is_atext(c) && c != '.') {
+		if (!addr_is_atext(c) && c != '.') {
 			err_quote(shown, sizeof(shown), addr + i, 1);
 			return err_set(e, EX_DATAERR, "'%s': invalid "
 				       "character '%s' in local part", q,
@@ -380,4 +368,25 @@ fail:
 	free(*addr);
 	*addr = NULL;
 	return -1;
+}
+
+int
+addr_check_mailbox(const char *mailbox, struct err *e)
+{
+	char *name, *addr;
+
+	if (addr_parse_mailbox(mailbox, &name, &addr, e) < 0)
+		return -1;
+	free(name);
+	free(addr);
+	return 0;
+}
+
+int
+addr_check_domain(const char *d, size_t len, struct err *e)
+{
+	char q[ERR_QUOTE_SIZE];
+
+	err_quote(q, sizeof(q), d, len);
+	return check_ldh(d, len, q, e);
 }

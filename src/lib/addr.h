@@ -65,4 +65,20 @@ char *addr_normalize(const char *addr);
 int addr_parse_mailbox(const char *mailbox, char **name, char **addr,
 	struct err *e);
 
+/* Checks mailbox as the config writes one, "Name <addr>" or "addr", by
+ * the rules of addr_parse_mailbox() without keeping its parts. 0, or -1
+ * with e. */
+int addr_check_mailbox(const char *mailbox, struct err *e);
+
+/* Checks the len bytes of d as the ASCII domain of an address (RFC 5321
+ * 4.1.2 sub-domains of letters, digits and inner hyphens; labels of at
+ * most ADDR_LABEL_MAX octets, at most ADDR_DOMAIN_MAX in all). 0, or -1
+ * with e (EX_DATAERR) saying what is wrong. */
+int addr_check_domain(const char *d, size_t len, struct err *e);
+
+/* 1 if c is RFC 5322 3.2.3 atext (ASCII letters, digits and
+ * "!#$%&'*+-/=?^_`{|}~"), the bytes of a local part and of a dot-atom;
+ * 0 for anything else, NUL and non-ASCII included. */
+int addr_is_atext(int c);
+
 #endif

@@ -30,6 +30,9 @@
 #include "lib/buf.h"
 #include "lib/ipaddr.h"
 #include "lib/log.h"
+#include "lib/schedule.h"
+#include "lib/str.h"
+#include "lib/url.h"
 #include "lib/zone.h"
 
 /* A settings file is small; this bounds what read_line() keeps. */
@@ -282,36 +285,6 @@ has_control(const char *s)
 	return 0;
 }
 
-/* Levenshtein distance without regard to case, for "did you mean";
- * names longer than 32 characters count as far from everything. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[33], prev, tmp, best;
-
-	if (la > 32 || lb > 32)
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			best = prev + (tolower((unsigned char)a[i - 1]) !=
-				       tolower((unsigned char)b[j - 1]));
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* The closest known section (section == NULL) or key of section to word,
  * when at most 2 edits away, else NULL. */
 static const char *
@@ -325,7 +298,7 @@ suggest(const char *word, const char *section)
 		if (section && strcasecmp(conf_keys[i].section, section))
 			continue;
 		cand = section ? conf_keys[i].name : conf_keys[i].section;
-		d = edit_distance(word, cand);
+		d = str_edit_distance(word, cand, STR_CASE_IGNORE);
 		if (d < best_d && d < strlen(cand)) {
 			best = cand;
 			best_d = d;
@@ -336,147 +309,70 @@ suggest(const char *word, const char *section)
 
 /* --- checks of string values (why gets the reason, no value quoted) ----- */
 
+/* The checks ask the module that owns the value; this says why not. */
+static int
+unless(int ok, char *why, size_t n, const char *reason)
+{
+	if (ok)
+		return 0;
+	snprintf(why, n, "%s", reason);
+	return -1;
+}
+
 static int
 check_host(const char *v, char *why, size_t n)
 {
-	const char *s;
-
-	for (s = v; *s; s++) {
-		if (isalnum((unsigned char)*s) || strchr(".-_:[]", *s))
-			continue;
-		snprintf(why, n, "is not a host name or address");
-		return -1;
-	}
-	return 0;
+	return unless(url_is_host(v), why, n, "is not a host name or address");
 }
 
 static int
 check_env_name(const char *v, char *why, size_t n)
 {
 	const char *s;
+	int ok = isalpha((unsigned char)v[0]) || v[0] == '_';
 
-	if (!isalpha((unsigned char)v[0]) && v[0] != '_')
-		goto bad;
-	for (s = v; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			goto bad;
-	return 0;
-bad:
-	snprintf(why, n, "is not an environment variable name "
-		 "(letters, digits and _)");
-	return -1;
+	for (s = v; *s && ok; s++)
+		ok = isalnum((unsigned char)*s) || *s == '_';
+	return unless(ok, why, n, "is not an environment variable name "
+		      "(letters, digits and _)");
 }
 
 static int
 check_abs_path(const char *v, char *why, size_t n)
 {
-	if (v[0] == '/')
-		return 0;
-	snprintf(why, n, "is not an absolute path");
-	return -1;
-}
-
-/* A domain: dot-separated labels of letters, digits and hyphens. */
-static int
-is_domain(const char *s, size_t len)
-{
-	size_t i, label = 0;
-
-	if (len == 0 || len > 253)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return label > 0;
-}
-
-/* local@domain, RFC 5322 dot-atom on both sides (no quoted local parts, no
- * address literals: a digest sender does not need them). */
-static int
-is_addr_spec(const char *s, size_t len)
-{
-	const char *at = memrchr(s, '@', len);
-	size_t i, local;
-
-	if (!at)
-		return 0;
-	local = (size_t)(at - s);
-	if (local == 0 || local > 64 || s[0] == '.' || s[local - 1] == '.')
-		return 0;
-	for (i = 0; i < local; i++) {
-		if (isalnum((unsigned char)s[i]) ||
-		    strchr("!#$%&'*+/=?^_`{|}~-", s[i]))
-			continue;
-		if (s[i] == '.' && s[i + 1] != '.')
-			continue;
-		return 0;
-	}
-	return is_domain(at + 1, len - local - 1);
+	return unless(v[0] == '/', why, n, "is not an absolute path");
 }
 
 static int
 check_address(const char *v, char *why, size_t n)
 {
-	const char *lt = strrchr(v, '<');
-	size_t len = strlen(v);
-
-	if (!lt) {
-		if (is_addr_spec(v, len))
-			return 0;
-	} else if (len >= 2 && v[len - 1] == '>' &&
-		   !memchr(v, '>', (size_t)(lt - v)) &&
-		   is_addr_spec(lt + 1, len - (size_t)(lt - v) - 2)) {
-		return 0;
-	}
-	snprintf(why, n, "is not an address (\"Name <user@example.org>\" or "
-		 "\"user@example.org\")");
-	return -1;
+	return unless(addr_check_mailbox(v, NULL) == 0, why, n,
+		      "is not an address (\"Name <user@example.org>\" or "
+		      "\"user@example.org\")");
 }
 
+/* RFC 2919 2: a List-Id names the list as a domain would */
 static int
 check_list_id(const char *v, char *why, size_t n)
 {
-	if (is_domain(v, strlen(v)) && strchr(v, '.'))
-		return 0;
-	snprintf(why, n, "is not a List-Id (such as digest.example.org)");
-	return -1;
+	return unless(addr_check_domain(v, strlen(v), NULL) == 0 &&
+		      strchr(v, '.'), why, n,
+		      "is not a List-Id (such as digest.example.org)");
 }
 
 static int
 check_https_url(const char *v, char *why, size_t n)
 {
-	const char *s;
-
-	if (strncasecmp(v, "https://", 8) || !v[8] || v[8] == '/')
-		goto bad;
-	for (s = v; *s; s++)
-		if ((unsigned char)*s <= ' ' || strchr("<>\"'\\", *s))
-			goto bad;
-	return 0;
-bad:
-	snprintf(why, n, "is not an https:// URL");
-	return -1;
+	return unless(url_is_https(v), why, n, "is not an https:// URL");
 }
 
+/* the key's own form is HH:MM, two digits each, where a schedule also
+ * takes H:MM */
 static int
 check_time(const char *v, char *why, size_t n)
 {
-	if (strlen(v) == 5 && isdigit((unsigned char)v[0]) &&
-	    isdigit((unsigned char)v[1]) && v[2] == ':' &&
-	    isdigit((unsigned char)v[3]) && isdigit((unsigned char)v[4]) &&
-	    (v[0] - '0') * 10 + (v[1] - '0') < 24 && v[3] < '6')
-		return 0;
-	snprintf(why, n, "is not a time HH:MM (00:00 to 23:59)");
-	return -1;
+	return unless(strlen(v) == 5 && schedule_check_time(v, NULL) == 0,
+		      why, n, "is not a time HH:MM (00:00 to 23:59)");
 }
 
 /* The zone module's check: a name zone_open() reads. */
@@ -593,7 +489,7 @@ default_string(const struct conf_key *k)
 	if (gethostname(host, sizeof(host)) < 0)
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
-	if (!is_domain(host, strlen(host)))
+	if (addr_check_domain(host, strlen(host), NULL) < 0)
 		memcpy(host, "localhost", sizeof("localhost"));
 	len = sizeof("feedmail <feedmail@>") + strlen(host);
 	p = malloc(len);

@@ -50,6 +50,14 @@ err_clear(struct err *e)
 	e->msg[0] = '\0';
 }
 
+int
+err_exit_status(const struct err *e)
+{
+	if (e && e->code >= EX__BASE && e->code <= EX__MAX)
+		return e->code;
+	return EX_SOFTWARE;
+}
+
 void
 err_quote(char *out, size_t outsz, const char *s, size_t len)
 {

@@ -33,6 +33,12 @@ int err_prefix(struct err *e, const char *fmt, ...)
 /* Clears e. */
 void err_clear(struct err *e);
 
+/* The exit status for the failure e describes, the one rule for every
+ * command: e's code when it is a sysexits.h status (EX__BASE to
+ * EX__MAX), else EX_SOFTWARE: a failure that left no code (or e NULL)
+ * is a bug of ours, never a success. */
+int err_exit_status(const struct err *e);
+
 /* Input quoted in a message is cut after this many bytes. */
 #define ERR_QUOTE_MAX 200
 /* The size of a buffer that holds any err_quote() output. */

@@ -369,3 +369,14 @@ bad:
 	err_quote(q, sizeof(q), text, len);
 	return err_set(e, EX_DATAERR, "schedule '%s': %s", q, why);
 }
+
+int
+schedule_check_time(const char *hhmm, struct err *e)
+{
+	int hour, minute;
+
+	if (parse_time(hhmm, strlen(hhmm), &hour, &minute) < 0)
+		return err_set(e, EX_DATAERR, "'%s': not a time HH:MM (00:00 "
+			       "to 23:59)", hhmm);
+	return 0;
+}

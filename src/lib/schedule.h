@@ -72,6 +72,10 @@ struct schedule {
 int schedule_parse(const char *text, const char *default_time,
 	struct schedule *s, struct err *e);
 
+/* Checks a time of day as [digest] time and a schedule write it, "HH:MM"
+ * or "H:MM", 00:00 to 23:59. 0, or -1 with e (EX_DATAERR). */
+int schedule_check_time(const char *hhmm, struct err *e);
+
 /*
  * The latest slot of s at or before now: *start is its UTC instant and key
  * (SCHEDULE_KEY_SIZE bytes) its stable name, so a digest recorded with that

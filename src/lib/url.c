@@ -3,9 +3,12 @@
 #include "lib/url.h"
 
 #include "lib/buf.h"
+#include "lib/ipaddr.h"
+#include "lib/str.h"
 #include "lib/utf8.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -37,18 +40,6 @@ enum {
 static const char hexdigits[] = "0123456789ABCDEF";
 
 static int
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
 hex_value(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -70,7 +61,7 @@ to_lower(int c)
 static int
 is_unreserved(int c)
 {
-	return is_alpha(c) || is_digit(c) || c == '-' || c == '.' ||
+	return str_is_alpha(c) || str_is_digit(c) || c == '-' || c == '.' ||
 	       c == '_' || c == '~';
 }
 
@@ -119,11 +110,11 @@ uri_split(const char *s, size_t len, struct uri *u)
 
 	memset(u, 0, sizeof(*u));
 	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
-	if (len && is_alpha((unsigned char)s[0])) {
+	if (len && str_is_alpha((unsigned char)s[0])) {
 		for (i = 1; i < len; i++) {
 			unsigned char c = (unsigned char)s[i];
 
-			if (!is_alpha(c) && !is_digit(c) && c != '+' &&
+			if (!str_is_alpha(c) && !str_is_digit(c) && c != '+' &&
 			    c != '-' && c != '.')
 				break;
 		}
@@ -490,7 +481,7 @@ auth_norm(struct buf *b, struct span auth, const char *scheme, int dedup,
 			goto out;
 	}
 	for (p = port.p; p && p < port.p + port.len; p++) {
-		if (!is_digit((unsigned char)*p)) {
+		if (!str_is_digit((unsigned char)*p)) {
 			err_quote(shown, sizeof(shown), port.p, port.len);
 			err_set(e, EX_DATAERR, "'%s': invalid port '%s'", q,
 				shown);
@@ -785,6 +776,36 @@ url_is_http(const char *url)
 		rc = -1;
 	buf_release(&b);
 	return rc == 0;
+}
+
+int
+url_is_https(const char *url)
+{
+	const char *s;
+
+	if (!url_is_http(url) || strncasecmp(url, "https://", 8))
+		return 0;
+	for (s = url; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f ||
+		    strchr("<>\"'\\", *s))
+			return 0;
+	return 1;
+}
+
+int
+url_is_host(const char *host)
+{
+	enum ipaddr_class c;
+	const char *s;
+
+	if (!host || !*host)
+		return 0;
+	if (ipaddr_literal_class(host, &c) == 0)
+		return 1;
+	for (s = host; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".-_", *s))
+			return 0;
+	return 1;
 }
 
 char *

@@ -65,6 +65,17 @@ char *url_dedup_key(const char *url);
  * host and port, else 0. */
 int url_is_http(const char *url);
 
+/* 1 if url is, as given, an https URL as url_is_http() says, made of
+ * bytes that can stand in a mail header between <> (List-Unsubscribe):
+ * printable ASCII but space and <>"'\; else 0. */
+int url_is_https(const char *url);
+
+/* 1 if host names a server as the config gives one: an IP literal (as
+ * ipaddr_literal_class() reads it, brackets or not), or a name of ASCII
+ * letters, digits, '.', '-' and '_' (names that resolvers accept though
+ * DNS host names have no '_'); else 0. */
+int url_is_host(const char *host);
+
 /* A link as a digest shows it and links to it (its text part and the
  * href of its HTML part): leading and trailing spaces and C0 controls
  * trimmed, as HTML does for an href; then spaces, the characters

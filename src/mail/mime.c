@@ -90,15 +90,6 @@ utf8_repair(struct buf *dst, const char *s, size_t n)
 	return buf_add(dst, s + run, n - run);
 }
 
-/* RFC 5322 3.2.3 atext */
-static int
-is_atext(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') ||
-	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
-
 /* RFC 5322 3.2.3 dot-atom-text, with RFC 6532 UTF-8 bytes as atext. */
 static int
 is_dot_atom(const char *s, size_t n)
@@ -110,7 +101,8 @@ is_dot_atom(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '.' ? s[i + 1] == '.' : !(c >= 0x80 || is_atext(c)))
+		if (c == '.' ? s[i + 1] == '.' :
+			       !(c >= 0x80 || addr_is_atext(c)))
 			return 0;
 	}
 	return all_valid_utf8(s, n);
@@ -386,7 +378,7 @@ is_atom(const char *s, size_t n)
 	if (!n || n > MIME_LINE_MAX - 1 || needs_encoding(s, n))
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!is_atext((unsigned char)s[i]))
+		if (!addr_is_atext((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
@@ -440,7 +432,7 @@ put_phrase(struct hdr *h, const char *s, size_t n)
 	if (needs_encoding(s, n))
 		return put_mixed(h, s, n);
 	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && !is_atext((unsigned char)s[i]))
+		if (s[i] != ' ' && !addr_is_atext((unsigned char)s[i]))
 			quote = 1;
 	if (!quote)
 		return put_words(h, s, n);

@@ -262,6 +262,88 @@ START_TEST(t_ascii_small)
 }
 END_TEST
 
+/* The config's mailboxes: "Name <addr>" or "addr", addr by the rules above */
+static const struct {
+	const char *mailbox;
+	int ok;
+} mailbox_table[] = {
+	{ "feedmail <feedmail@example.org>", 1 },
+	{ "\"Feed, Mail\" <a.b@example.org>", 1 },
+	{ "<a@example.org>", 1 },
+	{ "a@example.org", 1 },
+	{ "a@localhost", 1 },
+	{ "a@[127.0.0.1]", 1 },
+	{ "contact@soci\xc3\xa9t\xc3\xa9.fr", 1 },
+	{ "", 0 },
+	{ "feedmail", 0 },
+	{ "feedmail <a@example.org", 0 },
+	{ "feedmail <a@example.org> x", 0 },
+	{ "x <a..b@example.org>", 0 },
+	{ "a@-x.org", 0 },
+	{ "a b@example.org", 0 },
+};
+
+START_TEST(t_mailbox)
+{
+	struct err e = ERR_INIT;
+	int rc = addr_check_mailbox(mailbox_table[_i].mailbox, &e);
+
+	ck_assert_msg(rc == (mailbox_table[_i].ok ? 0 : -1), "%s: %d %s",
+		      mailbox_table[_i].mailbox, rc, e.msg);
+	if (rc < 0)
+		ck_assert_int_eq(e.code, EX_DATAERR);
+}
+END_TEST
+
+static const struct {
+	const char *domain;
+	int ok;
+} domain_table[] = {
+	{ "example.org", 1 },
+	{ "localhost", 1 },
+	{ "a-b.c0", 1 },
+	/* a label of 63 octets, then one of 64 */
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org",
+	  1 },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org",
+	  0 },
+	{ "", 0 },
+	{ ".", 0 },
+	{ "a..b", 0 },
+	{ "a.", 0 },
+	{ "-a.org", 0 },
+	{ "a-.org", 0 },
+	{ "a_b.org", 0 },
+	{ "soci\xc3\xa9t\xc3\xa9.fr", 0 },
+};
+
+START_TEST(t_domain)
+{
+	const char *d = domain_table[_i].domain;
+	struct err e = ERR_INIT;
+	int rc = addr_check_domain(d, strlen(d), &e);
+
+	ck_assert_msg(rc == (domain_table[_i].ok ? 0 : -1), "%s: %d %s", d,
+		      rc, e.msg);
+}
+END_TEST
+
+START_TEST(t_atext)
+{
+	int c, n = 0;
+
+	for (c = 0; c < 256; c++)
+		n += addr_is_atext(c);
+	/* 26 * 2 letters, 10 digits, 19 others */
+	ck_assert_int_eq(n, 81);
+	ck_assert(!addr_is_atext('.'));
+	ck_assert(!addr_is_atext('@'));
+	ck_assert(!addr_is_atext(' '));
+	ck_assert(!addr_is_atext('\0'));
+	ck_assert(addr_is_atext('~'));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -274,6 +356,9 @@ main(void)
 	tcase_add_test(tc, t_null);
 	tcase_add_test(tc, t_caps);
 	tcase_add_test(tc, t_ascii_small);
+	tcase_add_loop_test(tc, t_mailbox, 0, (int)N(mailbox_table));
+	tcase_add_loop_test(tc, t_domain, 0, (int)N(domain_table));
+	tcase_add_test(tc, t_atext);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

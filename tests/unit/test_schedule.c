@@ -560,6 +560,26 @@ START_TEST(t_tz_restored)
 }
 END_TEST
 
+static const struct {
+	const char *time;
+	int ok;
+} time_table[] = {
+	{ "00:00", 1 }, { "23:59", 1 }, { "7:00", 1 }, { "07:05", 1 },
+	{ "24:00", 0 }, { "23:60", 0 }, { "7:0", 0 }, { "007:00", 0 },
+	{ "07-00", 0 }, { "", 0 }, { "ab:cd", 0 }, { " 7:00", 0 },
+};
+
+START_TEST(t_check_time)
+{
+	struct err e = ERR_INIT;
+	int rc = schedule_check_time(time_table[_i].time, &e);
+
+	ck_assert_int_eq(rc, time_table[_i].ok ? 0 : -1);
+	if (rc < 0)
+		ck_assert_int_eq(e.code, EX_DATAERR);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -580,6 +600,8 @@ main(void)
 	    (int)(sizeof(bad_zones) / sizeof(bad_zones[0])));
 	tcase_add_test(tc, t_bad_fields);
 	tcase_add_test(tc, t_tz_restored);
+	tcase_add_loop_test(tc, t_check_time, 0,
+			    (int)(sizeof(time_table) / sizeof(time_table[0])));
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

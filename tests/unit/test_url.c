@@ -576,6 +576,43 @@ START_TEST(t_file_path)
 }
 END_TEST
 
+static const struct {
+	const char *url;
+	int https, host;           /* url_is_https(url), url_is_host(url) */
+} https_table[] = {
+	{ "https://example.org/u?x=1", 1, 0 },
+	{ "HTTPS://example.org/", 1, 0 },
+	{ "https://example.org", 1, 0 },
+	{ "http://example.org/", 0, 0 },
+	{ "https://", 0, 0 },
+	{ "https:///x", 0, 0 },
+	{ "https://example.org/a b", 0, 0 },
+	{ "https://example.org/a\"b", 0, 0 },
+	{ "https://example.org/<a>", 0, 0 },
+	{ "https://example.org/\xc3\xa9", 0, 0 },
+	{ "https://example.org/\r\nX: y", 0, 0 },
+	{ "", 0, 0 },
+	{ "smtp.example.org", 0, 1 },
+	{ "localhost", 0, 1 },
+	{ "mail_relay", 0, 1 },
+	{ "127.0.0.1", 0, 1 },
+	{ "::1", 0, 1 },
+	{ "[::1]", 0, 1 },
+	{ "[::1", 0, 0 },
+	{ "a:b", 0, 0 },
+	{ "a b", 0, 0 },
+	{ "a/b", 0, 0 },
+};
+
+START_TEST(t_is_https_host)
+{
+	ck_assert_int_eq(url_is_https(https_table[_i].url),
+			 https_table[_i].https);
+	ck_assert_int_eq(url_is_host(https_table[_i].url),
+			 https_table[_i].host);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -593,6 +630,7 @@ main(void)
 	tcase_add_loop_test(tc, t_is_http, 0, (int)N(is_http_table));
 	tcase_add_loop_test(tc, t_printable, 0, (int)N(printable_table));
 	tcase_add_loop_test(tc, t_file_path, 0, (int)N(file_path_table));
+	tcase_add_loop_test(tc, t_is_https_host, 0, (int)N(https_table));
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
