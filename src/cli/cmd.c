@@ -64,21 +64,6 @@ cmd_find_feed(struct store *st, const char *arg, int64_t *id, struct err *e)
 }
 
 int
-cmd_log_fetch_errors(const struct fetch_report *r)
-{
-	int temporary = 0;
-	size_t i;
-
-	for (i = 0; i < r->nerrors; i++) {
-		log_error("fetch '%s': %s: %s", r->errors[i].url,
-			  fetch_status_name(r->errors[i].status),
-			  r->errors[i].message);
-		temporary |= r->errors[i].temporary;
-	}
-	return temporary;
-}
-
-int
 cmd_load_config(const char *explicit_path, struct conf *cfg, struct err *e)
 {
 	char *path;

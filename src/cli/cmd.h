@@ -9,16 +9,11 @@
 #ifndef FEEDMAIL_CMD_H
 #define FEEDMAIL_CMD_H
 
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 
 #include "lib/buf.h"
 #include "cli/options.h"
 #include "lib/conf.h"
-#include "fetch/fetch.h"
-#include "app/health.h"
-#include "mail/send.h"
 
 struct store;
 
@@ -88,38 +83,6 @@ const char *cmd_printable(struct buf *b, const char *s);
  * lookup of arg as given: "no feed 'X'"). */
 int cmd_find_feed(struct store *st, const char *arg, int64_t *id,
 	struct err *e);
-
-/* Logs each failed feed of r, "fetch 'URL': CLASS: MESSAGE". 1 when
- * one of them may succeed on a later try, else 0. */
-int cmd_log_fetch_errors(const struct fetch_report *r);
-
-struct send_report;
-/* The exit status a send report calls for (cmd_send.c). */
-/* The exit status for a send report: 0; 69 when the mail transport was
- * down (78 when it refused our settings: TLS, AUTH); else 75 when some
- * digest waits for a retry; else 65 when some failed. */
-int cmd_send_status(const struct send_report *r);
-/* The line (two, when the transport was down) `send` prints for r. */
-void cmd_send_summary(const struct send_report *r, char *out, size_t size);
-
-/* What one pass of `run` did (cmd_run.c). */
-struct cmd_run_counts {
-	struct fetch_report fetch;   /* counts only: errors are logged */
-	struct send_report send;
-	struct health_outcome report;
-	int ran;                     /* fetch and send ran to their end */
-};
-
-/* One pass of `run`, for `run` and for each cycle of `daemon`, with the
- * config loaded, the store open and the lock held: fetches the due feeds,
- * builds and delivers the due digests, then the health report. stop (NULL,
- * or a flag a signal handler sets) ends the pass early once up, letting
- * the transfer or message under way finish. Logs every failure; returns
- * the exit status `run` gives for the pass. */
-int cmd_run_once(struct ctx *ctx, const volatile sig_atomic_t *stop,
-	struct cmd_run_counts *c);
-/* The two or three lines `run` prints for c, without the last newline. */
-void cmd_run_summary(const struct cmd_run_counts *c, char *out, size_t size);
 
 int cmd_add(int argc, char **argv, struct ctx *ctx);
 int cmd_config(int argc, char **argv, struct ctx *ctx);

@@ -2,8 +2,8 @@
  * feedmail daemon: `run` as things fall due, in one long-lived process.
  *
  * Each cycle takes the store's lock, opens the store, does what `run` does
- * (cmd_run_once: due feeds, due digests, the health report), works out
- * when something is next due, closes the store and drops the lock; then
+ * (app/run.h: due feeds, due digests, the admin's reports), works out
+ * when something is next due (run_next_due), closes the store and drops the lock; then
  * the process sleeps until then, so that `add`, `subscriber add` or a cron
  * `run` work meanwhile. The next due time is the earliest of: a feed's next
  * fetch, a pending digest's or report's next attempt, [fetch] lead_time
@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/select.h>
@@ -35,14 +36,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/clock.h"
+#include "app/run.h"
 #include "cli/cmd.h"
+#include "lib/clock.h"
 #include "lib/conf.h"
-#include "app/lead.h"
 #include "lib/log.h"
-#include "app/health.h"
-#include "lib/schedule.h"
-#include "mail/send.h"
 #include "store/store.h"
 
 /* The longest sleep, in clock seconds: what is added to the store by
@@ -63,7 +61,7 @@ static const char daemon_text[] =
 	"once. Logs go to stderr (-v for each cycle, -vv for debugging) or,\n"
 	"with --syslog, to syslog.\n";
 
-static volatile sig_atomic_t stop_signal; /* the signal that said stop */
+static atomic_int stop_signal; /* the signal that said stop */
 static volatile sig_atomic_t reload_asked;
 
 static void
@@ -141,56 +139,6 @@ reload(struct ctx *ctx)
 		 fresh.path ? fresh.path : "");
 }
 
-/* The earliest time to wake for a slot of the subscribers' schedules after
- * now: lead_time before it, to fetch its feeds, then at the slot. */
-struct slots {
-	const struct conf *cfg;
-	int64_t now, next;
-};
-
-static int
-earliest_slot(const char *schedule, const char *timezone, void *arg)
-{
-	struct slots *sl = arg;
-	struct schedule sch;
-	struct err e = ERR_INIT;
-	int64_t start;
-
-	if (send_schedule(sl->cfg, schedule, timezone, &sch, &e) < 0 ||
-	    schedule_next_slot(&sch, sl->now, &start, &e) < 0) {
-		/* send_run reports the subscriber; here it only cannot wake
-		 * us */
-		log_debug("next slot: %s", e.msg);
-		return 0;
-	}
-	start = lead_wake(sl->cfg, start, sl->now);
-	if (start < sl->next)
-		sl->next = start;
-	return 0;
-}
-
-/* When the next cycle is due, from what the store holds. */
-static int64_t
-next_due(struct ctx *ctx, int64_t now)
-{
-	struct slots sl = { &ctx->cfg, now, now + DAEMON_MAX_SLEEP };
-	struct err e = ERR_INIT;
-	int64_t fetch_at = 0, attempt_at = 0, t;
-
-	if (store_next_due(ctx->store, &fetch_at, &attempt_at, &e) < 0)
-		log_warn("next due time: %s", e.msg);
-	if (fetch_at && fetch_at < sl.next)
-		sl.next = fetch_at;
-	if (attempt_at && attempt_at < sl.next)
-		sl.next = attempt_at;
-	if (store_subscriber_schedules(ctx->store, earliest_slot, &sl, &e) < 0)
-		log_warn("next slot: %s", e.msg);
-	if (ctx->cfg.admin && *ctx->cfg.admin &&
-	    health_next_slot(&ctx->cfg, now, &t, &e) == 0 && t < sl.next)
-		sl.next = t;
-	return sl.next;
-}
-
 /* Takes the lock, waiting as long as another process holds it (but no
  * longer than a signal allows). NULL with e when it cannot be had. */
 static struct store_lock *
@@ -234,7 +182,7 @@ static int64_t
 cycle(struct ctx *ctx, int *fatal)
 {
 	const char *db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
-	struct cmd_run_counts c;
+	struct run_counts c;
 	struct store_lock *lock;
 	struct err e = ERR_INIT;
 	char summary[2048], line[2100];
@@ -256,13 +204,14 @@ cycle(struct ctx *ctx, int *fatal)
 		*fatal = err_exit_status(&e);
 		return clock_now() + DAEMON_RETRY;
 	}
-	cmd_run_once(ctx, &stop_signal, &c);
+	run_pass(ctx->store, &ctx->cfg, &stop_signal, &c);
 	if (c.ran) {
-		cmd_run_summary(&c, summary, sizeof(summary));
+		run_summary(&c, summary, sizeof(summary));
 		one_line(summary, line, sizeof(line));
 		log_info("%s", line);
 	}
-	next = next_due(ctx, clock_now());
+	next = run_next_due(ctx->store, &ctx->cfg, clock_now(),
+			    DAEMON_MAX_SLEEP);
 	/* a pass that failed as a whole (its errors are logged) would fail
 	 * again at once: wait a little */
 	if (!c.ran && next < clock_now() + DAEMON_RETRY)

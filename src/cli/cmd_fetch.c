@@ -132,7 +132,7 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		fetch_report_release(&r);
 		return err_exit_status(&e);
 	}
-	temporary = cmd_log_fetch_errors(&r);
+	temporary = fetch_report_log(&r);
 	if (json)
 		rc = print_json(&r);
 	else if (!ctx->quiet)

@@ -4,36 +4,10 @@
 #include <stdio.h>
 #include <sysexits.h>
 
+#include "app/run.h"
 #include "cli/cmd.h"
 #include "lib/log.h"
 #include "mail/send.h"
-
-int
-cmd_send_status(const struct send_report *r)
-{
-	if (r->out.transport_code)
-		return r->out.transport_code == EX_CONFIG ? EX_CONFIG :
-							EX_UNAVAILABLE;
-	if (r->out.retry)
-		return EX_TEMPFAIL;
-	if (r->out.failed)
-		return EX_DATAERR;
-	return 0;
-}
-
-void
-cmd_send_summary(const struct send_report *r, char *out, size_t size)
-{
-	int n;
-
-	n = snprintf(out, size, "%zu digests built; %zu sent, %zu left "
-		     "pending, %zu failed", r->built, r->out.sent,
-		     r->out.retry + r->out.held, r->out.failed);
-	if (r->out.transport_code && n >= 0 && (size_t)n < size)
-		snprintf(out + n, size - (size_t)n, "\nmail transport down, "
-			 "%zu digests held back: %s", r->out.held,
-			 r->out.transport_error);
-}
 
 int
 cmd_send(int argc, char **argv, struct ctx *ctx)
@@ -72,8 +46,8 @@ cmd_send(int argc, char **argv, struct ctx *ctx)
 		log_error("send: mail transport down: %s",
 			  r.out.transport_error);
 	if (!ctx->quiet && !so.dry_run) {
-		cmd_send_summary(&r, summary, sizeof(summary));
+		run_send_summary(&r, summary, sizeof(summary));
 		puts(summary);
 	}
-	return cmd_send_status(&r);
+	return run_send_status(&r);
 }

@@ -19,6 +19,7 @@
 #ifndef FEEDMAIL_OPTIONS_H
 #define FEEDMAIL_OPTIONS_H
 
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 

@@ -652,3 +652,18 @@ out:
 	http_free(http);
 	return rc;
 }
+
+int
+fetch_report_log(const struct fetch_report *r)
+{
+	int temporary = 0;
+	size_t i;
+
+	for (i = 0; i < r->nerrors; i++) {
+		log_error("fetch '%s': %s: %s", r->errors[i].url,
+			  fetch_status_name(r->errors[i].status),
+			  r->errors[i].message);
+		temporary |= r->errors[i].temporary;
+	}
+	return temporary;
+}

@@ -13,7 +13,7 @@
 #ifndef FEEDMAIL_FETCH_H
 #define FEEDMAIL_FETCH_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +80,9 @@ struct fetch_report {
 };
 
 void fetch_report_release(struct fetch_report *r);
+/* Logs each failed feed of r, "fetch 'URL': STATUS: MESSAGE". 1 when one
+ * of them may succeed on a later try, else 0. */
+int fetch_report_log(const struct fetch_report *r);
 
 /* What to fetch: the due feeds, every feed (all), or the ids given. */
 struct fetch_selection {
@@ -89,7 +92,7 @@ struct fetch_selection {
 	/* NULL, or a flag a signal handler sets (a daemon told to stop):
 	 * once it is up, transfers running finish and are recorded, feeds
 	 * not yet started are left as they are (r->cancelled) */
-	const volatile sig_atomic_t *stop;
+	const atomic_int *stop;
 };
 
 /* A callback for progress: done of total feeds finished. May be NULL. */

@@ -41,7 +41,7 @@
 #ifndef FEEDMAIL_HTTP_H
 #define FEEDMAIL_HTTP_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,8 +79,8 @@ struct http_options {
 	const char *ca_file;  /* PEM file of CA certificates to trust instead of
 	                       * libcurl's bundle file (the system CA folder
 	                       * still counts); NULL: the system's (copied) */
-	const volatile sig_atomic_t *stop; /* NULL, or a flag (set by a
-	                       * signal handler) that, once non-zero, ends the
+	const atomic_int *stop; /* NULL, or a flag (set by a signal
+	                       * handler) that, once non-zero, ends the
 	                       * requests still queued HTTP_CANCELLED without
 	                       * starting them; running transfers finish */
 	int allow_private;    /* every request may connect to addresses that

@@ -26,8 +26,8 @@
 #ifndef FEEDMAIL_COURIER_H
 #define FEEDMAIL_COURIER_H
 
+#include <stdatomic.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,7 +79,7 @@ struct courier {
 	int64_t now;
 	int all_pending;        /* every pending message, due or not */
 	int64_t only;           /* > 0: this message alone */
-	const volatile sig_atomic_t *stop; /* NULL, or a flag: once up, no
+	const atomic_int *stop; /* NULL, or a flag: once up, no
 	                         * further batch is queued */
 	courier_heard_fn *heard;/* NULL, or told of each message */
 	void *heard_arg;

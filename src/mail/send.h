@@ -15,7 +15,7 @@
 #ifndef FEEDMAIL_SEND_H
 #define FEEDMAIL_SEND_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -41,7 +41,7 @@ struct send_options {
 	int scheduled;          /* `run`: one digest per subscriber and
 	                         * schedule slot, built once the slot began */
 	FILE *listing;          /* dry run: where to list the digests */
-	const volatile sig_atomic_t *stop; /* NULL, or a flag a signal
+	const atomic_int *stop; /* NULL, or a flag a signal
 	                         * handler sets: once up, no further digest
 	                         * is built or queued; the messages queued
 	                         * are delivered, the rest stay pending */

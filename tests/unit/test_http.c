@@ -2,6 +2,7 @@
 
 #include <check.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1094,7 +1095,7 @@ END_TEST
 
 /* The stop flag: once up, queued requests end HTTP_CANCELLED unstarted
  * while the running one finishes. */
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag;
 
 static void
 stop_done(const struct http_result *res, void *arg)

@@ -1,0 +1,179 @@
+/* run: one pass of the whole job, and when the next one is due (run.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "app/lead.h"
+#include "app/run.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/schedule.h"
+
+/* How long a sent digest's message stays in the store, in seconds. */
+#define RUN_KEEP_SENT (24 * 3600)
+
+int
+run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
+	 struct run_counts *c)
+{
+	struct fetch_selection sel = { 0 };
+	struct fetch_report fr;
+	struct send_options so = { .scheduled = 1 };
+	struct err e = ERR_INIT;
+	int temporary = 0, send_rc, health_rc = 0;
+	size_t pruned, early;
+
+	memset(c, 0, sizeof(*c));
+	sel.stop = stop;
+	so.stop = stop;
+	/* the digests about to be built carry what their feeds have now, not
+	 * what they had when their polling interval last came round */
+	if (lead_mark_due(s, cfg, clock_now(), &early, &e) < 0) {
+		/* the digests still go, with what was fetched before */
+		log_error("run: fetch ahead of the digests: %s", e.msg);
+		temporary = 1;
+		e = (struct err)ERR_INIT;
+	} else if (early) {
+		log_info("%zu feeds due early: a digest slot needs them",
+			 early);
+	}
+	if (fetch_run(s, cfg, &sel, NULL, NULL, &fr, &e) < 0) {
+		log_error("run: fetch: %s", e.msg);
+		return err_exit_status(&e);
+	}
+	temporary |= fetch_report_log(&fr);
+	/* the caller gets the counts, not the errors: they are logged */
+	c->fetch = fr;
+	c->fetch.errors = NULL;
+	c->fetch.nerrors = 0;
+	fetch_report_release(&fr);
+	if (stop && *stop)
+		return 0;
+	if (send_run(s, cfg, &so, &c->send, &e) < 0) {
+		log_error("run: send: %s", e.msg);
+		return err_exit_status(&e);
+	}
+	c->ran = 1;
+	if (!(stop && *stop) &&
+	    health_run(s, cfg, c->send.outage_ended, &c->report, &e) < 0) {
+		log_error("run: health report: %s", e.msg);
+		health_rc = err_exit_status(&e);
+	}
+	/* a sent message is of no more use to the outbox: a day to look at
+	 * it, then its 50-odd kB go */
+	if (store_digest_prune(s, clock_now() - RUN_KEEP_SENT, &pruned,
+			       &e) < 0)
+		log_warn("run: %s", e.msg);
+	else if (pruned)
+		log_info("deleted the messages of %zu digests sent over a day "
+			 "ago", pruned);
+	send_rc = run_send_status(&c->send);
+	/* an outage first: it holds everyone's digests back */
+	if (c->send.out.transport_code) {
+		log_error("run: mail transport down: %s",
+			  c->send.out.transport_error);
+		return send_rc;
+	}
+	if (temporary || send_rc == EX_TEMPFAIL || c->report.retry)
+		return EX_TEMPFAIL;
+	if (c->fetch.failed || send_rc == EX_DATAERR || c->report.failed)
+		return EX_DATAERR;
+	return health_rc;
+}
+
+void
+run_summary(const struct run_counts *c, char *out, size_t size)
+{
+	int n;
+
+	n = snprintf(out, size,
+		     "%zu feeds: %zu fetched, %zu not modified, %zu failed; "
+		     "%zu new entries\n",
+		     c->fetch.feeds, c->fetch.fetched, c->fetch.not_modified,
+		     c->fetch.failed, c->fetch.new_entries);
+	if (n < 0 || (size_t)n >= size)
+		return;
+	run_send_summary(&c->send, out + n, size - (size_t)n);
+	n = (int)strlen(out);
+	if (c->report.sent)
+		snprintf(out + n, size - (size_t)n, "\nhealth report sent");
+}
+
+int
+run_send_status(const struct send_report *r)
+{
+	if (r->out.transport_code)
+		return r->out.transport_code == EX_CONFIG ? EX_CONFIG :
+							EX_UNAVAILABLE;
+	if (r->out.retry)
+		return EX_TEMPFAIL;
+	if (r->out.failed)
+		return EX_DATAERR;
+	return 0;
+}
+
+void
+run_send_summary(const struct send_report *r, char *out, size_t size)
+{
+	int n;
+
+	n = snprintf(out, size, "%zu digests built; %zu sent, %zu left "
+		     "pending, %zu failed", r->built, r->out.sent,
+		     r->out.retry + r->out.held, r->out.failed);
+	if (r->out.transport_code && n >= 0 && (size_t)n < size)
+		snprintf(out + n, size - (size_t)n, "\nmail transport down, "
+			 "%zu digests held back: %s", r->out.held,
+			 r->out.transport_error);
+}
+
+/* The earliest time to wake for a slot of the subscribers' schedules after
+ * now: lead_time before it, to fetch its feeds, then at the slot. */
+struct slots {
+	const struct conf *cfg;
+	int64_t now, next;
+};
+
+static int
+earliest_slot(const char *schedule, const char *timezone, void *arg)
+{
+	struct slots *sl = arg;
+	struct schedule sch;
+	struct err e = ERR_INIT;
+	int64_t start;
+
+	if (send_schedule(sl->cfg, schedule, timezone, &sch, &e) < 0 ||
+	    schedule_next_slot(&sch, sl->now, &start, &e) < 0) {
+		/* send_run reports the subscriber; here it only cannot wake
+		 * us */
+		log_debug("next slot: %s", e.msg);
+		return 0;
+	}
+	start = lead_wake(sl->cfg, start, sl->now);
+	if (start < sl->next)
+		sl->next = start;
+	return 0;
+}
+
+int64_t
+run_next_due(struct store *s, const struct conf *cfg, int64_t now,
+	     int64_t horizon)
+{
+	struct slots sl = { cfg, now, now + horizon };
+	struct err e = ERR_INIT;
+	int64_t fetch_at = 0, attempt_at = 0, t;
+
+	if (store_next_due(s, &fetch_at, &attempt_at, &e) < 0)
+		log_warn("next due time: %s", e.msg);
+	if (fetch_at && fetch_at < sl.next)
+		sl.next = fetch_at;
+	if (attempt_at && attempt_at < sl.next)
+		sl.next = attempt_at;
+	if (store_subscriber_schedules(s, earliest_slot, &sl, &e) < 0)
+		log_warn("next slot: %s", e.msg);
+	if (cfg->admin && *cfg->admin &&
+	    health_next_slot(cfg, now, &t, &e) == 0 && t < sl.next)
+		sl.next = t;
+	return sl.next;
+}

@@ -1,0 +1,59 @@
+/*
+ * run: one pass of the whole job, and when the next one is due. `feedmail
+ * run` does one pass; `feedmail daemon` a pass each time something falls
+ * due (later, the web server asks when too).
+ *
+ * A pass, with the configuration loaded, the store open and its run lock
+ * held: marks due the feeds a coming digest slot needs (lead.h), fetches
+ * the due feeds, builds and delivers the due digests, then the admin's
+ * reports (health.h), and deletes the messages of digests sent over a day
+ * ago. stop (NULL, or a flag a signal handler sets) ends the pass early
+ * once up, letting the transfer or message under way finish.
+ */
+#ifndef FEEDMAIL_RUN_H
+#define FEEDMAIL_RUN_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/health.h"
+#include "fetch/fetch.h"
+#include "lib/conf.h"
+#include "mail/send.h"
+#include "store/store.h"
+
+/* What one pass did. */
+struct run_counts {
+	struct fetch_report fetch;   /* counts only: errors are logged */
+	struct send_report send;
+	struct health_outcome report;
+	int ran;                     /* fetch and send ran to their end */
+};
+
+/* One pass (above). Logs every failure; returns the exit status `run`
+ * gives for it: 0; 69 when the mail transport was down, 78 when it
+ * refused our settings; else 75 when something failed in a way the next
+ * pass may cure; else 65 when some feed or digest failed for good. */
+int run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
+	struct run_counts *c);
+
+/* The two or three lines `run` prints for c, without the last newline. */
+void run_summary(const struct run_counts *c, char *out, size_t size);
+
+/* The exit status for a send report: 0; 69 when the mail transport was
+ * down (78 when it refused our settings: TLS, AUTH); else 75 when some
+ * digest waits for a retry; else 65 when some failed. */
+int run_send_status(const struct send_report *r);
+/* The line (two, when the transport was down) `send` prints for r. */
+void run_send_summary(const struct send_report *r, char *out, size_t size);
+
+/* When the next pass is due, at most horizon after now: the earliest of
+ * a feed's next fetch, a pending message's next attempt, [fetch]
+ * lead_time before a subscriber's next digest slot and then the slot
+ * itself, and the health report's next slot. What cannot be read is
+ * logged and does not count. */
+int64_t run_next_due(struct store *s, const struct conf *cfg, int64_t now,
+	int64_t horizon);
+
+#endif
