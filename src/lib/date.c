@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/date.h"
+#include "lib/str.h"
 
 /*
  * Two parsers, tried in feedparser's order: parse_iso() for W3CDTF, RFC 3339
@@ -114,18 +115,6 @@ fields_to_time(const struct fields *f, int64_t *out)
 /* Character helpers (no locale: feeds are not in ours). */
 
 static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
 lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
@@ -136,7 +125,7 @@ count_digits(const char *s)
 {
 	size_t n = 0;
 
-	while (is_digit((unsigned char)s[n]))
+	while (str_is_digit((unsigned char)s[n]))
 		n++;
 	return n;
 }
@@ -182,7 +171,7 @@ fold_word(const char *s, char out[WORD_MAX])
 	while ((c = (unsigned char)*s) != '\0') {
 		char f;
 
-		if (is_alpha(c)) {
+		if (str_is_alpha(c)) {
 			f = (char)lower(c);
 			s++;
 		} else if (c == 0xC3 && (unsigned char)s[1] >= 0x80 &&
@@ -394,7 +383,7 @@ parse_zone(const char *tok, int *off)
 	    (w[3] == '+' || w[3] == '-'))
 		return parse_offset(w + 3, off);
 	for (i = 0; w[i] != '\0'; i++)
-		if (!is_alpha((unsigned char)w[i]) && w[i] != '/' &&
+		if (!str_is_alpha((unsigned char)w[i]) && w[i] != '/' &&
 		    w[i] != '_')
 			return -1;
 	*off = 0;
@@ -444,7 +433,7 @@ parse_iso_time(const char **pp, struct fields *f)
 	} else {
 		return -1;
 	}
-	if ((*p == '.' || *p == ',') && is_digit((unsigned char)p[1])) {
+	if ((*p == '.' || *p == ',') && str_is_digit((unsigned char)p[1])) {
 		p++;
 		p += count_digits(p);
 	}
@@ -581,7 +570,7 @@ parse_iso(const char *s, int64_t *out)
 	/* W3CDTF's "T", or MSSQL's spaces, before the time. */
 	for (q = p; *q == ' '; q++)
 		continue;
-	if (*p == 'T' || *p == 't' || (q > p && is_digit((unsigned char)*q))) {
+	if (*p == 'T' || *p == 't' || (q > p && str_is_digit((unsigned char)*q))) {
 		p = q > p ? q : p + 1;
 		if (parse_iso_time(&p, &f) < 0)
 			return -1;
@@ -758,9 +747,9 @@ parse_tokens(char **tok, int nt, int skip_day, int64_t *out)
 	}
 	if (!have_time && i < nt && (is_word(tok[i], "a") ||
 	    is_word(tok[i], "at")) && i + 1 < nt &&
-	    is_digit((unsigned char)tok[i + 1][0]))
+	    str_is_digit((unsigned char)tok[i + 1][0]))
 		i++;
-	if (!have_time && i < nt && is_digit((unsigned char)tok[i][0])) {
+	if (!have_time && i < nt && str_is_digit((unsigned char)tok[i][0])) {
 		if (parse_clock(tok[i], &f, &zoned) < 0)
 			return -1;
 		i++;
@@ -846,7 +835,7 @@ date_parse(const char *s, int64_t *out)
 		return -1;
 	memcpy(copy, s, len);
 	copy[len] = '\0';
-	if ((is_digit((unsigned char)copy[0]) || copy[0] == '-') &&
+	if ((str_is_digit((unsigned char)copy[0]) || copy[0] == '-') &&
 	    parse_iso(copy, out) == 0)
 		return 0;
 	return parse_words(copy, out);

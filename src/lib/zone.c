@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "lib/zone.h"
+#include "lib/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -316,18 +317,6 @@ zone_from_local(const struct zone *z, int64_t local, int64_t out[2],
 
 /* --- the footer: a POSIX TZ string ---------------------------------------- */
 
-static int
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 /* A number of at most digits digits within [lo, hi]. */
 static int
 tz_number(const char **s, int digits, int lo, int hi, int *out)
@@ -335,7 +324,7 @@ tz_number(const char **s, int digits, int lo, int hi, int *out)
 	const char *p = *s;
 	int v = 0, i;
 
-	for (i = 0; i < digits && is_digit(*p); i++)
+	for (i = 0; i < digits && str_is_digit(*p); i++)
 		v = v * 10 + (*p++ - '0');
 	if (i == 0 || v < lo || v > hi)
 		return -1;
@@ -354,14 +343,14 @@ tz_name(const char **s, char out[ABBR_MAX + 1])
 
 	if (*p == '<') {
 		start = ++p;
-		while (is_alpha(*p) || is_digit(*p) || *p == '+' || *p == '-')
+		while (str_is_alpha(*p) || str_is_digit(*p) || *p == '+' || *p == '-')
 			p++;
 		if (*p != '>')
 			return -1;
 		len = (size_t)(p++ - start);
 	} else {
 		start = p;
-		while (is_alpha(*p))
+		while (str_is_alpha(*p))
 			p++;
 		len = (size_t)(p - start);
 	}
@@ -728,7 +717,7 @@ name_ok(const char *name)
 	    strstr(name, ".."))
 		return 0;
 	for (p = name; *p; p++)
-		if (!is_alpha(*p) && !is_digit(*p) && !strchr("/_+-", *p))
+		if (!str_is_alpha(*p) && !str_is_digit(*p) && !strchr("/_+-", *p))
 			return 0;
 	return 1;
 }

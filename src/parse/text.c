@@ -7,6 +7,7 @@
 #include <libxml/HTMLparser.h>
 
 #include "parse/internal.h"
+#include "lib/str.h"
 #include "lib/url.h"
 
 /* Longest entity name we look up (HTML 4's longest is 8). */
@@ -135,12 +136,6 @@ text_dup_nonempty(const struct buf *b)
 /* Attributes whose value is a URL (HTML 4.01 index of attributes, with
  * HTML5's poster). */
 static int
-is_alpha(char c)
-{
-	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-}
-
-static int
 is_url_attr_name(const char *s, size_t n)
 {
 	static const char *const names[] = {
@@ -188,7 +183,7 @@ text_resolve_html(const char *html, size_t len, const char *base,
 		size_t start = i, n;
 
 		if (html[i] != '<' || i + 1 >= len ||
-		    !is_alpha(html[i + 1])) {
+		    !str_is_alpha((unsigned char)html[i + 1])) {
 			if (!strncmp(html + i, "<!--", 4)) {
 				const char *e = strstr(html + i + 4, "-->");
 
