@@ -1945,8 +1945,8 @@ sqlite_fetch_record(struct store *base, const struct store_fetch_outcome *o,
 		    int *moved, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
-	int ok = !strcmp(o->status, "ok") || !strcmp(o->status, "not_modified");
-	int parsed = !strcmp(o->status, "ok");
+	int ok = o->succeeded != 0;
+	int parsed = ok && !o->not_modified;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 

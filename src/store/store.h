@@ -241,11 +241,14 @@ int store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
 struct store_fetch_outcome {
 	int64_t feed_id;
 	int64_t now;
-	const char *status;       /* "ok", "not_modified" or an error class */
-	const char *error;        /* message when status is an error, else NULL */
+	const char *status;       /* kept as last_status, as given: "ok",
+	                           * "not_modified" or an error class */
+	int succeeded;            /* a document, or 304: the failures end */
+	int not_modified;         /* 304: validators and ttl stay */
+	const char *error;        /* message on a failure, else NULL */
 	int disable;              /* 410 Gone: stop fetching */
 	int64_t next_fetch_at;
-	/* on success (ok, not_modified): */
+	/* on success (succeeded): */
 	const char *etag, *last_modified;  /* NULL keeps none */
 	const char *title, *site_link;     /* from the feed, NULL keeps the old */
 	int ttl_minutes;

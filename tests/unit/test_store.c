@@ -487,6 +487,7 @@ START_TEST(test_claims)
 	o.feed_id = 2;
 	o.now = 60;
 	o.status = "ok";
+	o.succeeded = 1;
 	o.next_fetch_at = 100;
 	ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
 	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 0, 1000, got, 2, &n,
@@ -714,7 +715,8 @@ START_TEST(test_entries)
 
 	/* only 3 is in the feed at 500; prune what left it before 450 */
 	struct store_fetch_outcome o = { .feed_id = 1, .now = 500,
-					 .status = "ok" };
+					 .status = "ok",
+					 .succeeded = 1 };
 	save(s, &doc[2], 1, 500, &added, &updated);
 	ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
 	ck_assert_int_eq(store_prune(s, 450, 0, &pruned, &e), 0);
@@ -903,6 +905,7 @@ START_TEST(test_redirect_after_three)
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
 	struct store_fetch_outcome o = { .feed_id = 1, .status = "ok",
+					 .succeeded = 1,
 					 .redirect_url = "http://new/",
 					 .redirect_threshold = 3 };
 	struct store_fetch f;
@@ -928,6 +931,7 @@ START_TEST(test_redirect_interrupted)
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
 	struct store_fetch_outcome o = { .feed_id = 1, .status = "ok",
+					 .succeeded = 1,
 					 .redirect_threshold = 3 };
 	const char *seen[] = { "http://new/", "http://new/", NULL,
 			       "http://new/", "http://new/" };
