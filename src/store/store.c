@@ -339,21 +339,6 @@ store_report_add(struct store *s, const struct store_report_new *r, int64_t *id,
 }
 
 int
-store_report_pending(struct store *s, int64_t now, struct store_report **list,
-		     size_t *n, struct err *e)
-{
-	return s->ops->report_pending(s, now, list, n, e);
-}
-
-int
-store_report_mark(struct store *s, int64_t id,
-		  enum store_digest_outcome outcome, const char *reply,
-		  int64_t now, int64_t next_attempt, struct err *e)
-{
-	return s->ops->report_mark(s, id, outcome, reply, now, next_attempt, e);
-}
-
-int
 store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
 	       struct err *e)
 {
@@ -481,6 +466,8 @@ store_digest_release(struct store_digest *d)
 	free(d->email);
 	free(d->message_id);
 	free(d->message);
+	free(d->kind);
+	free(d->slot);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -491,17 +478,4 @@ store_outage_release(struct store_outage *o)
 		return;
 	free(o->reason);
 	memset(o, 0, sizeof(*o));
-}
-
-void
-store_report_release(struct store_report *r)
-{
-	if (!r)
-		return;
-	free(r->kind);
-	free(r->slot);
-	free(r->rcpt);
-	free(r->message_id);
-	free(r->message);
-	memset(r, 0, sizeof(*r));
 }
