@@ -46,7 +46,7 @@ claim(struct courier *c, int64_t due, int64_t *ids, size_t max, size_t *n,
 		}
 		return 0;
 	}
-	return store_digest_claim(c->store, c->now, due, c->now + COURIER_LEASE,
+	return store_outbox_claim(c->store, c->now, due, c->now + COURIER_LEASE,
 				  ids, max, n, e);
 }
 
@@ -55,7 +55,7 @@ claim(struct courier *c, int64_t due, int64_t *ids, size_t max, size_t *n,
  * down is tried again in 5 minutes. The admin's mail, one a week or so,
  * is tried again an hour later. */
 static int64_t
-wait_after(const struct store_digest *p, enum store_digest_outcome outcome)
+wait_after(const struct store_message *p, enum store_digest_outcome outcome)
 {
 	int64_t delay = 300;
 	int attempts = p->attempts;
@@ -75,7 +75,7 @@ wait_after(const struct store_digest *p, enum store_digest_outcome outcome)
  * counted, one held is said once by the run; the admin's mail is one of
  * a kind, each said. */
 static void
-log_outcome(const struct store_digest *p, enum store_digest_outcome outcome,
+log_outcome(const struct store_message *p, enum store_digest_outcome outcome,
 	    const char *reply)
 {
 	if (p->subscriber_id) {
@@ -141,7 +141,7 @@ courier_outcome(const struct deliver_result *r, int attempts,
 /* One batch: the messages queued on the transport, for done(). */
 struct batch {
 	struct courier *c;
-	struct store_digest items[COURIER_BATCH];
+	struct store_message items[COURIER_BATCH];
 	const char *rcpts[COURIER_BATCH];
 	size_t n;
 };
@@ -172,7 +172,7 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 {
 	struct batch *b = arg;
 	struct courier *c = b->c;
-	const struct store_digest *p = &b->items[index];
+	const struct store_message *p = &b->items[index];
 	enum store_digest_outcome outcome;
 	char reply[COURIER_REPLY_SIZE];
 	int64_t wait;
@@ -184,7 +184,7 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	count(c, outcome, reply);
 	log_outcome(p, outcome, reply);
 	wait = wait_after(p, outcome);
-	if (store_digest_mark(c->store, p->id, outcome, reply, c->now,
+	if (store_outbox_mark(c->store, p->id, outcome, reply, c->now,
 			      wait ? c->now + wait : 0, &c->fatal) == 0 &&
 	    c->heard)
 		c->heard(c->heard_arg, p->id, &results[0]);
@@ -193,14 +193,14 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 /* A message the transport would not even queue (EX_DATAERR: an address
  * it cannot carry): that one fails alone, with the reason. */
 static int
-refused(struct courier *c, const struct store_digest *p,
+refused(struct courier *c, const struct store_message *p,
 	const struct err *why)
 {
 	struct deliver_result r = { DELIVER_PERMFAIL, 0, 0, "" };
 
 	c->counts.failed++;
 	log_outcome(p, STORE_DIGEST_FAILED, why->msg);
-	if (store_digest_mark(c->store, p->id, STORE_DIGEST_FAILED, why->msg,
+	if (store_outbox_mark(c->store, p->id, STORE_DIGEST_FAILED, why->msg,
 			      c->now, 0, &c->fatal) < 0)
 		return -1;
 	if (c->heard) {
@@ -217,7 +217,7 @@ batch_release(struct batch *b)
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		store_digest_release(&b->items[i]);
+		store_message_release(&b->items[i]);
 	b->n = 0;
 }
 
@@ -304,11 +304,11 @@ courier_run(struct courier *c, struct err *e)
 		if (!dv && !(dv = deliver_open(c->cfg, e)))
 			goto out;
 		for (i = 0; i < n && !stopping(c); i++) {
-			struct store_digest *p = &b->items[b->n];
+			struct store_message *p = &b->items[b->n];
 			struct deliver_message m = { 0 };
 
 			memset(p, 0, sizeof(*p));
-			if (store_digest_get(c->store, ids[i], p, e) < 0)
+			if (store_outbox_get(c->store, ids[i], p, e) < 0)
 				goto out;
 			b->rcpts[b->n] = p->email;
 			b->n++;
@@ -325,7 +325,7 @@ courier_run(struct courier *c, struct err *e)
 					*e = c->fatal;
 					goto out;
 				}
-				store_digest_release(p);
+				store_message_release(p);
 				b->n--;
 				*e = (struct err)ERR_INIT;
 			}

@@ -15,7 +15,7 @@
  * The outbox is one table in the store: digests (a subscriber's, with
  * its entries) and the admin's mail (reports, one per kind and slot) are
  * its rows alike, claimed, read and marked by the same calls
- * (store_digest_claim, _get, _mark), so a courier carries whatever is
+ * (store_outbox_claim, _get, _mark), so a courier carries whatever is
  * due, of either. Only how long a message waits after a failure and how
  * that is logged depend on whether it is a digest.
  *

@@ -34,8 +34,8 @@ enum stmt {
 	STMT_DIGEST_INSERT,
 	STMT_DIGEST_MESSAGE,
 	STMT_DELIVERY_INSERT,
-	STMT_DIGEST_GET,
-	STMT_DIGEST_MARK,
+	STMT_OUTBOX_GET,
+	STMT_OUTBOX_MARK,
 	STMT__COUNT
 };
 
@@ -72,7 +72,7 @@ struct sqlite_store {
 	int readonly;   /* opened read-only by store_open_read */
 	int depth; /* open store_begin calls: the outer is a transaction,
 		    * inner ones are savepoints, so callers compose */
-	struct leases *fetch_leases, *digest_leases; /* what it claimed */
+	struct leases *fetch_leases, *outbox_leases; /* what it claimed */
 };
 
 /* The SQLite handle a struct store from store.c is the start of. */
@@ -887,7 +887,7 @@ sq_free(struct sqlite_store *s)
 	if (!s)
 		return;
 	leases_free(s->fetch_leases);
-	leases_free(s->digest_leases);
+	leases_free(s->outbox_leases);
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
@@ -2339,7 +2339,7 @@ take_id(sqlite3_stmt *st, size_t i, void *arg)
 }
 
 static int
-sqlite_digest_claim(struct store *base, int64_t now, int64_t due_by,
+sqlite_outbox_claim(struct store *base, int64_t now, int64_t due_by,
 		    int64_t until, int64_t *ids, size_t max, size_t *n,
 		    struct err *e)
 {
@@ -2353,7 +2353,7 @@ sqlite_digest_claim(struct store *base, int64_t now, int64_t due_by,
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, due_by);
-	if (claim_rows(s, st, &s->digest_leases, now, until, max, take_id, ids,
+	if (claim_rows(s, st, &s->outbox_leases, now, until, max, take_id, ids,
 		       n, "claim pending mail", e) < 0) {
 		*n = 0;
 		return -1;
@@ -2362,7 +2362,7 @@ sqlite_digest_claim(struct store *base, int64_t now, int64_t due_by,
 }
 
 static int
-sqlite_digest_get(struct store *base, int64_t id, struct store_digest *d,
+sqlite_outbox_get(struct store *base, int64_t id, struct store_message *d,
 		  struct err *e)
 {
 	struct sqlite_store *s = sq(base);
@@ -2370,7 +2370,7 @@ sqlite_digest_get(struct store *base, int64_t id, struct store_digest *d,
 	int rc = 0, oom = 0;
 
 	memset(d, 0, sizeof(*d));
-	st = prepared(s, STMT_DIGEST_GET,
+	st = prepared(s, STMT_OUTBOX_GET,
 		      "SELECT g.id, coalesce(g.subscriber_id, 0),"
 		      " coalesce(s.email, g.rcpt), g.message_id, m.message,"
 		      " g.attempts,"
@@ -2400,7 +2400,7 @@ sqlite_digest_get(struct store *base, int64_t id, struct store_digest *d,
 	d->kind = column_strdup(st, 7, &oom);
 	d->slot = column_strdup(st, 8, &oom);
 	if (oom) {
-		store_digest_release(d);
+		store_message_release(d);
 		rc = err_set(e, EX_OSERR, "out of memory");
 	}
 out:
@@ -2431,7 +2431,7 @@ bind_mark(sqlite3_stmt *st, int64_t id, enum store_digest_outcome outcome,
 }
 
 static int
-sqlite_digest_mark(struct store *base, int64_t id,
+sqlite_outbox_mark(struct store *base, int64_t id,
 		   enum store_digest_outcome outcome, const char *reply,
 		   int64_t now, int64_t next_attempt, struct err *e)
 {
@@ -2439,7 +2439,7 @@ sqlite_digest_mark(struct store *base, int64_t id,
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	st = prepared(s, STMT_DIGEST_MARK, MARK_SQL, e);
+	st = prepared(s, STMT_OUTBOX_MARK, MARK_SQL, e);
 	if (!st)
 		return -1;
 	bind_mark(st, id, outcome, reply, now, next_attempt);
@@ -2920,9 +2920,9 @@ const struct store_ops store_sqlite_ops = {
 	.news_each = sqlite_news_each,
 	.digest_add = sqlite_digest_add,
 	.digest_has_slot = sqlite_digest_has_slot,
-	.digest_claim = sqlite_digest_claim,
-	.digest_get = sqlite_digest_get,
-	.digest_mark = sqlite_digest_mark,
+	.outbox_claim = sqlite_outbox_claim,
+	.outbox_get = sqlite_outbox_get,
+	.outbox_mark = sqlite_outbox_mark,
 	.digest_prune = sqlite_digest_prune,
 	.digest_count = sqlite_digest_count,
 	.outbox_each = sqlite_outbox_each,

@@ -246,25 +246,25 @@ store_digest_add(struct store *s, const struct store_digest_new *d, int64_t *id,
 }
 
 int
-store_digest_claim(struct store *s, int64_t now, int64_t due_by, int64_t until,
+store_outbox_claim(struct store *s, int64_t now, int64_t due_by, int64_t until,
 		   int64_t *ids, size_t max, size_t *n, struct err *e)
 {
-	return s->ops->digest_claim(s, now, due_by, until, ids, max, n, e);
+	return s->ops->outbox_claim(s, now, due_by, until, ids, max, n, e);
 }
 
 int
-store_digest_get(struct store *s, int64_t id, struct store_digest *d,
+store_outbox_get(struct store *s, int64_t id, struct store_message *d,
 		 struct err *e)
 {
-	return s->ops->digest_get(s, id, d, e);
+	return s->ops->outbox_get(s, id, d, e);
 }
 
 int
-store_digest_mark(struct store *s, int64_t id,
+store_outbox_mark(struct store *s, int64_t id,
 		  enum store_digest_outcome outcome, const char *reply,
 		  int64_t now, int64_t next_attempt, struct err *e)
 {
-	return s->ops->digest_mark(s, id, outcome, reply, now, next_attempt, e);
+	return s->ops->outbox_mark(s, id, outcome, reply, now, next_attempt, e);
 }
 
 int
@@ -459,7 +459,7 @@ store_fetch_release(struct store_fetch *f)
 }
 
 void
-store_digest_release(struct store_digest *d)
+store_message_release(struct store_message *d)
 {
 	if (!d)
 		return;

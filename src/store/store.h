@@ -379,7 +379,7 @@ int store_digest_add(struct store *s, const struct store_digest_new *d,
 /* One message of the outbox: a digest, or a mail to the admin (a
  * report: kind "health", "outage", "test"...), which has no subscriber
  * and no entries. */
-struct store_digest {
+struct store_message {
 	int64_t id;
 	int64_t subscriber_id;    /* 0: the admin's mail */
 	char *kind;               /* "digest", or the report's kind */
@@ -393,19 +393,19 @@ struct store_digest {
 	long entries;
 };
 
-void store_digest_release(struct store_digest *d);
+void store_message_release(struct store_message *d);
 
 /* Claims at most max pending messages of the outbox (digests and the
  * admin's mail alike) whose next attempt is due by due_by, oldest first,
  * each leased until `until` (see "Claims" above): their ids into ids, *n
  * says how many. The courier claims a batch at a time so that memory
  * does not grow with the outbox (messages are read one at a time with
- * store_digest_get). On error none is claimed. */
-int store_digest_claim(struct store *s, int64_t now, int64_t due_by,
+ * store_outbox_get). On error none is claimed. */
+int store_outbox_claim(struct store *s, int64_t now, int64_t due_by,
 	int64_t until, int64_t *ids, size_t max, size_t *n, struct err *e);
 /* Reads one message of the outbox (a digest or the admin's mail),
  * message included. */
-int store_digest_get(struct store *s, int64_t id, struct store_digest *d,
+int store_outbox_get(struct store *s, int64_t id, struct store_message *d,
 	struct err *e);
 
 enum store_digest_outcome {
@@ -418,7 +418,7 @@ enum store_digest_outcome {
 
 /* Records what became of a delivery attempt of any message of the
  * outbox, with the server's reply. */
-int store_digest_mark(struct store *s, int64_t id,
+int store_outbox_mark(struct store *s, int64_t id,
 	enum store_digest_outcome outcome, const char *reply,
 	int64_t now, int64_t next_attempt, struct err *e);
 

@@ -149,7 +149,7 @@ START_TEST(t_report)
 {
 	char dir[200], path[256];
 	struct compose_mail m = { 0 };
-	struct store_digest got = { 0 };
+	struct store_message got = { 0 };
 	struct err e = ERR_INIT;
 	struct store *s;
 	int64_t id = 0, again = 0, ids[4];
@@ -174,11 +174,11 @@ START_TEST(t_report)
 					&e), 1);
 	ck_assert_int_eq(e.code, 0);
 	/* in the outbox, as any mail */
-	ck_assert_int_eq(store_digest_claim(s, N, N, N + 60, ids, 4, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, N, N, N + 60, ids, 4, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);
-	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
 	ck_assert_str_eq(got.kind, "health");
 	ck_assert_str_eq(got.slot, "2026-W48");
 	ck_assert_int_eq(got.subscriber_id, 0);
@@ -187,7 +187,7 @@ START_TEST(t_report)
 			     "\r\n") != NULL, "%s", got.message);
 	ck_assert_msg(strstr(got.message, got.message_id) != NULL, "%s",
 		      got.message);
-	store_digest_release(&got);
+	store_message_release(&got);
 	store_close(s);
 	ck_assert_int_eq(testutil_remove_tree(dir), 0);
 }

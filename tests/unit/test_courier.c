@@ -150,7 +150,7 @@ START_TEST(t_reports)
 	ck_assert_uint_eq(c.counts.sent, 1);
 	courier_release(&c);
 	ck_assert_int_eq(files_in(new), 2);
-	ck_assert_int_eq(store_digest_claim(s, N, INT64_MAX, N + 60, ids, 4,
+	ck_assert_int_eq(store_outbox_claim(s, N, INT64_MAX, N + 60, ids, 4,
 					    &n, &e), 0);
 	ck_assert_uint_eq(n, 0);
 
@@ -226,7 +226,7 @@ START_TEST(t_digests_and_report)
 	ck_assert_int_eq(h.ids[1], report);
 	ck_assert_int_eq(h.ids[2], dg[1]);
 	ck_assert_int_eq(files_in(new), 3);
-	ck_assert_int_eq(store_digest_claim(s, N + 1, INT64_MAX, N + 60, ids,
+	ck_assert_int_eq(store_outbox_claim(s, N + 1, INT64_MAX, N + 60, ids,
 					    4, &n, &e), 0);
 	ck_assert_uint_eq(n, 0);
 

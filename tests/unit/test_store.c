@@ -519,25 +519,25 @@ START_TEST(test_claims)
 		d.message_id = mid;
 		ck_assert_int_eq(store_digest_add(s, &d, &digests[i], &e), 0);
 	}
-	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, claimed, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, claimed, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(claimed[0], digests[0]);
 	ck_assert_int_eq(claimed[1], digests[1]);
 	/* held by the transport: pending, due, and leased */
-	ck_assert_int_eq(store_digest_mark(s, digests[0], STORE_DIGEST_HELD,
+	ck_assert_int_eq(store_outbox_mark(s, digests[0], STORE_DIGEST_HELD,
 					   "421 busy", 100, 100, &e), 0);
-	ck_assert_int_eq(store_digest_mark(s, digests[1], STORE_DIGEST_SENT,
+	ck_assert_int_eq(store_outbox_mark(s, digests[1], STORE_DIGEST_SENT,
 					   "250 OK", 100, 0, &e), 0);
-	ck_assert_int_eq(store_digest_claim(s, 150, 150, 200, claimed, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 150, 150, 200, claimed, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(claimed[0], digests[2]);
-	ck_assert_int_eq(store_digest_claim(s, 150, 150, 200, claimed, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 150, 150, 200, claimed, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 0);
 	/* leases over: the pending ones come back, the sent one not */
-	ck_assert_int_eq(store_digest_claim(s, 200, 200, 300, claimed, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 200, 200, 300, claimed, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(claimed[0], digests[0]);
@@ -813,10 +813,10 @@ static void
 read_digest_get(struct stale_fixture *f)
 {
 	struct err e = ERR_INIT;
-	struct store_digest got;
+	struct store_message got;
 
-	ck_assert_int_eq(store_digest_get(f->s, f->digest_id, &got, &e), 0);
-	store_digest_release(&got);
+	ck_assert_int_eq(store_outbox_get(f->s, f->digest_id, &got, &e), 0);
+	store_message_release(&got);
 }
 
 static void
@@ -826,7 +826,7 @@ read_digest_claim(struct stale_fixture *f)
 	int64_t ids[1];
 	size_t n;
 
-	ck_assert_int_eq(store_digest_claim(f->s, 1000, 1000, 2000, ids, 1, &n,
+	ck_assert_int_eq(store_outbox_claim(f->s, 1000, 1000, 2000, ids, 1, &n,
 					    &e), 0);
 }
 
@@ -854,8 +854,8 @@ START_TEST(test_no_read_outlives_its_call)
 		{ "store_fetch_get", read_fetch_get },
 		{ "store_news_each", read_news },
 		{ "store_digest_has_slot", read_digest_has_slot },
-		{ "store_digest_get", read_digest_get },
-		{ "store_digest_claim", read_digest_claim },
+		{ "store_outbox_get", read_digest_get },
+		{ "store_outbox_claim", read_digest_claim },
 		{ "store_fetch_claim", read_fetch_claim },
 	};
 	struct stale_fixture f = { 0 };
@@ -977,7 +977,7 @@ START_TEST(test_reports)
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
 	struct store_report_new r = { 0 };
-	struct store_digest got;
+	struct store_message got;
 	struct listed listed;
 	int64_t id = 0, id2, ids[2], fetch_at = -1, attempt_at = -1;
 	size_t n = 0;
@@ -1009,11 +1009,11 @@ START_TEST(test_reports)
 	ck_assert_int_eq(attempt_at, 1);
 
 	/* claimed, read and marked as any message of the outbox */
-	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);
-	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
 	ck_assert_str_eq(got.email, "ops@example.org");
 	ck_assert_str_eq(got.kind, "health");
 	ck_assert_str_eq(got.slot, "2026-W48");
@@ -1022,22 +1022,22 @@ START_TEST(test_reports)
 	ck_assert_str_eq(got.message_id, "<a@example.org>");
 	ck_assert_uint_eq(got.len, r.len);
 	ck_assert_int_eq(memcmp(got.message, "Subject: x\r\n", 12), 0);
-	store_digest_release(&got);
+	store_message_release(&got);
 
-	ck_assert_int_eq(store_digest_mark(s, id, STORE_DIGEST_RETRY, "451 x",
+	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_RETRY, "451 x",
 					   100, 4000, &e), 0);
-	ck_assert_int_eq(store_digest_claim(s, 3999, 3999, 4100, ids, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 3999, 3999, 4100, ids, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(attempt_at, 4000);
-	ck_assert_int_eq(store_digest_claim(s, 4000, 4000, 4100, ids, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 4000, 4000, 4100, ids, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
 	ck_assert_int_eq(got.attempts, 1);
-	store_digest_release(&got);
-	ck_assert_int_eq(store_digest_mark(s, id, STORE_DIGEST_SENT, "250 ok",
+	store_message_release(&got);
+	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_SENT, "250 ok",
 					   4000, 0, &e), 0);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(attempt_at, 0);
@@ -1047,7 +1047,7 @@ START_TEST(test_reports)
 	r.slot = "1";
 	r.message_id = "<c@example.org>";
 	ck_assert_int_eq(store_report_add(s, &r, &id2, &e), 0);
-	ck_assert_int_eq(store_digest_mark(s, id2, STORE_DIGEST_FAILED,
+	ck_assert_int_eq(store_outbox_mark(s, id2, STORE_DIGEST_FAILED,
 					   "550 no", 4000, 0, &e), 0);
 	listed.n = 0;
 	ck_assert_int_eq(store_outbox_each(s, "OPS@example.org", list_kind,
@@ -1062,7 +1062,7 @@ START_TEST(test_reports)
 	ck_assert_int_eq(store_outbox_retry(s, "ops@example.org", 5000, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(store_digest_claim(s, 5000, 5000, 5100, ids, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 5000, 5000, 5100, ids, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id2);
@@ -1144,7 +1144,7 @@ START_TEST(test_digest_outbox)
 	struct store *s = store_open(path, &e);
 	struct store_subscriber sub = { 0 };
 	struct store_digest_new d = { 0 };
-	struct store_digest got;
+	struct store_message got;
 	char email[] = "a@example.org";
 	size_t len = 200 * 1024, i, n = 0;
 	int64_t sid, id, ids[2];
@@ -1168,38 +1168,38 @@ START_TEST(test_digest_outbox)
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_messages"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1);
-	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);
 	/* claimed: not claimed again */
-	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
 	ck_assert_uint_eq(got.len, len);
 	ck_assert(memcmp(got.message, msg, len) == 0);
 	ck_assert_str_eq(got.email, "a@example.org");
 	ck_assert_str_eq(got.message_id, "<1@example.org>");
-	store_digest_release(&got);
+	store_message_release(&got);
 	/* a pending digest keeps its message, however old */
 	ck_assert_int_eq(store_digest_prune(s, 1000, &n, &e), 0);
 	ck_assert_uint_eq(n, 0);
 	/* a mark writes a few pages, not the 50 of the message again */
 	before = wal_size();
 	ck_assert_int_gt(before, (long long)len);
-	ck_assert_int_eq(store_digest_mark(s, id, STORE_DIGEST_SENT,
+	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_SENT,
 					   "250 OK", 200, 0, &e), 0);
 	ck_assert_int_lt(wal_size() - before, (long long)len / 4);
-	ck_assert_int_eq(store_digest_claim(s, 300, 300, 400, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, 300, 300, 400, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
 	/* read back after the mark: still whole */
-	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
 	ck_assert_uint_eq(got.len, len);
 	ck_assert(memcmp(got.message, msg, len) == 0);
-	store_digest_release(&got);
-	ck_assert_int_eq(store_digest_get(s, id + 1, &got, &e), -1);
+	store_message_release(&got);
+	ck_assert_int_eq(store_outbox_get(s, id + 1, &got, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	/* a sent message goes once old enough; the digest stays */
 	ck_assert_int_eq(store_digest_prune(s, 200, &n, &e), 0);
@@ -1220,7 +1220,7 @@ START_TEST(test_migrates_digest_messages)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open_version(path, 5, &e);
-	struct store_digest got;
+	struct store_message got;
 
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	store_close(s);
@@ -1231,10 +1231,10 @@ START_TEST(test_migrates_digest_messages)
 	     " AS BLOB));");
 	s = store_open(path, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
-	ck_assert_int_eq(store_digest_get(s, 7, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, 7, &got, &e), 0);
 	ck_assert_uint_eq(got.len, 12);
 	ck_assert_str_eq(got.message, "Subject: x\r\n");
-	store_digest_release(&got);
+	store_message_release(&got);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_messages"), 1);
 }
@@ -1248,7 +1248,7 @@ START_TEST(test_migrates_one_outbox)
 	struct err e = ERR_INIT;
 	struct store *s = store_open_version(path, 9, &e);
 	struct store_report_new r = { 0 };
-	struct store_digest got;
+	struct store_message got;
 	int64_t ids[4], id;
 	size_t n = 0;
 	int has = 0;
@@ -1280,25 +1280,25 @@ START_TEST(test_migrates_one_outbox)
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
 	/* the pending digest and the pending report, in id order */
-	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 4, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 4, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(ids[0], 3);
 	ck_assert_int_gt(ids[1], 4);
-	ck_assert_int_eq(store_digest_get(s, 3, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, 3, &got, &e), 0);
 	ck_assert_str_eq(got.kind, "digest");
 	ck_assert_str_eq(got.email, "a@b.c");
 	ck_assert_str_eq(got.message, "Subject: 3\r\n");
 	ck_assert_int_eq(got.attempts, 2);
 	ck_assert_int_eq(got.entries, 1);
-	store_digest_release(&got);
-	ck_assert_int_eq(store_digest_get(s, ids[1], &got, &e), 0);
+	store_message_release(&got);
+	ck_assert_int_eq(store_outbox_get(s, ids[1], &got, &e), 0);
 	ck_assert_str_eq(got.kind, "health");
 	ck_assert_str_eq(got.slot, "2026-W48");
 	ck_assert_int_eq(got.subscriber_id, 0);
 	ck_assert_str_eq(got.email, "ops@b.c");
 	ck_assert_str_eq(got.message, "Subject: h48\r\n");
-	store_digest_release(&got);
+	store_message_release(&got);
 	/* once per kind and slot, sent or pending */
 	ck_assert_int_eq(store_report_has(s, "health", "2026-W47", &has, &e),
 			 0);
