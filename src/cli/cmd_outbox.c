@@ -62,7 +62,8 @@ describe(const struct store_outbox_row *row, char *out, size_t size)
 		snprintf(out, size, "pending, %d attempts, next at %s",
 			 row->attempts, when);
 	} else if (n) {
-		snprintf(out, size, row->dropped ? "failed, dropped" : "failed");
+		snprintf(out, size, "%s",
+			 row->dropped ? "failed, dropped" : "failed");
 	} else if (!row->has_message) {
 		snprintf(out, size, "failed to build");
 	} else if (row->dropped) {
@@ -102,9 +103,8 @@ list_one(const struct store_outbox_row *row, void *arg)
 	}
 	o = json_pack("{sI ss ss ss ss si sI ss? sI sb sb}", "id",
 		      (json_int_t)row->id, "kind", row->kind, "email",
-		      row->email, "status",
-		      row->status, "created", created, "attempts",
-		      row->attempts, "next_attempt", (json_int_t)
+		      row->email, "status", row->status, "created", created,
+		      "attempts", row->attempts, "next_attempt", (json_int_t)
 		      row->next_attempt_at, "reply", row->reply, "entries",
 		      (json_int_t)row->entries, "built", row->has_message,
 		      "dropped", row->dropped);
