@@ -266,13 +266,13 @@ def check_dry_run(fm, conf, n):
 
 
 def check_sent(db, n):
-    sent = count(db, "SELECT count(*) FROM digests WHERE status = 'sent'")
+    sent = count(db, "SELECT count(*) FROM outbox WHERE kind = 'digest' AND status = 'sent'")
     deliveries = count(db, "SELECT count(*) FROM deliveries")
     if sent != n or deliveries != n * PER_DIGEST:
         raise SystemExit("send: want %d sent digests and %d deliveries,"
                          " got %d and %d" % (n, n * PER_DIGEST, sent,
                                              deliveries))
-    return count(db, "SELECT avg(length(message)) FROM digest_messages")
+    return count(db, "SELECT avg(length(message)) FROM outbox_messages")
 
 
 def median(xs):

@@ -319,7 +319,9 @@ back(struct store *s, const struct conf *cfg, int64_t id, int64_t now,
 	return rc;
 }
 
-/* Hands the pending reports that are due to the courier. */
+/* Runs the courier over the outbox: the report just recorded, and
+ * whatever else is due (send's courier has carried the digests before,
+ * so that is mostly reports waiting for their retry). */
 static int
 deliver_due(struct store *s, const struct conf *cfg, int64_t now,
 	    struct health_outcome *r, struct err *e)
@@ -327,7 +329,7 @@ deliver_due(struct store *s, const struct conf *cfg, int64_t now,
 	struct courier c;
 	int rc;
 
-	courier_init(&c, COURIER_REPORTS);
+	courier_init(&c);
 	c.store = s;
 	c.cfg = cfg;
 	c.now = now;

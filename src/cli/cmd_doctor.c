@@ -156,7 +156,7 @@ send_test(struct store *s, const struct conf *cfg, const char *to)
 	int64_t now = clock_now();
 	int rc = EX_SOFTWARE;
 
-	courier_init(&c, COURIER_REPORTS);
+	courier_init(&c);
 	if (addr_validate(to, &e) < 0)
 		goto out;
 	snprintf(seed, sizeof(seed), "test-%lld-%ld", (long long)now,

@@ -1,5 +1,5 @@
-/* feedmail outbox [list|retry|drop]: the digests not sent yet, and what
- * the admin does about those that failed. */
+/* feedmail outbox [list|retry|drop]: the mail not sent yet (digests, and
+ * the admin's reports), and what the admin does about what failed. */
 #include "config.h"
 
 #include <jansson.h>
@@ -15,14 +15,15 @@
 static const struct opt_help help = {
 	"[list [ADDRESS] [--json]] | retry ADDRESS|--all | drop ADDRESS|--all",
 	NULL, 0,
-	"  list [ADDRESS] [--json]  the pending and failed digests, with why\n"
+	"  list [ADDRESS] [--json]  the pending and failed mail, with why\n"
 	"  retry ADDRESS|--all      queue the failed digests again\n"
 	"  drop ADDRESS|--all       let the failed digests' articles go\n"
 	"\nA digest that failed gives its articles back: they go into its\n"
 	"subscriber's next digest, marked as delayed, unless you drop them.\n"
 	"retry sends a failed digest again as it was, unless a later digest\n"
 	"took some of its articles; a digest that could not be built is\n"
-	"built again by the next run.\n",
+	"built again by the next run. The reports to the admin (health,\n"
+	"outage, test) are listed, retried and dropped likewise.\n",
 };
 
 struct listing {
@@ -30,16 +31,28 @@ struct listing {
 	size_t n;
 };
 
-/* What the admin reads of one digest: its state, then why. */
+/* What the admin reads of one message: its state, then why; a report
+ * says its kind first. */
 static void
 describe(const struct store_outbox_row *row, char *out, size_t size)
 {
 	char when[DATE_UTC_SIZE];
+	int n = 0;
 
+	if (strcmp(row->kind, "digest") != 0) {
+		n = snprintf(out, size, "%s report, ", row->kind);
+		if (n < 0 || (size_t)n >= size)
+			return;
+		out += n;
+		size -= (size_t)n;
+	}
 	if (!strcmp(row->status, "pending")) {
 		date_format_utc(row->next_attempt_at, when);
 		snprintf(out, size, "pending, %d attempts, next at %s",
 			 row->attempts, when);
+	} else if (n) {
+		snprintf(out, size, "%s",
+			 row->dropped ? "failed, dropped" : "failed");
 	} else if (!row->has_message) {
 		snprintf(out, size, "failed to build");
 	} else if (row->dropped) {
@@ -59,7 +72,7 @@ static int
 list_one(const struct store_outbox_row *row, void *arg)
 {
 	struct listing *l = arg;
-	char created[DATE_UTC_SIZE], state[160];
+	char created[DATE_UTC_SIZE], state[200];
 	json_t *o;
 
 	l->n++;
@@ -77,10 +90,10 @@ list_one(const struct store_outbox_row *row, void *arg)
 		buf_release(&b);
 		return 0;
 	}
-	o = json_pack("{sI ss ss ss si sI ss? sI sb sb}", "id",
-		      (json_int_t)row->id, "email", row->email, "status",
-		      row->status, "created", created, "attempts",
-		      row->attempts, "next_attempt", (json_int_t)
+	o = json_pack("{sI ss ss ss ss si sI ss? sI sb sb}", "id",
+		      (json_int_t)row->id, "kind", row->kind, "email",
+		      row->email, "status", row->status, "created", created,
+		      "attempts", row->attempts, "next_attempt", (json_int_t)
 		      row->next_attempt_at, "reply", row->reply, "entries",
 		      (json_int_t)row->entries, "built", row->has_message,
 		      "dropped", row->dropped);

@@ -356,6 +356,8 @@ on_done(const struct http_result *res, void *arg)
 	}
 	ok = st == FETCH_OK || st == FETCH_NOT_MODIFIED;
 	o.status = fetch_status_name(st);
+	o.succeeded = ok;
+	o.not_modified = st == FETCH_NOT_MODIFIED;
 	o.error = ok ? NULL : message;
 	o.disable = res->cls == HTTP_GONE;
 	if (ok) {

@@ -27,194 +27,81 @@
  * built faster than it can be sent waits on disk.
  */
 
-/* One message of a batch, read from its box. */
-struct courier_parcel {
-	int64_t id;
-	const char *rcpt;
-	const char *message;
-	size_t len;
-	int attempts;
-	struct store_digest digest;   /* COURIER_DIGESTS */
-	struct store_report report;   /* COURIER_REPORTS */
-};
-
-/* What differs between the boxes. */
-struct box {
-	/* claims at most max more of the messages due (next attempt at or
-	 * before due), oldest first, into ids: *n of them */
-	int (*claim)(struct courier *c, int64_t due, int64_t *ids, size_t max,
-		size_t *n, struct err *e);
-	/* reads message id into p */
-	int (*get)(struct courier *c, int64_t id, struct courier_parcel *p,
-		struct err *e);
-	void (*release)(struct courier_parcel *p);
-	int (*mark)(struct store *s, int64_t id,
-		enum store_digest_outcome outcome, const char *reply,
-		int64_t now, int64_t next_attempt, struct err *e);
-	/* seconds until the next attempt after outcome */
-	int64_t (*wait)(enum store_digest_outcome outcome, int attempts);
-	/* logs what became of p, when that is worth a line */
-	void (*log)(const struct courier_parcel *p,
-		enum store_digest_outcome outcome, const char *reply);
-};
-
-/* ---- digests */
-
-/* A claimed digest is leased for longer than any run (store.h, "Claims"). */
+/* A claimed message is leased for longer than any run (store.h,
+ * "Claims"). */
 #define COURIER_LEASE (24 * 3600)
 
+/* Claims at most max more of the messages due (next attempt at or before
+ * due), oldest first, into ids: *n of them. With c->only, that message
+ * alone, once. */
 static int
-digest_claim(struct courier *c, int64_t due, int64_t *ids, size_t max,
-	     size_t *n, struct err *e)
+claim(struct courier *c, int64_t due, int64_t *ids, size_t max, size_t *n,
+      struct err *e)
 {
-	return store_digest_claim(c->store, c->now, due, c->now + COURIER_LEASE,
+	*n = 0;
+	if (c->only) {
+		if (!c->claimed && max) {
+			ids[(*n)++] = c->only;
+			c->claimed = 1;
+		}
+		return 0;
+	}
+	return store_outbox_claim(c->store, c->now, due, c->now + COURIER_LEASE,
 				  ids, max, n, e);
 }
 
-static int
-digest_get(struct courier *c, int64_t id, struct courier_parcel *p,
-	   struct err *e)
-{
-	if (store_digest_get(c->store, id, &p->digest, e) < 0)
-		return -1;
-	p->id = id;
-	p->rcpt = p->digest.email;
-	p->message = p->digest.message;
-	p->len = p->digest.len;
-	p->attempts = p->digest.attempts;
-	return 0;
-}
-
-static void
-digest_release(struct courier_parcel *p)
-{
-	store_digest_release(&p->digest);
-}
-
-/* Temporary failures back off: 5 minutes, doubling, at most a day; a
- * transport down is tried again in 5 minutes. */
+/* Seconds until the next attempt after outcome. A digest's temporary
+ * failures back off: 5 minutes, doubling, at most a day; a transport
+ * down is tried again in 5 minutes. The admin's mail, one a week or so,
+ * is tried again an hour later. */
 static int64_t
-digest_wait(enum store_digest_outcome outcome, int attempts)
+wait_after(const struct store_message *p, enum store_digest_outcome outcome)
 {
 	int64_t delay = 300;
+	int attempts = p->attempts;
 
+	if (outcome != STORE_DIGEST_RETRY && outcome != STORE_DIGEST_HELD)
+		return 0;
+	if (!p->subscriber_id)
+		return COURIER_REPORT_RETRY;
 	if (outcome == STORE_DIGEST_HELD)
 		attempts = 0;
-	else if (outcome != STORE_DIGEST_RETRY)
-		return 0;
 	while (attempts-- > 0 && delay < 24 * 3600)
 		delay *= 2;
 	return delay < 24 * 3600 ? delay : 24 * 3600;
 }
 
+/* Logs what became of p, when that is worth a line: a digest sent is
+ * counted, one held is said once by the run; the admin's mail is one of
+ * a kind, each said. */
 static void
-digest_log(const struct courier_parcel *p, enum store_digest_outcome outcome,
-	   const char *reply)
+log_outcome(const struct store_message *p, enum store_digest_outcome outcome,
+	    const char *reply)
 {
-	/* sent: counted; held: the run says why, once */
-	if (outcome == STORE_DIGEST_RETRY)
-		log_warn("send to '%s': %s; will retry", p->rcpt, reply);
-	else if (outcome == STORE_DIGEST_FAILED)
-		log_error("send to '%s' failed: %s", p->rcpt, reply);
-}
-
-static const struct box digests = {
-	digest_claim, digest_get, digest_release, store_digest_mark,
-	digest_wait, digest_log,
-};
-
-/* ---- reports: at most a few pending at a time (one per kind and
- * slot), read in one go */
-
-static int
-report_claim(struct courier *c, int64_t due, int64_t *ids, size_t max,
-	     size_t *n, struct err *e)
-{
-	if (!c->loaded) {
-		if (store_report_pending(c->store, due, &c->reports,
-					 &c->nreports, e) < 0)
-			return -1;
-		c->loaded = 1;
-	}
-	*n = 0;
-	for (; c->claimed < c->nreports && *n < max; c->claimed++)
-		if (!c->only || c->reports[c->claimed].id == c->only)
-			ids[(*n)++] = c->reports[c->claimed].id;
-	return 0;
-}
-
-static int
-report_get(struct courier *c, int64_t id, struct courier_parcel *p,
-	   struct err *e)
-{
-	size_t i;
-
-	for (i = 0; i < c->nreports && c->reports[i].id != id; i++)
-		;
-	if (i == c->nreports)
-		return err_set(e, EX_SOFTWARE, "report %lld is not pending",
-			       (long long)id);
-	/* moved into the parcel: the list keeps an empty one */
-	p->report = c->reports[i];
-	memset(&c->reports[i], 0, sizeof(c->reports[i]));
-	c->reports[i].id = id;
-	p->id = id;
-	p->rcpt = p->report.rcpt;
-	p->message = p->report.message;
-	p->len = p->report.len;
-	p->attempts = p->report.attempts;
-	return 0;
-}
-
-static void
-report_release(struct courier_parcel *p)
-{
-	store_report_release(&p->report);
-}
-
-static int64_t
-report_wait(enum store_digest_outcome outcome, int attempts)
-{
-	(void)attempts;
-	return outcome == STORE_DIGEST_RETRY || outcome == STORE_DIGEST_HELD ?
-		       COURIER_REPORT_RETRY : 0;
-}
-
-static void
-report_log(const struct courier_parcel *p, enum store_digest_outcome outcome,
-	   const char *reply)
-{
-	const struct store_report *r = &p->report;
-
-	if (outcome == STORE_DIGEST_SENT)
-		log_info("%s report %s sent to '%s'", r->kind, r->slot,
-			 r->rcpt);
-	else if (outcome == STORE_DIGEST_FAILED)
-		log_error("%s report to '%s' failed: %s", r->kind, r->rcpt,
+	if (p->subscriber_id) {
+		if (outcome == STORE_DIGEST_RETRY)
+			log_warn("send to '%s': %s; will retry", p->email,
+				 reply);
+		else if (outcome == STORE_DIGEST_FAILED)
+			log_error("send to '%s' failed: %s", p->email, reply);
+	} else if (outcome == STORE_DIGEST_SENT) {
+		log_info("%s report %s sent to '%s'", p->kind,
+			 p->slot ? p->slot : "", p->email);
+	} else if (outcome == STORE_DIGEST_FAILED) {
+		log_error("%s report to '%s' failed: %s", p->kind, p->email,
 			  reply);
-	else
-		log_warn("%s report to '%s': %s; will retry", r->kind,
-			 r->rcpt, reply);
-}
-
-static const struct box reports = {
-	report_claim, report_get, report_release, store_report_mark,
-	report_wait, report_log,
-};
-
-static const struct box *
-box_of(const struct courier *c)
-{
-	return c->box == COURIER_REPORTS ? &reports : &digests;
+	} else {
+		log_warn("%s report to '%s': %s; will retry", p->kind,
+			 p->email, reply);
+	}
 }
 
 /* ---- the courier */
 
 void
-courier_init(struct courier *c, enum courier_box box)
+courier_init(struct courier *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->box = box;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->more, NULL);
 }
@@ -222,15 +109,8 @@ courier_init(struct courier *c, enum courier_box box)
 void
 courier_release(struct courier *c)
 {
-	size_t i;
-
 	if (!c)
 		return;
-	for (i = 0; i < c->nreports; i++)
-		store_report_release(&c->reports[i]);
-	free(c->reports);
-	c->reports = NULL;
-	c->nreports = 0;
 	pthread_cond_destroy(&c->more);
 	pthread_mutex_destroy(&c->lock);
 }
@@ -261,7 +141,7 @@ courier_outcome(const struct deliver_result *r, int attempts,
 /* One batch: the messages queued on the transport, for done(). */
 struct batch {
 	struct courier *c;
-	struct courier_parcel items[COURIER_BATCH];
+	struct store_message items[COURIER_BATCH];
 	const char *rcpts[COURIER_BATCH];
 	size_t n;
 };
@@ -292,8 +172,7 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 {
 	struct batch *b = arg;
 	struct courier *c = b->c;
-	const struct box *box = box_of(c);
-	const struct courier_parcel *p = &b->items[index];
+	const struct store_message *p = &b->items[index];
 	enum store_digest_outcome outcome;
 	char reply[COURIER_REPLY_SIZE];
 	int64_t wait;
@@ -303,26 +182,26 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 		return;
 	outcome = courier_outcome(&results[0], p->attempts, reply);
 	count(c, outcome, reply);
-	box->log(p, outcome, reply);
-	wait = box->wait(outcome, p->attempts);
-	if (box->mark(c->store, p->id, outcome, reply, c->now,
-		      wait ? c->now + wait : 0, &c->fatal) == 0 && c->heard)
+	log_outcome(p, outcome, reply);
+	wait = wait_after(p, outcome);
+	if (store_outbox_mark(c->store, p->id, outcome, reply, c->now,
+			      wait ? c->now + wait : 0, &c->fatal) == 0 &&
+	    c->heard)
 		c->heard(c->heard_arg, p->id, &results[0]);
 }
 
 /* A message the transport would not even queue (EX_DATAERR: an address
  * it cannot carry): that one fails alone, with the reason. */
 static int
-refused(struct courier *c, const struct courier_parcel *p,
+refused(struct courier *c, const struct store_message *p,
 	const struct err *why)
 {
-	const struct box *box = box_of(c);
 	struct deliver_result r = { DELIVER_PERMFAIL, 0, 0, "" };
 
 	c->counts.failed++;
-	box->log(p, STORE_DIGEST_FAILED, why->msg);
-	if (box->mark(c->store, p->id, STORE_DIGEST_FAILED, why->msg, c->now,
-		      0, &c->fatal) < 0)
+	log_outcome(p, STORE_DIGEST_FAILED, why->msg);
+	if (store_outbox_mark(c->store, p->id, STORE_DIGEST_FAILED, why->msg,
+			      c->now, 0, &c->fatal) < 0)
 		return -1;
 	if (c->heard) {
 		snprintf(r.reply, sizeof(r.reply), "%.*s",
@@ -333,12 +212,12 @@ refused(struct courier *c, const struct courier_parcel *p,
 }
 
 static void
-batch_release(struct courier *c, struct batch *b)
+batch_release(struct batch *b)
 {
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		box_of(c)->release(&b->items[i]);
+		store_message_release(&b->items[i]);
 	b->n = 0;
 }
 
@@ -350,7 +229,7 @@ flush_batch(struct courier *c, struct deliver *dv, struct batch *b,
 
 	if (b->n && deliver_flush(dv, on_delivered, b, e) < 0)
 		rc = -1;
-	batch_release(c, b);
+	batch_release(b);
 	if (c->fatal.code) {
 		*e = c->fatal;
 		return -1;
@@ -386,8 +265,7 @@ next_batch(struct courier *c, int64_t *ids, size_t *n, struct err *e)
 			*n = 0;
 			return 0;
 		}
-		if (box_of(c)->claim(c, due, ids + *n, COURIER_BATCH - *n, &got,
-				     e) < 0)
+		if (claim(c, due, ids + *n, COURIER_BATCH - *n, &got, e) < 0)
 			return -1;
 		*n += got;
 		if (*n == COURIER_BATCH || built)
@@ -405,7 +283,6 @@ next_batch(struct courier *c, int64_t *ids, size_t *n, struct err *e)
 int
 courier_run(struct courier *c, struct err *e)
 {
-	const struct box *box = box_of(c);
 	struct deliver *dv = NULL;
 	struct batch *b = NULL;
 	int64_t ids[COURIER_BATCH];
@@ -427,13 +304,13 @@ courier_run(struct courier *c, struct err *e)
 		if (!dv && !(dv = deliver_open(c->cfg, e)))
 			goto out;
 		for (i = 0; i < n && !stopping(c); i++) {
-			struct courier_parcel *p = &b->items[b->n];
+			struct store_message *p = &b->items[b->n];
 			struct deliver_message m = { 0 };
 
 			memset(p, 0, sizeof(*p));
-			if (box->get(c, ids[i], p, e) < 0)
+			if (store_outbox_get(c->store, ids[i], p, e) < 0)
 				goto out;
-			b->rcpts[b->n] = p->rcpt;
+			b->rcpts[b->n] = p->email;
 			b->n++;
 			m.data = p->message;
 			m.len = p->len;
@@ -448,7 +325,7 @@ courier_run(struct courier *c, struct err *e)
 					*e = c->fatal;
 					goto out;
 				}
-				box->release(p);
+				store_message_release(p);
 				b->n--;
 				*e = (struct err)ERR_INIT;
 			}
@@ -473,7 +350,7 @@ courier_run(struct courier *c, struct err *e)
 	rc = 0;
 out:
 	if (b)
-		batch_release(c, b);
+		batch_release(b);
 	if (dv && deliver_close(dv, rc < 0 ? NULL : e) < 0)
 		rc = -1;
 	free(b);

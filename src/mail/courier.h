@@ -12,11 +12,12 @@
  * at a time in id order, over one transport session per batch, and holds
  * one batch in memory.
  *
- * The outbox has two boxes in the store, one per kind of recipient:
- * digests (store_digest_*: a subscriber's, with its entries) and reports
- * (store_report_*: to an address, one per kind and slot). A courier
- * carries one box; what differs is said by the box: how long a message
- * waits after a failure, and how a failure is logged.
+ * The outbox is one table in the store: digests (a subscriber's, with
+ * its entries) and the admin's mail (reports, one per kind and slot) are
+ * its rows alike, claimed, read and marked by the same calls
+ * (store_outbox_claim, _get, _mark), so a courier carries whatever is
+ * due, of either. Only how long a message waits after a failure and how
+ * that is logged depend on whether it is a digest.
  *
  * A digest run builds and delivers at the same time: the builder commits
  * digests while the courier, in a thread of its own with its own store
@@ -42,13 +43,9 @@
 #define COURIER_MAX_ATTEMPTS 10
 /* A server's reply as the outbox keeps it: code, space, text. */
 #define COURIER_REPLY_SIZE (DELIVER_REPLY_MAX + 16)
-/* A report the transport refused for now is tried again this much later. */
+/* The admin's mail the transport refused for now is tried again this much
+ * later. */
 #define COURIER_REPORT_RETRY 3600
-
-enum courier_box {
-	COURIER_DIGESTS,
-	COURIER_REPORTS,
-};
 
 /* What became of the messages carried. */
 struct courier_counts {
@@ -75,10 +72,10 @@ struct courier {
 	struct store *store;    /* the courier's own connection when it runs
 	                         * in a thread */
 	const struct conf *cfg;
-	enum courier_box box;
 	int64_t now;
 	int all_pending;        /* every pending message, due or not */
-	int64_t only;           /* > 0: this message alone */
+	int64_t only;           /* > 0: this message alone, as it is (one
+	                         * just recorded: doctor's test mail) */
 	const atomic_int *stop; /* NULL, or a flag: once up, no
 	                         * further batch is queued */
 	courier_heard_fn *heard;/* NULL, or told of each message */
@@ -91,10 +88,7 @@ struct courier {
 	int rc;
 	pthread_t thread;
 	int threaded;
-	struct store_report *reports; /* COURIER_REPORTS: those due */
-	size_t nreports;
-	int loaded;
-	size_t claimed;         /* of reports: those handed out */
+	int claimed;            /* only: it was handed out */
 	/* shared with a builder, under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t more;
@@ -104,12 +98,11 @@ struct courier {
 	int abandon;            /* the builder failed: start no new batch */
 };
 
-/* Sets c up for box (zeroed, its lock made); release it with
- * courier_release. */
-void courier_init(struct courier *c, enum courier_box box);
+/* Sets c up (zeroed, its lock made); release it with courier_release. */
+void courier_init(struct courier *c);
 void courier_release(struct courier *c);
 
-/* Delivers every due message of c's box, oldest first, batch by batch,
+/* Delivers every due message of the outbox, oldest first, batch by batch,
  * marking each as its answer comes. A failure that belongs to one message
  * is recorded on it (counts.failed: a 5xx, a last attempt, an address the
  * transport refuses); a recipient's 4xx leaves it pending (counts.retry);

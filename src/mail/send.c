@@ -402,7 +402,7 @@ send_run(struct store *s, const struct conf *cfg,
 	int threaded = 0, rc = -1, crc = 0;
 
 	memset(r, 0, sizeof(*r));
-	courier_init(&c, COURIER_DIGESTS);
+	courier_init(&c);
 	run.store = s;
 	run.cfg = cfg;
 	run.opts = o;

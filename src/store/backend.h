@@ -86,12 +86,12 @@ struct store_ops {
 			       const char *slot, int *has, struct err *e);
 	int (*digest_add)(struct store *s, const struct store_digest_new *d,
 			  int64_t *id, struct err *e);
-	int (*digest_claim)(struct store *s, int64_t now, int64_t due_by,
+	int (*outbox_claim)(struct store *s, int64_t now, int64_t due_by,
 			    int64_t until, int64_t *ids, size_t max, size_t *n,
 			    struct err *e);
-	int (*digest_get)(struct store *s, int64_t id, struct store_digest *d,
+	int (*outbox_get)(struct store *s, int64_t id, struct store_message *d,
 			  struct err *e);
-	int (*digest_mark)(struct store *s, int64_t id,
+	int (*outbox_mark)(struct store *s, int64_t id,
 			   enum store_digest_outcome outcome, const char *reply,
 			   int64_t now, int64_t next_attempt, struct err *e);
 	int (*digest_prune)(struct store *s, int64_t before, size_t *pruned,
@@ -117,12 +117,6 @@ struct store_ops {
 			  int *has, struct err *e);
 	int (*report_add)(struct store *s, const struct store_report_new *r,
 			  int64_t *id, struct err *e);
-	int (*report_pending)(struct store *s, int64_t now,
-			      struct store_report **list, size_t *n,
-			      struct err *e);
-	int (*report_mark)(struct store *s, int64_t id,
-			   enum store_digest_outcome outcome, const char *reply,
-			   int64_t now, int64_t next_attempt, struct err *e);
 	int (*next_due)(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
 			struct err *e);
 	int (*subscriber_schedules)(struct store *s,

@@ -34,8 +34,8 @@ enum stmt {
 	STMT_DIGEST_INSERT,
 	STMT_DIGEST_MESSAGE,
 	STMT_DELIVERY_INSERT,
-	STMT_DIGEST_GET,
-	STMT_DIGEST_MARK,
+	STMT_OUTBOX_GET,
+	STMT_OUTBOX_MARK,
 	STMT__COUNT
 };
 
@@ -72,7 +72,7 @@ struct sqlite_store {
 	int readonly;   /* opened read-only by store_open_read */
 	int depth; /* open store_begin calls: the outer is a transaction,
 		    * inner ones are savepoints, so callers compose */
-	struct leases *fetch_leases, *digest_leases; /* what it claimed */
+	struct leases *fetch_leases, *outbox_leases; /* what it claimed */
 };
 
 /* The SQLite handle a struct store from store.c is the start of. */
@@ -262,6 +262,74 @@ static const char *const migrations[] = {
 	"ALTER TABLE subscribers ADD COLUMN token TEXT;"
 	"UPDATE subscribers SET token = lower(hex(randomblob(16)));"
 	"CREATE UNIQUE INDEX subscribers_token ON subscribers (token);",
+
+	/* 9 -> 10: one outbox for every mail. Digests and the admin's mail
+	 * (reports of kind health, outage, test) become rows of one table;
+	 * a digest has its subscriber (it goes to the subscriber's address)
+	 * and entries, the admin's mail its address and no entries. A digest once per subscriber and slot, the
+	 * admin's once per kind and slot. SQLite cannot drop NOT NULL from
+	 * subscriber_id, so the tables are made anew; the children of
+	 * digests first, so that dropping it cascades to nothing. */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  subscriber_id INTEGER"
+	"    REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  rcpt TEXT,"
+	"  slot TEXT,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  reply TEXT,"
+	"  sent_at INTEGER,"
+	"  dropped INTEGER NOT NULL DEFAULT 0,"
+	"  given_back INTEGER NOT NULL DEFAULT 0,"
+	"  CHECK ((kind = 'digest') = (subscriber_id IS NOT NULL)),"
+	"  CHECK ((rcpt IS NULL) = (subscriber_id IS NOT NULL)),"
+	"  UNIQUE (subscriber_id, slot)"
+	");"
+	"CREATE UNIQUE INDEX outbox_admin_slot ON outbox (kind, slot)"
+	"  WHERE subscriber_id IS NULL;"
+	"CREATE INDEX outbox_status ON outbox (status, next_attempt_at);"
+	"INSERT INTO outbox (id, kind, subscriber_id, slot, message_id,"
+	"  created_at, status, attempts, next_attempt_at, reply, sent_at,"
+	"  dropped, given_back)"
+	" SELECT id, 'digest', subscriber_id, slot, message_id, created_at,"
+	"  status, attempts, next_attempt_at, reply, sent_at, dropped,"
+	"  given_back FROM digests ORDER BY id;"
+	/* the reports' ids follow the digests' (none refers to them) */
+	"INSERT INTO outbox (kind, rcpt, slot, message_id, created_at, status,"
+	"  attempts, next_attempt_at, reply, sent_at)"
+	" SELECT kind, rcpt, slot, message_id, created_at, status, attempts,"
+	"  next_attempt_at, reply, sent_at FROM reports ORDER BY id;"
+	"CREATE TABLE outbox_messages ("
+	"  outbox_id INTEGER PRIMARY KEY"
+	"    REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  message BLOB NOT NULL"
+	");"
+	"INSERT INTO outbox_messages (outbox_id, message)"
+	" SELECT digest_id, message FROM digest_messages;"
+	"INSERT INTO outbox_messages (outbox_id, message)"
+	" SELECT o.id, r.message FROM reports r"
+	" JOIN outbox o ON o.message_id = r.message_id;"
+	"CREATE TABLE outbox_deliveries ("
+	"  subscriber_id INTEGER NOT NULL"
+	"    REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,"
+	"  digest_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (subscriber_id, entry_id)"
+	");"
+	"INSERT INTO outbox_deliveries (subscriber_id, entry_id, digest_id)"
+	" SELECT subscriber_id, entry_id, digest_id FROM deliveries;"
+	"DROP TABLE deliveries;"
+	"DROP TABLE digest_messages;"
+	"DROP TABLE digests;"
+	"DROP TABLE reports;"
+	"ALTER TABLE outbox_deliveries RENAME TO deliveries;"
+	"CREATE INDEX deliveries_digest ON deliveries (digest_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -819,7 +887,7 @@ sq_free(struct sqlite_store *s)
 	if (!s)
 		return;
 	leases_free(s->fetch_leases);
-	leases_free(s->digest_leases);
+	leases_free(s->outbox_leases);
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
@@ -1682,7 +1750,7 @@ sqlite_fetch_mark_needed(struct store *base,
 		    " SELECT s.id FROM subscribers s"
 		    " WHERE s.schedule IS ?3 AND s.timezone IS ?4"
 		    " AND (?5 IS NULL OR (s.created_at <= ?6 AND NOT EXISTS"
-		    "  (SELECT 1 FROM digests d"
+		    "  (SELECT 1 FROM outbox d"
 		    "   WHERE d.subscriber_id = s.id AND d.slot = ?5))))"
 		    " UPDATE feeds SET next_fetch_at = ?1"
 		    " WHERE enabled AND next_fetch_at > ?1"
@@ -1945,8 +2013,8 @@ sqlite_fetch_record(struct store *base, const struct store_fetch_outcome *o,
 		    int *moved, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
-	int ok = !strcmp(o->status, "ok") || !strcmp(o->status, "not_modified");
-	int parsed = !strcmp(o->status, "ok");
+	int ok = o->succeeded != 0;
+	int parsed = ok && !o->not_modified;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
@@ -2091,12 +2159,12 @@ sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 	"  ORDER BY position LIMIT 1)," \
 	" e.title, e.link, e.author, e.summary, e.content," \
 	" coalesce(e.published, e.updated), e.first_seen, e.link_key," \
-	" EXISTS (SELECT 1 FROM deliveries d JOIN digests g" \
+	" EXISTS (SELECT 1 FROM deliveries d JOIN outbox g" \
 	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1" \
 	"  AND d.entry_id = e.id AND " GIVEN_BACK ")" \
 	" FROM entries e JOIN feeds f ON f.id = e.feed_id" \
 	" WHERE " FEEDS "e.first_seen >= ?2" \
-	" AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d JOIN digests g" \
+	" AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d JOIN outbox g" \
 	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1" \
 	"  AND d.entry_id = e.id AND NOT " GIVEN_BACK "))" \
 	" ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC," \
@@ -2130,8 +2198,8 @@ take_back(struct sqlite_store *s, int64_t subscriber_id, int64_t entry_id,
 	/* first the digest gives it back: outbox retry no longer sends it
 	 * as it was, which would repeat what a later digest carried */
 	if (prepare(s, &st,
-		    "UPDATE digests SET given_back = 1 WHERE id ="
-		    " (SELECT d.digest_id FROM deliveries d JOIN digests g"
+		    "UPDATE outbox SET given_back = 1 WHERE id ="
+		    " (SELECT d.digest_id FROM deliveries d JOIN outbox g"
 		    "  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"
 		    "  AND d.entry_id = ?2 AND " GIVEN_BACK ")", e) < 0)
 		return -1;
@@ -2162,8 +2230,9 @@ sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 	if (store_begin(&s->base, e) < 0)
 		return -1;
 	st = prepared(s, STMT_DIGEST_INSERT,
-		      "INSERT INTO digests (subscriber_id, slot, message_id,"
-		      " created_at, status, reply) VALUES (?1, ?2, ?3, ?4,"
+		      "INSERT INTO outbox (kind, subscriber_id, slot,"
+		      " message_id, created_at, status, reply)"
+		      " VALUES ('digest', ?1, ?2, ?3, ?4,"
 		      " CASE WHEN ?5 IS NULL THEN 'pending' ELSE 'failed' END,"
 		      " ?5)",
 		      e);
@@ -2187,7 +2256,7 @@ sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 		goto out;
 	}
 	st = prepared(s, STMT_DIGEST_MESSAGE,
-		      "INSERT INTO digest_messages (digest_id, message)"
+		      "INSERT INTO outbox_messages (outbox_id, message)"
 		      " VALUES (?, ?)",
 		      e);
 	if (!st)
@@ -2246,7 +2315,7 @@ sqlite_digest_has_slot(struct store *base, int64_t subscriber_id,
 	int rc;
 
 	st = prepared(s, STMT_DIGEST_HAS_SLOT,
-		      "SELECT 1 FROM digests WHERE subscriber_id = ?"
+		      "SELECT 1 FROM outbox WHERE subscriber_id = ?"
 		      " AND slot = ?",
 		      e);
 	if (!st)
@@ -2270,7 +2339,7 @@ take_id(sqlite3_stmt *st, size_t i, void *arg)
 }
 
 static int
-sqlite_digest_claim(struct store *base, int64_t now, int64_t due_by,
+sqlite_outbox_claim(struct store *base, int64_t now, int64_t due_by,
 		    int64_t until, int64_t *ids, size_t max, size_t *n,
 		    struct err *e)
 {
@@ -2279,13 +2348,13 @@ sqlite_digest_claim(struct store *base, int64_t now, int64_t due_by,
 
 	*n = 0;
 	if (prepare(s, &st,
-		    "SELECT id FROM digests WHERE status = 'pending'"
+		    "SELECT id FROM outbox WHERE status = 'pending'"
 		    " AND next_attempt_at <= ? ORDER BY id LIMIT ?",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, due_by);
-	if (claim_rows(s, st, &s->digest_leases, now, until, max, take_id, ids,
-		       n, "claim pending digests", e) < 0) {
+	if (claim_rows(s, st, &s->outbox_leases, now, until, max, take_id, ids,
+		       n, "claim pending mail", e) < 0) {
 		*n = 0;
 		return -1;
 	}
@@ -2293,7 +2362,7 @@ sqlite_digest_claim(struct store *base, int64_t now, int64_t due_by,
 }
 
 static int
-sqlite_digest_get(struct store *base, int64_t id, struct store_digest *d,
+sqlite_outbox_get(struct store *base, int64_t id, struct store_message *d,
 		  struct err *e)
 {
 	struct sqlite_store *s = sq(base);
@@ -2301,20 +2370,23 @@ sqlite_digest_get(struct store *base, int64_t id, struct store_digest *d,
 	int rc = 0, oom = 0;
 
 	memset(d, 0, sizeof(*d));
-	st = prepared(s, STMT_DIGEST_GET,
-		      "SELECT g.id, g.subscriber_id, s.email, g.message_id,"
-		      " m.message, g.attempts,"
-		      " (SELECT count(*) FROM deliveries WHERE digest_id = g.id)"
-		      " FROM digests g JOIN subscribers s ON s.id = g.subscriber_id"
-		      " JOIN digest_messages m ON m.digest_id = g.id"
+	st = prepared(s, STMT_OUTBOX_GET,
+		      "SELECT g.id, coalesce(g.subscriber_id, 0),"
+		      " coalesce(s.email, g.rcpt), g.message_id, m.message,"
+		      " g.attempts,"
+		      " (SELECT count(*) FROM deliveries WHERE digest_id = g.id),"
+		      " g.kind, g.slot"
+		      " FROM outbox g JOIN outbox_messages m ON m.outbox_id = g.id"
+		      " LEFT JOIN subscribers s ON s.id = g.subscriber_id"
 		      " WHERE g.id = ?",
 		      e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	rc = step_row(s, st, "read digest", e);
+	rc = step_row(s, st, "read outbox message", e);
 	if (rc == 0)
-		rc = err_set(e, EX_DATAERR, "no digest %lld", (long long)id);
+		rc = err_set(e, EX_DATAERR, "no outbox message %lld",
+			     (long long)id);
 	if (rc < 0)
 		goto out;
 	rc = 0;
@@ -2325,8 +2397,10 @@ sqlite_digest_get(struct store *base, int64_t id, struct store_digest *d,
 	d->message = column_blobdup(st, 4, &d->len, &oom);
 	d->attempts = sqlite3_column_int(st, 5);
 	d->entries = sqlite3_column_int(st, 6);
+	d->kind = column_strdup(st, 7, &oom);
+	d->slot = column_strdup(st, 8, &oom);
 	if (oom) {
-		store_digest_release(d);
+		store_message_release(d);
 		rc = err_set(e, EX_OSERR, "out of memory");
 	}
 out:
@@ -2334,10 +2408,9 @@ out:
 	return rc;
 }
 
-/* What became of an attempt to deliver a digest or a report (TABLE), bound
- * by bind_mark(). */
-#define MARK_SQL(TABLE)                                                      \
-	"UPDATE " TABLE " SET status = ?2, reply = ?3,"                      \
+/* What became of an attempt to deliver a message, bound by bind_mark(). */
+#define MARK_SQL                                                             \
+	"UPDATE outbox SET status = ?2, reply = ?3,"                         \
 	" attempts = attempts + ?6, next_attempt_at = ?4,"                   \
 	" sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"          \
 	" WHERE id = ?1"
@@ -2358,7 +2431,7 @@ bind_mark(sqlite3_stmt *st, int64_t id, enum store_digest_outcome outcome,
 }
 
 static int
-sqlite_digest_mark(struct store *base, int64_t id,
+sqlite_outbox_mark(struct store *base, int64_t id,
 		   enum store_digest_outcome outcome, const char *reply,
 		   int64_t now, int64_t next_attempt, struct err *e)
 {
@@ -2366,12 +2439,12 @@ sqlite_digest_mark(struct store *base, int64_t id,
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	st = prepared(s, STMT_DIGEST_MARK, MARK_SQL("digests"), e);
+	st = prepared(s, STMT_OUTBOX_MARK, MARK_SQL, e);
 	if (!st)
 		return -1;
 	bind_mark(st, id, outcome, reply, now, next_attempt);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_error(s, e, "mark digest");
+		rc = db_error(s, e, "mark outbox message");
 	sqlite3_reset(st);
 	return rc;
 }
@@ -2385,11 +2458,11 @@ sqlite_digest_prune(struct store *base, int64_t before, size_t *pruned,
 	int rc;
 
 	*pruned = 0;
-	/* driven by digest_messages, which holds only recent messages */
+	/* driven by outbox_messages, which holds only recent messages */
 	if (prepare(s, &st,
-		    "DELETE FROM digest_messages WHERE digest_id IN"
-		    " (SELECT m.digest_id FROM digest_messages m"
-		    "  JOIN digests g ON g.id = m.digest_id"
+		    "DELETE FROM outbox_messages WHERE outbox_id IN"
+		    " (SELECT m.outbox_id FROM outbox_messages m"
+		    "  JOIN outbox g ON g.id = m.outbox_id"
 		    "  WHERE g.status = 'sent' AND g.sent_at < ?)", e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, before);
@@ -2408,7 +2481,9 @@ sqlite_digest_count(struct store *base, const char *status, int64_t *n,
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
-	if (prepare(s, &st, "SELECT count(*) FROM digests WHERE status = ?",
+	if (prepare(s, &st,
+		    "SELECT count(*) FROM outbox WHERE kind = 'digest'"
+		    " AND status = ?",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
@@ -2437,6 +2512,7 @@ outbox_row(sqlite3_stmt *st, const struct walk_to *to)
 	row.has_message = sqlite3_column_int(st, 8);
 	row.dropped = sqlite3_column_int(st, 9);
 	row.given_back = sqlite3_column_int(st, 10);
+	row.kind = (const char *)sqlite3_column_text(st, 11);
 	return to->cb.outbox(&row, to->arg);
 }
 
@@ -2450,23 +2526,29 @@ sqlite_outbox_each(struct store *base, const char *email,
 	sqlite3_stmt *st = NULL;
 
 	if (prepare(s, &st,
-		    "SELECT g.id, s.email, g.status, g.created_at, g.attempts,"
+		    "SELECT g.id, coalesce(s.email, g.rcpt), g.status,"
+		    " g.created_at, g.attempts,"
 		    " g.next_attempt_at, g.reply,"
 		    " (SELECT count(*) FROM deliveries WHERE digest_id = g.id),"
-		    " EXISTS (SELECT 1 FROM digest_messages"
-		    "  WHERE digest_id = g.id), g.dropped, g.given_back"
-		    " FROM digests g JOIN subscribers s ON s.id = g.subscriber_id"
+		    " EXISTS (SELECT 1 FROM outbox_messages"
+		    "  WHERE outbox_id = g.id), g.dropped, g.given_back, g.kind"
+		    " FROM outbox g"
+		    " LEFT JOIN subscribers s ON s.id = g.subscriber_id"
 		    " WHERE g.status IN ('pending', 'failed')"
-		    " AND (?1 IS NULL OR s.email = ?1) ORDER BY g.id", e) < 0)
+		    " AND (?1 IS NULL OR coalesce(s.email, g.rcpt) = ?1"
+		    "  COLLATE NOCASE)"
+		    " ORDER BY g.id", e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	return walk(s, st, 0, outbox_row, &to, "list the outbox", e);
 }
 
-/* The failed digests of ?1 (every subscriber when NULL). */
+/* The failed mail to ?1 (every recipient when NULL): a subscriber's
+ * digests, the admin's mail to that address. */
 #define FAILED_OF \
 	"status = 'failed' AND (?1 IS NULL OR subscriber_id =" \
-	" (SELECT id FROM subscribers WHERE email = ?1))"
+	" (SELECT id FROM subscribers WHERE email = ?1)" \
+	" OR (subscriber_id IS NULL AND rcpt = ?1 COLLATE NOCASE))"
 
 static int
 sqlite_outbox_retry(struct store *base, const char *email, int64_t now,
@@ -2481,25 +2563,27 @@ sqlite_outbox_retry(struct store *base, const char *email, int64_t now,
 		return -1;
 	/* built, and still holding its entries: the same message again */
 	if (prepare(s, &st,
-		    "UPDATE digests SET status = 'pending', attempts = 0,"
+		    "UPDATE outbox SET status = 'pending', attempts = 0,"
 		    " next_attempt_at = ?2, dropped = 0 WHERE " FAILED_OF
-		    " AND EXISTS (SELECT 1 FROM digest_messages"
-		    "  WHERE digest_id = digests.id)"
+		    " AND EXISTS (SELECT 1 FROM outbox_messages"
+		    "  WHERE outbox_id = outbox.id)"
 		    " AND NOT given_back", e) < 0)
 		goto fail;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	if ((rc = finish(s, st, "retry failed digests", e)) < 0)
+	if ((rc = finish(s, st, "retry failed mail", e)) < 0)
 		goto fail;
 	*n = (size_t)rc;
-	/* never built: forgotten, so that its slot is built again */
+	/* a digest never built: forgotten, so that its slot is built
+	 * again */
 	if (prepare(s, &st,
-		    "DELETE FROM digests WHERE " FAILED_OF
-		    " AND NOT EXISTS (SELECT 1 FROM digest_messages"
-		    "  WHERE digest_id = digests.id)", e) < 0)
+		    "DELETE FROM outbox WHERE " FAILED_OF
+		    " AND kind = 'digest' AND NOT EXISTS (SELECT 1"
+		    "  FROM outbox_messages WHERE outbox_id = outbox.id)",
+		    e) < 0)
 		goto fail;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	if ((rc = finish(s, st, "retry failed digests", e)) < 0)
+	if ((rc = finish(s, st, "retry failed mail", e)) < 0)
 		goto fail;
 	*n += (size_t)rc;
 	return store_commit(&s->base, e);
@@ -2517,13 +2601,16 @@ sqlite_outbox_drop(struct store *base, const char *email, size_t *n,
 	int rc;
 
 	*n = 0;
+	/* a digest's entries stay with it; the admin's mail, without
+	 * entries, is let go as such */
 	if (prepare(s, &st,
-		    "UPDATE digests SET dropped = 1 WHERE " FAILED_OF
-		    " AND NOT dropped AND EXISTS (SELECT 1 FROM deliveries"
-		    "  WHERE digest_id = digests.id)", e) < 0)
+		    "UPDATE outbox SET dropped = 1 WHERE " FAILED_OF
+		    " AND NOT dropped AND (subscriber_id IS NULL OR EXISTS"
+		    "  (SELECT 1 FROM deliveries WHERE digest_id = outbox.id))",
+		    e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	rc = finish(s, st, "drop failed digests", e);
+	rc = finish(s, st, "drop failed mail", e);
 	if (rc < 0)
 		return -1;
 	*n = (size_t)rc;
@@ -2657,8 +2744,9 @@ sqlite_report_has(struct store *base, const char *kind, const char *slot,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (prepare(s, &st, "SELECT 1 FROM reports WHERE kind = ? AND slot = ?",
-		    e) < 0)
+	if (prepare(s, &st,
+		    "SELECT 1 FROM outbox WHERE kind = ? AND slot = ?"
+		    " AND subscriber_id IS NULL", e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
@@ -2675,106 +2763,44 @@ sqlite_report_add(struct store *base, const struct store_report_new *r,
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	int rc = 0;
+	int rc = -1;
 
-	if (prepare(s, &st,
-		    "INSERT INTO reports (kind, slot, rcpt, message_id,"
-		    " created_at, message) VALUES (?, ?, ?, ?, ?, ?)",
-		    e) < 0)
+	if (store_begin(&s->base, e) < 0)
 		return -1;
-	bind_list(st, "ttttI", r->kind, r->slot, r->rcpt, r->message_id,
+	if (prepare(s, &st,
+		    "INSERT INTO outbox (kind, rcpt, slot, message_id,"
+		    " created_at) VALUES (?, ?, ?, ?, ?)",
+		    e) < 0)
+		goto out;
+	bind_list(st, "ttttI", r->kind, r->rcpt, r->slot, r->message_id,
 		  r->now);
-	sqlite3_bind_blob64(st, 6, r->message, r->len, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		*id = sqlite3_last_insert_rowid(s->db);
-	else if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-		rc = err_set(e, EX_DATAERR, "%s report for %s exists already",
-			     r->kind, r->slot);
-	else
-		rc = db_error(s, e, "add report");
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+			err_set(e, EX_DATAERR, "%s report for %s exists "
+				"already", r->kind, r->slot);
+		else
+			db_error(s, e, "add report");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
-	return rc;
-}
-
-/* The pending reports read so far (sqlite_report_pending). */
-struct report_list {
-	struct store_report *items;
-	size_t n, cap;
-};
-
-static int
-report_row(sqlite3_stmt *st, const struct walk_to *to)
-{
-	struct report_list *l = to->arg;
-	struct store_report *grown, *r;
-	size_t cap;
-	int oom = 0;
-
-	if (l->n == l->cap) {
-		/* grow by half again (at most one per kind and week) */
-		cap = l->cap ? l->cap + l->cap / 2 + 1 : 4;
-		if (cap > SIZE_MAX / sizeof(*grown) ||
-		    !(grown = realloc(l->items, cap * sizeof(*grown))))
-			return err_set(to->e, EX_OSERR, "out of memory");
-		l->items = grown;
-		l->cap = cap;
-	}
-	r = &l->items[l->n++];
-	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	r->kind = column_strdup(st, 1, &oom);
-	r->slot = column_strdup(st, 2, &oom);
-	r->rcpt = column_strdup(st, 3, &oom);
-	r->message_id = column_strdup(st, 4, &oom);
-	r->message = column_blobdup(st, 5, &r->len, &oom);
-	r->attempts = sqlite3_column_int(st, 6);
-	return oom ? err_set(to->e, EX_OSERR, "out of memory") : 0;
-}
-
-static int
-sqlite_report_pending(struct store *base, int64_t now,
-		      struct store_report **list, size_t *n, struct err *e)
-{
-	struct sqlite_store *s = sq(base);
-	struct report_list got = { 0 };
-	struct walk_to to = { .arg = &got, .e = e };
-	sqlite3_stmt *st = NULL;
-	size_t i;
-	int rc;
-
-	*list = NULL;
-	*n = 0;
+	st = NULL;
 	if (prepare(s, &st,
-		    "SELECT id, kind, slot, rcpt, message_id, message, attempts"
-		    " FROM reports WHERE status = 'pending'"
-		    " AND next_attempt_at <= ? ORDER BY id",
-		    e) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	rc = walk(s, st, 0, report_row, &to, "list pending reports", e);
-	if (rc) {
-		for (i = 0; i < got.n; i++)
-			store_report_release(&got.items[i]);
-		free(got.items);
-		return -1;
+		    "INSERT INTO outbox_messages (outbox_id, message)"
+		    " VALUES (?, ?)", e) < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, *id);
+	sqlite3_bind_blob64(st, 2, r->message, r->len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_error(s, e, "add report message");
+		goto out;
 	}
-	*list = got.items;
-	*n = got.n;
-	return 0;
-}
-
-static int
-sqlite_report_mark(struct store *base, int64_t id,
-		   enum store_digest_outcome outcome, const char *reply,
-		   int64_t now, int64_t next_attempt, struct err *e)
-{
-	struct sqlite_store *s = sq(base);
-	sqlite3_stmt *st = NULL;
-
-	if (prepare(s, &st, MARK_SQL("reports"), e) < 0)
-		return -1;
-	bind_mark(st, id, outcome, reply, now, next_attempt);
-	return finish(s, st, "mark report", e) < 0 ? -1 : 0;
+	rc = store_commit(&s->base, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(&s->base);
+	return rc;
 }
 
 static int
@@ -2790,11 +2816,8 @@ sqlite_next_due(struct store *base, int64_t *fetch_at, int64_t *attempt_at,
 	if (prepare(s, &st,
 		    "SELECT (SELECT min(max(next_fetch_at, 1)) FROM feeds"
 		    "  WHERE enabled),"
-		    " (SELECT min(t) FROM"
-		    "  (SELECT min(max(next_attempt_at, 1)) AS t FROM digests"
-		    "   WHERE status = 'pending'"
-		    "   UNION ALL SELECT min(max(next_attempt_at, 1))"
-		    "   FROM reports WHERE status = 'pending'))",
+		    " (SELECT min(max(next_attempt_at, 1)) FROM outbox"
+		    "  WHERE status = 'pending')",
 		    e) < 0)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -2897,9 +2920,9 @@ const struct store_ops store_sqlite_ops = {
 	.news_each = sqlite_news_each,
 	.digest_add = sqlite_digest_add,
 	.digest_has_slot = sqlite_digest_has_slot,
-	.digest_claim = sqlite_digest_claim,
-	.digest_get = sqlite_digest_get,
-	.digest_mark = sqlite_digest_mark,
+	.outbox_claim = sqlite_outbox_claim,
+	.outbox_get = sqlite_outbox_get,
+	.outbox_mark = sqlite_outbox_mark,
 	.digest_prune = sqlite_digest_prune,
 	.digest_count = sqlite_digest_count,
 	.outbox_each = sqlite_outbox_each,
@@ -2910,8 +2933,6 @@ const struct store_ops store_sqlite_ops = {
 	.outage_each = sqlite_outage_each,
 	.report_has = sqlite_report_has,
 	.report_add = sqlite_report_add,
-	.report_pending = sqlite_report_pending,
-	.report_mark = sqlite_report_mark,
 	.next_due = sqlite_next_due,
 	.subscriber_schedules = sqlite_subscriber_schedules,
 };

@@ -246,25 +246,25 @@ store_digest_add(struct store *s, const struct store_digest_new *d, int64_t *id,
 }
 
 int
-store_digest_claim(struct store *s, int64_t now, int64_t due_by, int64_t until,
+store_outbox_claim(struct store *s, int64_t now, int64_t due_by, int64_t until,
 		   int64_t *ids, size_t max, size_t *n, struct err *e)
 {
-	return s->ops->digest_claim(s, now, due_by, until, ids, max, n, e);
+	return s->ops->outbox_claim(s, now, due_by, until, ids, max, n, e);
 }
 
 int
-store_digest_get(struct store *s, int64_t id, struct store_digest *d,
+store_outbox_get(struct store *s, int64_t id, struct store_message *d,
 		 struct err *e)
 {
-	return s->ops->digest_get(s, id, d, e);
+	return s->ops->outbox_get(s, id, d, e);
 }
 
 int
-store_digest_mark(struct store *s, int64_t id,
+store_outbox_mark(struct store *s, int64_t id,
 		  enum store_digest_outcome outcome, const char *reply,
 		  int64_t now, int64_t next_attempt, struct err *e)
 {
-	return s->ops->digest_mark(s, id, outcome, reply, now, next_attempt, e);
+	return s->ops->outbox_mark(s, id, outcome, reply, now, next_attempt, e);
 }
 
 int
@@ -336,21 +336,6 @@ store_report_add(struct store *s, const struct store_report_new *r, int64_t *id,
 		 struct err *e)
 {
 	return s->ops->report_add(s, r, id, e);
-}
-
-int
-store_report_pending(struct store *s, int64_t now, struct store_report **list,
-		     size_t *n, struct err *e)
-{
-	return s->ops->report_pending(s, now, list, n, e);
-}
-
-int
-store_report_mark(struct store *s, int64_t id,
-		  enum store_digest_outcome outcome, const char *reply,
-		  int64_t now, int64_t next_attempt, struct err *e)
-{
-	return s->ops->report_mark(s, id, outcome, reply, now, next_attempt, e);
 }
 
 int
@@ -474,13 +459,15 @@ store_fetch_release(struct store_fetch *f)
 }
 
 void
-store_digest_release(struct store_digest *d)
+store_message_release(struct store_message *d)
 {
 	if (!d)
 		return;
 	free(d->email);
 	free(d->message_id);
 	free(d->message);
+	free(d->kind);
+	free(d->slot);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -491,17 +478,4 @@ store_outage_release(struct store_outage *o)
 		return;
 	free(o->reason);
 	memset(o, 0, sizeof(*o));
-}
-
-void
-store_report_release(struct store_report *r)
-{
-	if (!r)
-		return;
-	free(r->kind);
-	free(r->slot);
-	free(r->rcpt);
-	free(r->message_id);
-	free(r->message);
-	memset(r, 0, sizeof(*r));
 }

@@ -24,7 +24,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /*
  * Errors from the store carry the exit status the cause calls for, the
@@ -161,10 +161,11 @@ void store_fetch_release(struct store_fetch *f);
 
 /*
  * Claims. A worker takes the rows it is to work on (feeds to fetch,
- * digests to deliver) with a claim, which leases them to it until a time
- * it names: until then no other claim returns them, whatever becomes of
- * them meanwhile (recording a fetch or marking a delivery does not end the
- * lease, so a row that stays due is not taken twice in one pass). So
+ * messages of the outbox to deliver) with a claim, which leases them to
+ * it until a time it names: until then no other claim returns them,
+ * whatever becomes of them meanwhile (recording a fetch or marking a
+ * delivery does not end the lease, so a row that stays due is not taken
+ * twice in one pass). So
  * several workers can share the rows, and the rows of one that died come
  * back when its leases end. A lease that ended at or before now is free
  * again. A claim returns at most max rows; fewer means there were no more
@@ -241,11 +242,14 @@ int store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
 struct store_fetch_outcome {
 	int64_t feed_id;
 	int64_t now;
-	const char *status;       /* "ok", "not_modified" or an error class */
-	const char *error;        /* message when status is an error, else NULL */
+	const char *status;       /* kept as last_status, as given: "ok",
+	                           * "not_modified" or an error class */
+	int succeeded;            /* a document, or 304: the failures end */
+	int not_modified;         /* 304: validators and ttl stay */
+	const char *error;        /* message on a failure, else NULL */
 	int disable;              /* 410 Gone: stop fetching */
 	int64_t next_fetch_at;
-	/* on success (ok, not_modified): */
+	/* on success (succeeded): */
 	const char *etag, *last_modified;  /* NULL keeps none */
 	const char *title, *site_link;     /* from the feed, NULL keeps the old */
 	int ttl_minutes;
@@ -372,10 +376,16 @@ int store_digest_has_slot(struct store *s, int64_t subscriber_id,
 int store_digest_add(struct store *s, const struct store_digest_new *d,
 	int64_t *id, struct err *e);
 
-struct store_digest {
+/* One message of the outbox: a digest, or a mail to the admin (a
+ * report: kind "health", "outage", "test"...), which has no subscriber
+ * and no entries. */
+struct store_message {
 	int64_t id;
-	int64_t subscriber_id;
-	char *email;              /* the subscriber's address */
+	int64_t subscriber_id;    /* 0: the admin's mail */
+	char *kind;               /* "digest", or the report's kind */
+	char *slot;               /* its slot key, or NULL */
+	char *email;              /* the address it goes to: a digest's
+	                           * subscriber's as it is now */
 	char *message_id;
 	char *message;
 	size_t len;
@@ -383,17 +393,19 @@ struct store_digest {
 	long entries;
 };
 
-void store_digest_release(struct store_digest *d);
+void store_message_release(struct store_message *d);
 
-/* Claims at most max pending digests whose next attempt is due by due_by,
- * oldest first, each leased until `until` (see "Claims" above): their ids
- * into ids, *n says how many. The courier claims a batch at a time so
- * that memory does not grow with the outbox (messages are read one at a
- * time with store_digest_get). On error none is claimed. */
-int store_digest_claim(struct store *s, int64_t now, int64_t due_by,
+/* Claims at most max pending messages of the outbox (digests and the
+ * admin's mail alike) whose next attempt is due by due_by, oldest first,
+ * each leased until `until` (see "Claims" above): their ids into ids, *n
+ * says how many. The courier claims a batch at a time so that memory
+ * does not grow with the outbox (messages are read one at a time with
+ * store_outbox_get). On error none is claimed. */
+int store_outbox_claim(struct store *s, int64_t now, int64_t due_by,
 	int64_t until, int64_t *ids, size_t max, size_t *n, struct err *e);
-/* Reads one digest, message included. */
-int store_digest_get(struct store *s, int64_t id, struct store_digest *d,
+/* Reads one message of the outbox (a digest or the admin's mail),
+ * message included. */
+int store_outbox_get(struct store *s, int64_t id, struct store_message *d,
 	struct err *e);
 
 enum store_digest_outcome {
@@ -404,22 +416,26 @@ enum store_digest_outcome {
 	                           * pending, no attempt counted */
 };
 
-/* Records what became of a delivery attempt, with the server's reply. */
-int store_digest_mark(struct store *s, int64_t id,
+/* Records what became of a delivery attempt of any message of the
+ * outbox, with the server's reply. */
+int store_outbox_mark(struct store *s, int64_t id,
 	enum store_digest_outcome outcome, const char *reply,
 	int64_t now, int64_t next_attempt, struct err *e);
 
-/* Deletes the messages of the digests sent before `before` (their rows,
- * Message-IDs and entries stay, so nothing goes twice; failed digests
- * keep theirs, to be looked at); *pruned says how many. */
+/* Deletes the messages of the mail (digests and the admin's) sent before
+ * `before` (their rows, Message-IDs and entries stay, so nothing goes
+ * twice; failed mail keeps its message, to be looked at); *pruned says
+ * how many. */
 int store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 	struct err *e);
 
-/* One pending or failed digest, as `feedmail outbox` lists it. Strings
- * are lent for the callback. */
+/* One pending or failed message (a digest, or the admin's mail: no
+ * entries), as `feedmail outbox` lists it. Strings are lent for the
+ * callback. */
 struct store_outbox_row {
 	int64_t id;
-	const char *email;
+	const char *kind;         /* "digest", or the report's kind */
+	const char *email;        /* the address it goes to */
 	const char *status;       /* "pending" or "failed" */
 	int64_t created_at;
 	int attempts;
@@ -433,21 +449,22 @@ struct store_outbox_row {
 	                           * entries: it cannot be sent as it was */
 };
 
-/* Calls cb for each pending and failed digest of the subscriber with
- * address email (every subscriber when NULL), oldest first. */
+/* Calls cb for each pending and failed message to email (compared as
+ * subscribers' addresses are; everyone's when NULL), oldest first. */
 int store_outbox_each(struct store *s, const char *email,
 	int (*cb)(const struct store_outbox_row *row, void *arg), void *arg,
 	struct err *e);
-/* Queues again the failed digests of email (all when NULL): one with its
- * message and its entries goes back to pending, tried at now with its
- * attempts counted afresh; one that could not be built is forgotten, so
- * that the next run builds that subscriber's digest again. A failed
- * digest some of whose entries went into a later digest stays as it is. *n says
- * how many were queued. */
+/* Queues again the failed mail to email (all when NULL): a message
+ * (digest or the admin's) goes back to pending, tried at now with its
+ * attempts counted afresh; a digest that could not be built is
+ * forgotten, so that the next run builds that subscriber's digest again.
+ * A failed digest some of whose entries went into a later digest stays
+ * as it is. *n says how many were queued. */
 int store_outbox_retry(struct store *s, const char *email, int64_t now,
 	size_t *n, struct err *e);
-/* Drops the entries of the failed digests of email (all when NULL): they
- * will not come back in a later digest. *n says how many digests. */
+/* Drops the entries of the failed digests to email (all when NULL): they
+ * will not come back in a later digest; the admin's failed mail is let
+ * go likewise (marked dropped). *n says how many messages. */
 int store_outbox_drop(struct store *s, const char *email, size_t *n,
 	struct err *e);
 
@@ -478,28 +495,17 @@ int store_outage_each(struct store *s, int64_t since,
 	int (*cb)(const struct store_outage *o, void *arg), void *arg,
 	struct err *e);
 
-/* Counts digests by status ("pending", "sent", "failed"). */
+/* Counts digests (not the admin's mail) by status ("pending", "sent",
+ * "failed"). */
 int store_digest_count(struct store *s, const char *status, int64_t *n,
 	struct err *e);
 
 /*
  * Reports: mails to the operator ([digest] admin), such as the weekly
- * health report, in an outbox of their own with the digests' promise: one
- * per kind and slot, committed as pending before it leaves, marked sent
- * once the transport accepted it.
+ * health report: rows of the outbox without a subscriber, with the
+ * digests' promise (committed as pending before they leave, carried by
+ * the same claims and marks), one per kind and slot.
  */
-struct store_report {
-	int64_t id;
-	char *kind;               /* "health" */
-	char *slot;               /* "2026-W48" */
-	char *rcpt;               /* the bare address it goes to */
-	char *message_id;
-	char *message;            /* the rendered message */
-	size_t len;
-	int attempts;
-};
-
-void store_report_release(struct store_report *r);
 
 /* Whether a report of kind exists for slot, whatever became of it. */
 int store_report_has(struct store *s, const char *kind, const char *slot,
@@ -511,24 +517,17 @@ struct store_report_new {
 	int64_t now;
 };
 
-/* Records r as pending; sets *id. A kind and slot (or a Message-ID)
- * already there: -1 with EX_DATAERR. */
+/* Records r as pending in the outbox, with its message, in one
+ * transaction; sets *id. A kind and slot (or a Message-ID) already
+ * there: -1 with EX_DATAERR. */
 int store_report_add(struct store *s, const struct store_report_new *r,
 	int64_t *id, struct err *e);
-/* The pending reports whose next attempt has come, oldest first, messages
- * included, in a malloc'd array (*list NULL when none): there is at most
- * one per kind and week. Release each, then free the array. */
-int store_report_pending(struct store *s, int64_t now,
-	struct store_report **list, size_t *n, struct err *e);
-/* Records what became of a delivery attempt, as store_digest_mark. */
-int store_report_mark(struct store *s, int64_t id,
-	enum store_digest_outcome outcome, const char *reply, int64_t now,
-	int64_t next_attempt, struct err *e);
 
 /* When the store next has work, for a daemon choosing how long to sleep:
  * the earliest next fetch of an enabled feed, and the earliest next
- * attempt of a pending digest or report; 0 in either when there is none,
- * 1 (long past) for one due at once (a new feed, a digest not yet tried). */
+ * attempt of a pending message of the outbox; 0 in either when there is
+ * none, 1 (long past) for one due at once (a new feed, a digest not yet
+ * tried). */
 int store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
 	struct err *e);
 /* Calls cb once per distinct (schedule, timezone) of the subscribers,

@@ -55,7 +55,7 @@ digests() {
 	"$PYTHON3" -c "
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-print(db.execute('SELECT count(*) FROM digests WHERE status = ?', (sys.argv[2],)).fetchone()[0])" \
+print(db.execute('SELECT count(*) FROM outbox WHERE subscriber_id IS NOT NULL AND status = ?', (sys.argv[2],)).fetchone()[0])" \
 		"$(sed -n 's/^path = //p' "$FEEDMAIL_CONFIG")" "$1"
 }
 
@@ -64,7 +64,7 @@ max_attempts() {
 	"$PYTHON3" -c "
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-print(db.execute('SELECT coalesce(max(attempts), 0) FROM digests').fetchone()[0])" \
+print(db.execute('SELECT coalesce(max(attempts), 0) FROM outbox WHERE subscriber_id IS NOT NULL').fetchone()[0])" \
 		"$(sed -n 's/^path = //p' "$FEEDMAIL_CONFIG")"
 }
 
@@ -136,7 +136,7 @@ test_expect_success 'ten runs against a server that is down charge no digest' '
 	"$PYTHON3" -c "
 import sqlite3
 db = sqlite3.connect(\"down.db\")
-assert db.execute(\"SELECT max(attempts) FROM digests\").fetchone()[0] == 0
+assert db.execute(\"SELECT max(attempts) FROM outbox WHERE subscriber_id IS NOT NULL\").fetchone()[0] == 0
 o = db.execute(\"SELECT failures, held, ended_at FROM outages\").fetchall()
 assert o == [(11, 3, None)], o"
 '
@@ -147,7 +147,7 @@ test_expect_success 'the pending digests go out once the server is back' '
 	ids=$("$PYTHON3" -c "
 import sqlite3
 db = sqlite3.connect(\"down.db\")
-print(\" \".join(sorted(r[0] for r in db.execute(\"SELECT message_id FROM digests\"))))") &&
+print(\" \".join(sorted(r[0] for r in db.execute(\"SELECT message_id FROM outbox WHERE subscriber_id IS NOT NULL\"))))") &&
 	feedmail send >out 2>err &&
 	contains out "0 digests built; 3 sent" &&
 	test "$(digests sent)" = 3 &&
@@ -459,7 +459,7 @@ with db:  # one transaction
 	mails = json.load(open("mails.json"))[before:]
 	db = sqlite3.connect("crash.db")
 	digests = {r[0]: r[1] for r in db.execute(
-	    "SELECT g.message_id, s.email FROM digests g JOIN subscribers s ON s.id = g.subscriber_id")}
+	    "SELECT g.message_id, s.email FROM outbox g JOIN subscribers s ON s.id = g.subscriber_id")}
 	got = collections.Counter(m["message_id"] for m in mails)
 	missing = set(digests) - set(got)
 	assert not missing, ("never arrived", sorted(missing)[:5])

@@ -43,7 +43,7 @@ outbox() {
 	"$PYTHON3" -c "
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-for row in db.execute('SELECT status, message_id FROM reports WHERE kind = ?', (sys.argv[2],)):
+for row in db.execute('SELECT status, message_id FROM outbox WHERE kind = ?', (sys.argv[2],)):
     print(*row)" "$XDG_DATA_HOME/feedmail/feedmail.db" "$1"
 }
 

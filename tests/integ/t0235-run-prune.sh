@@ -23,7 +23,7 @@ messages() {
 	"$PYTHON3" -c "
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-print(db.execute('SELECT count(*) FROM digest_messages').fetchone()[0])" \
+print(db.execute('SELECT count(*) FROM outbox_messages').fetchone()[0])" \
 		"$XDG_DATA_HOME/feedmail/feedmail.db"
 }
 

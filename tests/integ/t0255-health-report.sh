@@ -103,6 +103,10 @@ test_expect_success 'a transport that fails: pending, sent by a later run' '
 	expect_code 75 at 2026-11-19T10:00:00Z run 2>err &&
 	contains err "health report to" &&
 	test "$(reports)" = 2 &&
+	at 2026-11-19T10:10:00Z outbox list >out &&
+	contains out "ops@example.org	health report, pending, 0 attempts" &&
+	at 2026-11-19T10:10:00Z outbox list ops@example.org --json >out &&
+	contains out "\"kind\":\"health\"" &&
 	write_config maildir &&
 	run_at 2026-11-19T10:30:00Z &&
 	test "$(reports)" = 2 &&

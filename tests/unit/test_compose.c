@@ -149,11 +149,11 @@ START_TEST(t_report)
 {
 	char dir[200], path[256];
 	struct compose_mail m = { 0 };
-	struct store_report *list = NULL;
+	struct store_message got = { 0 };
 	struct err e = ERR_INIT;
 	struct store *s;
-	int64_t id = 0, again = 0;
-	size_t n = 0, i;
+	int64_t id = 0, again = 0, ids[4];
+	size_t n = 0;
 
 	ck_assert_ptr_nonnull(testutil_tmpdir(dir, sizeof(dir), "compose"));
 	snprintf(path, sizeof(path), "%s/feedmail.db", dir);
@@ -173,18 +173,21 @@ START_TEST(t_report)
 					"report-health-2026-W48-2", &m, &again,
 					&e), 1);
 	ck_assert_int_eq(e.code, 0);
-	ck_assert_int_eq(store_report_pending(s, N, &list, &n, &e), 0);
+	/* in the outbox, as any mail */
+	ck_assert_int_eq(store_outbox_claim(s, N, N, N + 60, ids, 4, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(list[0].id, id);
-	ck_assert_str_eq(list[0].kind, "health");
-	ck_assert_str_eq(list[0].rcpt, "ops@example.org");
-	ck_assert_msg(strstr(list[0].message, "\r\nTo: Ops <ops@example.org>"
-			     "\r\n") != NULL, "%s", list[0].message);
-	ck_assert_msg(strstr(list[0].message, list[0].message_id) != NULL,
-		      "%s", list[0].message);
-	for (i = 0; i < n; i++)
-		store_report_release(&list[i]);
-	free(list);
+	ck_assert_int_eq(ids[0], id);
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
+	ck_assert_str_eq(got.kind, "health");
+	ck_assert_str_eq(got.slot, "2026-W48");
+	ck_assert_int_eq(got.subscriber_id, 0);
+	ck_assert_str_eq(got.email, "ops@example.org");
+	ck_assert_msg(strstr(got.message, "\r\nTo: Ops <ops@example.org>"
+			     "\r\n") != NULL, "%s", got.message);
+	ck_assert_msg(strstr(got.message, got.message_id) != NULL, "%s",
+		      got.message);
+	store_message_release(&got);
 	store_close(s);
 	ck_assert_int_eq(testutil_remove_tree(dir), 0);
 }

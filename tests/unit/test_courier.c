@@ -1,8 +1,8 @@
 /*
  * Unit tests for src/mail/courier: what a transport's answer makes of a
- * message (a table), and the reports box carried to a Maildir: each
- * pending report delivered and marked once, `only` taking one alone, the
- * heard callback told of each.
+ * message (a table), and the outbox carried to a Maildir: each pending
+ * message delivered and marked once, `only` taking one alone, the heard
+ * callback told of each, digests and reports in one run.
  */
 #include "config.h"
 
@@ -100,11 +100,10 @@ START_TEST(t_reports)
 	struct compose_mail m = { 0 };
 	struct courier c;
 	struct heard h = { { 0 }, 0 };
-	struct store_report *list = NULL;
 	struct err e = ERR_INIT;
 	struct conf cfg;
 	struct store *s;
-	int64_t a = 0, b = 0;
+	int64_t a = 0, b = 0, ids[4];
 	size_t n = 0;
 
 	ck_assert_ptr_nonnull(testutil_tmpdir(dir, sizeof(dir), "courier"));
@@ -128,7 +127,7 @@ START_TEST(t_reports)
 					&b, &e), 0);
 
 	/* only b */
-	courier_init(&c, COURIER_REPORTS);
+	courier_init(&c);
 	c.store = s;
 	c.cfg = &cfg;
 	c.now = N;
@@ -143,7 +142,7 @@ START_TEST(t_reports)
 	ck_assert_int_eq(files_in(new), 1);
 
 	/* then the rest: a, once */
-	courier_init(&c, COURIER_REPORTS);
+	courier_init(&c);
 	c.store = s;
 	c.cfg = &cfg;
 	c.now = N;
@@ -151,10 +150,85 @@ START_TEST(t_reports)
 	ck_assert_uint_eq(c.counts.sent, 1);
 	courier_release(&c);
 	ck_assert_int_eq(files_in(new), 2);
-	ck_assert_int_eq(store_report_pending(s, INT64_MAX, &list, &n, &e),
-			 0);
+	ck_assert_int_eq(store_outbox_claim(s, N, INT64_MAX, N + 60, ids, 4,
+					    &n, &e), 0);
 	ck_assert_uint_eq(n, 0);
-	free(list);
+
+	store_close(s);
+	conf_release(&cfg);
+	ck_assert_int_eq(testutil_remove_tree(dir), 0);
+}
+END_TEST
+
+/* Digests and a report leave in one run of one courier, oldest first,
+ * and each is marked sent. */
+START_TEST(t_digests_and_report)
+{
+	static const char digest[] = "Subject: news\r\n\r\nNews.\r\n";
+	char dir[200], path[256], maildir[256], new[300], mid[32];
+	char email[32];
+	struct compose_mail m = { 0 };
+	struct store_subscriber sub = { 0 };
+	struct store_digest_new d = { 0 };
+	struct courier c;
+	struct heard h = { { 0 }, 0 };
+	struct err e = ERR_INIT;
+	struct conf cfg;
+	struct store *s;
+	int64_t sid, ids[4], report = 0, dg[2];
+	size_t n = 0;
+	int i;
+
+	ck_assert_ptr_nonnull(testutil_tmpdir(dir, sizeof(dir), "courier"));
+	snprintf(path, sizeof(path), "%s/feedmail.db", dir);
+	snprintf(maildir, sizeof(maildir), "%s/Maildir", dir);
+	snprintf(new, sizeof(new), "%s/new", maildir);
+	conf_init(&cfg);
+	cfg.digest_path = strdup(maildir);
+	ck_assert_msg(conf_finish(&cfg, &e) == 0, "%s", e.msg);
+	cfg.transport = CONF_TRANSPORT_MAILDIR;
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	for (i = 0; i < 2; i++) {
+		snprintf(email, sizeof(email), "s%d@example.org", i);
+		snprintf(mid, sizeof(mid), "<d%d@x>", i);
+		sub.email = email;
+		ck_assert_int_eq(store_subscriber_add(s, &sub, N, &sid, &e), 0);
+		d.subscriber_id = sid;
+		d.message_id = mid;
+		d.message = digest;
+		d.len = sizeof(digest) - 1;
+		d.now = N;
+		ck_assert_msg(store_digest_add(s, &d, &dg[i], &e) == 0, "%s",
+			      e.msg);
+		if (i == 0) {
+			m.to_addr = "ops@example.org";
+			m.subject = "a report";
+			m.text = "Text.\n";
+			m.date = N;
+			ck_assert_int_eq(compose_report(s, &cfg, "health",
+							"2026-W48", "seed-h",
+							&m, &report, &e), 0);
+		}
+	}
+
+	courier_init(&c);
+	c.store = s;
+	c.cfg = &cfg;
+	c.now = N;
+	c.heard = on_heard;
+	c.heard_arg = &h;
+	ck_assert_msg(courier_run(&c, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(c.counts.sent, 3);
+	courier_release(&c);
+	ck_assert_int_eq(h.n, 3);
+	ck_assert_int_eq(h.ids[0], dg[0]);
+	ck_assert_int_eq(h.ids[1], report);
+	ck_assert_int_eq(h.ids[2], dg[1]);
+	ck_assert_int_eq(files_in(new), 3);
+	ck_assert_int_eq(store_outbox_claim(s, N + 1, INT64_MAX, N + 60, ids,
+					    4, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
 
 	store_close(s);
 	conf_release(&cfg);
@@ -171,6 +245,7 @@ main(void)
 	tcase_add_loop_test(tc, t_outcome, 0,
 			    (int)(sizeof(outcomes) / sizeof(outcomes[0])));
 	tcase_add_test(tc, t_reports);
+	tcase_add_test(tc, t_digests_and_report);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

@@ -140,13 +140,14 @@ START_TEST(test_migrates_previous_version)
 	ck_assert_int_eq(count("SELECT count(*) FROM feeds"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"
 			       " WHERE include_words IS NULL"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM reports"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
+			       " WHERE kind <> 'digest'"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
 			       "name = 'outages'"), 1);
 	/* a digest failed before: its entries were lost then, and stay so */
-	ck_assert_int_eq(count("SELECT count(*) FROM digests"
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
 			       " WHERE dropped = 1 AND status = 'failed'"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM digests"
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
 			       " WHERE dropped = 0 AND status = 'pending'"), 1);
 }
 END_TEST
@@ -166,7 +167,7 @@ START_TEST(test_migrates_several_steps)
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
-	ck_assert_int_eq(count("SELECT count(*) FROM digests"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 1);
 }
 END_TEST
@@ -487,6 +488,7 @@ START_TEST(test_claims)
 	o.feed_id = 2;
 	o.now = 60;
 	o.status = "ok";
+	o.succeeded = 1;
 	o.next_fetch_at = 100;
 	ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
 	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 0, 1000, got, 2, &n,
@@ -517,25 +519,25 @@ START_TEST(test_claims)
 		d.message_id = mid;
 		ck_assert_int_eq(store_digest_add(s, &d, &digests[i], &e), 0);
 	}
-	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, claimed, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, claimed, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(claimed[0], digests[0]);
 	ck_assert_int_eq(claimed[1], digests[1]);
 	/* held by the transport: pending, due, and leased */
-	ck_assert_int_eq(store_digest_mark(s, digests[0], STORE_DIGEST_HELD,
+	ck_assert_int_eq(store_outbox_mark(s, digests[0], STORE_DIGEST_HELD,
 					   "421 busy", 100, 100, &e), 0);
-	ck_assert_int_eq(store_digest_mark(s, digests[1], STORE_DIGEST_SENT,
+	ck_assert_int_eq(store_outbox_mark(s, digests[1], STORE_DIGEST_SENT,
 					   "250 OK", 100, 0, &e), 0);
-	ck_assert_int_eq(store_digest_claim(s, 150, 150, 200, claimed, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 150, 150, 200, claimed, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(claimed[0], digests[2]);
-	ck_assert_int_eq(store_digest_claim(s, 150, 150, 200, claimed, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 150, 150, 200, claimed, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 0);
 	/* leases over: the pending ones come back, the sent one not */
-	ck_assert_int_eq(store_digest_claim(s, 200, 200, 300, claimed, 2, &n,
+	ck_assert_int_eq(store_outbox_claim(s, 200, 200, 300, claimed, 2, &n,
 					    &e), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(claimed[0], digests[0]);
@@ -714,7 +716,8 @@ START_TEST(test_entries)
 
 	/* only 3 is in the feed at 500; prune what left it before 450 */
 	struct store_fetch_outcome o = { .feed_id = 1, .now = 500,
-					 .status = "ok" };
+					 .status = "ok",
+					 .succeeded = 1 };
 	save(s, &doc[2], 1, 500, &added, &updated);
 	ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
 	ck_assert_int_eq(store_prune(s, 450, 0, &pruned, &e), 0);
@@ -810,10 +813,10 @@ static void
 read_digest_get(struct stale_fixture *f)
 {
 	struct err e = ERR_INIT;
-	struct store_digest got;
+	struct store_message got;
 
-	ck_assert_int_eq(store_digest_get(f->s, f->digest_id, &got, &e), 0);
-	store_digest_release(&got);
+	ck_assert_int_eq(store_outbox_get(f->s, f->digest_id, &got, &e), 0);
+	store_message_release(&got);
 }
 
 static void
@@ -823,7 +826,7 @@ read_digest_claim(struct stale_fixture *f)
 	int64_t ids[1];
 	size_t n;
 
-	ck_assert_int_eq(store_digest_claim(f->s, 1000, 1000, 2000, ids, 1, &n,
+	ck_assert_int_eq(store_outbox_claim(f->s, 1000, 1000, 2000, ids, 1, &n,
 					    &e), 0);
 }
 
@@ -851,8 +854,8 @@ START_TEST(test_no_read_outlives_its_call)
 		{ "store_fetch_get", read_fetch_get },
 		{ "store_news_each", read_news },
 		{ "store_digest_has_slot", read_digest_has_slot },
-		{ "store_digest_get", read_digest_get },
-		{ "store_digest_claim", read_digest_claim },
+		{ "store_outbox_get", read_digest_get },
+		{ "store_outbox_claim", read_digest_claim },
 		{ "store_fetch_claim", read_fetch_claim },
 	};
 	struct stale_fixture f = { 0 };
@@ -903,6 +906,7 @@ START_TEST(test_redirect_after_three)
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
 	struct store_fetch_outcome o = { .feed_id = 1, .status = "ok",
+					 .succeeded = 1,
 					 .redirect_url = "http://new/",
 					 .redirect_threshold = 3 };
 	struct store_fetch f;
@@ -928,6 +932,7 @@ START_TEST(test_redirect_interrupted)
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
 	struct store_fetch_outcome o = { .feed_id = 1, .status = "ok",
+					 .succeeded = 1,
 					 .redirect_threshold = 3 };
 	const char *seen[] = { "http://new/", "http://new/", NULL,
 			       "http://new/", "http://new/" };
@@ -950,15 +955,31 @@ START_TEST(test_redirect_interrupted)
 }
 END_TEST
 
-/* The operator's outbox: one report per kind and slot, pending until
- * marked, retried when its next attempt comes. */
+struct listed {
+	int n;
+	char kind[16];
+};
+
+static int
+list_kind(const struct store_outbox_row *row, void *arg)
+{
+	struct listed *l = arg;
+
+	l->n++;
+	snprintf(l->kind, sizeof(l->kind), "%s", row->kind);
+	return 0;
+}
+
+/* The operator's mail in the outbox: one report per kind and slot,
+ * pending until marked, retried when its next attempt comes. */
 START_TEST(test_reports)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
 	struct store_report_new r = { 0 };
-	struct store_report *list = NULL;
-	int64_t id = 0, id2, fetch_at = -1, attempt_at = -1;
+	struct store_message got;
+	struct listed listed;
+	int64_t id = 0, id2, ids[2], fetch_at = -1, attempt_at = -1;
 	size_t n = 0;
 	int has = 1;
 
@@ -987,34 +1008,66 @@ START_TEST(test_reports)
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(attempt_at, 1);
 
-	ck_assert_int_eq(store_report_pending(s, 100, &list, &n, &e), 0);
+	/* claimed, read and marked as any message of the outbox */
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 2, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(list[0].id, id);
-	ck_assert_str_eq(list[0].rcpt, "ops@example.org");
-	ck_assert_str_eq(list[0].message_id, "<a@example.org>");
-	ck_assert_uint_eq(list[0].len, r.len);
-	ck_assert_int_eq(memcmp(list[0].message, "Subject: x\r\n", 12), 0);
-	store_report_release(&list[0]);
-	free(list);
+	ck_assert_int_eq(ids[0], id);
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
+	ck_assert_str_eq(got.email, "ops@example.org");
+	ck_assert_str_eq(got.kind, "health");
+	ck_assert_str_eq(got.slot, "2026-W48");
+	ck_assert_int_eq(got.subscriber_id, 0);
+	ck_assert_int_eq(got.entries, 0);
+	ck_assert_str_eq(got.message_id, "<a@example.org>");
+	ck_assert_uint_eq(got.len, r.len);
+	ck_assert_int_eq(memcmp(got.message, "Subject: x\r\n", 12), 0);
+	store_message_release(&got);
 
-	ck_assert_int_eq(store_report_mark(s, id, STORE_DIGEST_RETRY, "451 x",
+	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_RETRY, "451 x",
 					   100, 4000, &e), 0);
-	ck_assert_int_eq(store_report_pending(s, 3999, &list, &n, &e), 0);
+	ck_assert_int_eq(store_outbox_claim(s, 3999, 3999, 4100, ids, 2, &n,
+					    &e), 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_ptr_null(list);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(attempt_at, 4000);
-	ck_assert_int_eq(store_report_pending(s, 4000, &list, &n, &e), 0);
+	ck_assert_int_eq(store_outbox_claim(s, 4000, 4000, 4100, ids, 2, &n,
+					    &e), 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(list[0].attempts, 1);
-	store_report_release(&list[0]);
-	free(list);
-	ck_assert_int_eq(store_report_mark(s, id, STORE_DIGEST_SENT, "250 ok",
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
+	ck_assert_int_eq(got.attempts, 1);
+	store_message_release(&got);
+	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_SENT, "250 ok",
 					   4000, 0, &e), 0);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(attempt_at, 0);
+
+	/* a failed one is listed, dropped and queued again by address */
+	r.kind = "outage";
+	r.slot = "1";
+	r.message_id = "<c@example.org>";
+	ck_assert_int_eq(store_report_add(s, &r, &id2, &e), 0);
+	ck_assert_int_eq(store_outbox_mark(s, id2, STORE_DIGEST_FAILED,
+					   "550 no", 4000, 0, &e), 0);
+	listed.n = 0;
+	ck_assert_int_eq(store_outbox_each(s, "OPS@example.org", list_kind,
+					   &listed, &e), 0);
+	ck_assert_int_eq(listed.n, 1);
+	ck_assert_str_eq(listed.kind, "outage");
+	ck_assert_int_eq(store_outbox_drop(s, "ops@example.org", &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(store_outbox_retry(s, "other@example.org", 5000, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_outbox_retry(s, "ops@example.org", 5000, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(store_outbox_claim(s, 5000, 5000, 5100, ids, 2, &n,
+					    &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ids[0], id2);
 	store_close(s);
-	ck_assert_int_eq(count("SELECT count(*) FROM reports WHERE status ="
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE status ="
 			       " 'sent' AND sent_at = 4000"), 1);
 }
 END_TEST
@@ -1091,7 +1144,7 @@ START_TEST(test_digest_outbox)
 	struct store *s = store_open(path, &e);
 	struct store_subscriber sub = { 0 };
 	struct store_digest_new d = { 0 };
-	struct store_digest got;
+	struct store_message got;
 	char email[] = "a@example.org";
 	size_t len = 200 * 1024, i, n = 0;
 	int64_t sid, id, ids[2];
@@ -1113,50 +1166,49 @@ START_TEST(test_digest_outbox)
 	/* the same Message-ID twice: refused, nothing recorded */
 	ck_assert_int_eq(store_digest_add(s, &d, &sid, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
-	ck_assert_int_eq(count("SELECT count(*) FROM digest_messages"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM digests"
-			       " WHERE message IS NULL"), 1);
-	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 2, &n, &e),
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_messages"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1);
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);
 	/* claimed: not claimed again */
-	ck_assert_int_eq(store_digest_claim(s, 100, 100, 200, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
 	ck_assert_uint_eq(got.len, len);
 	ck_assert(memcmp(got.message, msg, len) == 0);
 	ck_assert_str_eq(got.email, "a@example.org");
 	ck_assert_str_eq(got.message_id, "<1@example.org>");
-	store_digest_release(&got);
+	store_message_release(&got);
 	/* a pending digest keeps its message, however old */
 	ck_assert_int_eq(store_digest_prune(s, 1000, &n, &e), 0);
 	ck_assert_uint_eq(n, 0);
 	/* a mark writes a few pages, not the 50 of the message again */
 	before = wal_size();
 	ck_assert_int_gt(before, (long long)len);
-	ck_assert_int_eq(store_digest_mark(s, id, STORE_DIGEST_SENT,
+	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_SENT,
 					   "250 OK", 200, 0, &e), 0);
 	ck_assert_int_lt(wal_size() - before, (long long)len / 4);
-	ck_assert_int_eq(store_digest_claim(s, 300, 300, 400, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, 300, 300, 400, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
 	/* read back after the mark: still whole */
-	ck_assert_int_eq(store_digest_get(s, id, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
 	ck_assert_uint_eq(got.len, len);
 	ck_assert(memcmp(got.message, msg, len) == 0);
-	store_digest_release(&got);
-	ck_assert_int_eq(store_digest_get(s, id + 1, &got, &e), -1);
+	store_message_release(&got);
+	ck_assert_int_eq(store_outbox_get(s, id + 1, &got, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	/* a sent message goes once old enough; the digest stays */
 	ck_assert_int_eq(store_digest_prune(s, 200, &n, &e), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_digest_prune(s, 201, &n, &e), 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM digest_messages"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_messages"), 0);
 	store_close(s);
-	ck_assert_int_eq(count("SELECT count(*) FROM digests"
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
 			       " WHERE status = 'sent' AND sent_at = 200"), 1);
 	free(msg);
 }
@@ -1168,7 +1220,7 @@ START_TEST(test_migrates_digest_messages)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open_version(path, 5, &e);
-	struct store_digest got;
+	struct store_message got;
 
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	store_close(s);
@@ -1179,13 +1231,107 @@ START_TEST(test_migrates_digest_messages)
 	     " AS BLOB));");
 	s = store_open(path, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
-	ck_assert_int_eq(store_digest_get(s, 7, &got, &e), 0);
+	ck_assert_int_eq(store_outbox_get(s, 7, &got, &e), 0);
 	ck_assert_uint_eq(got.len, 12);
 	ck_assert_str_eq(got.message, "Subject: x\r\n");
-	store_digest_release(&got);
+	store_message_release(&got);
 	store_close(s);
-	ck_assert_int_eq(count("SELECT count(*) FROM digests"
-			       " WHERE message IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_messages"), 1);
+}
+END_TEST
+
+/* Version 9 kept digests and reports apart: moving to 10 puts both in
+ * one outbox, keeping ids of digests (their entries point at them),
+ * messages, states and the once-per-slot guarantees. */
+START_TEST(test_migrates_one_outbox)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 9, &e);
+	struct store_report_new r = { 0 };
+	struct store_message got;
+	int64_t ids[4], id;
+	size_t n = 0;
+	int has = 0;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	exec("INSERT INTO feeds (id, url, added_at) VALUES (1, 'http://a/', 1);"
+	     "INSERT INTO entries (id, feed_id, ident, first_seen, last_seen)"
+	     " VALUES (1, 1, 'g:1', 1, 1), (2, 1, 'g:2', 1, 1);"
+	     "INSERT INTO subscribers (id, email, created_at)"
+	     " VALUES (1, 'a@b.c', 1);"
+	     "INSERT INTO digests (id, subscriber_id, slot, message_id,"
+	     " created_at, status, attempts, next_attempt_at, reply)"
+	     " VALUES (3, 1, '2026-11-26', '<3@b.c>', 2, 'pending', 2, 50,"
+	     " '451 later'), (4, 1, '2026-11-27', '<4@b.c>', 3, 'failed', 1,"
+	     " 0, '550 no');"
+	     "INSERT INTO digest_messages VALUES (3, CAST('Subject: 3\r\n'"
+	     " AS BLOB)), (4, CAST('Subject: 4\r\n' AS BLOB));"
+	     "INSERT INTO deliveries VALUES (1, 1, 3), (1, 2, 4);"
+	     "UPDATE digests SET dropped = 1 WHERE id = 4;"
+	     "INSERT INTO reports (id, kind, slot, rcpt, message_id,"
+	     " created_at, status, next_attempt_at, message, sent_at)"
+	     " VALUES (1, 'health', '2026-W47', 'ops@b.c', '<h47@b.c>', 5,"
+	     " 'sent', 0, CAST('Subject: h47\r\n' AS BLOB), 6),"
+	     " (2, 'health', '2026-W48', 'ops@b.c', '<h48@b.c>', 7,"
+	     " 'pending', 40, CAST('Subject: h48\r\n' AS BLOB), NULL);");
+
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+	/* the pending digest and the pending report, in id order */
+	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 4, &n, &e),
+			 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ids[0], 3);
+	ck_assert_int_gt(ids[1], 4);
+	ck_assert_int_eq(store_outbox_get(s, 3, &got, &e), 0);
+	ck_assert_str_eq(got.kind, "digest");
+	ck_assert_str_eq(got.email, "a@b.c");
+	ck_assert_str_eq(got.message, "Subject: 3\r\n");
+	ck_assert_int_eq(got.attempts, 2);
+	ck_assert_int_eq(got.entries, 1);
+	store_message_release(&got);
+	ck_assert_int_eq(store_outbox_get(s, ids[1], &got, &e), 0);
+	ck_assert_str_eq(got.kind, "health");
+	ck_assert_str_eq(got.slot, "2026-W48");
+	ck_assert_int_eq(got.subscriber_id, 0);
+	ck_assert_str_eq(got.email, "ops@b.c");
+	ck_assert_str_eq(got.message, "Subject: h48\r\n");
+	store_message_release(&got);
+	/* once per kind and slot, sent or pending */
+	ck_assert_int_eq(store_report_has(s, "health", "2026-W47", &has, &e),
+			 0);
+	ck_assert_int_eq(has, 1);
+	r.kind = "health";
+	r.slot = "2026-W47";
+	r.rcpt = "ops@b.c";
+	r.message_id = "<again@b.c>";
+	r.message = "x";
+	r.len = 1;
+	ck_assert_int_eq(store_report_add(s, &r, &id, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	/* the sent report's message goes as a digest's would */
+	ck_assert_int_eq(store_digest_prune(s, 100, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(store_digest_count(s, "pending", &id, &e), 0);
+	ck_assert_int_eq(id, 1);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE"
+			       " name IN ('digests', 'reports',"
+			       " 'digest_messages')"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE id = 4"
+			       " AND status = 'failed' AND dropped = 1"
+			       " AND reply = '550 no'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE"
+			       " kind = 'health' AND status = 'sent'"
+			       " AND sent_at = 6"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM deliveries"), 2);
+	/* a digest still goes with its subscriber, entries and all */
+	exec("PRAGMA foreign_keys = ON; DELETE FROM subscribers;");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM deliveries"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_messages"), 1);
 }
 END_TEST
 
@@ -1224,12 +1370,12 @@ static const struct {
 	{ "a begun slot without a digest",
 	  NULL, { NULL, NULL, "2026-11-26", 400, 300 }, 500, "1,7" },
 	{ "a begun slot that has its digest",
-	  "INSERT INTO digests (subscriber_id, slot, message_id, created_at)"
-	  " VALUES (1, '2026-11-26', '<1@x>', 450)",
+	  "INSERT INTO outbox (kind, subscriber_id, slot, message_id,"
+	  " created_at) VALUES ('digest', 1, '2026-11-26', '<1@x>', 450)",
 	  { NULL, NULL, "2026-11-26", 400, 300 }, 500, "" },
 	{ "a begun slot, its digest for another slot only",
-	  "INSERT INTO digests (subscriber_id, slot, message_id, created_at)"
-	  " VALUES (1, '2026-11-25', '<1@x>', 450)",
+	  "INSERT INTO outbox (kind, subscriber_id, slot, message_id,"
+	  " created_at) VALUES ('digest', 1, '2026-11-25', '<1@x>', 450)",
 	  { NULL, NULL, "2026-11-26", 400, 300 }, 500, "1,7" },
 	{ "a begun slot before they subscribed is not theirs",
 	  "UPDATE subscribers SET created_at = 401 WHERE id = 1",
@@ -1332,6 +1478,7 @@ main(void)
 	tcase_add_test(tc, test_next_due);
 	tcase_add_test(tc, test_digest_outbox);
 	tcase_add_test(tc, test_migrates_digest_messages);
+	tcase_add_test(tc, test_migrates_one_outbox);
 	tcase_add_loop_test(tc, test_fetch_mark_needed, 0,
 			    (int)(sizeof(mark_cases) / sizeof(mark_cases[0])));
 	suite_add_tcase(s, tc);
