@@ -28,8 +28,11 @@ check_str(const char *s)
 	if (!*s)
 		abort();
 	while (*u) {
-		int n = *u < 0x80 ? 1 : (*u & 0xe0) == 0xc0 ? 2 :
-			(*u & 0xf0) == 0xe0 ? 3 : (*u & 0xf8) == 0xf0 ? 4 : 0;
+		int n = *u < 0x80           ? 1 :
+			(*u & 0xe0) == 0xc0 ? 2 :
+			(*u & 0xf0) == 0xe0 ? 3 :
+			(*u & 0xf8) == 0xf0 ? 4 :
+					      0;
 		int i;
 
 		if (!n)

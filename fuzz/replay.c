@@ -37,7 +37,7 @@ replay_file(const char *path, size_t *count)
 	}
 	if (st.st_size < 0 || (uintmax_t)st.st_size > REPLAY_MAX_INPUT) {
 		fprintf(stderr, "replay: '%s': larger than %u bytes\n", path,
-		    REPLAY_MAX_INPUT);
+			REPLAY_MAX_INPUT);
 		goto out;
 	}
 	/* At least one byte, so an empty file still gets a real pointer. */
@@ -82,8 +82,8 @@ replay_dir(const char *dir, size_t *count)
 			continue;
 		n = snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
 		if (n < 0 || (size_t)n >= sizeof(path)) {
-			fprintf(stderr, "replay: '%s/%s': path too long\n",
-			    dir, ent->d_name);
+			fprintf(stderr, "replay: '%s/%s': path too long\n", dir,
+				ent->d_name);
 			ret = -1;
 			continue;
 		}

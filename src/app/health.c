@@ -11,12 +11,12 @@
 #include "lib/conf.h"
 #include "lib/date.h"
 #include "lib/log.h"
+#include "lib/str.h"
+#include "lib/utf8.h"
 #include "mail/compose.h"
 #include "mail/courier.h"
 #include "mail/send.h"
 #include "store/store.h"
-#include "lib/str.h"
-#include "lib/utf8.h"
 
 #define DAY (24 * 3600)
 #define HEALTH_KIND "health"
@@ -50,15 +50,16 @@ format_time(int64_t t, char out[DATE_UTC_SIZE])
 
 int
 health_format(struct buf *out, const char *week, size_t total,
-	      const struct health_feed *feeds, size_t n,
-	      const struct conf *cfg)
+	      const struct health_feed *feeds, size_t n, const struct conf *cfg)
 {
 	char success[DATE_UTC_SIZE], news[DATE_UTC_SIZE];
 	size_t i;
 	int rc;
 
-	rc = buf_addf(out, "Feed health, week %s: %zu of %zu feeds need a "
-		      "look.\n", week, n, total);
+	rc = buf_addf(out,
+		      "Feed health, week %s: %zu of %zu feeds need a "
+		      "look.\n",
+		      week, n, total);
 	for (i = 0; rc == 0 && i < n; i++) {
 		const struct health_feed *f = &feeds[i];
 
@@ -87,12 +88,13 @@ health_format(struct buf *out, const char *week, size_t total,
 				      f->last_error ? f->last_error : "");
 	}
 	if (rc == 0)
-		rc = buf_addf(out, "\nA feed is failing after %d failed "
+		rc = buf_addf(out,
+			      "\nA feed is failing after %d failed "
 			      "fetches in a row ([fetch] sick_failures) and "
 			      "silent after %d days without a new entry "
 			      "([fetch] sick_days). `feedmail status` shows "
-			      "every feed.\n", cfg->sick_failures,
-			      cfg->sick_days);
+			      "every feed.\n",
+			      cfg->sick_failures, cfg->sick_days);
 	return rc;
 }
 
@@ -220,7 +222,8 @@ format_outage(struct buf *out, const struct store_outage *o)
 
 	format_time(o->started_at, from);
 	format_time(o->ended_at ? o->ended_at : o->last_at, to);
-	return buf_addf(out, "\nThe mail transport was down from %s %s %s "
+	return buf_addf(out,
+			"\nThe mail transport was down from %s %s %s "
 			"(%ld runs met it, %ld digests held back), last: %s\n",
 			from, o->ended_at ? "to" : "and still at", to,
 			o->failures, o->held, o->reason);
@@ -237,32 +240,31 @@ add_outage(const struct store_outage *o, void *arg)
 /* Records this week's report: the flagged feeds, then the outages of the
  * mail transport of the last 7 days. Nothing when there is neither. */
 static int
-build(struct store *s, const struct conf *cfg, const char *week,
-      int64_t now, const struct sick *sick, struct health_outcome *r,
-      struct err *e)
+build(struct store *s, const struct conf *cfg, const char *week, int64_t now,
+      const struct sick *sick, struct health_outcome *r, struct err *e)
 {
 	struct buf outages = BUF_INIT(BUF_MAX_DOC);
 	struct buf text = BUF_INIT(BUF_MAX_DOC);
 	char subject[200];
 	int rc;
 
-	rc = store_outage_each(s, now - 7 * 24 * 3600, add_outage, &outages,
-			       e);
+	rc = store_outage_each(s, now - 7 * 24 * 3600, add_outage, &outages, e);
 	if (rc > 0)
 		rc = err_set(e, EX_OSERR, "out of memory");
 	if (rc < 0 || (!sick->n && !outages.len))
 		goto out;
 	rc = -1;
-	if (health_format(&text, week, sick->total, sick->items, sick->n,
-			  cfg) < 0 ||
+	if (health_format(&text, week, sick->total, sick->items, sick->n, cfg) <
+		    0 ||
 	    buf_add(&text, outages.data, outages.len) < 0) {
 		err_set(e, EX_SOFTWARE, "health report: too large");
 		goto out;
 	}
-	snprintf(subject, sizeof(subject), "%s: %zu of %zu feeds need a look"
-		 "%s (%s)", cfg->name ? cfg->name : "feedmail", sick->n,
-		 sick->total, outages.len ? "; the mail transport was down" :
-		 "", week);
+	snprintf(subject, sizeof(subject),
+		 "%s: %zu of %zu feeds need a look"
+		 "%s (%s)",
+		 cfg->name ? cfg->name : "feedmail", sick->n, sick->total,
+		 outages.len ? "; the mail transport was down" : "", week);
 	rc = record(s, cfg, HEALTH_KIND, week, subject, text.data, now, e);
 	if (rc == 0) {
 		r->built = 1;
@@ -306,14 +308,18 @@ back(struct store *s, const struct conf *cfg, int64_t id, int64_t now,
 	if (rc > 0)
 		rc = err_set(e, EX_OSERR, "out of memory");
 	if (rc == 0 && buf_adds(&text, "\nIt takes mail again: the digests "
-				"it held back have gone out.\n") < 0)
+				       "it held back have gone out.\n") < 0)
 		rc = err_set(e, EX_OSERR, "out of memory");
 	if (rc == 0) {
 		snprintf(slot, sizeof(slot), "%lld", (long long)id);
-		snprintf(subject, sizeof(subject), "%s: the mail transport "
-			 "works again", cfg->name ? cfg->name : "feedmail");
+		snprintf(subject, sizeof(subject),
+			 "%s: the mail transport "
+			 "works again",
+			 cfg->name ? cfg->name : "feedmail");
 		rc = record(s, cfg, HEALTH_OUTAGE, slot, subject, text.data,
-			    now, e) < 0 ? -1 : 0;
+			    now, e) < 0 ?
+			     -1 :
+			     0;
 	}
 	buf_release(&text);
 	return rc;

@@ -35,25 +35,25 @@ struct store;
 struct store_feed;
 
 enum health_flag {
-	HEALTH_FAILING = 1 << 0,  /* sick_failures failed fetches in a row */
-	HEALTH_SILENT = 1 << 1,   /* no new entry for sick_days */
+	HEALTH_FAILING = 1 << 0, /* sick_failures failed fetches in a row */
+	HEALTH_SILENT = 1 << 1,  /* no new entry for sick_days */
 };
 
 /* The REPORT_* flags of f at now under cfg's [fetch] sick_failures and
  * sick_days; 0 for a healthy or disabled feed. */
-unsigned health_feed_flags(const struct store_feed *f,
-	const struct conf *cfg, int64_t now);
+unsigned health_feed_flags(const struct store_feed *f, const struct conf *cfg,
+			   int64_t now);
 
 /* One flagged feed, as the report lists it. */
 struct health_feed {
-	char *title;              /* NULL when unknown: the URL is shown */
+	char *title; /* NULL when unknown: the URL is shown */
 	char *url;
-	int64_t last_success_at;  /* 0: never */
-	int64_t last_new_entry_at;/* 0: never */
-	int failures;             /* in a row */
-	char *last_status;        /* error class, or NULL */
-	char *last_error;         /* its message, or NULL */
-	unsigned flags;           /* REPORT_* */
+	int64_t last_success_at;   /* 0: never */
+	int64_t last_new_entry_at; /* 0: never */
+	int failures;              /* in a row */
+	char *last_status;         /* error class, or NULL */
+	char *last_error;          /* its message, or NULL */
+	unsigned flags;            /* REPORT_* */
 };
 
 /* Appends the report's text for week ("2026-W48"): a line saying how many
@@ -61,19 +61,20 @@ struct health_feed {
  * reads with cfg's thresholds. Unwrapped, LF line endings. 0, or -1 when
  * out would pass its cap (errno EMSGSIZE/ENOMEM). */
 int health_format(struct buf *out, const char *week, size_t total,
-	const struct health_feed *feeds, size_t n, const struct conf *cfg);
+		  const struct health_feed *feeds, size_t n,
+		  const struct conf *cfg);
 
 /* The health report's slot at or before now (start and key), or the next
  * one strictly after now (start only): Mondays at cfg->time in
  * cfg->timezone. Fail as schedule_current_slot() does. */
-int health_current_slot(const struct conf *cfg, int64_t now,
-	int64_t *start, char key[SCHEDULE_KEY_SIZE], struct err *e);
+int health_current_slot(const struct conf *cfg, int64_t now, int64_t *start,
+			char key[SCHEDULE_KEY_SIZE], struct err *e);
 int health_next_slot(const struct conf *cfg, int64_t now, int64_t *start,
-	struct err *e);
+		     struct err *e);
 
 struct health_outcome {
-	size_t sick;              /* feeds flagged this time (when built) */
-	int built;                /* this week's report was recorded now */
+	size_t sick; /* feeds flagged this time (when built) */
+	int built;   /* this week's report was recorded now */
 	size_t sent, retry, failed;
 };
 
@@ -86,7 +87,7 @@ struct health_outcome {
  * that worked (r says what was sent; a transport that failed leaves the
  * report pending, r->retry, and is logged), -1 with e when the store or
  * the configuration failed. */
-int health_run(struct store *s, const struct conf *cfg,
-	int64_t outage_ended, struct health_outcome *r, struct err *e);
+int health_run(struct store *s, const struct conf *cfg, int64_t outage_ended,
+	       struct health_outcome *r, struct err *e);
 
 #endif

@@ -7,23 +7,23 @@
 
 #include "lib/log.h"
 #include "lib/schedule.h"
+#include "lib/str.h"
 #include "mail/send.h"
 #include "store/store.h"
-#include "lib/str.h"
 
 /* One (schedule, timezone) of the subscribers, as the store has it, with
  * its slots at hand. */
 struct pair {
-	char *schedule, *timezone;     /* NULL: unset (the config's) */
-	char key[SCHEDULE_KEY_SIZE];   /* the slot under way */
-	int64_t current;               /* its start */
-	int64_t next;                  /* the next slot's start, 0: not
-	                                * within lead_time */
+	char *schedule, *timezone;   /* NULL: unset (the config's) */
+	char key[SCHEDULE_KEY_SIZE]; /* the slot under way */
+	int64_t current;             /* its start */
+	int64_t next;                /* the next slot's start, 0: not
+	                              * within lead_time */
 };
 
 struct walk {
 	const struct conf *cfg;
-	int64_t now, lead;             /* lead in seconds */
+	int64_t now, lead; /* lead in seconds */
 	struct pair *items;
 	size_t n, cap;
 };

@@ -41,7 +41,7 @@ struct store;
  * zone that cannot be read is skipped (the digest run reports its
  * subscribers). 0, or -1 with e (the store, memory). */
 int lead_mark_due(struct store *s, const struct conf *cfg, int64_t now,
-	size_t *marked, struct err *e);
+		  size_t *marked, struct err *e);
 
 /* When a daemon that looks at now should wake for a slot that begins at
  * start: lead_time before it, or at start once that has passed (the

@@ -63,12 +63,12 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	}
 	/* a sent message is of no more use to the outbox: a day to look at
 	 * it, then its 50-odd kB go */
-	if (store_digest_prune(s, clock_now() - RUN_KEEP_SENT, &pruned,
-			       &e) < 0)
+	if (store_digest_prune(s, clock_now() - RUN_KEEP_SENT, &pruned, &e) < 0)
 		log_warn("run: %s", e.msg);
 	else if (pruned)
 		log_info("deleted the messages of %zu digests sent over a day "
-			 "ago", pruned);
+			 "ago",
+			 pruned);
 	send_rc = run_send_status(&c->send);
 	/* an outage first: it holds everyone's digests back */
 	if (c->send.out.transport_code) {
@@ -106,7 +106,7 @@ run_send_status(const struct send_report *r)
 {
 	if (r->out.transport_code)
 		return r->out.transport_code == EX_CONFIG ? EX_CONFIG :
-							EX_UNAVAILABLE;
+							    EX_UNAVAILABLE;
 	if (r->out.retry)
 		return EX_TEMPFAIL;
 	if (r->out.failed)
@@ -119,13 +119,16 @@ run_send_summary(const struct send_report *r, char *out, size_t size)
 {
 	int n;
 
-	n = snprintf(out, size, "%zu digests built; %zu sent, %zu left "
-		     "pending, %zu failed", r->built, r->out.sent,
-		     r->out.retry + r->out.held, r->out.failed);
+	n = snprintf(out, size,
+		     "%zu digests built; %zu sent, %zu left "
+		     "pending, %zu failed",
+		     r->built, r->out.sent, r->out.retry + r->out.held,
+		     r->out.failed);
 	if (r->out.transport_code && n >= 0 && (size_t)n < size)
-		snprintf(out + n, size - (size_t)n, "\nmail transport down, "
-			 "%zu digests held back: %s", r->out.held,
-			 r->out.transport_error);
+		snprintf(out + n, size - (size_t)n,
+			 "\nmail transport down, "
+			 "%zu digests held back: %s",
+			 r->out.held, r->out.transport_error);
 }
 
 /* The earliest time to wake for a slot of the subscribers' schedules after

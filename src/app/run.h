@@ -25,10 +25,10 @@
 
 /* What one pass did. */
 struct run_counts {
-	struct fetch_report fetch;   /* counts only: errors are logged */
+	struct fetch_report fetch; /* counts only: errors are logged */
 	struct send_report send;
 	struct health_outcome report;
-	int ran;                     /* fetch and send ran to their end */
+	int ran; /* fetch and send ran to their end */
 };
 
 /* One pass (above). Logs every failure; returns the exit status `run`
@@ -36,7 +36,7 @@ struct run_counts {
  * refused our settings; else 75 when something failed in a way the next
  * pass may cure; else 65 when some feed or digest failed for good. */
 int run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
-	struct run_counts *c);
+	     struct run_counts *c);
 
 /* The two or three lines `run` prints for c, without the last newline. */
 void run_summary(const struct run_counts *c, char *out, size_t size);
@@ -54,6 +54,6 @@ void run_send_summary(const struct send_report *r, char *out, size_t size);
  * itself, and the health report's next slot. What cannot be read is
  * logged and does not count. */
 int64_t run_next_due(struct store *s, const struct conf *cfg, int64_t now,
-	int64_t horizon);
+		     int64_t horizon);
 
 #endif

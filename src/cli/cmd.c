@@ -21,8 +21,7 @@
 int
 cmd_print_json(json_t *value)
 {
-	if (json_dumpf(value, stdout, JSON_COMPACT) < 0 ||
-	    putchar('\n') == EOF)
+	if (json_dumpf(value, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF)
 		return EX_IOERR;
 	return 0;
 }
@@ -132,7 +131,8 @@ cmd_opt_tag(const struct opt *o, const char *arg, struct err *e)
 	if (!*arg)
 		return err_set(e, EX_USAGE, "a tag cannot be empty");
 	if (!utf8_is_printable(arg))
-		return err_set(e, EX_USAGE, "a tag cannot contain line breaks, "
+		return err_set(e, EX_USAGE,
+			       "a tag cannot contain line breaks, "
 			       "tabs or other control or formatting "
 			       "characters");
 	tags->items[tags->n++] = (char *)arg;

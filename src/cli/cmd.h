@@ -11,26 +11,25 @@
 
 #include <stdio.h>
 
-#include "lib/buf.h"
 #include "cli/options.h"
+#include "lib/buf.h"
 #include "lib/conf.h"
 
 struct store;
 
 struct ctx {
-	const char *config_path;  /* -c FILE, or NULL */
-	const char *db_path;      /* -d DBFILE, or NULL: [store] path */
-	struct conf cfg;        /* loaded when the command needs it */
-	struct store *store;      /* opened when the command needs it */
-	int quiet;                /* -q: nothing on success */
+	const char *config_path; /* -c FILE, or NULL */
+	const char *db_path;     /* -d DBFILE, or NULL: [store] path */
+	struct conf cfg;         /* loaded when the command needs it */
+	struct store *store;     /* opened when the command needs it */
+	int quiet;               /* -q: nothing on success */
 };
 
 /* Reads the config file that -c FILE (explicit_path, or NULL) names, else
  * $FEEDMAIL_CONFIG, else the default file, which may be absent (the
  * defaults then apply), over cfg (conf_init'ed by the caller), then
  * conf_finish. 0, or -1 with e ("FILE:LINE: ..."). */
-int cmd_load_config(const char *explicit_path, struct conf *cfg,
-	struct err *e);
+int cmd_load_config(const char *explicit_path, struct conf *cfg, struct err *e);
 
 /* Adds the argument of a --tag row (value: a struct store_tags whose
  * items have room for one per argument) once it is a tag: not empty, and
@@ -50,8 +49,8 @@ struct cmd_verb {
  * the usage and returns EX_USAGE when default_verb is NULL. An unknown
  * verb is a usage error with a suggestion. */
 int cmd_verb_run(int argc, char **argv, struct ctx *ctx,
-	const struct cmd_verb *verbs, const char *default_verb,
-	const struct opt_help *help);
+		 const struct cmd_verb *verbs, const char *default_verb,
+		 const struct opt_help *help);
 
 /* Prints a JSON value on stdout, compact, UTF-8, newline-terminated.
  * Returns 0 or EX_IOERR. (json_t: see jansson.h.) */
@@ -82,7 +81,7 @@ const char *cmd_printable(struct buf *b, const char *s);
  * the URL normalized as `add` stored it. 0 with *id, or -1 with e (the
  * lookup of arg as given: "no feed 'X'"). */
 int cmd_find_feed(struct store *st, const char *arg, int64_t *id,
-	struct err *e);
+		  struct err *e);
 
 int cmd_add(int argc, char **argv, struct ctx *ctx);
 int cmd_config(int argc, char **argv, struct ctx *ctx);

@@ -8,8 +8,8 @@
 #include "cli/cmd.h"
 #include "lib/clock.h"
 #include "lib/log.h"
-#include "store/store.h"
 #include "lib/url.h"
+#include "store/store.h"
 
 /* it goes into a request header */
 static int
@@ -34,15 +34,19 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 			     "file the feed under TAG (repeatable); digests\n"
 			     "route by tag"),
 		OPT_CALLBACK("user-agent", 'u', take_user_agent, &user_agent,
-			     "UA", "send UA to this feed's server instead of\n"
+			     "UA",
+			     "send UA to this feed's server instead of\n"
 			     "[fetch] user_agent"),
 		OPT_HELP(),
 		OPT_END(),
 	};
 	const struct opt_help help = {
-		"URL [--title TITLE] [--tag TAG]... [--user-agent UA]", opts,
-		17, "\nURL is http(s), or a local file given explicitly (a "
-		"path or file://).\n",
+		.synopsis =
+			"URL [--title TITLE] [--tag TAG]... [--user-agent UA]",
+		.opts = opts,
+		.width = 17,
+		.text = "\nURL is http(s), or a local file given explicitly (a "
+			"path or file://).\n",
 	};
 	struct err e = ERR_INIT;
 	char *url = NULL;
@@ -67,12 +71,14 @@ cmd_add(int argc, char **argv, struct ctx *ctx)
 	/* the feed and its user agent, or nothing */
 	if (store_begin(ctx->store, &e) < 0)
 		goto fail;
-	rc = store_feed_add(ctx->store, url, title, &tags, clock_now(), &id, &e);
+	rc = store_feed_add(ctx->store, url, title, &tags, clock_now(), &id,
+			    &e);
 	if (rc < 0)
 		goto fail;
 	if (rc == 1) {
-		err_set(&e, EX_DATAERR, "feed '%s' is already subscribed (id %lld)",
-			url, (long long)id);
+		err_set(&e, EX_DATAERR,
+			"feed '%s' is already subscribed (id %lld)", url,
+			(long long)id);
 		goto fail;
 	}
 	if (user_agent &&

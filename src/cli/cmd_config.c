@@ -9,9 +9,11 @@ cmd_config(int argc, char **argv, struct ctx *ctx)
 {
 	const struct opt opts[] = { OPT_HELP(), OPT_END() };
 	const struct opt_help help = {
-		"", opts, 10,
-		"\nPrints every key with the value in effect (defaults "
-		"included) as\nINI; passwords are shown as ***.\n",
+		.synopsis = "",
+		.opts = opts,
+		.width = 10,
+		.text = "\nPrints every key with the value in effect (defaults "
+			"included) as\nINI; passwords are shown as ***.\n",
 	};
 	int rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 

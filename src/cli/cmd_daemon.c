@@ -235,9 +235,8 @@ cmd_daemon(int argc, char **argv, struct ctx *ctx)
 		OPT_HELP(),
 		OPT_END(),
 	};
-	const struct opt_help help = {
-		"[--syslog] [--foreground]", opts, 12, daemon_text,
-	};
+	const struct opt_help help = { "[--syslog] [--foreground]", opts, 12,
+				       daemon_text };
 	struct timespec span;
 	int64_t next, now;
 

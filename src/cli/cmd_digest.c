@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "lib/clock.h"
 #include "cli/cmd.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "mail/send.h"
 #include "store/store.h"
@@ -18,7 +18,7 @@
 static const char *const formats[] = { "text", "html", "eml", NULL };
 
 struct pick {
-	const char *email;         /* wanted, or NULL for the first */
+	const char *email; /* wanted, or NULL for the first */
 	struct store_subscriber sub;
 	int found;
 	struct err *e;
@@ -57,10 +57,12 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 		OPT_END(),
 	};
 	const struct opt_help help = {
-		"[--to EMAIL] [--format text|html|eml] [--since DURATION]",
-		opts, 22,
-		"\nNothing is recorded: the preview changes no digest or "
-		"delivery.\n",
+		.synopsis =
+			"[--to EMAIL] [--format text|html|eml] [--since DURATION]",
+		.opts = opts,
+		.width = 22,
+		.text = "\nNothing is recorded: the preview changes no digest or "
+			"delivery.\n",
 	};
 	struct send_composed c;
 	struct err e = ERR_INIT;
@@ -103,12 +105,14 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 	}
 	if (!c.digest.n) {
 		if (!ctx->quiet)
-			fprintf(stderr, "feedmail: digest: nothing new for "
-				"'%s'%s\n", p.sub.email,
-				since ? "" : " (try --since 7d)");
+			fprintf(stderr,
+				"feedmail: digest: nothing new for "
+				"'%s'%s\n",
+				p.sub.email, since ? "" : " (try --since 7d)");
 	} else {
 		out = !strcmp(format, "html") ? &c.html :
-		      !strcmp(format, "eml")  ? &c.message : &c.text;
+		      !strcmp(format, "eml")  ? &c.message :
+						&c.text;
 		fwrite(out->data, 1, out->len, stdout);
 	}
 	send_composed_release(&c);

@@ -6,9 +6,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cli/cmd.h"
 #include "lib/addr.h"
 #include "lib/clock.h"
-#include "cli/cmd.h"
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "mail/compose.h"
@@ -22,8 +22,8 @@ static const char doctor_text[] =
 	"mechanisms, SIZE...), and checks its certificate; for files, that\n"
 	"the path can be written; for sendmail, that the program runs.\n";
 
-static const char *const transports[] = { "smtp", "sendmail", "mbox",
-					  "maildir", "stdout" };
+static const char *const transports[] = { "smtp", "sendmail", "mbox", "maildir",
+					  "stdout" };
 
 /* Prints lines of text indented, or "(nothing)". */
 static void
@@ -113,8 +113,8 @@ check_path(const struct conf *cfg)
 	/* a Maildir is written inside path; an mbox beside it */
 	slash = strrchr(path, '/');
 	dir = cfg->transport == CONF_TRANSPORT_MAILDIR || !slash ?
-		      strdup(cfg->transport == CONF_TRANSPORT_MAILDIR ?
-				     path : ".") :
+		      strdup(cfg->transport == CONF_TRANSPORT_MAILDIR ? path :
+									".") :
 		      strndup(path, (size_t)(slash - path + (slash == path)));
 	if (!dir)
 		return EX_OSERR;
@@ -168,8 +168,10 @@ send_test(struct store *s, const struct conf *cfg, const char *to)
 		 "digests\nwill travel the same way.\n";
 	if (compose_report(s, cfg, "test", seed, seed, &m, &t.id, &e) != 0) {
 		if (!e.code)
-			err_set(&e, EX_SOFTWARE, "a test mail '%s' exists "
-				"already", seed);
+			err_set(&e, EX_SOFTWARE,
+				"a test mail '%s' exists "
+				"already",
+				seed);
 		goto out;
 	}
 	c.store = s;
@@ -192,8 +194,9 @@ send_test(struct store *s, const struct conf *cfg, const char *to)
 	printf("test mail to %s: %s: %d %s\n", to,
 	       t.r.status == DELIVER_OK ? "accepted" : "refused", t.r.code,
 	       t.r.reply);
-	rc = t.r.status == DELIVER_OK ? 0 :
-	     t.r.status == DELIVER_TEMPFAIL ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	rc = t.r.status == DELIVER_OK       ? 0 :
+	     t.r.status == DELIVER_TEMPFAIL ? EX_TEMPFAIL :
+					      EX_UNAVAILABLE;
 out:
 	if (e.code) {
 		printf("test mail to %s: %s\n", to, e.msg);
@@ -213,9 +216,8 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 		OPT_HELP(),
 		OPT_END(),
 	};
-	const struct opt_help help = {
-		"[--test-mail ADDRESS]", opts, 23, doctor_text,
-	};
+	const struct opt_help help = { "[--test-mail ADDRESS]", opts, 23,
+				       doctor_text };
 	const struct conf *cfg;
 	int rc, worst = 0;
 

@@ -31,9 +31,11 @@ cmd_export(int argc, char **argv, struct ctx *ctx)
 {
 	const struct opt opts[] = { OPT_HELP(), OPT_END() };
 	const struct opt_help help = {
-		"[FILE]", opts, 10,
-		"\nWrites to FILE (replaced atomically) or to standard "
-		"output.\n",
+		.synopsis = "[FILE]",
+		.opts = opts,
+		.width = 10,
+		.text = "\nWrites to FILE (replaced atomically) or to standard "
+			"output.\n",
 	};
 	struct opml o = { 0 };
 	struct fs_atomic out = { 0 };

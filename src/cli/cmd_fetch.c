@@ -9,8 +9,8 @@
 #include "cli/cmd.h"
 #include "fetch/fetch.h"
 #include "lib/log.h"
-#include "store/store.h"
 #include "lib/url.h"
+#include "store/store.h"
 
 static const char fetch_text[] =
 	"\nWithout arguments, fetches the feeds that are due. FEED is a\n"
@@ -37,13 +37,16 @@ print_json(const struct fetch_report *r)
 	int rc;
 
 	for (i = 0; i < r->nerrors; i++)
-		json_array_append_new(
-			errors,
-			json_pack("{s:I, s:s, s:s, s:s}", "feed",
-				  (json_int_t)r->errors[i].feed_id, "url",
-				  r->errors[i].url, "class",
-				  fetch_status_name(r->errors[i].status),
-				  "message", r->errors[i].message));
+		json_array_append_new(errors,
+				      json_pack("{s:I, s:s, s:s, s:s}", "feed",
+						(json_int_t)r->errors[i]
+							.feed_id,
+						"url", r->errors[i].url,
+						"class",
+						fetch_status_name(
+							r->errors[i].status),
+						"message",
+						r->errors[i].message));
 	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "feeds",
 		      (json_int_t)r->feeds, "fetched", (json_int_t)r->fetched,
 		      "not_modified", (json_int_t)r->not_modified, "failed",
@@ -92,9 +95,8 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		OPT_HELP(),
 		OPT_END(),
 	};
-	const struct opt_help help = {
-		"[--all] [--json] [FEED...]", opts, 10, fetch_text,
-	};
+	const struct opt_help help = { "[--all] [--json] [FEED...]", opts, 10,
+				       fetch_text };
 	struct fetch_report r = { 0 };
 	struct err e = ERR_INIT;
 	const char *one_off = NULL;
@@ -108,11 +110,11 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 		ids = calloc(sel.nids, sizeof(*ids));
 		if (!ids)
 			return EX_OSERR;
-		rc = resolve_feeds(ctx->store, argv + optind, argc - optind, ids,
-				   &one_off);
+		rc = resolve_feeds(ctx->store, argv + optind, argc - optind,
+				   ids, &one_off);
 		if (rc == 1) {
-			char *parse_argv[] = { (char *)"parse",
-					       (char *)one_off, NULL };
+			char *parse_argv[] = { (char *)"parse", (char *)one_off,
+					       NULL };
 
 			free(ids);
 			return cmd_parse(2, parse_argv, ctx);

@@ -7,20 +7,22 @@
 #include "cli/cmd.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/url.h"
 #include "parse/opml.h"
 #include "store/store.h"
-#include "lib/url.h"
 
 int
 cmd_import(int argc, char **argv, struct ctx *ctx)
 {
 	const struct opt opts[] = { OPT_HELP(), OPT_END() };
 	const struct opt_help help = {
-		"FILE.opml", opts, 10,
-		"\nOPML 1.0 and 2.0; the titles of enclosing outlines become "
-		"tags.\nFeeds already subscribed are skipped and counted. A "
-		"malformed file\nor a feed URL that is not http(s) imports "
-		"nothing.\n",
+		.synopsis = "FILE.opml",
+		.opts = opts,
+		.width = 10,
+		.text = "\nOPML 1.0 and 2.0; the titles of enclosing outlines become "
+			"tags.\nFeeds already subscribed are skipped and counted. A "
+			"malformed file\nor a feed URL that is not http(s) imports "
+			"nothing.\n",
 	};
 	struct opml o = { 0 };
 	struct err e = ERR_INIT;
@@ -47,7 +49,8 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 		if (url && !url_is_http(url)) {
 			err_set(&e, EX_DATAERR,
 				"'%s' is not an http(s) URL; add local files "
-				"with 'feedmail add'", f->url);
+				"with 'feedmail add'",
+				f->url);
 			free(url);
 			url = NULL;
 		}

@@ -6,24 +6,26 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "lib/clock.h"
 #include "cli/cmd.h"
+#include "lib/clock.h"
 #include "lib/date.h"
 #include "lib/log.h"
 #include "store/store.h"
 
 static const struct opt_help help = {
-	"[list [ADDRESS] [--json]] | retry ADDRESS|--all | drop ADDRESS|--all",
-	NULL, 0,
-	"  list [ADDRESS] [--json]  the pending and failed mail, with why\n"
-	"  retry ADDRESS|--all      queue the failed digests again\n"
-	"  drop ADDRESS|--all       let the failed digests' articles go\n"
-	"\nA digest that failed gives its articles back: they go into its\n"
-	"subscriber's next digest, marked as delayed, unless you drop them.\n"
-	"retry sends a failed digest again as it was, unless a later digest\n"
-	"took some of its articles; a digest that could not be built is\n"
-	"built again by the next run. The reports to the admin (health,\n"
-	"outage, test) are listed, retried and dropped likewise.\n",
+	.synopsis =
+		"[list [ADDRESS] [--json]] | retry ADDRESS|--all | drop ADDRESS|--all",
+	.opts = NULL,
+	.width = 0,
+	.text = "  list [ADDRESS] [--json]  the pending and failed mail, with why\n"
+		"  retry ADDRESS|--all      queue the failed digests again\n"
+		"  drop ADDRESS|--all       let the failed digests' articles go\n"
+		"\nA digest that failed gives its articles back: they go into its\n"
+		"subscriber's next digest, marked as delayed, unless you drop them.\n"
+		"retry sends a failed digest again as it was, unless a later digest\n"
+		"took some of its articles; a digest that could not be built is\n"
+		"built again by the next run. The reports to the admin (health,\n"
+		"outage, test) are listed, retried and dropped likewise.\n",
 };
 
 struct listing {
@@ -60,11 +62,15 @@ describe(const struct store_outbox_row *row, char *out, size_t size)
 	} else if (!row->entries) {
 		snprintf(out, size, "failed, articles sent in a later digest");
 	} else if (row->given_back) {
-		snprintf(out, size, "failed, some articles sent in a later "
-			 "digest, %ld back in the next", row->entries);
+		snprintf(out, size,
+			 "failed, some articles sent in a later "
+			 "digest, %ld back in the next",
+			 row->entries);
 	} else {
-		snprintf(out, size, "failed, %ld articles back in the next "
-			 "digest", row->entries);
+		snprintf(out, size,
+			 "failed, %ld articles back in the next "
+			 "digest",
+			 row->entries);
 	}
 }
 
@@ -93,10 +99,10 @@ list_one(const struct store_outbox_row *row, void *arg)
 	o = json_pack("{sI ss ss ss ss si sI ss? sI sb sb}", "id",
 		      (json_int_t)row->id, "kind", row->kind, "email",
 		      row->email, "status", row->status, "created", created,
-		      "attempts", row->attempts, "next_attempt", (json_int_t)
-		      row->next_attempt_at, "reply", row->reply, "entries",
-		      (json_int_t)row->entries, "built", row->has_message,
-		      "dropped", row->dropped);
+		      "attempts", row->attempts, "next_attempt",
+		      (json_int_t)row->next_attempt_at, "reply", row->reply,
+		      "entries", (json_int_t)row->entries, "built",
+		      row->has_message, "dropped", row->dropped);
 	return cmd_json_append(&l->json, o);
 }
 
@@ -109,9 +115,8 @@ outbox_list(int argc, char **argv, struct ctx *ctx)
 		OPT_HELP(),
 		OPT_END(),
 	};
-	const struct opt_help list_help = {
-		"[ADDRESS] [--json]", opts, 10, NULL,
-	};
+	const struct opt_help list_help = { "[ADDRESS] [--json]", opts, 10,
+					    NULL };
 	struct err e = ERR_INIT;
 	struct listing l = { { NULL, &e }, 0 };
 
@@ -168,7 +173,8 @@ act(int argc, char **argv, struct ctx *ctx, int retry)
 	email = target(argc, argv, &rc);
 	if (rc >= 0)
 		return rc;
-	rc = retry ? store_outbox_retry(ctx->store, email, clock_now(), &n, &e) :
+	rc = retry ? store_outbox_retry(ctx->store, email, clock_now(), &n,
+					&e) :
 		     store_outbox_drop(ctx->store, email, &n, &e);
 	if (rc < 0) {
 		log_error("%s: %s", argv[0], e.msg);

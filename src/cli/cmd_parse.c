@@ -20,14 +20,14 @@
 #include <strings.h>
 #include <sysexits.h>
 
-#include "lib/buf.h"
 #include "cli/cmd.h"
-#include "lib/date.h"
-#include "lib/err.h"
 #include "fetch/fetch.h"
 #include "fetch/http.h"
-#include "parse/parse.h"
+#include "lib/buf.h"
+#include "lib/date.h"
+#include "lib/err.h"
 #include "lib/utf8.h"
+#include "parse/parse.h"
 
 #define READ_CHUNK (64u * 1024)
 /* JSON output is built in a buffer and written out whenever it would hold
@@ -42,11 +42,11 @@ struct headers {
 
 struct out {
 	int json;
-	int opened;               /* {"entries":[ printed */
-	size_t n;                 /* entries printed */
-	int header_done;          /* text listing: feed title printed */
-	int failed;               /* write error */
-	struct buf jbuf;          /* JSON not yet written */
+	int opened;      /* {"entries":[ printed */
+	size_t n;        /* entries printed */
+	int header_done; /* text listing: feed title printed */
+	int failed;      /* write error */
+	struct buf jbuf; /* JSON not yet written */
 };
 
 static void
@@ -143,10 +143,10 @@ out:
 static const unsigned char json_plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x22 " */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x22 " */
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,  /* 0x5c \ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x5c \ */
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
@@ -244,13 +244,27 @@ json_str(struct out *o, const char *str)
 			break;
 		esc[0] = '\\';
 		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
 		default:
 			esc[1] = 'u';
 			esc[2] = '0';
@@ -352,8 +366,8 @@ print_feed_title(const struct feed *f)
 {
 	struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
-	printf("%s\n", f->title ? cmd_printable(&b, f->title) :
-				   "(untitled feed)");
+	printf("%s\n",
+	       f->title ? cmd_printable(&b, f->title) : "(untitled feed)");
 	if (f->link)
 		printf("%s\n", cmd_printable(&b, f->link));
 	printf("\n");
@@ -379,7 +393,7 @@ on_entry(const struct feed *f, const struct entry *en, void *arg)
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 		char d[DATE_UTC_SIZE] = "";
 		int64_t t = en->published != DATE_NONE ? en->published :
-			en->updated;
+							 en->updated;
 
 		if (!o->header_done) {
 			print_feed_title(f);
@@ -388,7 +402,7 @@ on_entry(const struct feed *f, const struct entry *en, void *arg)
 		if (t != DATE_NONE)
 			date_format_utc(t, d);
 		printf("%-20s  %s\n", t != DATE_NONE ? d : "-",
-			en->title ? cmd_printable(&b, en->title) : "(untitled)");
+		       en->title ? cmd_printable(&b, en->title) : "(untitled)");
 		if (en->link)
 			printf("%20s  %s\n", "", cmd_printable(&b, en->link));
 		buf_release(&b);
@@ -457,8 +471,10 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 		OPT_END(),
 	};
 	const struct opt_help parse_help = {
-		"FILE|URL|- [--json] [--base URL] [--headers FILE]", opts, 17,
-		NULL,
+		.synopsis = "FILE|URL|- [--json] [--base URL] [--headers FILE]",
+		.opts = opts,
+		.width = 17,
+		.text = NULL,
 	};
 	struct headers h = { NULL, NULL, NULL };
 	struct parse_callbacks cb = { on_entry, &o };
@@ -477,7 +493,7 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 	rc = EX_SOFTWARE;
 	if (optind >= argc)
 		return opt_usage_error(argv[0], &parse_help,
-			"a file, URL or - is required");
+				       "a file, URL or - is required");
 	src = argv[optind];
 	name = strcmp(src, "-") ? src : "<stdin>";
 	if (!strncasecmp(src, "http://", 7) ||
@@ -500,7 +516,7 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 			fprintf(stderr, "feedmail: %s: %s\n", src,
 				strerror(errno));
 			rc = errno == ENOENT || errno == EACCES ? EX_NOINPUT :
-				EX_IOERR;
+								  EX_IOERR;
 			goto out;
 		}
 		opened = 1;
@@ -520,8 +536,10 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 		/* the fetch cap: nothing past it reaches the parser */
 		if ((long long)n > max_size - total) {
 			too_large = 1;
-			err_set(&e, EX_DATAERR, "document larger than %lld "
-				"bytes ([fetch] max_size)", max_size);
+			err_set(&e, EX_DATAERR,
+				"document larger than %lld "
+				"bytes ([fetch] max_size)",
+				max_size);
 			goto fail;
 		}
 		total += (long long)n;

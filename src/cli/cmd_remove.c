@@ -13,9 +13,11 @@ cmd_remove(int argc, char **argv, struct ctx *ctx)
 {
 	const struct opt opts[] = { OPT_HELP(), OPT_END() };
 	const struct opt_help help = {
-		"FEED...", opts, 10,
-		"\nFEED is a feed's id (see 'feedmail list') or its URL. The "
-		"feed's\nentries and their delivery records go with it.\n",
+		.synopsis = "FEED...",
+		.opts = opts,
+		.width = 10,
+		.text = "\nFEED is a feed's id (see 'feedmail list') or its URL. The "
+			"feed's\nentries and their delivery records go with it.\n",
 	};
 	struct err e = ERR_INIT;
 	int64_t *ids = NULL;
@@ -32,8 +34,8 @@ cmd_remove(int argc, char **argv, struct ctx *ctx)
 		return EX_OSERR;
 	/* all or nothing: a typo in the third name removes none */
 	for (i = 0; i < n; i++)
-		if (cmd_find_feed(ctx->store, argv[optind + i], &ids[i],
-				  &e) < 0)
+		if (cmd_find_feed(ctx->store, argv[optind + i], &ids[i], &e) <
+		    0)
 			goto fail;
 	if (store_begin(ctx->store, &e) < 0)
 		goto fail;

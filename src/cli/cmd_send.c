@@ -21,12 +21,14 @@ cmd_send(int argc, char **argv, struct ctx *ctx)
 		OPT_END(),
 	};
 	const struct opt_help help = {
-		"[--dry-run]", opts, 13,
-		"\nBuilds a digest for every subscriber with new entries, "
-		"records it\nas pending, then delivers every pending digest "
-		"through [digest]\ntransport. A digest is marked sent only "
-		"once the server accepted it;\na temporary failure leaves it "
-		"pending for the next run.\n",
+		.synopsis = "[--dry-run]",
+		.opts = opts,
+		.width = 13,
+		.text = "\nBuilds a digest for every subscriber with new entries, "
+			"records it\nas pending, then delivers every pending digest "
+			"through [digest]\ntransport. A digest is marked sent only "
+			"once the server accepted it;\na temporary failure leaves it "
+			"pending for the next run.\n",
 	};
 	struct send_report r;
 	struct err e = ERR_INIT;

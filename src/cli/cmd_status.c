@@ -5,11 +5,11 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "lib/clock.h"
+#include "app/health.h"
 #include "cli/cmd.h"
+#include "lib/clock.h"
 #include "lib/date.h"
 #include "lib/log.h"
-#include "app/health.h"
 #include "store/store.h"
 
 static const char status_text[] =
@@ -57,7 +57,8 @@ one_feed(const struct store_feed *f, void *arg)
 		printf("%4lld  %s%s%s%s\n", (long long)f->id,
 		       f->title ? cmd_printable(&b, f->title) : f->url,
 		       !f->enabled ? "  [disabled]" : "",
-		       failing ? "  [FAILING]" : "", silent ? "  [SILENT]" : "");
+		       failing ? "  [FAILING]" : "",
+		       silent ? "  [SILENT]" : "");
 		buf_release(&b);
 		print_time("last success", f->last_success_at);
 		print_time(", last new entry", f->last_new_entry_at);
@@ -133,7 +134,8 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 	}
 	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.json.array,
 		      "subscribers", (json_int_t)subscribers, "pending_digests",
-		      (json_int_t)pending, "failed_digests", (json_int_t)failed);
+		      (json_int_t)pending, "failed_digests",
+		      (json_int_t)failed);
 	if (!o)
 		return EX_OSERR;
 	rc = cmd_print_json(o);

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli/cmd.h"
 #include "lib/addr.h"
 #include "lib/clock.h"
-#include "cli/cmd.h"
 #include "lib/conf.h"
 #include "lib/date.h"
 #include "lib/log.h"
@@ -17,15 +17,17 @@
 #include "store/store.h"
 
 static const struct opt_help help = {
-	"add|remove|list [ARGS]", NULL, 0,
-	"  add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]\n"
-	"      [--schedule SCHEDULE] [--timezone ZONE]\n"
-	"      [--include WORD]... [--exclude WORD]...\n"
-	"  remove EMAIL\n"
-	"  list [--json]\n"
-	"\nA subscriber receives only entries first seen after they were\n"
-	"added, from the feeds carrying one of their tags (all feeds when\n"
-	"they have none).\n",
+	.synopsis = "add|remove|list [ARGS]",
+	.opts = NULL,
+	.width = 0,
+	.text = "  add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]\n"
+		"      [--schedule SCHEDULE] [--timezone ZONE]\n"
+		"      [--include WORD]... [--exclude WORD]...\n"
+		"  remove EMAIL\n"
+		"  list [--json]\n"
+		"\nA subscriber receives only entries first seen after they were\n"
+		"added, from the feeds carrying one of their tags (all feeds when\n"
+		"they have none).\n",
 };
 
 static const char *const languages[] = { "fr", "en", NULL };
@@ -100,9 +102,13 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 		OPT_END(),
 	};
 	const struct opt_help add_help = {
-		"EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]"
-		" [--schedule SCHEDULE] [--timezone ZONE] [--include WORD]..."
-		" [--exclude WORD]...", opts, 23, NULL,
+		.synopsis =
+			"EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]"
+			" [--schedule SCHEDULE] [--timezone ZONE] [--include WORD]..."
+			" [--exclude WORD]...",
+		.opts = opts,
+		.width = 23,
+		.text = NULL,
 	};
 	struct err e = ERR_INIT;
 	int64_t id;
@@ -119,8 +125,7 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 	if (rc >= 0)
 		goto out;
 	if (argc - optind != 1) {
-		rc = opt_usage_error(argv[0], &add_help,
-				     "one address, please");
+		rc = opt_usage_error(argv[0], &add_help, "one address, please");
 		goto out;
 	}
 	sub.email = argv[optind];

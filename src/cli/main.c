@@ -14,8 +14,8 @@
 
 #include "cli/cmd.h"
 #include "cli/options.h"
-#include "lib/conf.h"
 #include "lib/clock.h"
+#include "lib/conf.h"
 #include "lib/err.h"
 #include "lib/log.h"
 #include "store/store.h"
@@ -70,8 +70,7 @@ static const struct cmd commands[] = {
 	  "build digests and deliver the pending ones" },
 	{ "status", cmd_status, NEEDS_CONFIG | NEEDS_STORE,
 	  "the health of the feeds and of the outbox" },
-	{ "subscriber", cmd_subscriber,
-	  NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	{ "subscriber", cmd_subscriber, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
 	  "add, remove or list digest subscribers" },
 };
 
@@ -82,8 +81,7 @@ static const char *config_path, *db_path;
 static int verbose, quiet;
 
 static int show_help(const struct opt *o, const char *arg, struct err *e);
-static int show_version(const struct opt *o, const char *arg,
-			struct err *e);
+static int show_version(const struct opt *o, const char *arg, struct err *e);
 
 static const struct opt global_opts[] = {
 	OPT_STRING("config", 'c', &config_path, "FILE",
@@ -99,7 +97,7 @@ static const struct opt global_opts[] = {
 };
 
 static const struct opt_help global_help = {
-	"[-c FILE] [-d DBFILE] [-v] [-q] COMMAND [ARGS]", global_opts, 17, NULL,
+	"[-c FILE] [-d DBFILE] [-v] [-q] COMMAND [ARGS]", global_opts, 17, NULL
 };
 
 static void
@@ -240,9 +238,10 @@ main(int argc, char **argv)
 	ctx.config_path = config_path;
 	ctx.db_path = db_path;
 	ctx.quiet = quiet;
-	log_set_level(ctx.quiet ? LOG_LEVEL_QUIET :
+	log_set_level(ctx.quiet    ? LOG_LEVEL_QUIET :
 		      verbose >= 2 ? LOG_LEVEL_DEBUG :
-		      verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
+		      verbose      ? LOG_LEVEL_INFO :
+				     LOG_LEVEL_WARN);
 	if (optind >= argc) {
 		opt_print_usage(stderr, NULL, &global_help);
 		fputs("Run 'feedmail help' for the list of commands.\n",

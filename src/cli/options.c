@@ -74,8 +74,9 @@ opt_print_options(FILE *f, const struct opt *o, int width)
 			nl = strchr(line, '\n');
 			if (line != o->help)
 				fprintf(f, "%*s", width + 4, "");
-			fprintf(f, "%.*s\n", nl ? (int)(nl - line) :
-				(int)strlen(line), line);
+			fprintf(f, "%.*s\n",
+				nl ? (int)(nl - line) : (int)strlen(line),
+				line);
 			if (!nl)
 				break;
 		}
@@ -173,7 +174,10 @@ list_choices(const char *const *c, char *out, size_t size)
 	out[0] = '\0';
 	for (; *c && used < size; c++) {
 		n = snprintf(out + used, size - used, "%s%s",
-			     used == 0 ? "" : c[1] ? ", " : " or ", *c);
+			     used == 0 ? "" :
+			     c[1]      ? ", " :
+					 " or ",
+			     *c);
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -193,12 +197,23 @@ opt_parse_duration(const char *s, int64_t max, int64_t *out)
 	if (errno)
 		return -1;
 	switch (*end) {
-	case '\0': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 24 * 3600; break;
-	case 'w': unit = 7 * 24 * 3600; break;
-	default: return -1;
+	case '\0':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 24 * 3600;
+		break;
+	case 'w':
+		unit = 7 * 24 * 3600;
+		break;
+	default:
+		return -1;
 	}
 	if (*end && end[1])
 		return -1;
@@ -234,15 +249,18 @@ take(const struct opt *o, const char *arg, struct err *e)
 		errno = 0;
 		n = strtoll(arg, &end, 10);
 		if (end == arg || *end || errno || n < o->min || n > o->max)
-			return err_set(e, EX_USAGE, "%s '%s': a whole number "
-				       "from %lld to %lld", what, arg, o->min,
-				       o->max);
+			return err_set(e, EX_USAGE,
+				       "%s '%s': a whole number "
+				       "from %lld to %lld",
+				       what, arg, o->min, o->max);
 		*(int *)o->value = (int)n;
 		return 0;
 	case OPT_KIND_DURATION:
 		if (opt_parse_duration(arg, o->max, &d) < 0)
-			return err_set(e, EX_USAGE, "%s '%s': a duration such "
-				       "as 90m, 24h or 7d", what, arg);
+			return err_set(e, EX_USAGE,
+				       "%s '%s': a duration such "
+				       "as 90m, 24h or 7d",
+				       what, arg);
 		*(int64_t *)o->value = d;
 		return 0;
 	case OPT_KIND_CHOICE:
@@ -268,7 +286,7 @@ opt_parse(int argc, char **argv, const char *name, const struct opt_help *h,
 	  unsigned flags)
 {
 	struct option longopts[OPT_MAX_ROWS + 1];
-	char shorts[1 + 2 * OPT_MAX_ROWS + 1];  /* "+", "t:" a row, NUL */
+	char shorts[1 + 2 * OPT_MAX_ROWS + 1]; /* "+", "t:" a row, NUL */
 	struct err e = ERR_INIT;
 	const struct opt *o;
 	size_t nlong = 0, nshort = 0, i;
@@ -330,7 +348,8 @@ opt_parse(int argc, char **argv, const char *name, const struct opt_help *h,
 		return err_exit_status(&e);
 	}
 	i = flags & OPT_NO_OPERANDS ? 0 :
-	    flags & OPT_ONE_OPERAND ? 1 : SIZE_MAX;
+	    flags & OPT_ONE_OPERAND ? 1 :
+				      SIZE_MAX;
 	if ((size_t)(argc - optind) > i)
 		return opt_usage_error(name, h, "unexpected argument '%s'",
 				       argv[(size_t)optind + i]);

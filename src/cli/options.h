@@ -27,16 +27,16 @@
 
 enum opt_kind {
 	OPT_KIND_END,
-	OPT_KIND_FLAG,       /* no argument: *(int *)value = 1 */
-	OPT_KIND_COUNT,      /* no argument: ++*(int *)value (-v -v) */
-	OPT_KIND_STRING,     /* *(const char **)value = the argument */
-	OPT_KIND_INT,        /* *(int *)value, a decimal in [min, max] */
-	OPT_KIND_DURATION,   /* *(int64_t *)value, seconds at most max:
-	                      * "3600", "90m", "24h", "7d", "2w" */
-	OPT_KIND_CHOICE,     /* *(const char **)value, one of choices */
-	OPT_KIND_CALLBACK,   /* fn(row, argument or NULL, e) */
-	OPT_KIND_HELP,       /* no argument: prints the help, parsing ends
-	                      * with status 0 */
+	OPT_KIND_FLAG,     /* no argument: *(int *)value = 1 */
+	OPT_KIND_COUNT,    /* no argument: ++*(int *)value (-v -v) */
+	OPT_KIND_STRING,   /* *(const char **)value = the argument */
+	OPT_KIND_INT,      /* *(int *)value, a decimal in [min, max] */
+	OPT_KIND_DURATION, /* *(int64_t *)value, seconds at most max:
+	                    * "3600", "90m", "24h", "7d", "2w" */
+	OPT_KIND_CHOICE,   /* *(const char **)value, one of choices */
+	OPT_KIND_CALLBACK, /* fn(row, argument or NULL, e) */
+	OPT_KIND_HELP,     /* no argument: prints the help, parsing ends
+	                    * with status 0 */
 };
 
 struct opt;
@@ -50,46 +50,65 @@ typedef int opt_fn(const struct opt *o, const char *arg, struct err *e);
 
 struct opt {
 	enum opt_kind kind;
-	const char *name;          /* long name without "--", or NULL */
-	int letter;                /* short letter, or 0 */
-	void *value;               /* where the value goes (see the kinds) */
-	const char *arg;           /* the argument in the help: "TITLE";
-	                            * NULL: the row takes none */
-	const char *help;          /* lines of help; NULL: not listed */
-	long long min, max;        /* OPT_KIND_INT; max for DURATION */
+	const char *name;           /* long name without "--", or NULL */
+	int letter;                 /* short letter, or 0 */
+	void *value;                /* where the value goes (see the kinds) */
+	const char *arg;            /* the argument in the help: "TITLE";
+	                             * NULL: the row takes none */
+	const char *help;           /* lines of help; NULL: not listed */
+	long long min, max;         /* OPT_KIND_INT; max for DURATION */
 	const char *const *choices; /* OPT_KIND_CHOICE, NULL-terminated */
-	opt_fn *fn;                /* OPT_KIND_CALLBACK */
+	opt_fn *fn;                 /* OPT_KIND_CALLBACK */
 };
 
-#define OPT_FLAG(n, l, v, h) \
-	{ OPT_KIND_FLAG, n, l, v, NULL, h, 0, 0, NULL, NULL }
-#define OPT_COUNT(n, l, v, h) \
-	{ OPT_KIND_COUNT, n, l, v, NULL, h, 0, 0, NULL, NULL }
-#define OPT_STRING(n, l, v, a, h) \
-	{ OPT_KIND_STRING, n, l, v, a, h, 0, 0, NULL, NULL }
-#define OPT_INT(n, l, v, lo, hi, a, h) \
-	{ OPT_KIND_INT, n, l, v, a, h, lo, hi, NULL, NULL }
-#define OPT_DURATION(n, l, v, hi, a, h) \
-	{ OPT_KIND_DURATION, n, l, v, a, h, 0, hi, NULL, NULL }
-#define OPT_CHOICE(n, l, v, c, a, h) \
-	{ OPT_KIND_CHOICE, n, l, v, a, h, 0, 0, c, NULL }
+#define OPT_FLAG(n, l, v, h)                                      \
+	{                                                         \
+		OPT_KIND_FLAG, n, l, v, NULL, h, 0, 0, NULL, NULL \
+	}
+#define OPT_COUNT(n, l, v, h)                                      \
+	{                                                          \
+		OPT_KIND_COUNT, n, l, v, NULL, h, 0, 0, NULL, NULL \
+	}
+#define OPT_STRING(n, l, v, a, h)                                \
+	{                                                        \
+		OPT_KIND_STRING, n, l, v, a, h, 0, 0, NULL, NULL \
+	}
+#define OPT_INT(n, l, v, lo, hi, a, h)                          \
+	{                                                       \
+		OPT_KIND_INT, n, l, v, a, h, lo, hi, NULL, NULL \
+	}
+#define OPT_DURATION(n, l, v, hi, a, h)                             \
+	{                                                           \
+		OPT_KIND_DURATION, n, l, v, a, h, 0, hi, NULL, NULL \
+	}
+#define OPT_CHOICE(n, l, v, c, a, h)                          \
+	{                                                     \
+		OPT_KIND_CHOICE, n, l, v, a, h, 0, 0, c, NULL \
+	}
 /* a is NULL for a callback that takes no argument */
-#define OPT_CALLBACK(n, l, f, v, a, h) \
-	{ OPT_KIND_CALLBACK, n, l, v, a, h, 0, 0, NULL, f }
-#define OPT_HELP() \
-	{ OPT_KIND_HELP, "help", 'h', NULL, NULL, "show this help", 0, 0, \
-	  NULL, NULL }
-#define OPT_END() { OPT_KIND_END, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, NULL }
+#define OPT_CALLBACK(n, l, f, v, a, h)                          \
+	{                                                       \
+		OPT_KIND_CALLBACK, n, l, v, a, h, 0, 0, NULL, f \
+	}
+#define OPT_HELP()                                                           \
+	{                                                                    \
+		OPT_KIND_HELP, "help", 'h', NULL, NULL, "show this help", 0, \
+			0, NULL, NULL                                        \
+	}
+#define OPT_END()                                                         \
+	{                                                                 \
+		OPT_KIND_END, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, NULL \
+	}
 
 /* A table of more rows than this is refused by opt_parse (EX_SOFTWARE). */
 #define OPT_MAX_ROWS 32
 
 /* What --help prints for a command, and its usage line. */
 struct opt_help {
-	const char *synopsis;      /* "URL [--title T] [--tag T]..." */
-	const struct opt *opts;    /* the table, or NULL (verbs: text) */
-	int width;                 /* of the option column */
-	const char *text;          /* printed after the options, or NULL */
+	const char *synopsis;   /* "URL [--title T] [--tag T]..." */
+	const struct opt *opts; /* the table, or NULL (verbs: text) */
+	int width;              /* of the option column */
+	const char *text;       /* printed after the options, or NULL */
 };
 
 /* Options stop at the first operand (global options before a command):
@@ -108,8 +127,8 @@ struct opt_help {
  * status to return at once: 0 after --help (or a callback that ends it),
  * EX_USAGE after an unknown option, a bad value or more operands than
  * flags allow, reported on stderr. */
-int opt_parse(int argc, char **argv, const char *name,
-	const struct opt_help *h, unsigned flags);
+int opt_parse(int argc, char **argv, const char *name, const struct opt_help *h,
+	      unsigned flags);
 
 /* "usage: feedmail NAME SYNOPSIS" (no NAME for NULL) to f. */
 void opt_print_usage(FILE *f, const char *name, const struct opt_help *h);
@@ -119,8 +138,8 @@ void opt_print_help(FILE *f, const char *name, const struct opt_help *h);
 void opt_print_options(FILE *f, const struct opt *opts, int width);
 /* Reports "feedmail NAME: WHAT" and the usage line on stderr and returns
  * EX_USAGE. */
-int opt_usage_error(const char *name, const struct opt_help *h,
-	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int opt_usage_error(const char *name, const struct opt_help *h, const char *fmt,
+		    ...) __attribute__((format(printf, 3, 4)));
 
 /* The closest of names (NULL-terminated) to word when it is a near miss
  * (edit distance at most 2, or word is a prefix of exactly one), else NULL.

@@ -6,16 +6,16 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "lib/clock.h"
-#include "lib/conf.h"
 #include "fetch/http.h"
 #include "fetch/ident.h"
-#include "lib/log.h"
-#include "parse/parse.h"
 #include "fetch/polling.h"
-#include "store/store.h"
-#include "lib/url.h"
+#include "lib/clock.h"
+#include "lib/conf.h"
+#include "lib/log.h"
 #include "lib/str.h"
+#include "lib/url.h"
+#include "parse/parse.h"
+#include "store/store.h"
 
 /* A document with more entries than this keeps the first ones. */
 #define FETCH_MAX_ENTRIES 10000
@@ -31,7 +31,7 @@ struct run {
 	size_t total, done;
 	fetch_progress_fn progress;
 	void *progress_arg;
-	struct err fatal;       /* the store failed: stop saving */
+	struct err fatal; /* the store failed: stop saving */
 };
 
 /* One feed's transfer. */
@@ -83,23 +83,40 @@ static enum fetch_status
 status_of(enum http_class c)
 {
 	switch (c) {
-	case HTTP_OK: return FETCH_OK;
-	case HTTP_NOT_MODIFIED: return FETCH_NOT_MODIFIED;
-	case HTTP_DNS: return FETCH_DNS;
-	case HTTP_CONNECT: return FETCH_CONNECT;
-	case HTTP_TLS: return FETCH_TLS;
-	case HTTP_TIMEOUT: return FETCH_TIMEOUT;
-	case HTTP_TOO_LARGE: return FETCH_TOO_LARGE;
-	case HTTP_TOO_MANY_REDIRECTS: return FETCH_TOO_MANY_REDIRECTS;
-	case HTTP_BAD_SCHEME: return FETCH_BAD_SCHEME;
-	case HTTP_PRIVATE_ADDRESS: return FETCH_PRIVATE_ADDRESS;
-	case HTTP_CLIENT_ERROR: return FETCH_CLIENT_ERROR;
-	case HTTP_GONE: return FETCH_GONE;
-	case HTTP_RATE_LIMITED: return FETCH_RATE_LIMITED;
-	case HTTP_SERVER_ERROR: return FETCH_SERVER_ERROR;
-	case HTTP_PROTOCOL: return FETCH_PROTOCOL;
-	case HTTP_ABORTED: return FETCH_ABORTED;
-	case HTTP_CANCELLED: return FETCH_CANCELLED;
+	case HTTP_OK:
+		return FETCH_OK;
+	case HTTP_NOT_MODIFIED:
+		return FETCH_NOT_MODIFIED;
+	case HTTP_DNS:
+		return FETCH_DNS;
+	case HTTP_CONNECT:
+		return FETCH_CONNECT;
+	case HTTP_TLS:
+		return FETCH_TLS;
+	case HTTP_TIMEOUT:
+		return FETCH_TIMEOUT;
+	case HTTP_TOO_LARGE:
+		return FETCH_TOO_LARGE;
+	case HTTP_TOO_MANY_REDIRECTS:
+		return FETCH_TOO_MANY_REDIRECTS;
+	case HTTP_BAD_SCHEME:
+		return FETCH_BAD_SCHEME;
+	case HTTP_PRIVATE_ADDRESS:
+		return FETCH_PRIVATE_ADDRESS;
+	case HTTP_CLIENT_ERROR:
+		return FETCH_CLIENT_ERROR;
+	case HTTP_GONE:
+		return FETCH_GONE;
+	case HTTP_RATE_LIMITED:
+		return FETCH_RATE_LIMITED;
+	case HTTP_SERVER_ERROR:
+		return FETCH_SERVER_ERROR;
+	case HTTP_PROTOCOL:
+		return FETCH_PROTOCOL;
+	case HTTP_ABORTED:
+		return FETCH_ABORTED;
+	case HTTP_CANCELLED:
+		return FETCH_CANCELLED;
 	}
 	return FETCH_PROTOCOL;
 }
@@ -296,7 +313,8 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 			 parser_warning(j->parser, i, NULL, NULL));
 	if (j->truncated)
 		log_warn("fetch '%s': more than %d entries; the rest were "
-			 "ignored", j->feed.url, FETCH_MAX_ENTRIES);
+			 "ignored",
+			 j->feed.url, FETCH_MAX_ENTRIES);
 	if (ident_entries((const struct entry *const *)j->entries, j->n,
 			  &entries) < 0)
 		return err_set(&run->fatal, EX_OSERR, "out of memory");
@@ -338,7 +356,8 @@ on_done(const struct http_result *res, void *arg)
 	}
 	o.feed_id = j->feed.id;
 	o.now = run->now;
-	if (res->cls == HTTP_OK || (res->cls == HTTP_ABORTED && j->parse_failed)) {
+	if (res->cls == HTTP_OK ||
+	    (res->cls == HTTP_ABORTED && j->parse_failed)) {
 		if (!j->parse_failed && save_document(j, &o, &feed) == 0) {
 			st = FETCH_OK;
 			run->report->fetched++;
@@ -347,7 +366,8 @@ on_done(const struct http_result *res, void *arg)
 		} else {
 			/* an HTML login page, a truncated or broken document */
 			st = j->parser && parser_not_a_feed(j->parser) ?
-				     FETCH_NOT_A_FEED : FETCH_PARSE;
+				     FETCH_NOT_A_FEED :
+				     FETCH_PARSE;
 			message = j->parse_err.msg;
 			temporary = 0;
 		}
@@ -376,8 +396,9 @@ on_done(const struct http_result *res, void *arg)
 	when.min_interval = run->cfg->min_interval * 60;
 	when.max_interval = run->cfg->max_interval * 60;
 	/* a 304 parsed nothing: the ttl stored from the last 200 holds */
-	when.ttl_minutes = !ok ? 0 : o.ttl_minutes ? o.ttl_minutes :
-						     j->feed.ttl_minutes;
+	when.ttl_minutes = !ok           ? 0 :
+			   o.ttl_minutes ? o.ttl_minutes :
+					   j->feed.ttl_minutes;
 	when.fresh_until = res->fresh_until;
 	when.retry_after = res->retry_after;
 	when.failures = ok ? 0 : j->feed.failures + 1;
@@ -639,8 +660,9 @@ fetch_document(const struct conf *cfg, const char *url, int allow_file,
 	if (one.parse_failed) {
 		*e = one.parse_err;
 	} else if (one.result.cls != HTTP_OK) {
-		err_set(e, is_temporary(one.result.cls) ? EX_TEMPFAIL :
-							  EX_UNAVAILABLE,
+		err_set(e,
+			is_temporary(one.result.cls) ? EX_TEMPFAIL :
+						       EX_UNAVAILABLE,
 			"%s", one.result.message);
 	} else if (!one.parser) {
 		err_set(e, EX_DATAERR, "empty response");

@@ -26,8 +26,8 @@ struct store;
  * class of its failure. The transfer's (http.h's classes, one for one),
  * then the document's. */
 enum fetch_status {
-	FETCH_OK,                 /* fetched and parsed */
-	FETCH_NOT_MODIFIED,       /* 304 */
+	FETCH_OK,           /* fetched and parsed */
+	FETCH_NOT_MODIFIED, /* 304 */
 	FETCH_DNS,
 	FETCH_CONNECT,
 	FETCH_TLS,
@@ -43,9 +43,9 @@ enum fetch_status {
 	FETCH_PROTOCOL,
 	FETCH_ABORTED,
 	FETCH_CANCELLED,
-	FETCH_NOT_A_FEED,         /* an HTML page, a JSON document that is no
-	                           * JSON Feed... */
-	FETCH_PARSE,              /* a feed that cannot be read */
+	FETCH_NOT_A_FEED, /* an HTML page, a JSON document that is no
+	                   * JSON Feed... */
+	FETCH_PARSE,      /* a feed that cannot be read */
 };
 
 /* The status's text form, the one the store keeps (last_status) and the
@@ -62,19 +62,19 @@ struct fetch_error {
 	char *url;
 	enum fetch_status status;
 	char *message;
-	int temporary;  /* a later run may succeed */
+	int temporary; /* a later run may succeed */
 };
 
 struct fetch_report {
-	size_t feeds;         /* feeds attempted */
-	size_t fetched;       /* 200 and parsed */
-	size_t not_modified;  /* 304 */
+	size_t feeds;        /* feeds attempted */
+	size_t fetched;      /* 200 and parsed */
+	size_t not_modified; /* 304 */
 	size_t failed;
 	size_t new_entries;
 	size_t updated_entries;
-	size_t moved;         /* feeds whose URL followed a permanent redirect */
-	size_t cancelled;     /* not started, the stop flag being up: still
-	                       * due, nothing recorded */
+	size_t moved;     /* feeds whose URL followed a permanent redirect */
+	size_t cancelled; /* not started, the stop flag being up: still
+	                   * due, nothing recorded */
 	struct fetch_error *errors;
 	size_t nerrors;
 };
@@ -102,8 +102,8 @@ typedef void (*fetch_progress_fn)(size_t done, size_t total, void *arg);
  * the run itself worked (feeds may still have failed: see r), -1 with e
  * when it could not run (store, out of memory). */
 int fetch_run(struct store *s, const struct conf *cfg,
-	const struct fetch_selection *sel, fetch_progress_fn progress,
-	void *progress_arg, struct fetch_report *r, struct err *e);
+	      const struct fetch_selection *sel, fetch_progress_fn progress,
+	      void *progress_arg, struct fetch_report *r, struct err *e);
 
 struct parser;
 struct parse_callbacks;
@@ -116,7 +116,7 @@ struct parse_callbacks;
  * what a retry may cure, EX_UNAVAILABLE for the rest, EX_DATAERR when the
  * body is not a feed. */
 int fetch_document(const struct conf *cfg, const char *url, int allow_file,
-	const struct parse_callbacks *cb, struct parser **parser,
-	struct err *e);
+		   const struct parse_callbacks *cb, struct parser **parser,
+		   struct err *e);
 
 #endif

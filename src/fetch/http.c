@@ -24,8 +24,8 @@
 
 /* What we ask for: feeds first, anything else accepted (servers that
  * negotiate on Accept are rare, but some send HTML to browsers only). */
-#define HTTP_ACCEPT \
-	"Accept: application/rss+xml, application/atom+xml, " \
+#define HTTP_ACCEPT                                                      \
+	"Accept: application/rss+xml, application/atom+xml, "            \
 	"application/feed+json, application/xml;q=0.9, text/xml;q=0.9, " \
 	"*/*;q=0.8"
 
@@ -37,12 +37,12 @@
  */
 struct xfer {
 	struct http *h;
-	struct xfer *next;          /* in h's queue or running list */
+	struct xfer *next; /* in h's queue or running list */
 	char *url, *etag, *last_modified, *user_agent;
-	char *host;                 /* lower-case host name, "" if none */
+	char *host; /* lower-case host name, "" if none */
 	int allow_file;
-	int may_private;            /* may connect to addresses that are not
-	                             * public: allowed, or the URL names one */
+	int may_private; /* may connect to addresses that are not
+	                  * public: allowed, or the URL names one */
 	int (*on_response)(const struct http_response *, void *);
 	int (*on_body)(const char *, size_t, void *);
 	void (*on_done)(const struct http_result *, void *);
@@ -53,11 +53,11 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 
 	/* the current response */
-	long status;                /* 0 before the first status line */
+	long status; /* 0 before the first status line */
 	char reason[64];
-	int interim;                /* a 1xx: the real one follows */
-	int headers_done;           /* blank line seen: later lines are
-	                             * trailers */
+	int interim;      /* a 1xx: the real one follows */
+	int headers_done; /* blank line seen: later lines are
+	                   * trailers */
 
 	/* a connection refused for its address: 1 when the socket of one
 	 * address was not opened (another may have worked), 2 when the
@@ -67,30 +67,30 @@ struct xfer {
 	char refused_addr[INET6_ADDRSTRLEN + 32];
 
 	/* across hops */
-	int hops;                   /* responses seen, 1xx not counted */
-	int permanent_run;          /* every hop so far was 301/308 */
-	size_t header_bytes;        /* header lines of every response and
-	                             * trailers */
+	int hops;            /* responses seen, 1xx not counted */
+	int permanent_run;   /* every hop so far was 301/308 */
+	size_t header_bytes; /* header lines of every response and
+	                      * trailers */
 	char *permanent_url;
-	int responded;              /* on_response called */
-	int aborted;                /* a callback said stop */
+	int responded; /* on_response called */
+	int aborted;   /* a callback said stop */
 	int too_large;
 	int header_too_large;
 	int oom;
 	long long body_bytes;
-	long long discarded;        /* bytes of an error body thrown away */
+	long long discarded; /* bytes of an error body thrown away */
 };
 
 struct http {
 	CURLM *multi;
-	struct http_options o;      /* defaults applied, strings owned */
+	struct http_options o; /* defaults applied, strings owned */
 	char *user_agent, *ca_file, *resolve, *public_addrs;
 	struct curl_slist *resolve_list; /* o.resolve, one entry a node */
-	struct xfer *queue;         /* waiting, in order */
-	struct xfer **queue_tail;   /* &last->next, or &queue */
+	struct xfer *queue;              /* waiting, in order */
+	struct xfer **queue_tail;        /* &last->next, or &queue */
 	struct xfer *running;
 	int nrunning;
-	int in_run;                 /* inside http_run: no second one */
+	int in_run; /* inside http_run: no second one */
 };
 
 /* Reason phrases for when the server sends none (HTTP/2 never does). */
@@ -98,25 +98,44 @@ static const char *
 reason_phrase(long status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 406: return "Not Acceptable";
-	case 410: return "Gone";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "";
+	case 200:
+		return "OK";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 304:
+		return "Not Modified";
+	case 307:
+		return "Temporary Redirect";
+	case 308:
+		return "Permanent Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 406:
+		return "Not Acceptable";
+	case 410:
+		return "Gone";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "";
 	}
 }
 
@@ -244,8 +263,8 @@ header_dup(struct xfer *x, const char *name)
 
 /* The freshness directives of the final response. */
 struct cache_control {
-	long long max_age, age;     /* -1: absent */
-	int no_cache;               /* no-store or no-cache */
+	long long max_age, age; /* -1: absent */
+	int no_cache;           /* no-store or no-cache */
 };
 
 /* RFC 9111 5.2: Cache-Control is a comma-separated list of directives,
@@ -303,8 +322,8 @@ cache_control(struct xfer *x, struct cache_control *cc)
 			     &h) == CURLHE_OK)
 		for (n = h->amount, i = 0; i < n; i++)
 			if (curl_easy_header(x->easy, "Cache-Control", i,
-					     CURLH_HEADER, -1, &h) ==
-				    CURLHE_OK &&
+					     CURLH_HEADER, -1,
+					     &h) == CURLHE_OK &&
 			    strlen(h->value) <= HTTP_MAX_HEADER)
 				parse_cache_control(cc, h->value);
 	age = header_value(x, "Age");
@@ -428,8 +447,8 @@ on_header(char *line, size_t size, size_t nitems, void *p)
  * redirect with an endless chunked body is read until the timeout.
  * Returning non-zero stops the transfer. */
 static int
-on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow,
-	    curl_off_t ultotal, curl_off_t ulnow)
+on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+	    curl_off_t ulnow)
 {
 	struct xfer *x = p;
 
@@ -504,8 +523,7 @@ counted_public(const struct http *h, const char *addr, int port)
 /* Whether x may connect to addr (of class c, written text) at port; when
  * not, keeps what the result will say. */
 static int
-address_allowed(struct xfer *x, enum ipaddr_class c, const char *text,
-		int port)
+address_allowed(struct xfer *x, enum ipaddr_class c, const char *text, int port)
 {
 	if (c == IPADDR_PUBLIC || x->may_private ||
 	    counted_public(x->h, text, port))
@@ -610,10 +628,10 @@ xfer_start(struct http *h, struct xfer *x)
 	x->easy = curl_easy_init();
 	if (!x->easy)
 		goto out;
-#define SET(opt, val) \
-	do { \
+#define SET(opt, val)                                                       \
+	do {                                                                \
 		if ((rc = curl_easy_setopt(x->easy, opt, val)) != CURLE_OK) \
-			goto out; \
+			goto out;                                           \
 	} while (0)
 	SET(CURLOPT_URL, x->url);
 	SET(CURLOPT_PRIVATE, x);
@@ -632,8 +650,8 @@ xfer_start(struct http *h, struct xfer *x)
 	SET(CURLOPT_XFERINFODATA, x);
 	if (h->resolve_list)
 		SET(CURLOPT_RESOLVE, h->resolve_list);
-	SET(CURLOPT_PROTOCOLS_STR, x->allow_file ? "http,https,file" :
-		"http,https");
+	SET(CURLOPT_PROTOCOLS_STR,
+	    x->allow_file ? "http,https,file" : "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_FOLLOWLOCATION, 1L);
 	SET(CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRECTS);
@@ -654,8 +672,7 @@ xfer_start(struct http *h, struct xfer *x)
 	/* refuses a Content-Length past the cap before any byte; the
 	 * write callback counts the decompressed bytes */
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
-	SET(CURLOPT_USERAGENT, x->user_agent ? x->user_agent :
-		h->user_agent);
+	SET(CURLOPT_USERAGENT, x->user_agent ? x->user_agent : h->user_agent);
 
 	if (add_header(x, HTTP_ACCEPT, NULL) < 0 ||
 	    (x->etag && add_header(x, "If-None-Match: ", x->etag) < 0) ||
@@ -793,7 +810,7 @@ static void
 status_message(const struct xfer *x, struct http_result *res)
 {
 	const char *reason = x->reason[0] ? x->reason :
-		reason_phrase(res->status);
+					    reason_phrase(res->status);
 
 	snprintf(res->message, sizeof(res->message), "HTTP %ld%s%s%s",
 		 res->status, reason[0] ? " " : "", reason,
@@ -820,8 +837,8 @@ classify(struct xfer *x, CURLcode rc, int started, struct http_result *res)
 		res->cls = HTTP_PRIVATE_ADDRESS;
 		snprintf(res->message, sizeof(res->message),
 			 "refused to connect to %s: %s (set [fetch] "
-			 "allow_private = yes to allow)", x->refused_addr,
-			 ipaddr_class_words(x->refused_class));
+			 "allow_private = yes to allow)",
+			 x->refused_addr, ipaddr_class_words(x->refused_class));
 	} else if (x->header_too_large) {
 		res->cls = HTTP_TOO_LARGE;
 		snprintf(res->message, sizeof(res->message),
@@ -871,8 +888,7 @@ classify(struct xfer *x, CURLcode rc, int started, struct http_result *res)
 		} else if (res->cls == HTTP_CONNECT &&
 			   os_errno == ECONNREFUSED) {
 			words = "connection refused";
-		} else if (res->cls == HTTP_CONNECT &&
-			   os_errno == ETIMEDOUT) {
+		} else if (res->cls == HTTP_CONNECT && os_errno == ETIMEDOUT) {
 			words = "connection timed out";
 		}
 		snprintf(res->message, sizeof(res->message), "%s: %s", words,
@@ -918,8 +934,9 @@ xfer_done(struct xfer *x, CURLcode rc, int started)
 		/* the final response's headers are all in */
 		now = clock_now();
 		if (res.status == 429 || res.status == 503)
-			res.retry_after = retry_after(header_value(x,
-				"Retry-After"), now);
+			res.retry_after =
+				retry_after(header_value(x, "Retry-After"),
+					    now);
 		res.fresh_until = fresh_until(x, now);
 	}
 	res.permanent_url = x->permanent_url;
@@ -1060,7 +1077,9 @@ http_new(const struct http_options *o, struct err *e)
 	if (h->o.max_size <= 0)
 		h->o.max_size = HTTP_DEFAULT_MAX_SIZE;
 	h->user_agent = str_dup(o->user_agent ? o->user_agent :
-				    PACKAGE_NAME "/" PACKAGE_VERSION, &fail);
+						PACKAGE_NAME
+					"/" PACKAGE_VERSION,
+				&fail);
 	h->ca_file = str_dup(o->ca_file, &fail);
 	h->resolve = str_dup(o->resolve && *o->resolve ? o->resolve : NULL,
 			     &fail);
@@ -1106,8 +1125,7 @@ http_add(struct http *h, const struct http_request *r, struct err *e)
 	if (!r->url || !r->url[0])
 		return err_set(e, EX_DATAERR, "no URL to fetch");
 	if (has_line_break(r->url) || has_line_break(r->etag) ||
-	    has_line_break(r->last_modified) ||
-	    has_line_break(r->user_agent))
+	    has_line_break(r->last_modified) || has_line_break(r->user_agent))
 		return err_set(e, EX_DATAERR,
 			       "'%.200s': line break in the URL or a header",
 			       r->url);
@@ -1118,11 +1136,14 @@ http_add(struct http *h, const struct http_request *r, struct err *e)
 	x->url = str_dup(r->url, &fail);
 	/* "" counts as absent: a store may keep no validator that way */
 	x->etag = str_dup(r->etag && *r->etag ? r->etag : NULL, &fail);
-	x->last_modified = str_dup(r->last_modified &&
-				       *r->last_modified ?
-				       r->last_modified : NULL, &fail);
+	x->last_modified = str_dup(r->last_modified && *r->last_modified ?
+					   r->last_modified :
+					   NULL,
+				   &fail);
 	x->user_agent = str_dup(r->user_agent && *r->user_agent ?
-				    r->user_agent : NULL, &fail);
+					r->user_agent :
+					NULL,
+				&fail);
 	if (!fail && !(x->host = url_host(r->url)))
 		fail = 1;
 	if (fail) {

@@ -62,42 +62,44 @@ struct http;
 #define HTTP_MAX_HEADERS (256 * 1024)
 
 struct http_options {
-	int jobs;             /* transfers (and connections) at once;
-	                       * <= 0: 16 */
-	int per_host;         /* transfers at once to one host; <= 0: 2 */
-	int connect_timeout;  /* seconds to resolve and connect; <= 0: 10 */
-	int timeout;          /* seconds for a whole transfer; <= 0: 60 */
-	int low_speed_time;   /* seconds a transfer may stay under 1 byte/s
-	                       * before it is a timeout; 0: no limit,
-	                       * < 0: 30. libcurl averages the speed over
-	                       * the last 5 s, so a stall after a burst of
-	                       * data is cut up to 5 s later than this */
-	long long max_size;   /* largest body in decompressed bytes; past it a
-	                       * transfer ends HTTP_TOO_LARGE; <= 0: 16 MiB */
+	int jobs;               /* transfers (and connections) at once;
+	                         * <= 0: 16 */
+	int per_host;           /* transfers at once to one host; <= 0: 2 */
+	int connect_timeout;    /* seconds to resolve and connect; <= 0: 10 */
+	int timeout;            /* seconds for a whole transfer; <= 0: 60 */
+	int low_speed_time;     /* seconds a transfer may stay under 1 byte/s
+	                         * before it is a timeout; 0: no limit,
+	                         * < 0: 30. libcurl averages the speed over
+	                         * the last 5 s, so a stall after a burst of
+	                         * data is cut up to 5 s later than this */
+	long long max_size;     /* largest body in decompressed bytes; past it a
+	                         * transfer ends HTTP_TOO_LARGE; <= 0: 16 MiB */
 	const char *user_agent; /* User-Agent header; NULL: "feedmail/VERSION"
 	                         * (copied by http_new) */
-	const char *ca_file;  /* PEM file of CA certificates to trust instead of
-	                       * libcurl's bundle file (the system CA folder
-	                       * still counts); NULL: the system's (copied) */
+	const char *ca_file; /* PEM file of CA certificates to trust instead of
+	                      * libcurl's bundle file (the system CA folder
+	                      * still counts); NULL: the system's (copied) */
 	const atomic_int *stop; /* NULL, or a flag (set by a signal
-	                       * handler) that, once non-zero, ends the
-	                       * requests still queued HTTP_CANCELLED without
-	                       * starting them; running transfers finish */
-	int allow_private;    /* every request may connect to addresses that
-	                       * are not public ([fetch] allow_private) */
-	const char *resolve;  /* for tests: NULL, or "HOST:PORT:ADDR" entries
-	                       * separated by commas, the addresses those names
-	                       * resolve to (CURLOPT_RESOLVE; copied) */
+	                         * handler) that, once non-zero, ends the
+	                         * requests still queued HTTP_CANCELLED without
+	                         * starting them; running transfers finish */
+	int allow_private;      /* every request may connect to addresses that
+	                         * are not public ([fetch] allow_private) */
+	const char *resolve;    /* for tests: NULL, or "HOST:PORT:ADDR" entries
+	                         * separated by commas, the addresses those names
+	                         * resolve to (CURLOPT_RESOLVE; copied) */
 	const char *public_addrs; /* for tests: NULL, or "ADDR:PORT" entries
-	                       * (IPv4) separated by commas that count as public
-	                       * addresses, so that a test on 127.0.0.1 can play
-	                       * a public server (copied) */
+	                           * (IPv4) separated by commas that count as public
+	                           * addresses, so that a test on 127.0.0.1 can play
+	                           * a public server (copied) */
 };
 
 /* The defaults, as a config file would give them. */
-#define HTTP_OPTIONS_INIT \
-	{ 16, 2, 10, 60, 30, 16LL * 1024 * 1024, NULL, NULL, NULL, 0, NULL, \
-	  NULL }
+#define HTTP_OPTIONS_INIT                                                   \
+	{                                                                   \
+		16, 2, 10, 60, 30, 16LL * 1024 * 1024, NULL, NULL, NULL, 0, \
+			NULL, NULL                                          \
+	}
 
 /* What is known when the final response's headers are complete. Strings
  * are borrowed for the duration of the on_response call; NULL when the
@@ -146,13 +148,13 @@ enum http_class {
  * on_done returns; NULL when absent. */
 struct http_result {
 	enum http_class cls;
-	long status;            /* final HTTP status, 0 when none came */
-	char message[512];      /* plain words: "HTTP 503 Service
-	                         * Unavailable", "connection refused: ...",
-	                         * libcurl's own text after a colon; "refused
-	                         * to connect to 10.0.0.1: a private address
-	                         * (set [fetch] allow_private = yes to
-	                         * allow)" */
+	long status;       /* final HTTP status, 0 when none came */
+	char message[512]; /* plain words: "HTTP 503 Service
+	                    * Unavailable", "connection refused: ...",
+	                    * libcurl's own text after a colon; "refused
+	                    * to connect to 10.0.0.1: a private address
+	                    * (set [fetch] allow_private = yes to
+	                    * allow)" */
 	/* Validators of the final 2xx, for the next conditional GET; on a
 	 * 304 the server's when it repeats them, else the ones the request
 	 * sent, so the caller may always store what it gets. */
@@ -164,14 +166,14 @@ struct http_result {
 	                            * of the feed's, once the transfer
 	                            * succeeded); NULL when the first hop was
 	                            * not permanent or nothing redirected */
-	int64_t retry_after;    /* on 429 and 503: Retry-After (seconds or
-	                         * HTTP-date) as absolute epoch seconds;
-	                         * 0 none */
-	int64_t fresh_until;    /* Cache-Control max-age (minus Age), else
-	                         * Expires, of the final response, absolute
-	                         * epoch seconds; 0 none (or no-store,
-	                         * no-cache) */
-	long long body_bytes;   /* decompressed bytes given to on_body */
+	int64_t retry_after;       /* on 429 and 503: Retry-After (seconds or
+	                            * HTTP-date) as absolute epoch seconds;
+	                            * 0 none */
+	int64_t fresh_until;       /* Cache-Control max-age (minus Age), else
+	                            * Expires, of the final response, absolute
+	                            * epoch seconds; 0 none (or no-store,
+	                            * no-cache) */
+	long long body_bytes;      /* decompressed bytes given to on_body */
 };
 
 /* One transfer. http_add() copies the strings; the callbacks and arg are

@@ -45,7 +45,7 @@ void ident_content_hash(const struct entry *en, char out[17]);
  * hash. 0, or -1 when memory runs out (out then empty). The arrays are
  * malloc'd: ident_entries_release frees them. */
 int ident_entries(const struct entry *const *entries, size_t n,
-	struct store_entries *out);
+		  struct store_entries *out);
 void ident_entries_release(struct store_entries *out);
 
 #endif

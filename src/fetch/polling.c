@@ -19,7 +19,8 @@ polling_next_fetch(const struct polling_input *in)
 
 	if (in->failures > 0) {
 		interval = in->min_interval;
-		for (i = 1; i < in->failures && interval < in->max_interval; i++)
+		for (i = 1; i < in->failures && interval < in->max_interval;
+		     i++)
 			interval *= 2;
 	} else if (in->entries_last_week > 0) {
 		interval = WEEK / in->entries_last_week;
@@ -38,7 +39,9 @@ polling_next_fetch(const struct polling_input *in)
 	/* a multiplicative hash of the seed spreads feeds of one host */
 	jitter = interval / 20 < MAX_JITTER ? interval / 20 : MAX_JITTER;
 	if (jitter > 0)
-		next += (int64_t)((in->jitter_seed * UINT64_C(0x9e3779b97f4a7c15)) >>
-				  33) % jitter;
+		next += (int64_t)((in->jitter_seed *
+				   UINT64_C(0x9e3779b97f4a7c15)) >>
+				  33) %
+			jitter;
 	return next;
 }

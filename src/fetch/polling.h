@@ -11,14 +11,14 @@
 
 struct polling_input {
 	int64_t now;
-	int min_interval;         /* seconds ([fetch] min_interval) */
-	int max_interval;         /* seconds ([fetch] max_interval) */
-	int64_t entries_last_week;/* new entries in the last 7 days */
-	int ttl_minutes;          /* the feed's <ttl> / sy:updatePeriod, 0 none */
-	int64_t fresh_until;      /* Cache-Control max-age / Expires, 0 none */
-	int64_t retry_after;      /* Retry-After, 0 none */
-	int failures;             /* consecutive, counting this fetch */
-	uint64_t jitter_seed;     /* e.g. the feed id: same feed, same jitter */
+	int min_interval;          /* seconds ([fetch] min_interval) */
+	int max_interval;          /* seconds ([fetch] max_interval) */
+	int64_t entries_last_week; /* new entries in the last 7 days */
+	int ttl_minutes;      /* the feed's <ttl> / sy:updatePeriod, 0 none */
+	int64_t fresh_until;  /* Cache-Control max-age / Expires, 0 none */
+	int64_t retry_after;  /* Retry-After, 0 none */
+	int failures;         /* consecutive, counting this fetch */
+	uint64_t jitter_seed; /* e.g. the feed id: same feed, same jitter */
 };
 
 /* The next fetch time: the latest of the entry-frequency interval (a week

@@ -49,8 +49,10 @@ check_literal(const char *d, size_t len, const char *q, struct err *e)
 	unsigned char bin[16];
 
 	if (len < 2 || d[len - 1] != ']')
-		return err_set(e, EX_DATAERR, "'%s': unterminated address "
-			       "literal", q);
+		return err_set(e, EX_DATAERR,
+			       "'%s': unterminated address "
+			       "literal",
+			       q);
 	d++;
 	len -= 2;
 	if (len >= 5 && strncasecmp(d, "IPv6:", 5) == 0) {
@@ -63,15 +65,18 @@ check_literal(const char *d, size_t len, const char *q, struct err *e)
 		return 0;
 	}
 	if (memchr(d, ':', len))
-		return err_set(e, EX_DATAERR, "'%s': unsupported address "
-			       "literal (use [1.2.3.4] or [IPv6:...])", q);
+		return err_set(e, EX_DATAERR,
+			       "'%s': unsupported address "
+			       "literal (use [1.2.3.4] or [IPv6:...])",
+			       q);
 	if (!is_ipv4(d, len))
-		return err_set(e, EX_DATAERR, "'%s': invalid IPv4 address "
-			       "literal", q);
+		return err_set(e, EX_DATAERR,
+			       "'%s': invalid IPv4 address "
+			       "literal",
+			       q);
 	return 0;
 bad6:
-	return err_set(e, EX_DATAERR, "'%s': invalid IPv6 address literal",
-		       q);
+	return err_set(e, EX_DATAERR, "'%s': invalid IPv6 address literal", q);
 }
 
 /* Domain = sub-domain *("." sub-domain), sub-domain = Let-dig [Ldh-str]
@@ -84,34 +89,44 @@ check_ldh(const char *d, size_t len, const char *q, struct err *e)
 	char shown[8];
 
 	if (len > ADDR_DOMAIN_MAX)
-		return err_set(e, EX_DATAERR, "'%s': domain longer than %d "
-			       "octets", q, ADDR_DOMAIN_MAX);
+		return err_set(e, EX_DATAERR,
+			       "'%s': domain longer than %d "
+			       "octets",
+			       q, ADDR_DOMAIN_MAX);
 	for (;;) {
 		start = i;
 		while (i < len && d[i] != '.') {
 			unsigned char c = (unsigned char)d[i];
 
 			if (c == '@')
-				return err_set(e, EX_DATAERR, "'%s': more "
-					       "than one '@'", q);
+				return err_set(e, EX_DATAERR,
+					       "'%s': more "
+					       "than one '@'",
+					       q);
 			if (!str_is_alpha(c) && !str_is_digit(c) && c != '-') {
 				err_quote(shown, sizeof(shown), d + i, 1);
-				return err_set(e, EX_DATAERR, "'%s': invalid "
-					       "character '%s' in domain", q,
-					       shown);
+				return err_set(e, EX_DATAERR,
+					       "'%s': invalid "
+					       "character '%s' in domain",
+					       q, shown);
 			}
 			i++;
 		}
 		if (i == start)
-			return err_set(e, EX_DATAERR, "'%s': empty label in "
-				       "domain", q);
+			return err_set(e, EX_DATAERR,
+				       "'%s': empty label in "
+				       "domain",
+				       q);
 		if (i - start > ADDR_LABEL_MAX)
-			return err_set(e, EX_DATAERR, "'%s': domain label "
-				       "longer than %d octets", q,
-				       ADDR_LABEL_MAX);
+			return err_set(e, EX_DATAERR,
+				       "'%s': domain label "
+				       "longer than %d octets",
+				       q, ADDR_LABEL_MAX);
 		if (d[start] == '-' || d[i - 1] == '-')
-			return err_set(e, EX_DATAERR, "'%s': domain label "
-				       "starts or ends with '-'", q);
+			return err_set(e, EX_DATAERR,
+				       "'%s': domain label "
+				       "starts or ends with '-'",
+				       q);
 		if (i == len)
 			return 0;
 		i++;
@@ -141,8 +156,7 @@ needs_idna(const char *d, size_t len)
  * mapping (lower case, NFC), "société.fr" -> "xn--socit-esab.fr"; an
  * A-label that does not decode is refused. */
 static int
-domain_ascii(const char *d, size_t len, const char *q, char *out,
-	     struct err *e)
+domain_ascii(const char *d, size_t len, const char *q, char *out, struct err *e)
 {
 	char *name = NULL, *ascii = NULL;
 	size_t i, n;
@@ -157,14 +171,18 @@ domain_ascii(const char *d, size_t len, const char *q, char *out,
 	}
 	for (i = 0; i < len; i++) {
 		if (d[i] == '@')
-			return err_set(e, EX_DATAERR, "'%s': more than one "
-				       "'@'", q);
+			return err_set(e, EX_DATAERR,
+				       "'%s': more than one "
+				       "'@'",
+				       q);
 		if ((unsigned char)d[i] < 0x80)
 			continue;
 		n = utf8_valid((const unsigned char *)d + i, len - i);
 		if (!n)
-			return err_set(e, EX_DATAERR, "'%s': invalid UTF-8 "
-				       "in domain", q);
+			return err_set(e, EX_DATAERR,
+				       "'%s': invalid UTF-8 "
+				       "in domain",
+				       q);
 		i += n - 1;
 	}
 	name = strndup(d, len);
@@ -178,9 +196,10 @@ domain_ascii(const char *d, size_t len, const char *q, char *out,
 	/* libidn2's words: "string contains a disallowed character",
 	 * "string contains invalid punycode data" */
 	if (rc != IDN2_OK)
-		return err_set(e, EX_DATAERR, "'%s': not a valid "
-			       "international domain name: %s", q,
-			       idn2_strerror(rc));
+		return err_set(e, EX_DATAERR,
+			       "'%s': not a valid "
+			       "international domain name: %s",
+			       q, idn2_strerror(rc));
 	/* the mapping may yield what no host name has ('_' from U+FF3F):
 	 * the A-label form must be a plain LDH domain too */
 	n = strlen(ascii);
@@ -209,28 +228,40 @@ check(const char *addr, char *ascii, struct err *e)
 		unsigned char c = (unsigned char)addr[i];
 
 		if (c == '\r' || c == '\n')
-			return err_set(e, EX_DATAERR, "'%s': line break in "
-				       "address", q);
+			return err_set(e, EX_DATAERR,
+				       "'%s': line break in "
+				       "address",
+				       q);
 		if (c < ' ' || c == 0x7f)
-			return err_set(e, EX_DATAERR, "'%s': control "
-				       "character in address", q);
+			return err_set(e, EX_DATAERR,
+				       "'%s': control "
+				       "character in address",
+				       q);
 	}
 	if (addr[0] == ' ' || addr[len - 1] == ' ')
-		return err_set(e, EX_DATAERR, "'%s': leading or trailing "
-			       "white space", q);
+		return err_set(e, EX_DATAERR,
+			       "'%s': leading or trailing "
+			       "white space",
+			       q);
 	if (memchr(addr, '<', len) || memchr(addr, '>', len))
-		return err_set(e, EX_DATAERR, "'%s': give the bare address "
-			       "(bob@example.org), without a name or <>", q);
+		return err_set(e, EX_DATAERR,
+			       "'%s': give the bare address "
+			       "(bob@example.org), without a name or <>",
+			       q);
 	if (len > ADDR_MAX)
-		return err_set(e, EX_DATAERR, "'%s': address longer than %d "
-			       "octets", q, ADDR_MAX);
+		return err_set(e, EX_DATAERR,
+			       "'%s': address longer than %d "
+			       "octets",
+			       q, ADDR_MAX);
 	/* RFC 5321 allows "bob smith"@example.org, but mbox From lines,
 	 * sendmail's arguments and many servers do not: one address, one
 	 * plain form everywhere */
 	if (addr[0] == '"')
-		return err_set(e, EX_DATAERR, "'%s': quoted local parts are "
+		return err_set(e, EX_DATAERR,
+			       "'%s': quoted local parts are "
 			       "not supported: give an address whose part "
-			       "before '@' has no quotes or spaces", q);
+			       "before '@' has no quotes or spaces",
+			       q);
 	for (i = 0; i < len && addr[i] != '@'; i++) {
 		unsigned char c = (unsigned char)addr[i];
 
@@ -238,15 +269,18 @@ check(const char *addr, char *ascii, struct err *e)
 		 * hop, and libesmtp cannot ask for it (no MAIL FROM
 		 * parameter of that name): refused, not sent to bounce */
 		if (c >= 0x80)
-			return err_set(e, EX_DATAERR, "'%s': non-ASCII local "
+			return err_set(e, EX_DATAERR,
+				       "'%s': non-ASCII local "
 				       "parts are not supported: they need "
 				       "SMTPUTF8, which feedmail cannot send "
-				       "(the domain may be international)", q);
+				       "(the domain may be international)",
+				       q);
 		if (!addr_is_atext(c) && c != '.') {
 			err_quote(shown, sizeof(shown), addr + i, 1);
-			return err_set(e, EX_DATAERR, "'%s': invalid "
-				       "character '%s' in local part", q,
-				       shown);
+			return err_set(e, EX_DATAERR,
+				       "'%s': invalid "
+				       "character '%s' in local part",
+				       q, shown);
 		}
 	}
 	if (i == len)
@@ -255,14 +289,20 @@ check(const char *addr, char *ascii, struct err *e)
 		return err_set(e, EX_DATAERR, "'%s': missing local part", q);
 	/* Dot-string = Atom *("." Atom) */
 	if (addr[0] == '.' || addr[i - 1] == '.')
-		return err_set(e, EX_DATAERR, "'%s': local part starts or "
-			       "ends with a dot", q);
+		return err_set(e, EX_DATAERR,
+			       "'%s': local part starts or "
+			       "ends with a dot",
+			       q);
 	if (memmem(addr, i, "..", 2))
-		return err_set(e, EX_DATAERR, "'%s': two dots in a row in "
-			       "local part", q);
+		return err_set(e, EX_DATAERR,
+			       "'%s': two dots in a row in "
+			       "local part",
+			       q);
 	if (i > ADDR_LOCAL_MAX)
-		return err_set(e, EX_DATAERR, "'%s': local part longer than "
-			       "%d octets", q, ADDR_LOCAL_MAX);
+		return err_set(e, EX_DATAERR,
+			       "'%s': local part longer than "
+			       "%d octets",
+			       q, ADDR_LOCAL_MAX);
 	if (i + 1 == len)
 		return err_set(e, EX_DATAERR, "'%s': missing domain", q);
 	if (addr[i + 1] == '[') {
@@ -275,9 +315,10 @@ check(const char *addr, char *ascii, struct err *e)
 		return -1;
 	/* RFC 5321 4.5.3.1.3: the limit is on the path as sent */
 	if (i + 1 + strlen(domain) > ADDR_MAX)
-		return err_set(e, EX_DATAERR, "'%s': address longer than %d "
-			       "octets once its domain is in ASCII", q,
-			       ADDR_MAX);
+		return err_set(e, EX_DATAERR,
+			       "'%s': address longer than %d "
+			       "octets once its domain is in ASCII",
+			       q, ADDR_MAX);
 	memcpy(ascii, addr, i + 1);
 	memcpy(ascii + i + 1, domain, strlen(domain) + 1);
 	return 0;
@@ -301,8 +342,10 @@ addr_ascii(const char *addr, char *out, size_t size, struct err *e)
 		return -1;
 	n = strlen(ascii);
 	if (n >= size)
-		return err_set(e, EX_SOFTWARE, "addr_ascii: %zu octets given "
-			       "for an address of %zu", size, n);
+		return err_set(e, EX_SOFTWARE,
+			       "addr_ascii: %zu octets given "
+			       "for an address of %zu",
+			       size, n);
 	memcpy(out, ascii, n + 1);
 	return 0;
 }
@@ -325,8 +368,7 @@ addr_normalize(const char *addr)
 }
 
 int
-addr_parse_mailbox(const char *mailbox, char **name, char **addr,
-		   struct err *e)
+addr_parse_mailbox(const char *mailbox, char **name, char **addr, struct err *e)
 {
 	const char *lt = strrchr(mailbox, '<'), *gt;
 	const char *n0 = mailbox, *n1;

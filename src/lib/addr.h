@@ -37,7 +37,7 @@
 #define ADDR_LOCAL_MAX 64
 #define ADDR_DOMAIN_MAX 255
 #define ADDR_LABEL_MAX 63
-#define ADDR_SIZE (ADDR_MAX + 1)  /* a buffer for one address and its NUL */
+#define ADDR_SIZE (ADDR_MAX + 1) /* a buffer for one address and its NUL */
 
 /* Validates a subscriber address as described above. Returns 0, or -1
  * with e->code EX_DATAERR and a message saying what is wrong
@@ -63,7 +63,7 @@ char *addr_normalize(const char *addr);
  * into malloc'd *name (NULL when none, quotes removed) and *addr, and
  * validates the address. 0, or -1 with e. */
 int addr_parse_mailbox(const char *mailbox, char **name, char **addr,
-	struct err *e);
+		       struct err *e);
 
 /* Checks mailbox as the config writes one, "Name <addr>" or "addr", by
  * the rules of addr_parse_mailbox() without keeping its parts. 0, or -1

@@ -23,11 +23,14 @@ struct buf {
 extern char buf_empty[];
 
 /* Caps used across modules, named so a reader sees what bounds what. */
-#define BUF_MAX_LINE   (64u * 1024)          /* one line of config, header */
-#define BUF_MAX_FIELD  (1u * 1024 * 1024)    /* one feed field (title...) */
-#define BUF_MAX_DOC    (64u * 1024 * 1024)   /* a whole document or message */
+#define BUF_MAX_LINE (64u * 1024)        /* one line of config, header */
+#define BUF_MAX_FIELD (1u * 1024 * 1024) /* one feed field (title...) */
+#define BUF_MAX_DOC (64u * 1024 * 1024)  /* a whole document or message */
 
-#define BUF_INIT(m) { buf_empty, 0, 0, (m) }
+#define BUF_INIT(m)                  \
+	{                            \
+		buf_empty, 0, 0, (m) \
+	}
 
 /* Sets b to empty with the given maximum content length. */
 void buf_init(struct buf *b, size_t max);

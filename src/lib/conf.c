@@ -53,21 +53,23 @@ static int check_https_url(const char *v, char *why, size_t n);
 static int check_time(const char *v, char *why, size_t n);
 static int check_timezone(const char *v, char *why, size_t n);
 
-static const char *const starttls_values[] = {
-	"required", "optional", "off", NULL
-};
-static const char *const transport_values[] = {
-	"smtp", "sendmail", "mbox", "maildir", "stdout", NULL
-};
+static const char *const starttls_values[] = { "required", "optional", "off",
+					       NULL };
+static const char *const transport_values[] = { "smtp",    "sendmail", "mbox",
+						"maildir", "stdout",   NULL };
 static const char *const language_values[] = { "en", "fr", NULL };
 static const char *const yes_no_values[] = { "no", "yes", NULL };
 
 #define OFF(field) offsetof(struct conf, field)
-#define KEY_INT(sec, name, field, min, max, def, doc) \
-	{ sec, name, CONF_TYPE_INT, OFF(field), min, max, NULL, def, doc, \
-	  NULL }
-#define KEY_STR(sec, name, type, field, values, def, doc, check) \
-	{ sec, name, type, OFF(field), 0, 0, values, def, doc, check }
+#define KEY_INT(sec, name, field, min, max, def, doc)                      \
+	{                                                                  \
+		sec, name, CONF_TYPE_INT, OFF(field), min, max, NULL, def, \
+			doc, NULL                                          \
+	}
+#define KEY_STR(sec, name, type, field, values, def, doc, check)           \
+	{                                                                  \
+		sec, name, type, OFF(field), 0, 0, values, def, doc, check \
+	}
 
 #define KIB 1024LL
 #define MIB (1024LL * 1024)
@@ -78,7 +80,8 @@ static const char *const yes_no_values[] = { "no", "yes", NULL };
 const struct conf_key conf_keys[] = {
 	KEY_STR("store", "path", CONF_TYPE_PATH, store_path, NULL, NULL,
 		"the SQLite store "
-		"(default: $XDG_DATA_HOME/feedmail/feedmail.db)", NULL),
+		"(default: $XDG_DATA_HOME/feedmail/feedmail.db)",
+		NULL),
 	KEY_INT("store", "keep_days", keep_days, 1, 36500, "90",
 		"days an entry is kept after it was last seen"),
 	KEY_INT("store", "lock_timeout", lock_timeout, 0, 3600, "30",
@@ -101,7 +104,8 @@ const struct conf_key conf_keys[] = {
 	{ "fetch", "allow_private", CONF_TYPE_ENUM, OFF(allow_private), 0, 0,
 	  yes_no_values, "no",
 	  "yes: any feed may reach loopback, private and link-local "
-	  "addresses (no: only a feed whose own URL names one)", NULL },
+	  "addresses (no: only a feed whose own URL names one)",
+	  NULL },
 	KEY_STR("fetch", "user_agent", CONF_TYPE_STRING, user_agent, NULL,
 		"feedmail/" PACKAGE_VERSION
 		" (+https://github.com/feedmail/feedmail)",
@@ -125,12 +129,13 @@ const struct conf_key conf_keys[] = {
 	{ "smtp", "starttls", CONF_TYPE_ENUM, OFF(starttls), 0, 0,
 	  starttls_values, NULL,
 	  "required, optional or off (default: required, optional for a "
-	  "loopback host)", NULL },
+	  "loopback host)",
+	  NULL },
 	KEY_STR("smtp", "user", CONF_TYPE_STRING, smtp_user, NULL, NULL,
 		"the user name for AUTH (default: no AUTH)", NULL),
 	KEY_STR("smtp", "password_file", CONF_TYPE_PATH, smtp_password_file,
-		NULL, NULL,
-		"a file whose first line is the password, mode 600", NULL),
+		NULL, NULL, "a file whose first line is the password, mode 600",
+		NULL),
 	KEY_STR("smtp", "password_env", CONF_TYPE_STRING, smtp_password_env,
 		NULL, NULL,
 		"or the environment variable that holds the password",
@@ -152,15 +157,15 @@ const struct conf_key conf_keys[] = {
 		check_abs_path),
 	KEY_STR("digest", "from", CONF_TYPE_STRING, from, NULL, NULL,
 		"the From address, \"Name <addr>\" or \"addr\" "
-		"(default: feedmail <feedmail@HOSTNAME>)", check_address),
+		"(default: feedmail <feedmail@HOSTNAME>)",
+		check_address),
 	KEY_STR("digest", "name", CONF_TYPE_STRING, name, NULL, "feedmail",
 		"the name shown at the top of the digest", NULL),
 	KEY_STR("digest", "list_id", CONF_TYPE_STRING, list_id, NULL, NULL,
 		"the List-Id (default: feedmail.DOMAIN of from)",
 		check_list_id),
-	KEY_STR("digest", "unsubscribe_url", CONF_TYPE_STRING,
-		unsubscribe_url, NULL, NULL,
-		"an https URL for List-Unsubscribe (default: none)",
+	KEY_STR("digest", "unsubscribe_url", CONF_TYPE_STRING, unsubscribe_url,
+		NULL, NULL, "an https URL for List-Unsubscribe (default: none)",
 		check_https_url),
 	KEY_INT("digest", "max_entries", max_entries, 1, 10000, "50",
 		"entries at most in one digest"),
@@ -175,8 +180,7 @@ const struct conf_key conf_keys[] = {
 		"Europe/Paris", "the time zone of time, an IANA name or UTC",
 		check_timezone),
 	KEY_STR("digest", "admin", CONF_TYPE_STRING, admin, NULL, NULL,
-		"an address for health reports (default: none)",
-		check_address),
+		"an address for health reports (default: none)", check_address),
 };
 
 _Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) == CONF_NKEYS,
@@ -248,8 +252,8 @@ home_dir(void)
 
 	if (h && h[0] == '/')
 		return strdup(h);
-	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 &&
-	    res && res->pw_dir && res->pw_dir[0] == '/')
+	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res &&
+	    res->pw_dir && res->pw_dir[0] == '/')
 		return strdup(res->pw_dir);
 	return NULL;
 }
@@ -333,7 +337,8 @@ check_env_name(const char *v, char *why, size_t n)
 
 	for (s = v; *s && ok; s++)
 		ok = isalnum((unsigned char)*s) || *s == '_';
-	return unless(ok, why, n, "is not an environment variable name "
+	return unless(ok, why, n,
+		      "is not an environment variable name "
 		      "(letters, digits and _)");
 }
 
@@ -356,8 +361,8 @@ static int
 check_list_id(const char *v, char *why, size_t n)
 {
 	return unless(addr_check_domain(v, strlen(v), NULL) == 0 &&
-		      strchr(v, '.'), why, n,
-		      "is not a List-Id (such as digest.example.org)");
+			      strchr(v, '.'),
+		      why, n, "is not a List-Id (such as digest.example.org)");
 }
 
 static int
@@ -371,8 +376,8 @@ check_https_url(const char *v, char *why, size_t n)
 static int
 check_time(const char *v, char *why, size_t n)
 {
-	return unless(strlen(v) == 5 && schedule_check_time(v, NULL) == 0,
-		      why, n, "is not a time HH:MM (00:00 to 23:59)");
+	return unless(strlen(v) == 5 && schedule_check_time(v, NULL) == 0, why,
+		      n, "is not a time HH:MM (00:00 to 23:59)");
 }
 
 /* The zone module's check: a name zone_open() reads. */
@@ -423,13 +428,16 @@ parse_size(const char *s, long long *out, int *range)
 		return -1;
 	memcpy(num, s, len + 1);
 	switch (num[len - 1]) {
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		mult = KIB;
 		break;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		mult = MIB;
 		break;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		mult = GIB;
 		break;
 	}
@@ -574,13 +582,16 @@ set_value(struct conf *c, const struct conf_key *k, const char *v,
 	case CONF_TYPE_INT:
 	case CONF_TYPE_SIZE:
 		rc = k->type == CONF_TYPE_INT ? parse_ll(v, &n, &range) :
-						  parse_size(v, &n, &range);
+						parse_size(v, &n, &range);
 		if (rc < 0 && !range)
-			return err_set(e, EX_CONFIG, "%s: '%s' is not %s%s",
-				       k->name, v,
-				       k->type == CONF_TYPE_INT ? "a number" :
-				       "a size (a number with an optional "
-				       "k, M or G)", hint);
+			return err_set(
+				e, EX_CONFIG, "%s: '%s' is not %s%s", k->name,
+				v,
+				k->type == CONF_TYPE_INT ?
+					"a number" :
+					"a size (a number with an optional "
+					"k, M or G)",
+				hint);
 		if (rc < 0 || n < k->min || n > k->max) {
 			if (k->type == CONF_TYPE_INT) {
 				snprintf(list, sizeof(list), "%lld..%lld",
@@ -650,11 +661,11 @@ struct load {
 	struct conf *c;
 	FILE *f;
 	struct err *e;
-	char *dir;         /* absolute folder of the file, NULL if unknown */
-	int lineno;        /* lines handed to inih so far */
-	int err_line;      /* line of our first error, 0 when none */
-	struct buf line;   /* the line being read */
-	struct buf text;   /* every line so far, to quote one inih rejects */
+	char *dir;       /* absolute folder of the file, NULL if unknown */
+	int lineno;      /* lines handed to inih so far */
+	int err_line;    /* line of our first error, 0 when none */
+	struct buf line; /* the line being read */
+	struct buf text; /* every line so far, to quote one inih rejects */
 };
 
 /* libinih's reader, called once per line: see the top of this file. */
@@ -685,15 +696,17 @@ read_line(char *str, int num, void *stream)
 	if (buf_add(&ld->text, ld->line.data, ld->line.len) < 0 ||
 	    buf_addch(&ld->text, '\n') < 0) {
 		ld->err_line = ld->lineno;
-		err_set(ld->e, EX_CONFIG, "the file is too large (over %u "
-			"bytes)", CONF_MAX_FILE);
+		err_set(ld->e, EX_CONFIG,
+			"the file is too large (over %u "
+			"bytes)",
+			CONF_MAX_FILE);
 		return NULL;
 	}
 	len = ld->line.len;
 	if (len && ld->line.data[len - 1] == '\r')
 		len--;
-	while (start < len && (ld->line.data[start] == ' ' ||
-			       ld->line.data[start] == '\t'))
+	while (start < len &&
+	       (ld->line.data[start] == ' ' || ld->line.data[start] == '\t'))
 		start++;
 	len -= start;
 	/* inih needs room for "\r\n\0" after the longest line it reads */
@@ -702,8 +715,10 @@ read_line(char *str, int num, void *stream)
 		if (nul)
 			err_set(ld->e, EX_CONFIG, "the line holds a NUL byte");
 		else
-			err_set(ld->e, EX_CONFIG, "the line is too long (over "
-				"%d characters)", num < 3 ? 0 : num - 3);
+			err_set(ld->e, EX_CONFIG,
+				"the line is too long (over "
+				"%d characters)",
+				num < 3 ? 0 : num - 3);
 		return NULL;
 	}
 	memcpy(str, ld->line.data + start, len);
@@ -729,12 +744,14 @@ find_key(const char *section, const char *name, struct err *e)
 			return i;
 	}
 	if (!*name)
-		return err_set(e, EX_CONFIG, "a key name is missing before "
+		return err_set(e, EX_CONFIG,
+			       "a key name is missing before "
 			       "'='");
 	if (!*section)
-		return err_set(e, EX_CONFIG, "key '%s' comes before any "
-			       "[section]%s%s%s", name,
-			       elsewhere ? " (it belongs in [" : "",
+		return err_set(e, EX_CONFIG,
+			       "key '%s' comes before any "
+			       "[section]%s%s%s",
+			       name, elsewhere ? " (it belongs in [" : "",
 			       elsewhere ? elsewhere : "",
 			       elsewhere ? "])" : "");
 	if (!known_section) {
@@ -744,13 +761,16 @@ find_key(const char *section, const char *name, struct err *e)
 			       best ? best : "", best ? "]?)" : "");
 	}
 	if (!strcasecmp(section, "smtp") && !strcasecmp(name, "password"))
-		return err_set(e, EX_CONFIG, "the password is never written "
+		return err_set(e, EX_CONFIG,
+			       "the password is never written "
 			       "in the config: use password_file or "
 			       "password_env");
 	best = suggest(name, section);
 	if (best)
-		return err_set(e, EX_CONFIG, "unknown key '%s' in [%s] (did "
-			       "you mean '%s'?)", name, section, best);
+		return err_set(e, EX_CONFIG,
+			       "unknown key '%s' in [%s] (did "
+			       "you mean '%s'?)",
+			       name, section, best);
 	return err_set(e, EX_CONFIG, "unknown key '%s' in [%s]%s%s%s", name,
 		       section, elsewhere ? " (it belongs in [" : "",
 		       elsewhere ? elsewhere : "", elsewhere ? "])" : "");
@@ -758,8 +778,7 @@ find_key(const char *section, const char *name, struct err *e)
 
 /* libinih's handler: one key = value. Returns 1 to go on, 0 on error. */
 static int
-on_pair(void *user, const char *section, const char *name,
-	const char *value)
+on_pair(void *user, const char *section, const char *name, const char *value)
 {
 	struct load *ld = user;
 	const struct conf_key *k;
@@ -770,14 +789,14 @@ on_pair(void *user, const char *section, const char *name,
 		goto fail;
 	k = &conf_keys[i];
 	if (ld->c->line[i]) {
-		err_set(ld->e, EX_CONFIG, "duplicate key '%s' in [%s] (first "
-			"set on line %d)", k->name, k->section,
-			ld->c->line[i]);
+		err_set(ld->e, EX_CONFIG,
+			"duplicate key '%s' in [%s] (first "
+			"set on line %d)",
+			k->name, k->section, ld->c->line[i]);
 		goto fail;
 	}
 	ld->c->line[i] = ld->lineno;
-	if (!*value && k->type != CONF_TYPE_INT &&
-	    k->type != CONF_TYPE_SIZE) {
+	if (!*value && k->type != CONF_TYPE_INT && k->type != CONF_TYPE_SIZE) {
 		set_default(ld->c, k);
 		ld->c->set[i] = 0;
 		return 1;
@@ -889,9 +908,10 @@ conf_load(struct conf *c, const char *path, struct err *e)
 	if (bad > 0) {
 		quote_line(&ld.text, bad, quoted, sizeof(quoted));
 		err_set(e, EX_CONFIG, "%s:%d: %s: '%s'", path, bad,
-			quoted[0] == '[' ? "a section header without its "
-					   "closing ']'" :
-			"not a '[section]', 'key = value' or '; comment' line",
+			quoted[0] == '[' ?
+				"a section header without its "
+				"closing ']'" :
+				"not a '[section]', 'key = value' or '; comment' line",
 			quoted);
 		goto out;
 	}
@@ -945,7 +965,8 @@ read_password(struct conf *c, struct err *e)
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO))
 		log_warn("%s: the password file may be read by others than "
-			 "its owner: chmod 600 it", p);
+			 "its owner: chmod 600 it",
+			 p);
 	if (!fgets(buf, sizeof(buf), f)) {
 		buf[0] = '\0';
 		if (ferror(f)) {
@@ -956,15 +977,19 @@ read_password(struct conf *c, struct err *e)
 	}
 	len = strlen(buf);
 	if (len > CONF_MAX_PASSWORD && buf[len - 1] != '\n') {
-		err_set(e, EX_CONFIG, "password_file: '%s': the first line is "
-			"longer than %d bytes", p, CONF_MAX_PASSWORD);
+		err_set(e, EX_CONFIG,
+			"password_file: '%s': the first line is "
+			"longer than %d bytes",
+			p, CONF_MAX_PASSWORD);
 		goto out;
 	}
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
 	if (!len) {
-		err_set(e, EX_CONFIG, "password_file: '%s': the first line is "
-			"empty", p);
+		err_set(e, EX_CONFIG,
+			"password_file: '%s': the first line is "
+			"empty",
+			p);
 		goto out;
 	}
 	free(c->smtp_password);
@@ -987,7 +1012,8 @@ find_password(struct conf *c, struct err *e)
 	const char *v;
 
 	if (c->smtp_password_file && c->smtp_password_env) {
-		err_set(e, EX_CONFIG, "password_env: set only one of "
+		err_set(e, EX_CONFIG,
+			"password_env: set only one of "
 			"password_file and password_env");
 		return key_error(c, OFF(smtp_password_env), e);
 	}
@@ -997,9 +1023,10 @@ find_password(struct conf *c, struct err *e)
 	} else if (c->smtp_password_env) {
 		v = getenv(c->smtp_password_env);
 		if (!v || !*v) {
-			err_set(e, EX_CONFIG, "password_env: the environment "
-				"variable '%s' is %s", c->smtp_password_env,
-				v ? "empty" : "not set");
+			err_set(e, EX_CONFIG,
+				"password_env: the environment "
+				"variable '%s' is %s",
+				c->smtp_password_env, v ? "empty" : "not set");
 			return key_error(c, OFF(smtp_password_env), e);
 		}
 		free(c->smtp_password);
@@ -1010,12 +1037,16 @@ find_password(struct conf *c, struct err *e)
 		return 0;
 	}
 	if (!c->smtp_user) {
-		err_set(e, EX_CONFIG, "%s: a password is given but [smtp] "
-			"user is not", c->smtp_password_file ? "password_file" :
-			"password_env");
-		return key_error(c, c->smtp_password_file ?
-				 OFF(smtp_password_file) :
-				 OFF(smtp_password_env), e);
+		err_set(e, EX_CONFIG,
+			"%s: a password is given but [smtp] "
+			"user is not",
+			c->smtp_password_file ? "password_file" :
+						"password_env");
+		return key_error(c,
+				 c->smtp_password_file ?
+					 OFF(smtp_password_file) :
+					 OFF(smtp_password_env),
+				 e);
 	}
 	return 0;
 }
@@ -1049,10 +1080,12 @@ conf_finish(struct conf *c, struct err *e)
 	for (i = 0; i < CONF_NKEYS; i++) {
 		k = &conf_keys[i];
 		if ((k->type != CONF_TYPE_STRING &&
-		     k->type != CONF_TYPE_PATH) || *str_field(c, k))
+		     k->type != CONF_TYPE_PATH) ||
+		    *str_field(c, k))
 			continue;
 		if (k->offset == OFF(store_path))
-			return err_set(e, EX_CONFIG, "[store] path has no "
+			return err_set(e, EX_CONFIG,
+				       "[store] path has no "
 				       "default (HOME is not set): set it");
 		if (k->def || k->offset == OFF(from))
 			return err_set(e, EX_OSERR, "%s: out of memory",
@@ -1063,7 +1096,7 @@ conf_finish(struct conf *c, struct err *e)
 				      CONF_STARTTLS_OPTIONAL :
 				      CONF_STARTTLS_REQUIRED;
 	if (!c->set[key_index(OFF(transport))])
-		c->transport = c->smtp_host ? CONF_TRANSPORT_SMTP :
+		c->transport = c->smtp_host   ? CONF_TRANSPORT_SMTP :
 			       c->digest_path ? CONF_TRANSPORT_MBOX :
 						CONF_TRANSPORT_STDOUT;
 	if (c->transport == CONF_TRANSPORT_SMTP && !c->smtp_host) {
@@ -1071,23 +1104,27 @@ conf_finish(struct conf *c, struct err *e)
 		return key_error(c, OFF(transport), e);
 	}
 	if ((c->transport == CONF_TRANSPORT_MBOX ||
-	     c->transport == CONF_TRANSPORT_MAILDIR) && !c->digest_path) {
+	     c->transport == CONF_TRANSPORT_MAILDIR) &&
+	    !c->digest_path) {
 		err_set(e, EX_CONFIG, "transport: '%s' needs [digest] path",
 			transport_values[c->transport]);
 		return key_error(c, OFF(transport), e);
 	}
 	if (c->min_interval > c->max_interval) {
-		err_set(e, EX_CONFIG, "min_interval: %d is more than "
-			"max_interval (%d)", c->min_interval,
-			c->max_interval);
-		return key_error(c, c->line[key_index(OFF(min_interval))] ?
-				 OFF(min_interval) : OFF(max_interval), e);
+		err_set(e, EX_CONFIG,
+			"min_interval: %d is more than "
+			"max_interval (%d)",
+			c->min_interval, c->max_interval);
+		return key_error(c,
+				 c->line[key_index(OFF(min_interval))] ?
+					 OFF(min_interval) :
+					 OFF(max_interval),
+				 e);
 	}
 	/* parsed here, once: every mail (digest, report, test) uses it */
 	free(c->from_name);
 	free(c->from_addr);
-	if (addr_parse_mailbox(c->from, &c->from_name, &c->from_addr,
-			       e) < 0) {
+	if (addr_parse_mailbox(c->from, &c->from_name, &c->from_addr, e) < 0) {
 		if (e && e->code != EX_OSERR)
 			e->code = EX_CONFIG;
 		err_prefix(e, "from");
@@ -1168,8 +1205,7 @@ conf_dump(const struct conf *c, FILE *f)
 	for (i = 0; i < CONF_NKEYS; i++) {
 		k = &conf_keys[i];
 		if (!section || strcmp(section, k->section)) {
-			fprintf(f, "%s[%s]\n", section ? "\n" : "",
-				k->section);
+			fprintf(f, "%s[%s]\n", section ? "\n" : "", k->section);
 			section = k->section;
 		}
 		switch (k->type) {

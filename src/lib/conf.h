@@ -49,51 +49,51 @@ enum conf_transport {
 };
 
 struct conf {
-	char *path;               /* the file read, NULL when none */
+	char *path; /* the file read, NULL when none */
 	/* [store] */
-	char *store_path;         /* $XDG_DATA_HOME/feedmail/feedmail.db */
-	int keep_days;            /* days entries are kept: 90 */
-	int lock_timeout;         /* seconds a writing run waits: 30 */
+	char *store_path; /* $XDG_DATA_HOME/feedmail/feedmail.db */
+	int keep_days;    /* days entries are kept: 90 */
+	int lock_timeout; /* seconds a writing run waits: 30 */
 	/* [fetch] */
-	int jobs;                 /* transfers at once: 16 */
-	int per_host;             /* transfers at once per host: 2 */
-	int connect_timeout;      /* seconds: 10 */
-	int timeout;              /* seconds per transfer: 60 */
-	int low_speed_time;       /* seconds below the low-speed limit: 30 */
-	long long max_size;       /* bytes per document: 16 MiB */
-	int allow_private;        /* 1: any feed may connect to addresses that
-	                           * are not public (ipaddr.h): 0 */
+	int jobs;            /* transfers at once: 16 */
+	int per_host;        /* transfers at once per host: 2 */
+	int connect_timeout; /* seconds: 10 */
+	int timeout;         /* seconds per transfer: 60 */
+	int low_speed_time;  /* seconds below the low-speed limit: 30 */
+	long long max_size;  /* bytes per document: 16 MiB */
+	int allow_private;   /* 1: any feed may connect to addresses that
+	                      * are not public (ipaddr.h): 0 */
 	char *user_agent;
-	int min_interval;         /* minutes between fetches of a feed: 15 */
-	int max_interval;         /* minutes: 1440 */
-	int lead_time;            /* minutes before a digest slot that its
-	                           * feeds are fetched, due or not: 15 */
-	int sick_failures;        /* failed fetches in a row that flag a feed: 3 */
-	int sick_days;            /* days without a new entry that flag it: 14 */
+	int min_interval;  /* minutes between fetches of a feed: 15 */
+	int max_interval;  /* minutes: 1440 */
+	int lead_time;     /* minutes before a digest slot that its
+	                    * feeds are fetched, due or not: 15 */
+	int sick_failures; /* failed fetches in a row that flag a feed: 3 */
+	int sick_days;     /* days without a new entry that flag it: 14 */
 	/* [smtp] */
-	char *smtp_host;          /* NULL: no SMTP server configured */
-	int smtp_port;            /* 587 */
+	char *smtp_host; /* NULL: no SMTP server configured */
+	int smtp_port;   /* 587 */
 	enum conf_starttls starttls;
-	char *smtp_user;          /* NULL: no AUTH */
-	char *smtp_password;      /* from the file or variable, by finish */
+	char *smtp_user;     /* NULL: no AUTH */
+	char *smtp_password; /* from the file or variable, by finish */
 	char *smtp_password_file;
 	char *smtp_password_env;
-	char *smtp_ca_file;       /* extra CA bundle, NULL: the system's */
-	int smtp_timeout;         /* seconds: 60 */
+	char *smtp_ca_file; /* extra CA bundle, NULL: the system's */
+	int smtp_timeout;   /* seconds: 60 */
 	/* [digest] */
 	enum conf_transport transport;
-	char *digest_path;        /* mbox file or Maildir folder */
-	char *sendmail;           /* "/usr/sbin/sendmail" */
-	char *from;               /* "Name <addr>" or "addr" */
-	char *name;               /* shown in the digest header */
-	char *list_id;            /* List-Id, by finish when not set */
-	char *unsubscribe_url;    /* https URL, optional */
-	int max_entries;          /* per digest: 50 */
-	int summary_words;        /* per entry: 60 */
-	char *language;           /* "en" or "fr" */
-	char *time;               /* "HH:MM", when the daily digest goes */
-	char *timezone;           /* IANA name or "UTC" */
-	char *admin;              /* address for health reports, optional */
+	char *digest_path;     /* mbox file or Maildir folder */
+	char *sendmail;        /* "/usr/sbin/sendmail" */
+	char *from;            /* "Name <addr>" or "addr" */
+	char *name;            /* shown in the digest header */
+	char *list_id;         /* List-Id, by finish when not set */
+	char *unsubscribe_url; /* https URL, optional */
+	int max_entries;       /* per digest: 50 */
+	int summary_words;     /* per entry: 60 */
+	char *language;        /* "en" or "fr" */
+	char *time;            /* "HH:MM", when the daily digest goes */
+	char *timezone;        /* IANA name or "UTC" */
+	char *admin;           /* address for health reports, optional */
 	/* from, split once by conf_finish: the display name (NULL when
 	 * none) and the bare address every mail goes out from */
 	char *from_name;
@@ -107,23 +107,23 @@ struct conf {
 };
 
 enum conf_type {
-	CONF_TYPE_INT,          /* int, decimal, min..max */
-	CONF_TYPE_SIZE,         /* long long, k/M/G suffix, min..max */
-	CONF_TYPE_STRING,       /* char *, one of values[] when non-NULL */
-	CONF_TYPE_PATH,         /* char *, "~/" and relative paths resolved */
-	CONF_TYPE_ENUM,         /* int-sized enum, values[] by number */
+	CONF_TYPE_INT,    /* int, decimal, min..max */
+	CONF_TYPE_SIZE,   /* long long, k/M/G suffix, min..max */
+	CONF_TYPE_STRING, /* char *, one of values[] when non-NULL */
+	CONF_TYPE_PATH,   /* char *, "~/" and relative paths resolved */
+	CONF_TYPE_ENUM,   /* int-sized enum, values[] by number */
 };
 
 struct conf_key {
 	const char *section;
 	const char *name;
 	enum conf_type type;
-	size_t offset;            /* of the field in struct conf */
-	long long min, max;       /* INT and SIZE */
+	size_t offset;             /* of the field in struct conf */
+	long long min, max;        /* INT and SIZE */
 	const char *const *values; /* ENUM and STRING, NULL-terminated */
-	const char *def;          /* the default as written in the file, or
-	                           * NULL when computed or unset (see doc) */
-	const char *doc;          /* one line */
+	const char *def;           /* the default as written in the file, or
+	                            * NULL when computed or unset (see doc) */
+	const char *doc;           /* one line */
 	/* extra check of a STRING value: 0, or -1 with a reason in why */
 	int (*check)(const char *value, char *why, size_t whylen);
 };

@@ -16,12 +16,12 @@
  */
 
 #define DATE_MAX_TOKENS 16
-#define WORD_MAX 32             /* a folded month, day or zone name */
+#define WORD_MAX 32 /* a folded month, day or zone name */
 
 struct fields {
 	int year, mon, day;
 	int hour, min, sec;
-	int off;                /* zone offset, seconds east of UTC */
+	int off; /* zone offset, seconds east of UTC */
 };
 
 /* The calendar. */
@@ -35,9 +35,8 @@ is_leap(int64_t y)
 static int
 days_in_month(int64_t y, int m)
 {
-	static const unsigned char mdays[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
+	static const unsigned char mdays[12] = { 31, 28, 31, 30, 31, 30,
+						 31, 31, 30, 31, 30, 31 };
 
 	if (m == 2 && is_leap(y))
 		return 29;
@@ -67,11 +66,11 @@ int64_t
 date_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t yy = m <= 2 ? y - 1 : y;
-	int mp = m > 2 ? m - 3 : m + 9;        /* March = 0 */
+	int mp = m > 2 ? m - 3 : m + 9; /* March = 0 */
 	int64_t doy = (153 * mp + 2) / 5 + d - 1;
 
 	return 365 * yy + floor_div(yy, 4) - floor_div(yy, 100) +
-	    floor_div(yy, 400) + doy - 719468;
+	       floor_div(yy, 400) + doy - 719468;
 }
 
 /* The inverse: y-m-d of a day number counted from 1970-01-01. */
@@ -81,8 +80,8 @@ date_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	int64_t era, doe, yoe, doy, mp;
 
 	z += 719468;
-	era = floor_div(z, 146097);             /* 400-year cycles */
-	doe = z - era * 146097;                 /* [0, 146096] */
+	era = floor_div(z, 146097); /* 400-year cycles */
+	doe = z - era * 146097;     /* [0, 146096] */
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	mp = (5 * doy + 2) / 153;
@@ -162,9 +161,8 @@ static int
 fold_word(const char *s, char out[WORD_MAX])
 {
 	/* Second bytes after 0xC3, from 0x80: the base letter, or 0. */
-	static const char latin1[65] =
-	    "aaaaaa ceeeeiiii nooooo  uuuuy  "
-	    "aaaaaa ceeeeiiii nooooo  uuuuy y";
+	static const char latin1[65] = "aaaaaa ceeeeiiii nooooo  uuuuy  "
+				       "aaaaaa ceeeeiiii nooooo  uuuuy y";
 	size_t n = 0;
 	unsigned char c;
 
@@ -175,7 +173,7 @@ fold_word(const char *s, char out[WORD_MAX])
 			f = (char)lower(c);
 			s++;
 		} else if (c == 0xC3 && (unsigned char)s[1] >= 0x80 &&
-		    (unsigned char)s[1] <= 0xBF) {
+			   (unsigned char)s[1] <= 0xBF) {
 			f = latin1[(unsigned char)s[1] - 0x80];
 			if (f == ' ')
 				return -1;
@@ -219,7 +217,7 @@ lookup_name(const struct name *tab, size_t ntab, const char *word)
 /* Greek names are matched exactly, as feedparser's table does. */
 static int
 lookup_exact(const char *const *tab, const signed char *val, size_t ntab,
-    const char *word)
+	     const char *word)
 {
 	size_t i;
 
@@ -230,38 +228,51 @@ lookup_exact(const char *const *tab, const signed char *val, size_t ntab,
 }
 
 static const struct name month_names[] = {
-	{ "january", 3, 1 }, { "february", 3, 2 }, { "march", 3, 3 },
-	{ "april", 3, 4 }, { "may", 3, 5 }, { "june", 3, 6 },
-	{ "july", 3, 7 }, { "august", 3, 8 }, { "september", 3, 9 },
-	{ "october", 3, 10 }, { "november", 3, 11 }, { "december", 3, 12 },
+	{ "january", 3, 1 },
+	{ "february", 3, 2 },
+	{ "march", 3, 3 },
+	{ "april", 3, 4 },
+	{ "may", 3, 5 },
+	{ "june", 3, 6 },
+	{ "july", 3, 7 },
+	{ "august", 3, 8 },
+	{ "september", 3, 9 },
+	{ "october", 3, 10 },
+	{ "november", 3, 11 },
+	{ "december", 3, 12 },
 	/* French ("janv.", "févr.", "juil.", "sept.", "déc."). */
-	{ "janvier", 3, 1 }, { "fevrier", 3, 2 }, { "mars", 3, 3 },
-	{ "avril", 3, 4 }, { "mai", 3, 5 }, { "juin", 4, 6 },
-	{ "juillet", 4, 7 }, { "aout", 3, 8 }, { "septembre", 3, 9 },
-	{ "octobre", 3, 10 }, { "novembre", 3, 11 }, { "decembre", 3, 12 },
+	{ "janvier", 3, 1 },
+	{ "fevrier", 3, 2 },
+	{ "mars", 3, 3 },
+	{ "avril", 3, 4 },
+	{ "mai", 3, 5 },
+	{ "juin", 4, 6 },
+	{ "juillet", 4, 7 },
+	{ "aout", 3, 8 },
+	{ "septembre", 3, 9 },
+	{ "octobre", 3, 10 },
+	{ "novembre", 3, 11 },
+	{ "decembre", 3, 12 },
 };
 
 static const struct name day_names[] = {
-	{ "monday", 3, 1 }, { "tuesday", 3, 2 }, { "wednesday", 3, 3 },
-	{ "thursday", 3, 4 }, { "friday", 3, 5 }, { "saturday", 3, 6 },
-	{ "sunday", 3, 7 },
-	{ "lundi", 3, 1 }, { "mardi", 3, 2 }, { "mercredi", 3, 3 },
-	{ "jeudi", 3, 4 }, { "vendredi", 3, 5 }, { "samedi", 3, 6 },
-	{ "dimanche", 3, 7 },
+	{ "monday", 3, 1 },   { "tuesday", 3, 2 },  { "wednesday", 3, 3 },
+	{ "thursday", 3, 4 }, { "friday", 3, 5 },   { "saturday", 3, 6 },
+	{ "sunday", 3, 7 },   { "lundi", 3, 1 },    { "mardi", 3, 2 },
+	{ "mercredi", 3, 3 }, { "jeudi", 3, 4 },    { "vendredi", 3, 5 },
+	{ "samedi", 3, 6 },   { "dimanche", 3, 7 },
 };
 
 static const char *const greek_months[] = {
-	"Ιαν", "Φεβ", "Μάώ", "Μαώ", "Απρ", "Μάι", "Μαϊ", "Μαι",
-	"Ιούν", "Ιον", "Ιούλ", "Ιολ", "Αύγ", "Αυγ", "Σεπ", "Οκτ",
-	"Νοέ", "Νοε", "Δεκ",
+	"Ιαν",  "Φεβ", "Μάώ", "Μαώ", "Απρ", "Μάι", "Μαϊ", "Μαι", "Ιούν", "Ιον",
+	"Ιούλ", "Ιολ", "Αύγ", "Αυγ", "Σεπ", "Οκτ", "Νοέ", "Νοε", "Δεκ",
 };
-static const signed char greek_month_values[] = {
-	1, 2, 3, 3, 4, 5, 5, 5, 6, 6, 7, 7, 8, 8, 9, 10, 11, 11, 12,
-};
+static const signed char greek_month_values[] = { 1, 2,  3,  3,  4, 5, 5,
+						  5, 6,  6,  7,  7, 8, 8,
+						  9, 10, 11, 11, 12 };
 
-static const char *const greek_days[] = {
-	"Δευ", "Τρι", "Τετ", "Πεμ", "Παρ", "Σαβ", "Κυρ",
-};
+static const char *const greek_days[] = { "Δευ", "Τρι", "Τετ", "Πεμ",
+					  "Παρ", "Σαβ", "Κυρ" };
 static const signed char greek_day_values[] = { 1, 2, 3, 4, 5, 6, 7 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -275,7 +286,7 @@ month_of(const char *tok)
 	if (fold_word(tok, w) == 0)
 		return lookup_name(month_names, NELEM(month_names), w);
 	return lookup_exact(greek_months, greek_month_values,
-	    NELEM(greek_months), tok);
+			    NELEM(greek_months), tok);
 }
 
 static int
@@ -286,7 +297,7 @@ is_day_name(const char *tok)
 	if (fold_word(tok, w) == 0)
 		return lookup_name(day_names, NELEM(day_names), w) != 0;
 	return lookup_exact(greek_days, greek_day_values, NELEM(greek_days),
-	    tok) != 0;
+			    tok) != 0;
 }
 
 /*
@@ -299,17 +310,16 @@ static const struct zone {
 	const char *name;
 	signed char hours;
 } zone_names[] = {
-	{ "ut", 0 }, { "utc", 0 }, { "gmt", 0 }, { "z", 0 }, { "wet", 0 },
-	{ "adt", -3 }, { "ast", -4 }, { "at", -4 },
-	{ "edt", -4 }, { "est", -5 }, { "et", -5 },
-	{ "cdt", -5 }, { "cst", -6 }, { "ct", -6 },
-	{ "mdt", -6 }, { "mst", -7 }, { "mt", -7 },
-	{ "pdt", -7 }, { "pst", -8 }, { "pt", -8 },
-	{ "akdt", -8 }, { "akst", -9 }, { "hst", -10 },
-	{ "met", 1 }, { "mest", 2 }, { "cet", 1 }, { "cest", 2 },
-	{ "west", 1 }, { "bst", 1 }, { "eet", 2 }, { "eest", 3 },
-	{ "msk", 3 }, { "jst", 9 }, { "kst", 9 }, { "awst", 8 },
-	{ "aest", 10 }, { "aedt", 11 }, { "nzst", 12 }, { "nzdt", 13 },
+	{ "ut", 0 },    { "utc", 0 },   { "gmt", 0 },   { "z", 0 },
+	{ "wet", 0 },   { "adt", -3 },  { "ast", -4 },  { "at", -4 },
+	{ "edt", -4 },  { "est", -5 },  { "et", -5 },   { "cdt", -5 },
+	{ "cst", -6 },  { "ct", -6 },   { "mdt", -6 },  { "mst", -7 },
+	{ "mt", -7 },   { "pdt", -7 },  { "pst", -8 },  { "pt", -8 },
+	{ "akdt", -8 }, { "akst", -9 }, { "hst", -10 }, { "met", 1 },
+	{ "mest", 2 },  { "cet", 1 },   { "cest", 2 },  { "west", 1 },
+	{ "bst", 1 },   { "eet", 2 },   { "eest", 3 },  { "msk", 3 },
+	{ "jst", 9 },   { "kst", 9 },   { "awst", 8 },  { "aest", 10 },
+	{ "aedt", 11 }, { "nzst", 12 }, { "nzdt", 13 },
 };
 
 /* RFC 822 5.1 military zones: A-I -1..-9, K-M -10..-12, N-Y +1..+12. */
@@ -478,7 +488,7 @@ parse_iso_date(const char **pp, struct fields *f)
 			f->mon = digits_value(p + 2, 2);
 			p += 4;
 		} else if (count_digits(p) == 2 && p[2] == '-' &&
-		    count_digits(p + 3) == 2) {
+			   count_digits(p + 3) == 2) {
 			f->year = 2000 + digits_value(p, 2);
 			f->mon = digits_value(p + 3, 2);
 			p += 5;
@@ -570,7 +580,8 @@ parse_iso(const char *s, int64_t *out)
 	/* W3CDTF's "T", or MSSQL's spaces, before the time. */
 	for (q = p; *q == ' '; q++)
 		continue;
-	if (*p == 'T' || *p == 't' || (q > p && str_is_digit((unsigned char)*q))) {
+	if (*p == 'T' || *p == 't' ||
+	    (q > p && str_is_digit((unsigned char)*q))) {
 		p = q > p ? q : p + 1;
 		if (parse_iso_time(&p, &f) < 0)
 			return -1;
@@ -603,9 +614,10 @@ parse_mday(const char *tok, int *out)
 	if (n == 0 || n > 2)
 		return -1;
 	if (*suffix != '\0') {
-		if (fold_word(suffix, w) < 0 || (strcmp(w, "st") != 0 &&
-		    strcmp(w, "nd") != 0 && strcmp(w, "rd") != 0 &&
-		    strcmp(w, "th") != 0 && strcmp(w, "er") != 0))
+		if (fold_word(suffix, w) < 0 ||
+		    (strcmp(w, "st") != 0 && strcmp(w, "nd") != 0 &&
+		     strcmp(w, "rd") != 0 && strcmp(w, "th") != 0 &&
+		     strcmp(w, "er") != 0))
 			return -1;
 	}
 	*out = digits_value(tok, n);
@@ -659,11 +671,11 @@ parse_clock(const char *tok, struct fields *f, int *zoned)
 		if (*tok != ':')
 			break;
 		if (i == 2)
-			return -1;      /* "1:2:3:4" */
+			return -1; /* "1:2:3:4" */
 		tok++;
 	}
 	if (i == 0)
-		return -1;              /* a bare number is not a time */
+		return -1; /* a bare number is not a time */
 	f->hour = v[0];
 	f->min = v[1];
 	f->sec = v[2];
@@ -716,13 +728,13 @@ parse_tokens(char **tok, int nt, int skip_day, int64_t *out)
 			return -1;
 		i++;
 	} else if (nt - i >= 3 && parse_mday(tok[i], &f.day) == 0 &&
-	    (m = month_of(tok[i + 1])) != 0) {
+		   (m = month_of(tok[i + 1])) != 0) {
 		f.mon = m;
 		if (parse_year(tok[i + 2], &f.year) < 0)
 			return -1;
 		i += 3;
 	} else if (nt - i >= 3 && (m = month_of(tok[i])) != 0 &&
-	    parse_mday(tok[i + 1], &f.day) == 0) {
+		   parse_mday(tok[i + 1], &f.day) == 0) {
 		f.mon = m;
 		i += 2;
 		if (parse_year(tok[i], &f.year) == 0) {
@@ -745,8 +757,8 @@ parse_tokens(char **tok, int nt, int skip_day, int64_t *out)
 	} else {
 		return -1;
 	}
-	if (!have_time && i < nt && (is_word(tok[i], "a") ||
-	    is_word(tok[i], "at")) && i + 1 < nt &&
+	if (!have_time && i < nt &&
+	    (is_word(tok[i], "a") || is_word(tok[i], "at")) && i + 1 < nt &&
 	    str_is_digit((unsigned char)tok[i + 1][0]))
 		i++;
 	if (!have_time && i < nt && str_is_digit((unsigned char)tok[i][0])) {
@@ -754,8 +766,8 @@ parse_tokens(char **tok, int nt, int skip_day, int64_t *out)
 			return -1;
 		i++;
 		have_time = 1;
-		if (i < nt && !zoned && (is_word(tok[i], "am") ||
-		    is_word(tok[i], "pm"))) {
+		if (i < nt && !zoned &&
+		    (is_word(tok[i], "am") || is_word(tok[i], "pm"))) {
 			if (f.hour < 1 || f.hour > 12)
 				return -1;
 			f.hour %= 12;
@@ -798,7 +810,7 @@ parse_words(const char *s, int64_t *out)
 			copy[i] = copy[i + 1] = '\0';
 			i++;
 		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-		    c == '\f' || c == '\v' || c == ',') {
+			   c == '\f' || c == '\v' || c == ',') {
 			copy[i] = '\0';
 		}
 	}
@@ -829,7 +841,7 @@ date_parse(const char *s, int64_t *out)
 	if (len > DATE_MAX_LEN)
 		return -1;
 	while (len > 0 && (s[len - 1] == ' ' ||
-	    (s[len - 1] >= '\t' && s[len - 1] <= '\r')))
+			   (s[len - 1] >= '\t' && s[len - 1] <= '\r')))
 		len--;
 	if (len == 0)
 		return -1;

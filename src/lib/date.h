@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define DATE_NONE INT64_MIN   /* absent date */
+#define DATE_NONE INT64_MIN /* absent date */
 
 /* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z. */
 #define DATE_MIN INT64_C(-62135596800)

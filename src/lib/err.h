@@ -16,11 +16,14 @@
 #define ERR_MSG_MAX 1024
 
 struct err {
-	int code;                 /* 0 when no error, else an EX_* status */
+	int code; /* 0 when no error, else an EX_* status */
 	char msg[ERR_MSG_MAX];
 };
 
-#define ERR_INIT { 0, "" }
+#define ERR_INIT      \
+	{             \
+		0, "" \
+	}
 
 /* Sets code and message (printf-style), replacing any earlier error.
  * Always returns -1 so callers can write `return err_set(e, ...)`. e may be

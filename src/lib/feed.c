@@ -6,18 +6,12 @@
 #include <string.h>
 
 static const char *const format_names[] = {
-	[FEED_FORMAT_UNKNOWN] = "unknown",
-	[FEED_FORMAT_RSS090] = "rss090",
-	[FEED_FORMAT_RSS091] = "rss091",
-	[FEED_FORMAT_RSS092] = "rss092",
-	[FEED_FORMAT_RSS093] = "rss093",
-	[FEED_FORMAT_RSS094] = "rss094",
-	[FEED_FORMAT_RSS20] = "rss20",
-	[FEED_FORMAT_RSS10] = "rss10",
-	[FEED_FORMAT_ATOM03] = "atom03",
-	[FEED_FORMAT_ATOM10] = "atom10",
-	[FEED_FORMAT_JSON10] = "json10",
-	[FEED_FORMAT_JSON11] = "json11",
+	[FEED_FORMAT_UNKNOWN] = "unknown", [FEED_FORMAT_RSS090] = "rss090",
+	[FEED_FORMAT_RSS091] = "rss091",   [FEED_FORMAT_RSS092] = "rss092",
+	[FEED_FORMAT_RSS093] = "rss093",   [FEED_FORMAT_RSS094] = "rss094",
+	[FEED_FORMAT_RSS20] = "rss20",     [FEED_FORMAT_RSS10] = "rss10",
+	[FEED_FORMAT_ATOM03] = "atom03",   [FEED_FORMAT_ATOM10] = "atom10",
+	[FEED_FORMAT_JSON10] = "json10",   [FEED_FORMAT_JSON11] = "json11",
 };
 
 const char *

@@ -39,8 +39,8 @@ enum feed_format {
 
 struct enclosure {
 	char *url;
-	char *type;               /* MIME type or NULL */
-	int64_t length;           /* bytes, -1 when unknown */
+	char *type;     /* MIME type or NULL */
+	int64_t length; /* bytes, -1 when unknown */
 };
 
 struct entry {
@@ -66,7 +66,7 @@ struct feed {
 	char *language;
 	char *author;
 	int64_t updated;
-	int ttl_minutes;          /* refresh hint, 0 when the feed gives none */
+	int ttl_minutes; /* refresh hint, 0 when the feed gives none */
 };
 
 /* The name printed for a format ("rss20", "atom10"...), "unknown" for
@@ -90,6 +90,6 @@ int entry_add_category(struct entry *en, const char *s);
  * are freed here on every path). Same return values as above; a URL that
  * is already there is skipped. */
 int entry_add_enclosure(struct entry *en, char *url, char *type,
-	int64_t length);
+			int64_t length);
 
 #endif

@@ -186,8 +186,8 @@ fs_atomic_commit(struct fs_atomic *a, struct err *e)
 		rc = err_set(e, EX_IOERR, "write '%s': %s", a->tmp,
 			     strerror(errno));
 	else if (rename(a->tmp, a->path) < 0)
-		rc = err_set(e, EX_CANTCREAT, "rename '%s' to '%s': %s",
-			     a->tmp, a->path, strerror(errno));
+		rc = err_set(e, EX_CANTCREAT, "rename '%s' to '%s': %s", a->tmp,
+			     a->path, strerror(errno));
 	if (rc == 0) {
 		free(a->tmp);
 		a->tmp = NULL; /* renamed: nothing to remove */

@@ -31,11 +31,11 @@ enum fs_denied {
  * FS_DENIED_NONE. Checks, never changes anything; root passes every mode
  * check, so only the mount and immutable files stop it. */
 enum fs_denied fs_access_denied(const char *path, int write, char *out,
-	size_t size);
+				size_t size);
 
 struct fs_atomic {
-	FILE *f;     /* write the new content here */
-	char *tmp;   /* PATH.tmp.XXXXXX beside the target */
+	FILE *f;   /* write the new content here */
+	char *tmp; /* PATH.tmp.XXXXXX beside the target */
 	char *path;
 };
 

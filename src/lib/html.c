@@ -13,8 +13,9 @@
 
 /* libxml2 2.9's HTML parser tells nothing about how it recovers, so these
  * options only silence it; HTML_PARSE_NONET keeps it off the network. */
-#define PARSE_OPTS (HTML_PARSE_RECOVER | HTML_PARSE_NONET | \
-		    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING)
+#define PARSE_OPTS                                                    \
+	(HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | \
+	 HTML_PARSE_NOWARNING)
 
 /* Longest entity name we look at (HTML5's longest is 31). */
 #define ENTITY_NAME_MAX 32
@@ -40,7 +41,7 @@ enum {
 struct tag {
 	const char *name;
 	unsigned flags;
-	const char *out;  /* sanitized name, NULL to unwrap */
+	const char *out; /* sanitized name, NULL to unwrap */
 };
 
 static const struct tag tags[] = {
@@ -152,28 +153,39 @@ static const struct {
 	const char *name;
 	unsigned long cp;
 } html5_entities[] = {
-	{ "COPY", 0xa9 }, { "Hat", 0x5e }, { "NewLine", 0x0a },
-	{ "NonBreakingSpace", 0xa0 }, { "REG", 0xae }, { "Rightarrow", 0x21d2 },
-	{ "TRADE", 0x2122 }, { "Tab", 0x09 }, { "ThinSpace", 0x2009 },
-	{ "ZeroWidthSpace", 0x200b }, { "approx", 0x2248 }, { "ast", 0x2a },
-	{ "bsol", 0x5c }, { "bullet", 0x2022 }, { "centerdot", 0xb7 },
-	{ "check", 0x2713 }, { "circledR", 0xae }, { "colon", 0x3a },
-	{ "comma", 0x2c }, { "commat", 0x40 }, { "copysr", 0x2117 },
-	{ "cross", 0x2717 }, { "dash", 0x2010 }, { "div", 0xf7 },
-	{ "dollar", 0x24 }, { "emsp13", 0x2004 }, { "equals", 0x3d },
-	{ "excl", 0x21 }, { "female", 0x2640 }, { "geq", 0x2265 },
-	{ "grave", 0x60 }, { "hairsp", 0x200a }, { "half", 0xbd },
-	{ "horbar", 0x2015 }, { "hyphen", 0x2010 }, { "lcub", 0x7b },
-	{ "ldquor", 0x201e }, { "leq", 0x2264 }, { "lowbar", 0x5f },
-	{ "lpar", 0x28 }, { "lsqb", 0x5b }, { "lsquor", 0x201a },
-	{ "male", 0x2642 }, { "mldr", 0x2026 }, { "mnplus", 0x2213 },
-	{ "nldr", 0x2025 }, { "num", 0x23 }, { "numsp", 0x2007 },
-	{ "percnt", 0x25 }, { "period", 0x2e }, { "phone", 0x260e },
-	{ "plus", 0x2b }, { "pm", 0xb1 }, { "puncsp", 0x2008 },
-	{ "quest", 0x3f }, { "rcub", 0x7d }, { "rdquor", 0x201d },
-	{ "rpar", 0x29 }, { "rsqb", 0x5d }, { "rsquor", 0x2019 },
-	{ "semi", 0x3b }, { "sol", 0x2f }, { "srarr", 0x2192 },
-	{ "star", 0x2606 }, { "starf", 0x2605 }, { "verbar", 0x7c },
+	{ "COPY", 0xa9 },        { "Hat", 0x5e },
+	{ "NewLine", 0x0a },     { "NonBreakingSpace", 0xa0 },
+	{ "REG", 0xae },         { "Rightarrow", 0x21d2 },
+	{ "TRADE", 0x2122 },     { "Tab", 0x09 },
+	{ "ThinSpace", 0x2009 }, { "ZeroWidthSpace", 0x200b },
+	{ "approx", 0x2248 },    { "ast", 0x2a },
+	{ "bsol", 0x5c },        { "bullet", 0x2022 },
+	{ "centerdot", 0xb7 },   { "check", 0x2713 },
+	{ "circledR", 0xae },    { "colon", 0x3a },
+	{ "comma", 0x2c },       { "commat", 0x40 },
+	{ "copysr", 0x2117 },    { "cross", 0x2717 },
+	{ "dash", 0x2010 },      { "div", 0xf7 },
+	{ "dollar", 0x24 },      { "emsp13", 0x2004 },
+	{ "equals", 0x3d },      { "excl", 0x21 },
+	{ "female", 0x2640 },    { "geq", 0x2265 },
+	{ "grave", 0x60 },       { "hairsp", 0x200a },
+	{ "half", 0xbd },        { "horbar", 0x2015 },
+	{ "hyphen", 0x2010 },    { "lcub", 0x7b },
+	{ "ldquor", 0x201e },    { "leq", 0x2264 },
+	{ "lowbar", 0x5f },      { "lpar", 0x28 },
+	{ "lsqb", 0x5b },        { "lsquor", 0x201a },
+	{ "male", 0x2642 },      { "mldr", 0x2026 },
+	{ "mnplus", 0x2213 },    { "nldr", 0x2025 },
+	{ "num", 0x23 },         { "numsp", 0x2007 },
+	{ "percnt", 0x25 },      { "period", 0x2e },
+	{ "phone", 0x260e },     { "plus", 0x2b },
+	{ "pm", 0xb1 },          { "puncsp", 0x2008 },
+	{ "quest", 0x3f },       { "rcub", 0x7d },
+	{ "rdquor", 0x201d },    { "rpar", 0x29 },
+	{ "rsqb", 0x5d },        { "rsquor", 0x2019 },
+	{ "semi", 0x3b },        { "sol", 0x2f },
+	{ "srarr", 0x2192 },     { "star", 0x2606 },
+	{ "starf", 0x2605 },     { "verbar", 0x7c },
 };
 
 static int
@@ -278,8 +290,9 @@ char_ref_named(const char *s, size_t len, unsigned long *cp)
 	if (1 + n < len && s[1 + n] == ';') {
 		if (d)
 			return 0;
-		for (i = 0; i < sizeof(html5_entities) /
-				sizeof(html5_entities[0]); i++) {
+		for (i = 0;
+		     i < sizeof(html5_entities) / sizeof(html5_entities[0]);
+		     i++) {
 			if (!strcmp(html5_entities[i].name, name)) {
 				*cp = html5_entities[i].cp;
 				return n + 2;
@@ -320,8 +333,7 @@ add_repaired(struct buf *in, const char *s, size_t n, int escape)
 			i++;
 			continue;
 		}
-		k = utf8_decode((const unsigned char *)s + i, n - i, &cp,
-				&bad);
+		k = utf8_decode((const unsigned char *)s + i, n - i, &cp, &bad);
 		if (k > 0 && char_fix(cp) == cp) {
 			if (buf_add(in, s + i, (size_t)k) < 0)
 				return -1;
@@ -459,13 +471,13 @@ walk(xmlNode *root, walk_fn enter, walk_fn leave, void *ctx)
 
 struct text {
 	struct buf *out;
-	size_t start;    /* out->len before us: what is ours starts here */
-	int brk;         /* newlines owed before the next text (0 to 2) */
-	size_t spaces;   /* spaces owed (outside pre: 0 or 1) */
-	int pre;         /* depth of pre elements */
-	int lists;       /* depth of ul/ol */
-	int items;       /* depth of li */
-	int bullet;      /* list level whose "- " is owed, 0 for none */
+	size_t start;  /* out->len before us: what is ours starts here */
+	int brk;       /* newlines owed before the next text (0 to 2) */
+	size_t spaces; /* spaces owed (outside pre: 0 or 1) */
+	int pre;       /* depth of pre elements */
+	int lists;     /* depth of ul/ol */
+	int items;     /* depth of li */
+	int bullet;    /* list level whose "- " is owed, 0 for none */
 };
 
 static void
@@ -525,8 +537,9 @@ text_chars(struct text *t, const char *s)
 		} else if (t->pre && s[i] == '\r') {
 			i++;
 		} else if (is_space(s[i])) {
-			t->spaces = t->pre ? t->spaces + (s[i] == '\t' ? 8 : 1)
-					   : 1;
+			t->spaces = t->pre ?
+					    t->spaces + (s[i] == '\t' ? 8 : 1) :
+					    1;
 			i++;
 		} else if (!t->pre && (unsigned char)s[i] == 0xc2 &&
 			   (unsigned char)s[i + 1] == 0xa0) {
@@ -554,8 +567,10 @@ text_enter(xmlNode *n, void *ctx)
 	const struct tag *tg;
 
 	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
-		return n->content && text_chars(t, (const char *)n->content) < 0
-			       ? -1 : 0;
+		return n->content && text_chars(t, (const char *)n->content) <
+					       0 ?
+			       -1 :
+			       0;
 	if (n->type != XML_ELEMENT_NODE)
 		return 0;
 	tg = tag_find(n->name);
@@ -641,10 +656,19 @@ out:
 /* Tails that say "there is more" rather than being the article, each
  * maybe followed by an arrow. */
 static const char *const tails[] = {
-	"Lire la suite…", "Lire la suite...", "Lire la suite",
-	"Continue reading…", "Continue reading",
-	"Read more…", "Read more...",
-	"Read more", "Réagir", "[…]", "(…)", "[...]", "(...)",
+	"Lire la suite…",
+	"Lire la suite...",
+	"Lire la suite",
+	"Continue reading…",
+	"Continue reading",
+	"Read more…",
+	"Read more...",
+	"Read more",
+	"Réagir",
+	"[…]",
+	"(…)",
+	"[...]",
+	"(...)",
 };
 
 static const char *const arrows[] = { "→", "»", "›", ">" };
@@ -693,7 +717,9 @@ static void
 strip_continue_title(const char *s, size_t *len)
 {
 	static const char *const quotes[][2] = {
-		{ "\"", "\"" }, { "“", "”" }, { "«", "»" },
+		{ "\"", "\"" },
+		{ "“", "”" },
+		{ "«", "»" },
 	};
 	const char *p = find_last(s, "Continue reading ");
 	size_t i, at, n, q;
@@ -779,8 +805,8 @@ clause_mark(const char *s, size_t n)
 {
 	if (n && s[n - 1] && strchr(",;:-", s[n - 1]))
 		return 1;
-	if (n >= 3 && (!memcmp(s + n - 3, "–", 3) ||
-		       !memcmp(s + n - 3, "—", 3)))
+	if (n >= 3 &&
+	    (!memcmp(s + n - 3, "–", 3) || !memcmp(s + n - 3, "—", 3)))
 		return 3;
 	return 0;
 }
@@ -867,11 +893,20 @@ html_escape(struct buf *out, const char *s, size_t len, int attr)
 		const char *rep;
 
 		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = attr ? "&quot;" : NULL; break;
-		default: rep = NULL;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = attr ? "&quot;" : NULL;
+			break;
+		default:
+			rep = NULL;
 		}
 		if (!rep) {
 			run++;
@@ -889,8 +924,10 @@ static int
 add_attr(struct buf *o, const char *name, const char *value)
 {
 	return buf_addf(o, " %s=\"", name) < 0 ||
-	       html_escape(o, value, strlen(value), 1) < 0 ||
-	       buf_addch(o, '"') < 0 ? -1 : 0;
+			       html_escape(o, value, strlen(value), 1) < 0 ||
+			       buf_addch(o, '"') < 0 ?
+		       -1 :
+		       0;
 }
 
 /* The absolute http, https or mailto URL of href, malloc'd; NULL when it
@@ -937,18 +974,20 @@ san_enter(xmlNode *n, void *ctx)
 	int rc = -1;
 
 	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
-		return n->content &&
-			       html_escape(o, (const char *)n->content,
-					   strlen((const char *)n->content),
-					   0) < 0
-			       ? -1 : 0;
+		return n->content && html_escape(o, (const char *)n->content,
+						 strlen((const char *)
+								n->content),
+						 0) < 0 ?
+			       -1 :
+			       0;
 	if (n->type != XML_ELEMENT_NODE)
 		return 0;
 	tg = tag_find(n->name);
 	if (tg && !strcmp(tg->name, "img")) {
 		v = xmlGetProp(n, (const xmlChar *)"alt");
 		rc = v ? html_escape(o, (const char *)v,
-				     strlen((const char *)v), 0) : 0;
+				     strlen((const char *)v), 0) :
+			 0;
 		goto out;
 	}
 	if (!tg || !tg->out) {
@@ -970,8 +1009,9 @@ san_enter(xmlNode *n, void *ctx)
 	for (a = n->properties; a; a = a->next) {
 		const char *name = (const char *)a->name;
 
-		if (strcmp(name, "title") && (!(tg->flags & T_SPAN) ||
-		    (strcmp(name, "colspan") && strcmp(name, "rowspan"))))
+		if (strcmp(name, "title") &&
+		    (!(tg->flags & T_SPAN) ||
+		     (strcmp(name, "colspan") && strcmp(name, "rowspan"))))
 			continue;
 		xmlFree(v);
 		v = xmlNodeGetContent((xmlNode *)a);

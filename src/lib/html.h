@@ -44,8 +44,7 @@ size_t html_ref_digits(const char *s, size_t len, int hex, unsigned long *v);
  * &nbsp; as a space; runs of white space collapse to one space except in
  * <pre>; CDATA text kept; no leading or trailing white space, none at line
  * ends. Appends to out. */
-int html_to_text(struct buf *out, const char *html, size_t len,
-	struct err *e);
+int html_to_text(struct buf *out, const char *html, size_t len, struct err *e);
 
 /* A summary of about `words` words (taken as 1 when smaller): the text of
  * html_to_text on one line (line and paragraph breaks become one space),
@@ -60,7 +59,7 @@ int html_to_text(struct buf *out, const char *html, size_t len,
  * sequence. Appends to out. Returns 1 when the summary is the whole text
  * (nothing cut, no tail removed), 0 when it was shortened, -1 on error. */
 int html_summary(struct buf *out, const char *html, size_t len, int words,
-	struct err *e);
+		 struct err *e);
 
 /* Sanitizes article HTML for the digest's HTML part by an allow-list.
  * Kept elements: p br b strong i em u s a ul ol li blockquote h3-h6 (h1 and
@@ -77,6 +76,6 @@ int html_summary(struct buf *out, const char *html, size_t len, int words,
  * The output is well-formed XML as well as HTML (void elements written
  * "<br/>"), UTF-8, with & < > " escaped. Appends to out. */
 int html_sanitize(struct buf *out, const char *html, size_t len,
-	const char *base_url, struct err *e);
+		  const char *base_url, struct err *e);
 
 #endif

@@ -65,15 +65,12 @@ enum ipaddr_class
 ipaddr_class6(const unsigned char a[16])
 {
 	static const unsigned char zero[16];
-	static const unsigned char mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	static const unsigned char translated[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0
-	};
-	static const unsigned char nat64[12] = {
-		0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0
-	};
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0,    0,
+						  0, 0, 0, 0, 0xff, 0xff };
+	static const unsigned char translated[12] = { 0, 0, 0,    0,    0, 0,
+						      0, 0, 0xff, 0xff, 0, 0 };
+	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0,
+						 0, 0,    0,    0,    0, 0 };
 	enum ipaddr_class c;
 
 	if (starts(a, zero, 15) && a[15] == 1)
@@ -106,15 +103,24 @@ const char *
 ipaddr_class_words(enum ipaddr_class c)
 {
 	switch (c) {
-	case IPADDR_UNSPECIFIED: return "an unspecified address";
-	case IPADDR_LOOPBACK: return "a loopback address";
-	case IPADDR_PRIVATE: return "a private address";
-	case IPADDR_SHARED: return "a shared (carrier-grade NAT) address";
-	case IPADDR_LINK_LOCAL: return "a link-local address";
-	case IPADDR_MULTICAST: return "a multicast address";
-	case IPADDR_RESERVED: return "a reserved address";
-	case IPADDR_BROADCAST: return "the broadcast address";
-	case IPADDR_PUBLIC: break;
+	case IPADDR_UNSPECIFIED:
+		return "an unspecified address";
+	case IPADDR_LOOPBACK:
+		return "a loopback address";
+	case IPADDR_PRIVATE:
+		return "a private address";
+	case IPADDR_SHARED:
+		return "a shared (carrier-grade NAT) address";
+	case IPADDR_LINK_LOCAL:
+		return "a link-local address";
+	case IPADDR_MULTICAST:
+		return "a multicast address";
+	case IPADDR_RESERVED:
+		return "a reserved address";
+	case IPADDR_BROADCAST:
+		return "the broadcast address";
+	case IPADDR_PUBLIC:
+		break;
 	}
 	return "a public address";
 }
@@ -129,8 +135,7 @@ ipaddr_class_sockaddr(const struct sockaddr *sa, size_t len,
 	if (sa->sa_family == AF_INET && len >= sizeof(sin)) {
 		memcpy(&sin, sa, sizeof(sin));
 		*c = ipaddr_class4((const unsigned char *)&sin.sin_addr);
-		if (!inet_ntop(AF_INET, &sin.sin_addr, text,
-			       (socklen_t)textsz))
+		if (!inet_ntop(AF_INET, &sin.sin_addr, text, (socklen_t)textsz))
 			snprintf(text, textsz, "?");
 		return 0;
 	}
@@ -142,8 +147,7 @@ ipaddr_class_sockaddr(const struct sockaddr *sa, size_t len,
 			snprintf(text, textsz, "?");
 		return 0;
 	}
-	snprintf(text, textsz, "an address of family %d",
-		 (int)sa->sa_family);
+	snprintf(text, textsz, "an address of family %d", (int)sa->sa_family);
 	return -1;
 }
 
@@ -270,8 +274,7 @@ ipaddr_host_is_local(const char *host)
 	len = strlen(host);
 	if (len > 0 && host[len - 1] == '.')
 		len--;
-	if (len == sizeof(suffix) - 2 &&
-	    !strncasecmp(host, suffix + 1, len))
+	if (len == sizeof(suffix) - 2 && !strncasecmp(host, suffix + 1, len))
 		return 1;
 	return len > sizeof(suffix) - 1 &&
 	       !strncasecmp(host + len - (sizeof(suffix) - 1), suffix,

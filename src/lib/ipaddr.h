@@ -46,7 +46,7 @@ const char *ipaddr_class_words(enum ipaddr_class c);
  * terminated). 0, or -1 for another family or a short len (text then
  * names the family). */
 int ipaddr_class_sockaddr(const struct sockaddr *sa, size_t len,
-	enum ipaddr_class *c, char *text, size_t textsz);
+			  enum ipaddr_class *c, char *text, size_t textsz);
 
 /*
  * Whether host (a URL's host as given, NUL-terminated) is an IP literal,

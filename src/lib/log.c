@@ -79,7 +79,7 @@ log_emit(int priority, const char *fmt, va_list ap)
 	n = journal_levels ? snprintf(line, sizeof(line), "<%d>", priority) : 0;
 	n += snprintf(line + n, sizeof(line) - (size_t)n, "feedmail: ");
 	len = (size_t)n;
-	room = sizeof(line) - len - 1;    /* keeps a byte for the newline */
+	room = sizeof(line) - len - 1; /* keeps a byte for the newline */
 	n = vsnprintf(line + len, room, fmt, ap);
 	if (n < 0)
 		n = 0;
@@ -100,15 +100,15 @@ log_emit(int priority, const char *fmt, va_list ap)
 	}
 }
 
-#define LOG_FN(name, level, priority)                                        \
-	void name(const char *fmt, ...)                                      \
-	{                                                                    \
-		va_list ap;                                                  \
-		if (current_level < (level))                                 \
-			return;                                              \
-		va_start(ap, fmt);                                           \
-		log_emit((priority), fmt, ap);                               \
-		va_end(ap);                                                  \
+#define LOG_FN(name, level, priority)          \
+	void name(const char *fmt, ...)        \
+	{                                      \
+		va_list ap;                    \
+		if (current_level < (level))   \
+			return;                \
+		va_start(ap, fmt);             \
+		log_emit((priority), fmt, ap); \
+		va_end(ap);                    \
 	}
 
 LOG_FN(log_error, LOG_LEVEL_QUIET, LOG_ERR)

@@ -102,7 +102,7 @@ key_date(char *key, size_t n, int64_t days)
 /* The slots of local date days (daily, weekly). */
 static int
 day_slots(const struct schedule *s, const struct zone *z, int64_t days,
-	struct pick *p)
+	  struct pick *p)
 {
 	char key[SCHEDULE_KEY_SIZE];
 	int64_t t[2], y;
@@ -110,8 +110,9 @@ day_slots(const struct schedule *s, const struct zone *z, int64_t days,
 
 	if (s->kind == SCHEDULE_WEEKLY && weekday_of(days) != s->weekday)
 		return 0;
-	if (zone_from_local(z, days * DAY_SECS + s->hour * 3600 +
-		s->minute * 60, t, &n, &gap) < 0)
+	if (zone_from_local(z,
+			    days * DAY_SECS + s->hour * 3600 + s->minute * 60,
+			    t, &n, &gap) < 0)
 		return -1;
 	if (s->kind == SCHEDULE_WEEKLY) {
 		iso_week(days, &y, &week);
@@ -119,7 +120,7 @@ day_slots(const struct schedule *s, const struct zone *z, int64_t days,
 	} else {
 		key_date(key, sizeof(key), days);
 	}
-	consider(p, t[0], key);   /* a repeated time: its first occurrence */
+	consider(p, t[0], key); /* a repeated time: its first occurrence */
 	return 0;
 }
 
@@ -149,16 +150,17 @@ hour_slots(const struct zone *z, int64_t days, struct pick *p)
 		for (i = 0; i < n; i++) {
 			if (i == 0) {
 				snprintf(key, sizeof(key),
-				    "%04d-%02d-%02dT%02d", (int)y, m, d, h);
+					 "%04d-%02d-%02dT%02d", (int)y, m, d,
+					 h);
 			} else {
 				/* the second of a repeated hour */
 				if (local_at(z, t[i], NULL, &off) < 0)
 					return -1;
 				snprintf(key, sizeof(key),
-				    "%04d-%02d-%02dT%02d%c%02d:%02d", (int)y,
-				    m, d, h, off < 0 ? '-' : '+',
-				    (int)(labs(off) / 3600 % 100),
-				    (int)(labs(off) / 60 % 60));
+					 "%04d-%02d-%02dT%02d%c%02d:%02d",
+					 (int)y, m, d, h, off < 0 ? '-' : '+',
+					 (int)(labs(off) / 3600 % 100),
+					 (int)(labs(off) / 60 % 60));
 			}
 			consider(p, t[i], key);
 		}
@@ -173,12 +175,12 @@ check_schedule(const struct schedule *s, int64_t now, struct err *e)
 	 * 0001-9999 and every key at four-digit years */
 	if (now < DATE_MIN + 31 * DAY_SECS || now > DATE_MAX - 31 * DAY_SECS)
 		return err_set(e, EX_DATAERR,
-		    "schedule: time %lld out of range", (long long)now);
+			       "schedule: time %lld out of range",
+			       (long long)now);
 	if ((s->kind != SCHEDULE_HOURLY && s->kind != SCHEDULE_DAILY &&
-		s->kind != SCHEDULE_WEEKLY) ||
+	     s->kind != SCHEDULE_WEEKLY) ||
 	    s->hour < 0 || s->hour > 23 || s->minute < 0 || s->minute > 59 ||
-	    (s->kind == SCHEDULE_WEEKLY &&
-		(s->weekday < 0 || s->weekday > 6)))
+	    (s->kind == SCHEDULE_WEEKLY && (s->weekday < 0 || s->weekday > 6)))
 		return err_set(e, EX_DATAERR, "schedule: field out of range");
 	return 0;
 }
@@ -198,7 +200,7 @@ find_slot(const struct schedule *s, struct pick *p, struct err *e)
 		return -1;
 	if (local_at(z, p->now, &loc, NULL) < 0) {
 		err_set(e, EX_DATAERR, "schedule: time %lld out of range",
-		    (long long)p->now);
+			(long long)p->now);
 		goto out;
 	}
 	today = floor_div(loc, DAY_SECS);
@@ -208,15 +210,16 @@ find_slot(const struct schedule *s, struct pick *p, struct err *e)
 	span = s->kind == SCHEDULE_WEEKLY ? 8 : 2;
 	for (d = today - span; d <= today + span; d++) {
 		if ((s->kind == SCHEDULE_HOURLY ? hour_slots(z, d, p) :
-			day_slots(s, z, d, p)) < 0) {
+						  day_slots(s, z, d, p)) < 0) {
 			err_set(e, EX_DATAERR,
-			    "schedule: cannot place local time in '%s'", name);
+				"schedule: cannot place local time in '%s'",
+				name);
 			goto out;
 		}
 	}
 	if (!p->found) {
 		err_set(e, EX_SOFTWARE, "schedule: no slot near %lld",
-		    (long long)p->now);
+			(long long)p->now);
 		goto out;
 	}
 	rc = 0;
@@ -226,8 +229,8 @@ out:
 }
 
 int
-schedule_current_slot(const struct schedule *s, int64_t now,
-	int64_t *start, char key[SCHEDULE_KEY_SIZE], struct err *e)
+schedule_current_slot(const struct schedule *s, int64_t now, int64_t *start,
+		      char key[SCHEDULE_KEY_SIZE], struct err *e)
 {
 	struct pick p = { .now = now, .after = 0 };
 
@@ -240,7 +243,7 @@ schedule_current_slot(const struct schedule *s, int64_t now,
 
 int
 schedule_next_slot(const struct schedule *s, int64_t now, int64_t *start,
-	struct err *e)
+		   struct err *e)
 {
 	struct pick p = { .now = now, .after = 1 };
 
@@ -298,22 +301,25 @@ word_is(const char *s, size_t len, const char *word)
 }
 
 int
-schedule_parse(const char *text, const char *default_time,
-	struct schedule *s, struct err *e)
+schedule_parse(const char *text, const char *default_time, struct schedule *s,
+	       struct err *e)
 {
 	struct schedule out = { SCHEDULE_DAILY, 0, 0, 1, NULL };
-	const char *p, *end, *at, *sp, *why = "not hourly, "
-	    "daily[@HH:MM] or weekly[@DAY [HH:MM]]";
+	const char *p, *end, *at, *sp,
+		*why = "not hourly, "
+		       "daily[@HH:MM] or weekly[@DAY [HH:MM]]";
 	char q[ERR_QUOTE_SIZE];
 	size_t len;
 
 	if (!default_time)
 		default_time = SCHEDULE_DEFAULT_TIME;
 	if (parse_time(default_time, strlen(default_time), &out.hour,
-		&out.minute) < 0) {
+		       &out.minute) < 0) {
 		err_quote(q, sizeof(q), default_time, strlen(default_time));
-		return err_set(e, EX_CONFIG,
-		    "digest time '%s': not a time HH:MM (00:00 to 23:59)", q);
+		return err_set(
+			e, EX_CONFIG,
+			"digest time '%s': not a time HH:MM (00:00 to 23:59)",
+			q);
 	}
 	if (!text)
 		text = "";
@@ -335,8 +341,8 @@ schedule_parse(const char *text, const char *default_time,
 		out.hour = out.minute = 0;
 	} else if (word_is(p, (size_t)((at ? at : end) - p), "daily")) {
 		out.kind = SCHEDULE_DAILY;
-		if (at && parse_time(at + 1, (size_t)(end - at - 1),
-			      &out.hour, &out.minute) < 0) {
+		if (at && parse_time(at + 1, (size_t)(end - at - 1), &out.hour,
+				     &out.minute) < 0) {
 			why = "not a time HH:MM (00:00 to 23:59)";
 			goto bad;
 		}
@@ -354,8 +360,9 @@ schedule_parse(const char *text, const char *default_time,
 			}
 			for (; sp < end && isspace((unsigned char)*sp); sp++)
 				;
-			if (sp < end && parse_time(sp, (size_t)(end - sp),
-					    &out.hour, &out.minute) < 0) {
+			if (sp < end &&
+			    parse_time(sp, (size_t)(end - sp), &out.hour,
+				       &out.minute) < 0) {
 				why = "not a time HH:MM (00:00 to 23:59)";
 				goto bad;
 			}
@@ -376,7 +383,9 @@ schedule_check_time(const char *hhmm, struct err *e)
 	int hour, minute;
 
 	if (parse_time(hhmm, strlen(hhmm), &hour, &minute) < 0)
-		return err_set(e, EX_DATAERR, "'%s': not a time HH:MM (00:00 "
-			       "to 23:59)", hhmm);
+		return err_set(e, EX_DATAERR,
+			       "'%s': not a time HH:MM (00:00 "
+			       "to 23:59)",
+			       hhmm);
 	return 0;
 }

@@ -47,9 +47,9 @@ enum schedule_kind { SCHEDULE_HOURLY, SCHEDULE_DAILY, SCHEDULE_WEEKLY };
 
 struct schedule {
 	enum schedule_kind kind;
-	int hour, minute;         /* local time of day (daily, weekly) */
-	int weekday;              /* 0 = Sunday ... 6 (weekly) */
-	const char *timezone;     /* IANA name, e.g. "Europe/Paris"; "UTC" */
+	int hour, minute;     /* local time of day (daily, weekly) */
+	int weekday;          /* 0 = Sunday ... 6 (weekly) */
+	const char *timezone; /* IANA name, e.g. "Europe/Paris"; "UTC" */
 };
 
 /*
@@ -70,7 +70,7 @@ struct schedule {
  * default_time is the bad one); *s is then unchanged.
  */
 int schedule_parse(const char *text, const char *default_time,
-	struct schedule *s, struct err *e);
+		   struct schedule *s, struct err *e);
 
 /* Checks a time of day as [digest] time and a schedule write it, "HH:MM"
  * or "H:MM", 00:00 to 23:59. 0, or -1 with e (EX_DATAERR). */
@@ -84,12 +84,12 @@ int schedule_check_time(const char *hhmm, struct err *e);
  * (not "UTC" nor a file of the tz database), EX_DATAERR for a field of s or a now out of
  * range (years 0001 to 9999).
  */
-int schedule_current_slot(const struct schedule *s, int64_t now,
-	int64_t *start, char key[SCHEDULE_KEY_SIZE], struct err *e);
+int schedule_current_slot(const struct schedule *s, int64_t now, int64_t *start,
+			  char key[SCHEDULE_KEY_SIZE], struct err *e);
 
 /* The next slot strictly after now (for a daemon to sleep until); fails as
  * schedule_current_slot() does. */
-int schedule_next_slot(const struct schedule *s, int64_t now,
-	int64_t *start, struct err *e);
+int schedule_next_slot(const struct schedule *s, int64_t now, int64_t *start,
+		       struct err *e);
 
 #endif

@@ -183,24 +183,24 @@ remove_dots(struct buf *out, const char *in, size_t len)
 		size_t n = len - i;
 
 		if (starts(p, n, "../")) {
-			i += 3;                         /* A */
+			i += 3; /* A */
 		} else if (starts(p, n, "./")) {
-			i += 2;                         /* A */
+			i += 2; /* A */
 		} else if (starts(p, n, "/./")) {
-			i += 2;                         /* B */
+			i += 2; /* B */
 		} else if (equals(p, n, "/.")) {
-			return buf_addch(out, '/');     /* B, then E */
+			return buf_addch(out, '/'); /* B, then E */
 		} else if (starts(p, n, "/../") || equals(p, n, "/..")) {
 			/* C: drop the last output segment and its '/' */
 			char *slash = strrchr(out->data + base, '/');
 
-			buf_setlen(out, slash ? (size_t)(slash - out->data)
-					      : base);
+			buf_setlen(out,
+				   slash ? (size_t)(slash - out->data) : base);
 			if (n == 3)
 				return buf_addch(out, '/');
 			i += 3;
 		} else if (equals(p, n, ".") || equals(p, n, "..")) {
-			return 0;                       /* D */
+			return 0; /* D */
 		} else {
 			/* E: move the first segment, with its leading '/' */
 			j = p[0] == '/' ? 1 : 0;
@@ -337,8 +337,8 @@ pct_norm(struct buf *b, struct span sp, const char *extra)
 		    (lo = hex_value((unsigned char)sp.p[i + 2])) >= 0) {
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
-			if (is_unreserved(c) ? buf_addch(b, c)
-					     : add_escape(b, c))
+			if (is_unreserved(c) ? buf_addch(b, c) :
+					       add_escape(b, c))
 				return -1;
 		} else if (is_unreserved(c) || is_subdelim(c) ||
 			   (c && c < 0x80 && strchr(extra, c))) {
@@ -369,18 +369,19 @@ host_norm(struct buf *b, struct span h, const char *q, struct err *e)
 			    (lo = hex_value((unsigned char)h.p[i + 2])) < 0)
 				return err_set(e, EX_DATAERR,
 					       "'%s': invalid percent-escape "
-					       "in host", q);
+					       "in host",
+					       q);
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
-			if (is_unreserved(c) ? buf_addch(b, to_lower(c))
-					     : add_escape(b, c))
+			if (is_unreserved(c) ? buf_addch(b, to_lower(c)) :
+					       add_escape(b, c))
 				goto nomem;
 		} else if (is_unreserved(c) || is_subdelim(c)) {
 			if (buf_addch(b, to_lower(c)) < 0)
 				goto nomem;
 		} else if (c >= 0x80) {
 			n = utf8_valid((const unsigned char *)h.p + i,
-				     h.len - i);
+				       h.len - i);
 			if (!n)
 				return err_set(e, EX_DATAERR,
 					       "'%s': invalid UTF-8 in host",
@@ -409,8 +410,7 @@ ipv6_norm(struct buf *b, struct span lit, const char *q, struct err *e)
 	char text[INET6_ADDRSTRLEN + 1], canon[INET6_ADDRSTRLEN];
 	unsigned char addr[16];
 
-	if (lit.len - 2 >= sizeof(text) ||
-	    memchr(lit.p, '%', lit.len) != NULL)
+	if (lit.len - 2 >= sizeof(text) || memchr(lit.p, '%', lit.len) != NULL)
 		goto bad;
 	memcpy(text, lit.p + 1, lit.len - 2);
 	text[lit.len - 2] = '\0';
@@ -450,13 +450,17 @@ auth_norm(struct buf *b, struct span auth, const char *scheme, int dedup,
 	if (host.len && host.p[0] == '[') {
 		p = memchr(host.p, ']', host.len);
 		if (!p) {
-			err_set(e, EX_DATAERR, "'%s': unterminated IPv6 "
-				"literal in host", q);
+			err_set(e, EX_DATAERR,
+				"'%s': unterminated IPv6 "
+				"literal in host",
+				q);
 			goto out;
 		}
 		if (p + 1 < end && p[1] != ':') {
-			err_set(e, EX_DATAERR, "'%s': unexpected text after "
-				"IPv6 literal", q);
+			err_set(e, EX_DATAERR,
+				"'%s': unexpected text after "
+				"IPv6 literal",
+				q);
 			goto out;
 		}
 		if (p + 1 < end) {
@@ -492,8 +496,10 @@ auth_norm(struct buf *b, struct span auth, const char *scheme, int dedup,
 	}
 	if (port.len && (v == 0 || v > 65535)) {
 		err_quote(shown, sizeof(shown), port.p, port.len);
-		err_set(e, EX_DATAERR, "'%s': port %s is out of range "
-			"(1-65535)", q, shown);
+		err_set(e, EX_DATAERR,
+			"'%s': port %s is out of range "
+			"(1-65535)",
+			q, shown);
 		goto out;
 	}
 	if (user.p && (pct_norm(b, user, ":") < 0 || buf_addch(b, '@') < 0))
@@ -549,9 +555,8 @@ out:
 static int
 is_tracking_param(const char *p, size_t len)
 {
-	static const char *const names[] = {
-		"xtor", "fbclid", "gclid", "mc_cid", "mc_eid",
-	};
+	static const char *const names[] = { "xtor", "fbclid", "gclid",
+					     "mc_cid", "mc_eid" };
 	size_t i;
 
 	if (len >= 4 && strncasecmp(p, "utm_", 4) == 0)
@@ -584,8 +589,8 @@ query_norm(struct buf *b, struct span query, int dedup)
 		if (!amp)
 			amp = end;
 		eq = memchr(p, '=', (size_t)(amp - p));
-		if (amp == p || is_tracking_param(p, (size_t)((eq ? eq : amp) -
-							       p)))
+		if (amp == p ||
+		    is_tracking_param(p, (size_t)((eq ? eq : amp) - p)))
 			continue;
 		if (buf_addch(b, first ? '?' : '&') < 0 ||
 		    buf_add(b, p, (size_t)(amp - p)) < 0)
@@ -614,8 +619,10 @@ local_path_url(struct span s, const char *q, struct err *e)
 	}
 	real = realpath(path, NULL);
 	if (!real) {
-		err_set(e, EX_DATAERR, "'%s': not a URL and not a local "
-			"file: %s", q, strerror(errno));
+		err_set(e, EX_DATAERR,
+			"'%s': not a URL and not a local "
+			"file: %s",
+			q, strerror(errno));
 		goto out;
 	}
 	if (stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -627,8 +634,9 @@ local_path_url(struct span s, const char *q, struct err *e)
 		goto nomem;
 	for (p = (const unsigned char *)real; *p; p++) {
 		if (is_unreserved(*p) || is_subdelim(*p) || *p == ':' ||
-		    *p == '@' || *p == '/' ? buf_addch(&b, *p)
-					   : add_escape(&b, *p))
+				    *p == '@' || *p == '/' ?
+			    buf_addch(&b, *p) :
+			    add_escape(&b, *p))
 			goto nomem;
 	}
 	res = buf_detach(&b, NULL);
@@ -678,8 +686,10 @@ normalize(const char *url, int flags, struct err *e)
 		uri_split(u.scheme.p + 5, s.len - 5, &u);
 		if (!u.has_scheme || !(span_ieq(u.scheme, "http") ||
 				       span_ieq(u.scheme, "https"))) {
-			err_set(e, EX_DATAERR, "'%s': feed: must be followed "
-				"by // or an http(s) URL", q);
+			err_set(e, EX_DATAERR,
+				"'%s': feed: must be followed "
+				"by // or an http(s) URL",
+				q);
 			goto out;
 		}
 	}
@@ -691,8 +701,10 @@ normalize(const char *url, int flags, struct err *e)
 		scheme = "file";
 	else {
 		err_quote(shown, sizeof(shown), u.scheme.p, u.scheme.len);
-		err_set(e, EX_DATAERR, "'%s': scheme '%s' is not supported; "
-			"use http, https or a local file", q, shown);
+		err_set(e, EX_DATAERR,
+			"'%s': scheme '%s' is not supported; "
+			"use http, https or a local file",
+			q, shown);
 		goto out;
 	}
 
@@ -700,21 +712,27 @@ normalize(const char *url, int flags, struct err *e)
 		if (u.has_auth && u.auth.len &&
 		    !span_ieq(u.auth, "localhost")) {
 			err_quote(shown, sizeof(shown), u.auth.p, u.auth.len);
-			err_set(e, EX_DATAERR, "'%s': file URL host '%s' is "
-				"not supported; use file:///PATH", q, shown);
+			err_set(e, EX_DATAERR,
+				"'%s': file URL host '%s' is "
+				"not supported; use file:///PATH",
+				q, shown);
 			goto out;
 		}
 		if (!u.path.len || u.path.p[0] != '/') {
-			err_set(e, EX_DATAERR, "'%s': file URL path is not "
-				"absolute", q);
+			err_set(e, EX_DATAERR,
+				"'%s': file URL path is not "
+				"absolute",
+				q);
 			goto out;
 		}
 		if (buf_adds(&b, "file://") < 0)
 			goto nomem;
 	} else {
 		if (!u.has_auth) {
-			err_set(e, EX_DATAERR, "'%s': missing host (expected "
-				"%s://HOST/...)", q, scheme);
+			err_set(e, EX_DATAERR,
+				"'%s': missing host (expected "
+				"%s://HOST/...)",
+				q, scheme);
 			goto out;
 		}
 		if (buf_adds(&b, dedup ? "http" : scheme) < 0 ||
@@ -732,8 +750,7 @@ normalize(const char *url, int flags, struct err *e)
 	goto out;
 toolong:
 	if (errno == EMSGSIZE) {
-		err_set(e, EX_DATAERR, "'%s': URL too long once normalized",
-			q);
+		err_set(e, EX_DATAERR, "'%s': URL too long once normalized", q);
 		goto out;
 	}
 nomem:

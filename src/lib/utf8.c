@@ -5,8 +5,7 @@
 #include <string.h>
 
 int
-utf8_decode(const unsigned char *s, size_t len, unsigned long *cp,
-	    size_t *bad)
+utf8_decode(const unsigned char *s, size_t len, unsigned long *cp, size_t *bad)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	unsigned long v;
@@ -94,10 +93,10 @@ unsigned long
 utf8_cp1252_c1(unsigned long c)
 {
 	static const unsigned short c1[32] = {
-		0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-		0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
-		0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-		0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+		0x20ac, 0,      0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+		0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017d, 0,
+		0,      0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+		0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,      0x017e, 0x0178,
 	};
 
 	return c >= 0x80 && c <= 0x9f ? c1[c - 0x80] : 0;
@@ -105,12 +104,11 @@ utf8_cp1252_c1(unsigned long c)
 
 /* U+00C0 to U+00FF without their accents; "" for the two signs */
 static const char *const latin1_base[64] = {
-	"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e",
-	"i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", "",
-	"o", "u", "u", "u", "u", "y", "th", "ss",
-	"a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e",
-	"i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", "",
-	"o", "u", "u", "u", "u", "y", "th", "y",
+	"a", "a", "a", "a", "a",  "a",  "ae", "c", "e", "e", "e",  "e", "i",
+	"i", "i", "i", "d", "n",  "o",  "o",  "o", "o", "o", "",   "o", "u",
+	"u", "u", "u", "y", "th", "ss", "a",  "a", "a", "a", "a",  "a", "ae",
+	"c", "e", "e", "e", "e",  "i",  "i",  "i", "i", "d", "n",  "o", "o",
+	"o", "o", "o", "",  "o",  "u",  "u",  "u", "u", "y", "th", "y",
 };
 
 int
@@ -127,7 +125,8 @@ utf8_fold(struct buf *out, const char *s)
 			n = n < 0 ? (int)len : (int)bad;
 		} else if (cp < 0x80) {
 			rc = buf_addch(out, cp >= 'A' && cp <= 'Z' ?
-						    (int)(cp | 0x20) : (int)cp);
+						    (int)(cp | 0x20) :
+						    (int)cp);
 		} else if (cp >= 0xc0 && cp <= 0xff) {
 			rc = buf_adds(out, latin1_base[cp - 0xc0]);
 		} else if (cp == 0x152 || cp == 0x153) {

@@ -19,7 +19,7 @@
  * subpart, as Unicode 3.9 and WHATWG decoders do); -1 when s is the valid
  * start of a sequence cut off at len. */
 int utf8_decode(const unsigned char *s, size_t len, unsigned long *cp,
-	size_t *bad);
+		size_t *bad);
 /* The length of the valid sequence at s, or 0 when it is invalid or cut
  * off. */
 size_t utf8_valid(const unsigned char *s, size_t len);

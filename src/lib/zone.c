@@ -11,8 +11,8 @@
  */
 #include "config.h"
 
-#include "lib/zone.h"
 #include "lib/str.h"
+#include "lib/zone.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,22 +49,22 @@ struct ztype {
 
 /* One end of daylight saving in a POSIX TZ rule. */
 enum rule_kind {
-	RULE_JULIAN,              /* Jn: 1..365, February 29 never counted */
-	RULE_ZERO,                /* n: 0..365, February 29 counted */
-	RULE_MONTH,               /* Mm.w.d: day d (0 = Sunday) of week w
-	                           * (5 = last) of month m */
+	RULE_JULIAN, /* Jn: 1..365, February 29 never counted */
+	RULE_ZERO,   /* n: 0..365, February 29 counted */
+	RULE_MONTH,  /* Mm.w.d: day d (0 = Sunday) of week w
+	              * (5 = last) of month m */
 };
 
 struct rule_date {
 	enum rule_kind kind;
 	int day, week, month;
-	int32_t time;             /* seconds after midnight, in the local
-	                           * time in force before the change */
+	int32_t time; /* seconds after midnight, in the local
+	               * time in force before the change */
 };
 
 /* The footer: local time past the table. */
 struct footer {
-	int present;              /* a non-empty TZ string */
+	int present; /* a non-empty TZ string */
 	int has_dst;
 	struct ztype std, dst;
 	struct rule_date start, end; /* daylight saving starts, ends */
@@ -72,18 +72,18 @@ struct footer {
 };
 
 struct zone {
-	char *path;               /* the file read; NULL: built in */
-	dev_t dev;                /* the file's identity when read */
+	char *path; /* the file read; NULL: built in */
+	dev_t dev;  /* the file's identity when read */
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
-	unsigned long refs;       /* under cache_lock; the cache holds one */
-	struct zone *next;        /* in the cache */
+	unsigned long refs; /* under cache_lock; the cache holds one */
+	struct zone *next;  /* in the cache */
 	size_t ntimes, ntypes;
-	int64_t *times;           /* ascending */
-	unsigned char *idx;       /* the type from times[i] on */
+	int64_t *times;     /* ascending */
+	unsigned char *idx; /* the type from times[i] on */
 	struct ztype *types;
-	char *chars;              /* the abbreviations, types[].abbr */
+	char *chars; /* the abbreviations, types[].abbr */
 	struct footer foot;
 };
 
@@ -129,13 +129,14 @@ rule_day(const struct rule_date *r, int64_t y)
 	case RULE_MONTH:
 	default:
 		first = date_days_from_civil(y, r->month, 1);
-		next = r->month == 12 ? date_days_from_civil(y + 1, 1, 1) :
-		    date_days_from_civil(y, r->month + 1, 1);
+		next = r->month == 12 ?
+			       date_days_from_civil(y + 1, 1, 1) :
+			       date_days_from_civil(y, r->month + 1, 1);
 		/* 1970-01-01 was a Thursday (4) */
 		wd = (int)(first + 4 - floor_div(first + 4, 7) * 7);
 		d = first + (r->day - wd + 7) % 7 + 7 * (r->week - 1);
 		while (d >= next)
-			d -= 7;   /* week 5: the last such day */
+			d -= 7; /* week 5: the last such day */
 		return d;
 	}
 }
@@ -164,10 +165,10 @@ footer_period(const struct footer *f, int64_t t, struct period *p)
 	date_civil_from_days(floor_div(t, DAY_SECS), &y, &m, &d);
 	for (yy = y - 2; yy <= y + 2; yy++) {
 		ch[n].at = rule_day(&f->start, yy) * DAY_SECS + f->start.time -
-		    f->std.utoff;
+			   f->std.utoff;
 		ch[n++].dst = 1;
 		ch[n].at = rule_day(&f->end, yy) * DAY_SECS + f->end.time -
-		    f->dst.utoff;
+			   f->dst.utoff;
 		ch[n++].dst = 0;
 	}
 	/* A stable sort: of changes at one instant the later year's wins,
@@ -272,8 +273,8 @@ zone_local(const struct zone *z, int64_t t, struct tm *out)
 }
 
 int
-zone_from_local(const struct zone *z, int64_t local, int64_t out[2],
-	int *n, int *gap)
+zone_from_local(const struct zone *z, int64_t local, int64_t out[2], int *n,
+		int *gap)
 {
 	struct period p, prev = { 0, 0, NULL };
 	int64_t t, cand, stop, gap_end = 0;
@@ -343,7 +344,8 @@ tz_name(const char **s, char out[ABBR_MAX + 1])
 
 	if (*p == '<') {
 		start = ++p;
-		while (str_is_alpha(*p) || str_is_digit(*p) || *p == '+' || *p == '-')
+		while (str_is_alpha(*p) || str_is_digit(*p) || *p == '+' ||
+		       *p == '-')
 			p++;
 		if (*p != '>')
 			return -1;
@@ -464,7 +466,7 @@ parse_footer(const char *s, struct footer *f)
 /* --- reading a TZif file -------------------------------------------------- */
 
 struct header {
-	int version;              /* 1, 2, 3... */
+	int version; /* 1, 2, 3... */
 	uint32_t isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt;
 };
 
@@ -472,7 +474,7 @@ static uint32_t
 be32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	       (uint32_t)p[2] << 8 | p[3];
 }
 
 static int64_t
@@ -491,7 +493,8 @@ read_header(const unsigned char **p, size_t *left, struct header *h)
 		return "empty, not a TZif file";
 	if (*left < 44)
 		return memcmp(b, "TZif", *left < 4 ? *left : 4) ?
-		    "not a TZif file" : "truncated header";
+			       "not a TZif file" :
+			       "truncated header";
 	if (memcmp(b, "TZif", 4))
 		return "not a TZif file";
 	if (b[4] == 0)
@@ -523,14 +526,14 @@ static uint64_t
 block_size(const struct header *h, unsigned tsize)
 {
 	return (uint64_t)h->timecnt * (tsize + 1) + (uint64_t)h->typecnt * 6 +
-	    h->charcnt + (uint64_t)h->leapcnt * (tsize + 4) + h->isstdcnt +
-	    h->isutcnt;
+	       h->charcnt + (uint64_t)h->leapcnt * (tsize + 4) + h->isstdcnt +
+	       h->isutcnt;
 }
 
 /* RFC 8536 3.2: the data block into z. Returns NULL, or what is wrong. */
 static const char *
 read_block(const unsigned char *b, const struct header *h, unsigned tsize,
-	struct zone *z)
+	   struct zone *z)
 {
 	const unsigned char *types, *chars, *isstd, *isut;
 	uint32_t i;
@@ -549,7 +552,7 @@ read_block(const unsigned char *b, const struct header *h, unsigned tsize,
 		return "out of memory";
 	for (i = 0; i < h->timecnt; i++) {
 		z->times[i] = tsize == 8 ? be64(b + 8 * i) :
-		    (int32_t)be32(b + 4 * i);
+					   (int32_t)be32(b + 4 * i);
 		if (i > 0 && z->times[i] <= z->times[i - 1])
 			return "transition times out of order";
 	}
@@ -577,7 +580,7 @@ read_block(const unsigned char *b, const struct header *h, unsigned tsize,
 		z->types[i].isdst = r[4];
 		z->types[i].abbr = z->chars + r[5];
 	}
-	isstd = chars + h->charcnt;   /* no leap records (checked above) */
+	isstd = chars + h->charcnt; /* no leap records (checked above) */
 	isut = isstd + h->isstdcnt;
 	for (i = 0; i < h->isstdcnt; i++)
 		if (isstd[i] > 1)
@@ -653,7 +656,7 @@ zone_destroy(struct zone *z)
 /* Reads the open file fd (st its status) into a new zone. */
 static struct zone *
 zone_load(int fd, const struct stat *st, const char *path, const char *q,
-	struct err *e)
+	  struct err *e)
 {
 	unsigned char *data = NULL;
 	struct zone *z = NULL;
@@ -662,8 +665,10 @@ zone_load(int fd, const struct stat *st, const char *path, const char *q,
 	ssize_t r;
 
 	if (st->st_size > ZONE_FILE_MAX) {
-		err_set(e, EX_CONFIG, "time zone '%s': '%s': larger than %d "
-		    "bytes", q, path, ZONE_FILE_MAX);
+		err_set(e, EX_CONFIG,
+			"time zone '%s': '%s': larger than %d "
+			"bytes",
+			q, path, ZONE_FILE_MAX);
 		goto fail;
 	}
 	z = calloc(1, sizeof(*z));
@@ -678,8 +683,8 @@ zone_load(int fd, const struct stat *st, const char *path, const char *q,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			err_set(e, EX_IOERR, "time zone '%s': read '%s': %s",
-			    q, path, strerror(errno));
+			err_set(e, EX_IOERR, "time zone '%s': read '%s': %s", q,
+				path, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
@@ -689,7 +694,7 @@ zone_load(int fd, const struct stat *st, const char *path, const char *q,
 	why = parse_tzif(data, len, z);
 	if (why) {
 		err_set(e, strcmp(why, "out of memory") ? EX_CONFIG : EX_OSERR,
-		    "time zone '%s': '%s': %s", q, path, why);
+			"time zone '%s': '%s': %s", q, path, why);
 		goto fail;
 	}
 	z->dev = st->st_dev;
@@ -717,7 +722,8 @@ name_ok(const char *name)
 	    strstr(name, ".."))
 		return 0;
 	for (p = name; *p; p++)
-		if (!str_is_alpha(*p) && !str_is_digit(*p) && !strchr("/_+-", *p))
+		if (!str_is_alpha(*p) && !str_is_digit(*p) &&
+		    !strchr("/_+-", *p))
 			return 0;
 	return 1;
 }
@@ -726,8 +732,9 @@ static int
 same_file(const struct zone *z, const struct stat *st)
 {
 	return z->dev == st->st_dev && z->ino == st->st_ino &&
-	    z->size == st->st_size && z->mtime.tv_sec == st->st_mtim.tv_sec &&
-	    z->mtime.tv_nsec == st->st_mtim.tv_nsec;
+	       z->size == st->st_size &&
+	       z->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       z->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
 struct zone *
@@ -746,9 +753,11 @@ zone_open(const char *name, struct err *e)
 	if (!strcmp(name, "UTC") || !strcmp(name, "Etc/UTC"))
 		return &utc_zone;
 	if (!name_ok(name)) {
-		err_set(e, EX_CONFIG, "time zone '%s': not a zone name "
-		    "(letters, digits, '/', '_', '+', '-'; no '..', no "
-		    "leading '/')", q);
+		err_set(e, EX_CONFIG,
+			"time zone '%s': not a zone name "
+			"(letters, digits, '/', '_', '+', '-'; no '..', no "
+			"leading '/')",
+			q);
 		return NULL;
 	}
 	if (!dir || !*dir)
@@ -764,17 +773,17 @@ zone_open(const char *name, struct err *e)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err_set(e, EX_CONFIG, "time zone '%s': '%s': %s", q, path,
-		    errno == ENOENT ? "no such zone" : strerror(errno));
+			errno == ENOENT ? "no such zone" : strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) < 0) {
 		err_set(e, EX_IOERR, "time zone '%s': stat '%s': %s", q, path,
-		    strerror(errno));
+			strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		err_set(e, EX_CONFIG, "time zone '%s': '%s': not a file", q,
-		    path);
+			path);
 		goto out;
 	}
 	/* one lock around lookup and load: zone files are a few KiB */

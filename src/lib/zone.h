@@ -43,10 +43,10 @@ struct zone;
 
 /* The local time type in force at an instant. */
 struct zone_offset {
-	int32_t utoff;            /* seconds east of UTC: 3600 for CET */
-	int isdst;                /* daylight saving time */
-	const char *abbr;         /* "CEST", "+1030": lives as long as the
-	                           * zone */
+	int32_t utoff;    /* seconds east of UTC: 3600 for CET */
+	int isdst;        /* daylight saving time */
+	const char *abbr; /* "CEST", "+1030": lives as long as the
+	                   * zone */
 };
 
 /*
@@ -90,7 +90,7 @@ int zone_local(const struct zone *z, int64_t t, struct tm *out);
  * Returns 0, or -1 when local lies too near the ends of [ZONE_TIME_MIN,
  * ZONE_TIME_MAX].
  */
-int zone_from_local(const struct zone *z, int64_t local, int64_t out[2],
-	int *n, int *gap);
+int zone_from_local(const struct zone *z, int64_t local, int64_t out[2], int *n,
+		    int *gap);
 
 #endif

@@ -44,8 +44,8 @@ compose_message_id(const struct conf *cfg, const char *seed, int unique,
 			if (n > 0)
 				got += (size_t)n;
 		}
-		for (i = 0; i < (int)sizeof(rnd) &&
-			    len + 3 <= (int)sizeof(buf); i++)
+		for (i = 0; i < (int)sizeof(rnd) && len + 3 <= (int)sizeof(buf);
+		     i++)
 			len += snprintf(buf + len, sizeof(buf) - (size_t)len,
 					"%02x", rnd[i]);
 	}
@@ -88,8 +88,8 @@ compose_render(const struct conf *cfg, const struct compose_mail *m,
 
 int
 compose_report(struct store *s, const struct conf *cfg, const char *kind,
-	       const char *slot, const char *seed,
-	       const struct compose_mail *m, int64_t *id, struct err *e)
+	       const char *slot, const char *seed, const struct compose_mail *m,
+	       int64_t *id, struct err *e)
 {
 	struct buf text = BUF_INIT(BUF_MAX_DOC);
 	struct buf message = BUF_INIT(BUF_MAX_DOC);

@@ -21,15 +21,15 @@
 struct store;
 
 struct compose_mail {
-	const char *to_name;      /* display name, or NULL */
-	const char *to_addr;      /* bare address */
+	const char *to_name; /* display name, or NULL */
+	const char *to_addr; /* bare address */
 	const char *subject;
-	const char *text;         /* the text part, unwrapped, LF */
-	const char *html;         /* the HTML part, or NULL: text only */
+	const char *text; /* the text part, unwrapped, LF */
+	const char *html; /* the HTML part, or NULL: text only */
 	int64_t date;
-	const char *message_id;   /* from compose_message_id() */
-	int list;                 /* a digest: the list headers too */
-	long entries;             /* X-Feedmail-Entries */
+	const char *message_id; /* from compose_message_id() */
+	int list;               /* a digest: the list headers too */
+	long entries;           /* X-Feedmail-Entries */
 };
 
 /* A Message-ID in the domain of cfg's sender, made from seed; with
@@ -37,8 +37,8 @@ struct compose_mail {
  * (a digest's: each retry still carries the same, as the outbox keeps
  * it). malloc'd; NULL with e (EX_OSERR: no random bytes or no memory,
  * EX_SOFTWARE: a domain mime_message_id() refuses). */
-char *compose_message_id(const struct conf *cfg, const char *seed,
-	int unique, struct err *e);
+char *compose_message_id(const struct conf *cfg, const char *seed, int unique,
+			 struct err *e);
 
 /* Composes m from cfg's sender: its text wrapped into text (appended),
  * the whole message appended to out (CRLF, as mime_render() says).
@@ -46,7 +46,7 @@ char *compose_message_id(const struct conf *cfg, const char *seed,
  * wrapped within text's cap, else as mime_render(). The caller says
  * which mail failed (err_prefix). */
 int compose_render(const struct conf *cfg, const struct compose_mail *m,
-	struct buf *text, struct buf *out, struct err *e);
+		   struct buf *text, struct buf *out, struct err *e);
 
 /* Composes m (m->message_id left NULL: made here from seed, the same
  * seed giving the same id) and commits it to the outbox as a pending
@@ -54,8 +54,8 @@ int compose_render(const struct conf *cfg, const struct compose_mail *m,
  * courier to carry; *id its outbox id. 0; 1 when a report of kind and
  * slot is there already (another process recorded it: e untouched); -1
  * with e, prefixed with "KIND report". */
-int compose_report(struct store *s, const struct conf *cfg,
-	const char *kind, const char *slot, const char *seed,
-	const struct compose_mail *m, int64_t *id, struct err *e);
+int compose_report(struct store *s, const struct conf *cfg, const char *kind,
+		   const char *slot, const char *seed,
+		   const struct compose_mail *m, int64_t *id, struct err *e);
 
 #endif

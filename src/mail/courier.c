@@ -91,8 +91,8 @@ log_outcome(const struct store_message *p, enum store_digest_outcome outcome,
 		log_error("%s report to '%s' failed: %s", p->kind, p->email,
 			  reply);
 	} else {
-		log_warn("%s report to '%s': %s; will retry", p->kind,
-			 p->email, reply);
+		log_warn("%s report to '%s': %s; will retry", p->kind, p->email,
+			 reply);
 	}
 }
 
@@ -132,7 +132,8 @@ courier_outcome(const struct deliver_result *r, int attempts,
 		if (r->transport)
 			return STORE_DIGEST_HELD;
 		return attempts + 1 < COURIER_MAX_ATTEMPTS ?
-			       STORE_DIGEST_RETRY : STORE_DIGEST_FAILED;
+			       STORE_DIGEST_RETRY :
+			       STORE_DIGEST_FAILED;
 	default:
 		return STORE_DIGEST_FAILED;
 	}
@@ -147,8 +148,7 @@ struct batch {
 };
 
 static void
-count(struct courier *c, enum store_digest_outcome outcome,
-      const char *reply)
+count(struct courier *c, enum store_digest_outcome outcome, const char *reply)
 {
 	struct courier_counts *k = &c->counts;
 
@@ -157,8 +157,8 @@ count(struct courier *c, enum store_digest_outcome outcome,
 	} else if (outcome == STORE_DIGEST_HELD) {
 		k->held++;
 		if (!k->transport_error[0])
-			snprintf(k->transport_error,
-				 sizeof(k->transport_error), "%s", reply);
+			snprintf(k->transport_error, sizeof(k->transport_error),
+				 "%s", reply);
 	} else if (outcome == STORE_DIGEST_RETRY) {
 		k->retry++;
 	} else {
@@ -193,8 +193,7 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 /* A message the transport would not even queue (EX_DATAERR: an address
  * it cannot carry): that one fails alone, with the reason. */
 static int
-refused(struct courier *c, const struct store_message *p,
-	const struct err *why)
+refused(struct courier *c, const struct store_message *p, const struct err *why)
 {
 	struct deliver_result r = { DELIVER_PERMFAIL, 0, 0, "" };
 

@@ -27,8 +27,8 @@
 #ifndef FEEDMAIL_COURIER_H
 #define FEEDMAIL_COURIER_H
 
-#include <stdatomic.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,52 +50,52 @@
 /* What became of the messages carried. */
 struct courier_counts {
 	size_t sent;
-	size_t retry;           /* left pending after a recipient's
-	                         * temporary failure */
-	size_t held;            /* left pending, uncharged: the transport
-	                         * failed as a whole */
-	size_t failed;          /* given up (a 5xx, too many attempts, an
-	                         * address the transport refuses) */
-	int transport_code;     /* 0, or why the transport failed as a
-	                         * whole: EX_TEMPFAIL, EX_UNAVAILABLE (a 5xx
-	                         * to the session), EX_CONFIG (TLS, AUTH) */
+	size_t retry;       /* left pending after a recipient's
+	                     * temporary failure */
+	size_t held;        /* left pending, uncharged: the transport
+	                     * failed as a whole */
+	size_t failed;      /* given up (a 5xx, too many attempts, an
+	                     * address the transport refuses) */
+	int transport_code; /* 0, or why the transport failed as a
+	                     * whole: EX_TEMPFAIL, EX_UNAVAILABLE (a 5xx
+	                     * to the session), EX_CONFIG (TLS, AUTH) */
 	char transport_error[ERR_MSG_MAX];
 };
 
 /* Told of each message the transport answered for, once it is marked:
  * its outbox id and the result for its recipient. */
 typedef void courier_heard_fn(void *arg, int64_t id,
-	const struct deliver_result *r);
+			      const struct deliver_result *r);
 
 struct courier {
 	/* the caller's, set after courier_init */
-	struct store *store;    /* the courier's own connection when it runs
-	                         * in a thread */
+	struct store *store; /* the courier's own connection when it runs
+	                      * in a thread */
 	const struct conf *cfg;
 	int64_t now;
-	int all_pending;        /* every pending message, due or not */
-	int64_t only;           /* > 0: this message alone, as it is (one
-	                         * just recorded: doctor's test mail) */
-	const atomic_int *stop; /* NULL, or a flag: once up, no
-	                         * further batch is queued */
-	courier_heard_fn *heard;/* NULL, or told of each message */
+	int all_pending;         /* every pending message, due or not */
+	int64_t only;            /* > 0: this message alone, as it is (one
+	                          * just recorded: doctor's test mail) */
+	const atomic_int *stop;  /* NULL, or a flag: once up, no
+	                          * further batch is queued */
+	courier_heard_fn *heard; /* NULL, or told of each message */
 	void *heard_arg;
 	struct courier_counts counts;
 
 	/* the courier's */
-	struct err fatal;       /* the store failed in done() */
-	struct err err;         /* why a thread's delivering failed */
+	struct err fatal; /* the store failed in done() */
+	struct err err;   /* why a thread's delivering failed */
 	int rc;
 	pthread_t thread;
 	int threaded;
-	int claimed;            /* only: it was handed out */
+	int claimed; /* only: it was handed out */
 	/* shared with a builder, under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t more;
-	int building;           /* a builder commits more meanwhile */
-	size_t committed;       /* messages the builder has committed */
-	int built;              /* the builder is done: no more will come */
-	int abandon;            /* the builder failed: start no new batch */
+	int building;     /* a builder commits more meanwhile */
+	size_t committed; /* messages the builder has committed */
+	int built;        /* the builder is done: no more will come */
+	int abandon;      /* the builder failed: start no new batch */
 };
 
 /* Sets c up (zeroed, its lock made); release it with courier_release. */
@@ -127,6 +127,7 @@ int courier_join(struct courier *c, struct err *e);
  * a whole; else retried later. reply gets the server's answer as the
  * outbox keeps it, the code first ("451 4.3.0 try again later"). */
 enum store_digest_outcome courier_outcome(const struct deliver_result *r,
-	int attempts, char reply[COURIER_REPLY_SIZE]);
+					  int attempts,
+					  char reply[COURIER_REPLY_SIZE]);
 
 #endif

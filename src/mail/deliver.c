@@ -53,7 +53,7 @@ deliver_one_line(char *out, size_t size, const char *s)
 		else if (c < 0x20 || c == 0x7f)
 			c = '?';
 		if (c == ' ' && (n == 0 || out[n - 1] == ' '))
-			continue;   /* squeeze runs, as a CRLF plus indent */
+			continue; /* squeeze runs, as a CRLF plus indent */
 		out[n++] = (char)c;
 	}
 	while (n > 0 && out[n - 1] == ' ')
@@ -76,8 +76,8 @@ deliver_set_result(struct deliver_result *r, enum deliver_status status,
 }
 
 void
-deliver_set_all(struct deliver_item *it, enum deliver_status status,
-		int code, const char *reply)
+deliver_set_all(struct deliver_item *it, enum deliver_status status, int code,
+		const char *reply)
 {
 	size_t i;
 
@@ -178,7 +178,8 @@ crlf_check(const char *data, size_t len, size_t *at)
 			break;
 		/* the first break must be a CR with its LF right after */
 		if (!cr || (lf && lf < cr) || lf != cr + 1) {
-			*at = (size_t)((lf && (!cr || lf < cr) ? lf : cr) - data);
+			*at = (size_t)((lf && (!cr || lf < cr) ? lf : cr) -
+				       data);
 			return -1;
 		}
 		p = lf + 1;
@@ -191,8 +192,7 @@ crlf_check(const char *data, size_t len, size_t *at)
 }
 
 int
-deliver_queue(struct deliver *d, const struct deliver_message *m,
-	      struct err *e)
+deliver_queue(struct deliver *d, const struct deliver_message *m, struct err *e)
 {
 	struct deliver_item *it, *grown;
 	char *envelope = NULL;
@@ -211,7 +211,9 @@ deliver_queue(struct deliver *d, const struct deliver_message *m,
 		return err_set(e, EX_DATAERR,
 			       "message is not CRLF text: %s at offset %zu",
 			       m->data[i] == '\0' ? "NUL" :
-			       m->data[i] == '\r' ? "bare CR" : "bare LF", i);
+			       m->data[i] == '\r' ? "bare CR" :
+						    "bare LF",
+			       i);
 	if (m->nrcpts == 0 || !m->rcpts)
 		return err_set(e, EX_DATAERR, "message has no recipient");
 	if (m->nrcpts > DELIVER_MAX_RCPTS)
@@ -234,8 +236,10 @@ deliver_queue(struct deliver *d, const struct deliver_message *m,
 			goto fail;
 	}
 	if (d->nitems >= DELIVER_MAX_QUEUE) {
-		err_set(e, EX_SOFTWARE, "more than %d messages queued: flush "
-			"first", DELIVER_MAX_QUEUE);
+		err_set(e, EX_SOFTWARE,
+			"more than %d messages queued: flush "
+			"first",
+			DELIVER_MAX_QUEUE);
 		goto fail;
 	}
 	if (d->nitems == d->alloc) {
@@ -328,7 +332,6 @@ deliver_fatal(struct deliver *d, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
-
 int
 deliver_io_code(int err)
 {
@@ -350,8 +353,7 @@ deliver_open(const struct conf *cfg, struct err *e)
 	struct deliver *d;
 	size_t t = (size_t)cfg->transport;
 
-	if (t >= sizeof(transports) / sizeof(transports[0]) ||
-	    !transports[t]) {
+	if (t >= sizeof(transports) / sizeof(transports[0]) || !transports[t]) {
 		err_set(e, EX_SOFTWARE, "unknown transport %d",
 			(int)cfg->transport);
 		return NULL;
@@ -388,8 +390,8 @@ deliver_flush(struct deliver *d, deliver_done_fn *done, void *arg,
 	for (i = 0; i < d->nitems; i++) {
 		it = &d->items[i];
 		if (!it->reported) {
-			deliver_set_all(it, DELIVER_TEMPFAIL, 0, d->fatal[0] ?
-					d->fatal : "not sent");
+			deliver_set_all(it, DELIVER_TEMPFAIL, 0,
+					d->fatal[0] ? d->fatal : "not sent");
 			for (j = 0; j < it->m.nrcpts; j++)
 				it->results[j].transport = 1;
 			deliver_report(d, it);
@@ -428,8 +430,10 @@ deliver_send(struct deliver *d, const struct deliver_message *m,
 	size_t i;
 
 	if (d->nitems > 0)
-		return err_set(e, EX_SOFTWARE, "deliver_send: %zu messages "
-			       "queued; flush them first", d->nitems);
+		return err_set(e, EX_SOFTWARE,
+			       "deliver_send: %zu messages "
+			       "queued; flush them first",
+			       d->nitems);
 	s.index = 0;
 	s.results = results;
 	if (deliver_queue(d, m, &qe) < 0) {
@@ -455,8 +459,10 @@ deliver_close(struct deliver *d, struct err *e)
 	if (d->ops && d->ops->close && d->ops->close(d, e) < 0)
 		rc = -1;
 	if (dropped)
-		rc = err_set(e, EX_SOFTWARE, "%zu queued messages were never "
-			     "sent", dropped);
+		rc = err_set(e, EX_SOFTWARE,
+			     "%zu queued messages were never "
+			     "sent",
+			     dropped);
 	free(d);
 	return rc;
 }

@@ -69,24 +69,25 @@ struct conf;
 /* One open transport: an SMTP server, an mbox, a Maildir, ... */
 struct deliver;
 
-#define DELIVER_MAX_RCPTS  100    /* per message: RFC 5321 4.5.3.1.8 */
-#define DELIVER_MAX_QUEUE  10000  /* messages queued before a flush */
-#define DELIVER_MAX_ADDR   254    /* octets in an envelope address (the
-                                   * ASCII form: ADDR_MAX) */
-#define DELIVER_REPLY_MAX  512
+#define DELIVER_MAX_RCPTS 100   /* per message: RFC 5321 4.5.3.1.8 */
+#define DELIVER_MAX_QUEUE 10000 /* messages queued before a flush */
+#define DELIVER_MAX_ADDR \
+	254 /* octets in an envelope address (the
+	     * ASCII form: ADDR_MAX) */
+#define DELIVER_REPLY_MAX 512
 
 struct deliver_message {
-	const char *data;                 /* the rendered message, CRLF */
+	const char *data; /* the rendered message, CRLF */
 	size_t len;
-	const char *envelope_from;        /* bare address; "" is <> */
-	const char *const *rcpts;         /* bare addresses */
+	const char *envelope_from; /* bare address; "" is <> */
+	const char *const *rcpts;  /* bare addresses */
 	size_t nrcpts;
 };
 
 enum deliver_status {
 	DELIVER_OK,
-	DELIVER_TEMPFAIL,  /* 4xx, lost connection, refused session: retry */
-	DELIVER_PERMFAIL,  /* 5xx for this recipient or this message */
+	DELIVER_TEMPFAIL, /* 4xx, lost connection, refused session: retry */
+	DELIVER_PERMFAIL, /* 5xx for this recipient or this message */
 };
 
 /* What became of one recipient. For smtp, code is the server's reply code
@@ -97,10 +98,10 @@ enum deliver_status {
 struct deliver_result {
 	enum deliver_status status;
 	int code;
-	int transport;     /* TEMPFAIL only: the transport failed as a whole
-	                    * (no answer for this message, a 421, a session
-	                    * that could not be set up): not the recipient's
-	                    * doing */
+	int transport; /* TEMPFAIL only: the transport failed as a whole
+	                * (no answer for this message, a 421, a session
+	                * that could not be set up): not the recipient's
+	                * doing */
 	char reply[DELIVER_REPLY_MAX];
 };
 
@@ -112,7 +113,8 @@ struct deliver_result {
  * session (the server waits meanwhile); it must not call deliver_*() on
  * the same struct deliver. */
 typedef void deliver_done_fn(void *arg, size_t index,
-	const struct deliver_message *m, const struct deliver_result *results);
+			     const struct deliver_message *m,
+			     const struct deliver_result *results);
 
 /* Opens the transport cfg->transport with cfg's settings (cfg is borrowed
  * and must outlive d). smtp: checks host and port (465, implicit TLS, is
@@ -136,7 +138,7 @@ struct deliver *deliver_open(const struct conf *cfg, struct err *e);
  * SMTPUTF8, ..."; "recipient 2: ..." with several, "sender: ..."); with
  * EX_SOFTWARE past DELIVER_MAX_QUEUE messages. */
 int deliver_queue(struct deliver *d, const struct deliver_message *m,
-	struct err *e);
+		  struct err *e);
 
 /* The number of messages queued and not yet flushed. */
 size_t deliver_queued(const struct deliver *d);
@@ -155,7 +157,7 @@ size_t deliver_queued(const struct deliver *d);
  * lost connection with the server's last reply (EX_TEMPFAIL, or
  * EX_UNAVAILABLE for 5xx). */
 int deliver_flush(struct deliver *d, deliver_done_fn *done, void *arg,
-	struct err *e);
+		  struct err *e);
 
 /* One message on its own, the queue being empty: deliver_queue() and
  * deliver_flush(), results[i] (the caller's array of m->nrcpts) for
@@ -163,7 +165,7 @@ int deliver_flush(struct deliver *d, deliver_done_fn *done, void *arg,
  * result is DELIVER_PERMFAIL; with messages already queued, -1 with
  * EX_SOFTWARE and nothing done. */
 int deliver_send(struct deliver *d, const struct deliver_message *m,
-	struct deliver_result *results, struct err *e);
+		 struct deliver_result *results, struct err *e);
 
 /* Frees d. -1 with EX_SOFTWARE when messages were queued and never
  * flushed (they are dropped), or EX_IOERR when stdout cannot be flushed.
@@ -176,11 +178,11 @@ const char *deliver_status_name(enum deliver_status s);
 /* What an SMTP server says of itself, for `feedmail doctor`. */
 struct deliver_probe {
 	char greeting[DELIVER_REPLY_MAX];
-	char offers[1024];        /* EHLO keywords, one line each ("SIZE 1000") */
+	char offers[1024]; /* EHLO keywords, one line each ("SIZE 1000") */
 	int starttls_offered;
-	int tls;                  /* 1: STARTTLS done, certificate verified */
-	char tls_info[1024];      /* protocol and cipher, or what failed */
-	char offers_tls[1024];    /* EHLO keywords after STARTTLS */
+	int tls;               /* 1: STARTTLS done, certificate verified */
+	char tls_info[1024];   /* protocol and cipher, or what failed */
+	char offers_tls[1024]; /* EHLO keywords after STARTTLS */
 };
 
 /* Connects to [smtp] host:port, reads the greeting, sends EHLO, then
@@ -190,6 +192,6 @@ struct deliver_probe {
  * with e when it could not be (EX_UNAVAILABLE: refused, unreachable,
  * silent; EX_CONFIG: not an smtp transport). */
 int deliver_probe(const struct conf *cfg, struct deliver_probe *p,
-	struct err *e);
+		  struct err *e);
 
 #endif

@@ -18,22 +18,22 @@
 /* The strings of a digest, one table per language. */
 struct lang {
 	const char *code;
-	const char *days[7];    /* tm_wday order: Sunday first */
+	const char *days[7]; /* tm_wday order: Sunday first */
 	const char *months[12];
-	const char *subject;    /* before the date: "Your digest for" */
+	const char *subject; /* before the date: "Your digest for" */
 	const char *article, *articles;
-	const char *colon;      /* after the organisation's name */
+	const char *colon;              /* after the organisation's name */
 	const char *new_one, *new_many; /* "new article(s)" after a count */
-	const char *from;       /* "from" before the number of sources */
+	const char *from; /* "from" before the number of sources */
 	const char *sources;
 	const char *untitled;
-	const char *also_in;    /* before the other feeds of a merged story */
-	const char *more;       /* after "+N": the articles not in full */
-	const char *other;      /* the heading of feeds without a tag */
-	const char *footer;     /* how to unsubscribe, before an address */
-	const char *delayed;    /* after the date of an article given back by
-				 * a digest that failed */
-	const char *deferred;   /* after "+N": past the digest's budget */
+	const char *also_in;  /* before the other feeds of a merged story */
+	const char *more;     /* after "+N": the articles not in full */
+	const char *other;    /* the heading of feeds without a tag */
+	const char *footer;   /* how to unsubscribe, before an address */
+	const char *delayed;  /* after the date of an article given back by
+	                       * a digest that failed */
+	const char *deferred; /* after "+N": past the digest's budget */
 };
 
 static const struct lang langs[] = {
@@ -43,29 +43,47 @@ static const struct lang langs[] = {
 	  { "January", "February", "March", "April", "May", "June", "July",
 	    "August", "September", "October", "November", "December" },
 	  "Your digest for",
-	  "article", "articles",
-	  ": ", "new article", "new articles", "from", "sources",
+	  "article",
+	  "articles",
+	  ": ",
+	  "new article",
+	  "new articles",
+	  "from",
+	  "sources",
 	  "(untitled)",
-	  "also in: ", "more:", "Other news",
+	  "also in: ",
+	  "more:",
+	  "Other news",
 	  "You receive this digest because you subscribed to it. To stop, "
 	  "use your mail client's Unsubscribe button or write to ",
-	  " (delayed)", "more articles in your next digest" },
+	  " (delayed)",
+	  "more articles in your next digest" },
 	{ "fr",
 	  { "dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
 	    "samedi" },
 	  { "janvier", "f\xc3\xa9vrier", "mars", "avril", "mai", "juin",
 	    "juillet", "ao\xc3\xbbt", "septembre", "octobre", "novembre",
-	    "d\xc3\xa9" "cembre" },
+	    "d\xc3\xa9"
+	    "cembre" },
 	  "Votre veille du",
-	  "article", "articles",
-	  " : ", "nouvel article", "nouveaux articles", "de", "sources",
+	  "article",
+	  "articles",
+	  " : ",
+	  "nouvel article",
+	  "nouveaux articles",
+	  "de",
+	  "sources",
 	  "(sans titre)",
-	  "aussi dans : ", "autres :", "Autres actualit\xc3\xa9s",
+	  "aussi dans : ",
+	  "autres :",
+	  "Autres actualit\xc3\xa9s",
 	  "Vous recevez cette veille parce que vous y \xc3\xaates abonn\xc3\xa9. "
 	  "Pour ne plus la recevoir, utilisez le bouton de "
-	  "d\xc3\xa9sabonnement de votre messagerie ou \xc3\xa9" "crivez "
+	  "d\xc3\xa9sabonnement de votre messagerie ou \xc3\xa9"
+	  "crivez "
 	  "\xc3\xa0 ",
-	  " (en retard)", "autres articles dans votre prochaine veille" },
+	  " (en retard)",
+	  "autres articles dans votre prochaine veille" },
 };
 
 static const struct lang *
@@ -248,9 +266,9 @@ struct collect {
 };
 
 struct digest_cached {
-	int64_t id;             /* 0: the slot is free */
-	char *summary;          /* NULL: the entry has none */
-	char *html;             /* see digest_item */
+	int64_t id;    /* 0: the slot is free */
+	char *summary; /* NULL: the entry has none */
+	char *html;    /* see digest_item */
 };
 
 void
@@ -295,8 +313,8 @@ cache_grow(struct digest_cache *cache)
 		return -1;
 	for (i = 0; i < cache->cap; i++)
 		if (cache->slots[i].id)
-			*cache_slot(&bigger, cache->slots[i].id) =
-				cache->slots[i];
+			*cache_slot(&bigger,
+				    cache->slots[i].id) = cache->slots[i];
 	bigger.n = cache->n;
 	free(cache->slots);
 	*cache = bigger;
@@ -564,8 +582,8 @@ add_html_escaped(struct buf *b, const char *s)
 static int
 is_web_link(const char *link)
 {
-	return link && (!strncmp(link, "https://", 8) ||
-			!strncmp(link, "http://", 7));
+	return link &&
+	       (!strncmp(link, "https://", 8) || !strncmp(link, "http://", 7));
 }
 
 /* The other feeds of a merged story, "FEED, FEED". */
@@ -610,8 +628,10 @@ render_item(const struct digest_item *it, size_t number, const struct lang *l,
 	if (rc == 0)
 		rc = buf_addch(text, '\n');
 	if (rc == 0)
-		rc = buf_addf(html, "<li value=\"%zu\" style=\"margin:0 0 "
-			      "12px\">", number);
+		rc = buf_addf(html,
+			      "<li value=\"%zu\" style=\"margin:0 0 "
+			      "12px\">",
+			      number);
 	if (rc == 0 && is_web_link(it->link))
 		rc = buf_adds(html, "<a href=\"") ||
 		     add_html_escaped(html, it->link) ||
@@ -692,7 +712,8 @@ group_cmp(const void *pa, const void *pb)
 	if (!c)
 		c = strcmp(a->feed_title, b->feed_title);
 	if (!c)
-		c = (a->published < b->published) - (a->published > b->published);
+		c = (a->published < b->published) -
+		    (a->published > b->published);
 	return c;
 }
 
@@ -729,8 +750,8 @@ render_groups(const struct digest *d, size_t n, const struct lang *l,
 				     buf_adds(html, "</h2>\n");
 			prev = NULL;
 		}
-		if (rc == 0 && (!prev || strcmp(prev->feed_title,
-						  it->feed_title))) {
+		if (rc == 0 &&
+		    (!prev || strcmp(prev->feed_title, it->feed_title))) {
 			if (prev)
 				rc = buf_adds(html, "</ol>\n");
 			if (rc == 0)
@@ -791,8 +812,7 @@ render_more(const struct digest *d, size_t full, const struct lang *l,
 int
 digest_render(const struct digest *d, const struct store_subscriber *sub,
 	      const struct conf *cfg, const char *contact, int64_t now,
-	      char **subject, struct buf *text, struct buf *html,
-	      struct err *e)
+	      char **subject, struct buf *text, struct buf *html, struct err *e)
 {
 	const struct lang *l = lang_for(sub, cfg);
 	const char *noun = d->n == 1 ? l->article : l->articles;

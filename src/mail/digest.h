@@ -28,44 +28,44 @@
  * longer titles and names are cut with an ellipsis, longer summaries too,
  * a longer link is left out (a cut one leads nowhere) and longer HTML
  * gives way to the summary. */
-#define DIGEST_MAX_TITLE      512
-#define DIGEST_MAX_NAME       256     /* a feed's title, a tag */
-#define DIGEST_MAX_LINK       2048
-#define DIGEST_MAX_SUMMARY    4096
-#define DIGEST_MAX_HTML       16384
+#define DIGEST_MAX_TITLE 512
+#define DIGEST_MAX_NAME 256 /* a feed's title, a tag */
+#define DIGEST_MAX_LINK 2048
+#define DIGEST_MAX_SUMMARY 4096
+#define DIGEST_MAX_HTML 16384
 /* The digest's budget: the bytes its articles bring, both parts counted
  * (item_cost in digest.c). Past it the entries stay new, for the next
  * digest, and this one says how many wait ("+N more articles in your
  * next digest"). At most about three times this once encoded. */
-#define DIGEST_BUDGET         (2u * 1024 * 1024)
-#define DIGEST_ITEM_OVERHEAD  512     /* markup and numbering, per article */
+#define DIGEST_BUDGET (2u * 1024 * 1024)
+#define DIGEST_ITEM_OVERHEAD 512 /* markup and numbering, per article */
 
 /* The text fields are as they are printed: titles, names and tags as
  * utf8_printable() shows them, the link as url_printable() gives it. */
 struct digest_item {
 	int64_t entry_id;
 	char *feed_title;
-	char *tag;              /* the feed's first tag, or NULL */
-	char *title;            /* "(untitled)" stand-in is the renderer's */
-	char *link;             /* NULL: none, or not a web link */
-	char *link_key;         /* for merging; NULL without a link */
-	char *title_key;        /* the title folded, for merging */
-	char **also;            /* the other feeds' titles, each once */
+	char *tag;       /* the feed's first tag, or NULL */
+	char *title;     /* "(untitled)" stand-in is the renderer's */
+	char *link;      /* NULL: none, or not a web link */
+	char *link_key;  /* for merging; NULL without a link */
+	char *title_key; /* the title folded, for merging */
+	char **also;     /* the other feeds' titles, each once */
 	size_t nalso;
-	char *summary;          /* plain text of about summary_words words */
-	char *html;             /* the article's HTML, sanitized, when its
-				 * text is the whole summary; or NULL */
-	int64_t published;      /* first seen when the feed gave no date */
-	int delayed;            /* given back by a digest that failed */
+	char *summary;     /* plain text of about summary_words words */
+	char *html;        /* the article's HTML, sanitized, when its
+	                    * text is the whole summary; or NULL */
+	int64_t published; /* first seen when the feed gave no date */
+	int delayed;       /* given back by a digest that failed */
 };
 
 struct digest {
 	struct digest_item *items;
-	size_t n;               /* articles, after merging */
-	int64_t *entry_ids;     /* every entry the digest covers */
+	size_t n;           /* articles, after merging */
+	int64_t *entry_ids; /* every entry the digest covers */
 	size_t nentries;
-	size_t bytes;           /* of DIGEST_BUDGET, spent */
-	size_t deferred;        /* entries left for the next digest */
+	size_t bytes;    /* of DIGEST_BUDGET, spent */
+	size_t deferred; /* entries left for the next digest */
 };
 
 /* Summaries already made, by entry id: the same entries go to many
@@ -83,15 +83,16 @@ void digest_cache_release(struct digest_cache *cache);
  * summary and content, looked up in cache first (cache may be NULL). 0 (d->n may be 0:
  * nothing new), or -1 with e. */
 int digest_collect(struct store *s, const struct store_subscriber *sub,
-	int64_t since, int summary_words, struct digest_cache *cache,
-	struct digest *d, struct err *e);
+		   int64_t since, int summary_words, struct digest_cache *cache,
+		   struct digest *d, struct err *e);
 void digest_release(struct digest *d);
 
 /* Renders d for sub at now: *subject (malloc'd), text and html (appended
  * to the given buffers; the text is not wrapped yet). contact is the
  * address the footer names for unsubscribing. 0, or -1 with e. */
 int digest_render(const struct digest *d, const struct store_subscriber *sub,
-	const struct conf *cfg, const char *contact, int64_t now,
-	char **subject, struct buf *text, struct buf *html, struct err *e);
+		  const struct conf *cfg, const char *contact, int64_t now,
+		  char **subject, struct buf *text, struct buf *html,
+		  struct err *e);
 
 #endif

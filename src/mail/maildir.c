@@ -21,8 +21,8 @@
 
 /* The transport's state (d->priv). */
 struct maildir {
-	unsigned seq;                  /* the Q part of a unique name */
-	char host[256];                /* gethostname, '/' and ':' escaped */
+	unsigned seq;   /* the Q part of a unique name */
+	char host[256]; /* gethostname, '/' and ':' escaped */
 };
 
 static int
@@ -50,7 +50,8 @@ maildir_open(struct deliver *d, struct err *e)
 	char host[sizeof(md->host)];
 
 	if (!d->cfg->digest_path || !*d->cfg->digest_path)
-		return err_set(e, EX_CONFIG, "transport maildir: [digest] "
+		return err_set(e, EX_CONFIG,
+			       "transport maildir: [digest] "
 			       "path is not set");
 	if (fs_mkdir_parents(d->cfg->digest_path, e) < 0 ||
 	    maildir_mkdir(d, NULL, e) < 0)
@@ -122,8 +123,8 @@ maildir_one(struct deliver *d, struct deliver_item *it, struct buf *tmp,
 	if (rename(tmp->data, dst->data) < 0) {
 		err = errno;
 		unlink(tmp->data);
-		deliver_fatal(d, EX_IOERR, "rename '%s' to '%s': %s",
-			      tmp->data, dst->data, strerror(err));
+		deliver_fatal(d, EX_IOERR, "rename '%s' to '%s': %s", tmp->data,
+			      dst->data, strerror(err));
 		return -1;
 	}
 	/* the rename itself must survive a crash */
@@ -169,6 +170,5 @@ maildir_close(struct deliver *d, struct err *e)
 	return 0;
 }
 
-const struct deliver_ops deliver_maildir_ops = {
-	"maildir", maildir_open, maildir_flush, maildir_close,
-};
+const struct deliver_ops deliver_maildir_ops = { "maildir", maildir_open,
+						 maildir_flush, maildir_close };

@@ -28,7 +28,8 @@ mbox_open(struct deliver *d, struct err *e)
 	const char *path = d->cfg->digest_path;
 
 	if (!path || !*path)
-		return err_set(e, EX_CONFIG, "transport mbox: [digest] path "
+		return err_set(e, EX_CONFIG,
+			       "transport mbox: [digest] path "
 			       "is not set");
 	return fs_mkdir_parents(path, e);
 }
@@ -52,7 +53,8 @@ mbox_lock(struct deliver *d, int fd)
 			return -1;
 		}
 		if (waited >= MBOX_LOCK_TIMEOUT_MS) {
-			deliver_fatal(d, EX_TEMPFAIL, "mbox '%s' is locked by "
+			deliver_fatal(d, EX_TEMPFAIL,
+				      "mbox '%s' is locked by "
 				      "another program (waited %d s)",
 				      d->cfg->digest_path,
 				      MBOX_LOCK_TIMEOUT_MS / 1000);
@@ -106,8 +108,10 @@ mbox_flush(struct deliver *d)
 	for (i = 0; i < d->nitems; i++) {
 		struct deliver_item *it = &d->items[i];
 
-		if (buf_addf(&b, "From %s %s\n", *deliver_item_sender(it) ?
-			     deliver_item_sender(it) : "MAILER-DAEMON",
+		if (buf_addf(&b, "From %s %s\n",
+			     *deliver_item_sender(it) ?
+				     deliver_item_sender(it) :
+				     "MAILER-DAEMON",
 			     date) < 0 ||
 		    deliver_to_lf(&b, it->m.data, it->m.len, 1) < 0 ||
 		    buf_addch(&b, '\n') < 0) {
@@ -120,8 +124,10 @@ mbox_flush(struct deliver *d)
 			/* leave no half message behind */
 			if (ftruncate(fd, size) < 0)
 				err = errno;
-			deliver_fatal(d, deliver_io_code(err), "write mbox "
-				      "'%s': %s", path, strerror(err));
+			deliver_fatal(d, deliver_io_code(err),
+				      "write mbox "
+				      "'%s': %s",
+				      path, strerror(err));
 			goto out;
 		}
 		size += (off_t)b.len;
@@ -130,10 +136,9 @@ mbox_flush(struct deliver *d)
 		deliver_report(d, it);
 	}
 out:
-	close(fd);    /* and with it the lock */
+	close(fd); /* and with it the lock */
 	buf_release(&b);
 }
 
-const struct deliver_ops deliver_mbox_ops = {
-	"mbox", mbox_open, mbox_flush, NULL,
-};
+const struct deliver_ops deliver_mbox_ops = { "mbox", mbox_open, mbox_flush,
+					      NULL };

@@ -13,9 +13,9 @@
 #include "lib/date.h"
 #include "lib/utf8.h"
 
-#define EW_OVERHEAD 12       /* "=?UTF-8?Q?" and "?=" */
-#define NAME_MAX_LEN 60      /* a header name we write */
-#define DOMAIN_MAX_LEN 200   /* the domain of a Message-ID */
+#define EW_OVERHEAD 12     /* "=?UTF-8?Q?" and "?=" */
+#define NAME_MAX_LEN 60    /* a header name we write */
+#define DOMAIN_MAX_LEN 200 /* the domain of a Message-ID */
 #define BOUNDARY_PREFIX "=_feedmail_"
 
 static const char hex_upper[] = "0123456789ABCDEF";
@@ -158,7 +158,7 @@ out:
 struct hdr {
 	struct buf *out;
 	size_t col;
-	int bare;          /* nothing written yet after "Name:" */
+	int bare; /* nothing written yet after "Name:" */
 };
 
 static int
@@ -303,7 +303,7 @@ ew_put(struct hdr *h, const unsigned char *s, size_t n, int b64)
 	} else {
 		for (i = 0; i < n; i++) {
 			if (s[i] == ' ') {
-				w[o++] = '_';     /* RFC 2047 4.2 (2) */
+				w[o++] = '_'; /* RFC 2047 4.2 (2) */
 			} else if (q_literal(s[i])) {
 				w[o++] = (char)s[i];
 			} else {
@@ -336,8 +336,8 @@ put_encoded(struct hdr *h, const char *text, size_t n)
 	b64 = b_cost(n) < qlen;
 	i = 0;
 	while (i < n) {
-		room = h->col + 1 < MIME_LINE_MAX ? MIME_LINE_MAX - h->col - 1
-						  : 0;
+		room = h->col + 1 < MIME_LINE_MAX ? MIME_LINE_MAX - h->col - 1 :
+						    0;
 		if (room > MIME_WORD_MAX)
 			room = MIME_WORD_MAX;
 		k = ew_fit(s + i, n - i, b64, room);
@@ -635,7 +635,7 @@ put_unsubscribe(struct buf *out, const char *mailto, const char *url,
 		return buf_error(e, "List-Unsubscribe");
 	/* RFC 8058 3.1 */
 	if (url && buf_adds(out, "List-Unsubscribe-Post: "
-			    "List-Unsubscribe=One-Click\r\n") < 0)
+				 "List-Unsubscribe=One-Click\r\n") < 0)
 		return buf_error(e, "List-Unsubscribe-Post");
 	return 0;
 }
@@ -695,8 +695,9 @@ fnv1a_128(const char *s, uint64_t *hi, uint64_t *lo)
 	for (; *s; s++) {
 		l ^= (unsigned char)*s;
 		/* (h,l) * 0x13b: the bits of l * 0x13b past 64 carry into h */
-		carry = ((l >> 32) * 0x13b + ((l & 0xffffffffu) * 0x13b >> 32))
-			>> 32;
+		carry = ((l >> 32) * 0x13b +
+			 ((l & 0xffffffffu) * 0x13b >> 32)) >>
+			32;
 		h = h * 0x13b + carry + (l << 24); /* + (h,l) << 88 */
 		l *= 0x13b;
 	}
@@ -713,8 +714,7 @@ hex128(const char *seed, char out[33])
 	fnv1a_128(seed, &v[0], &v[1]);
 	for (i = 0; i < 2; i++)
 		for (j = 0; j < 16; j++)
-			out[i * 16 + j] =
-				hex_lower[v[i] >> (60 - 4 * j) & 15];
+			out[i * 16 + j] = hex_lower[v[i] >> (60 - 4 * j) & 15];
 	out[32] = '\0';
 }
 
@@ -762,17 +762,18 @@ mime_message_id(const char *seed, const char *domain)
 
 /* Bytes that stand for themselves anywhere but at the end of a line:
  * printable ASCII except '=', and space and tab (RFC 2045 6.7 (2), (3)). */
-static const unsigned char qp_plain[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, /* \t */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* space ! ... / */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, /* 0 ... ? but = */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* ... ~ not DEL */
-	/* 0x80 to 0xff: 0 */
-};
+static const unsigned char
+	qp_plain[256] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, /* \t */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* space ! ... / */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, /* 0 ... ? but = */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* ... ~ not DEL */
+						       /* 0x80 to 0xff: 0 */
+	};
 
 struct qp_out {
 	struct buf *out;
@@ -957,8 +958,8 @@ static int
 wrap_line(struct buf *out, const char *s, size_t n, size_t width)
 {
 	size_t i = 0, sep, word, col = 0, sl, wl, indent, lead = 0;
-	int words = 0;  /* on the output line */
-	int first = 1;  /* the output line is the input line's first */
+	int words = 0; /* on the output line */
+	int first = 1; /* the output line is the input line's first */
 
 	/* continuation lines keep the line's indentation: "   summary" reads
 	 * as one block; lead is the length of the line's first word */
@@ -1038,7 +1039,8 @@ put_part(struct buf *msg, const char *type, const char *body,
 	const char *src = body;
 	int rc = -1;
 
-	if (buf_addf(msg, "Content-Type: %s; charset=utf-8\r\n"
+	if (buf_addf(msg,
+		     "Content-Type: %s; charset=utf-8\r\n"
 		     "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		     type) < 0)
 		goto fail;
@@ -1096,14 +1098,16 @@ mime_render(const struct mime_message *m, struct buf *out, struct err *e)
 	    put_mailbox(msg, "To", &m->to, e) < 0 ||
 	    mime_encode_header(msg, "Subject", m->subject, e) < 0)
 		goto out;
-	if (buf_addf(msg, "Message-ID: %s\r\n"
-		     "Auto-Submitted: auto-generated\r\n", m->message_id) < 0)
+	if (buf_addf(msg,
+		     "Message-ID: %s\r\n"
+		     "Auto-Submitted: auto-generated\r\n",
+		     m->message_id) < 0)
 		goto fail;
 	if (m->list_id && put_list_id(msg, m->list_id, e) < 0)
 		goto out;
 	if ((m->unsubscribe_mailto || m->unsubscribe_url) &&
-	    put_unsubscribe(msg, m->unsubscribe_mailto, m->unsubscribe_url,
-			    e) < 0)
+	    put_unsubscribe(msg, m->unsubscribe_mailto, m->unsubscribe_url, e) <
+		    0)
 		goto out;
 	if (buf_addf(msg, "X-Feedmail-Entries: %ld\r\nMIME-Version: 1.0\r\n",
 		     m->entries) < 0)
@@ -1122,10 +1126,12 @@ mime_render(const struct mime_message *m, struct buf *out, struct err *e)
 		hex128(m->message_id, hex);
 		snprintf(boundary, sizeof(boundary), "%s%s", BOUNDARY_PREFIX,
 			 hex);
-		if (buf_addf(msg, "Content-Type: multipart/alternative;\r\n"
+		if (buf_addf(msg,
+			     "Content-Type: multipart/alternative;\r\n"
 			     " boundary=\"%s\"\r\n\r\n"
 			     "This is a multi-part message in MIME format.\r\n"
-			     "\r\n--%s\r\n", boundary, boundary) < 0)
+			     "\r\n--%s\r\n",
+			     boundary, boundary) < 0)
 			goto fail;
 		if (put_part(msg, "text/plain", m->text, boundary, e) < 0)
 			goto out;

@@ -37,33 +37,33 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 
-#define MIME_LINE_MAX 78      /* RFC 5322 2.1.1: SHOULD, excluding CRLF */
-#define MIME_LINE_HARD 998    /* RFC 5322 2.1.1: MUST, excluding CRLF */
-#define MIME_WORD_MAX 75      /* RFC 2047 2: one encoded-word */
-#define MIME_QP_LINE 76       /* RFC 2045 6.7 (5): one encoded line */
-#define MIME_WRAP_WIDTH 72    /* text part, in code points */
-#define MIME_VALUE_MAX 16384  /* one header value, in bytes, once cleaned */
-#define MIME_URL_MAX 900      /* one List-Unsubscribe target */
-#define MIME_ID_MAX 250       /* a Message-ID with its angle brackets */
+#define MIME_LINE_MAX 78     /* RFC 5322 2.1.1: SHOULD, excluding CRLF */
+#define MIME_LINE_HARD 998   /* RFC 5322 2.1.1: MUST, excluding CRLF */
+#define MIME_WORD_MAX 75     /* RFC 2047 2: one encoded-word */
+#define MIME_QP_LINE 76      /* RFC 2045 6.7 (5): one encoded line */
+#define MIME_WRAP_WIDTH 72   /* text part, in code points */
+#define MIME_VALUE_MAX 16384 /* one header value, in bytes, once cleaned */
+#define MIME_URL_MAX 900     /* one List-Unsubscribe target */
+#define MIME_ID_MAX 250      /* a Message-ID with its angle brackets */
 
 struct mime_address {
-	const char *name;  /* display name, UTF-8, may be NULL or non-ASCII */
-	const char *addr;  /* bare "local@domain", checked by addr_ascii */
+	const char *name; /* display name, UTF-8, may be NULL or non-ASCII */
+	const char *addr; /* bare "local@domain", checked by addr_ascii */
 };
 
 struct mime_message {
 	struct mime_address from, to;
-	const char *subject;     /* UTF-8, anything a feed had; NULL = empty */
-	int64_t date;            /* epoch seconds, written in UTC "+0000" */
-	const char *message_id;  /* "<...@...>", from mime_message_id() */
-	const char *list_id;     /* "Veille <digest.example.org>" or just
-	                          * "digest.example.org"; NULL = none */
+	const char *subject;    /* UTF-8, anything a feed had; NULL = empty */
+	int64_t date;           /* epoch seconds, written in UTC "+0000" */
+	const char *message_id; /* "<...@...>", from mime_message_id() */
+	const char *list_id;    /* "Veille <digest.example.org>" or just
+	                         * "digest.example.org"; NULL = none */
 	const char *unsubscribe_mailto; /* "mailto:..." or NULL */
 	const char *unsubscribe_url;    /* "https://..." or NULL; when set,
 	                                 * List-Unsubscribe-Post too */
-	long entries;            /* X-Feedmail-Entries, >= 0 */
-	const char *text;        /* UTF-8 text/plain body, required */
-	const char *html;        /* UTF-8 text/html body, NULL = text only */
+	long entries;                   /* X-Feedmail-Entries, >= 0 */
+	const char *text;               /* UTF-8 text/plain body, required */
+	const char *html; /* UTF-8 text/html body, NULL = text only */
 };
 
 /*
@@ -82,8 +82,7 @@ struct mime_message {
  * at most MIME_URL_MAX), EX_SOFTWARE for a missing text, a negative count
  * or the size cap, EX_OSERR when memory runs out.
  */
-int mime_render(const struct mime_message *m, struct buf *out,
-		struct err *e);
+int mime_render(const struct mime_message *m, struct buf *out, struct err *e);
 
 /*
  * Appends one whole header field "Name: value" CRLF to out, value cleaned

@@ -29,12 +29,12 @@ struct run {
 	const struct send_options *opts;
 	struct send_report *report;
 	int64_t now;
-	struct courier *courier; /* NULL for a dry run */
+	struct courier *courier;       /* NULL for a dry run */
 	struct digest_cache summaries; /* shared by every subscriber's digest */
-	size_t failed;          /* digests that could not be built: added to
-	                         * report->out.failed once the courier is done */
+	size_t failed; /* digests that could not be built: added to
+	                * report->out.failed once the courier is done */
 	struct send_composed composed; /* the digest being built, its buffers
-	                         * reused from one subscriber to the next */
+	                                * reused from one subscriber to the next */
 };
 
 /* A page of subscribers, copied so that building their digests writes to
@@ -115,8 +115,8 @@ composed_clear(struct send_composed *c)
 /* Renders c->digest, collected, into c's subject, parts and message. A
  * failure here belongs to this digest alone. */
 static int
-render(const struct conf *cfg, const struct store_subscriber *sub,
-       int64_t now, struct send_composed *c, struct err *e)
+render(const struct conf *cfg, const struct store_subscriber *sub, int64_t now,
+       struct send_composed *c, struct err *e)
 {
 	struct compose_mail m = { 0 };
 	char seed[64];
@@ -149,14 +149,13 @@ render(const struct conf *cfg, const struct store_subscriber *sub,
 int
 send_compose(struct store *s, const struct conf *cfg,
 	     const struct store_subscriber *sub, int64_t since, int64_t now,
-	     struct digest_cache *cache, struct send_composed *c,
-	     struct err *e)
+	     struct digest_cache *cache, struct send_composed *c, struct err *e)
 {
 	int rc = -1;
 
 	composed_init(c);
-	if (digest_collect(s, sub, since, cfg->summary_words, cache,
-			   &c->digest, e) < 0)
+	if (digest_collect(s, sub, since, cfg->summary_words, cache, &c->digest,
+			   e) < 0)
 		goto out;
 	rc = c->digest.n ? render(cfg, sub, now, c, e) : 0;
 out:
@@ -169,8 +168,8 @@ int
 send_schedule(const struct conf *cfg, const char *schedule,
 	      const char *timezone, struct schedule *sch, struct err *e)
 {
-	if (schedule_parse(schedule ? schedule : "daily", cfg->time, sch,
-			   e) < 0)
+	if (schedule_parse(schedule ? schedule : "daily", cfg->time, sch, e) <
+	    0)
 		return -1;
 	sch->timezone = timezone ? timezone : cfg->timezone;
 	return 0;
@@ -182,15 +181,14 @@ send_schedule(const struct conf *cfg, const char *schedule,
  * this subscriber's failure alone (*own set). */
 static int
 current_slot(struct run *run, const struct store_subscriber *sub,
-	     char key[SCHEDULE_KEY_SIZE], int *theirs, int *own,
-	     struct err *e)
+	     char key[SCHEDULE_KEY_SIZE], int *theirs, int *own, struct err *e)
 {
 	struct schedule sch;
 	int64_t start;
 
 	*theirs = 0;
-	if (send_schedule(run->cfg, sub->schedule, sub->timezone, &sch,
-			  e) < 0 ||
+	if (send_schedule(run->cfg, sub->schedule, sub->timezone, &sch, e) <
+		    0 ||
 	    schedule_current_slot(&sch, run->now, &start, key, e) < 0) {
 		*own = 1;
 		return err_prefix(e, "subscriber '%s'", sub->email);
@@ -254,8 +252,8 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 			goto out;
 		if (!theirs)
 			return 0;
-		if (store_digest_has_slot(run->store, sub->id, slot, &done,
-					  e) < 0)
+		if (store_digest_has_slot(run->store, sub->id, slot, &done, e) <
+		    0)
 			return -1;
 		if (done)
 			return 0;
@@ -272,8 +270,8 @@ collect:
 	if (render(run->cfg, sub, run->now, c, &own_err) < 0)
 		goto out;
 	if (run->opts->dry_run) {
-		fprintf(run->opts->listing, "%s: %zu articles: %s\n", sub->email,
-			c->digest.n, c->subject);
+		fprintf(run->opts->listing, "%s: %zu articles: %s\n",
+			sub->email, c->digest.n, c->subject);
 		rc = 0;
 		goto out;
 	}
@@ -317,8 +315,9 @@ out:
 			run->failed++;
 			return 0;
 		}
-		return record_failure(run, sub, run->opts->scheduled ? slot :
-				      NULL, &own_err, e);
+		return record_failure(run, sub,
+				      run->opts->scheduled ? slot : NULL,
+				      &own_err, e);
 	}
 	return rc;
 }
@@ -387,14 +386,15 @@ note_transport(struct store *s, struct send_report *r, int64_t now,
 	r->outage_ended = o.id;
 	if (o.id)
 		log_info("the mail transport works again, after %lld s "
-			 "down", (long long)(now - o.started_at));
+			 "down",
+			 (long long)(now - o.started_at));
 	store_outage_release(&o);
 	return 0;
 }
 
 int
-send_run(struct store *s, const struct conf *cfg,
-	 const struct send_options *o, struct send_report *r, struct err *e)
+send_run(struct store *s, const struct conf *cfg, const struct send_options *o,
+	 struct send_report *r, struct err *e)
 {
 	struct run run = { 0 };
 	struct courier c;

@@ -21,17 +21,17 @@
 
 #include "lib/buf.h"
 #include "lib/conf.h"
-#include "mail/courier.h"
-#include "mail/digest.h"
 #include "lib/err.h"
 #include "lib/schedule.h"
+#include "mail/courier.h"
+#include "mail/digest.h"
 #include "store/store.h"
 
 struct send_report {
-	size_t built;           /* digests built this run */
+	size_t built;              /* digests built this run */
 	struct courier_counts out; /* what the courier made of them; failed
-	                         * counts those that could not be built too */
-	int64_t outage_ended;   /* the id of the outage this run ended */
+	                            * counts those that could not be built too */
+	int64_t outage_ended;      /* the id of the outage this run ended */
 };
 
 struct send_options {
@@ -50,11 +50,11 @@ struct send_options {
 /* One subscriber's digest, composed: the collected articles, the subject,
  * the text (wrapped) and HTML parts, and the whole message. */
 struct send_composed {
-	struct digest digest;     /* digest.n == 0: nothing new, no message */
+	struct digest digest; /* digest.n == 0: nothing new, no message */
 	char *subject;
 	char *message_id;
 	struct buf text, html, message;
-	struct buf raw;           /* the text before wrapping */
+	struct buf raw; /* the text before wrapping */
 };
 
 /* Composes sub's digest at now (since > 0: a preview of the entries first
@@ -62,8 +62,9 @@ struct send_composed {
  * NULL; see digest_collect). 0 (c->digest.n may be 0), or -1
  * with e; release c with send_composed_release either way. */
 int send_compose(struct store *s, const struct conf *cfg,
-	const struct store_subscriber *sub, int64_t since, int64_t now,
-	struct digest_cache *cache, struct send_composed *c, struct err *e);
+		 const struct store_subscriber *sub, int64_t since, int64_t now,
+		 struct digest_cache *cache, struct send_composed *c,
+		 struct err *e);
 void send_composed_release(struct send_composed *c);
 
 /* Builds the digests of every subscriber with something new and, at the
@@ -78,12 +79,13 @@ void send_composed_release(struct send_composed *c);
  * Returns 0 then too; -1 with e when the store, the configuration or
  * memory failed. */
 int send_run(struct store *s, const struct conf *cfg,
-	const struct send_options *o, struct send_report *r, struct err *e);
+	     const struct send_options *o, struct send_report *r,
+	     struct err *e);
 
 /* A subscriber's schedule into sch: schedule (NULL: daily) at [digest]
  * time unless it names one, in timezone (NULL: [digest] timezone, which
  * must outlive sch). Fails as schedule_parse() does. */
 int send_schedule(const struct conf *cfg, const char *schedule,
-	const char *timezone, struct schedule *sch, struct err *e);
+		  const char *timezone, struct schedule *sch, struct err *e);
 
 #endif

@@ -25,11 +25,12 @@ sendmail_open(struct deliver *d, struct err *e)
 	const char *prog = d->cfg->sendmail;
 
 	if (!prog || !*prog)
-		return err_set(e, EX_CONFIG, "transport sendmail: [digest] "
+		return err_set(e, EX_CONFIG,
+			       "transport sendmail: [digest] "
 			       "sendmail is not set");
 	if (access(prog, X_OK) < 0)
-		return err_set(e, EX_CONFIG, "[digest] sendmail '%s': %s",
-			       prog, strerror(errno));
+		return err_set(e, EX_CONFIG, "[digest] sendmail '%s': %s", prog,
+			       strerror(errno));
 	return 0;
 }
 
@@ -63,7 +64,8 @@ sendmail_one(struct deliver *d, struct deliver_item *it)
 	argv[n++] = (char *)"-i";
 	argv[n++] = (char *)"-f";
 	argv[n++] = (char *)(*deliver_item_sender(it) ?
-			     deliver_item_sender(it) : "<>");
+				     deliver_item_sender(it) :
+				     "<>");
 	argv[n++] = (char *)"--";
 	for (i = 0; i < it->m.nrcpts; i++)
 		argv[n++] = (char *)deliver_item_rcpt(it, i);
@@ -108,8 +110,10 @@ sendmail_one(struct deliver *d, struct deliver_item *it)
 	if (got == (ssize_t)sizeof(child_errno)) {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		deliver_fatal(d, EX_CONFIG, "cannot run [digest] sendmail "
-			      "'%s': %s", prog, strerror(child_errno));
+		deliver_fatal(d, EX_CONFIG,
+			      "cannot run [digest] sendmail "
+			      "'%s': %s",
+			      prog, strerror(child_errno));
 		goto out;
 	}
 	deliver_sigpipe_ignore(&old);
@@ -129,21 +133,24 @@ sendmail_one(struct deliver *d, struct deliver_item *it)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !write_failed)
 		deliver_set_all(it, DELIVER_OK, 0, "accepted by sendmail");
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		deliver_set_all(it, DELIVER_TEMPFAIL, 0, "sendmail exited "
+		deliver_set_all(it, DELIVER_TEMPFAIL, 0,
+				"sendmail exited "
 				"before reading the whole message");
 	else if (WIFEXITED(status))
 		for (i = 0; i < it->m.nrcpts; i++)
 			deliver_set_result(&it->results[i],
 					   WEXITSTATUS(status) == EX_TEMPFAIL ?
-					   DELIVER_TEMPFAIL : DELIVER_PERMFAIL,
+						   DELIVER_TEMPFAIL :
+						   DELIVER_PERMFAIL,
 					   0, "'%s' exited with status %d",
 					   prog, WEXITSTATUS(status));
 	else
 		for (i = 0; i < it->m.nrcpts; i++)
-			deliver_set_result(&it->results[i], DELIVER_TEMPFAIL,
-					   0, "'%s' was killed by signal %d",
-					   prog, WIFSIGNALED(status) ?
-					   WTERMSIG(status) : 0);
+			deliver_set_result(&it->results[i], DELIVER_TEMPFAIL, 0,
+					   "'%s' was killed by signal %d", prog,
+					   WIFSIGNALED(status) ?
+						   WTERMSIG(status) :
+						   0);
 	deliver_report(d, it);
 out:
 	for (i = 0; i < 2; i++) {
@@ -167,6 +174,5 @@ sendmail_flush(struct deliver *d)
 			return;
 }
 
-const struct deliver_ops deliver_sendmail_ops = {
-	"sendmail", sendmail_open, sendmail_flush, NULL,
-};
+const struct deliver_ops deliver_sendmail_ops = { "sendmail", sendmail_open,
+						  sendmail_flush, NULL };

@@ -8,11 +8,10 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -29,6 +29,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
 #include <auth-client.h>
 #include <libesmtp.h>
 
@@ -38,42 +39,41 @@
 #include "mail/transport_int.h"
 
 enum auth_state {
-	AUTH_NONE,       /* no AUTH command sent */
-	AUTH_PENDING,    /* AUTH sent, no final reply yet */
-	AUTH_OK,         /* 235 */
-	AUTH_FAILED,     /* a 4xx or 5xx to AUTH */
+	AUTH_NONE,    /* no AUTH command sent */
+	AUTH_PENDING, /* AUTH sent, no final reply yet */
+	AUTH_OK,      /* 235 */
+	AUTH_FAILED,  /* a 4xx or 5xx to AUTH */
 };
 
 /* What one SMTP session showed, reset by each flush. Filled by the event
  * and monitor callbacks, which libesmtp calls from smtp_start_session(). */
 struct smtp_state {
 	int connected;
-	int got_bytes;                 /* anything read from the server */
-	int mail_sent;                 /* a MAIL command went out */
+	int got_bytes; /* anything read from the server */
+	int mail_sent; /* a MAIL command went out */
 	int starttls_sent;
-	int lines;                     /* complete reply lines read */
+	int lines; /* complete reply lines read */
 	int greeting_code;
-	int greeting_bad;              /* first bytes were not an SMTP reply */
+	int greeting_bad; /* first bytes were not an SMTP reply */
 	unsigned char first_byte;
 	int tls_on;
-	int tls_missing;               /* STARTTLS required, not offered */
-	char tls_error[512];           /* certificate or handshake problem */
+	int tls_missing;     /* STARTTLS required, not offered */
+	char tls_error[512]; /* certificate or handshake problem */
 	enum auth_state auth;
 	char auth_reply[DELIVER_LINE_KEPT];
-	int auth_offered;              /* EHLO listed AUTH */
+	int auth_offered; /* EHLO listed AUTH */
 	char auth_mechs[128];
-	int in_ehlo;                   /* the last command was EHLO */
-	char ext_error[256];           /* a required extension is missing */
+	int in_ehlo;         /* the last command was EHLO */
+	char ext_error[256]; /* a required extension is missing */
 	char last_reply[DELIVER_LINE_KEPT];
 	int last_code;
-	char line[DELIVER_LINE_KEPT];      /* the reply line being read */
+	char line[DELIVER_LINE_KEPT]; /* the reply line being read */
 	size_t line_len;
 	struct timespec last_read;
-	int setup_failed;              /* TLS, AUTH: nothing may be sent */
-	int sock;                      /* the session's socket, or -1 */
-	int corked;                    /* TCP_CORK set on sock */
+	int setup_failed; /* TLS, AUTH: nothing may be sent */
+	int sock;         /* the session's socket, or -1 */
+	int corked;       /* TCP_CORK set on sock */
 };
-
 
 /* The transport's state (d->priv). */
 struct smtp {
@@ -139,7 +139,7 @@ smtp_read_line(struct smtp_state *st, const char *line)
 				 line + 9);
 	}
 	if (line[3] == '-')
-		return;     /* more lines of the same reply follow */
+		return; /* more lines of the same reply follow */
 	if (!st->greeting_code)
 		st->greeting_code = code;
 	st->last_code = code;
@@ -181,9 +181,10 @@ smtp_monitor(const char *buf, int len, int writing, void *arg)
 				continue;
 			}
 			if (st->auth == AUTH_PENDING)
-				continue;   /* a SASL response */
-			log_debug("smtp: > %.*s", (int)(eol - p) -
-				  (eol > p && eol[-1] == '\r'), p);
+				continue; /* a SASL response */
+			log_debug("smtp: > %.*s",
+				  (int)(eol - p) - (eol > p && eol[-1] == '\r'),
+				  p);
 			if (end - p >= 4 && !strncasecmp(p, "EHLO", 4)) {
 				st->in_ehlo = 1;
 				st->auth_offered = 0;
@@ -241,16 +242,17 @@ smtp_rcpt_result(struct deliver_item *it, struct deliver_result *r,
 	char text[DELIVER_REPLY_MAX];
 
 	if (mail && mail->code >= 400)
-		s = mail;          /* MAIL FROM refused: all recipients */
+		s = mail; /* MAIL FROM refused: all recipients */
 	else if (rcpt && rcpt->code >= 400)
-		s = rcpt;          /* RCPT TO refused */
+		s = rcpt; /* RCPT TO refused */
 	else if (rcpt && rcpt->code >= 200 && rcpt->code < 300 && msg &&
 		 (msg->code >= 400 || (msg->code >= 200 && msg->code < 300)))
-		s = msg;           /* the reply to the end of DATA */
+		s = msg; /* the reply to the end of DATA */
 	if (!s) {
-		deliver_set_result(r, DELIVER_TEMPFAIL, 0, "%s", d->fatal[0] ?
-				   d->fatal : "the session ended before the "
-				   "server answered");
+		deliver_set_result(r, DELIVER_TEMPFAIL, 0, "%s",
+				   d->fatal[0] ? d->fatal :
+						 "the session ended before the "
+						 "server answered");
 		/* a message whose recipient was accepted was in flight when
 		 * the session died: it may be what broke it, so it is
 		 * charged (a message that kills every session fails after
@@ -317,8 +319,7 @@ smtp_item_final(struct deliver_item *it)
 	       (msg >= 200 && msg < 300);
 }
 
-static void
-tls_error(struct deliver *d, const char *fmt, ...)
+static void tls_error(struct deliver *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void
@@ -327,7 +328,7 @@ tls_error(struct deliver *d, const char *fmt, ...)
 	va_list ap;
 
 	if (smtp_of(d)->st.tls_error[0])
-		return;     /* the first cause is the one to tell */
+		return; /* the first cause is the one to tell */
 	va_start(ap, fmt);
 	vsnprintf(smtp_of(d)->st.tls_error, sizeof(smtp_of(d)->st.tls_error),
 		  fmt, ap);
@@ -504,7 +505,8 @@ smtp_event(smtp_session_t session, int event, void *arg, ...)
 		break;
 	case SMTP_EV_UNUSABLE_CLIENT_CERTIFICATE:
 	case SMTP_EV_UNUSABLE_CA_LIST:
-		tls_error(d, "libesmtp found a client certificate it cannot "
+		tls_error(d,
+			  "libesmtp found a client certificate it cannot "
 			  "use under ~/.config/libesmtp (it must be readable "
 			  "by its owner only)");
 		break;
@@ -527,7 +529,7 @@ smtp_verify_cb(int preverify_ok, X509_STORE_CTX *x)
 	if (preverify_ok)
 		return 1;
 	ssl = X509_STORE_CTX_get_ex_data(x,
-		SSL_get_ex_data_X509_STORE_CTX_idx());
+					 SSL_get_ex_data_X509_STORE_CTX_idx());
 	if (ssl)
 		d = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	err = X509_STORE_CTX_get_error(x);
@@ -538,10 +540,12 @@ smtp_verify_cb(int preverify_ok, X509_STORE_CTX *x)
 		tls_error(d, "the server certificate is not for '%s'",
 			  d->cfg->smtp_host);
 	else
-		tls_error(d, "server certificate not trusted: %s%s",
-			  X509_verify_cert_error_string(err),
-			  d->cfg->smtp_ca_file ? "" :
-			  " (set [smtp] ca_file to the CA that signed it)");
+		tls_error(
+			d, "server certificate not trusted: %s%s",
+			X509_verify_cert_error_string(err),
+			d->cfg->smtp_ca_file ?
+				"" :
+				" (set [smtp] ca_file to the CA that signed it)");
 	return 0;
 }
 
@@ -576,7 +580,7 @@ smtp_auth_interact(auth_client_request_t req, char **result, int fields,
 		else if (req[i].flags & AUTH_PASS)
 			result[i] = d->cfg->smtp_password;
 		else
-			result[i] = (char *)"";   /* realm */
+			result[i] = (char *)""; /* realm */
 		if (!result[i])
 			return 0;
 	}
@@ -633,12 +637,14 @@ smtp_diagnose(struct deliver *d, int started, int serr)
 			pending++;
 	if (st->tls_missing) {
 		st->setup_failed = 1;
-		deliver_fatal(d, EX_CONFIG, "'%s': TLS required but the "
-			      "server does not offer STARTTLS", hp);
+		deliver_fatal(d, EX_CONFIG,
+			      "'%s': TLS required but the "
+			      "server does not offer STARTTLS",
+			      hp);
 		return;
 	}
-	if (st->tls_error[0] || (st->starttls_sent && !st->tls_on &&
-				 st->last_code == 220)) {
+	if (st->tls_error[0] ||
+	    (st->starttls_sent && !st->tls_on && st->last_code == 220)) {
 		st->setup_failed = 1;
 		if (!st->tls_error[0]) {
 			ossl = ERR_peek_last_error();
@@ -655,12 +661,14 @@ smtp_diagnose(struct deliver *d, int started, int serr)
 	}
 	if (st->greeting_bad) {
 		st->setup_failed = 1;
-		deliver_fatal(d, EX_CONFIG, "'%s': the server does not greet "
+		deliver_fatal(d, EX_CONFIG,
+			      "'%s': the server does not greet "
 			      "in SMTP (%s): this port expects implicit TLS "
-			      "(465); use 587 with STARTTLS", hp,
+			      "(465); use 587 with STARTTLS",
+			      hp,
 			      st->first_byte == 0x15 || st->first_byte == 0x16 ?
-			      "it answers in TLS" :
-			      "its first line is not a reply");
+				      "it answers in TLS" :
+				      "its first line is not a reply");
 		return;
 	}
 	if (smtp_of(d)->auth && st->auth == AUTH_FAILED) {
@@ -672,17 +680,23 @@ smtp_diagnose(struct deliver *d, int started, int serr)
 	if (smtp_of(d)->auth && st->auth != AUTH_OK && st->mail_sent) {
 		st->setup_failed = 1;
 		if (!st->auth_offered)
-			deliver_fatal(d, EX_CONFIG, "'%s': [smtp] user is set "
-				      "but the server does not offer AUTH", hp);
+			deliver_fatal(d, EX_CONFIG,
+				      "'%s': [smtp] user is set "
+				      "but the server does not offer AUTH",
+				      hp);
 		else if (!st->tls_on && !smtp_of(d)->loopback)
-			deliver_fatal(d, EX_CONFIG, "'%s': not sending the "
+			deliver_fatal(d, EX_CONFIG,
+				      "'%s': not sending the "
 				      "password over an unencrypted connection "
 				      "(the server is not on this machine and "
-				      "STARTTLS was not used)", hp);
+				      "STARTTLS was not used)",
+				      hp);
 		else
-			deliver_fatal(d, EX_CONFIG, "'%s': none of the "
+			deliver_fatal(d, EX_CONFIG,
+				      "'%s': none of the "
 				      "server's AUTH mechanisms (%s) can be "
-				      "used", hp, st->auth_mechs);
+				      "used",
+				      hp, st->auth_mechs);
 		return;
 	}
 	if (st->ext_error[0]) {
@@ -693,10 +707,13 @@ smtp_diagnose(struct deliver *d, int started, int serr)
 		char text[128];
 
 		smtp_strerror(serr, text, sizeof(text));
-		deliver_fatal(d, serr == SMTP_ERR_EAI_NONAME ||
-			      serr == SMTP_ERR_EAI_NODATA ||
-			      serr == SMTP_ERR_EAI_SERVICE ? EX_UNAVAILABLE :
-			      EX_TEMPFAIL, "cannot connect to '%s': %s", hp,
+		deliver_fatal(d,
+			      serr == SMTP_ERR_EAI_NONAME ||
+					      serr == SMTP_ERR_EAI_NODATA ||
+					      serr == SMTP_ERR_EAI_SERVICE ?
+				      EX_UNAVAILABLE :
+				      EX_TEMPFAIL,
+			      "cannot connect to '%s': %s", hp,
 			      lower_first(text));
 		return;
 	}
@@ -705,36 +722,48 @@ smtp_diagnose(struct deliver *d, int started, int serr)
 			snprintf(why, sizeof(why), "no greeting within %d s",
 				 c->smtp_timeout);
 		else
-			snprintf(why, sizeof(why), "the server closed the "
+			snprintf(why, sizeof(why),
+				 "the server closed the "
 				 "connection without a greeting");
-		deliver_fatal(d, EX_TEMPFAIL, "'%s': %s; if this port "
+		deliver_fatal(d, EX_TEMPFAIL,
+			      "'%s': %s; if this port "
 			      "expects implicit TLS (465), use 587 with "
-			      "STARTTLS", hp, why);
+			      "STARTTLS",
+			      hp, why);
 		return;
 	}
 	if (st->greeting_code >= 400) {
-		deliver_fatal(d, st->greeting_code >= 500 ? EX_UNAVAILABLE :
-			      EX_TEMPFAIL, "'%s': the server refused the "
-			      "session: %s", hp, st->last_reply);
+		deliver_fatal(d,
+			      st->greeting_code >= 500 ? EX_UNAVAILABLE :
+							 EX_TEMPFAIL,
+			      "'%s': the server refused the "
+			      "session: %s",
+			      hp, st->last_reply);
 		return;
 	}
 	if (pending == 0)
 		return;
 	if (st->last_code == 421)
-		deliver_fatal(d, EX_TEMPFAIL, "'%s': the server closed the "
-			      "session: %s", hp, st->last_reply);
-	else if (elapsed_ms(&st->last_read) + 100 >= c->smtp_timeout * 1000)
-		deliver_fatal(d, EX_TEMPFAIL, "'%s': no answer within %d s "
-			      "(last reply: %s)", hp, c->smtp_timeout,
-			      st->last_reply);
-	else if (st->last_code >= 400)
-		deliver_fatal(d, st->last_code >= 500 ? EX_UNAVAILABLE :
-			      EX_TEMPFAIL, "'%s': the session ended after: %s",
+		deliver_fatal(d, EX_TEMPFAIL,
+			      "'%s': the server closed the "
+			      "session: %s",
 			      hp, st->last_reply);
+	else if (elapsed_ms(&st->last_read) + 100 >= c->smtp_timeout * 1000)
+		deliver_fatal(d, EX_TEMPFAIL,
+			      "'%s': no answer within %d s "
+			      "(last reply: %s)",
+			      hp, c->smtp_timeout, st->last_reply);
+	else if (st->last_code >= 400)
+		deliver_fatal(d,
+			      st->last_code >= 500 ? EX_UNAVAILABLE :
+						     EX_TEMPFAIL,
+			      "'%s': the session ended after: %s", hp,
+			      st->last_reply);
 	else
-		deliver_fatal(d, EX_TEMPFAIL, "'%s': the connection was lost "
-			      "(last reply: %s)", hp, st->last_reply[0] ?
-			      st->last_reply : "none");
+		deliver_fatal(d, EX_TEMPFAIL,
+			      "'%s': the connection was lost "
+			      "(last reply: %s)",
+			      hp, st->last_reply[0] ? st->last_reply : "none");
 }
 
 static int
@@ -809,15 +838,16 @@ smtp_flush(struct deliver *d)
 	/* libesmtp's timeouts are in milliseconds, and at least the
 	 * minutes of RFC 5321 4.5.3.2 unless overridden */
 	for (i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++)
-		smtp_set_timeout(s, timeouts[i] |
-				 Timeout_OVERRIDE_RFC2822_MINIMUM,
+		smtp_set_timeout(s,
+				 timeouts[i] | Timeout_OVERRIDE_RFC2822_MINIMUM,
 				 (long)c->smtp_timeout * 1000);
 	smtp_set_eventcb(s, smtp_event, d);
 	smtp_set_monitorcb(s, smtp_monitor, d, 0);
 	smtp_starttls_enable(s, c->starttls == CONF_STARTTLS_REQUIRED ?
-			     Starttls_REQUIRED :
-			     c->starttls == CONF_STARTTLS_OPTIONAL ?
-			     Starttls_ENABLED : Starttls_DISABLED);
+					Starttls_REQUIRED :
+				c->starttls == CONF_STARTTLS_OPTIONAL ?
+					Starttls_ENABLED :
+					Starttls_DISABLED);
 	if (sm->ssl_ctx)
 		smtp_starttls_set_ctx(s, sm->ssl_ctx);
 	if (sm->auth) {
@@ -867,19 +897,24 @@ smtp_open(struct deliver *d, struct err *e)
 	size_t n;
 
 	if (!host || !*host)
-		return err_set(e, EX_CONFIG, "transport smtp: [smtp] host is "
+		return err_set(e, EX_CONFIG,
+			       "transport smtp: [smtp] host is "
 			       "not set");
 	/* libesmtp splits "HOST:PORT" at the first colon */
 	if (strchr(host, ':') || host[0] == '[')
-		return err_set(e, EX_CONFIG, "[smtp] host '%s': IPv6 address "
+		return err_set(e, EX_CONFIG,
+			       "[smtp] host '%s': IPv6 address "
 			       "literals are not supported; use a name such "
-			       "as localhost", host);
+			       "as localhost",
+			       host);
 	if (c->smtp_port == 465)
-		return err_set(e, EX_CONFIG, "[smtp] port 465: this port "
+		return err_set(e, EX_CONFIG,
+			       "[smtp] port 465: this port "
 			       "expects implicit TLS (465); use 587 with "
 			       "STARTTLS");
 	if (c->smtp_user && !c->smtp_password)
-		return err_set(e, EX_CONFIG, "[smtp] user is set but no "
+		return err_set(e, EX_CONFIG,
+			       "[smtp] user is set but no "
 			       "password (password_file or password_env)");
 	sm = d->priv = calloc(1, sizeof(*sm));
 	if (!sm)
@@ -896,12 +931,11 @@ smtp_open(struct deliver *d, struct err *e)
 		sm->ssl_ctx = SSL_CTX_new(TLS_client_method());
 		if (!sm->ssl_ctx)
 			return err_set(e, EX_SOFTWARE, "SSL_CTX_new failed");
-		SSL_CTX_set_min_proto_version(sm->ssl_ctx,
-					      TLS1_2_VERSION);
+		SSL_CTX_set_min_proto_version(sm->ssl_ctx, TLS1_2_VERSION);
 		SSL_CTX_set_default_verify_paths(sm->ssl_ctx);
 		if (c->smtp_ca_file &&
-		    !SSL_CTX_load_verify_locations(sm->ssl_ctx,
-						   c->smtp_ca_file, NULL)) {
+		    !SSL_CTX_load_verify_locations(sm->ssl_ctx, c->smtp_ca_file,
+						   NULL)) {
 			char why[256];
 
 			ERR_error_string_n(ERR_get_error(), why, sizeof(why));
@@ -913,12 +947,13 @@ smtp_open(struct deliver *d, struct err *e)
 		SSL_CTX_set_verify(sm->ssl_ctx, SSL_VERIFY_PEER,
 				   smtp_verify_cb);
 		param = SSL_CTX_get0_param(sm->ssl_ctx);
-		X509_VERIFY_PARAM_set_hostflags(param,
-			X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		X509_VERIFY_PARAM_set_hostflags(
+			param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		if (!(sm->ip_literal ?
-		      X509_VERIFY_PARAM_set1_ip_asc(param, host) :
-		      X509_VERIFY_PARAM_set1_host(param, host, 0)))
-			return err_set(e, EX_SOFTWARE, "cannot set the host "
+			      X509_VERIFY_PARAM_set1_ip_asc(param, host) :
+			      X509_VERIFY_PARAM_set1_host(param, host, 0)))
+			return err_set(e, EX_SOFTWARE,
+				       "cannot set the host "
 				       "name to verify");
 		SSL_CTX_set_app_data(sm->ssl_ctx, d);
 		SSL_CTX_set_info_callback(sm->ssl_ctx, smtp_tls_info);
@@ -962,6 +997,5 @@ deliver_smtp_tls_error(const struct deliver *d)
 	return smtp_of(d)->st.tls_error;
 }
 
-const struct deliver_ops deliver_smtp_ops = {
-	"smtp", smtp_open, smtp_flush, smtp_close,
-};
+const struct deliver_ops deliver_smtp_ops = { "smtp", smtp_open, smtp_flush,
+					      smtp_close };

@@ -53,8 +53,8 @@ probe_line(struct probe_conn *c, char *line, size_t size)
 		if (c->len == sizeof(c->buf))
 			return -1;
 		n = c->ssl ? SSL_read(c->ssl, c->buf + c->len,
-				      (int)(sizeof(c->buf) - c->len))
-			   : read(c->fd, c->buf + c->len,
+				      (int)(sizeof(c->buf) - c->len)) :
+			     read(c->fd, c->buf + c->len,
 				  sizeof(c->buf) - c->len);
 		if (n <= 0)
 			return -1;
@@ -130,16 +130,16 @@ probe_connect(const struct conf *cfg, struct err *e)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return err_set(e, EX_UNAVAILABLE, "cannot connect to '%s:%d': %s",
-			       cfg->smtp_host, cfg->smtp_port,
+		return err_set(e, EX_UNAVAILABLE,
+			       "cannot connect to '%s:%d': %s", cfg->smtp_host,
+			       cfg->smtp_port,
 			       saved == ECONNREFUSED ? "connection refused" :
 						       strerror(saved));
 	return fd;
 }
 
 int
-deliver_probe(const struct conf *cfg, struct deliver_probe *p,
-	      struct err *e)
+deliver_probe(const struct conf *cfg, struct deliver_probe *p, struct err *e)
 {
 	struct probe_conn c = { -1, NULL, { 0 }, 0 };
 	struct deliver *d = NULL;
@@ -156,10 +156,14 @@ deliver_probe(const struct conf *cfg, struct deliver_probe *p,
 	if (c.fd < 0)
 		goto out;
 	if (probe_reply(&c, p->greeting, sizeof(p->greeting), NULL, 0) != 220) {
-		err_set(e, EX_UNAVAILABLE, "'%s:%d' does not greet as an SMTP "
-			"server%s%s", cfg->smtp_host, cfg->smtp_port,
-			p->greeting[0] ? ": " : " (a TLS-only port such as "
-			"465?)", p->greeting);
+		err_set(e, EX_UNAVAILABLE,
+			"'%s:%d' does not greet as an SMTP "
+			"server%s%s",
+			cfg->smtp_host, cfg->smtp_port,
+			p->greeting[0] ? ": " :
+					 " (a TLS-only port such as "
+					 "465?)",
+			p->greeting);
 		goto out;
 	}
 	if (gethostname(host, sizeof(host)) < 0 || !host[0])
@@ -178,8 +182,8 @@ deliver_probe(const struct conf *cfg, struct deliver_probe *p,
 		goto quit;
 	if (probe_write(&c, "STARTTLS\r\n") < 0 ||
 	    (code = probe_reply(&c, reply, sizeof(reply), NULL, 0)) != 220) {
-		snprintf(p->tls_info, sizeof(p->tls_info), "STARTTLS refused: %s",
-			 reply);
+		snprintf(p->tls_info, sizeof(p->tls_info),
+			 "STARTTLS refused: %s", reply);
 		goto out;
 	}
 	c.ssl = SSL_new(deliver_smtp_tls_ctx(d));
@@ -189,10 +193,11 @@ deliver_probe(const struct conf *cfg, struct deliver_probe *p,
 		ERR_error_string_n(ERR_get_error(), why, sizeof(why));
 		snprintf(p->tls_info, sizeof(p->tls_info), "TLS failed: %s",
 			 *deliver_smtp_tls_error(d) ?
-			 deliver_smtp_tls_error(d) : why);
+				 deliver_smtp_tls_error(d) :
+				 why);
 		SSL_free(c.ssl);
 		c.ssl = NULL;
-		goto out;       /* the connection is in no state for QUIT */
+		goto out; /* the connection is in no state for QUIT */
 	}
 	p->tls = 1;
 	snprintf(p->tls_info, sizeof(p->tls_info),
@@ -216,4 +221,3 @@ out:
 	deliver_close(d, NULL);
 	return rc;
 }
-

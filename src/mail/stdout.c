@@ -21,8 +21,10 @@ stdout_flush(struct deliver *d)
 
 		if (fwrite(it->m.data, 1, it->m.len, stdout) != it->m.len ||
 		    fflush(stdout) == EOF) {
-			deliver_fatal(d, deliver_io_code(errno), "write to "
-				      "standard output: %s", strerror(errno));
+			deliver_fatal(d, deliver_io_code(errno),
+				      "write to "
+				      "standard output: %s",
+				      strerror(errno));
 			return;
 		}
 		deliver_set_all(it, DELIVER_OK, 0,
@@ -41,6 +43,5 @@ stdout_close(struct deliver *d, struct err *e)
 	return 0;
 }
 
-const struct deliver_ops deliver_stdout_ops = {
-	"stdout", NULL, stdout_flush, stdout_close,
-};
+const struct deliver_ops deliver_stdout_ops = { "stdout", NULL, stdout_flush,
+						stdout_close };

@@ -27,17 +27,17 @@
 
 struct deliver_item {
 	struct deliver *d;
-	struct deliver_message m;          /* the caller's, shallow */
-	struct deliver_result *results;    /* m.nrcpts */
+	struct deliver_message m;       /* the caller's, shallow */
+	struct deliver_result *results; /* m.nrcpts */
 	/* the envelope in ASCII (envelope_addr): the sender, then each
 	 * recipient, ADDR_SIZE octets each */
 	char *envelope;
 	size_t index;
-	int reported;                      /* done() was called */
-	void *handle;                      /* the transport's, during a
-	                                    * flush (smtp: libesmtp's
-	                                    * message) */
-	size_t pos;                        /* smtp: bytes handed over */
+	int reported; /* done() was called */
+	void *handle; /* the transport's, during a
+	               * flush (smtp: libesmtp's
+	               * message) */
+	size_t pos;   /* smtp: bytes handed over */
 };
 
 struct deliver_ops {
@@ -68,7 +68,7 @@ struct deliver {
 	/* why the current flush failed as a whole: EX_* (0: it did not) */
 	int fatal_code;
 	char fatal[ERR_MSG_MAX];
-	void *priv;                        /* the transport's own state */
+	void *priv; /* the transport's own state */
 };
 
 /* The sender of it in ASCII ("" for <>), and its recipient i. */
@@ -77,10 +77,11 @@ const char *deliver_item_rcpt(const struct deliver_item *it, size_t i);
 
 /* Sets one result; the reply from fmt. transport is set to 0. */
 void deliver_set_result(struct deliver_result *r, enum deliver_status status,
-	int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+			int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Sets every result of it alike. */
 void deliver_set_all(struct deliver_item *it, enum deliver_status status,
-	int code, const char *reply);
+		     int code, const char *reply);
 /* Calls done() for it, once. */
 void deliver_report(struct deliver *d, struct deliver_item *it);
 /* Records why the flush failed as a whole; the first cause wins. */
@@ -96,8 +97,7 @@ int deliver_write_all(int fd, const char *p, size_t len);
 /* Appends the CRLF message to out with LF line endings; mboxrd also adds
  * a '>' before every line matching ">*From " (RFC 4155 and the mboxrd
  * convention). Ends out with a line break. -1 when out is full. */
-int deliver_to_lf(struct buf *out, const char *data, size_t len,
-	int mboxrd);
+int deliver_to_lf(struct buf *out, const char *data, size_t len, int mboxrd);
 /* The exit status for a failed write: a full disk may pass, others not. */
 int deliver_io_code(int err);
 /* SIGPIPE ignored while a peer may go away, and put back. */

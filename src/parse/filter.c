@@ -5,9 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "parse/internal.h"
 #include "lib/html.h"
 #include "lib/utf8.h"
+#include "parse/internal.h"
 
 /*
  * What libxml2 gets is the document with:
@@ -35,9 +35,9 @@ enum {
 	FILTER_BODY,
 	FILTER_CDATA,
 	FILTER_COMMENT,
-	FILTER_TAG,               /* inside a start or end tag */
-	FILTER_PI,                /* a processing instruction, dropped */
-	FILTER_DOCTYPE,           /* a DOCTYPE too long to hold, dropped */
+	FILTER_TAG,     /* inside a start or end tag */
+	FILTER_PI,      /* a processing instruction, dropped */
+	FILTER_DOCTYPE, /* a DOCTYPE too long to hold, dropped */
 };
 
 /* Longest reference we look at: "&" name ";" */
@@ -132,7 +132,7 @@ note_entities(struct xml_filter *f, const char *s, size_t n)
 		while (p < end && is_ws(*p))
 			p++;
 		if (p >= end || !is_name_start(*p))
-			continue;   /* "%": a parameter entity, ignored */
+			continue; /* "%": a parameter entity, ignored */
 		name = p;
 		while (p < end && is_name_char(*p))
 			p++;
@@ -140,7 +140,7 @@ note_entities(struct xml_filter *f, const char *s, size_t n)
 		while (p < end && is_ws(*p))
 			p++;
 		if (p >= end || (*p != '"' && *p != '\''))
-			continue;   /* SYSTEM / PUBLIC: never loaded */
+			continue; /* SYSTEM / PUBLIC: never loaded */
 		q = *p++;
 		v = p;
 		ve = memchr(v, q, (size_t)(end - v));
@@ -154,14 +154,16 @@ note_entities(struct xml_filter *f, const char *s, size_t n)
 				/* only character references */
 				if (v + 1 < ve && v[1] == '#') {
 					const char *semi = memchr(v, ';',
-						(size_t)(ve - v));
+								  (size_t)(ve -
+									   v));
 
 					if (!semi) {
 						ok = 0;
 						break;
 					}
 					ok = buf_add(&val, v,
-						(size_t)(semi - v) + 1) == 0;
+						     (size_t)(semi - v) + 1) ==
+					     0;
 					v = semi;
 					continue;
 				}
@@ -302,7 +304,8 @@ predef_entity(const char *name, size_t len)
 		return !memcmp(name, "amp", 3) ? '&' : -1;
 	case 4:
 		return !memcmp(name, "quot", 4) ? '"' :
-			!memcmp(name, "apos", 4) ? '\'' : -1;
+		       !memcmp(name, "apos", 4) ? '\'' :
+						  -1;
 	default:
 		break;
 	}
@@ -343,7 +346,7 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct ref *r)
 		if ((v < 0x20 && v != 9 && v != 10 && v != 13) ||
 		    (v >= 0xd800 && v <= 0xdfff) || v == 0xfffe ||
 		    v == 0xffff || v > 0x10ffff)
-			return i;   /* XML forbids it: dropped */
+			return i; /* XML forbids it: dropped */
 		r->cp = (long)v;
 		return i;
 	}
@@ -384,8 +387,8 @@ do_ref(struct parser *p, const char *s, size_t n, int final, struct ref *r)
 		if (r->cp >= 0)
 			return i + 1;
 		parser_warn(p, PARSE_WARN_ENTITY, 0,
-			"undefined entity '&%.*s;' kept as text", (int)len,
-			name);
+			    "undefined entity '&%.*s;' kept as text", (int)len,
+			    name);
 		r->cp = '&';
 		return 1;
 	}
@@ -446,21 +449,16 @@ text_char(struct xml_filter *f, unsigned long cp, struct buf *out)
 /* Bytes of a tag that only make it longer: not a quote, '<', '>', '&'
  * or white space (is_ws). */
 static const unsigned char tag_plain[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
@@ -480,7 +478,7 @@ next_of(const char *s, size_t n, size_t i, char c, size_t *at)
 
 int
 filter_run(struct parser *p, const char *in, size_t inlen, int final,
-	struct buf *out)
+	   struct buf *out)
 {
 	struct xml_filter *f = &p->filter;
 	struct buf work = BUF_INIT(PARSE_MAX_PROLOG_ITEM + REF_MAX + 1);
@@ -513,7 +511,7 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 				break;
 			}
 			if (s[i] != '<') {
-				i++;   /* text before the root: dropped */
+				i++; /* text before the root: dropped */
 				break;
 			}
 			if (n - i < 10 && !final) {
@@ -523,8 +521,9 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 			/* what is decided on a construct looks at its first
 			 * PARSE_MAX_PROLOG_ITEM bytes only, so that it does
 			 * not depend on how the input was cut */
-			lim = n - i < PARSE_MAX_PROLOG_ITEM ? n - i :
-				PARSE_MAX_PROLOG_ITEM;
+			lim = n - i < PARSE_MAX_PROLOG_ITEM ?
+				      n - i :
+				      PARSE_MAX_PROLOG_ITEM;
 			if (!strncmp(s + i, "<?", 2)) {
 				e = find(s + i, lim, "?>");
 				if (!e && n - i >= PARSE_MAX_PROLOG_ITEM) {
@@ -606,7 +605,7 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 				if (next_of(s, n, i, '\r', &cr_at) < m)
 					m = cr_at;
 				if (f->section_len + (m - i) >
-				    PARSE_MAX_SECTION &&
+					    PARSE_MAX_SECTION &&
 				    text_cdata_close(f, out) < 0)
 					goto out;
 				f->section_len += m - i;
@@ -629,8 +628,8 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 				if (n - i < 9 && !final &&
 				    (n - i == 1 || s[i + 1] == '!') &&
 				    (!strncmp(s + i, "<![CDATA[", n - i) ||
-				     !strncmp(s + i, "<!--", n - i < 4 ?
-					      n - i : 4))) {
+				     !strncmp(s + i, "<!--",
+					      n - i < 4 ? n - i : 4))) {
 					keep = n - i;
 					goto hold;
 				}
@@ -654,8 +653,8 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 				if (buf_addch(out, '<') < 0)
 					goto out;
 				i++;
-				if (i < n && (is_name_start(s[i]) ||
-					      s[i] == '/')) {
+				if (i < n &&
+				    (is_name_start(s[i]) || s[i] == '/')) {
 					f->state = FILTER_TAG;
 					f->tag_len = 1;
 					f->quote = 0;
@@ -665,52 +664,49 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 				break;
 			}
 			/* FALLTHROUGH: a reference */
-		ref: {
-				struct ref r;
-				int rc2 = 0;
+ref : {
+	struct ref r;
+	int rc2 = 0;
 
-				m = do_ref(p, s + i, n - i, final, &r);
-				if (!m) {
-					keep = n - i;
-					goto hold;
-				}
-				if (f->state == FILTER_TAG) {
-					/* a reference across the cap ends
+	m = do_ref(p, s + i, n - i, final, &r);
+	if (!m) {
+		keep = n - i;
+		goto hold;
+	}
+	if (f->state == FILTER_TAG) {
+		/* a reference across the cap ends
 					 * what is kept, as a byte at the cap
 					 * does: note the quote to close */
-					if (f->tag_len < PARSE_MAX_TAG &&
-					    f->tag_len + m > PARSE_MAX_TAG)
-						f->cut_quote = f->quote;
-					f->tag_len += m;
-					/* as references: libxml2 drops
+		if (f->tag_len < PARSE_MAX_TAG &&
+		    f->tag_len + m > PARSE_MAX_TAG)
+			f->cut_quote = f->quote;
+		f->tag_len += m;
+		/* as references: libxml2 drops
 					 * entity references once it has
 					 * recovered from an error */
-					if (r.text)
-						rc2 = buf_add(out, r.text,
-							r.len);
-					else if (r.cp >= 0)
-						rc2 = add_charref(out,
-							(unsigned long)r.cp);
-				} else if (r.text) {
-					rc2 = text_cdata_close(f, out);
-					if (rc2 == 0)
-						rc2 = buf_add(out, r.text,
-							r.len);
-				} else if (r.cp >= 0) {
-					rc2 = text_char(f, (unsigned long)r.cp,
-						out);
-				}
-				if (rc2 < 0)
-					goto out;
-				i += m;
-			}
-			break;
+		if (r.text)
+			rc2 = buf_add(out, r.text, r.len);
+		else if (r.cp >= 0)
+			rc2 = add_charref(out, (unsigned long)r.cp);
+	} else if (r.text) {
+		rc2 = text_cdata_close(f, out);
+		if (rc2 == 0)
+			rc2 = buf_add(out, r.text, r.len);
+	} else if (r.cp >= 0) {
+		rc2 = text_char(f, (unsigned long)r.cp, out);
+	}
+	if (rc2 < 0)
+		goto out;
+	i += m;
+} break;
 		case FILTER_TAG: {
 			/* up to the '>' outside quotes; a tag longer than
 			 * PARSE_MAX_TAG loses the rest of its attributes
 			 * (libxml2 would stop at 10 MB, and lose the feed) */
 			size_t room = f->tag_len < PARSE_MAX_TAG ?
-				PARSE_MAX_TAG - f->tag_len : 0, ok;
+					      PARSE_MAX_TAG - f->tag_len :
+					      0,
+			       ok;
 
 			for (m = i; m < n; m++) {
 				char c;
@@ -718,10 +714,11 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 				if (f->tag_len < PARSE_MAX_TAG) {
 					/* a run of tag_plain bytes at once,
 					 * short of the cap */
-					size_t k = m, stop = n - m <
-						PARSE_MAX_TAG - f->tag_len ?
-						n : m + PARSE_MAX_TAG -
-						f->tag_len;
+					size_t k = m,
+					       stop = n - m < PARSE_MAX_TAG - f->tag_len ?
+							      n :
+							      m + PARSE_MAX_TAG -
+								      f->tag_len;
 
 					while (k < stop &&
 					       tag_plain[(unsigned char)s[k]])
@@ -754,8 +751,8 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 			ok = m - i < room ? m - i : room;
 			/* never cut a UTF-8 sequence */
 			if (ok < m - i)
-				while (ok && ((unsigned char)s[i + ok] & 0xc0) ==
-				       0x80)
+				while (ok && ((unsigned char)s[i + ok] &
+					      0xc0) == 0x80)
 					ok--;
 			if (buf_add(out, s + i, ok) < 0)
 				goto out;
@@ -772,8 +769,8 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 				if (f->last == '/' && buf_addch(out, '/') < 0)
 					goto out;
 				parser_warn(p, PARSE_WARN_TRUNCATED, 0,
-					"tag longer than %u bytes cut",
-					(unsigned)PARSE_MAX_TAG);
+					    "tag longer than %u bytes cut",
+					    (unsigned)PARSE_MAX_TAG);
 			}
 			f->state = FILTER_BODY;
 			if (s[i] == '>') {
@@ -812,7 +809,8 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 		case FILTER_COMMENT:
 		case FILTER_PI: {
 			const char *end = f->state == FILTER_CDATA ? "]]>" :
-				f->state == FILTER_PI ? "?>" : "-->";
+					  f->state == FILTER_PI    ? "?>" :
+								     "-->";
 
 			e = find(s + i, n - i, end);
 			if (!e) {
@@ -834,7 +832,7 @@ filter_run(struct parser *p, const char *in, size_t inlen, int final,
 				goto out;
 			i += m + strlen(end);
 			f->state = f->state == FILTER_CDATA ? FILTER_BODY :
-				f->after;
+							      f->after;
 			break;
 		}
 		}

@@ -45,25 +45,25 @@ struct parse_xml;
 
 struct dtd_entity {
 	char *name;
-	char *value;              /* already escaped for XML text */
+	char *value; /* already escaped for XML text */
 };
 
 struct xml_filter {
-	int state;                /* FILTER_* in parse_filter.c */
-	struct buf carry;         /* incomplete construct from the last chunk */
+	int state;        /* FILTER_* in parse_filter.c */
+	struct buf carry; /* incomplete construct from the last chunk */
 	struct dtd_entity ents[PARSE_MAX_DTD_ENTITIES];
 	size_t nents;
-	size_t expanded;          /* bytes produced by DTD entities so far */
-	size_t section_len;       /* bytes of the current CDATA section */
-	int text_cdata;           /* FILTER_BODY: in a CDATA section the
-				   * filter opened for escaped markup */
-	size_t tag_len;           /* bytes of the current tag */
-	char quote;               /* the quote of the attribute value we
-				   * are in, or 0 */
-	char cut_quote;           /* the quote we were in where it was cut */
-	int in_subset;            /* FILTER_DOCTYPE: inside [ ] */
-	int after;                /* state after a comment or PI */
-	char last;                /* last non-space character of the tag */
+	size_t expanded;    /* bytes produced by DTD entities so far */
+	size_t section_len; /* bytes of the current CDATA section */
+	int text_cdata;     /* FILTER_BODY: in a CDATA section the
+	                     * filter opened for escaped markup */
+	size_t tag_len;     /* bytes of the current tag */
+	char quote;         /* the quote of the attribute value we
+	                     * are in, or 0 */
+	char cut_quote;     /* the quote we were in where it was cut */
+	int in_subset;      /* FILTER_DOCTYPE: inside [ ] */
+	int after;          /* state after a comment or PI */
+	char last;          /* last non-space character of the tag */
 	int saw_html_doctype;
 };
 
@@ -77,26 +77,26 @@ enum parse_state {
 	PARSE_SNIFF,
 	PARSE_XML,
 	PARSE_JSON,
-	PARSE_STOPPED,            /* the callback asked to stop */
+	PARSE_STOPPED, /* the callback asked to stop */
 	PARSE_FAILED,
 };
 
 struct parser {
 	struct parse_callbacks cb;
-	char *base;               /* Content-Location, else document URL */
-	char *charset;            /* charset of Content-Type, or NULL */
+	char *base;    /* Content-Location, else document URL */
+	char *charset; /* charset of Content-Type, or NULL */
 	char *content_language;
 	int64_t now;
 	enum parse_state state;
-	struct err err;           /* the failure, once state is FAILED */
+	struct err err; /* the failure, once state is FAILED */
 
-	struct buf head;          /* first bytes, until sniffed */
-	iconv_t cd;               /* (iconv_t)-1: input is UTF-8 */
-	int enc_declared;         /* else bad UTF-8 bytes read as cp1252 */
-	unsigned char pend[16];   /* incomplete sequence from the last chunk */
+	struct buf head;        /* first bytes, until sniffed */
+	iconv_t cd;             /* (iconv_t)-1: input is UTF-8 */
+	int enc_declared;       /* else bad UTF-8 bytes read as cp1252 */
+	unsigned char pend[16]; /* incomplete sequence from the last chunk */
 	size_t npend;
-	struct buf dec;           /* scratch: decoded text */
-	struct buf filt;          /* filtered text not yet given to libxml2 */
+	struct buf dec;  /* scratch: decoded text */
+	struct buf filt; /* filtered text not yet given to libxml2 */
 
 	struct xml_filter filter;
 	struct parse_xml *xml;
@@ -106,13 +106,13 @@ struct parser {
 	size_t nentries;
 	struct parse_warning warnings[PARSE_WARN__COUNT];
 	size_t nwarnings;
-	unsigned warned;          /* bit per kind */
-	int not_a_feed;           /* failed by parser_reject */
+	unsigned warned; /* bit per kind */
+	int not_a_feed;  /* failed by parser_reject */
 };
 
 /* parse.c */
 void parser_warn(struct parser *p, enum parse_warning_kind kind, long line,
-	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Gives a finished entry to the callback; 1 if it asked to stop. */
 int parser_emit(struct parser *p, const struct entry *en);
 /* date_parse with the warnings: DATE_NONE when unparseable. */
@@ -129,26 +129,25 @@ int parser_reject(struct parser *p, const char *fmt, ...)
 void filter_init(struct xml_filter *f);
 void filter_release(struct xml_filter *f);
 int filter_run(struct parser *p, const char *s, size_t len, int final,
-	struct buf *out);
+	       struct buf *out);
 
 /* parse_xml.c */
 int parse_xml_begin(struct parser *p, struct err *e);
 int parse_xml_push(struct parser *p, const char *s, size_t len, int final,
-	struct err *e);
+		   struct err *e);
 /* 0 when a feed was read, -1 with e set otherwise. */
 int parse_xml_end(struct parser *p, struct err *e);
 void parse_xml_free(struct parse_xml *x);
 long parse_xml_line(const struct parse_xml *x);
 
 /* parse_json.c: the whole document. */
-int parse_json_doc(struct parser *p, const char *s, size_t len,
-	struct err *e);
+int parse_json_doc(struct parser *p, const char *s, size_t len, struct err *e);
 
 /* parse_text.c */
 /* Copies an HTML fragment, with the URL attributes of its tags (href,
  * src...) resolved against base. -1 on cap/memory. */
 int text_resolve_html(const char *html, size_t len, const char *base,
-	struct buf *out);
+		      struct buf *out);
 /* Collapses runs of white space to one space and trims, in place. */
 void text_collapse_ws(struct buf *b);
 /* Decodes base64 (white space ignored) in place; -1 when invalid. */

@@ -6,8 +6,8 @@
 #include <jansson.h>
 
 #include "lib/html.h"
-#include "parse/internal.h"
 #include "lib/url.h"
+#include "parse/internal.h"
 
 /*
  * JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1). The document
@@ -22,7 +22,8 @@ str(json_t *obj, const char *key)
 	json_t *v = json_object_get(obj, key);
 
 	return json_is_string(v) && *json_string_value(v) ?
-		json_string_value(v) : NULL;
+		       json_string_value(v) :
+		       NULL;
 }
 
 /* A trimmed, collapsed copy (plain fields), NULL when empty. */
@@ -86,8 +87,8 @@ read_item(struct parser *p, json_t *it, const char *base, struct entry *en)
 	if (str(it, "summary")) {
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
-		html_escape(&b, str(it, "summary"),
-			strlen(str(it, "summary")), 0);
+		html_escape(&b, str(it, "summary"), strlen(str(it, "summary")),
+			    0);
 		en->summary = b.len ? buf_detach(&b, NULL) : NULL;
 		buf_release(&b);
 	}
@@ -97,7 +98,7 @@ read_item(struct parser *p, json_t *it, const char *base, struct entry *en)
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
 		html_escape(&b, str(it, "content_text"),
-			strlen(str(it, "content_text")), 0);
+			    strlen(str(it, "content_text")), 0);
 		en->content = b.len ? buf_detach(&b, NULL) : NULL;
 		buf_release(&b);
 	}
@@ -110,7 +111,8 @@ read_item(struct parser *p, json_t *it, const char *base, struct entry *en)
 		if (json_is_string(t) && *json_string_value(t) &&
 		    entry_add_category(en, json_string_value(t)) > 0)
 			parser_warn(p, PARSE_WARN_TRUNCATED, 0,
-				"more than %d categories", FEED_MAX_CATEGORIES);
+				    "more than %d categories",
+				    FEED_MAX_CATEGORIES);
 	}
 	v = json_object_get(it, "attachments");
 	for (i = 0; json_is_array(v) && i < json_array_size(v); i++) {
@@ -122,10 +124,14 @@ read_item(struct parser *p, json_t *it, const char *base, struct entry *en)
 		if (!u)
 			continue;
 		if (entry_add_enclosure(en, u, type ? strdup(type) : NULL,
-			json_is_integer(sz) && json_integer_value(sz) >= 0 ?
-			json_integer_value(sz) : -1) > 0)
+					json_is_integer(sz) &&
+							json_integer_value(
+								sz) >= 0 ?
+						json_integer_value(sz) :
+						-1) > 0)
 			parser_warn(p, PARSE_WARN_TRUNCATED, 0,
-				"more than %d enclosures", FEED_MAX_ENCLOSURES);
+				    "more than %d enclosures",
+				    FEED_MAX_ENCLOSURES);
 	}
 	return 0;
 }
@@ -144,21 +150,21 @@ parse_json_doc(struct parser *p, const char *s, size_t len, struct err *e)
 	(void)e;
 	root = json_loadb(s, len, 0, &jerr);
 	if (!root)
-		return parser_reject(p, "not a feed (JSON: %s)",
-			jerr.text);
+		return parser_reject(p, "not a feed (JSON: %s)", jerr.text);
 	version = str(root, "version");
 	if (!json_is_object(root) || !version ||
 	    strncmp(version, "https://jsonfeed.org/version/", 29) != 0) {
 		parser_reject(p,
-			"not a feed (JSON without a JSON Feed version)");
+			      "not a feed (JSON without a JSON Feed version)");
 		goto out;
 	}
 	f->format = !strcmp(version + 29, "1") ? FEED_FORMAT_JSON10 :
-		FEED_FORMAT_JSON11;
+						 FEED_FORMAT_JSON11;
 	f->title = plain(str(root, "title"));
 	f->link = url_of(p->base, str(root, "home_page_url"));
 	f->subtitle = str(root, "description") ?
-		strdup(str(root, "description")) : NULL;
+			      strdup(str(root, "description")) :
+			      NULL;
 	f->language = plain(str(root, "language"));
 	f->author = author_of(root);
 	items = json_object_get(root, "items");

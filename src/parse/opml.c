@@ -197,8 +197,8 @@ tags_add_categories(struct tagstack *ts, const char *cat)
 /* Adds the feed outline n to o with the tags in ts, then those of its
  * category attribute, each once. */
 static int
-add_outline_feed(struct opml *o, xmlNodePtr n, char *url,
-		 struct tagstack *ts, struct err *e)
+add_outline_feed(struct opml *o, xmlNodePtr n, char *url, struct tagstack *ts,
+		 struct err *e)
 {
 	struct tagstack all = { NULL, 0, 0, 0 };
 	const char **uniq = NULL;
@@ -264,9 +264,9 @@ walk(xmlNodePtr parent, struct tagstack *ts, struct opml *o, struct err *e)
 		url = attr_get(n, "xmlUrl", &nomem);
 		if (!url && !nomem) {
 			type = attr_get(n, "type", &nomem);
-			if (!type || (!name_is((const xmlChar *)type, "link") &&
-				      !name_is((const xmlChar *)type,
-					       "include")))
+			if (!type ||
+			    (!name_is((const xmlChar *)type, "link") &&
+			     !name_is((const xmlChar *)type, "include")))
 				url = attr_get(n, "url", &nomem);
 		}
 		if (!url && !nomem) {
@@ -327,12 +327,12 @@ slurp(const char *path, struct buf *b, struct err *e)
 		return err_set(e, EX_NOINPUT, "%s: %s", path, strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_add(b, chunk, n) < 0) {
-			rc = errno == EMSGSIZE
-				     ? err_set(e, EX_DATAERR,
-					       "%s: larger than %u MB", path,
-					       OPML_MAX_FILE / 1024 / 1024)
-				     : err_set(e, EX_OSERR,
-					       "%s: out of memory", path);
+			rc = errno == EMSGSIZE ?
+				     err_set(e, EX_DATAERR,
+					     "%s: larger than %u MB", path,
+					     OPML_MAX_FILE / 1024 / 1024) :
+				     err_set(e, EX_OSERR, "%s: out of memory",
+					     path);
 			break;
 		}
 	}
@@ -389,14 +389,18 @@ opml_read(const char *path, struct opml *out, struct err *e)
 		goto out;
 	}
 	if (doc->intSubset && doc->intSubset->entities) {
-		err_set(e, EX_DATAERR, "%s: entity declarations are not "
-			"allowed", path);
+		err_set(e, EX_DATAERR,
+			"%s: entity declarations are not "
+			"allowed",
+			path);
 		goto out;
 	}
 	root = xmlDocGetRootElement(doc);
 	if (!root || !name_is(root->name, "opml")) {
-		err_set(e, EX_DATAERR, "%s: not an OPML file (root element "
-			"is '%s')", path, root ? (const char *)root->name : "");
+		err_set(e, EX_DATAERR,
+			"%s: not an OPML file (root element "
+			"is '%s')",
+			path, root ? (const char *)root->name : "");
 		goto out;
 	}
 	head = child_element(root, "head");
@@ -445,16 +449,38 @@ put_escaped(FILE *f, const char *s)
 
 	while (*p) {
 		switch (*p) {
-		case '&': fputs("&amp;", f); p++; continue;
-		case '<': fputs("&lt;", f); p++; continue;
-		case '>': fputs("&gt;", f); p++; continue;
-		case '"': fputs("&quot;", f); p++; continue;
+		case '&':
+			fputs("&amp;", f);
+			p++;
+			continue;
+		case '<':
+			fputs("&lt;", f);
+			p++;
+			continue;
+		case '>':
+			fputs("&gt;", f);
+			p++;
+			continue;
+		case '"':
+			fputs("&quot;", f);
+			p++;
+			continue;
 		/* attribute-value normalization would turn these into
 		 * spaces (XML 1.0 3.3.3) */
-		case '\t': fputs("&#9;", f); p++; continue;
-		case '\n': fputs("&#10;", f); p++; continue;
-		case '\r': fputs("&#13;", f); p++; continue;
-		default: break;
+		case '\t':
+			fputs("&#9;", f);
+			p++;
+			continue;
+		case '\n':
+			fputs("&#10;", f);
+			p++;
+			continue;
+		case '\r':
+			fputs("&#13;", f);
+			p++;
+			continue;
+		default:
+			break;
 		}
 		len = utf8_decode(p, strnlen((const char *)p, 4), &c, &bad);
 		if (len <= 0) {
@@ -508,8 +534,10 @@ opml_write(FILE *f, const struct opml *o, struct err *e)
 
 	for (i = 0; i < o->nfeeds; i++) {
 		if (is_blank(o->feeds[i].url))
-			return err_set(e, EX_SOFTWARE, "write OPML: feed %zu "
-				       "has no URL", i + 1);
+			return err_set(e, EX_SOFTWARE,
+				       "write OPML: feed %zu "
+				       "has no URL",
+				       i + 1);
 		if (o->feeds[i].ntags > maxtags)
 			maxtags = o->feeds[i].ntags;
 	}
@@ -519,9 +547,10 @@ opml_write(FILE *f, const struct opml *o, struct err *e)
 	for (i = 0; i < o->nfeeds; i++)
 		if (effective_tags(&o->feeds[i], prev) > OPML_MAX_TAGS) {
 			free(prev);
-			return err_set(e, EX_SOFTWARE, "write OPML: feed %zu "
-				       "has more than %d tags", i + 1,
-				       OPML_MAX_TAGS);
+			return err_set(e, EX_SOFTWARE,
+				       "write OPML: feed %zu "
+				       "has more than %d tags",
+				       i + 1, OPML_MAX_TAGS);
 		}
 	cur = calloc(maxtags, sizeof(*cur));
 	if (!cur) {
@@ -530,14 +559,16 @@ opml_write(FILE *f, const struct opml *o, struct err *e)
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	      "<opml version=\"2.0\">\n"
-	      "  <head>\n", f);
+	      "  <head>\n",
+	      f);
 	if (!is_blank(o->title)) {
 		fputs("    <title>", f);
 		put_escaped(f, o->title);
 		fputs("</title>\n", f);
 	}
 	fputs("  </head>\n"
-	      "  <body>\n", f);
+	      "  <body>\n",
+	      f);
 	for (i = 0; i < o->nfeeds; i++) {
 		const struct opml_feed *feed = &o->feeds[i];
 
@@ -579,7 +610,8 @@ opml_write(FILE *f, const struct opml *o, struct err *e)
 		fputs("</outline>\n", f);
 	}
 	fputs("  </body>\n"
-	      "</opml>\n", f);
+	      "</opml>\n",
+	      f);
 	if (fflush(f) != 0 || ferror(f)) {
 		err_set(e, EX_IOERR, "write OPML: %s", strerror(errno));
 		goto out;

@@ -47,7 +47,7 @@
 
 struct opml_feed {
 	char *url;
-	char *title;    /* NULL when the file gives none */
+	char *title; /* NULL when the file gives none */
 	char **tags;
 	size_t ntags;
 };
@@ -55,7 +55,7 @@ struct opml_feed {
 struct opml {
 	struct opml_feed *feeds;
 	size_t nfeeds;
-	char *title;    /* head/title, NULL when absent */
+	char *title; /* head/title, NULL when absent */
 };
 
 /* Reads OPML 1.0/2.0 from path into out (which it first sets empty; on

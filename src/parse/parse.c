@@ -11,9 +11,9 @@
 
 #include "lib/clock.h"
 #include "lib/date.h"
-#include "parse/internal.h"
 #include "lib/url.h"
 #include "lib/utf8.h"
+#include "parse/internal.h"
 
 /* A date more than this far ahead of the clock earns a warning. */
 #define FUTURE_SLACK (24 * 60 * 60)
@@ -22,7 +22,7 @@
 
 void
 parser_warn(struct parser *p, enum parse_warning_kind kind, long line,
-	const char *fmt, ...)
+	    const char *fmt, ...)
 {
 	struct buf b = BUF_INIT(1024);
 	va_list ap;
@@ -105,12 +105,12 @@ parser_date(struct parser *p, const char *s, long line)
 		return DATE_NONE;
 	if (date_parse(s, &t) < 0) {
 		parser_warn(p, PARSE_WARN_BAD_DATE, line,
-			"unparseable date '%.80s'", s);
+			    "unparseable date '%.80s'", s);
 		return DATE_NONE;
 	}
 	if (t > p->now && t - p->now > FUTURE_SLACK)
 		parser_warn(p, PARSE_WARN_FUTURE_DATE, line,
-			"date in the future '%.80s'", s);
+			    "date in the future '%.80s'", s);
 	return t;
 }
 
@@ -120,7 +120,7 @@ content_type_charset(const char *ct)
 {
 	const char *s, *end;
 
-	for (s = ct; (s = strchr(s, ';')); ) {
+	for (s = ct; (s = strchr(s, ';'));) {
 		s++;
 		while (*s == ' ' || *s == '\t')
 			s++;
@@ -159,8 +159,8 @@ is_http_url(const char *u)
 
 struct parser *
 parser_new(const char *doc_url, const char *content_type,
-	const char *content_location, const struct parse_callbacks *cb,
-	struct err *e)
+	   const char *content_location, const struct parse_callbacks *cb,
+	   struct err *e)
 {
 	struct parser *p;
 
@@ -205,8 +205,7 @@ oom:
 }
 
 int
-parser_set_content_language(struct parser *p, const char *lang,
-	struct err *e)
+parser_set_content_language(struct parser *p, const char *lang, struct err *e)
 {
 	free(p->content_language);
 	p->content_language = NULL;
@@ -250,7 +249,7 @@ parser_warning_count(const struct parser *p)
 
 const char *
 parser_warning(const struct parser *p, size_t i, long *line,
-	enum parse_warning_kind *kind)
+	       enum parse_warning_kind *kind)
 {
 	if (i >= p->nwarnings)
 		return NULL;
@@ -278,20 +277,19 @@ parser_entry_count(const struct parser *p)
 /* Labels that mean windows-1252 in practice (WHATWG Encoding, 4.2:
  * ISO-8859-1 and US-ASCII labels are decoded as windows-1252). */
 static const char *const cp1252_labels[] = {
-	"iso-8859-1", "iso8859-1", "iso_8859-1", "iso_8859-1:1987", "latin1",
-	"latin-1", "l1", "us-ascii", "ascii", "ansi_x3.4-1968", "cp819",
-	"ibm819", "iso-ir-100", "csisolatin1", "windows-1252", "cp1252",
-	"x-cp1252", "iso88591", "us", "iso646-us", NULL,
+	"iso-8859-1", "iso8859-1",      "iso_8859-1",   "iso_8859-1:1987",
+	"latin1",     "latin-1",        "l1",           "us-ascii",
+	"ascii",      "ansi_x3.4-1968", "cp819",        "ibm819",
+	"iso-ir-100", "csisolatin1",    "windows-1252", "cp1252",
+	"x-cp1252",   "iso88591",       "us",           "iso646-us",
+	NULL,
 };
 
 /* Names glibc's iconv does not know, with the name it does. */
 static const char *const charset_aliases[][2] = {
-	{ "csibm861", "IBM861" },
-	{ "x-sjis", "SHIFT_JIS" },
-	{ "x-euc-jp", "EUC-JP" },
-	{ "ks_c_5601-1987", "CP949" },
-	{ "gb2312", "GBK" },
-	{ NULL, NULL },
+	{ "csibm861", "IBM861" }, { "x-sjis", "SHIFT_JIS" },
+	{ "x-euc-jp", "EUC-JP" }, { "ks_c_5601-1987", "CP949" },
+	{ "gb2312", "GBK" },      { NULL, NULL },
 };
 
 /* Lower-cases and trims label into out; "" when unusable. */
@@ -358,8 +356,8 @@ decl_encoding(const char *s, size_t len, char out[CHARSET_MAX + 1])
 	const char *end, *q;
 	size_t i = 0;
 
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
-			   s[i] == '\n'))
+	while (i < len &&
+	       (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
 		i++;
 	if (len - i < 6 || memcmp(s + i, "<?xml", 5) != 0)
 		return -1;
@@ -420,7 +418,7 @@ sniff_encoding(struct parser *p)
 			return 0;
 		}
 		parser_warn(p, PARSE_WARN_ENCODING, 0,
-			"unknown charset '%s' in Content-Type", p->charset);
+			    "unknown charset '%s' in Content-Type", p->charset);
 	}
 	/* XML 1.0 appendix F: the family from the first four bytes. */
 	if (n >= 4 && !memcmp(u, "\x3c\x00\x3f\x00", 4))
@@ -438,8 +436,8 @@ sniff_encoding(struct parser *p)
 		if (cd != (iconv_t)-1) {
 			iconv(cd, &in, &inl, &out, &outl);
 			iconv_close(cd);
-			if (decl_encoding(tmp, (size_t)(out - tmp),
-					  label) == 0 &&
+			if (decl_encoding(tmp, (size_t)(out - tmp), label) ==
+				    0 &&
 			    charset_open(p, label) == 0) {
 				p->enc_declared = 1;
 				return 0;
@@ -466,7 +464,7 @@ sniff_encoding(struct parser *p)
 			return 0;
 		}
 		parser_warn(p, PARSE_WARN_ENCODING, 1,
-			"unknown encoding '%s', read as UTF-8", label);
+			    "unknown encoding '%s', read as UTF-8", label);
 	}
 	return 0;
 }
@@ -505,7 +503,7 @@ plain_span(const unsigned char *s, size_t len)
 			ctl = (w - 0x20 * ones) & ~w & high;
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 			if (hi)
-				ctl &= (hi & -hi) - 1;   /* before it */
+				ctl &= (hi & -hi) - 1; /* before it */
 			for (; ctl; ctl &= ctl - 1) {
 				size_t k = (size_t)__builtin_ctzll(ctl) / 8;
 
@@ -556,7 +554,7 @@ plain_span(const unsigned char *s, size_t len)
  * p->pend unless final. */
 static int
 clean_utf8(struct parser *p, const unsigned char *s, size_t len, int final,
-	struct buf *out)
+	   struct buf *out)
 {
 	size_t i = 0, run = 0;
 	int bad = 0;
@@ -597,13 +595,13 @@ clean_utf8(struct parser *p, const unsigned char *s, size_t len, int final,
 			return 0;
 		}
 		if (n > 0) {
-			i += (size_t)n;    /* a forbidden control: dropped */
+			i += (size_t)n; /* a forbidden control: dropped */
 			bad |= 2;
 			continue;
 		}
 		bad |= 1;
 		if (n < 0)
-			nbad = len - i;   /* cut off by the end */
+			nbad = len - i; /* cut off by the end */
 		if (!p->enc_declared && s[i] >= 0x80) {
 			/* not UTF-8 in an undeclared document: each byte
 			 * as windows-1252 */
@@ -611,8 +609,8 @@ clean_utf8(struct parser *p, const unsigned char *s, size_t len, int final,
 
 			for (k = 0; k < nbad; k++) {
 				unsigned char b = s[i + k];
-				unsigned long c = b < 0xa0 ?
-					utf8_cp1252_c1(b) : b;
+				unsigned long c = b < 0xa0 ? utf8_cp1252_c1(b) :
+							     b;
 
 				if (utf8_encode(out, c ? c : 0xfffd) < 0)
 					return -1;
@@ -628,7 +626,7 @@ clean_utf8(struct parser *p, const unsigned char *s, size_t len, int final,
 		return -1;
 	if ((bad & 1) && p->enc_declared)
 		parser_warn(p, PARSE_WARN_ENCODING, 0,
-			"invalid byte sequences replaced with U+FFFD");
+			    "invalid byte sequences replaced with U+FFFD");
 	return 0;
 }
 
@@ -652,7 +650,7 @@ decode(struct parser *p, const char *in, size_t len, int final)
 	}
 	if (p->cd == (iconv_t)-1) {
 		rc = clean_utf8(p, (const unsigned char *)in, len, final,
-			&p->dec);
+				&p->dec);
 		goto out;
 	}
 	ip = (char *)in;
@@ -679,8 +677,8 @@ decode(struct parser *p, const char *in, size_t len, int final)
 		if (buf_add(&p->dec, "\xef\xbf\xbd", 3) < 0)
 			goto out;
 		parser_warn(p, PARSE_WARN_ENCODING, 0,
-			"bytes invalid in the document's encoding replaced "
-			"with U+FFFD");
+			    "bytes invalid in the document's encoding replaced "
+			    "with U+FFFD");
 		ip++;
 		il--;
 	}
@@ -707,8 +705,7 @@ first_char(const char *s, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
-		    s[i] != '\n')
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
 			return (unsigned char)s[i];
 	return 0;
 }
@@ -720,8 +717,8 @@ feed_text(struct parser *p, int final, struct err *e)
 	if (p->state == PARSE_JSON) {
 		if (buf_add(&p->json, p->dec.data, p->dec.len) < 0)
 			return parser_fail(p, EX_DATAERR,
-				"JSON document larger than %u bytes",
-				(unsigned)BUF_MAX_DOC);
+					   "JSON document larger than %u bytes",
+					   (unsigned)BUF_MAX_DOC);
 		return 0;
 	}
 	if (parse_xml_push(p, p->dec.data, p->dec.len, final, e) < 0)
@@ -800,8 +797,7 @@ parser_finish(struct parser *p, struct feed **feed_out, struct err *e)
 		return fail_out(p, e);
 	if (p->state == PARSE_SNIFF) {
 		if (first_char(p->head.data, p->head.len) == 0) {
-			parser_reject(p,
-				"not a feed (empty document)");
+			parser_reject(p, "not a feed (empty document)");
 			return fail_out(p, e);
 		}
 		if (start(p, 1, e) < 0)

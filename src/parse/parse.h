@@ -40,18 +40,18 @@ struct parse_callbacks {
 	 * channel fields seen so far; entry is borrowed until return. Return
 	 * non-zero to stop parsing. */
 	int (*entry)(const struct feed *feed, const struct entry *entry,
-		void *arg);
+		     void *arg);
 	void *arg;
 };
 
 /* Kinds of warnings; each is recorded once per document. */
 enum parse_warning_kind {
-	PARSE_WARN_MALFORMED,     /* XML errors recovered */
-	PARSE_WARN_ENCODING,      /* unknown charset, bytes repaired */
-	PARSE_WARN_BAD_DATE,      /* a date that did not parse (now null) */
-	PARSE_WARN_FUTURE_DATE,   /* a date more than a day ahead */
-	PARSE_WARN_TRUNCATED,     /* a field or list over its cap */
-	PARSE_WARN_ENTITY,        /* an undefined entity kept as text */
+	PARSE_WARN_MALFORMED,   /* XML errors recovered */
+	PARSE_WARN_ENCODING,    /* unknown charset, bytes repaired */
+	PARSE_WARN_BAD_DATE,    /* a date that did not parse (now null) */
+	PARSE_WARN_FUTURE_DATE, /* a date more than a day ahead */
+	PARSE_WARN_TRUNCATED,   /* a field or list over its cap */
+	PARSE_WARN_ENTITY,      /* an undefined entity kept as text */
 	PARSE_WARN__COUNT
 };
 
@@ -64,20 +64,19 @@ enum parse_warning_kind {
  * cb may be NULL. Returns NULL with e set (EX_OSERR) when out of memory.
  */
 struct parser *parser_new(const char *doc_url, const char *content_type,
-	const char *content_location, const struct parse_callbacks *cb,
-	struct err *e);
+			  const char *content_location,
+			  const struct parse_callbacks *cb, struct err *e);
 /* The HTTP Content-Language header: the feed's language when the feed
  * names none. Call before the first parser_push(). 0, or -1 (EX_OSERR). */
 int parser_set_content_language(struct parser *p, const char *lang,
-	struct err *e);
+				struct err *e);
 /*
  * Parses len more bytes. Returns 0, or -1 with e set when the document
  * cannot be a feed (EX_DATAERR: "not a feed (HTML page)", a JSON document
  * over BUF_MAX_DOC...) or memory ran out (EX_OSERR); after -1 or after the
  * entry callback asked to stop, further pushes do nothing.
  */
-int parser_push(struct parser *p, const char *bytes, size_t len,
-	struct err *e);
+int parser_push(struct parser *p, const char *bytes, size_t len, struct err *e);
 /*
  * Ends the document: entries still open (a truncated feed) are completed
  * and given to the callback. On success returns 0 and sets *feed_out to
@@ -98,7 +97,7 @@ void parser_free(struct parser *p);
  * out of range. The string belongs to the parser. */
 size_t parser_warning_count(const struct parser *p);
 const char *parser_warning(const struct parser *p, size_t i, long *line,
-	enum parse_warning_kind *kind);
+			   enum parse_warning_kind *kind);
 /* The line being parsed, for an error message ("FILE:LINE: what"). */
 long parser_line(const struct parser *p);
 /* Number of entries given to the callback so far. */

@@ -6,9 +6,9 @@
 
 #include <libxml/HTMLparser.h>
 
-#include "parse/internal.h"
 #include "lib/str.h"
 #include "lib/url.h"
+#include "parse/internal.h"
 
 /* Longest entity name we look up (HTML 4's longest is 8). */
 #define ENTITY_NAME_MAX 32
@@ -139,8 +139,8 @@ static int
 is_url_attr_name(const char *s, size_t n)
 {
 	static const char *const names[] = {
-		"href", "src", "cite", "action", "background", "longdesc",
-		"poster", "usemap", NULL,
+		"href",     "src",    "cite",   "action", "background",
+		"longdesc", "poster", "usemap", NULL,
 	};
 	size_t i;
 
@@ -168,14 +168,14 @@ add_resolved(struct buf *out, const char *base, const char *v, size_t n)
 	rc = 0;
 	for (k = 0; abs[k] && rc == 0; k++)
 		rc = abs[k] == '"' ? buf_adds(out, "&quot;") :
-			buf_addch(out, abs[k]);
+				     buf_addch(out, abs[k]);
 	free(abs);
 	return rc;
 }
 
 int
 text_resolve_html(const char *html, size_t len, const char *base,
-	struct buf *out)
+		  struct buf *out)
 {
 	size_t i = 0;
 
@@ -229,8 +229,9 @@ text_resolve_html(const char *html, size_t len, const char *base,
 			if (i < len && (html[i] == '"' || html[i] == '\''))
 				q = html[i++];
 			vs = i;
-			while (i < len && (q ? html[i] != q :
-					   !is_ws(html[i]) && html[i] != '>'))
+			while (i < len &&
+			       (q ? html[i] != q :
+				    !is_ws(html[i]) && html[i] != '>'))
 				i++;
 			ve = i;
 			if (q && i < len)

@@ -4,13 +4,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libxml/parser.h>
 #include <libxml/SAX2.h>
+#include <libxml/parser.h>
 
 #include "lib/html.h"
-#include "parse/internal.h"
 #include "lib/url.h"
 #include "lib/utf8.h"
+#include "parse/internal.h"
 
 /*
  * The SAX2 handler for RSS 0.9x/1.0/2.0 and Atom 0.3/1.0.
@@ -32,7 +32,7 @@
 
 enum ns {
 	NS_NONE,
-	NS_RSS,          /* RSS 0.90 / 1.0 / 2.0 namespaces */
+	NS_RSS, /* RSS 0.90 / 1.0 / 2.0 namespaces */
 	NS_RSS090,
 	NS_ATOM10,
 	NS_ATOM03,
@@ -83,28 +83,30 @@ static const struct {
 	const char *prefix;
 	enum ns ns;
 } prefix_table[] = {
-	{ "dc", NS_DC }, { "dcterms", NS_DCTERMS }, { "content", NS_CONTENT },
-	{ "media", NS_MEDIA }, { "sy", NS_SY }, { "atom", NS_ATOM10 },
-	{ "rdf", NS_RDF }, { "xhtml", NS_XHTML }, { "xml", NS_XML },
+	{ "dc", NS_DC },           { "dcterms", NS_DCTERMS },
+	{ "content", NS_CONTENT }, { "media", NS_MEDIA },
+	{ "sy", NS_SY },           { "atom", NS_ATOM10 },
+	{ "rdf", NS_RDF },         { "xhtml", NS_XHTML },
+	{ "xml", NS_XML },
 };
 
 enum role {
-	ROLE_NONE,       /* follow children */
-	ROLE_IGNORE,     /* skip the subtree */
+	ROLE_NONE,   /* follow children */
+	ROLE_IGNORE, /* skip the subtree */
 	ROLE_ROOT,
-	ROLE_FEED,       /* channel / atom feed */
+	ROLE_FEED, /* channel / atom feed */
 	ROLE_ENTRY,
-	ROLE_AUTHOR,     /* atom author container */
-	ROLE_GROUP,      /* media:group: children count as the entry's */
-	ROLE_CAPTURE,    /* the field element itself */
-	ROLE_MARKUP,     /* an element inside a capture */
+	ROLE_AUTHOR,  /* atom author container */
+	ROLE_GROUP,   /* media:group: children count as the entry's */
+	ROLE_CAPTURE, /* the field element itself */
+	ROLE_MARKUP,  /* an element inside a capture */
 };
 
 enum field {
 	F_TITLE,
 	F_LINK,
-	F_SUBTITLE,      /* feed */
-	F_SUMMARY,       /* entry */
+	F_SUBTITLE, /* feed */
+	F_SUMMARY,  /* entry */
 	F_CONTENT,
 	F_LANGUAGE,
 	F_UPDATED,
@@ -120,35 +122,35 @@ enum field {
 };
 
 enum ctype {
-	CT_TEXT,         /* plain text */
-	CT_GUESS,        /* plain text that may be HTML (RSS titles) */
+	CT_TEXT,  /* plain text */
+	CT_GUESS, /* plain text that may be HTML (RSS titles) */
 	CT_HTML,
-	CT_XHTML,        /* inline markup */
+	CT_XHTML, /* inline markup */
 };
 
 struct frame {
-	const xmlChar *name;      /* local name, owned by libxml2's dict */
-	const xmlChar *prefix;    /* also the dict's, or NULL */
+	const xmlChar *name;   /* local name, owned by libxml2's dict */
+	const xmlChar *prefix; /* also the dict's, or NULL */
 	enum ns ns;
 	enum role role;
-	char *base;               /* absolute xml:base in effect */
+	char *base; /* absolute xml:base in effect */
 	int base_owned;
-	const char *lang;         /* xml:lang in effect (points in a frame) */
+	const char *lang; /* xml:lang in effect (points in a frame) */
 	char *lang_owned;
 };
 
 struct capture {
 	int on;
-	size_t depth;             /* frame index of the field element */
+	size_t depth; /* frame index of the field element */
 	enum field field;
-	int entry;                /* entry-level, else feed-level */
+	int entry; /* entry-level, else feed-level */
 	int prio;
 	enum ctype type;
 	int base64;
-	int markup;               /* child elements were serialized */
-	int atom_xhtml;           /* Atom 1.0 type="xhtml": drop the div */
-	int permalink;            /* guid isPermaLink */
-	int full;                 /* over BUF_MAX_FIELD: no more text */
+	int markup;     /* child elements were serialized */
+	int atom_xhtml; /* Atom 1.0 type="xhtml": drop the div */
+	int permalink;  /* guid isPermaLink */
+	int full;       /* over BUF_MAX_FIELD: no more text */
 	long line;
 	struct buf text;
 };
@@ -157,29 +159,29 @@ struct parse_xml {
 	struct parser *p;
 	xmlParserCtxtPtr ctxt;
 	struct frame stack[PARSE_MAX_DEPTH];
-	size_t depth;             /* frames in use */
-	size_t overflow;          /* elements deeper than we follow */
+	size_t depth;    /* frames in use */
+	size_t overflow; /* elements deeper than we follow */
 	int root_seen;
 	int html;
-	long root_line;           /* where the root element starts */
-	int atomish;              /* Atom: <author> is a container */
-	int got_feed;             /* a feed or channel element was seen */
+	long root_line; /* where the root element starts */
+	int atomish;    /* Atom: <author> is a container */
+	int got_feed;   /* a feed or channel element was seen */
 	struct capture cap;
 
 	int in_entry;
 	struct entry entry;
 	int eprio[F__COUNT];
-	char *guid_link;          /* a permalink guid, the link fallback */
+	char *guid_link; /* a permalink guid, the link fallback */
 	char *rdf_about;
 	int fprio[F__COUNT];
 	int64_t feed_published;
-	int sy_period;            /* minutes per period */
+	int sy_period; /* minutes per period */
 	long sy_freq;
 	int errors;
 	const char *root_name;
-	char *mismatch;           /* the end tag libxml2 did not expect */
-	const xmlChar *last_uri;  /* the last namespace URI an element had */
-	enum ns last_ns;          /* and its ns_of */
+	char *mismatch;          /* the end tag libxml2 did not expect */
+	const xmlChar *last_uri; /* the last namespace URI an element had */
+	enum ns last_ns;         /* and its ns_of */
 };
 
 static enum ns
@@ -202,8 +204,7 @@ ns_of(const xmlChar *uri, const xmlChar *prefix)
 		size_t m = strlen(ns_table[i].uri);
 
 		/* feedparser compares namespaces without case */
-		if (n == m &&
-		    !strcasecmp((const char *)uri, ns_table[i].uri))
+		if (n == m && !strcasecmp((const char *)uri, ns_table[i].uri))
 			return ns_table[i].ns;
 		if (n + 1 == m && ns_table[i].uri[m - 1] == '/' &&
 		    !strncasecmp((const char *)uri, ns_table[i].uri, n))
@@ -238,8 +239,7 @@ parse_xml_line(const struct parse_xml *x)
 /* The value of attribute name (no namespace, or the given one), as a
  * pointer into libxml2's array with its length. */
 static const xmlChar *
-attr(int nb, const xmlChar **attrs, const char *name, enum ns ns,
-	size_t *len)
+attr(int nb, const xmlChar **attrs, const char *name, enum ns ns, size_t *len)
 {
 	int i;
 
@@ -270,8 +270,8 @@ attr_add(struct buf *b, const xmlChar *v, size_t len)
 	const char *s = (const char *)v, *end = s + len, *amp;
 
 	while ((amp = memchr(s, '&', (size_t)(end - s))) != NULL) {
-		size_t skip = end - amp >= 5 && !memcmp(amp, "&#38;", 5) ?
-			5 : 1;
+		size_t skip = end - amp >= 5 && !memcmp(amp, "&#38;", 5) ? 5 :
+									   1;
 
 		if (buf_add(b, s, (size_t)(amp - s)) < 0 ||
 		    buf_addch(b, '&') < 0)
@@ -359,15 +359,24 @@ slot_str(struct parse_xml *x, int entry, enum field f)
 	struct entry *en = &x->entry;
 
 	switch (f) {
-	case F_TITLE: return entry ? &en->title : &fd->title;
-	case F_LINK: return entry ? &en->link : &fd->link;
-	case F_SUBTITLE: return entry ? NULL : &fd->subtitle;
-	case F_SUMMARY: return entry ? &en->summary : &fd->subtitle;
-	case F_CONTENT: return entry ? &en->content : NULL;
-	case F_LANGUAGE: return entry ? NULL : &fd->language;
-	case F_AUTHOR: return entry ? &en->author : &fd->author;
-	case F_ID: return entry ? &en->id : NULL;
-	default: return NULL;
+	case F_TITLE:
+		return entry ? &en->title : &fd->title;
+	case F_LINK:
+		return entry ? &en->link : &fd->link;
+	case F_SUBTITLE:
+		return entry ? NULL : &fd->subtitle;
+	case F_SUMMARY:
+		return entry ? &en->summary : &fd->subtitle;
+	case F_CONTENT:
+		return entry ? &en->content : NULL;
+	case F_LANGUAGE:
+		return entry ? NULL : &fd->language;
+	case F_AUTHOR:
+		return entry ? &en->author : &fd->author;
+	case F_ID:
+		return entry ? &en->id : NULL;
+	default:
+		return NULL;
 	}
 }
 
@@ -417,18 +426,18 @@ cap_add(struct parse_xml *x, const void *s, size_t len, int escape)
 	if (c->full)
 		return;
 	rc = escape ? html_escape(&c->text, s, len, 0) :
-		buf_add(&c->text, s, len);
+		      buf_add(&c->text, s, len);
 	if (rc < 0) {
 		c->full = 1;
 		parser_warn(x->p, PARSE_WARN_TRUNCATED, cur_line(x),
-			"field longer than %u bytes truncated",
-			(unsigned)BUF_MAX_FIELD);
+			    "field longer than %u bytes truncated",
+			    (unsigned)BUF_MAX_FIELD);
 	}
 }
 
 static enum ctype
 text_type(int nb, const xmlChar **attrs, int *base64, int *atom_xhtml,
-	enum ctype dflt)
+	  enum ctype dflt)
 {
 	size_t len, mlen;
 	const xmlChar *t = attr(nb, attrs, "type", NS_NONE, &len);
@@ -475,7 +484,7 @@ text_type(int nb, const xmlChar **attrs, int *base64, int *atom_xhtml,
 
 static void
 cap_start(struct parse_xml *x, enum field f, int entry, int prio,
-	enum ctype type)
+	  enum ctype type)
 {
 	struct capture *c = &x->cap;
 
@@ -503,8 +512,7 @@ looks_like_html(const char *s)
 	const char *p;
 
 	for (p = s; (p = strchr(p, '<')); p++)
-		if (p[1] == '/' && (p[2] | 0x20) >= 'a' &&
-		    (p[2] | 0x20) <= 'z')
+		if (p[1] == '/' && (p[2] | 0x20) >= 'a' && (p[2] | 0x20) <= 'z')
 			return strchr(p, '>') != NULL;
 	for (p = s; (p = strchr(p, '&')); p++) {
 		const char *q = p + 1;
@@ -532,7 +540,7 @@ static void
 strip_div(struct buf *b)
 {
 	const char *gt;
-	size_t tail = 6;   /* "</div>" */
+	size_t tail = 6; /* "</div>" */
 
 	buf_trim(b);
 	if (b->len < 11 || strncmp(b->data, "<div", 4) != 0 ||
@@ -567,7 +575,8 @@ fix_utf8(struct buf *b)
 
 		if (n > 0) {
 			if ((cp >= 0x20 || cp == '\t' || cp == '\n' ||
-			     cp == '\r') && cp != 0xfffe && cp != 0xffff &&
+			     cp == '\r') &&
+			    cp != 0xfffe && cp != 0xffff &&
 			    buf_add(&out, s + i, (size_t)n) < 0)
 				break;
 			i += (size_t)n;
@@ -590,7 +599,7 @@ cap_value(struct parse_xml *x)
 {
 	struct capture *c = &x->cap;
 	struct buf out = BUF_INIT(BUF_MAX_FIELD);
-	struct buf *r = &c->text;   /* the value: c->text itself, or out */
+	struct buf *r = &c->text; /* the value: c->text itself, or out */
 	enum ctype type = c->type;
 	char *v = NULL;
 
@@ -603,7 +612,7 @@ cap_value(struct parse_xml *x)
 	if (is_plain_field(c->field)) {
 		if (type == CT_GUESS)
 			type = looks_like_html(c->text.data) ? CT_HTML :
-				CT_TEXT;
+							       CT_TEXT;
 		if (type != CT_TEXT) {
 			struct err he = ERR_INIT;
 
@@ -612,10 +621,10 @@ cap_value(struct parse_xml *x)
 			 * then no longer than the HTML */
 			buf_init(&out, HTML_INPUT_MAX);
 			r = &out;
-			if (html_to_text(&out, c->text.data, c->text.len,
-					 &he) < 0)
-				parser_warn(x->p, PARSE_WARN_TRUNCATED,
-					c->line, "field dropped: %s", he.msg);
+			if (html_to_text(&out, c->text.data, c->text.len, &he) <
+			    0)
+				parser_warn(x->p, PARSE_WARN_TRUNCATED, c->line,
+					    "field dropped: %s", he.msg);
 		}
 		/* one line, as a title is shown */
 		text_collapse_ws(r);
@@ -625,7 +634,8 @@ cap_value(struct parse_xml *x)
 			buf_trim(&c->text);
 			r = &out;
 			if (html_escape(&out, c->text.data, c->text.len, 0) < 0)
-				parser_warn(x->p, PARSE_WARN_TRUNCATED, c->line,
+				parser_warn(
+					x->p, PARSE_WARN_TRUNCATED, c->line,
 					"field longer than %u bytes truncated",
 					(unsigned)BUF_MAX_FIELD);
 		} else {
@@ -634,12 +644,12 @@ cap_value(struct parse_xml *x)
 				 * base in effect here: it is lost once the
 				 * HTML is a string */
 				r = &out;
-				if (text_resolve_html(c->text.data,
-						      c->text.len,
+				if (text_resolve_html(c->text.data, c->text.len,
 						      x->stack[c->depth].base,
 						      &out) < 0)
-					parser_warn(x->p,
-						PARSE_WARN_TRUNCATED, c->line,
+					parser_warn(
+						x->p, PARSE_WARN_TRUNCATED,
+						c->line,
 						"field longer than %u bytes "
 						"truncated",
 						(unsigned)BUF_MAX_FIELD);
@@ -653,7 +663,7 @@ cap_value(struct parse_xml *x)
 	}
 	if (r->len)
 		v = r == &out ? buf_detach(&out, NULL) :
-			strndup(r->data, r->len);
+				strndup(r->data, r->len);
 	buf_release(&out);
 	return v;
 }
@@ -690,7 +700,8 @@ cap_end(struct parse_xml *x)
 		if (c->entry && x->in_entry &&
 		    entry_add_category(&x->entry, v) > 0)
 			parser_warn(x->p, PARSE_WARN_TRUNCATED, c->line,
-				"more than %d categories", FEED_MAX_CATEGORIES);
+				    "more than %d categories",
+				    FEED_MAX_CATEGORIES);
 		free(v);
 		break;
 	case F_TTL:
@@ -772,7 +783,7 @@ entry_end(struct parse_xml *x)
 /* Starts a text-construct capture (title, summary...). */
 static void
 start_text(struct parse_xml *x, enum field f, int entry, int prio,
-	enum ctype dflt, int nb, const xmlChar **attrs)
+	   enum ctype dflt, int nb, const xmlChar **attrs)
 {
 	int b64, ax;
 	enum ctype ct = text_type(nb, attrs, &b64, &ax, dflt);
@@ -800,7 +811,7 @@ atom_link(struct parse_xml *x, int entry, int nb, const xmlChar **attrs)
 		return;
 	if (!rel || span_is(rel, rl, "alternate")) {
 		int html = !type || span_is(type, tl, "text/html") ||
-			span_is(type, tl, "application/xhtml+xml");
+			   span_is(type, tl, "application/xhtml+xml");
 
 		set_str(x, entry, F_LINK, html ? 3 : 2, url);
 	} else if (entry && span_is(rel, rl, "enclosure")) {
@@ -812,7 +823,8 @@ atom_link(struct parse_xml *x, int entry, int nb, const xmlChar **attrs)
 					attr_dup(nb, attrs, "type"),
 					n < 0 ? -1 : n) > 0)
 			parser_warn(x->p, PARSE_WARN_TRUNCATED, cur_line(x),
-				"more than %d enclosures", FEED_MAX_ENCLOSURES);
+				    "more than %d enclosures",
+				    FEED_MAX_ENCLOSURES);
 	} else {
 		free(url);
 	}
@@ -820,7 +832,7 @@ atom_link(struct parse_xml *x, int entry, int nb, const xmlChar **attrs)
 
 static void
 enclosure(struct parse_xml *x, int nb, const xmlChar **attrs,
-	const char *urlattr, const char *lenattr)
+	  const char *urlattr, const char *lenattr)
 {
 	char *u = attr_dup(nb, attrs, urlattr), *url, *len;
 	int64_t n = -1;
@@ -843,7 +855,7 @@ enclosure(struct parse_xml *x, int nb, const xmlChar **attrs,
 	if (entry_add_enclosure(&x->entry, url, attr_dup(nb, attrs, "type"),
 				n) > 0)
 		parser_warn(x->p, PARSE_WARN_TRUNCATED, cur_line(x),
-			"more than %d enclosures", FEED_MAX_ENCLOSURES);
+			    "more than %d enclosures", FEED_MAX_ENCLOSURES);
 }
 
 /* Called with every element name against every name we know: the first
@@ -857,16 +869,19 @@ is(const xmlChar *name, const char *s)
 
 /* Fields shared by the feed and entries. Returns the role. */
 static enum role
-common_field(struct parse_xml *x, int entry, const xmlChar *name,
-	enum ns ns, int nb, const xmlChar **attrs)
+common_field(struct parse_xml *x, int entry, const xmlChar *name, enum ns ns,
+	     int nb, const xmlChar **attrs)
 {
 	int b64, ax;
 
 	if (is_core(ns)) {
 		if (is(name, "title")) {
 			start_text(x, F_TITLE, entry, 3,
-				ns == NS_ATOM10 || ns == NS_ATOM03 ||
-				x->atomish ? CT_TEXT : CT_GUESS, nb, attrs);
+				   ns == NS_ATOM10 || ns == NS_ATOM03 ||
+						   x->atomish ?
+					   CT_TEXT :
+					   CT_GUESS,
+				   nb, attrs);
 			return ROLE_CAPTURE;
 		}
 		if (is(name, "link")) {
@@ -879,8 +894,8 @@ common_field(struct parse_xml *x, int entry, const xmlChar *name,
 			cap_start(x, F_LINK, entry, 3, CT_TEXT);
 			return ROLE_CAPTURE;
 		}
-		if (is(name, "author") && (x->atomish || ns == NS_ATOM10 ||
-					   ns == NS_ATOM03))
+		if (is(name, "author") &&
+		    (x->atomish || ns == NS_ATOM10 || ns == NS_ATOM03))
 			return ROLE_AUTHOR;
 		if (is(name, "author") ||
 		    (!entry && is(name, "managingEditor"))) {
@@ -946,7 +961,7 @@ common_field(struct parse_xml *x, int entry, const xmlChar *name,
 	case NS_MEDIA:
 		if (is(name, "title")) {
 			cap_start(x, F_TITLE, entry, 1,
-				text_type(nb, attrs, &b64, &ax, CT_TEXT));
+				  text_type(nb, attrs, &b64, &ax, CT_TEXT));
 			return ROLE_CAPTURE;
 		}
 		break;
@@ -958,7 +973,7 @@ common_field(struct parse_xml *x, int entry, const xmlChar *name,
 
 static enum role
 entry_field(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
-	const xmlChar **attrs)
+	    const xmlChar **attrs)
 {
 	if (is_core(ns)) {
 		if (is(name, "description")) {
@@ -970,18 +985,20 @@ entry_field(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
 			return ROLE_CAPTURE;
 		}
 		if (is(name, "content")) {
-			start_text(x, F_CONTENT, 1, 3, x->p->feed->format ==
-				FEED_FORMAT_ATOM03 ? CT_XHTML : CT_TEXT, nb,
-				attrs);
+			start_text(x, F_CONTENT, 1, 3,
+				   x->p->feed->format == FEED_FORMAT_ATOM03 ?
+					   CT_XHTML :
+					   CT_TEXT,
+				   nb, attrs);
 			if (x->p->feed->format == FEED_FORMAT_ATOM03 &&
-			    !attr(nb, attrs, "type", NS_NONE, (size_t[]){0}))
+			    !attr(nb, attrs, "type", NS_NONE, (size_t[]){ 0 }))
 				x->cap.type = CT_TEXT;
 			return ROLE_CAPTURE;
 		}
 		if (is(name, "guid")) {
 			cap_start(x, F_GUID, 1, 3, CT_TEXT);
 			x->cap.permalink = !attr_is(nb, attrs, "isPermaLink",
-				"false");
+						    "false");
 			return ROLE_CAPTURE;
 		}
 		if (is(name, "id")) {
@@ -1026,7 +1043,7 @@ entry_field(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
 
 static enum role
 feed_field(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
-	const xmlChar **attrs)
+	   const xmlChar **attrs)
 {
 	if (is_core(ns)) {
 		if (is(name, "item") || is(name, "entry"))
@@ -1063,7 +1080,7 @@ feed_field(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
 /* The role of the root element; sets the format. */
 static enum role
 root_role(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
-	const xmlChar **attrs)
+	  const xmlChar **attrs)
 {
 	struct feed *f = x->p->feed;
 	size_t len;
@@ -1081,12 +1098,23 @@ root_role(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
 		f->format = FEED_FORMAT_RSS20;
 		if (v && len >= 4 && !strncmp((const char *)v, "0.9", 3)) {
 			switch (v[3]) {
-			case '0': f->format = FEED_FORMAT_RSS090; break;
-			case '1': f->format = FEED_FORMAT_RSS091; break;
-			case '2': f->format = FEED_FORMAT_RSS092; break;
-			case '3': f->format = FEED_FORMAT_RSS093; break;
-			case '4': f->format = FEED_FORMAT_RSS094; break;
-			default: break;
+			case '0':
+				f->format = FEED_FORMAT_RSS090;
+				break;
+			case '1':
+				f->format = FEED_FORMAT_RSS091;
+				break;
+			case '2':
+				f->format = FEED_FORMAT_RSS092;
+				break;
+			case '3':
+				f->format = FEED_FORMAT_RSS093;
+				break;
+			case '4':
+				f->format = FEED_FORMAT_RSS094;
+				break;
+			default:
+				break;
 			}
 		} else if (v && len == 3 &&
 			   !strncmp((const char *)v, "1.0", 3)) {
@@ -1096,7 +1124,7 @@ root_role(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
 	}
 	if (is(name, "RDF")) {
 		f->format = ns == NS_RSS090 ? FEED_FORMAT_RSS090 :
-			FEED_FORMAT_RSS10;
+					      FEED_FORMAT_RSS10;
 		return ROLE_ROOT;
 	}
 	if (is(name, "feed")) {
@@ -1108,8 +1136,10 @@ root_role(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
 		else {
 			v = attr(nb, attrs, "version", NS_NONE, &len);
 			f->format = v && len >= 3 &&
-				!strncmp((const char *)v, "0.", 2) ?
-				FEED_FORMAT_ATOM03 : FEED_FORMAT_ATOM10;
+						    !strncmp((const char *)v,
+							     "0.", 2) ?
+					    FEED_FORMAT_ATOM03 :
+					    FEED_FORMAT_ATOM10;
 		}
 		x->got_feed = 1;
 		return ROLE_FEED;
@@ -1127,16 +1157,16 @@ root_role(struct parse_xml *x, const xmlChar *name, enum ns ns, int nb,
 /* HTML void elements, minus link and source, which RSS and Atom use
  * for elements with content. */
 static const char *const void_elements[] = {
-	"area", "br", "col", "embed", "hr", "img", "input", "meta", "param",
-	"track", "wbr", NULL,
+	"area",  "br",   "col",   "embed", "hr",  "img",
+	"input", "meta", "param", "track", "wbr", NULL,
 };
 
 static int
 is_url_attr(const xmlChar *name)
 {
 	static const char *const names[] = {
-		"href", "src", "cite", "action", "background", "longdesc",
-		"poster", "usemap", NULL,
+		"href",     "src",    "cite",   "action", "background",
+		"longdesc", "poster", "usemap", NULL,
 	};
 	size_t i;
 
@@ -1160,8 +1190,8 @@ is_void(const xmlChar *name, const xmlChar *prefix)
 }
 
 static void
-serialize_start(struct parse_xml *x, const xmlChar *name,
-	const xmlChar *prefix, enum ns ns, int nb, const xmlChar **attrs)
+serialize_start(struct parse_xml *x, const xmlChar *name, const xmlChar *prefix,
+		enum ns ns, int nb, const xmlChar **attrs)
 {
 	struct capture *c = &x->cap;
 	struct buf val = BUF_INIT(BUF_MAX_FIELD);
@@ -1200,8 +1230,8 @@ serialize_start(struct parse_xml *x, const xmlChar *name,
 		}
 		if (html_escape(&c->text, val.data, val.len, 1) < 0)
 			parser_warn(x->p, PARSE_WARN_TRUNCATED, cur_line(x),
-				"field longer than %u bytes truncated",
-				(unsigned)BUF_MAX_FIELD);
+				    "field longer than %u bytes truncated",
+				    (unsigned)BUF_MAX_FIELD);
 		cap_add(x, "\"", 1, 0);
 	}
 	cap_add(x, ">", 1, 0);
@@ -1223,8 +1253,8 @@ serialize_end(struct parse_xml *x, const struct frame *fr)
 
 /* The role of a new element from its parent's. */
 static enum role
-child_role(struct parse_xml *x, const struct frame *parent,
-	const xmlChar *name, enum ns ns, int nb, const xmlChar **attrs)
+child_role(struct parse_xml *x, const struct frame *parent, const xmlChar *name,
+	   enum ns ns, int nb, const xmlChar **attrs)
 {
 	switch (parent->role) {
 	case ROLE_ROOT:
@@ -1247,7 +1277,7 @@ child_role(struct parse_xml *x, const struct frame *parent,
 	case ROLE_AUTHOR:
 		if (is_core(ns) && is(name, "name")) {
 			int in = parent > x->stack &&
-				(parent - 1)->role != ROLE_FEED;
+				 (parent - 1)->role != ROLE_FEED;
 
 			cap_start(x, F_AUTHOR, in && x->in_entry, 4, CT_TEXT);
 			return ROLE_CAPTURE;
@@ -1269,8 +1299,8 @@ child_role(struct parse_xml *x, const struct frame *parent,
 
 static void
 on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
-	const xmlChar *uri, int nb_ns, const xmlChar **nss, int nb,
-	int nb_def, const xmlChar **attrs)
+	 const xmlChar *uri, int nb_ns, const xmlChar **nss, int nb, int nb_def,
+	 const xmlChar **attrs)
 {
 	struct parse_xml *x = ctx;
 	struct frame *fr, *parent;
@@ -1298,8 +1328,8 @@ on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 	if (x->depth >= PARSE_MAX_DEPTH) {
 		if (!x->overflow)
 			parser_warn(x->p, PARSE_WARN_TRUNCATED, cur_line(x),
-				"elements nested deeper than %d ignored",
-				PARSE_MAX_DEPTH);
+				    "elements nested deeper than %d ignored",
+				    PARSE_MAX_DEPTH);
 		x->overflow++;
 		return;
 	}
@@ -1328,13 +1358,14 @@ on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 	v = attr(nb, attrs, "base", NS_XML, &len);
 	if (v) {
 		struct buf rb = BUF_INIT(BUF_MAX_FIELD);
-		char *ref = attr_add(&rb, v, len) == 0 ?
-			buf_detach(&rb, NULL) : NULL;
+		char *ref = attr_add(&rb, v, len) == 0 ? buf_detach(&rb, NULL) :
+							 NULL;
 
 		buf_release(&rb);
 		if (ref) {
 			fr->base = url_resolve(parent ? parent->base :
-				x->p->base, ref);
+							x->p->base,
+					       ref);
 			fr->base_owned = fr->base != NULL;
 			if (!fr->base)
 				fr->base = parent ? parent->base : x->p->base;
@@ -1347,8 +1378,8 @@ on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 		fr->lang = fr->lang_owned;
 	}
 
-	if (parent && (parent->role == ROLE_CAPTURE ||
-		       parent->role == ROLE_MARKUP)) {
+	if (parent &&
+	    (parent->role == ROLE_CAPTURE || parent->role == ROLE_MARKUP)) {
 		fr->role = ROLE_MARKUP;
 		serialize_start(x, name, prefix, ns, nb, attrs);
 		return;
@@ -1362,8 +1393,8 @@ on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 		fr->role = root_role(x, name, ns, nb, attrs);
 		/* <rdf:RDF xmlns="...0.9/">: RSS 0.90 even without items */
 		for (i = 0; fr->role == ROLE_ROOT && i < nb_ns; i++)
-			if (!nss[2 * i] && ns_of(nss[2 * i + 1], NULL) ==
-			    NS_RSS090)
+			if (!nss[2 * i] &&
+			    ns_of(nss[2 * i + 1], NULL) == NS_RSS090)
 				x->p->feed->format = FEED_FORMAT_RSS090;
 	} else {
 		fr->role = child_role(x, parent, name, ns, nb, attrs);
@@ -1415,7 +1446,7 @@ pop_frame(struct parse_xml *x)
  */
 static void
 on_end(void *ctx, const xmlChar *name, const xmlChar *prefix,
-	const xmlChar *uri)
+       const xmlChar *uri)
 {
 	struct parse_xml *x = ctx;
 	const char *want = (const char *)name, *colon;
@@ -1455,8 +1486,8 @@ on_text(void *ctx, const xmlChar *s, int len)
 	if (fr->role == ROLE_MARKUP)
 		cap_add(x, s, (size_t)len, 1);
 	else if (fr->role == ROLE_CAPTURE)
-		cap_add(x, s, (size_t)len, x->cap.type == CT_XHTML &&
-			!x->cap.base64);
+		cap_add(x, s, (size_t)len,
+			x->cap.type == CT_XHTML && !x->cap.base64);
 }
 
 static void
@@ -1477,7 +1508,7 @@ on_error(void *ctx, xmlErrorPtr err)
 		buf_trim(&msg);
 	}
 	parser_warn(x->p, PARSE_WARN_MALFORMED, err->line,
-		"malformed XML recovered: %s", msg.len ? msg.data : "?");
+		    "malformed XML recovered: %s", msg.len ? msg.data : "?");
 	buf_release(&msg);
 }
 
@@ -1510,7 +1541,7 @@ parse_xml_begin(struct parser *p, struct err *e)
 	/* Recover like feedparser's loose mode; never substitute entities,
 	 * load a DTD or reach the network. */
 	xmlCtxtUseOptions(x->ctxt, XML_PARSE_RECOVER | XML_PARSE_NONET |
-		XML_PARSE_NOWARNING);
+					   XML_PARSE_NOWARNING);
 	(void)e;
 	return 0;
 }
@@ -1523,7 +1554,7 @@ parse_xml_begin(struct parser *p, struct err *e)
  */
 int
 parse_xml_push(struct parser *p, const char *s, size_t len, int final,
-	struct err *e)
+	       struct err *e)
 {
 	struct parse_xml *x = p->xml;
 	size_t off = 0;
@@ -1531,8 +1562,7 @@ parse_xml_push(struct parser *p, const char *s, size_t len, int final,
 	(void)e;
 	if (filter_run(p, s, len, final, &p->filt) < 0)
 		return parser_fail(p, EX_OSERR, "out of memory");
-	while (p->state == PARSE_XML &&
-	       x->ctxt->instate != XML_PARSER_EOF &&
+	while (p->state == PARSE_XML && x->ctxt->instate != XML_PARSER_EOF &&
 	       (p->filt.len - off >= PARSE_XML_BLOCK ||
 		(final && off <= p->filt.len))) {
 		size_t n = p->filt.len - off;
@@ -1545,8 +1575,7 @@ parse_xml_push(struct parser *p, const char *s, size_t len, int final,
 		off += n;
 		if (x->html) {
 			xmlStopParser(x->ctxt);
-			return parser_reject(p,
-				"not a feed (HTML page)");
+			return parser_reject(p, "not a feed (HTML page)");
 		}
 		if (last)
 			break;
@@ -1574,14 +1603,12 @@ parse_xml_end(struct parser *p, struct err *e)
 	if (x->html || (p->filter.saw_html_doctype && !x->got_feed &&
 			f->format == FEED_FORMAT_UNKNOWN))
 		return parser_reject(p, "not a feed (HTML page)");
-	if (f->format == FEED_FORMAT_UNKNOWN && !x->got_feed &&
-	    !p->nentries) {
+	if (f->format == FEED_FORMAT_UNKNOWN && !x->got_feed && !p->nentries) {
 		if (!x->root_seen)
-			return parser_reject(p,
-				"not a feed (no XML element found)");
-		return parser_reject(p,
-			"not a feed (root element '%s')",
-			x->root_name ? x->root_name : "?");
+			return parser_reject(
+				p, "not a feed (no XML element found)");
+		return parser_reject(p, "not a feed (root element '%s')",
+				     x->root_name ? x->root_name : "?");
 	}
 	if (f->updated == DATE_NONE)
 		f->updated = x->feed_published;

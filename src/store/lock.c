@@ -160,8 +160,7 @@ name_pid(long pid, char *out, size_t size)
 
 /* Whether the lock line's device and inode are those of st. */
 static int
-same_file(const struct stat *st, unsigned maj, unsigned min,
-	  unsigned long ino)
+same_file(const struct stat *st, unsigned maj, unsigned min, unsigned long ino)
 {
 	return major(st->st_dev) == maj && minor(st->st_dev) == min &&
 	       st->st_ino == ino;

@@ -19,7 +19,7 @@ struct lock;
  * timeout seconds. On timeout: NULL with EX_TEMPFAIL and a message naming
  * the holder; other failures: NULL with the cause. */
 struct lock *lock_acquire(const char *store_path, const char *command,
-	int timeout, int64_t now, struct err *e);
+			  int timeout, int64_t now, struct err *e);
 /* Releases the lock and frees l. NULL-safe. */
 void lock_release(struct lock *l);
 

@@ -4,9 +4,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +16,8 @@
 
 #include "lib/date.h"
 #include "lib/fs.h"
-#include "store/lock.h"
 #include "lib/str.h"
+#include "store/lock.h"
 
 /* Statements run once per entry (fetch) or per digest (send), prepared
  * once. The send path's SQL stays with its function (prepared()). */
@@ -40,9 +40,8 @@ enum stmt {
 };
 
 static const char *const stmt_sql[STMT__COUNT] = {
-	[STMT_ENTRY_BY_IDENT] =
-		"SELECT id, content_hash FROM entries"
-		" WHERE feed_id = ? AND ident = ?",
+	[STMT_ENTRY_BY_IDENT] = "SELECT id, content_hash FROM entries"
+				" WHERE feed_id = ? AND ident = ?",
 	/* a known link under an identity of another kind */
 	[STMT_ENTRY_BY_LINK] =
 		"SELECT id, content_hash FROM entries"
@@ -69,9 +68,9 @@ struct sqlite_store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[STMT__COUNT];
-	int readonly;   /* opened read-only by store_open_read */
-	int depth; /* open store_begin calls: the outer is a transaction,
-		    * inner ones are savepoints, so callers compose */
+	int readonly; /* opened read-only by store_open_read */
+	int depth;    /* open store_begin calls: the outer is a transaction,
+	               * inner ones are savepoints, so callers compose */
 	struct leases *fetch_leases, *outbox_leases; /* what it claimed */
 };
 
@@ -453,8 +452,8 @@ store_error(const struct sqlite_store *s, int rc, const char *what,
 		return err_set(e, EX_OSERR, "store '%s': %sout of memory",
 			       s->path, ctx);
 	default:
-		return err_set(e, EX_SOFTWARE, "store '%s': %s%s", s->path,
-			       ctx, msg);
+		return err_set(e, EX_SOFTWARE, "store '%s': %s%s", s->path, ctx,
+			       msg);
 	}
 }
 
@@ -563,7 +562,7 @@ finish(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
        struct err *e)
 {
 	int rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(s->db) :
-						     db_error(s, e, what);
+						   db_error(s, e, what);
 
 	sqlite3_finalize(st);
 	return rc;
@@ -907,8 +906,7 @@ open_db(struct sqlite_store *s, const char *name, int flags, struct err *e)
 				   s->db ? sqlite3_errmsg(s->db) :
 					   strerror(ENOMEM),
 				   e);
-	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) !=
-	    SQLITE_OK)
+	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) != SQLITE_OK)
 		return db_error(s, e, "open");
 	return 0;
 }
@@ -921,23 +919,22 @@ sq_open(const char *path, int version, struct err *e)
 	if (!s)
 		return NULL;
 	if (fs_mkdir_parents(path, e) < 0 ||
-	    open_db(s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-		    e) < 0)
+	    open_db(s, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, e) < 0)
 		goto fail;
 	/* SQLite opens a file it may not write read-only without a word:
 	 * say so now, not at the first write, half-way through a command */
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
-		store_error(s, SQLITE_READONLY, "open",
-			    "the file is read-only", e);
+		store_error(s, SQLITE_READONLY, "open", "the file is read-only",
+			    e);
 		goto fail;
 	}
 	/* WAL: readers (list, status) never block the writing run;
 	 * synchronous=NORMAL is durable against a killed process, which is
 	 * what the delivery guarantees are about */
-	if (use_wal(s, e) < 0 ||
-	    exec_sql(s, "PRAGMA synchronous = NORMAL;"
-			"PRAGMA foreign_keys = ON;",
-		     e) < 0)
+	if (use_wal(s, e) < 0 || exec_sql(s,
+					  "PRAGMA synchronous = NORMAL;"
+					  "PRAGMA foreign_keys = ON;",
+					  e) < 0)
 		goto fail;
 	if (migrate(s, version, e) < 0)
 		goto fail;
@@ -1011,8 +1008,7 @@ open_read_only(const char *path, struct err *e)
 	} else if (!(uri = immutable_uri(path))) {
 		err_set(e, EX_OSERR, "out of memory");
 	} else {
-		rc = open_db(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-			     e);
+		rc = open_db(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, e);
 	}
 out:
 	free(shm);
@@ -1097,8 +1093,8 @@ sqlite_open_another(const struct store *base, struct err *e)
 		return NULL;
 	}
 	other = sq_open(s->path, STORE_SCHEMA_VERSION, e);
-	if (other && sqlite3_busy_handler(other->db, busy_poll, NULL) !=
-			     SQLITE_OK) {
+	if (other &&
+	    sqlite3_busy_handler(other->db, busy_poll, NULL) != SQLITE_OK) {
 		db_error(other, e, "set busy handler");
 		sq_free(other);
 		return NULL;
@@ -1119,8 +1115,8 @@ sqlite_begin(struct store *base, struct err *e)
 
 	/* IMMEDIATE takes the write lock up front, so a transaction never
 	 * fails half-way on a lock upgrade */
-	if (exec_sql(s, s->depth ? "SAVEPOINT nested" : "BEGIN IMMEDIATE",
-		     e) < 0)
+	if (exec_sql(s, s->depth ? "SAVEPOINT nested" : "BEGIN IMMEDIATE", e) <
+	    0)
 		return -1;
 	s->depth++;
 	return 0;
@@ -1299,8 +1295,8 @@ sqlite_feed_set_user_agent(struct store *base, int64_t id, const char *ua,
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 
-	if (prepare(s, &st, "UPDATE feeds SET user_agent = ? WHERE id = ?",
-		    e) < 0)
+	if (prepare(s, &st, "UPDATE feeds SET user_agent = ? WHERE id = ?", e) <
+	    0)
 		return -1;
 	sqlite3_bind_text(st, 1, ua, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
@@ -1317,8 +1313,8 @@ sqlite_feed_find(struct store *base, const char *id_or_url, int64_t *id,
 	long long n;
 	int rc;
 
-	if (prepare(s, &st, "SELECT id FROM feeds WHERE id = ? OR url = ?",
-		    e) < 0)
+	if (prepare(s, &st, "SELECT id FROM feeds WHERE id = ? OR url = ?", e) <
+	    0)
 		return -1;
 	errno = 0;
 	n = strtoll(id_or_url, &end, 10);
@@ -1427,10 +1423,9 @@ sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
 	sqlite3_bind_text(st, 7, words_join(&sub->include), -1, free);
 	sqlite3_bind_text(st, 8, words_join(&sub->exclude), -1, free);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(s->db) ==
-		    SQLITE_CONSTRAINT_UNIQUE)
-			err_set(e, EX_DATAERR,
-				"subscriber '%s' already exists", sub->email);
+		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
+			err_set(e, EX_DATAERR, "subscriber '%s' already exists",
+				sub->email);
 		else
 			db_error(s, e, "add subscriber");
 		goto out;
@@ -1466,12 +1461,12 @@ sqlite_subscriber_remove(struct store *base, const char *email, struct err *e)
 }
 
 /* The columns subscriber_from_row reads, from subscribers s. */
-#define SUBSCRIBER_COLUMNS                                                   \
-	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"               \
-	" (SELECT group_concat(tag, char(31)) FROM"                         \
-	"  (SELECT tag FROM subscriber_tags"                                \
-	"   WHERE subscriber_id = s.id ORDER BY position)),"                \
-	" s.schedule, s.timezone, s.include_words, s.exclude_words,"        \
+#define SUBSCRIBER_COLUMNS                                           \
+	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"        \
+	" (SELECT group_concat(tag, char(31)) FROM"                  \
+	"  (SELECT tag FROM subscriber_tags"                         \
+	"   WHERE subscriber_id = s.id ORDER BY position)),"         \
+	" s.schedule, s.timezone, s.include_words, s.exclude_words," \
 	" s.token FROM subscribers s"
 
 /* Fills sub from a row of SUBSCRIBER_COLUMNS: 0, or -1 when memory runs
@@ -1572,8 +1567,8 @@ sqlite_subscriber_by_token(struct store *base, const char *token,
 			     e);
 }
 
-#define FETCH_COLUMNS                                                        \
-	"SELECT id, url, etag, last_modified, user_agent, redirect_url,"    \
+#define FETCH_COLUMNS                                                    \
+	"SELECT id, url, etag, last_modified, user_agent, redirect_url," \
 	" redirect_count, failures, ttl_minutes FROM feeds"
 
 static int
@@ -1605,7 +1600,7 @@ fetch_from_row(sqlite3_stmt *st, struct store_fetch *f)
 /* A claim under way (claim_rows). */
 struct claim {
 	struct leases *l;
-	size_t sorted;            /* l's leases before this claim */
+	size_t sorted; /* l's leases before this claim */
 	size_t max, n;
 	int64_t now, until;
 	int (*take)(sqlite3_stmt *st, size_t i, void *arg);
@@ -1659,7 +1654,8 @@ claim_rows(struct sqlite_store *s, sqlite3_stmt *st, struct leases **l,
 	rc = walk(s, st, 0, claim_row, &to, what, e);
 	*n = c.n;
 	if (rc < 0)
-		(*l)->n = c.sorted; /* the new go; renewed ones stay, harmless */
+		(*l)->n =
+			c.sorted; /* the new go; renewed ones stay, harmless */
 	leases_sort(*l);
 	return rc < 0 ? -1 : 0;
 }
@@ -1684,8 +1680,9 @@ sqlite_fetch_claim(struct store *base, int64_t now, int64_t due_by, int all,
 
 	*n = 0;
 	if (prepare(s, &st,
-		    FETCH_COLUMNS " WHERE enabled AND (?1 OR next_fetch_at <= ?2)"
-				  " ORDER BY next_fetch_at, id LIMIT ?3",
+		    FETCH_COLUMNS
+		    " WHERE enabled AND (?1 OR next_fetch_at <= ?2)"
+		    " ORDER BY next_fetch_at, id LIMIT ?3",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int(st, 1, all);
@@ -1714,7 +1711,8 @@ sqlite_fetch_get(struct store *base, int64_t id, struct store_fetch *f,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rc = fetch_from_row(st, f) < 0 ?
-			     err_set(e, EX_OSERR, "out of memory") : 0;
+			     err_set(e, EX_OSERR, "out of memory") :
+			     0;
 	else if (rc == SQLITE_DONE)
 		rc = err_set(e, EX_DATAERR, "no feed %" PRId64, id);
 	else
@@ -1814,9 +1812,10 @@ enclosures_json(const struct entry *en)
 	for (i = 0; i < en->nenclosures; i++) {
 		const struct enclosure *x = &en->enclosures[i];
 
-		json_array_append_new(
-			a, json_pack("{s:s, s:s?, s:I}", "url", x->url, "type",
-				     x->type, "length", (json_int_t)x->length));
+		json_array_append_new(a, json_pack("{s:s, s:s?, s:I}", "url",
+						   x->url, "type", x->type,
+						   "length",
+						   (json_int_t)x->length));
 	}
 	out = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
@@ -1926,7 +1925,8 @@ entry_save(struct sqlite_store *s, int64_t feed_id,
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, id);
 	} else {
-		st = cached(s, found ? STMT_ENTRY_UPDATE : STMT_ENTRY_INSERT, e);
+		st = cached(s, found ? STMT_ENTRY_UPDATE : STMT_ENTRY_INSERT,
+			    e);
 		if (!st)
 			return -1;
 		if (found)
@@ -1957,8 +1957,8 @@ sqlite_entries_save(struct store *base, int64_t feed_id,
 	if (store_begin(&s->base, e) < 0)
 		return -1;
 	for (i = 0; i < entries->n; i++) {
-		if (entry_save(s, feed_id, entries, i, now, added, updated,
-			       e) < 0) {
+		if (entry_save(s, feed_id, entries, i, now, added, updated, e) <
+		    0) {
 			store_rollback(&s->base);
 			return -1;
 		}
@@ -2003,7 +2003,8 @@ apply_redirect(struct sqlite_store *s, const struct store_fetch_outcome *o,
 		    " WHERE id = ?2 AND redirect_count >= ?3",
 		    e) < 0)
 		return -1;
-	bind_list(st, "tIi", o->redirect_url, o->feed_id, o->redirect_threshold);
+	bind_list(st, "tIi", o->redirect_url, o->feed_id,
+		  o->redirect_threshold);
 	rc = finish(s, st, "move feed", e);
 	return rc < 0 ? -1 : rc > 0;
 }
@@ -2047,10 +2048,15 @@ sqlite_fetch_record(struct store *base, const struct store_fetch_outcome *o,
 		    " WHERE id = ?1",
 		    e) < 0)
 		goto out;
-	bind_list(st, "IItt" "iiIi" "tttt" "iIt", o->feed_id, o->now, o->status,
-		  o->error, ok, o->disable, o->next_fetch_at, parsed, o->etag,
-		  o->last_modified, o->title, o->site_link, o->ttl_minutes,
-		  (int64_t)o->new_entries, o->redirect_url);
+	bind_list(st,
+		  "IItt"
+		  "iiIi"
+		  "tttt"
+		  "iIt",
+		  o->feed_id, o->now, o->status, o->error, ok, o->disable,
+		  o->next_fetch_at, parsed, o->etag, o->last_modified, o->title,
+		  o->site_link, o->ttl_minutes, (int64_t)o->new_entries,
+		  o->redirect_url);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_error(s, e, "record fetch");
 		goto out;
@@ -2153,27 +2159,30 @@ sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 	 * With tags: only the entries of the subscriber's feeds, one range of
 	 * entries_feed_first_seen per feed, so that a digest costs what it
 	 * holds, not what all subscribers' feeds brought. */
-#define NEWS_SQL(FEEDS) \
-	"SELECT e.id, e.feed_id, coalesce(f.title, f.url)," \
-	" (SELECT tag FROM feed_tags WHERE feed_id = f.id" \
-	"  ORDER BY position LIMIT 1)," \
-	" e.title, e.link, e.author, e.summary, e.content," \
-	" coalesce(e.published, e.updated), e.first_seen, e.link_key," \
-	" EXISTS (SELECT 1 FROM deliveries d JOIN outbox g" \
-	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1" \
-	"  AND d.entry_id = e.id AND " GIVEN_BACK ")" \
-	" FROM entries e JOIN feeds f ON f.id = e.feed_id" \
-	" WHERE " FEEDS "e.first_seen >= ?2" \
+#define NEWS_SQL(FEEDS)                                                    \
+	"SELECT e.id, e.feed_id, coalesce(f.title, f.url),"                \
+	" (SELECT tag FROM feed_tags WHERE feed_id = f.id"                 \
+	"  ORDER BY position LIMIT 1),"                                    \
+	" e.title, e.link, e.author, e.summary, e.content,"                \
+	" coalesce(e.published, e.updated), e.first_seen, e.link_key,"     \
+	" EXISTS (SELECT 1 FROM deliveries d JOIN outbox g"                \
+	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"               \
+	"  AND d.entry_id = e.id AND " GIVEN_BACK ")"                      \
+	" FROM entries e JOIN feeds f ON f.id = e.feed_id"                 \
+	" WHERE " FEEDS "e.first_seen >= ?2"                               \
 	" AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d JOIN outbox g" \
-	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1" \
-	"  AND d.entry_id = e.id AND NOT " GIVEN_BACK "))" \
-	" ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC," \
+	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"               \
+	"  AND d.entry_id = e.id AND NOT " GIVEN_BACK "))"                 \
+	" ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC,"   \
 	" e.id DESC"
 	if (sub->tags.n)
-		st = prepared(s, STMT_NEWS_TAGGED, NEWS_SQL(
-			"e.feed_id IN (SELECT ft.feed_id FROM subscriber_tags st"
-			" JOIN feed_tags ft ON ft.tag = st.tag COLLATE NOCASE"
-			" WHERE st.subscriber_id = ?1) AND "), e);
+		st = prepared(
+			s, STMT_NEWS_TAGGED,
+			NEWS_SQL(
+				"e.feed_id IN (SELECT ft.feed_id FROM subscriber_tags st"
+				" JOIN feed_tags ft ON ft.tag = st.tag COLLATE NOCASE"
+				" WHERE st.subscriber_id = ?1) AND "),
+			e);
 	else
 		st = prepared(s, STMT_NEWS, NEWS_SQL(""), e);
 #undef NEWS_SQL
@@ -2201,7 +2210,8 @@ take_back(struct sqlite_store *s, int64_t subscriber_id, int64_t entry_id,
 		    "UPDATE outbox SET given_back = 1 WHERE id ="
 		    " (SELECT d.digest_id FROM deliveries d JOIN outbox g"
 		    "  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"
-		    "  AND d.entry_id = ?2 AND " GIVEN_BACK ")", e) < 0)
+		    "  AND d.entry_id = ?2 AND " GIVEN_BACK ")",
+		    e) < 0)
 		return -1;
 	bind_list(st, "II", subscriber_id, entry_id);
 	rc = finish(s, st, "give an entry back", e);
@@ -2212,7 +2222,8 @@ take_back(struct sqlite_store *s, int64_t subscriber_id, int64_t entry_id,
 		return -1;
 	if (prepare(s, &st,
 		    "UPDATE deliveries SET digest_id = ?3"
-		    " WHERE subscriber_id = ?1 AND entry_id = ?2", e) < 0)
+		    " WHERE subscriber_id = ?1 AND entry_id = ?2",
+		    e) < 0)
 		return -1;
 	bind_list(st, "III", subscriber_id, entry_id, to);
 	return finish(s, st, "give an entry back", e) < 0 ? -1 : 0;
@@ -2238,8 +2249,8 @@ sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 		      e);
 	if (!st)
 		goto out;
-	bind_list(st, "IttIt", d->subscriber_id, d->slot, d->message_id,
-		  d->now, d->failure);
+	bind_list(st, "IttIt", d->subscriber_id, d->slot, d->message_id, d->now,
+		  d->failure);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
 			err_set(e, EX_DATAERR, "digest '%s' exists already",
@@ -2370,16 +2381,17 @@ sqlite_outbox_get(struct store *base, int64_t id, struct store_message *d,
 	int rc = 0, oom = 0;
 
 	memset(d, 0, sizeof(*d));
-	st = prepared(s, STMT_OUTBOX_GET,
-		      "SELECT g.id, coalesce(g.subscriber_id, 0),"
-		      " coalesce(s.email, g.rcpt), g.message_id, m.message,"
-		      " g.attempts,"
-		      " (SELECT count(*) FROM deliveries WHERE digest_id = g.id),"
-		      " g.kind, g.slot"
-		      " FROM outbox g JOIN outbox_messages m ON m.outbox_id = g.id"
-		      " LEFT JOIN subscribers s ON s.id = g.subscriber_id"
-		      " WHERE g.id = ?",
-		      e);
+	st = prepared(
+		s, STMT_OUTBOX_GET,
+		"SELECT g.id, coalesce(g.subscriber_id, 0),"
+		" coalesce(s.email, g.rcpt), g.message_id, m.message,"
+		" g.attempts,"
+		" (SELECT count(*) FROM deliveries WHERE digest_id = g.id),"
+		" g.kind, g.slot"
+		" FROM outbox g JOIN outbox_messages m ON m.outbox_id = g.id"
+		" LEFT JOIN subscribers s ON s.id = g.subscriber_id"
+		" WHERE g.id = ?",
+		e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -2409,10 +2421,10 @@ out:
 }
 
 /* What became of an attempt to deliver a message, bound by bind_mark(). */
-#define MARK_SQL                                                             \
-	"UPDATE outbox SET status = ?2, reply = ?3,"                         \
-	" attempts = attempts + ?6, next_attempt_at = ?4,"                   \
-	" sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END"          \
+#define MARK_SQL                                                    \
+	"UPDATE outbox SET status = ?2, reply = ?3,"                \
+	" attempts = attempts + ?6, next_attempt_at = ?4,"          \
+	" sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END" \
 	" WHERE id = ?1"
 
 static void
@@ -2463,7 +2475,8 @@ sqlite_digest_prune(struct store *base, int64_t before, size_t *pruned,
 		    "DELETE FROM outbox_messages WHERE outbox_id IN"
 		    " (SELECT m.outbox_id FROM outbox_messages m"
 		    "  JOIN outbox g ON g.id = m.outbox_id"
-		    "  WHERE g.status = 'sent' AND g.sent_at < ?)", e) < 0)
+		    "  WHERE g.status = 'sent' AND g.sent_at < ?)",
+		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, before);
 	rc = finish(s, st, "prune sent digests", e);
@@ -2537,7 +2550,8 @@ sqlite_outbox_each(struct store *base, const char *email,
 		    " WHERE g.status IN ('pending', 'failed')"
 		    " AND (?1 IS NULL OR coalesce(s.email, g.rcpt) = ?1"
 		    "  COLLATE NOCASE)"
-		    " ORDER BY g.id", e) < 0)
+		    " ORDER BY g.id",
+		    e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	return walk(s, st, 0, outbox_row, &to, "list the outbox", e);
@@ -2545,9 +2559,9 @@ sqlite_outbox_each(struct store *base, const char *email,
 
 /* The failed mail to ?1 (every recipient when NULL): a subscriber's
  * digests, the admin's mail to that address. */
-#define FAILED_OF \
+#define FAILED_OF                                              \
 	"status = 'failed' AND (?1 IS NULL OR subscriber_id =" \
-	" (SELECT id FROM subscribers WHERE email = ?1)" \
+	" (SELECT id FROM subscribers WHERE email = ?1)"       \
 	" OR (subscriber_id IS NULL AND rcpt = ?1 COLLATE NOCASE))"
 
 static int
@@ -2567,7 +2581,8 @@ sqlite_outbox_retry(struct store *base, const char *email, int64_t now,
 		    " next_attempt_at = ?2, dropped = 0 WHERE " FAILED_OF
 		    " AND EXISTS (SELECT 1 FROM outbox_messages"
 		    "  WHERE outbox_id = outbox.id)"
-		    " AND NOT given_back", e) < 0)
+		    " AND NOT given_back",
+		    e) < 0)
 		goto fail;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
@@ -2629,7 +2644,8 @@ sqlite_outage_note(struct store *base, int64_t now, const char *reason,
 
 	if (prepare(s, &st,
 		    "UPDATE outages SET last_at = ?1, failures = failures + 1,"
-		    " reason = ?2, held = ?3 WHERE ended_at IS NULL", e) < 0)
+		    " reason = ?2, held = ?3 WHERE ended_at IS NULL",
+		    e) < 0)
 		return -1;
 	bind_list(st, "ItI", now, reason, (int64_t)held);
 	rc = finish(s, st, "record an outage", e);
@@ -2637,13 +2653,14 @@ sqlite_outage_note(struct store *base, int64_t now, const char *reason,
 		return rc < 0 ? -1 : 0;
 	if (prepare(s, &st,
 		    "INSERT INTO outages (started_at, last_at, reason, held)"
-		    " VALUES (?1, ?1, ?2, ?3)", e) < 0)
+		    " VALUES (?1, ?1, ?2, ?3)",
+		    e) < 0)
 		return -1;
 	bind_list(st, "ItI", now, reason, (int64_t)held);
 	return finish(s, st, "record an outage", e) < 0 ? -1 : 0;
 }
 
-#define OUTAGE_COLUMNS \
+#define OUTAGE_COLUMNS                                                    \
 	"id, started_at, last_at, coalesce(ended_at, 0), failures, held," \
 	" reason"
 
@@ -2676,7 +2693,8 @@ sqlite_outage_end(struct store *base, int64_t now, struct store_outage *o,
 		return -1;
 	if (prepare(s, &st,
 		    "SELECT " OUTAGE_COLUMNS " FROM outages"
-		    " WHERE ended_at IS NULL", e) < 0)
+		    " WHERE ended_at IS NULL",
+		    e) < 0)
 		goto fail;
 	rc = step_row(s, st, "end an outage", e);
 	if (rc > 0 && outage_row(st, o) < 0)
@@ -2686,8 +2704,10 @@ sqlite_outage_end(struct store *base, int64_t now, struct store_outage *o,
 		goto fail;
 	o->ended_at = rc > 0 ? now : 0;
 	if (rc > 0) {
-		if (prepare(s, &st, "UPDATE outages SET ended_at = ?"
-			    " WHERE id = ?", e) < 0)
+		if (prepare(s, &st,
+			    "UPDATE outages SET ended_at = ?"
+			    " WHERE id = ?",
+			    e) < 0)
 			goto fail;
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, o->id);
@@ -2746,7 +2766,8 @@ sqlite_report_has(struct store *base, const char *kind, const char *slot,
 
 	if (prepare(s, &st,
 		    "SELECT 1 FROM outbox WHERE kind = ? AND slot = ?"
-		    " AND subscriber_id IS NULL", e) < 0)
+		    " AND subscriber_id IS NULL",
+		    e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
@@ -2776,8 +2797,10 @@ sqlite_report_add(struct store *base, const struct store_report_new *r,
 		  r->now);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-			err_set(e, EX_DATAERR, "%s report for %s exists "
-				"already", r->kind, r->slot);
+			err_set(e, EX_DATAERR,
+				"%s report for %s exists "
+				"already",
+				r->kind, r->slot);
 		else
 			db_error(s, e, "add report");
 		goto out;
@@ -2787,7 +2810,8 @@ sqlite_report_add(struct store *base, const struct store_report_new *r,
 	st = NULL;
 	if (prepare(s, &st,
 		    "INSERT INTO outbox_messages (outbox_id, message)"
-		    " VALUES (?, ?)", e) < 0)
+		    " VALUES (?, ?)",
+		    e) < 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, *id);
 	sqlite3_bind_blob64(st, 2, r->message, r->len, SQLITE_STATIC);
@@ -2848,7 +2872,8 @@ sqlite_subscriber_schedules(struct store *base,
 	struct walk_to to = { .cb.schedule = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st = NULL;
 
-	if (prepare(s, &st, "SELECT DISTINCT schedule, timezone FROM subscribers",
+	if (prepare(s, &st,
+		    "SELECT DISTINCT schedule, timezone FROM subscribers",
 		    e) < 0)
 		return -1;
 	return walk(s, st, 0, schedule_row, &to, "list schedules", e);

@@ -59,8 +59,7 @@ struct store *store_open_read(const char *path, struct err *e);
 int store_read_only(const struct store *s);
 /* As store_open, but migrates only up to version (for tests of the
  * migrations themselves). */
-struct store *store_open_version(const char *path, int version,
-	struct err *e);
+struct store *store_open_version(const char *path, int version, struct err *e);
 /* Closes the store. NULL-safe. */
 void store_close(struct store *s);
 /* A second connection to s's file, for another thread (a connection is
@@ -88,7 +87,7 @@ struct store_lock;
  * holder; other failures: NULL with the cause (EX_NOPERM when the lock
  * cannot be written, saying why). */
 struct store_lock *store_lock_run(const char *location, const char *command,
-	int timeout, int64_t now, struct err *e);
+				  int timeout, int64_t now, struct err *e);
 /* Releases the lock and frees l. NULL-safe. */
 void store_unlock_run(struct store_lock *l);
 
@@ -107,18 +106,18 @@ struct store_tags {
 struct store_feed {
 	int64_t id;
 	char *url;
-	char *title;            /* NULL when unknown */
+	char *title; /* NULL when unknown */
 	struct store_tags tags;
-	int enabled;            /* 0 after 410 Gone or by hand */
+	int enabled; /* 0 after 410 Gone or by hand */
 	int64_t added_at;
-	int64_t last_fetch_at;  /* 0 when never */
+	int64_t last_fetch_at; /* 0 when never */
 	int64_t last_success_at;
-	char *last_status;      /* "ok", "not_modified" or an error class; NULL */
-	char *last_error;       /* message of the last failure, or NULL */
-	int failures;           /* consecutive */
-	int64_t next_fetch_at;  /* when the feed is next due */
+	char *last_status; /* "ok", "not_modified" or an error class; NULL */
+	char *last_error;  /* message of the last failure, or NULL */
+	int failures;      /* consecutive */
+	int64_t next_fetch_at;     /* when the feed is next due */
 	int64_t last_new_entry_at; /* 0 when none yet */
-	int64_t entries;        /* entries stored */
+	int64_t entries;           /* entries stored */
 };
 
 void store_feed_release(struct store_feed *f);
@@ -127,33 +126,33 @@ void store_feed_release(struct store_feed *f);
  * *id when added, 1 and sets *id to the existing feed when the URL is
  * already there, -1 on error. */
 int store_feed_add(struct store *s, const char *url, const char *title,
-	const struct store_tags *tags, int64_t now, int64_t *id,
-	struct err *e);
+		   const struct store_tags *tags, int64_t now, int64_t *id,
+		   struct err *e);
 /* Sets the User-Agent sent for one feed (NULL: the [fetch] one). */
 int store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
-	struct err *e);
+			      struct err *e);
 /* Finds a feed by its id ("12") or its URL (as stored, normalized first by
  * the caller). Not found: -1 with EX_DATAERR naming what was looked for. */
 int store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
-	struct err *e);
+		    struct err *e);
 /* Removes a feed with its tags and entries (and their deliveries). */
 int store_feed_remove(struct store *s, int64_t id, struct err *e);
 /* Calls cb for every feed in id order; a non-zero return stops the walk
  * and is returned. */
 int store_feed_each(struct store *s,
-	int (*cb)(const struct store_feed *f, void *arg), void *arg,
-	struct err *e);
+		    int (*cb)(const struct store_feed *f, void *arg), void *arg,
+		    struct err *e);
 
 /* What the fetcher needs to fetch a feed. */
 struct store_fetch {
 	int64_t id;
 	char *url;
-	char *etag;             /* validators of the last 200, or NULL */
+	char *etag; /* validators of the last 200, or NULL */
 	char *last_modified;
-	char *user_agent;       /* per-feed override, or NULL */
-	char *redirect_url;     /* permanent redirect seen on redirect_count */
-	int redirect_count;     /* consecutive fetches */
-	int failures;           /* consecutive */
+	char *user_agent;   /* per-feed override, or NULL */
+	char *redirect_url; /* permanent redirect seen on redirect_count */
+	int redirect_count; /* consecutive fetches */
+	int failures;       /* consecutive */
 	int ttl_minutes;
 };
 
@@ -181,21 +180,21 @@ void store_fetch_release(struct store_fetch *f);
  * feeds[0..*n), each leased until `until`. Release each with
  * store_fetch_release. On error none is claimed. */
 int store_fetch_claim(struct store *s, int64_t now, int64_t due_by, int all,
-	int64_t until, struct store_fetch *feeds, size_t max, size_t *n,
-	struct err *e);
+		      int64_t until, struct store_fetch *feeds, size_t max,
+		      size_t *n, struct err *e);
 /* A digest slot whose feeds are fetched before it, whatever their polling
  * interval says (see lead.h): the subscribers of one (schedule, timezone)
  * pair, as store_subscriber_schedules gives it. */
 struct store_slot_feeds {
-	const char *schedule;     /* NULL: the subscribers without one */
-	const char *timezone;     /* NULL: likewise */
-	const char *key;          /* a slot that has begun: its key, and only
-	                           * its subscribers subscribed by start and
-	                           * without a digest for it count; NULL: a
-	                           * slot to come, all of them count */
-	int64_t start;            /* when the slot begins */
-	int64_t since;            /* a feed fetched at or after this is
-	                           * fresh enough for the slot */
+	const char *schedule; /* NULL: the subscribers without one */
+	const char *timezone; /* NULL: likewise */
+	const char *key;      /* a slot that has begun: its key, and only
+	                       * its subscribers subscribed by start and
+	                       * without a digest for it count; NULL: a
+	                       * slot to come, all of them count */
+	int64_t start;        /* when the slot begins */
+	int64_t since;        /* a feed fetched at or after this is
+	                       * fresh enough for the slot */
 };
 
 /* Makes due at now (next_fetch_at = now) each enabled feed that a counted
@@ -206,20 +205,20 @@ struct store_slot_feeds {
  * overloaded server is not asked again early. One transaction; *marked is
  * the number of feeds made due. */
 int store_fetch_mark_needed(struct store *s,
-	const struct store_slot_feeds *slots, size_t n, int64_t now,
-	size_t *marked, struct err *e);
+			    const struct store_slot_feeds *slots, size_t n,
+			    int64_t now, size_t *marked, struct err *e);
 /* Fills f for one feed id (enabled or not). */
 int store_fetch_get(struct store *s, int64_t id, struct store_fetch *f,
-	struct err *e);
+		    struct err *e);
 
 /* One document's entries, with what fetch worked out for each: the
  * store compares them as they are, knowing nothing of how they are made
  * (fetch/ident.h: ident_entries). */
 struct store_entries {
 	const struct entry *const *items;
-	char *const *idents;      /* the entry's identity in its feed */
-	char *const *link_keys;   /* its link's key, or NULL for no link */
-	char *const *hashes;      /* the hash of what a reader sees of it */
+	char *const *idents;    /* the entry's identity in its feed */
+	char *const *link_keys; /* its link's key, or NULL for no link */
+	char *const *hashes;    /* the hash of what a reader sees of it */
 	size_t n;
 };
 
@@ -230,40 +229,40 @@ struct store_entries {
  * started or stopped giving guids) counts as known. Adds to *added and
  * *updated. */
 int store_entries_save(struct store *s, int64_t feed_id,
-	const struct store_entries *entries, int64_t now, size_t *added,
-	size_t *updated, struct err *e);
+		       const struct store_entries *entries, int64_t now,
+		       size_t *added, size_t *updated, struct err *e);
 
 /* The number of entries of the feed first seen in the 7 days before now
  * (how often it publishes, for the polling policy). */
 int store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
-	int64_t *count, struct err *e);
+			    int64_t *count, struct err *e);
 
 /* The outcome of one fetch of a feed, to record. */
 struct store_fetch_outcome {
 	int64_t feed_id;
 	int64_t now;
-	const char *status;       /* kept as last_status, as given: "ok",
-	                           * "not_modified" or an error class */
-	int succeeded;            /* a document, or 304: the failures end */
-	int not_modified;         /* 304: validators and ttl stay */
-	const char *error;        /* message on a failure, else NULL */
-	int disable;              /* 410 Gone: stop fetching */
+	const char *status; /* kept as last_status, as given: "ok",
+	                     * "not_modified" or an error class */
+	int succeeded;      /* a document, or 304: the failures end */
+	int not_modified;   /* 304: validators and ttl stay */
+	const char *error;  /* message on a failure, else NULL */
+	int disable;        /* 410 Gone: stop fetching */
 	int64_t next_fetch_at;
 	/* on success (succeeded): */
-	const char *etag, *last_modified;  /* NULL keeps none */
-	const char *title, *site_link;     /* from the feed, NULL keeps the old */
+	const char *etag, *last_modified; /* NULL keeps none */
+	const char *title, *site_link; /* from the feed, NULL keeps the old */
 	int ttl_minutes;
 	size_t new_entries;
 	/* the permanent redirect seen this time, or NULL */
 	const char *redirect_url;
-	int redirect_threshold;   /* move to redirect_url after this many */
+	int redirect_threshold; /* move to redirect_url after this many */
 };
 
 /* Records an outcome: success resets the failure count, failure adds one;
  * a permanent redirect seen redirect_threshold times in a row replaces the
  * feed's URL (unless another feed has that URL) and *moved is set to 1. */
 int store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
-	int *moved, struct err *e);
+		       int *moved, struct err *e);
 
 /* Deletes the entries of every feed that have not been in their feed
  * since keep_before, except that the identity of each is kept (content
@@ -271,7 +270,7 @@ int store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
  * does not bring old entries back as new. Returns the number of entries
  * emptied or deleted in *pruned. */
 int store_prune(struct store *s, int64_t keep_before, int64_t forget_before,
-	size_t *pruned, struct err *e);
+		size_t *pruned, struct err *e);
 
 struct store_subscriber {
 	int64_t id;
@@ -283,42 +282,43 @@ struct store_subscriber {
 	char *timezone;         /* IANA name; NULL: [digest] timezone */
 	struct store_tags include; /* words: keep only entries with one */
 	struct store_tags exclude; /* words: drop entries with any */
-	int64_t created_at;     /* entries first seen before are not sent */
-	char *token;            /* opaque and random (128 bits, hex), made
-	                         * by the store: what a link in a mail can
-	                         * name the subscriber by; ignored by add */
+	int64_t created_at;        /* entries first seen before are not sent */
+	char *token;               /* opaque and random (128 bits, hex), made
+	                            * by the store: what a link in a mail can
+	                            * name the subscriber by; ignored by add */
 };
 
 void store_subscriber_release(struct store_subscriber *sub);
 /* Makes dst a deep copy of src (callbacks lend theirs). 0, or -1 when
  * memory runs out, dst then empty. */
 int store_subscriber_copy(struct store_subscriber *dst,
-	const struct store_subscriber *src);
+			  const struct store_subscriber *src);
 
 /* Adds a subscriber; an address already there (case-insensitive domain) is
  * refused with EX_DATAERR. created_at is set to now. */
 int store_subscriber_add(struct store *s, const struct store_subscriber *sub,
-	int64_t now, int64_t *id, struct err *e);
+			 int64_t now, int64_t *id, struct err *e);
 /* Fills sub (release it) with the subscriber whose address is email
  * (case-insensitive, as add compares them). Unknown: -1 with EX_DATAERR
  * naming the address. */
 int store_subscriber_by_email(struct store *s, const char *email,
-	struct store_subscriber *sub, struct err *e);
+			      struct store_subscriber *sub, struct err *e);
 /* Fills sub (release it) with the subscriber whose token is token.
  * Unknown: -1 with EX_DATAERR (the message does not repeat the token). */
 int store_subscriber_by_token(struct store *s, const char *token,
-	struct store_subscriber *sub, struct err *e);
+			      struct store_subscriber *sub, struct err *e);
 /* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
-int store_subscriber_remove(struct store *s, const char *email,
-	struct err *e);
+int store_subscriber_remove(struct store *s, const char *email, struct err *e);
 int store_subscriber_each(struct store *s,
-	int (*cb)(const struct store_subscriber *sub, void *arg), void *arg,
-	struct err *e);
+			  int (*cb)(const struct store_subscriber *sub,
+				    void *arg),
+			  void *arg, struct err *e);
 /* As store_subscriber_each, for the subscribers with an id above after_id,
  * at most limit of them (-1: all), so a caller can page through them. */
 int store_subscriber_page(struct store *s, int64_t after_id, int limit,
-	int (*cb)(const struct store_subscriber *sub, void *arg), void *arg,
-	struct err *e);
+			  int (*cb)(const struct store_subscriber *sub,
+				    void *arg),
+			  void *arg, struct err *e);
 
 /*
  * The outbox. A digest is committed as pending with its rendered message
@@ -331,14 +331,14 @@ int store_subscriber_page(struct store *s, int64_t after_id, int limit,
 struct store_news {
 	int64_t id;
 	int64_t feed_id;
-	const char *feed_title;   /* the feed's title, or its URL */
-	const char *feed_tag;     /* the feed's first tag, or NULL */
+	const char *feed_title; /* the feed's title, or its URL */
+	const char *feed_tag;   /* the feed's first tag, or NULL */
 	const char *title, *link, *author, *summary, *content;
-	const char *link_key;     /* as store_entries_save was given it */
-	int64_t published;        /* or updated; DATE_NONE when neither */
+	const char *link_key; /* as store_entries_save was given it */
+	int64_t published;    /* or updated; DATE_NONE when neither */
 	int64_t first_seen;
-	int delayed;              /* it was in a digest that failed: it comes
-	                           * back, late */
+	int delayed; /* it was in a digest that failed: it comes
+	              * back, late */
 };
 
 /* Calls cb with each entry first seen at or after sub->created_at, from
@@ -348,18 +348,19 @@ struct store_news {
  * entries first seen at or after since instead, in a digest or not.
  * Strings are lent for the call. */
 int store_news_each(struct store *s, const struct store_subscriber *sub,
-	int64_t since, int (*cb)(const struct store_news *n, void *arg),
-	void *arg, struct err *e);
+		    int64_t since,
+		    int (*cb)(const struct store_news *n, void *arg), void *arg,
+		    struct err *e);
 
 struct store_digest_new {
 	int64_t subscriber_id;
-	const char *slot;         /* schedule slot key, or NULL */
+	const char *slot; /* schedule slot key, or NULL */
 	const char *message_id;
-	const char *message;      /* the rendered message */
+	const char *message; /* the rendered message */
 	size_t len;
-	const char *failure;      /* non-NULL: the digest could not be built,
-	                           * for this reason; recorded failed, with
-	                           * no message and no entries */
+	const char *failure; /* non-NULL: the digest could not be built,
+	                      * for this reason; recorded failed, with
+	                      * no message and no entries */
 	const int64_t *entry_ids;
 	size_t nentries;
 	int64_t now;
@@ -367,25 +368,25 @@ struct store_digest_new {
 
 /* Whether sub already has a digest for the schedule slot key. */
 int store_digest_has_slot(struct store *s, int64_t subscriber_id,
-	const char *slot, int *has, struct err *e);
+			  const char *slot, int *has, struct err *e);
 
 /* Records a pending digest and its entries in one transaction; an entry
  * of a failed digest of the subscriber moves to the new one. An entry
  * already in another digest of the subscriber, or a slot already used,
  * makes it fail with EX_DATAERR (nothing recorded). */
 int store_digest_add(struct store *s, const struct store_digest_new *d,
-	int64_t *id, struct err *e);
+		     int64_t *id, struct err *e);
 
 /* One message of the outbox: a digest, or a mail to the admin (a
  * report: kind "health", "outage", "test"...), which has no subscriber
  * and no entries. */
 struct store_message {
 	int64_t id;
-	int64_t subscriber_id;    /* 0: the admin's mail */
-	char *kind;               /* "digest", or the report's kind */
-	char *slot;               /* its slot key, or NULL */
-	char *email;              /* the address it goes to: a digest's
-	                           * subscriber's as it is now */
+	int64_t subscriber_id; /* 0: the admin's mail */
+	char *kind;            /* "digest", or the report's kind */
+	char *slot;            /* its slot key, or NULL */
+	char *email;           /* the address it goes to: a digest's
+	                        * subscriber's as it is now */
 	char *message_id;
 	char *message;
 	size_t len;
@@ -402,58 +403,59 @@ void store_message_release(struct store_message *d);
  * does not grow with the outbox (messages are read one at a time with
  * store_outbox_get). On error none is claimed. */
 int store_outbox_claim(struct store *s, int64_t now, int64_t due_by,
-	int64_t until, int64_t *ids, size_t max, size_t *n, struct err *e);
+		       int64_t until, int64_t *ids, size_t max, size_t *n,
+		       struct err *e);
 /* Reads one message of the outbox (a digest or the admin's mail),
  * message included. */
 int store_outbox_get(struct store *s, int64_t id, struct store_message *d,
-	struct err *e);
+		     struct err *e);
 
 enum store_digest_outcome {
 	STORE_DIGEST_SENT,
-	STORE_DIGEST_RETRY,       /* stays pending until next_attempt */
-	STORE_DIGEST_FAILED,      /* given up: reported, not retried */
-	STORE_DIGEST_HELD,        /* the transport failed as a whole: stays
-	                           * pending, no attempt counted */
+	STORE_DIGEST_RETRY,  /* stays pending until next_attempt */
+	STORE_DIGEST_FAILED, /* given up: reported, not retried */
+	STORE_DIGEST_HELD,   /* the transport failed as a whole: stays
+	                      * pending, no attempt counted */
 };
 
 /* Records what became of a delivery attempt of any message of the
  * outbox, with the server's reply. */
 int store_outbox_mark(struct store *s, int64_t id,
-	enum store_digest_outcome outcome, const char *reply,
-	int64_t now, int64_t next_attempt, struct err *e);
+		      enum store_digest_outcome outcome, const char *reply,
+		      int64_t now, int64_t next_attempt, struct err *e);
 
 /* Deletes the messages of the mail (digests and the admin's) sent before
  * `before` (their rows, Message-IDs and entries stay, so nothing goes
  * twice; failed mail keeps its message, to be looked at); *pruned says
  * how many. */
 int store_digest_prune(struct store *s, int64_t before, size_t *pruned,
-	struct err *e);
+		       struct err *e);
 
 /* One pending or failed message (a digest, or the admin's mail: no
  * entries), as `feedmail outbox` lists it. Strings are lent for the
  * callback. */
 struct store_outbox_row {
 	int64_t id;
-	const char *kind;         /* "digest", or the report's kind */
-	const char *email;        /* the address it goes to */
-	const char *status;       /* "pending" or "failed" */
+	const char *kind;   /* "digest", or the report's kind */
+	const char *email;  /* the address it goes to */
+	const char *status; /* "pending" or "failed" */
 	int64_t created_at;
 	int attempts;
-	int64_t next_attempt_at;  /* pending: when it is tried next */
-	const char *reply;        /* the last answer or failure, or NULL */
-	long entries;             /* entries it still holds (0 once given
-	                           * back to a later digest) */
-	int has_message;          /* 0: it could not be built */
-	int dropped;              /* its entries will not come back */
-	int given_back;           /* a later digest took some or all of its
-	                           * entries: it cannot be sent as it was */
+	int64_t next_attempt_at; /* pending: when it is tried next */
+	const char *reply;       /* the last answer or failure, or NULL */
+	long entries;            /* entries it still holds (0 once given
+	                          * back to a later digest) */
+	int has_message;         /* 0: it could not be built */
+	int dropped;             /* its entries will not come back */
+	int given_back;          /* a later digest took some or all of its
+	                          * entries: it cannot be sent as it was */
 };
 
 /* Calls cb for each pending and failed message to email (compared as
  * subscribers' addresses are; everyone's when NULL), oldest first. */
 int store_outbox_each(struct store *s, const char *email,
-	int (*cb)(const struct store_outbox_row *row, void *arg), void *arg,
-	struct err *e);
+		      int (*cb)(const struct store_outbox_row *row, void *arg),
+		      void *arg, struct err *e);
 /* Queues again the failed mail to email (all when NULL): a message
  * (digest or the admin's) goes back to pending, tried at now with its
  * attempts counted afresh; a digest that could not be built is
@@ -461,12 +463,12 @@ int store_outbox_each(struct store *s, const char *email,
  * A failed digest some of whose entries went into a later digest stays
  * as it is. *n says how many were queued. */
 int store_outbox_retry(struct store *s, const char *email, int64_t now,
-	size_t *n, struct err *e);
+		       size_t *n, struct err *e);
 /* Drops the entries of the failed digests to email (all when NULL): they
  * will not come back in a later digest; the admin's failed mail is let
  * go likewise (marked dropped). *n says how many messages. */
 int store_outbox_drop(struct store *s, const char *email, size_t *n,
-	struct err *e);
+		      struct err *e);
 
 /*
  * Outages of the mail transport: runs in which it failed as a whole (no
@@ -475,30 +477,30 @@ int store_outbox_drop(struct store *s, const char *email, size_t *n,
 struct store_outage {
 	int64_t id;
 	int64_t started_at, last_at, ended_at; /* ended_at 0: still on */
-	long failures;            /* runs that met it */
-	long held;                /* digests it held back, last run */
-	char *reason;             /* the last failure */
+	long failures;                         /* runs that met it */
+	long held;    /* digests it held back, last run */
+	char *reason; /* the last failure */
 };
 
 void store_outage_release(struct store_outage *o);
 /* Records that the transport failed at now, holding held digests back:
  * opens an outage, or extends the one under way. */
 int store_outage_note(struct store *s, int64_t now, const char *reason,
-	long held, struct err *e);
+		      long held, struct err *e);
 /* The transport worked at now: ends the outage under way, if any, into
  * *o (o->id 0 when there was none). */
 int store_outage_end(struct store *s, int64_t now, struct store_outage *o,
-	struct err *e);
+		     struct err *e);
 /* Calls cb for each outage under way or ended at or after since, oldest
  * first. */
 int store_outage_each(struct store *s, int64_t since,
-	int (*cb)(const struct store_outage *o, void *arg), void *arg,
-	struct err *e);
+		      int (*cb)(const struct store_outage *o, void *arg),
+		      void *arg, struct err *e);
 
 /* Counts digests (not the admin's mail) by status ("pending", "sent",
  * "failed"). */
 int store_digest_count(struct store *s, const char *status, int64_t *n,
-	struct err *e);
+		       struct err *e);
 
 /*
  * Reports: mails to the operator ([digest] admin), such as the weekly
@@ -509,7 +511,7 @@ int store_digest_count(struct store *s, const char *status, int64_t *n,
 
 /* Whether a report of kind exists for slot, whatever became of it. */
 int store_report_has(struct store *s, const char *kind, const char *slot,
-	int *has, struct err *e);
+		     int *has, struct err *e);
 struct store_report_new {
 	const char *kind, *slot, *rcpt, *message_id;
 	const char *message;
@@ -521,7 +523,7 @@ struct store_report_new {
  * transaction; sets *id. A kind and slot (or a Message-ID) already
  * there: -1 with EX_DATAERR. */
 int store_report_add(struct store *s, const struct store_report_new *r,
-	int64_t *id, struct err *e);
+		     int64_t *id, struct err *e);
 
 /* When the store next has work, for a daemon choosing how long to sleep:
  * the earliest next fetch of an enabled feed, and the earliest next
@@ -529,12 +531,13 @@ int store_report_add(struct store *s, const struct store_report_new *r,
  * none, 1 (long past) for one due at once (a new feed, a digest not yet
  * tried). */
 int store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
-	struct err *e);
+		   struct err *e);
 /* Calls cb once per distinct (schedule, timezone) of the subscribers,
  * NULL for an unset one (the config's default); strings lent for the
  * call. A non-zero return stops the walk and is returned. */
 int store_subscriber_schedules(struct store *s,
-	int (*cb)(const char *schedule, const char *timezone, void *arg),
-	void *arg, struct err *e);
+			       int (*cb)(const char *schedule,
+					 const char *timezone, void *arg),
+			       void *arg, struct err *e);
 
 #endif

@@ -43,8 +43,7 @@ static const struct {
 	{ "first.last+tag@sub.example.co.uk",
 	  "first.last+tag@sub.example.co.uk",
 	  "first.last+tag@sub.example.co.uk" },
-	{ "!#$%&'*+-/=?^_`{|}~@example.org",
-	  "!#$%&'*+-/=?^_`{|}~@example.org",
+	{ "!#$%&'*+-/=?^_`{|}~@example.org", "!#$%&'*+-/=?^_`{|}~@example.org",
 	  "!#$%&'*+-/=?^_`{|}~@example.org" },
 	{ "a.b.c@example.org", "a.b.c@example.org", "a.b.c@example.org" },
 	{ "bob@a-b.example", "bob@a-b.example", "bob@a-b.example" },
@@ -61,15 +60,21 @@ static const struct {
 	  "bob@[IPv6:2001:DB8::1]" },
 	{ "bob@[ipv6:::1]", "bob@[ipv6:::1]", "bob@[ipv6:::1]" },
 	/* international domains: IDNA2008 A-labels after UTS #46 mapping */
-	{ "contact@soci\xc3\xa9t\xc3\xa9.fr", "contact@soci\xc3\xa9t\xc3\xa9.fr",
-	  "contact@xn--socit-esab.fr" },
-	{ "contact@Soci\xc3\xa9t\xc3\xa9.FR", "contact@soci\xc3\xa9t\xc3\xa9.fr",
-	  "contact@xn--socit-esab.fr" },
-	{ "bob@B\xc3\xbc" "cher.Example", "bob@b\xc3\xbc" "cher.example",
+	{ "contact@soci\xc3\xa9t\xc3\xa9.fr",
+	  "contact@soci\xc3\xa9t\xc3\xa9.fr", "contact@xn--socit-esab.fr" },
+	{ "contact@Soci\xc3\xa9t\xc3\xa9.FR",
+	  "contact@soci\xc3\xa9t\xc3\xa9.fr", "contact@xn--socit-esab.fr" },
+	{ "bob@B\xc3\xbc"
+	  "cher.Example",
+	  "bob@b\xc3\xbc"
+	  "cher.example",
 	  "bob@xn--bcher-kva.example" },
 	{ "bob@\xe4\xbe\x8b\xe3\x81\x88.jp", "bob@\xe4\xbe\x8b\xe3\x81\x88.jp",
 	  "bob@xn--r8jz45g.jp" },
-	{ "b@stra\xc3\x9f" "e.de", "b@stra\xc3\x9f" "e.de",
+	{ "b@stra\xc3\x9f"
+	  "e.de",
+	  "b@stra\xc3\x9f"
+	  "e.de",
 	  "b@xn--strae-oqa.de" },
 	/* a label of 114 octets in UTF-8 is 63 as an A-label: the cap */
 	{ "b@" E57 ".fr", "b@" E57 ".fr", "b@" A63 ".fr" },
@@ -153,8 +158,10 @@ static const struct {
 	{ "\"bob\"", "quoted local parts are not supported" },
 	{ "\"" L64 "\"@x", "quoted local parts are not supported" },
 	/* non-ASCII local parts need SMTPUTF8 */
-	{ "b\xc3\xb6" "b@example.org",
-	  "'b\xc3\xb6" "b@example.org': non-ASCII local parts are not "
+	{ "b\xc3\xb6"
+	  "b@example.org",
+	  "'b\xc3\xb6"
+	  "b@example.org': non-ASCII local parts are not "
 	  "supported: they need SMTPUTF8" },
 	{ "\xc3\xa9t\xc3\xa9@soci\xc3\xa9t\xc3\xa9.fr",
 	  "non-ASCII local parts are not supported" },
@@ -168,7 +175,9 @@ static const struct {
 	{ "bob@exa_mple.org", "invalid character '_' in domain" },
 	{ "bob@exa mple.org", "invalid character ' ' in domain" },
 	{ "bob@a" L63 ".example", "domain label longer than 63 octets" },
-	{ "bob@\xc3\x28" "x.example", "invalid UTF-8 in domain" },
+	{ "bob@\xc3\x28"
+	  "x.example",
+	  "invalid UTF-8 in domain" },
 	{ "bob@\xc0\xaf.example", "invalid UTF-8 in domain" },
 	{ "bob@\xed\xa0\x80.example", "invalid UTF-8 in domain" },
 	{ "bob@\xe4\xbe", "invalid UTF-8 in domain" },
@@ -177,7 +186,9 @@ static const struct {
 	  "'bob@\xf0\x9f\x8e\x89.example': not a valid international domain "
 	  "name: string contains a disallowed character" },
 	{ "bob@\xe2\x98\x83.example", "disallowed character" },
-	{ "bob@ab\xe2\x80\xae" "cd.example", "disallowed character" },
+	{ "bob@ab\xe2\x80\xae"
+	  "cd.example",
+	  "disallowed character" },
 	{ "bob@xn--zz.example",
 	  "not a valid international domain name: string contains invalid "
 	  "punycode data" },
@@ -185,7 +196,9 @@ static const struct {
 	{ "bob@\xc3\xa9..fr", "empty label in domain" },
 	{ "b@" E58 ".fr", "not a valid international domain name" },
 	/* U+FF3F maps to '_', which no host name has */
-	{ "bob@ab\xef\xbc\xbf" "c.fr", "invalid character '_' in domain" },
+	{ "bob@ab\xef\xbc\xbf"
+	  "c.fr",
+	  "invalid character '_' in domain" },
 	{ "bob@[192.0.2.1", "unterminated address literal" },
 	{ "bob@[192.0.2.256]", "invalid IPv4 address literal" },
 	{ "bob@[192.0.2]", "invalid IPv4 address literal" },
@@ -209,8 +222,8 @@ START_TEST(t_invalid)
 	struct err e = ERR_INIT;
 	char out[ADDR_SIZE] = "untouched";
 
-	ck_assert_msg(addr_validate(invalid[_i].in, &e) == -1,
-		      "'%s' accepted", invalid[_i].in);
+	ck_assert_msg(addr_validate(invalid[_i].in, &e) == -1, "'%s' accepted",
+		      invalid[_i].in);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_msg(strstr(e.msg, invalid[_i].msg) != NULL,
 		      "'%s': message '%s' lacks '%s'", invalid[_i].in, e.msg,
@@ -323,8 +336,8 @@ START_TEST(t_domain)
 	struct err e = ERR_INIT;
 	int rc = addr_check_domain(d, strlen(d), &e);
 
-	ck_assert_msg(rc == (domain_table[_i].ok ? 0 : -1), "%s: %d %s", d,
-		      rc, e.msg);
+	ck_assert_msg(rc == (domain_table[_i].ok ? 0 : -1), "%s: %d %s", d, rc,
+		      e.msg);
 }
 END_TEST
 

@@ -30,8 +30,8 @@ static const struct {
 } caps[] = {
 	{ 0, "", 0, "" },
 	{ 0, "a", -1, "" },
-	{ 3, "abc", 0, "abc" },       /* exactly at the cap */
-	{ 3, "abcd", -1, "" },        /* one past */
+	{ 3, "abc", 0, "abc" }, /* exactly at the cap */
+	{ 3, "abcd", -1, "" },  /* one past */
 	{ 100, "hello", 0, "hello" },
 };
 

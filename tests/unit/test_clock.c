@@ -98,9 +98,8 @@ END_TEST
 
 /* Speeds that are not numbers above 0 and at most CLOCK_MAX_SPEED leave
  * the test clock standing. */
-static const char *const bad_speeds[] = {
-	"", "0", "-2", "fast", "60x", "1e7", "nan", "inf",
-};
+static const char *const bad_speeds[] = { "",    "0",   "-2",  "fast",
+					  "60x", "1e7", "nan", "inf" };
 
 START_TEST(t_bad_speed)
 {
@@ -123,7 +122,7 @@ main(void)
 	tcase_add_test(tc, t_fixed);
 	tcase_add_test(tc, t_running);
 	tcase_add_loop_test(tc, t_bad_speed, 0,
-	    (int)(sizeof(bad_speeds) / sizeof(bad_speeds[0])));
+			    (int)(sizeof(bad_speeds) / sizeof(bad_speeds[0])));
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

@@ -21,7 +21,8 @@
 #include "testutil.h"
 
 #define N INT64_C(1795000000) /* any fixed now */
-#define LONG_LINE "A line long enough to be wrapped, since it goes on and " \
+#define LONG_LINE                                                 \
+	"A line long enough to be wrapped, since it goes on and " \
 	"on past the seventy-two columns of the text part.\n"
 
 static struct conf cfg;
@@ -83,8 +84,7 @@ START_TEST(t_same_as_mime)
 	ck_assert_msg(compose_render(&cfg, &m, &text, &out, &e) == 0, "%s: %s",
 		      cases[_i].what, e.msg);
 
-	ck_assert_int_eq(mime_wrap_text(&wrapped, m.text, MIME_WRAP_WIDTH),
-			 0);
+	ck_assert_int_eq(mime_wrap_text(&wrapped, m.text, MIME_WRAP_WIDTH), 0);
 	mm.from.name = "Veille";
 	mm.from.addr = "veille@cluster.example";
 	mm.to.name = m.to_name;
@@ -103,8 +103,8 @@ START_TEST(t_same_as_mime)
 	mm.html = m.html;
 	ck_assert_int_eq(mime_render(&mm, &want, &e), 0);
 
-	ck_assert_msg(out.len == want.len && !memcmp(out.data, want.data,
-						       out.len),
+	ck_assert_msg(out.len == want.len &&
+			      !memcmp(out.data, want.data, out.len),
 		      "%s:\n%s\n---\n%s", cases[_i].what, out.data, want.data);
 	ck_assert_str_eq(text.data ? text.data : "",
 			 wrapped.data ? wrapped.data : "");
@@ -134,10 +134,8 @@ START_TEST(t_message_id)
 	ck_assert_str_eq(a, b);
 	/* random bits: two digests of one second differ */
 	ck_assert_str_ne(c, d);
-	ck_assert_msg(strstr(a, ".feedmail@cluster.example>") != NULL, "%s",
-		      a);
-	ck_assert_msg(strstr(c, ".feedmail@cluster.example>") != NULL, "%s",
-		      c);
+	ck_assert_msg(strstr(a, ".feedmail@cluster.example>") != NULL, "%s", a);
+	ck_assert_msg(strstr(c, ".feedmail@cluster.example>") != NULL, "%s", c);
 	free(a);
 	free(b);
 	free(c);
@@ -165,13 +163,14 @@ START_TEST(t_report)
 	m.text = LONG_LINE;
 	m.date = N;
 	ck_assert_int_eq(compose_report(s, &cfg, "health", "2026-W48",
-					"report-health-2026-W48", &m, &id,
-					&e), 0);
+					"report-health-2026-W48", &m, &id, &e),
+			 0);
 	ck_assert_int_gt(id, 0);
 	/* once per kind and slot: another process's is its own */
 	ck_assert_int_eq(compose_report(s, &cfg, "health", "2026-W48",
 					"report-health-2026-W48-2", &m, &again,
-					&e), 1);
+					&e),
+			 1);
 	ck_assert_int_eq(e.code, 0);
 	/* in the outbox, as any mail */
 	ck_assert_int_eq(store_outbox_claim(s, N, N, N + 60, ids, 4, &n, &e),
@@ -184,7 +183,8 @@ START_TEST(t_report)
 	ck_assert_int_eq(got.subscriber_id, 0);
 	ck_assert_str_eq(got.email, "ops@example.org");
 	ck_assert_msg(strstr(got.message, "\r\nTo: Ops <ops@example.org>"
-			     "\r\n") != NULL, "%s", got.message);
+					  "\r\n") != NULL,
+		      "%s", got.message);
 	ck_assert_msg(strstr(got.message, got.message_id) != NULL, "%s",
 		      got.message);
 	store_message_release(&got);

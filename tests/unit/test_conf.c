@@ -14,21 +14,23 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
-#include "lib/conf.h"
 #include "lib/err.h"
 #include "testutil.h"
 
 static char dir[4096];
-static char *home;          /* $HOME at start, put back before each test */
+static char *home; /* $HOME at start, put back before each test */
 
 /* Each test starts from the same environment, forked or not. */
 static void
 reset_env(void)
 {
-	static const char *const vars[] = {
-		"TZDIR", "FEEDMAIL_TEST_PW", "FEEDMAIL_TEST_UNSET",
-		"FEEDMAIL_CONFIG", "XDG_CONFIG_HOME", "XDG_DATA_HOME", NULL
-	};
+	static const char *const vars[] = { "TZDIR",
+					    "FEEDMAIL_TEST_PW",
+					    "FEEDMAIL_TEST_UNSET",
+					    "FEEDMAIL_CONFIG",
+					    "XDG_CONFIG_HOME",
+					    "XDG_DATA_HOME",
+					    NULL };
 	size_t i;
 
 	for (i = 0; vars[i]; i++)
@@ -76,7 +78,8 @@ check_defaults(const struct conf *c)
 	ck_assert_int_eq(c->timeout, 60);
 	ck_assert_int_eq(c->low_speed_time, 30);
 	ck_assert(c->max_size == 16LL * 1024 * 1024);
-	ck_assert_str_eq(c->user_agent, "feedmail/" PACKAGE_VERSION
+	ck_assert_str_eq(c->user_agent,
+			 "feedmail/" PACKAGE_VERSION
 			 " (+https://github.com/feedmail/feedmail)");
 	ck_assert_int_eq(c->min_interval, 15);
 	ck_assert_int_eq(c->max_interval, 1440);
@@ -144,114 +147,173 @@ check_full(const struct conf *c)
 	ck_assert_str_eq(c->admin, "ops@cluster.example");
 }
 
-#define FULL \
-	"; a full file\n" \
-	"[store]\n" \
-	"path = /var/lib/feedmail/feedmail.db\n" \
-	"keep_days = 30\n" \
-	"lock_timeout = 0\n" \
-	"[fetch]\n" \
-	"jobs = 32\n" \
-	"per_host = 4\n" \
-	"connect_timeout = 5\n" \
-	"timeout = 120\n" \
-	"low_speed_time = 0\n" \
-	"max_size = 512k\n" \
-	"user_agent = digest-bot/1.0\n" \
-	"min_interval = 30\n" \
-	"max_interval = 720\n" \
-	"lead_time = 0\n" \
-	"[smtp]\n" \
-	"host = smtp.example.org\n" \
-	"port = 465\n" \
-	"starttls = off\n" \
-	"user = digest\n" \
-	"password_env = FEEDMAIL_TEST_PW\n" \
-	"timeout = 30\n" \
-	"[digest]\n" \
-	"transport = maildir\n" \
-	"path = Maildir\n" \
-	"sendmail = /usr/lib/sendmail\n" \
-	"from = \"Cluster news\" <news@cluster.example>\n" \
-	"name = Cluster Numérique ; shown on top\n" \
-	"list_id = daily.cluster.example\n" \
+#define FULL                                                \
+	"; a full file\n"                                   \
+	"[store]\n"                                         \
+	"path = /var/lib/feedmail/feedmail.db\n"            \
+	"keep_days = 30\n"                                  \
+	"lock_timeout = 0\n"                                \
+	"[fetch]\n"                                         \
+	"jobs = 32\n"                                       \
+	"per_host = 4\n"                                    \
+	"connect_timeout = 5\n"                             \
+	"timeout = 120\n"                                   \
+	"low_speed_time = 0\n"                              \
+	"max_size = 512k\n"                                 \
+	"user_agent = digest-bot/1.0\n"                     \
+	"min_interval = 30\n"                               \
+	"max_interval = 720\n"                              \
+	"lead_time = 0\n"                                   \
+	"[smtp]\n"                                          \
+	"host = smtp.example.org\n"                         \
+	"port = 465\n"                                      \
+	"starttls = off\n"                                  \
+	"user = digest\n"                                   \
+	"password_env = FEEDMAIL_TEST_PW\n"                 \
+	"timeout = 30\n"                                    \
+	"[digest]\n"                                        \
+	"transport = maildir\n"                             \
+	"path = Maildir\n"                                  \
+	"sendmail = /usr/lib/sendmail\n"                    \
+	"from = \"Cluster news\" <news@cluster.example>\n"  \
+	"name = Cluster Numérique ; shown on top\n"        \
+	"list_id = daily.cluster.example\n"                 \
 	"unsubscribe_url = https://cluster.example/u?x=1\n" \
-	"max_entries = 10000\n" \
-	"summary_words = 0\n" \
-	"language = fr\n" \
-	"time = 23:59\n" \
-	"timezone = UTC\n" \
+	"max_entries = 10000\n"                             \
+	"summary_words = 0\n"                               \
+	"language = fr\n"                                   \
+	"time = 23:59\n"                                    \
+	"timezone = UTC\n"                                  \
 	"admin = ops@cluster.example\n"
 
-static void check_jobs_1(const struct conf *c)
-{ ck_assert_int_eq(c->jobs, 1); }
-static void check_jobs_256(const struct conf *c)
-{ ck_assert_int_eq(c->jobs, 256); }
-static void check_jobs_4(const struct conf *c)
-{ ck_assert_int_eq(c->jobs, 4); }
-static void check_size_1k(const struct conf *c)
-{ ck_assert(c->max_size == 1024); }
-static void check_size_1g(const struct conf *c)
-{ ck_assert(c->max_size == 1024LL * 1024 * 1024); }
-static void check_size_plain(const struct conf *c)
-{ ck_assert(c->max_size == 1048576); }
-static void check_port_max(const struct conf *c)
-{ ck_assert_int_eq(c->smtp_port, 65535); }
-static void check_starttls_off(const struct conf *c)
-{ ck_assert_int_eq(c->starttls, CONF_STARTTLS_OFF); }
-static void check_starttls_optional(const struct conf *c)
+static void
+check_jobs_1(const struct conf *c)
+{
+	ck_assert_int_eq(c->jobs, 1);
+}
+static void
+check_jobs_256(const struct conf *c)
+{
+	ck_assert_int_eq(c->jobs, 256);
+}
+static void
+check_jobs_4(const struct conf *c)
+{
+	ck_assert_int_eq(c->jobs, 4);
+}
+static void
+check_size_1k(const struct conf *c)
+{
+	ck_assert(c->max_size == 1024);
+}
+static void
+check_size_1g(const struct conf *c)
+{
+	ck_assert(c->max_size == 1024LL * 1024 * 1024);
+}
+static void
+check_size_plain(const struct conf *c)
+{
+	ck_assert(c->max_size == 1048576);
+}
+static void
+check_port_max(const struct conf *c)
+{
+	ck_assert_int_eq(c->smtp_port, 65535);
+}
+static void
+check_starttls_off(const struct conf *c)
+{
+	ck_assert_int_eq(c->starttls, CONF_STARTTLS_OFF);
+}
+static void
+check_starttls_optional(const struct conf *c)
 {
 	ck_assert_int_eq(c->starttls, CONF_STARTTLS_OPTIONAL);
 	ck_assert_int_eq(c->transport, CONF_TRANSPORT_SMTP);
 }
-static void check_starttls_required(const struct conf *c)
-{ ck_assert_int_eq(c->starttls, CONF_STARTTLS_REQUIRED); }
-static void check_time_0000(const struct conf *c)
-{ ck_assert_str_eq(c->time, "00:00"); }
-static void check_tz_test(const struct conf *c)
-{ ck_assert_str_eq(c->timezone, "Test/Zone"); }
-static void check_lang_fr(const struct conf *c)
-{ ck_assert_str_eq(c->language, "fr"); }
-static void check_pw_file(const struct conf *c)
+static void
+check_starttls_required(const struct conf *c)
+{
+	ck_assert_int_eq(c->starttls, CONF_STARTTLS_REQUIRED);
+}
+static void
+check_time_0000(const struct conf *c)
+{
+	ck_assert_str_eq(c->time, "00:00");
+}
+static void
+check_tz_test(const struct conf *c)
+{
+	ck_assert_str_eq(c->timezone, "Test/Zone");
+}
+static void
+check_lang_fr(const struct conf *c)
+{
+	ck_assert_str_eq(c->language, "fr");
+}
+static void
+check_pw_file(const struct conf *c)
 {
 	ck_assert_str_eq(c->smtp_password, "s3cret pass");
 	ck_assert_str_eq(c->smtp_password_file, expand("{D}/pw"));
 }
-static void check_pw_env(const struct conf *c)
-{ ck_assert_str_eq(c->smtp_password, "from-env"); }
-static void check_mbox(const struct conf *c)
+static void
+check_pw_env(const struct conf *c)
+{
+	ck_assert_str_eq(c->smtp_password, "from-env");
+}
+static void
+check_mbox(const struct conf *c)
 {
 	ck_assert_int_eq(c->transport, CONF_TRANSPORT_MBOX);
 	ck_assert_str_eq(c->digest_path, "/var/mail/digest");
 }
-static void check_name_default(const struct conf *c)
+static void
+check_name_default(const struct conf *c)
 {
 	ck_assert_str_eq(c->name, "feedmail");
 	ck_assert_int_eq(c->transport, CONF_TRANSPORT_STDOUT);
 }
-static void check_list_id(const struct conf *c)
+static void
+check_list_id(const struct conf *c)
 {
 	ck_assert_str_eq(c->from, "Feeds <feeds@news.example.org>");
 	ck_assert_str_eq(c->list_id, "feedmail.news.example.org");
 }
-static void check_home(const struct conf *c)
-{ ck_assert_str_eq(c->store_path, "/home/tester/feeds.db"); }
-static void check_relative(const struct conf *c)
-{ ck_assert_str_eq(c->store_path, expand("{D}/data/feeds.db")); }
-static void check_long_name(const struct conf *c)
-{ ck_assert_uint_eq(strlen(c->name), 190); }
-static void check_intervals(const struct conf *c)
-{ ck_assert_int_eq(c->min_interval, c->max_interval); }
-static void check_lead_day(const struct conf *c)
-{ ck_assert_int_eq(c->lead_time, 1440); }
+static void
+check_home(const struct conf *c)
+{
+	ck_assert_str_eq(c->store_path, "/home/tester/feeds.db");
+}
+static void
+check_relative(const struct conf *c)
+{
+	ck_assert_str_eq(c->store_path, expand("{D}/data/feeds.db"));
+}
+static void
+check_long_name(const struct conf *c)
+{
+	ck_assert_uint_eq(strlen(c->name), 190);
+}
+static void
+check_intervals(const struct conf *c)
+{
+	ck_assert_int_eq(c->min_interval, c->max_interval);
+}
+static void
+check_lead_day(const struct conf *c)
+{
+	ck_assert_int_eq(c->lead_time, 1440);
+}
 
 struct row {
 	const char *name;
-	const char *text;     /* the config file */
-	const char *msg;      /* NULL: loads; else the message after PATH */
-	int code;             /* e.code wanted with msg (0: EX_CONFIG) */
-	const char *env;      /* "NAME=VALUE" set for the row, {D} expanded */
-	const char *pw;       /* content of {D}/pw, written mode pw_mode */
+	const char *text; /* the config file */
+	const char *msg;  /* NULL: loads; else the message after PATH */
+	int code;         /* e.code wanted with msg (0: EX_CONFIG) */
+	const char *env;  /* "NAME=VALUE" set for the row, {D} expanded */
+	const char *pw;   /* content of {D}/pw, written mode pw_mode */
 	int pw_mode;
 	void (*check)(const struct conf *c);
 };
@@ -259,18 +321,30 @@ struct row {
 /* Rows that load, then pass check; rows that fail with msg after the path
  * (EX_CONFIG). env is "NAME=VALUE" set for the row; pw is written to {D}/pw
  * with the given mode. */
-#define OK(name, text, check) \
-	{ name, text, NULL, 0, NULL, NULL, 0, check }
-#define OK_ENV(name, text, env, check) \
-	{ name, text, NULL, 0, env, NULL, 0, check }
-#define OK_PW(name, text, pw, mode, check) \
-	{ name, text, NULL, 0, NULL, pw, mode, check }
-#define BAD(name, text, msg) \
-	{ name, text, msg, 0, NULL, NULL, 0, NULL }
-#define BAD_ENV(name, text, msg, env) \
-	{ name, text, msg, 0, env, NULL, 0, NULL }
-#define BAD_PW(name, text, msg, env, pw) \
-	{ name, text, msg, 0, env, pw, 0600, NULL }
+#define OK(name, text, check)                             \
+	{                                                 \
+		name, text, NULL, 0, NULL, NULL, 0, check \
+	}
+#define OK_ENV(name, text, env, check)                   \
+	{                                                \
+		name, text, NULL, 0, env, NULL, 0, check \
+	}
+#define OK_PW(name, text, pw, mode, check)                 \
+	{                                                  \
+		name, text, NULL, 0, NULL, pw, mode, check \
+	}
+#define BAD(name, text, msg)                            \
+	{                                               \
+		name, text, msg, 0, NULL, NULL, 0, NULL \
+	}
+#define BAD_ENV(name, text, msg, env)                  \
+	{                                              \
+		name, text, msg, 0, env, NULL, 0, NULL \
+	}
+#define BAD_PW(name, text, msg, env, pw)                \
+	{                                               \
+		name, text, msg, 0, env, pw, 0600, NULL \
+	}
 
 static const struct row rows[] = {
 	/* good paths */
@@ -284,18 +358,18 @@ static const struct row rows[] = {
 	OK("indented key", "[fetch]\n\t  jobs = 4\n", check_jobs_4),
 	OK("names without case", "[FETCH]\nJobs = 4\n", check_jobs_4),
 	OK("colon separator", "[fetch]\njobs: 4\n", check_jobs_4),
-	OK("BOM and CRLF", "\xEF\xBB\xBF[fetch]\r\njobs = 4\r\n",
-	   check_jobs_4),
+	OK("BOM and CRLF", "\xEF\xBB\xBF[fetch]\r\njobs = 4\r\n", check_jobs_4),
 	OK("no final newline", "[fetch]\njobs = 4", check_jobs_4),
 	OK("section reopened", "[fetch]\n[smtp]\n[fetch]\njobs = 4\n",
 	   check_jobs_4),
 	OK("size at low bound", "[fetch]\nmax_size = 1k\n", check_size_1k),
 	OK("size at high bound", "[fetch]\nmax_size = 1G\n", check_size_1g),
-	OK("size in bytes", "[fetch]\nmax_size = 1048576\n",
-	   check_size_plain),
+	OK("size in bytes", "[fetch]\nmax_size = 1048576\n", check_size_plain),
 	OK("port at high bound", "[smtp]\nport = 65535\n", check_port_max),
-	OK("intervals equal", "[fetch]\nmin_interval = 60\n"
-	   "max_interval = 60\n", check_intervals),
+	OK("intervals equal",
+	   "[fetch]\nmin_interval = 60\n"
+	   "max_interval = 60\n",
+	   check_intervals),
 	OK("lead_time at high bound", "[fetch]\nlead_time = 1440\n",
 	   check_lead_day),
 	OK("starttls case", "[smtp]\nstarttls = OFF\n", check_starttls_off),
@@ -312,29 +386,30 @@ static const struct row rows[] = {
 	   check_starttls_required),
 	OK("not 127.0.0.0/8", "[smtp]\nhost = 128.0.0.1\n",
 	   check_starttls_required),
-	OK("loopback, starttls given", "[smtp]\nhost = localhost\n"
-	   "starttls = required\n", check_starttls_required),
+	OK("loopback, starttls given",
+	   "[smtp]\nhost = localhost\n"
+	   "starttls = required\n",
+	   check_starttls_required),
 	OK("time midnight", "[digest]\ntime = 00:00\n", check_time_0000),
 	OK_ENV("timezone under TZDIR", "[digest]\ntimezone = Test/Zone\n",
 	       "TZDIR={D}/zoneinfo", check_tz_test),
 	OK("language case", "[digest]\nlanguage = FR\n", check_lang_fr),
-	OK_PW("password from file", "[smtp]\nhost = mail.example.org\n"
+	OK_PW("password from file",
+	      "[smtp]\nhost = mail.example.org\n"
 	      "user = u\npassword_file = pw\n",
 	      "s3cret pass\r\nsecond line\n", 0600, check_pw_file),
-	OK_ENV("password from env", "[smtp]\nhost = mail.example.org\n"
+	OK_ENV("password from env",
+	       "[smtp]\nhost = mail.example.org\n"
 	       "user = u\npassword_env = FEEDMAIL_TEST_PW\n",
 	       "FEEDMAIL_TEST_PW=from-env", check_pw_env),
-	OK("mbox by path", "[digest]\npath = /var/mail/digest\n",
-	   check_mbox),
+	OK("mbox by path", "[digest]\npath = /var/mail/digest\n", check_mbox),
 	OK("empty value is the default", "[digest]\nname =\ntransport =\n",
 	   check_name_default),
 	OK("list_id from from",
-	   "[digest]\nfrom = Feeds <feeds@news.example.org>\n",
-	   check_list_id),
+	   "[digest]\nfrom = Feeds <feeds@news.example.org>\n", check_list_id),
 	OK_ENV("path from home", "[store]\npath = ~/feeds.db\n",
 	       "HOME=/home/tester", check_home),
-	OK("relative path", "[store]\npath = data/feeds.db\n",
-	   check_relative),
+	OK("relative path", "[store]\npath = data/feeds.db\n", check_relative),
 	OK("line of 197 characters", "[digest]\nname = " X190 "\n",
 	   check_long_name),
 
@@ -377,8 +452,7 @@ static const struct row rows[] = {
 	    ":2: jobs: '+4' is not a number"),
 	BAD("jobs hex", "[fetch]\njobs = 0x10\n",
 	    ":2: jobs: '0x10' is not a number"),
-	BAD("jobs empty", "[fetch]\njobs =\n",
-	    ":2: jobs: '' is not a number"),
+	BAD("jobs empty", "[fetch]\njobs =\n", ":2: jobs: '' is not a number"),
 	BAD("jobs hash comment", "[fetch]\njobs = 4 # four\n",
 	    ":2: jobs: '4 # four' is not a number (comments start with ';' "
 	    "and, after a value, need a space before it)"),
@@ -415,17 +489,21 @@ static const struct row rows[] = {
 	    ":2: time: '7:00' is not a time HH:MM (00:00 to 23:59)"),
 	BAD_ENV("bad timezone", "[digest]\ntimezone = Mars/Olympus\n",
 		":2: timezone: 'Mars/Olympus' is not a time zone (such as "
-		"Europe/Paris or UTC)", "TZDIR={D}/zoneinfo"),
+		"Europe/Paris or UTC)",
+		"TZDIR={D}/zoneinfo"),
 	BAD_ENV("timezone escaping",
 		"[digest]\ntimezone = ../zoneinfo/Test/Zone\n",
 		":2: timezone: '../zoneinfo/Test/Zone' is not a time zone "
-		"(such as Europe/Paris or UTC)", "TZDIR={D}/zoneinfo"),
+		"(such as Europe/Paris or UTC)",
+		"TZDIR={D}/zoneinfo"),
 	BAD_ENV("timezone a folder", "[digest]\ntimezone = Test\n",
 		":2: timezone: 'Test' is not a time zone (such as "
-		"Europe/Paris or UTC)", "TZDIR={D}/zoneinfo"),
+		"Europe/Paris or UTC)",
+		"TZDIR={D}/zoneinfo"),
 	BAD_ENV("timezone not TZif", "[digest]\ntimezone = Test/Bad\n",
 		":2: timezone: 'Test/Bad' is not a time zone (such as "
-		"Europe/Paris or UTC)", "TZDIR={D}/zoneinfo"),
+		"Europe/Paris or UTC)",
+		"TZDIR={D}/zoneinfo"),
 	BAD("bad from", "[digest]\nfrom = the digest\n",
 	    ":2: from: 'the digest' is not an address (\"Name "
 	    "<user@example.org>\" or \"user@example.org\")"),
@@ -493,24 +571,26 @@ static const struct row rows[] = {
 	BAD_ENV("password_env empty",
 		"[smtp]\nhost = h\nuser = u\npassword_env = FEEDMAIL_TEST_PW\n",
 		":4: password_env: the environment variable "
-		"'FEEDMAIL_TEST_PW' is empty", "FEEDMAIL_TEST_PW="),
+		"'FEEDMAIL_TEST_PW' is empty",
+		"FEEDMAIL_TEST_PW="),
 	BAD_PW("password twice",
 	       "[smtp]\nhost = h\nuser = u\npassword_file = pw\n"
 	       "password_env = FEEDMAIL_TEST_PW\n",
 	       ":5: password_env: set only one of password_file and "
-	       "password_env", "FEEDMAIL_TEST_PW=x", "pw\n"),
+	       "password_env",
+	       "FEEDMAIL_TEST_PW=x", "pw\n"),
 	BAD_ENV("password without user",
 		"[smtp]\nhost = h\npassword_env = FEEDMAIL_TEST_PW\n",
 		":3: password_env: a password is given but [smtp] user is "
-		"not", "FEEDMAIL_TEST_PW=x"),
+		"not",
+		"FEEDMAIL_TEST_PW=x"),
 	BAD("ca_file missing", "[smtp]\nhost = h\nca_file = ca.pem\n",
 	    ":3: ca_file: '{D}/ca.pem': No such file or directory"),
 	BAD("smtp without host", "[digest]\ntransport = smtp\n",
 	    ":2: transport: 'smtp' needs [smtp] host"),
 	BAD("maildir without path", "[digest]\n\ntransport = maildir\n",
 	    ":3: transport: 'maildir' needs [digest] path"),
-	BAD("min above max",
-	    "[fetch]\nmax_interval = 60\nmin_interval = 61\n",
+	BAD("min above max", "[fetch]\nmax_interval = 60\nmin_interval = 61\n",
 	    ":3: min_interval: 61 is more than max_interval (60)"),
 	BAD("max below the default min", "[fetch]\n\nmax_interval = 10\n",
 	    ":3: min_interval: 15 is more than max_interval (10)"),
@@ -571,8 +651,7 @@ START_TEST(t_missing_file)
 	conf_init(&c);
 	ck_assert_int_eq(conf_load(&c, path, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
-	snprintf(expect, sizeof(expect), "%s: No such file or directory",
-		 path);
+	snprintf(expect, sizeof(expect), "%s: No such file or directory", path);
 	ck_assert_str_eq(e.msg, expect);
 	ck_assert_ptr_null(c.path);
 
@@ -615,7 +694,8 @@ START_TEST(t_table)
 		for (j = 0; j < i; j++)
 			ck_assert_msg(strcmp(conf_keys[j].section,
 					     k->section) ||
-				      strcmp(conf_keys[j].name, k->name),
+					      strcmp(conf_keys[j].name,
+						     k->name),
 				      "%s twice", k->name);
 		if (k->type == CONF_TYPE_INT) {
 			ck_assert_ptr_nonnull(k->def);
@@ -693,8 +773,8 @@ START_TEST(t_sample)
 	FILE *out;
 
 	conf_init(&c);
-	ck_assert_msg(conf_load(&c, SRCDIR "/etc/feedmail.conf", &e) == 0,
-		      "%s", e.msg);
+	ck_assert_msg(conf_load(&c, SRCDIR "/etc/feedmail.conf", &e) == 0, "%s",
+		      e.msg);
 	ck_assert_msg(conf_finish(&c, &e) == 0, "%s", e.msg);
 	check_defaults(&c);
 	conf_release(&c);
@@ -710,8 +790,8 @@ START_TEST(t_sample)
 		if (line[0] == ';' && line[1] >= 'a' && line[1] <= 'z') {
 			line++;
 			for (i = 0; i < CONF_NKEYS; i++) {
-				snprintf(want, sizeof(want), "%s =",
-					 conf_keys[i].name);
+				snprintf(want, sizeof(want),
+					 "%s =", conf_keys[i].name);
 				if (!strcmp(conf_keys[i].section, section) &&
 				    !strncmp(line, want, strlen(want)))
 					seen[i]++;
@@ -723,8 +803,7 @@ START_TEST(t_sample)
 	free(text);
 	for (i = 0; i < CONF_NKEYS; i++)
 		ck_assert_msg(seen[i] == 1, "[%s] %s: %d times in the sample",
-			      conf_keys[i].section, conf_keys[i].name,
-			      seen[i]);
+			      conf_keys[i].section, conf_keys[i].name, seen[i]);
 
 	conf_init(&c);
 	ck_assert_msg(conf_load(&c, path, &e) == 0, "%s", e.msg);
@@ -809,8 +888,9 @@ START_TEST(t_password_mode)
 	static const struct {
 		mode_t mode;
 		int warns;
-	} modes[] = { { 0600, 0 }, { 0400, 0 }, { 0640, 1 }, { 0604, 1 },
-		      { 0620, 1 } };
+	} modes[] = {
+		{ 0600, 0 }, { 0400, 0 }, { 0640, 1 }, { 0604, 1 }, { 0620, 1 }
+	};
 	struct conf c;
 	struct err e = ERR_INIT;
 	char path[4200], pw[4200], log[4200], *text;
@@ -820,8 +900,10 @@ START_TEST(t_password_mode)
 	snprintf(path, sizeof(path), "%s/mode.conf", dir);
 	snprintf(pw, sizeof(pw), "%s/mode-pw", dir);
 	snprintf(log, sizeof(log), "%s/mode.log", dir);
-	testutil_write_file(path, "[smtp]\nhost = h\nuser = u\n"
-			    "password_file = mode-pw\n", 0600);
+	testutil_write_file(path,
+			    "[smtp]\nhost = h\nuser = u\n"
+			    "password_file = mode-pw\n",
+			    0600);
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		testutil_write_file(pw, "pw\n", modes[i].mode);
 		saved = testutil_redirect_fd(2, log);
@@ -848,8 +930,8 @@ static int
 put_utc_zone(const char *path)
 {
 	static const unsigned char tzif[44 + 6 + 4] = {
-		'T', 'Z', 'i', 'f', [35] = 0, [39] = 1, [43] = 4,
-		[50] = 'U', 'T', 'C', 0,
+		'T',      'Z',        'i', 'f', [35] = 0, [39] = 1,
+		[43] = 4, [50] = 'U', 'T', 'C', 0,
 	};
 	FILE *f = fopen(path, "wb");
 

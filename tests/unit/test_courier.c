@@ -36,13 +36,13 @@ static const struct {
 	  "written to the Maildir" },
 	{ "451: retried", DELIVER_TEMPFAIL, 451, 0, 0, "try later",
 	  STORE_DIGEST_RETRY, "451 try later" },
-	{ "451 on the last attempt but one: retried", DELIVER_TEMPFAIL, 451,
-	  0, COURIER_MAX_ATTEMPTS - 2, "x", STORE_DIGEST_RETRY, "451 x" },
+	{ "451 on the last attempt but one: retried", DELIVER_TEMPFAIL, 451, 0,
+	  COURIER_MAX_ATTEMPTS - 2, "x", STORE_DIGEST_RETRY, "451 x" },
 	{ "451 on the last attempt: failed", DELIVER_TEMPFAIL, 451, 0,
 	  COURIER_MAX_ATTEMPTS - 1, "x", STORE_DIGEST_FAILED, "451 x" },
-	{ "the transport down: held, whatever the attempts",
-	  DELIVER_TEMPFAIL, 0, 1, COURIER_MAX_ATTEMPTS, "connection refused",
-	  STORE_DIGEST_HELD, "connection refused" },
+	{ "the transport down: held, whatever the attempts", DELIVER_TEMPFAIL,
+	  0, 1, COURIER_MAX_ATTEMPTS, "connection refused", STORE_DIGEST_HELD,
+	  "connection refused" },
 	{ "550: failed", DELIVER_PERMFAIL, 550, 0, 0, "no such user",
 	  STORE_DIGEST_FAILED, "550 no such user" },
 };
@@ -57,7 +57,8 @@ START_TEST(t_outcome)
 	r.transport = outcomes[_i].transport;
 	snprintf(r.reply, sizeof(r.reply), "%s", outcomes[_i].reply);
 	ck_assert_msg(courier_outcome(&r, outcomes[_i].attempts, reply) ==
-		      outcomes[_i].want, "%s", outcomes[_i].what);
+			      outcomes[_i].want,
+		      "%s", outcomes[_i].what);
 	ck_assert_str_eq(reply, outcomes[_i].want_reply);
 }
 END_TEST
@@ -121,10 +122,12 @@ START_TEST(t_reports)
 	m.subject = "a report";
 	m.text = "Text.\n";
 	m.date = N;
-	ck_assert_int_eq(compose_report(s, &cfg, "test", "a", "seed-a", &m,
-					&a, &e), 0);
-	ck_assert_int_eq(compose_report(s, &cfg, "test", "b", "seed-b", &m,
-					&b, &e), 0);
+	ck_assert_int_eq(compose_report(s, &cfg, "test", "a", "seed-a", &m, &a,
+					&e),
+			 0);
+	ck_assert_int_eq(compose_report(s, &cfg, "test", "b", "seed-b", &m, &b,
+					&e),
+			 0);
 
 	/* only b */
 	courier_init(&c);
@@ -150,8 +153,9 @@ START_TEST(t_reports)
 	ck_assert_uint_eq(c.counts.sent, 1);
 	courier_release(&c);
 	ck_assert_int_eq(files_in(new), 2);
-	ck_assert_int_eq(store_outbox_claim(s, N, INT64_MAX, N + 60, ids, 4,
-					    &n, &e), 0);
+	ck_assert_int_eq(store_outbox_claim(s, N, INT64_MAX, N + 60, ids, 4, &n,
+					    &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
 
 	store_close(s);
@@ -208,7 +212,8 @@ START_TEST(t_digests_and_report)
 			m.date = N;
 			ck_assert_int_eq(compose_report(s, &cfg, "health",
 							"2026-W48", "seed-h",
-							&m, &report, &e), 0);
+							&m, &report, &e),
+					 0);
 		}
 	}
 
@@ -226,8 +231,9 @@ START_TEST(t_digests_and_report)
 	ck_assert_int_eq(h.ids[1], report);
 	ck_assert_int_eq(h.ids[2], dg[1]);
 	ck_assert_int_eq(files_in(new), 3);
-	ck_assert_int_eq(store_outbox_claim(s, N + 1, INT64_MAX, N + 60, ids,
-					    4, &n, &e), 0);
+	ck_assert_int_eq(store_outbox_claim(s, N + 1, INT64_MAX, N + 60, ids, 4,
+					    &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
 
 	store_close(s);

@@ -22,8 +22,8 @@
 
 #include "lib/buf.h"
 #include "lib/conf.h"
-#include "mail/deliver.h"
 #include "lib/err.h"
+#include "mail/deliver.h"
 #include "testutil.h"
 
 static char tmpdir[256];
@@ -120,15 +120,17 @@ on_done(void *arg, size_t index, const struct deliver_message *m,
 	s->calls++;
 }
 
-#define HEAD "Date: Thu, 26 Nov 2026 07:00:00 +0000\r\n" \
-	"From: feedmail <digest@example.org>\r\n" \
-	"Subject: test\r\n" \
-	"Message-ID: <t@example.org>\r\n" \
+#define HEAD                                        \
+	"Date: Thu, 26 Nov 2026 07:00:00 +0000\r\n" \
+	"From: feedmail <digest@example.org>\r\n"   \
+	"Subject: test\r\n"                         \
+	"Message-ID: <t@example.org>\r\n"           \
 	"\r\n"
-#define HEAD_LF "Date: Thu, 26 Nov 2026 07:00:00 +0000\n" \
-	"From: feedmail <digest@example.org>\n" \
-	"Subject: test\n" \
-	"Message-ID: <t@example.org>\n" \
+#define HEAD_LF                                   \
+	"Date: Thu, 26 Nov 2026 07:00:00 +0000\n" \
+	"From: feedmail <digest@example.org>\n"   \
+	"Subject: test\n"                         \
+	"Message-ID: <t@example.org>\n"           \
 	"\n"
 /* FEEDMAIL_NOW is 2026-11-26T07:00:00Z */
 #define FROM_LINE "From bounces@example.org Thu Nov 26 07:00:00 2026\n"
@@ -140,18 +142,17 @@ static const char *rcpts100[101];
 
 static const struct {
 	const char *name;
-	const char *data;          /* NULL: HEAD "body\r\n" */
+	const char *data; /* NULL: HEAD "body\r\n" */
 	const char *from;
-	const char *rcpt;          /* NULL: rcpts100 with nrcpts */
+	const char *rcpt; /* NULL: rcpts100 with nrcpts */
 	size_t nrcpts;
-	int code;                  /* 0: accepted */
-	const char *error;         /* in the message */
+	int code;          /* 0: accepted */
+	const char *error; /* in the message */
 } queue_cases[] = {
 	{ "minimal", "x\r\n", "a@x.org", "b@x.org", 1, 0, NULL },
 	{ "no final CRLF", "x", "a@x.org", "b@x.org", 1, 0, NULL },
 	{ "null sender", NULL, "", "b@x.org", 1, 0, NULL },
-	{ "empty", "", "a@x.org", "b@x.org", 1, EX_DATAERR,
-	  "empty message" },
+	{ "empty", "", "a@x.org", "b@x.org", 1, EX_DATAERR, "empty message" },
 	{ "bare LF", "a\r\nb\nc\r\n", "a@x.org", "b@x.org", 1, EX_DATAERR,
 	  "message is not CRLF text: bare LF at offset 4" },
 	{ "LF first", "\nx\r\n", "a@x.org", "b@x.org", 1, EX_DATAERR,
@@ -166,23 +167,22 @@ static const struct {
 	  "message is not CRLF text: bare CR at offset 1" },
 	{ "LF then CRLF", "a\nb\r\n", "a@x.org", "b@x.org", 1, EX_DATAERR,
 	  "message is not CRLF text: bare LF at offset 1" },
-	{ "CR before a later LF", "a\r\nb\rc\nd\r\n", "a@x.org",
-	  "b@x.org", 1, EX_DATAERR,
-	  "message is not CRLF text: bare CR at offset 4" },
+	{ "CR before a later LF", "a\r\nb\rc\nd\r\n", "a@x.org", "b@x.org", 1,
+	  EX_DATAERR, "message is not CRLF text: bare CR at offset 4" },
 	{ "LF CR", "a\r\n\n\r\n", "a@x.org", "b@x.org", 1, EX_DATAERR,
 	  "message is not CRLF text: bare LF at offset 3" },
-	{ "CRLF lines", "a\r\n\r\n.\r\n..\r\nb", "a@x.org", "b@x.org", 1,
-	  0, NULL },
+	{ "CRLF lines", "a\r\n\r\n.\r\n..\r\nb", "a@x.org", "b@x.org", 1, 0,
+	  NULL },
 	/* the envelope checked as addr_validate checks an address, the
 	 * reason naming it */
 	{ "sender with space", NULL, "a b@x.org", "b@x.org", 1, EX_DATAERR,
 	  "sender: 'a b@x.org': invalid character ' ' in local part" },
-	{ "sender in brackets", NULL, "<a@x.org>", "b@x.org", 1,
-	  EX_DATAERR, "sender: '<a@x.org>': give the bare address" },
-	{ "sender with CRLF", NULL, "a@x.org\r\nRCPT TO:<c@x.org>",
-	  "b@x.org", 1, EX_DATAERR, "sender: 'a@x.org\\x0D\\x0ARCPT" },
-	{ "sender not ASCII", NULL, "\xc3\xa9@x.org", "b@x.org", 1,
-	  EX_DATAERR, "sender: '\xc3\xa9@x.org': non-ASCII local parts" },
+	{ "sender in brackets", NULL, "<a@x.org>", "b@x.org", 1, EX_DATAERR,
+	  "sender: '<a@x.org>': give the bare address" },
+	{ "sender with CRLF", NULL, "a@x.org\r\nRCPT TO:<c@x.org>", "b@x.org",
+	  1, EX_DATAERR, "sender: 'a@x.org\\x0D\\x0ARCPT" },
+	{ "sender not ASCII", NULL, "\xc3\xa9@x.org", "b@x.org", 1, EX_DATAERR,
+	  "sender: '\xc3\xa9@x.org': non-ASCII local parts" },
 	{ "no recipient", NULL, "a@x.org", "b@x.org", 0, EX_DATAERR,
 	  "message has no recipient" },
 	{ "empty recipient", NULL, "a@x.org", "", 1, EX_DATAERR,
@@ -190,19 +190,23 @@ static const struct {
 	{ "recipient with >", NULL, "a@x.org", "b@x.org>", 1, EX_DATAERR,
 	  "recipient: 'b@x.org>': give the bare address" },
 	{ "recipient quoted", NULL, "a@x.org", "\"bob smith\"@x.org", 1,
-	  EX_DATAERR, "recipient: '\"bob smith\"@x.org': quoted local parts "
+	  EX_DATAERR,
+	  "recipient: '\"bob smith\"@x.org': quoted local parts "
 	  "are not supported" },
 	{ "recipient not ASCII", NULL, "a@x.org",
 	  "\xc3\xa9lise@soci\xc3\xa9t\xc3\xa9.fr", 1, EX_DATAERR,
 	  "recipient: '\xc3\xa9lise@soci\xc3\xa9t\xc3\xa9.fr': non-ASCII "
 	  "local parts are not supported: they need SMTPUTF8" },
 	{ "recipient not IDNA", NULL, "a@x.org", "b@\xe2\x98\x83.example", 1,
-	  EX_DATAERR, "recipient: 'b@\xe2\x98\x83.example': not a valid "
+	  EX_DATAERR,
+	  "recipient: 'b@\xe2\x98\x83.example': not a valid "
 	  "international domain name" },
 	{ "recipient IDN", NULL, "a@x.org", "contact@soci\xc3\xa9t\xc3\xa9.fr",
 	  1, 0, NULL },
-	{ "sender IDN", NULL, "a@b\xc3\xbc" "cher.example", "b@x.org", 1, 0,
-	  NULL },
+	{ "sender IDN", NULL,
+	  "a@b\xc3\xbc"
+	  "cher.example",
+	  "b@x.org", 1, 0, NULL },
 	{ "recipient at the cap", NULL, "a@x.org", addr254, 1, 0, NULL },
 	{ "recipient one past", NULL, "a@x.org", addr255, 1, EX_DATAERR,
 	  "address longer than 254 octets" },
@@ -323,13 +327,13 @@ static const struct {
 	{ ">From here", ">>From here" },
 	{ ">>From here", ">>>From here" },
 	{ ">>>>From x", ">>>>>From x" },
-	{ "From", "From" },             /* no space: not a From line */
+	{ "From", "From" }, /* no space: not a From line */
 	{ "Fromage", "Fromage" },
 	{ "From:", "From:" },
 	{ ">From", ">From" },
 	{ "> From here", "> From here" },
 	{ " From here", " From here" },
-	{ "from here", "from here" },   /* the match is exact */
+	{ "from here", "from here" }, /* the match is exact */
 	{ "", "" },
 	{ ".", "." },
 };
@@ -398,14 +402,13 @@ START_TEST(test_mbox_appends)
 	ck_assert_int_eq(deliver_queue(d, &m3, &e), 0);
 	ck_assert_int_eq(deliver_flush(d, on_done, &s, &e), 0);
 	ck_assert_int_eq(s.calls, 3);
-	ck_assert_uint_eq(s.index[2], 0);   /* counted from each flush */
+	ck_assert_uint_eq(s.index[2], 0); /* counted from each flush */
 	ck_assert_int_eq(deliver_close(d, &e), 0);
 	assert_file(path,
-		    "From x Thu Nov 26 06:00:00 2026\nold\n\n"
-		    FROM_LINE HEAD_LF "one\n\n"
-		    "From MAILER-DAEMON Thu Nov 26 07:00:00 2026\n"
-		    HEAD_LF "two\n>From me\n\n"
-		    FROM_LINE HEAD_LF "three\n\n");
+		    "From x Thu Nov 26 06:00:00 2026\nold\n\n" FROM_LINE HEAD_LF
+		    "one\n\n"
+		    "From MAILER-DAEMON Thu Nov 26 07:00:00 2026\n" HEAD_LF
+		    "two\n>From me\n\n" FROM_LINE HEAD_LF "three\n\n");
 }
 END_TEST
 
@@ -448,7 +451,7 @@ START_TEST(test_mbox_lock)
 		if (write(fd, theirs, sizeof(theirs) - 1) !=
 		    (ssize_t)sizeof(theirs) - 1)
 			_exit(1);
-		_exit(0);   /* and the lock goes with the process */
+		_exit(0); /* and the lock goes with the process */
 	}
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
 	d = deliver_open(&cfg, &e);
@@ -462,8 +465,9 @@ START_TEST(test_mbox_lock)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "the lock holder failed");
-	assert_file(path, "From other Thu Nov 26 06:59:59 2026\ntheirs\n\n"
-		    FROM_LINE HEAD_LF "mine\n\n");
+	assert_file(path,
+		    "From other Thu Nov 26 06:59:59 2026\ntheirs\n\n" FROM_LINE
+			    HEAD_LF "mine\n\n");
 }
 END_TEST
 
@@ -565,8 +569,7 @@ END_TEST
 /* ---- sendmail */
 
 static void
-sendmail_config(struct conf *cfg, char *prog, size_t size,
-		const char *script)
+sendmail_config(struct conf *cfg, char *prog, size_t size, const char *script)
 {
 	snprintf(prog, size, "%s/tests/fixtures/deliver/%s", SRCDIR, script);
 	memset(cfg, 0, sizeof(*cfg));
@@ -576,9 +579,8 @@ sendmail_config(struct conf *cfg, char *prog, size_t size,
 
 START_TEST(test_sendmail)
 {
-	static const char *const rcpts[] = {
-		"a@example.org", "-oQ/tmp@example.org"
-	};
+	static const char *const rcpts[] = { "a@example.org",
+					     "-oQ/tmp@example.org" };
 	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
@@ -605,7 +607,7 @@ START_TEST(test_sendmail)
 	/* no shell: each argument as it was; "--" before the recipients */
 	snprintf(file, sizeof(file), "%s/argv.1", dir);
 	assert_file(file, "-i\n-f\nbounces@example.org\n--\na@example.org\n"
-		    "-oQ/tmp@example.org\n");
+			  "-oQ/tmp@example.org\n");
 	snprintf(file, sizeof(file), "%s/stdin.1", dir);
 	assert_file(file, HEAD_LF ".\nFrom x\nlast\n");
 	snprintf(file, sizeof(file), "%s/argv.2", dir);
@@ -631,7 +633,8 @@ START_TEST(test_sendmail_idn)
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	setenv("FAKE_SENDMAIL_DIR", dir, 1);
 	sendmail_config(&cfg, prog, sizeof(prog), "fake-sendmail");
-	m.envelope_from = "digest@B\xc3\xbc" "cher.example";
+	m.envelope_from = "digest@B\xc3\xbc"
+			  "cher.example";
 	m.rcpts = rcpts;
 	m.nrcpts = 2;
 	d = deliver_open(&cfg, &e);
@@ -641,7 +644,7 @@ START_TEST(test_sendmail_idn)
 	ck_assert_int_eq(deliver_close(d, &e), 0);
 	snprintf(file, sizeof(file), "%s/argv.1", dir);
 	assert_file(file, "-i\n-f\ndigest@xn--bcher-kva.example\n--\n"
-		    "a@example.org\ncontact@xn--socit-esab.fr\n");
+			  "a@example.org\ncontact@xn--socit-esab.fr\n");
 	snprintf(file, sizeof(file), "%s/stdin.1", dir);
 	assert_file(file, HEAD_LF "x\n");
 }
@@ -651,9 +654,8 @@ END_TEST
  * deliver_send fails each recipient for good with that reason. */
 START_TEST(test_send_refused_recipient)
 {
-	static const char *const rcpts[] = {
-		"a@example.org", "\xc3\xa9lise@example.org"
-	};
+	static const char *const rcpts[] = { "a@example.org",
+					     "\xc3\xa9lise@example.org" };
 	struct conf cfg;
 	struct err e = ERR_INIT;
 	struct deliver *d;
@@ -666,7 +668,8 @@ START_TEST(test_send_refused_recipient)
 	d = deliver_open(&cfg, &e);
 	ck_assert_int_eq(deliver_send(d, &m, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
-	ck_assert_str_eq(e.msg, "recipient 2: '\xc3\xa9lise@example.org': "
+	ck_assert_str_eq(e.msg,
+			 "recipient 2: '\xc3\xa9lise@example.org': "
 			 "non-ASCII local parts are not supported: they need "
 			 "SMTPUTF8, which feedmail cannot send (the domain may "
 			 "be international)");
@@ -681,9 +684,9 @@ END_TEST
 /* {script, message size, status, reply} */
 static const struct {
 	const char *script;
-	size_t size;               /* 0: a small message */
+	size_t size; /* 0: a small message */
 	enum deliver_status status;
-	const char *reply;         /* after the program's path */
+	const char *reply; /* after the program's path */
 } sendmail_cases[] = {
 	{ "fake-sendmail-tempfail", 0, DELIVER_TEMPFAIL,
 	  "' exited with status 75" },
@@ -691,8 +694,7 @@ static const struct {
 	 * EPIPE, not SIGPIPE */
 	{ "fake-sendmail-tempfail", 1 << 20, DELIVER_TEMPFAIL,
 	  "' exited with status 75" },
-	{ "fake-sendmail-fail", 0, DELIVER_PERMFAIL,
-	  "' exited with status 1" },
+	{ "fake-sendmail-fail", 0, DELIVER_PERMFAIL, "' exited with status 1" },
 	{ "fake-sendmail-fail", 1 << 20, DELIVER_PERMFAIL,
 	  "' exited with status 1" },
 };
@@ -712,7 +714,7 @@ START_TEST(test_sendmail_status)
 		buf_adds(&big, HEAD);
 		while (big.len < sendmail_cases[_i].size)
 			buf_adds(&big, "0123456789012345678901234567890123456"
-				 "789012345678901234567890123456789\r\n");
+				       "789012345678901234567890123456789\r\n");
 		m.data = big.data;
 		m.len = big.len;
 	}
@@ -742,8 +744,10 @@ START_TEST(test_sendmail_cannot_run)
 	sendmail_config(&cfg, prog, sizeof(prog), "no-such-sendmail");
 	ck_assert_ptr_null(deliver_open(&cfg, &e));
 	ck_assert_int_eq(e.code, EX_CONFIG);
-	snprintf(want, sizeof(want), "[digest] sendmail '%s': No such file "
-		 "or directory", prog);
+	snprintf(want, sizeof(want),
+		 "[digest] sendmail '%s': No such file "
+		 "or directory",
+		 prog);
 	ck_assert_str_eq(e.msg, want);
 
 	/* gone by the time of the flush */
@@ -755,8 +759,10 @@ START_TEST(test_sendmail_cannot_run)
 	ck_assert_int_eq(unlink(prog), 0);
 	ck_assert_int_eq(deliver_send(d, &m, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
-	snprintf(want, sizeof(want), "cannot run [digest] sendmail '%s': No "
-		 "such file or directory", prog);
+	snprintf(want, sizeof(want),
+		 "cannot run [digest] sendmail '%s': No "
+		 "such file or directory",
+		 prog);
 	ck_assert_str_eq(e.msg, want);
 	ck_assert_int_eq(r[0].status, DELIVER_TEMPFAIL);
 	deliver_close(d, NULL);

@@ -17,9 +17,9 @@
 #include <sysexits.h>
 
 #include "lib/conf.h"
-#include "mail/deliver.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "mail/deliver.h"
 #include "testutil.h"
 
 static char tmpdir[256];
@@ -47,7 +47,7 @@ count_lines(const char *path, const char *prefix)
 struct server {
 	pid_t pid;
 	int port;
-	char dir[300];     /* what it received: N.eml, N.json, log */
+	char dir[300]; /* what it received: N.eml, N.json, log */
 	char log[320];
 };
 
@@ -163,8 +163,8 @@ message(size_t i)
 struct seen {
 	int calls;
 	size_t index[MAX_SEEN];
-	struct deliver_result first[MAX_SEEN];   /* results[0] */
-	int file_there[MAX_SEEN];   /* N.eml existed when done() ran */
+	struct deliver_result first[MAX_SEEN]; /* results[0] */
+	int file_there[MAX_SEEN]; /* N.eml existed when done() ran */
 	const struct server *srv;
 };
 
@@ -267,7 +267,7 @@ START_TEST(test_three_in_one_session)
 
 	server_start(&srv, NULL);
 	smtp_config(&cfg, srv.port);
-	cfg.starttls = CONF_STARTTLS_OPTIONAL;   /* not offered: plain */
+	cfg.starttls = CONF_STARTTLS_OPTIONAL; /* not offered: plain */
 	memset(&s, 0, sizeof(s));
 	s.srv = &srv;
 	d = deliver_open(&cfg, &e);
@@ -308,12 +308,10 @@ END_TEST
 
 START_TEST(test_one_recipient_refused)
 {
-	static const char *const opts[] = {
-		"--reject", "bad@example.org=550", NULL
-	};
-	static const char *const three[] = {
-		"a@example.org", "bad@example.org", "c@example.org"
-	};
+	static const char *const opts[] = { "--reject", "bad@example.org=550",
+					    NULL };
+	static const char *const three[] = { "a@example.org", "bad@example.org",
+					     "c@example.org" };
 	struct server srv;
 	struct conf cfg;
 	struct err e = ERR_INIT;
@@ -380,9 +378,8 @@ END_TEST
 
 START_TEST(test_421_closes_the_session)
 {
-	static const char *const opts[] = {
-		"--tempfail", "5", "--tempfail-code", "421", NULL
-	};
+	static const char *const opts[] = { "--tempfail", "5",
+					    "--tempfail-code", "421", NULL };
 	struct server srv;
 	struct conf cfg;
 	struct err e = ERR_INIT;
@@ -426,8 +423,10 @@ START_TEST(test_connection_refused)
 	smtp_config(&cfg, port);
 	ck_assert_int_eq(send_one(&cfg, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_TEMPFAIL);
-	snprintf(want, sizeof(want), "cannot connect to '127.0.0.1:%d': "
-		 "connection refused", cfg.smtp_port);
+	snprintf(want, sizeof(want),
+		 "cannot connect to '127.0.0.1:%d': "
+		 "connection refused",
+		 cfg.smtp_port);
 	ck_assert_str_eq(e.msg, want);
 	ck_assert_int_eq(r[0].status, DELIVER_TEMPFAIL);
 	ck_assert_int_eq(r[0].code, 0);
@@ -460,7 +459,7 @@ END_TEST
 static const struct {
 	const char *host, *sni;
 } tls_hosts[] = {
-	{ "127.0.0.1", "" },       /* an IP: no SNI (RFC 6066 3) */
+	{ "127.0.0.1", "" }, /* an IP: no SNI (RFC 6066 3) */
 	{ "localhost", "localhost" },
 };
 
@@ -538,8 +537,8 @@ START_TEST(test_starttls_many_sessions)
 	d = deliver_open(&cfg, &e);
 	ck_assert_ptr_nonnull(d);
 	for (i = 0; i < 40; i++) {
-		ck_assert_msg(deliver_send(d, &m, r, &e) == 0,
-			      "session %d: %s", i + 1, e.msg);
+		ck_assert_msg(deliver_send(d, &m, r, &e) == 0, "session %d: %s",
+			      i + 1, e.msg);
 		ck_assert_int_eq(r[0].status, DELIVER_OK);
 	}
 	deliver_close(d, NULL);
@@ -559,12 +558,11 @@ START_TEST(test_starttls_untrusted)
 	server_start(&srv, opts);
 	smtp_config(&cfg, srv.port);
 	/* optional: a bad certificate must not fall back to plain text */
-	cfg.starttls = _i ? CONF_STARTTLS_OPTIONAL :
-			    CONF_STARTTLS_REQUIRED;
+	cfg.starttls = _i ? CONF_STARTTLS_OPTIONAL : CONF_STARTTLS_REQUIRED;
 	ck_assert_int_eq(send_one(&cfg, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	assert_contains(e.msg, "server certificate not trusted: "
-			"self-signed certificate");
+			       "self-signed certificate");
 	assert_contains(e.msg, "ca_file");
 	ck_assert_int_eq(r[0].status, DELIVER_TEMPFAIL);
 	server_stop(&srv);
@@ -585,7 +583,7 @@ START_TEST(test_starttls_wrong_name)
 	smtp_config(&cfg, srv.port);
 	cfg.smtp_host = (char *)tls_hosts[_i].host;
 	cfg.starttls = CONF_STARTTLS_REQUIRED;
-	cfg.smtp_ca_file = other_cert;   /* trusted, but for another name */
+	cfg.smtp_ca_file = other_cert; /* trusted, but for another name */
 	ck_assert_int_eq(send_one(&cfg, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	assert_contains(e.msg, "the server certificate is not for");
@@ -671,7 +669,7 @@ START_TEST(test_implicit_tls_server)
 	ck_assert_int_eq(send_one(&cfg, r, &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	assert_contains(e.msg, "this port expects implicit TLS (465); use "
-			"587 with STARTTLS");
+			       "587 with STARTTLS");
 	ck_assert_int_eq(r[0].status, DELIVER_TEMPFAIL);
 	server_stop(&srv);
 }
@@ -745,7 +743,7 @@ main(void)
 	int rc;
 
 	unsetenv("FEEDMAIL_NOW");
-	if (getenv("TEST_VERBOSE"))   /* the SMTP dialogue on stderr */
+	if (getenv("TEST_VERBOSE")) /* the SMTP dialogue on stderr */
 		log_set_level(LOG_LEVEL_DEBUG);
 	if (!testutil_tmpdir(tmpdir, sizeof(tmpdir), "deliver-smtp")) {
 		perror("mkdtemp");

@@ -12,11 +12,11 @@
 static const struct {
 	int code, want;
 } status_table[] = {
-	{ 0, EX_SOFTWARE },          /* a failure with no cause: ours */
-	{ EX_USAGE, EX_USAGE },      /* EX__BASE */
+	{ 0, EX_SOFTWARE },     /* a failure with no cause: ours */
+	{ EX_USAGE, EX_USAGE }, /* EX__BASE */
 	{ EX_DATAERR, EX_DATAERR },
 	{ EX_TEMPFAIL, EX_TEMPFAIL },
-	{ EX_CONFIG, EX_CONFIG },    /* EX__MAX */
+	{ EX_CONFIG, EX_CONFIG }, /* EX__MAX */
 	{ EX__BASE - 1, EX_SOFTWARE },
 	{ EX__MAX + 1, EX_SOFTWARE },
 	{ 1, EX_SOFTWARE },

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/health.h"
 #include "lib/conf.h"
 #include "lib/date.h"
-#include "app/health.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -39,8 +39,8 @@ static const struct {
 	{ "2 failures: not yet", 1, 2, 30 * DAY, DAY, 0 },
 	{ "3 failures: failing", 1, 3, 30 * DAY, DAY, HEALTH_FAILING },
 	{ "many failures", 1, 999, 30 * DAY, DAY, HEALTH_FAILING },
-	{ "quiet one second short of 14 days", 1, 0, 30 * DAY,
-	  14 * DAY - 1, 0 },
+	{ "quiet one second short of 14 days", 1, 0, 30 * DAY, 14 * DAY - 1,
+	  0 },
 	{ "quiet exactly 14 days: silent", 1, 0, 30 * DAY, 14 * DAY,
 	  HEALTH_SILENT },
 	{ "never an entry, added 13 days ago", 1, 0, 13 * DAY, -1, 0 },
@@ -65,7 +65,8 @@ START_TEST(t_flags)
 	f.failures = flag_cases[_i].failures;
 	f.added_at = N - flag_cases[_i].added_ago;
 	f.last_new_entry_at = flag_cases[_i].last_new_ago < 0 ?
-				      0 : N - flag_cases[_i].last_new_ago;
+				      0 :
+				      N - flag_cases[_i].last_new_ago;
 	ck_assert_msg(health_feed_flags(&f, &cfg, N) == flag_cases[_i].want,
 		      "%s", flag_cases[_i].what);
 	conf_release(&cfg);
@@ -91,7 +92,8 @@ START_TEST(t_format)
 	feeds[1].url = (char *)"https://quiet.example/rss";
 	feeds[1].flags = HEALTH_SILENT;
 	ck_assert_int_eq(health_format(&out, "2026-W48", 7, feeds, 2, &cfg), 0);
-	ck_assert_str_eq(out.data,
+	ck_assert_str_eq(
+		out.data,
 		"Feed health, week 2026-W48: 2 of 7 feeds need a look.\n"
 		"\n"
 		"Broken news\n"
@@ -157,11 +159,13 @@ START_TEST(t_slots)
 
 	conf_init(&cfg);
 	ck_assert_int_eq(health_current_slot(&cfg, at(slot_cases[_i].now),
-					     &start, key, &e), 0);
+					     &start, key, &e),
+			 0);
 	ck_assert_int_eq(start, at(slot_cases[_i].start));
 	ck_assert_str_eq(key, slot_cases[_i].key);
 	ck_assert_int_eq(health_next_slot(&cfg, at(slot_cases[_i].now), &next,
-					  &e), 0);
+					  &e),
+			 0);
 	ck_assert_int_eq(next, at(slot_cases[_i].next));
 	conf_release(&cfg);
 }
@@ -174,11 +178,11 @@ main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, t_flags, 0,
-	    (int)(sizeof(flag_cases) / sizeof(flag_cases[0])));
+			    (int)(sizeof(flag_cases) / sizeof(flag_cases[0])));
 	tcase_add_test(tc, t_format);
 	tcase_add_test(tc, t_format_cap);
 	tcase_add_loop_test(tc, t_slots, 0,
-	    (int)(sizeof(slot_cases) / sizeof(slot_cases[0])));
+			    (int)(sizeof(slot_cases) / sizeof(slot_cases[0])));
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

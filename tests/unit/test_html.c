@@ -27,11 +27,11 @@ START_TEST(t_ref_digits)
 	ck_assert_uint_eq(html_ref_digits("12345", 2, 0, &v), 2);
 	ck_assert_uint_eq(v, 12);
 	/* far past U+10FFFF: still past it, not wrapped round */
-	ck_assert_uint_eq(html_ref_digits("99999999999999999999999", 23, 0,
-	    &v), 23);
+	ck_assert_uint_eq(html_ref_digits("99999999999999999999999", 23, 0, &v),
+			  23);
 	ck_assert_uint_gt(v, 0x10ffff);
 	ck_assert_uint_eq(html_ref_digits("fffffffffffffffffff", 19, 1, &v),
-	    19);
+			  19);
 	ck_assert_uint_gt(v, 0x10ffff);
 }
 END_TEST
@@ -55,8 +55,7 @@ static const struct {
 	{ "<div><div>a</div></div><div>b</div>", "a\nb" },
 	{ "<h1>Title</h1>Body text", "Title\n\nBody text" },
 	{ "<h2>A</h2><h3>B</h3><h6>C</h6>", "A\n\nB\n\nC" },
-	{ "text<blockquote>quoted</blockquote>more",
-	  "text\n\nquoted\n\nmore" },
+	{ "text<blockquote>quoted</blockquote>more", "text\n\nquoted\n\nmore" },
 	{ "<ul><li>one</li><li>two</li></ul>", "- one\n- two" },
 	{ "<p>Intro</p><ul><li>a</li><li>b</li></ul><p>End</p>",
 	  "Intro\n\n- a\n- b\n\nEnd" },
@@ -100,8 +99,7 @@ static const struct {
 	  "été ’ ’ ’ &amp; <p>" },
 	{ "a&nbsp;b&nbsp;&nbsp;c", "a b c" },
 	{ "a &nbsp b &copy 2024", "a b © 2024" },
-	{ "&hellip; &laquo;x&raquo; &euro; &trade; &apos;",
-	  "… «x» € ™ '" },
+	{ "&hellip; &laquo;x&raquo; &euro; &trade; &apos;", "… «x» € ™ '" },
 	{ "&star; &check; &mldr; &NonBreakingSpace;x", "☆ ✓ … x" },
 	{ "&#146;&#150;&#128;", "’–€" },
 	{ "&#0;&#xD800;&#x110000;", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
@@ -112,7 +110,12 @@ static const struct {
 	{ "<p><![CDATA[<b>not bold</b>]]></p>", "<b>not bold</b>" },
 	/* bytes */
 	{ "caf\xc3\xa9 \xff na\xefve", "café \xef\xbf\xbd na\xef\xbf\xbdve" },
-	{ "a\x01" "b\x7f" "c", "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c" },
+	{ "a\x01"
+	  "b\x7f"
+	  "c",
+	  "a\xef\xbf\xbd"
+	  "b\xef\xbf\xbd"
+	  "c" },
 	{ "tab\fform\vfeed", "tab form feed" },
 	{ "\xe2\x82", "\xef\xbf\xbd" },
 };
@@ -178,7 +181,8 @@ START_TEST(t_text_deep)
 				 0);
 		ck_assert_int_eq(strncmp(b.data, "before<div>", 11), 0);
 		ck_assert_msg((strstr(b.data, "deep") != NULL) ==
-			      (deep[k].depth < 128), "depth %d", deep[k].depth);
+				      (deep[k].depth < 128),
+			      "depth %d", deep[k].depth);
 	}
 	buf_release(&in);
 	buf_release(&b);
@@ -203,18 +207,20 @@ END_TEST
 
 /* ---- html_summary ---- */
 
-#define WP_POST "<p>The post <a href=\"https://blog.example/p\">Les " \
+#define WP_POST                                                        \
+	"<p>The post <a href=\"https://blog.example/p\">Les "          \
 	"news</a> appeared first on <a href=\"https://blog.example\">" \
 	"Example Blog</a>.</p>"
 
 /* 70 words in 7 sentences of 10. */
-#define LONG_EN "One two three four five six seven eight nine ten. " \
-	"Eleven twelve thirteen fourteen fifteen sixteen seventeen " \
-	"eighteen nineteen twenty. Twenty-one two three four five six " \
-	"seven eight nine thirty. Thirty-one two three four five six " \
+#define LONG_EN                                                            \
+	"One two three four five six seven eight nine ten. "               \
+	"Eleven twelve thirteen fourteen fifteen sixteen seventeen "       \
+	"eighteen nineteen twenty. Twenty-one two three four five six "    \
+	"seven eight nine thirty. Thirty-one two three four five six "     \
 	"seven eight nine forty. Forty-one two three four five six seven " \
 	"eight nine fifty. Fifty-one two three four five six seven eight " \
-	"nine sixty. Sixty-one two three four five six seven eight nine " \
+	"nine sixty. Sixty-one two three four five six seven eight nine "  \
 	"seventy."
 
 static const struct {
@@ -227,7 +233,8 @@ static const struct {
 	{ "<p></p>", 60, "" },
 	{ "<p><img src=\"https://x/a.jpg\" alt=\"Photo\"></p>", 60, "" },
 	{ "<img src=\"https://pixel.wp.com/b.gif?host=x\" width=\"1\" "
-	  "height=\"1\" border=\"0\">", 60, "" },
+	  "height=\"1\" border=\"0\">",
+	  60, "" },
 	{ "<script>document.write('x')</script>", 60, "" },
 	/* short text whole, breaks made spaces */
 	{ "<p>Un article court.</p>", 60, "Un article court." },
@@ -236,15 +243,16 @@ static const struct {
 	{ "<h2>Titre</h2>Texte<br>sur deux lignes", 60,
 	  "Titre Texte sur deux lignes" },
 	{ "<p>Liste :</p><ul><li>un</li><li>deux<ul><li>trois</li></ul>"
-	  "</li></ul>", 60, "Liste : - un - deux - trois" },
+	  "</li></ul>",
+	  60, "Liste : - un - deux - trois" },
 	/* script, style and a tracking pixel inside text */
 	{ "<p>Avant<script>var a = 1;</script> après.<img src=\"p.gif\" "
-	  "width=\"1\" height=\"1\"></p><style>p{}</style>", 60,
-	  "Avant après." },
+	  "width=\"1\" height=\"1\"></p><style>p{}</style>",
+	  60, "Avant après." },
 	/* entities */
 	{ "<p>L&rsquo;&eacute;t&eacute; &agrave; Paris&nbsp;: "
-	  "&laquo;&nbsp;chaud&nbsp;&raquo;</p>", 60,
-	  "L’été à Paris : « chaud »" },
+	  "&laquo;&nbsp;chaud&nbsp;&raquo;</p>",
+	  60, "L’été à Paris : « chaud »" },
 	{ "<p>It&#8217;s Tom &amp;amp; Jerry &amp; co</p>", 60,
 	  "It’s Tom &amp; Jerry & co" },
 	{ "<![CDATA[Texte <em>brut</em> & co]]>", 60,
@@ -262,19 +270,24 @@ static const struct {
 	{ "<p>La région investit. <a href=\"/x\">Lire la suite</a></p>", 60,
 	  "La région investit." },
 	{ "<p>La région investit.</p><p><a href=\"/x\">Lire la "
-	  "suite&hellip;</a></p>", 60, "La région investit." },
+	  "suite&hellip;</a></p>",
+	  60, "La région investit." },
 	{ "<p>La région investit. <a href=\"/x\">Lire la suite &raquo;</a>"
-	  "</p>", 60, "La région investit." },
+	  "</p>",
+	  60, "La région investit." },
 	{ "<p>Big news today.</p><p><a href=\"/x\">Continue reading "
-	  "&rarr;</a></p>", 60, "Big news today." },
+	  "&rarr;</a></p>",
+	  60, "Big news today." },
 	{ "<p>Big news today. <a class=\"more-link\" href=\"/x\">Read "
-	  "more</a></p>", 60, "Big news today." },
+	  "more</a></p>",
+	  60, "Big news today." },
 	{ "<p>Big news today.</p><p><a href=\"/x\" class=\"more-link\">"
 	  "Continue reading<span class=\"screen-reader-text\"> &#8220;Big "
-	  "News&#8221;</span></a></p>", 60, "Big news today." },
+	  "News&#8221;</span></a></p>",
+	  60, "Big news today." },
 	{ "<p>Big news. <a href=\"/x\">Continue reading \"Big News\" "
-	  "<span class=\"meta-nav\">&rarr;</span></a></p>", 60,
-	  "Big news." },
+	  "<span class=\"meta-nav\">&rarr;</span></a></p>",
+	  60, "Big news." },
 	{ "<p>We Continue reading \"Ulysses\" at the club.</p>", 60,
 	  "We Continue reading \"Ulysses\" at the club." },
 	/* "The post" in the article is not the footer */
@@ -284,8 +297,8 @@ static const struct {
 	  "Big news today…" },
 	{ "<p>Un débat en ligne. <a href=\"/x\">Réagir</a></p>", 60,
 	  "Un débat en ligne." },
-	{ "<p>Suite au prochain épisode [&hellip;]</p><p>Lire la suite</p>"
-	  WP_POST, 60, "Suite au prochain épisode" },
+	{ "<p>Suite au prochain épisode [&hellip;]</p><p>Lire la suite</p>" WP_POST,
+	  60, "Suite au prochain épisode" },
 	/* a word that only looks like a tail is kept */
 	{ "<p>Please Reread more</p>", 60, "Please Reread more" },
 	{ "<p>« Il a dit : partez »</p>", 60, "« Il a dit : partez »" },
@@ -295,10 +308,8 @@ static const struct {
 	{ "<p>one two three four five six</p>", 5, "one two three four five…" },
 	{ "<p>one two three, four five, six</p>", 5,
 	  "one two three, four five…" },
-	{ "<p>one two three four – five six</p>", 4,
-	  "one two three four…" },
-	{ "<p>one two three four – five six</p>", 5,
-	  "one two three four…" },
+	{ "<p>one two three four – five six</p>", 4, "one two three four…" },
+	{ "<p>one two three four – five six</p>", 5, "one two three four…" },
 	/* the last sentence end within the limit, when it keeps half */
 	{ "<p>" LONG_EN "</p>", 60,
 	  "One two three four five six seven eight nine ten. Eleven twelve "
@@ -311,18 +322,17 @@ static const struct {
 	  "One two three four five six seven eight nine ten. Eleven twelve "
 	  "thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
 	  "twenty. …" },
-	{ "<p>Is it? Yes! Now it goes on and on.</p>", 6,
-	  "Is it? Yes! …" },
+	{ "<p>Is it? Yes! Now it goes on and on.</p>", 6, "Is it? Yes! …" },
 	{ "<p>Is it? No sentence ends here for a long while.</p>", 6,
 	  "Is it? No sentence ends here…" },
-	{ "<p>Il attend… puis il repart vers le nord.</p>", 4,
-	  "Il attend… …" },
+	{ "<p>Il attend… puis il repart vers le nord.</p>", 4, "Il attend… …" },
 	/* a sentence end needs a space after it: 3.5 is no end */
 	{ "<p>La version 3.5 sort demain matin avec des nouveautés.</p>", 4,
 	  "La version 3.5 sort…" },
 	/* one long paragraph with no sentence end */
 	{ "<p>Les entreprises du numérique de la région se réunissent "
-	  "chaque année pour partager leurs projets et leurs idées</p>", 10,
+	  "chaque année pour partager leurs projets et leurs idées</p>",
+	  10,
 	  "Les entreprises du numérique de la région se réunissent chaque…" },
 	/* multibyte characters at the cut */
 	{ "<p>Élégant été à Orléans où l’œuvre émerge</p>", 4,
@@ -342,7 +352,8 @@ START_TEST(t_summary)
 	const char *in = summary_table[_i].html;
 
 	ck_assert_int_ge(html_summary(&b, in, strlen(in),
-				      summary_table[_i].words, &e), 0);
+				      summary_table[_i].words, &e),
+			 0);
 	ck_assert_msg(strcmp(b.data, summary_table[_i].want) == 0,
 		      "'%s' (%d): got '%s', want '%s'", in,
 		      summary_table[_i].words, b.data, summary_table[_i].want);
@@ -362,8 +373,8 @@ START_TEST(t_summary_whole)
 		{ "<p>alpha beta gamma</p>", 2, 0 },
 		{ "<p>One. Two three four.</p>", 3, 0 },
 		{ "<p>News here. <a href=\"/x\">Lire la suite</a></p>", 60, 0 },
-		{ "<p>Text</p><p>The post Text appeared first on Site.</p>",
-		  60, 0 },
+		{ "<p>Text</p><p>The post Text appeared first on Site.</p>", 60,
+		  0 },
 	};
 	struct buf b = BUF_INIT(BUF_MAX_DOC);
 	struct err e = ERR_INIT;
@@ -373,8 +384,9 @@ START_TEST(t_summary_whole)
 		buf_setlen(&b, 0);
 		ck_assert_msg(html_summary(&b, cases[i].html,
 					   strlen(cases[i].html),
-					   cases[i].words, &e) ==
-			      cases[i].whole, "%s", cases[i].html);
+					   cases[i].words,
+					   &e) == cases[i].whole,
+			      "%s", cases[i].html);
 	}
 	buf_release(&b);
 }
@@ -388,8 +400,7 @@ START_TEST(t_summary_cap)
 	ck_assert_int_eq(html_summary(&b, "<p>one two three</p>", 20, 2, &e),
 			 0);
 	ck_assert_str_eq(b.data, "one two…");
-	ck_assert_int_eq(html_summary(&b, "<p>three four</p>", 17, 2, &e),
-			 -1);
+	ck_assert_int_eq(html_summary(&b, "<p>three four</p>", 17, 2, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_str_eq(b.data, "one two…");
 	buf_release(&b);
@@ -407,7 +418,8 @@ static const struct {
 	{ "plain & simple < text >", NULL,
 	  "plain &amp; simple &lt; text &gt;" },
 	{ "<p>Hello <b>bold</b> <strong>s</strong> <i>i</i> <em>e</em> "
-	  "<u>u</u> <s>s</s></p>", NULL,
+	  "<u>u</u> <s>s</s></p>",
+	  NULL,
 	  "<p>Hello <b>bold</b> <strong>s</strong> <i>i</i> <em>e</em> "
 	  "<u>u</u> <s>s</s></p>" },
 	/* scripts, styles, frames, objects, forms: gone with content */
@@ -417,13 +429,14 @@ static const struct {
 	{ "<object data=x><embed src=y></object>x", NULL, "x" },
 	{ "<p>a</p><embed src=y><p>b</p>", NULL, "<p>a</p><p>b</p>" },
 	{ "<form action=\"https://evil/\"><input value=1>"
-	  "<textarea>t</textarea></form>x", NULL, "x" },
+	  "<textarea>t</textarea></form>x",
+	  NULL, "x" },
 	{ "<svg onload=alert(1)><script>1</script></svg>x", NULL, "x" },
 	{ "<noscript><p>js off</p></noscript>x", NULL, "x" },
 	/* attributes: on*, style, class, id dropped; title kept */
 	{ "<p onclick=\"alert(1)\" style=\"color:red\" class=\"c\" id=\"i\" "
-	  "title=\"T &amp; &quot;q&quot;\">x</p>", NULL,
-	  "<p title=\"T &amp; &quot;q&quot;\">x</p>" },
+	  "title=\"T &amp; &quot;q&quot;\">x</p>",
+	  NULL, "<p title=\"T &amp; &quot;q&quot;\">x</p>" },
 	{ "<div onmouseover=alert(1)><span style=\"x\">y</span></div>", NULL,
 	  "<div><span>y</span></div>" },
 	/* links */
@@ -463,23 +476,26 @@ static const struct {
 	  "<a href=\"https://x/\"><b>bold</b> link</a>" },
 	/* images: their alt text */
 	{ "<p><img src=\"https://x/a.jpg\" alt=\"Une photo &amp; <tag>\">"
-	  "</p>", NULL, "<p>Une photo &amp; &lt;tag&gt;</p>" },
+	  "</p>",
+	  NULL, "<p>Une photo &amp; &lt;tag&gt;</p>" },
 	{ "<img src=\"https://x/pixel.gif\" width=\"1\" height=\"1\">", NULL,
 	  "" },
 	/* structure */
-	{ "<h1>A</h1><h2>B</h2><h3>C</h3><h4>D</h4><h5>E</h5><h6>F</h6>",
-	  NULL, "<h3>A</h3><h3>B</h3><h3>C</h3><h4>D</h4><h5>E</h5>"
+	{ "<h1>A</h1><h2>B</h2><h3>C</h3><h4>D</h4><h5>E</h5><h6>F</h6>", NULL,
+	  "<h3>A</h3><h3>B</h3><h3>C</h3><h4>D</h4><h5>E</h5>"
 	  "<h6>F</h6>" },
 	{ "<ul><li>a</li><li>b<ol><li>c</li></ol></li></ul>", NULL,
 	  "<ul><li>a</li><li>b<ol><li>c</li></ol></li></ul>" },
 	{ "a<br>b<hr>c", NULL, "a<br/>b<br/>c" },
 	{ "<blockquote><p>q</p></blockquote><pre><code>x &lt; 1\n  y"
-	  "</code></pre>", NULL,
+	  "</code></pre>",
+	  NULL,
 	  "<blockquote><p>q</p></blockquote><pre><code>x &lt; 1\n  y"
 	  "</code></pre>" },
 	{ "<table class=t><thead><tr><th colspan=\"2\">h</th></tr></thead>"
 	  "<tbody><tr><td rowspan=\"3\" colspan=\"x\" width=\"5\">a</td>"
-	  "<td colspan=\"1000\">b</td></tr></tbody></table>", NULL,
+	  "<td colspan=\"1000\">b</td></tr></tbody></table>",
+	  NULL,
 	  "<table><thead><tr><th colspan=\"2\">h</th></tr></thead>"
 	  "<tbody><tr><td rowspan=\"3\">a</td><td>b</td></tr></tbody>"
 	  "</table>" },
@@ -513,7 +529,7 @@ well_formed(const char *s)
 	snprintf(doc, n, "<r>%s</r>", s);
 	d = xmlReadMemory(doc, (int)strlen(doc), NULL, "UTF-8",
 			  XML_PARSE_NONET | XML_PARSE_NOERROR |
-			  XML_PARSE_NOWARNING);
+				  XML_PARSE_NOWARNING);
 	free(doc);
 	xmlFreeDoc(d);
 	return d != NULL;
@@ -526,7 +542,8 @@ START_TEST(t_sanitize)
 	const char *in = san_table[_i].html;
 
 	ck_assert_int_eq(html_sanitize(&b, in, strlen(in), san_table[_i].base,
-				       &e), 0);
+				       &e),
+			 0);
 	ck_assert_msg(strcmp(b.data, san_table[_i].want) == 0,
 		      "'%s': got '%s', want '%s'", in, b.data,
 		      san_table[_i].want);
@@ -549,8 +566,7 @@ START_TEST(t_sanitize_cap)
 	ck_assert_int_eq(html_sanitize(&b, "<p>12345</p>", 12, NULL, &e), 0);
 	ck_assert_str_eq(b.data, "<p>12345</p>");
 	buf_reset(&b);
-	ck_assert_int_eq(html_sanitize(&b, "<p>123456</p>", 13, NULL, &e),
-			 -1);
+	ck_assert_int_eq(html_sanitize(&b, "<p>123456</p>", 13, NULL, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_str_eq(b.data, "");
 	buf_release(&b);
@@ -586,8 +602,7 @@ main(void)
 	tcase_add_test(tc, t_summary_cap);
 	tcase_add_loop_test(tc, t_sanitize, 0, (int)N(san_table));
 	tcase_add_test(tc, t_sanitize_cap);
-	tcase_add_loop_test(tc, t_sanitize_text_inputs, 0,
-			    (int)N(text_table));
+	tcase_add_loop_test(tc, t_sanitize_text_inputs, 0, (int)N(text_table));
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/err.h"
 #include "fetch/fetch.h"
 #include "fetch/http.h"
+#include "lib/err.h"
 #include "testutil.h"
 
 /*
@@ -30,7 +30,7 @@ static char tmpdir[200];
 static char www[256], feed_path[300], cert[300], key[300], log_path[300];
 static char base[64], tls_base[64], h2_base[64];
 static pid_t server_pid, tls_pid, nginx_pid;
-static char *feed;      /* the contents of www/feed.xml */
+static char *feed; /* the contents of www/feed.xml */
 static size_t feed_len;
 
 /* ---- what the callbacks saw */
@@ -42,17 +42,17 @@ struct got {
 	int body_before_response;
 	long resp_status;
 	char content_type[STR], content_location[STR], resp_url[STR];
-	char body[4096];        /* the first bytes */
-	long long seen;         /* bytes given to on_body */
+	char body[4096]; /* the first bytes */
+	long long seen;  /* bytes given to on_body */
 	enum http_class cls;
 	long status;
 	char message[512];
 	char etag[STR], last_modified[STR], effective_url[STR],
-	     permanent_url[STR];
+		permanent_url[STR];
 	int64_t retry_after, fresh_until;
 	long long body_bytes;
-	int stop_in_response;   /* on_response returns non-zero */
-	int stop_in_body;       /* on_body returns non-zero */
+	int stop_in_response; /* on_response returns non-zero */
+	int stop_in_body;     /* on_body returns non-zero */
 };
 
 /* Copies s, "<null>" for NULL, so both show in assertions. */
@@ -187,7 +187,8 @@ log_overlap(const char *tag, int *n)
 		p = strstr(line, " t0=");
 		ck_assert_ptr_nonnull(p);
 		ck_assert_int_eq(sscanf(p, " t0=%lf t1=%lf", &t0[count],
-					&t1[count]), 2);
+					&t1[count]),
+				 2);
 		count++;
 	}
 	fclose(f);
@@ -258,10 +259,9 @@ static const struct {
 	{ "/r307/1/feed.xml", HTTP_OK, 200, NULL, NULL },
 	{ "/r303/1/feed.xml", HTTP_OK, 200, NULL, NULL },
 	/* the permanent run stops at the first temporary hop */
-	{ "/r301/1/r302/1/feed.xml", HTTP_OK, 200, "/r302/1/feed.xml",
+	{ "/r301/1/r302/1/feed.xml", HTTP_OK, 200, "/r302/1/feed.xml", NULL },
+	{ "/r308/1/r301/1/r307/1/feed.xml", HTTP_OK, 200, "/r307/1/feed.xml",
 	  NULL },
-	{ "/r308/1/r301/1/r307/1/feed.xml", HTTP_OK, 200,
-	  "/r307/1/feed.xml", NULL },
 	{ "/r302/1/r301/1/feed.xml", HTTP_OK, 200, NULL, NULL },
 	/* HTTP_MAX_REDIRECTS hops are fine, one more is not */
 	{ "/r301/5/feed.xml", HTTP_OK, 200, "/feed.xml", NULL },
@@ -329,16 +329,20 @@ START_TEST(test_body_and_fields)
 	struct got g = { 0 };
 	char want[STR];
 
-	fetch(NULL, NULL, url_of(base, "/r302/1/feed.xml"
-				 "?h=Content-Location:/canonical.xml"), &g);
+	fetch(NULL, NULL,
+	      url_of(base, "/r302/1/feed.xml"
+			   "?h=Content-Location:/canonical.xml"),
+	      &g);
 	ck_assert_int_eq(g.cls, HTTP_OK);
 	ck_assert_int_eq(g.body_bytes, (long long)feed_len);
 	ck_assert_int_eq(memcmp(g.body, feed, feed_len), 0);
 	ck_assert_int_eq(g.resp_status, 200);
 	ck_assert_str_eq(g.content_type, "application/xml");
 	ck_assert_str_eq(g.content_location, "/canonical.xml");
-	snprintf(want, sizeof(want), "%s/feed.xml"
-		 "?h=Content-Location:/canonical.xml", base);
+	snprintf(want, sizeof(want),
+		 "%s/feed.xml"
+		 "?h=Content-Location:/canonical.xml",
+		 base);
 	ck_assert_str_eq(g.resp_url, want);
 	ck_assert_str_eq(g.effective_url, want);
 	ck_assert_str_eq(g.etag, "<null>");
@@ -377,7 +381,7 @@ START_TEST(test_request_headers)
 	ck_assert_ptr_nonnull(strstr(g.body, "User-Agent: other/2\n"));
 	ck_assert_ptr_nonnull(strstr(g.body, "If-None-Match: \"abc\"\n"));
 	ck_assert_ptr_nonnull(strstr(g.body, "If-Modified-Since: Sat, 01 Jan "
-				     "2000 00:00:00 GMT\n"));
+					     "2000 00:00:00 GMT\n"));
 }
 END_TEST
 
@@ -587,8 +591,7 @@ static const struct {
 	{ "/bomb", 1024 * 1024, HTTP_TOO_LARGE, -1 },
 	/* a redirect's body, which libcurl drops: counted all the same */
 	{ "/to?url=/feed.xml&body=100000&chunked", 100000, HTTP_OK, -1 },
-	{ "/to?url=/feed.xml&body=100001&chunked", 100000, HTTP_TOO_LARGE,
-	  0 },
+	{ "/to?url=/feed.xml&body=100001&chunked", 100000, HTTP_TOO_LARGE, 0 },
 	{ "/to?url=/feed.xml&body=100001", 100000, HTTP_TOO_LARGE, 0 },
 	{ "/gzip/feed.xml", 0 /* feed_len */, HTTP_OK, -2 },
 	{ "/gzip/feed.xml", -1 /* feed_len - 1 */, HTTP_TOO_LARGE, -1 },
@@ -710,8 +713,7 @@ START_TEST(test_connect_refused)
 	fetch(NULL, NULL, url, &g);
 	ck_assert_msg(g.cls == HTTP_CONNECT, "%s", g.message);
 	ck_assert_int_eq(g.status, 0);
-	ck_assert_msg(strstr(g.message, "connection refused"), "%s",
-		      g.message);
+	ck_assert_msg(strstr(g.message, "connection refused"), "%s", g.message);
 }
 END_TEST
 
@@ -721,8 +723,7 @@ START_TEST(test_dns)
 
 	/* RFC 2606: .invalid never resolves */
 	fetch(NULL, NULL, "http://feedmail-test.invalid/feed.xml", &g);
-	ck_assert_msg(g.cls == HTTP_DNS, "class %d: %s", (int)g.cls,
-		      g.message);
+	ck_assert_msg(g.cls == HTTP_DNS, "class %d: %s", (int)g.cls, g.message);
 }
 END_TEST
 
@@ -731,7 +732,8 @@ END_TEST
  * through the options' resolve, as FEEDMAIL_RESOLVE does. */
 START_TEST(test_private_address)
 {
-	static const char refused[] = "refused to connect to 127.0.0.1: a "
+	static const char refused[] =
+		"refused to connect to 127.0.0.1: a "
 		"loopback address (set [fetch] allow_private = yes to allow)";
 	struct http_options o = test_options();
 	struct got g = { 0 };
@@ -742,7 +744,8 @@ START_TEST(test_private_address)
 	ck_assert_int_gt(closed, 0);
 	snprintf(resolve, sizeof(resolve),
 		 "other.example.test:%s:10.0.0.1,feed.example.test:%s:"
-		 "127.0.0.1", port, port);
+		 "127.0.0.1",
+		 port, port);
 	snprintf(public, sizeof(public), "127.0.0.1:%d,127.0.0.1:%s", closed,
 		 port);
 	snprintf(name_base, sizeof(name_base), "http://feed.example.test:%s",
@@ -751,8 +754,8 @@ START_TEST(test_private_address)
 
 	/* a name that resolves to loopback */
 	fetch(&o, NULL, url_of(name_base, "/feed.xml"), &g);
-	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "class %d: %s",
-		      (int)g.cls, g.message);
+	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "class %d: %s", (int)g.cls,
+		      g.message);
 	ck_assert_str_eq(g.message, refused);
 	ck_assert_int_eq(g.status, 0);
 	ck_assert_int_eq(g.responses, 0);
@@ -778,8 +781,8 @@ START_TEST(test_private_address)
 	o.public_addrs = public + strcspn(public, ",") + 1;
 	fetch(&o, NULL, url_of(name_base, "/feed.xml"), &g);
 	ck_assert_msg(g.cls == HTTP_OK, "%s", g.message);
-	snprintf(url, sizeof(url), "%s/to?url=http://0x7f000001:%d/",
-		 name_base, closed);
+	snprintf(url, sizeof(url), "%s/to?url=http://0x7f000001:%d/", name_base,
+		 closed);
 	fetch(&o, NULL, url, &g);
 	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "%s", g.message);
 	ck_assert_str_eq(g.message, refused);
@@ -794,7 +797,8 @@ START_TEST(test_private_address)
 	fetch(&o, NULL, url, &g);
 	ck_assert_msg(g.cls == HTTP_PRIVATE_ADDRESS, "%s", g.message);
 	ck_assert_msg(strstr(g.message, "refused to connect to 10.0.0.1: a "
-			     "private address"), "%s", g.message);
+					"private address"),
+		      "%s", g.message);
 }
 END_TEST
 
@@ -804,8 +808,7 @@ START_TEST(test_tls)
 	struct got g = { 0 };
 
 	fetch(NULL, NULL, url_of(tls_base, "/feed.xml"), &g);
-	ck_assert_msg(g.cls == HTTP_TLS, "class %d: %s", (int)g.cls,
-		      g.message);
+	ck_assert_msg(g.cls == HTTP_TLS, "class %d: %s", (int)g.cls, g.message);
 	ck_assert_msg(strstr(g.message, "certificate"), "%s", g.message);
 	ck_assert_int_eq(g.bodies, 0);
 
@@ -902,12 +905,13 @@ START_TEST(test_http2)
 	h = http_new(&o, &e);
 	ck_assert_ptr_nonnull(h);
 	for (i = 0; i < 20; i++) {
-		snprintf(url, sizeof(url), "%s/feed.xml?t=h2many&n=%d",
-			 h2_base, i);
+		snprintf(url, sizeof(url), "%s/feed.xml?t=h2many&n=%d", h2_base,
+			 i);
 		memset(&many_got[i], 0, sizeof(many_got[i]));
 		r = (struct http_request){ .url = url,
-			.on_body = got_body, .on_done = got_done,
-			.arg = &many_got[i] };
+					   .on_body = got_body,
+					   .on_done = got_done,
+					   .arg = &many_got[i] };
 		ck_assert_int_eq(http_add(h, &r, &e), 0);
 	}
 	ck_assert_int_eq(http_run(h, &e), 0);
@@ -1134,7 +1138,8 @@ START_TEST(test_stop)
 		for (i = 0; i < 3; i++) {
 			ck_assert_int_eq(g[i].dones, 1);
 			ck_assert_int_eq(g[i].cls, i == 0 && !round ?
-					 HTTP_OK : HTTP_CANCELLED);
+							   HTTP_OK :
+							   HTTP_CANCELLED);
 		}
 		ck_assert_str_eq(g[2].message, "cancelled before it started");
 	}
@@ -1220,13 +1225,12 @@ START_TEST(test_status_names)
 		{ FETCH_NOT_A_FEED, "not_a_feed" },
 		{ FETCH_PARSE, "parse" },
 		{ (enum fetch_status)(FETCH_PARSE + 1), "unknown" },
-		{ (enum fetch_status)-1, "unknown" },
+		{ (enum fetch_status) - 1, "unknown" },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		ck_assert_str_eq(fetch_status_name(names[i].st),
-				 names[i].name);
+		ck_assert_str_eq(fetch_status_name(names[i].st), names[i].name);
 }
 END_TEST
 
@@ -1358,8 +1362,7 @@ make_feed(void)
 				      "<description>Entry number %d of the "
 				      "test feed.</description></item>\n",
 				      i, i, i);
-	n += (size_t)snprintf(data + n, sizeof(data) - n,
-			      "</channel></rss>\n");
+	n += (size_t)snprintf(data + n, sizeof(data) - n, "</channel></rss>\n");
 	feed = data;
 	feed_len = n;
 	if (feed_len >= 4096) { /* must fit struct got's body */
@@ -1381,7 +1384,7 @@ main(void)
 	size_t i;
 	static const char *const proxies[] = {
 		"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
-		"ALL_PROXY", "no_proxy", "NO_PROXY",
+		"ALL_PROXY",  "no_proxy",    "NO_PROXY",
 	};
 
 	/* the tests talk to 127.0.0.1 only, never through a proxy */

@@ -26,42 +26,24 @@ static const struct {
 	const char *addr;
 	enum ipaddr_class cls;
 } v4[] = {
-	{ "0.0.0.0", UNS },
-	{ "0.255.255.255", UNS },
-	{ "1.0.0.0", PUB },
-	{ "9.255.255.255", PUB },
-	{ "10.0.0.0", PRIV },
-	{ "10.255.255.255", PRIV },
-	{ "11.0.0.0", PUB },
-	{ "100.63.255.255", PUB },
-	{ "100.64.0.0", SHR },
-	{ "100.127.255.255", SHR },
-	{ "100.128.0.0", PUB },
-	{ "126.255.255.255", PUB },
-	{ "127.0.0.0", LOOP },
-	{ "127.0.0.1", LOOP },
-	{ "127.255.255.255", LOOP },
-	{ "128.0.0.0", PUB },
-	{ "169.253.255.255", PUB },
-	{ "169.254.0.0", LINK },
-	{ "169.254.169.254", LINK },
-	{ "169.254.255.255", LINK },
-	{ "169.255.0.0", PUB },
-	{ "172.15.255.255", PUB },
-	{ "172.16.0.0", PRIV },
-	{ "172.31.255.255", PRIV },
-	{ "172.32.0.0", PUB },
-	{ "192.167.255.255", PUB },
-	{ "192.168.0.0", PRIV },
-	{ "192.168.255.255", PRIV },
-	{ "192.169.0.0", PUB },
-	{ "8.8.8.8", PUB },
-	{ "223.255.255.255", PUB },
-	{ "224.0.0.0", MCAST },
-	{ "239.255.255.255", MCAST },
-	{ "240.0.0.0", RSV },
-	{ "255.255.255.254", RSV },
-	{ "255.255.255.255", BCAST },
+	{ "0.0.0.0", UNS },           { "0.255.255.255", UNS },
+	{ "1.0.0.0", PUB },           { "9.255.255.255", PUB },
+	{ "10.0.0.0", PRIV },         { "10.255.255.255", PRIV },
+	{ "11.0.0.0", PUB },          { "100.63.255.255", PUB },
+	{ "100.64.0.0", SHR },        { "100.127.255.255", SHR },
+	{ "100.128.0.0", PUB },       { "126.255.255.255", PUB },
+	{ "127.0.0.0", LOOP },        { "127.0.0.1", LOOP },
+	{ "127.255.255.255", LOOP },  { "128.0.0.0", PUB },
+	{ "169.253.255.255", PUB },   { "169.254.0.0", LINK },
+	{ "169.254.169.254", LINK },  { "169.254.255.255", LINK },
+	{ "169.255.0.0", PUB },       { "172.15.255.255", PUB },
+	{ "172.16.0.0", PRIV },       { "172.31.255.255", PRIV },
+	{ "172.32.0.0", PUB },        { "192.167.255.255", PUB },
+	{ "192.168.0.0", PRIV },      { "192.168.255.255", PRIV },
+	{ "192.169.0.0", PUB },       { "8.8.8.8", PUB },
+	{ "223.255.255.255", PUB },   { "224.0.0.0", MCAST },
+	{ "239.255.255.255", MCAST }, { "240.0.0.0", RSV },
+	{ "255.255.255.254", RSV },   { "255.255.255.255", BCAST },
 };
 
 static const struct {
@@ -70,7 +52,7 @@ static const struct {
 } v6[] = {
 	{ "::", UNS },
 	{ "::1", LOOP },
-	{ "::2", UNS },           /* IPv4-compatible 0.0.0.2 */
+	{ "::2", UNS }, /* IPv4-compatible 0.0.0.2 */
 	{ "2001:db8::1", PUB },
 	{ "2606:4700:4700::1111", PUB },
 	{ "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", PUB },
@@ -149,11 +131,11 @@ static const struct {
 	{ "0x7f.1", 0, LOOP },
 	{ "0x7f.0x0.0x0.0x1", 0, LOOP },
 	{ "10.1", 0, PRIV },
-	{ "169.254.43518", 0, LINK },   /* 169.254.169.254 */
+	{ "169.254.43518", 0, LINK }, /* 169.254.169.254 */
 	{ "0", 0, UNS },
 	{ "4294967295", 0, BCAST },
 	{ "8.8.8.8", 0, PUB },
-	{ "134744072", 0, PUB },        /* 8.8.8.8 */
+	{ "134744072", 0, PUB }, /* 8.8.8.8 */
 	{ "1.2.3.255", 0, PUB },
 	{ "1.2.65535", 0, PUB },
 	{ "1.16777215", 0, PUB },
@@ -200,8 +182,7 @@ START_TEST(t_literal)
 		      literals[_i].host, rc, literals[_i].rc);
 	if (rc == 0)
 		ck_assert_msg(c == literals[_i].cls, "'%s': %d, want %d",
-			      literals[_i].host, (int)c,
-			      (int)literals[_i].cls);
+			      literals[_i].host, (int)c, (int)literals[_i].cls);
 }
 END_TEST
 
@@ -276,7 +257,8 @@ static const struct {
 START_TEST(t_loopback)
 {
 	ck_assert_msg(ipaddr_host_is_loopback(loopbacks[_i].host) ==
-		      loopbacks[_i].loopback, "'%s': want %d",
+			      loopbacks[_i].loopback,
+		      "'%s': want %d",
 		      loopbacks[_i].host ? loopbacks[_i].host : "(null)",
 		      loopbacks[_i].loopback);
 }
@@ -296,27 +278,32 @@ START_TEST(t_sockaddr)
 	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
 	ck_assert_int_eq(ipaddr_class_sockaddr((struct sockaddr *)&sin,
 					       sizeof(sin), &c, text,
-					       sizeof(text)), 0);
+					       sizeof(text)),
+			 0);
 	ck_assert_int_eq(c, LOOP);
 	ck_assert_str_eq(text, "127.0.0.1");
 	ck_assert_int_eq(ipaddr_class_sockaddr((struct sockaddr *)&sin,
 					       sizeof(sin) - 1, &c, text,
-					       sizeof(text)), -1);
+					       sizeof(text)),
+			 -1);
 
 	memset(&sin6, 0, sizeof(sin6));
 	sin6.sin6_family = AF_INET6;
 	ck_assert_int_eq(inet_pton(AF_INET6, "::ffff:10.0.0.1",
-				   &sin6.sin6_addr), 1);
+				   &sin6.sin6_addr),
+			 1);
 	ck_assert_int_eq(ipaddr_class_sockaddr((struct sockaddr *)&sin6,
 					       sizeof(sin6), &c, text,
-					       sizeof(text)), 0);
+					       sizeof(text)),
+			 0);
 	ck_assert_int_eq(c, PRIV);
 	ck_assert_str_eq(text, "::ffff:10.0.0.1");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_family = AF_UNIX;
 	ck_assert_int_eq(ipaddr_class_sockaddr(&sa, sizeof(sa), &c, text,
-					       sizeof(text)), -1);
+					       sizeof(text)),
+			 -1);
 	ck_assert_str_eq(text, "an address of family 1");
 }
 END_TEST

@@ -29,7 +29,7 @@ START_TEST(t_line)
 	testutil_restore_fd(2, saved);
 	text = testutil_read_file(path, NULL);
 	ck_assert_str_eq(text, "feedmail: fetch 'https://x/feed.xml': HTTP "
-	    "503\n");
+			       "503\n");
 	free(text);
 }
 END_TEST
@@ -67,8 +67,8 @@ writer(void *arg)
 
 	for (i = 0; i < LINES; i++)
 		log_error("thread %d line %d %s", k, i,
-		    "................................................"
-		    "................................................");
+			  "................................................"
+			  "................................................");
 	return NULL;
 }
 
@@ -84,7 +84,8 @@ START_TEST(t_threads)
 	saved = testutil_redirect_fd(2, path);
 	for (k = 0; k < THREADS; k++)
 		ck_assert_int_eq(pthread_create(&th[k], NULL, writer,
-				     (void *)(intptr_t)k), 0);
+						(void *)(intptr_t)k),
+				 0);
 	for (k = 0; k < THREADS; k++)
 		ck_assert_int_eq(pthread_join(th[k], NULL), 0);
 	testutil_restore_fd(2, saved);

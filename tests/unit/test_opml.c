@@ -69,11 +69,10 @@ reread(const struct opml *o, struct opml *back)
 static const struct {
 	const char *file, *want;
 } read_table[] = {
-	{ "opml1.opml",
-	  "title=[Old reader export]\n"
-	  "http://example.com/news.rss|Example News|\n"
-	  "https://alice.example.org/feed|Alice|Blogs\n"
-	  "https://bob.example.org/atom.xml|Bob|Blogs\n" },
+	{ "opml1.opml", "title=[Old reader export]\n"
+			"http://example.com/news.rss|Example News|\n"
+			"https://alice.example.org/feed|Alice|Blogs\n"
+			"https://bob.example.org/atom.xml|Bob|Blogs\n" },
 	{ "opml2.opml",
 	  "title=[Cluster feeds]\n"
 	  "https://tech.example/rss|Tech Daily|Regional,Tech\n"
@@ -83,28 +82,31 @@ static const struct {
 	  "https://tagged.example/feed|Tagged|Science,Physics,Local\n"
 	  "https://tech2.example/rss|Tech again|Tech,News\n"
 	  "https://titled.example/rss|In titled|Titled category\n" },
-	{ "nested.opml",
-	  "title=[(null)]\n"
-	  "http://deep.example/|Deep|a,b,c,d\n"
-	  "http://b.example/|In b|a,b\n"
-	  "http://blank.example/|Blank category|a\n"
-	  "http://parent.example/|Feed with child|a\n"
-	  "http://child.example/|Child|a\n"
-	  "http://top.example/|Top|\n" },
+	{ "nested.opml", "title=[(null)]\n"
+			 "http://deep.example/|Deep|a,b,c,d\n"
+			 "http://b.example/|In b|a,b\n"
+			 "http://blank.example/|Blank category|a\n"
+			 "http://parent.example/|Feed with child|a\n"
+			 "http://child.example/|Child|a\n"
+			 "http://top.example/|Top|\n" },
 	{ "nonascii.opml",
 	  "title=[Flux r\xc3\xa9gionaux \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac"
 	  "\xe8\xaa\x9e]\n"
-	  "https://exemple.fr/\xc3\xa9" "conomie.xml?a=1&b=2|"
-	  "L\xe2\x80\x99\xc3\xa9" "conomie \xc2\xab\xc2\xa0" "en bref"
-	  "\xc2\xa0\xc2\xbb|\xc3\x89" "conomie & soci\xc3\xa9t\xc3\xa9\n"
+	  "https://exemple.fr/\xc3\xa9"
+	  "conomie.xml?a=1&b=2|"
+	  "L\xe2\x80\x99\xc3\xa9"
+	  "conomie \xc2\xab\xc2\xa0"
+	  "en bref"
+	  "\xc2\xa0\xc2\xbb|\xc3\x89"
+	  "conomie & soci\xc3\xa9t\xc3\xa9\n"
 	  "https://\xe4\xbe\x8b\xe3\x81\x88.jp/rss|\xe6\x9d\xb1\xe4\xba\xac"
 	  "\xe3\x83\x8b\xe3\x83\xa5\xe3\x83\xbc\xe3\x82\xb9|\xc3\x89"
 	  "conomie & soci\xc3\xa9t\xc3\xa9\n"
 	  "https://emoji.example/feed|Line\nbreak and \"quotes\" <b> "
 	  "\xf0\x9f\x8e\x89|\n" },
-	{ "latin1.opml",
-	  "title=[Caf\xc3\xa9]\n"
-	  "http://latin1.example/|Ca\xc3\xb1" "a|\n" },
+	{ "latin1.opml", "title=[Caf\xc3\xa9]\n"
+			 "http://latin1.example/|Ca\xc3\xb1"
+			 "a|\n" },
 	{ "empty-body.opml", "title=[Nothing yet]\n" },
 };
 
@@ -172,8 +174,7 @@ static const struct {
 	{ "entities.opml", EX_DATAERR,
 	  ": entity declarations are not allowed" },
 	{ "xxe.opml", EX_DATAERR, ": entity declarations are not allowed" },
-	{ "no-such-file.opml", EX_NOINPUT,
-	  ": No such file or directory" },
+	{ "no-such-file.opml", EX_NOINPUT, ": No such file or directory" },
 };
 
 START_TEST(t_errors)
@@ -206,8 +207,13 @@ START_TEST(t_write_scheme)
 	static const char *const t_y[] = { "y" };
 	static const char *const t_odd[] = { "a,b", "/c/d", "e&<\"f'>" };
 	static const char *const t_prefix[] = { "a,b", "/c/d" };
-	static const char *const t_messy[] = { " pad ", "", "  ", "x", "x",
-					       "\xff" "bad" };
+	static const char *const t_messy[] = { " pad ",
+					       "",
+					       "  ",
+					       "x",
+					       "x",
+					       "\xff"
+					       "bad" };
 	struct opml o = { NULL, 0, NULL }, back;
 	struct err e = ERR_INIT;
 	char *got, *text;
@@ -215,29 +221,35 @@ START_TEST(t_write_scheme)
 	o.title = strdup("List <&> \"q\"\ttab");
 	ck_assert_int_eq(opml_add_feed(&o, "http://1/", "one", t_x, 1, &e), 0);
 	ck_assert_int_eq(opml_add_feed(&o, "http://2/", NULL, t_y, 1, &e), 0);
-	ck_assert_int_eq(opml_add_feed(&o, "http://3/?a=1&b=2", "three",
-				       t_x, 1, &e), 0);
-	ck_assert_int_eq(opml_add_feed(&o, "http://4/", "t\r\nwo\nlines",
-				       t_odd, 3, &e), 0);
-	ck_assert_int_eq(opml_add_feed(&o, "http://5/", "prefix", t_prefix,
-				       2, &e), 0);
+	ck_assert_int_eq(opml_add_feed(&o, "http://3/?a=1&b=2", "three", t_x, 1,
+				       &e),
+			 0);
+	ck_assert_int_eq(opml_add_feed(&o, "http://4/", "t\r\nwo\nlines", t_odd,
+				       3, &e),
+			 0);
+	ck_assert_int_eq(opml_add_feed(&o, "http://5/", "prefix", t_prefix, 2,
+				       &e),
+			 0);
 	ck_assert_int_eq(opml_add_feed(&o, "http://6/", "none", NULL, 0, &e),
 			 0);
-	ck_assert_int_eq(opml_add_feed(&o, "http://7/", "ctl\x01\x1f" "end",
-				       t_messy, 6, &e), 0);
+	ck_assert_int_eq(opml_add_feed(&o, "http://7/",
+				       "ctl\x01\x1f"
+				       "end",
+				       t_messy, 6, &e),
+			 0);
 	ck_assert_int_eq(opml_add_feed(&o, "http://8/", "  ", t_x, 1, &e), 0);
 	reread(&o, &back);
 	got = dump(&back);
-	ck_assert_str_eq(got,
-			 "title=[List <&> \"q\"\ttab]\n"
-			 "http://1/|one|x\n"
-			 "http://2/|(null)|y\n"
-			 "http://3/?a=1&b=2|three|x\n"
-			 "http://4/|t\r\nwo\nlines|a,b,/c/d,e&<\"f'>\n"
-			 "http://5/|prefix|a,b,/c/d\n"
-			 "http://6/|none|\n"
-			 "http://7/|ctlend|pad,x,\xef\xbf\xbd" "bad\n"
-			 "http://8/|(null)|x\n");
+	ck_assert_str_eq(got, "title=[List <&> \"q\"\ttab]\n"
+			      "http://1/|one|x\n"
+			      "http://2/|(null)|y\n"
+			      "http://3/?a=1&b=2|three|x\n"
+			      "http://4/|t\r\nwo\nlines|a,b,/c/d,e&<\"f'>\n"
+			      "http://5/|prefix|a,b,/c/d\n"
+			      "http://6/|none|\n"
+			      "http://7/|ctlend|pad,x,\xef\xbf\xbd"
+			      "bad\n"
+			      "http://8/|(null)|x\n");
 	free(got);
 	/* x, y, x: the x category is written twice to keep the order; 4
 	 * and 5 share the outlines of their common tags */
@@ -254,7 +266,7 @@ START_TEST(t_write_scheme)
 	free(text);
 	opml_release(&back);
 	opml_release(&o);
-	opml_release(&o);       /* twice is fine */
+	opml_release(&o); /* twice is fine */
 	opml_release(NULL);
 }
 END_TEST
@@ -282,7 +294,8 @@ START_TEST(t_write_errors)
 	f = fopen("/dev/full", "w");
 	if (f) {
 		ck_assert_int_eq(opml_add_feed(&o, "http://x/", "x", NULL, 0,
-					       &e), 0);
+					       &e),
+				 0);
 		ck_assert_int_eq(opml_write(f, &o, &e), -1);
 		ck_assert_int_eq(e.code, EX_IOERR);
 		ck_assert_msg(strncmp(e.msg, "write OPML: ", 12) == 0, "%s",
@@ -389,8 +402,7 @@ START_TEST(t_tag_caps)
 	write_nested(path, OPML_MAX_TAGS,
 		     OPML_MAX_TAGS_TOTAL / OPML_MAX_TAGS + 1);
 	ck_assert_int_eq(opml_read(path, &o, &e), -1);
-	snprintf(want, sizeof(want), "%s: more than 1000000 tags in all",
-		 path);
+	snprintf(want, sizeof(want), "%s: more than 1000000 tags in all", path);
 	ck_assert_str_eq(e.msg, want);
 	unlink(path);
 
@@ -400,7 +412,8 @@ START_TEST(t_tag_caps)
 		tags[i] = names[i];
 	}
 	ck_assert_int_eq(opml_add_feed(&w, "http://x/", NULL, tags,
-				       OPML_MAX_TAGS + 1, &e), 0);
+				       OPML_MAX_TAGS + 1, &e),
+			 0);
 	f = tmpfile();
 	ck_assert_int_eq(opml_write(f, &w, &e), -1);
 	ck_assert_int_eq(e.code, EX_SOFTWARE);

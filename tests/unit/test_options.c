@@ -57,19 +57,18 @@ static const struct opt opts[] = {
 	OPT_END(),
 };
 
-static const struct opt_help help = {
-	"[--title TITLE] ARG...", opts, 17, "\nA paragraph.\n",
-};
+static const struct opt_help help = { "[--title TITLE] ARG...", opts, 17,
+				      "\nA paragraph.\n" };
 
 static const struct {
-	const char *args;      /* split at spaces; argv[0] is "cmd" */
-	int rc;                /* -1: parsing went on */
-	const char *operands;  /* what is left, joined by spaces */
+	const char *args;     /* split at spaces; argv[0] is "cmd" */
+	int rc;               /* -1: parsing went on */
+	const char *operands; /* what is left, joined by spaces */
 	const char *title, *format;
 	int json, verbose, count;
 	int64_t since;
 	int nwords;
-	const char *err;       /* in stderr, or NULL for nothing there */
+	const char *err; /* in stderr, or NULL for nothing there */
 } parse_table[] = {
 	{ "", -1, "", NULL, NULL, 0, 0, 0, 0, 0, NULL },
 	{ "a b", -1, "a b", NULL, NULL, 0, 0, 0, 0, 0, NULL },
@@ -88,8 +87,7 @@ static const struct {
 	  "usage: feedmail cmd [--title TITLE] ARG...\n" },
 	{ "-n 11", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
 	  "--count '11': a whole number from 1 to 10" },
-	{ "-n 5x", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
-	  "--count '5x'" },
+	{ "-n 5x", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0, "--count '5x'" },
 	{ "-n ''", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0, "--count" },
 	/* durations */
 	{ "-s 90m", -1, "", NULL, NULL, 0, 0, 0, 5400, 0, NULL },
@@ -229,8 +227,8 @@ static const struct {
 
 START_TEST(t_operands)
 {
-	char *argv[] = { (char *)"cmd", (char *)"a", (char *)"b",
-			 (char *)"c", NULL };
+	char *argv[] = { (char *)"cmd", (char *)"a", (char *)"b", (char *)"c",
+			 NULL };
 	char path[4096], *err;
 	int rc, saved;
 
@@ -268,20 +266,19 @@ START_TEST(t_help)
 {
 	char *text = help_text("cmd", &help);
 
-	ck_assert_str_eq(text,
-		"usage: feedmail cmd [--title TITLE] ARG...\n"
-		"\n"
-		"  -t, --title TITLE  the title\n"
-		"  --json             as JSON\n"
-		"  -v, --verbose      say more\n"
-		"  -n, --count N      how many, 1 to 10\n"
-		"  -s, --since DURATION  how far back\n"
-		"                     at most a week\n"
-		"  -f, --format FORMAT  text, html or eml\n"
-		"  -w, --word WORD    a word\n"
-		"  -h, --help         show this help\n"
-		"\n"
-		"A paragraph.\n");
+	ck_assert_str_eq(text, "usage: feedmail cmd [--title TITLE] ARG...\n"
+			       "\n"
+			       "  -t, --title TITLE  the title\n"
+			       "  --json             as JSON\n"
+			       "  -v, --verbose      say more\n"
+			       "  -n, --count N      how many, 1 to 10\n"
+			       "  -s, --since DURATION  how far back\n"
+			       "                     at most a week\n"
+			       "  -f, --format FORMAT  text, html or eml\n"
+			       "  -w, --word WORD    a word\n"
+			       "  -h, --help         show this help\n"
+			       "\n"
+			       "A paragraph.\n");
 	free(text);
 }
 END_TEST
@@ -301,7 +298,7 @@ START_TEST(t_help_bare)
 	free(text);
 	text = help_text("run", &bare);
 	ck_assert_str_eq(text, "usage: feedmail run\n\n"
-			 "  -h, --help  show this help\n");
+			       "  -h, --help  show this help\n");
 	free(text);
 	text = help_text(NULL, &none);
 	ck_assert_str_eq(text, "usage: feedmail\n");
@@ -311,7 +308,7 @@ END_TEST
 
 static const struct {
 	const char *s;
-	int64_t max, want;     /* want -1: refused */
+	int64_t max, want; /* want -1: refused */
 } duration_table[] = {
 	{ "", 1000, -1 },
 	{ "0", 1000, 0 },
@@ -353,9 +350,9 @@ static const struct {
 } suggest_table[] = {
 	{ "lsit", "list" },
 	{ "list", "list" },
-	{ "lis", "list" },           /* one edit */
-	{ "sub", "subscriber" },     /* the prefix of one name only */
-	{ "s", NULL },               /* the prefix of two */
+	{ "lis", "list" },       /* one edit */
+	{ "sub", "subscriber" }, /* the prefix of one name only */
+	{ "s", NULL },           /* the prefix of two */
 	{ "xyzzyplugh", NULL },
 	{ "", NULL },
 	{ "abcdefghijklmnopqrstuvwxyzabcdefghij", NULL },
@@ -364,7 +361,7 @@ static const struct {
 START_TEST(t_suggest)
 {
 	static const char *const names[] = { "list", "send", "subscriber",
-					      NULL };
+					     NULL };
 
 	ck_assert_pstr_eq(opt_suggest(suggest_table[_i].word, names),
 			  suggest_table[_i].want);

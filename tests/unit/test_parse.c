@@ -24,13 +24,13 @@
 struct pcase {
 	const char *name;
 	const char *doc;
-	size_t len;               /* 0: strlen(doc) */
+	size_t len; /* 0: strlen(doc) */
 	const char *content_type;
 	const char *url;
 	const char *location;
-	const char *want;         /* NULL: parser_finish must fail */
-	const char *err;          /* substring of the error, or warning */
-	int warn;                 /* a warning kind expected, -1 none */
+	const char *want; /* NULL: parser_finish must fail */
+	const char *err;  /* substring of the error, or warning */
+	int warn;         /* a warning kind expected, -1 none */
 };
 
 #define NOW_FUTURE "Fri, 01 Jan 2100 00:00:00 GMT"
@@ -58,7 +58,8 @@ static const struct pcase cases[] = {
 	  "a,b|http://ex.com/m.mp3;audio/mpeg;12\n"
 	  "http://ex.com/2|Two|http://ex.com/2|~|~|~|~|~||\n"
 	  "F|rss20|Chan & co|http://ex.com/|About|fr|2003-06-03T09:39:21Z|"
-	  "ed@ex.com (Ed)|90\n", NULL, -1 },
+	  "ed@ex.com (Ed)|90\n",
+	  NULL, -1 },
 	{ "atom10 xhtml content, nested xml:base, rel=alternate",
 	  "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
 	  "xml:base=\"http://ex.org/a/\" xml:lang=\"en\">"
@@ -84,7 +85,8 @@ static const struct pcase cases[] = {
 	  "<p>Hi<br />there &amp; <a href=\"http://ex.org/x\">x</a></p>|t1|"
 	  "http://ex.org/a/b/x.ogg;audio/ogg;7\n"
 	  "F|atom10|Bold feed|http://ex.org/a/home|~|en|2005-07-31T12:29:29Z|"
-	  "Ann|0\n", NULL, -1 },
+	  "Ann|0\n",
+	  NULL, -1 },
 	{ "rss10 rdf:about, dc and sy modules",
 	  "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
 	  "xmlns=\"http://purl.org/rss/1.0/\" "
@@ -104,7 +106,8 @@ static const struct pcase cases[] = {
 	  0, NULL, NULL, NULL,
 	  "http://ex.net/1|I|http://ex.net/1|~|2002-09-06T22:00:01Z|Cy|~|"
 	  "<b>&eacute;</b>|s|\n"
-	  "F|rss10|R|http://ex.net/|~|de|~|~|720\n", NULL, -1 },
+	  "F|rss10|R|http://ex.net/|~|de|~|~|720\n",
+	  NULL, -1 },
 	{ "relative links inside HTML content resolved",
 	  "<rss><channel><item xml:base=\"http://b.ex/d/\"><description>"
 	  "<![CDATA[<a href=\"../p?a=1&amp;b=2\">x</a><img src=i.png>"
@@ -114,7 +117,8 @@ static const struct pcase cases[] = {
 	  "~|~|~|~|~|~|<a href=\"http://b.ex/p?a=1&amp;b=2\">x</a>"
 	  "<img src=\"http://b.ex/d/i.png\"><a href=\"http://b.ex/d/#f\">"
 	  "y</a><!-- <a href=\"c\"> -->|~||\n"
-	  "F|rss20|~|~|~|~|~|~|0\n", NULL, -1 },
+	  "F|rss20|~|~|~|~|~|~|0\n",
+	  NULL, -1 },
 	{ "rss 0.90",
 	  "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
 	  "xmlns=\"http://my.netscape.com/rdf/simple/0.9/\"><channel>"
@@ -123,11 +127,11 @@ static const struct pcase cases[] = {
 	  0, NULL, NULL, NULL,
 	  "~|i|http://n/i|~|~|~|~|~||\nF|rss090|N|~|~|~|~|~|0\n", NULL, -1 },
 	{ "rss 0.91 and 0.92, 0.93, 0.94 versions",
-	  "<rss version=\"0.91\"><channel><title>t</title></channel></rss>",
-	  0, NULL, NULL, NULL, "F|rss091|t|~|~|~|~|~|0\n", NULL, -1 },
+	  "<rss version=\"0.91\"><channel><title>t</title></channel></rss>", 0,
+	  NULL, NULL, NULL, "F|rss091|t|~|~|~|~|~|0\n", NULL, -1 },
 	{ "rss 0.94",
-	  "<rss version=\"0.94\"><channel><title>t</title></channel></rss>",
-	  0, NULL, NULL, NULL, "F|rss094|t|~|~|~|~|~|0\n", NULL, -1 },
+	  "<rss version=\"0.94\"><channel><title>t</title></channel></rss>", 0,
+	  NULL, NULL, NULL, "F|rss094|t|~|~|~|~|~|0\n", NULL, -1 },
 	{ "atom03 base64 and escaped modes",
 	  "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\">"
 	  "<title mode=\"base64\">SGVsbG8gPGI+V29ybGQ8L2I+</title>"
@@ -150,14 +154,15 @@ static const struct pcase cases[] = {
 	  "\"2020-02-02T02:02:02Z\", \"tags\": [\"x\"]}]}",
 	  0, NULL, "https://j.ex/feed.json", NULL,
 	  "1|T|https://j.ex/p/1|~|2020-02-02T02:02:02Z|~|~|a&lt;b|x|\n"
-	  "F|json10|J|https://j.ex/|~|~|~|Jo|0\n", NULL, -1 },
+	  "F|json10|J|https://j.ex/|~|~|~|Jo|0\n",
+	  NULL, -1 },
 	{ "iso-8859-1 read as windows-1252",
 	  "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"
 	  "<rss version=\"2.0\"><channel><title>caf\xe9 \x93q\x94</title>"
 	  "</channel></rss>",
 	  0, NULL, NULL, NULL,
-	  "F|rss20|caf\xc3\xa9 \xe2\x80\x9cq\xe2\x80\x9d|~|~|~|~|~|0\n",
-	  NULL, -1 },
+	  "F|rss20|caf\xc3\xa9 \xe2\x80\x9cq\xe2\x80\x9d|~|~|~|~|~|0\n", NULL,
+	  -1 },
 	{ "http charset beats the declaration",
 	  "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
 	  "<rss version=\"2.0\"><channel><title>\xe9</title>"
@@ -167,8 +172,8 @@ static const struct pcase cases[] = {
 	{ "utf-16le with a byte-order mark",
 	  "\xff\xfe<\0r\0s\0s\0>\0<\0c\0h\0a\0n\0n\0e\0l\0>\0"
 	  "<\0t\0i\0t\0l\0e\0>\0\xe9\0<\0/\0t\0i\0t\0l\0e\0>\0"
-	  "<\0/\0c\0h\0a\0n\0n\0e\0l\0>\0<\0/\0r\0s\0s\0>\0", 94,
-	  NULL, NULL, NULL, "F|rss20|\xc3\xa9|~|~|~|~|~|0\n", NULL, -1 },
+	  "<\0/\0c\0h\0a\0n\0n\0e\0l\0>\0<\0/\0r\0s\0s\0>\0",
+	  94, NULL, NULL, NULL, "F|rss20|\xc3\xa9|~|~|~|~|~|0\n", NULL, -1 },
 	{ "ebcdic cp037 named in its declaration",
 	  /* <?xml version="1.0" encoding="cp037"?><rss><channel><title>
 	   * A</title></channel></rss> in code page 037 */
@@ -177,28 +182,31 @@ static const struct pcase cases[] = {
 	  "\xf0\xf3\xf7\x7f\x6f\x6e\x4c\x99\xa2\xa2\x6e\x4c\x83\x88\x81\x95"
 	  "\x95\x85\x93\x6e\x4c\xa3\x89\xa3\x93\x85\x6e\xc1\x4c\x61\xa3\x89"
 	  "\xa3\x93\x85\x6e\x4c\x61\x83\x88\x81\x95\x95\x85\x93\x6e\x4c\x61"
-	  "\x99\xa2\xa2\x6e", 84,
-	  NULL, NULL, NULL, "F|rss20|A|~|~|~|~|~|0\n", NULL, -1 },
+	  "\x99\xa2\xa2\x6e",
+	  84, NULL, NULL, NULL, "F|rss20|A|~|~|~|~|~|0\n", NULL, -1 },
 	{ "undeclared bytes that are not UTF-8 read as windows-1252",
-	  "<rss><channel><title>don\x92t</title></channel></rss>",
-	  0, NULL, NULL, NULL, "F|rss20|don\xe2\x80\x99t|~|~|~|~|~|0\n",
-	  NULL, -1 },
+	  "<rss><channel><title>don\x92t</title></channel></rss>", 0, NULL,
+	  NULL, NULL, "F|rss20|don\xe2\x80\x99t|~|~|~|~|~|0\n", NULL, -1 },
 	{ "undeclared 0x9f and U+009F read as windows-1252's Y diaeresis",
-	  "<rss><channel><title>A\x9f""B \xc2\x9f</title></channel></rss>",
-	  0, NULL, NULL, NULL, "F|rss20|A\xc5\xb8""B \xc5\xb8|~|~|~|~|~|0\n",
+	  "<rss><channel><title>A\x9f"
+	  "B \xc2\x9f</title></channel></rss>",
+	  0, NULL, NULL, NULL,
+	  "F|rss20|A\xc5\xb8"
+	  "B \xc5\xb8|~|~|~|~|~|0\n",
 	  NULL, -1 },
 	{ "declared UTF-8 that is not: U+FFFD and a warning",
 	  "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
 	  "<rss><channel><title>a\xffz</title></channel></rss>",
-	  0, NULL, NULL, NULL, "F|rss20|a\xef\xbf\xbdz|~|~|~|~|~|0\n",
-	  NULL, PARSE_WARN_ENCODING },
+	  0, NULL, NULL, NULL, "F|rss20|a\xef\xbf\xbdz|~|~|~|~|~|0\n", NULL,
+	  PARSE_WARN_ENCODING },
 	{ "CDATA and comments end where they end, in any chunking",
 	  "<rss><channel><title><![CDATA[x&y]]>&eacute;<!-- &c; -->"
 	  "&eacute;</title></channel></rss>",
 	  0, NULL, NULL, NULL, "F|rss20|x&y\xc3\xa9\xc3\xa9|~|~|~|~|~|0\n",
 	  NULL, -1 },
 	{ "control characters dropped",
-	  "<rss><channel><title>a\x01\x08\x0b""b&#1;&#x0C;c</title>"
+	  "<rss><channel><title>a\x01\x08\x0b"
+	  "b&#1;&#x0C;c</title>"
 	  "</channel></rss>",
 	  0, NULL, NULL, NULL, "F|rss20|abc|~|~|~|~|~|0\n", NULL, -1 },
 	{ "HTML entities, stray ampersands, windows-1252 references",
@@ -223,28 +231,31 @@ static const struct pcase cases[] = {
 	  "&lt;td&gt;d&lt;/table&gt;&lt;noscript&gt;x&lt;/noscript&gt;</title>"
 	  "</feed>",
 	  0, NULL, NULL, NULL,
-	  "F|atom10|One - two - three four five a b c d|~|~|~|~|~|0\n",
-	  NULL, -1 },
+	  "F|atom10|One - two - three four five a b c d|~|~|~|~|~|0\n", NULL,
+	  -1 },
 	{ "malformed: an unclosed <br> recovered, one warning",
 	  "<rss version=\"2.0\"><channel><title>M</title>"
 	  "<item><title>a</title><description>x<br>y</description></item>"
 	  "<item><title>b</title></item></channel></rss>",
 	  0, NULL, NULL, NULL,
 	  "~|a|~|~|~|~|x<br />y|~||\n~|b|~|~|~|~|~|~||\n"
-	  "F|rss20|M|~|~|~|~|~|0\n", NULL, PARSE_WARN_MALFORMED },
+	  "F|rss20|M|~|~|~|~|~|0\n",
+	  NULL, PARSE_WARN_MALFORMED },
 	{ "malformed: end tags close down to their element",
 	  "<rss><channel><item><title>a</title><description>x<p>y<b>z"
 	  "</description></item><item><title>b</title></item><hr>"
 	  "</wrong></channel></rss>",
 	  0, NULL, NULL, NULL,
 	  "~|a|~|~|~|~|x<p>y<b>z</b></p>|~||\n~|b|~|~|~|~|~|~||\n"
-	  "F|rss20|~|~|~|~|~|~|0\n", NULL, PARSE_WARN_MALFORMED },
+	  "F|rss20|~|~|~|~|~|~|0\n",
+	  NULL, PARSE_WARN_MALFORMED },
 	{ "truncated document keeps the open entry",
 	  "<rss version=\"2.0\"><channel><title>T</title><item><title>a"
 	  "</title></item><item><title>b</title><link>http://b/",
 	  0, NULL, NULL, NULL,
 	  "~|a|~|~|~|~|~|~||\n~|b|http://b/|~|~|~|~|~||\n"
-	  "F|rss20|T|~|~|~|~|~|0\n", NULL, PARSE_WARN_MALFORMED },
+	  "F|rss20|T|~|~|~|~|~|0\n",
+	  NULL, PARSE_WARN_MALFORMED },
 	{ "billion laughs stays text, the simple entity expands",
 	  "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"ha\">"
 	  "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
@@ -254,12 +265,12 @@ static const struct pcase cases[] = {
 	  0, NULL, NULL, NULL, "F|rss20|ha&c;&x;|~|~|~|~|~|0\n", NULL,
 	  PARSE_WARN_ENTITY },
 	{ "content-location is the base; javascript: is not",
-	  "<rss><channel><link>rel</link></channel></rss>",
-	  0, NULL, "http://doc.ex/feeds/f.xml", "/loc/",
+	  "<rss><channel><link>rel</link></channel></rss>", 0, NULL,
+	  "http://doc.ex/feeds/f.xml", "/loc/",
 	  "F|rss20|~|http://doc.ex/loc/rel|~|~|~|~|0\n", NULL, -1 },
 	{ "javascript: content-location ignored",
-	  "<rss><channel><link>rel</link></channel></rss>",
-	  0, NULL, "http://doc.ex/feeds/f.xml", "javascript:alert(1)",
+	  "<rss><channel><link>rel</link></channel></rss>", 0, NULL,
+	  "http://doc.ex/feeds/f.xml", "javascript:alert(1)",
 	  "F|rss20|~|http://doc.ex/feeds/rel|~|~|~|~|0\n", NULL, -1 },
 	{ "bad date is null with a warning",
 	  "<rss><channel><item><pubDate>someday</pubDate></item>"
@@ -271,25 +282,25 @@ static const struct pcase cases[] = {
 	  "</channel></rss>",
 	  0, NULL, NULL, NULL,
 	  "~|~|~|2100-01-01T00:00:00Z|~|~|~|~||\n"
-	  "F|rss20|~|~|~|~|~|~|0\n", "future", PARSE_WARN_FUTURE_DATE },
+	  "F|rss20|~|~|~|~|~|~|0\n",
+	  "future", PARSE_WARN_FUTURE_DATE },
 	{ "french date",
 	  "<rss><channel><item><pubDate>jeu., 05 juil. 2012 10:00:00 +0200"
 	  "</pubDate></item></channel></rss>",
 	  0, NULL, NULL, NULL,
 	  "~|~|~|2012-07-05T08:00:00Z|~|~|~|~||\n"
-	  "F|rss20|~|~|~|~|~|~|0\n", NULL, -1 },
+	  "F|rss20|~|~|~|~|~|~|0\n",
+	  NULL, -1 },
 	{ "an HTML page is not a feed",
-	  "<!DOCTYPE html>\n<html><head><title>x</title></head></html>",
-	  0, NULL, NULL, NULL, NULL, "not a feed (HTML page)", -1 },
-	{ "empty document",
-	  "", 0, NULL, NULL, NULL, NULL, "not a feed", -1 },
-	{ "white space only",
-	  " \n\t ", 0, NULL, NULL, NULL, NULL, "not a feed", -1 },
-	{ "JSON that is no JSON Feed",
-	  "{\"a\": 1}", 0, NULL, NULL, NULL, NULL, "not a feed", -1 },
-	{ "unknown root element",
-	  "<foo><bar/></foo>", 0, NULL, NULL, NULL, NULL,
-	  "root element 'foo'", -1 },
+	  "<!DOCTYPE html>\n<html><head><title>x</title></head></html>", 0,
+	  NULL, NULL, NULL, NULL, "not a feed (HTML page)", -1 },
+	{ "empty document", "", 0, NULL, NULL, NULL, NULL, "not a feed", -1 },
+	{ "white space only", " \n\t ", 0, NULL, NULL, NULL, NULL, "not a feed",
+	  -1 },
+	{ "JSON that is no JSON Feed", "{\"a\": 1}", 0, NULL, NULL, NULL, NULL,
+	  "not a feed", -1 },
+	{ "unknown root element", "<foo><bar/></foo>", 0, NULL, NULL, NULL,
+	  NULL, "root element 'foo'", -1 },
 	{ "unknown prefixed namespace is ignored, default is not",
 	  "<rss xmlns:x=\"http://other/\"><channel>"
 	  "<x:title>no</x:title><title>yes</title>"
@@ -306,7 +317,8 @@ static const struct pcase cases[] = {
 	  0, NULL, NULL, NULL,
 	  "~|mt|~|~|~|~|~|~||http://m/v.mp4;video/mp4;99,"
 	  "http://m/t.jpg;~;-1\n"
-	  "F|rss20|~|~|~|~|~|~|0\n", NULL, -1 },
+	  "F|rss20|~|~|~|~|~|~|0\n",
+	  NULL, -1 },
 	/* escaped markup in text reaches libxml2 in CDATA sections the
 	 * filter opens: ']' and CR stay outside them, DTD entities too */
 	{ "references in text: the characters, whatever the form",
@@ -321,8 +333,8 @@ static const struct pcase cases[] = {
 	  "~|a ]]> b ]]>|~|~|~|~|x <b>]]></b> y] z\rw "
 	  "\xc3\xa9\xf0\x9f\x98\x80\xe2\x80\x93 &bogus; <!-- c -->"
 	  "<![CDATA[q]]> <b>\nc<\ny\nz|~||\n"
-	  "F|rss20|<x<y> & AT&T \xc2\xa0|~|~|~|~|~|0\n", "bogus",
-	  PARSE_WARN_ENTITY },
+	  "F|rss20|<x<y> & AT&T \xc2\xa0|~|~|~|~|~|0\n",
+	  "bogus", PARSE_WARN_ENTITY },
 };
 
 struct result {
@@ -369,9 +381,9 @@ on_entry(const struct feed *f, const struct entry *en, void *arg)
 	buf_addch(&r->out, '|');
 	for (i = 0; i < en->nenclosures; i++)
 		buf_addf(&r->out, "%s%s;%s;%lld", i ? "," : "",
-		    en->enclosures[i].url,
-		    en->enclosures[i].type ? en->enclosures[i].type : "~",
-		    (long long)en->enclosures[i].length);
+			 en->enclosures[i].url,
+			 en->enclosures[i].type ? en->enclosures[i].type : "~",
+			 (long long)en->enclosures[i].length);
 	buf_addch(&r->out, '\n');
 	return 0;
 }
@@ -446,31 +458,36 @@ START_TEST(t_cases)
 
 	if (c->want) {
 		ck_assert_msg(strcmp(whole, c->want) == 0,
-		    "%s:\n got: %s\nwant: %s", c->name, whole, c->want);
+			      "%s:\n got: %s\nwant: %s", c->name, whole,
+			      c->want);
 	} else if (c->err && c->warn < 0) {
 		ck_assert_msg(!strncmp(whole, "ERR: ", 5) &&
-		    strstr(whole, c->err), "%s: got %s", c->name, whole);
+				      strstr(whole, c->err),
+			      "%s: got %s", c->name, whole);
 	}
 	/* the flag fetch reads to tell "not_a_feed" from "parse" */
 	if (!strncmp(whole, "ERR: ", 5))
 		ck_assert_msg(parser_not_a_feed(p) ==
-		    (strstr(whole, "not a feed") != NULL), "%s: not_a_feed %d",
-		    c->name, parser_not_a_feed(p));
+				      (strstr(whole, "not a feed") != NULL),
+			      "%s: not_a_feed %d", c->name,
+			      parser_not_a_feed(p));
 	if (c->warn >= 0)
-		ck_assert_msg(has_warning(p, c->warn, c->err && *c->err &&
-		    c->want ? c->err : NULL), "%s: warning %d missing",
-		    c->name, c->warn);
+		ck_assert_msg(has_warning(p, c->warn,
+					  c->err && *c->err && c->want ?
+						  c->err :
+						  NULL),
+			      "%s: warning %d missing", c->name, c->warn);
 	else if (c->want)
 		ck_assert_msg(parser_warning_count(p) == 0,
-		    "%s: unexpected warning %s", c->name,
-		    parser_warning(p, 0, NULL, NULL));
+			      "%s: unexpected warning %s", c->name,
+			      parser_warning(p, 0, NULL, NULL));
 	parser_free(p);
 	for (k = 1; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
 		char *part = run(c, chunks[k], NULL);
 
 		ck_assert_msg(strcmp(part, whole) == 0,
-		    "%s: %zu-byte chunks differ:\n got: %s\nwant: %s",
-		    c->name, chunks[k], part, whole);
+			      "%s: %zu-byte chunks differ:\n got: %s\nwant: %s",
+			      c->name, chunks[k], part, whole);
 		free(part);
 	}
 	free(whole);
@@ -488,8 +505,9 @@ stop_after_one(const struct feed *f, const struct entry *en, void *arg)
 
 START_TEST(t_callback_stops)
 {
-	static const char doc[] = "<rss><channel><item><title>1</title>"
-	    "</item><item><title>2</title></item></channel></rss>";
+	static const char doc[] =
+		"<rss><channel><item><title>1</title>"
+		"</item><item><title>2</title></item></channel></rss>";
 	int n = 0;
 	struct parse_callbacks cb = { stop_after_one, &n };
 	struct err e = ERR_INIT;
@@ -537,8 +555,7 @@ START_TEST(t_field_cap)
 
 	ck_assert_uint_eq(title_len(BUF_MAX_FIELD, &tr), BUF_MAX_FIELD);
 	ck_assert_int_eq(tr, 0);
-	ck_assert_uint_lt(title_len(BUF_MAX_FIELD + 1, &tr),
-	    BUF_MAX_FIELD + 1);
+	ck_assert_uint_lt(title_len(BUF_MAX_FIELD + 1, &tr), BUF_MAX_FIELD + 1);
 	ck_assert_int_eq(tr, 1);
 }
 END_TEST
@@ -568,10 +585,14 @@ START_TEST(t_huge_cdata)
 	for (i = 0; i < 11u * 1024 * 1024; i++)
 		buf_addch(&doc, i % 64 ? 'y' : ']');
 	buf_adds(&doc, "]]></description></item><item><title>after</title>"
-	    "</item></channel></rss>");
+		       "</item></channel></rss>");
 	for (off = 0; off < doc.len; off += 4096)
 		ck_assert_int_eq(parser_push(p, doc.data + off,
-		    doc.len - off < 4096 ? doc.len - off : 4096, &e), 0);
+					     doc.len - off < 4096 ?
+						     doc.len - off :
+						     4096,
+					     &e),
+				 0);
 	ck_assert_int_eq(parser_finish(p, &f, &e), 0);
 	ck_assert_int_eq(n, 2);
 	ck_assert(has_warning(p, PARSE_WARN_TRUNCATED, NULL));
@@ -601,8 +622,9 @@ START_TEST(t_big_prolog)
 	buf_adds(&doc, " ?>\n<!DOCTYPE rss [ <!ENTITY big \"");
 	for (i = 0; i < 100000; i++)
 		buf_addch(&doc, 'v');
-	buf_adds(&doc, "\"> <!ENTITY q \"]>\"> ]>\n<rss><channel><title>ok"
-	    "</title><item><title>i &big;</title></item></channel></rss>");
+	buf_adds(&doc,
+		 "\"> <!ENTITY q \"]>\"> ]>\n<rss><channel><title>ok"
+		 "</title><item><title>i &big;</title></item></channel></rss>");
 	memset(&c, 0, sizeof(c));
 	c.name = "big prolog";
 	c.doc = doc.data;
@@ -611,8 +633,8 @@ START_TEST(t_big_prolog)
 		char *got = run(&c, chunks[k], NULL);
 
 		ck_assert_msg(!strcmp(got, "~|i &big;|~|~|~|~|~|~||\n"
-		    "F|rss20|ok|~|~|~|~|~|0\n"), "chunk %zu: %s", chunks[k],
-		    got);
+					   "F|rss20|ok|~|~|~|~|~|0\n"),
+			      "chunk %zu: %s", chunks[k], got);
 		free(got);
 	}
 	buf_release(&doc);
@@ -645,7 +667,7 @@ START_TEST(t_long_reference)
 		char *got = run(&c, chunks[k], NULL);
 
 		ck_assert_msg(!strcmp(got, want.data), "chunk %zu: %.80s",
-		    chunks[k], got);
+			      chunks[k], got);
 		free(got);
 	}
 	buf_release(&doc);
@@ -673,7 +695,7 @@ START_TEST(t_long_tag_ref)
 	for (i = 0; i < cross; i++)
 		buf_addch(&doc, 'a');
 	buf_adds(&doc, "&amp;bbbb\" y=\"z\">c</category></item>"
-	    "<item><title>after</title></item></channel></rss>");
+		       "<item><title>after</title></item></channel></rss>");
 	memset(&c, 0, sizeof(c));
 	c.doc = doc.data;
 	c.len = doc.len;
@@ -682,9 +704,9 @@ START_TEST(t_long_tag_ref)
 		char *got = run(&c, chunks[k], &p);
 
 		ck_assert_msg(!strcmp(got, "~|one|~|~|~|~|~|~|c|\n"
-		    "~|after|~|~|~|~|~|~||\n"
-		    "F|rss20|~|~|~|~|~|~|0\n"), "chunk %zu: %.200s",
-		    chunks[k], got);
+					   "~|after|~|~|~|~|~|~||\n"
+					   "F|rss20|~|~|~|~|~|~|0\n"),
+			      "chunk %zu: %.200s", chunks[k], got);
 		ck_assert(has_warning(p, PARSE_WARN_TRUNCATED, "tag longer"));
 		ck_assert(!has_warning(p, PARSE_WARN_MALFORMED, NULL));
 		parser_free(p);
@@ -708,7 +730,7 @@ START_TEST(t_huge_escaped)
 	for (i = 0; i < 3u * 1024 * 1024; i++)
 		buf_adds(&doc, i ? "&lt;" : "]");
 	buf_adds(&doc, "</description></item><item><title>after</title>"
-	    "</item></channel></rss>");
+		       "</item></channel></rss>");
 	memset(&c, 0, sizeof(c));
 	c.doc = doc.data;
 	c.len = doc.len;
@@ -718,10 +740,12 @@ START_TEST(t_huge_escaped)
 		const char *second = strchr(got, '\n');
 
 		ck_assert_msg(!strncmp(got, "~|~|~|~|~|~|]<<<", 16),
-		    "chunk %zu: %.40s", chunks[k], got);
-		ck_assert_msg(second && !strcmp(second + 1,
-		    "~|after|~|~|~|~|~|~||\nF|rss20|~|~|~|~|~|~|0\n"),
-		    "chunk %zu: %.80s", chunks[k], second ? second : got);
+			      "chunk %zu: %.40s", chunks[k], got);
+		ck_assert_msg(
+			second &&
+				!strcmp(second + 1,
+					"~|after|~|~|~|~|~|~||\nF|rss20|~|~|~|~|~|~|0\n"),
+			"chunk %zu: %.80s", chunks[k], second ? second : got);
 		ck_assert(has_warning(p, PARSE_WARN_TRUNCATED, "field"));
 		ck_assert(!has_warning(p, PARSE_WARN_MALFORMED, NULL));
 		parser_free(p);
@@ -750,7 +774,7 @@ main(void)
 	setenv("FEEDMAIL_NOW", "1700000000", 1);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, t_cases, 0,
-	    (int)(sizeof(cases) / sizeof(cases[0])));
+			    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, t_callback_stops);
 	tcase_add_test(tc, t_field_cap);
 	tcase_add_test(tc, t_huge_cdata);

@@ -12,19 +12,19 @@
 #include "fetch/polling.h"
 #include "testutil.h"
 
-#define N INT64_C(1795000000)      /* any fixed now */
-#define MIN 900                    /* 15 minutes */
-#define MAX 86400                  /* a day */
+#define N INT64_C(1795000000) /* any fixed now */
+#define MIN 900               /* 15 minutes */
+#define MAX 86400             /* a day */
 #define WEEK (7 * 86400)
 
 static const struct {
 	const char *what;
 	int min, max;
 	int64_t entries;
-	int ttl;                  /* minutes */
+	int ttl; /* minutes */
 	int64_t fresh_until, retry_after;
 	int failures;
-	int64_t want;             /* minus N */
+	int64_t want; /* minus N */
 } cases[] = {
 	/* the entry frequency: a week / entries, clamped */
 	{ "no entries: max", MIN, MAX, 0, 0, 0, 0, 0, MAX },
@@ -58,10 +58,10 @@ static const struct {
 	{ "retry_after earlier", MIN, MAX, 100, 0, 0, N + 60, 0, 6048 },
 	{ "retry_after beyond max", MIN, MAX, 100, 0, 0, N + 200000, 0,
 	  200000 },
-	{ "retry_after over fresh_until", MIN, MAX, 100, 0, N + 9000,
-	  N + 9500, 0, 9500 },
-	{ "fresh_until over retry_after", MIN, MAX, 100, 0, N + 9500,
-	  N + 9000, 0, 9500 },
+	{ "retry_after over fresh_until", MIN, MAX, 100, 0, N + 9000, N + 9500,
+	  0, 9500 },
+	{ "fresh_until over retry_after", MIN, MAX, 100, 0, N + 9500, N + 9000,
+	  0, 9500 },
 	/* failures: min doubling per failure, capped at max */
 	{ "1 failure", MIN, MAX, 100, 0, 0, 0, 1, MIN },
 	{ "2 failures", MIN, MAX, 100, 0, 0, 0, 2, 2 * MIN },
@@ -99,25 +99,22 @@ START_TEST(t_table)
 	int64_t got = polling_next_fetch(&in) - N;
 
 	ck_assert_msg(got == cases[_i].want, "%s: now + %lld, want now + %lld",
-	    cases[_i].what, (long long)got, (long long)cases[_i].want);
+		      cases[_i].what, (long long)got,
+		      (long long)cases[_i].want);
 }
 END_TEST
 
 /* The jitter bound: 5% of the interval, at most 300 s, below it. */
 static const struct {
-	int interval;             /* min = max = interval */
-	int64_t bound;            /* jitter in [0, bound), 0: none */
+	int interval;  /* min = max = interval */
+	int64_t bound; /* jitter in [0, bound), 0: none */
 } jitter_cases[] = {
-	{ 1, 0 },
-	{ 19, 0 },                /* 5% is under a second */
-	{ 20, 1 },                /* one value: 0 */
-	{ 40, 2 },
-	{ 900, 45 },
-	{ 5980, 299 },
-	{ 6000, 300 },            /* exactly at the cap */
-	{ 6020, 300 },            /* one past: capped */
-	{ 86400, 300 },
-	{ 604800, 300 },
+	{ 1, 0 },       { 19, 0 }, /* 5% is under a second */
+	{ 20, 1 },                 /* one value: 0 */
+	{ 40, 2 },      { 900, 45 },
+	{ 5980, 299 },  { 6000, 300 }, /* exactly at the cap */
+	{ 6020, 300 },                 /* one past: capped */
+	{ 86400, 300 }, { 604800, 300 },
 };
 
 START_TEST(t_jitter_bound)
@@ -135,9 +132,10 @@ START_TEST(t_jitter_bound)
 		in.jitter_seed = seed * UINT64_C(2654435761) + seed;
 		j = polling_next_fetch(&in) - base;
 		ck_assert_msg(j >= 0 && (j < bound || (bound == 0 && j == 0)),
-		    "interval %d seed %llu: jitter %lld, bound %lld",
-		    jitter_cases[_i].interval, (unsigned long long)seed,
-		    (long long)j, (long long)bound);
+			      "interval %d seed %llu: jitter %lld, bound %lld",
+			      jitter_cases[_i].interval,
+			      (unsigned long long)seed, (long long)j,
+			      (long long)bound);
 		if (j > top)
 			top = j;
 	}
@@ -152,8 +150,11 @@ END_TEST
 START_TEST(t_jitter_backoff)
 {
 	struct polling_input in = {
-		.now = N, .min_interval = MIN, .max_interval = MAX,
-		.failures = 3, .retry_after = N + 100000,
+		.now = N,
+		.min_interval = MIN,
+		.max_interval = MAX,
+		.failures = 3,
+		.retry_after = N + 100000,
 	};
 	int64_t j;
 	uint64_t seed;
@@ -169,7 +170,9 @@ END_TEST
 START_TEST(t_jitter_deterministic)
 {
 	struct polling_input in = {
-		.now = N, .min_interval = MIN, .max_interval = MAX,
+		.now = N,
+		.min_interval = MIN,
+		.max_interval = MAX,
 		.entries_last_week = 3,
 	};
 	int64_t a, b, seen[300] = { 0 };
@@ -180,7 +183,7 @@ START_TEST(t_jitter_deterministic)
 		in.jitter_seed = seed;
 		a = polling_next_fetch(&in);
 		b = polling_next_fetch(&in);
-		ck_assert_int_eq(a, b);          /* same seed, same jitter */
+		ck_assert_int_eq(a, b); /* same seed, same jitter */
 		ck_assert(a - (N + MAX) >= 0 && a - (N + MAX) < 300);
 		if (!seen[a - (N + MAX)]++)
 			distinct++;
@@ -203,9 +206,10 @@ main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, t_table, 0,
-	    (int)(sizeof(cases) / sizeof(cases[0])));
+			    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_loop_test(tc, t_jitter_bound, 0,
-	    (int)(sizeof(jitter_cases) / sizeof(jitter_cases[0])));
+			    (int)(sizeof(jitter_cases) /
+				  sizeof(jitter_cases[0])));
 	tcase_add_test(tc, t_jitter_backoff);
 	tcase_add_test(tc, t_jitter_deterministic);
 	suite_add_tcase(s, tc);

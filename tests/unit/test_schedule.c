@@ -102,9 +102,9 @@ START_TEST(t_parse)
 	int rc;
 
 	rc = schedule_parse(parse_cases[_i].text, parse_cases[_i].default_time,
-	    &s, &e);
+			    &s, &e);
 	ck_assert_msg(rc == parse_cases[_i].rc, "'%s': rc %d, %s",
-	    parse_cases[_i].text, rc, e.msg);
+		      parse_cases[_i].text, rc, e.msg);
 	if (rc < 0) {
 		ck_assert_int_eq(e.code, EX_DATAERR);
 		ck_assert_msg(strstr(e.msg, "schedule '") != NULL, "%s", e.msg);
@@ -130,10 +130,10 @@ START_TEST(t_parse_errors_name_text)
 	ck_assert_int_eq(schedule_parse("daily@25:00", NULL, &s, &e), -1);
 	ck_assert_msg(strstr(e.msg, "'daily@25:00'") != NULL, "%s", e.msg);
 	err_clear(&e);
-	ck_assert_int_eq(schedule_parse("weekly@xyz 07:00", NULL, &s, &e),
-	    -1);
+	ck_assert_int_eq(schedule_parse("weekly@xyz 07:00", NULL, &s, &e), -1);
 	ck_assert_msg(strstr(e.msg, "'weekly@xyz 07:00'") &&
-		strstr(e.msg, "day"), "%s", e.msg);
+			      strstr(e.msg, "day"),
+		      "%s", e.msg);
 	err_clear(&e);
 	ck_assert_int_eq(schedule_parse(NULL, NULL, &s, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
@@ -158,7 +158,7 @@ static const struct {
 	const char *sched;
 	const char *zone;
 	const char *now;
-	const char *start;        /* NULL: same as now */
+	const char *start; /* NULL: same as now */
 	const char *key;
 } slot_cases[] = {
 	/* daily 07:00, the days around the March change: 06:00Z then
@@ -254,18 +254,18 @@ static const struct {
 	{ "weekly@sun 01:30", "America/New_York", "2026-11-02T00:00:00Z",
 	  "2026-11-01T05:30:00Z", "2026-W44" },
 	/* UTC, and a zone half an hour off */
-	{ "daily", "UTC", "2026-11-26T07:00:00Z",
-	  "2026-11-26T07:00:00Z", "2026-11-26" },
-	{ "daily", "UTC", "2026-11-26T06:59:59Z",
-	  "2026-11-25T07:00:00Z", "2026-11-25" },
-	{ "daily", NULL, "2026-11-26T06:59:59Z",
-	  "2026-11-25T07:00:00Z", "2026-11-25" },
-	{ "daily", "", "2026-11-26T06:59:59Z",
-	  "2026-11-25T07:00:00Z", "2026-11-25" },
+	{ "daily", "UTC", "2026-11-26T07:00:00Z", "2026-11-26T07:00:00Z",
+	  "2026-11-26" },
+	{ "daily", "UTC", "2026-11-26T06:59:59Z", "2026-11-25T07:00:00Z",
+	  "2026-11-25" },
+	{ "daily", NULL, "2026-11-26T06:59:59Z", "2026-11-25T07:00:00Z",
+	  "2026-11-25" },
+	{ "daily", "", "2026-11-26T06:59:59Z", "2026-11-25T07:00:00Z",
+	  "2026-11-25" },
 	{ "weekly@thu 07:00", "UTC", "2026-11-26T08:00:00Z",
 	  "2026-11-26T07:00:00Z", "2026-W48" },
-	{ "hourly", "UTC", "2026-11-26T07:59:59Z",
-	  "2026-11-26T07:00:00Z", "2026-11-26T07" },
+	{ "hourly", "UTC", "2026-11-26T07:59:59Z", "2026-11-26T07:00:00Z",
+	  "2026-11-26T07" },
 	{ "hourly", "Asia/Kolkata", "2026-11-26T07:00:00Z",
 	  "2026-11-26T06:30:00Z", "2026-11-26T12" },
 	/* Lord Howe moves by half an hour: 02:00 becomes 02:30 on
@@ -289,8 +289,8 @@ static const struct {
 	{ "weekly@mon 12:00", "UTC", "2027-01-04T12:00:00Z",
 	  "2027-01-04T12:00:00Z", "2027-W01" },
 	/* a leap day */
-	{ "daily@23:00", "UTC", "2028-03-01T00:00:00Z",
-	  "2028-02-29T23:00:00Z", "2028-02-29" },
+	{ "daily@23:00", "UTC", "2028-03-01T00:00:00Z", "2028-02-29T23:00:00Z",
+	  "2028-02-29" },
 	/* machine off for three days: the latest slot, one key */
 	{ "daily", "Europe/Paris", "2026-11-26T09:00:00Z",
 	  "2026-11-26T06:00:00Z", "2026-11-26" },
@@ -306,18 +306,19 @@ START_TEST(t_current_slot)
 	int64_t start = 0;
 	char got[DATE_UTC_SIZE];
 
-	ck_assert_int_eq(schedule_parse(slot_cases[_i].sched, NULL, &s, &e),
-	    0);
+	ck_assert_int_eq(schedule_parse(slot_cases[_i].sched, NULL, &s, &e), 0);
 	s.timezone = slot_cases[_i].zone;
-	ck_assert_msg(schedule_current_slot(&s, at(slot_cases[_i].now),
-			  &start, key, &e) == 0, "%s", e.msg);
+	ck_assert_msg(schedule_current_slot(&s, at(slot_cases[_i].now), &start,
+					    key, &e) == 0,
+		      "%s", e.msg);
 	date_format_utc(start, got);
 	ck_assert_msg(start == at(slot_cases[_i].start) &&
-		!strcmp(key, slot_cases[_i].key),
-	    "%s in %s at %s: got %s %s, want %s %s", slot_cases[_i].sched,
-	    slot_cases[_i].zone ? slot_cases[_i].zone : "(null)",
-	    slot_cases[_i].now, got, key, slot_cases[_i].start,
-	    slot_cases[_i].key);
+			      !strcmp(key, slot_cases[_i].key),
+		      "%s in %s at %s: got %s %s, want %s %s",
+		      slot_cases[_i].sched,
+		      slot_cases[_i].zone ? slot_cases[_i].zone : "(null)",
+		      slot_cases[_i].now, got, key, slot_cases[_i].start,
+		      slot_cases[_i].key);
 }
 END_TEST
 
@@ -367,16 +368,16 @@ START_TEST(t_next_slot)
 	int64_t start = 0;
 	char got[DATE_UTC_SIZE];
 
-	ck_assert_int_eq(schedule_parse(next_cases[_i].sched, NULL, &s, &e),
-	    0);
+	ck_assert_int_eq(schedule_parse(next_cases[_i].sched, NULL, &s, &e), 0);
 	s.timezone = next_cases[_i].zone;
 	ck_assert_msg(schedule_next_slot(&s, at(next_cases[_i].now), &start,
-			  &e) == 0, "%s", e.msg);
+					 &e) == 0,
+		      "%s", e.msg);
 	date_format_utc(start, got);
 	ck_assert_msg(start == at(next_cases[_i].next),
-	    "%s in %s after %s: got %s, want %s", next_cases[_i].sched,
-	    next_cases[_i].zone, next_cases[_i].now, got,
-	    next_cases[_i].next);
+		      "%s in %s after %s: got %s, want %s",
+		      next_cases[_i].sched, next_cases[_i].zone,
+		      next_cases[_i].now, got, next_cases[_i].next);
 }
 END_TEST
 
@@ -399,8 +400,7 @@ static const struct {
 	/* 2026-10-25: 25 hours */
 	{ "hourly", "Europe/Paris", "2026-10-24T22:00:00Z",
 	  "2026-10-25T22:59:59Z", 25 },
-	{ "hourly", "UTC", "2026-10-25T00:00:00Z", "2026-10-25T23:59:59Z",
-	  24 },
+	{ "hourly", "UTC", "2026-10-25T00:00:00Z", "2026-10-25T23:59:59Z", 24 },
 	/* 2026-03-27 to 2026-03-31 and 2026-10-23 to 2026-10-27 */
 	{ "daily@02:30", "Europe/Paris", "2026-03-26T23:00:00Z",
 	  "2026-03-31T21:59:59Z", 5 },
@@ -428,7 +428,8 @@ START_TEST(t_runs)
 	for (t = from; t <= to; t += 300) {
 		for (k = 0; k < 2; k++) {
 			ck_assert_int_eq(schedule_current_slot(&s, t, &start,
-					     key, &e), 0);
+							       key, &e),
+					 0);
 			ck_assert(start <= t);
 			if (start < from)
 				continue; /* a slot of the day before */
@@ -438,13 +439,14 @@ START_TEST(t_runs)
 				continue; /* recorded: not sent again */
 			ck_assert_int_lt(n, 64);
 			ck_assert_msg(start > last, "%s not after the last",
-			    key);
+				      key);
 			last = start;
 			snprintf(sent[n++], SCHEDULE_KEY_SIZE, "%s", key);
 		}
 	}
 	ck_assert_msg(n == run_cases[_i].slots, "%s in %s: %d slots, want %d",
-	    run_cases[_i].sched, run_cases[_i].zone, n, run_cases[_i].slots);
+		      run_cases[_i].sched, run_cases[_i].zone, n,
+		      run_cases[_i].slots);
 }
 END_TEST
 
@@ -460,14 +462,17 @@ START_TEST(t_machine_off)
 	ck_assert_int_eq(schedule_parse("daily", NULL, &s, &e), 0);
 	s.timezone = "Europe/Paris";
 	ck_assert_int_eq(schedule_current_slot(&s, at("2026-11-22T09:00:00Z"),
-			     &start, last, &e), 0);
+					       &start, last, &e),
+			 0);
 	ck_assert_str_eq(last, "2026-11-22");
 	ck_assert_int_eq(schedule_current_slot(&s, at("2026-11-26T09:00:00Z"),
-			     &start, key, &e), 0);
+					       &start, key, &e),
+			 0);
 	ck_assert_str_eq(key, "2026-11-26");
 	ck_assert_int_eq(start, at("2026-11-26T06:00:00Z"));
 	ck_assert_int_eq(schedule_current_slot(&s, at("2026-11-26T09:05:00Z"),
-			     &start, last, &e), 0);
+					       &start, last, &e),
+			 0);
 	ck_assert_str_eq(last, key);
 }
 END_TEST
@@ -476,7 +481,7 @@ END_TEST
 
 static const char *const bad_zones[] = {
 	"Mars/Olympus_Mons", "../../etc/passwd", "/usr/share/zoneinfo/UTC",
-	"Europe/Paris\n", "Europe", "utc",
+	"Europe/Paris\n",    "Europe",           "utc",
 };
 
 START_TEST(t_bad_zone)
@@ -487,12 +492,14 @@ START_TEST(t_bad_zone)
 	int64_t start = 42;
 
 	ck_assert_int_eq(schedule_current_slot(&s, at("2026-11-26T09:00:00Z"),
-			     &start, key, &e), -1);
+					       &start, key, &e),
+			 -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	ck_assert_ptr_null(strchr(e.msg, '\n'));
 	ck_assert_int_eq(start, 42);
 	ck_assert_int_eq(schedule_next_slot(&s, at("2026-11-26T09:00:00Z"),
-			     &start, &e), -1);
+					    &start, &e),
+			 -1);
 }
 END_TEST
 
@@ -513,7 +520,8 @@ START_TEST(t_bad_fields)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_int_eq(schedule_current_slot(&bad[i], 0, &start, key,
-				     &e), -1);
+						       &e),
+				 -1);
 		ck_assert_int_eq(e.code, EX_DATAERR);
 	}
 	/* a now whose neighbourhood leaves years 0001-9999 */
@@ -521,16 +529,20 @@ START_TEST(t_bad_fields)
 		struct schedule ok = { SCHEDULE_DAILY, 7, 0, 1, "UTC" };
 
 		ck_assert_int_eq(schedule_current_slot(&ok, DATE_MAX, &start,
-				     key, &e), -1);
+						       key, &e),
+				 -1);
 		ck_assert_int_eq(e.code, EX_DATAERR);
 		ck_assert_int_eq(schedule_current_slot(&ok, INT64_MIN, &start,
-				     key, &e), -1);
+						       key, &e),
+				 -1);
 		ck_assert_int_eq(schedule_current_slot(&ok,
-				     DATE_MAX - 40 * 86400, &start, key, &e),
-		    0);
+						       DATE_MAX - 40 * 86400,
+						       &start, key, &e),
+				 0);
 		ck_assert_int_eq(schedule_current_slot(&ok,
-				     DATE_MIN + 40 * 86400, &start, key, &e),
-		    0);
+						       DATE_MIN + 40 * 86400,
+						       &start, key, &e),
+				 0);
 	}
 }
 END_TEST
@@ -544,10 +556,12 @@ START_TEST(t_tz_restored)
 
 	ck_assert_int_eq(setenv("TZ", "Asia/Tokyo", 1), 0);
 	ck_assert_int_eq(schedule_current_slot(&s, at("2026-11-26T09:00:00Z"),
-			     &start, key, &e), 0);
+					       &start, key, &e),
+			 0);
 	ck_assert_str_eq(getenv("TZ"), "Asia/Tokyo");
 	ck_assert_int_eq(schedule_next_slot(&s, at("2026-11-26T09:00:00Z"),
-			     &start, &e), 0);
+					    &start, &e),
+			 0);
 	ck_assert_str_eq(getenv("TZ"), "Asia/Tokyo");
 	s.timezone = "Nowhere/Else";
 	ck_assert_int_eq(schedule_next_slot(&s, 0, &start, &e), -1);
@@ -555,7 +569,8 @@ START_TEST(t_tz_restored)
 	ck_assert_int_eq(unsetenv("TZ"), 0);
 	s.timezone = "America/New_York";
 	ck_assert_int_eq(schedule_current_slot(&s, at("2026-11-26T09:00:00Z"),
-			     &start, key, &e), 0);
+					       &start, key, &e),
+			 0);
 	ck_assert_ptr_null(getenv("TZ"));
 }
 END_TEST
@@ -564,9 +579,9 @@ static const struct {
 	const char *time;
 	int ok;
 } time_table[] = {
-	{ "00:00", 1 }, { "23:59", 1 }, { "7:00", 1 }, { "07:05", 1 },
-	{ "24:00", 0 }, { "23:60", 0 }, { "7:0", 0 }, { "007:00", 0 },
-	{ "07-00", 0 }, { "", 0 }, { "ab:cd", 0 }, { " 7:00", 0 },
+	{ "00:00", 1 }, { "23:59", 1 }, { "7:00", 1 },  { "07:05", 1 },
+	{ "24:00", 0 }, { "23:60", 0 }, { "7:0", 0 },   { "007:00", 0 },
+	{ "07-00", 0 }, { "", 0 },      { "ab:cd", 0 }, { " 7:00", 0 },
 };
 
 START_TEST(t_check_time)
@@ -587,17 +602,18 @@ main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, t_parse, 0,
-	    (int)(sizeof(parse_cases) / sizeof(parse_cases[0])));
+			    (int)(sizeof(parse_cases) /
+				  sizeof(parse_cases[0])));
 	tcase_add_test(tc, t_parse_errors_name_text);
 	tcase_add_loop_test(tc, t_current_slot, 0,
-	    (int)(sizeof(slot_cases) / sizeof(slot_cases[0])));
+			    (int)(sizeof(slot_cases) / sizeof(slot_cases[0])));
 	tcase_add_loop_test(tc, t_next_slot, 0,
-	    (int)(sizeof(next_cases) / sizeof(next_cases[0])));
+			    (int)(sizeof(next_cases) / sizeof(next_cases[0])));
 	tcase_add_loop_test(tc, t_runs, 0,
-	    (int)(sizeof(run_cases) / sizeof(run_cases[0])));
+			    (int)(sizeof(run_cases) / sizeof(run_cases[0])));
 	tcase_add_test(tc, t_machine_off);
 	tcase_add_loop_test(tc, t_bad_zone, 0,
-	    (int)(sizeof(bad_zones) / sizeof(bad_zones[0])));
+			    (int)(sizeof(bad_zones) / sizeof(bad_zones[0])));
 	tcase_add_test(tc, t_bad_fields);
 	tcase_add_test(tc, t_tz_restored);
 	tcase_add_loop_test(tc, t_check_time, 0,

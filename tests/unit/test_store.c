@@ -72,10 +72,13 @@ due_ids(int64_t now, char *out, size_t size)
 	int ok = 0;
 
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(db,
-		"SELECT coalesce(group_concat(id, ','), '') FROM"
-		" (SELECT id FROM feeds WHERE next_fetch_at = ? ORDER BY id)",
-		-1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(
+		sqlite3_prepare_v2(
+			db,
+			"SELECT coalesce(group_concat(id, ','), '') FROM"
+			" (SELECT id FROM feeds WHERE next_fetch_at = ? ORDER BY id)",
+			-1, &st, NULL),
+		SQLITE_OK);
 	sqlite3_bind_int64(st, 1, now);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    (t = sqlite3_column_text(st, 0))) {
@@ -108,9 +111,11 @@ START_TEST(test_creates_current_schema)
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT journal_mode = 'wal' FROM "
-			       "pragma_journal_mode"), 1);
+			       "pragma_journal_mode"),
+			 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
-			       "name = 'deliveries'"), 1);
+			       "name = 'deliveries'"),
+			 1);
 }
 END_TEST
 
@@ -131,7 +136,8 @@ START_TEST(test_migrates_previous_version)
 	     " (1, '<p@x>', 1, 'pending');");
 	/* what the step to 8 adds is not there yet */
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
-			       "name = 'outages'"), 0);
+			       "name = 'outages'"),
+			 0);
 
 	s = store_open(path, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
@@ -139,16 +145,21 @@ START_TEST(test_migrates_previous_version)
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM feeds"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"
-			       " WHERE include_words IS NULL"), 1);
+			       " WHERE include_words IS NULL"),
+			 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
-			       " WHERE kind <> 'digest'"), 0);
+			       " WHERE kind <> 'digest'"),
+			 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
-			       "name = 'outages'"), 1);
+			       "name = 'outages'"),
+			 1);
 	/* a digest failed before: its entries were lost then, and stay so */
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
-			       " WHERE dropped = 1 AND status = 'failed'"), 1);
+			       " WHERE dropped = 1 AND status = 'failed'"),
+			 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
-			       " WHERE dropped = 0 AND status = 'pending'"), 1);
+			       " WHERE dropped = 0 AND status = 'pending'"),
+			 1);
 }
 END_TEST
 
@@ -162,7 +173,8 @@ START_TEST(test_migrates_several_steps)
 	store_close(s);
 	exec("INSERT INTO subscribers (email, created_at) VALUES ('a@b.c', 1);");
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
-			       "name = 'digests'"), 0);
+			       "name = 'digests'"),
+			 0);
 	s = store_open(path, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
@@ -199,7 +211,8 @@ START_TEST(test_failed_migration_rolls_back)
 	ck_assert_ptr_nonnull(strstr(e.msg, "migrate to version 2"));
 	ck_assert_int_eq(count("PRAGMA user_version"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE "
-			       "name = 'deliveries'"), 0);
+			       "name = 'deliveries'"),
+			 0);
 }
 END_TEST
 
@@ -252,7 +265,8 @@ START_TEST(test_concurrent_opens_of_new_store)
 		ck_assert_int_eq(count("PRAGMA user_version"),
 				 STORE_SCHEMA_VERSION);
 		ck_assert_int_eq(count("SELECT journal_mode = 'wal' FROM "
-				       "pragma_journal_mode"), 1);
+				       "pragma_journal_mode"),
+				 1);
 		ck_assert_int_eq(unlink(path), 0);
 		unlink_wal();
 	}
@@ -288,7 +302,7 @@ END_TEST
 START_TEST(test_error_statuses)
 {
 	static const struct {
-		const char *content;    /* NULL: a folder */
+		const char *content; /* NULL: a folder */
 		int code;
 		const char *says;
 	} cases[] = {
@@ -353,7 +367,8 @@ START_TEST(test_open_read_of_writable_store)
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_read_only(s), 0);
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id,
+					&e),
 			 0);
 	store_close(s);
 }
@@ -383,10 +398,14 @@ START_TEST(test_feeds)
 	char out[512] = "";
 	int64_t id, id2, found;
 
-	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", &tags, NOW, &id, &e), 0);
-	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id2, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", &tags, NOW, &id,
+					&e),
 			 0);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", NULL, NOW, &found, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id2,
+					&e),
+			 0);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", "A", NULL, NOW, &found,
+					&e),
 			 1);
 	ck_assert_int_eq(found, id);
 	ck_assert_int_eq(store_feed_each(s, collect_feed, out, &e), 0);
@@ -471,17 +490,18 @@ START_TEST(test_claims)
 	for (i = 1; i <= 5; i++) {
 		snprintf(url, sizeof(url), "http://f/%d", i);
 		ck_assert_int_eq(store_feed_add(s, url, NULL, NULL, NOW, &id,
-						&e), 0);
+						&e),
+				 0);
 	}
 	exec("UPDATE feeds SET next_fetch_at = CASE id WHEN 1 THEN 300"
 	     " WHEN 2 THEN 100 WHEN 3 THEN 200 ELSE 900 END;"
 	     "UPDATE feeds SET enabled = 0 WHERE id = 5");
-	ck_assert_int_eq(store_fetch_claim(s, 50, 500, 0, 1000, got, 2, &n,
-					   &e), 0);
+	ck_assert_int_eq(store_fetch_claim(s, 50, 500, 0, 1000, got, 2, &n, &e),
+			 0);
 	claimed_ids(got, n, ids, sizeof(ids));
 	ck_assert_str_eq(ids, "2,3");
-	ck_assert_int_eq(store_fetch_claim(s, 50, 500, 0, 1000, got, 2, &n,
-					   &e), 0);
+	ck_assert_int_eq(store_fetch_claim(s, 50, 500, 0, 1000, got, 2, &n, &e),
+			 0);
 	claimed_ids(got, n, ids, sizeof(ids));
 	ck_assert_str_eq(ids, "1");
 	/* recorded, and still due: leased all the same */
@@ -491,17 +511,18 @@ START_TEST(test_claims)
 	o.succeeded = 1;
 	o.next_fetch_at = 100;
 	ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
-	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 0, 1000, got, 2, &n,
-					   &e), 0);
+	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 0, 1000, got, 2, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
 	/* all: every enabled feed not leased */
-	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 1, 1000, got, 3, &n,
-					   &e), 0);
+	ck_assert_int_eq(store_fetch_claim(s, 60, 500, 1, 1000, got, 3, &n, &e),
+			 0);
 	claimed_ids(got, n, ids, sizeof(ids));
 	ck_assert_str_eq(ids, "4");
 	/* the leases end at 1000 */
 	ck_assert_int_eq(store_fetch_claim(s, 1000, 500, 0, 2000, got, 3, &n,
-					   &e), 0);
+					   &e),
+			 0);
 	claimed_ids(got, n, ids, sizeof(ids));
 	ck_assert_str_eq(ids, "2,3,1");
 	ck_assert_int_eq(store_fetch_claim(s, 0, 500, 0, 2000, got, 0, &n, &e),
@@ -520,25 +541,31 @@ START_TEST(test_claims)
 		ck_assert_int_eq(store_digest_add(s, &d, &digests[i], &e), 0);
 	}
 	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, claimed, 2, &n,
-					    &e), 0);
+					    &e),
+			 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(claimed[0], digests[0]);
 	ck_assert_int_eq(claimed[1], digests[1]);
 	/* held by the transport: pending, due, and leased */
 	ck_assert_int_eq(store_outbox_mark(s, digests[0], STORE_DIGEST_HELD,
-					   "421 busy", 100, 100, &e), 0);
+					   "421 busy", 100, 100, &e),
+			 0);
 	ck_assert_int_eq(store_outbox_mark(s, digests[1], STORE_DIGEST_SENT,
-					   "250 OK", 100, 0, &e), 0);
+					   "250 OK", 100, 0, &e),
+			 0);
 	ck_assert_int_eq(store_outbox_claim(s, 150, 150, 200, claimed, 2, &n,
-					    &e), 0);
+					    &e),
+			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(claimed[0], digests[2]);
 	ck_assert_int_eq(store_outbox_claim(s, 150, 150, 200, claimed, 2, &n,
-					    &e), 0);
+					    &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
 	/* leases over: the pending ones come back, the sent one not */
 	ck_assert_int_eq(store_outbox_claim(s, 200, 200, 300, claimed, 2, &n,
-					    &e), 0);
+					    &e),
+			 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(claimed[0], digests[0]);
 	ck_assert_int_eq(claimed[1], digests[2]);
@@ -562,7 +589,8 @@ START_TEST(test_migrates_tokens)
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(DISTINCT token) FROM subscribers"
 			       " WHERE length(token) = 32"
-			       " AND token NOT GLOB '*[^0-9a-f]*'"), 2);
+			       " AND token NOT GLOB '*[^0-9a-f]*'"),
+			 2);
 }
 END_TEST
 
@@ -584,8 +612,9 @@ START_TEST(test_subscriber_lookups)
 	sub.tags.items = tags;
 	sub.tags.n = 1;
 	ck_assert_int_eq(store_subscriber_add(s, &sub, 20, &id, &e), 0);
-	ck_assert_int_eq(store_subscriber_by_email(s, "marie@example.ORG",
-						   &got, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, "marie@example.ORG", &got,
+						   &e),
+			 0);
 	ck_assert_int_eq(got.id, id);
 	ck_assert_str_eq(got.email, "Marie@Example.org");
 	ck_assert_int_eq(got.created_at, 20);
@@ -597,14 +626,16 @@ START_TEST(test_subscriber_lookups)
 	ck_assert_int_eq(again.id, id);
 	store_subscriber_release(&again);
 	ck_assert_int_eq(store_subscriber_by_email(s, "a@example.org", &again,
-						   &e), 0);
+						   &e),
+			 0);
 	ck_assert_str_ne(again.token, got.token);
 	store_subscriber_release(&again);
 	ck_assert_int_eq(store_subscriber_by_token(s, "00", &again, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_ptr_null(strstr(e.msg, "00"));
 	ck_assert_int_eq(store_subscriber_by_email(s, "x@example.org", &again,
-						   &e), -1);
+						   &e),
+			 -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_str_eq(e.msg, "no subscriber 'x@example.org'");
 	store_subscriber_release(&got);
@@ -619,10 +650,14 @@ START_TEST(test_nested_transactions)
 	int64_t id;
 
 	ck_assert_int_eq(store_begin(s, &e), 0);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id,
+					&e),
+			 0);
 	store_rollback(s);
 	store_rollback(s); /* nothing open: harmless */
-	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id,
+					&e),
+			 0);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM feeds"), 1);
 }
@@ -666,13 +701,13 @@ save(struct store *s, struct entry *en, size_t n, int64_t now, size_t *added,
 	ck_assert_int_eq(ident_entries(ptrs, n, &entries), 0);
 	*added = *updated = 0;
 	ck_assert_msg(store_entries_save(s, 1, &entries, now, added, updated,
-					 &e) == 0, "%s", e.msg);
+					 &e) == 0,
+		      "%s", e.msg);
 	ident_entries_release(&entries);
 }
 
 static struct entry
-item(const char *guid, const char *link, const char *title,
-     const char *summary)
+item(const char *guid, const char *link, const char *title, const char *summary)
 {
 	struct entry en;
 
@@ -694,7 +729,9 @@ START_TEST(test_entries)
 	int64_t id;
 	int moved;
 
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e), 0);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id,
+					&e),
+			 0);
 	doc[0] = item("1", "http://a/1", "One", "first");
 	doc[1] = item("2", "http://a/2", "Two", "second");
 	save(s, doc, 2, 100, &added, &updated);
@@ -715,9 +752,9 @@ START_TEST(test_entries)
 	ck_assert_uint_eq(updated, 0);
 
 	/* only 3 is in the feed at 500; prune what left it before 450 */
-	struct store_fetch_outcome o = { .feed_id = 1, .now = 500,
-					 .status = "ok",
-					 .succeeded = 1 };
+	struct store_fetch_outcome o = {
+		.feed_id = 1, .now = 500, .status = "ok", .succeeded = 1
+	};
 	save(s, &doc[2], 1, 500, &added, &updated);
 	ck_assert_int_eq(store_fetch_record(s, &o, &moved, &e), 0);
 	ck_assert_int_eq(store_prune(s, 450, 0, &pruned, &e), 0);
@@ -725,7 +762,8 @@ START_TEST(test_entries)
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM entries"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM entries"
-			       " WHERE summary IS NULL"), 2);
+			       " WHERE summary IS NULL"),
+			 2);
 	/* the emptied identities still stop a re-published old window */
 	s = store_open(path, &e);
 	save(s, doc, 3, 600, &added, &updated);
@@ -795,7 +833,8 @@ read_news(struct stale_fixture *f)
 	struct err e = ERR_INIT;
 
 	ck_assert_int_eq(store_news_each(f->s, &f->sub, 1, first_news, NULL,
-					 &e), 1);
+					 &e),
+			 1);
 }
 
 static void
@@ -804,8 +843,8 @@ read_digest_has_slot(struct stale_fixture *f)
 	struct err e = ERR_INIT;
 	int has = 0;
 
-	ck_assert_int_eq(store_digest_has_slot(f->s, f->sub.id, "s1", &has,
-					       &e), 0);
+	ck_assert_int_eq(store_digest_has_slot(f->s, f->sub.id, "s1", &has, &e),
+			 0);
 	ck_assert_int_eq(has, 1);
 }
 
@@ -827,7 +866,8 @@ read_digest_claim(struct stale_fixture *f)
 	size_t n;
 
 	ck_assert_int_eq(store_outbox_claim(f->s, 1000, 1000, 2000, ids, 1, &n,
-					    &e), 0);
+					    &e),
+			 0);
 }
 
 static void
@@ -838,7 +878,8 @@ read_fetch_claim(struct stale_fixture *f)
 	size_t n;
 
 	ck_assert_int_eq(store_fetch_claim(f->s, 1000, 1000, 1, 2000, got, 1,
-					   &n, &e), 0);
+					   &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 1);
 	store_fetch_release(&got[0]);
 }
@@ -870,12 +911,14 @@ START_TEST(test_no_read_outlives_its_call)
 	ck_assert_msg(f.s != NULL, "%s", e.msg);
 	other = store_open(path, &e);
 	ck_assert_msg(other != NULL, "%s", e.msg);
-	ck_assert_int_eq(store_feed_add(f.s, "http://a/", NULL, NULL, NOW, &id, &e),
+	ck_assert_int_eq(store_feed_add(f.s, "http://a/", NULL, NULL, NOW, &id,
+					&e),
 			 0);
 	f.doc[0] = item("1", "http://a/1", "One", "first");
 	save(f.s, f.doc, 1, 200, &added, &updated);
 	f.sub.email = email;
-	ck_assert_int_eq(store_subscriber_add(f.s, &f.sub, NOW, &f.sub.id, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(f.s, &f.sub, NOW, &f.sub.id, &e),
+			 0);
 	d.subscriber_id = f.sub.id;
 	d.slot = "s1";
 	d.message_id = "<1@example.org>";
@@ -890,7 +933,8 @@ START_TEST(test_no_read_outlives_its_call)
 		reads[i].read(&f);
 		snprintf(url, sizeof(url), "http://other/%zu", i);
 		ck_assert_msg(store_feed_add(other, url, NULL, NULL, NOW, &id,
-					     &e) == 0, "%s", e.msg);
+					     &e) == 0,
+			      "%s", e.msg);
 		ck_assert_msg(store_digest_prune(f.s, 0, &pruned, &e) == 0,
 			      "after %s: %s", reads[i].what, e.msg);
 		ck_assert_msg(store_feed_find(f.s, url, &id, &e) == 0,
@@ -905,7 +949,8 @@ START_TEST(test_redirect_after_three)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
-	struct store_fetch_outcome o = { .feed_id = 1, .status = "ok",
+	struct store_fetch_outcome o = { .feed_id = 1,
+					 .status = "ok",
 					 .succeeded = 1,
 					 .redirect_url = "http://new/",
 					 .redirect_threshold = 3 };
@@ -913,7 +958,8 @@ START_TEST(test_redirect_after_three)
 	int64_t id;
 	int moved, i;
 
-	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, NOW, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, NOW, &id,
+					&e),
 			 0);
 	for (i = 1; i <= 3; i++) {
 		o.now = i;
@@ -931,7 +977,8 @@ START_TEST(test_redirect_interrupted)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
-	struct store_fetch_outcome o = { .feed_id = 1, .status = "ok",
+	struct store_fetch_outcome o = { .feed_id = 1,
+					 .status = "ok",
 					 .succeeded = 1,
 					 .redirect_threshold = 3 };
 	const char *seen[] = { "http://new/", "http://new/", NULL,
@@ -940,7 +987,8 @@ START_TEST(test_redirect_interrupted)
 	int64_t id;
 	int moved, i;
 
-	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, NOW, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://old/", NULL, NULL, NOW, &id,
+					&e),
 			 0);
 	for (i = 0; i < 5; i++) {
 		o.redirect_url = seen[i];
@@ -1025,20 +1073,24 @@ START_TEST(test_reports)
 	store_message_release(&got);
 
 	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_RETRY, "451 x",
-					   100, 4000, &e), 0);
+					   100, 4000, &e),
+			 0);
 	ck_assert_int_eq(store_outbox_claim(s, 3999, 3999, 4100, ids, 2, &n,
-					    &e), 0);
+					    &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(attempt_at, 4000);
 	ck_assert_int_eq(store_outbox_claim(s, 4000, 4000, 4100, ids, 2, &n,
-					    &e), 0);
+					    &e),
+			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
 	ck_assert_int_eq(got.attempts, 1);
 	store_message_release(&got);
 	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_SENT, "250 ok",
-					   4000, 0, &e), 0);
+					   4000, 0, &e),
+			 0);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(attempt_at, 0);
 
@@ -1048,27 +1100,32 @@ START_TEST(test_reports)
 	r.message_id = "<c@example.org>";
 	ck_assert_int_eq(store_report_add(s, &r, &id2, &e), 0);
 	ck_assert_int_eq(store_outbox_mark(s, id2, STORE_DIGEST_FAILED,
-					   "550 no", 4000, 0, &e), 0);
+					   "550 no", 4000, 0, &e),
+			 0);
 	listed.n = 0;
 	ck_assert_int_eq(store_outbox_each(s, "OPS@example.org", list_kind,
-					   &listed, &e), 0);
+					   &listed, &e),
+			 0);
 	ck_assert_int_eq(listed.n, 1);
 	ck_assert_str_eq(listed.kind, "outage");
 	ck_assert_int_eq(store_outbox_drop(s, "ops@example.org", &n, &e), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(store_outbox_retry(s, "other@example.org", 5000, &n,
-					    &e), 0);
+					    &e),
+			 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(store_outbox_retry(s, "ops@example.org", 5000, &n,
-					    &e), 0);
+	ck_assert_int_eq(store_outbox_retry(s, "ops@example.org", 5000, &n, &e),
+			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(store_outbox_claim(s, 5000, 5000, 5100, ids, 2, &n,
-					    &e), 0);
+					    &e),
+			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id2);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE status ="
-			       " 'sent' AND sent_at = 4000"), 1);
+			       " 'sent' AND sent_at = 4000"),
+			 1);
 }
 END_TEST
 
@@ -1094,9 +1151,11 @@ START_TEST(test_next_due)
 	char seen[200] = "";
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id,
+					&e),
 			 0);
-	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://b/", NULL, NULL, NOW, &id,
+					&e),
 			 0);
 	exec("UPDATE feeds SET next_fetch_at = 500 WHERE url = 'http://a/';"
 	     "UPDATE feeds SET next_fetch_at = 300, enabled = 0"
@@ -1104,7 +1163,8 @@ START_TEST(test_next_due)
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(fetch_at, 500);
 	/* a new feed (next_fetch_at 0) is due at once */
-	ck_assert_int_eq(store_feed_add(s, "http://c/", NULL, NULL, NOW, &id, &e),
+	ck_assert_int_eq(store_feed_add(s, "http://c/", NULL, NULL, NOW, &id,
+					&e),
 			 0);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(fetch_at, 1);
@@ -1118,9 +1178,11 @@ START_TEST(test_next_due)
 	sub.timezone = (char *)"UTC";
 	ck_assert_int_eq(store_subscriber_add(s, &sub, NOW, &id, &e), 0);
 	ck_assert_int_eq(store_subscriber_schedules(s, collect_schedule, seen,
-						    &e), 0);
+						    &e),
+			 0);
 	ck_assert_msg(!strcmp(seen, "-/-;hourly/UTC;") ||
-		      !strcmp(seen, "hourly/UTC;-/-;"), "%s", seen);
+			      !strcmp(seen, "hourly/UTC;-/-;"),
+		      "%s", seen);
 	store_close(s);
 }
 END_TEST
@@ -1188,8 +1250,9 @@ START_TEST(test_digest_outbox)
 	/* a mark writes a few pages, not the 50 of the message again */
 	before = wal_size();
 	ck_assert_int_gt(before, (long long)len);
-	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_SENT,
-					   "250 OK", 200, 0, &e), 0);
+	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_SENT, "250 OK",
+					   200, 0, &e),
+			 0);
 	ck_assert_int_lt(wal_size() - before, (long long)len / 4);
 	ck_assert_int_eq(store_outbox_claim(s, 300, 300, 400, ids, 2, &n, &e),
 			 0);
@@ -1209,7 +1272,8 @@ START_TEST(test_digest_outbox)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_messages"), 0);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
-			       " WHERE status = 'sent' AND sent_at = 200"), 1);
+			       " WHERE status = 'sent' AND sent_at = 200"),
+			 1);
 	free(msg);
 }
 END_TEST
@@ -1319,13 +1383,16 @@ START_TEST(test_migrates_one_outbox)
 	store_close(s);
 	ck_assert_int_eq(count("SELECT count(*) FROM sqlite_master WHERE"
 			       " name IN ('digests', 'reports',"
-			       " 'digest_messages')"), 0);
+			       " 'digest_messages')"),
+			 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE id = 4"
 			       " AND status = 'failed' AND dropped = 1"
-			       " AND reply = '550 no'"), 1);
+			       " AND reply = '550 no'"),
+			 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE"
 			       " kind = 'health' AND status = 'sent'"
-			       " AND sent_at = 6"), 1);
+			       " AND sent_at = 6"),
+			 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM deliveries"), 2);
 	/* a digest still goes with its subscriber, entries and all */
 	exec("PRAGMA foreign_keys = ON; DELETE FROM subscribers;");
@@ -1345,41 +1412,69 @@ END_TEST
  */
 static const struct {
 	const char *what;
-	const char *sql;          /* run before the marking, or NULL */
+	const char *sql; /* run before the marking, or NULL */
 	struct store_slot_feeds slot;
 	int64_t now;
-	const char *due;          /* the feeds due at now after, by id */
+	const char *due; /* the feeds due at now after, by id */
 } mark_cases[] = {
 	{ "a slot to come: the feeds of its subscriber's tags, any case; "
 	  "the server's wait and a disabled feed stay",
-	  NULL, { NULL, NULL, NULL, 1000, 900 }, 500, "1,7" },
+	  NULL,
+	  { NULL, NULL, NULL, 1000, 900 },
+	  500,
+	  "1,7" },
 	{ "fetched at since: fresh enough",
-	  NULL, { NULL, NULL, NULL, 1000, 100 }, 500, "" },
+	  NULL,
+	  { NULL, NULL, NULL, 1000, 100 },
+	  500,
+	  "" },
 	{ "already due: not counted again",
 	  "UPDATE feeds SET next_fetch_at = 400 WHERE id = 1",
-	  { NULL, NULL, NULL, 1000, 900 }, 500, "7" },
+	  { NULL, NULL, NULL, 1000, 900 },
+	  500,
+	  "7" },
 	{ "a subscriber without tags needs every feed",
-	  NULL, { "hourly", "UTC", NULL, 1000, 900 }, 500, "1,2,3,7" },
+	  NULL,
+	  { "hourly", "UTC", NULL, 1000, 900 },
+	  500,
+	  "1,2,3,7" },
 	{ "another pair's subscriber, with the schedule alone",
-	  NULL, { "daily@18:00", NULL, NULL, 1000, 900 }, 500, "" },
+	  NULL,
+	  { "daily@18:00", NULL, NULL, 1000, 900 },
+	  500,
+	  "" },
 	{ "the other pair: its subscriber's tag, any case",
-	  NULL, { "daily@18:00", "UTC", NULL, 1000, 900 }, 500, "2" },
+	  NULL,
+	  { "daily@18:00", "UTC", NULL, 1000, 900 },
+	  500,
+	  "2" },
 	{ "a tag no feed carries",
 	  "UPDATE subscriber_tags SET tag = 'none' WHERE subscriber_id = 2",
-	  { "daily@18:00", "UTC", NULL, 1000, 900 }, 500, "" },
+	  { "daily@18:00", "UTC", NULL, 1000, 900 },
+	  500,
+	  "" },
 	{ "a begun slot without a digest",
-	  NULL, { NULL, NULL, "2026-11-26", 400, 300 }, 500, "1,7" },
+	  NULL,
+	  { NULL, NULL, "2026-11-26", 400, 300 },
+	  500,
+	  "1,7" },
 	{ "a begun slot that has its digest",
 	  "INSERT INTO outbox (kind, subscriber_id, slot, message_id,"
 	  " created_at) VALUES ('digest', 1, '2026-11-26', '<1@x>', 450)",
-	  { NULL, NULL, "2026-11-26", 400, 300 }, 500, "" },
+	  { NULL, NULL, "2026-11-26", 400, 300 },
+	  500,
+	  "" },
 	{ "a begun slot, its digest for another slot only",
 	  "INSERT INTO outbox (kind, subscriber_id, slot, message_id,"
 	  " created_at) VALUES ('digest', 1, '2026-11-25', '<1@x>', 450)",
-	  { NULL, NULL, "2026-11-26", 400, 300 }, 500, "1,7" },
+	  { NULL, NULL, "2026-11-26", 400, 300 },
+	  500,
+	  "1,7" },
 	{ "a begun slot before they subscribed is not theirs",
 	  "UPDATE subscribers SET created_at = 401 WHERE id = 1",
-	  { NULL, NULL, "2026-11-26", 400, 300 }, 500, "" },
+	  { NULL, NULL, "2026-11-26", 400, 300 },
+	  500,
+	  "" },
 };
 
 START_TEST(test_fetch_mark_needed)
@@ -1403,8 +1498,10 @@ START_TEST(test_fetch_mark_needed)
 		snprintf(url, sizeof(url), "http://f/%d", i);
 		ck_assert_int_eq(store_feed_add(s, url, NULL,
 						i == 2 ? &tsports :
-						i == 3 ? NULL : &tnews, NOW,
-						&id, &e), 0);
+						i == 3 ? NULL :
+							 &tnews,
+						NOW, &id, &e),
+				 0);
 	}
 	sub.email = (char *)"news@example.org";
 	sub.tags = tupper;
@@ -1434,15 +1531,16 @@ START_TEST(test_fetch_mark_needed)
 	s = store_open(path, &e);
 	ck_assert_msg(store_fetch_mark_needed(s, &mark_cases[_i].slot, 1,
 					      mark_cases[_i].now, &marked,
-					      &e) == 0, "%s", e.msg);
+					      &e) == 0,
+		      "%s", e.msg);
 	store_close(s);
 	for (i = 0; mark_cases[_i].due[i]; i++)
 		want += mark_cases[_i].due[i] != ',';
-	ck_assert_msg(marked == want, "%s: %zu marked",
-		      mark_cases[_i].what, marked);
+	ck_assert_msg(marked == want, "%s: %zu marked", mark_cases[_i].what,
+		      marked);
 	ck_assert_msg(due_ids(mark_cases[_i].now, url, sizeof(url)) &&
-		      !strcmp(url, mark_cases[_i].due), "%s: due %s",
-		      mark_cases[_i].what, url);
+			      !strcmp(url, mark_cases[_i].due),
+		      "%s: due %s", mark_cases[_i].what, url);
 }
 END_TEST
 

@@ -69,9 +69,8 @@ START_TEST(t_resolve_rfc)
 	char *got = url_resolve(RFC_BASE, rfc_examples[_i].ref);
 
 	ck_assert_msg(got && strcmp(got, rfc_examples[_i].want) == 0,
-		      "resolve '%s': got '%s', want '%s'",
-		      rfc_examples[_i].ref, got ? got : "(null)",
-		      rfc_examples[_i].want);
+		      "resolve '%s': got '%s', want '%s'", rfc_examples[_i].ref,
+		      got ? got : "(null)", rfc_examples[_i].want);
 	free(got);
 }
 END_TEST
@@ -111,8 +110,8 @@ START_TEST(t_resolve_edges)
 	ck_assert_msg(got && strcmp(got, resolve_edges[_i].want) == 0,
 		      "resolve '%s' against '%s': got '%s', want '%s'",
 		      resolve_edges[_i].ref ? resolve_edges[_i].ref : "(null)",
-		      resolve_edges[_i].base ? resolve_edges[_i].base
-					     : "(null)",
+		      resolve_edges[_i].base ? resolve_edges[_i].base :
+					       "(null)",
 		      got ? got : "(null)", resolve_edges[_i].want);
 	free(got);
 }
@@ -149,15 +148,16 @@ static const struct {
 	{ "http://example.com/100%", "http://example.com/100%25", NULL },
 	{ "http://example.com/%zz", "http://example.com/%25zz", NULL },
 	{ "http://example.com/a b", "http://example.com/a%20b", NULL },
-	{ "http://example.com/a\x01" "b", "http://example.com/a%01b", NULL },
+	{ "http://example.com/a\x01"
+	  "b",
+	  "http://example.com/a%01b", NULL },
 	{ "http://example.com/<{|}>", "http://example.com/%3C%7B%7C%7D%3E",
 	  NULL },
 	{ "http://example.com/caf\xc3\xa9", "http://example.com/caf%C3%A9",
 	  NULL },
-	{ "http://example.com/p?a=1&b=%7e#frag",
-	  "http://example.com/p?a=1&b=~", NULL },
-	{ "http://example.com/?q=a/b?c", "http://example.com/?q=a/b?c",
+	{ "http://example.com/p?a=1&b=%7e#frag", "http://example.com/p?a=1&b=~",
 	  NULL },
+	{ "http://example.com/?q=a/b?c", "http://example.com/?q=a/b?c", NULL },
 	{ "http://example.com#frag", "http://example.com/", NULL },
 	{ "http://example.com?q", "http://example.com/?q", NULL },
 	{ "http://example.com/?", "http://example.com/?", NULL },
@@ -179,11 +179,16 @@ static const struct {
 	{ "http://[v1.x]/", NULL, "invalid IPv6 address" },
 	{ "http://[]/", NULL, "invalid IPv6 address" },
 	{ "http://[::1]x/", NULL, "unexpected text after IPv6 literal" },
-	{ "http://B\xc3\xbc" "CHER.Example/",
-	  "http://b\xc3\xbc" "cher.example/", NULL },
+	{ "http://B\xc3\xbc"
+	  "CHER.Example/",
+	  "http://b\xc3\xbc"
+	  "cher.example/",
+	  NULL },
 	{ "http://\xe4\xbe\x8b\xe3\x81\x88.JP/",
 	  "http://\xe4\xbe\x8b\xe3\x81\x88.jp/", NULL },
-	{ "http://\xc3\x28" "bad/", NULL, "invalid UTF-8 in host" },
+	{ "http://\xc3\x28"
+	  "bad/",
+	  NULL, "invalid UTF-8 in host" },
 	{ "http://\xc0\xaf/", NULL, "invalid UTF-8 in host" },
 	{ "http://exa mple.com/", NULL, "invalid character ' ' in host" },
 	{ "http://x\ny/", NULL, "invalid character '\\x0A' in host" },
@@ -240,7 +245,7 @@ START_TEST(t_normalize)
 			      "'%s': message '%s' lacks '%s'",
 			      norm_table[_i].in, e.msg, norm_table[_i].msg);
 		ck_assert_msg(strchr(e.msg, '\n') == NULL &&
-			      strchr(e.msg, '\r') == NULL,
+				      strchr(e.msg, '\r') == NULL,
 			      "line break in message '%s'", e.msg);
 		return;
 	}
@@ -498,17 +503,21 @@ static const struct {
 	{ "https://example.org/a?b=c#d", "https://example.org/a?b=c#d" },
 	{ "http://example.org", "http://example.org" },
 	/* an IRI stays readable */
-	{ "https://example.org/caf\xc3\xa9", "https://example.org/caf\xc3\xa9" },
+	{ "https://example.org/caf\xc3\xa9",
+	  "https://example.org/caf\xc3\xa9" },
 	/* already encoded: as it is */
 	{ "https://x.org/a%0D%0Ab", "https://x.org/a%0D%0Ab" },
 	/* raw CR LF, tab, space, DEL, C1, bidi: percent-encoded */
 	{ "https://x.org/a\r\nBcc: y", "https://x.org/a%0D%0ABcc:%20y" },
 	{ "https://x.org/a\tb c", "https://x.org/a%09b%20c" },
 	{ "https://x.org/\x1b[31mred", "https://x.org/%1B[31mred" },
-	{ "https://x.org/a\x7f\xc2\x85\xc2\x9b", "https://x.org/a%7F%C2%85%C2%9B" },
+	{ "https://x.org/a\x7f\xc2\x85\xc2\x9b",
+	  "https://x.org/a%7F%C2%85%C2%9B" },
 	{ "https://x.org/gpj\xe2\x80\xae.exe",
 	  "https://x.org/gpj%E2%80%AE.exe" },
-	{ "https://x.org/a\xe2\x81\xa6" "b", "https://x.org/a%E2%81%A6b" },
+	{ "https://x.org/a\xe2\x81\xa6"
+	  "b",
+	  "https://x.org/a%E2%81%A6b" },
 	/* invalid UTF-8: its octets encoded */
 	{ "https://x.org/a\xff", "https://x.org/a%FF" },
 	/* a host with a space: encoded too, url_is_http takes escapes */
@@ -578,7 +587,7 @@ END_TEST
 
 static const struct {
 	const char *url;
-	int https, host;           /* url_is_https(url), url_is_host(url) */
+	int https, host; /* url_is_https(url), url_is_host(url) */
 } https_table[] = {
 	{ "https://example.org/u?x=1", 1, 0 },
 	{ "HTTPS://example.org/", 1, 0 },

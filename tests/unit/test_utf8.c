@@ -12,23 +12,23 @@
 static const struct {
 	const char *bytes;
 	size_t len;
-	int rc;                 /* what utf8_decode returns */
-	unsigned long cp;       /* when rc > 0 */
-	size_t bad;             /* when rc == 0 */
+	int rc;           /* what utf8_decode returns */
+	unsigned long cp; /* when rc > 0 */
+	size_t bad;       /* when rc == 0 */
 } decodes[] = {
 	{ "A", 1, 1, 0x41, 0 },
-	{ "\xc3\xa9", 2, 2, 0xe9, 0 },                 /* é */
-	{ "\xe2\x80\x94", 3, 3, 0x2014, 0 },           /* — */
-	{ "\xf0\x9f\x98\x80", 4, 4, 0x1f600, 0 },      /* 😀 */
-	{ "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff, 0 },     /* the last one */
-	{ "\xc3", 1, -1, 0, 0 },                       /* cut off */
+	{ "\xc3\xa9", 2, 2, 0xe9, 0 },             /* é */
+	{ "\xe2\x80\x94", 3, 3, 0x2014, 0 },       /* — */
+	{ "\xf0\x9f\x98\x80", 4, 4, 0x1f600, 0 },  /* 😀 */
+	{ "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff, 0 }, /* the last one */
+	{ "\xc3", 1, -1, 0, 0 },                   /* cut off */
 	{ "\xe2\x80", 2, -1, 0, 0 },
-	{ "\xc0\xaf", 2, 0, 0, 1 },                    /* overlong '/' */
-	{ "\xe0\x80\xaf", 3, 0, 0, 1 },                /* overlong */
-	{ "\xed\xa0\x80", 3, 0, 0, 1 },                /* a surrogate */
-	{ "\xf4\x90\x80\x80", 4, 0, 0, 1 },            /* past U+10FFFF */
-	{ "\xe2\x80\x41", 3, 0, 0, 2 },                /* subpart of 2 */
-	{ "\x80", 1, 0, 0, 1 },                        /* lone continuation */
+	{ "\xc0\xaf", 2, 0, 0, 1 },         /* overlong '/' */
+	{ "\xe0\x80\xaf", 3, 0, 0, 1 },     /* overlong */
+	{ "\xed\xa0\x80", 3, 0, 0, 1 },     /* a surrogate */
+	{ "\xf4\x90\x80\x80", 4, 0, 0, 1 }, /* past U+10FFFF */
+	{ "\xe2\x80\x41", 3, 0, 0, 2 },     /* subpart of 2 */
+	{ "\x80", 1, 0, 0, 1 },             /* lone continuation */
 	{ "\xff", 1, 0, 0, 1 },
 };
 
@@ -52,8 +52,9 @@ END_TEST
 
 START_TEST(test_encode_round_trips)
 {
-	static const unsigned long cps[] = { 0, 0x7f, 0x80, 0x7ff, 0x800,
-					     0xfffd, 0xffff, 0x10000, 0x10ffff };
+	static const unsigned long cps[] = { 0,      0x7f,    0x80,
+					     0x7ff,  0x800,   0xfffd,
+					     0xffff, 0x10000, 0x10ffff };
 	struct buf b = BUF_INIT(16);
 	unsigned long cp;
 	size_t i, bad;
@@ -82,11 +83,17 @@ static const struct {
 } folds[] = {
 	{ "", "" },
 	{ "ABC def", "abc def" },
-	{ "\xc3\x89t\xc3\xa9 \xc3\xa0 Lyon", "ete a lyon" },       /* Été à */
-	{ "C\xc5\x93ur, \xc3\x86sop, stra\xc3\x9f" "e", "coeur, aesop, strasse" },
-	{ "Fran\xc3\xa7ois \xc3\x91" "and\xc3\xba", "francois nandu" },
-	{ "\xce\xb1\xce\xb2", "\xce\xb1\xce\xb2" },                 /* αβ kept */
-	{ "a\xff" "b", "ab" },                                       /* invalid */
+	{ "\xc3\x89t\xc3\xa9 \xc3\xa0 Lyon", "ete a lyon" }, /* Été à */
+	{ "C\xc5\x93ur, \xc3\x86sop, stra\xc3\x9f"
+	  "e",
+	  "coeur, aesop, strasse" },
+	{ "Fran\xc3\xa7ois \xc3\x91"
+	  "and\xc3\xba",
+	  "francois nandu" },
+	{ "\xce\xb1\xce\xb2", "\xce\xb1\xce\xb2" }, /* αβ kept */
+	{ "a\xff"
+	  "b",
+	  "ab" }, /* invalid */
 };
 
 START_TEST(test_fold)
@@ -109,15 +116,25 @@ static const struct {
 	  "\xe2\x80\x9cquoted\xe2\x80\x9d \xd8\xa7\xd9\x84\xd8\xb9" },
 	/* line breaks and tabs: a space each, on one line */
 	{ "a\r\nb\tc\vd\fe", "a  b c d e" },
-	{ "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d", "a b c d" },
+	{ "a\xc2\x85"
+	  "b\xe2\x80\xa8"
+	  "c\xe2\x80\xa9"
+	  "d",
+	  "a b c d" },
 	/* other C0, DEL, C1: gone */
-	{ "a\x01\x07\x08\x7f" "b", "ab" },
-	{ "a\xc2\x80\xc2\x9b\xc2\x9f" "b", "ab" },
+	{ "a\x01\x07\x08\x7f"
+	  "b",
+	  "ab" },
+	{ "a\xc2\x80\xc2\x9b\xc2\x9f"
+	  "b",
+	  "ab" },
 	/* ANSI sequences: gone whole; a lone ESC alone */
 	{ "\x1b[31mred\x1b[0m", "red" },
 	{ "\x1b[1;38;5;196mx\x1b[K", "x" },
 	{ "\x1b[2J\x1b[H!", "!" },
-	{ "a\x1b" "b", "ab" },
+	{ "a\x1b"
+	  "b",
+	  "ab" },
 	{ "a\x1b[", "a[" },
 	{ "a\x1b[12\x01m", "a[12m" },
 	{ "a\x1b", "a" },
@@ -125,13 +142,18 @@ static const struct {
 	 * "exe.txt") */
 	{ "x\xe2\x80\xaetxt.exe", "xtxt.exe" },
 	{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad\xe2\x80\xae"
-	  "a\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9" "b"
-	  "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "ab" },
+	  "a\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9"
+	  "b"
+	  "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c",
+	  "ab" },
 	/* their neighbours stay: ZWJ in emoji, U+2065 unassigned, U+202F */
 	{ "\xe2\x80\x8d\xe2\x81\xa5\xe2\x80\xaf",
 	  "\xe2\x80\x8d\xe2\x81\xa5\xe2\x80\xaf" },
 	/* invalid UTF-8: U+FFFD */
-	{ "a\xff" "b", "a\xef\xbf\xbd" "b" },
+	{ "a\xff"
+	  "b",
+	  "a\xef\xbf\xbd"
+	  "b" },
 	{ "a\xe2\x80", "a\xef\xbf\xbd" },
 	{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
 };

@@ -26,7 +26,7 @@
 
 #define SYSTEM_ZONES "/usr/share/zoneinfo"
 
-static char dir[4096];          /* the test's own TZDIR */
+static char dir[4096]; /* the test's own TZDIR */
 
 static int64_t
 at(const char *iso)
@@ -52,23 +52,38 @@ use_own_zones(void)
 /* --- against the C library ------------------------------------------------ */
 
 static const char *const libc_zones[] = {
-	"Europe/Paris", "America/New_York", "Australia/Lord_Howe",
-	"Asia/Kolkata", "Pacific/Chatham", "America/Sao_Paulo",
-	"Africa/Casablanca", "UTC", "Etc/UTC",
+	"Europe/Paris",
+	"America/New_York",
+	"Australia/Lord_Howe",
+	"Asia/Kolkata",
+	"Pacific/Chatham",
+	"America/Sao_Paulo",
+	"Africa/Casablanca",
+	"UTC",
+	"Etc/UTC",
 	/* negative daylight saving, negative and 50-hour rule times */
-	"Europe/Dublin", "America/Nuuk", "Asia/Gaza",
+	"Europe/Dublin",
+	"America/Nuuk",
+	"Asia/Gaza",
 	/* a skipped day, +14, a 2-hour DST, half-hour standard time */
-	"Pacific/Apia", "Pacific/Kiritimati", "Antarctica/Troll",
-	"America/St_Johns", "Asia/Tehran", "Etc/GMT+5", "Europe/London",
+	"Pacific/Apia",
+	"Pacific/Kiritimati",
+	"Antarctica/Troll",
+	"America/St_Johns",
+	"Asia/Tehran",
+	"Etc/GMT+5",
+	"Europe/London",
 };
 
 static void
 fmt_tm(char *out, size_t n, const struct tm *tm)
 {
-	snprintf(out, n, "%04d-%02d-%02d %02d:%02d:%02d wd%d yd%d dst%d "
-	    "%+ld %s", tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
-	    tm->tm_hour, tm->tm_min, tm->tm_sec, tm->tm_wday, tm->tm_yday,
-	    tm->tm_isdst, tm->tm_gmtoff, tm->tm_zone ? tm->tm_zone : "(null)");
+	snprintf(out, n,
+		 "%04d-%02d-%02d %02d:%02d:%02d wd%d yd%d dst%d "
+		 "%+ld %s",
+		 tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour,
+		 tm->tm_min, tm->tm_sec, tm->tm_wday, tm->tm_yday, tm->tm_isdst,
+		 tm->tm_gmtoff, tm->tm_zone ? tm->tm_zone : "(null)");
 }
 
 /* zone_local and zone_offset at t agree with the C library. Plain
@@ -96,7 +111,7 @@ same_as_libc(const struct zone *z, const char *name, int64_t t)
 		fmt_tm(a, sizeof(a), &ours);
 		fmt_tm(b, sizeof(b), &libc);
 		ck_abort_msg("%s at %lld: ours %s, libc %s", name, (long long)t,
-		    a, b);
+			     a, b);
 	}
 }
 
@@ -104,7 +119,7 @@ static int
 same_type(const struct zone_offset *a, const struct zone_offset *b)
 {
 	return a->utoff == b->utoff && a->isdst == b->isdst &&
-	    !strcmp(a->abbr, b->abbr);
+	       !strcmp(a->abbr, b->abbr);
 }
 
 /* The first instant in (lo, hi] whose type is that of hi. */
@@ -169,20 +184,20 @@ from_local_brute(const struct zone *z, const char *name, int64_t local)
 	}
 	if (zone_from_local(z, local, got, &n, &gap) < 0)
 		ck_abort_msg("%s: zone_from_local(%lld) failed", name,
-		    (long long)local);
+			     (long long)local);
 	if (nw > 0) {
 		if (gap || n != (nw > 2 ? 2 : nw) || got[0] != want[0] ||
 		    (n > 1 && got[1] != want[1]))
 			ck_abort_msg("%s: local %lld: %d instants (gap %d), "
-			    "%lld first; libc %d, %lld first", name,
-			    (long long)local, n, gap, (long long)got[0], nw,
-			    (long long)want[0]);
+				     "%lld first; libc %d, %lld first",
+				     name, (long long)local, n, gap,
+				     (long long)got[0], nw, (long long)want[0]);
 		return;
 	}
 	/* in a gap: the clock read less than local just before got[0] */
 	if (!gap || n != 1)
 		ck_abort_msg("%s: local %lld is in a gap, not said", name,
-		    (long long)local);
+			     (long long)local);
 	tt = (time_t)(got[0] - 1);
 	ck_assert_ptr_nonnull(localtime_r(&tt, &tm));
 	ck_assert_int_lt(got[0] - 1 + tm.tm_gmtoff, local);
@@ -195,7 +210,7 @@ from_local_brute(const struct zone *z, const char *name, int64_t local)
  * side, and local times at and next to the edges of the gap or overlap. */
 static void
 sweep(const struct zone *z, const char *name, int64_t from, int64_t to,
-	int64_t step, int edges_local)
+      int64_t step, int edges_local)
 {
 	struct zone_offset prev, o, before;
 	int64_t t, edge;
@@ -204,7 +219,7 @@ sweep(const struct zone *z, const char *name, int64_t from, int64_t to,
 	ck_assert_int_eq(zone_offset(z, from, &prev), 0);
 	for (t = from; t <= to; t += step) {
 		same_as_libc(z, name, t);
-		(void)zone_offset(z, t, &o);   /* same_as_libc checked it */
+		(void)zone_offset(z, t, &o); /* same_as_libc checked it */
 		if (!same_type(&o, &prev)) {
 			edge = find_change(z, t - step, t);
 			same_as_libc(z, name, edge - 1);
@@ -240,17 +255,17 @@ START_TEST(t_against_libc)
 	ck_assert_msg(z != NULL, "%s", e.msg);
 	/* the table: 1800 to 2040, an odd step so hours and minutes vary */
 	sweep(z, name, at("1800-01-01T00:00:00Z"), at("2040-01-01T00:00:00Z"),
-	    11 * 3600 + 7 * 60 + 13, 1);
+	      11 * 3600 + 7 * 60 + 13, 1);
 	/* the footer's rule, to 2600 */
 	sweep(z, name, at("2037-06-01T00:00:00Z"), at("2110-01-01T00:00:00Z"),
-	    5 * 86400 + 3 * 3600 + 17, 1);
+	      5 * 86400 + 3 * 3600 + 17, 1);
 	sweep(z, name, at("2110-01-01T00:00:00Z"), at("2600-01-01T00:00:00Z"),
-	    9 * 86400 + 3 * 3600 + 17, 0);
+	      9 * 86400 + 3 * 3600 + 17, 0);
 	/* far ends */
 	sweep(z, name, at("9998-01-01T00:00:00Z"), at("9999-12-31T00:00:00Z"),
-	    86400 * 3 + 1, 0);
+	      86400 * 3 + 1, 0);
 	sweep(z, name, at("0001-01-01T00:00:00Z"), at("0002-01-01T00:00:00Z"),
-	    86400 * 7 + 1, 0);
+	      86400 * 7 + 1, 0);
 	same_as_libc(z, name, INT64_C(1) << 40);
 	same_as_libc(z, name, -(INT64_C(1) << 40));
 	zone_free(z);
@@ -264,7 +279,7 @@ static const struct {
 	long gmtoff;
 	int isdst;
 	const char *abbr;
-	const char *local;        /* YYYY-MM-DDTHH:MM:SS */
+	const char *local; /* YYYY-MM-DDTHH:MM:SS */
 } known[] = {
 	{ "Europe/Paris", "2026-03-29T00:59:59Z", 3600, 0, "CET",
 	  "2026-03-29T01:59:59" },
@@ -309,8 +324,8 @@ START_TEST(t_known)
 	ck_assert_msg(z != NULL, "%s", e.msg);
 	ck_assert_int_eq(zone_local(z, at(known[_i].utc), &tm), 0);
 	snprintf(local, sizeof(local), "%04d-%02d-%02dT%02d:%02d:%02d",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec);
 	ck_assert_str_eq(local, known[_i].local);
 	ck_assert_int_eq(tm.tm_gmtoff, known[_i].gmtoff);
 	ck_assert_int_eq(tm.tm_isdst, known[_i].isdst);
@@ -327,20 +342,20 @@ static const struct {
 	const char *first, *second;
 } locals[] = {
 	/* spring forward: 02:30 does not exist, 03:00 local is 01:00Z */
-	{ "Europe/Paris", "2026-03-29T02:30:00Z", 1, 1,
-	  "2026-03-29T01:00:00Z", NULL },
-	{ "Europe/Paris", "2026-03-29T03:00:00Z", 1, 0,
-	  "2026-03-29T01:00:00Z", NULL },
-	{ "Europe/Paris", "2026-03-29T01:59:59Z", 1, 0,
-	  "2026-03-29T00:59:59Z", NULL },
+	{ "Europe/Paris", "2026-03-29T02:30:00Z", 1, 1, "2026-03-29T01:00:00Z",
+	  NULL },
+	{ "Europe/Paris", "2026-03-29T03:00:00Z", 1, 0, "2026-03-29T01:00:00Z",
+	  NULL },
+	{ "Europe/Paris", "2026-03-29T01:59:59Z", 1, 0, "2026-03-29T00:59:59Z",
+	  NULL },
 	/* fall back: 02:30 twice */
-	{ "Europe/Paris", "2026-10-25T02:30:00Z", 2, 0,
-	  "2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z" },
-	{ "Europe/Paris", "2026-10-25T03:00:00Z", 1, 0,
-	  "2026-10-25T02:00:00Z", NULL },
+	{ "Europe/Paris", "2026-10-25T02:30:00Z", 2, 0, "2026-10-25T00:30:00Z",
+	  "2026-10-25T01:30:00Z" },
+	{ "Europe/Paris", "2026-10-25T03:00:00Z", 1, 0, "2026-10-25T02:00:00Z",
+	  NULL },
 	/* past 2037: the footer's rule */
-	{ "Europe/Paris", "2090-03-26T02:30:00Z", 1, 1,
-	  "2090-03-26T01:00:00Z", NULL },
+	{ "Europe/Paris", "2090-03-26T02:30:00Z", 1, 1, "2090-03-26T01:00:00Z",
+	  NULL },
 	{ "America/New_York", "2200-11-02T01:30:00Z", 2, 0,
 	  "2200-11-02T05:30:00Z", "2200-11-02T06:30:00Z" },
 	/* a 30-minute change */
@@ -349,8 +364,8 @@ static const struct {
 	{ "Australia/Lord_Howe", "2026-04-05T01:45:00Z", 2, 0,
 	  "2026-04-04T14:45:00Z", "2026-04-04T15:15:00Z" },
 	/* Samoa skipped 2011-12-30 */
-	{ "Pacific/Apia", "2011-12-30T12:00:00Z", 1, 1,
-	  "2011-12-30T10:00:00Z", NULL },
+	{ "Pacific/Apia", "2011-12-30T12:00:00Z", 1, 1, "2011-12-30T10:00:00Z",
+	  NULL },
 	{ "UTC", "2026-11-26T07:00:00Z", 1, 0, "2026-11-26T07:00:00Z", NULL },
 };
 
@@ -365,7 +380,8 @@ START_TEST(t_from_local)
 	z = zone_open(locals[_i].zone, &e);
 	ck_assert_msg(z != NULL, "%s", e.msg);
 	ck_assert_int_eq(zone_from_local(z, at(locals[_i].local), out, &n,
-			     &gap), 0);
+					 &gap),
+			 0);
 	ck_assert_int_eq(n, locals[_i].n);
 	ck_assert_int_eq(gap, locals[_i].gap);
 	ck_assert_int_eq(out[0], at(locals[_i].first));
@@ -410,8 +426,7 @@ START_TEST(t_bad_name)
 	ck_assert_ptr_null(zone_open(bad_names[_i].name, &e));
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	ck_assert_msg(strstr(e.msg, bad_names[_i].why) != NULL, "%s", e.msg);
-	err_quote(q, sizeof(q), bad_names[_i].name,
-	    strlen(bad_names[_i].name));
+	err_quote(q, sizeof(q), bad_names[_i].name, strlen(bad_names[_i].name));
 	ck_assert_msg(strstr(e.msg, q) != NULL, "%s", e.msg);
 	ck_assert_ptr_null(strchr(e.msg, '\n'));
 	ck_assert_int_eq(zone_check(bad_names[_i].name, &e), -1);
@@ -429,7 +444,7 @@ START_TEST(t_name_length)
 	name[sizeof(name) - 1] = '\0';
 	ck_assert_ptr_null(zone_open(name, &e));
 	ck_assert_ptr_nonnull(strstr(e.msg, "not a zone name"));
-	name[ZONE_NAME_MAX] = '\0';     /* at the cap: looked for */
+	name[ZONE_NAME_MAX] = '\0'; /* at the cap: looked for */
 	ck_assert_ptr_null(zone_open(name, &e));
 	ck_assert_ptr_nonnull(strstr(e.msg, "no such zone"));
 }
@@ -492,17 +507,17 @@ put64(struct bytes *b, uint64_t v)
 }
 
 struct spec {
-	char version;             /* 0, '2', '3' */
+	char version; /* 0, '2', '3' */
 	size_t ntimes;
 	const int64_t *times;
 	const unsigned char *idx;
 	size_t ntypes;
 	const int32_t *utoff;
 	const unsigned char *isdst, *desig;
-	const char *chars;        /* NULs inside: size given */
+	const char *chars; /* NULs inside: size given */
 	size_t nchars;
 	uint32_t leapcnt;
-	const char *footer;       /* without its newlines; NULL for v1 */
+	const char *footer; /* without its newlines; NULL for v1 */
 };
 
 static void
@@ -513,8 +528,8 @@ header(struct bytes *b, const struct spec *s)
 	put(b, "TZif", 4);
 	put(b, &s->version, 1);
 	put(b, zero, 15);
-	put32(b, 0);              /* isutcnt */
-	put32(b, 0);              /* isstdcnt */
+	put32(b, 0); /* isutcnt */
+	put32(b, 0); /* isstdcnt */
 	put32(b, s->leapcnt);
 	put32(b, (uint32_t)s->ntimes);
 	put32(b, (uint32_t)s->ntypes);
@@ -585,8 +600,9 @@ static const unsigned char small_desig[] = { 0, 4 };
 static struct spec
 small_spec(char version, const char *footer)
 {
-	struct spec s = { version, 2, small_times, small_idx, 2, small_utoff,
-		small_isdst, small_desig, "XST\0XDT", 8, 0, footer };
+	struct spec s = { version,    2,           small_times, small_idx,
+			  2,          small_utoff, small_isdst, small_desig,
+			  "XST\0XDT", 8,           0,           footer };
 
 	return s;
 }
@@ -652,7 +668,7 @@ static const char *const footers[] = {
 	"EET-2EEST,M3.4.4/50,M10.4.4/50",
 	"AAA3BBB,J60/2,J300/2",
 	"AAA3BBB,59/2,299/2",
-	"EST5EDT",                     /* the default rule */
+	"EST5EDT", /* the default rule */
 	"<-03>3",
 	"NST3:30NDT,M3.2.0,M11.1.0",
 };
@@ -661,8 +677,8 @@ START_TEST(t_footer_only)
 {
 	static const unsigned char idx0[1], isdst0[1], desig0[1];
 	static const int32_t utoff0[1];
-	struct spec s = { '3', 0, NULL, idx0, 1, utoff0, isdst0, desig0,
-		"ZZZ", 4, 0, footers[_i] };
+	struct spec s = { '3',    0,      NULL,  idx0, 1, utoff0,
+			  isdst0, desig0, "ZZZ", 4,    0, footers[_i] };
 	struct bytes b;
 	struct err e = ERR_INIT;
 	struct zone *z;
@@ -675,7 +691,7 @@ START_TEST(t_footer_only)
 	ck_assert_int_eq(setenv("TZ", footers[_i], 1), 0);
 	tzset();
 	sweep(z, footers[_i], at("1990-01-01T00:00:00Z"),
-	    at("2100-01-01T00:00:00Z"), 3 * 86400 + 3600 + 7, 1);
+	      at("2100-01-01T00:00:00Z"), 3 * 86400 + 3600 + 7, 1);
 	zone_free(z);
 	ck_assert_int_eq(unsetenv("TZ"), 0);
 }
@@ -688,8 +704,10 @@ START_TEST(t_dst_all_year)
 {
 	static const unsigned char idx0[1], isdst0[1], desig0[1];
 	static const int32_t utoff0[1];
-	struct spec s = { '3', 0, NULL, idx0, 1, utoff0, isdst0, desig0,
-		"ZZZ", 4, 0, "EST5EDT,0/0,J365/25" };
+	struct spec s = {
+		'3',    0,      NULL,  idx0, 1, utoff0,
+		isdst0, desig0, "ZZZ", 4,    0, "EST5EDT,0/0,J365/25"
+	};
 	struct bytes b;
 	struct err e = ERR_INIT;
 	struct zone *z;
@@ -710,7 +728,8 @@ START_TEST(t_dst_all_year)
 	}
 	/* midnight on January 1st happens once */
 	ck_assert_int_eq(zone_from_local(z, at("2021-01-01T00:00:00Z"), out, &n,
-			     &gap), 0);
+					 &gap),
+			 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(gap, 0);
 	ck_assert_int_eq(out[0], at("2021-01-01T04:00:00Z"));
@@ -794,7 +813,7 @@ START_TEST(t_corrupt)
 	build(&b, &s);
 	expect_refused(&b, "designation");
 	s = small_spec('2', "XST-1");
-	s.nchars = 7;             /* "XDT" loses its NUL */
+	s.nchars = 7; /* "XDT" loses its NUL */
 	build(&b, &s);
 	expect_refused(&b, "designation");
 	s = small_spec('2', "XST-1");
@@ -833,9 +852,9 @@ START_TEST(t_changed_file)
 	old = zone_open("Test/Changing", &e);
 	ck_assert_msg(old != NULL, "%s", e.msg);
 	again = zone_open("Test/Changing", &e);
-	ck_assert_ptr_eq(again, old);     /* from the cache */
+	ck_assert_ptr_eq(again, old); /* from the cache */
 	zone_free(again);
-	s = small_spec('2', "YSTX-3");   /* another size */
+	s = small_spec('2', "YSTX-3"); /* another size */
 	build(&b, &s);
 	write_zone("Test/Changing", b.d, b.n);
 	new = zone_open("Test/Changing", &e);
@@ -857,8 +876,12 @@ END_TEST
 #define THREAD_SAMPLES 200
 
 static const char *const thread_zones[] = {
-	"Europe/Paris", "America/New_York", "Australia/Lord_Howe",
-	"Pacific/Chatham", "UTC", "Asia/Kolkata",
+	"Europe/Paris",
+	"America/New_York",
+	"Australia/Lord_Howe",
+	"Pacific/Chatham",
+	"UTC",
+	"Asia/Kolkata",
 };
 
 /* What each zone says at the samples, computed by one thread first. */
@@ -876,8 +899,10 @@ static long
 digest_of(const struct tm *tm)
 {
 	return ((((long)tm->tm_year * 13 + tm->tm_mon) * 32 + tm->tm_mday) *
-		25 + tm->tm_hour) * 60 + tm->tm_min + tm->tm_gmtoff * 7 +
-	    tm->tm_isdst;
+			25 +
+		tm->tm_hour) *
+		       60 +
+	       tm->tm_min + tm->tm_gmtoff * 7 + tm->tm_isdst;
 }
 
 static void *
@@ -927,7 +952,8 @@ START_TEST(t_threads)
 	}
 	for (k = 0; k < THREADS; k++)
 		ck_assert_int_eq(pthread_create(&th[k], NULL, worker,
-				     (void *)(intptr_t)k), 0);
+						(void *)(intptr_t)k),
+				 0);
 	for (k = 0; k < THREADS; k++) {
 		ck_assert_int_eq(pthread_join(th[k], &rc), 0);
 		ck_assert_ptr_null(rc);
@@ -976,18 +1002,18 @@ main(void)
 	s = suite_create("zone");
 	tc = tcase_create("core");
 	tcase_add_loop_test(tc, t_against_libc, 0,
-	    (int)(sizeof(libc_zones) / sizeof(libc_zones[0])));
+			    (int)(sizeof(libc_zones) / sizeof(libc_zones[0])));
 	tcase_add_loop_test(tc, t_known, 0,
-	    (int)(sizeof(known) / sizeof(known[0])));
+			    (int)(sizeof(known) / sizeof(known[0])));
 	tcase_add_loop_test(tc, t_from_local, 0,
-	    (int)(sizeof(locals) / sizeof(locals[0])));
+			    (int)(sizeof(locals) / sizeof(locals[0])));
 	tcase_add_loop_test(tc, t_bad_name, 0,
-	    (int)(sizeof(bad_names) / sizeof(bad_names[0])));
+			    (int)(sizeof(bad_names) / sizeof(bad_names[0])));
 	tcase_add_test(tc, t_name_length);
 	tcase_add_test(tc, t_utc_built_in);
 	tcase_add_test(tc, t_own_files);
 	tcase_add_loop_test(tc, t_footer_only, 0,
-	    (int)(sizeof(footers) / sizeof(footers[0])));
+			    (int)(sizeof(footers) / sizeof(footers[0])));
 	tcase_add_test(tc, t_dst_all_year);
 	tcase_add_test(tc, t_truncated);
 	tcase_add_test(tc, t_corrupt);

@@ -62,14 +62,12 @@ testutil_remove_tree(const char *dir)
 }
 
 void
-testutil_fresh_path(char *out, size_t size, const char *dir,
-		    const char *name)
+testutil_fresh_path(char *out, size_t size, const char *dir, const char *name)
 {
 	static int seq;
 	int n;
 
-	n = snprintf(out, size, "%s/%d-%d-%s", dir, (int)getpid(), ++seq,
-		     name);
+	n = snprintf(out, size, "%s/%d-%d-%s", dir, (int)getpid(), ++seq, name);
 	ck_assert_msg(n >= 0 && (size_t)n < size, "%s/...-%s: too long", dir,
 		      name);
 }
@@ -115,8 +113,8 @@ testutil_put_file(const char *path, const char *text, mode_t mode)
 void
 testutil_write_file(const char *path, const char *text, mode_t mode)
 {
-	ck_assert_msg(testutil_put_file(path, text, mode) == 0, "%s: %s",
-		      path, strerror(errno));
+	ck_assert_msg(testutil_put_file(path, text, mode) == 0, "%s: %s", path,
+		      strerror(errno));
 }
 
 int
@@ -152,8 +150,7 @@ testutil_spawn(char *const argv[], pid_t *pid, int quiet)
 	if (p == 0) {
 		/* a failed case ends its test process: take the child along;
 		 * the parent may be gone already */
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 ||
-		    getppid() != parent)
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 			_exit(127);
 		if (quiet && (fd = open("/dev/null", O_WRONLY)) >= 0) {
 			dup2(fd, 1);
@@ -263,15 +260,25 @@ void
 testutil_make_cert(const char *cert, const char *key, const char *subj,
 		   const char *san)
 {
-	char *argv[] = {
-		(char *)"/usr/bin/openssl", (char *)"req", (char *)"-x509",
-		(char *)"-newkey", (char *)"ec",
-		(char *)"-pkeyopt", (char *)"ec_paramgen_curve:prime256v1",
-		(char *)"-nodes", (char *)"-days", (char *)"2",
-		(char *)"-subj", (char *)subj, (char *)"-addext", (char *)san,
-		(char *)"-keyout", (char *)key, (char *)"-out", (char *)cert,
-		NULL
-	};
+	char *argv[] = { (char *)"/usr/bin/openssl",
+			 (char *)"req",
+			 (char *)"-x509",
+			 (char *)"-newkey",
+			 (char *)"ec",
+			 (char *)"-pkeyopt",
+			 (char *)"ec_paramgen_curve:prime256v1",
+			 (char *)"-nodes",
+			 (char *)"-days",
+			 (char *)"2",
+			 (char *)"-subj",
+			 (char *)subj,
+			 (char *)"-addext",
+			 (char *)san,
+			 (char *)"-keyout",
+			 (char *)key,
+			 (char *)"-out",
+			 (char *)cert,
+			 NULL };
 
 	if (testutil_spawn(argv, NULL, 1) != 0) {
 		fprintf(stderr, "%s: openssl req failed\n", cert);
