@@ -8,6 +8,7 @@
 
 #include "cli/cmd.h"
 #include "lib/addr.h"
+#include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/log.h"
@@ -143,67 +144,138 @@ test_heard(void *arg, int64_t id, const struct deliver_result *r)
 	t->r = *r;
 }
 
-/* Composes the test mail, records it in the outbox (a report of kind
- * "test") and has the courier carry it, as any other mail. */
+/* Sends the composed test mail m directly, recording nothing: the store
+ * is one this user may not write. 0 with *r, or -1 with e. */
 static int
-send_test(struct store *s, const struct conf *cfg, const char *to)
+send_unrecorded(const struct conf *cfg, const char *seed,
+		const struct compose_mail *m, struct deliver_result *r,
+		struct err *e)
+{
+	struct compose_mail mail = *m;
+	struct buf text, message;
+	struct deliver *dv = NULL;
+	struct deliver_message dm = { 0 };
+	char *id = NULL;
+	int rc = -1;
+
+	buf_init(&text, BUF_MAX_DOC);
+	buf_init(&message, BUF_MAX_DOC);
+	id = compose_message_id(cfg, seed, 0, e);
+	if (!id)
+		goto out;
+	mail.message_id = id;
+	if (compose_render(cfg, &mail, &text, &message, e) < 0)
+		goto out;
+	dv = deliver_open(cfg, e);
+	if (!dv)
+		goto out;
+	dm.data = message.data;
+	dm.len = message.len;
+	dm.envelope_from = cfg->from_addr;
+	dm.rcpts = &m->to_addr;
+	dm.nrcpts = 1;
+	rc = deliver_send(dv, &dm, r, e);
+out:
+	if (dv && deliver_close(dv, rc < 0 ? NULL : e) < 0)
+		rc = -1;
+	buf_release(&message);
+	buf_release(&text);
+	free(id);
+	return rc;
+}
+
+/* Records m in the outbox (a report of kind "test") and has the courier
+ * carry it, as any other mail, holding the run lock meanwhile so that no
+ * run carries it too. Its first outcome is its last: the doctor says it
+ * now, and no run tries it again. 0 with *r, or -1 with e. */
+static int
+send_recorded(struct ctx *ctx, const char *seed, const struct compose_mail *m,
+	      struct deliver_result *r, struct err *e)
+{
+	const char *db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
+	struct test_heard t = { 0 };
+	struct store_lock *lock;
+	struct courier c;
+	struct err ignored = ERR_INIT;
+	int rc = -1;
+
+	lock = store_lock_run(db, "doctor", ctx->cfg.lock_timeout, m->date, e);
+	if (!lock)
+		return -1;
+	courier_init(&c);
+	rc = compose_report(ctx->store, &ctx->cfg, "test", seed, seed, m,
+			    &t.id, e);
+	if (rc != 0) {
+		if (rc > 0)
+			err_set(e, EX_SOFTWARE, "a test mail '%s' exists already",
+				seed);
+		rc = -1;
+		goto out;
+	}
+	c.store = ctx->store;
+	c.cfg = &ctx->cfg;
+	c.now = m->date;
+	c.only = t.id;
+	c.final = 1;
+	c.heard = test_heard;
+	c.heard_arg = &t;
+	if (courier_run(&c, e) < 0)
+		goto out;
+	if (!t.heard) {
+		if (c.counts.transport_code)
+			err_set(e, c.counts.transport_code, "%s",
+				c.counts.transport_error);
+		else
+			err_set(e, EX_SOFTWARE, "the test mail was not sent");
+		/* what the transport never took is not tried again either */
+		store_outbox_mark(ctx->store, t.id, STORE_DIGEST_FAILED,
+				  e->msg, m->date, 0, &ignored);
+		goto out;
+	}
+	*r = t.r;
+	rc = 0;
+out:
+	courier_release(&c);
+	store_unlock_run(lock);
+	return rc;
+}
+
+/* The test mail: composed as any mail is, then through the outbox
+ * (send_recorded), or directly when the store is one this user may only
+ * read (doctor run as another user). */
+static int
+send_test(struct ctx *ctx, const char *to)
 {
 	struct compose_mail m = { 0 };
-	struct test_heard t = { 0 };
-	struct courier c;
+	struct deliver_result r = { 0 };
 	struct err e = ERR_INIT;
 	char seed[64];
-	int64_t now = clock_now();
-	int rc = EX_SOFTWARE;
+	int rc;
 
-	courier_init(&c);
 	if (addr_validate(to, &e) < 0)
-		goto out;
-	snprintf(seed, sizeof(seed), "test-%lld-%ld", (long long)now,
+		goto failed;
+	m.date = clock_now();
+	snprintf(seed, sizeof(seed), "test-%lld-%ld", (long long)m.date,
 		 (long)getpid());
 	m.to_addr = to;
 	m.subject = "feedmail test message";
-	m.date = now;
 	m.text = "This message was sent by feedmail doctor --test-mail: the "
 		 "digests\nwill travel the same way.\n";
-	if (compose_report(s, cfg, "test", seed, seed, &m, &t.id, &e) != 0) {
-		if (!e.code)
-			err_set(&e, EX_SOFTWARE,
-				"a test mail '%s' exists "
-				"already",
-				seed);
-		goto out;
-	}
-	c.store = s;
-	c.cfg = cfg;
-	c.now = now;
-	c.only = t.id;
-	c.heard = test_heard;
-	c.heard_arg = &t;
-	if (courier_run(&c, &e) < 0)
-		goto out;
-	if (c.counts.transport_code) {
-		err_set(&e, c.counts.transport_code, "%s",
-			c.counts.transport_error);
-		goto out;
-	}
-	if (!t.heard) {
-		err_set(&e, EX_SOFTWARE, "the test mail was not sent");
-		goto out;
-	}
+	if (store_read_only(ctx->store))
+		rc = send_unrecorded(&ctx->cfg, seed, &m, &r, &e);
+	else
+		rc = send_recorded(ctx, seed, &m, &r, &e);
+	if (rc < 0)
+		goto failed;
 	printf("test mail to %s: %s: %d %s\n", to,
-	       t.r.status == DELIVER_OK ? "accepted" : "refused", t.r.code,
-	       t.r.reply);
-	rc = t.r.status == DELIVER_OK       ? 0 :
-	     t.r.status == DELIVER_TEMPFAIL ? EX_TEMPFAIL :
+	       r.status == DELIVER_OK ? "accepted" : "refused", r.code,
+	       r.reply);
+	return r.status == DELIVER_OK       ? 0 :
+	       r.status == DELIVER_TEMPFAIL ? EX_TEMPFAIL :
 					      EX_UNAVAILABLE;
-out:
-	if (e.code) {
-		printf("test mail to %s: %s\n", to, e.msg);
-		rc = err_exit_status(&e);
-	}
-	courier_release(&c);
-	return rc;
+failed:
+	printf("test mail to %s: %s\n", to, e.msg);
+	return err_exit_status(&e);
 }
 
 int
@@ -249,7 +321,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 	if (rc && !worst)
 		worst = rc;
 	if (test_to && !worst) {
-		rc = send_test(ctx->store, cfg, test_to);
+		rc = send_test(ctx, test_to);
 		if (rc)
 			worst = rc;
 	}

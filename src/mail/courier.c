@@ -181,6 +181,8 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	if (c->fatal.code)
 		return;
 	outcome = courier_outcome(&results[0], p->attempts, reply);
+	if (c->final && outcome != STORE_DIGEST_SENT)
+		outcome = STORE_DIGEST_FAILED;
 	count(c, outcome, reply);
 	log_outcome(p, outcome, reply);
 	wait = wait_after(p, outcome);

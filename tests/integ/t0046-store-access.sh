@@ -72,6 +72,9 @@ if [ -n "$user" ]; then
 		contains out "0 subscribers" &&
 		as_user -d ro/s.db doctor >out &&
 		contains out "read-only for this user" &&
+		as_user -d ro/s.db doctor --test-mail a@example.org >out &&
+		contains out "Subject: feedmail test message" &&
+		contains out "test mail to a@example.org: accepted" &&
 		expect_code 77 as_user -d ro/s.db add https://example.org/b 2>err &&
 		contains err "store '\''ro/s.db'\'': open: permission denied: user '\''$user'\'' cannot write the file (mode 0444" &&
 		chmod 0644 ro/s.db &&

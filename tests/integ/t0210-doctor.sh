@@ -55,6 +55,25 @@ test_expect_success 'the test mail leaves through the outbox, marked sent' '
 	grep -q "^Message-ID: $id" tls/1.eml
 '
 
+test_expect_success 'a test mail refused for now fails at once; no run tries it again' '
+	cat >tempfail.sh <<-\EOS &&
+	#!/bin/sh
+	echo called >>"${0%/*}/calls"
+	cat >/dev/null
+	echo "mail queue full" >&2
+	exit 75
+	EOS
+	chmod +x tempfail.sh &&
+	printf "[digest]\ntransport = sendmail\nsendmail = %s/tempfail.sh\nfrom = v@cluster.example\n" "$TEST_DIR" >"$FEEDMAIL_CONFIG" &&
+	expect_code 75 feedmail doctor --test-mail marie@example.org >out &&
+	contains out "test mail to marie@example.org: refused" &&
+	test "$(wc -l <calls)" = 1 &&
+	outbox test >rows &&
+	test "$(grep -c "^failed " rows)" = 1 &&
+	feedmail -q run &&
+	test "$(wc -l <calls)" = 1
+'
+
 test_expect_success 'an untrusted certificate: exit 78, and why' '
 	smtp_conf "$TLS_PORT" "user = digest
 password_file = $TEST_DIR/pw" &&
