@@ -203,12 +203,12 @@ send_recorded(struct ctx *ctx, const char *seed, const struct compose_mail *m,
 	if (!lock)
 		return -1;
 	courier_init(&c);
-	rc = compose_report(ctx->store, &ctx->cfg, "test", seed, seed, m,
-			    &t.id, e);
+	rc = compose_report(ctx->store, &ctx->cfg, "test", seed, seed, m, &t.id,
+			    e);
 	if (rc != 0) {
 		if (rc > 0)
-			err_set(e, EX_SOFTWARE, "a test mail '%s' exists already",
-				seed);
+			err_set(e, EX_SOFTWARE,
+				"a test mail '%s' exists already", seed);
 		rc = -1;
 		goto out;
 	}
@@ -228,8 +228,8 @@ send_recorded(struct ctx *ctx, const char *seed, const struct compose_mail *m,
 		else
 			err_set(e, EX_SOFTWARE, "the test mail was not sent");
 		/* what the transport never took is not tried again either */
-		store_outbox_mark(ctx->store, t.id, STORE_DIGEST_FAILED,
-				  e->msg, m->date, 0, &ignored);
+		store_outbox_mark(ctx->store, t.id, STORE_DIGEST_FAILED, e->msg,
+				  m->date, 0, &ignored);
 		goto out;
 	}
 	*r = t.r;
