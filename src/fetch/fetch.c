@@ -265,7 +265,7 @@ is_temporary(enum http_class c)
 }
 
 static void
-health_error(struct run *run, const struct job *j, enum fetch_status st,
+record_error(struct run *run, const struct job *j, enum fetch_status st,
 	     const char *message, int temporary)
 {
 	struct fetch_report *r = run->report;
@@ -384,7 +384,7 @@ on_done(const struct http_result *res, void *arg)
 		o.etag = res->etag;
 		o.last_modified = res->last_modified;
 	} else {
-		health_error(run, j, st, message, temporary);
+		record_error(run, j, st, message, temporary);
 	}
 	/* a feed moves only to a URL that works */
 	if (ok && res->permanent_url) {
