@@ -1609,7 +1609,8 @@ struct claim {
 	size_t sorted; /* l's leases before this claim */
 	size_t max, n;
 	int64_t now, until;
-	int (*take)(sqlite3_stmt *st, size_t i, void *arg);
+	/* takes row i: 0, or -1 with e */
+	int (*take)(sqlite3_stmt *st, size_t i, void *arg, struct err *e);
 	void *arg;
 };
 
@@ -1623,8 +1624,8 @@ claim_row(sqlite3_stmt *st, const struct walk_to *to)
 
 	if (held && held->until > c->now)
 		return 0;
-	if (c->take(st, c->n, c->arg) < 0)
-		return err_set(to->e, EX_OSERR, "out of memory");
+	if (c->take(st, c->n, c->arg, to->e) < 0)
+		return -1;
 	lease_set(c->l, c->sorted, id, c->until);
 	return ++c->n == c->max;
 }
@@ -1632,8 +1633,8 @@ claim_row(sqlite3_stmt *st, const struct walk_to *to)
 static int
 claim_rows(struct sqlite_store *s, sqlite3_stmt *st, struct leases **l,
 	   int64_t now, int64_t until, size_t max,
-	   int (*take)(sqlite3_stmt *st, size_t i, void *arg), void *arg,
-	   size_t *n, const char *what, struct err *e)
+	   int (*take)(sqlite3_stmt *st, size_t i, void *arg, struct err *e),
+	   void *arg, size_t *n, const char *what, struct err *e)
 {
 	struct claim c = { 0 };
 	struct walk_to to = { .arg = &c, .e = e };
@@ -1667,11 +1668,13 @@ claim_rows(struct sqlite_store *s, sqlite3_stmt *st, struct leases **l,
 }
 
 static int
-take_feed(sqlite3_stmt *st, size_t i, void *arg)
+take_feed(sqlite3_stmt *st, size_t i, void *arg, struct err *e)
 {
 	struct store_fetch *feeds = arg;
 
-	return fetch_from_row(st, &feeds[i]);
+	if (fetch_from_row(st, &feeds[i]) < 0)
+		return err_set(e, EX_OSERR, "out of memory");
+	return 0;
 }
 
 static int
@@ -2348,10 +2351,11 @@ sqlite_digest_has_slot(struct store *base, int64_t subscriber_id,
 }
 
 static int
-take_id(sqlite3_stmt *st, size_t i, void *arg)
+take_id(sqlite3_stmt *st, size_t i, void *arg, struct err *e)
 {
 	int64_t *ids = arg;
 
+	(void)e;
 	ids[i] = sqlite3_column_int64(st, 0);
 	return 0;
 }
