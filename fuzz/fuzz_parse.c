@@ -45,11 +45,12 @@ check_str(const char *s)
 }
 
 static int
-on_entry(const struct feed *f, const struct entry *en, void *arg)
+on_entry(const struct feed *f, const struct entry *en, void *arg, struct err *e)
 {
 	size_t i;
 
 	(void)arg;
+	(void)e;
 	check_str(f->title);
 	check_str(en->id);
 	check_str(en->title);

@@ -153,7 +153,7 @@ sick_release(struct sick *s)
 }
 
 static int
-collect(const struct store_feed *f, void *arg)
+collect(const struct store_feed *f, void *arg, struct err *e)
 {
 	struct sick *s = arg;
 	struct health_feed *grown, *r;
@@ -165,7 +165,7 @@ collect(const struct store_feed *f, void *arg)
 		return 0;
 	grown = realloc(s->items, (s->n + 1) * sizeof(*grown));
 	if (!grown)
-		return EX_OSERR;
+		return err_set(e, EX_OSERR, "out of memory");
 	s->items = grown;
 	r = &grown[s->n++];
 	memset(r, 0, sizeof(*r));
@@ -177,7 +177,7 @@ collect(const struct store_feed *f, void *arg)
 	r->last_new_entry_at = f->last_new_entry_at;
 	r->failures = f->failures;
 	r->flags = flags;
-	return oom ? EX_OSERR : 0;
+	return oom ? err_set(e, EX_OSERR, "out of memory") : 0;
 }
 
 /* Composes and records a report of kind for slot: subject and text
@@ -230,11 +230,13 @@ format_outage(struct buf *out, const struct store_outage *o)
 }
 
 static int
-add_outage(const struct store_outage *o, void *arg)
+add_outage(const struct store_outage *o, void *arg, struct err *e)
 {
 	struct buf *out = arg;
 
-	return format_outage(out, o) < 0 ? EX_OSERR : 0;
+	return format_outage(out, o) < 0 ?
+		       err_set(e, EX_OSERR, "out of memory") :
+		       0;
 }
 
 /* Records this week's report: the flagged feeds, then the outages of the
@@ -249,8 +251,6 @@ build(struct store *s, const struct conf *cfg, const char *week, int64_t now,
 	int rc;
 
 	rc = store_outage_each(s, now - 7 * 24 * 3600, add_outage, &outages, e);
-	if (rc > 0)
-		rc = err_set(e, EX_OSERR, "out of memory");
 	if (rc < 0 || (!sick->n && !outages.len))
 		goto out;
 	rc = -1;
@@ -284,13 +284,15 @@ struct ended {
 };
 
 static int
-add_ended(const struct store_outage *o, void *arg)
+add_ended(const struct store_outage *o, void *arg, struct err *e)
 {
 	struct ended *x = arg;
 
 	if (o->id != x->id)
 		return 0;
-	return format_outage(x->text, o) < 0 ? EX_OSERR : 0;
+	if (format_outage(x->text, o) < 0)
+		return err_set(e, EX_OSERR, "out of memory");
+	return 1; /* the one wanted */
 }
 
 /* Records the mail that tells the admin the transport works again after
@@ -304,9 +306,7 @@ back(struct store *s, const struct conf *cfg, int64_t id, int64_t now,
 	char slot[32], subject[200];
 	int rc;
 
-	rc = store_outage_each(s, 0, add_ended, &x, e);
-	if (rc > 0)
-		rc = err_set(e, EX_OSERR, "out of memory");
+	rc = store_outage_each(s, 0, add_ended, &x, e) < 0 ? -1 : 0;
 	if (rc == 0 && buf_adds(&text, "\nIt takes mail again: the digests "
 				       "it held back have gone out.\n") < 0)
 		rc = err_set(e, EX_OSERR, "out of memory");
@@ -371,8 +371,6 @@ health_run(struct store *s, const struct conf *cfg, int64_t outage_ended,
 		sick.cfg = cfg;
 		sick.now = now;
 		rc = store_feed_each(s, collect, &sick, e);
-		if (rc > 0)
-			rc = err_set(e, EX_OSERR, "out of memory");
 		if (rc == 0)
 			rc = build(s, cfg, week, now, &sick, r, e);
 		sick_release(&sick);

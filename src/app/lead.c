@@ -43,20 +43,20 @@ walk_release(struct walk *w)
 }
 
 static int
-add_pair(const char *schedule, const char *timezone, void *arg)
+add_pair(const char *schedule, const char *timezone, void *arg, struct err *e)
 {
 	struct walk *w = arg;
 	struct schedule sch;
-	struct err e = ERR_INIT;
+	struct err bad = ERR_INIT;
 	struct pair p = { 0 };
 	int oom = 0;
 
-	if (send_schedule(w->cfg, schedule, timezone, &sch, &e) < 0 ||
-	    schedule_current_slot(&sch, w->now, &p.current, p.key, &e) < 0 ||
-	    schedule_next_slot(&sch, w->now, &p.next, &e) < 0) {
+	if (send_schedule(w->cfg, schedule, timezone, &sch, &bad) < 0 ||
+	    schedule_current_slot(&sch, w->now, &p.current, p.key, &bad) < 0 ||
+	    schedule_next_slot(&sch, w->now, &p.next, &bad) < 0) {
 		/* send_run names the subscribers; here it only cannot
 		 * fetch ahead for them */
-		log_debug("fetch ahead of a digest: %s", e.msg);
+		log_debug("fetch ahead of a digest: %s", bad.msg);
 		return 0;
 	}
 	if (p.next - w->lead > w->now)
@@ -66,10 +66,10 @@ add_pair(const char *schedule, const char *timezone, void *arg)
 		struct pair *grown;
 
 		if (cap > SIZE_MAX / sizeof(*grown))
-			return EX_OSERR;
+			return err_set(e, EX_OSERR, "out of memory");
 		grown = realloc(w->items, cap * sizeof(*grown));
 		if (!grown)
-			return EX_OSERR;
+			return err_set(e, EX_OSERR, "out of memory");
 		w->items = grown;
 		w->cap = cap;
 	}
@@ -78,7 +78,7 @@ add_pair(const char *schedule, const char *timezone, void *arg)
 	if (oom) {
 		free(p.schedule);
 		free(p.timezone);
-		return EX_OSERR;
+		return err_set(e, EX_OSERR, "out of memory");
 	}
 	w->items[w->n++] = p;
 	return 0;
@@ -102,10 +102,6 @@ lead_mark_due(struct store *s, const struct conf *cfg, int64_t now,
 	/* the slots are worked out first: the store is written once the
 	 * walk's statement is done */
 	rc = store_subscriber_schedules(s, add_pair, &w, e);
-	if (rc > 0) {
-		err_set(e, EX_OSERR, "out of memory");
-		rc = -1;
-	}
 	if (rc < 0)
 		goto out;
 	rc = -1;

@@ -139,18 +139,20 @@ struct slots {
 };
 
 static int
-earliest_slot(const char *schedule, const char *timezone, void *arg)
+earliest_slot(const char *schedule, const char *timezone, void *arg,
+	      struct err *e)
 {
 	struct slots *sl = arg;
 	struct schedule sch;
-	struct err e = ERR_INIT;
+	struct err bad = ERR_INIT;
 	int64_t start;
 
-	if (send_schedule(sl->cfg, schedule, timezone, &sch, &e) < 0 ||
-	    schedule_next_slot(&sch, sl->now, &start, &e) < 0) {
+	(void)e;
+	if (send_schedule(sl->cfg, schedule, timezone, &sch, &bad) < 0 ||
+	    schedule_next_slot(&sch, sl->now, &start, &bad) < 0) {
 		/* send_run reports the subscriber; here it only cannot wake
 		 * us */
-		log_debug("next slot: %s", e.msg);
+		log_debug("next slot: %s", bad.msg);
 		return 0;
 	}
 	start = lead_wake(sl->cfg, start, sl->now);

@@ -38,10 +38,10 @@ cmd_json_time(int64_t t)
 }
 
 int
-cmd_json_append(struct cmd_json_walk *w, json_t *o)
+cmd_json_append(json_t *array, json_t *o, struct err *e)
 {
-	if (!o || json_array_append_new(w->array, o) < 0)
-		return err_set(w->e, EX_OSERR, "out of memory");
+	if (!o || json_array_append_new(array, o) < 0)
+		return err_set(e, EX_OSERR, "out of memory");
 	return 0;
 }
 

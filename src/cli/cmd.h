@@ -61,15 +61,10 @@ int cmd_print_json(struct json_t *value);
  * (never). NULL when memory runs out. */
 struct json_t *cmd_json_time(int64_t t);
 
-/* What a store walk that builds a JSON array hands its callback: the
- * callback fails as every function does, -1 with e (the walk's own). */
-struct cmd_json_walk {
-	struct json_t *array;
-	struct err *e;
-};
 /* Appends o (NULL when building it ran out of memory), taking it, to
- * w->array. 0, or -1 with w->e (EX_OSERR). */
-int cmd_json_append(struct cmd_json_walk *w, struct json_t *o);
+ * array: for a store walk's callback building it. 0, or -1 with e
+ * (EX_OSERR). */
+int cmd_json_append(struct json_t *array, struct json_t *o, struct err *e);
 
 /* Outside text (a feed or entry title, a name, a tag) as it may be
  * printed on a terminal: s through utf8_printable() into b (reset first),

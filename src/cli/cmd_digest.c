@@ -21,17 +21,16 @@ struct pick {
 	const char *email; /* wanted, or NULL for the first */
 	struct store_subscriber sub;
 	int found;
-	struct err *e;
 };
 
 /* Keeps the first subscriber. */
 static int
-pick_subscriber(const struct store_subscriber *sub, void *arg)
+pick_subscriber(const struct store_subscriber *sub, void *arg, struct err *e)
 {
 	struct pick *p = arg;
 
 	if (store_subscriber_copy(&p->sub, sub) < 0)
-		return err_set(p->e, EX_OSERR, "out of memory");
+		return err_set(e, EX_OSERR, "out of memory");
 	p->found = 1;
 	return 1;
 }
@@ -78,7 +77,6 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 		if (since <= 0)
 			since = 1;
 	}
-	p.e = &e;
 	if (p.email) {
 		rc = store_subscriber_by_email(ctx->store, p.email, &p.sub, &e);
 		p.found = rc == 0;

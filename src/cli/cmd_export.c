@@ -11,19 +11,11 @@
 #include "parse/opml.h"
 #include "store/store.h"
 
-struct collect {
-	struct opml *opml;
-	struct err *e;
-};
-
 static int
-collect(const struct store_feed *f, void *arg)
+collect(const struct store_feed *f, void *arg, struct err *e)
 {
-	struct collect *c = arg;
-
-	return opml_add_feed(c->opml, f->url, f->title,
-			     (const char *const *)f->tags.items, f->tags.n,
-			     c->e);
+	return opml_add_feed(arg, f->url, f->title,
+			     (const char *const *)f->tags.items, f->tags.n, e);
 }
 
 int
@@ -40,7 +32,6 @@ cmd_export(int argc, char **argv, struct ctx *ctx)
 	struct opml o = { 0 };
 	struct fs_atomic out = { 0 };
 	struct err e = ERR_INIT;
-	struct collect c = { &o, &e };
 	int rc;
 
 	rc = opt_parse(argc, argv, argv[0], &help, 0);
@@ -49,7 +40,7 @@ cmd_export(int argc, char **argv, struct ctx *ctx)
 	if (argc - optind > 1)
 		return opt_usage_error(argv[0], &help, "one file at most");
 	o.title = strdup("feedmail subscriptions");
-	if (store_feed_each(ctx->store, collect, &c, &e) < 0)
+	if (store_feed_each(ctx->store, collect, &o, &e) < 0)
 		goto fail;
 	if (optind == argc) {
 		if (opml_write(stdout, &o, &e) < 0)

@@ -9,9 +9,8 @@
 #include "store/store.h"
 
 static int
-add_json(const struct store_feed *f, void *arg)
+add_json(const struct store_feed *f, void *arg, struct err *e)
 {
-	struct cmd_json_walk *w = arg;
 	json_t *tags = json_array(), *o;
 	size_t i;
 
@@ -26,16 +25,17 @@ add_json(const struct store_feed *f, void *arg)
 		      "last_fetch", cmd_json_time(f->last_fetch_at),
 		      "last_success", cmd_json_time(f->last_success_at),
 		      "next_fetch", cmd_json_time(f->next_fetch_at));
-	return cmd_json_append(w, o);
+	return cmd_json_append(arg, o, e);
 }
 
 static int
-print_line(const struct store_feed *f, void *arg)
+print_line(const struct store_feed *f, void *arg, struct err *e)
 {
 	struct buf b = BUF_INIT(BUF_MAX_FIELD);
 	size_t i;
 
 	(void)arg;
+	(void)e;
 	printf("%4lld  %s\n      %s\n", (long long)f->id,
 	       f->title ? cmd_printable(&b, f->title) : "(no title yet)",
 	       f->url);
@@ -72,7 +72,7 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 	};
 	const struct opt_help help = { "[--json]", opts, 10, NULL };
 	struct err e = ERR_INIT;
-	struct cmd_json_walk w = { NULL, &e };
+	json_t *array;
 
 	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
@@ -81,11 +81,11 @@ cmd_list(int argc, char **argv, struct ctx *ctx)
 		rc = store_feed_each(ctx->store, print_line, NULL, &e);
 		goto out;
 	}
-	w.array = json_array();
-	rc = store_feed_each(ctx->store, add_json, &w, &e);
+	array = json_array();
+	rc = store_feed_each(ctx->store, add_json, array, &e);
 	if (rc == 0)
-		rc = cmd_print_json(w.array);
-	json_decref(w.array);
+		rc = cmd_print_json(array);
+	json_decref(array);
 out:
 	if (rc < 0) {
 		log_error("list: %s", e.msg);

@@ -29,7 +29,7 @@ static const struct opt_help help = {
 };
 
 struct listing {
-	struct cmd_json_walk json; /* its array: --json, else NULL */
+	json_t *array; /* --json, else NULL */
 	size_t n;
 };
 
@@ -75,7 +75,7 @@ describe(const struct store_outbox_row *row, char *out, size_t size)
 }
 
 static int
-list_one(const struct store_outbox_row *row, void *arg)
+list_one(const struct store_outbox_row *row, void *arg, struct err *e)
 {
 	struct listing *l = arg;
 	char created[DATE_UTC_SIZE], state[200];
@@ -83,7 +83,7 @@ list_one(const struct store_outbox_row *row, void *arg)
 
 	l->n++;
 	date_format_utc(row->created_at, created);
-	if (!l->json.array) {
+	if (!l->array) {
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
 		describe(row, state, sizeof(state));
@@ -103,7 +103,7 @@ list_one(const struct store_outbox_row *row, void *arg)
 		      (json_int_t)row->next_attempt_at, "reply", row->reply,
 		      "entries", (json_int_t)row->entries, "built",
 		      row->has_message, "dropped", row->dropped);
-	return cmd_json_append(&l->json, o);
+	return cmd_json_append(l->array, o, e);
 }
 
 static int
@@ -118,12 +118,12 @@ outbox_list(int argc, char **argv, struct ctx *ctx)
 	const struct opt_help list_help = { "[ADDRESS] [--json]", opts, 10,
 					    NULL };
 	struct err e = ERR_INIT;
-	struct listing l = { { NULL, &e }, 0 };
+	struct listing l = { NULL, 0 };
 
 	rc = opt_parse(argc, argv, argv[0], &list_help, OPT_ONE_OPERAND);
 	if (rc >= 0)
 		return rc;
-	if (json && !(l.json.array = json_array()))
+	if (json && !(l.array = json_array()))
 		return EX_OSERR;
 	rc = store_outbox_each(ctx->store, optind < argc ? argv[optind] : NULL,
 			       list_one, &l, &e);
@@ -131,11 +131,11 @@ outbox_list(int argc, char **argv, struct ctx *ctx)
 		log_error("outbox: %s", e.msg);
 		rc = err_exit_status(&e);
 	} else if (json) {
-		rc = cmd_print_json(l.json.array);
+		rc = cmd_print_json(l.array);
 	} else if (!l.n && !ctx->quiet) {
 		printf("nothing pending, nothing failed\n");
 	}
-	json_decref(l.json.array);
+	json_decref(l.array);
 	return rc;
 }
 

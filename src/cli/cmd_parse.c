@@ -375,10 +375,11 @@ print_feed_title(const struct feed *f)
 }
 
 static int
-on_entry(const struct feed *f, const struct entry *en, void *arg)
+on_entry(const struct feed *f, const struct entry *en, void *arg, struct err *e)
 {
 	struct out *o = arg;
 
+	(void)e;
 	if (o->json) {
 		/* opened only now, so that a document that is no feed
 		 * prints nothing */
@@ -408,7 +409,7 @@ on_entry(const struct feed *f, const struct entry *en, void *arg)
 		buf_release(&b);
 	}
 	o->n++;
-	return o->failed;
+	return o->failed; /* stops; the write error is told at the end */
 }
 
 /* The feed's members, after the entries: the caller opened the object

@@ -22,9 +22,8 @@ static const char status_text[] =
 struct walk {
 	struct ctx *ctx;
 	int64_t now;
-	struct cmd_json_walk json; /* --json: the array being built */
+	json_t *array; /* --json: the array being built */
 	size_t flagged;
-	struct err e;
 };
 
 static void
@@ -38,7 +37,7 @@ print_time(const char *label, int64_t t)
 }
 
 static int
-one_feed(const struct store_feed *f, void *arg)
+one_feed(const struct store_feed *f, void *arg, struct err *e)
 {
 	struct walk *w = arg;
 	int64_t week = 0;
@@ -47,11 +46,10 @@ one_feed(const struct store_feed *f, void *arg)
 	int silent = !!(flags_now & HEALTH_SILENT);
 	json_t *flags, *o;
 
-	if (store_entries_last_week(w->ctx->store, f->id, w->now, &week,
-				    &w->e) < 0)
+	if (store_entries_last_week(w->ctx->store, f->id, w->now, &week, e) < 0)
 		return -1;
 	w->flagged += failing || silent;
-	if (!w->json.array) {
+	if (!w->array) {
 		struct buf b = BUF_INIT(BUF_MAX_FIELD);
 
 		printf("%4lld  %s%s%s%s\n", (long long)f->id,
@@ -84,13 +82,14 @@ one_feed(const struct store_feed *f, void *arg)
 		      "entries_per_week", (json_int_t)week, "failures",
 		      f->failures, "last_error",
 		      f->failures ? f->last_status : NULL, "flags", flags);
-	return cmd_json_append(&w->json, o);
+	return cmd_json_append(w->array, o, e);
 }
 
 static int
-count_subscriber(const struct store_subscriber *sub, void *arg)
+count_subscriber(const struct store_subscriber *sub, void *arg, struct err *e)
 {
 	(void)sub;
+	(void)e;
 	(*(int64_t *)arg)++;
 	return 0;
 }
@@ -98,7 +97,8 @@ count_subscriber(const struct store_subscriber *sub, void *arg)
 int
 cmd_status(int argc, char **argv, struct ctx *ctx)
 {
-	struct walk w = { ctx, clock_now(), { NULL, NULL }, 0, ERR_INIT };
+	struct walk w = { ctx, clock_now(), NULL, 0 };
+	struct err e = ERR_INIT;
 	int64_t subscribers = 0, pending = 0, failed = 0;
 	int json = 0, rc;
 	const struct opt opts[] = {
@@ -112,17 +112,16 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
-	w.json.e = &w.e;
 	if (json)
-		w.json.array = json_array();
-	if (store_feed_each(ctx->store, one_feed, &w, &w.e) != 0 ||
+		w.array = json_array();
+	if (store_feed_each(ctx->store, one_feed, &w, &e) < 0 ||
 	    store_subscriber_each(ctx->store, count_subscriber, &subscribers,
-				  &w.e) != 0 ||
-	    store_digest_count(ctx->store, "pending", &pending, &w.e) < 0 ||
-	    store_digest_count(ctx->store, "failed", &failed, &w.e) < 0) {
-		json_decref(w.json.array);
-		log_error("status: %s", w.e.msg);
-		return err_exit_status(&w.e);
+				  &e) < 0 ||
+	    store_digest_count(ctx->store, "pending", &pending, &e) < 0 ||
+	    store_digest_count(ctx->store, "failed", &failed, &e) < 0) {
+		json_decref(w.array);
+		log_error("status: %s", e.msg);
+		return err_exit_status(&e);
 	}
 	if (!json) {
 		printf("%lld subscribers; digests pending %lld, failed %lld\n",
@@ -132,8 +131,8 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 			printf("%zu feeds need a look\n", w.flagged);
 		return 0;
 	}
-	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.json.array,
-		      "subscribers", (json_int_t)subscribers, "pending_digests",
+	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.array, "subscribers",
+		      (json_int_t)subscribers, "pending_digests",
 		      (json_int_t)pending, "failed_digests",
 		      (json_int_t)failed);
 	if (!o)

@@ -194,13 +194,14 @@ json_words(const struct store_tags *words)
 }
 
 static int
-print_line(const struct store_subscriber *sub, void *arg)
+print_line(const struct store_subscriber *sub, void *arg, struct err *e)
 {
 	struct buf b = BUF_INIT(BUF_MAX_FIELD);
 	char since[DATE_UTC_SIZE];
 	size_t i;
 
 	(void)arg;
+	(void)e;
 	date_format_utc(sub->created_at, since);
 	printf("%4lld  %s", (long long)sub->id, cmd_printable(&b, sub->email));
 	if (sub->name)
@@ -221,9 +222,8 @@ print_line(const struct store_subscriber *sub, void *arg)
 }
 
 static int
-add_json(const struct store_subscriber *sub, void *arg)
+add_json(const struct store_subscriber *sub, void *arg, struct err *e)
 {
-	struct cmd_json_walk *w = arg;
 	json_t *tags = json_array(), *o;
 	char since[DATE_UTC_SIZE];
 	size_t i;
@@ -237,7 +237,7 @@ add_json(const struct store_subscriber *sub, void *arg)
 		      since, "schedule", sub->schedule, "timezone",
 		      sub->timezone, "include", json_words(&sub->include),
 		      "exclude", json_words(&sub->exclude));
-	return cmd_json_append(w, o);
+	return cmd_json_append(arg, o, e);
 }
 
 static int
@@ -251,7 +251,7 @@ subscriber_list(int argc, char **argv, struct ctx *ctx)
 	};
 	const struct opt_help list_help = { "[--json]", opts, 10, NULL };
 	struct err e = ERR_INIT;
-	struct cmd_json_walk w = { NULL, &e };
+	json_t *array;
 
 	rc = opt_parse(argc, argv, argv[0], &list_help, OPT_NO_OPERANDS);
 	if (rc >= 0)
@@ -259,11 +259,11 @@ subscriber_list(int argc, char **argv, struct ctx *ctx)
 	if (!json) {
 		rc = store_subscriber_each(ctx->store, print_line, NULL, &e);
 	} else {
-		w.array = json_array();
-		rc = store_subscriber_each(ctx->store, add_json, &w, &e);
+		array = json_array();
+		rc = store_subscriber_each(ctx->store, add_json, array, &e);
 		if (rc == 0)
-			rc = cmd_print_json(w.array);
-		json_decref(w.array);
+			rc = cmd_print_json(array);
+		json_decref(array);
 	}
 	if (rc < 0) {
 		log_error("subscriber list: %s", e.msg);

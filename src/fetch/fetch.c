@@ -194,7 +194,8 @@ entry_copy(const struct entry *src)
 }
 
 static int
-on_entry(const struct feed *feed, const struct entry *en, void *arg)
+on_entry(const struct feed *feed, const struct entry *en, void *arg,
+	 struct err *e)
 {
 	struct job *j = arg;
 	struct entry **grown;
@@ -209,13 +210,13 @@ on_entry(const struct feed *feed, const struct entry *en, void *arg)
 
 		grown = realloc(j->entries, cap * sizeof(*grown));
 		if (!grown)
-			return 1;
+			return err_set(e, EX_OSERR, "out of memory");
 		j->entries = grown;
 		j->cap = cap;
 	}
 	j->entries[j->n] = entry_copy(en);
 	if (!j->entries[j->n])
-		return 1;
+		return err_set(e, EX_OSERR, "out of memory");
 	j->n++;
 	return 0;
 }

@@ -145,6 +145,7 @@ struct batch {
 	struct store_message items[COURIER_BATCH];
 	const char *rcpts[COURIER_BATCH];
 	size_t n;
+	int failed; /* the store failed in done(): not the transport */
 };
 
 static void
@@ -166,9 +167,9 @@ count(struct courier *c, enum store_digest_outcome outcome, const char *reply)
 	}
 }
 
-static void
+static int
 on_delivered(void *arg, size_t index, const struct deliver_message *m,
-	     const struct deliver_result *results)
+	     const struct deliver_result *results, struct err *e)
 {
 	struct batch *b = arg;
 	struct courier *c = b->c;
@@ -178,8 +179,6 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	int64_t wait;
 
 	(void)m;
-	if (c->fatal.code)
-		return;
 	outcome = courier_outcome(&results[0], p->attempts, reply);
 	if (c->final && outcome != STORE_DIGEST_SENT)
 		outcome = STORE_DIGEST_FAILED;
@@ -187,22 +186,28 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	log_outcome(p, outcome, reply);
 	wait = wait_after(p, outcome);
 	if (store_outbox_mark(c->store, p->id, outcome, reply, c->now,
-			      wait ? c->now + wait : 0, &c->fatal) == 0 &&
-	    c->heard)
+			      wait ? c->now + wait : 0, e) < 0) {
+		b->failed = 1;
+		return -1;
+	}
+	if (c->heard)
 		c->heard(c->heard_arg, p->id, &results[0]);
+	return 0;
 }
 
 /* A message the transport would not even queue (EX_DATAERR: an address
- * it cannot carry): that one fails alone, with the reason. */
+ * it cannot carry): that one fails alone, with the reason why. 0, or -1
+ * with e. */
 static int
-refused(struct courier *c, const struct store_message *p, const struct err *why)
+refused(struct courier *c, const struct store_message *p, const struct err *why,
+	struct err *e)
 {
 	struct deliver_result r = { DELIVER_PERMFAIL, 0, 0, "" };
 
 	c->counts.failed++;
 	log_outcome(p, STORE_DIGEST_FAILED, why->msg);
 	if (store_outbox_mark(c->store, p->id, STORE_DIGEST_FAILED, why->msg,
-			      c->now, 0, &c->fatal) < 0)
+			      c->now, 0, e) < 0)
 		return -1;
 	if (c->heard) {
 		snprintf(r.reply, sizeof(r.reply), "%.*s",
@@ -223,18 +228,14 @@ batch_release(struct batch *b)
 }
 
 static int
-flush_batch(struct courier *c, struct deliver *dv, struct batch *b,
-	    struct err *e)
+flush_batch(struct deliver *dv, struct batch *b, struct err *e)
 {
 	int rc = 0;
 
+	b->failed = 0;
 	if (b->n && deliver_flush(dv, on_delivered, b, e) < 0)
 		rc = -1;
 	batch_release(b);
-	if (c->fatal.code) {
-		*e = c->fatal;
-		return -1;
-	}
 	return rc;
 }
 
@@ -307,6 +308,7 @@ courier_run(struct courier *c, struct err *e)
 		for (i = 0; i < n && !stopping(c); i++) {
 			struct store_message *p = &b->items[b->n];
 			struct deliver_message m = { 0 };
+			struct err why;
 
 			memset(p, 0, sizeof(*p));
 			if (store_outbox_get(c->store, ids[i], p, e) < 0)
@@ -322,17 +324,16 @@ courier_run(struct courier *c, struct err *e)
 				if (e->code != EX_DATAERR)
 					goto out;
 				/* this message alone: its address, say */
-				if (refused(c, p, e) < 0) {
-					*e = c->fatal;
+				why = *e;
+				if (refused(c, p, &why, e) < 0)
 					goto out;
-				}
 				store_message_release(p);
 				b->n--;
 				*e = (struct err)ERR_INIT;
 			}
 		}
-		if (flush_batch(c, dv, b, e) < 0) {
-			if (c->fatal.code)
+		if (flush_batch(dv, b, e) < 0) {
+			if (b->failed)
 				goto out;
 			/* the transport failed as a whole: what it held
 			 * stays pending, and the rest waits for next time */

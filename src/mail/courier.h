@@ -85,8 +85,7 @@ struct courier {
 	struct courier_counts counts;
 
 	/* the courier's */
-	struct err fatal; /* the store failed in done() */
-	struct err err;   /* why a thread's delivering failed */
+	struct err err; /* why a thread's delivering failed */
 	int rc;
 	pthread_t thread;
 	int threaded;

@@ -91,8 +91,9 @@ deliver_report(struct deliver *d, struct deliver_item *it)
 	if (it->reported)
 		return;
 	it->reported = 1;
-	if (d->done)
-		d->done(d->done_arg, it->index, &it->m, it->results);
+	if (d->done && !d->done_err.code)
+		d->done(d->done_arg, it->index, &it->m, it->results,
+			&d->done_err);
 }
 
 int
@@ -382,6 +383,7 @@ deliver_flush(struct deliver *d, deliver_done_fn *done, void *arg,
 
 	d->done = done;
 	d->done_arg = arg;
+	d->done_err = (struct err)ERR_INIT;
 	d->fatal_code = 0;
 	d->fatal[0] = '\0';
 	if (d->nitems > 0)
@@ -400,6 +402,9 @@ deliver_flush(struct deliver *d, deliver_done_fn *done, void *arg,
 	queue_clear(d);
 	d->done = NULL;
 	d->done_arg = NULL;
+	/* the caller's failure first: it is why it cannot go on */
+	if (d->done_err.code)
+		return err_set(e, d->done_err.code, "%s", d->done_err.msg);
 	code = d->fatal_code;
 	if (code)
 		return err_set(e, code, "%s", d->fatal);
@@ -411,14 +416,16 @@ struct send_one {
 	struct deliver_result *results;
 };
 
-static void
+static int
 send_one_done(void *arg, size_t index, const struct deliver_message *m,
-	      const struct deliver_result *results)
+	      const struct deliver_result *results, struct err *e)
 {
 	struct send_one *s = arg;
 
+	(void)e;
 	if (index == s->index)
 		memcpy(s->results, results, m->nrcpts * sizeof(*results));
+	return 0;
 }
 
 int

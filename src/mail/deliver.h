@@ -111,10 +111,14 @@ struct deliver_result {
  * the last flush, from 0; m is the caller's message; results[i] is for
  * m->rcpts[i], valid during the call only. For smtp it runs inside the
  * session (the server waits meanwhile); it must not call deliver_*() on
- * the same struct deliver. */
-typedef void deliver_done_fn(void *arg, size_t index,
-			     const struct deliver_message *m,
-			     const struct deliver_result *results);
+ * the same struct deliver. Returns 0, or -1 with e (the flush's own) when
+ * the caller cannot go on (its store failed): done is not called again
+ * in this flush, though the transport still answers for the rest (what
+ * it took cannot be taken back), and deliver_flush fails with e. */
+typedef int deliver_done_fn(void *arg, size_t index,
+			    const struct deliver_message *m,
+			    const struct deliver_result *results,
+			    struct err *e);
 
 /* Opens the transport cfg->transport with cfg's settings (cfg is borrowed
  * and must outlive d). smtp: checks host and port (465, implicit TLS, is

@@ -455,7 +455,7 @@ bound_item(struct digest_item *it, int *oom)
 }
 
 static int
-collect_one(const struct store_news *n, void *arg)
+collect_one(const struct store_news *n, void *arg, struct err *e)
 {
 	struct collect *c = arg;
 	struct digest *d = c->d;
@@ -471,7 +471,7 @@ collect_one(const struct store_news *n, void *arg)
 	}
 	ids = realloc(d->entry_ids, (d->nentries + 1) * sizeof(*ids));
 	if (!ids)
-		return EX_OSERR;
+		return err_set(e, EX_OSERR, "out of memory");
 	d->entry_ids = ids;
 	/* filtered out entries are covered too, so they do not come back */
 	d->entry_ids[d->nentries++] = n->id;
@@ -483,7 +483,7 @@ collect_one(const struct store_news *n, void *arg)
 	if ((title && !tkey) || oom) {
 		free(title);
 		free(tkey);
-		return EX_OSERR;
+		return err_set(e, EX_OSERR, "out of memory");
 	}
 	it = same_story(d, n->link_key, tkey, published);
 	if (it) {
@@ -492,7 +492,9 @@ collect_one(const struct store_news *n, void *arg)
 		it->delayed |= n->delayed;
 		feed = shown_dup(n->feed_title, DIGEST_MAX_NAME, &oom);
 		d->bytes += feed ? strlen(feed) : 0;
-		rc = oom || add_also(it, feed) < 0 ? EX_OSERR : 0;
+		rc = oom || add_also(it, feed) < 0 ?
+			     err_set(e, EX_OSERR, "out of memory") :
+			     0;
 		free(feed);
 		return rc;
 	}
@@ -500,7 +502,7 @@ collect_one(const struct store_news *n, void *arg)
 	if (!items) {
 		free(title);
 		free(tkey);
-		return EX_OSERR;
+		return err_set(e, EX_OSERR, "out of memory");
 	}
 	d->items = items;
 	it = &d->items[d->n++];
@@ -524,7 +526,7 @@ collect_one(const struct store_news *n, void *arg)
 	cached_summary(c, n, it, &oom);
 	bound_item(it, &oom);
 	d->bytes += item_cost(it);
-	return oom ? EX_OSERR : 0;
+	return oom ? err_set(e, EX_OSERR, "out of memory") : 0;
 }
 
 int
@@ -537,9 +539,7 @@ digest_collect(struct store *s, const struct store_subscriber *sub,
 
 	memset(d, 0, sizeof(*d));
 	rc = store_news_each(s, sub, since, collect_one, &c, e);
-	if (rc > 0)
-		err_set(e, EX_OSERR, "out of memory");
-	if (rc) {
+	if (rc < 0) {
 		digest_release(d);
 		return -1;
 	}

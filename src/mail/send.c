@@ -45,17 +45,17 @@ struct subscribers {
 };
 
 static int
-copy_subscriber(const struct store_subscriber *sub, void *arg)
+copy_subscriber(const struct store_subscriber *sub, void *arg, struct err *e)
 {
 	struct subscribers *list = arg;
 	struct store_subscriber *grown;
 
 	grown = realloc(list->items, (list->n + 1) * sizeof(*grown));
 	if (!grown)
-		return EX_OSERR;
+		return err_set(e, EX_OSERR, "out of memory");
 	list->items = grown;
 	if (store_subscriber_copy(&list->items[list->n], sub) < 0)
-		return EX_OSERR;
+		return err_set(e, EX_OSERR, "out of memory");
 	list->n++;
 	return 0;
 }
@@ -357,8 +357,6 @@ build_all(struct run *run, struct err *e)
 		subscribers_release(&page);
 		rc = store_subscriber_page(run->store, after, SEND_PAGE,
 					   copy_subscriber, &page, e);
-		if (rc > 0)
-			rc = err_set(e, EX_OSERR, "out of memory");
 		if (rc == 0)
 			rc = build_page(run, &page, e);
 		if (page.n)

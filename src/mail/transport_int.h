@@ -65,6 +65,7 @@ struct deliver {
 	size_t nitems, alloc;
 	deliver_done_fn *done;
 	void *done_arg;
+	struct err done_err; /* done() failed, and why (0: it did not) */
 	/* why the current flush failed as a whole: EX_* (0: it did not) */
 	int fatal_code;
 	char fatal[ERR_MSG_MAX];

@@ -113,7 +113,8 @@ struct parser {
 /* parse.c */
 void parser_warn(struct parser *p, enum parse_warning_kind kind, long line,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Gives a finished entry to the callback; 1 if it asked to stop. */
+/* Gives a finished entry to the callback; 1 if it asked to stop or
+ * failed (the parse then is PARSE_STOPPED or PARSE_FAILED). */
 int parser_emit(struct parser *p, const struct entry *en);
 /* date_parse with the warnings: DATE_NONE when unparseable. */
 int64_t parser_date(struct parser *p, const char *s, long line);

@@ -88,12 +88,17 @@ parser_not_a_feed(const struct parser *p)
 int
 parser_emit(struct parser *p, const struct entry *en)
 {
+	int rc;
+
 	p->nentries++;
-	if (p->cb.entry && p->cb.entry(p->feed, en, p->cb.arg)) {
+	if (!p->cb.entry)
+		return 0;
+	rc = p->cb.entry(p->feed, en, p->cb.arg, &p->err);
+	if (rc < 0)
+		p->state = PARSE_FAILED;
+	else if (rc > 0)
 		p->state = PARSE_STOPPED;
-		return 1;
-	}
-	return 0;
+	return rc != 0;
 }
 
 int64_t

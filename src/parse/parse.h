@@ -37,10 +37,12 @@ struct parser;
 
 struct parse_callbacks {
 	/* called once per entry as soon as it is complete; feed holds the
-	 * channel fields seen so far; entry is borrowed until return. Return
-	 * non-zero to stop parsing. */
+	 * channel fields seen so far; entry is borrowed until return. As
+	 * the store's walks (store.h, "Callbacks"): 0 goes on, 1 stops the
+	 * parse (what was read so far is the feed), -1 with e fails it
+	 * (parser_push or parser_finish then return -1 with e). */
 	int (*entry)(const struct feed *feed, const struct entry *entry,
-		     void *arg);
+		     void *arg, struct err *e);
 	void *arg;
 };
 

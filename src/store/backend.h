@@ -45,7 +45,8 @@ struct store_ops {
 			 struct err *e);
 	int (*feed_remove)(struct store *s, int64_t id, struct err *e);
 	int (*feed_each)(struct store *s,
-			 int (*cb)(const struct store_feed *f, void *arg),
+			 int (*cb)(const struct store_feed *f, void *arg,
+				   struct err *e),
 			 void *arg, struct err *e);
 	int (*fetch_claim)(struct store *s, int64_t now, int64_t due_by,
 			   int all, int64_t until, struct store_fetch *feeds,
@@ -76,11 +77,12 @@ struct store_ops {
 				 struct err *e);
 	int (*subscriber_page)(struct store *s, int64_t after_id, int limit,
 			       int (*cb)(const struct store_subscriber *sub,
-					 void *arg),
+					 void *arg, struct err *e),
 			       void *arg, struct err *e);
 	int (*news_each)(struct store *s, const struct store_subscriber *sub,
 			 int64_t since,
-			 int (*cb)(const struct store_news *n, void *arg),
+			 int (*cb)(const struct store_news *n, void *arg,
+				   struct err *e),
 			 void *arg, struct err *e);
 	int (*digest_has_slot)(struct store *s, int64_t subscriber_id,
 			       const char *slot, int *has, struct err *e);
@@ -98,7 +100,7 @@ struct store_ops {
 			    struct err *e);
 	int (*outbox_each)(struct store *s, const char *email,
 			   int (*cb)(const struct store_outbox_row *row,
-				     void *arg),
+				     void *arg, struct err *e),
 			   void *arg, struct err *e);
 	int (*outbox_retry)(struct store *s, const char *email, int64_t now,
 			    size_t *n, struct err *e);
@@ -109,7 +111,8 @@ struct store_ops {
 	int (*outage_end)(struct store *s, int64_t now, struct store_outage *o,
 			  struct err *e);
 	int (*outage_each)(struct store *s, int64_t since,
-			   int (*cb)(const struct store_outage *o, void *arg),
+			   int (*cb)(const struct store_outage *o, void *arg,
+				     struct err *e),
 			   void *arg, struct err *e);
 	int (*digest_count)(struct store *s, const char *status, int64_t *n,
 			    struct err *e);
@@ -121,7 +124,8 @@ struct store_ops {
 			struct err *e);
 	int (*subscriber_schedules)(struct store *s,
 				    int (*cb)(const char *schedule,
-					      const char *timezone, void *arg),
+					      const char *timezone, void *arg,
+					      struct err *e),
 				    void *arg, struct err *e);
 };
 

@@ -569,27 +569,31 @@ finish(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
 }
 
 /* Where a walk over rows (walk()) hands each row: to the caller's
- * callback, of the type the rows call for, with its argument (or, with
- * no callback, to what row() fills in arg); errors of its own (memory)
- * go to e. */
+ * callback, of the type the rows call for, with its argument and e (or,
+ * with no callback, to what row() fills in arg); errors of its own
+ * (memory) go to e too. */
 struct walk_to {
 	union {
-		int (*feed)(const struct store_feed *f, void *arg);
-		int (*subscriber)(const struct store_subscriber *sub,
-				  void *arg);
-		int (*news)(const struct store_news *n, void *arg);
-		int (*outbox)(const struct store_outbox_row *row, void *arg);
-		int (*outage)(const struct store_outage *o, void *arg);
+		int (*feed)(const struct store_feed *f, void *arg,
+			    struct err *e);
+		int (*subscriber)(const struct store_subscriber *sub, void *arg,
+				  struct err *e);
+		int (*news)(const struct store_news *n, void *arg,
+			    struct err *e);
+		int (*outbox)(const struct store_outbox_row *row, void *arg,
+			      struct err *e);
+		int (*outage)(const struct store_outage *o, void *arg,
+			      struct err *e);
 		int (*schedule)(const char *schedule, const char *timezone,
-				void *arg);
+				void *arg, struct err *e);
 	} cb;
 	void *arg;
 	struct err *e;
 };
 
-/* Steps st and hands each row to row() until one returns non-zero, which
- * is returned: 0 when all rows went, -1 with e (what failed) when a step
- * failed. st is then finalized, or only reset when it is kept (a cached
+/* Steps st and hands each row to row() until one returns non-zero, as
+ * callbacks do (store.h, "Callbacks"): 0 when all rows went, 1 when a row
+ * stopped the walk, -1 with e when a row or a step (what failed) failed. st is then finalized, or only reset when it is kept (a cached
  * statement: see prepared()), so that no read outlives the call. */
 static int
 walk(struct sqlite_store *s, sqlite3_stmt *st, int kept,
@@ -1372,15 +1376,16 @@ feed_row(sqlite3_stmt *st, const struct walk_to *to)
 	f.next_fetch_at = sqlite3_column_int64(st, 12);
 	f.last_new_entry_at = sqlite3_column_int64(st, 13);
 	rc = oom ? err_set(to->e, EX_OSERR, "out of memory") :
-		   to->cb.feed(&f, to->arg);
+		   to->cb.feed(&f, to->arg, to->e);
 	store_feed_release(&f);
 	return rc;
 }
 
 static int
 sqlite_feed_each(struct store *base,
-		 int (*cb)(const struct store_feed *f, void *arg), void *arg,
-		 struct err *e)
+		 int (*cb)(const struct store_feed *f, void *arg,
+			   struct err *e),
+		 void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
 	struct walk_to to = { .cb.feed = cb, .arg = arg, .e = e };
@@ -1501,14 +1506,15 @@ subscriber_row(sqlite3_stmt *st, const struct walk_to *to)
 
 	if (subscriber_from_row(st, &sub) < 0)
 		return err_set(to->e, EX_OSERR, "out of memory");
-	rc = to->cb.subscriber(&sub, to->arg);
+	rc = to->cb.subscriber(&sub, to->arg, to->e);
 	store_subscriber_release(&sub);
 	return rc;
 }
 
 static int
 sqlite_subscriber_page(struct store *base, int64_t after_id, int limit,
-		       int (*cb)(const struct store_subscriber *sub, void *arg),
+		       int (*cb)(const struct store_subscriber *sub, void *arg,
+				 struct err *e),
 		       void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
@@ -1603,7 +1609,8 @@ struct claim {
 	size_t sorted; /* l's leases before this claim */
 	size_t max, n;
 	int64_t now, until;
-	int (*take)(sqlite3_stmt *st, size_t i, void *arg);
+	/* takes row i: 0, or -1 with e */
+	int (*take)(sqlite3_stmt *st, size_t i, void *arg, struct err *e);
 	void *arg;
 };
 
@@ -1617,8 +1624,8 @@ claim_row(sqlite3_stmt *st, const struct walk_to *to)
 
 	if (held && held->until > c->now)
 		return 0;
-	if (c->take(st, c->n, c->arg) < 0)
-		return err_set(to->e, EX_OSERR, "out of memory");
+	if (c->take(st, c->n, c->arg, to->e) < 0)
+		return -1;
 	lease_set(c->l, c->sorted, id, c->until);
 	return ++c->n == c->max;
 }
@@ -1626,8 +1633,8 @@ claim_row(sqlite3_stmt *st, const struct walk_to *to)
 static int
 claim_rows(struct sqlite_store *s, sqlite3_stmt *st, struct leases **l,
 	   int64_t now, int64_t until, size_t max,
-	   int (*take)(sqlite3_stmt *st, size_t i, void *arg), void *arg,
-	   size_t *n, const char *what, struct err *e)
+	   int (*take)(sqlite3_stmt *st, size_t i, void *arg, struct err *e),
+	   void *arg, size_t *n, const char *what, struct err *e)
 {
 	struct claim c = { 0 };
 	struct walk_to to = { .arg = &c, .e = e };
@@ -1661,11 +1668,13 @@ claim_rows(struct sqlite_store *s, sqlite3_stmt *st, struct leases **l,
 }
 
 static int
-take_feed(sqlite3_stmt *st, size_t i, void *arg)
+take_feed(sqlite3_stmt *st, size_t i, void *arg, struct err *e)
 {
 	struct store_fetch *feeds = arg;
 
-	return fetch_from_row(st, &feeds[i]);
+	if (fetch_from_row(st, &feeds[i]) < 0)
+		return err_set(e, EX_OSERR, "out of memory");
+	return 0;
 }
 
 static int
@@ -2142,14 +2151,15 @@ news_row(sqlite3_stmt *st, const struct walk_to *to)
 	n.first_seen = sqlite3_column_int64(st, 10);
 	n.link_key = (const char *)sqlite3_column_text(st, 11);
 	n.delayed = sqlite3_column_int(st, 12);
-	return to->cb.news(&n, to->arg);
+	return to->cb.news(&n, to->arg, to->e);
 }
 
 static int
 sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 		 int64_t since,
-		 int (*cb)(const struct store_news *n, void *arg), void *arg,
-		 struct err *e)
+		 int (*cb)(const struct store_news *n, void *arg,
+			   struct err *e),
+		 void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
 	struct walk_to to = { .cb.news = cb, .arg = arg, .e = e };
@@ -2341,10 +2351,11 @@ sqlite_digest_has_slot(struct store *base, int64_t subscriber_id,
 }
 
 static int
-take_id(sqlite3_stmt *st, size_t i, void *arg)
+take_id(sqlite3_stmt *st, size_t i, void *arg, struct err *e)
 {
 	int64_t *ids = arg;
 
+	(void)e;
 	ids[i] = sqlite3_column_int64(st, 0);
 	return 0;
 }
@@ -2526,12 +2537,13 @@ outbox_row(sqlite3_stmt *st, const struct walk_to *to)
 	row.dropped = sqlite3_column_int(st, 9);
 	row.given_back = sqlite3_column_int(st, 10);
 	row.kind = (const char *)sqlite3_column_text(st, 11);
-	return to->cb.outbox(&row, to->arg);
+	return to->cb.outbox(&row, to->arg, to->e);
 }
 
 static int
 sqlite_outbox_each(struct store *base, const char *email,
-		   int (*cb)(const struct store_outbox_row *row, void *arg),
+		   int (*cb)(const struct store_outbox_row *row, void *arg,
+			     struct err *e),
 		   void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
@@ -2731,14 +2743,15 @@ outage_each_row(sqlite3_stmt *st, const struct walk_to *to)
 		store_outage_release(&o);
 		return err_set(to->e, EX_OSERR, "out of memory");
 	}
-	rc = to->cb.outage(&o, to->arg);
+	rc = to->cb.outage(&o, to->arg, to->e);
 	store_outage_release(&o);
 	return rc;
 }
 
 static int
 sqlite_outage_each(struct store *base, int64_t since,
-		   int (*cb)(const struct store_outage *o, void *arg),
+		   int (*cb)(const struct store_outage *o, void *arg,
+			     struct err *e),
 		   void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
@@ -2859,13 +2872,14 @@ schedule_row(sqlite3_stmt *st, const struct walk_to *to)
 {
 	return to->cb.schedule((const char *)sqlite3_column_text(st, 0),
 			       (const char *)sqlite3_column_text(st, 1),
-			       to->arg);
+			       to->arg, to->e);
 }
 
 static int
 sqlite_subscriber_schedules(struct store *base,
 			    int (*cb)(const char *schedule,
-				      const char *timezone, void *arg),
+				      const char *timezone, void *arg,
+				      struct err *e),
 			    void *arg, struct err *e)
 {
 	struct sqlite_store *s = sq(base);

@@ -129,8 +129,8 @@ store_feed_remove(struct store *s, int64_t id, struct err *e)
 
 int
 store_feed_each(struct store *s,
-		int (*cb)(const struct store_feed *f, void *arg), void *arg,
-		struct err *e)
+		int (*cb)(const struct store_feed *f, void *arg, struct err *e),
+		void *arg, struct err *e)
 {
 	return s->ops->feed_each(s, cb, arg, e);
 }
@@ -217,7 +217,8 @@ store_subscriber_remove(struct store *s, const char *email, struct err *e)
 
 int
 store_subscriber_page(struct store *s, int64_t after_id, int limit,
-		      int (*cb)(const struct store_subscriber *sub, void *arg),
+		      int (*cb)(const struct store_subscriber *sub, void *arg,
+				struct err *e),
 		      void *arg, struct err *e)
 {
 	return s->ops->subscriber_page(s, after_id, limit, cb, arg, e);
@@ -225,7 +226,8 @@ store_subscriber_page(struct store *s, int64_t after_id, int limit,
 
 int
 store_news_each(struct store *s, const struct store_subscriber *sub,
-		int64_t since, int (*cb)(const struct store_news *n, void *arg),
+		int64_t since,
+		int (*cb)(const struct store_news *n, void *arg, struct err *e),
 		void *arg, struct err *e)
 {
 	return s->ops->news_each(s, sub, since, cb, arg, e);
@@ -276,7 +278,8 @@ store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 
 int
 store_outbox_each(struct store *s, const char *email,
-		  int (*cb)(const struct store_outbox_row *row, void *arg),
+		  int (*cb)(const struct store_outbox_row *row, void *arg,
+			    struct err *e),
 		  void *arg, struct err *e)
 {
 	return s->ops->outbox_each(s, email, cb, arg, e);
@@ -311,8 +314,9 @@ store_outage_end(struct store *s, int64_t now, struct store_outage *o,
 
 int
 store_outage_each(struct store *s, int64_t since,
-		  int (*cb)(const struct store_outage *o, void *arg), void *arg,
-		  struct err *e)
+		  int (*cb)(const struct store_outage *o, void *arg,
+			    struct err *e),
+		  void *arg, struct err *e)
 {
 	return s->ops->outage_each(s, since, cb, arg, e);
 }
@@ -348,7 +352,7 @@ store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
 int
 store_subscriber_schedules(struct store *s,
 			   int (*cb)(const char *schedule, const char *timezone,
-				     void *arg),
+				     void *arg, struct err *e),
 			   void *arg, struct err *e)
 {
 	return s->ops->subscriber_schedules(s, cb, arg, e);
@@ -439,7 +443,8 @@ store_subscriber_copy(struct store_subscriber *dst,
 
 int
 store_subscriber_each(struct store *s,
-		      int (*cb)(const struct store_subscriber *sub, void *arg),
+		      int (*cb)(const struct store_subscriber *sub, void *arg,
+				struct err *e),
 		      void *arg, struct err *e)
 {
 	return store_subscriber_page(s, 0, -1, cb, arg, e);

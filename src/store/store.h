@@ -27,6 +27,14 @@ struct store;
 #define STORE_SCHEMA_VERSION 10
 
 /*
+ * Callbacks: a walk (store_feed_each and the other *_each, _page and
+ * store_subscriber_schedules) calls cb(x, arg, e) for each row, e being
+ * the walk's own. cb returns 0 to go on, 1 to stop early (it found what it
+ * wanted), or -1 with e set (err_set returns -1). The walk returns 0 when
+ * it went to the end, 1 when a callback stopped it, -1 with e.
+ */
+
+/*
  * Errors from the store carry the exit status the cause calls for, the
  * same for every call (sqlite.c, store_error): 75 when another process
  * holds the store (named when it can be found), 74 when the disk is full
@@ -137,11 +145,11 @@ int store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
 		    struct err *e);
 /* Removes a feed with its tags and entries (and their deliveries). */
 int store_feed_remove(struct store *s, int64_t id, struct err *e);
-/* Calls cb for every feed in id order; a non-zero return stops the walk
- * and is returned. */
+/* Calls cb for every feed in id order (see "Callbacks"). */
 int store_feed_each(struct store *s,
-		    int (*cb)(const struct store_feed *f, void *arg), void *arg,
-		    struct err *e);
+		    int (*cb)(const struct store_feed *f, void *arg,
+			      struct err *e),
+		    void *arg, struct err *e);
 
 /* What the fetcher needs to fetch a feed. */
 struct store_fetch {
@@ -311,13 +319,13 @@ int store_subscriber_by_token(struct store *s, const char *token,
 int store_subscriber_remove(struct store *s, const char *email, struct err *e);
 int store_subscriber_each(struct store *s,
 			  int (*cb)(const struct store_subscriber *sub,
-				    void *arg),
+				    void *arg, struct err *e),
 			  void *arg, struct err *e);
 /* As store_subscriber_each, for the subscribers with an id above after_id,
  * at most limit of them (-1: all), so a caller can page through them. */
 int store_subscriber_page(struct store *s, int64_t after_id, int limit,
 			  int (*cb)(const struct store_subscriber *sub,
-				    void *arg),
+				    void *arg, struct err *e),
 			  void *arg, struct err *e);
 
 /*
@@ -349,8 +357,9 @@ struct store_news {
  * Strings are lent for the call. */
 int store_news_each(struct store *s, const struct store_subscriber *sub,
 		    int64_t since,
-		    int (*cb)(const struct store_news *n, void *arg), void *arg,
-		    struct err *e);
+		    int (*cb)(const struct store_news *n, void *arg,
+			      struct err *e),
+		    void *arg, struct err *e);
 
 struct store_digest_new {
 	int64_t subscriber_id;
@@ -454,7 +463,8 @@ struct store_outbox_row {
 /* Calls cb for each pending and failed message to email (compared as
  * subscribers' addresses are; everyone's when NULL), oldest first. */
 int store_outbox_each(struct store *s, const char *email,
-		      int (*cb)(const struct store_outbox_row *row, void *arg),
+		      int (*cb)(const struct store_outbox_row *row, void *arg,
+				struct err *e),
 		      void *arg, struct err *e);
 /* Queues again the failed mail to email (all when NULL): a message
  * (digest or the admin's) goes back to pending, tried at now with its
@@ -494,7 +504,8 @@ int store_outage_end(struct store *s, int64_t now, struct store_outage *o,
 /* Calls cb for each outage under way or ended at or after since, oldest
  * first. */
 int store_outage_each(struct store *s, int64_t since,
-		      int (*cb)(const struct store_outage *o, void *arg),
+		      int (*cb)(const struct store_outage *o, void *arg,
+				struct err *e),
 		      void *arg, struct err *e);
 
 /* Counts digests (not the admin's mail) by status ("pending", "sent",
@@ -534,10 +545,11 @@ int store_next_due(struct store *s, int64_t *fetch_at, int64_t *attempt_at,
 		   struct err *e);
 /* Calls cb once per distinct (schedule, timezone) of the subscribers,
  * NULL for an unset one (the config's default); strings lent for the
- * call. A non-zero return stops the walk and is returned. */
+ * call. */
 int store_subscriber_schedules(struct store *s,
 			       int (*cb)(const char *schedule,
-					 const char *timezone, void *arg),
+					 const char *timezone, void *arg,
+					 struct err *e),
 			       void *arg, struct err *e);
 
 #endif

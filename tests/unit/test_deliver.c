@@ -106,18 +106,20 @@ struct seen {
 	struct deliver_result first[8];
 };
 
-static void
+static int
 on_done(void *arg, size_t index, const struct deliver_message *m,
-	const struct deliver_result *results)
+	const struct deliver_result *results, struct err *e)
 {
 	struct seen *s = arg;
 
 	(void)m;
+	(void)e;
 	if (s->calls < 8) {
 		s->index[s->calls] = index;
 		s->first[s->calls] = results[0];
 	}
 	s->calls++;
+	return 0;
 }
 
 #define HEAD                                        \
@@ -409,6 +411,51 @@ START_TEST(test_mbox_appends)
 		    "one\n\n"
 		    "From MAILER-DAEMON Thu Nov 26 07:00:00 2026\n" HEAD_LF
 		    "two\n>From me\n\n" FROM_LINE HEAD_LF "three\n\n");
+}
+END_TEST
+
+static int
+fail_done(void *arg, size_t index, const struct deliver_message *m,
+	  const struct deliver_result *results, struct err *e)
+{
+	(void)index;
+	(void)m;
+	(void)results;
+	(*(int *)arg)++;
+	return err_set(e, EX_IOERR, "the store is gone");
+}
+
+/* done() failing: not called again, the rest delivered all the same,
+ * deliver_flush failing with done's error; the next flush starts afresh. */
+START_TEST(test_done_fails)
+{
+	struct conf cfg;
+	struct err e = ERR_INIT;
+	struct deliver *d;
+	struct deliver_message m1 = message(HEAD "one\r\n");
+	struct deliver_message m3 = message(HEAD "three");
+	struct seen s;
+	char path[400];
+	int calls = 0;
+
+	fresh(path, sizeof(path), "done-fails");
+	file_config(&cfg, CONF_TRANSPORT_MBOX, path);
+	d = deliver_open(&cfg, &e);
+	ck_assert_msg(d != NULL, "%s", e.msg);
+	ck_assert_int_eq(deliver_queue(d, &m1, &e), 0);
+	ck_assert_int_eq(deliver_queue(d, &m3, &e), 0);
+	ck_assert_int_eq(deliver_flush(d, fail_done, &calls, &e), -1);
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(e.code, EX_IOERR);
+	ck_assert_str_eq(e.msg, "the store is gone");
+	assert_file(path,
+		    FROM_LINE HEAD_LF "one\n\n" FROM_LINE HEAD_LF "three\n\n");
+	memset(&s, 0, sizeof(s));
+	e = (struct err)ERR_INIT;
+	ck_assert_int_eq(deliver_queue(d, &m1, &e), 0);
+	ck_assert_int_eq(deliver_flush(d, on_done, &s, &e), 0);
+	ck_assert_int_eq(s.calls, 1);
+	ck_assert_int_eq(deliver_close(d, &e), 0);
 }
 END_TEST
 
@@ -828,6 +875,7 @@ main(void)
 	tcase_add_loop_test(tc, test_mbox_escaping, 0,
 			    sizeof(escapes) / sizeof(escapes[0]));
 	tcase_add_test(tc, test_mbox_appends);
+	tcase_add_test(tc, test_done_fails);
 	tcase_add_test(tc, test_mbox_lock);
 	tcase_add_test(tc, test_mbox_cannot_open);
 	tcase_add_test(tc, test_maildir);

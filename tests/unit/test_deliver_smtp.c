@@ -168,15 +168,16 @@ struct seen {
 	const struct server *srv;
 };
 
-static void
+static int
 on_done(void *arg, size_t index, const struct deliver_message *m,
-	const struct deliver_result *results)
+	const struct deliver_result *results, struct err *e)
 {
 	struct seen *s = arg;
 	char path[400];
 	struct stat st;
 
 	(void)m;
+	(void)e;
 	if (s->calls < MAX_SEEN) {
 		s->index[s->calls] = index;
 		s->first[s->calls] = results[0];
@@ -187,6 +188,7 @@ on_done(void *arg, size_t index, const struct deliver_message *m,
 		}
 	}
 	s->calls++;
+	return 0;
 }
 
 static void

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "lib/buf.h"
 #include "lib/date.h"
@@ -362,12 +363,13 @@ add_date(struct buf *b, int64_t t)
 }
 
 static int
-on_entry(const struct feed *f, const struct entry *en, void *arg)
+on_entry(const struct feed *f, const struct entry *en, void *arg, struct err *e)
 {
 	struct result *r = arg;
 	size_t i;
 
 	(void)f;
+	(void)e;
 	add_field(&r->out, en->id);
 	add_field(&r->out, en->title);
 	add_field(&r->out, en->link);
@@ -495,10 +497,12 @@ START_TEST(t_cases)
 END_TEST
 
 static int
-stop_after_one(const struct feed *f, const struct entry *en, void *arg)
+stop_after_one(const struct feed *f, const struct entry *en, void *arg,
+	       struct err *e)
 {
 	(void)f;
 	(void)en;
+	(void)e;
 	(*(int *)arg)++;
 	return 1;
 }
@@ -521,6 +525,47 @@ START_TEST(t_callback_stops)
 	ck_assert_uint_eq(parser_entry_count(p), 1);
 	feed_free(f);
 	parser_free(p);
+}
+END_TEST
+
+static int
+fail_at_second(const struct feed *f, const struct entry *en, void *arg,
+	       struct err *e)
+{
+	(void)f;
+	(void)en;
+	if (++*(int *)arg == 2)
+		return err_set(e, EX_OSERR, "out of memory");
+	return 0;
+}
+
+/* A callback's failure fails the parse with its error, XML or JSON. */
+START_TEST(t_callback_fails)
+{
+	static const char *const docs[] = {
+		"<rss><channel><item><title>1</title></item><item><title>2"
+		"</title></item><item><title>3</title></item></channel></rss>",
+		"{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\":"
+		" [{\"id\": \"1\"}, {\"id\": \"2\"}, {\"id\": \"3\"}]}",
+	};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		int n = 0;
+		struct parse_callbacks cb = { fail_at_second, &n };
+		struct err e = ERR_INIT;
+		struct parser *p = parser_new(NULL, NULL, NULL, &cb, &e);
+		struct feed *f = NULL;
+
+		ck_assert_int_eq(parser_push(p, docs[i], strlen(docs[i]), &e),
+				 0);
+		ck_assert_int_eq(parser_finish(p, &f, &e), -1);
+		ck_assert_int_eq(n, 2);
+		ck_assert_int_eq(e.code, EX_OSERR);
+		ck_assert_str_eq(e.msg, "out of memory");
+		ck_assert_ptr_null(f);
+		parser_free(p);
+	}
 }
 END_TEST
 
@@ -561,10 +606,12 @@ START_TEST(t_field_cap)
 END_TEST
 
 static int
-count_entry(const struct feed *f, const struct entry *en, void *arg)
+count_entry(const struct feed *f, const struct entry *en, void *arg,
+	    struct err *e)
 {
 	(void)f;
 	(void)en;
+	(void)e;
 	(*(int *)arg)++;
 	return 0;
 }
@@ -776,6 +823,7 @@ main(void)
 	tcase_add_loop_test(tc, t_cases, 0,
 			    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, t_callback_stops);
+	tcase_add_test(tc, t_callback_fails);
 	tcase_add_test(tc, t_field_cap);
 	tcase_add_test(tc, t_huge_cdata);
 	tcase_add_test(tc, t_big_prolog);

@@ -375,17 +375,39 @@ START_TEST(test_open_read_of_writable_store)
 END_TEST
 
 static int
-collect_feed(const struct store_feed *f, void *arg)
+collect_feed(const struct store_feed *f, void *arg, struct err *e)
 {
 	char *out = arg;
 	size_t i, len = strlen(out);
 
+	(void)e;
 	len += (size_t)snprintf(out + len, 512 - len, "%s", f->url);
 	for (i = 0; i < f->tags.n; i++)
 		len += (size_t)snprintf(out + len, 512 - len, ",%s",
 					f->tags.items[i]);
 	snprintf(out + len, 512 - len, ";");
 	return 0;
+}
+
+/* The callbacks' rule (store.h): 1 stops the walk, -1 fails it with e. */
+static int calls;
+
+static int
+stop_at_first(const struct store_feed *f, void *arg, struct err *e)
+{
+	(void)f;
+	(void)arg;
+	(void)e;
+	calls++;
+	return 1;
+}
+
+static int
+fail_at_second(const struct store_feed *f, void *arg, struct err *e)
+{
+	(void)f;
+	(void)arg;
+	return ++calls == 2 ? err_set(e, EX_OSERR, "out of memory") : 0;
 }
 
 START_TEST(test_feeds)
@@ -410,6 +432,14 @@ START_TEST(test_feeds)
 	ck_assert_int_eq(found, id);
 	ck_assert_int_eq(store_feed_each(s, collect_feed, out, &e), 0);
 	ck_assert_str_eq(out, "http://a/,tech,lyon;http://b/;");
+	calls = 0;
+	ck_assert_int_eq(store_feed_each(s, stop_at_first, NULL, &e), 1);
+	ck_assert_int_eq(calls, 1);
+	calls = 0;
+	ck_assert_int_eq(store_feed_each(s, fail_at_second, NULL, &e), -1);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_int_eq(e.code, EX_OSERR);
+	ck_assert_str_eq(e.msg, "out of memory");
 
 	ck_assert_int_eq(store_feed_find(s, "http://b/", &found, &e), 0);
 	ck_assert_int_eq(found, id2);
@@ -820,10 +850,11 @@ read_fetch_get(struct stale_fixture *f)
 }
 
 static int
-first_news(const struct store_news *n, void *arg)
+first_news(const struct store_news *n, void *arg, struct err *e)
 {
 	(void)n;
 	(void)arg;
+	(void)e;
 	return 1;
 }
 
@@ -1009,10 +1040,11 @@ struct listed {
 };
 
 static int
-list_kind(const struct store_outbox_row *row, void *arg)
+list_kind(const struct store_outbox_row *row, void *arg, struct err *e)
 {
 	struct listed *l = arg;
 
+	(void)e;
 	l->n++;
 	snprintf(l->kind, sizeof(l->kind), "%s", row->kind);
 	return 0;
@@ -1130,11 +1162,13 @@ START_TEST(test_reports)
 END_TEST
 
 static int
-collect_schedule(const char *schedule, const char *timezone, void *arg)
+collect_schedule(const char *schedule, const char *timezone, void *arg,
+		 struct err *e)
 {
 	char *out = arg;
 	size_t len = strlen(out);
 
+	(void)e;
 	snprintf(out + len, 200 - len, "%s/%s;", schedule ? schedule : "-",
 		 timezone ? timezone : "-");
 	return 0;
