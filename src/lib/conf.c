@@ -44,14 +44,14 @@ _Static_assert(sizeof(enum conf_starttls) == sizeof(int) &&
 		       sizeof(enum conf_transport) == sizeof(int),
 	       "enum fields are read and written as int");
 
-static int check_host(const char *v, char *why, size_t n);
-static int check_env_name(const char *v, char *why, size_t n);
-static int check_abs_path(const char *v, char *why, size_t n);
-static int check_address(const char *v, char *why, size_t n);
-static int check_list_id(const char *v, char *why, size_t n);
-static int check_https_url(const char *v, char *why, size_t n);
-static int check_time(const char *v, char *why, size_t n);
-static int check_timezone(const char *v, char *why, size_t n);
+static int check_host(const char *v, struct err *why);
+static int check_env_name(const char *v, struct err *why);
+static int check_abs_path(const char *v, struct err *why);
+static int check_address(const char *v, struct err *why);
+static int check_list_id(const char *v, struct err *why);
+static int check_https_url(const char *v, struct err *why);
+static int check_time(const char *v, struct err *why);
+static int check_timezone(const char *v, struct err *why);
 
 static const char *const starttls_values[] = { "required", "optional", "off",
 					       NULL };
@@ -315,79 +315,74 @@ suggest(const char *word, const char *section)
 
 /* The checks ask the module that owns the value; this says why not. */
 static int
-unless(int ok, char *why, size_t n, const char *reason)
+unless(int ok, struct err *why, const char *reason)
 {
-	if (ok)
-		return 0;
-	snprintf(why, n, "%s", reason);
-	return -1;
+	return ok ? 0 : err_set(why, EX_CONFIG, "%s", reason);
 }
 
 static int
-check_host(const char *v, char *why, size_t n)
+check_host(const char *v, struct err *why)
 {
-	return unless(url_is_host(v), why, n, "is not a host name or address");
+	return unless(url_is_host(v), why, "is not a host name or address");
 }
 
 static int
-check_env_name(const char *v, char *why, size_t n)
+check_env_name(const char *v, struct err *why)
 {
 	const char *s;
 	int ok = isalpha((unsigned char)v[0]) || v[0] == '_';
 
 	for (s = v; *s && ok; s++)
 		ok = isalnum((unsigned char)*s) || *s == '_';
-	return unless(ok, why, n,
+	return unless(ok, why,
 		      "is not an environment variable name "
 		      "(letters, digits and _)");
 }
 
 static int
-check_abs_path(const char *v, char *why, size_t n)
+check_abs_path(const char *v, struct err *why)
 {
-	return unless(v[0] == '/', why, n, "is not an absolute path");
+	return unless(v[0] == '/', why, "is not an absolute path");
 }
 
 static int
-check_address(const char *v, char *why, size_t n)
+check_address(const char *v, struct err *why)
 {
-	return unless(addr_check_mailbox(v, NULL) == 0, why, n,
+	return unless(addr_check_mailbox(v, NULL) == 0, why,
 		      "is not an address (\"Name <user@example.org>\" or "
 		      "\"user@example.org\")");
 }
 
 /* RFC 2919 2: a List-Id names the list as a domain would */
 static int
-check_list_id(const char *v, char *why, size_t n)
+check_list_id(const char *v, struct err *why)
 {
 	return unless(addr_check_domain(v, strlen(v), NULL) == 0 &&
 			      strchr(v, '.'),
-		      why, n, "is not a List-Id (such as digest.example.org)");
+		      why, "is not a List-Id (such as digest.example.org)");
 }
 
 static int
-check_https_url(const char *v, char *why, size_t n)
+check_https_url(const char *v, struct err *why)
 {
-	return unless(url_is_https(v), why, n, "is not an https:// URL");
+	return unless(url_is_https(v), why, "is not an https:// URL");
 }
 
 /* the key's own form is HH:MM, two digits each, where a schedule also
  * takes H:MM */
 static int
-check_time(const char *v, char *why, size_t n)
+check_time(const char *v, struct err *why)
 {
 	return unless(strlen(v) == 5 && schedule_check_time(v, NULL) == 0, why,
-		      n, "is not a time HH:MM (00:00 to 23:59)");
+		      "is not a time HH:MM (00:00 to 23:59)");
 }
 
 /* The zone module's check: a name zone_open() reads. */
 static int
-check_timezone(const char *v, char *why, size_t n)
+check_timezone(const char *v, struct err *why)
 {
-	if (zone_check(v, NULL) == 0)
-		return 0;
-	snprintf(why, n, "is not a time zone (such as Europe/Paris or UTC)");
-	return -1;
+	return unless(zone_check(v, NULL) == 0, why,
+		      "is not a time zone (such as Europe/Paris or UTC)");
 }
 
 /* --- values ------------------------------------------------------------- */
@@ -537,29 +532,30 @@ set_default(struct conf *c, const struct conf_key *k)
 }
 
 /* "~/x" -> $HOME/x; relative -> DIR/x where DIR holds the config file.
- * malloc'd; NULL with why filled, or with why untouched when memory runs
- * out. */
+ * malloc'd; NULL with why (EX_OSERR when memory runs out). */
 static char *
-resolve_path(const char *v, const char *dir, char *why, size_t n)
+resolve_path(const char *v, const char *dir, struct err *why)
 {
 	char *home, *p;
 
 	if (v[0] == '~' && (v[1] == '/' || v[1] == '\0')) {
 		home = home_dir();
 		if (!home) {
-			snprintf(why, n, "has '~' but HOME is not set");
+			err_set(why, EX_CONFIG, "has '~' but HOME is not set");
 			return NULL;
 		}
 		p = v[1] ? path_join(home, v + 2) : strdup(home);
 		free(home);
 	} else if (v[0] == '~') {
-		snprintf(why, n, "uses ~user, which is not supported");
+		err_set(why, EX_CONFIG, "uses ~user, which is not supported");
 		return NULL;
 	} else if (v[0] != '/' && dir) {
 		p = path_join(dir, v);
 	} else {
 		p = strdup(v);
 	}
+	if (!p)
+		err_set(why, EX_OSERR, "out of memory");
 	return p;
 }
 
@@ -568,13 +564,13 @@ static int
 set_value(struct conf *c, const struct conf_key *k, const char *v,
 	  const char *dir, struct err *e)
 {
-	char why[256], list[128], lo[32], hi[32];
+	struct err why = ERR_INIT;
+	char list[128], lo[32], hi[32];
 	const char *hint = "";
 	long long n = 0;
 	char *s;
 	int i, range = 0, rc;
 
-	why[0] = '\0';
 	if (strchr(v, '#'))
 		hint = " (comments start with ';' and, after a value, "
 		       "need a space before it)";
@@ -640,16 +636,18 @@ set_value(struct conf *c, const struct conf_key *k, const char *v,
 		}
 		v = k->values[i];
 	}
-	if (k->check && k->check(v, why, sizeof(why)) < 0)
-		return err_set(e, EX_CONFIG, "%s: '%s' %s", k->name, v, why);
+	if (k->check && k->check(v, &why) < 0)
+		return err_set(e, EX_CONFIG, "%s: '%s' %s", k->name, v,
+			       why.msg);
 	if (k->type == CONF_TYPE_PATH)
-		s = resolve_path(v, dir, why, sizeof(why));
-	else
-		s = strdup(v);
-	if (!s && why[0])
-		return err_set(e, EX_CONFIG, "%s: '%s' %s", k->name, v, why);
-	if (!s)
+		s = resolve_path(v, dir, &why);
+	else if (!(s = strdup(v)))
+		err_set(&why, EX_OSERR, "out of memory");
+	if (!s && why.code == EX_OSERR)
 		return err_set(e, EX_OSERR, "%s: out of memory", k->name);
+	if (!s)
+		return err_set(e, EX_CONFIG, "%s: '%s' %s", k->name, v,
+			       why.msg);
 	free(*str_field(c, k));
 	*str_field(c, k) = s;
 	return 0;

@@ -124,8 +124,9 @@ struct conf_key {
 	const char *def;           /* the default as written in the file, or
 	                            * NULL when computed or unset (see doc) */
 	const char *doc;           /* one line */
-	/* extra check of a STRING value: 0, or -1 with a reason in why */
-	int (*check)(const char *value, char *why, size_t whylen);
+	/* extra check of a STRING value: 0, or -1 with the reason in why
+	 * (EX_CONFIG; "is not ...", the value not quoted) */
+	int (*check)(const char *value, struct err *why);
 };
 
 /* The table, in file order: [store], [fetch], [smtp], [digest];
