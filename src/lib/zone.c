@@ -98,7 +98,23 @@ static struct ztype utc_type = { 0, 0, "UTC" };
 static struct zone utc_zone = { .ntypes = 1, .types = &utc_type };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static struct zone *cache;
+
+/* The folder, read from the environment once: a thread that opens a zone
+ * never calls getenv while another might change the environment. */
+static const char *zone_dir;
+static pthread_once_t zone_dir_once = PTHREAD_ONCE_INIT;
+
+static void
+read_zone_dir(void)
+{
+	const char *dir = getenv(ZONE_DIR_VAR);
+
+	zone_dir = dir && *dir ? strdup(dir) : NULL;
+	if (!zone_dir)
+		zone_dir = ZONE_DIR_DEFAULT;
+}
 
 /* --- calendar ------------------------------------------------------------- */
 
@@ -740,7 +756,7 @@ same_file(const struct zone *z, const struct stat *st)
 struct zone *
 zone_open(const char *name, struct err *e)
 {
-	const char *dir = getenv(ZONE_DIR_VAR);
+	const char *dir;
 	struct zone *z = NULL, **pp, *stale;
 	char q[ERR_QUOTE_SIZE], *path = NULL;
 	struct stat st;
@@ -760,8 +776,8 @@ zone_open(const char *name, struct err *e)
 			q);
 		return NULL;
 	}
-	if (!dir || !*dir)
-		dir = ZONE_DIR_DEFAULT;
+	pthread_once(&zone_dir_once, read_zone_dir);
+	dir = zone_dir;
 	n = strlen(dir) + strlen(name) + 2;
 	path = malloc(n);
 	if (!path) {
