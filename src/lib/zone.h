@@ -3,8 +3,9 @@
  * (RFC 8536), without the TZ variable or any other process-wide state of
  * the C library, so that any thread may use any zone at any time.
  *
- * A zone is opened by name ("Europe/Paris") from $TZDIR, else
- * /usr/share/zoneinfo; "UTC" and "Etc/UTC" are built in and always open.
+ * A zone is opened by name ("Europe/Paris") from $TZDIR (read at the
+ * first open), else /usr/share/zoneinfo; "UTC" and "Etc/UTC" are built in
+ * and always open.
  * Version 1 files are read from their 32-bit data, version 2 and later from
  * their 64-bit data and their footer: the POSIX TZ rule
  * ("CET-1CEST,M3.5.0,M10.5.0/3") that gives local time past the last
