@@ -54,7 +54,7 @@ TAGS = ("Numérique", "Cybersécurité", "Énergie", "Santé", "Industrie",
 NEW = ((30, 1), (15, 2), (10, 3), (6, 5), (5, 6), (3, 10), (2, 15),
        (1, 30), (10, 3), (30, 1))
 PER_DIGEST = 30
-STORE_FORMAT = 1   # bump when the way the stores are built changes
+STORE_FORMAT = 2   # bump when the way the stores are built changes
 
 
 def new_items(n_feeds, n_items):
@@ -197,12 +197,17 @@ def build_sub_store(fm, args, news, n):
     created, = c.execute("SELECT created_at FROM subscribers").fetchone()
     position, = c.execute("SELECT position FROM subscriber_tags").fetchone()
     with c:
+        # added after both fetches, they start as if between them (what
+        # is new to them is the store's order, not their created_at)
+        c.execute("UPDATE subscribers SET start_seq = (SELECT max(id)"
+                  " FROM entries WHERE first_seen < created_at)")
+        start, = c.execute("SELECT start_seq FROM subscribers").fetchone()
         for j in range(1, n):
             cur = c.execute(
-                "INSERT INTO subscribers (email, name, lang, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO subscribers (email, name, lang, created_at,"
+                " start_seq) VALUES (?, ?, ?, ?, ?)",
                 ("abonne%d@bench.example" % j, "Abonné n°%d" % j,
-                 "en" if j % 5 == 0 else None, created))
+                 "en" if j % 5 == 0 else None, created, start))
             c.execute("INSERT INTO subscriber_tags (subscriber_id, position,"
                       " tag) VALUES (?, ?, ?)",
                       (cur.lastrowid, position, TAGS[j % len(TAGS)]))

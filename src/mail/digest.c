@@ -464,6 +464,9 @@ collect_one(const struct store_news *n, void *arg, struct err *e)
 	char *tkey, *title, *feed;
 	int oom = 0, rc;
 
+	/* rows come newest published first, not in the store's order */
+	if (n->id > d->covered_seq)
+		d->covered_seq = n->id;
 	/* past the budget, an entry stays new: the next digest has it */
 	if (d->bytes >= DIGEST_BUDGET) {
 		d->deferred++;

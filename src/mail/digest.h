@@ -66,6 +66,9 @@ struct digest {
 	size_t nentries;
 	size_t bytes;    /* of DIGEST_BUDGET, spent */
 	size_t deferred; /* entries left for the next digest */
+	/* the highest entry id (the store's position) the selection saw,
+	 * deferred and filtered out ones too */
+	int64_t covered_seq;
 };
 
 /* Summaries already made, by entry id: the same entries go to many

@@ -282,6 +282,7 @@ collect:
 	rec.len = c->message.len;
 	rec.entry_ids = c->digest.entry_ids;
 	rec.nentries = c->digest.nentries;
+	rec.covered_seq = c->digest.covered_seq;
 	rec.now = run->now;
 	/* its own transaction, short: the courier marks digests sent
 	 * meanwhile, and would wait for a longer one holding the write lock

@@ -30,6 +30,8 @@ enum stmt {
 	STMT_ENTRIES_SINCE,
 	STMT_NEWS,
 	STMT_NEWS_TAGGED,
+	STMT_PREVIEW,
+	STMT_PREVIEW_TAGGED,
 	STMT_DIGEST_HAS_SLOT,
 	STMT_DIGEST_INSERT,
 	STMT_DIGEST_MESSAGE,
@@ -329,6 +331,88 @@ static const char *const migrations[] = {
 	"DROP TABLE reports;"
 	"ALTER TABLE outbox_deliveries RENAME TO deliveries;"
 	"CREATE INDEX deliveries_digest ON deliveries (digest_id);",
+
+	/* 10 -> 11: what is new to a subscriber is decided by the store's
+	 * own order, not by a second of the clock. An entry's position is
+	 * its id, AUTOINCREMENT: without it SQLite gives the next entry
+	 * max(id) + 1, the id of the newest entry again once that was
+	 * deleted (a feed removed, pruning), a position a subscriber's start
+	 * may already have passed. SQLite cannot add AUTOINCREMENT to a
+	 * table: entries is made anew, ids kept, its child deliveries first,
+	 * so that dropping it cascades to nothing. A subscriber starts after
+	 * start_seq; a digest records in covered_seq the highest position
+	 * its selection saw (NULL: not known, before this version). */
+	"CREATE TABLE entries_seq ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,"
+	"  ident TEXT NOT NULL,"
+	"  link TEXT,"
+	"  link_key TEXT,"
+	"  title TEXT,"
+	"  author TEXT,"
+	"  summary TEXT,"
+	"  content TEXT,"
+	"  categories TEXT,"
+	"  enclosures TEXT,"
+	"  published INTEGER,"
+	"  updated INTEGER,"
+	"  content_hash TEXT,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  UNIQUE (feed_id, ident)"
+	");"
+	"INSERT INTO entries_seq (id, feed_id, ident, link, link_key, title,"
+	"  author, summary, content, categories, enclosures, published,"
+	"  updated, content_hash, first_seen, last_seen)"
+	" SELECT id, feed_id, ident, link, link_key, title, author, summary,"
+	"  content, categories, enclosures, published, updated, content_hash,"
+	"  first_seen, last_seen FROM entries ORDER BY id;"
+	"CREATE TABLE deliveries_seq ("
+	"  subscriber_id INTEGER NOT NULL"
+	"    REFERENCES subscribers(id) ON DELETE CASCADE,"
+	"  entry_id INTEGER NOT NULL"
+	"    REFERENCES entries_seq(id) ON DELETE CASCADE,"
+	"  digest_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (subscriber_id, entry_id)"
+	");"
+	"INSERT INTO deliveries_seq (subscriber_id, entry_id, digest_id)"
+	" SELECT subscriber_id, entry_id, digest_id FROM deliveries;"
+	"DROP TABLE deliveries;"
+	"DROP TABLE entries;"
+	/* renaming the parent renames the children's references to it */
+	"ALTER TABLE entries_seq RENAME TO entries;"
+	"ALTER TABLE deliveries_seq RENAME TO deliveries;"
+	"CREATE INDEX deliveries_digest ON deliveries (digest_id);"
+	"CREATE INDEX entries_first_seen ON entries (first_seen);"
+	"CREATE INDEX entries_feed_first_seen ON entries (feed_id, first_seen);"
+	"CREATE INDEX entries_link_key ON entries (feed_id, link_key);"
+	"CREATE INDEX entries_last_seen ON entries (last_seen);"
+	/* a tagged subscriber's news: one range of positions per feed */
+	"CREATE INDEX entries_feed_seq ON entries (feed_id, id);"
+	/* Subscribers start where the old rule (first_seen >= created_at)
+	 * began, so that their next digest holds what it would have: after
+	 * the highest position first seen before they subscribed (by a
+	 * running maximum over the seconds, not one scan per subscriber).
+	 * Entries are stored in clock order, so positions follow first_seen;
+	 * had the clock gone backwards, an entry stored before one the clock
+	 * put earlier than created_at counts as old though its own time is
+	 * not: it is not sent (nothing is sent twice; such an entry may be
+	 * missed). */
+	"ALTER TABLE subscribers ADD COLUMN start_seq INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"CREATE TEMP TABLE seq_by_second ("
+	"  first_seen INTEGER PRIMARY KEY,"
+	"  seq INTEGER NOT NULL"
+	");"
+	"INSERT INTO seq_by_second (first_seen, seq)"
+	" SELECT first_seen, max(max(id)) OVER (ORDER BY first_seen)"
+	" FROM entries GROUP BY first_seen;"
+	"UPDATE subscribers SET start_seq = coalesce("
+	"  (SELECT seq FROM seq_by_second"
+	"   WHERE first_seen < subscribers.created_at"
+	"   ORDER BY first_seen DESC LIMIT 1), 0);"
+	"DROP TABLE seq_by_second;"
+	"ALTER TABLE outbox ADD COLUMN covered_seq INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1416,11 +1500,17 @@ sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
 
 	if (store_begin(&s->base, e) < 0)
 		return -1;
+	/* They start after the newest entry there is: the write lock, held
+	 * since store_begin, orders this among the entries' inserts, so an
+	 * entry is before it or after it, whatever the clocks say. (An id
+	 * above it deleted since is never given again: AUTOINCREMENT.) */
 	if (prepare(s, &st,
 		    "INSERT INTO subscribers (email, name, lang, created_at,"
-		    " schedule, timezone, include_words, exclude_words, token)"
+		    " schedule, timezone, include_words, exclude_words, token,"
+		    " start_seq)"
 		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-		    " lower(hex(randomblob(16))))",
+		    " lower(hex(randomblob(16))),"
+		    " (SELECT coalesce(max(id), 0) FROM entries))",
 		    e) < 0)
 		goto out;
 	bind_list(st, "tttItt", sub->email, sub->name, sub->lang, now,
@@ -2165,11 +2255,16 @@ sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 	struct walk_to to = { .cb.news = cb, .arg = arg, .e = e };
 	sqlite3_stmt *st;
 
-	/* Without tags: every entry first seen since (entries_first_seen).
-	 * With tags: only the entries of the subscriber's feeds, one range of
-	 * entries_feed_first_seen per feed, so that a digest costs what it
-	 * holds, not what all subscribers' feeds brought. */
-#define NEWS_SQL(FEEDS)                                                    \
+	/* New to the subscriber: after their start in the store's order
+	 * (AFTER_START), not first seen since a second of the clock, which
+	 * an entry stored just before or just after they subscribed may
+	 * share. A preview (?3) asks for the entries first seen since ?2.
+	 * Without tags: one range of ids (or of entries_first_seen). With
+	 * tags: only the entries of the subscriber's feeds, one range of
+	 * entries_feed_seq (entries_feed_first_seen) per feed, so that a
+	 * digest costs what it holds, not what all subscribers' feeds
+	 * brought. */
+#define NEWS_SQL(FEEDS, FROM)                                              \
 	"SELECT e.id, e.feed_id, coalesce(f.title, f.url),"                \
 	" (SELECT tag FROM feed_tags WHERE feed_id = f.id"                 \
 	"  ORDER BY position LIMIT 1),"                                    \
@@ -2179,27 +2274,36 @@ sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"               \
 	"  AND d.entry_id = e.id AND " GIVEN_BACK ")"                      \
 	" FROM entries e JOIN feeds f ON f.id = e.feed_id"                 \
-	" WHERE " FEEDS "e.first_seen >= ?2"                               \
+	" WHERE " FEEDS FROM                                               \
 	" AND (?3 OR NOT EXISTS (SELECT 1 FROM deliveries d JOIN outbox g" \
 	"  ON g.id = d.digest_id WHERE d.subscriber_id = ?1"               \
 	"  AND d.entry_id = e.id AND NOT " GIVEN_BACK "))"                 \
 	" ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC,"   \
 	" e.id DESC"
-	if (sub->tags.n)
-		st = prepared(
-			s, STMT_NEWS_TAGGED,
-			NEWS_SQL(
-				"e.feed_id IN (SELECT ft.feed_id FROM subscriber_tags st"
-				" JOIN feed_tags ft ON ft.tag = st.tag COLLATE NOCASE"
-				" WHERE st.subscriber_id = ?1) AND "),
-			e);
+#define TAGGED                                                    \
+	"e.feed_id IN (SELECT ft.feed_id FROM subscriber_tags st" \
+	" JOIN feed_tags ft ON ft.tag = st.tag COLLATE NOCASE"    \
+	" WHERE st.subscriber_id = ?1) AND "
+#define AFTER_START "e.id > (SELECT start_seq FROM subscribers WHERE id = ?1)"
+#define SINCE "e.first_seen >= ?2"
+	if (since > 0 && sub->tags.n)
+		st = prepared(s, STMT_PREVIEW_TAGGED, NEWS_SQL(TAGGED, SINCE),
+			      e);
+	else if (since > 0)
+		st = prepared(s, STMT_PREVIEW, NEWS_SQL("", SINCE), e);
+	else if (sub->tags.n)
+		st = prepared(s, STMT_NEWS_TAGGED,
+			      NEWS_SQL(TAGGED, AFTER_START), e);
 	else
-		st = prepared(s, STMT_NEWS, NEWS_SQL(""), e);
+		st = prepared(s, STMT_NEWS, NEWS_SQL("", AFTER_START), e);
 #undef NEWS_SQL
+#undef TAGGED
+#undef AFTER_START
+#undef SINCE
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, sub->id);
-	sqlite3_bind_int64(st, 2, since > 0 ? since : sub->created_at);
+	sqlite3_bind_int64(st, 2, since);
 	sqlite3_bind_int(st, 3, since > 0);
 	return walk(s, st, 1, news_row, &to, "select new entries", e);
 }
@@ -2252,15 +2356,15 @@ sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 		return -1;
 	st = prepared(s, STMT_DIGEST_INSERT,
 		      "INSERT INTO outbox (kind, subscriber_id, slot,"
-		      " message_id, created_at, status, reply)"
+		      " message_id, created_at, status, reply, covered_seq)"
 		      " VALUES ('digest', ?1, ?2, ?3, ?4,"
 		      " CASE WHEN ?5 IS NULL THEN 'pending' ELSE 'failed' END,"
-		      " ?5)",
+		      " ?5, nullif(?6, 0))",
 		      e);
 	if (!st)
 		goto out;
-	bind_list(st, "IttIt", d->subscriber_id, d->slot, d->message_id, d->now,
-		  d->failure);
+	bind_list(st, "IttItI", d->subscriber_id, d->slot, d->message_id,
+		  d->now, d->failure, d->covered_seq);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
 			err_set(e, EX_DATAERR, "digest '%s' exists already",

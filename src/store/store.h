@@ -24,7 +24,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /*
  * Callbacks: a walk (store_feed_each and the other *_each, _page and
@@ -290,7 +290,10 @@ struct store_subscriber {
 	char *timezone;         /* IANA name; NULL: [digest] timezone */
 	struct store_tags include; /* words: keep only entries with one */
 	struct store_tags exclude; /* words: drop entries with any */
-	int64_t created_at;        /* entries first seen before are not sent */
+	int64_t created_at;        /* when they subscribed: shown, and a
+	                            * digest slot begun before is not
+	                            * theirs (what is new to them is not
+	                            * decided by it: store_news_each) */
 	char *token;               /* opaque and random (128 bits, hex), made
 	                            * by the store: what a link in a mail can
 	                            * name the subscriber by; ignored by add */
@@ -303,7 +306,10 @@ int store_subscriber_copy(struct store_subscriber *dst,
 			  const struct store_subscriber *src);
 
 /* Adds a subscriber; an address already there (case-insensitive domain) is
- * refused with EX_DATAERR. created_at is set to now. */
+ * refused with EX_DATAERR. created_at is set to now. The entries new to
+ * them are those the store keeps after this commits: in the store's own
+ * order of entries, not by the clock (now may equal an entry's
+ * first_seen, or even precede it). */
 int store_subscriber_add(struct store *s, const struct store_subscriber *sub,
 			 int64_t now, int64_t *id, struct err *e);
 /* Fills sub (release it) with the subscriber whose address is email
@@ -349,12 +355,14 @@ struct store_news {
 	              * back, late */
 };
 
-/* Calls cb with each entry first seen at or after sub->created_at, from
- * the feeds carrying one of sub's tags (all feeds when none), and not in
- * any digest of sub but one that failed (and was not dropped: see
- * store_outbox_drop); newest first. With since > 0 (a preview), the
- * entries first seen at or after since instead, in a digest or not.
- * Strings are lent for the call. */
+/* Calls cb with each entry new to sub: stored after sub subscribed (by
+ * the store's order of entries, whatever the clock said), from the feeds
+ * carrying one of sub's tags (all feeds when none), and not in any
+ * digest of sub but one that failed (and was not dropped: see
+ * store_outbox_drop); newest first. n->id is the entry's position in
+ * that order. With since > 0 (a preview), the entries first seen at or
+ * after since instead, in a digest or not. Strings are lent for the
+ * call. */
 int store_news_each(struct store *s, const struct store_subscriber *sub,
 		    int64_t since,
 		    int (*cb)(const struct store_news *n, void *arg,
@@ -372,6 +380,9 @@ struct store_digest_new {
 	                      * no message and no entries */
 	const int64_t *entry_ids;
 	size_t nentries;
+	int64_t covered_seq; /* the highest entry id (position) the
+	                      * selection saw, as store_news_each gave
+	                      * them; 0: none */
 	int64_t now;
 };
 

@@ -255,6 +255,8 @@ test_expect_success 'an international domain goes out as A-labels: RCPT TO and T
 
 # An address stored before addr.c refused it (another version, or by
 # hand): its digest fails alone, the reason naming it; the others go.
+# (A feed added after they subscribed brings them news: what was fetched
+# before is not new to them.)
 test_expect_success 'a stored address no transport can carry fails alone, with why' '
 	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
 	at 2026-11-26T06:00:00Z -q subscriber add "info@société.fr" &&
@@ -264,8 +266,10 @@ db = sqlite3.connect(\"idn.db\")
 db.execute(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
            (\"élise@example.org\", 1795586400))
 db.commit()" &&
+	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/echo.xml" &&
+	at 2026-11-26T07:00:00Z -q fetch &&
 	expect_code 65 feedmail send >out 2>err &&
-	contains out "1 sent, 0 left pending, 1 failed" &&
+	contains out "2 sent, 0 left pending, 1 failed" &&
 	contains err "'"'"'élise@example.org'"'"': non-ASCII local parts are not supported: they need SMTPUTF8" &&
 	contains idn/log "rcpt info@xn--socit-esab.fr" &&
 	lacks idn/log "rcpt élise" &&
@@ -280,9 +284,11 @@ test_expect_success 'a pending digest whose address no transport can carry fails
 	feedmail -q subscriber remove "élise@example.org" &&
 	at 2026-11-26T06:00:00Z -q subscriber add later@example.org &&
 	at 2026-11-26T06:00:00Z -q subscriber add other@example.org &&
+	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/hostile.xml" &&
+	at 2026-11-26T07:00:00Z -q fetch &&
 	sed "s/^port = .*/port = $(free_port)/" idn.conf >idn-down.conf &&
 	{ feedmail -c "$TEST_DIR/idn-down.conf" send >out 2>err; true; } &&
-	test "$(digests pending)" = 2 &&
+	test "$(digests pending)" = 4 &&
 	"$PYTHON3" -c "
 import sqlite3
 db = sqlite3.connect(\"idn.db\")
@@ -290,7 +296,7 @@ db.execute(\"UPDATE subscribers SET email = ? WHERE email = ?\",
            (\"émile@example.org\", \"later@example.org\"))
 db.commit()" &&
 	expect_code 65 feedmail send >out 2>err &&
-	contains out "1 sent, 0 left pending, 1 failed" &&
+	contains out "3 sent, 0 left pending, 1 failed" &&
 	contains err "recipient: '"'"'émile@example.org'"'"': non-ASCII local parts are not supported: they need SMTPUTF8" &&
 	contains idn/log "rcpt other@example.org" &&
 	test "$(digests pending)" = 0

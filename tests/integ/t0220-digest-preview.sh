@@ -44,6 +44,9 @@ test_expect_success 'after sending: nothing new, but --since shows them' '
 '
 
 test_expect_success 'keyword filters: whole words, case and accents aside' '
+	printf "[store]\npath = %s/words.db\n" "$TEST_DIR" >words.conf &&
+	export FEEDMAIL_CONFIG=$TEST_DIR/words.conf &&
+	at 2026-11-26T06:00:00Z -q add "$FIXTURES/fetch/feed.xml" &&
 	at 2026-11-26T06:00:00Z -q add "$FIXTURES/send/hostile.xml" &&
 	at 2026-11-26T06:00:00Z -q subscriber add only@example.org --include SECOND --include ete &&
 	at 2026-11-26T06:00:00Z -q subscriber add not@example.org --exclude third &&

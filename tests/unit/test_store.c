@@ -1436,6 +1436,162 @@ START_TEST(test_migrates_one_outbox)
 }
 END_TEST
 
+/* The ids of the entries store_news_each gives, as bits (1 << id). */
+static int
+news_mask(const struct store_news *n, void *arg)
+{
+	int64_t *mask = arg;
+
+	ck_assert_int_lt(n->id, 63);
+	*mask |= (int64_t)1 << n->id;
+	return 0;
+}
+
+/* The entries new to the subscriber email, as bits (1 << id). */
+static int64_t
+news_of(struct store *s, const char *email)
+{
+	struct err e = ERR_INIT;
+	struct store_subscriber sub;
+	int64_t mask = 0;
+
+	ck_assert_msg(store_subscriber_by_email(s, email, &sub, &e) == 0, "%s",
+		      e.msg);
+	ck_assert_msg(store_news_each(s, &sub, 0, news_mask, &mask, &e) == 0,
+		      "%s", e.msg);
+	store_subscriber_release(&sub);
+	return mask;
+}
+
+#define BIT(id) ((int64_t)1 << (id))
+
+/* What is new to a subscriber follows the store's order of entries, not
+ * the clock: a subscriber added in the second of a fetch gets none of it,
+ * an entry stored in that second just after reaches them, and so does one
+ * the clock put before them. A digest records the highest position its
+ * selection saw; a position is never given twice. */
+START_TEST(test_sequence)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 };
+	struct store_digest_new d = { 0 };
+	struct entry doc[2];
+	char a[] = "a@example.org", b[] = "b@example.org";
+	int64_t id, ids[2] = { 3, 4 };
+	size_t added, updated;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, 100, &id,
+					&e),
+			 0);
+	doc[0] = item("1", "http://a/1", "One", NULL);
+	doc[1] = item("2", "http://a/2", "Two", NULL);
+	save(s, doc, 2, 100, &added, &updated);
+	ck_assert_uint_eq(added, 2);
+	sub.email = a;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 100, &id, &e), 0);
+	ck_assert_int_eq(count("SELECT start_seq FROM subscribers"
+			       " WHERE email = 'a@example.org'"),
+			 2);
+	ck_assert_int_eq(news_of(s, a), 0);
+	/* the same second, just after; then a clock gone back */
+	doc[0] = item("3", "http://a/3", "Three", NULL);
+	save(s, doc, 1, 100, &added, &updated);
+	doc[0] = item("4", "http://a/4", "Four", NULL);
+	save(s, doc, 1, 99, &added, &updated);
+	ck_assert_int_eq(news_of(s, a), BIT(3) | BIT(4));
+
+	d.subscriber_id = id;
+	d.message_id = "<1@example.org>";
+	d.message = "Subject: x\r\n";
+	d.len = 12;
+	d.entry_ids = ids;
+	d.nentries = 2;
+	d.covered_seq = 4;
+	d.now = 100;
+	ck_assert_msg(store_digest_add(s, &d, &id, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(news_of(s, a), 0);
+	ck_assert_int_eq(count("SELECT covered_seq FROM outbox"
+			       " WHERE message_id = '<1@example.org>'"),
+			 4);
+	/* a digest that could not be built saw nothing it recorded */
+	d.message_id = "<2@example.org>";
+	d.failure = "no";
+	d.covered_seq = 0;
+	ck_assert_msg(store_digest_add(s, &d, &id, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE"
+			       " message_id = '<2@example.org>'"
+			       " AND covered_seq IS NULL"),
+			 1);
+
+	/* b starts after 4; 4 goes (a feed removed, pruning): the next
+	 * entry is still after b's start, not 4 again */
+	sub.email = b;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 50, &id, &e), 0);
+	exec("DELETE FROM entries WHERE id = 4");
+	doc[0] = item("5", "http://a/5", "Five", NULL);
+	save(s, doc, 1, 50, &added, &updated);
+	ck_assert_int_eq(count("SELECT max(id) FROM entries"), 5);
+	ck_assert_int_eq(news_of(s, b), BIT(5));
+	ck_assert_int_eq(news_of(s, a), BIT(5));
+	store_close(s);
+}
+END_TEST
+
+/* Version 10 decided by the clock (first_seen >= created_at): moving to
+ * 11 gives each subscriber the start that selects the same entries, so
+ * that the first digest after it holds exactly what it would have. */
+START_TEST(test_migrates_start_seq)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 10, &e);
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	/* entries 2 and 3 in the very second a@ subscribed; b@ before all,
+	 * c@ after all, d@ between 1 and 2; 3 already went to a@ */
+	exec("INSERT INTO feeds (id, url, added_at) VALUES (1, 'http://a/', 1);"
+	     "INSERT INTO entries (id, feed_id, ident, first_seen, last_seen)"
+	     " VALUES (1, 1, 'g:1', 90, 90), (2, 1, 'g:2', 100, 100),"
+	     " (3, 1, 'g:3', 100, 100), (4, 1, 'g:4', 110, 110);"
+	     "INSERT INTO subscribers (id, email, created_at) VALUES"
+	     " (1, 'a@b.c', 100), (2, 'b@b.c', 50), (3, 'c@b.c', 200),"
+	     " (4, 'd@b.c', 95);"
+	     "INSERT INTO outbox (id, kind, subscriber_id, message_id,"
+	     " created_at, status) VALUES (7, 'digest', 1, '<7@b.c>', 100,"
+	     " 'sent');"
+	     "INSERT INTO deliveries VALUES (1, 3, 7);");
+
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(news_of(s, "a@b.c"), BIT(2) | BIT(4));
+	ck_assert_int_eq(news_of(s, "b@b.c"),
+			 BIT(1) | BIT(2) | BIT(3) | BIT(4));
+	ck_assert_int_eq(news_of(s, "c@b.c"), 0);
+	ck_assert_int_eq(news_of(s, "d@b.c"), BIT(2) | BIT(3) | BIT(4));
+	store_close(s);
+	ck_assert_int_eq(count("SELECT count(*) FROM subscribers WHERE"
+			       " start_seq = CASE id WHEN 1 THEN 1 WHEN 2"
+			       " THEN 0 WHEN 3 THEN 4 ELSE 1 END"),
+			 4);
+	/* ids kept, never given again; deliveries kept, still cascading */
+	ck_assert_int_eq(count("SELECT seq FROM sqlite_sequence"
+			       " WHERE name = 'entries'"),
+			 4);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE id = 7"
+			       " AND covered_seq IS NULL"),
+			 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM deliveries"
+			       " WHERE entry_id = 3"),
+			 1);
+	exec("PRAGMA foreign_keys = ON; DELETE FROM entries WHERE id = 3;");
+	ck_assert_int_eq(count("SELECT count(*) FROM deliveries"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM entries"), 3);
+}
+END_TEST
+
 /*
  * The feeds a digest slot needs, made due before it. Every feed was last
  * fetched at 100 and is next due at 10000:
@@ -1611,6 +1767,8 @@ main(void)
 	tcase_add_test(tc, test_digest_outbox);
 	tcase_add_test(tc, test_migrates_digest_messages);
 	tcase_add_test(tc, test_migrates_one_outbox);
+	tcase_add_test(tc, test_sequence);
+	tcase_add_test(tc, test_migrates_start_seq);
 	tcase_add_loop_test(tc, test_fetch_mark_needed, 0,
 			    (int)(sizeof(mark_cases) / sizeof(mark_cases[0])));
 	suite_add_tcase(s, tc);

@@ -1,0 +1,85 @@
+#!/bin/sh
+# What is new to a subscriber is decided by the store's order of entries,
+# not by a second of the clock: one added in the second of a fetch gets
+# none of it; an entry stored just after a subscription reaches them, in
+# the same second or from a clock a second behind; and so with the test
+# clock standing still across fetch, subscribe, fetch, send.
+. "$TEST_SRCDIR/tests/lib.sh"
+
+cat >"$FEEDMAIL_CONFIG" <<CONF
+[digest]
+transport = maildir
+path = $TEST_DIR/maildir
+language = en
+CONF
+
+# got: "ADDRESS N" for each digest delivered since the last call (N its
+# X-Feedmail-Entries), sorted; the digests then move to maildir/cur
+got() {
+	"$PYTHON3" - <<-'PY'
+	import email, email.policy, glob, os
+	os.makedirs("maildir/cur", exist_ok=True)
+	seen = []
+	for path in glob.glob("maildir/new/*"):
+	    with open(path, "rb") as f:
+	        msg = email.message_from_binary_file(f, policy=email.policy.default)
+	    seen.append("%s %s" % (msg["To"].addresses[0].addr_spec,
+	                           msg["X-Feedmail-Entries"]))
+	    os.rename(path, os.path.join("maildir/cur", os.path.basename(path)))
+	print("\n".join(sorted(seen)))
+	PY
+}
+
+# fourth FILE: the fetch fixture with its first item replaced by a new one
+fourth() {
+	sed "s|news-1<|news-4<|; s|>First<|>Fourth<|; s|example/1<|example/4<|" \
+		"$FIXTURES/fetch/feed.xml" >"$1"
+}
+
+cp "$FIXTURES/fetch/feed.xml" feed.xml
+
+test_expect_success 'a subscriber added in the second of a fetch gets none of it' '
+	at 2026-11-26T06:00:00Z -q subscriber add early@example.org &&
+	at 2026-11-26T06:00:00Z -q add "$TEST_DIR/feed.xml" &&
+	at 2026-11-26T07:00:00Z -q fetch &&
+	at 2026-11-26T07:00:00Z -q subscriber add same@example.org &&
+	at 2026-11-26T07:00:00Z send >out &&
+	contains out "1 digests built" &&
+	test "$(got)" = "early@example.org 3"
+'
+
+test_expect_success 'an entry stored just after a subscription reaches them' '
+	at 2026-11-26T08:00:00Z -q subscriber add now@example.org &&
+	at 2026-11-26T08:00:01Z -q subscriber add ahead@example.org &&
+	fourth feed.xml &&
+	at 2026-11-26T08:00:00Z -q fetch --all &&
+	at 2026-11-26T08:00:00Z send >out &&
+	contains out "4 digests built" &&
+	printf "%s\n" "ahead@example.org 1" "early@example.org 1" \
+		"now@example.org 1" "same@example.org 1" >want &&
+	got >have &&
+	diff want have
+'
+
+test_expect_success 'the clock standing still: fetch, subscribe, fetch, send' '
+	export FEEDMAIL_NOW=2026-11-26T09:00:00Z &&
+	printf "[store]\npath = %s/still.db\n[digest]\ntransport = maildir\npath = %s/maildir\nlanguage = en\n" \
+		"$TEST_DIR" "$TEST_DIR" >still.conf &&
+	export FEEDMAIL_CONFIG=$TEST_DIR/still.conf &&
+	cp "$FIXTURES/fetch/feed.xml" still.xml &&
+	feedmail -q subscriber add first@example.org &&
+	feedmail -q add "$TEST_DIR/still.xml" &&
+	feedmail -q fetch &&
+	feedmail -q subscriber add second@example.org &&
+	fourth still.xml &&
+	feedmail -q fetch --all &&
+	feedmail send >out &&
+	contains out "2 digests built" &&
+	printf "%s\n" "first@example.org 4" "second@example.org 1" >want &&
+	got >have &&
+	diff want have &&
+	feedmail send >out &&
+	contains out "0 digests built"
+'
+
+test_done
