@@ -325,9 +325,8 @@ back(struct store *s, const struct conf *cfg, int64_t id, int64_t now,
 	return rc;
 }
 
-/* Runs the courier over the outbox: the report just recorded, and
- * whatever else is due (send's courier has carried the digests before,
- * so that is mostly reports waiting for their retry). */
+/* Runs the courier over the admin's mail in the outbox: the report just
+ * recorded, and any waiting for its retry. Digests are send's. */
 static int
 deliver_due(struct store *s, const struct conf *cfg, int64_t now,
 	    struct health_outcome *r, struct err *e)
@@ -336,6 +335,7 @@ deliver_due(struct store *s, const struct conf *cfg, int64_t now,
 	int rc;
 
 	courier_init(&c);
+	c.box = STORE_OUTBOX_ADMIN;
 	c.store = s;
 	c.cfg = cfg;
 	c.now = now;

@@ -220,20 +220,26 @@ send_recorded(struct ctx *ctx, const char *seed, const struct compose_mail *m,
 	c.heard = test_heard;
 	c.heard_arg = &t;
 	if (courier_run(&c, e) < 0)
-		goto out;
+		goto unsent;
+	/* the transport failing as a whole (AUTH, TLS, 421) says more than
+	 * the test mail's own result, which only repeats it */
+	if (c.counts.transport_code) {
+		err_set(e, c.counts.transport_code, "%s",
+			c.counts.transport_error);
+		goto unsent;
+	}
 	if (!t.heard) {
-		if (c.counts.transport_code)
-			err_set(e, c.counts.transport_code, "%s",
-				c.counts.transport_error);
-		else
-			err_set(e, EX_SOFTWARE, "the test mail was not sent");
-		/* what the transport never took is not tried again either */
-		store_outbox_mark(ctx->store, t.id, STORE_DIGEST_FAILED, e->msg,
-				  m->date, 0, &ignored);
-		goto out;
+		err_set(e, EX_SOFTWARE, "the test mail was not sent");
+		goto unsent;
 	}
 	*r = t.r;
 	rc = 0;
+	goto out;
+unsent:
+	/* whatever kept it, it is not tried again either */
+	store_outbox_mark(ctx->store, t.id, STORE_DIGEST_FAILED, e->msg,
+			  m->date, 0, &ignored);
+	rc = -1;
 out:
 	courier_release(&c);
 	store_unlock_run(lock);

@@ -18,6 +18,7 @@
 #include "lib/conf.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/zone.h"
 #include "store/store.h"
 
 enum cmd_needs {
@@ -231,6 +232,8 @@ main(int argc, char **argv)
 	const struct cmd *c;
 	int rc;
 
+	/* the environment is read before any thread may run */
+	zone_init();
 	/* options stop at the command name; the rest is the command's */
 	rc = opt_parse(argc, argv, NULL, &global_help, OPT_STOP_AT_OPERAND);
 	if (rc >= 0)

@@ -364,6 +364,11 @@ on_done(const struct http_result *res, void *arg)
 			run->report->fetched++;
 		} else if (run->fatal.code) {
 			goto out;
+		} else if (j->parse_err.code == EX_OSERR) {
+			/* memory ran out, not the feed's fault: nothing
+			 * is recorded against it, and the run stops */
+			run->fatal = j->parse_err;
+			goto out;
 		} else {
 			/* an HTML login page, a truncated or broken document */
 			st = j->parser && parser_not_a_feed(j->parser) ?

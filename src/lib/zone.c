@@ -116,6 +116,12 @@ read_zone_dir(void)
 		zone_dir = ZONE_DIR_DEFAULT;
 }
 
+void
+zone_init(void)
+{
+	pthread_once(&zone_dir_once, read_zone_dir);
+}
+
 /* --- calendar ------------------------------------------------------------- */
 
 static int64_t
@@ -776,7 +782,7 @@ zone_open(const char *name, struct err *e)
 			q);
 		return NULL;
 	}
-	pthread_once(&zone_dir_once, read_zone_dir);
+	zone_init();
 	dir = zone_dir;
 	n = strlen(dir) + strlen(name) + 2;
 	path = malloc(n);

@@ -60,6 +60,9 @@ struct zone_offset {
  * file cannot be read. Thread-safe.
  */
 struct zone *zone_open(const char *name, struct err *e);
+/* Reads TZDIR now; main calls it before any thread starts, so that no
+ * getenv happens later (zone_open would otherwise read it first). */
+void zone_init(void);
 
 /* Releases a zone from zone_open(). NULL-safe, thread-safe. */
 void zone_free(struct zone *z);

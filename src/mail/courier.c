@@ -46,8 +46,8 @@ claim(struct courier *c, int64_t due, int64_t *ids, size_t max, size_t *n,
 		}
 		return 0;
 	}
-	return store_outbox_claim(c->store, c->now, due, c->now + COURIER_LEASE,
-				  ids, max, n, e);
+	return store_outbox_claim(c->store, c->box, c->now, due,
+				  c->now + COURIER_LEASE, ids, max, n, e);
 }
 
 /* Seconds until the next attempt after outcome. A digest's temporary

@@ -73,14 +73,15 @@ struct courier {
 	                      * in a thread */
 	const struct conf *cfg;
 	int64_t now;
-	int all_pending;         /* every pending message, due or not */
-	int64_t only;            /* > 0: this message alone, as it is (one
-	                          * just recorded: doctor's test mail) */
-	int final;               /* each message's first outcome is its
-	                          * last: no retry (doctor's test mail) */
-	const atomic_int *stop;  /* NULL, or a flag: once up, no
-	                          * further batch is queued */
-	courier_heard_fn *heard; /* NULL, or told of each message */
+	int all_pending;           /* every pending message, due or not */
+	int64_t only;              /* > 0: this message alone, as it is (one
+	                            * just recorded: doctor's test mail) */
+	enum store_outbox_box box; /* which messages it claims */
+	int final;                 /* each message's first outcome is its
+	                            * last: no retry (doctor's test mail) */
+	const atomic_int *stop;    /* NULL, or a flag: once up, no
+	                            * further batch is queued */
+	courier_heard_fn *heard;   /* NULL, or told of each message */
 	void *heard_arg;
 	struct courier_counts counts;
 

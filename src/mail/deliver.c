@@ -91,9 +91,14 @@ deliver_report(struct deliver *d, struct deliver_item *it)
 	if (it->reported)
 		return;
 	it->reported = 1;
-	if (d->done && !d->done_err.code)
-		d->done(d->done_arg, it->index, &it->m, it->results,
-			&d->done_err);
+	/* a callback that failed is not called again in this flush; one
+	 * that said -1 but not why still counts as failed */
+	if (d->done && !d->done_err.code &&
+	    d->done(d->done_arg, it->index, &it->m, it->results,
+		    &d->done_err) != 0 &&
+	    !d->done_err.code)
+		err_set(&d->done_err, EX_SOFTWARE,
+			"deliver: the done callback failed");
 }
 
 int

@@ -402,6 +402,8 @@ send_run(struct store *s, const struct conf *cfg, const struct send_options *o,
 
 	memset(r, 0, sizeof(*r));
 	courier_init(&c);
+	/* the admin's mail is the health report's to send and count */
+	c.box = STORE_OUTBOX_DIGESTS;
 	run.store = s;
 	run.cfg = cfg;
 	run.opts = o;

@@ -88,9 +88,9 @@ struct store_ops {
 			       const char *slot, int *has, struct err *e);
 	int (*digest_add)(struct store *s, const struct store_digest_new *d,
 			  int64_t *id, struct err *e);
-	int (*outbox_claim)(struct store *s, int64_t now, int64_t due_by,
-			    int64_t until, int64_t *ids, size_t max, size_t *n,
-			    struct err *e);
+	int (*outbox_claim)(struct store *s, enum store_outbox_box box,
+			    int64_t now, int64_t due_by, int64_t until,
+			    int64_t *ids, size_t max, size_t *n, struct err *e);
 	int (*outbox_get)(struct store *s, int64_t id, struct store_message *d,
 			  struct err *e);
 	int (*outbox_mark)(struct store *s, int64_t id,

@@ -2465,9 +2465,9 @@ take_id(sqlite3_stmt *st, size_t i, void *arg, struct err *e)
 }
 
 static int
-sqlite_outbox_claim(struct store *base, int64_t now, int64_t due_by,
-		    int64_t until, int64_t *ids, size_t max, size_t *n,
-		    struct err *e)
+sqlite_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
+		    int64_t due_by, int64_t until, int64_t *ids, size_t max,
+		    size_t *n, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
@@ -2475,10 +2475,13 @@ sqlite_outbox_claim(struct store *base, int64_t now, int64_t due_by,
 	*n = 0;
 	if (prepare(s, &st,
 		    "SELECT id FROM outbox WHERE status = 'pending'"
-		    " AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+		    " AND next_attempt_at <= ?1 AND (?2 = 0"
+		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL))"
+		    " ORDER BY id LIMIT ?3",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, due_by);
+	sqlite3_bind_int(st, 2, box);
 	if (claim_rows(s, st, &s->outbox_leases, now, until, max, take_id, ids,
 		       n, "claim pending mail", e) < 0) {
 		*n = 0;
@@ -2691,13 +2694,15 @@ sqlite_outbox_retry(struct store *base, const char *email, int64_t now,
 	*n = 0;
 	if (store_begin(&s->base, e) < 0)
 		return -1;
-	/* built, and still holding its entries: the same message again */
+	/* built, and still holding its entries: the same message again;
+	 * never doctor's test mail, whose outcome was said when it was
+	 * sent */
 	if (prepare(s, &st,
 		    "UPDATE outbox SET status = 'pending', attempts = 0,"
 		    " next_attempt_at = ?2, dropped = 0 WHERE " FAILED_OF
 		    " AND EXISTS (SELECT 1 FROM outbox_messages"
 		    "  WHERE outbox_id = outbox.id)"
-		    " AND NOT given_back",
+		    " AND NOT given_back AND kind <> 'test'",
 		    e) < 0)
 		goto fail;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);

@@ -248,10 +248,11 @@ store_digest_add(struct store *s, const struct store_digest_new *d, int64_t *id,
 }
 
 int
-store_outbox_claim(struct store *s, int64_t now, int64_t due_by, int64_t until,
-		   int64_t *ids, size_t max, size_t *n, struct err *e)
+store_outbox_claim(struct store *s, enum store_outbox_box box, int64_t now,
+		   int64_t due_by, int64_t until, int64_t *ids, size_t max,
+		   size_t *n, struct err *e)
 {
-	return s->ops->outbox_claim(s, now, due_by, until, ids, max, n, e);
+	return s->ops->outbox_claim(s, box, now, due_by, until, ids, max, n, e);
 }
 
 int

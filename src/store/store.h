@@ -416,15 +416,22 @@ struct store_message {
 
 void store_message_release(struct store_message *d);
 
-/* Claims at most max pending messages of the outbox (digests and the
- * admin's mail alike) whose next attempt is due by due_by, oldest first,
- * each leased until `until` (see "Claims" above): their ids into ids, *n
- * says how many. The courier claims a batch at a time so that memory
- * does not grow with the outbox (messages are read one at a time with
- * store_outbox_get). On error none is claimed. */
-int store_outbox_claim(struct store *s, int64_t now, int64_t due_by,
-		       int64_t until, int64_t *ids, size_t max, size_t *n,
-		       struct err *e);
+/* Which of the outbox's messages a claim takes. */
+enum store_outbox_box {
+	STORE_OUTBOX_ALL,     /* digests and the admin's mail */
+	STORE_OUTBOX_DIGESTS, /* subscribers' digests only */
+	STORE_OUTBOX_ADMIN,   /* the admin's mail only (no subscriber) */
+};
+
+/* Claims at most max pending messages of box in the outbox whose next
+ * attempt is due by due_by, oldest first, each leased until `until` (see
+ * "Claims" above): their ids into ids, *n says how many. The courier
+ * claims a batch at a time so that memory does not grow with the outbox
+ * (messages are read one at a time with store_outbox_get). On error none
+ * is claimed. */
+int store_outbox_claim(struct store *s, enum store_outbox_box box, int64_t now,
+		       int64_t due_by, int64_t until, int64_t *ids, size_t max,
+		       size_t *n, struct err *e);
 /* Reads one message of the outbox (a digest or the admin's mail),
  * message included. */
 int store_outbox_get(struct store *s, int64_t id, struct store_message *d,

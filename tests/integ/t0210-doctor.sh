@@ -71,7 +71,21 @@ test_expect_success 'a test mail refused for now fails at once; no run tries it 
 	outbox test >rows &&
 	test "$(grep -c "^failed " rows)" = 1 &&
 	feedmail -q run &&
+	feedmail -q outbox retry --all &&
+	feedmail -q run &&
 	test "$(wc -l <calls)" = 1
+'
+
+test_expect_success 'a password the server refuses: exit 78, the test mail failed' '
+	printf "wrong\n" >badpw && chmod 600 badpw &&
+	smtp_conf "$TLS_PORT" "ca_file = $SMTP_CERT
+user = digest
+password_file = $TEST_DIR/badpw" &&
+	expect_code 78 feedmail doctor --test-mail marie@example.org >out &&
+	contains out "test mail to marie@example.org:" &&
+	lacks out "accepted" &&
+	outbox test >rows &&
+	test "$(grep -c "^pending " rows)" = 0
 '
 
 test_expect_success 'an untrusted certificate: exit 78, and why' '

@@ -173,7 +173,8 @@ START_TEST(t_report)
 			 1);
 	ck_assert_int_eq(e.code, 0);
 	/* in the outbox, as any mail */
-	ck_assert_int_eq(store_outbox_claim(s, N, N, N + 60, ids, 4, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, N, N, N + 60,
+					    ids, 4, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);

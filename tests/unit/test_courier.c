@@ -153,8 +153,8 @@ START_TEST(t_reports)
 	ck_assert_uint_eq(c.counts.sent, 1);
 	courier_release(&c);
 	ck_assert_int_eq(files_in(new), 2);
-	ck_assert_int_eq(store_outbox_claim(s, N, INT64_MAX, N + 60, ids, 4, &n,
-					    &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, N, INT64_MAX,
+					    N + 60, ids, 4, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
 
@@ -164,8 +164,8 @@ START_TEST(t_reports)
 }
 END_TEST
 
-/* Digests and a report leave in one run of one courier, oldest first,
- * and each is marked sent. */
+/* Digests and a report: a claim takes the box it names; a courier of
+ * every box carries them in one run, oldest first, and marks each sent. */
 START_TEST(t_digests_and_report)
 {
 	static const char digest[] = "Subject: news\r\n\r\nNews.\r\n";
@@ -178,7 +178,7 @@ START_TEST(t_digests_and_report)
 	struct heard h = { { 0 }, 0 };
 	struct err e = ERR_INIT;
 	struct conf cfg;
-	struct store *s;
+	struct store *s, *other;
 	int64_t sid, ids[4], report = 0, dg[2];
 	size_t n = 0;
 	int i;
@@ -217,6 +217,26 @@ START_TEST(t_digests_and_report)
 		}
 	}
 
+	/* a claim takes the box it names (each on a handle of its own:
+	 * leases end with it) */
+	other = store_open_another(s, &e);
+	ck_assert_msg(other != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_outbox_claim(other, STORE_OUTBOX_DIGESTS, N, N,
+					    N + 60, ids, 4, &n, &e),
+			 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ids[0], dg[0]);
+	ck_assert_int_eq(ids[1], dg[1]);
+	store_close(other);
+	other = store_open_another(s, &e);
+	ck_assert_msg(other != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_outbox_claim(other, STORE_OUTBOX_ADMIN, N, N,
+					    N + 60, ids, 4, &n, &e),
+			 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ids[0], report);
+	store_close(other);
+
 	courier_init(&c);
 	c.store = s;
 	c.cfg = &cfg;
@@ -231,8 +251,8 @@ START_TEST(t_digests_and_report)
 	ck_assert_int_eq(h.ids[1], report);
 	ck_assert_int_eq(h.ids[2], dg[1]);
 	ck_assert_int_eq(files_in(new), 3);
-	ck_assert_int_eq(store_outbox_claim(s, N + 1, INT64_MAX, N + 60, ids, 4,
-					    &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, N + 1,
+					    INT64_MAX, N + 60, ids, 4, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
 

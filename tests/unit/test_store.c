@@ -570,8 +570,8 @@ START_TEST(test_claims)
 		d.message_id = mid;
 		ck_assert_int_eq(store_digest_add(s, &d, &digests[i], &e), 0);
 	}
-	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, claimed, 2, &n,
-					    &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 100, 100, 200,
+					    claimed, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(claimed[0], digests[0]);
@@ -583,18 +583,18 @@ START_TEST(test_claims)
 	ck_assert_int_eq(store_outbox_mark(s, digests[1], STORE_DIGEST_SENT,
 					   "250 OK", 100, 0, &e),
 			 0);
-	ck_assert_int_eq(store_outbox_claim(s, 150, 150, 200, claimed, 2, &n,
-					    &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 150, 150, 200,
+					    claimed, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(claimed[0], digests[2]);
-	ck_assert_int_eq(store_outbox_claim(s, 150, 150, 200, claimed, 2, &n,
-					    &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 150, 150, 200,
+					    claimed, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
 	/* leases over: the pending ones come back, the sent one not */
-	ck_assert_int_eq(store_outbox_claim(s, 200, 200, 300, claimed, 2, &n,
-					    &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 200, 200, 300,
+					    claimed, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(claimed[0], digests[0]);
@@ -896,8 +896,8 @@ read_digest_claim(struct stale_fixture *f)
 	int64_t ids[1];
 	size_t n;
 
-	ck_assert_int_eq(store_outbox_claim(f->s, 1000, 1000, 2000, ids, 1, &n,
-					    &e),
+	ck_assert_int_eq(store_outbox_claim(f->s, STORE_OUTBOX_ALL, 1000, 1000,
+					    2000, ids, 1, &n, &e),
 			 0);
 }
 
@@ -1089,7 +1089,8 @@ START_TEST(test_reports)
 	ck_assert_int_eq(attempt_at, 1);
 
 	/* claimed, read and marked as any message of the outbox */
-	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 100, 100, 200,
+					    ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);
@@ -1107,14 +1108,14 @@ START_TEST(test_reports)
 	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_RETRY, "451 x",
 					   100, 4000, &e),
 			 0);
-	ck_assert_int_eq(store_outbox_claim(s, 3999, 3999, 4100, ids, 2, &n,
-					    &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 3999, 3999,
+					    4100, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_next_due(s, &fetch_at, &attempt_at, &e), 0);
 	ck_assert_int_eq(attempt_at, 4000);
-	ck_assert_int_eq(store_outbox_claim(s, 4000, 4000, 4100, ids, 2, &n,
-					    &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 4000, 4000,
+					    4100, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
@@ -1149,8 +1150,8 @@ START_TEST(test_reports)
 	ck_assert_int_eq(store_outbox_retry(s, "ops@example.org", 5000, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(store_outbox_claim(s, 5000, 5000, 5100, ids, 2, &n,
-					    &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 5000, 5000,
+					    5100, ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id2);
@@ -1264,12 +1265,14 @@ START_TEST(test_digest_outbox)
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_messages"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1);
-	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 100, 100, 200,
+					    ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(ids[0], id);
 	/* claimed: not claimed again */
-	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 100, 100, 200,
+					    ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_outbox_get(s, id, &got, &e), 0);
@@ -1288,7 +1291,8 @@ START_TEST(test_digest_outbox)
 					   200, 0, &e),
 			 0);
 	ck_assert_int_lt(wal_size() - before, (long long)len / 4);
-	ck_assert_int_eq(store_outbox_claim(s, 300, 300, 400, ids, 2, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 300, 300, 400,
+					    ids, 2, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 0);
 	/* read back after the mark: still whole */
@@ -1378,7 +1382,8 @@ START_TEST(test_migrates_one_outbox)
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
 	/* the pending digest and the pending report, in id order */
-	ck_assert_int_eq(store_outbox_claim(s, 100, 100, 200, ids, 4, &n, &e),
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ALL, 100, 100, 200,
+					    ids, 4, &n, &e),
 			 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(ids[0], 3);
