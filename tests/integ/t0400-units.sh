@@ -25,11 +25,14 @@ timer=$(find "$dest" -name feedmail.timer)
 unitdir=$(dirname "$timer")
 page=$(find "$dest" -name feedmail.1)
 mandir=$(dirname "$(dirname "$page")")
+# without man(1), verify cannot look the pages of Documentation= up
+man_opt=
+command -v man >/dev/null 2>&1 || man_opt=--man=no
 
 # verify_quiet FILE...: systemd-analyze verify passes on FILE... and prints
 # nothing (a warning does not change its exit status).
 verify_quiet() {
-	MANPATH=$mandir "$SYSTEMD_ANALYZE" verify "$@" >verify.out 2>&1
+	MANPATH=$mandir "$SYSTEMD_ANALYZE" verify $man_opt "$@" >verify.out 2>&1
 	rc=$?
 	if [ "$rc" -ne 0 ] || [ -s verify.out ]; then
 		echo "systemd-analyze verify exited $rc:" >&2
