@@ -2626,6 +2626,30 @@ sqlite_digest_count(struct store *base, const char *status, int64_t *n,
 	return rc;
 }
 
+/* One row of quick_check, which may hold several lines: one problem each,
+ * without its "*** in database main ***" heading. */
+static int
+check_lines(const char *row,
+	    int (*cb)(const char *problem, void *arg, struct err *e), void *arg,
+	    struct err *e)
+{
+	char line[512];
+	const char *nl;
+	size_t n;
+
+	for (; *row; row = nl + 1) {
+		nl = strchr(row, '\n');
+		n = nl ? (size_t)(nl - row) : strlen(row);
+		snprintf(line, sizeof(line), "%.*s", (int)n, row);
+		if (line[0] && strncmp(line, "*** in database ", 16) &&
+		    cb(line, arg, e) < 0)
+			return -1;
+		if (!nl)
+			break;
+	}
+	return 0;
+}
+
 /* PRAGMA quick_check: "ok" alone, or one row per problem. A corrupted
  * page can also stop the statement itself (SQLITE_CORRUPT, NOTADB): a
  * problem found, not a failure to ask. */
@@ -2651,7 +2675,8 @@ sqlite_check(struct store *base,
 	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		row = (const char *)sqlite3_column_text(st, 0);
-		if (row && strcmp(row, "ok") && cb(row, arg, e) < 0) {
+		if (row && strcmp(row, "ok") &&
+		    check_lines(row, cb, arg, e) < 0) {
 			rc = -1;
 			goto out;
 		}
