@@ -185,7 +185,7 @@ check_store_files(struct doctor *d)
 		say(d, ro ? CHECK_WARNING : CHECK_PROBLEM, EX_NOPERM, "lock",
 		    "%s: %s", lock, why);
 	else
-		say(d, CHECK_OK, 0, "lock", "%s can be taken", lock);
+		say(d, CHECK_OK, 0, "lock", "%s: this user may take it", lock);
 	free(lock);
 }
 
