@@ -187,12 +187,21 @@ struct deliver_probe {
 	int tls;               /* 1: STARTTLS done, certificate verified */
 	char tls_info[1024];   /* protocol and cipher, or what failed */
 	char offers_tls[1024]; /* EHLO keywords after STARTTLS */
+	enum deliver_probe_auth {
+		DELIVER_AUTH_UNSET,   /* no [smtp] user: not tried */
+		DELIVER_AUTH_OK,      /* 235 */
+		DELIVER_AUTH_REFUSED, /* the server refused the password */
+		DELIVER_AUTH_UNTRIED, /* could not be tried: auth says why */
+	} auth_status;
+	char auth[DELIVER_REPLY_MAX + 64]; /* "AUTH PLAIN accepted: 235 ..." */
 };
 
 /* Connects to [smtp] host:port, reads the greeting, sends EHLO, then
  * STARTTLS (unless [smtp] starttls = off) with the same certificate checks
- * as a delivery, EHLO again, and QUIT; no AUTH, no mail. 0 when the server
- * was reached (p says what it offers; a TLS failure is in p->tls_info), -1
+ * as a delivery, EHLO again; with [smtp] user, logs in as a delivery would
+ * (AUTH PLAIN, else LOGIN; never in clear text to another machine); QUIT,
+ * no mail. 0 when the server was reached (p says what it offers and what
+ * became of AUTH; a TLS failure is in p->tls_info), -1
  * with e when it could not be (EX_UNAVAILABLE: refused, unreachable,
  * silent; EX_CONFIG: not an smtp transport). */
 int deliver_probe(const struct conf *cfg, struct deliver_probe *p,

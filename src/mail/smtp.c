@@ -231,6 +231,15 @@ smtp_auth_missing(const struct deliver *d)
 	return smtp_of(d)->auth && smtp_of(d)->st.auth != AUTH_OK;
 }
 
+/* RFC 4954 6: 530 to MAIL FROM, authentication required (or, from some
+ * servers, STARTTLS first): the session's setup, not the sender's or the
+ * recipient's doing, and the same answer for every message. */
+static int
+smtp_auth_required(const smtp_status_t *mail)
+{
+	return mail && mail->code == 530;
+}
+
 /* The server's answer for one recipient, from libesmtp's statuses. */
 static void
 smtp_rcpt_result(struct deliver_item *it, struct deliver_result *r,
@@ -265,15 +274,16 @@ smtp_rcpt_result(struct deliver_item *it, struct deliver_result *r,
 	if (s->code < 300)
 		deliver_set_result(r, DELIVER_OK, s->code, "%s", text);
 	else if (s->code >= 500 && !smtp_of(d)->st.setup_failed &&
-		 !smtp_auth_missing(d))
+		 !smtp_auth_missing(d) && !smtp_auth_required(mail))
 		deliver_set_result(r, DELIVER_PERMFAIL, s->code, "%s", text);
 	else
 		deliver_set_result(r, DELIVER_TEMPFAIL, s->code, "%s", text);
 	/* RFC 5321 4.2.3: 421, the service is closing the channel: the
 	 * server's state, not the recipient's; so is a session that could
 	 * not be set up (AUTH, TLS) */
-	if (s->code == 421 || (s->code >= 400 && (smtp_of(d)->st.setup_failed ||
-						  smtp_auth_missing(d))))
+	if (s->code == 421 || smtp_auth_required(mail) ||
+	    (s->code >= 400 &&
+	     (smtp_of(d)->st.setup_failed || smtp_auth_missing(d))))
 		r->transport = 1;
 }
 
@@ -620,6 +630,37 @@ smtp_read_msg(void **ctx, int *len, void *arg)
 	return it->m.data + it->pos - n;
 }
 
+/* A 530 to MAIL FROM: the whole session fails (EX_CONFIG), every message
+ * held, none charged. 1 when it was that. */
+static int
+smtp_diagnose_auth_required(struct deliver *d)
+{
+	struct smtp_state *st = &smtp_of(d)->st;
+	const smtp_status_t *mail;
+	char text[DELIVER_REPLY_MAX];
+	size_t i;
+
+	for (i = 0; i < d->nitems; i++) {
+		if (!d->items[i].handle)
+			continue;
+		mail = smtp_reverse_path_status(d->items[i].handle);
+		if (!smtp_auth_required(mail))
+			continue;
+		st->setup_failed = 1;
+		deliver_one_line(text, sizeof(text),
+				 mail->text ? mail->text : "");
+		deliver_fatal(d, EX_CONFIG,
+			      "'%s': the server requires authentication: "
+			      "530 %s%s",
+			      smtp_of(d)->hostport, text,
+			      smtp_of(d)->auth ? "" :
+						 " (set [smtp] user and "
+						 "password_file)");
+		return 1;
+	}
+	return 0;
+}
+
 /* After smtp_start_session(): works out whether the session failed as a
  * whole and why, in the words the operator needs. */
 static void
@@ -699,6 +740,8 @@ smtp_diagnose(struct deliver *d, int started, int serr)
 				      hp, st->auth_mechs);
 		return;
 	}
+	if (smtp_diagnose_auth_required(d))
+		return;
 	if (st->ext_error[0]) {
 		deliver_fatal(d, EX_UNAVAILABLE, "'%s': %s", hp, st->ext_error);
 		return;

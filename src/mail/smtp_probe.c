@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include "lib/conf.h"
+#include "lib/ipaddr.h"
 #include "lib/log.h"
 #include "mail/transport_int.h"
 
@@ -30,15 +32,26 @@ struct probe_conn {
 	size_t len;
 };
 
+/* Writes line; the log shows shown instead when it is set (AUTH: the
+ * credentials stay out of it). */
 static int
-probe_write(struct probe_conn *c, const char *line)
+probe_write_as(struct probe_conn *c, const char *line, const char *shown)
 {
 	size_t n = strlen(line);
 
-	log_debug("smtp: > %.*s", (int)n - 2, line);
+	if (shown)
+		log_debug("smtp: > %s", shown);
+	else
+		log_debug("smtp: > %.*s", (int)n - 2, line);
 	if (c->ssl)
 		return SSL_write(c->ssl, line, (int)n) == (int)n ? 0 : -1;
 	return deliver_write_all(c->fd, line, n);
+}
+
+static int
+probe_write(struct probe_conn *c, const char *line)
+{
+	return probe_write_as(c, line, NULL);
 }
 
 /* One line from the server into line (CRLF removed); -1 on EOF or error. */
@@ -138,6 +151,140 @@ probe_connect(const struct conf *cfg, struct err *e)
 	return fd;
 }
 
+/* "AUTH " then base64 of in[0..len), CRLF, into out; -1 when too long. */
+static int
+probe_base64_line(char *out, size_t size, const char *prefix,
+		  const unsigned char *in, size_t len)
+{
+	size_t pre = strlen(prefix);
+	size_t n;
+
+	if (len > 700 || pre + (len + 2) / 3 * 4 + 3 > size)
+		return -1;
+	memcpy(out, prefix, pre);
+	n = (size_t)EVP_EncodeBlock((unsigned char *)out + pre, in, (int)len);
+	memcpy(out + pre + n, "\r\n", 3);
+	return 0;
+}
+
+/* The mechanism a delivery would use among those offered (the EHLO
+ * "AUTH ..." line): PLAIN, else LOGIN; NULL when neither. */
+static const char *
+probe_mechanism(const char *offers)
+{
+	const char *line = offers, *nl;
+	size_t n;
+
+	for (; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		n = nl ? (size_t)(nl - line) : strlen(line);
+		if (n > 5 && !strncasecmp(line, "AUTH", 4) &&
+		    (line[4] == ' ' || line[4] == '=')) {
+			char mechs[256];
+
+			snprintf(mechs, sizeof(mechs), " %.*s ", (int)n - 5,
+				 line + 5);
+			if (strcasestr(mechs, " PLAIN "))
+				return "PLAIN";
+			if (strcasestr(mechs, " LOGIN "))
+				return "LOGIN";
+		}
+		if (!nl)
+			break;
+	}
+	return NULL;
+}
+
+/* RFC 4954: logs in as [smtp] user, the outcome in p->auth_status and
+ * p->auth. The password is sent only over TLS or to this machine, as
+ * smtp.c does. -1 when the connection failed meanwhile. */
+static int
+probe_auth(struct probe_conn *c, const struct conf *cfg, const char *offers,
+	   struct deliver_probe *p)
+{
+	char reply[DELIVER_REPLY_MAX], line[1024];
+	unsigned char plain[520];
+	const char *mech = probe_mechanism(offers);
+	size_t ulen, plen;
+	int code;
+
+	p->auth_status = DELIVER_AUTH_UNTRIED;
+	if (!c->ssl && cfg->starttls == CONF_STARTTLS_REQUIRED) {
+		snprintf(p->auth, sizeof(p->auth),
+			 "not tried: STARTTLS is required and was not done");
+		return 0;
+	}
+	if (!mech) {
+		snprintf(p->auth, sizeof(p->auth), "%s",
+			 strstr(offers, "AUTH") ?
+				 "none of the server's AUTH mechanisms "
+				 "can be used (PLAIN, LOGIN)" :
+				 "a user is set but the server offers no "
+				 "AUTH");
+		return 0;
+	}
+	if (!c->ssl && !ipaddr_host_is_loopback(cfg->smtp_host)) {
+		snprintf(p->auth, sizeof(p->auth),
+			 "not sending the password over an unencrypted "
+			 "connection (the server is not on this machine "
+			 "and STARTTLS was not used)");
+		return 0;
+	}
+	ulen = strlen(cfg->smtp_user);
+	plen = cfg->smtp_password ? strlen(cfg->smtp_password) : 0;
+	if (ulen + plen + 2 > sizeof(plain)) {
+		snprintf(p->auth, sizeof(p->auth),
+			 "the user and password are too long to try");
+		return 0;
+	}
+	if (!strcmp(mech, "PLAIN")) {
+		/* RFC 4616: authzid NUL authcid NUL passwd */
+		plain[0] = '\0';
+		memcpy(plain + 1, cfg->smtp_user, ulen);
+		plain[1 + ulen] = '\0';
+		if (plen)
+			memcpy(plain + 2 + ulen, cfg->smtp_password, plen);
+		if (probe_base64_line(line, sizeof(line), "AUTH PLAIN ", plain,
+				      ulen + plen + 2) < 0 ||
+		    probe_write_as(c, line, "AUTH PLAIN ...") < 0 ||
+		    (code = probe_reply(c, reply, sizeof(reply), NULL, 0)) < 0)
+			return -1;
+	} else {
+		if (probe_write(c, "AUTH LOGIN\r\n") < 0 ||
+		    (code = probe_reply(c, reply, sizeof(reply), NULL, 0)) < 0)
+			return -1;
+		if (code == 334) {
+			if (probe_base64_line(line, sizeof(line), "",
+					      (const unsigned char *)
+						      cfg->smtp_user,
+					      ulen) < 0 ||
+			    probe_write_as(c, line, "(user)") < 0 ||
+			    (code = probe_reply(c, reply, sizeof(reply), NULL,
+						0)) < 0)
+				return -1;
+		}
+		if (code == 334) {
+			if (probe_base64_line(
+				    line, sizeof(line), "",
+				    (const unsigned char
+					     *)(cfg->smtp_password ?
+							cfg->smtp_password :
+							""),
+				    plen) < 0 ||
+			    probe_write_as(c, line, "(password)") < 0 ||
+			    (code = probe_reply(c, reply, sizeof(reply), NULL,
+						0)) < 0)
+				return -1;
+		}
+	}
+	explicit_bzero(plain, sizeof(plain));
+	explicit_bzero(line, sizeof(line));
+	p->auth_status = code == 235 ? DELIVER_AUTH_OK : DELIVER_AUTH_REFUSED;
+	snprintf(p->auth, sizeof(p->auth), "AUTH %s %s: %s", mech,
+		 code == 235 ? "accepted" : "refused", reply);
+	return 0;
+}
+
 int
 deliver_probe(const struct conf *cfg, struct deliver_probe *p, struct err *e)
 {
@@ -179,7 +326,7 @@ deliver_probe(const struct conf *cfg, struct deliver_probe *p, struct err *e)
 	p->starttls_offered = strstr(p->offers, "STARTTLS") != NULL;
 	rc = 0;
 	if (!p->starttls_offered || !deliver_smtp_tls_ctx(d))
-		goto quit;
+		goto auth;
 	if (probe_write(&c, "STARTTLS\r\n") < 0 ||
 	    (code = probe_reply(&c, reply, sizeof(reply), NULL, 0)) != 220) {
 		snprintf(p->tls_info, sizeof(p->tls_info),
@@ -208,7 +355,14 @@ deliver_probe(const struct conf *cfg, struct deliver_probe *p, struct err *e)
 			sizeof(p->offers_tls)) != 250)
 		snprintf(p->offers_tls, sizeof(p->offers_tls),
 			 "(EHLO after STARTTLS failed)");
-quit:
+auth:
+	if (cfg->smtp_user &&
+	    probe_auth(&c, cfg, c.ssl ? p->offers_tls : p->offers, p) < 0) {
+		snprintf(p->auth, sizeof(p->auth),
+			 "the connection was lost during AUTH");
+		p->auth_status = DELIVER_AUTH_UNTRIED;
+		goto out;
+	}
 	if (probe_write(&c, "QUIT\r\n") == 0)
 		probe_reply(&c, reply, sizeof(reply), NULL, 0);
 out:

@@ -116,6 +116,9 @@ struct store_ops {
 			   void *arg, struct err *e);
 	int (*digest_count)(struct store *s, const char *status, int64_t *n,
 			    struct err *e);
+	int (*check)(struct store *s,
+		     int (*cb)(const char *problem, void *arg, struct err *e),
+		     void *arg, struct err *e);
 	int (*report_has)(struct store *s, const char *kind, const char *slot,
 			  int *has, struct err *e);
 	int (*report_add)(struct store *s, const struct store_report_new *r,

@@ -2626,6 +2626,70 @@ sqlite_digest_count(struct store *base, const char *status, int64_t *n,
 	return rc;
 }
 
+/* One row of quick_check, which may hold several lines: one problem each,
+ * without its "*** in database main ***" heading. */
+static int
+check_lines(const char *row,
+	    int (*cb)(const char *problem, void *arg, struct err *e), void *arg,
+	    struct err *e)
+{
+	char line[512];
+	const char *nl;
+	size_t n;
+
+	for (; *row; row = nl + 1) {
+		nl = strchr(row, '\n');
+		n = nl ? (size_t)(nl - row) : strlen(row);
+		snprintf(line, sizeof(line), "%.*s", (int)n, row);
+		if (line[0] && strncmp(line, "*** in database ", 16) &&
+		    cb(line, arg, e) < 0)
+			return -1;
+		if (!nl)
+			break;
+	}
+	return 0;
+}
+
+/* PRAGMA quick_check: "ok" alone, or one row per problem. A corrupted
+ * page can also stop the statement itself (SQLITE_CORRUPT, NOTADB): a
+ * problem found, not a failure to ask. */
+static int
+sqlite_check(struct store *base,
+	     int (*cb)(const char *problem, void *arg, struct err *e),
+	     void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	const char *row;
+	char sql[64];
+	int rc = 0, step;
+
+	snprintf(sql, sizeof(sql), "PRAGMA quick_check(%d)",
+		 STORE_CHECK_MAX_PROBLEMS);
+	if (prepare(s, &st, sql, e) < 0) {
+		step = sqlite3_errcode(s->db);
+		if (step != SQLITE_CORRUPT && step != SQLITE_NOTADB)
+			return -1;
+		*e = (struct err)ERR_INIT;
+		return cb(sqlite3_errmsg(s->db), arg, e);
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		row = (const char *)sqlite3_column_text(st, 0);
+		if (row && strcmp(row, "ok") &&
+		    check_lines(row, cb, arg, e) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	if (step == SQLITE_CORRUPT || step == SQLITE_NOTADB)
+		rc = cb(sqlite3_errmsg(s->db), arg, e);
+	else if (step != SQLITE_DONE)
+		rc = db_error(s, e, "check the store");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* A row of the outbox: strings lent for the callback. */
 static int
 outbox_row(sqlite3_stmt *st, const struct walk_to *to)
@@ -3073,6 +3137,7 @@ const struct store_ops store_sqlite_ops = {
 	.outbox_mark = sqlite_outbox_mark,
 	.digest_prune = sqlite_digest_prune,
 	.digest_count = sqlite_digest_count,
+	.check = sqlite_check,
 	.outbox_each = sqlite_outbox_each,
 	.outbox_retry = sqlite_outbox_retry,
 	.outbox_drop = sqlite_outbox_drop,

@@ -330,6 +330,14 @@ store_digest_count(struct store *s, const char *status, int64_t *n,
 }
 
 int
+store_check(struct store *s,
+	    int (*cb)(const char *problem, void *arg, struct err *e), void *arg,
+	    struct err *e)
+{
+	return s->ops->check(s, cb, arg, e);
+}
+
+int
 store_report_has(struct store *s, const char *kind, const char *slot, int *has,
 		 struct err *e)
 {

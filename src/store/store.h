@@ -531,6 +531,18 @@ int store_outage_each(struct store *s, int64_t since,
 int store_digest_count(struct store *s, const char *status, int64_t *n,
 		       struct err *e);
 
+/* Checks the store's own consistency (SQLite: PRAGMA quick_check, which
+ * reads every page but skips the costlier index checks), calling cb once
+ * per problem found, in the database's words, at most
+ * STORE_CHECK_MAX_PROBLEMS times; a store in which the check cannot even
+ * run (a corrupted header) is one problem too. 0 when the check ran
+ * (problems or not), -1 with e when it could not be asked (or cb
+ * failed). */
+#define STORE_CHECK_MAX_PROBLEMS 20
+int store_check(struct store *s,
+		int (*cb)(const char *problem, void *arg, struct err *e),
+		void *arg, struct err *e);
+
 /*
  * Reports: mails to the operator ([digest] admin), such as the weekly
  * health report: rows of the outbox without a subscriber, with the

@@ -104,6 +104,15 @@ if [ -n "$user" ]; then
 		contains err "lock '\''ro/s.db.lock'\'': permission denied: user '\''$user'\'' cannot create files in the folder '\''ro'\''"
 	'
 
+	test_expect_success 'doctor: a lock the user may not take is a problem, 77' '
+		mkdir lk && mine lk &&
+		as_user -d lk/s.db -q add "$URL" &&
+		chmod 0444 lk/s.db.lock &&
+		expect_code 77 as_user -d lk/s.db doctor >out &&
+		contains out "ok      store files:" &&
+		contains out "problem lock: lk/s.db.lock: user '\''$user'\'' cannot write the file (mode 0444"
+	'
+
 	test_expect_success 'a new store in that folder cannot be made: 73' '
 		expect_code 73 as_user -d ro/new.db list 2>err &&
 		contains err "cannot create files in the folder '\''ro'\''"

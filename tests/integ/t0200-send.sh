@@ -24,7 +24,8 @@ IDN_PORT=$SMTP_PORT
 
 
 # setup NAME PORT [EXTRA-SMTP-LINES]: a config NAME.conf and a store
-# NAME.db with subscribers a, b and c (added at 06:00) and the feeds
+# NAME.db with subscribers a, b and c (and those named in
+# $MORE_SUBSCRIBERS; added at 06:00) and the feeds
 # fetched at 07:00, so that every entry is new to every subscriber.
 setup() {
 	cat >"$1.conf" <<CONF
@@ -41,7 +42,7 @@ name = Cluster numérique
 language = fr
 CONF
 	export FEEDMAIL_CONFIG="$TEST_DIR/$1.conf"
-	for who in a b c; do
+	for who in a b c ${MORE_SUBSCRIBERS:-}; do
 		at 2026-11-26T06:00:00Z -q subscriber add "$who@example.org" \
 			--name "Abonné $who" || return 1
 	done
@@ -209,6 +210,30 @@ password_file = $TEST_DIR/badpw" &&
 	sed -i "s|badpw|goodpw|" authbad.conf &&
 	feedmail send >out &&
 	test "$(digests sent)" = 3
+'
+
+# s1 .. s17: twenty subscribers with a, b and c
+twenty="s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 s12 s13 s14 s15 s16 s17"
+
+test_expect_success 'a refused password ends the session: one line, nothing charged' '
+	MORE_SUBSCRIBERS=$twenty setup authbad20 "$AUTH_PORT" "user = digest
+password_file = $TEST_DIR/badpw" &&
+	expect_code 78 at 2026-11-26T07:05:00Z send 2>err &&
+	test "$(wc -l <err)" = 1 &&
+	contains err "authentication failed: 535" &&
+	test "$(digests pending)" = 20 &&
+	test "$(max_attempts)" = 0
+'
+
+test_expect_success 'AUTH required and no user set: one line, nothing charged' '
+	MORE_SUBSCRIBERS=$twenty setup noauth20 "$AUTH_PORT" &&
+	expect_code 78 at 2026-11-26T07:05:00Z send 2>err &&
+	test "$(wc -l <err)" = 1 &&
+	contains err "the server requires authentication: 530" &&
+	contains err "set [smtp] user and password_file" &&
+	test "$(digests pending)" = 20 &&
+	test "$(digests failed)" = 0 &&
+	test "$(max_attempts)" = 0
 '
 
 test_expect_success 'dry run: lists, records and sends nothing' '

@@ -32,6 +32,9 @@ password_file = $TEST_DIR/pw" &&
 	contains out "certificate verified" &&
 	contains out "AUTH LOGIN PLAIN" &&
 	contains out "SIZE" &&
+	contains out "ok      login: AUTH PLAIN accepted: 235" &&
+	contains out "ok      store integrity:" &&
+	contains out "ok      password file:" &&
 	contains out "test mail to marie@example.org: accepted: 250" &&
 	contains out "doctor: all good" &&
 	test -f tls/1.eml &&
@@ -76,16 +79,93 @@ test_expect_success 'a test mail refused for now fails at once; no run tries it 
 	test "$(wc -l <calls)" = 1
 '
 
-test_expect_success 'a password the server refuses: exit 78, the test mail failed' '
+test_expect_success 'a password the server refuses: exit 78, no test mail' '
 	printf "wrong\n" >badpw && chmod 600 badpw &&
 	smtp_conf "$TLS_PORT" "ca_file = $SMTP_CERT
 user = digest
 password_file = $TEST_DIR/badpw" &&
+	outbox test >before &&
 	expect_code 78 feedmail doctor --test-mail marie@example.org >out &&
-	contains out "test mail to marie@example.org:" &&
+	contains out "problem login: AUTH PLAIN refused: 535" &&
+	contains out "warning test mail: not sent to marie@example.org" &&
+	contains out "doctor: 1 problem found" &&
 	lacks out "accepted" &&
 	outbox test >rows &&
-	test "$(grep -c "^pending " rows)" = 0
+	cmp before rows
+'
+
+test_expect_success 'a password file others may read: a warning naming the fix' '
+	chmod 644 pw &&
+	smtp_conf "$TLS_PORT" "ca_file = $SMTP_CERT
+user = digest
+password_file = $TEST_DIR/pw" &&
+	feedmail doctor >out 2>err &&
+	contains out "warning password file: $TEST_DIR/pw: others may read it (mode 0644): chmod 600 $TEST_DIR/pw" &&
+	contains out "doctor: no problems, 1 warning" &&
+	chmod 600 pw
+'
+
+test_expect_success '--json: one object per check, for monitoring' '
+	smtp_conf "$TLS_PORT" "ca_file = $SMTP_CERT
+user = digest
+password_file = $TEST_DIR/badpw" &&
+	expect_code 78 feedmail doctor --json >out.json &&
+	"$PYTHON3" - <<-\EOF
+	import json
+	checks = json.load(open("out.json"))
+	assert isinstance(checks, list) and checks, checks
+	for c in checks:
+	    assert sorted(c) == ["check", "detail", "status"], c
+	    assert c["status"] in ("ok", "warning", "problem"), c
+	login = [c for c in checks if c["check"] == "login"]
+	assert login[0]["status"] == "problem", login
+	assert "535" in login[0]["detail"], login
+	assert [c for c in checks if c["check"] == "store integrity"][0]["status"] == "ok"
+	EOF
+'
+
+test_expect_success 'the test mail follows [digest] language' '
+	smtp_conf "$TLS_PORT" "ca_file = $SMTP_CERT
+user = digest
+password_file = $TEST_DIR/pw" &&
+	sed -i "s/^\[digest\]$/[digest]\nlanguage = fr/" "$FEEDMAIL_CONFIG" &&
+	feedmail doctor --test-mail marie@example.org >out &&
+	contains out "test mail to marie@example.org: accepted: 250" &&
+	last=$(ls tls/*.eml | sort -t/ -k2 -n | tail -n 1) &&
+	grep -q "^Subject: Message de test de feedmail" "$last"
+'
+
+test_expect_success 'tags nobody follows, tags no feed carries: warnings' '
+	printf "[store]\npath = %s/tags.db\n[digest]\ntransport = stdout\n" "$TEST_DIR" >"$FEEDMAIL_CONFIG" &&
+	feedmail -q add --tag Isère https://example.org/a.xml &&
+	feedmail -q add --tag Savoie https://example.org/b.xml &&
+	feedmail -q subscriber add a@example.org --tag isere &&
+	feedmail -q subscriber add b@example.org --tag Drôme &&
+	feedmail doctor >out &&
+	contains out "warning tags: no subscriber follows the tag '\''Savoie'\'' (1 feed)" &&
+	contains out "warning tags: no feed is tagged '\''Drôme'\'' (followed by 1 subscriber)" &&
+	lacks out "Isère" &&
+	feedmail -q subscriber add c@example.org &&
+	feedmail doctor >out &&
+	lacks out "follows the tag" &&
+	contains out "no feed is tagged"
+'
+
+test_expect_success 'a corrupted page of the store: a problem, exit 65' '
+	cp tags.db bad.db &&
+	page=$("$PYTHON3" -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute(\"SELECT rootpage FROM sqlite_master WHERE name = \x27sqlite_autoindex_feeds_1\x27\").fetchone()[0])" bad.db) &&
+	size=$("$PYTHON3" -c "
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute(\"PRAGMA page_size\").fetchone()[0])" bad.db) &&
+	dd if=/dev/zero of=bad.db bs="$size" seek=$((page - 1)) count=1 conv=notrunc 2>/dev/null &&
+	expect_code 65 feedmail -d bad.db doctor >out &&
+	contains out "problem store integrity: Page $page:" &&
+	lacks out "all good" &&
+	feedmail -d tags.db doctor >out &&
+	contains out "ok      store integrity:"
 '
 
 test_expect_success 'an untrusted certificate: exit 78, and why' '

@@ -637,6 +637,79 @@ START_TEST(test_auth)
 }
 END_TEST
 
+START_TEST(test_auth_required)
+{
+	static const char *const opts[] = { "--auth", "feedmail:s3cret", NULL };
+	struct server srv;
+	struct conf cfg;
+	struct err e = ERR_INIT;
+	struct deliver *d;
+	struct deliver_message m;
+	struct seen s;
+
+	/* no user set: a 530 to each MAIL FROM is the session's, not the
+	 * recipients': the transport fails, nothing is anyone's attempt */
+	server_start(&srv, opts);
+	smtp_config(&cfg, srv.port);
+	memset(&s, 0, sizeof(s));
+	d = deliver_open(&cfg, &e);
+	ck_assert_ptr_nonnull(d);
+	m = message(0);
+	ck_assert_int_eq(deliver_queue(d, &m, &e), 0);
+	m = message(1);
+	ck_assert_int_eq(deliver_queue(d, &m, &e), 0);
+	ck_assert_int_eq(deliver_flush(d, on_done, &s, &e), -1);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	assert_contains(e.msg, "the server requires authentication: 530");
+	assert_contains(e.msg, "set [smtp] user and password_file");
+	ck_assert_int_eq(s.calls, 2);
+	ck_assert_int_eq(s.first[0].status, DELIVER_TEMPFAIL);
+	ck_assert_int_eq(s.first[0].transport, 1);
+	ck_assert_int_eq(s.first[1].status, DELIVER_TEMPFAIL);
+	ck_assert_int_eq(s.first[1].transport, 1);
+	deliver_close(d, NULL);
+	server_stop(&srv);
+	ck_assert_int_eq(received(&srv), 0);
+}
+END_TEST
+
+/* deliver_probe logs in as [smtp] user: the outcome, the server's words */
+static const struct {
+	const char *password;
+	enum deliver_probe_auth status;
+	const char *says;
+} probe_cases[] = {
+	{ "s3cret", DELIVER_AUTH_OK, "AUTH PLAIN accepted: 235" },
+	{ "wrong", DELIVER_AUTH_REFUSED, "AUTH PLAIN refused: 535" },
+};
+
+START_TEST(test_probe_auth)
+{
+	static const char *const opts[] = { "--auth", "feedmail:s3cret", NULL };
+	struct server srv;
+	struct conf cfg;
+	struct err e = ERR_INIT;
+	struct deliver_probe *p = calloc(1, sizeof(*p));
+
+	ck_assert_ptr_nonnull(p);
+	server_start(&srv, opts);
+	smtp_config(&cfg, srv.port);
+	cfg.smtp_user = (char *)"feedmail";
+	cfg.smtp_password = (char *)probe_cases[_i].password;
+	ck_assert_msg(deliver_probe(&cfg, p, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(p->auth_status, probe_cases[_i].status);
+	assert_contains(p->auth, probe_cases[_i].says);
+	/* without a user, no AUTH at all */
+	cfg.smtp_user = NULL;
+	ck_assert_msg(deliver_probe(&cfg, p, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(p->auth_status, DELIVER_AUTH_UNSET);
+	server_stop(&srv);
+	ck_assert_int_eq(count_lines(srv.log, "auth feedmail"), 1);
+	ck_assert_int_eq(received(&srv), 0);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_auth_not_offered)
 {
 	struct server srv;
@@ -780,6 +853,9 @@ main(void)
 	tcase_add_loop_test(tc, test_auth, 0,
 			    sizeof(auth_cases) / sizeof(auth_cases[0]));
 	tcase_add_test(tc, test_auth_not_offered);
+	tcase_add_test(tc, test_auth_required);
+	tcase_add_loop_test(tc, test_probe_auth, 0,
+			    sizeof(probe_cases) / sizeof(probe_cases[0]));
 	tcase_add_test(tc, test_implicit_tls_server);
 	tcase_add_test(tc, test_no_greeting);
 	tcase_add_loop_test(tc, test_open_errors, 0,

@@ -1177,6 +1177,65 @@ collect_schedule(const char *schedule, const char *timezone, void *arg,
 
 /* What a daemon sleeps until: the earliest enabled feed, the distinct
  * schedules. */
+/* store_check's callback: counts the problems, keeps the first. */
+struct problems {
+	int n;
+	char first[200];
+};
+
+static int
+note_problem(const char *problem, void *arg, struct err *e)
+{
+	struct problems *p = arg;
+
+	(void)e;
+	if (!p->n++)
+		snprintf(p->first, sizeof(p->first), "%s", problem);
+	return 0;
+}
+
+START_TEST(test_check)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct problems p = { 0 };
+	char url[64];
+	int64_t id;
+	FILE *f;
+	long size;
+	int i;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_check(s, note_problem, &p, &e), 0);
+	ck_assert_int_eq(p.n, 0);
+	/* enough feeds for pages past the schema's */
+	for (i = 0; i < 400; i++) {
+		snprintf(url, sizeof(url), "http://feeds.example/%d/feed.xml",
+			 i);
+		ck_assert_int_eq(store_feed_add(s, url, "A title long enough",
+						NULL, NOW, &id, &e),
+				 0);
+	}
+	store_close(s);
+	/* the last page, overwritten: an index or table page */
+	f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	ck_assert_int_gt(size, 8192);
+	ck_assert_int_eq(fseek(f, size - 4096, SEEK_SET), 0);
+	for (i = 0; i < 4096; i++)
+		fputc(0x55, f);
+	ck_assert_int_eq(fclose(f), 0);
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_check(s, note_problem, &p, &e), 0);
+	ck_assert_int_gt(p.n, 0);
+	ck_assert_int_le(p.n, STORE_CHECK_MAX_PROBLEMS);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_next_due)
 {
 	struct err e = ERR_INIT;
@@ -1770,6 +1829,7 @@ main(void)
 	tcase_add_test(tc, test_redirect_interrupted);
 	tcase_add_test(tc, test_reports);
 	tcase_add_test(tc, test_next_due);
+	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_digest_outbox);
 	tcase_add_test(tc, test_migrates_digest_messages);
 	tcase_add_test(tc, test_migrates_one_outbox);
