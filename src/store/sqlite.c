@@ -413,6 +413,11 @@ static const char *const migrations[] = {
 	"   ORDER BY first_seen DESC LIMIT 1), 0);"
 	"DROP TABLE seq_by_second;"
 	"ALTER TABLE outbox ADD COLUMN covered_seq INTEGER;",
+
+	/* 11 -> 12: a subscriber paused (paused_at, NULL: not) until a time
+	 * (NULL: until resumed); the rest of them stays as it was. */
+	"ALTER TABLE subscribers ADD COLUMN paused_at INTEGER;"
+	"ALTER TABLE subscribers ADD COLUMN paused_until INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1555,6 +1560,83 @@ sqlite_subscriber_remove(struct store *base, const char *email, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
+static int
+sqlite_subscriber_update(struct store *base, const struct store_subscriber *sub,
+			 struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (store_begin(&s->base, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "UPDATE subscribers SET name = ?, lang = ?, schedule = ?,"
+		    " timezone = ?, include_words = ?, exclude_words = ?"
+		    " WHERE id = ?",
+		    e) < 0)
+		goto out;
+	bind_list(st, "tttt", sub->name, sub->lang, sub->schedule,
+		  sub->timezone);
+	sqlite3_bind_text(st, 5, words_join(&sub->include), -1, free);
+	sqlite3_bind_text(st, 6, words_join(&sub->exclude), -1, free);
+	sqlite3_bind_int64(st, 7, sub->id);
+	rc = finish(s, st, "update subscriber", e);
+	st = NULL;
+	if (rc == 0)
+		rc = err_set(e, EX_DATAERR, "no subscriber %lld",
+			     (long long)sub->id);
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (prepare(s, &st,
+		    "DELETE FROM subscriber_tags WHERE subscriber_id = ?",
+		    e) < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, sub->id);
+	if (finish(s, st, "update subscriber tags", e) < 0) {
+		st = NULL;
+		goto out;
+	}
+	st = NULL;
+	if (tags_insert(s,
+			"INSERT INTO subscriber_tags"
+			" (subscriber_id, position, tag) VALUES (?, ?, ?)",
+			sub->id, &sub->tags, e) < 0)
+		goto out;
+	rc = store_commit(&s->base, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(&s->base);
+	return rc;
+}
+
+static int
+sqlite_subscriber_pause(struct store *base, int64_t id, int64_t at,
+			int64_t until, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "UPDATE subscribers SET paused_at = ?, paused_until = ?"
+		    " WHERE id = ?",
+		    e) < 0)
+		return -1;
+	if (at)
+		sqlite3_bind_int64(st, 1, at);
+	if (at && until)
+		sqlite3_bind_int64(st, 2, until);
+	sqlite3_bind_int64(st, 3, id);
+	rc = finish(s, st, "pause subscriber", e);
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no subscriber %lld",
+			       (long long)id);
+	return rc < 0 ? -1 : 0;
+}
+
 /* The columns subscriber_from_row reads, from subscribers s. */
 #define SUBSCRIBER_COLUMNS                                           \
 	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"        \
@@ -1562,7 +1644,7 @@ sqlite_subscriber_remove(struct store *base, const char *email, struct err *e)
 	"  (SELECT tag FROM subscriber_tags"                         \
 	"   WHERE subscriber_id = s.id ORDER BY position)),"         \
 	" s.schedule, s.timezone, s.include_words, s.exclude_words," \
-	" s.token FROM subscribers s"
+	" s.token, s.paused_at, s.paused_until FROM subscribers s"
 
 /* Fills sub from a row of SUBSCRIBER_COLUMNS: 0, or -1 when memory runs
  * out (sub then empty). */
@@ -1583,6 +1665,8 @@ subscriber_from_row(sqlite3_stmt *st, struct store_subscriber *sub)
 	column_tags(st, 8, &sub->include, &oom);
 	column_tags(st, 9, &sub->exclude, &oom);
 	sub->token = column_strdup(st, 10, &oom);
+	sub->paused_at = sqlite3_column_int64(st, 11);
+	sub->paused_until = sqlite3_column_int64(st, 12);
 	if (oom)
 		store_subscriber_release(sub);
 	return oom ? -1 : 0;
@@ -3055,6 +3139,8 @@ const struct store_ops store_sqlite_ops = {
 	.feed_each = sqlite_feed_each,
 	.subscriber_add = sqlite_subscriber_add,
 	.subscriber_remove = sqlite_subscriber_remove,
+	.subscriber_update = sqlite_subscriber_update,
+	.subscriber_pause = sqlite_subscriber_pause,
 	.subscriber_page = sqlite_subscriber_page,
 	.subscriber_by_email = sqlite_subscriber_by_email,
 	.subscriber_by_token = sqlite_subscriber_by_token,

@@ -24,7 +24,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /*
  * Callbacks: a walk (store_feed_each and the other *_each, _page and
@@ -297,6 +297,9 @@ struct store_subscriber {
 	char *token;               /* opaque and random (128 bits, hex), made
 	                            * by the store: what a link in a mail can
 	                            * name the subscriber by; ignored by add */
+	int64_t paused_at;         /* when paused; 0: not paused (add
+	                            * and update ignore both) */
+	int64_t paused_until;      /* paused: until then; 0: until resumed */
 };
 
 void store_subscriber_release(struct store_subscriber *sub);
@@ -321,6 +324,21 @@ int store_subscriber_by_email(struct store *s, const char *email,
  * Unknown: -1 with EX_DATAERR (the message does not repeat the token). */
 int store_subscriber_by_token(struct store *s, const char *token,
 			      struct store_subscriber *sub, struct err *e);
+/* Changes what sub->id's subscriber reads and how: name, lang, tags,
+ * schedule, timezone, include and exclude words, all replaced by sub's;
+ * the address, start (created_at and the entries new to them), token,
+ * pause and history stay. Unknown id: -1 with EX_DATAERR. */
+int store_subscriber_update(struct store *s, const struct store_subscriber *sub,
+			    struct err *e);
+/* Pauses subscriber id from at until `until` (0: until resumed); at 0
+ * resumes them. No digest is built for a paused subscriber; what is new to
+ * them meanwhile waits for their next digest. Unknown id: -1 with
+ * EX_DATAERR. */
+int store_subscriber_pause(struct store *s, int64_t id, int64_t at,
+			   int64_t until, struct err *e);
+/* Whether sub is paused at now: paused, and its end (if any) not yet
+ * come. */
+int store_subscriber_paused(const struct store_subscriber *sub, int64_t now);
 /* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
 int store_subscriber_remove(struct store *s, const char *email, struct err *e);
 int store_subscriber_each(struct store *s,
