@@ -17,6 +17,7 @@
 #include "lib/date.h"
 #include "lib/fs.h"
 #include "lib/str.h"
+#include "lib/utf8.h"
 #include "store/lock.h"
 
 /* Statements run once per entry (fetch) or per digest (send), prepared
@@ -987,6 +988,34 @@ sq_free(struct sqlite_store *s)
 	free(s);
 }
 
+/* The collation FOLD: tags compared as --include words are, without
+ * regard to case or accents ("Isère" = "isere"). Tags are short; one
+ * that does not fold within its cap compares as it is. */
+static int
+fold_compare(void *arg, int alen, const void *a, int blen, const void *b)
+{
+	struct buf fa = BUF_INIT(4096), fb = BUF_INIT(4096);
+	char *sa = strndup(a, (size_t)alen), *sb = strndup(b, (size_t)blen);
+	int rc;
+
+	(void)arg;
+	if (!sa || !sb || utf8_fold(&fa, sa) < 0 || utf8_fold(&fb, sb) < 0) {
+		rc = alen == blen ? memcmp(a, b, (size_t)alen) :
+		     alen < blen  ? -1 :
+				    1;
+	} else {
+		rc = memcmp(fa.data, fb.data,
+			    fa.len < fb.len ? fa.len : fb.len);
+		if (!rc && fa.len != fb.len)
+			rc = fa.len < fb.len ? -1 : 1;
+	}
+	free(sa);
+	free(sb);
+	buf_release(&fa);
+	buf_release(&fb);
+	return rc;
+}
+
 /* sqlite3_open_v2 of name (path, or a URI naming it) with flags. */
 static int
 open_db(struct sqlite_store *s, const char *name, int flags, struct err *e)
@@ -999,7 +1028,10 @@ open_db(struct sqlite_store *s, const char *name, int flags, struct err *e)
 				   s->db ? sqlite3_errmsg(s->db) :
 					   strerror(ENOMEM),
 				   e);
-	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) != SQLITE_OK)
+	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) !=
+		    SQLITE_OK ||
+	    sqlite3_create_collation(s->db, "FOLD", SQLITE_UTF8, NULL,
+				     fold_compare) != SQLITE_OK)
 		return db_error(s, e, "open");
 	return 0;
 }
@@ -1941,7 +1973,7 @@ sqlite_fetch_mark_needed(struct store *base,
 		    "   (SELECT 1 FROM subscriber_tags st"
 		    "    WHERE st.subscriber_id = w.id))"
 		    "  OR id IN (SELECT ft.feed_id FROM feed_tags ft"
-		    "   WHERE ft.tag COLLATE NOCASE IN (SELECT st.tag FROM who w"
+		    "   WHERE ft.tag COLLATE FOLD IN (SELECT st.tag FROM who w"
 		    "    JOIN subscriber_tags st ON st.subscriber_id = w.id)))",
 		    e) < 0)
 		goto out;
@@ -2366,7 +2398,7 @@ sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 	" e.id DESC"
 #define TAGGED                                                    \
 	"e.feed_id IN (SELECT ft.feed_id FROM subscriber_tags st" \
-	" JOIN feed_tags ft ON ft.tag = st.tag COLLATE NOCASE"    \
+	" JOIN feed_tags ft ON ft.tag = st.tag COLLATE FOLD"      \
 	" WHERE st.subscriber_id = ?1) AND "
 #define AFTER_START "e.id > (SELECT start_seq FROM subscribers WHERE id = ?1)"
 #define SINCE "e.first_seen >= ?2"

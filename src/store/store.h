@@ -207,7 +207,8 @@ struct store_slot_feeds {
 
 /* Makes due at now (next_fetch_at = now) each enabled feed that a counted
  * subscriber of one of the n slots reads (a feed carrying one of their
- * tags, in any letter case; every feed for one without tags) and that was
+ * tags, in any letter case and with or without accents, as store_news_each
+ * matches them; every feed for one without tags) and that was
  * last fetched before that slot's since. A feed whose server last answered
  * 429 or 5xx keeps the wait it was given (Retry-After, or the backoff): an
  * overloaded server is not asked again early. One transaction; *marked is
@@ -375,7 +376,9 @@ struct store_news {
 
 /* Calls cb with each entry new to sub: stored after sub subscribed (by
  * the store's order of entries, whatever the clock said), from the feeds
- * carrying one of sub's tags (all feeds when none), and not in any
+ * carrying one of sub's tags (compared without regard to case or accents,
+ * as utf8_fold folds words: "isere" finds "Isère"; all feeds when none),
+ * and not in any
  * digest of sub but one that failed (and was not dropped: see
  * store_outbox_drop); newest first. n->id is the entry's position in
  * that order. With since > 0 (a preview), the entries first seen at or

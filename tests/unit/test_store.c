@@ -1687,6 +1687,35 @@ START_TEST(test_subscriber_update)
 }
 END_TEST
 
+/* A subscriber's tags find their feeds without regard to case or
+ * accents, as --include words match: "isere" reads the feed tagged
+ * "Isère", not the one tagged "Isar". */
+START_TEST(test_tags_fold)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 };
+	char a[] = "a@example.org", t[] = "ISERE";
+	char *tags[] = { t };
+	int64_t id;
+
+	ck_assert_ptr_nonnull(s);
+	sub.email = a;
+	sub.tags.items = tags;
+	sub.tags.n = 1;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	exec("INSERT INTO feeds (id, url, added_at) VALUES (1, 'http://a/', 1),"
+	     " (2, 'http://b/', 1);"
+	     "INSERT INTO feed_tags (feed_id, position, tag) VALUES"
+	     " (1, 0, 'Isère'),"
+	     " (2, 0, 'Isar');"
+	     "INSERT INTO entries (id, feed_id, ident, first_seen, last_seen)"
+	     " VALUES (1, 1, 'g:1', 90, 90), (2, 2, 'g:2', 90, 90);");
+	ck_assert_int_eq(news_of(s, a), BIT(1));
+	store_close(s);
+}
+END_TEST
+
 /* A pause has a start and, or not, an end; resuming forgets both. */
 START_TEST(test_subscriber_pause)
 {
@@ -1906,6 +1935,7 @@ main(void)
 	tcase_add_test(tc, test_migrates_pause);
 	tcase_add_test(tc, test_subscriber_update);
 	tcase_add_test(tc, test_subscriber_pause);
+	tcase_add_test(tc, test_tags_fold);
 	tcase_add_loop_test(tc, test_fetch_mark_needed, 0,
 			    (int)(sizeof(mark_cases) / sizeof(mark_cases[0])));
 	suite_add_tcase(s, tc);
