@@ -488,6 +488,7 @@ subscriber_edit(int argc, char **argv, struct ctx *ctx)
 	if (!ctx->quiet)
 		printf("updated subscriber %lld: %s\n", (long long)now.id,
 		       now.email);
+	warn_address("", now.email);
 	warn_tags(ctx, &warn, "", &add);
 	rc = 0;
 	goto out;
@@ -986,6 +987,9 @@ static int
 import_record(struct import *im, struct ctx *ctx, const struct csv_record *r)
 {
 	struct import_row *row;
+	const char *name = NULL;
+	const struct opt name_opt = OPT_CALLBACK("name", 0, take_name, &name,
+						 NULL, NULL);
 	struct err e = ERR_INIT;
 	const char *f[N_COLUMNS] = { NULL };
 	char *p;
@@ -1043,12 +1047,12 @@ import_record(struct import *im, struct ctx *ctx, const struct csv_record *r)
 	}
 	if (addr_validate(row->sub.email, &e) < 0)
 		row_error(im, r->line, "email: %s", e.msg);
-	if (row->sub.name && strpbrk(row->sub.name, "\r\n"))
-		row_error(im, r->line,
-			  "name: a name cannot contain a line "
-			  "break");
-	if (row->sub.lang && strcmp(row->sub.lang, "fr") &&
-	    strcmp(row->sub.lang, "en"))
+	if (row->sub.name && take_name(&name_opt, row->sub.name, &e) < 0)
+		row_error(im, r->line, "name: %s", e.msg);
+	for (k = 0; row->sub.lang && languages[k]; k++)
+		if (!strcmp(row->sub.lang, languages[k]))
+			break;
+	if (row->sub.lang && !languages[k])
 		row_error(im, r->line, "lang: '%s': use fr or en (or nothing)",
 			  row->sub.lang);
 	if ((row->sub.schedule || row->sub.timezone) &&
@@ -1091,6 +1095,29 @@ import_duplicates(struct import *im)
 	return 0;
 }
 
+/* Changes had as row sub says: the file's columns replace had's values
+ * (an empty field: the default); what it has no column for (the words
+ * always) stays. */
+static int
+update_from_row(struct ctx *ctx, const struct import *im,
+		const struct store_subscriber *sub,
+		const struct store_subscriber *had, struct err *e)
+{
+	struct store_subscriber u = *had;
+
+	if (im->col[COL_NAME] >= 0)
+		u.name = sub->name;
+	if (im->col[COL_LANG] >= 0)
+		u.lang = sub->lang;
+	if (im->col[COL_TAGS] >= 0)
+		u.tags = sub->tags;
+	if (im->col[COL_SCHEDULE] >= 0)
+		u.schedule = sub->schedule;
+	if (im->col[COL_TIMEZONE] >= 0)
+		u.timezone = sub->timezone;
+	return store_subscriber_update(ctx->store, &u, e);
+}
+
 /* Adds (or, with update, updates) every row in one transaction. */
 static int
 import_store(struct ctx *ctx, struct import *im, int update, size_t *added,
@@ -1100,6 +1127,7 @@ import_store(struct ctx *ctx, struct import *im, int update, size_t *added,
 	size_t i;
 	int64_t id, now = clock_now();
 	struct err lookup = ERR_INIT;
+	int rc;
 
 	if (store_begin(ctx->store, e) < 0)
 		return -1;
@@ -1108,23 +1136,12 @@ import_store(struct ctx *ctx, struct import *im, int update, size_t *added,
 
 		if (store_subscriber_by_email(ctx->store, sub->email, &had,
 					      &lookup) == 0) {
-			if (update) {
-				/* the file says all but the words */
-				sub->id = had.id;
-				sub->include = had.include;
-				sub->exclude = had.exclude;
-				if (store_subscriber_update(ctx->store, sub,
-							    e) < 0) {
-					store_subscriber_release(&had);
-					goto fail;
-				}
-				(*updated)++;
-			} else {
-				(*skipped)++;
-			}
-			memset(&sub->include, 0, sizeof(sub->include));
-			memset(&sub->exclude, 0, sizeof(sub->exclude));
+			rc = update ? update_from_row(ctx, im, sub, &had, e) :
+				      0;
 			store_subscriber_release(&had);
+			if (rc < 0)
+				goto fail;
+			(*(update ? updated : skipped))++;
 			continue;
 		}
 		if (lookup.code != EX_DATAERR) {

@@ -1948,7 +1948,8 @@ sqlite_fetch_mark_needed(struct store *base,
 
 	/* The slot's subscribers are found once (a scan of subscribers, the
 	 * digest of a begun slot by its unique key), then the set of their
-	 * tags, then the feeds of each tag (feed_tags_tag): the subqueries
+	 * tags, then the feeds of each tag (compared through FOLD, a scan of
+	 * feed_tags, which is as small as the feeds' list): the subqueries
 	 * are uncorrelated, so SQLite runs each once per slot, not once per
 	 * feed or per subscriber. 429 and 5xx are the answers that carry
 	 * Retry-After (RFC 9110 10.2.3); what our own policy asked (the

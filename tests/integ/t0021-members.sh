@@ -191,6 +191,7 @@ test_expect_success 'import --update, from standard input' '
 		feedmail subscriber import --update - >out &&
 	contains out "imported 1 subscriber, updated 1" &&
 	json "s[\"ann@example.org\"][\"name\"] == \"Ann B\"" &&
+	json "s[\"ann@example.org\"][\"tags\"] == [\"isere\"]" &&
 	json "s[\"ann@example.org\"][\"since\"] == \"2026-11-26T06:00:00Z\""
 '
 
@@ -215,6 +216,9 @@ test_expect_success 'import: a mistake names its line and field, nothing is adde
 	printf "mail,name\nx@example.org,X\n" >cols.csv &&
 	expect_code 65 feedmail subscriber import cols.csv 2>err &&
 	contains err "line 1: unknown column '"'"'mail'"'"'" &&
+	printf "email,name\nx@example.org,\"two\nlines\"\n" >name.csv &&
+	expect_code 65 feedmail subscriber import name.csv 2>err &&
+	contains err "line 2: name: a name cannot contain a line break" &&
 	printf "email\n\"x@example.org\n" >open.csv &&
 	expect_code 65 feedmail subscriber import open.csv 2>err &&
 	contains err "line 2: a quoted field is not closed" &&
