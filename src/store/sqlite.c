@@ -1963,6 +1963,8 @@ sqlite_fetch_mark_needed(struct store *base,
 		    "WITH who(id) AS ("
 		    " SELECT s.id FROM subscribers s"
 		    " WHERE s.schedule IS ?3 AND s.timezone IS ?4"
+		    /* paused at the slot's start: no digest then */
+		    " AND (s.paused_at IS NULL OR s.paused_until <= ?6)"
 		    " AND (?5 IS NULL OR (s.created_at <= ?6 AND NOT EXISTS"
 		    "  (SELECT 1 FROM outbox d"
 		    "   WHERE d.subscriber_id = s.id AND d.slot = ?5))))"

@@ -206,7 +206,8 @@ struct store_slot_feeds {
 };
 
 /* Makes due at now (next_fetch_at = now) each enabled feed that a counted
- * subscriber of one of the n slots reads (a feed carrying one of their
+ * subscriber (and not one paused at the slot's start) of one of the n
+ * slots reads (a feed carrying one of their
  * tags, in any letter case and with or without accents, as store_news_each
  * matches them; every feed for one without tags) and that was
  * last fetched before that slot's since. A feed whose server last answered

@@ -1828,6 +1828,23 @@ static const struct {
 	  { NULL, NULL, "2026-11-26", 400, 300 },
 	  500,
 	  "" },
+	{ "a subscriber paused through the slot: nothing for them",
+	  "UPDATE subscribers SET paused_at = 10, paused_until = 1001"
+	  " WHERE id = 1",
+	  { NULL, NULL, NULL, 1000, 900 },
+	  500,
+	  "" },
+	{ "paused until resumed: likewise",
+	  "UPDATE subscribers SET paused_at = 10 WHERE id = 1",
+	  { NULL, NULL, NULL, 1000, 900 },
+	  500,
+	  "" },
+	{ "a pause over by the slot's start counts",
+	  "UPDATE subscribers SET paused_at = 10, paused_until = 1000"
+	  " WHERE id = 1",
+	  { NULL, NULL, NULL, 1000, 900 },
+	  500,
+	  "1,7" },
 };
 
 START_TEST(test_fetch_mark_needed)
