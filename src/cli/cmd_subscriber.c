@@ -823,7 +823,7 @@ static const char *const column_names[] = { "email", "name",     "lang",
  * one go rather than one error a run. */
 #define IMPORT_MAX_ERRORS 20
 
-/* One row, checked: strings point into rows' own copies. */
+/* One row, checked: sub's strings point into text, its own copy. */
 struct import_row {
 	size_t line;
 	struct store_subscriber sub;
@@ -876,7 +876,7 @@ read_all(const char *path, struct buf *b, struct err *e)
 	return rc;
 }
 
-/* Field i trimmed of spaces around it, in place. */
+/* s without the spaces and tabs around it, cut in place. */
 static char *
 trim(char *s)
 {
