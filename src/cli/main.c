@@ -72,7 +72,7 @@ static const struct cmd commands[] = {
 	{ "status", cmd_status, NEEDS_CONFIG | NEEDS_STORE,
 	  "the health of the feeds and of the outbox" },
 	{ "subscriber", cmd_subscriber, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
-	  "add, remove or list digest subscribers" },
+	  "add, edit, pause, list or import digest subscribers" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

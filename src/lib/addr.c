@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <idn2.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -431,4 +433,93 @@ addr_check_domain(const char *d, size_t len, struct err *e)
 
 	err_quote(q, sizeof(q), d, len);
 	return check_ldh(d, len, q, e);
+}
+
+/* Well-known providers whose misspellings are common. A domain is
+ * compared with their names (the part before the last dot) and their
+ * top-level domains apart: "outlook.de" is not a typo of "outlook.fr". */
+static const char *const providers[] = {
+	"aol.com",        "email.com",     "free.fr",        "gmail.com",
+	"gmx.com",        "gmx.de",        "gmx.fr",         "gmx.net",
+	"googlemail.com", "hotmail.co.uk", "hotmail.com",    "hotmail.fr",
+	"icloud.com",     "laposte.net",   "live.com",       "live.fr",
+	"mac.com",        "mail.com",      "mail.ru",        "me.com",
+	"msn.com",        "neuf.fr",       "orange.fr",      "outlook.com",
+	"outlook.fr",     "proton.me",     "protonmail.com", "sfr.fr",
+	"wanadoo.fr",     "web.de",        "yahoo.co.uk",    "yahoo.com",
+	"yahoo.fr",       "yandex.ru",     "ymail.com",      NULL,
+};
+
+/* Misspellings of the usual top-level domains, never real ones. */
+static const char *const tld_typos[] = {
+	"cmo", "cm",  "co", "comm", "con", "cpm", "ocm", "om",   "vom",
+	"xom", "frr", "rf", "ft",   "fe",  "nte", "ner", "nett", NULL,
+};
+
+static int
+in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return 1;
+	return 0;
+}
+
+int
+addr_suspect(const char *addr, char *why, size_t size)
+{
+	char domain[ADDR_SIZE], gname[ADDR_SIZE], pname[ADDR_SIZE];
+	const char *at = addr ? strrchr(addr, '@') : NULL, *gtld, *ptld;
+	const char *best = NULL;
+	size_t i, d, best_d = SIZE_MAX, len;
+
+	if (!at || at[1] == '[' || strlen(at + 1) >= sizeof(domain))
+		return 0;
+	for (i = 0; at[1 + i]; i++)
+		domain[i] = (char)(at[1 + i] >= 'A' && at[1 + i] <= 'Z' ?
+					   at[1 + i] - 'A' + 'a' :
+					   at[1 + i]);
+	domain[i] = '\0';
+	gtld = strrchr(domain, '.');
+	if (!gtld) {
+		snprintf(why, size, "the domain '%s' has no dot", domain);
+		return 1;
+	}
+	if (in_list(providers, domain))
+		return 0;
+	len = (size_t)(gtld - domain);
+	memcpy(gname, domain, len);
+	gname[len] = '\0';
+	gtld++;
+	for (i = 0; providers[i]; i++) {
+		ptld = strrchr(providers[i], '.');
+		memcpy(pname, providers[i], (size_t)(ptld - providers[i]));
+		pname[ptld - providers[i]] = '\0';
+		ptld++;
+		if (!strcmp(gname, pname)) {
+			/* the provider's name, a top-level domain mistyped:
+			 * the nearest of the provider's */
+			d = in_list(tld_typos, gtld) ?
+				    str_edit_distance(gtld, ptld,
+						      STR_CASE_SENSITIVE) :
+				    SIZE_MAX;
+		} else if (!strcmp(gtld, ptld)) {
+			/* the name mistyped: a letter or two off (a swap
+			 * counts two), one only in a short name */
+			d = str_edit_distance(gname, pname, STR_CASE_IGNORE);
+			if (d > (strlen(pname) > 4 ? 2u : 1u))
+				d = SIZE_MAX;
+		} else {
+			d = SIZE_MAX;
+		}
+		if (d < best_d) {
+			best_d = d;
+			best = providers[i];
+		}
+	}
+	if (!best)
+		return 0;
+	snprintf(why, size, "did you mean '%s' rather than '%s'?", best,
+		 domain);
+	return 1;
 }

@@ -81,4 +81,12 @@ int addr_check_domain(const char *d, size_t len, struct err *e);
  * 0 for anything else, NUL and non-ASCII included. */
 int addr_is_atext(int c);
 
+/* Whether a valid addr looks mistyped: a domain without a dot (not an
+ * address literal), or a well-known provider's domain misspelled
+ * ("gmail.con", "gmial.com", "hotmial.com"; the table is in addr.c). 1
+ * with why, a short phrase for a warning ("did you mean 'gmail.com'
+ * rather than 'gmail.con'?", "the domain 'localhost' has no dot"),
+ * written to why (size octets); 0 when it looks right. A warning only: such an address may well exist. */
+int addr_suspect(const char *addr, char *why, size_t size);
+
 #endif

@@ -247,6 +247,9 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 	int64_t id;
 	int rc = -1;
 
+	/* what is new to them meanwhile waits for their next digest */
+	if (store_subscriber_paused(sub, run->now))
+		return 0;
 	if (run->opts->scheduled) {
 		if (current_slot(run, sub, slot, &theirs, &own, &own_err) < 0)
 			goto out;

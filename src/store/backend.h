@@ -75,6 +75,11 @@ struct store_ops {
 				   struct store_subscriber *sub, struct err *e);
 	int (*subscriber_remove)(struct store *s, const char *email,
 				 struct err *e);
+	int (*subscriber_update)(struct store *s,
+				 const struct store_subscriber *sub,
+				 struct err *e);
+	int (*subscriber_pause)(struct store *s, int64_t id, int64_t at,
+				int64_t until, struct err *e);
 	int (*subscriber_page)(struct store *s, int64_t after_id, int limit,
 			       int (*cb)(const struct store_subscriber *sub,
 					 void *arg, struct err *e),

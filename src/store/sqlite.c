@@ -17,6 +17,7 @@
 #include "lib/date.h"
 #include "lib/fs.h"
 #include "lib/str.h"
+#include "lib/utf8.h"
 #include "store/lock.h"
 
 /* Statements run once per entry (fetch) or per digest (send), prepared
@@ -413,6 +414,11 @@ static const char *const migrations[] = {
 	"   ORDER BY first_seen DESC LIMIT 1), 0);"
 	"DROP TABLE seq_by_second;"
 	"ALTER TABLE outbox ADD COLUMN covered_seq INTEGER;",
+
+	/* 11 -> 12: a subscriber paused (paused_at, NULL: not) until a time
+	 * (NULL: until resumed); the rest of them stays as it was. */
+	"ALTER TABLE subscribers ADD COLUMN paused_at INTEGER;"
+	"ALTER TABLE subscribers ADD COLUMN paused_until INTEGER;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -982,6 +988,34 @@ sq_free(struct sqlite_store *s)
 	free(s);
 }
 
+/* The collation FOLD: tags compared as --include words are, without
+ * regard to case or accents ("Isère" = "isere"). Tags are short; one
+ * that does not fold within its cap compares as it is. */
+static int
+fold_compare(void *arg, int alen, const void *a, int blen, const void *b)
+{
+	struct buf fa = BUF_INIT(4096), fb = BUF_INIT(4096);
+	char *sa = strndup(a, (size_t)alen), *sb = strndup(b, (size_t)blen);
+	int rc;
+
+	(void)arg;
+	if (!sa || !sb || utf8_fold(&fa, sa) < 0 || utf8_fold(&fb, sb) < 0) {
+		rc = alen == blen ? memcmp(a, b, (size_t)alen) :
+		     alen < blen  ? -1 :
+				    1;
+	} else {
+		rc = memcmp(fa.data, fb.data,
+			    fa.len < fb.len ? fa.len : fb.len);
+		if (!rc && fa.len != fb.len)
+			rc = fa.len < fb.len ? -1 : 1;
+	}
+	free(sa);
+	free(sb);
+	buf_release(&fa);
+	buf_release(&fb);
+	return rc;
+}
+
 /* sqlite3_open_v2 of name (path, or a URI naming it) with flags. */
 static int
 open_db(struct sqlite_store *s, const char *name, int flags, struct err *e)
@@ -994,7 +1028,10 @@ open_db(struct sqlite_store *s, const char *name, int flags, struct err *e)
 				   s->db ? sqlite3_errmsg(s->db) :
 					   strerror(ENOMEM),
 				   e);
-	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) != SQLITE_OK)
+	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT * 1000) !=
+		    SQLITE_OK ||
+	    sqlite3_create_collation(s->db, "FOLD", SQLITE_UTF8, NULL,
+				     fold_compare) != SQLITE_OK)
 		return db_error(s, e, "open");
 	return 0;
 }
@@ -1555,6 +1592,83 @@ sqlite_subscriber_remove(struct store *base, const char *email, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
+static int
+sqlite_subscriber_update(struct store *base, const struct store_subscriber *sub,
+			 struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (store_begin(&s->base, e) < 0)
+		return -1;
+	if (prepare(s, &st,
+		    "UPDATE subscribers SET name = ?, lang = ?, schedule = ?,"
+		    " timezone = ?, include_words = ?, exclude_words = ?"
+		    " WHERE id = ?",
+		    e) < 0)
+		goto out;
+	bind_list(st, "tttt", sub->name, sub->lang, sub->schedule,
+		  sub->timezone);
+	sqlite3_bind_text(st, 5, words_join(&sub->include), -1, free);
+	sqlite3_bind_text(st, 6, words_join(&sub->exclude), -1, free);
+	sqlite3_bind_int64(st, 7, sub->id);
+	rc = finish(s, st, "update subscriber", e);
+	st = NULL;
+	if (rc == 0)
+		rc = err_set(e, EX_DATAERR, "no subscriber %lld",
+			     (long long)sub->id);
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (prepare(s, &st,
+		    "DELETE FROM subscriber_tags WHERE subscriber_id = ?",
+		    e) < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, sub->id);
+	if (finish(s, st, "update subscriber tags", e) < 0) {
+		st = NULL;
+		goto out;
+	}
+	st = NULL;
+	if (tags_insert(s,
+			"INSERT INTO subscriber_tags"
+			" (subscriber_id, position, tag) VALUES (?, ?, ?)",
+			sub->id, &sub->tags, e) < 0)
+		goto out;
+	rc = store_commit(&s->base, e);
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		store_rollback(&s->base);
+	return rc;
+}
+
+static int
+sqlite_subscriber_pause(struct store *base, int64_t id, int64_t at,
+			int64_t until, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "UPDATE subscribers SET paused_at = ?, paused_until = ?"
+		    " WHERE id = ?",
+		    e) < 0)
+		return -1;
+	if (at)
+		sqlite3_bind_int64(st, 1, at);
+	if (at && until)
+		sqlite3_bind_int64(st, 2, until);
+	sqlite3_bind_int64(st, 3, id);
+	rc = finish(s, st, "pause subscriber", e);
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no subscriber %lld",
+			       (long long)id);
+	return rc < 0 ? -1 : 0;
+}
+
 /* The columns subscriber_from_row reads, from subscribers s. */
 #define SUBSCRIBER_COLUMNS                                           \
 	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"        \
@@ -1562,7 +1676,7 @@ sqlite_subscriber_remove(struct store *base, const char *email, struct err *e)
 	"  (SELECT tag FROM subscriber_tags"                         \
 	"   WHERE subscriber_id = s.id ORDER BY position)),"         \
 	" s.schedule, s.timezone, s.include_words, s.exclude_words," \
-	" s.token FROM subscribers s"
+	" s.token, s.paused_at, s.paused_until FROM subscribers s"
 
 /* Fills sub from a row of SUBSCRIBER_COLUMNS: 0, or -1 when memory runs
  * out (sub then empty). */
@@ -1583,6 +1697,8 @@ subscriber_from_row(sqlite3_stmt *st, struct store_subscriber *sub)
 	column_tags(st, 8, &sub->include, &oom);
 	column_tags(st, 9, &sub->exclude, &oom);
 	sub->token = column_strdup(st, 10, &oom);
+	sub->paused_at = sqlite3_column_int64(st, 11);
+	sub->paused_until = sqlite3_column_int64(st, 12);
 	if (oom)
 		store_subscriber_release(sub);
 	return oom ? -1 : 0;
@@ -1832,7 +1948,8 @@ sqlite_fetch_mark_needed(struct store *base,
 
 	/* The slot's subscribers are found once (a scan of subscribers, the
 	 * digest of a begun slot by its unique key), then the set of their
-	 * tags, then the feeds of each tag (feed_tags_tag): the subqueries
+	 * tags, then the feeds of each tag (compared through FOLD, a scan of
+	 * feed_tags, which is as small as the feeds' list): the subqueries
 	 * are uncorrelated, so SQLite runs each once per slot, not once per
 	 * feed or per subscriber. 429 and 5xx are the answers that carry
 	 * Retry-After (RFC 9110 10.2.3); what our own policy asked (the
@@ -1846,6 +1963,8 @@ sqlite_fetch_mark_needed(struct store *base,
 		    "WITH who(id) AS ("
 		    " SELECT s.id FROM subscribers s"
 		    " WHERE s.schedule IS ?3 AND s.timezone IS ?4"
+		    /* paused at the slot's start: no digest then */
+		    " AND (s.paused_at IS NULL OR s.paused_until <= ?6)"
 		    " AND (?5 IS NULL OR (s.created_at <= ?6 AND NOT EXISTS"
 		    "  (SELECT 1 FROM outbox d"
 		    "   WHERE d.subscriber_id = s.id AND d.slot = ?5))))"
@@ -1857,7 +1976,7 @@ sqlite_fetch_mark_needed(struct store *base,
 		    "   (SELECT 1 FROM subscriber_tags st"
 		    "    WHERE st.subscriber_id = w.id))"
 		    "  OR id IN (SELECT ft.feed_id FROM feed_tags ft"
-		    "   WHERE ft.tag COLLATE NOCASE IN (SELECT st.tag FROM who w"
+		    "   WHERE ft.tag COLLATE FOLD IN (SELECT st.tag FROM who w"
 		    "    JOIN subscriber_tags st ON st.subscriber_id = w.id)))",
 		    e) < 0)
 		goto out;
@@ -2282,7 +2401,7 @@ sqlite_news_each(struct store *base, const struct store_subscriber *sub,
 	" e.id DESC"
 #define TAGGED                                                    \
 	"e.feed_id IN (SELECT ft.feed_id FROM subscriber_tags st" \
-	" JOIN feed_tags ft ON ft.tag = st.tag COLLATE NOCASE"    \
+	" JOIN feed_tags ft ON ft.tag = st.tag COLLATE FOLD"      \
 	" WHERE st.subscriber_id = ?1) AND "
 #define AFTER_START "e.id > (SELECT start_seq FROM subscribers WHERE id = ?1)"
 #define SINCE "e.first_seen >= ?2"
@@ -3119,6 +3238,8 @@ const struct store_ops store_sqlite_ops = {
 	.feed_each = sqlite_feed_each,
 	.subscriber_add = sqlite_subscriber_add,
 	.subscriber_remove = sqlite_subscriber_remove,
+	.subscriber_update = sqlite_subscriber_update,
+	.subscriber_pause = sqlite_subscriber_pause,
 	.subscriber_page = sqlite_subscriber_page,
 	.subscriber_by_email = sqlite_subscriber_by_email,
 	.subscriber_by_token = sqlite_subscriber_by_token,

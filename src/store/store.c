@@ -216,6 +216,27 @@ store_subscriber_remove(struct store *s, const char *email, struct err *e)
 }
 
 int
+store_subscriber_update(struct store *s, const struct store_subscriber *sub,
+			struct err *e)
+{
+	return s->ops->subscriber_update(s, sub, e);
+}
+
+int
+store_subscriber_pause(struct store *s, int64_t id, int64_t at, int64_t until,
+		       struct err *e)
+{
+	return s->ops->subscriber_pause(s, id, at, until, e);
+}
+
+int
+store_subscriber_paused(const struct store_subscriber *sub, int64_t now)
+{
+	return sub->paused_at &&
+	       (!sub->paused_until || now < sub->paused_until);
+}
+
+int
 store_subscriber_page(struct store *s, int64_t after_id, int limit,
 		      int (*cb)(const struct store_subscriber *sub, void *arg,
 				struct err *e),
@@ -436,6 +457,8 @@ store_subscriber_copy(struct store_subscriber *dst,
 	memset(dst, 0, sizeof(*dst));
 	dst->id = src->id;
 	dst->created_at = src->created_at;
+	dst->paused_at = src->paused_at;
+	dst->paused_until = src->paused_until;
 	dst->email = str_dup(src->email, &oom);
 	dst->name = str_dup(src->name, &oom);
 	dst->lang = str_dup(src->lang, &oom);

@@ -24,7 +24,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /*
  * Callbacks: a walk (store_feed_each and the other *_each, _page and
@@ -206,8 +206,10 @@ struct store_slot_feeds {
 };
 
 /* Makes due at now (next_fetch_at = now) each enabled feed that a counted
- * subscriber of one of the n slots reads (a feed carrying one of their
- * tags, in any letter case; every feed for one without tags) and that was
+ * subscriber (and not one paused at the slot's start) of one of the n
+ * slots reads (a feed carrying one of their
+ * tags, in any letter case and with or without accents, as store_news_each
+ * matches them; every feed for one without tags) and that was
  * last fetched before that slot's since. A feed whose server last answered
  * 429 or 5xx keeps the wait it was given (Retry-After, or the backoff): an
  * overloaded server is not asked again early. One transaction; *marked is
@@ -297,6 +299,9 @@ struct store_subscriber {
 	char *token;               /* opaque and random (128 bits, hex), made
 	                            * by the store: what a link in a mail can
 	                            * name the subscriber by; ignored by add */
+	int64_t paused_at;         /* when paused; 0: not paused (add
+	                            * and update ignore both) */
+	int64_t paused_until;      /* paused: until then; 0: until resumed */
 };
 
 void store_subscriber_release(struct store_subscriber *sub);
@@ -321,6 +326,21 @@ int store_subscriber_by_email(struct store *s, const char *email,
  * Unknown: -1 with EX_DATAERR (the message does not repeat the token). */
 int store_subscriber_by_token(struct store *s, const char *token,
 			      struct store_subscriber *sub, struct err *e);
+/* Changes what sub->id's subscriber reads and how: name, lang, tags,
+ * schedule, timezone, include and exclude words, all replaced by sub's;
+ * the address, start (created_at and the entries new to them), token,
+ * pause and history stay. Unknown id: -1 with EX_DATAERR. */
+int store_subscriber_update(struct store *s, const struct store_subscriber *sub,
+			    struct err *e);
+/* Pauses subscriber id from at until `until` (0: until resumed); at 0
+ * resumes them. No digest is built for a paused subscriber; what is new to
+ * them meanwhile waits for their next digest. Unknown id: -1 with
+ * EX_DATAERR. */
+int store_subscriber_pause(struct store *s, int64_t id, int64_t at,
+			   int64_t until, struct err *e);
+/* Whether sub is paused at now: paused, and its end (if any) not yet
+ * come. */
+int store_subscriber_paused(const struct store_subscriber *sub, int64_t now);
 /* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
 int store_subscriber_remove(struct store *s, const char *email, struct err *e);
 int store_subscriber_each(struct store *s,
@@ -357,7 +377,9 @@ struct store_news {
 
 /* Calls cb with each entry new to sub: stored after sub subscribed (by
  * the store's order of entries, whatever the clock said), from the feeds
- * carrying one of sub's tags (all feeds when none), and not in any
+ * carrying one of sub's tags (compared without regard to case or accents,
+ * as utf8_fold folds words: "isere" finds "Isère"; all feeds when none),
+ * and not in any
  * digest of sub but one that failed (and was not dropped: see
  * store_outbox_drop); newest first. n->id is the entry's position in
  * that order. With since > 0 (a preview), the entries first seen at or

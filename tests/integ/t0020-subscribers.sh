@@ -72,14 +72,14 @@ test_expect_success 'remove' '
 test_expect_success 'help and usage errors name "subscriber VERB"' '
 	feedmail subscriber list --help >out &&
 	head -n 1 out >first &&
-	printf "usage: feedmail subscriber list [--json]\n" >want &&
+	printf "usage: feedmail subscriber list [--tag TAG] [--state active|paused] [--json]\n" >want &&
 	diff want first &&
 	expect_code 64 feedmail subscriber remove 2>err &&
 	contains err "feedmail subscriber remove: one address" &&
 	contains err "usage: feedmail subscriber remove EMAIL" &&
 	expect_code 64 feedmail subscriber list --jsn 2>err &&
 	contains err "did you mean '"'"'--json'"'"'?" &&
-	contains err "usage: feedmail subscriber list [--json]" &&
+	contains err "usage: feedmail subscriber list [--tag TAG] [--state" &&
 	feedmail run --help >out &&
 	head -n 1 out >first &&
 	printf "usage: feedmail run\n" >want &&

@@ -357,6 +357,53 @@ START_TEST(t_atext)
 }
 END_TEST
 
+/* Addresses that look mistyped, and what the warning suggests (NULL:
+ * none, the address looks right). */
+static const struct {
+	const char *in, *why;
+} suspect_table[] = {
+	{ "bob@gmail.com", NULL },
+	{ "bob@GMail.Com", NULL },
+	{ "bob@example.org", NULL },
+	{ "bob@ymail.com", NULL },
+	{ "bob@mail.com", NULL },
+	{ "bob@outlook.de", NULL },
+	{ "bob@gmail.co.uk", NULL },
+	{ "bob@love.org", NULL },
+	{ "bob@[127.0.0.1]", NULL },
+	{ "bob@gmail.con",
+	  "did you mean 'gmail.com' rather than 'gmail.con'?" },
+	{ "bob@Gmail.Con",
+	  "did you mean 'gmail.com' rather than 'gmail.con'?" },
+	{ "bob@gmial.com",
+	  "did you mean 'gmail.com' rather than 'gmial.com'?" },
+	{ "bob@gmal.com", "did you mean 'gmail.com' rather than 'gmal.com'?" },
+	{ "bob@hotmial.com",
+	  "did you mean 'hotmail.com' rather than 'hotmial.com'?" },
+	{ "bob@yahoo.rf", "did you mean 'yahoo.fr' rather than 'yahoo.rf'?" },
+	{ "bob@yaho.fr", "did you mean 'yahoo.fr' rather than 'yaho.fr'?" },
+	{ "bob@yahooo.fr", "did you mean 'yahoo.fr' rather than 'yahooo.fr'?" },
+	{ "bob@wanado.fr",
+	  "did you mean 'wanadoo.fr' rather than 'wanado.fr'?" },
+	{ "bob@localhost", "the domain 'localhost' has no dot" },
+	/* three letters off is another domain */
+	{ "bob@gxyzl.com", NULL },
+};
+
+START_TEST(t_suspect)
+{
+	char why[256] = "";
+	int rc = addr_suspect(suspect_table[_i].in, why, sizeof(why));
+
+	if (!suspect_table[_i].why) {
+		ck_assert_msg(rc == 0, "'%s': %s", suspect_table[_i].in, why);
+		return;
+	}
+	ck_assert_msg(rc == 1, "'%s' not suspect", suspect_table[_i].in);
+	ck_assert_str_eq(why, suspect_table[_i].why);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -372,6 +419,7 @@ main(void)
 	tcase_add_loop_test(tc, t_mailbox, 0, (int)N(mailbox_table));
 	tcase_add_loop_test(tc, t_domain, 0, (int)N(domain_table));
 	tcase_add_test(tc, t_atext);
+	tcase_add_loop_test(tc, t_suspect, 0, (int)N(suspect_table));
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

@@ -1657,6 +1657,163 @@ START_TEST(test_migrates_start_seq)
 }
 END_TEST
 
+/* Version 12 adds the pause: every subscriber there is stays active,
+ * with everything else as it was. */
+START_TEST(test_migrates_pause)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 11, &e);
+	struct store_subscriber got;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	exec("INSERT INTO subscribers (id, email, name, created_at, token,"
+	     " start_seq) VALUES (1, 'a@b.c', 'A', 100, 'abc', 7)");
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(s), 12);
+	ck_assert_int_eq(store_subscriber_by_email(s, "a@b.c", &got, &e), 0);
+	ck_assert_int_eq(got.paused_at, 0);
+	ck_assert_int_eq(got.paused_until, 0);
+	ck_assert_int_eq(store_subscriber_paused(&got, 1000), 0);
+	ck_assert_str_eq(got.name, "A");
+	ck_assert_str_eq(got.token, "abc");
+	ck_assert_int_eq(got.created_at, 100);
+	store_subscriber_release(&got);
+	store_close(s);
+	ck_assert_int_eq(count("SELECT start_seq FROM subscribers"), 7);
+}
+END_TEST
+
+/* An edit replaces what the subscriber reads and how, and keeps who
+ * they are: address, start, token and the entries already delivered. */
+START_TEST(test_subscriber_update)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 }, got, again;
+	char a[] = "a@example.org", n[] = "Ann", l[] = "fr", t1[] = "news",
+	     t2[] = "Isère", w[] = "rugby", sch[] = "hourly";
+	char *tags[] = { t1, t2 }, *words[] = { w };
+	int64_t id;
+
+	ck_assert_ptr_nonnull(s);
+	sub.email = a;
+	sub.tags.items = tags;
+	sub.tags.n = 1;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, a, &got, &e), 0);
+	exec("UPDATE subscribers SET start_seq = 42");
+
+	sub.id = id;
+	sub.name = n;
+	sub.lang = l;
+	sub.schedule = sch;
+	sub.tags.n = 2;
+	sub.exclude.items = words;
+	sub.exclude.n = 1;
+	ck_assert_msg(store_subscriber_update(s, &sub, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(store_subscriber_by_email(s, a, &again, &e), 0);
+	ck_assert_str_eq(again.name, "Ann");
+	ck_assert_str_eq(again.lang, "fr");
+	ck_assert_str_eq(again.schedule, "hourly");
+	ck_assert_ptr_null(again.timezone);
+	ck_assert_uint_eq(again.tags.n, 2);
+	ck_assert_str_eq(again.tags.items[1], "Isère");
+	ck_assert_uint_eq(again.exclude.n, 1);
+	ck_assert_uint_eq(again.include.n, 0);
+	ck_assert_int_eq(again.created_at, 10);
+	ck_assert_str_eq(again.token, got.token);
+	store_subscriber_release(&again);
+	ck_assert_int_eq(count("SELECT start_seq FROM subscribers"), 42);
+
+	/* back to none: every feed, the defaults */
+	memset(&sub, 0, sizeof(sub));
+	sub.id = id;
+	sub.email = a;
+	ck_assert_int_eq(store_subscriber_update(s, &sub, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, a, &again, &e), 0);
+	ck_assert_ptr_null(again.name);
+	ck_assert_uint_eq(again.tags.n, 0);
+	ck_assert_uint_eq(again.exclude.n, 0);
+	store_subscriber_release(&again);
+
+	sub.id = id + 1;
+	ck_assert_int_eq(store_subscriber_update(s, &sub, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	store_subscriber_release(&got);
+	store_close(s);
+}
+END_TEST
+
+/* A subscriber's tags find their feeds without regard to case or
+ * accents, as --include words match: "isere" reads the feed tagged
+ * "Isère", not the one tagged "Isar". */
+START_TEST(test_tags_fold)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 };
+	char a[] = "a@example.org", t[] = "ISERE";
+	char *tags[] = { t };
+	int64_t id;
+
+	ck_assert_ptr_nonnull(s);
+	sub.email = a;
+	sub.tags.items = tags;
+	sub.tags.n = 1;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	exec("INSERT INTO feeds (id, url, added_at) VALUES (1, 'http://a/', 1),"
+	     " (2, 'http://b/', 1);"
+	     "INSERT INTO feed_tags (feed_id, position, tag) VALUES"
+	     " (1, 0, 'Isère'),"
+	     " (2, 0, 'Isar');"
+	     "INSERT INTO entries (id, feed_id, ident, first_seen, last_seen)"
+	     " VALUES (1, 1, 'g:1', 90, 90), (2, 2, 'g:2', 90, 90);");
+	ck_assert_int_eq(news_of(s, a), BIT(1));
+	store_close(s);
+}
+END_TEST
+
+/* A pause has a start and, or not, an end; resuming forgets both. */
+START_TEST(test_subscriber_pause)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 }, got;
+	char a[] = "a@example.org";
+	int64_t id;
+
+	ck_assert_ptr_nonnull(s);
+	sub.email = a;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_pause(s, id, 100, 200, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, a, &got, &e), 0);
+	ck_assert_int_eq(got.paused_at, 100);
+	ck_assert_int_eq(got.paused_until, 200);
+	ck_assert_int_eq(store_subscriber_paused(&got, 150), 1);
+	ck_assert_int_eq(store_subscriber_paused(&got, 199), 1);
+	ck_assert_int_eq(store_subscriber_paused(&got, 200), 0);
+	store_subscriber_release(&got);
+
+	ck_assert_int_eq(store_subscriber_pause(s, id, 100, 0, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, a, &got, &e), 0);
+	ck_assert_int_eq(store_subscriber_paused(&got, 1LL << 40), 1);
+	store_subscriber_release(&got);
+
+	ck_assert_int_eq(store_subscriber_pause(s, id, 0, 500, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, a, &got, &e), 0);
+	ck_assert_int_eq(got.paused_at, 0);
+	ck_assert_int_eq(got.paused_until, 0);
+	ck_assert_int_eq(store_subscriber_paused(&got, 150), 0);
+	store_subscriber_release(&got);
+
+	ck_assert_int_eq(store_subscriber_pause(s, id + 1, 1, 0, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	store_close(s);
+}
+END_TEST
+
 /*
  * The feeds a digest slot needs, made due before it. Every feed was last
  * fetched at 100 and is next due at 10000:
@@ -1730,6 +1887,23 @@ static const struct {
 	  { NULL, NULL, "2026-11-26", 400, 300 },
 	  500,
 	  "" },
+	{ "a subscriber paused through the slot: nothing for them",
+	  "UPDATE subscribers SET paused_at = 10, paused_until = 1001"
+	  " WHERE id = 1",
+	  { NULL, NULL, NULL, 1000, 900 },
+	  500,
+	  "" },
+	{ "paused until resumed: likewise",
+	  "UPDATE subscribers SET paused_at = 10 WHERE id = 1",
+	  { NULL, NULL, NULL, 1000, 900 },
+	  500,
+	  "" },
+	{ "a pause over by the slot's start counts",
+	  "UPDATE subscribers SET paused_at = 10, paused_until = 1000"
+	  " WHERE id = 1",
+	  { NULL, NULL, NULL, 1000, 900 },
+	  500,
+	  "1,7" },
 };
 
 START_TEST(test_fetch_mark_needed)
@@ -1835,6 +2009,10 @@ main(void)
 	tcase_add_test(tc, test_migrates_one_outbox);
 	tcase_add_test(tc, test_sequence);
 	tcase_add_test(tc, test_migrates_start_seq);
+	tcase_add_test(tc, test_migrates_pause);
+	tcase_add_test(tc, test_subscriber_update);
+	tcase_add_test(tc, test_subscriber_pause);
+	tcase_add_test(tc, test_tags_fold);
 	tcase_add_loop_test(tc, test_fetch_mark_needed, 0,
 			    (int)(sizeof(mark_cases) / sizeof(mark_cases[0])));
 	suite_add_tcase(s, tc);

@@ -1,0 +1,235 @@
+#!/bin/sh
+# The admin's members: edit and pause them in place, list them by tag and
+# state, import many from CSV; warnings for tags no feed carries and for
+# addresses that look mistyped.
+. "$TEST_SRCDIR/tests/lib.sh"
+
+cat >"$FEEDMAIL_CONFIG" <<CONF
+[digest]
+transport = maildir
+path = $TEST_DIR/maildir
+language = en
+CONF
+
+# got: "ADDRESS N" for each digest delivered since the last call (N its
+# X-Feedmail-Entries), sorted; the digests then move to maildir/cur
+got() {
+	"$PYTHON3" - <<-'PY'
+	import email, email.policy, glob, os
+	os.makedirs("maildir/cur", exist_ok=True)
+	seen = []
+	for path in glob.glob("maildir/new/*"):
+	    with open(path, "rb") as f:
+	        msg = email.message_from_binary_file(f, policy=email.policy.default)
+	    seen.append("%s %s" % (msg["To"].addresses[0].addr_spec,
+	                           msg["X-Feedmail-Entries"]))
+	    os.rename(path, os.path.join("maildir/cur", os.path.basename(path)))
+	print("\n".join(sorted(seen)))
+	PY
+}
+
+# fourth FILE: the fetch fixture with its first item replaced by a new one
+fourth() {
+	sed "s|news-1<|news-4<|; s|>First<|>Fourth<|; s|example/1<|example/4<|" \
+		"$FIXTURES/fetch/feed.xml" >"$1"
+}
+
+# json EXPR: EXPR, Python, true of `subscriber list --json` as s
+json() {
+	feedmail subscriber list --json >list.json &&
+	"$PYTHON3" -c "
+import json, sys
+s = {x[\"email\"]: x for x in json.load(open(\"list.json\"))}
+sys.exit(0 if ($1) else 1)
+"
+}
+
+cp "$FIXTURES/fetch/feed.xml" feed.xml
+
+test_expect_success 'setup: a feed tagged Isère, two members, one digest each' '
+	at 2026-11-26T06:00:00Z -q add "$TEST_DIR/feed.xml" --tag Isère &&
+	at 2026-11-26T06:00:00Z -q subscriber add ann@example.org --tag news &&
+	at 2026-11-26T06:00:00Z -q subscriber add bob@example.org &&
+	at 2026-11-26T07:00:00Z -q fetch &&
+	at 2026-11-26T07:00:00Z -q send &&
+	printf "%s\n" "bob@example.org 3" >want &&
+	got >have &&
+	diff want have
+'
+
+test_expect_success 'edit keeps the start and what was sent' '
+	json "s[\"ann@example.org\"][\"since\"] == \"2026-11-26T06:00:00Z\"" &&
+	at 2026-11-26T08:00:00Z subscriber edit ann@example.org --tag isere \
+		--untag NEWS --name "Ann Lee" --lang fr >out 2>err &&
+	contains out "updated subscriber 1: ann@example.org" &&
+	test ! -s err &&
+	json "s[\"ann@example.org\"][\"tags\"] == [\"isere\"]" &&
+	json "s[\"ann@example.org\"][\"since\"] == \"2026-11-26T06:00:00Z\"" &&
+	json "s[\"ann@example.org\"][\"id\"] == 1" &&
+	json "s[\"ann@example.org\"][\"name\"] == \"Ann Lee\"" &&
+	at 2026-11-26T08:00:00Z -q subscriber edit bob@example.org --lang fr &&
+	at 2026-11-26T08:00:00Z -q send &&
+	printf "%s\n" "ann@example.org 3" >want &&
+	got >have &&
+	diff want have
+'
+
+test_expect_success 'edit: back to the defaults, and words replaced' '
+	feedmail -q subscriber edit ann@example.org --lang default --name "" \
+		--exclude foo --exclude bar --schedule hourly &&
+	json "s[\"ann@example.org\"][\"lang\"] is None" &&
+	json "s[\"ann@example.org\"][\"name\"] is None" &&
+	json "s[\"ann@example.org\"][\"exclude\"] == [\"foo\", \"bar\"]" &&
+	json "s[\"ann@example.org\"][\"schedule\"] == \"hourly\"" &&
+	feedmail -q subscriber edit ann@example.org --exclude "" --schedule "" &&
+	json "s[\"ann@example.org\"][\"exclude\"] == []" &&
+	json "s[\"ann@example.org\"][\"schedule\"] is None"
+'
+
+test_expect_success 'edit: mistakes change nothing' '
+	expect_code 65 feedmail subscriber edit nobody@example.org --lang fr 2>err &&
+	contains err "no subscriber '"'"'nobody@example.org'"'"'" &&
+	expect_code 65 feedmail subscriber edit ann@example.org --untag sport 2>err &&
+	contains err "has no tag '"'"'sport'"'"'" &&
+	expect_code 65 feedmail subscriber edit ann@example.org --schedule weekly@Funday 2>err &&
+	expect_code 64 feedmail subscriber edit ann@example.org --lang de 2>err &&
+	json "s[\"ann@example.org\"][\"tags\"] == [\"isere\"]" &&
+	json "s[\"ann@example.org\"][\"schedule\"] is None"
+'
+
+test_expect_success 'a paused member gets nothing, then all of it after' '
+	at 2026-11-26T09:00:00Z subscriber pause bob@example.org \
+		--until 2026-11-27T00:00:00Z >out &&
+	contains out "paused subscriber bob@example.org until 2026-11-27T00:00:00Z" &&
+	fourth feed.xml &&
+	at 2026-11-26T09:00:00Z -q fetch --all &&
+	at 2026-11-26T09:00:00Z -q send &&
+	printf "%s\n" "ann@example.org 1" >want &&
+	got >have &&
+	diff want have &&
+	at 2026-11-26T10:00:00Z subscriber list --state paused >out &&
+	contains out "bob@example.org" &&
+	! contains out "ann@example.org" &&
+	contains out "paused since 2026-11-26T09:00:00Z, until 2026-11-27T00:00:00Z" &&
+	at 2026-11-27T00:00:00Z subscriber list --state active >out &&
+	contains out "bob@example.org" &&
+	at 2026-11-27T00:00:00Z -q send &&
+	printf "%s\n" "bob@example.org 1" >want &&
+	got >have &&
+	diff want have
+'
+
+test_expect_success 'pause until resumed, then resume' '
+	at 2026-11-27T01:00:00Z subscriber pause ann@example.org >out &&
+	contains out "paused subscriber ann@example.org until resumed" &&
+	json "s[\"ann@example.org\"][\"state\"] == \"paused\"" &&
+	json "s[\"ann@example.org\"][\"paused_until\"] is None" &&
+	feedmail subscriber resume ann@example.org >out &&
+	contains out "resumed subscriber ann@example.org" &&
+	json "s[\"ann@example.org\"][\"state\"] == \"active\"" &&
+	feedmail subscriber resume ann@example.org >out &&
+	contains out "was not paused" &&
+	expect_code 64 feedmail subscriber pause ann@example.org --until yesterday 2>err &&
+	contains err "give a date" &&
+	expect_code 64 feedmail subscriber pause ann@example.org --until 2001-01-01 2>err &&
+	contains err "past" &&
+	feedmail -q subscriber pause ann@example.org --until 2w &&
+	json "s[\"ann@example.org\"][\"state\"] == \"paused\""
+'
+
+test_expect_success 'list by tag, any case or accents; tags with spaces quoted' '
+	feedmail -q subscriber edit bob@example.org --tag "Haute Savoie" &&
+	feedmail subscriber list --tag ISÈRE >out &&
+	contains out "ann@example.org" &&
+	! contains out "bob@example.org" &&
+	feedmail subscriber list --tag "haute savoie" >out &&
+	contains out "tags: '"'"'Haute Savoie'"'"'" &&
+	! contains out "ann@example.org" &&
+	expect_code 64 feedmail subscriber list --state asleep 2>err
+'
+
+test_expect_success 'a tag no feed carries is a warning naming the nearest' '
+	feedmail subscriber add cy@example.org --tag Isre 2>err >out &&
+	contains out "added subscriber" &&
+	contains err "warning: no feed is tagged '"'"'Isre'"'"'; did you mean '"'"'Isère'"'"'?" &&
+	feedmail subscriber edit cy@example.org --tag Lyon 2>err >out &&
+	contains err "warning: no feed is tagged '"'"'Lyon'"'"'" &&
+	! contains err "did you mean" &&
+	feedmail subscriber add dee@example.org --tag ISERE 2>err >out &&
+	test ! -s err
+'
+
+test_expect_success 'an address that looks mistyped is a warning' '
+	feedmail subscriber add eve@gmail.con 2>err >out &&
+	contains out "added subscriber" &&
+	contains err "warning: '"'"'eve@gmail.con'"'"' looks mistyped: did you mean '"'"'gmail.com'"'"'" &&
+	feedmail subscriber add fay@hotmial.com 2>err >out &&
+	contains err "hotmail.com" &&
+	feedmail subscriber add gus@intranet 2>err >out &&
+	contains err "the domain '"'"'intranet'"'"' has no dot"
+'
+
+test_expect_success 'import: all checked, all added, in one go' '
+	cat >members.csv <<-\CSV &&
+	email,name,lang,tags,schedule,timezone
+	m1@example.org,"Lee, Ann",fr,Isère;news,daily@07:00,Europe/Paris
+	m2@example.org,,en,Isère | Haute Savoie,,
+	ann@example.org,Ann,,,,
+	CSV
+	feedmail subscriber import members.csv >out 2>err &&
+	contains out "imported 2 subscribers, skipped 1 already there" &&
+	contains err "line 2: no feed is tagged '"'"'news'"'"'" &&
+	json "s[\"m1@example.org\"][\"name\"] == \"Lee, Ann\"" &&
+	json "s[\"m1@example.org\"][\"tags\"] == [\"Isère\", \"news\"]" &&
+	json "s[\"m1@example.org\"][\"timezone\"] == \"Europe/Paris\"" &&
+	json "s[\"m2@example.org\"][\"tags\"] == [\"Isère\", \"Haute Savoie\"]" &&
+	json "s[\"ann@example.org\"][\"name\"] is None"
+'
+
+test_expect_success 'import --update, from standard input' '
+	printf "email,name\nann@example.org,Ann B\nnew@example.org,New\n" |
+		feedmail subscriber import --update - >out &&
+	contains out "imported 1 subscriber, updated 1" &&
+	json "s[\"ann@example.org\"][\"name\"] == \"Ann B\"" &&
+	json "s[\"ann@example.org\"][\"tags\"] == [\"isere\"]" &&
+	json "s[\"ann@example.org\"][\"since\"] == \"2026-11-26T06:00:00Z\""
+'
+
+test_expect_success 'import: a mistake names its line and field, nothing is added' '
+	feedmail subscriber list --json >before.json &&
+	cat >bad.csv <<-\CSV &&
+	email,lang,schedule
+	ok@example.org,fr,
+	bad@,fr,
+	ok2@example.org,de,
+	ok3@example.org,,weekly@Funday
+	ok@EXAMPLE.org,,
+	CSV
+	expect_code 65 feedmail subscriber import bad.csv 2>err &&
+	contains err "line 3: email: " &&
+	contains err "line 4: lang: '"'"'de'"'"'" &&
+	contains err "line 5: schedule: " &&
+	contains err "line 6: email: '"'"'ok@EXAMPLE.org'"'"' is on line 2 already" &&
+	contains err "nothing imported" &&
+	feedmail subscriber list --json >after.json &&
+	cmp before.json after.json &&
+	printf "mail,name\nx@example.org,X\n" >cols.csv &&
+	expect_code 65 feedmail subscriber import cols.csv 2>err &&
+	contains err "line 1: unknown column '"'"'mail'"'"'" &&
+	printf "email,name\nx@example.org,\"two\nlines\"\n" >name.csv &&
+	expect_code 65 feedmail subscriber import name.csv 2>err &&
+	contains err "line 2: name: a name cannot contain a line break" &&
+	printf "email\n\"x@example.org\n" >open.csv &&
+	expect_code 65 feedmail subscriber import open.csv 2>err &&
+	contains err "line 2: a quoted field is not closed" &&
+	expect_code 66 feedmail subscriber import missing.csv 2>err &&
+	contains err "missing.csv"
+'
+
+test_expect_success 'import warns of addresses that look mistyped' '
+	printf "email\nzed@gmial.com\n" | feedmail subscriber import - 2>err >out &&
+	contains err "line 2: '"'"'zed@gmial.com'"'"' looks mistyped" &&
+	contains out "imported 1 subscriber"
+'
+
+test_done
