@@ -171,6 +171,17 @@ test_expect_success 'every relay down: held, uncharged, exit 69' '
 	test "$(attempts)" = 0
 '
 
+test_expect_success 'doctor probes the first relay' '
+	printf "[store]\npath = %s/probe.db\n[smtp]\nhost = 127.0.0.1:%s, 127.0.0.1:%s\n[digest]\nfrom = v@cluster.example\n" \
+		"$TEST_DIR" "$SECOND_PORT" "$DOWN_PORT" >probe.conf &&
+	FEEDMAIL_CONFIG=probe.conf feedmail doctor >out 2>&1 &&
+	lacks out "cannot reach" &&
+	printf "[store]\npath = %s/probe.db\n[smtp]\nhost = 127.0.0.1:%s, 127.0.0.1:%s\n[digest]\nfrom = v@cluster.example\n" \
+		"$TEST_DIR" "$DOWN_PORT" "$SECOND_PORT" >probe.conf &&
+	expect_code 69 env FEEDMAIL_CONFIG=probe.conf "$FEEDMAIL" doctor >out 2>&1 &&
+	contains out "cannot connect to '"'"'127.0.0.1:$DOWN_PORT'"'"'"
+'
+
 # The daemon under a clock 60 times too fast (a clock minute per real
 # second), from 06:59: the 07:00 slot's ten digests leave 4 a minute.
 start_daemon() {
