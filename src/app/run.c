@@ -124,10 +124,11 @@ quota_summary(const struct courier_counts *k, char *out, size_t size)
 
 	date_format_utc(k->quota_until, until);
 	snprintf(out, size,
-		 "\n%zu digests held back by the quota "
+		 "\n%zu digest%s held back by the quota "
 		 "([smtp] %s = %d) until %s",
-		 k->quota, k->quota_key ? k->quota_key : "max_per_*",
-		 k->quota_limit, until);
+		 k->quota, k->quota == 1 ? "" : "s",
+		 k->quota_key ? k->quota_key : "max_per_*", k->quota_limit,
+		 until);
 }
 
 void

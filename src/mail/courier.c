@@ -317,8 +317,9 @@ quota_room(struct courier *c, size_t *max, struct err *e)
 	c->counts.quota_key = q.key;
 	c->counts.quota_limit = q.limit;
 	if (n)
-		log_info("[smtp] %s = %d reached: %lld messages wait %lld s",
-			 q.key, q.limit, (long long)n,
+		log_info("[smtp] %s = %d reached: %lld message%s held back "
+			 "for %lld s",
+			 q.key, q.limit, (long long)n, n == 1 ? "" : "s",
 			 (long long)(q.reopen - c->now));
 	return 0;
 }
