@@ -11,7 +11,7 @@ connections.
   smtpd.py --port-file F --dir DIR [--tls CERT KEY [--require-starttls]]
            [--auth USER:PASSWORD] [--reject ADDR=CODE ...]
            [--tempfail N [--tempfail-code 451|421]] [--no-starttls]
-           [--garbage | --silent]
+           [--garbage | --silent | --busy]
 
 --port-file is written (port number and a newline) once the server listens
 on 127.0.0.1 at a port the system chose. --tls offers STARTTLS with that
@@ -21,7 +21,8 @@ before MAIL. --reject answers RCPT for ADDR with CODE. --tempfail answers
 the first N DATA commands with 451 (or 421, closing the connection).
 --garbage answers every connection with a TLS alert record (a server that
 speaks implicit TLS), --silent with nothing at all (the connection stays
-open until the client closes it). The server runs until SIGTERM (the test
+open until the client closes it), --busy with "421 too busy" and
+a close, as a relay over its load. The server runs until SIGTERM (the test
 is done with it) or until its parent dies; never for a fixed time, which a
 slow test on a loaded machine could outlast.
 """
@@ -151,6 +152,11 @@ async def serve(args):
 
     async def raw(reader, writer):
         log(args, "connect")
+        if args.busy:
+            writer.write(b"421 4.3.2 too busy, try later\r\n")
+            await writer.drain()
+            writer.close()
+            return
         if args.garbage:
             # a TLS alert record, as an implicit-TLS server might send
             writer.write(b"\x15\x03\x03\x00\x02\x02\x46")
@@ -165,7 +171,7 @@ async def serve(args):
             pass
         writer.close()
 
-    if args.garbage or args.silent:
+    if args.garbage or args.silent or args.busy:
         server = await asyncio.start_server(raw, "127.0.0.1", 0)
     else:
         server = await loop.create_server(factory, "127.0.0.1", 0)
@@ -205,6 +211,7 @@ def main():
                    choices=(451, 421))
     p.add_argument("--garbage", action="store_true")
     p.add_argument("--silent", action="store_true")
+    p.add_argument("--busy", action="store_true")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     # AUTH without TLS is what the tests want (loopback): no warnings

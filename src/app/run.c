@@ -8,8 +8,10 @@
 #include "app/lead.h"
 #include "app/run.h"
 #include "lib/clock.h"
+#include "lib/date.h"
 #include "lib/log.h"
 #include "lib/schedule.h"
+#include "mail/quota.h"
 
 /* How long a sent digest's message stays in the store, in seconds. */
 #define RUN_KEEP_SENT (24 * 3600)
@@ -114,6 +116,21 @@ run_send_status(const struct send_report *r)
 	return 0;
 }
 
+/* The line saying what the quota held back, and until when. */
+static void
+quota_summary(const struct courier_counts *k, char *out, size_t size)
+{
+	char until[DATE_UTC_SIZE];
+
+	date_format_utc(k->quota_until, until);
+	snprintf(out, size,
+		 "\n%zu digest%s held back by the quota "
+		 "([smtp] %s = %d) until %s",
+		 k->quota, k->quota == 1 ? "" : "s",
+		 k->quota_key ? k->quota_key : "max_per_*", k->quota_limit,
+		 until);
+}
+
 void
 run_send_summary(const struct send_report *r, char *out, size_t size)
 {
@@ -122,13 +139,15 @@ run_send_summary(const struct send_report *r, char *out, size_t size)
 	n = snprintf(out, size,
 		     "%zu digests built; %zu sent, %zu left "
 		     "pending, %zu failed",
-		     r->built, r->out.sent, r->out.retry + r->out.held,
-		     r->out.failed);
+		     r->built, r->out.sent,
+		     r->out.retry + r->out.held + r->out.quota, r->out.failed);
 	if (r->out.transport_code && n >= 0 && (size_t)n < size)
-		snprintf(out + n, size - (size_t)n,
-			 "\nmail transport down, "
-			 "%zu digests held back: %s",
-			 r->out.held, r->out.transport_error);
+		n += snprintf(out + n, size - (size_t)n,
+			      "\nmail transport down, "
+			      "%zu digests held back: %s",
+			      r->out.held, r->out.transport_error);
+	if (r->out.quota && n >= 0 && (size_t)n < size)
+		quota_summary(&r->out, out + n, size - (size_t)n);
 }
 
 /* The earliest time to wake for a slot of the subscribers' schedules after
@@ -161,6 +180,22 @@ earliest_slot(const char *schedule, const char *timezone, void *arg,
 	return 0;
 }
 
+/* When mail due at attempt_at may leave: later when the quota is
+ * reached, at the time it lets one more go. */
+static int64_t
+quota_wait(struct store *s, const struct conf *cfg, int64_t now,
+	   int64_t attempt_at)
+{
+	struct err e = ERR_INIT;
+	struct quota q;
+
+	if (quota_check(s, cfg, now, &q, &e) < 0) {
+		log_warn("next due time: %s", e.msg);
+		return attempt_at;
+	}
+	return q.room == 0 && q.reopen > attempt_at ? q.reopen : attempt_at;
+}
+
 int64_t
 run_next_due(struct store *s, const struct conf *cfg, int64_t now,
 	     int64_t horizon)
@@ -173,6 +208,8 @@ run_next_due(struct store *s, const struct conf *cfg, int64_t now,
 		log_warn("next due time: %s", e.msg);
 	if (fetch_at && fetch_at < sl.next)
 		sl.next = fetch_at;
+	if (attempt_at)
+		attempt_at = quota_wait(s, cfg, now, attempt_at);
 	if (attempt_at && attempt_at < sl.next)
 		sl.next = attempt_at;
 	if (store_subscriber_schedules(s, earliest_slot, &sl, &e) < 0)

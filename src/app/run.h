@@ -45,14 +45,16 @@ void run_summary(const struct run_counts *c, char *out, size_t size);
  * down (78 when it refused our settings: TLS, AUTH); else 75 when some
  * digest waits for a retry; else 65 when some failed. */
 int run_send_status(const struct send_report *r);
-/* The line (two, when the transport was down) `send` prints for r. */
+/* The line `send` prints for r, and one more each when the transport
+ * was down and when the quota held mail back. */
 void run_send_summary(const struct send_report *r, char *out, size_t size);
 
 /* When the next pass is due, at most horizon after now: the earliest of
  * a feed's next fetch, a pending message's next attempt, [fetch]
  * lead_time before a subscriber's next digest slot and then the slot
- * itself, and the health report's next slot. What cannot be read is
- * logged and does not count. */
+ * itself, and the health report's next slot; mail the quota holds back
+ * (quota.h) is due when the window lets one more go. What cannot be read
+ * is logged and does not count. */
 int64_t run_next_due(struct store *s, const struct conf *cfg, int64_t now,
 		     int64_t horizon);
 

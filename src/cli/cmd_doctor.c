@@ -392,6 +392,7 @@ check_smtp(struct doctor *d)
 {
 	static const char *const starttls[] = { "required", "optional", "off" };
 	const struct conf *cfg = &d->ctx->cfg;
+	const struct conf_relay *first = &cfg->smtp_relays[0];
 	struct deliver_probe *p;
 	struct err e = ERR_INIT;
 	char joined[1024];
@@ -401,14 +402,15 @@ check_smtp(struct doctor *d)
 		say(d, CHECK_PROBLEM, EX_OSERR, "smtp", "out of memory");
 		return;
 	}
+	/* the probe checks the first relay of [smtp] host */
 	if (deliver_probe(cfg, p, &e) < 0) {
 		say(d, CHECK_PROBLEM, err_exit_status(&e), "smtp",
-		    "%s:%d: cannot reach it: %s", cfg->smtp_host,
-		    cfg->smtp_port, e.msg);
+		    "%s:%d: cannot reach it: %s", first->host, first->port,
+		    e.msg);
 		goto out;
 	}
-	say(d, CHECK_OK, 0, "smtp", "%s:%d, starttls %s, %s: %s",
-	    cfg->smtp_host, cfg->smtp_port, starttls[cfg->starttls],
+	say(d, CHECK_OK, 0, "smtp", "%s:%d, starttls %s, %s: %s", first->host,
+	    first->port, starttls[cfg->starttls],
 	    cfg->smtp_user ? "authenticating" : "no authentication",
 	    p->greeting);
 	join_lines(joined, sizeof(joined), p->offers);

@@ -44,7 +44,7 @@ _Static_assert(sizeof(enum conf_starttls) == sizeof(int) &&
 		       sizeof(enum conf_transport) == sizeof(int),
 	       "enum fields are read and written as int");
 
-static int check_host(const char *v, struct err *why);
+static int check_hosts(const char *v, struct err *why);
 static int check_env_name(const char *v, struct err *why);
 static int check_abs_path(const char *v, struct err *why);
 static int check_address(const char *v, struct err *why);
@@ -123,7 +123,9 @@ const struct conf_key conf_keys[] = {
 		"days without a new entry after which status flags a feed"),
 
 	KEY_STR("smtp", "host", CONF_TYPE_STRING, smtp_host, NULL, NULL,
-		"the SMTP server (default: none)", check_host),
+		"the SMTP server, or several relays tried in turn: HOST or "
+		"HOST:PORT, comma-separated (default: none)",
+		check_hosts),
 	KEY_INT("smtp", "port", smtp_port, 1, 65535, "587",
 		"its port (587: submission with STARTTLS)"),
 	{ "smtp", "starttls", CONF_TYPE_ENUM, OFF(starttls), 0, 0,
@@ -144,6 +146,12 @@ const struct conf_key conf_keys[] = {
 		"extra CA certificates (PEM) to trust for the server", NULL),
 	KEY_INT("smtp", "timeout", smtp_timeout, 1, 3600, "60",
 		"seconds to wait for the server at each step"),
+	KEY_INT("smtp", "max_per_minute", max_per_minute, 0, 1000000, "0",
+		"mail sent at most in any minute (0: no limit)"),
+	KEY_INT("smtp", "max_per_hour", max_per_hour, 0, 1000000, "0",
+		"mail sent at most in any hour (0: no limit)"),
+	KEY_INT("smtp", "max_per_day", max_per_day, 0, 1000000, "0",
+		"mail sent at most in any 24 hours (0: no limit)"),
 
 	{ "digest", "transport", CONF_TYPE_ENUM, OFF(transport), 0, 0,
 	  transport_values, NULL,
@@ -320,10 +328,82 @@ unless(int ok, struct err *why, const char *reason)
 	return ok ? 0 : err_set(why, EX_CONFIG, "%s", reason);
 }
 
+/* Splits the relay list v ("HOST[:PORT], ...") into relays, port
+ * standing for those that name none; *n says how many. 0, or -1 with
+ * why. */
 static int
-check_host(const char *v, struct err *why)
+split_relays(const char *v, int port, struct conf_relay *relays, int *n,
+	     struct err *why)
 {
-	return unless(url_is_host(v), why, "is not a host name or address");
+	const char *p = v, *end, *colon;
+	char item[300];
+	size_t len;
+	long pn;
+	char *stop;
+
+	*n = 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strcspn(p, ",");
+		len = (size_t)(end - p);
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (!len)
+			return err_set(why, EX_CONFIG,
+				       "has an empty relay (HOST or HOST:PORT, "
+				       "comma-separated)");
+		if (*n == CONF_MAX_RELAYS)
+			return err_set(why, EX_CONFIG,
+				       "lists more than %d relays",
+				       CONF_MAX_RELAYS);
+		if (len >= sizeof(item) || len >= sizeof(relays->host) + 6)
+			return err_set(why, EX_CONFIG,
+				       "has a relay name too long");
+		memcpy(item, p, len);
+		item[len] = '\0';
+		relays[*n].port = port;
+		/* two colons: an IPv6 address, which the transport
+		 * refuses in words of its own */
+		colon = strchr(item, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL;
+		if (colon) {
+			errno = 0;
+			pn = strtol(colon + 1, &stop, 10);
+			if (!isdigit((unsigned char)colon[1]) || *stop ||
+			    errno || pn < 1 || pn > 65535)
+				return err_set(why, EX_CONFIG,
+					       "names '%s', whose port is not "
+					       "a number from 1 to 65535",
+					       item);
+			relays[*n].port = (int)pn;
+			item[colon - item] = '\0';
+		}
+		if (strlen(item) >= sizeof(relays->host) || !url_is_host(item))
+			return err_set(why, EX_CONFIG,
+				       "names '%s', which is not a host "
+				       "name or address",
+				       item);
+		snprintf(relays[*n].host, sizeof(relays->host), "%s", item);
+		(*n)++;
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+static int
+check_hosts(const char *v, struct err *why)
+{
+	struct conf_relay relays[CONF_MAX_RELAYS];
+	int n;
+
+	/* one host alone keeps the words it always had */
+	if (!strchr(v, ',') && !strchr(v, ':'))
+		return unless(url_is_host(v), why,
+			      "is not a host name or address");
+	return split_relays(v, 587, relays, &n, why);
 }
 
 static int
@@ -1068,6 +1148,18 @@ default_list_id(const char *from)
 	return p;
 }
 
+/* Whether every relay is on this machine (none: no). */
+static int
+relays_loopback(const struct conf *c)
+{
+	int i;
+
+	for (i = 0; i < c->smtp_nrelays; i++)
+		if (!ipaddr_host_is_loopback(c->smtp_relays[i].host))
+			return 0;
+	return c->smtp_nrelays > 0;
+}
+
 int
 conf_finish(struct conf *c, struct err *e)
 {
@@ -1089,10 +1181,16 @@ conf_finish(struct conf *c, struct err *e)
 			return err_set(e, EX_OSERR, "%s: out of memory",
 				       k->name);
 	}
+	c->smtp_nrelays = 0;
+	if (c->smtp_host &&
+	    split_relays(c->smtp_host, c->smtp_port, c->smtp_relays,
+			 &c->smtp_nrelays, e) < 0) {
+		err_prefix(e, "host: '%s'", c->smtp_host);
+		return key_error(c, OFF(smtp_host), e);
+	}
 	if (!c->set[key_index(OFF(starttls))])
-		c->starttls = ipaddr_host_is_loopback(c->smtp_host) ?
-				      CONF_STARTTLS_OPTIONAL :
-				      CONF_STARTTLS_REQUIRED;
+		c->starttls = relays_loopback(c) ? CONF_STARTTLS_OPTIONAL :
+						   CONF_STARTTLS_REQUIRED;
 	if (!c->set[key_index(OFF(transport))])
 		c->transport = c->smtp_host   ? CONF_TRANSPORT_SMTP :
 			       c->digest_path ? CONF_TRANSPORT_MBOX :

@@ -32,7 +32,9 @@
 #include "lib/err.h"
 
 /* The number of rows of conf_keys[]. */
-#define CONF_NKEYS 37
+#define CONF_NKEYS 40
+/* Relays [smtp] host may list, tried in turn. */
+#define CONF_MAX_RELAYS 8
 
 enum conf_starttls {
 	CONF_STARTTLS_REQUIRED,
@@ -80,6 +82,9 @@ struct conf {
 	char *smtp_password_env;
 	char *smtp_ca_file; /* extra CA bundle, NULL: the system's */
 	int smtp_timeout;   /* seconds: 60 */
+	/* mail sent at most in the last minute, hour and day, by the smtp
+	 * and sendmail transports (0: no limit, the default) */
+	int max_per_minute, max_per_hour, max_per_day;
 	/* [digest] */
 	enum conf_transport transport;
 	char *digest_path;     /* mbox file or Maildir folder */
@@ -98,6 +103,13 @@ struct conf {
 	 * none) and the bare address every mail goes out from */
 	char *from_name;
 	char *from_addr;
+	/* [smtp] host split by conf_finish: each relay with its port
+	 * ([smtp] port unless it names one), in the order given */
+	struct conf_relay {
+		char host[256];
+		int port;
+	} smtp_relays[CONF_MAX_RELAYS];
+	int smtp_nrelays;
 
 	/* Per row of conf_keys[]: the line that set it (0: not in the file)
 	 * and whether it holds a value given in the file (an empty value puts

@@ -12,6 +12,7 @@
 
 #include "lib/log.h"
 #include "mail/deliver.h"
+#include "mail/quota.h"
 #include "store/store.h"
 
 /*
@@ -250,7 +251,8 @@ stopping(const struct courier *c)
  * is there: one session per COURIER_BATCH messages, as when everything
  * was built first. */
 static int
-next_batch(struct courier *c, int64_t *ids, size_t *n, struct err *e)
+next_batch(struct courier *c, size_t max, int64_t *ids, size_t *n,
+	   struct err *e)
 {
 	int64_t due = c->all_pending ? INT64_MAX : c->now;
 	size_t seen, got;
@@ -267,19 +269,59 @@ next_batch(struct courier *c, int64_t *ids, size_t *n, struct err *e)
 			*n = 0;
 			return 0;
 		}
-		if (claim(c, due, ids + *n, COURIER_BATCH - *n, &got, e) < 0)
+		if (claim(c, due, ids + *n, max - *n, &got, e) < 0)
 			return -1;
 		*n += got;
-		if (*n == COURIER_BATCH || built)
+		if (*n == max || built)
 			return 0;
 		/* for the rest of a batch, counted from seen: the query may
 		 * have found some committed since, which only makes the wait
 		 * longer, never past the end of the building */
 		pthread_mutex_lock(&c->lock);
-		while (!c->built && c->committed - seen < COURIER_BATCH - *n)
+		while (!c->built && c->committed - seen < max - *n)
 			pthread_cond_wait(&c->more, &c->lock);
 		pthread_mutex_unlock(&c->lock);
 	}
+}
+
+/* How many of the next batch the quota lets leave into *max: 0 once it
+ * is reached, the rest then counted in c->counts.quota (after the
+ * builder is done: they stay pending, untouched). */
+static int
+quota_room(struct courier *c, size_t *max, struct err *e)
+{
+	struct quota q;
+	int64_t n;
+
+	*max = COURIER_BATCH;
+	if (c->only)
+		return 0;
+	if (quota_check(c->store, c->cfg, c->now, &q, e) < 0)
+		return -1;
+	if (q.room > 0) {
+		if (q.room < COURIER_BATCH)
+			*max = (size_t)q.room;
+		return 0;
+	}
+	*max = 0;
+	pthread_mutex_lock(&c->lock);
+	while (c->building && !c->built)
+		pthread_cond_wait(&c->more, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	if (store_outbox_due_count(c->store, c->box,
+				   c->all_pending ? INT64_MAX : c->now, &n,
+				   e) < 0)
+		return -1;
+	c->counts.quota = (size_t)n;
+	c->counts.quota_until = q.reopen;
+	c->counts.quota_key = q.key;
+	c->counts.quota_limit = q.limit;
+	if (n)
+		log_info("[smtp] %s = %d reached: %lld message%s held back "
+			 "for %lld s",
+			 q.key, q.limit, (long long)n, n == 1 ? "" : "s",
+			 (long long)(q.reopen - c->now));
+	return 0;
 }
 
 int
@@ -288,7 +330,7 @@ courier_run(struct courier *c, struct err *e)
 	struct deliver *dv = NULL;
 	struct batch *b = NULL;
 	int64_t ids[COURIER_BATCH];
-	size_t n, i;
+	size_t n, i, max;
 	int rc = -1;
 
 	b = calloc(1, sizeof(*b));
@@ -298,7 +340,11 @@ courier_run(struct courier *c, struct err *e)
 	}
 	b->c = c;
 	for (;;) {
-		if (next_batch(c, ids, &n, e) < 0)
+		if (quota_room(c, &max, e) < 0)
+			goto out;
+		if (!max)
+			break;
+		if (next_batch(c, max, ids, &n, e) < 0)
 			goto out;
 		if (!n || stopping(c))
 			break;

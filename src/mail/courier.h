@@ -60,6 +60,11 @@ struct courier_counts {
 	                     * whole: EX_TEMPFAIL, EX_UNAVAILABLE (a 5xx
 	                     * to the session), EX_CONFIG (TLS, AUTH) */
 	char transport_error[ERR_MSG_MAX];
+	size_t quota;          /* left pending, uncharged: [smtp]
+	                        * max_per_* reached (quota.h) */
+	int64_t quota_until;   /* quota: when one more may leave */
+	const char *quota_key; /* quota: the limit reached, static */
+	int quota_limit;       /* quota: its value */
 };
 
 /* Told of each message the transport answered for, once it is marked:
@@ -105,9 +110,13 @@ void courier_init(struct courier *c);
 void courier_release(struct courier *c);
 
 /* Delivers every due message of the outbox, oldest first, batch by batch,
- * marking each as its answer comes. A failure that belongs to one message
- * is recorded on it (counts.failed: a 5xx, a last attempt, an address the
- * transport refuses); a recipient's 4xx leaves it pending (counts.retry);
+ * marking each as its answer comes, as many as the quota lets leave
+ * (quota.h): past it the rest stays pending as it is, no attempt counted
+ * (counts.quota; the courier waits for its builder to be done to count
+ * them); c->only, doctor's test mail, is counted by the quota but never
+ * held. A failure that belongs to one message is recorded on it
+ * (counts.failed: a 5xx, a last attempt, an address the transport
+ * refuses); a recipient's 4xx leaves it pending (counts.retry);
  * a transport that fails as a whole ends the delivering, its messages
  * held (counts.held, counts.transport_code and _error). 0 then too; -1
  * with e when the store or the configuration (the transport cannot be

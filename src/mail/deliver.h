@@ -9,7 +9,8 @@
  * Messages arrive complete (RFC 5322, CRLF line endings, rendered by mime);
  * this module only carries them. Transports ([digest] transport):
  *
- *   smtp      libesmtp to [smtp] host:port; STARTTLS as configured (the
+ *   smtp      libesmtp to [smtp] host:port (several relays: the first
+ *             that is up, see feedmail.conf(5)); STARTTLS as configured (the
  *             server certificate verified against the system CAs plus
  *             [smtp] ca_file, and its name against host); AUTH PLAIN or
  *             LOGIN when [smtp] user is set, never over an unencrypted link

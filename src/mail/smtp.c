@@ -77,10 +77,14 @@ struct smtp_state {
 
 /* The transport's state (d->priv). */
 struct smtp {
-	char *hostport;
+	char *hostport; /* the relay in use, "HOST:PORT" */
 	SSL_CTX *ssl_ctx;
 	int loopback;
 	int ip_literal;
+	/* [smtp] host's relays, tried in turn (smtp_failover); relay is
+	 * the one in use, kept from one flush to the next */
+	struct conf_relay relays[CONF_MAX_RELAYS];
+	int nrelays, relay;
 	auth_context_t auth;
 	struct smtp_state st;
 };
@@ -89,6 +93,13 @@ static struct smtp *
 smtp_of(const struct deliver *d)
 {
 	return d->priv;
+}
+
+/* The relay sessions go to now. */
+static const struct conf_relay *
+smtp_relay(const struct deliver *d)
+{
+	return &smtp_of(d)->relays[smtp_of(d)->relay];
 }
 
 /* strerror() and friends say "Connection refused"; messages here are lower
@@ -453,7 +464,7 @@ smtp_event(smtp_session_t session, int event, void *arg, ...)
 	case SMTP_EV_CONNECT:
 		st->connected = 1;
 		clock_gettime(CLOCK_MONOTONIC, &st->last_read);
-		st->sock = smtp_nodelay(d->cfg->smtp_port);
+		st->sock = smtp_nodelay(smtp_relay(d)->port);
 		st->corked = 0;
 		break;
 	case SMTP_EV_MESSAGESENT:
@@ -548,7 +559,7 @@ smtp_verify_cb(int preverify_ok, X509_STORE_CTX *x)
 	if (err == X509_V_ERR_HOSTNAME_MISMATCH ||
 	    err == X509_V_ERR_IP_ADDRESS_MISMATCH)
 		tls_error(d, "the server certificate is not for '%s'",
-			  d->cfg->smtp_host);
+			  smtp_relay(d)->host);
 	else
 		tls_error(
 			d, "server certificate not trusted: %s%s",
@@ -573,7 +584,7 @@ smtp_tls_info(const SSL *ssl, int where, int ret)
 	d = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	if (d && !smtp_of(d)->ip_literal &&
 	    !SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name))
-		SSL_set_tlsext_host_name((SSL *)ssl, d->cfg->smtp_host);
+		SSL_set_tlsext_host_name((SSL *)ssl, smtp_relay(d)->host);
 }
 
 /* SASL asks for the user and password (PLAIN, LOGIN, CRAM-MD5). */
@@ -856,6 +867,115 @@ smtp_add_items(struct deliver *d, smtp_session_t s)
 	return 0;
 }
 
+/* ---- relays: [smtp] host may list several, tried in turn */
+
+/* Makes relay i the one sessions go to: its HOST:PORT, and the name its
+ * certificate must bear. -1 when OpenSSL cannot take the name. */
+static int
+smtp_use_relay(struct deliver *d, int i)
+{
+	struct smtp *sm = smtp_of(d);
+	const struct conf_relay *r = &sm->relays[i];
+	X509_VERIFY_PARAM *param;
+	struct in_addr a;
+	int ok;
+
+	sm->relay = i;
+	snprintf(sm->hostport, sizeof(r->host) + 8, "%s:%d", r->host, r->port);
+	sm->loopback = ipaddr_host_is_loopback(r->host);
+	sm->ip_literal = inet_pton(AF_INET, r->host, &a) == 1;
+	if (!sm->ssl_ctx)
+		return 0;
+	/* SSL_new copies the context's parameters: each session checks
+	 * the name of the relay it went to */
+	param = SSL_CTX_get0_param(sm->ssl_ctx);
+	X509_VERIFY_PARAM_set1_host(param, NULL, 0);
+	X509_VERIFY_PARAM_set1_ip(param, NULL, 0);
+	if (sm->ip_literal)
+		ok = X509_VERIFY_PARAM_set1_ip_asc(param, r->host);
+	else
+		ok = X509_VERIFY_PARAM_set1_host(param, r->host, 0);
+	return ok ? 0 : -1;
+}
+
+/* The relays of cfg into sm, checked: [smtp] host as conf_finish split
+ * it, or as it is with [smtp] port when it was not. */
+static int
+smtp_relays(struct deliver *d, struct err *e)
+{
+	const struct conf *c = d->cfg;
+	struct smtp *sm = smtp_of(d);
+	const struct conf_relay *r;
+	int i;
+
+	if (c->smtp_nrelays > 0) {
+		memcpy(sm->relays, c->smtp_relays, sizeof(sm->relays));
+		sm->nrelays = c->smtp_nrelays;
+	} else {
+		snprintf(sm->relays[0].host, sizeof(sm->relays[0].host), "%s",
+			 c->smtp_host);
+		sm->relays[0].port = c->smtp_port;
+		sm->nrelays = 1;
+	}
+	for (i = 0; i < sm->nrelays; i++) {
+		r = &sm->relays[i];
+		/* libesmtp splits "HOST:PORT" at the first colon */
+		if (strchr(r->host, ':') || r->host[0] == '[')
+			return err_set(e, EX_CONFIG,
+				       "[smtp] host '%s': IPv6 address "
+				       "literals are not supported; use a name "
+				       "such as localhost",
+				       r->host);
+		if (r->port == 465 && sm->nrelays == 1 &&
+		    r->port == c->smtp_port)
+			return err_set(e, EX_CONFIG,
+				       "[smtp] port 465: this port "
+				       "expects implicit TLS (465); use 587 "
+				       "with STARTTLS");
+		if (r->port == 465)
+			return err_set(e, EX_CONFIG,
+				       "[smtp] host '%s:465': this port "
+				       "expects implicit TLS (465); use 587 "
+				       "with STARTTLS",
+				       r->host);
+	}
+	return 0;
+}
+
+/* After a session that took nothing: whether its relay was down (no
+ * connection, no greeting, a 4xx or 5xx greeting) and another is left to
+ * try; if so, says so, forgets the failure and moves to the next. A relay
+ * that answered and then refused (TLS, AUTH, a command) is not down. */
+static int
+smtp_failover(struct deliver *d)
+{
+	struct smtp *sm = smtp_of(d);
+	const struct smtp_state *st = &sm->st;
+	size_t i;
+	int down;
+
+	if (sm->relay + 1 >= sm->nrelays || !d->fatal_code)
+		return 0;
+	for (i = 0; i < d->nitems; i++)
+		if (d->items[i].reported)
+			return 0;
+	down = !st->connected || (!st->got_bytes && !st->greeting_bad) ||
+	       st->greeting_code >= 400;
+	if (!down)
+		return 0;
+	log_warn("smtp: relay down: %s; trying '%s:%d'", d->fatal,
+		 sm->relays[sm->relay + 1].host,
+		 sm->relays[sm->relay + 1].port);
+	d->fatal_code = 0;
+	d->fatal[0] = '\0';
+	if (smtp_use_relay(d, sm->relay + 1) < 0) {
+		deliver_fatal(d, EX_SOFTWARE,
+			      "cannot set the host name to verify");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 smtp_flush(struct deliver *d)
 {
@@ -871,6 +991,7 @@ smtp_flush(struct deliver *d)
 	int started, serr;
 	size_t i;
 
+again:
 	memset(&sm->st, 0, sizeof(sm->st));
 	sm->st.sock = -1;
 	s = smtp_create_session();
@@ -914,6 +1035,14 @@ smtp_flush(struct deliver *d)
 	serr = smtp_errno();
 	deliver_sigpipe_restore(&old);
 	smtp_diagnose(d, started, serr);
+	if (smtp_failover(d)) {
+		for (i = 0; i < d->nitems; i++) {
+			d->items[i].handle = NULL;
+			d->items[i].pos = 0;
+		}
+		smtp_destroy_session(s);
+		goto again;
+	}
 out:
 	/* the rest of what the server answered (MAIL refused...), or
 	 * TEMPFAIL with the reason the session failed */
@@ -935,40 +1064,24 @@ smtp_open(struct deliver *d, struct err *e)
 	const struct conf *c = d->cfg;
 	const char *host = c->smtp_host;
 	X509_VERIFY_PARAM *param;
-	struct in_addr a;
 	struct smtp *sm;
-	size_t n;
 
 	if (!host || !*host)
 		return err_set(e, EX_CONFIG,
 			       "transport smtp: [smtp] host is "
 			       "not set");
-	/* libesmtp splits "HOST:PORT" at the first colon */
-	if (strchr(host, ':') || host[0] == '[')
-		return err_set(e, EX_CONFIG,
-			       "[smtp] host '%s': IPv6 address "
-			       "literals are not supported; use a name such "
-			       "as localhost",
-			       host);
-	if (c->smtp_port == 465)
-		return err_set(e, EX_CONFIG,
-			       "[smtp] port 465: this port "
-			       "expects implicit TLS (465); use 587 with "
-			       "STARTTLS");
+	sm = d->priv = calloc(1, sizeof(*sm));
+	if (!sm)
+		return err_set(e, EX_OSERR, "out of memory");
+	if (smtp_relays(d, e) < 0)
+		return -1;
 	if (c->smtp_user && !c->smtp_password)
 		return err_set(e, EX_CONFIG,
 			       "[smtp] user is set but no "
 			       "password (password_file or password_env)");
-	sm = d->priv = calloc(1, sizeof(*sm));
-	if (!sm)
-		return err_set(e, EX_OSERR, "out of memory");
-	n = strlen(host) + 8;
-	sm->hostport = malloc(n);
+	sm->hostport = malloc(sizeof(sm->relays[0].host) + 8);
 	if (!sm->hostport)
 		return err_set(e, EX_OSERR, "out of memory");
-	snprintf(sm->hostport, n, "%s:%d", host, c->smtp_port);
-	sm->loopback = ipaddr_host_is_loopback(host);
-	sm->ip_literal = inet_pton(AF_INET, host, &a) == 1;
 
 	if (c->starttls != CONF_STARTTLS_OFF) {
 		sm->ssl_ctx = SSL_CTX_new(TLS_client_method());
@@ -992,15 +1105,13 @@ smtp_open(struct deliver *d, struct err *e)
 		param = SSL_CTX_get0_param(sm->ssl_ctx);
 		X509_VERIFY_PARAM_set_hostflags(
 			param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		if (!(sm->ip_literal ?
-			      X509_VERIFY_PARAM_set1_ip_asc(param, host) :
-			      X509_VERIFY_PARAM_set1_host(param, host, 0)))
-			return err_set(e, EX_SOFTWARE,
-				       "cannot set the host "
-				       "name to verify");
 		SSL_CTX_set_app_data(sm->ssl_ctx, d);
 		SSL_CTX_set_info_callback(sm->ssl_ctx, smtp_tls_info);
 	}
+	if (smtp_use_relay(d, 0) < 0)
+		return err_set(e, EX_SOFTWARE,
+			       "cannot set the host "
+			       "name to verify");
 	if (c->smtp_user) {
 		auth_client_init();
 		sm->auth = auth_create_context();

@@ -285,6 +285,20 @@ probe_auth(struct probe_conn *c, const struct conf *cfg, const char *offers,
 	return 0;
 }
 
+/* cfg with [smtp] host and port those of its first relay, the one the
+ * probe checks, into *first (a shallow copy); cfg when it has only one. */
+static const struct conf *
+probe_first_relay(const struct conf *cfg, struct conf *first)
+{
+	if (cfg->smtp_nrelays < 2)
+		return cfg;
+	*first = *cfg;
+	first->smtp_host = first->smtp_relays[0].host;
+	first->smtp_port = first->smtp_relays[0].port;
+	first->smtp_nrelays = 1;
+	return first;
+}
+
 int
 deliver_probe(const struct conf *cfg, struct deliver_probe *p, struct err *e)
 {
@@ -292,8 +306,10 @@ deliver_probe(const struct conf *cfg, struct deliver_probe *p, struct err *e)
 	struct deliver *d = NULL;
 	char reply[DELIVER_REPLY_MAX], ehlo[300], host[256];
 	int code, rc = -1;
+	struct conf first;
 
 	memset(p, 0, sizeof(*p));
+	cfg = probe_first_relay(cfg, &first);
 	if (cfg->transport != CONF_TRANSPORT_SMTP)
 		return err_set(e, EX_CONFIG, "the transport is not smtp");
 	d = deliver_open(cfg, e);

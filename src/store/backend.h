@@ -103,6 +103,10 @@ struct store_ops {
 			   int64_t now, int64_t next_attempt, struct err *e);
 	int (*digest_prune)(struct store *s, int64_t before, size_t *pruned,
 			    struct err *e);
+	int (*outbox_sent_since)(struct store *s, int64_t since, int64_t nth,
+				 int64_t *n, int64_t *nth_at, struct err *e);
+	int (*outbox_due_count)(struct store *s, enum store_outbox_box box,
+				int64_t due_by, int64_t *n, struct err *e);
 	int (*outbox_each)(struct store *s, const char *email,
 			   int (*cb)(const struct store_outbox_row *row,
 				     void *arg, struct err *e),

@@ -2809,6 +2809,59 @@ out:
 	return rc;
 }
 
+static int
+sqlite_outbox_sent_since(struct store *base, int64_t since, int64_t nth,
+			 int64_t *n, int64_t *nth_at, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	*n = *nth_at = 0;
+	if (prepare(s, &st,
+		    "SELECT count(*), coalesce((SELECT sent_at FROM outbox"
+		    "  WHERE status = 'sent' AND sent_at >= ?1"
+		    "  ORDER BY sent_at LIMIT 1 OFFSET ?2), 0)"
+		    " FROM outbox WHERE status = 'sent' AND sent_at >= ?1",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, nth);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(st, 0);
+		*nth_at = sqlite3_column_int64(st, 1);
+	} else {
+		rc = db_error(s, e, "count mail sent");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+sqlite_outbox_due_count(struct store *base, enum store_outbox_box box,
+			int64_t due_by, int64_t *n, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	*n = 0;
+	if (prepare(s, &st,
+		    "SELECT count(*) FROM outbox WHERE status = 'pending'"
+		    " AND next_attempt_at <= ?1 AND (?2 = 0"
+		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL))",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, due_by);
+	sqlite3_bind_int(st, 2, box);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = db_error(s, e, "count pending mail");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* A row of the outbox: strings lent for the callback. */
 static int
 outbox_row(sqlite3_stmt *st, const struct walk_to *to)
@@ -3259,6 +3312,8 @@ const struct store_ops store_sqlite_ops = {
 	.digest_prune = sqlite_digest_prune,
 	.digest_count = sqlite_digest_count,
 	.check = sqlite_check,
+	.outbox_sent_since = sqlite_outbox_sent_since,
+	.outbox_due_count = sqlite_outbox_due_count,
 	.outbox_each = sqlite_outbox_each,
 	.outbox_retry = sqlite_outbox_retry,
 	.outbox_drop = sqlite_outbox_drop,

@@ -344,6 +344,20 @@ store_outage_each(struct store *s, int64_t since,
 }
 
 int
+store_outbox_sent_since(struct store *s, int64_t since, int64_t nth, int64_t *n,
+			int64_t *nth_at, struct err *e)
+{
+	return s->ops->outbox_sent_since(s, since, nth, n, nth_at, e);
+}
+
+int
+store_outbox_due_count(struct store *s, enum store_outbox_box box,
+		       int64_t due_by, int64_t *n, struct err *e)
+{
+	return s->ops->outbox_due_count(s, box, due_by, n, e);
+}
+
+int
 store_digest_count(struct store *s, const char *status, int64_t *n,
 		   struct err *e)
 {

@@ -473,6 +473,16 @@ int store_outbox_mark(struct store *s, int64_t id,
 		      enum store_digest_outcome outcome, const char *reply,
 		      int64_t now, int64_t next_attempt, struct err *e);
 
+/* Counts into *n the mail of every kind (digests and the admin's) marked
+ * sent at or after since, the quota's window; *nth_at gets the sent time
+ * of the nth oldest of them, from 0 (0 when there are not so many): when
+ * the window lets one more go. */
+int store_outbox_sent_since(struct store *s, int64_t since, int64_t nth,
+			    int64_t *n, int64_t *nth_at, struct err *e);
+/* Counts into *n the pending messages of box due by due_by. */
+int store_outbox_due_count(struct store *s, enum store_outbox_box box,
+			   int64_t due_by, int64_t *n, struct err *e);
+
 /* Deletes the messages of the mail (digests and the admin's) sent before
  * `before` (their rows, Message-IDs and entries stay, so nothing goes
  * twice; failed mail keeps its message, to be looked at); *pruned says

@@ -221,6 +221,27 @@ check_port_max(const struct conf *c)
 {
 	ck_assert_int_eq(c->smtp_port, 65535);
 }
+/* Three relays, the second with a port of its own, the others on [smtp]
+ * port; STARTTLS required since not all are on this machine. */
+static void
+check_relays(const struct conf *c)
+{
+	ck_assert_int_eq(c->smtp_nrelays, 3);
+	ck_assert_str_eq(c->smtp_relays[0].host, "localhost");
+	ck_assert_int_eq(c->smtp_relays[0].port, 2525);
+	ck_assert_str_eq(c->smtp_relays[1].host, "smtp2.example.org");
+	ck_assert_int_eq(c->smtp_relays[1].port, 25);
+	ck_assert_str_eq(c->smtp_relays[2].host, "10.0.0.1");
+	ck_assert_int_eq(c->smtp_relays[2].port, 2525);
+	ck_assert_int_eq(c->starttls, CONF_STARTTLS_REQUIRED);
+}
+static void
+check_quota_max(const struct conf *c)
+{
+	ck_assert_int_eq(c->max_per_minute, 1000000);
+	ck_assert_int_eq(c->max_per_hour, 0);
+	ck_assert_int_eq(c->max_per_day, 1);
+}
 static void
 check_starttls_off(const struct conf *c)
 {
@@ -386,6 +407,16 @@ static const struct row rows[] = {
 	   check_starttls_required),
 	OK("not 127.0.0.0/8", "[smtp]\nhost = 128.0.0.1\n",
 	   check_starttls_required),
+	OK("relays",
+	   "[smtp]\nport = 2525\n"
+	   "host = localhost, smtp2.example.org:25 ,10.0.0.1\n",
+	   check_relays),
+	OK("relays all loopback", "[smtp]\nhost = localhost:25,127.0.0.2\n",
+	   check_starttls_optional),
+	OK("quota at bounds",
+	   "[smtp]\nmax_per_minute = 1000000\nmax_per_hour = 0\n"
+	   "max_per_day = 1\n",
+	   check_quota_max),
 	OK("loopback, starttls given",
 	   "[smtp]\nhost = localhost\n"
 	   "starttls = required\n",
@@ -522,6 +553,22 @@ static const struct row rows[] = {
 	BAD("bad env name", "[smtp]\npassword_env = MY-PW\n",
 	    ":2: password_env: 'MY-PW' is not an environment variable name "
 	    "(letters, digits and _)"),
+	BAD("relay port zero", "[smtp]\nhost = a.example:0\n",
+	    ":2: host: 'a.example:0' names 'a.example:0', whose port is not "
+	    "a number from 1 to 65535"),
+	BAD("relay port not a number", "[smtp]\nhost = a, b:x25\n",
+	    ":2: host: 'a, b:x25' names 'b:x25', whose port is not a number "
+	    "from 1 to 65535"),
+	BAD("empty relay", "[smtp]\nhost = a,\n",
+	    ":2: host: 'a,' has an empty relay (HOST or HOST:PORT, "
+	    "comma-separated)"),
+	BAD("bad relay", "[smtp]\nhost = a, b c\n",
+	    ":2: host: 'a, b c' names 'b c', which is not a host name or "
+	    "address"),
+	BAD("nine relays", "[smtp]\nhost = a,b,c,d,e,f,g,h,i\n",
+	    ":2: host: 'a,b,c,d,e,f,g,h,i' lists more than 8 relays"),
+	BAD("quota past its bound", "[smtp]\nmax_per_day = 1000001\n",
+	    ":2: max_per_day: '1000001' is out of range 0..1000000"),
 	BAD("bad host", "[smtp]\nhost = mail example\n",
 	    ":2: host: 'mail example' is not a host name or address"),
 	BAD("control character", "[digest]\nname = a\tb\n",

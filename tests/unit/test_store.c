@@ -1162,6 +1162,72 @@ START_TEST(test_reports)
 }
 END_TEST
 
+/* The quota's counts: mail of every kind sent since a time, the nth
+ * oldest of it, and what is due. */
+START_TEST(test_sent_since)
+{
+	static const int64_t sent_at[] = { 160, 100, 150 };
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_report_new r = { 0 };
+	char slot[8], mid[32];
+	int64_t id, n, at;
+	size_t i;
+
+	ck_assert_ptr_nonnull(s);
+	r.kind = "health";
+	r.rcpt = "ops@example.org";
+	r.message = "Subject: x\r\n\r\nbody\r\n";
+	r.len = strlen(r.message);
+	r.now = 50;
+	for (i = 0; i < 4; i++) {
+		snprintf(slot, sizeof(slot), "%zu", i);
+		snprintf(mid, sizeof(mid), "<q%zu@example.org>", i);
+		r.slot = slot;
+		r.message_id = mid;
+		ck_assert_int_eq(store_report_add(s, &r, &id, &e), 0);
+		if (i < 3)
+			ck_assert_int_eq(store_outbox_mark(s, id,
+							   STORE_DIGEST_SENT,
+							   "250 ok", sent_at[i],
+							   0, &e),
+					 0);
+	}
+	ck_assert_int_eq(store_outbox_sent_since(s, 0, 0, &n, &at, &e), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(at, 100);
+	ck_assert_int_eq(store_outbox_sent_since(s, 101, 1, &n, &at, &e), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(at, 160);
+	/* fewer than nth + 1 */
+	ck_assert_int_eq(store_outbox_sent_since(s, 101, 2, &n, &at, &e), 0);
+	ck_assert_int_eq(at, 0);
+	ck_assert_int_eq(store_outbox_sent_since(s, 161, 0, &n, &at, &e), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_ADMIN, 50, &n,
+						&e),
+			 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_DIGESTS, 50, &n,
+						&e),
+			 0);
+	ck_assert_int_eq(n, 0);
+	/* tried again later: not due before then */
+	ck_assert_int_eq(store_outbox_mark(s, id, STORE_DIGEST_RETRY, "451 x",
+					   60, 4000, &e),
+			 0);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_ALL, 3999, &n,
+						&e),
+			 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_ALL, 4000, &n,
+						&e),
+			 0);
+	ck_assert_int_eq(n, 1);
+	store_close(s);
+}
+END_TEST
+
 static int
 collect_schedule(const char *schedule, const char *timezone, void *arg,
 		 struct err *e)
@@ -2002,6 +2068,7 @@ main(void)
 	tcase_add_test(tc, test_redirect_after_three);
 	tcase_add_test(tc, test_redirect_interrupted);
 	tcase_add_test(tc, test_reports);
+	tcase_add_test(tc, test_sent_since);
 	tcase_add_test(tc, test_next_due);
 	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_digest_outbox);
