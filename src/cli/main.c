@@ -167,7 +167,8 @@ cmd_help(int argc, char **argv)
 	const struct cmd *c;
 	char *sub[] = { NULL, (char *)"--help", NULL };
 
-	if (argc < 2) {
+	/* "help --help" is help too */
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		print_usage(stdout);
 		return 0;
 	}

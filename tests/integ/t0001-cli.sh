@@ -34,13 +34,33 @@ test_expect_success 'a far miss gets no suggestion' '
 
 test_expect_success 'an unknown global option exits 64' '
 	expect_code 64 feedmail --bogus list 2>err &&
+	contains err "feedmail: unknown option '"'--bogus'"'" &&
 	contains err "usage: feedmail"
 '
 
 test_expect_success 'an unknown command option exits 64 and suggests' '
 	expect_code 64 feedmail add --tilte X http://example.org/ 2>err &&
+	head -n 1 err >first &&
+	contains first "feedmail add: unknown option '"'--tilte'"'" &&
 	contains err "did you mean '"'--title'"'?" &&
 	contains err "usage: feedmail add"
+'
+
+test_expect_success 'only the command'"'"'s own options are suggested' '
+	expect_code 64 feedmail list --verbos 2>err &&
+	contains err "unknown option '"'--verbos'"'" &&
+	lacks err "did you mean"
+'
+
+test_expect_success 'an option without its value says so' '
+	expect_code 64 feedmail add --title 2>err &&
+	contains err "feedmail add: option '"'--title'"' needs a value"
+'
+
+test_expect_success 'help --help is help' '
+	feedmail help --help >out &&
+	feedmail help >out2 &&
+	cmp out out2
 '
 
 test_expect_success 'COMMAND --help and help COMMAND agree' '
