@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/url.h"
 #include "lib/utf8.h"
+#include "mail/send.h"
 #include "store/store.h"
 
 int
@@ -35,6 +36,20 @@ cmd_json_time(int64_t t)
 		return json_null();
 	date_format_utc(t, s);
 	return json_string(s);
+}
+
+json_t *
+cmd_json_send(const struct send_report *r, int64_t ms)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:I}",
+			 "digests_built", (json_int_t)r->built, "sent",
+			 (json_int_t)r->out.sent, "left_pending",
+			 (json_int_t)(r->out.retry + r->out.held), "retry",
+			 (json_int_t)r->out.retry, "held",
+			 (json_int_t)r->out.held, "failed",
+			 (json_int_t)r->out.failed, "transport_error",
+			 r->out.transport_code ? r->out.transport_error : NULL,
+			 "duration_ms", (json_int_t)ms);
 }
 
 int

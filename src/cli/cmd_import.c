@@ -7,6 +7,7 @@
 #include "cli/cmd.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "lib/url.h"
 #include "parse/opml.h"
 #include "store/store.h"
@@ -72,8 +73,8 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 	if (store_commit(ctx->store, &e) < 0)
 		goto fail;
 	if (!ctx->quiet)
-		printf("imported %zu feeds, skipped %zu already subscribed\n",
-		       added, skipped);
+		printf("imported %zu %s, skipped %zu already subscribed\n",
+		       added, str_plural(added, "feed", "feeds"), skipped);
 	opml_release(&o);
 	return 0;
 fail:
