@@ -69,6 +69,11 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 			skipped++;
 		else
 			added++;
+		/* export writes it back: the round trip keeps it */
+		if (rc == 0 && f->html_url &&
+		    store_feed_set_site_link(ctx->store, id, f->html_url, &e) <
+			    0)
+			goto fail;
 	}
 	if (store_commit(ctx->store, &e) < 0)
 		goto fail;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # What run, send and outbox say when done: the text summaries with the mail
-# still pending, their --json for monitoring, and "nothing to send".
+# still pending, their --json for monitoring, "nothing to send"; and the
+# site (htmlUrl) that export keeps.
 . "$TEST_SRCDIR/tests/lib.sh"
 
 mkdir -p www
@@ -117,6 +118,15 @@ test_expect_success 'outbox retry and drop --json' '
 test_expect_success 'send --json and --dry-run exclude each other' '
 	expect_code 64 feedmail send --json --dry-run 2>err &&
 	contains err "exclude each other"
+'
+
+test_expect_success 'export keeps each feed'"'"'s site as htmlUrl, import keeps it' '
+	export FEEDMAIL_CONFIG=$TEST_DIR/down.conf &&
+	feedmail export site.opml &&
+	grep -q "xmlUrl=\"$HTTP_URL/feed.xml\" htmlUrl=\"https://news.example/\"" site.opml &&
+	feedmail -d "$TEST_DIR/site.db" import site.opml >/dev/null &&
+	feedmail -d "$TEST_DIR/site.db" export >again.opml &&
+	cmp site.opml again.opml
 '
 
 test_done
