@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,10 @@ cmd_load_config(const char *explicit_path, struct conf *cfg, struct err *e)
 	if (!path)
 		return err_set(e, EX_OSERR, "out of memory");
 	/* the default file may be absent: the defaults then apply */
-	if (must_exist || access(path, F_OK) == 0)
+	if (must_exist && access(path, R_OK) < 0)
+		rc = err_set(e, EX_CONFIG, "config file '%s': %s", path,
+			     strerror(errno));
+	else if (must_exist || access(path, F_OK) == 0)
 		rc = conf_load(cfg, path, e);
 	free(path);
 	return rc < 0 ? rc : conf_finish(cfg, e);
@@ -110,6 +114,7 @@ cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 	}
 	verb = argc >= 2 && argv[1][0] != '-' ? argv[1] : default_verb;
 	if (!verb) {
+		fprintf(stderr, "feedmail %s: a verb is required\n", argv[0]);
 		opt_print_help(stderr, argv[0], help);
 		return EX_USAGE;
 	}

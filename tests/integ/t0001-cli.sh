@@ -82,4 +82,15 @@ test_expect_success 'subscriber verbs: unknown verb suggests' '
 	contains err "did you mean '"'add'"'?"
 '
 
+test_expect_success 'a command with verbs and none given says so' '
+	expect_code 64 feedmail subscriber 2>err &&
+	contains err "feedmail subscriber: a verb is required" &&
+	contains err "usage: feedmail subscriber"
+'
+
+test_expect_success 'a config file named but missing: what and where' '
+	expect_code 78 feedmail -c "$TEST_DIR/nope.conf" list 2>err &&
+	contains err "feedmail: config file '"'$TEST_DIR/nope.conf'"': No such file"
+'
+
 test_done
