@@ -52,8 +52,10 @@ describe(const struct store_outbox_row *row, char *out, size_t size)
 	}
 	if (!strcmp(row->status, "pending")) {
 		date_format_utc(row->next_attempt_at, when);
-		snprintf(out, size, "pending, %d attempts, next at %s",
-			 row->attempts, when);
+		snprintf(out, size, "pending, %d %s, next at %s", row->attempts,
+			 str_plural((size_t)row->attempts, "attempt",
+				    "attempts"),
+			 when);
 	} else if (n) {
 		snprintf(out, size, "%s",
 			 row->dropped ? "failed, dropped" : "failed");
@@ -69,10 +71,10 @@ describe(const struct store_outbox_row *row, char *out, size_t size)
 			 "digest, %ld back in the next",
 			 row->entries);
 	} else {
-		snprintf(out, size,
-			 "failed, %ld articles back in the next "
-			 "digest",
-			 row->entries);
+		snprintf(out, size, "failed, %ld %s back in the next digest",
+			 row->entries,
+			 str_plural((size_t)row->entries, "article",
+				    "articles"));
 	}
 }
 
