@@ -247,6 +247,7 @@ main(int argc, char **argv)
 		      verbose      ? LOG_LEVEL_INFO :
 				     LOG_LEVEL_WARN);
 	if (optind >= argc) {
+		fputs("feedmail: a command is required\n", stderr);
 		opt_print_usage(stderr, NULL, &global_help);
 		fputs("Run 'feedmail help' for the list of commands.\n",
 		      stderr);

@@ -17,6 +17,7 @@ test_expect_success '--version prints the version' '
 
 test_expect_success 'no command is a usage error' '
 	expect_code 64 feedmail 2>err &&
+	contains err "feedmail: a command is required" &&
 	contains err "usage: feedmail"
 '
 
