@@ -235,6 +235,7 @@ main(int argc, char **argv)
 
 	/* the environment is read before any thread may run */
 	zone_init();
+	opt_set_globals(global_opts);
 	/* options stop at the command name; the rest is the command's */
 	rc = opt_parse(argc, argv, NULL, &global_help, OPT_STOP_AT_OPERAND);
 	if (rc >= 0)

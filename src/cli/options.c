@@ -12,6 +12,36 @@
 
 #include "lib/str.h"
 
+/* Set once by main.c, read when an option is refused. */
+static const struct opt *global_opts;
+
+void
+opt_set_globals(const struct opt *globals)
+{
+	global_opts = globals;
+}
+
+/* The global option that arg ("--quiet", "-q") or the letter bad names,
+ * or NULL. */
+static const struct opt *
+global_named(const char *arg, int bad)
+{
+	const struct opt *o;
+	size_t len;
+
+	for (o = global_opts; o && o->kind != OPT_KIND_END; o++) {
+		if (arg && !strncmp(arg, "--", 2)) {
+			len = strcspn(arg + 2, "=");
+			if (o->name && strlen(o->name) == len &&
+			    !strncmp(o->name, arg + 2, len))
+				return o;
+		} else if (bad && o->letter == bad) {
+			return o;
+		}
+	}
+	return NULL;
+}
+
 const char *
 opt_suggest(const char *word, const char *const *names)
 {
@@ -123,6 +153,8 @@ opt_usage_error(const char *name, const struct opt_help *h, const char *fmt,
 	return rc;
 }
 
+static void spelled(const struct opt *o, char *out, size_t size);
+
 /* getopt_long (told to keep quiet) rejected arg, or the letter bad of it:
  * say which option and why, then "did you mean" for a near miss among this
  * command's long options, then the usage line. */
@@ -173,7 +205,19 @@ bad_option(const char *name, const struct opt_help *h, const char *arg, int bad)
 			fprintf(stderr, "unknown option '%s'\n",
 				arg ? arg : "");
 	}
-	if (best)
+	o = name && !exact ? global_named(arg, bad) : NULL;
+	if (o) {
+		/* as it was typed: "-q" or "--quiet" */
+		if (arg && !strncmp(arg, "--", 2))
+			spelled(o, word, sizeof(word));
+		else
+			snprintf(word, sizeof(word), "-%c", o->letter);
+		fprintf(stderr,
+			"'%s' is an option of feedmail itself: give it before "
+			"the command (feedmail %s%s%s %s)\n",
+			word, word, o->arg ? " " : "", o->arg ? o->arg : "",
+			name);
+	} else if (best)
 		fprintf(stderr, "did you mean '--%s'?\n", best);
 	opt_print_usage(stderr, name, h);
 	return EX_USAGE;

@@ -53,6 +53,14 @@ test_expect_success 'only the command'"'"'s own options are suggested' '
 	lacks err "did you mean"
 '
 
+test_expect_success 'a global option after the command: where it goes' '
+	expect_code 64 feedmail list -q 2>err &&
+	contains err "feedmail list: unknown option '"'-q'"'" &&
+	contains err "give it before the command (feedmail -q list)" &&
+	expect_code 64 feedmail list --db x.db 2>err &&
+	contains err "(feedmail --db DBFILE list)"
+'
+
 test_expect_success 'an option without its value says so' '
 	expect_code 64 feedmail add --title 2>err &&
 	contains err "feedmail add: option '"'--title'"' needs a value"
