@@ -161,13 +161,17 @@ static void spelled(const struct opt *o, char *out, size_t size);
 static int
 bad_option(const char *name, const struct opt_help *h, const char *arg, int bad)
 {
+	/* glibc's optopt: 0 for an unknown long option, the row's value
+	 * (256 and up) for one missing its argument, else the letter; arg
+	 * is the word getopt was on only in the first two cases */
+	int is_long = (bad == 0 || bad >= 256) && arg && !strncmp(arg, "--", 2);
 	const char *names[OPT_MAX_ROWS + 1], *best = NULL;
 	const struct opt *o, *exact = NULL;
 	char word[64];
 	size_t n = 0, len;
 
 	fprintf(stderr, "feedmail%s%s: ", name ? " " : "", name ? name : "");
-	if (arg && !strncmp(arg, "--", 2)) {
+	if (is_long) {
 		len = strcspn(arg + 2, "=");
 		for (o = h->opts; o->kind != OPT_KIND_END; o++) {
 			if (!o->name)
@@ -205,10 +209,12 @@ bad_option(const char *name, const struct opt_help *h, const char *arg, int bad)
 			fprintf(stderr, "unknown option '%s'\n",
 				arg ? arg : "");
 	}
-	o = name && !exact ? global_named(arg, bad) : NULL;
+	o = name && !exact ?
+		    global_named(is_long ? arg : NULL, is_long ? 0 : bad) :
+		    NULL;
 	if (o) {
 		/* as it was typed: "-q" or "--quiet" */
-		if (arg && !strncmp(arg, "--", 2))
+		if (is_long)
 			spelled(o, word, sizeof(word));
 		else
 			snprintf(word, sizeof(word), "-%c", o->letter);

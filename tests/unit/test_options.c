@@ -123,6 +123,9 @@ static const struct {
 	  "usage: feedmail cmd" },
 	{ "-Z", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
 	  "feedmail cmd: unknown option '-Z'\nusage: feedmail cmd" },
+	/* within a bundle after a long option: the letter, not the word */
+	{ "--json -vZ", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
+	  "feedmail cmd: unknown option '-Z'\nusage: feedmail cmd" },
 	/* a known option without its value: nothing to suggest */
 	{ "--title", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
 	  "feedmail cmd: option '--title' needs a value TITLE\n"
