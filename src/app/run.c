@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "app/lead.h"
 #include "app/run.h"
@@ -11,10 +12,43 @@
 #include "lib/date.h"
 #include "lib/log.h"
 #include "lib/schedule.h"
+#include "lib/str.h"
 #include "mail/quota.h"
 
 /* How long a sent digest's message stays in the store, in seconds. */
 #define RUN_KEEP_SENT (24 * 3600)
+
+int64_t
+run_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+count_pending(const struct store_outbox_row *row, void *arg, struct err *e)
+{
+	(void)e;
+	if (!strcmp(row->status, "pending"))
+		++*(int64_t *)arg;
+	return 0;
+}
+
+int64_t
+run_pending(struct store *s)
+{
+	struct err e = ERR_INIT;
+	int64_t n = 0;
+
+	if (store_outbox_each(s, NULL, count_pending, &n, &e) < 0) {
+		log_warn("counting the pending mail: %s", e.msg);
+		return -1;
+	}
+	return n;
+}
 
 int
 run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
@@ -26,8 +60,10 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	struct err e = ERR_INIT;
 	int temporary = 0, send_rc, health_rc = 0;
 	size_t pruned, early;
+	int64_t t0 = run_ms(), t1;
 
 	memset(c, 0, sizeof(*c));
+	c->pending = -1;
 	sel.stop = stop;
 	so.stop = stop;
 	/* the digests about to be built carry what their feeds have now, not
@@ -38,14 +74,16 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 		temporary = 1;
 		e = (struct err)ERR_INIT;
 	} else if (early) {
-		log_info("%zu feeds due early: a digest slot needs them",
-			 early);
+		log_info("%zu %s due early: a digest slot needs them", early,
+			 str_plural(early, "feed", "feeds"));
 	}
 	if (fetch_run(s, cfg, &sel, NULL, NULL, &fr, &e) < 0) {
 		log_error("run: fetch: %s", e.msg);
 		return err_exit_status(&e);
 	}
 	temporary |= fetch_report_log(&fr);
+	t1 = run_ms();
+	c->fetch_ms = t1 - t0;
 	/* the caller gets the counts, not the errors: they are logged */
 	c->fetch = fr;
 	c->fetch.errors = NULL;
@@ -57,6 +95,7 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 		log_error("run: send: %s", e.msg);
 		return err_exit_status(&e);
 	}
+	c->send_ms = run_ms() - t1;
 	c->ran = 1;
 	if (!(stop && *stop) &&
 	    health_run(s, cfg, c->send.outage_ended, &c->report, &e) < 0) {
@@ -68,9 +107,9 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	if (store_digest_prune(s, clock_now() - RUN_KEEP_SENT, &pruned, &e) < 0)
 		log_warn("run: %s", e.msg);
 	else if (pruned)
-		log_info("deleted the messages of %zu digests sent over a day "
-			 "ago",
-			 pruned);
+		log_info("deleted the messages of %zu %s sent over a day ago",
+			 pruned, str_plural(pruned, "digest", "digests"));
+	c->pending = run_pending(s);
 	send_rc = run_send_status(&c->send);
 	/* an outage first: it holds everyone's digests back */
 	if (c->send.out.transport_code) {
@@ -91,13 +130,16 @@ run_summary(const struct run_counts *c, char *out, size_t size)
 	int n;
 
 	n = snprintf(out, size,
-		     "%zu feeds: %zu fetched, %zu not modified, %zu failed; "
-		     "%zu new entries\n",
-		     c->fetch.feeds, c->fetch.fetched, c->fetch.not_modified,
-		     c->fetch.failed, c->fetch.new_entries);
+		     "%zu %s: %zu fetched, %zu not modified, %zu failed; "
+		     "%zu new %s\n",
+		     c->fetch.feeds,
+		     str_plural(c->fetch.feeds, "feed", "feeds"),
+		     c->fetch.fetched, c->fetch.not_modified, c->fetch.failed,
+		     c->fetch.new_entries,
+		     str_plural(c->fetch.new_entries, "entry", "entries"));
 	if (n < 0 || (size_t)n >= size)
 		return;
-	run_send_summary(&c->send, out + n, size - (size_t)n);
+	run_send_summary(&c->send, c->pending, out + n, size - (size_t)n);
 	n = (int)strlen(out);
 	if (c->report.sent)
 		snprintf(out + n, size - (size_t)n, "\nhealth report sent");
@@ -124,28 +166,34 @@ quota_summary(const struct courier_counts *k, char *out, size_t size)
 
 	date_format_utc(k->quota_until, until);
 	snprintf(out, size,
-		 "\n%zu digest%s held back by the quota "
+		 "\n%zu %s held back by the quota "
 		 "([smtp] %s = %d) until %s",
-		 k->quota, k->quota == 1 ? "" : "s",
+		 k->quota, str_plural(k->quota, "digest", "digests"),
 		 k->quota_key ? k->quota_key : "max_per_*", k->quota_limit,
 		 until);
 }
 
 void
-run_send_summary(const struct send_report *r, char *out, size_t size)
+run_send_summary(const struct send_report *r, int64_t pending, char *out,
+		 size_t size)
 {
 	int n;
 
 	n = snprintf(out, size,
-		     "%zu digests built; %zu sent, %zu left "
-		     "pending, %zu failed",
-		     r->built, r->out.sent,
-		     r->out.retry + r->out.held + r->out.quota, r->out.failed);
+		     "%zu %s built; %zu sent, %zu left pending, %zu failed",
+		     r->built, str_plural(r->built, "digest", "digests"),
+		     r->out.sent, r->out.retry + r->out.held + r->out.quota,
+		     r->out.failed);
+	if (pending >= 0 && n >= 0 && (size_t)n < size)
+		n += snprintf(out + n, size - (size_t)n,
+			      "; %lld pending in the outbox",
+			      (long long)pending);
 	if (r->out.transport_code && n >= 0 && (size_t)n < size)
 		n += snprintf(out + n, size - (size_t)n,
-			      "\nmail transport down, "
-			      "%zu digests held back: %s",
-			      r->out.held, r->out.transport_error);
+			      "\nmail transport down, %zu %s held back: %s",
+			      r->out.held,
+			      str_plural(r->out.held, "digest", "digests"),
+			      r->out.transport_error);
 	if (r->out.quota && n >= 0 && (size_t)n < size)
 		quota_summary(&r->out, out + n, size - (size_t)n);
 }

@@ -28,7 +28,10 @@ struct run_counts {
 	struct fetch_report fetch; /* counts only: errors are logged */
 	struct send_report send;
 	struct health_outcome report;
-	int ran; /* fetch and send ran to their end */
+	int ran;                   /* fetch and send ran to their end */
+	int64_t fetch_ms, send_ms; /* how long each took */
+	int64_t pending;           /* all mail left pending in the outbox
+	                            * after the pass; -1: not counted */
 };
 
 /* One pass (above). Logs every failure; returns the exit status `run`
@@ -45,9 +48,18 @@ void run_summary(const struct run_counts *c, char *out, size_t size);
  * down (78 when it refused our settings: TLS, AUTH); else 75 when some
  * digest waits for a retry; else 65 when some failed. */
 int run_send_status(const struct send_report *r);
-/* The line `send` prints for r, and one more each when the transport
- * was down and when the quota held mail back. */
-void run_send_summary(const struct send_report *r, char *out, size_t size);
+/* The line `send` prints for r, with the mail pending in the outbox after
+ * it (-1: not said), and one more each when the transport was down and
+ * when the quota held mail back. */
+void run_send_summary(const struct send_report *r, int64_t pending, char *out,
+		      size_t size);
+
+/* All the mail (digests and the admin's) pending in the outbox, or -1,
+ * logged, when it cannot be counted. */
+int64_t run_pending(struct store *s);
+
+/* A monotonic clock in milliseconds, for the durations summaries give. */
+int64_t run_ms(void);
 
 /* When the next pass is due, at most horizon after now: the earliest of
  * a feed's next fetch, a pending message's next attempt, [fetch]

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "lib/log.h"
 #include "lib/url.h"
 #include "lib/utf8.h"
+#include "mail/send.h"
 #include "store/store.h"
 
 int
@@ -35,6 +37,22 @@ cmd_json_time(int64_t t)
 		return json_null();
 	date_format_utc(t, s);
 	return json_string(s);
+}
+
+json_t *
+cmd_json_send(const struct send_report *r, int64_t ms)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s?, s:I}",
+			 "digests_built", (json_int_t)r->built, "sent",
+			 (json_int_t)r->out.sent, "left_pending",
+			 (json_int_t)(r->out.retry + r->out.held +
+				      r->out.quota),
+			 "retry", (json_int_t)r->out.retry, "held",
+			 (json_int_t)r->out.held, "quota",
+			 (json_int_t)r->out.quota, "failed",
+			 (json_int_t)r->out.failed, "transport_error",
+			 r->out.transport_code ? r->out.transport_error : NULL,
+			 "duration_ms", (json_int_t)ms);
 }
 
 int
@@ -72,7 +90,10 @@ cmd_load_config(const char *explicit_path, struct conf *cfg, struct err *e)
 	if (!path)
 		return err_set(e, EX_OSERR, "out of memory");
 	/* the default file may be absent: the defaults then apply */
-	if (must_exist || access(path, F_OK) == 0)
+	if (must_exist && access(path, R_OK) < 0)
+		rc = err_set(e, EX_CONFIG, "config file '%s': %s", path,
+			     strerror(errno));
+	else if (must_exist || access(path, F_OK) == 0)
 		rc = conf_load(cfg, path, e);
 	free(path);
 	return rc < 0 ? rc : conf_finish(cfg, e);
@@ -95,6 +116,7 @@ cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 	}
 	verb = argc >= 2 && argv[1][0] != '-' ? argv[1] : default_verb;
 	if (!verb) {
+		fprintf(stderr, "feedmail %s: a verb is required\n", argv[0]);
 		opt_print_help(stderr, argv[0], help);
 		return EX_USAGE;
 	}

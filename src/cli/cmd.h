@@ -66,6 +66,12 @@ struct json_t *cmd_json_time(int64_t t);
  * (EX_OSERR). */
 int cmd_json_append(struct json_t *array, struct json_t *o, struct err *e);
 
+/* What `send` and `run` did, for --json: the digests built, sent, left
+ * pending, failed, the transport's failure and how long it took in ms
+ * (man/feedmail.1, "JSON summaries"). NULL when memory runs out. */
+struct send_report;
+struct json_t *cmd_json_send(const struct send_report *r, int64_t ms);
+
 /* Outside text (a feed or entry title, a name, a tag) as it may be
  * printed on a terminal: s through utf8_printable() into b (reset first),
  * whose text is returned; "" when b's cap is reached or memory runs out,

@@ -104,8 +104,8 @@ cmd_digest(int argc, char **argv, struct ctx *ctx)
 	if (!c.digest.n) {
 		if (!ctx->quiet)
 			fprintf(stderr,
-				"feedmail: digest: nothing new for "
-				"'%s'%s\n",
+				"feedmail: digest: nothing to send to '%s': "
+				"no new entry%s\n",
 				p.sub.email, since ? "" : " (try --since 7d)");
 	} else {
 		out = !strcmp(format, "html") ? &c.html :

@@ -14,8 +14,11 @@
 static int
 collect(const struct store_feed *f, void *arg, struct err *e)
 {
-	return opml_add_feed(arg, f->url, f->title,
-			     (const char *const *)f->tags.items, f->tags.n, e);
+	if (opml_add_feed(arg, f->url, f->title,
+			  (const char *const *)f->tags.items, f->tags.n, e) < 0)
+		return -1;
+	/* the site a reader opens, as the feed's <link> last said */
+	return opml_set_html_url(arg, f->site_link, e);
 }
 
 int

@@ -9,6 +9,7 @@
 #include "cli/cmd.h"
 #include "fetch/fetch.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "lib/url.h"
 #include "store/store.h"
 
@@ -138,10 +139,11 @@ cmd_fetch(int argc, char **argv, struct ctx *ctx)
 	if (json)
 		rc = print_json(&r);
 	else if (!ctx->quiet)
-		printf("%zu feeds: %zu fetched, %zu not modified, %zu failed; "
-		       "%zu new entries\n",
-		       r.feeds, r.fetched, r.not_modified, r.failed,
-		       r.new_entries);
+		printf("%zu %s: %zu fetched, %zu not modified, %zu failed; "
+		       "%zu new %s\n",
+		       r.feeds, str_plural(r.feeds, "feed", "feeds"), r.fetched,
+		       r.not_modified, r.failed, r.new_entries,
+		       str_plural(r.new_entries, "entry", "entries"));
 	if (rc == 0 && r.failed)
 		rc = temporary ? EX_TEMPFAIL : EX_DATAERR;
 	fetch_report_release(&r);

@@ -7,6 +7,7 @@
 #include "cli/cmd.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "lib/url.h"
 #include "parse/opml.h"
 #include "store/store.h"
@@ -68,12 +69,17 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 			skipped++;
 		else
 			added++;
+		/* export writes it back: the round trip keeps it */
+		if (rc == 0 && f->html_url &&
+		    store_feed_set_site_link(ctx->store, id, f->html_url, &e) <
+			    0)
+			goto fail;
 	}
 	if (store_commit(ctx->store, &e) < 0)
 		goto fail;
 	if (!ctx->quiet)
-		printf("imported %zu feeds, skipped %zu already subscribed\n",
-		       added, skipped);
+		printf("imported %zu %s, skipped %zu already subscribed\n",
+		       added, str_plural(added, "feed", "feeds"), skipped);
 	opml_release(&o);
 	return 0;
 fail:

@@ -6,6 +6,7 @@
 
 #include "cli/cmd.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "store/store.h"
 
 static int
@@ -54,8 +55,9 @@ print_line(const struct store_feed *f, void *arg, struct err *e)
 		       f->last_status ? f->last_status : "error",
 		       f->last_error ? f->last_error : "");
 	else if (f->last_status)
-		printf("      %s, %lld entries\n", f->last_status,
-		       (long long)f->entries);
+		printf("      %s, %lld %s\n", f->last_status,
+		       (long long)f->entries,
+		       str_plural((size_t)f->entries, "entry", "entries"));
 	else
 		fputs("      not fetched yet\n", stdout);
 	return 0;

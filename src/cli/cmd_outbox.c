@@ -6,10 +6,12 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "app/run.h"
 #include "cli/cmd.h"
 #include "lib/clock.h"
 #include "lib/date.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "store/store.h"
 
 static const struct opt_help help = {
@@ -50,8 +52,10 @@ describe(const struct store_outbox_row *row, char *out, size_t size)
 	}
 	if (!strcmp(row->status, "pending")) {
 		date_format_utc(row->next_attempt_at, when);
-		snprintf(out, size, "pending, %d attempts, next at %s",
-			 row->attempts, when);
+		snprintf(out, size, "pending, %d %s, next at %s", row->attempts,
+			 str_plural((size_t)row->attempts, "attempt",
+				    "attempts"),
+			 when);
 	} else if (n) {
 		snprintf(out, size, "%s",
 			 row->dropped ? "failed, dropped" : "failed");
@@ -67,10 +71,10 @@ describe(const struct store_outbox_row *row, char *out, size_t size)
 			 "digest, %ld back in the next",
 			 row->entries);
 	} else {
-		snprintf(out, size,
-			 "failed, %ld articles back in the next "
-			 "digest",
-			 row->entries);
+		snprintf(out, size, "failed, %ld %s back in the next digest",
+			 row->entries,
+			 str_plural((size_t)row->entries, "article",
+				    "articles"));
 	}
 }
 
@@ -142,15 +146,19 @@ outbox_list(int argc, char **argv, struct ctx *ctx)
 /* The address a retry or drop is for (NULL for --all), or an exit
  * status in *rc. */
 static const char *
-target(int argc, char **argv, int *rc)
+target(int argc, char **argv, int *json, int *rc)
 {
 	int all = 0;
 	const struct opt opts[] = {
 		OPT_FLAG("all", 0, &all, "every subscriber's failed digests"),
+		OPT_FLAG("json", 0, json,
+			 "print a JSON summary: the messages done, and\n"
+			 "the mail pending in the outbox after"),
 		OPT_HELP(),
 		OPT_END(),
 	};
-	const struct opt_help target_help = { "ADDRESS|--all", opts, 10, NULL };
+	const struct opt_help target_help = { "ADDRESS|--all [--json]", opts,
+					      10, NULL };
 
 	*rc = opt_parse(argc, argv, argv[0], &target_help, 0);
 	if (*rc >= 0)
@@ -168,9 +176,11 @@ act(int argc, char **argv, struct ctx *ctx, int retry)
 	struct err e = ERR_INIT;
 	const char *email;
 	size_t n;
-	int rc;
+	int rc, json = 0;
+	int64_t pending;
+	json_t *o;
 
-	email = target(argc, argv, &rc);
+	email = target(argc, argv, &json, &rc);
 	if (rc >= 0)
 		return rc;
 	rc = retry ? store_outbox_retry(ctx->store, email, clock_now(), &n,
@@ -180,10 +190,25 @@ act(int argc, char **argv, struct ctx *ctx, int retry)
 		log_error("%s: %s", argv[0], e.msg);
 		return err_exit_status(&e);
 	}
-	if (!ctx->quiet)
-		printf(retry ? "%zu failed digests queued again\n" :
-			       "the articles of %zu failed digests dropped\n",
-		       n);
+	if (json) {
+		pending = run_pending(ctx->store);
+		o = json_pack("{s:s, s:s?, s:I, s:o}", "action",
+			      retry ? "retry" : "drop", "address", email,
+			      "messages", (json_int_t)n, "pending",
+			      pending < 0 ? json_null() :
+					    json_integer(pending));
+		if (!o)
+			return EX_OSERR;
+		rc = cmd_print_json(o);
+		json_decref(o);
+		return rc;
+	}
+	if (!ctx->quiet && retry)
+		printf("%zu failed %s queued again\n", n,
+		       str_plural(n, "digest", "digests"));
+	else if (!ctx->quiet)
+		printf("the articles of %zu failed %s dropped\n", n,
+		       str_plural(n, "digest", "digests"));
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include "lib/buf.h"
 #include "lib/date.h"
 #include "lib/err.h"
+#include "lib/url.h"
 #include "lib/utf8.h"
 #include "parse/parse.h"
 
@@ -483,7 +484,7 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 	struct parser *p = NULL;
 	struct feed *f = NULL;
 	FILE *in = NULL;
-	char *chunk = NULL;
+	char *chunk = NULL, *url = NULL;
 	long long max_size, total = 0;
 	int rc, opened = 0, too_large = 0;
 
@@ -513,8 +514,20 @@ cmd_parse(int argc, char **argv, struct ctx *ctx)
 		in = stdin;
 	} else {
 		in = fopen(src, "rb");
+		if (!in && errno == ENOENT) {
+			/* "ftp://x", "www.example.org": what add would say */
+			url = url_normalize(src, &e);
+			if (!url) {
+				fprintf(stderr, "feedmail: parse: %s\n", e.msg);
+				/* a file not there stays "no input" */
+				rc = strstr(src, "://") ? err_exit_status(&e) :
+							  EX_NOINPUT;
+				goto out;
+			}
+			errno = ENOENT;
+		}
 		if (!in) {
-			fprintf(stderr, "feedmail: %s: %s\n", src,
+			fprintf(stderr, "feedmail: parse: '%s': %s\n", src,
 				strerror(errno));
 			rc = errno == ENOENT || errno == EACCES ? EX_NOINPUT :
 								  EX_IOERR;
@@ -595,6 +608,7 @@ fail:
 out:
 	buf_release(&o.jbuf);
 	free(chunk);
+	free(url);
 	feed_free(f);
 	parser_free(p);
 	if (opened)

@@ -10,6 +10,7 @@
 #include "lib/clock.h"
 #include "lib/date.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "store/store.h"
 
 static const char status_text[] =
@@ -26,6 +27,7 @@ struct walk {
 	size_t flagged;
 };
 
+/* "LABEL TIME" or "LABEL never", nothing around it */
 static void
 print_time(const char *label, int64_t t)
 {
@@ -33,7 +35,7 @@ print_time(const char *label, int64_t t)
 
 	if (t)
 		date_format_utc(t, s);
-	printf("  %s %s", label, t ? s : "never");
+	printf("%s %s", label, t ? s : "never");
 }
 
 static int
@@ -58,12 +60,16 @@ one_feed(const struct store_feed *f, void *arg, struct err *e)
 		       failing ? "  [FAILING]" : "",
 		       silent ? "  [SILENT]" : "");
 		buf_release(&b);
-		print_time("last success", f->last_success_at);
+		/* under the title, as the failures line below */
+		print_time("      last success", f->last_success_at);
 		print_time(", last new entry", f->last_new_entry_at);
-		printf(", %lld entries in 7 days\n", (long long)week);
+		printf(", %lld %s in 7 days\n", (long long)week,
+		       str_plural((size_t)week, "entry", "entries"));
 		if (f->failures)
-			printf("      %d failures in a row, last: %s: %s\n",
+			printf("      %d %s in a row, last: %s: %s\n",
 			       f->failures,
+			       str_plural((size_t)f->failures, "failure",
+					  "failures"),
 			       f->last_status ? f->last_status : "error",
 			       f->last_error ? f->last_error : "");
 		return 0;
@@ -124,11 +130,15 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 		return err_exit_status(&e);
 	}
 	if (!json) {
-		printf("%lld subscribers; digests pending %lld, failed %lld\n",
-		       (long long)subscribers, (long long)pending,
-		       (long long)failed);
+		printf("%lld %s; digests pending %lld, failed %lld\n",
+		       (long long)subscribers,
+		       str_plural((size_t)subscribers, "subscriber",
+				  "subscribers"),
+		       (long long)pending, (long long)failed);
 		if (w.flagged)
-			printf("%zu feeds need a look\n", w.flagged);
+			printf("%zu %s a look\n", w.flagged,
+			       str_plural(w.flagged, "feed needs",
+					  "feeds need"));
 		return 0;
 	}
 	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.array, "subscribers",

@@ -167,7 +167,8 @@ cmd_help(int argc, char **argv)
 	const struct cmd *c;
 	char *sub[] = { NULL, (char *)"--help", NULL };
 
-	if (argc < 2) {
+	/* "help --help" is help too */
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		print_usage(stdout);
 		return 0;
 	}
@@ -234,6 +235,7 @@ main(int argc, char **argv)
 
 	/* the environment is read before any thread may run */
 	zone_init();
+	opt_set_globals(global_opts);
 	/* options stop at the command name; the rest is the command's */
 	rc = opt_parse(argc, argv, NULL, &global_help, OPT_STOP_AT_OPERAND);
 	if (rc >= 0)
@@ -246,6 +248,7 @@ main(int argc, char **argv)
 		      verbose      ? LOG_LEVEL_INFO :
 				     LOG_LEVEL_WARN);
 	if (optind >= argc) {
+		fputs("feedmail: a command is required\n", stderr);
 		opt_print_usage(stderr, NULL, &global_help);
 		fputs("Run 'feedmail help' for the list of commands.\n",
 		      stderr);

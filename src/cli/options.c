@@ -12,6 +12,36 @@
 
 #include "lib/str.h"
 
+/* Set once by main.c, read when an option is refused. */
+static const struct opt *global_opts;
+
+void
+opt_set_globals(const struct opt *globals)
+{
+	global_opts = globals;
+}
+
+/* The global option that arg ("--quiet", "-q") or the letter bad names,
+ * or NULL. */
+static const struct opt *
+global_named(const char *arg, int bad)
+{
+	const struct opt *o;
+	size_t len;
+
+	for (o = global_opts; o && o->kind != OPT_KIND_END; o++) {
+		if (arg && !strncmp(arg, "--", 2)) {
+			len = strcspn(arg + 2, "=");
+			if (o->name && strlen(o->name) == len &&
+			    !strncmp(o->name, arg + 2, len))
+				return o;
+		} else if (bad && o->letter == bad) {
+			return o;
+		}
+	}
+	return NULL;
+}
+
 const char *
 opt_suggest(const char *word, const char *const *names)
 {
@@ -123,32 +153,77 @@ opt_usage_error(const char *name, const struct opt_help *h, const char *fmt,
 	return rc;
 }
 
-/* getopt_long has said what it rejected (arg): "did you mean" for a near
- * miss of a long option, then the usage line. */
+static void spelled(const struct opt *o, char *out, size_t size);
+
+/* getopt_long (told to keep quiet) rejected arg, or the letter bad of it:
+ * say which option and why, then "did you mean" for a near miss among this
+ * command's long options, then the usage line. */
 static int
-bad_option(const char *name, const struct opt_help *h, const char *arg)
+bad_option(const char *name, const struct opt_help *h, const char *arg, int bad)
 {
+	/* glibc's optopt: 0 for an unknown long option, the row's value
+	 * (256 and up) for one missing its argument, else the letter; arg
+	 * is the word getopt was on only in the first two cases */
+	int is_long = (bad == 0 || bad >= 256) && arg && !strncmp(arg, "--", 2);
 	const char *names[OPT_MAX_ROWS + 1], *best = NULL;
-	const struct opt *o;
+	const struct opt *o, *exact = NULL;
 	char word[64];
 	size_t n = 0, len;
 
-	if (arg && !strncmp(arg, "--", 2)) {
+	fprintf(stderr, "feedmail%s%s: ", name ? " " : "", name ? name : "");
+	if (is_long) {
 		len = strcspn(arg + 2, "=");
-		for (o = h->opts; o->kind != OPT_KIND_END; o++)
-			if (o->name)
-				names[n++] = o->name;
+		for (o = h->opts; o->kind != OPT_KIND_END; o++) {
+			if (!o->name)
+				continue;
+			names[n++] = o->name;
+			if (strlen(o->name) == len &&
+			    !strncmp(o->name, arg + 2, len))
+				exact = o;
+		}
 		names[n] = NULL;
-		if (len < sizeof(word)) {
+		if (exact && exact->arg)
+			fprintf(stderr, "option '--%s' needs a value %s\n",
+				exact->name, exact->arg);
+		else if (exact)
+			fprintf(stderr, "option '--%s' takes no value\n",
+				exact->name);
+		else
+			fprintf(stderr, "unknown option '--%.*s'\n", (int)len,
+				arg + 2);
+		if (!exact && len < sizeof(word)) {
 			memcpy(word, arg + 2, len);
 			word[len] = '\0';
 			best = opt_suggest(word, names);
 		}
-		/* "--title" without its value: nothing to suggest */
-		if (best && !strcmp(best, word))
-			best = NULL;
+	} else {
+		for (o = h->opts; o->kind != OPT_KIND_END; o++)
+			if (bad && o->letter == bad)
+				break;
+		if (o->kind != OPT_KIND_END && o->arg)
+			fprintf(stderr, "option '-%c' needs a value %s\n", bad,
+				o->arg);
+		else if (bad > ' ' && bad < 127)
+			fprintf(stderr, "unknown option '-%c'\n", bad);
+		else
+			fprintf(stderr, "unknown option '%s'\n",
+				arg ? arg : "");
 	}
-	if (best)
+	o = name && !exact ?
+		    global_named(is_long ? arg : NULL, is_long ? 0 : bad) :
+		    NULL;
+	if (o) {
+		/* as it was typed: "-q" or "--quiet" */
+		if (is_long)
+			spelled(o, word, sizeof(word));
+		else
+			snprintf(word, sizeof(word), "-%c", o->letter);
+		fprintf(stderr,
+			"'%s' is an option of feedmail itself: give it before "
+			"the command (feedmail %s%s%s %s)\n",
+			word, word, o->arg ? " " : "", o->arg ? o->arg : "",
+			name);
+	} else if (best)
 		fprintf(stderr, "did you mean '--%s'?\n", best);
 	opt_print_usage(stderr, name, h);
 	return EX_USAGE;
@@ -319,12 +394,13 @@ opt_parse(int argc, char **argv, const char *name, const struct opt_help *h,
 	shorts[nshort] = '\0';
 	/* glibc: 0 starts afresh, whatever argv a parse before went over */
 	optind = 0;
+	opterr = 0; /* bad_option says it, with the command's name */
 	for (;;) {
 		c = getopt_long(argc, argv, shorts, longopts, NULL);
 		if (c == -1)
 			break;
 		if (c == '?')
-			return bad_option(name, h, argv[optind - 1]);
+			return bad_option(name, h, argv[optind - 1], optopt);
 		if (c >= 256) {
 			o = &h->opts[c - 256];
 		} else {

@@ -130,6 +130,11 @@ struct opt_help {
 int opt_parse(int argc, char **argv, const char *name, const struct opt_help *h,
 	      unsigned flags);
 
+/* The program's global options (main.c's table), so that one given after
+ * a command ("feedmail run -q") is told where it goes rather than only
+ * "unknown". Set once, before any command's opt_parse. */
+void opt_set_globals(const struct opt *globals);
+
 /* "usage: feedmail NAME SYNOPSIS" (no NAME for NULL) to f. */
 void opt_print_usage(FILE *f, const char *name, const struct opt_help *h);
 /* The whole help: usage, options, text. */

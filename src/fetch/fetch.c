@@ -524,7 +524,8 @@ prune(struct store *s, int keep_days, int64_t now, struct err *e)
 			&pruned, e) < 0)
 		return -1;
 	if (pruned)
-		log_info("pruned %zu old entries", pruned);
+		log_info("pruned %zu old %s", pruned,
+			 str_plural(pruned, "entry", "entries"));
 	return 0;
 }
 

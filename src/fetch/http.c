@@ -691,6 +691,54 @@ out:
 	return ret;
 }
 
+/* "WORDS: DETAIL" from our words and libcurl's text, less what libcurl
+ * says again: "cannot resolve host: Could not resolve host: x" is
+ * "cannot resolve host: x", and "connection refused: Failed to connect
+ * to h port 80: Couldn't connect to server" loses its last part. */
+static void
+curl_message(const char *words, const char *detail, char *out, size_t size)
+{
+	static const char *const same[] = { "Could not resolve host",
+					    "Couldn't resolve host",
+					    "Could not resolve proxy",
+					    "Couldn't resolve proxy", NULL };
+	static const char *const tails[] = { "Couldn't connect to server",
+					     "Could not connect to server",
+					     NULL };
+	size_t i, len, tlen, wlen = strlen(words);
+
+	for (i = 0; same[i]; i++) {
+		len = strlen(same[i]);
+		if (!strncmp(detail, same[i], len) &&
+		    (detail[len] == ':' || detail[len] == ' ' ||
+		     detail[len] == '\0')) {
+			detail += len;
+			detail += strspn(detail, ": ");
+			break;
+		}
+	}
+	len = strcspn(detail, "\r\n");
+	/* what "cannot connect", "connection refused" already say */
+	for (i = 0; tails[i]; i++) {
+		tlen = strlen(tails[i]);
+		if (len >= tlen + 2 &&
+		    !strncmp(detail + len - tlen - 2, ": ", 2) &&
+		    !strncasecmp(detail + len - tlen, tails[i], tlen)) {
+			len -= tlen + 2;
+			break;
+		}
+	}
+	if (len >= wlen + 2 && !strncasecmp(detail + len - wlen, words, wlen) &&
+	    !strncmp(detail + len - wlen - 2, ": ", 2))
+		len -= wlen + 2;
+	else if (len == wlen && !strncasecmp(detail, words, wlen))
+		len = 0;
+	if (len)
+		snprintf(out, size, "%s: %.*s", words, (int)len, detail);
+	else
+		snprintf(out, size, "%s", words);
+}
+
 /* The class of a transfer that ended without a usable final status. */
 static enum http_class
 curl_class(CURLcode rc, const char **words)
@@ -891,8 +939,9 @@ classify(struct xfer *x, CURLcode rc, int started, struct http_result *res)
 		} else if (res->cls == HTTP_CONNECT && os_errno == ETIMEDOUT) {
 			words = "connection timed out";
 		}
-		snprintf(res->message, sizeof(res->message), "%s: %s", words,
-			 x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		curl_message(words,
+			     x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc),
+			     res->message, sizeof(res->message));
 		n = strlen(res->message);
 		while (n > 0 && (res->message[n - 1] == '\n' ||
 				 res->message[n - 1] == '\r'))

@@ -70,3 +70,9 @@ str_edit_distance(const char *a, const char *b, enum str_case how)
 	}
 	return row[lb];
 }
+
+const char *
+str_plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}

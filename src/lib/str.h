@@ -1,6 +1,6 @@
 /*
  * str: string copies for structs that own their fields, ASCII classes,
- * and the distance between two words for "did you mean".
+ * the distance between two words for "did you mean", and plurals.
  */
 #ifndef FEEDMAIL_STR_H
 #define FEEDMAIL_STR_H
@@ -26,5 +26,9 @@ enum str_case { STR_CASE_SENSITIVE, STR_CASE_IGNORE };
  * under STR_CASE_IGNORE; SIZE_MAX when either word is longer than
  * STR_DISTANCE_MAX_LEN bytes. */
 size_t str_edit_distance(const char *a, const char *b, enum str_case how);
+
+/* one when n is 1, else many: "1 feed", "2 feeds", "0 feeds" (English
+ * messages; the digests' languages have their own). */
+const char *str_plural(size_t n, const char *one, const char *many);
 
 #endif

@@ -12,6 +12,7 @@
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/schedule.h"
+#include "lib/str.h"
 #include "mail/compose.h"
 #include "mail/courier.h"
 #include "mail/digest.h"
@@ -273,8 +274,10 @@ collect:
 	if (render(run->cfg, sub, run->now, c, &own_err) < 0)
 		goto out;
 	if (run->opts->dry_run) {
-		fprintf(run->opts->listing, "%s: %zu articles: %s\n",
-			sub->email, c->digest.n, c->subject);
+		fprintf(run->opts->listing, "%s: %zu %s: %s\n", sub->email,
+			c->digest.n,
+			str_plural(c->digest.n, "article", "articles"),
+			c->subject);
 		rc = 0;
 		goto out;
 	}

@@ -86,6 +86,7 @@ feed_release(struct opml_feed *f)
 	free(f->tags);
 	free(f->url);
 	free(f->title);
+	free(f->html_url);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -107,7 +108,7 @@ int
 opml_add_feed(struct opml *o, const char *url, const char *title,
 	      const char *const *tags, size_t ntags, struct err *e)
 {
-	struct opml_feed f = { NULL, NULL, NULL, 0 }, *grown;
+	struct opml_feed f = { NULL, NULL, NULL, NULL, 0 }, *grown;
 	size_t i;
 
 	if (o->nfeeds >= SIZE_MAX / sizeof(*o->feeds) / 2 ||
@@ -140,6 +141,22 @@ opml_add_feed(struct opml *o, const char *url, const char *title,
 nomem:
 	feed_release(&f);
 	return err_set(e, EX_OSERR, "opml: out of memory");
+}
+
+int
+opml_set_html_url(struct opml *o, const char *html_url, struct err *e)
+{
+	struct opml_feed *f;
+	char *copy = NULL;
+
+	if (!o->nfeeds)
+		return err_set(e, EX_SOFTWARE, "opml: no feed to set");
+	f = &o->feeds[o->nfeeds - 1];
+	if (html_url && *html_url && !(copy = strdup(html_url)))
+		return err_set(e, EX_OSERR, "opml: out of memory");
+	free(f->html_url);
+	f->html_url = copy;
+	return 0;
 }
 
 static int
@@ -202,10 +219,11 @@ add_outline_feed(struct opml *o, xmlNodePtr n, char *url, struct tagstack *ts,
 {
 	struct tagstack all = { NULL, 0, 0, 0 };
 	const char **uniq = NULL;
-	char *title = NULL, *cat = NULL;
+	char *title = NULL, *cat = NULL, *html_url = NULL;
 	size_t i, j, nuniq = 0;
 	int nomem = 0, rc = -1;
 
+	html_url = attr_get(n, "htmlUrl", &nomem);
 	title = attr_get(n, "title", &nomem);
 	if (!title && !nomem)
 		title = attr_get(n, "text", &nomem);
@@ -237,6 +255,8 @@ add_outline_feed(struct opml *o, xmlNodePtr n, char *url, struct tagstack *ts,
 		goto out;
 	}
 	rc = opml_add_feed(o, url, title, uniq, nuniq, e);
+	if (rc == 0 && html_url)
+		rc = opml_set_html_url(o, html_url, e);
 	goto out;
 nomem:
 	err_set(e, EX_OSERR, "opml: out of memory");
@@ -245,6 +265,7 @@ out:
 	tags_release(&all);
 	free(cat);
 	free(title);
+	free(html_url);
 	return rc;
 }
 
@@ -599,6 +620,10 @@ opml_write(FILE *f, const struct opml *o, struct err *e)
 		}
 		fputs(" xmlUrl=\"", f);
 		put_escaped(f, feed->url);
+		if (!is_blank(feed->html_url)) {
+			fputs("\" htmlUrl=\"", f);
+			put_escaped(f, feed->html_url);
+		}
 		fputs("\"/>\n", f);
 		swap = prev;
 		prev = cur;

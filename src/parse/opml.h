@@ -24,7 +24,9 @@
  * category outlines of their common leading tags; a feed whose tags differ
  * from the previous feed's closes and opens outlines as needed, so the
  * order of the feeds is kept even when that means writing a category twice.
- * A feed is <outline type="rss" text=T title=T xmlUrl=U/>. As a result,
+ * A feed is <outline type="rss" text=T title=T xmlUrl=U htmlUrl=H/>,
+ * htmlUrl (its site) when known: read back from a non-blank htmlUrl,
+ * trimmed. As a result,
  * opml_read(opml_write(x)) gives back exactly x for anything opml_read
  * produced (trimmed, non-blank, distinct values); other input comes back
  * trimmed, with blank tags and titles dropped and repeated tags once.
@@ -47,7 +49,8 @@
 
 struct opml_feed {
 	char *url;
-	char *title; /* NULL when the file gives none */
+	char *title;    /* NULL when the file gives none */
+	char *html_url; /* the feed's site, NULL when unknown */
 	char **tags;
 	size_t ntags;
 };
@@ -79,6 +82,10 @@ void opml_release(struct opml *o);
  * then unchanged). */
 int opml_add_feed(struct opml *o, const char *url, const char *title,
 		  const char *const *tags, size_t ntags, struct err *e);
+
+/* Sets the site (htmlUrl) of the feed opml_add_feed added last to a copy
+ * of html_url (NULL or blank: none). 0, or -1 with EX_OSERR. */
+int opml_set_html_url(struct opml *o, const char *html_url, struct err *e);
 
 /* Writes o to f as OPML 2.0 following the scheme above. Every feed must
  * have a non-blank url and at most OPML_MAX_TAGS non-blank tags (else -1

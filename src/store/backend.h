@@ -41,6 +41,8 @@ struct store_ops {
 			struct err *e);
 	int (*feed_set_user_agent)(struct store *s, int64_t id, const char *ua,
 				   struct err *e);
+	int (*feed_set_site_link)(struct store *s, int64_t id, const char *link,
+				  struct err *e);
 	int (*feed_find)(struct store *s, const char *id_or_url, int64_t *id,
 			 struct err *e);
 	int (*feed_remove)(struct store *s, int64_t id, struct err *e);

@@ -1429,6 +1429,23 @@ sqlite_feed_set_user_agent(struct store *base, int64_t id, const char *ua,
 }
 
 static int
+sqlite_feed_set_site_link(struct store *base, int64_t id, const char *link,
+			  struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+
+	if (prepare(s, &st,
+		    "UPDATE feeds SET site_link = coalesce(site_link, ?)"
+		    " WHERE id = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, link, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return finish(s, st, "set site link", e) < 0 ? -1 : 0;
+}
+
+static int
 sqlite_feed_find(struct store *base, const char *id_or_url, int64_t *id,
 		 struct err *e)
 {
@@ -1496,6 +1513,7 @@ feed_row(sqlite3_stmt *st, const struct walk_to *to)
 	f.entries = sqlite3_column_int64(st, 11);
 	f.next_fetch_at = sqlite3_column_int64(st, 12);
 	f.last_new_entry_at = sqlite3_column_int64(st, 13);
+	f.site_link = column_strdup(st, 14, &oom);
 	rc = oom ? err_set(to->e, EX_OSERR, "out of memory") :
 		   to->cb.feed(&f, to->arg, to->e);
 	store_feed_release(&f);
@@ -1520,7 +1538,7 @@ sqlite_feed_each(struct store *base,
 		    "  (SELECT tag FROM feed_tags WHERE feed_id = f.id"
 		    "   ORDER BY position)),"
 		    " (SELECT count(*) FROM entries WHERE feed_id = f.id),"
-		    " f.next_fetch_at, f.last_new_entry_at"
+		    " f.next_fetch_at, f.last_new_entry_at, f.site_link"
 		    " FROM feeds f ORDER BY f.id",
 		    e) < 0)
 		return -1;
@@ -3286,6 +3304,7 @@ const struct store_ops store_sqlite_ops = {
 	.rollback = sqlite_rollback,
 	.feed_add = sqlite_feed_add,
 	.feed_set_user_agent = sqlite_feed_set_user_agent,
+	.feed_set_site_link = sqlite_feed_set_site_link,
 	.feed_find = sqlite_feed_find,
 	.feed_remove = sqlite_feed_remove,
 	.feed_each = sqlite_feed_each,

@@ -115,6 +115,13 @@ store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
 }
 
 int
+store_feed_set_site_link(struct store *s, int64_t id, const char *link,
+			 struct err *e)
+{
+	return s->ops->feed_set_site_link(s, id, link, e);
+}
+
+int
 store_feed_find(struct store *s, const char *id_or_url, int64_t *id,
 		struct err *e)
 {
@@ -441,6 +448,7 @@ store_feed_release(struct store_feed *f)
 	free(f->title);
 	free(f->last_status);
 	free(f->last_error);
+	free(f->site_link);
 	tags_release(&f->tags);
 	memset(f, 0, sizeof(*f));
 }

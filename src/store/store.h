@@ -126,6 +126,8 @@ struct store_feed {
 	int64_t next_fetch_at;     /* when the feed is next due */
 	int64_t last_new_entry_at; /* 0 when none yet */
 	int64_t entries;           /* entries stored */
+	char *site_link;           /* the feed's own <link> (its site), as
+	                            * last fetched; NULL when unknown */
 };
 
 void store_feed_release(struct store_feed *f);
@@ -139,6 +141,10 @@ int store_feed_add(struct store *s, const char *url, const char *title,
 /* Sets the User-Agent sent for one feed (NULL: the [fetch] one). */
 int store_feed_set_user_agent(struct store *s, int64_t id, const char *ua,
 			      struct err *e);
+/* Sets the feed's site link until a fetch gives one (import: an OPML
+ * outline's htmlUrl); a link already known stays. */
+int store_feed_set_site_link(struct store *s, int64_t id, const char *link,
+			     struct err *e);
 /* Finds a feed by its id ("12") or its URL (as stored, normalized first by
  * the caller). Not found: -1 with EX_DATAERR naming what was looked for. */
 int store_feed_find(struct store *s, const char *id_or_url, int64_t *id,

@@ -82,7 +82,7 @@ test_expect_success 'help and usage errors name "subscriber VERB"' '
 	contains err "usage: feedmail subscriber list [--tag TAG] [--state" &&
 	feedmail run --help >out &&
 	head -n 1 out >first &&
-	printf "usage: feedmail run\n" >want &&
+	printf "usage: feedmail run [--json]\n" >want &&
 	diff want first
 '
 

@@ -44,7 +44,7 @@ print(db.execute(sys.argv[1]).fetchone()[0])" "$1"
 test_expect_success '200, then 304 with the ETag; the 304 parses nothing' '
 	feedmail add "$HTTP_URL/etag/feed.xml" >/dev/null &&
 	feedmail fetch --all >out &&
-	contains out "1 feeds: 1 fetched, 0 not modified, 0 failed; 3 new entries" &&
+	contains out "1 feed: 1 fetched, 0 not modified, 0 failed; 3 new entries" &&
 	feedmail fetch --all >out &&
 	contains out "0 fetched, 1 not modified, 0 failed; 0 new entries" &&
 	served /etag/feed.xml >log &&

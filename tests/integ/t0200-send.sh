@@ -184,7 +184,7 @@ test_expect_success '550 for one of three recipients: the others go on' '
 	test "$(digests failed)" = 1 &&
 	test "$(digests sent)" = 2 &&
 	expect_code 65 feedmail send >out 2>err &&
-	contains out "1 digests built; 0 sent, 0 left pending, 1 failed" &&
+	contains out "1 digest built; 0 sent, 0 left pending, 1 failed" &&
 	test "$(digests failed)" = 2
 '
 
@@ -264,7 +264,7 @@ test_expect_success 'an international domain goes out as A-labels: RCPT TO and T
 	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/feed.xml" &&
 	at 2026-11-26T07:00:00Z -q fetch &&
 	feedmail send >out &&
-	contains out "1 digests built; 1 sent, 0 left pending, 0 failed" &&
+	contains out "1 digest built; 1 sent, 0 left pending, 0 failed" &&
 	test "$(digests sent)" = 1 &&
 	contains idn/log "rcpt contact@xn--socit-esab.fr" &&
 	"$PYTHON3" "$TEST_SRCDIR/tests/read_mail.py" idn >idn.json &&

@@ -137,7 +137,7 @@ test_expect_success 'drop: the articles of a failed digest do not come back' '
 	sed -i "s|<channel>|<channel><item><title>Fifth</title><guid>news-5</guid></item>|" feed.xml &&
 	expect_code 65 at 2026-11-28T07:05:00Z run >out 2>err &&
 	feedmail outbox drop c@example.org >out &&
-	contains out "the articles of 1 failed digests dropped" &&
+	contains out "the articles of 1 failed digest dropped" &&
 	feedmail outbox list c@example.org >out &&
 	contains out "failed, articles dropped" &&
 	config "$SINK_PORT" &&
@@ -147,9 +147,9 @@ test_expect_success 'drop: the articles of a failed digest do not come back' '
 
 test_expect_success 'retry: a failed digest goes again; one never built is rebuilt' '
 	feedmail outbox retry c@example.org >out &&
-	contains out "1 failed digests queued again" &&
+	contains out "1 failed digest queued again" &&
 	feedmail outbox retry --all >out &&
-	contains out "failed digests queued again" &&
+	contains out "queued again" &&
 	feedmail outbox >out &&
 	! grep -q "z@example.org" out &&
 	contains out "c@example.org	pending, 0 attempts" &&

@@ -44,7 +44,7 @@ test_expect_success 'a subscriber added in the second of a fetch gets none of it
 	at 2026-11-26T07:00:00Z -q fetch &&
 	at 2026-11-26T07:00:00Z -q subscriber add same@example.org &&
 	at 2026-11-26T07:00:00Z send >out &&
-	contains out "1 digests built" &&
+	contains out "1 digest built" &&
 	test "$(got)" = "early@example.org 3"
 '
 

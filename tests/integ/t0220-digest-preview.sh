@@ -31,14 +31,15 @@ test_expect_success 'html preview is a page; eml a whole message' '
 
 test_expect_success 'a preview records nothing: send still sends it all' '
 	at 2026-11-26T08:00:00Z send >out &&
-	contains out "1 digests built; 1 sent" &&
+	contains out "1 digest built; 1 sent" &&
 	test "$(ls maildir/new | wc -l)" = 1
 '
 
 test_expect_success 'after sending: nothing new, but --since shows them' '
 	at 2026-11-26T08:30:00Z digest 2>err >out &&
 	test ! -s out &&
-	contains err "nothing new" &&
+	contains err "nothing to send" &&
+	contains err "no new entry" &&
 	at 2026-11-26T08:30:00Z digest --since 2h >out &&
 	contains out "3 new articles"
 '
@@ -108,7 +109,7 @@ test_expect_success 'tags route feeds to several subscribers; no backlog for a n
 	lacks eco.out "Fetch test feed" &&
 	contains both.out "5 new articles from 2 sources" && lacks both.out "No guids" &&
 	contains all.out "8 new articles from 3 sources" &&
-	test ! -s late.out && contains late.err "nothing new" &&
+	test ! -s late.out && contains late.err "nothing to send" &&
 	sed "s|<guid>news-1</guid>|<guid>news-4</guid>|; s|<title>First</title>|<title>Fourth</title>|" \
 		"$FIXTURES/fetch/feed.xml" >route-tech.xml &&
 	at 2026-11-26T09:00:00Z -q fetch --all &&

@@ -42,7 +42,7 @@ test_expect_success 'two days on, a run that fetches and sends prunes the first 
 	at 2026-11-28T07:30:00Z -v run >out 2>err &&
 	test "$(mails)" = 2 &&
 	lacks err "locked" &&
-	contains err "deleted the messages of 1 digests sent over a day ago" &&
+	contains err "deleted the messages of 1 digest sent over a day ago" &&
 	test "$(messages)" = 1
 '
 

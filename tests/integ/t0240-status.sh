@@ -21,8 +21,8 @@ test_expect_success 'text: a failing feed is flagged with its error' '
 	at 2026-11-05T09:00:00Z status >out &&
 	contains out "[FAILING]" &&
 	contains out "3 failures in a row" &&
-	contains out "1 subscribers" &&
-	contains out "1 feeds need a look"
+	contains out "1 subscriber;" &&
+	contains out "1 feed needs a look"
 '
 
 test_expect_success 'JSON: the fields of the issue, times in RFC 3339 UTC' '

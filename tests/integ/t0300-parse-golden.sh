@@ -210,7 +210,14 @@ test_expect_success 'nothing readable exits 65 with FILE: what' '
 
 test_expect_success 'a missing file exits 66' '
 	expect_code 66 feedmail parse no-such-file.xml 2>err &&
-	contains err "feedmail: no-such-file.xml: No such file"
+	contains err "feedmail: parse: '"'no-such-file.xml'"': not a URL and not a local file: No such file"
+'
+
+test_expect_success 'parse explains a URL it cannot read as add does' '
+	expect_code 65 feedmail parse ftp://example.org/feed.xml 2>err &&
+	contains err "feedmail: parse: '"'ftp://example.org/feed.xml'"': scheme '"'ftp'"' is not supported; use http, https or a local file" &&
+	expect_code 66 feedmail parse www.example.org 2>err &&
+	contains err "feedmail: parse: '"'www.example.org'"': not a URL and not a local file"
 '
 
 test_expect_success 'usage: --help, no argument, a bad option' '

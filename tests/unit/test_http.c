@@ -714,6 +714,8 @@ START_TEST(test_connect_refused)
 	ck_assert_msg(g.cls == HTTP_CONNECT, "%s", g.message);
 	ck_assert_int_eq(g.status, 0);
 	ck_assert_msg(strstr(g.message, "connection refused"), "%s", g.message);
+	/* libcurl's words are not said twice */
+	ck_assert_msg(!strstr(g.message, "connect to server"), "%s", g.message);
 }
 END_TEST
 
@@ -724,6 +726,10 @@ START_TEST(test_dns)
 	/* RFC 2606: .invalid never resolves */
 	fetch(NULL, NULL, "http://feedmail-test.invalid/feed.xml", &g);
 	ck_assert_msg(g.cls == HTTP_DNS, "class %d: %s", (int)g.cls, g.message);
+	/* "cannot resolve host: feedmail-test.invalid", once */
+	ck_assert_msg(!strncmp(g.message, "cannot resolve host", 19), "%s",
+		      g.message);
+	ck_assert_msg(!strstr(g.message + 19, "esolve host"), "%s", g.message);
 }
 END_TEST
 

@@ -27,6 +27,8 @@ dump(const struct opml *o)
 			o->feeds[i].title ? o->feeds[i].title : "(null)");
 		for (k = 0; k < o->feeds[i].ntags; k++)
 			fprintf(f, "%s%s", k ? "," : "", o->feeds[i].tags[k]);
+		if (o->feeds[i].html_url)
+			fprintf(f, "|site=%s", o->feeds[i].html_url);
 		fputc('\n', f);
 	}
 	fclose(f);
@@ -75,7 +77,8 @@ static const struct {
 			"https://bob.example.org/atom.xml|Bob|Blogs\n" },
 	{ "opml2.opml",
 	  "title=[Cluster feeds]\n"
-	  "https://tech.example/rss|Tech Daily|Regional,Tech\n"
+	  "https://tech.example/rss|Tech Daily|Regional,Tech"
+	  "|site=https://tech.example/\n"
 	  "https://startups.example/feed|Startups|Regional,Tech\n"
 	  "http://region.example/news.xml|Region news|Regional\n"
 	  "https://untitled.example/feed|(null)|\n"
@@ -424,6 +427,34 @@ START_TEST(t_tag_caps)
 }
 END_TEST
 
+/* A feed's site goes out as htmlUrl, escaped, and only when known. */
+START_TEST(t_html_url)
+{
+	struct opml o = { 0 };
+	struct err e = ERR_INIT;
+	char *w;
+
+	ck_assert_int_eq(opml_add_feed(&o, "https://a.example/feed", "A", NULL,
+				       0, &e),
+			 0);
+	ck_assert_int_eq(opml_set_html_url(&o, "https://a.example/?x=1&y=2",
+					   &e),
+			 0);
+	ck_assert_int_eq(opml_add_feed(&o, "https://b.example/feed", "B", NULL,
+				       0, &e),
+			 0);
+	ck_assert_int_eq(opml_set_html_url(&o, NULL, &e), 0);
+	w = write_str(&o);
+	ck_assert_msg(strstr(w, "xmlUrl=\"https://a.example/feed\" "
+				"htmlUrl=\"https://a.example/?x=1&amp;y=2\"/>"),
+		      "%s", w);
+	ck_assert_msg(strstr(w, "xmlUrl=\"https://b.example/feed\"/>"), "%s",
+		      w);
+	free(w);
+	opml_release(&o);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -437,6 +468,7 @@ main(void)
 	tcase_add_test(tc, t_write_errors);
 	tcase_add_test(tc, t_cap);
 	tcase_add_test(tc, t_tag_caps);
+	tcase_add_test(tc, t_html_url);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

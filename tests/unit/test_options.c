@@ -109,19 +109,29 @@ static const struct {
 	{ "-w oom", EX_OSERR, NULL, NULL, NULL, 0, 0, 0, 0, 0,
 	  "feedmail cmd: out of memory\n" },
 	{ "-w stop --bogus", 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL },
-	/* unknown options: getopt's message, a suggestion, the usage */
+	/* unknown options: which and why, a suggestion among this command's
+	 * options only, the usage */
 	{ "--tilte T", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
-	  "cmd: unrecognized option '--tilte'\n"
+	  "feedmail cmd: unknown option '--tilte'\n"
 	  "did you mean '--title'?\n"
 	  "usage: feedmail cmd [--title TITLE] ARG...\n" },
 	{ "--xyzzyplugh", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
-	  "cmd: unrecognized option '--xyzzyplugh'\n"
+	  "feedmail cmd: unknown option '--xyzzyplugh'\n"
+	  "usage: feedmail cmd" },
+	{ "--quiet", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
+	  "feedmail cmd: unknown option '--quiet'\n"
 	  "usage: feedmail cmd" },
 	{ "-Z", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
-	  "cmd: invalid option -- 'Z'\nusage: feedmail cmd" },
+	  "feedmail cmd: unknown option '-Z'\nusage: feedmail cmd" },
+	/* within a bundle after a long option: the letter, not the word */
+	{ "--json -vZ", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
+	  "feedmail cmd: unknown option '-Z'\nusage: feedmail cmd" },
 	/* a known option without its value: nothing to suggest */
 	{ "--title", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
-	  "cmd: option '--title' requires an argument\n"
+	  "feedmail cmd: option '--title' needs a value TITLE\n"
+	  "usage: feedmail cmd" },
+	{ "-t", EX_USAGE, NULL, NULL, NULL, 0, 0, 0, 0, 0,
+	  "feedmail cmd: option '-t' needs a value TITLE\n"
 	  "usage: feedmail cmd" },
 	{ "--help", 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL },
 	{ "-h --bogus", 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL },

@@ -55,6 +55,14 @@ START_TEST(t_dup)
 }
 END_TEST
 
+START_TEST(t_plural)
+{
+	ck_assert_str_eq(str_plural(0, "feed", "feeds"), "feeds");
+	ck_assert_str_eq(str_plural(1, "feed", "feeds"), "feed");
+	ck_assert_str_eq(str_plural(2, "entry", "entries"), "entries");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -63,6 +71,7 @@ main(void)
 
 	tcase_add_loop_test(tc, t_distance, 0, (int)N(distance_table));
 	tcase_add_test(tc, t_dup);
+	tcase_add_test(tc, t_plural);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
