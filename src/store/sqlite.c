@@ -2601,6 +2601,15 @@ take_id(sqlite3_stmt *st, size_t i, void *arg, struct err *e)
 	return 0;
 }
 
+/* The outbox rows of no subscriber paused at the time in parameter ?T: a
+ * digest waiting when its subscriber paused waits for the pause to end
+ * (the admin's mail has no subscriber). */
+#define NOT_PAUSED(T)                                            \
+	" AND (subscriber_id IS NULL OR NOT EXISTS (SELECT 1"    \
+	"  FROM subscribers p WHERE p.id = outbox.subscriber_id" \
+	"  AND p.paused_at IS NOT NULL"                          \
+	"  AND (p.paused_until IS NULL OR p.paused_until > " T ")))"
+
 static int
 sqlite_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 		    int64_t due_by, int64_t until, int64_t *ids, size_t max,
@@ -2613,12 +2622,13 @@ sqlite_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 	if (prepare(s, &st,
 		    "SELECT id FROM outbox WHERE status = 'pending'"
 		    " AND next_attempt_at <= ?1 AND (?2 = 0"
-		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL))"
-		    " ORDER BY id LIMIT ?3",
+		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL))" NOT_PAUSED(
+			    "?3") " ORDER BY id LIMIT ?4",
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, due_by);
 	sqlite3_bind_int(st, 2, box);
+	sqlite3_bind_int64(st, 3, now);
 	if (claim_rows(s, st, &s->outbox_leases, now, until, max, take_id, ids,
 		       n, "claim pending mail", e) < 0) {
 		*n = 0;
@@ -2867,7 +2877,8 @@ sqlite_outbox_due_count(struct store *base, enum store_outbox_box box,
 	if (prepare(s, &st,
 		    "SELECT count(*) FROM outbox WHERE status = 'pending'"
 		    " AND next_attempt_at <= ?1 AND (?2 = 0"
-		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL))",
+		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL))" NOT_PAUSED(
+			    "?1"),
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, due_by);
@@ -3216,8 +3227,12 @@ sqlite_next_due(struct store *base, int64_t *fetch_at, int64_t *attempt_at,
 	if (prepare(s, &st,
 		    "SELECT (SELECT min(max(next_fetch_at, 1)) FROM feeds"
 		    "  WHERE enabled),"
-		    " (SELECT min(max(next_attempt_at, 1)) FROM outbox"
-		    "  WHERE status = 'pending')",
+		    /* a paused subscriber's digest: when the pause ends */
+		    " (SELECT min(CASE WHEN p.paused_at IS NULL"
+		    "   THEN max(next_attempt_at, 1)"
+		    "   ELSE max(next_attempt_at, p.paused_until, 1) END)"
+		    "  FROM outbox o LEFT JOIN subscribers p"
+		    "  ON p.id = o.subscriber_id WHERE o.status = 'pending')",
 		    e) < 0)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
