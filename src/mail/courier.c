@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "mail/deliver.h"
 #include "mail/quota.h"
@@ -177,7 +178,9 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	const struct store_message *p = &b->items[index];
 	enum store_digest_outcome outcome;
 	char reply[COURIER_REPLY_SIZE];
-	int64_t wait;
+	/* when it left, not when the run began: the quota's windows slide
+	 * over these times */
+	int64_t wait, at = clock_now();
 
 	(void)m;
 	outcome = courier_outcome(&results[0], p->attempts, reply);
@@ -186,8 +189,8 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	count(c, outcome, reply);
 	log_outcome(p, outcome, reply);
 	wait = wait_after(p, outcome);
-	if (store_outbox_mark(c->store, p->id, outcome, reply, c->now,
-			      wait ? c->now + wait : 0, e) < 0) {
+	if (store_outbox_mark(c->store, p->id, outcome, reply, at,
+			      wait ? at + wait : 0, e) < 0) {
 		b->failed = 1;
 		return -1;
 	}
@@ -291,12 +294,12 @@ static int
 quota_room(struct courier *c, size_t *max, struct err *e)
 {
 	struct quota q;
-	int64_t n;
+	int64_t n, now = clock_now();
 
 	*max = COURIER_BATCH;
 	if (c->only)
 		return 0;
-	if (quota_check(c->store, c->cfg, c->now, &q, e) < 0)
+	if (quota_check(c->store, c->cfg, now, &q, e) < 0)
 		return -1;
 	if (q.room > 0) {
 		if (q.room < COURIER_BATCH)
@@ -320,7 +323,7 @@ quota_room(struct courier *c, size_t *max, struct err *e)
 		log_info("[smtp] %s = %d reached: %lld message%s held back "
 			 "for %lld s",
 			 q.key, q.limit, (long long)n, n == 1 ? "" : "s",
-			 (long long)(q.reopen - c->now));
+			 (long long)(q.reopen - now));
 	return 0;
 }
 
