@@ -56,6 +56,8 @@ say(struct doctor *d, enum check_status st, int code, const char *check,
     const char *fmt, ...)
 {
 	char detail[2048];
+	struct buf text = BUF_INIT(BUF_MAX_LINE);
+	const char *shown;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -68,16 +70,21 @@ say(struct doctor *d, enum check_status st, int code, const char *check,
 	} else if (st == CHECK_WARNING) {
 		d->warnings++;
 	}
+	/* a path, a server's reply: shown as it may be (JSON wants valid
+	 * UTF-8; a terminal, no control sequences) */
+	shown = cmd_printable(&text, detail);
 	if (d->json) {
 		/* out of memory: the line is lost, the exit status is not */
 		json_array_append_new(d->json,
 				      json_pack("{s:s, s:s, s:s}", "check",
 						check, "status",
 						status_names[st], "detail",
-						detail));
-		return;
+						shown ? shown : ""));
+	} else {
+		printf("%-7s %s: %s\n", status_names[st], check,
+		       shown ? shown : "");
 	}
-	printf("%-7s %s: %s\n", status_names[st], check, detail);
+	buf_release(&text);
 }
 
 /* The name of the user uid, or its number. */

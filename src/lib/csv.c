@@ -66,6 +66,12 @@ csv_next(struct csv *c, struct csv_record *r, struct err *e)
 	while (1) {
 		int ch = c->p < c->end ? (unsigned char)*c->p : -1;
 
+		/* fields are C strings: a NUL would cut one short unseen */
+		if (ch == 0)
+			return err_set(
+				e, EX_DATAERR,
+				"line %zu: a NUL byte (not a text file?)",
+				c->line);
 		if (quoted) {
 			if (ch < 0)
 				return err_set(e, EX_DATAERR,

@@ -206,7 +206,7 @@ probe_auth(struct probe_conn *c, const struct conf *cfg, const char *offers,
 	unsigned char plain[520];
 	const char *mech = probe_mechanism(offers);
 	size_t ulen, plen;
-	int code;
+	int code, rc = -1;
 
 	p->auth_status = DELIVER_AUTH_UNTRIED;
 	if (!c->ssl && cfg->starttls == CONF_STARTTLS_REQUIRED) {
@@ -248,11 +248,11 @@ probe_auth(struct probe_conn *c, const struct conf *cfg, const char *offers,
 				      ulen + plen + 2) < 0 ||
 		    probe_write_as(c, line, "AUTH PLAIN ...") < 0 ||
 		    (code = probe_reply(c, reply, sizeof(reply), NULL, 0)) < 0)
-			return -1;
+			goto out;
 	} else {
 		if (probe_write(c, "AUTH LOGIN\r\n") < 0 ||
 		    (code = probe_reply(c, reply, sizeof(reply), NULL, 0)) < 0)
-			return -1;
+			goto out;
 		if (code == 334) {
 			if (probe_base64_line(line, sizeof(line), "",
 					      (const unsigned char *)
@@ -261,7 +261,7 @@ probe_auth(struct probe_conn *c, const struct conf *cfg, const char *offers,
 			    probe_write_as(c, line, "(user)") < 0 ||
 			    (code = probe_reply(c, reply, sizeof(reply), NULL,
 						0)) < 0)
-				return -1;
+				goto out;
 		}
 		if (code == 334) {
 			if (probe_base64_line(
@@ -274,15 +274,18 @@ probe_auth(struct probe_conn *c, const struct conf *cfg, const char *offers,
 			    probe_write_as(c, line, "(password)") < 0 ||
 			    (code = probe_reply(c, reply, sizeof(reply), NULL,
 						0)) < 0)
-				return -1;
+				goto out;
 		}
 	}
-	explicit_bzero(plain, sizeof(plain));
-	explicit_bzero(line, sizeof(line));
 	p->auth_status = code == 235 ? DELIVER_AUTH_OK : DELIVER_AUTH_REFUSED;
 	snprintf(p->auth, sizeof(p->auth), "AUTH %s %s: %s", mech,
 		 code == 235 ? "accepted" : "refused", reply);
-	return 0;
+	rc = 0;
+out:
+	/* the credentials leave no copy behind, whatever the exit */
+	explicit_bzero(plain, sizeof(plain));
+	explicit_bzero(line, sizeof(line));
+	return rc;
 }
 
 /* cfg with [smtp] host and port those of its first relay, the one the

@@ -204,4 +204,17 @@ test_expect_success 'file transports: whether the path can be written' '
 	contains out "cannot be written"
 '
 
+test_expect_success 'doctor --json: a path that is not UTF-8 loses no check' '
+	dir=$(printf "caf\351") &&
+	mkdir "$dir" &&
+	printf "[digest]\ntransport = mbox\npath = %s/digests.mbox\n" "$TEST_DIR" >"$dir/feedmail.conf" &&
+	feedmail -c "$dir/feedmail.conf" doctor --json >out.json &&
+	"$PYTHON3" -c "
+import json, sys
+checks = {c[\"check\"]: c for c in json.load(open(\"out.json\"))}
+assert \"config\" in checks, checks
+assert \"caf\\ufffd\" in checks[\"config\"][\"detail\"], checks[\"config\"]
+"
+'
+
 test_done

@@ -90,6 +90,23 @@ START_TEST(t_records)
 }
 END_TEST
 
+/* A NUL byte is refused, not read as the end of its field. */
+START_TEST(t_nul)
+{
+	static const char in[] = "a@b.c\0junk,x\n";
+	struct csv c;
+	struct csv_record r;
+	struct err e = ERR_INIT;
+
+	csv_init(&c, in, sizeof(in) - 1);
+	csv_record_init(&r);
+	ck_assert_int_eq(csv_next(&c, &r, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, "line 1: a NUL byte (not a text file?)");
+	csv_record_release(&r);
+}
+END_TEST
+
 /* Records say the line they start on, quoted line breaks counted. */
 START_TEST(t_lines)
 {
@@ -136,6 +153,7 @@ main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, t_records, 0, (int)N(table));
+	tcase_add_test(tc, t_nul);
 	tcase_add_test(tc, t_lines);
 	tcase_add_test(tc, t_cap);
 	suite_add_tcase(s, tc);
