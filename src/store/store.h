@@ -24,7 +24,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /*
  * Callbacks: a walk (store_feed_each and the other *_each, _page and

@@ -1735,7 +1735,7 @@ START_TEST(test_migrates_pause)
 	store_close(s);
 	exec("INSERT INTO subscribers (id, email, name, created_at, token,"
 	     " start_seq) VALUES (1, 'a@b.c', 'A', 100, 'abc', 7)");
-	s = store_open(path, &e);
+	s = store_open_version(path, 12, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_schema_version(s), 12);
 	ck_assert_int_eq(store_subscriber_by_email(s, "a@b.c", &got, &e), 0);
@@ -1748,6 +1748,29 @@ START_TEST(test_migrates_pause)
 	store_subscriber_release(&got);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT start_seq FROM subscribers"), 7);
+}
+END_TEST
+
+/* 12 -> 13: the sent mail indexed by time, for the quota's count. */
+START_TEST(test_migrates_sent_index)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open_version(path, 12, &e);
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	store_close(s);
+	ck_assert_int_eq(
+		count("SELECT count(*) FROM pragma_index_list('outbox')"
+		      " WHERE name = 'outbox_sent' AND partial"),
+		0);
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_schema_version(s), 13);
+	store_close(s);
+	ck_assert_int_eq(
+		count("SELECT count(*) FROM pragma_index_list('outbox')"
+		      " WHERE name = 'outbox_sent' AND partial"),
+		1);
 }
 END_TEST
 
@@ -2077,6 +2100,7 @@ main(void)
 	tcase_add_test(tc, test_sequence);
 	tcase_add_test(tc, test_migrates_start_seq);
 	tcase_add_test(tc, test_migrates_pause);
+	tcase_add_test(tc, test_migrates_sent_index);
 	tcase_add_test(tc, test_subscriber_update);
 	tcase_add_test(tc, test_subscriber_pause);
 	tcase_add_test(tc, test_tags_fold);
