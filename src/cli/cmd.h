@@ -23,6 +23,10 @@ struct ctx {
 	struct conf cfg;         /* loaded when the command needs it */
 	struct store *store;     /* opened when the command needs it */
 	int quiet;               /* -q: nothing on success */
+	/* for a command that reports its own setup (doctor): what could not
+	 * be had, "config" or "store" (NULL: all went well), and why */
+	const char *setup_failed;
+	struct err setup_err;
 };
 
 /* Reads the config file that -c FILE (explicit_path, or NULL) names, else

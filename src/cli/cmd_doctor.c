@@ -722,6 +722,13 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 		log_error("doctor: out of memory");
 		return EX_OSERR;
 	}
+	if (ctx->setup_failed) {
+		/* nothing more can be checked without it; --json still says
+		 * so, as an array */
+		say(&d, CHECK_PROBLEM, err_exit_status(&ctx->setup_err),
+		    ctx->setup_failed, "%s", ctx->setup_err.msg);
+		goto done;
+	}
 	check_config(&d);
 	check_store(&d);
 	check_store_files(&d);
@@ -733,6 +740,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 	else if (test_to)
 		say(&d, CHECK_WARNING, 0, "test mail",
 		    "not sent to %s: the problems above come first", test_to);
+done:
 	if (d.json) {
 		rc = cmd_print_json(d.json);
 		json_decref(d.json);

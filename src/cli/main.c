@@ -22,11 +22,13 @@
 #include "store/store.h"
 
 enum cmd_needs {
-	NEEDS_CONFIG = 1 << 0, /* read the config file */
-	NEEDS_STORE = 1 << 1,  /* open (and migrate) the store; without
-	                        * NEEDS_LOCK, read-only when it cannot be
-	                        * written */
-	NEEDS_LOCK = 1 << 2,   /* writes: hold the run lock */
+	NEEDS_CONFIG = 1 << 0,  /* read the config file */
+	NEEDS_STORE = 1 << 1,   /* open (and migrate) the store; without
+	                         * NEEDS_LOCK, read-only when it cannot be
+	                         * written */
+	NEEDS_LOCK = 1 << 2,    /* writes: hold the run lock */
+	REPORTS_SETUP = 1 << 3, /* runs even when the config or the store
+	                         * cannot be had, and says so itself */
 };
 
 struct cmd {
@@ -47,7 +49,7 @@ static const struct cmd commands[] = {
 	  "fetch and send as things fall due, until stopped" },
 	{ "digest", cmd_digest, NEEDS_CONFIG | NEEDS_STORE,
 	  "preview a digest, recording nothing" },
-	{ "doctor", cmd_doctor, NEEDS_CONFIG | NEEDS_STORE,
+	{ "doctor", cmd_doctor, NEEDS_CONFIG | NEEDS_STORE | REPORTS_SETUP,
 	  "check the config, the store and the mail transport" },
 	{ "export", cmd_export, NEEDS_CONFIG | NEEDS_STORE,
 	  "write the feeds as OPML" },
@@ -199,13 +201,14 @@ static int
 setup(const struct cmd *c, struct ctx *ctx, struct store_lock **lock)
 {
 	struct err e = ERR_INIT;
-	const char *db;
+	const char *db, *what = "config";
 
 	if ((c->needs & NEEDS_CONFIG) &&
 	    cmd_load_config(ctx->config_path, &ctx->cfg, &e) < 0)
 		goto fail;
 	if (!(c->needs & NEEDS_STORE))
 		return 0;
+	what = "store";
 	db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
 	if (c->needs & NEEDS_LOCK) {
 		*lock = store_lock_run(db, c->name, ctx->cfg.lock_timeout,
@@ -221,6 +224,11 @@ setup(const struct cmd *c, struct ctx *ctx, struct store_lock **lock)
 	hold_lock_for_tests(*lock);
 	return 0;
 fail:
+	if (c->needs & REPORTS_SETUP) {
+		ctx->setup_failed = what;
+		ctx->setup_err = e;
+		return 0;
+	}
 	log_error("%s", e.msg);
 	return err_exit_status(&e);
 }

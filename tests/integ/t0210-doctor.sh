@@ -217,4 +217,25 @@ assert \"caf\\ufffd\" in checks[\"config\"][\"detail\"], checks[\"config\"]
 "
 '
 
+test_expect_success 'doctor --json says so when the config or the store cannot be had' '
+	printf "[smtp]\nport = x\n" >bad.conf &&
+	expect_code 78 feedmail -c bad.conf doctor --json >out.json &&
+	"$PYTHON3" -c "
+import json
+c = json.load(open(\"out.json\"))
+assert [x[\"check\"] for x in c] == [\"config\"], c
+assert c[0][\"status\"] == \"problem\" and \"port\" in c[0][\"detail\"], c
+" &&
+	printf "not a store at all, but long enough to be read as one....\n" >bad.db &&
+	expect_code 65 feedmail -d bad.db doctor --json >out.json &&
+	"$PYTHON3" -c "
+import json
+c = json.load(open(\"out.json\"))
+assert [x[\"check\"] for x in c] == [\"store\"], c
+" &&
+	expect_code 65 feedmail -d bad.db doctor >out &&
+	contains out "problem store:" &&
+	contains out "doctor: 1 problem found"
+'
+
 test_done
