@@ -1021,7 +1021,7 @@ main(void)
 		return EXIT_FAILURE;
 	}
 
-	s = suite_create("config");
+	s = suite_create("conf");
 	tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, reset_env, NULL);
 	tcase_add_loop_test(tc, t_row, 0, NROWS);

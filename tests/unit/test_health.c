@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/report: the rule that flags a feed (a table around
+ * Unit tests for src/app/health: the rule that flags a feed (a table around
  * both thresholds), the report's text, and its weekly slot (Mondays at
  * [digest] time in [digest] timezone, keyed by ISO week).
  */
@@ -174,7 +174,7 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("report");
+	Suite *s = suite_create("health");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, t_flags, 0,
