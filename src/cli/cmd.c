@@ -171,3 +171,24 @@ cmd_printable(struct buf *b, const char *s)
 		buf_reset(b);
 	return b->data;
 }
+
+int
+cmd_setup_failed(const struct ctx *ctx, int json)
+{
+	int rc;
+	json_t *o;
+
+	if (!ctx->setup_failed)
+		return -1;
+	rc = err_exit_status(&ctx->setup_err);
+	log_error("%s", ctx->setup_err.msg);
+	if (json) {
+		o = json_pack("{s:s, s:s, s:i}", "error", ctx->setup_failed,
+			      "detail", ctx->setup_err.msg, "exit_status", rc);
+		/* the exit status says it all the same */
+		if (o)
+			cmd_print_json(o);
+		json_decref(o);
+	}
+	return rc;
+}

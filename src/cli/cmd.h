@@ -56,6 +56,12 @@ int cmd_verb_run(int argc, char **argv, struct ctx *ctx,
 		 const struct cmd_verb *verbs, const char *default_verb,
 		 const struct opt_help *help);
 
+/* For a command that reports its own setup (REPORTS_SETUP in main.c):
+ * when the config, the lock or the store could not be had, logs why and,
+ * with json, prints {"error": WHAT, "detail": WHY, "exit_status": N} for a
+ * monitoring system; returns that exit status. -1 when all went well. */
+int cmd_setup_failed(const struct ctx *ctx, int json);
+
 /* Prints a JSON value on stdout, compact, UTF-8, newline-terminated.
  * Returns 0 or EX_IOERR. (json_t: see jansson.h.) */
 struct json_t;

@@ -70,6 +70,9 @@ cmd_run(int argc, char **argv, struct ctx *ctx)
 	rc = opt_parse(argc, argv, argv[0], &help, OPT_NO_OPERANDS);
 	if (rc >= 0)
 		return rc;
+	rc = cmd_setup_failed(ctx, json);
+	if (rc >= 0)
+		return rc;
 	rc = run_pass(ctx->store, &ctx->cfg, NULL, &c);
 	if (json) {
 		jrc = print_json(&c, run_ms() - t0, rc);

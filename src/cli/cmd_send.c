@@ -50,6 +50,9 @@ cmd_send(int argc, char **argv, struct ctx *ctx)
 		return opt_usage_error(argv[0], &help,
 				       "--json and --dry-run exclude each "
 				       "other");
+	rc = cmd_setup_failed(ctx, json);
+	if (rc >= 0)
+		return rc;
 	so.listing = stdout;
 	so.all_pending = 1;
 	if (send_run(ctx->store, &ctx->cfg, &so, &r, &e) < 0) {

@@ -67,9 +67,11 @@ static const struct cmd commands[] = {
 	  "parse a feed and print it, storing nothing" },
 	{ "remove", cmd_remove, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
 	  "unsubscribe from a feed and drop its entries" },
-	{ "run", cmd_run, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	{ "run", cmd_run,
+	  NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK | REPORTS_SETUP,
 	  "fetch, then build and send the digests (for cron)" },
-	{ "send", cmd_send, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	{ "send", cmd_send,
+	  NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK | REPORTS_SETUP,
 	  "build digests and deliver the pending ones" },
 	{ "status", cmd_status, NEEDS_CONFIG | NEEDS_STORE,
 	  "the health of the feeds and of the outbox" },
@@ -208,14 +210,15 @@ setup(const struct cmd *c, struct ctx *ctx, struct store_lock **lock)
 		goto fail;
 	if (!(c->needs & NEEDS_STORE))
 		return 0;
-	what = "store";
 	db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
 	if (c->needs & NEEDS_LOCK) {
+		what = "lock";
 		*lock = store_lock_run(db, c->name, ctx->cfg.lock_timeout,
 				       clock_now(), &e);
 		if (!*lock)
 			goto fail;
 	}
+	what = "store";
 	/* a command that only reads works on a store it cannot write */
 	ctx->store = (c->needs & NEEDS_LOCK) ? store_open(db, &e) :
 					       store_open_read(db, &e);

@@ -129,4 +129,26 @@ test_expect_success 'export keeps each feed'"'"'s site as htmlUrl, import keeps 
 	cmp site.opml again.opml
 '
 
+test_expect_success 'run and send --json say why when they cannot start' '
+	printf "[smtp]\nport = x\n" >bad.conf &&
+	expect_code 78 feedmail -c bad.conf run --json >out.json 2>err &&
+	contains err "port" &&
+	"$PYTHON3" -c "
+import json
+o = json.load(open(\"out.json\"))
+assert o[\"error\"] == \"config\" and o[\"exit_status\"] == 78, o
+assert \"port\" in o[\"detail\"], o
+" &&
+	printf "not a store at all, but long enough to be read as one....\n" >bad.db &&
+	expect_code 65 feedmail -d bad.db send --json >out.json 2>err &&
+	"$PYTHON3" -c "
+import json
+o = json.load(open(\"out.json\"))
+assert o[\"error\"] == \"store\" and o[\"exit_status\"] == 65, o
+" &&
+	expect_code 65 feedmail -d bad.db send >out 2>err &&
+	test ! -s out &&
+	contains err "bad.db"
+'
+
 test_done
