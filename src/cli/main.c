@@ -27,8 +27,9 @@ enum cmd_needs {
 	                         * NEEDS_LOCK, read-only when it cannot be
 	                         * written */
 	NEEDS_LOCK = 1 << 2,    /* writes: hold the run lock */
-	REPORTS_SETUP = 1 << 3, /* runs even when the config or the store
-	                         * cannot be had, and says so itself */
+	REPORTS_SETUP = 1 << 3, /* runs even when the config, the lock or
+	                         * the store cannot be had, and says so
+	                         * itself (ctx->setup_failed) */
 };
 
 struct cmd {
