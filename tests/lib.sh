@@ -209,12 +209,14 @@ make_cert() {
 	}
 }
 
-# wait_for SECONDS COMMAND...: runs COMMAND until it succeeds, every 50 ms;
-# fails, saying what it waited for, when SECONDS have passed first. Give a
-# deadline that a loaded machine running a sanitizer build never reaches:
-# it costs nothing when COMMAND succeeds.
+# wait_for SECONDS COMMAND...: runs COMMAND until it succeeds, again each
+# time something changes under $TEST_DIR (tests/wait_change.py: inotify,
+# no polling; at least once a second, for what no file shows, such as a
+# process gone); fails, saying what it waited for, when SECONDS have passed
+# first. Give a deadline that a loaded machine running a sanitizer build
+# never reaches: it costs nothing when COMMAND succeeds.
 wait_for() {
-	# the trace of a polling loop would bury the rest
+	# the trace of a waiting loop would bury the rest
 	case $- in
 	*x*) set +x; wait_trace=1 ;;
 	*) wait_trace= ;;
@@ -223,14 +225,32 @@ wait_for() {
 	wait_until=$(($(date +%s) + $1))
 	shift
 	wait_rc=0
+	wait_fifo=$(mktemp -u "${TMPDIR:-/tmp}/feedmail-wait.XXXXXX")
+	mkfifo "$wait_fifo" || return 1
 	until "$@"; do
 		if [ "$(date +%s)" -ge "$wait_until" ]; then
 			echo "wait_for: gave up after $wait_limit s waiting for: $*" >&2
 			wait_rc=1
 			break
 		fi
-		sleep 0.05
+		# watch first, then look again: no change between is missed
+		"$PYTHON3" "$TEST_SRCDIR/tests/wait_change.py" "$TEST_DIR" 1 \
+			>"$wait_fifo" &
+		wait_pid=$!
+		read -r wait_line <"$wait_fifo" || wait_line=
+		if [ "$wait_line" != ready ]; then
+			echo "wait_for: tests/wait_change.py could not watch $TEST_DIR" >&2
+			wait_rc=1
+			break
+		fi
+		if "$@"; then
+			kill "$wait_pid" 2>/dev/null
+			wait "$wait_pid" 2>/dev/null
+			break
+		fi
+		wait "$wait_pid"
 	done
+	rm -f "$wait_fifo"
 	[ -z "$wait_trace" ] || set -x
 	return $wait_rc
 }

@@ -407,12 +407,20 @@ db.commit()" &&
 
 # kill_after N PID FROM: kills PID (SIGKILL) as soon as the sink has
 # accepted N messages more than it had when its log was FROM bytes long,
-# polling the log every millisecond; sooner, were PID done first. Prints
-# "killed" or "done".
+# reading the log each time it changes (tests/wait_change.py); sooner, were
+# PID done first (its pidfd says so). Prints "killed" or "done".
 kill_after() {
-	"$PYTHON3" - "$1" "$2" "$3" "$TEST_DIR/sink/log" <<-'EOF'
+	"$PYTHON3" - "$1" "$2" "$3" "$TEST_DIR/sink" "$TEST_SRCDIR/tests" <<-'EOF'
 	import os, signal, sys, time
-	more, pid, pos, log = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+	more, pid, pos, sink = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+	sys.path.insert(0, sys.argv[5])
+	from wait_change import Watch
+	watch = Watch(sink)  # before the first read: no line is missed
+	try:
+	    gone = os.pidfd_open(pid)
+	except ProcessLookupError:
+	    print("done")
+	    sys.exit(0)
 	def running():
 	    try:
 	        with open("/proc/%d/stat" % pid, "rb") as f:
@@ -421,15 +429,18 @@ kill_after() {
 	        return False
 	seen, rest = 0, b""
 	deadline = time.monotonic() + 300
-	with open(log, "rb") as f:
+	with open(os.path.join(sink, "log"), "rb") as f:
 	    f.seek(pos)
-	    while seen < more and running():
-	        if time.monotonic() > deadline:
-	            sys.exit("kill_after: %d of %d messages in 300 s" % (seen, more))
+	    while True:
 	        rest += f.read()
 	        *lines, rest = rest.split(b"\n")
 	        seen += sum(1 for l in lines if l.startswith(b"data "))
-	        time.sleep(0.001)
+	        if seen >= more or not running():
+	            break
+	        left = deadline - time.monotonic()
+	        if left <= 0:
+	            sys.exit("kill_after: %d of %d messages in 300 s" % (seen, more))
+	        watch.wait(left, [gone])
 	try:
 	    if seen < more:
 	        raise ProcessLookupError

@@ -228,10 +228,14 @@ static int
 log_count(const char *a, const char *b, int want)
 {
 	double deadline = testutil_now() + TESTUTIL_PATIENCE;
+	struct testutil_watch *w = testutil_watch(tmpdir);
 	int n;
 
-	while ((n = log_count_now(a, b)) < want && testutil_now() < deadline)
-		usleep(20000);
+	ck_assert_ptr_nonnull(w);
+	while ((n = log_count_now(a, b)) < want &&
+	       testutil_watch_wait(w, deadline))
+		;
+	testutil_watch_end(w);
 	return n;
 }
 
@@ -873,7 +877,8 @@ START_TEST(test_http2)
 	struct err e = ERR_INIT;
 	struct got g = { 0 };
 	struct http *h;
-	char etag[STR], url[STR], want[STR];
+	struct testutil_watch *w;
+	char etag[STR], url[STR], want[STR], ngx[300];
 	int i, conns, h2, lines;
 	double deadline;
 
@@ -926,12 +931,14 @@ START_TEST(test_http2)
 		ck_assert_msg(many_got[i].cls == HTTP_OK, "%d: %s", i,
 			      many_got[i].message);
 	/* nginx writes its access log after the response */
+	snprintf(ngx, sizeof(ngx), "%s/ngx", tmpdir);
+	w = testutil_watch(ngx);
+	ck_assert_ptr_nonnull(w);
 	deadline = testutil_now() + TESTUTIL_PATIENCE;
 	nginx_log("t=h2many", &conns, &h2, &lines);
-	while (lines < 20 && testutil_now() < deadline) {
-		usleep(20000);
+	while (lines < 20 && testutil_watch_wait(w, deadline))
 		nginx_log("t=h2many", &conns, &h2, &lines);
-	}
+	testutil_watch_end(w);
 	ck_assert_int_eq(lines, 20);
 	ck_assert_int_eq(h2, 20);
 	ck_assert_msg(conns >= 1 && conns <= 2, "%d connections", conns);
@@ -1284,7 +1291,8 @@ start_server(int tls, pid_t *pid, char *out, size_t outlen)
 static void
 start_nginx(void)
 {
-	char dir[300], conf[400], errlog[400], *argv[8];
+	char dir[300], conf[400], errlog[400], pidfile[400], *argv[8];
+	struct testutil_watch *w;
 	double deadline;
 	FILE *f;
 	int port;
@@ -1336,18 +1344,23 @@ start_nginx(void)
 	argv[5] = (char *)"-e";
 	argv[6] = errlog;
 	argv[7] = NULL;
-	if (testutil_spawn(argv, &nginx_pid, 1) < 0)
+	/* nginx writes its pid file once it listens */
+	snprintf(pidfile, sizeof(pidfile), "%s/nginx.pid", dir);
+	w = testutil_watch(dir);
+	if (!w || testutil_spawn(argv, &nginx_pid, 1) < 0) {
+		testutil_watch_end(w);
 		return;
+	}
 	deadline = testutil_now() + TESTUTIL_PATIENCE;
-	do {
-		if (testutil_listening(port)) {
-			snprintf(h2_base, sizeof(h2_base),
-				 "https://127.0.0.1:%d", port);
-			return;
-		}
-		usleep(20000);
-	} while (testutil_now() < deadline);
-	fprintf(stderr, "test_http: nginx did not start, see %s\n", errlog);
+	while (access(pidfile, F_OK) != 0 && testutil_watch_wait(w, deadline))
+		;
+	testutil_watch_end(w);
+	if (testutil_listening(port))
+		snprintf(h2_base, sizeof(h2_base), "https://127.0.0.1:%d",
+			 port);
+	else
+		fprintf(stderr, "test_http: nginx did not start, see %s\n",
+			errlog);
 }
 
 /* A feed of a few KiB, so that gzip and half-bodies mean something. */

@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -195,24 +197,87 @@ testutil_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+struct testutil_watch {
+	int fd;
+};
+
+struct testutil_watch *
+testutil_watch(const char *dir)
+{
+	struct testutil_watch *w = malloc(sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->fd < 0 ||
+	    inotify_add_watch(w->fd, dir,
+			      IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE |
+				      IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE |
+				      IN_DELETE) < 0) {
+		testutil_watch_end(w);
+		return NULL;
+	}
+	return w;
+}
+
+int
+testutil_watch_wait(struct testutil_watch *w, double deadline)
+{
+	struct pollfd p = { .fd = w->fd, .events = POLLIN };
+	char events[4096];
+	double left = deadline - testutil_now();
+
+	if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+		return 0;
+	while (read(w->fd, events, sizeof(events)) > 0)
+		;
+	return 1;
+}
+
+void
+testutil_watch_end(struct testutil_watch *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w);
+}
+
+/* The folder path is in, into dir. */
+static void
+folder_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, size, ".");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
+}
+
 int
 testutil_wait_port_file(const char *path)
 {
 	double deadline = testutil_now() + TESTUTIL_PATIENCE;
-	char line[32];
+	struct testutil_watch *w;
+	char line[32], dir[4096];
+	int port = -1;
 	FILE *f;
 
+	folder_of(path, dir, sizeof(dir));
+	w = testutil_watch(dir);
+	if (!w)
+		return -1;
 	do {
 		if ((f = fopen(path, "r"))) {
-			if (fgets(line, sizeof(line), f)) {
-				fclose(f);
-				return (int)strtol(line, NULL, 10);
-			}
+			if (fgets(line, sizeof(line), f))
+				port = (int)strtol(line, NULL, 10);
 			fclose(f);
 		}
-		usleep(20000);
-	} while (testutil_now() < deadline);
-	return -1;
+	} while (port < 0 && testutil_watch_wait(w, deadline));
+	testutil_watch_end(w);
+	return port;
 }
 
 /* 127.0.0.1:port */

@@ -81,6 +81,17 @@ const char *testutil_python(void);
 /* Seconds on the monotonic clock, for deadlines and durations. */
 double testutil_now(void);
 
+/* Changes in one folder (a file created, written, renamed or removed in
+ * it), seen without polling (inotify). A test starts watching, then
+ * checks its condition, and waits only while it is not met: a change
+ * between the check and the wait is never missed. NULL when inotify
+ * cannot be had. */
+struct testutil_watch *testutil_watch(const char *dir);
+/* Waits for a change until deadline (testutil_now() seconds): 1 when one
+ * came (they are consumed), 0 at the deadline. */
+int testutil_watch_wait(struct testutil_watch *w, double deadline);
+void testutil_watch_end(struct testutil_watch *w);
+
 /* Waits up to TESTUTIL_PATIENCE seconds for a server to write its port
  * number to path; returns the port, or -1 when none came. */
 int testutil_wait_port_file(const char *path);
