@@ -209,6 +209,31 @@ make_cert() {
 	}
 }
 
+# maildir_got: "ADDRESS N" for each digest delivered to maildir/ (in the
+# test's folder) since the last call, N its X-Feedmail-Entries, sorted;
+# the digests then move to maildir/cur.
+maildir_got() {
+	"$PYTHON3" - <<-'PY'
+	import email, email.policy, glob, os
+	os.makedirs("maildir/cur", exist_ok=True)
+	seen = []
+	for path in glob.glob("maildir/new/*"):
+	    with open(path, "rb") as f:
+	        msg = email.message_from_binary_file(f, policy=email.policy.default)
+	    seen.append("%s %s" % (msg["To"].addresses[0].addr_spec,
+	                           msg["X-Feedmail-Entries"]))
+	    os.rename(path, os.path.join("maildir/cur", os.path.basename(path)))
+	print("\n".join(sorted(seen)))
+	PY
+}
+
+# fixture_fourth FILE: the fetch fixture feed with its first item replaced
+# by a new one (news-4, "Fourth")
+fixture_fourth() {
+	sed "s|news-1<|news-4<|; s|>First<|>Fourth<|; s|example/1<|example/4<|" \
+		"$FIXTURES/fetch/feed.xml" >"$1"
+}
+
 # wait_for SECONDS COMMAND...: runs COMMAND until it succeeds, again each
 # time something changes under $TEST_DIR (tests/wait_change.py: inotify,
 # no polling; at least once a second, for what no file shows, such as a

@@ -11,29 +11,6 @@ path = $TEST_DIR/maildir
 language = en
 CONF
 
-# got: "ADDRESS N" for each digest delivered since the last call (N its
-# X-Feedmail-Entries), sorted; the digests then move to maildir/cur
-got() {
-	"$PYTHON3" - <<-'PY'
-	import email, email.policy, glob, os
-	os.makedirs("maildir/cur", exist_ok=True)
-	seen = []
-	for path in glob.glob("maildir/new/*"):
-	    with open(path, "rb") as f:
-	        msg = email.message_from_binary_file(f, policy=email.policy.default)
-	    seen.append("%s %s" % (msg["To"].addresses[0].addr_spec,
-	                           msg["X-Feedmail-Entries"]))
-	    os.rename(path, os.path.join("maildir/cur", os.path.basename(path)))
-	print("\n".join(sorted(seen)))
-	PY
-}
-
-# fourth FILE: the fetch fixture with its first item replaced by a new one
-fourth() {
-	sed "s|news-1<|news-4<|; s|>First<|>Fourth<|; s|example/1<|example/4<|" \
-		"$FIXTURES/fetch/feed.xml" >"$1"
-}
-
 # json EXPR: EXPR, Python, true of `subscriber list --json` as s
 json() {
 	feedmail subscriber list --json >list.json &&
@@ -53,7 +30,7 @@ test_expect_success 'setup: a feed tagged Isère, two members, one digest each' 
 	at 2026-11-26T07:00:00Z -q fetch &&
 	at 2026-11-26T07:00:00Z -q send &&
 	printf "%s\n" "bob@example.org 3" >want &&
-	got >have &&
+	maildir_got >have &&
 	diff want have
 '
 
@@ -70,7 +47,7 @@ test_expect_success 'edit keeps the start and what was sent' '
 	at 2026-11-26T08:00:00Z -q subscriber edit bob@example.org --lang fr &&
 	at 2026-11-26T08:00:00Z -q send &&
 	printf "%s\n" "ann@example.org 3" >want &&
-	got >have &&
+	maildir_got >have &&
 	diff want have
 '
 
@@ -101,11 +78,11 @@ test_expect_success 'a paused member gets nothing, then all of it after' '
 	at 2026-11-26T09:00:00Z subscriber pause bob@example.org \
 		--until 2026-11-27T00:00:00Z >out &&
 	contains out "paused subscriber bob@example.org until 2026-11-27T00:00:00Z" &&
-	fourth feed.xml &&
+	fixture_fourth feed.xml &&
 	at 2026-11-26T09:00:00Z -q fetch --all &&
 	at 2026-11-26T09:00:00Z -q send &&
 	printf "%s\n" "ann@example.org 1" >want &&
-	got >have &&
+	maildir_got >have &&
 	diff want have &&
 	at 2026-11-26T10:00:00Z subscriber list --state paused >out &&
 	contains out "bob@example.org" &&
@@ -115,7 +92,7 @@ test_expect_success 'a paused member gets nothing, then all of it after' '
 	contains out "bob@example.org" &&
 	at 2026-11-27T00:00:00Z -q send &&
 	printf "%s\n" "bob@example.org 1" >want &&
-	got >have &&
+	maildir_got >have &&
 	diff want have
 '
 

@@ -13,29 +13,6 @@ path = $TEST_DIR/maildir
 language = en
 CONF
 
-# got: "ADDRESS N" for each digest delivered since the last call (N its
-# X-Feedmail-Entries), sorted; the digests then move to maildir/cur
-got() {
-	"$PYTHON3" - <<-'PY'
-	import email, email.policy, glob, os
-	os.makedirs("maildir/cur", exist_ok=True)
-	seen = []
-	for path in glob.glob("maildir/new/*"):
-	    with open(path, "rb") as f:
-	        msg = email.message_from_binary_file(f, policy=email.policy.default)
-	    seen.append("%s %s" % (msg["To"].addresses[0].addr_spec,
-	                           msg["X-Feedmail-Entries"]))
-	    os.rename(path, os.path.join("maildir/cur", os.path.basename(path)))
-	print("\n".join(sorted(seen)))
-	PY
-}
-
-# fourth FILE: the fetch fixture with its first item replaced by a new one
-fourth() {
-	sed "s|news-1<|news-4<|; s|>First<|>Fourth<|; s|example/1<|example/4<|" \
-		"$FIXTURES/fetch/feed.xml" >"$1"
-}
-
 cp "$FIXTURES/fetch/feed.xml" feed.xml
 
 test_expect_success 'a subscriber added in the second of a fetch gets none of it' '
@@ -45,19 +22,19 @@ test_expect_success 'a subscriber added in the second of a fetch gets none of it
 	at 2026-11-26T07:00:00Z -q subscriber add same@example.org &&
 	at 2026-11-26T07:00:00Z send >out &&
 	contains out "1 digest built" &&
-	test "$(got)" = "early@example.org 3"
+	test "$(maildir_got)" = "early@example.org 3"
 '
 
 test_expect_success 'an entry stored just after a subscription reaches them' '
 	at 2026-11-26T08:00:00Z -q subscriber add now@example.org &&
 	at 2026-11-26T08:00:01Z -q subscriber add ahead@example.org &&
-	fourth feed.xml &&
+	fixture_fourth feed.xml &&
 	at 2026-11-26T08:00:00Z -q fetch --all &&
 	at 2026-11-26T08:00:00Z send >out &&
 	contains out "4 digests built" &&
 	printf "%s\n" "ahead@example.org 1" "early@example.org 1" \
 		"now@example.org 1" "same@example.org 1" >want &&
-	got >have &&
+	maildir_got >have &&
 	diff want have
 '
 
@@ -71,12 +48,12 @@ test_expect_success 'the clock standing still: fetch, subscribe, fetch, send' '
 	feedmail -q add "$TEST_DIR/still.xml" &&
 	feedmail -q fetch &&
 	feedmail -q subscriber add second@example.org &&
-	fourth still.xml &&
+	fixture_fourth still.xml &&
 	feedmail -q fetch --all &&
 	feedmail send >out &&
 	contains out "2 digests built" &&
 	printf "%s\n" "first@example.org 4" "second@example.org 1" >want &&
-	got >have &&
+	maildir_got >have &&
 	diff want have &&
 	feedmail send >out &&
 	contains out "0 digests built"
