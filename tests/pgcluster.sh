@@ -1,0 +1,103 @@
+#!/bin/sh
+# tests/pgcluster.sh: a throwaway PostgreSQL cluster for the tests, in a
+# folder of their own, on a private port and socket folder.
+#
+#   tests/pgcluster.sh start DIR   initdb + pg_ctl start in DIR; prints the
+#                                  URL of its database "feedmail" (created)
+#   tests/pgcluster.sh url DIR [DB]  the URL of database DB (default
+#                                  feedmail) of the cluster in DIR, created
+#                                  if missing
+#   tests/pgcluster.sh stop DIR    stops it (DIR is left to its owner)
+#
+# Exits 77 when the server binaries are missing (Debian: postgresql), so
+# that a test can skip. PostgreSQL refuses to run as root: as root, the
+# cluster runs as the user postgres (which Debian's package creates), and
+# every client connects as that role over the socket, without a password;
+# the folders above DIR are then made searchable by others (mktemp -d makes
+# them 0700).
+set -u
+
+# the folder of initdb, pg_ctl, psql and createdb: Debian keeps them out of
+# PATH, under the server's version (the newest wins)
+bindir() {
+	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
+		[ -x "$d/initdb" ] && [ -x "$d/psql" ] && { echo "$d"; return; }
+	done
+	d=$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")
+	[ -x "$d/psql" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return; }
+	return 1
+}
+
+as_owner() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+role() {
+	if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi
+}
+
+url() {
+	port=$(cat "$1/port")
+	echo "postgresql://$(role)@/$2?host=$1/socket&port=$port"
+}
+
+createdb_if_missing() {
+	bin=$(bindir) || exit 77
+	port=$(cat "$1/port")
+	as_owner "$bin/psql" -h "$1/socket" -p "$port" -d postgres -Atqc \
+		"SELECT 1 FROM pg_database WHERE datname = '$2'" | grep -q 1 ||
+		as_owner "$bin/createdb" -h "$1/socket" -p "$port" "$2" || exit 1
+}
+
+cmd=${1:-}
+dir=${2:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|url|stop DIR [DB]" >&2; exit 64; }
+
+case $cmd in
+start)
+	bin=$(bindir) || { echo "$0: no PostgreSQL server (initdb, pg_ctl): install postgresql" >&2; exit 77; }
+	mkdir -p "$dir/socket" || exit 1
+	if [ "$(id -u)" = 0 ]; then
+		chown -R postgres "$dir" || exit 1
+		up=$(cd "$dir/.." && pwd)
+		while [ "$up" != / ]; do
+			chmod o+x "$up" || exit 1
+			up=$(dirname "$up")
+		done
+	fi
+	as_owner "$bin/initdb" -D "$dir/data" -A trust -U "$(role)" -E UTF8 \
+		--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
+		cat "$dir/initdb.log" >&2
+		exit 1
+	}
+	# a free port: the kernel picks one, then the server takes it (a race
+	# another process could win, with no harm but a failed start)
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	echo "$port" >"$dir/port"
+	as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 \
+		-o "-p $port -k $dir/socket -c listen_addresses='' -c fsync=off -c max_connections=200" \
+		start >/dev/null || {
+		cat "$dir/server.log" >&2
+		exit 1
+	}
+	createdb_if_missing "$dir" feedmail
+	url "$dir" feedmail
+	;;
+url)
+	createdb_if_missing "$dir" "${3:-feedmail}"
+	url "$dir" "${3:-feedmail}"
+	;;
+stop)
+	bin=$(bindir) || exit 77
+	[ -d "$dir/data" ] || exit 0
+	as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
+	;;
+*)
+	echo "usage: $0 start|url|stop DIR [DB]" >&2
+	exit 64
+	;;
+esac
