@@ -41,7 +41,7 @@ sqlite3|sqlite3.h|src/store/sqlite.c
 libpq|libpq-fe.h|src/store/pg.c
 libcurl|curl/*|src/fetch/http.c
 libesmtp|libesmtp.h auth-client.h|src/mail/smtp.c
-openssl|openssl/*|src/mail/smtp*.c
+openssl|openssl/*|src/mail/smtp*.c src/lib/token.c
 libxml2|libxml/*|src/parse/* src/lib/html.c
 libinih|ini.h|src/lib/conf.c
 libidn2|idn2.h|src/lib/addr.c

@@ -248,8 +248,9 @@ build_one(struct run *run, const struct store_subscriber *sub, struct err *e)
 	int64_t id;
 	int rc = -1;
 
-	/* what is new to them meanwhile waits for their next digest */
-	if (store_subscriber_paused(sub, run->now))
+	/* what is new to them while paused waits for their next digest;
+	 * the unconfirmed and the unsubscribed get nothing */
+	if (!store_subscriber_receives(sub, run->now))
 		return 0;
 	if (run->opts->scheduled) {
 		if (current_slot(run, sub, slot, &theirs, &own, &own_err) < 0)

@@ -141,6 +141,12 @@ struct store_ops {
 					      const char *timezone, void *arg,
 					      struct err *e),
 				    void *arg, struct err *e);
+	int (*secret)(struct store *s, const char *name, unsigned char *buf,
+		      size_t size, size_t *len, struct err *e);
+	int (*secret_rotate)(struct store *s, const char *name, int64_t now,
+			     struct err *e);
+	int (*subscriber_unsubscribe)(struct store *s, int64_t id, int64_t now,
+				      int *changed, struct err *e);
 };
 
 extern const struct store_ops store_sqlite_ops;

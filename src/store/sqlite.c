@@ -424,6 +424,35 @@ static const char *const migrations[] = {
 	 * batch: the sent rows by time, without reading every row ever
 	 * kept */
 	"CREATE INDEX outbox_sent ON outbox (sent_at) WHERE status = 'sent';",
+
+	/* 13 -> 14: subscribers in charge of their subscription (the web
+	 * pages, inbound mail). The secret that signs their links' tokens,
+	 * made with the store; since when a subscriber waits for their own
+	 * confirmation (NULL: not waiting: confirmed, or added by the admin;
+	 * one waiting is sent nothing), when the last confirmation mail
+	 * went, and their unsubscription (kept, so that an import cannot
+	 * add them again); the consents given, as recorded. */
+	"CREATE TABLE secrets ("
+	"  name TEXT PRIMARY KEY,"
+	"  value BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"INSERT INTO secrets (name, value, created_at)"
+	" VALUES ('token', randomblob(32), CAST(strftime('%s', 'now') AS INTEGER));"
+	"ALTER TABLE subscribers ADD COLUMN pending_since INTEGER;"
+	"ALTER TABLE subscribers ADD COLUMN confirm_sent_at INTEGER;"
+	"ALTER TABLE subscribers ADD COLUMN unsubscribed_at INTEGER;"
+	"CREATE TABLE consents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE SET NULL,"
+	"  email TEXT NOT NULL,"
+	"  given_at INTEGER NOT NULL,"
+	"  source TEXT NOT NULL," /* "web", "import", "admin" */
+	"  ip TEXT,"
+	"  wording TEXT," /* the version of the text agreed to */
+	"  lang TEXT"
+	");"
+	"CREATE INDEX consents_subscriber ON consents (subscriber_id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1692,6 +1721,63 @@ sqlite_subscriber_pause(struct store *base, int64_t id, int64_t at,
 	return rc < 0 ? -1 : 0;
 }
 
+static int
+sqlite_subscriber_unsubscribe(struct store *base, int64_t id, int64_t now,
+			      int *changed, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*changed = 0;
+	if (store_begin(base, e) < 0)
+		return -1;
+	rc = prepare(s, &st,
+		     "SELECT unsubscribed_at IS NULL FROM subscribers"
+		     " WHERE id = ?",
+		     e);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st) == SQLITE_ROW ?
+			     sqlite3_column_int(st, 0) :
+			     -2;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (rc == -2)
+			rc = err_set(e, EX_DATAERR, "no subscriber %lld",
+				     (long long)id);
+	}
+	if (rc == 1) {
+		*changed = 1;
+		rc = prepare(s, &st,
+			     "UPDATE subscribers SET unsubscribed_at = ?"
+			     " WHERE id = ?",
+			     e);
+		if (rc == 0) {
+			sqlite3_bind_int64(st, 1, now);
+			sqlite3_bind_int64(st, 2, id);
+			rc = finish(s, st, "unsubscribe", e);
+		}
+		/* their digests not yet sent never will be */
+		if (rc >= 0)
+			rc = prepare(s, &st,
+				     "UPDATE outbox SET status = 'failed',"
+				     " reply = 'unsubscribed', dropped = 1"
+				     " WHERE subscriber_id = ?"
+				     " AND status = 'pending'",
+				     e);
+		if (rc >= 0) {
+			sqlite3_bind_int64(st, 1, id);
+			rc = finish(s, st, "unsubscribe", e);
+		}
+	}
+	if (rc < 0) {
+		store_rollback(base);
+		return -1;
+	}
+	return store_commit(base, e);
+}
+
 /* The columns subscriber_from_row reads, from subscribers s. */
 #define SUBSCRIBER_COLUMNS                                           \
 	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"        \
@@ -1699,7 +1785,8 @@ sqlite_subscriber_pause(struct store *base, int64_t id, int64_t at,
 	"  (SELECT tag FROM subscriber_tags"                         \
 	"   WHERE subscriber_id = s.id ORDER BY position)),"         \
 	" s.schedule, s.timezone, s.include_words, s.exclude_words," \
-	" s.token, s.paused_at, s.paused_until FROM subscribers s"
+	" s.token, s.paused_at, s.paused_until, s.pending_since,"    \
+	" s.unsubscribed_at FROM subscribers s"
 
 /* Fills sub from a row of SUBSCRIBER_COLUMNS: 0, or -1 when memory runs
  * out (sub then empty). */
@@ -1722,6 +1809,8 @@ subscriber_from_row(sqlite3_stmt *st, struct store_subscriber *sub)
 	sub->token = column_strdup(st, 10, &oom);
 	sub->paused_at = sqlite3_column_int64(st, 11);
 	sub->paused_until = sqlite3_column_int64(st, 12);
+	sub->pending_since = sqlite3_column_int64(st, 13);
+	sub->unsubscribed_at = sqlite3_column_int64(st, 14);
 	if (oom)
 		store_subscriber_release(sub);
 	return oom ? -1 : 0;
@@ -2499,9 +2588,12 @@ sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 	st = prepared(s, STMT_DIGEST_INSERT,
 		      "INSERT INTO outbox (kind, subscriber_id, slot,"
 		      " message_id, created_at, status, reply, covered_seq)"
-		      " VALUES ('digest', ?1, ?2, ?3, ?4,"
+		      " SELECT 'digest', ?1, ?2, ?3, ?4,"
 		      " CASE WHEN ?5 IS NULL THEN 'pending' ELSE 'failed' END,"
-		      " ?5, nullif(?6, 0))",
+		      " ?5, nullif(?6, 0)"
+		      /* one who unsubscribed while it was being built */
+		      " WHERE NOT EXISTS (SELECT 1 FROM subscribers"
+		      "  WHERE id = ?1 AND unsubscribed_at IS NOT NULL)",
 		      e);
 	if (!st)
 		goto out;
@@ -2513,6 +2605,11 @@ sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 				d->message_id);
 		else
 			db_error(s, e, "add digest");
+		goto out;
+	}
+	if (!sqlite3_changes(s->db)) {
+		err_set(e, EX_DATAERR, "subscriber %lld has unsubscribed",
+			(long long)d->subscriber_id);
 		goto out;
 	}
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -3224,6 +3321,51 @@ out:
 }
 
 static int
+sqlite_secret(struct store *base, const char *name, unsigned char *buf,
+	      size_t size, size_t *len, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*len = 0;
+	if (prepare(s, &st, "SELECT value FROM secrets WHERE name = ?", e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) <= size) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		memcpy(buf, sqlite3_column_blob(st, 0), *len);
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return err_set(e, EX_SOFTWARE, "the store has no secret %s%s",
+			       name, rc == SQLITE_ROW ? " of that size" : "");
+	return db_error(s, e, "read the secret");
+}
+
+static int
+sqlite_secret_rotate(struct store *base, const char *name, int64_t now,
+		     struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+
+	if (prepare(s, &st,
+		    "INSERT INTO secrets (name, value, created_at)"
+		    " VALUES (?1, randomblob(32), ?2) ON CONFLICT (name)"
+		    " DO UPDATE SET value = randomblob(length(value)),"
+		    " created_at = ?2",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	return finish(s, st, "rotate the secret", e) < 0 ? -1 : 0;
+}
+
+static int
 sqlite_next_due(struct store *base, int64_t *fetch_at, int64_t *attempt_at,
 		struct err *e)
 {
@@ -3366,5 +3508,8 @@ const struct store_ops store_sqlite_ops = {
 	.report_has = sqlite_report_has,
 	.report_add = sqlite_report_add,
 	.next_due = sqlite_next_due,
+	.secret = sqlite_secret,
+	.secret_rotate = sqlite_secret_rotate,
+	.subscriber_unsubscribe = sqlite_subscriber_unsubscribe,
 	.subscriber_schedules = sqlite_subscriber_schedules,
 };

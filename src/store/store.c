@@ -244,6 +244,34 @@ store_subscriber_paused(const struct store_subscriber *sub, int64_t now)
 }
 
 int
+store_subscriber_receives(const struct store_subscriber *sub, int64_t now)
+{
+	return !sub->pending_since && !sub->unsubscribed_at &&
+	       !store_subscriber_paused(sub, now);
+}
+
+int
+store_subscriber_unsubscribe(struct store *s, int64_t id, int64_t now,
+			     int *changed, struct err *e)
+{
+	return s->ops->subscriber_unsubscribe(s, id, now, changed, e);
+}
+
+int
+store_secret(struct store *s, const char *name, unsigned char *buf, size_t size,
+	     size_t *len, struct err *e)
+{
+	return s->ops->secret(s, name, buf, size, len, e);
+}
+
+int
+store_secret_rotate(struct store *s, const char *name, int64_t now,
+		    struct err *e)
+{
+	return s->ops->secret_rotate(s, name, now, e);
+}
+
+int
 store_subscriber_page(struct store *s, int64_t after_id, int limit,
 		      int (*cb)(const struct store_subscriber *sub, void *arg,
 				struct err *e),
@@ -481,6 +509,8 @@ store_subscriber_copy(struct store_subscriber *dst,
 	dst->created_at = src->created_at;
 	dst->paused_at = src->paused_at;
 	dst->paused_until = src->paused_until;
+	dst->pending_since = src->pending_since;
+	dst->unsubscribed_at = src->unsubscribed_at;
 	dst->email = str_dup(src->email, &oom);
 	dst->name = str_dup(src->name, &oom);
 	dst->lang = str_dup(src->lang, &oom);

@@ -24,7 +24,7 @@
 struct store;
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 /*
  * Callbacks: a walk (store_feed_each and the other *_each, _page and
@@ -308,6 +308,12 @@ struct store_subscriber {
 	int64_t paused_at;         /* when paused; 0: not paused (add
 	                            * and update ignore both) */
 	int64_t paused_until;      /* paused: until then; 0: until resumed */
+	int64_t pending_since;     /* waiting for their confirmation
+	                            * since then, sent nothing; 0: not
+	                            * waiting (confirmed, or added by
+	                            * the admin) */
+	int64_t unsubscribed_at;   /* 0: subscribed; else kept, sent
+	                            * nothing, as a suppression */
 };
 
 void store_subscriber_release(struct store_subscriber *sub);
@@ -347,6 +353,15 @@ int store_subscriber_pause(struct store *s, int64_t id, int64_t at,
 /* Whether sub is paused at now: paused, and its end (if any) not yet
  * come. */
 int store_subscriber_paused(const struct store_subscriber *sub, int64_t now);
+/* Whether sub is sent digests at now: not waiting for their
+ * confirmation, not unsubscribed, not paused. */
+int store_subscriber_receives(const struct store_subscriber *sub, int64_t now);
+/* Unsubscribes subscriber id at now: kept, as a suppression, and sent
+ * nothing more; their pending digests are dropped (failed, with the
+ * reply "unsubscribed") in the same transaction. An unsubscribed one
+ * stays as they were (0, *changed 0); unknown id: -1 with EX_DATAERR. */
+int store_subscriber_unsubscribe(struct store *s, int64_t id, int64_t now,
+				 int *changed, struct err *e);
 /* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
 int store_subscriber_remove(struct store *s, const char *email, struct err *e);
 int store_subscriber_each(struct store *s,
@@ -420,8 +435,9 @@ int store_digest_has_slot(struct store *s, int64_t subscriber_id,
 
 /* Records a pending digest and its entries in one transaction; an entry
  * of a failed digest of the subscriber moves to the new one. An entry
- * already in another digest of the subscriber, or a slot already used,
- * makes it fail with EX_DATAERR (nothing recorded). */
+ * already in another digest of the subscriber, a slot already used, or a
+ * subscriber who has unsubscribed makes it fail with EX_DATAERR (nothing
+ * recorded). */
 int store_digest_add(struct store *s, const struct store_digest_new *d,
 		     int64_t *id, struct err *e);
 
@@ -603,6 +619,17 @@ struct store_report_new {
  * there: -1 with EX_DATAERR. */
 int store_report_add(struct store *s, const struct store_report_new *r,
 		     int64_t *id, struct err *e);
+
+/* The store's secret called name (TOKEN_SECRET_SIZE bytes for "token",
+ * made with the store), into buf of size bytes: its length in *len. A
+ * name the store has not: -1 with EX_SOFTWARE. */
+int store_secret(struct store *s, const char *name, unsigned char *buf,
+		 size_t size, size_t *len, struct err *e);
+/* Replaces the secret called name by a new random one of the same length
+ * (made with it if missing, 32 bytes): what it signed stops being valid
+ * at once. */
+int store_secret_rotate(struct store *s, const char *name, int64_t now,
+			struct err *e);
 
 /* When the store next has work, for a daemon choosing how long to sleep:
  * the earliest next fetch of an enabled feed, and the earliest next

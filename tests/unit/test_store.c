@@ -1735,9 +1735,10 @@ START_TEST(test_migrates_pause)
 	store_close(s);
 	exec("INSERT INTO subscribers (id, email, name, created_at, token,"
 	     " start_seq) VALUES (1, 'a@b.c', 'A', 100, 'abc', 7)");
-	s = store_open_version(path, 12, &e);
+	/* read back by this program: migrated to the end */
+	s = store_open(path, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
-	ck_assert_int_eq(store_schema_version(s), 12);
+	ck_assert_int_eq(store_schema_version(s), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(store_subscriber_by_email(s, "a@b.c", &got, &e), 0);
 	ck_assert_int_eq(got.paused_at, 0);
 	ck_assert_int_eq(got.paused_until, 0);
@@ -1745,9 +1746,91 @@ START_TEST(test_migrates_pause)
 	ck_assert_str_eq(got.name, "A");
 	ck_assert_str_eq(got.token, "abc");
 	ck_assert_int_eq(got.created_at, 100);
+	/* 13 -> 14: one the admin added, not waiting for a confirmation */
+	ck_assert_int_eq(got.pending_since, 0);
+	ck_assert_int_eq(got.unsubscribed_at, 0);
+	ck_assert_int_eq(store_subscriber_receives(&got, 1000), 1);
 	store_subscriber_release(&got);
 	store_close(s);
 	ck_assert_int_eq(count("SELECT start_seq FROM subscribers"), 7);
+}
+END_TEST
+
+/* A store has a secret for tokens from the start, 32 random bytes of its
+ * own; rotating it makes another. */
+START_TEST(test_secret)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e), *t;
+	unsigned char a[64], b[64];
+	size_t alen, blen;
+	char other[300];
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_secret(s, "token", a, sizeof(a), &alen, &e), 0);
+	ck_assert_uint_eq(alen, 32);
+	ck_assert_int_eq(store_secret_rotate(s, "token", 2000, &e), 0);
+	ck_assert_int_eq(store_secret(s, "token", b, sizeof(b), &blen, &e), 0);
+	ck_assert_uint_eq(blen, 32);
+	ck_assert(memcmp(a, b, 32) != 0);
+	ck_assert_int_eq(store_secret(s, "nope", b, sizeof(b), &blen, &e), -1);
+	ck_assert_int_eq(e.code, EX_SOFTWARE);
+	ck_assert_int_eq(store_secret(s, "token", b, 16, &blen, &e), -1);
+	store_close(s);
+	/* another store, another secret */
+	snprintf(other, sizeof(other), "%s/other.db", dir);
+	t = store_open(other, &e);
+	ck_assert_msg(t != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_secret(t, "token", a, sizeof(a), &alen, &e), 0);
+	ck_assert(memcmp(a, b, 32) != 0);
+	store_close(t);
+}
+END_TEST
+
+/* Unsubscribing keeps the subscriber, drops their pending digest, and
+ * refuses one built meanwhile; the sent one stays as it was. */
+START_TEST(test_unsubscribe)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { .email = "u@x.org" }, got;
+	struct store_digest_new d = { .slot = "s1",
+				      .message_id = "<1@x>",
+				      .message = "m",
+				      .len = 1,
+				      .now = 10 };
+	int64_t id, digest;
+	int changed;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	d.subscriber_id = id;
+	ck_assert_int_eq(store_digest_add(s, &d, &digest, &e), 0);
+	ck_assert_int_eq(store_subscriber_unsubscribe(s, id, 20, &changed, &e),
+			 0);
+	ck_assert_int_eq(changed, 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE"
+			       " status = 'pending'"),
+			 0);
+	ck_assert_int_eq(count("SELECT dropped FROM outbox"), 1);
+	ck_assert_int_eq(store_subscriber_by_email(s, "u@x.org", &got, &e), 0);
+	ck_assert_int_eq(got.unsubscribed_at, 20);
+	ck_assert_int_eq(store_subscriber_receives(&got, 30), 0);
+	store_subscriber_release(&got);
+	/* again: as it was */
+	ck_assert_int_eq(store_subscriber_unsubscribe(s, id, 30, &changed, &e),
+			 0);
+	ck_assert_int_eq(changed, 0);
+	d.slot = "s2";
+	d.message_id = "<2@x>";
+	ck_assert_int_eq(store_digest_add(s, &d, &digest, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	e = (struct err)ERR_INIT;
+	ck_assert_int_eq(store_subscriber_unsubscribe(s, id + 1, 30, &changed,
+						      &e),
+			 -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	store_close(s);
 }
 END_TEST
 
@@ -1763,7 +1846,7 @@ START_TEST(test_migrates_sent_index)
 		count("SELECT count(*) FROM pragma_index_list('outbox')"
 		      " WHERE name = 'outbox_sent' AND partial"),
 		0);
-	s = store_open(path, &e);
+	s = store_open_version(path, 13, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_schema_version(s), 13);
 	store_close(s);
@@ -2101,6 +2184,8 @@ main(void)
 	tcase_add_test(tc, test_migrates_start_seq);
 	tcase_add_test(tc, test_migrates_pause);
 	tcase_add_test(tc, test_migrates_sent_index);
+	tcase_add_test(tc, test_secret);
+	tcase_add_test(tc, test_unsubscribe);
 	tcase_add_test(tc, test_subscriber_update);
 	tcase_add_test(tc, test_subscriber_pause);
 	tcase_add_test(tc, test_tags_fold);
