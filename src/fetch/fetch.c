@@ -32,7 +32,14 @@ struct run {
 	fetch_progress_fn progress;
 	void *progress_arg;
 	struct err fatal; /* the store failed: stop saving */
+	/* claiming the due feeds as the transfers in hand run low */
+	int claiming;   /* the last claim was full: more may be due */
+	int all;        /* every enabled feed, due or not */
+	int64_t due_by; /* due before this counts as due */
+	const atomic_int *stop;
 };
+
+static int claim_batch(struct run *run);
 
 /* One feed's transfer. */
 struct job {
@@ -427,6 +434,11 @@ out:
 	run->done++;
 	if (run->progress)
 		run->progress(run->done, run->total, run->progress_arg);
+	/* fewer than [fetch] jobs in hand: the next batch (http_add from
+	 * on_done runs it in the same http_run) */
+	if (run->claiming && !run->fatal.code &&
+	    run->total - run->done < (size_t)run->cfg->jobs)
+		claim_batch(run);
 	free(redirect);
 	feed_free(feed);
 	job_free(j);
@@ -473,37 +485,46 @@ add_job(const struct store_fetch *feed, void *arg)
 	return 0;
 }
 
-/* The due feeds are claimed this many at a time, all before the first
- * transfer starts, for a lease that outlasts any pass. */
+/* The due feeds are claimed a batch of [fetch] jobs (at most this many)
+ * at a time: the first before the transfers start, the next each time
+ * fewer than jobs are in hand. A worker leases what it is about to fetch,
+ * not every due feed, so that workers sharing a store (PostgreSQL) share
+ * the due feeds and their hosts; a lease outlasts any pass, and the feeds
+ * fetched stay leased to the handle, so none is claimed twice in a pass. */
 #define FETCH_CLAIM_BATCH 256
 #define FETCH_LEASE (24 * 3600)
 
-/* Claims the feeds due by due_by (all enabled ones when all is set) and
- * queues their transfers. Returns 0, 1 when a transfer could not be
- * queued (run->fatal says why), or -1 with e. */
+/* Claims one batch of due feeds (run->due_by, run->all) and queues their
+ * transfers; a batch not full ends the claiming. Returns 0, or 1 with
+ * run->fatal set. */
 static int
-claim_due(struct store *s, struct run *run, int64_t due_by, int all,
-	  struct err *e)
+claim_batch(struct run *run)
 {
-	struct store_fetch *feeds = calloc(FETCH_CLAIM_BATCH, sizeof(*feeds));
-	size_t n = 0, i;
+	struct store_fetch *feeds;
+	size_t max = run->cfg->jobs > 0 ? (size_t)run->cfg->jobs : 1, n = 0, i;
 	int rc = 0;
 
-	if (!feeds)
-		return err_set(e, EX_OSERR, "out of memory");
-	do {
-		if (store_fetch_claim(s, run->now, due_by, all,
-				      run->now + FETCH_LEASE, feeds,
-				      FETCH_CLAIM_BATCH, &n, e) < 0) {
-			rc = -1;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			if (!rc)
-				rc = add_job(&feeds[i], run);
-			store_fetch_release(&feeds[i]);
-		}
-	} while (!rc && n == FETCH_CLAIM_BATCH);
+	if (max > FETCH_CLAIM_BATCH)
+		max = FETCH_CLAIM_BATCH;
+	if (run->stop && atomic_load(run->stop)) {
+		run->claiming = 0;
+		return 0;
+	}
+	feeds = calloc(max, sizeof(*feeds));
+	if (!feeds) {
+		run->claiming = 0;
+		return err_set(&run->fatal, EX_OSERR, "out of memory"), 1;
+	}
+	if (store_fetch_claim(run->store, run->now, run->due_by, run->all,
+			      run->now + FETCH_LEASE, feeds, max, &n,
+			      &run->fatal) < 0)
+		rc = 1;
+	for (i = 0; i < n; i++) {
+		if (!rc)
+			rc = add_job(&feeds[i], run);
+		store_fetch_release(&feeds[i]);
+	}
+	run->claiming = !rc && n == max;
 	free(feeds);
 	return rc;
 }
@@ -581,9 +602,10 @@ fetch_run(struct store *s, const struct conf *cfg,
 		/* due within min_interval counts as due: a daily cron run
 		 * must not find yesterday's feeds a few seconds early (the
 		 * jitter, the run's own length) and skip them for a day */
-		rc = claim_due(s, &run,
-			       run.now + (int64_t)cfg->min_interval * 60,
-			       sel->all, e);
+		run.due_by = run.now + (int64_t)cfg->min_interval * 60;
+		run.all = sel->all;
+		run.stop = sel->stop;
+		rc = claim_batch(&run);
 	}
 	/* transfers already added finish (and free their state) either way */
 	if (http_run(run.http, e) < 0)
