@@ -174,6 +174,27 @@ class Postgres:
                                PGOPTIONS="-c client_min_messages=warning"))
         return p.stdout.strip()
 
+    def stats_reset(self):
+        self.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;"
+                  " SELECT pg_stat_statements_reset()")
+
+    def stats_dump(self, path):
+        """The statements of the phase by total time: what PostgreSQL
+        spent where, with the calls (round trips) of each."""
+        out = self.psql(
+            "SELECT round(total_exec_time::numeric, 1) || ' ms exec + ' ||"
+            " round(total_plan_time::numeric, 1) || ' ms plan, ' ||"
+            " calls || ' calls: ' || regexp_replace(query, '\\s+', ' ',"
+            " 'g') FROM pg_stat_statements ORDER BY total_exec_time"
+            " + total_plan_time DESC LIMIT 25")
+        tot = self.psql(
+            "SELECT round(sum(total_exec_time)::numeric, 1) || ' ms exec + '"
+            " || round(sum(total_plan_time)::numeric, 1) || ' ms plan, ' ||"
+            " sum(calls) || ' calls in all' FROM pg_stat_statements")
+        out = tot + "\n" + out
+        with open(path, "w") as f:
+            f.write(out + "\n")
+
     def fresh(self, db, template=None):
         self.psql("DROP DATABASE IF EXISTS %s" % db)
         self.psql("CREATE DATABASE %s%s" % (
@@ -344,11 +365,16 @@ def one_config(args, store, tmpl, name, n, nfeeds, nsubs, feeds_srv, sink):
     conf = os.path.join(args.work, name + ".conf")
     write_conf(conf, loc, args, sink.port)
     rec = {"backend": store.kind, "workers": n, "feeds": nfeeds,
-           "subs": nsubs}
+           "subs": nsubs, "load": open("/proc/loadavg").read().split()[0]}
     # fetch
     feeds_srv.snapshot()
     pg0 = store.pg and store.pg.cpu()
+    if store.pg and args.pg_stats:
+        store.pg.stats_reset()
     wall, ws = workers(args, conf, T_FETCH, n, name + "-fetch")
+    if store.pg and args.pg_stats:
+        store.pg.stats_dump(os.path.join(args.work, "pgstat-%s-fetch.txt"
+                                         % name))
     st = feeds_srv.snapshot()
     entries = store.count(name, "SELECT count(*) FROM entries")
     rec["fetch"] = {"wall": wall, "workers": ws, "server": st,
@@ -370,10 +396,22 @@ def one_config(args, store, tmpl, name, n, nfeeds, nsubs, feeds_srv, sink):
             "/".join("%.1f" % (w["rss"] / 1024) for w in ws),
             "/".join("%.1f" % w["cpu"] for w in ws),
             st["late_ms_p99"], st["max_conns"]))
+    if "send" not in args.phases:
+        return rec
+    if store.pg and args.analyze:
+        # what autovacuum does within a minute of 30,000 new entries: the
+        # send phase plans with the tables' statistics, as in a store
+        # that has been running (not timed)
+        store.pg.psql("ANALYZE", name)
     # send
     s0 = sink.snapshot()
     pg0 = store.pg and store.pg.cpu()
+    if store.pg and args.pg_stats:
+        store.pg.stats_reset()
     wall, ws = workers(args, conf, T_SEND, n, name + "-send")
+    if store.pg and args.pg_stats:
+        store.pg.stats_dump(os.path.join(args.work, "pgstat-%s-send.txt"
+                                         % name))
     s1 = sink.snapshot()
     st = feeds_srv.snapshot()
     msgs = s1["messages"] - s0["messages"]
@@ -432,12 +470,16 @@ def med(xs):
 def report(args, recs):
     print("\nworkers benchmark: jobs %d and per_host %d per worker, %d "
           "items a feed, responses %d ms late, %d feeds a host, %d a tag;"
-          " medians of %d runs" % (args.jobs, args.per_host, args.items,
-                                   args.delay * 1000, FEEDS_PER_HOST,
-                                   FEEDS_PER_TAG, args.runs))
-    print("\n%-7s %-8s %7s %8s %9s %10s %8s %11s %10s %9s" % (
+          " medians of the runs (%s)" % (
+              args.jobs, args.per_host, args.items, args.delay * 1000,
+              FEEDS_PER_HOST, FEEDS_PER_TAG, ", ".join(
+                  "%d at %d feeds" % (len({r["run"] for r in recs
+                                           if r["feeds"] == f}), f)
+                  for f in sorted({r["feeds"] for r in recs}))))
+    print("\n%-6s %-7s %6s %7s %8s %8s %7s %8s %9s %7s %9s %9s" % (
         "feeds", "subs", "store", "workers", "fetch s", "feeds/s",
-        "send s", "digests/s", "RSS fetch", "RSS send"))
+        "ms/feed", "send s", "digests/s", "ms/dig", "RSS fetch",
+        "RSS send"))
     sizes = sorted({(r["feeds"], r["subs"]) for r in recs})
     cfgs = []
     for r in recs:
@@ -453,17 +495,27 @@ def report(args, recs):
                 continue
             m = {"fetch": med([r["fetch"]["wall"] for r in rs]),
                  "frate": med([r["fetch"]["rate"] for r in rs]),
-                 "send": med([r["send"]["wall"] for r in rs]),
-                 "srate": med([r["send"]["rate"] for r in rs]),
                  "frss": med([max(w["rss"] for w in r["fetch"]["workers"])
-                              for r in rs]) / 1024,
-                 "srss": med([max(w["rss"] for w in r["send"]["workers"])
                               for r in rs]) / 1024}
+            m["fcpu"] = med([1000 * (sum(w["cpu"] for w in r["fetch"]["workers"])
+                                     + r["fetch"].get("pg_cpu", 0))
+                             / r["feeds"] for r in rs])
+            sends = [r for r in rs if "send" in r]
+            m["scpu"] = med([1000 * (sum(w["cpu"] for w in r["send"]["workers"])
+                                     + r["send"].get("pg_cpu", 0))
+                             / r["subs"] for r in sends])
+            m["send"] = med([r["send"]["wall"] for r in sends])
+            m["srate"] = med([r["send"]["rate"] for r in sends])
+            m["srss"] = med([max(w["rss"] for w in r["send"]["workers"])
+                             for r in sends]) / 1024
             table[size + c] = m
-            print("%-7d %-8d %7s %8d %9.2f %10.1f %8.2f %11.1f %6.1f MiB "
-                  "%5.1f MiB" % (size[0], size[1], c[0], c[1], m["fetch"],
-                                 m["frate"], m["send"], m["srate"],
-                                 m["frss"], m["srss"]))
+            print("%-6d %-7d %6s %7d %8.2f %8.1f %7.2f %8.2f %9.1f %7.2f "
+                  "%5.1f MiB %5.1f MiB" % (
+                      size[0], size[1], c[0], c[1], m["fetch"], m["frate"],
+                      m["fcpu"], m["send"], m["srate"], m["scpu"], m["frss"],
+                      m["srss"]))
+    print("\nms/feed, ms/dig: CPU time per feed fetched and per digest sent,"
+          " of the workers and the PostgreSQL server together")
     print("\ngoals (at %d feeds, %d subscribers):" % sizes[-1])
     big = sizes[-1]
 
@@ -495,9 +547,9 @@ def report(args, recs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--feedmail", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--csink", required=True)
+    ap.add_argument("--feedmail")
+    ap.add_argument("--work")
+    ap.add_argument("--csink")
     ap.add_argument("--sizes", default="2500:25000,10000:100000")
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--jobs", type=int, default=25)
@@ -510,17 +562,39 @@ def main():
                     help="a PostgreSQL setting (e.g. synchronous_commit="
                     "off); repeatable")
     ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--no-analyze", dest="analyze", action="store_false",
+                    help="no ANALYZE of the PostgreSQL store after its "
+                    "set-up and between the phases")
+    ap.add_argument("--fetch-only", dest="phases", action="store_const",
+                    const=("fetch",), default=("fetch", "send"),
+                    help="no send phase")
+    ap.add_argument("--pg-stats", action="store_true",
+                    help="pg_stat_statements per phase, into WORK/pgstat-*")
     ap.add_argument("--json")
+    ap.add_argument("--report", nargs="+", metavar="JSON",
+                    help="only print the table of these --json files")
     args = ap.parse_args()
+    if args.report:
+        recs = []
+        for path in args.report:
+            with open(path) as f:
+                recs += json.load(f)
+        report(args, recs)
+        return
+    if not (args.feedmail and args.work and args.csink):
+        ap.error("--feedmail, --work and --csink are needed")
     args.feedmail = os.path.abspath(args.feedmail)
-    sizes = [tuple(int(x) for x in s.split(":"))
-             for s in args.sizes.split(",")]
+    # F:S or F:S:RUNS (this size's own number of runs)
+    sizes = []
+    for sz in args.sizes.split(","):
+        f = [int(x) for x in sz.split(":")]
+        sizes.append((f[0], f[1], f[2] if len(f) > 2 else args.runs))
     nworkers = [int(x) for x in args.workers.split(",")]
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     t_start = time.monotonic()
     load0 = open("/proc/loadavg").read().split()[:3]
-    maxfeeds = max(f for f, s in sizes)
+    maxfeeds = max(sz[0] for sz in sizes)
     signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(143))
     servers = []
     pg = None
@@ -534,12 +608,15 @@ def main():
         servers.append(srv)
         sink = Server(args.work, "csink", [args.csink])
         servers.append(sink)
+        if args.pg_stats:
+            args.pg_set += ["shared_preload_libraries=pg_stat_statements",
+                            "pg_stat_statements.track_planning=on"]
         pg = Postgres(args.work, args.pg_set)
         pg.cpu = pg_cpu_method(pg)
         stores = [Store("pg", args.work, pg)]
         if not args.no_sqlite:
             stores.insert(0, Store("sqlite", args.work))
-        for nfeeds, nsubs in sizes:
+        for nfeeds, nsubs, runs in sizes:
             opml, csv = make_inputs(args.work, nfeeds, nsubs, srv.port)
             tmpl = "tmpl_%d_%d" % (nfeeds, nsubs)
             for store in stores:
@@ -549,6 +626,8 @@ def main():
                 write_conf(conf, loc, args, sink.port)
                 feedmail(args, conf, T_SUBS, "import", opml)
                 feedmail(args, conf, T_SUBS, "subscriber", "import", csv)
+                if store.pg and args.analyze:
+                    store.pg.psql("ANALYZE", tmpl)
                 n = store.count(tmpl, "SELECT count(*) FROM subscribers")
                 f = store.count(tmpl, "SELECT count(*) FROM feeds")
                 if n != nsubs or f != nfeeds:
@@ -556,7 +635,7 @@ def main():
                         tmpl, f, n))
                 log("%s store: %d feeds, %d subscribers (%.1f s)"
                     % (store.kind, f, n, time.monotonic() - t))
-            for run in range(args.runs):
+            for run in range(runs):
                 log("%d feeds, %d subscribers, run %d" % (nfeeds, nsubs,
                                                           run + 1))
                 for store in stores:
