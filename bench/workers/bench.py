@@ -367,7 +367,7 @@ def one_config(args, store, tmpl, name, n, nfeeds, nsubs, feeds_srv, sink):
     rec = {"backend": store.kind, "workers": n, "feeds": nfeeds,
            "subs": nsubs, "load": open("/proc/loadavg").read().split()[0]}
     # fetch
-    feeds_srv.snapshot()
+    srv0 = feeds_srv.snapshot()
     pg0 = store.pg and store.pg.cpu()
     if store.pg and args.pg_stats:
         store.pg.stats_reset()
@@ -377,6 +377,7 @@ def one_config(args, store, tmpl, name, n, nfeeds, nsubs, feeds_srv, sink):
                                          % name))
     st = feeds_srv.snapshot()
     entries = store.count(name, "SELECT count(*) FROM entries")
+    st["cpu"] -= srv0["cpu"]
     rec["fetch"] = {"wall": wall, "workers": ws, "server": st,
                     "entries": entries,
                     "rate": st["status"].get("200", 0) / wall}
@@ -395,7 +396,8 @@ def one_config(args, store, tmpl, name, n, nfeeds, nsubs, feeds_srv, sink):
                      for w in ws),
             "/".join("%.1f" % (w["rss"] / 1024) for w in ws),
             "/".join("%.1f" % w["cpu"] for w in ws),
-            st["late_ms_p99"], st["max_conns"]))
+            st["late_ms_p99"], st["max_conns"]) +
+        "; server CPU %.1f s" % st["cpu"])
     if "send" not in args.phases:
         return rec
     if store.pg and args.analyze:
