@@ -50,6 +50,7 @@ static int check_abs_path(const char *v, struct err *why);
 static int check_address(const char *v, struct err *why);
 static int check_list_id(const char *v, struct err *why);
 static int check_https_url(const char *v, struct err *why);
+static int check_base_url(const char *v, struct err *why);
 static int check_time(const char *v, struct err *why);
 static int check_timezone(const char *v, struct err *why);
 
@@ -189,6 +190,11 @@ const struct conf_key conf_keys[] = {
 		check_timezone),
 	KEY_STR("digest", "admin", CONF_TYPE_STRING, admin, NULL, NULL,
 		"an address for health reports (default: none)", check_address),
+
+	KEY_STR("web", "base_url", CONF_TYPE_STRING, web_base_url, NULL, NULL,
+		"the http(s) URL the links in mails point to, where serve is "
+		"reached (default: none; confirmation mails need it)",
+		check_base_url),
 };
 
 _Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) == CONF_NKEYS,
@@ -446,6 +452,22 @@ static int
 check_https_url(const char *v, struct err *why)
 {
 	return unless(url_is_https(v), why, "is not an https:// URL");
+}
+
+/* where links in mails point: http(s), and bytes that can stand between
+ * <> in a header; no query or fragment, since paths are added */
+static int
+check_base_url(const char *v, struct err *why)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		if (*p < 33 || *p > 126 || strchr("<>\"'\\?#", *p))
+			return unless(0, why,
+				      "is not an http(s) URL without query "
+				      "or fragment");
+	return unless(url_is_http(v), why,
+		      "is not an absolute http:// or https:// URL");
 }
 
 /* the key's own form is HH:MM, two digits each, where a schedule also

@@ -32,7 +32,7 @@
 #include "lib/err.h"
 
 /* The number of rows of conf_keys[]. */
-#define CONF_NKEYS 40
+#define CONF_NKEYS 41
 /* Relays [smtp] host may list, tried in turn. */
 #define CONF_MAX_RELAYS 8
 
@@ -99,6 +99,9 @@ struct conf {
 	char *time;            /* "HH:MM", when the daily digest goes */
 	char *timezone;        /* IANA name or "UTC" */
 	char *admin;           /* address for health reports, optional */
+	/* [web] */
+	char *web_base_url; /* http(s) URL the links in mails point to, or
+	                     * NULL (confirmations need it) */
 	/* from, split once by conf_finish: the display name (NULL when
 	 * none) and the bare address every mail goes out from */
 	char *from_name;
@@ -141,7 +144,7 @@ struct conf_key {
 	int (*check)(const char *value, struct err *why);
 };
 
-/* The table, in file order: [store], [fetch], [smtp], [digest];
+/* The table, in file order: [store], [fetch], [smtp], [digest], [web];
  * CONF_NKEYS rows (checked where it is defined). */
 extern const struct conf_key conf_keys[];
 

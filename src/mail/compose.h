@@ -1,7 +1,8 @@
 /*
  * compose: every mail feedmail sends is put together here, one way: a
  * subscriber's digest, the admin's reports (weekly health, "the transport
- * works again") and doctor's test mail. From is [digest] from, as
+ * works again"), doctor's test mail and the confirmation a new
+ * subscriber is asked for. From is [digest] from, as
  * conf_finish parsed it; the Message-ID is a hash of a seed in the
  * sender's domain; Date is the time given; the text part is wrapped for
  * reading (MIME_WRAP_WIDTH); a digest also carries the list headers
@@ -19,6 +20,7 @@
 #include "lib/err.h"
 
 struct store;
+struct store_subscriber;
 
 struct compose_mail {
 	const char *to_name; /* display name, or NULL */
@@ -57,5 +59,26 @@ int compose_render(const struct conf *cfg, const struct compose_mail *m,
 int compose_report(struct store *s, const struct conf *cfg, const char *kind,
 		   const char *slot, const char *seed,
 		   const struct compose_mail *m, int64_t *id, struct err *e);
+
+/* Where a confirmation link points: [web] base_url, "c/", the token. */
+#define COMPOSE_CONFIRM_PATH "c/"
+/* The kind of a confirmation in the outbox: neither a digest nor the
+ * admin's mail, carried with the digests (STORE_OUTBOX_DIGESTS). */
+#define COMPOSE_CONFIRM_KIND "confirm"
+
+/* The confirmation mail to sub (waiting for it, or unsubscribed and
+ * asking to come back) at now, in their language ([digest] language when
+ * they have none): text and HTML, with the link [web] base_url + "c/" +
+ * a TOKEN_CONFIRM token bound to sub->token. Queued in the outbox as kind
+ * "confirm" to sub->email, slot "ADDRESS@YYYY-MM-DDTHH" (the address in
+ * lower case, the hour in UTC: the outbox takes one per kind and slot,
+ * so at most one per address per hour), with confirm_sent_at noted, in
+ * one transaction. 0 queued (*id its outbox id); 1 when one went to
+ * that address this hour already (nothing done); -1 with e: EX_CONFIG
+ * when [web] base_url is not set, else the store's or the message's
+ * failure. */
+int compose_confirm(struct store *s, const struct conf *cfg,
+		    const struct store_subscriber *sub, int64_t now,
+		    int64_t *id, struct err *e);
 
 #endif

@@ -64,7 +64,8 @@ wait_after(const struct store_message *p, enum store_digest_outcome outcome)
 
 	if (outcome != STORE_DIGEST_RETRY && outcome != STORE_DIGEST_HELD)
 		return 0;
-	if (!p->subscriber_id)
+	/* a confirmation has someone waiting for it, as a digest has */
+	if (!p->subscriber_id && strcmp(p->kind, "confirm"))
 		return COURIER_REPORT_RETRY;
 	if (outcome == STORE_DIGEST_HELD)
 		attempts = 0;
@@ -86,6 +87,14 @@ log_outcome(const struct store_message *p, enum store_digest_outcome outcome,
 				 reply);
 		else if (outcome == STORE_DIGEST_FAILED)
 			log_error("send to '%s' failed: %s", p->email, reply);
+	} else if (!strcmp(p->kind, "confirm")) {
+		if (outcome == STORE_DIGEST_SENT)
+			log_info("confirmation sent to '%s'", p->email);
+		else
+			log_warn("confirmation to '%s': %s%s", p->email, reply,
+				 outcome == STORE_DIGEST_FAILED ?
+					 "" :
+					 "; will retry");
 	} else if (outcome == STORE_DIGEST_SENT) {
 		log_info("%s report %s sent to '%s'", p->kind,
 			 p->slot ? p->slot : "", p->email);

@@ -147,6 +147,24 @@ struct store_ops {
 			     struct err *e);
 	int (*subscriber_unsubscribe)(struct store *s, int64_t id, int64_t now,
 				      int *changed, struct err *e);
+	int (*consent_add)(struct store *s, const struct store_consent *c,
+			   struct err *e);
+	int (*consent_each)(struct store *s, int64_t id,
+			    int (*cb)(const struct store_consent *c, void *arg,
+				      struct err *e),
+			    void *arg, struct err *e);
+	int (*subscriber_confirm)(struct store *s, int64_t id,
+				  const struct store_consent *c, int *changed,
+				  struct err *e);
+	int (*subscriber_resubscribe)(struct store *s, int64_t id, int64_t now,
+				      int pending, int *changed, struct err *e);
+	int (*subscriber_confirm_sent)(struct store *s, int64_t id, int64_t at,
+				       struct err *e);
+	int (*subscriber_count)(struct store *s, int64_t now,
+				struct store_subscriber_counts *c,
+				struct err *e);
+	int (*subscriber_forget_pending)(struct store *s, int64_t before,
+					 size_t *n, struct err *e);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -257,6 +257,69 @@ store_subscriber_unsubscribe(struct store *s, int64_t id, int64_t now,
 	return s->ops->subscriber_unsubscribe(s, id, now, changed, e);
 }
 
+const char *
+store_subscriber_state(const struct store_subscriber *sub, int64_t now)
+{
+	if (sub->unsubscribed_at)
+		return "unsubscribed";
+	if (sub->pending_since)
+		return "pending";
+	return store_subscriber_paused(sub, now) ? "paused" : "active";
+}
+
+int
+store_consent_add(struct store *s, const struct store_consent *c, struct err *e)
+{
+	return s->ops->consent_add(s, c, e);
+}
+
+int
+store_consent_each(struct store *s, int64_t id,
+		   int (*cb)(const struct store_consent *c, void *arg,
+			     struct err *e),
+		   void *arg, struct err *e)
+{
+	return s->ops->consent_each(s, id, cb, arg, e);
+}
+
+int
+store_subscriber_confirm(struct store *s, int64_t id,
+			 const struct store_consent *c, int *changed,
+			 struct err *e)
+{
+	return s->ops->subscriber_confirm(s, id, c, changed, e);
+}
+
+int
+store_subscriber_resubscribe(struct store *s, int64_t id, int64_t now,
+			     int pending, int *changed, struct err *e)
+{
+	return s->ops->subscriber_resubscribe(s, id, now, pending, changed, e);
+}
+
+int
+store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at,
+			      struct err *e)
+{
+	return s->ops->subscriber_confirm_sent(s, id, at, e);
+}
+
+int
+store_subscriber_count(struct store *s, int64_t now,
+		       struct store_subscriber_counts *c, struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	return s->ops->subscriber_count(s, now, c, e);
+}
+
+int
+store_subscriber_forget_pending(struct store *s, int64_t before, size_t *n,
+				struct err *e)
+{
+	*n = 0;
+	return s->ops->subscriber_forget_pending(s, before, n, e);
+}
+
 int
 store_secret(struct store *s, const char *name, unsigned char *buf, size_t size,
 	     size_t *len, struct err *e)

@@ -323,7 +323,13 @@ int store_subscriber_copy(struct store_subscriber *dst,
 			  const struct store_subscriber *src);
 
 /* Adds a subscriber; an address already there (case-insensitive domain) is
- * refused with EX_DATAERR. created_at is set to now. The entries new to
+ * refused with EX_DATAERR, saying when an address that unsubscribed did
+ * so ("unsubscribed on DATE"): such an address comes back only through
+ * store_subscriber_confirm (their own confirmation) or
+ * store_subscriber_resubscribe (the admin's word). created_at is set to
+ * now. With sub->pending_since set, they are added waiting for their
+ * confirmation since then (sent nothing until store_subscriber_confirm).
+ * The entries new to
  * them are those the store keeps after this commits: in the store's own
  * order of entries, not by the clock (now may equal an entry's
  * first_seen, or even precede it). */
@@ -362,6 +368,72 @@ int store_subscriber_receives(const struct store_subscriber *sub, int64_t now);
  * stays as they were (0, *changed 0); unknown id: -1 with EX_DATAERR. */
 int store_subscriber_unsubscribe(struct store *s, int64_t id, int64_t now,
 				 int *changed, struct err *e);
+/* The state of sub at now, for lists and counts: "unsubscribed",
+ * "pending" (waiting for their confirmation), "paused" or "active". */
+const char *store_subscriber_state(const struct store_subscriber *sub,
+				   int64_t now);
+
+/* A consent as recorded (the consents table): for which address, when,
+ * through what (STORE_CONSENT_*), from where, to which text. Strings are
+ * lent. */
+struct store_consent {
+	int64_t subscriber_id; /* 0 once the subscriber was removed */
+	const char *email;     /* the address it was given for */
+	int64_t given_at;
+	const char *source;  /* STORE_CONSENT_WEB, _IMPORT or _ADMIN */
+	const char *ip;      /* as seen through the trusted proxy, or NULL */
+	const char *wording; /* the version of the text agreed to, or NULL */
+	const char *lang;    /* the language it was read in, or NULL */
+};
+#define STORE_CONSENT_WEB "web"
+#define STORE_CONSENT_IMPORT "import"
+#define STORE_CONSENT_ADMIN "admin"
+
+/* Records c for c->subscriber_id (who must exist: else -1 with
+ * EX_DATAERR), as given: for an admin's add or an import that vouches
+ * for it. */
+int store_consent_add(struct store *s, const struct store_consent *c,
+		      struct err *e);
+/* Calls cb with each consent recorded for subscriber id, oldest first
+ * (see "Callbacks"). */
+int store_consent_each(struct store *s, int64_t id,
+		       int (*cb)(const struct store_consent *c, void *arg,
+				 struct err *e),
+		       void *arg, struct err *e);
+/* The subscriber id confirms, as c says (c->subscriber_id is ignored),
+ * in one transaction: c is recorded, pending_since and unsubscribed_at
+ * are cleared, and one who was waiting or had unsubscribed starts anew
+ * (created_at = c->given_at, and what is new to them is what the store
+ * keeps after this commits, as for store_subscriber_add). *changed: 1
+ * when they were waiting or unsubscribed, 0 when they were subscribed
+ * already (the consent is recorded all the same). Unknown id: -1 with
+ * EX_DATAERR. */
+int store_subscriber_confirm(struct store *s, int64_t id,
+			     const struct store_consent *c, int *changed,
+			     struct err *e);
+/* The admin subscribes again id, who had unsubscribed, at now:
+ * unsubscribed_at is cleared and they start anew (as confirm); with
+ * pending set, they wait for their confirmation since now. *changed 0
+ * (and nothing done) when they had not unsubscribed. Unknown id: -1
+ * with EX_DATAERR. */
+int store_subscriber_resubscribe(struct store *s, int64_t id, int64_t now,
+				 int pending, int *changed, struct err *e);
+/* Notes that a confirmation mail to id was queued at `at`
+ * (confirm_sent_at). Unknown id: -1 with EX_DATAERR. */
+int store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at,
+				  struct err *e);
+/* How many subscribers are in each state at now (store_subscriber_state). */
+struct store_subscriber_counts {
+	int64_t active, pending, paused, unsubscribed;
+};
+int store_subscriber_count(struct store *s, int64_t now,
+			   struct store_subscriber_counts *c, struct err *e);
+/* Forgets the subscribers waiting for their confirmation since before
+ * `before` (never confirmed: removed, with what they had; their consents
+ * none); *n says how many. */
+#define STORE_PENDING_DAYS 7 /* how long run keeps them waiting */
+int store_subscriber_forget_pending(struct store *s, int64_t before, size_t *n,
+				    struct err *e);
 /* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
 int store_subscriber_remove(struct store *s, const char *email, struct err *e);
 int store_subscriber_each(struct store *s,
@@ -463,8 +535,11 @@ void store_message_release(struct store_message *d);
 /* Which of the outbox's messages a claim takes. */
 enum store_outbox_box {
 	STORE_OUTBOX_ALL,     /* digests and the admin's mail */
-	STORE_OUTBOX_DIGESTS, /* subscribers' digests only */
-	STORE_OUTBOX_ADMIN,   /* the admin's mail only (no subscriber) */
+	STORE_OUTBOX_DIGESTS, /* the subscribers' mail: their digests
+	                       * and the confirmations (kind "confirm",
+	                       * which a person waits for) */
+	STORE_OUTBOX_ADMIN,   /* the admin's mail only (no subscriber,
+	                       * not a confirmation) */
 };
 
 /* Claims at most max pending messages of box in the outbox whose next

@@ -1834,6 +1834,207 @@ START_TEST(test_unsubscribe)
 }
 END_TEST
 
+/* Collects consents' sources and times, for test_confirm. */
+struct seen_consents {
+	char sources[8][16];
+	int64_t at[8];
+	char ip[8][64];
+	int n;
+};
+
+static int
+see_consent(const struct store_consent *c, void *arg, struct err *e)
+{
+	struct seen_consents *seen = arg;
+
+	(void)e;
+	if (seen->n < 8) {
+		snprintf(seen->sources[seen->n], 16, "%s", c->source);
+		snprintf(seen->ip[seen->n], 64, "%s", c->ip ? c->ip : "-");
+		seen->at[seen->n++] = c->given_at;
+	}
+	return 0;
+}
+
+/* A subscriber added waiting for their confirmation gets nothing until
+ * they confirm; confirming records the consent, once, in the same
+ * transaction, and starts them anew. */
+START_TEST(test_confirm)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { .email = "p@x.org",
+					.pending_since = 10 },
+				got;
+	struct store_consent c = { .email = "p@x.org",
+				   .given_at = 50,
+				   .source = STORE_CONSENT_WEB,
+				   .ip = "192.0.2.7",
+				   .wording = "2026-12",
+				   .lang = "fr" };
+	struct seen_consents seen = { 0 };
+	int64_t id;
+	int changed;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, "p@x.org", &got, &e), 0);
+	ck_assert_int_eq(got.pending_since, 10);
+	ck_assert_str_eq(store_subscriber_state(&got, 20), "pending");
+	ck_assert_int_eq(store_subscriber_receives(&got, 20), 0);
+	store_subscriber_release(&got);
+	ck_assert_int_eq(store_subscriber_confirm_sent(s, id, 11, &e), 0);
+	ck_assert_int_eq(count("SELECT confirm_sent_at FROM subscribers"), 11);
+	ck_assert_int_eq(store_subscriber_confirm(s, id, &c, &changed, &e), 0);
+	ck_assert_int_eq(changed, 1);
+	ck_assert_int_eq(store_subscriber_by_email(s, "p@x.org", &got, &e), 0);
+	ck_assert_int_eq(got.pending_since, 0);
+	ck_assert_int_eq(got.created_at, 50);
+	ck_assert_str_eq(store_subscriber_state(&got, 60), "active");
+	store_subscriber_release(&got);
+	/* confirmed twice (the page reloaded): a second consent, no change */
+	c.given_at = 70;
+	ck_assert_int_eq(store_subscriber_confirm(s, id, &c, &changed, &e), 0);
+	ck_assert_int_eq(changed, 0);
+	ck_assert_int_eq(store_consent_each(s, id, see_consent, &seen, &e), 0);
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert_str_eq(seen.sources[0], "web");
+	ck_assert_str_eq(seen.ip[0], "192.0.2.7");
+	ck_assert_int_eq(seen.at[0], 50);
+	ck_assert_int_eq(count("SELECT count(*) FROM consents WHERE"
+			       " wording = '2026-12' AND lang = 'fr'"
+			       " AND email = 'p@x.org'"),
+			 2);
+	/* unknown: nothing recorded */
+	ck_assert_int_eq(store_subscriber_confirm(s, id + 1, &c, &changed, &e),
+			 -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	e = (struct err)ERR_INIT;
+	c.subscriber_id = id + 1;
+	ck_assert_int_eq(store_consent_add(s, &c, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_int_eq(count("SELECT count(*) FROM consents"), 2);
+	/* the admin's add */
+	e = (struct err)ERR_INIT;
+	c.subscriber_id = id;
+	c.source = STORE_CONSENT_ADMIN;
+	c.ip = NULL;
+	c.email = NULL;
+	ck_assert_int_eq(store_consent_add(s, &c, &e), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM consents WHERE"
+			       " source = 'admin' AND ip IS NULL"
+			       " AND email = 'p@x.org'"),
+			 1);
+	store_close(s);
+}
+END_TEST
+
+/* An address that unsubscribed is refused by add, saying since when; it
+ * comes back through its own confirmation or the admin's --resubscribe,
+ * starting anew. */
+START_TEST(test_suppression)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { .email = "u@x.org" }, got;
+	struct store_consent c = { .given_at = 3000000,
+				   .source = STORE_CONSENT_WEB };
+	int64_t id, again;
+	int changed;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	ck_assert_int_eq(store_subscriber_unsubscribe(s, id, 86400 * 20,
+						      &changed, &e),
+			 0);
+	sub.email = "U@X.org";
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 86400 * 30, &again, &e),
+			 -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_msg(strstr(e.msg, "unsubscribed on 1970-01-21") != NULL, "%s",
+		      e.msg);
+	ck_assert_msg(strstr(e.msg, "--resubscribe") != NULL, "%s", e.msg);
+	/* one still there is only there */
+	e = (struct err)ERR_INIT;
+	sub.email = "v@x.org";
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &again, &e), 0);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &again, &e), -1);
+	ck_assert_msg(strstr(e.msg, "already exists") != NULL, "%s", e.msg);
+	/* the admin's word: not for one subscribed */
+	ck_assert_int_eq(store_subscriber_resubscribe(s, again, 40, 0, &changed,
+						      &e),
+			 0);
+	ck_assert_int_eq(changed, 0);
+	ck_assert_int_eq(store_subscriber_resubscribe(s, id, 3000000, 1,
+						      &changed, &e),
+			 0);
+	ck_assert_int_eq(changed, 1);
+	ck_assert_int_eq(store_subscriber_by_email(s, "u@x.org", &got, &e), 0);
+	ck_assert_int_eq(got.unsubscribed_at, 0);
+	ck_assert_int_eq(got.pending_since, 3000000);
+	ck_assert_int_eq(got.created_at, 3000000);
+	store_subscriber_release(&got);
+	/* their own confirmation clears an unsubscription too */
+	ck_assert_int_eq(store_subscriber_unsubscribe(s, id, 3000010, &changed,
+						      &e),
+			 0);
+	c.given_at = 3000020;
+	ck_assert_int_eq(store_subscriber_confirm(s, id, &c, &changed, &e), 0);
+	ck_assert_int_eq(changed, 1);
+	ck_assert_int_eq(store_subscriber_by_email(s, "u@x.org", &got, &e), 0);
+	ck_assert_str_eq(store_subscriber_state(&got, 3000030), "active");
+	ck_assert_int_eq(got.created_at, 3000020);
+	store_subscriber_release(&got);
+	store_close(s);
+}
+END_TEST
+
+/* status counts each state; run forgets those never confirmed. */
+START_TEST(test_states_and_forget)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_subscriber sub = { 0 };
+	struct store_subscriber_counts n;
+	int64_t ids[6];
+	const char *emails[] = { "a@x.org", "b@x.org", "c@x.org",
+				 "d@x.org", "e@x.org", "f@x.org" };
+	int changed, i;
+	size_t gone;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	for (i = 0; i < 6; i++) {
+		sub.email = (char *)emails[i];
+		/* c and d wait: c since 100, d since 1000 */
+		sub.pending_since = i == 2 ? 100 : i == 3 ? 1000 : 0;
+		ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &ids[i], &e),
+				 0);
+	}
+	ck_assert_int_eq(store_subscriber_pause(s, ids[4], 50, 0, &e), 0);
+	ck_assert_int_eq(store_subscriber_pause(s, ids[1], 50, 500, &e), 0);
+	ck_assert_int_eq(store_subscriber_unsubscribe(s, ids[5], 60, &changed,
+						      &e),
+			 0);
+	ck_assert_int_eq(store_subscriber_count(s, 400, &n, &e), 0);
+	ck_assert_int_eq(n.active, 1);
+	ck_assert_int_eq(n.paused, 2);
+	ck_assert_int_eq(n.pending, 2);
+	ck_assert_int_eq(n.unsubscribed, 1);
+	/* b's pause ended at 500 */
+	ck_assert_int_eq(store_subscriber_count(s, 600, &n, &e), 0);
+	ck_assert_int_eq(n.active, 2);
+	ck_assert_int_eq(n.paused, 1);
+	ck_assert_int_eq(store_subscriber_forget_pending(s, 500, &gone, &e), 0);
+	ck_assert_uint_eq(gone, 1);
+	ck_assert_int_eq(store_subscriber_count(s, 600, &n, &e), 0);
+	ck_assert_int_eq(n.pending, 1);
+	ck_assert_int_eq(n.unsubscribed, 1);
+	ck_assert_int_eq(store_subscriber_by_email(s, "c@x.org", &sub, &e), -1);
+	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 5);
+	store_close(s);
+}
+END_TEST
+
 /* 12 -> 13: the sent mail indexed by time, for the quota's count. */
 START_TEST(test_migrates_sent_index)
 {
@@ -2186,6 +2387,9 @@ main(void)
 	tcase_add_test(tc, test_migrates_sent_index);
 	tcase_add_test(tc, test_secret);
 	tcase_add_test(tc, test_unsubscribe);
+	tcase_add_test(tc, test_confirm);
+	tcase_add_test(tc, test_suppression);
+	tcase_add_test(tc, test_states_and_forget);
 	tcase_add_test(tc, test_subscriber_update);
 	tcase_add_test(tc, test_subscriber_pause);
 	tcase_add_test(tc, test_tags_fold);
