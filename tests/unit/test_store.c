@@ -1863,10 +1863,10 @@ START_TEST(test_confirm)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
-	struct store_subscriber sub = { .email = "p@x.org",
+	struct store_subscriber sub = { .email = (char *)"p@x.org",
 					.pending_since = 10 },
 				got;
-	struct store_consent c = { .email = "p@x.org",
+	struct store_consent c = { .email = (char *)"p@x.org",
 				   .given_at = 50,
 				   .source = STORE_CONSENT_WEB,
 				   .ip = "192.0.2.7",
@@ -1936,7 +1936,7 @@ START_TEST(test_suppression)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
-	struct store_subscriber sub = { .email = "u@x.org" }, got;
+	struct store_subscriber sub = { .email = (char *)"u@x.org" }, got;
 	struct store_consent c = { .given_at = 3000000,
 				   .source = STORE_CONSENT_WEB };
 	int64_t id, again;
@@ -1947,7 +1947,7 @@ START_TEST(test_suppression)
 	ck_assert_int_eq(store_subscriber_unsubscribe(s, id, 86400 * 20,
 						      &changed, &e),
 			 0);
-	sub.email = "U@X.org";
+	sub.email = (char *)"U@X.org";
 	ck_assert_int_eq(store_subscriber_add(s, &sub, 86400 * 30, &again, &e),
 			 -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
@@ -1956,7 +1956,7 @@ START_TEST(test_suppression)
 	ck_assert_msg(strstr(e.msg, "--resubscribe") != NULL, "%s", e.msg);
 	/* one still there is only there */
 	e = (struct err)ERR_INIT;
-	sub.email = "v@x.org";
+	sub.email = (char *)"v@x.org";
 	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &again, &e), 0);
 	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &again, &e), -1);
 	ck_assert_msg(strstr(e.msg, "already exists") != NULL, "%s", e.msg);
