@@ -109,6 +109,16 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	else if (pruned)
 		log_info("deleted the messages of %zu %s sent over a day ago",
 			 pruned, str_plural(pruned, "digest", "digests"));
+	/* who never confirmed is forgotten: the address was perhaps not
+	 * theirs to give */
+	if (store_subscriber_forget_pending(
+		    s, clock_now() - (int64_t)STORE_PENDING_DAYS * 24 * 3600,
+		    &pruned, &e) < 0)
+		log_warn("run: %s", e.msg);
+	else if (pruned)
+		log_info("forgot %zu %s who never confirmed in %d days", pruned,
+			 str_plural(pruned, "subscriber", "subscribers"),
+			 STORE_PENDING_DAYS);
 	c->pending = run_pending(s);
 	send_rc = run_send_status(&c->send);
 	/* an outage first: it holds everyone's digests back */

@@ -197,7 +197,7 @@ confirm_parts(const struct confirm_words *w, const char *list, const char *name,
 	      struct buf *html)
 {
 	if (confirm_lines(text, w, list, name, addr, 0, "\n\n") < 0 ||
-	    buf_addf(text, "\n%s\n\n%s\n\n%s\n", w->how, link, w->otherwise) <
+	    buf_addf(text, "\n\n%s\n\n%s\n\n%s\n", w->how, link, w->otherwise) <
 		    0)
 		return -1;
 	if (buf_addf(html,
