@@ -17,7 +17,8 @@ static const char status_text[] =
 	"\nFor each feed: last success, last new entry, entries in the last\n"
 	"7 days, failures in a row and the last error. A feed failing\n"
 	"[fetch] sick_failures times in a row, or without a new entry for\n"
-	"[fetch] sick_days, is flagged. Then the subscribers and the\n"
+	"[fetch] sick_days, is flagged. Then the subscribers (and how many\n"
+	"in each state) and the\n"
 	"pending and failed digests.\n";
 
 struct walk {
@@ -123,15 +124,16 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 	/* the unsubscribed are kept, but are no longer subscribers */
 	subscribers = n.active + n.paused + n.pending;
 	if (!json) {
-		printf("%lld %s (%lld active, %lld paused, %lld waiting for "
-		       "their confirmation; %lld unsubscribed); digests "
-		       "pending %lld, failed %lld\n",
+		printf("%lld %s; digests pending %lld, failed %lld\n",
 		       (long long)subscribers,
 		       str_plural((size_t)subscribers, "subscriber",
 				  "subscribers"),
-		       (long long)n.active, (long long)n.paused,
-		       (long long)n.pending, (long long)n.unsubscribed,
 		       (long long)pending, (long long)failed);
+		printf("subscribers by state: %lld active, %lld paused, %lld "
+		       "pending (waiting for their confirmation), %lld "
+		       "unsubscribed\n",
+		       (long long)n.active, (long long)n.paused,
+		       (long long)n.pending, (long long)n.unsubscribed);
 		if (w.flagged)
 			printf("%zu %s a look\n", w.flagged,
 			       str_plural(w.flagged, "feed needs",
