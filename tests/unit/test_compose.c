@@ -258,6 +258,7 @@ START_TEST(t_confirm)
 	ck_assert_msg(strstr(e.msg, "[web] base_url") != NULL, "%s", e.msg);
 	e = (struct err)ERR_INIT;
 	cfg.web_base_url = strdup("https://veille.example.org/lettre");
+	free(cfg.name);
 	cfg.name = strdup("Veille");
 	ck_assert_int_eq(compose_confirm(s, &cfg, &got, N, &id, &e), 0);
 	ck_assert_int_gt(id, 0);
