@@ -272,8 +272,8 @@ enum added {
 	BACK_WAITS,  /* had unsubscribed: waiting again */
 };
 
-/* The confirmation to subscriber id, queued (compose_confirm): 0, 1 when
- * one went to the address this hour already, -1 with e. */
+/* The confirmation to the subscriber at email, queued (compose_confirm):
+ * 0, 1 when one went to the address this hour already, -1 with e. */
 static int
 queue_confirmation(struct ctx *ctx, const char *email, int64_t now,
 		   struct err *e)
@@ -291,9 +291,9 @@ queue_confirmation(struct ctx *ctx, const char *email, int64_t now,
 
 /* Adds sub with what goes with it, in one transaction: for one who waits
  * (pending), their confirmation mail; else their consent, given at
- * consent_at (0: none to record) through source. With resubscribe, an address that
- * unsubscribed comes back (its details replaced by sub's). A failure
- * leaves nothing behind; *how says what was done. */
+ * consent_at (0: none to record) through source. With resubscribe, an
+ * address that unsubscribed comes back (its details replaced by sub's).
+ * A failure leaves nothing behind; *how says what was done. */
 static int
 add_member(struct ctx *ctx, const struct store_subscriber *sub, int pending,
 	   int resubscribe, const char *source, int64_t consent_at, int64_t now,

@@ -3003,7 +3003,8 @@ sqlite_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 	if (prepare(s, &st,
 		    "SELECT id FROM outbox WHERE status = 'pending'"
 		    " AND next_attempt_at <= ?1 AND (?2 = 0"
-		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL OR kind = 'confirm'))" NOT_PAUSED(
+		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL"
+		    "   OR kind = 'confirm'))" NOT_PAUSED(
 			    "?3") " ORDER BY id LIMIT ?4",
 		    e) < 0)
 		return -1;
@@ -3262,8 +3263,8 @@ sqlite_outbox_due_count(struct store *base, enum store_outbox_box box,
 	if (prepare(s, &st,
 		    "SELECT count(*) FROM outbox WHERE status = 'pending'"
 		    " AND next_attempt_at <= ?1 AND (?2 = 0"
-		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL OR kind = 'confirm'))" NOT_PAUSED(
-			    "?1"),
+		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL"
+		    "   OR kind = 'confirm'))" NOT_PAUSED("?1"),
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, due_by);

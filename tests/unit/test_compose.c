@@ -240,7 +240,8 @@ START_TEST(t_confirm)
 	unsigned char secret[TOKEN_SECRET_SIZE];
 	size_t secret_len;
 	struct store *s;
-	int64_t sid, id = 0, again = 0;
+	int64_t sid, id = 0, again = 0, ids[4];
+	size_t n = 0;
 
 	ck_assert_ptr_nonnull(testutil_tmpdir(dir, sizeof(dir), "confirm"));
 	snprintf(path, sizeof(path), "%s/feedmail.db", dir);
@@ -268,6 +269,17 @@ START_TEST(t_confirm)
 	ck_assert_int_eq(compose_confirm(s, &cfg, &got, N + 1800, &again, &e),
 			 1);
 	ck_assert_int_eq(e.code, 0);
+	/* carried with the digests, a person waiting for it; not the
+	 * admin's mail */
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ADMIN, N, N, N + 60,
+					    ids, 4, &n, &e),
+			 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_DIGESTS, N, N,
+					    N + 60, ids, 4, &n, &e),
+			 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ids[0], id);
 	ck_assert_int_eq(store_outbox_get(s, id, &msg, &e), 0);
 	ck_assert_str_eq(msg.kind, "confirm");
 	ck_assert_int_eq(msg.subscriber_id, 0);
