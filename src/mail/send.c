@@ -310,8 +310,11 @@ collect:
 		}
 		goto out;
 	}
-	run->report->built++;
-	courier_committed(run->courier);
+	/* id 0: another worker built this slot's digest first */
+	if (id) {
+		run->report->built++;
+		courier_committed(run->courier);
+	}
 	rc = 0;
 out:
 	composed_clear(c);
