@@ -439,7 +439,7 @@ send_run(struct store *s, const struct conf *cfg, const struct send_options *o,
 		c.store = s;
 	}
 	berr = (struct err)ERR_INIT;
-	rc = build_all(&run, &berr);
+	rc = o->deliver_only ? 0 : build_all(&run, &berr);
 	courier_built(&c, rc < 0);
 	if (threaded) {
 		crc = courier_join(&c, &cerr);

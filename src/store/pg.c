@@ -239,41 +239,6 @@ static const char *const pg_migrations[] = {
 _Static_assert(PG_N_MIGRATIONS == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-/* The store's name in messages: its URL with a password masked, in the
- * authority ("user:***@") or a "password=" parameter. malloc'd. */
-static char *
-url_shown(const char *url)
-{
-	const char *auth = strstr(url, "://"), *at, *colon, *end, *p;
-	struct buf b = BUF_INIT(16384);
-
-	if (auth) {
-		auth += 3;
-		end = auth + strcspn(auth, "/?#");
-		at = memchr(auth, '@', (size_t)(end - auth));
-		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-		if (colon) {
-			buf_add(&b, url, (size_t)(colon - url));
-			buf_adds(&b, ":***");
-			url = at;
-		}
-	}
-	p = url;
-	while ((p = strstr(p, "password=")) != NULL) {
-		if (p != url && p[-1] != '?' && p[-1] != '&') {
-			p++;
-			continue;
-		}
-		p += strlen("password=");
-		buf_add(&b, url, (size_t)(p - url));
-		buf_adds(&b, "***");
-		url = p + strcspn(p, "&#");
-		p = url;
-	}
-	buf_adds(&b, url);
-	return buf_detach(&b, NULL);
-}
-
 /* A message of libpq's without its final newline, into out. */
 static const char *
 pq_message(const char *msg, char *out, size_t size)
@@ -321,17 +286,15 @@ state_code(const char *state, int lost)
 }
 
 static int
-pg_error(struct pg_store *s, const PGresult *r, const char *what,
-	 struct err *e)
+pg_error(struct pg_store *s, const PGresult *r, const char *what, struct err *e)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	char msg[1024];
 	int lost = PQstatus(s->conn) != CONNECTION_OK;
 	int code = state_code(state, lost);
 
-	pq_message(r && PQresultErrorMessage(r)[0] ?
-			   PQresultErrorMessage(r) :
-			   PQerrorMessage(s->conn),
+	pq_message(r && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) :
+						     PQerrorMessage(s->conn),
 		   msg, sizeof(msg));
 	if (code == EX_TEMPFAIL)
 		return err_set(e, code, "store '%s' is unavailable: %s: %s",
@@ -852,9 +815,8 @@ migrate(struct pg_store *s, int target, struct err *e)
 			       s->shown, PG_BASELINE_VERSION, target);
 	if (pg_begin(&s->base, e) < 0)
 		return -1;
-	if (command(s, "migrate", e,
-		    "SELECT pg_advisory_xact_lock($1, $2)", "ii",
-		    PG_LOCK_SPACE, PG_LOCK_MIGRATE) < 0 ||
+	if (command(s, "migrate", e, "SELECT pg_advisory_xact_lock($1, $2)",
+		    "ii", PG_LOCK_SPACE, PG_LOCK_MIGRATE) < 0 ||
 	    command(s, "migrate", e,
 		    "CREATE TABLE IF NOT EXISTS feedmail_schema ("
 		    " version INTEGER NOT NULL)",
@@ -895,7 +857,8 @@ pg_open_store(const char *url, int version, struct err *e)
 {
 	struct pg_store *s = calloc(1, sizeof(*s));
 
-	if (!s || !(s->url = strdup(url)) || !(s->shown = url_shown(url))) {
+	if (!s || !(s->url = strdup(url)) ||
+	    !(s->shown = store_location_shown(url))) {
 		err_set(e, EX_OSERR, "out of memory");
 		pg_free(s);
 		return NULL;
@@ -956,15 +919,14 @@ pg_close(struct store *base)
 	if (s->conn && PQstatus(s->conn) == CONNECTION_OK) {
 		if (s->depth)
 			PQclear(PQexec(s->conn, "ROLLBACK"));
-		r = PQexecParams(
-			s->conn,
-			"WITH f AS (UPDATE feeds SET lease_until = 0,"
-			"  lease_owner = NULL WHERE lease_owner = $1),"
-			" o AS (UPDATE outbox SET lease_until = 0,"
-			"  lease_owner = NULL WHERE lease_owner = $1)"
-			" DELETE FROM host_leases WHERE owner = $1",
-			1, NULL, (const char *const[]){ s->owner }, NULL, NULL,
-			0);
+		r = PQexecParams(s->conn,
+				 "WITH f AS (UPDATE feeds SET lease_until = 0,"
+				 "  lease_owner = NULL WHERE lease_owner = $1),"
+				 " o AS (UPDATE outbox SET lease_until = 0,"
+				 "  lease_owner = NULL WHERE lease_owner = $1)"
+				 " DELETE FROM host_leases WHERE owner = $1",
+				 1, NULL, (const char *const[]){ s->owner },
+				 NULL, NULL, 0);
 		PQclear(r);
 	}
 	pg_free(s);
@@ -1127,8 +1089,8 @@ pg_feed_remove(struct store *base, int64_t id, struct err *e)
  * store's walks do (store.h, "Callbacks"). */
 static int
 walk(struct pg_store *s, const char *what, struct err *e,
-     int (*row)(const PGresult *r, int i, void *arg, struct err *e),
-     void *arg, const char *sql, const char *types, ...)
+     int (*row)(const PGresult *r, int i, void *arg, struct err *e), void *arg,
+     const char *sql, const char *types, ...)
 {
 	struct buf decl = BUF_INIT(1 << 16);
 	char fetch[64], close_sql[64];
@@ -1137,8 +1099,8 @@ walk(struct pg_store *s, const char *what, struct err *e,
 	int rc = -1, i, n, got, depth = s->walks;
 
 	/* a callback may walk too: one cursor name per level */
-	snprintf(fetch, sizeof(fetch), "FETCH %d FROM feedmail_walk%d",
-		 PG_PAGE, depth);
+	snprintf(fetch, sizeof(fetch), "FETCH %d FROM feedmail_walk%d", PG_PAGE,
+		 depth);
 	snprintf(close_sql, sizeof(close_sql), "CLOSE feedmail_walk%d", depth);
 	if (buf_addf(&decl, "DECLARE feedmail_walk%d NO SCROLL CURSOR FOR %s",
 		     depth, sql) < 0) {
@@ -1279,14 +1241,14 @@ pg_subscriber_add(struct store *base, const struct store_subscriber *sub,
 		    PG_LOCK_ENTRIES) < 0)
 		goto out;
 	if (try_query(s, &r,
-		       "INSERT INTO subscribers (email, name, lang, created_at,"
-		       " schedule, timezone, include_words, exclude_words,"
-		       " token, start_seq)"
-		       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-		       " (SELECT coalesce(max(id), 0) FROM entries))"
-		       " RETURNING id",
-		       "tttIttttt", sub->email, sub->name, sub->lang, now,
-		       sub->schedule, sub->timezone, inc, exc, token) < 0) {
+		      "INSERT INTO subscribers (email, name, lang, created_at,"
+		      " schedule, timezone, include_words, exclude_words,"
+		      " token, start_seq)"
+		      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+		      " (SELECT coalesce(max(id), 0) FROM entries))"
+		      " RETURNING id",
+		      "tttIttttt", sub->email, sub->name, sub->lang, now,
+		      sub->schedule, sub->timezone, inc, exc, token) < 0) {
 		if (unique_violation(r, "subscribers_email"))
 			err_set(e, EX_DATAERR, "subscriber '%s' already exists",
 				sub->email);
@@ -1310,9 +1272,10 @@ out:
 static int
 pg_subscriber_remove(struct store *base, const char *email, struct err *e)
 {
-	int rc = command(pq(base), "remove subscriber", e,
-			 "DELETE FROM subscribers WHERE lower(email) = lower($1)",
-			 "t", email);
+	int rc = command(
+		pq(base), "remove subscriber", e,
+		"DELETE FROM subscribers WHERE lower(email) = lower($1)", "t",
+		email);
 
 	if (rc == 0)
 		return err_set(e, EX_DATAERR, "no subscriber '%s'", email);
@@ -1382,11 +1345,11 @@ pg_subscriber_pause(struct store *base, int64_t id, int64_t at, int64_t until,
 	return rc < 0 ? -1 : 0;
 }
 
-#define SUBSCRIBER_COLUMNS                                             \
-	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"          \
-	" (SELECT string_agg(tag, chr(31) ORDER BY position)"          \
-	"  FROM subscriber_tags WHERE subscriber_id = s.id),"          \
-	" s.schedule, s.timezone, s.include_words, s.exclude_words,"   \
+#define SUBSCRIBER_COLUMNS                                           \
+	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"        \
+	" (SELECT string_agg(tag, chr(31) ORDER BY position)"        \
+	"  FROM subscriber_tags WHERE subscriber_id = s.id),"        \
+	" s.schedule, s.timezone, s.include_words, s.exclude_words," \
 	" s.token, s.paused_at, s.paused_until FROM subscribers s"
 
 static int
@@ -1484,7 +1447,7 @@ pg_subscriber_by_token(struct store *base, const char *token,
 			     token, "with that token", sub, e);
 }
 
-#define FETCH_COLUMNS                                                      \
+#define FETCH_COLUMNS                                                         \
 	"f.id, f.url, f.etag, f.last_modified, f.user_agent, f.redirect_url," \
 	" f.redirect_count, f.failures, f.ttl_minutes"
 
@@ -1512,8 +1475,8 @@ fetch_from_row(const PGresult *r, int i, struct store_fetch *f)
 static int
 xact_lock(struct pg_store *s, int key, const char *what, struct err *e)
 {
-	return command(s, what, e, "SELECT pg_advisory_xact_lock($1, $2)",
-		       "ii", PG_LOCK_SPACE, key) < 0 ?
+	return command(s, what, e, "SELECT pg_advisory_xact_lock($1, $2)", "ii",
+		       PG_LOCK_SPACE, key) < 0 ?
 		       -1 :
 		       0;
 }
@@ -1530,8 +1493,8 @@ xact_lock(struct pg_store *s, int key, const char *what, struct err *e)
  */
 static int
 pg_fetch_claim(struct store *base, int64_t now, int64_t due_by, int all,
-	       int64_t until, struct store_fetch *feeds, size_t max,
-	       size_t *n, struct err *e)
+	       int64_t until, struct store_fetch *feeds, size_t max, size_t *n,
+	       struct err *e)
 {
 	struct pg_store *s = pq(base);
 	PGresult *r = NULL;
@@ -1758,9 +1721,9 @@ entry_save(struct pg_store *s, int64_t feed_id,
 			     " published = $10::bigint, updated = $11::bigint,"
 			     " content_hash = $12, last_seen = $13"
 			     " WHERE id = $1",
-			     "ItttttttttttI", id, en->link, link_key,
-			     en->title, en->author, en->summary, en->content,
-			     cats, encl, date_param(en->published, pub),
+			     "ItttttttttttI", id, en->link, link_key, en->title,
+			     en->author, en->summary, en->content, cats, encl,
+			     date_param(en->published, pub),
 			     date_param(en->updated, upd), hash, now);
 	else
 		rc = command(s, "save entry", e,
@@ -1789,8 +1752,8 @@ out:
 
 static int
 pg_entries_save(struct store *base, int64_t feed_id,
-		const struct store_entries *entries, int64_t now,
-		size_t *added, size_t *updated, struct err *e)
+		const struct store_entries *entries, int64_t now, size_t *added,
+		size_t *updated, struct err *e)
 {
 	struct pg_store *s = pq(base);
 	size_t i;
@@ -1804,8 +1767,7 @@ pg_entries_save(struct store *base, int64_t feed_id,
 		    PG_LOCK_SPACE, PG_LOCK_ENTRIES) < 0)
 		rc = -1;
 	for (i = 0; i < entries->n && rc == 0; i++)
-		rc = entry_save(s, feed_id, entries, i, now, added, updated,
-				e);
+		rc = entry_save(s, feed_id, entries, i, now, added, updated, e);
 	return finish_tx(s, rc, e);
 }
 
@@ -1922,11 +1884,12 @@ pg_prune(struct store *base, int64_t keep_before, int64_t forget_before,
 		     "I", keep_before);
 	if (rc >= 0) {
 		*pruned += (size_t)rc;
-		rc = command(s, "prune entries", e,
-			     "DELETE FROM entries WHERE last_seen < $1"
-			     " AND last_seen < (SELECT last_parsed_at FROM feeds"
-			     "  WHERE feeds.id = entries.feed_id)",
-			     "I", forget_before);
+		rc = command(
+			s, "prune entries", e,
+			"DELETE FROM entries WHERE last_seen < $1"
+			" AND last_seen < (SELECT last_parsed_at FROM feeds"
+			"  WHERE feeds.id = entries.feed_id)",
+			"I", forget_before);
 		if (rc >= 0)
 			*pruned += (size_t)rc;
 	}
@@ -1973,25 +1936,25 @@ pg_news_each(struct store *base, const struct store_subscriber *sub,
 	 * that gives its entries back; a preview, the entries first seen
 	 * since $2. With tags, only the entries of their feeds, matched by
 	 * folded key. */
-#define NEWS_SQL(FEEDS, FROM, UNSENT)                                      \
-	"SELECT e.id, e.feed_id, coalesce(f.title, f.url),"                \
-	" (SELECT tag FROM feed_tags WHERE feed_id = f.id"                 \
-	"  ORDER BY position LIMIT 1),"                                    \
-	" e.title, e.link, e.author, e.summary, e.content,"                \
-	" coalesce(e.published, e.updated), e.first_seen, e.link_key,"     \
-	" EXISTS (SELECT 1 FROM deliveries d JOIN outbox g"                \
-	"  ON g.id = d.digest_id WHERE d.subscriber_id = $1"               \
-	"  AND d.entry_id = e.id AND " GIVEN_BACK ")::int"                 \
-	" FROM entries e JOIN feeds f ON f.id = e.feed_id"                 \
-	" WHERE " FEEDS FROM UNSENT                                        \
-	" ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC,"   \
+#define NEWS_SQL(FEEDS, FROM, UNSENT)                                    \
+	"SELECT e.id, e.feed_id, coalesce(f.title, f.url),"              \
+	" (SELECT tag FROM feed_tags WHERE feed_id = f.id"               \
+	"  ORDER BY position LIMIT 1),"                                  \
+	" e.title, e.link, e.author, e.summary, e.content,"              \
+	" coalesce(e.published, e.updated), e.first_seen, e.link_key,"   \
+	" EXISTS (SELECT 1 FROM deliveries d JOIN outbox g"              \
+	"  ON g.id = d.digest_id WHERE d.subscriber_id = $1"             \
+	"  AND d.entry_id = e.id AND " GIVEN_BACK ")::int"               \
+	" FROM entries e JOIN feeds f ON f.id = e.feed_id"               \
+	" WHERE " FEEDS FROM UNSENT                                      \
+	" ORDER BY coalesce(e.published, e.updated, e.first_seen) DESC," \
 	" e.id DESC"
 #define TAGGED                                                    \
 	"e.feed_id IN (SELECT ft.feed_id FROM subscriber_tags st" \
 	" JOIN feed_tags ft ON ft.tag_key = st.tag_key"           \
 	" WHERE st.subscriber_id = $1) AND "
 #define AFTER_START "e.id > (SELECT start_seq FROM subscribers WHERE id = $1)"
-#define UNSENT                                                    \
+#define UNSENT                                                      \
 	" AND NOT EXISTS (SELECT 1 FROM deliveries d JOIN outbox g" \
 	"  ON g.id = d.digest_id WHERE d.subscriber_id = $1"        \
 	"  AND d.entry_id = e.id AND NOT " GIVEN_BACK ")"
@@ -2032,8 +1995,8 @@ id_array(const int64_t *ids, size_t n)
 /* Records a digest. A slot already used (another worker built it first:
  * the unique key decides) records nothing: *id 0, and 0. */
 static int
-pg_digest_add(struct store *base, const struct store_digest_new *d,
-	      int64_t *id, struct err *e)
+pg_digest_add(struct store *base, const struct store_digest_new *d, int64_t *id,
+	      struct err *e)
 {
 	struct pg_store *s = pq(base);
 	char *ids = NULL;
@@ -2089,8 +2052,7 @@ pg_digest_add(struct store *base, const struct store_digest_new *d,
 		    "UPDATE outbox SET given_back = 1 WHERE id IN"
 		    " (SELECT d.digest_id FROM deliveries d JOIN outbox g"
 		    "  ON g.id = d.digest_id WHERE d.subscriber_id = $1"
-		    "  AND d.entry_id = ANY ($2::bigint[]) AND " GIVEN_BACK
-		    ")",
+		    "  AND d.entry_id = ANY ($2::bigint[]) AND " GIVEN_BACK ")",
 		    "It", d->subscriber_id, ids) < 0 ||
 	    (moved = command(s, "give entries back", e,
 			     "UPDATE deliveries d SET digest_id = $3"
@@ -2131,8 +2093,8 @@ out:
 }
 
 static int
-pg_digest_has_slot(struct store *base, int64_t subscriber_id,
-		   const char *slot, int *has, struct err *e)
+pg_digest_has_slot(struct store *base, int64_t subscriber_id, const char *slot,
+		   int *has, struct err *e)
 {
 	PGresult *r = query(pq(base), "look up digest slot", e,
 			    "SELECT 1 FROM outbox WHERE subscriber_id = $1"
@@ -2147,10 +2109,10 @@ pg_digest_has_slot(struct store *base, int64_t subscriber_id,
 }
 
 /* The outbox rows of no subscriber paused at T (see sqlite.c). */
-#define NOT_PAUSED(T)                                                  \
-	" AND (subscriber_id IS NULL OR NOT EXISTS (SELECT 1"          \
-	"  FROM subscribers p WHERE p.id = outbox.subscriber_id"       \
-	"  AND p.paused_at IS NOT NULL"                                \
+#define NOT_PAUSED(T)                                            \
+	" AND (subscriber_id IS NULL OR NOT EXISTS (SELECT 1"    \
+	"  FROM subscribers p WHERE p.id = outbox.subscriber_id" \
+	"  AND p.paused_at IS NOT NULL"                          \
 	"  AND (p.paused_until IS NULL OR p.paused_until > " T ")))"
 
 static int
@@ -2175,16 +2137,16 @@ pg_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 	*n = 0;
 	if (!max)
 		return 0;
-	r = query(s, "claim pending mail", e,
-		  "UPDATE outbox SET lease_until = $5, lease_owner = $6"
-		  " WHERE id IN (SELECT id FROM outbox"
-		  "  WHERE status = 'pending' AND next_attempt_at <= $1"
-		  "  AND ($2 = 0 OR ($2 = 1) = (subscriber_id IS NOT NULL))"
-		  NOT_PAUSED("$3") " AND lease_until <= $3"
-		  "  ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
-		  " RETURNING id",
-		  "IiIIIt", due_by, (int)box, now, (int64_t)max, until,
-		  s->owner);
+	r = query(
+		s, "claim pending mail", e,
+		"UPDATE outbox SET lease_until = $5, lease_owner = $6"
+		" WHERE id IN (SELECT id FROM outbox"
+		"  WHERE status = 'pending' AND next_attempt_at <= $1"
+		"  AND ($2 = 0 OR ($2 = 1) = (subscriber_id IS NOT NULL))" NOT_PAUSED(
+			"$3") " AND lease_until <= $3"
+			      "  ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+			      " RETURNING id",
+		"IiIIIt", due_by, (int)box, now, (int64_t)max, until, s->owner);
 	if (!r)
 		return -1;
 	rows = PQntuples(r);
@@ -2326,8 +2288,8 @@ pg_check(struct store *base,
 }
 
 static int
-pg_outbox_sent_since(struct store *base, int64_t since, int64_t nth,
-		     int64_t *n, int64_t *nth_at, struct err *e)
+pg_outbox_sent_since(struct store *base, int64_t since, int64_t nth, int64_t *n,
+		     int64_t *nth_at, struct err *e)
 {
 	PGresult *r;
 
@@ -2412,14 +2374,14 @@ pg_outbox_each(struct store *base, const char *email,
 }
 
 /* The failed mail to $1 (every recipient when NULL). */
-#define FAILED_OF                                                    \
-	"status = 'failed' AND ($1::text IS NULL OR subscriber_id ="  \
+#define FAILED_OF                                                      \
+	"status = 'failed' AND ($1::text IS NULL OR subscriber_id ="   \
 	" (SELECT id FROM subscribers WHERE lower(email) = lower($1))" \
 	" OR (subscriber_id IS NULL AND lower(rcpt) = lower($1)))"
 
 static int
-pg_outbox_retry(struct store *base, const char *email, int64_t now,
-		size_t *n, struct err *e)
+pg_outbox_retry(struct store *base, const char *email, int64_t now, size_t *n,
+		struct err *e)
 {
 	struct pg_store *s = pq(base);
 	int rc;
@@ -2449,8 +2411,7 @@ pg_outbox_retry(struct store *base, const char *email, int64_t now,
 }
 
 static int
-pg_outbox_drop(struct store *base, const char *email, size_t *n,
-	       struct err *e)
+pg_outbox_drop(struct store *base, const char *email, size_t *n, struct err *e)
 {
 	int rc = command(pq(base), "drop failed mail", e,
 			 "UPDATE outbox SET dropped = 1 WHERE " FAILED_OF
@@ -2466,8 +2427,8 @@ pg_outbox_drop(struct store *base, const char *email, size_t *n,
 #undef FAILED_OF
 
 static int
-pg_outage_note(struct store *base, int64_t now, const char *reason,
-	       long held, struct err *e)
+pg_outage_note(struct store *base, int64_t now, const char *reason, long held,
+	       struct err *e)
 {
 	struct pg_store *s = pq(base);
 	int rc;
@@ -2560,8 +2521,8 @@ pg_outage_each(struct store *base, int64_t since,
 #undef OUTAGE_COLUMNS
 
 static int
-pg_report_has(struct store *base, const char *kind, const char *slot,
-	      int *has, struct err *e)
+pg_report_has(struct store *base, const char *kind, const char *slot, int *has,
+	      struct err *e)
 {
 	PGresult *r = query(pq(base), "look up report", e,
 			    "SELECT 1 FROM outbox WHERE kind = $1"
@@ -2588,11 +2549,12 @@ pg_report_add(struct store *base, const struct store_report_new *rep,
 	if (try_query(s, &r,
 		      "INSERT INTO outbox (kind, rcpt, slot, message_id,"
 		      " created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-		      "ttttI", rep->kind, rep->rcpt, rep->slot,
-		      rep->message_id, rep->now) < 0) {
+		      "ttttI", rep->kind, rep->rcpt, rep->slot, rep->message_id,
+		      rep->now) < 0) {
 		if (unique_violation(r, NULL))
-			err_set(e, EX_DATAERR, "%s report for %s exists already",
-				rep->kind, rep->slot);
+			err_set(e, EX_DATAERR,
+				"%s report for %s exists already", rep->kind,
+				rep->slot);
 		else
 			pg_error(s, r, "add report", e);
 		goto out;
@@ -2721,7 +2683,7 @@ pg_lock_run(const char *url, const char *command, int timeout, int64_t now,
 	    struct err *e)
 {
 	struct pg_lock *l = calloc(1, sizeof(*l));
-	char *shown = url_shown(url), msg[1024];
+	char *shown = store_location_shown(url), msg[1024];
 	const char *values[2];
 	char space[16], key[16];
 	PGresult *r = NULL;

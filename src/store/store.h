@@ -120,6 +120,10 @@ void store_work_release(struct store *s, const char *kind);
  * when feedmail was built without libpq.
  */
 int store_is_url(const char *location);
+/* The location as messages show it: a URL's password masked ("***"),
+ * in its authority or a password= parameter. malloc'd; NULL when memory
+ * runs out. */
+char *store_location_shown(const char *location);
 /* The file whose first line is the PostgreSQL password, read at each
  * connection (NULL: libpq's own PGPASSWORD and PGPASSFILE apply). Set
  * once, before opening a store; the path is copied. */
