@@ -919,6 +919,9 @@ pg_close(struct store *base)
 	if (s->conn && PQstatus(s->conn) == CONNECTION_OK) {
 		if (s->depth)
 			PQclear(PQexec(s->conn, "ROLLBACK"));
+		/* work leases end now, not when the server sees the
+		 * connection go */
+		PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock_all()"));
 		r = PQexecParams(s->conn,
 				 "WITH f AS (UPDATE feeds SET lease_until = 0,"
 				 "  lease_owner = NULL WHERE lease_owner = $1),"
