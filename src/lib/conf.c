@@ -51,6 +51,7 @@ static int check_address(const char *v, struct err *why);
 static int check_list_id(const char *v, struct err *why);
 static int check_https_url(const char *v, struct err *why);
 static int check_base_url(const char *v, struct err *why);
+static int check_store_url(const char *v, struct err *why);
 static int check_time(const char *v, struct err *why);
 static int check_timezone(const char *v, struct err *why);
 
@@ -82,6 +83,15 @@ const struct conf_key conf_keys[] = {
 	KEY_STR("store", "path", CONF_TYPE_PATH, store_path, NULL, NULL,
 		"the SQLite store "
 		"(default: $XDG_DATA_HOME/feedmail/feedmail.db)",
+		NULL),
+	KEY_STR("store", "url", CONF_TYPE_STRING, store_url, NULL, NULL,
+		"a PostgreSQL store instead: postgresql://user@host/db "
+		"(or postgres:///db, a local socket)",
+		check_store_url),
+	KEY_STR("store", "password_file", CONF_TYPE_PATH, store_password_file,
+		NULL, NULL,
+		"file whose first line is the PostgreSQL password "
+		"(else libpq's PGPASSWORD, PGPASSFILE)",
 		NULL),
 	KEY_INT("store", "keep_days", keep_days, 1, 36500, "90",
 		"days an entry is kept after it was last seen"),
@@ -468,6 +478,14 @@ check_base_url(const char *v, struct err *why)
 				      "or fragment");
 	return unless(url_is_http(v), why,
 		      "is not an absolute http:// or https:// URL");
+static int
+check_store_url(const char *v, struct err *why)
+{
+	return unless(!strncmp(v, "postgresql://", 13) ||
+			      !strncmp(v, "postgres://", 11) ||
+			      !strncmp(v, "sqlite:", 7),
+		      why,
+		      "is not a postgresql://, postgres:// or sqlite: URL");
 }
 
 /* the key's own form is HH:MM, two digits each, where a schedule also
@@ -1182,6 +1200,12 @@ relays_loopback(const struct conf *c)
 	return c->smtp_nrelays > 0;
 }
 
+const char *
+conf_store_location(const struct conf *c)
+{
+	return c->store_url ? c->store_url : c->store_path;
+}
+
 int
 conf_finish(struct conf *c, struct err *e)
 {
@@ -1202,6 +1226,11 @@ conf_finish(struct conf *c, struct err *e)
 		if (k->def || k->offset == OFF(from))
 			return err_set(e, EX_OSERR, "%s: out of memory",
 				       k->name);
+	}
+	if (c->store_url && c->set[key_index(OFF(store_path))]) {
+		err_set(e, EX_CONFIG,
+			"url: set only one of [store] url and [store] path");
+		return key_error(c, OFF(store_url), e);
 	}
 	c->smtp_nrelays = 0;
 	if (c->smtp_host &&
@@ -1315,7 +1344,7 @@ conf_dump(const struct conf *c, FILE *f)
 {
 	const struct conf_key *k;
 	const char *section = NULL, *s;
-	char size[32];
+	char size[32], *masked;
 	int i, v;
 
 	if (c->path)
@@ -1343,8 +1372,14 @@ conf_dump(const struct conf *c, FILE *f)
 		case CONF_TYPE_STRING:
 		case CONF_TYPE_PATH:
 			s = *(char *const *)cfield(c, k);
+			masked = k->offset == OFF(store_url) && s ?
+					 url_mask_password(s) :
+					 NULL;
 			fprintf(f, "%s =%s%s\n", k->name, s ? " " : "",
-				s ? s : "");
+				masked ? masked :
+				s      ? s :
+					 "");
+			free(masked);
 			break;
 		}
 		if (k->offset == OFF(smtp_password_env) && c->smtp_password)
