@@ -478,6 +478,8 @@ check_base_url(const char *v, struct err *why)
 				      "or fragment");
 	return unless(url_is_http(v), why,
 		      "is not an absolute http:// or https:// URL");
+}
+
 static int
 check_store_url(const char *v, struct err *why)
 {

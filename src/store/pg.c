@@ -2786,8 +2786,8 @@ pg_unlock_run(struct store_lock *base)
 
 /* Schema 14's operations, as SQLite's (store.h). */
 static int
-pg_secret(struct store *base, const char *name, unsigned char *buf,
-	  size_t size, size_t *len, struct err *e)
+pg_secret(struct store *base, const char *name, unsigned char *buf, size_t size,
+	  size_t *len, struct err *e)
 {
 	PGresult *r = query(pq(base), "read the secret", e,
 			    "SELECT value FROM secrets WHERE name = $1", "t",
