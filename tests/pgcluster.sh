@@ -7,6 +7,9 @@
 #   tests/pgcluster.sh url DIR [DB]  the URL of database DB (default
 #                                  feedmail) of the cluster in DIR, created
 #                                  if missing
+#   tests/pgcluster.sh sql DIR DB SQL  runs SQL on database DB (created if
+#                                  missing); prints the rows, columns
+#                                  separated by tabs, NULL as nothing
 #   tests/pgcluster.sh stop DIR    stops it (DIR is left to its owner)
 #
 # Exits 77 when the server binaries are missing (Debian: postgresql), so
@@ -55,7 +58,7 @@ createdb_if_missing() {
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|url|stop DIR [DB]" >&2; exit 64; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|url|sql|stop DIR [DB [SQL]]" >&2; exit 64; }
 
 case $cmd in
 start)
@@ -91,13 +94,20 @@ url)
 	createdb_if_missing "$dir" "${3:-feedmail}"
 	url "$dir" "${3:-feedmail}"
 	;;
+sql)
+	[ $# -eq 4 ] || { echo "usage: $0 sql DIR DB SQL" >&2; exit 64; }
+	createdb_if_missing "$dir" "$3"
+	port=$(cat "$dir/port")
+	as_owner "$bin/psql" -X -q -v ON_ERROR_STOP=1 -At -F "$(printf '\t')" \
+		-h "$dir/socket" -p "$port" -d "$3" -c "$4"
+	;;
 stop)
 	bin=$(bindir) || exit 77
 	[ -d "$dir/data" ] || exit 0
 	as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
 	;;
 *)
-	echo "usage: $0 start|url|stop DIR [DB]" >&2
+	echo "usage: $0 start|url|sql|stop DIR [DB [SQL]]" >&2
 	exit 64
 	;;
 esac
