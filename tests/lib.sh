@@ -342,9 +342,9 @@ fixture_fourth() {
 }
 
 # wait_for SECONDS COMMAND...: runs COMMAND until it succeeds, again each
-# time something changes under $TEST_DIR (tests/wait_change.py: inotify,
-# no polling; at least once a second, for what no file shows, such as a
-# process gone); fails, saying what it waited for, when SECONDS have passed
+# time something changes under $TEST_DIR but the cluster's $PG_DIR
+# (tests/wait_change.py: inotify, no polling; at least once a second, for
+# what no file shows, such as a process gone or a row in PostgreSQL); fails, saying what it waited for, when SECONDS have passed
 # first. Give a deadline that a loaded machine running a sanitizer build
 # never reaches: it costs nothing when COMMAND succeeds.
 wait_for() {
@@ -367,7 +367,7 @@ wait_for() {
 		fi
 		# watch first, then look again: no change between is missed
 		"$PYTHON3" "$TEST_SRCDIR/tests/wait_change.py" "$TEST_DIR" 1 \
-			>"$wait_fifo" &
+			--except "$PG_DIR" >"$wait_fifo" &
 		wait_pid=$!
 		read -r wait_line <"$wait_fifo" || wait_line=
 		if [ "$wait_line" != ready ]; then
