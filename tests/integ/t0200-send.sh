@@ -316,7 +316,7 @@ test_expect_success 'outbox prints a stored address as it may be printed' '
 	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
 	rlo=$(printf "\342\200\256") &&
 	store_sql idn "INSERT INTO subscribers (email, created_at)
-		VALUES ('"'x@ab${rlo}cd.example'"', 1795586400)" &&
+		VALUES ('\''x@ab${rlo}cd.example'\'', 1795586400)" &&
 	expect_code 65 feedmail send >out 2>err &&
 	contains err "not a valid international domain name" &&
 	feedmail outbox >outbox &&

@@ -52,7 +52,7 @@ test_expect_success 'two runs started together in a new slot: one digest each' '
 	FEEDMAIL_NOW=2026-11-27T06:05:00Z FEEDMAIL_TEST_HOLD_LOCK=1 "$FEEDMAIL" -q run &
 	first=$! &&
 	# SQLite: the second waits for the first (its lock file says when the
-	# first has it); PostgreSQL: both work at once, the slot's key decides
+	# first has it); PostgreSQL: both work at once, a unique key decides
 	if [ "$TEST_STORE" = sqlite ]; then
 		wait_lock "$(store_location default)" $first
 	fi &&
