@@ -67,8 +67,8 @@ test_expect_success 'set up: healthy and broken subscribers, feeds' '
 	sql "INSERT INTO subscribers (email, created_at)
 	     SELECT '"'bob smith@example.org'"', created_at FROM subscribers
 	     WHERE email = '"'a@example.org'"'" &&
-	sql "INSERT INTO subscriber_tags (subscriber_id, position, tag) VALUES
-	     ((SELECT id FROM subscribers WHERE email LIKE '"'bob%'"'), 0, '"'news'"')" &&
+	# (edit takes an address as stored, so its tag goes in as any does)
+	feedmail -q subscriber edit "bob smith@example.org" --tag news &&
 	sql "UPDATE subscribers SET timezone = '"'Mars/Olympus_Mons'"'
 	     WHERE email = '"'z@example.org'"'"
 '
