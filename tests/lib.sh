@@ -29,7 +29,8 @@
 # says: $XDG_DATA_HOME/feedmail/feedmail.db on SQLite; on PostgreSQL there
 # is no such default, so $FEEDMAIL_CONFIG starts with a [store] section
 # naming database "feedmail", and a script that writes $FEEDMAIL_CONFIG
-# anew appends `store_section default` (nothing on SQLite) to it.
+# anew puts `store_section default` (nothing on SQLite) in it: first, when
+# lines are appended to its last section later.
 # A case that tests what only SQLite has (its file, its lock file, a fixture
 # of an old schema) is declared with test_expect_success_sqlite: under
 # TEST_STORE=pg it is reported as "ok N - ... # SKIP sqlite only".
@@ -55,6 +56,11 @@ test_pids=
 test_logs=
 TEST_STORE=${TEST_STORE:-sqlite}
 PG_DIR=$TEST_DIR/pg
+# one initdb for all the scripts of a make check (tests/pgcluster.sh)
+if [ -z "${PGCLUSTER_TEMPLATE:-}" ] && [ -n "${TEST_BUILDDIR:-}" ]; then
+	PGCLUSTER_TEMPLATE=$TEST_BUILDDIR/tests/pg-template
+	export PGCLUSTER_TEMPLATE
+fi
 
 test_cleanup() {
 	# the cluster first: its files are the server's until it stops
