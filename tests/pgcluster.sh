@@ -16,11 +16,12 @@
 # that a test can skip. When PGCLUSTER_TEMPLATE names a folder, initdb (the
 # slowest step: seconds on a loaded machine) runs once, into that folder,
 # and every start copies its files (tests/lib.sh names one in the build
-# tree, so that a `make check` runs initdb once). PostgreSQL refuses to run as root: as root, the
-# cluster runs as the user postgres (which Debian's package creates), and
-# every client connects as that role over the socket, without a password;
-# the folders above DIR are then made searchable by others (mktemp -d makes
-# them 0700).
+# tree, so that a `make check` runs initdb once).
+#
+# PostgreSQL refuses to run as root: as root, the cluster runs as the user
+# postgres (which Debian's package creates), and every client connects as
+# that role over the socket, without a password; the folders above DIR are
+# then made searchable by others (mktemp -d makes them 0700).
 set -u
 
 # the folder of initdb, pg_ctl, psql and createdb: Debian keeps them out of
@@ -60,8 +61,8 @@ searchable() {
 # initdb_in DATA LOG: a new cluster's files in DATA; never synced to disk,
 # since the cluster lives as long as one test.
 initdb_in() {
-	as_owner "$bin/initdb" --no-sync --wal-segsize=1 -D "$1" -A trust -U "$(role)" \
-		-E UTF8 --locale=C.UTF-8 >"$2" 2>&1 || {
+	as_owner "$bin/initdb" --no-sync --wal-segsize=1 -D "$1" -A trust \
+		-U "$(role)" -E UTF8 --locale=C.UTF-8 >"$2" 2>&1 || {
 		cat "$2" >&2
 		return 1
 	}
