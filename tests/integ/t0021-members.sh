@@ -8,6 +8,7 @@
 . "$TEST_SRCDIR/tests/lib.sh"
 
 cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [digest]
 transport = maildir
 path = $TEST_DIR/maildir
@@ -222,16 +223,17 @@ test_expect_success 'a digest waiting when its member paused waits for the pause
 	chmod +x flaky.sh &&
 	printf "[digest]\ntransport = sendmail\nsendmail = %s/flaky.sh\n" \
 		"$TEST_DIR" >flaky.conf &&
-	at 2026-11-26T06:00:00Z -c flaky.conf -d flaky.db -q add "$TEST_DIR/feed.xml" &&
-	at 2026-11-26T06:00:00Z -c flaky.conf -d flaky.db -q subscriber add cy@example.org &&
-	at 2026-11-26T07:00:00Z -c flaky.conf -d flaky.db -q fetch &&
-	expect_code 75 at 2026-11-26T07:00:00Z -c flaky.conf -d flaky.db -q send &&
-	at 2026-11-26T07:30:00Z -c flaky.conf -d flaky.db -q subscriber pause \
+	flaky=$(store_location flaky) &&
+	at 2026-11-26T06:00:00Z -c flaky.conf -d "$flaky" -q add "$TEST_DIR/feed.xml" &&
+	at 2026-11-26T06:00:00Z -c flaky.conf -d "$flaky" -q subscriber add cy@example.org &&
+	at 2026-11-26T07:00:00Z -c flaky.conf -d "$flaky" -q fetch &&
+	expect_code 75 at 2026-11-26T07:00:00Z -c flaky.conf -d "$flaky" -q send &&
+	at 2026-11-26T07:30:00Z -c flaky.conf -d "$flaky" -q subscriber pause \
 		cy@example.org --until 2026-11-27T00:00:00Z &&
 	touch ok &&
-	at 2026-11-26T12:00:00Z -c flaky.conf -d flaky.db -q send &&
+	at 2026-11-26T12:00:00Z -c flaky.conf -d "$flaky" -q send &&
 	test ! -e sent &&
-	at 2026-11-27T00:00:01Z -c flaky.conf -d flaky.db -q send &&
+	at 2026-11-27T00:00:01Z -c flaky.conf -d "$flaky" -q send &&
 	test "$(wc -l <sent)" = 1
 '
 
