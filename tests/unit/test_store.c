@@ -105,6 +105,25 @@ is_pg(void)
 }
 #endif
 
+/* The location of another store of the same backend as path (name
+ * tells them apart): a file beside it, or another database of the
+ * cluster. */
+static void
+other_store(const char *name, char *out, size_t size)
+{
+#ifdef HAVE_LIBPQ
+	if (is_pg()) {
+		char args[512];
+
+		snprintf(args, sizeof(args), "url '%s' t%ld%s", cluster,
+			 (long)getpid(), name);
+		ck_assert_int_eq(pgcluster(args, out, size), 0);
+		return;
+	}
+#endif
+	snprintf(out, size, "%s/%s.db", dir, name);
+}
+
 static int64_t
 count(const char *sql)
 {
@@ -1866,7 +1885,7 @@ START_TEST(test_secret)
 	struct store *s = store_open(path, &e), *t;
 	unsigned char a[64], b[64];
 	size_t alen, blen;
-	char other[300];
+	char other[512];
 
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_secret(s, "token", a, sizeof(a), &alen, &e), 0);
@@ -1880,7 +1899,7 @@ START_TEST(test_secret)
 	ck_assert_int_eq(store_secret(s, "token", b, 16, &blen, &e), -1);
 	store_close(s);
 	/* another store, another secret */
-	snprintf(other, sizeof(other), "%s/other.db", dir);
+	other_store("other", other, sizeof(other));
 	t = store_open(other, &e);
 	ck_assert_msg(t != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_secret(t, "token", a, sizeof(a), &alen, &e), 0);
@@ -1895,7 +1914,7 @@ START_TEST(test_unsubscribe)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
-	struct store_subscriber sub = { .email = "u@x.org" }, got;
+	struct store_subscriber sub = { .email = (char *)"u@x.org" }, got;
 	struct store_digest_new d = { .slot = "s1",
 				      .message_id = "<1@x>",
 				      .message = "m",
@@ -1927,7 +1946,14 @@ START_TEST(test_unsubscribe)
 	d.message_id = "<2@x>";
 	ck_assert_int_eq(store_digest_add(s, &d, &digest, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_msg(strstr(e.msg, "has unsubscribed") != NULL, "%s", e.msg);
+	/* a slot whose digest is there already: nothing to record, as when
+	 * another run built it */
 	e = (struct err)ERR_INIT;
+	d.slot = "s1";
+	d.message_id = "<3@x>";
+	ck_assert_int_eq(store_digest_add(s, &d, &digest, &e), 0);
+	ck_assert_int_eq(digest, 0);
 	ck_assert_int_eq(store_subscriber_unsubscribe(s, id + 1, 30, &changed,
 						      &e),
 			 -1);
@@ -2133,6 +2159,56 @@ START_TEST(test_states_and_forget)
 	ck_assert_int_eq(n.unsubscribed, 1);
 	ck_assert_int_eq(store_subscriber_by_email(s, "c@x.org", &sub, &e), -1);
 	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 5);
+	store_close(s);
+}
+END_TEST
+
+/* A confirmation (kind "confirm", no subscriber) rides with the digests,
+ * since a person waits for it: claimed and counted in their box, not in
+ * the admin's. */
+START_TEST(test_confirm_box)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_report_new r = { .kind = "confirm",
+				      .slot = "p@x.org@2026-12-08T01",
+				      .rcpt = "p@x.org",
+				      .message_id = "<c1@x.org>",
+				      .message = "Subject: c\r\n\r\nc\r\n",
+				      .now = 100 };
+	int64_t id, ids[4], n;
+	size_t got;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	r.len = strlen(r.message);
+	ck_assert_int_eq(store_report_add(s, &r, &id, &e), 0);
+	r.kind = "health";
+	r.slot = "2026-W50";
+	r.rcpt = "ops@x.org";
+	r.message_id = "<h1@x.org>";
+	ck_assert_int_eq(store_report_add(s, &r, &ids[0], &e), 0);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_DIGESTS, 100,
+						&n, &e),
+			 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_ADMIN, 100, &n,
+						&e),
+			 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_ALL, 100, &n,
+						&e),
+			 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_DIGESTS, 100, 100,
+					    200, ids, 4, &got, &e),
+			 0);
+	ck_assert_uint_eq(got, 1);
+	ck_assert_int_eq(ids[0], id);
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ADMIN, 100, 100,
+					    200, ids, 4, &got, &e),
+			 0);
+	ck_assert_uint_eq(got, 1);
+	ck_assert_int_ne(ids[0], id);
 	store_close(s);
 }
 END_TEST
@@ -2936,6 +3012,13 @@ with_pg(Suite *s)
 	tcase_add_test(tc, test_tags_fold);
 	tcase_add_loop_test(tc, test_fetch_mark_needed, 0,
 			    (int)(sizeof(mark_cases) / sizeof(mark_cases[0])));
+	/* the subscribers' lifecycle */
+	tcase_add_test(tc, test_secret);
+	tcase_add_test(tc, test_unsubscribe);
+	tcase_add_test(tc, test_confirm);
+	tcase_add_test(tc, test_suppression);
+	tcase_add_test(tc, test_states_and_forget);
+	tcase_add_test(tc, test_confirm_box);
 	/* PostgreSQL's own */
 	tcase_add_test(tc, test_pg_baseline);
 	tcase_add_test(tc, test_pg_concurrent_opens);
@@ -3010,6 +3093,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, test_confirm);
 	tcase_add_test(tc, test_suppression);
 	tcase_add_test(tc, test_states_and_forget);
+	tcase_add_test(tc, test_confirm_box);
 	tcase_add_test(tc, test_subscriber_update);
 	tcase_add_test(tc, test_subscriber_pause);
 	tcase_add_test(tc, test_tags_fold);
