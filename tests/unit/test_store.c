@@ -22,6 +22,7 @@
 
 #include "fetch/ident.h"
 #include "lib/clock.h"
+#include "store/backend.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -2213,6 +2214,65 @@ START_TEST(test_confirm_box)
 }
 END_TEST
 
+/* The names of struct store_ops' fields, in order, read from backend.h
+ * (each a pointer to a function, "(*name)(", outside any other
+ * parentheses: a callback among the parameters is not one): their
+ * number. */
+static size_t
+ops_names(char names[][64], size_t max)
+{
+	char file[600], *text, *at, *end;
+	size_t n = 0, len;
+	int depth = 0;
+
+	snprintf(file, sizeof(file), "%s/src/store/backend.h", SRCDIR);
+	text = testutil_read_file(file, NULL);
+	at = strstr(text, "struct store_ops {");
+	ck_assert_ptr_nonnull(at);
+	end = strstr(at, "\n};");
+	ck_assert_ptr_nonnull(end);
+	for (; at < end; at++) {
+		if (*at == ')') {
+			depth--;
+		} else if (*at == '(' && depth++ == 0 && at[1] == '*') {
+			len = strcspn(at + 2, ")");
+			ck_assert_uint_lt(n, max);
+			ck_assert_uint_lt(len, 64);
+			snprintf(names[n++], 64, "%.*s", (int)len, at + 2);
+		}
+	}
+	free(text);
+	return n;
+}
+
+/* Every operation of a backend is set: store.c calls through the table
+ * without looking, and a NULL one would crash on that backend alone. */
+static void
+ops_complete(const char *backend, const struct store_ops *ops)
+{
+	char names[128][64];
+	size_t i, n = sizeof(*ops) / sizeof(void (*)(void));
+	void (*op)(void);
+
+	/* each field a function pointer: as many as backend.h names */
+	ck_assert_uint_eq(sizeof(*ops) % sizeof(void (*)(void)), 0);
+	ck_assert_uint_eq(ops_names(names, 128), n);
+	for (i = 0; i < n; i++) {
+		memcpy(&op, (const char *)ops + i * sizeof(op), sizeof(op));
+		ck_assert_msg(op != NULL, "%s: no %s (NULL in its table)",
+			      backend, names[i]);
+	}
+}
+
+START_TEST(test_ops_complete)
+{
+	ops_complete("store_sqlite_ops", &store_sqlite_ops);
+#ifdef HAVE_LIBPQ
+	ops_complete("store_pg_ops", &store_pg_ops);
+#endif
+}
+END_TEST
+
 /* 12 -> 13: the sent mail indexed by time, for the quota's count. */
 START_TEST(test_migrates_sent_index)
 {
@@ -3094,6 +3154,7 @@ main(int argc, char **argv)
 	tcase_add_test(tc, test_suppression);
 	tcase_add_test(tc, test_states_and_forget);
 	tcase_add_test(tc, test_confirm_box);
+	tcase_add_test(tc, test_ops_complete);
 	tcase_add_test(tc, test_subscriber_update);
 	tcase_add_test(tc, test_subscriber_pause);
 	tcase_add_test(tc, test_tags_fold);
