@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_LIBPQ
@@ -2905,6 +2906,117 @@ START_TEST(test_pg_digest_slot_race)
 }
 END_TEST
 
+/* Waits until a session of this case's database waits for a lock (a
+ * worker blocked by another's transaction): 1, or 0 when none came
+ * within TESTUTIL_PATIENCE seconds. */
+static int
+wait_for_lock_waiter(void)
+{
+	const struct timespec step = { 0, 10 * 1000 * 1000 };
+	double deadline = testutil_now() + TESTUTIL_PATIENCE;
+
+	while (count("SELECT count(*) FROM pg_stat_activity"
+		     " WHERE datname = current_database()"
+		     " AND wait_event_type = 'Lock'") < 1) {
+		if (testutil_now() > deadline)
+			return 0;
+		nanosleep(&step, NULL);
+	}
+	return 1;
+}
+
+/* In a child, on a handle of its own: d recorded (exit 1), refused as
+ * unsubscribed (0), else 2. */
+static pid_t
+digest_add_elsewhere(const struct store_digest_new *d)
+{
+	pid_t kid = fork();
+
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		struct err e = ERR_INIT;
+		struct store *w = store_open(path, &e);
+		int64_t id = 0;
+		int rc = w ? store_digest_add(w, d, &id, &e) : -1;
+
+		if (rc < 0 && e.code != EX_DATAERR)
+			fprintf(stderr, "%s\n", e.msg);
+		store_close(w);
+		_exit(rc == 0 && id                  ? 1 :
+		      rc < 0 && e.code == EX_DATAERR ? 0 :
+						       2);
+	}
+	return kid;
+}
+
+/* Unsubscribing and a digest built meanwhile by another worker, in
+ * either order: nothing pending is left for one who unsubscribed. */
+START_TEST(test_pg_unsubscribe_race)
+{
+	struct store_subscriber sub = { .email = (char *)"r@x.org" };
+	struct store_digest_new d = { .slot = "s1",
+				      .message_id = "<r1@x>",
+				      .message = "m",
+				      .len = 1,
+				      .now = 10 };
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	int64_t id, q, digest;
+	int changed, st;
+	pid_t kid;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	/* the unsubscription first, not yet committed: the digest waits
+	 * for it, then is refused */
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_subscriber_unsubscribe(s, id, 20, &changed, &e),
+			 0);
+	d.subscriber_id = id;
+	kid = digest_add_elsewhere(&d);
+	ck_assert_msg(wait_for_lock_waiter(), "the digest did not wait");
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "digest_add after the unsubscription: %d",
+		      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 0);
+	/* the digest first, not yet committed: the unsubscription waits
+	 * for it, then drops it */
+	sub.email = (char *)"q@x.org";
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &q, &e), 0);
+	d.subscriber_id = q;
+	d.message_id = "<q1@x>";
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_digest_add(s, &d, &digest, &e), 0);
+	ck_assert_int_gt(digest, 0);
+	kid = fork();
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		struct err ce = ERR_INIT;
+		struct store *w = store_open(path, &ce);
+		int rc = w ? store_subscriber_unsubscribe(w, q, 30, &changed,
+							  &ce) :
+			     -1;
+
+		store_close(w);
+		_exit(rc == 0 && changed ? 0 : 1);
+	}
+	ck_assert_msg(wait_for_lock_waiter(),
+		      "the unsubscription did not wait");
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
+			       " WHERE status = 'pending'"),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE dropped = 1"
+			       " AND reply = 'unsubscribed'"),
+			 1);
+	store_close(s);
+}
+END_TEST
+
 /* One worker at a time holds a kind of work; another may have another
  * kind; released, or closed, it is free. */
 START_TEST(test_pg_work_lease)
@@ -3086,6 +3198,7 @@ with_pg(Suite *s)
 	tcase_add_test(tc, test_pg_killed_worker);
 	tcase_add_test(tc, test_pg_host_exclusive);
 	tcase_add_test(tc, test_pg_digest_slot_race);
+	tcase_add_test(tc, test_pg_unsubscribe_race);
 	tcase_add_test(tc, test_pg_work_lease);
 	tcase_add_test(tc, test_pg_url_errors);
 	tcase_add_test(tc, test_pg_password_file);
