@@ -1255,6 +1255,296 @@ pg_feed_each(struct store *base,
 		    "");
 }
 
+/*
+ * ==== Subscribers' lifecycle (schema 14), as sqlite.c ====
+ *
+ * Pending subscribers and their confirmation, consents, the suppression
+ * an unsubscription leaves, counts by state, forgetting those never
+ * confirmed (store.h). Kept together here; what the other operations
+ * owe to it (add's pending_since and refusal, a digest refused to one
+ * who unsubscribed, confirmations riding with the digests) is in
+ * pg_subscriber_add, pg_digest_add, pg_outbox_claim and
+ * pg_outbox_due_count.
+ */
+
+/* Why add refused email, which is there already: as it is, or kept as
+ * a suppression since the subscriber unsubscribed. */
+static void
+already_there(struct pg_store *s, const char *email, struct err *e)
+{
+	char when[DATE_UTC_SIZE];
+	int64_t at = 0;
+	PGresult *r = query(s, "add subscriber", NULL,
+			    "SELECT coalesce(unsubscribed_at, 0)"
+			    " FROM subscribers WHERE lower(email) = lower($1)",
+			    "t", email);
+
+	if (r && PQntuples(r) == 1)
+		at = col_i64(r, 0, 0);
+	PQclear(r);
+	if (!at) {
+		err_set(e, EX_DATAERR, "subscriber '%s' already exists", email);
+		return;
+	}
+	date_format_utc(at, when);
+	when[10] = '\0'; /* the day says enough */
+	err_set(e, EX_DATAERR,
+		"'%s' unsubscribed on %s; kept so that nobody adds them "
+		"again: they may subscribe again themselves (a confirmation), "
+		"or add --resubscribe if they asked you",
+		email, when);
+}
+
+/* The subscriber ($1) starts anew at $2: subscribed then, and what is
+ * new to them is what the store keeps from now on (as add: under the
+ * entries' lock, lock_entries). */
+#define SUBSCRIBER_RESTART              \
+	" created_at = $2, start_seq =" \
+	" (SELECT coalesce(max(id), 0) FROM entries)"
+
+/* Takes the entries' lock as pg_subscriber_add does, so that no entry
+ * saved before a subscriber's start is still uncommitted. */
+static int
+lock_entries(struct pg_store *s, const char *what, struct err *e)
+{
+	return command(s, what, e, "SELECT pg_advisory_xact_lock($1, $2)", "ii",
+		       PG_LOCK_SPACE, PG_LOCK_ENTRIES) < 0 ?
+		       -1 :
+		       0;
+}
+
+static int
+consent_insert(struct pg_store *s, int64_t id, const struct store_consent *c,
+	       struct err *e)
+{
+	int rc = command(s, "record the consent", e,
+			 "INSERT INTO consents (subscriber_id, email,"
+			 " given_at, source, ip, wording, lang)"
+			 " SELECT id, coalesce($2, email), $3, $4, $5, $6, $7"
+			 " FROM subscribers WHERE id = $1",
+			 "ItItttt", id, c->email, c->given_at, c->source, c->ip,
+			 c->wording, c->lang);
+
+	if (rc == 0)
+		rc = err_set(e, EX_DATAERR, "no subscriber %lld",
+			     (long long)id);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+pg_consent_add(struct store *base, const struct store_consent *c, struct err *e)
+{
+	return consent_insert(pq(base), c->subscriber_id, c, e);
+}
+
+struct consent_to {
+	int (*cb)(const struct store_consent *c, void *arg, struct err *e);
+	void *arg;
+};
+
+static int
+consent_row(const PGresult *r, int i, void *arg, struct err *e)
+{
+	const struct consent_to *to = arg;
+	struct store_consent c = {
+		.subscriber_id = col_i64(r, i, 0),
+		.email = col_text(r, i, 1),
+		.given_at = col_i64(r, i, 2),
+		.source = col_text(r, i, 3),
+		.ip = col_text(r, i, 4),
+		.wording = col_text(r, i, 5),
+		.lang = col_text(r, i, 6),
+	};
+
+	return to->cb(&c, to->arg, e);
+}
+
+static int
+pg_consent_each(struct store *base, int64_t id,
+		int (*cb)(const struct store_consent *c, void *arg,
+			  struct err *e),
+		void *arg, struct err *e)
+{
+	struct consent_to to = { .cb = cb, .arg = arg };
+
+	return walk(pq(base), "read consents", e, consent_row, &to,
+		    "SELECT coalesce(subscriber_id, 0), email, given_at,"
+		    " source, ip, wording, lang FROM consents"
+		    " WHERE subscriber_id = $1 ORDER BY given_at, id",
+		    "I", id);
+}
+
+/* 1 when subscriber id was waiting or unsubscribed, 0 when subscribed,
+ * -1 with e (unknown id: EX_DATAERR). Their row stays locked until the
+ * transaction ends, so that a confirmation, a resubscription and an
+ * unsubscription of theirs come one after the other. */
+static int
+subscriber_waiting(struct pg_store *s, int64_t id, int *unsubscribed,
+		   struct err *e)
+{
+	PGresult *r = query(s, "read the subscriber", e,
+			    "SELECT pending_since IS NOT NULL,"
+			    " unsubscribed_at IS NOT NULL FROM subscribers"
+			    " WHERE id = $1 FOR UPDATE",
+			    "I", id);
+	int rc;
+
+	if (!r)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return err_set(e, EX_DATAERR, "no subscriber %lld",
+			       (long long)id);
+	}
+	*unsubscribed = !strcmp(PQgetvalue(r, 0, 1), "t");
+	rc = !strcmp(PQgetvalue(r, 0, 0), "t") || *unsubscribed;
+	PQclear(r);
+	return rc;
+}
+
+static int
+pg_subscriber_confirm(struct store *base, int64_t id,
+		      const struct store_consent *c, int *changed,
+		      struct err *e)
+{
+	struct pg_store *s = pq(base);
+	int rc, unsubscribed = 0, waiting;
+
+	*changed = 0;
+	if (pg_begin(base, e) < 0)
+		return -1;
+	rc = waiting = subscriber_waiting(s, id, &unsubscribed, e);
+	if (rc == 1 && (lock_entries(s, "confirm", e) < 0 ||
+			command(s, "confirm", e,
+				"UPDATE subscribers SET pending_since = NULL,"
+				" unsubscribed_at = NULL," SUBSCRIBER_RESTART
+				" WHERE id = $1",
+				"II", id, c->given_at) < 0))
+		rc = -1;
+	if (rc >= 0)
+		rc = consent_insert(s, id, c, e);
+	if (finish_tx(s, rc, e) < 0)
+		return -1;
+	*changed = waiting == 1;
+	return 0;
+}
+
+static int
+pg_subscriber_resubscribe(struct store *base, int64_t id, int64_t now,
+			  int pending, int *changed, struct err *e)
+{
+	struct pg_store *s = pq(base);
+	int rc, unsubscribed = 0;
+
+	*changed = 0;
+	if (pg_begin(base, e) < 0)
+		return -1;
+	rc = subscriber_waiting(s, id, &unsubscribed, e);
+	if (rc >= 0 && unsubscribed &&
+	    (lock_entries(s, "resubscribe", e) < 0 ||
+	     command(s, "resubscribe", e,
+		     "UPDATE subscribers SET unsubscribed_at = NULL,"
+		     " pending_since = CASE WHEN $3::boolean THEN $2::bigint END," SUBSCRIBER_RESTART
+		     " WHERE id = $1",
+		     "IIB", id, now, pending) < 0))
+		rc = -1;
+	if (finish_tx(s, rc, e) < 0)
+		return -1;
+	*changed = unsubscribed;
+	return 0;
+}
+
+static int
+pg_subscriber_confirm_sent(struct store *base, int64_t id, int64_t at,
+			   struct err *e)
+{
+	int rc = command(pq(base), "note the confirmation sent", e,
+			 "UPDATE subscribers SET confirm_sent_at = $1"
+			 " WHERE id = $2",
+			 "II", at, id);
+
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no subscriber %lld",
+			       (long long)id);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+pg_subscriber_count(struct store *base, int64_t now,
+		    struct store_subscriber_counts *c, struct err *e)
+{
+	/* the states of store_subscriber_state, in its order */
+	PGresult *r =
+		query(pq(base), "count subscribers", e,
+		      "SELECT"
+		      " count(*) FILTER (WHERE unsubscribed_at IS NOT NULL),"
+		      " count(*) FILTER (WHERE unsubscribed_at IS NULL"
+		      "  AND pending_since IS NOT NULL),"
+		      " count(*) FILTER (WHERE unsubscribed_at IS NULL"
+		      "  AND pending_since IS NULL AND paused_at IS NOT NULL"
+		      "  AND (paused_until IS NULL OR $1 < paused_until)),"
+		      " count(*) FROM subscribers",
+		      "I", now);
+
+	if (!r)
+		return -1;
+	c->unsubscribed = col_i64(r, 0, 0);
+	c->pending = col_i64(r, 0, 1);
+	c->paused = col_i64(r, 0, 2);
+	c->active = col_i64(r, 0, 3) - c->unsubscribed - c->pending - c->paused;
+	PQclear(r);
+	return 0;
+}
+
+static int
+pg_subscriber_forget_pending(struct store *base, int64_t before, size_t *n,
+			     struct err *e)
+{
+	int rc = command(pq(base), "forget unconfirmed subscribers", e,
+			 "DELETE FROM subscribers WHERE pending_since < $1"
+			 " AND unsubscribed_at IS NULL",
+			 "I", before);
+
+	if (rc < 0)
+		return -1;
+	*n = (size_t)rc;
+	return 0;
+}
+
+/* For pg_digest_add, before it records d: 0 when d's subscriber may
+ * have it; 1 when they unsubscribed but the slot has its digest already
+ * (nothing to record, as when another worker built it); -1 with e
+ * (EX_DATAERR) when they unsubscribed. Their row is share-locked until
+ * the transaction ends, so that an unsubscription waits for the digest
+ * and drops it, or commits first and is seen here. */
+static int
+subscriber_gone(struct pg_store *s, const struct store_digest_new *d,
+		struct err *e)
+{
+	PGresult *r = query(s, "add digest", e,
+			    "SELECT unsubscribed_at IS NOT NULL,"
+			    " EXISTS (SELECT 1 FROM outbox"
+			    "  WHERE subscriber_id = $1 AND slot = $2)"
+			    " FROM subscribers WHERE id = $1 FOR SHARE",
+			    "It", d->subscriber_id, d->slot);
+	int gone, used;
+
+	if (!r)
+		return -1;
+	/* an unknown subscriber: the insert says so */
+	gone = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t");
+	used = gone && !strcmp(PQgetvalue(r, 0, 1), "t");
+	PQclear(r);
+	if (!gone)
+		return 0;
+	if (used)
+		return 1;
+	return err_set(e, EX_DATAERR, "subscriber %lld has unsubscribed",
+		       (long long)d->subscriber_id);
+}
+
+/* ==== End of the subscribers' lifecycle ==== */
+
 static int
 pg_subscriber_add(struct store *base, const struct store_subscriber *sub,
 		  int64_t now, int64_t *id, struct err *e)
@@ -1282,20 +1572,23 @@ pg_subscriber_add(struct store *base, const struct store_subscriber *sub,
 		    "SELECT pg_advisory_xact_lock($1, $2)", "ii", PG_LOCK_SPACE,
 		    PG_LOCK_ENTRIES) < 0)
 		goto out;
-	if (try_query(s, &r,
-		      "INSERT INTO subscribers (email, name, lang, created_at,"
-		      " schedule, timezone, include_words, exclude_words,"
-		      " token, start_seq)"
-		      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-		      " (SELECT coalesce(max(id), 0) FROM entries))"
-		      " RETURNING id",
-		      "tttIttttt", sub->email, sub->name, sub->lang, now,
-		      sub->schedule, sub->timezone, inc, exc, token) < 0) {
-		if (unique_violation(r, "subscribers_email"))
-			err_set(e, EX_DATAERR, "subscriber '%s' already exists",
-				sub->email);
-		else
-			pg_error(s, r, "add subscriber", e);
+	/* an address there already (the unique index on lower(email))
+	 * inserts nothing and leaves the transaction usable, to say why */
+	r = query(s, "add subscriber", e,
+		  "INSERT INTO subscribers (email, name, lang, created_at,"
+		  " schedule, timezone, include_words, exclude_words,"
+		  " token, start_seq, pending_since)"
+		  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+		  " (SELECT coalesce(max(id), 0) FROM entries),"
+		  " nullif($10::bigint, 0))"
+		  " ON CONFLICT ((lower(email))) DO NOTHING RETURNING id",
+		  "tttItttttI", sub->email, sub->name, sub->lang, now,
+		  sub->schedule, sub->timezone, inc, exc, token,
+		  sub->pending_since);
+	if (!r)
+		goto out;
+	if (PQntuples(r) != 1) {
+		already_there(s, sub->email, e);
 		goto out;
 	}
 	*id = col_i64(r, 0, 0);
@@ -2051,6 +2344,13 @@ pg_digest_add(struct store *base, const struct store_digest_new *d, int64_t *id,
 	*id = 0;
 	if (pg_begin(base, e) < 0)
 		return -1;
+	/* one who unsubscribed while it was being built: refused, as
+	 * SQLite's (subscriber_gone) */
+	if ((rc = subscriber_gone(s, d, e)) != 0) {
+		rc = rc < 0 ? -1 : 0;
+		goto out;
+	}
+	rc = -1;
 	if (try_query(s, &r,
 		      "INSERT INTO outbox (kind, subscriber_id, slot,"
 		      " message_id, created_at, status, reply, covered_seq)"
@@ -2182,16 +2482,17 @@ pg_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 	*n = 0;
 	if (!max)
 		return 0;
-	r = query(
-		s, "claim pending mail", e,
-		"UPDATE outbox SET lease_until = $5, lease_owner = $6"
-		" WHERE id IN (SELECT id FROM outbox"
-		"  WHERE status = 'pending' AND next_attempt_at <= $1"
-		"  AND ($2 = 0 OR ($2 = 1) = (subscriber_id IS NOT NULL))" NOT_PAUSED(
-			"$3") " AND lease_until <= $3"
-			      "  ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
-			      " RETURNING id",
-		"IiIIIt", due_by, (int)box, now, (int64_t)max, until, s->owner);
+	r = query(s, "claim pending mail", e,
+		  "UPDATE outbox SET lease_until = $5, lease_owner = $6"
+		  " WHERE id IN (SELECT id FROM outbox"
+		  "  WHERE status = 'pending' AND next_attempt_at <= $1"
+		  "  AND ($2 = 0 OR ($2 = 1) = (subscriber_id IS NOT NULL"
+		  "   OR kind = 'confirm'))" NOT_PAUSED(
+			  "$3") " AND lease_until <= $3"
+				"  ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+				" RETURNING id",
+		  "IiIIIt", due_by, (int)box, now, (int64_t)max, until,
+		  s->owner);
 	if (!r)
 		return -1;
 	rows = PQntuples(r);
@@ -2363,8 +2664,8 @@ pg_outbox_due_count(struct store *base, enum store_outbox_box box,
 	r = query(pq(base), "count pending mail", e,
 		  "SELECT count(*) FROM outbox WHERE status = 'pending'"
 		  " AND next_attempt_at <= $1 AND ($2 = 0"
-		  "  OR ($2 = 1) = (subscriber_id IS NOT NULL))" NOT_PAUSED(
-			  "$1"),
+		  "  OR ($2 = 1) = (subscriber_id IS NOT NULL"
+		  "   OR kind = 'confirm'))" NOT_PAUSED("$1"),
 		  "Ii", due_by, (int)box);
 	if (!r)
 		return -1;
@@ -2937,4 +3238,12 @@ const struct store_ops store_pg_ops = {
 	.secret = pg_secret,
 	.secret_rotate = pg_secret_rotate,
 	.subscriber_unsubscribe = pg_subscriber_unsubscribe,
+	/* the subscribers' lifecycle */
+	.consent_add = pg_consent_add,
+	.consent_each = pg_consent_each,
+	.subscriber_confirm = pg_subscriber_confirm,
+	.subscriber_resubscribe = pg_subscriber_resubscribe,
+	.subscriber_confirm_sent = pg_subscriber_confirm_sent,
+	.subscriber_count = pg_subscriber_count,
+	.subscriber_forget_pending = pg_subscriber_forget_pending,
 };

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_LIBPQ
@@ -22,6 +23,7 @@
 
 #include "fetch/ident.h"
 #include "lib/clock.h"
+#include "store/backend.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -104,6 +106,25 @@ is_pg(void)
 	return 0;
 }
 #endif
+
+/* The location of another store of the same backend as path (name
+ * tells them apart): a file beside it, or another database of the
+ * cluster. */
+static void
+other_store(const char *name, char *out, size_t size)
+{
+#ifdef HAVE_LIBPQ
+	if (is_pg()) {
+		char args[512];
+
+		snprintf(args, sizeof(args), "url '%s' t%ld%s", cluster,
+			 (long)getpid(), name);
+		ck_assert_int_eq(pgcluster(args, out, size), 0);
+		return;
+	}
+#endif
+	snprintf(out, size, "%s/%s.db", dir, name);
+}
 
 static int64_t
 count(const char *sql)
@@ -1866,7 +1887,7 @@ START_TEST(test_secret)
 	struct store *s = store_open(path, &e), *t;
 	unsigned char a[64], b[64];
 	size_t alen, blen;
-	char other[300];
+	char other[512];
 
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_secret(s, "token", a, sizeof(a), &alen, &e), 0);
@@ -1880,7 +1901,7 @@ START_TEST(test_secret)
 	ck_assert_int_eq(store_secret(s, "token", b, 16, &blen, &e), -1);
 	store_close(s);
 	/* another store, another secret */
-	snprintf(other, sizeof(other), "%s/other.db", dir);
+	other_store("other", other, sizeof(other));
 	t = store_open(other, &e);
 	ck_assert_msg(t != NULL, "%s", e.msg);
 	ck_assert_int_eq(store_secret(t, "token", a, sizeof(a), &alen, &e), 0);
@@ -1895,7 +1916,7 @@ START_TEST(test_unsubscribe)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
-	struct store_subscriber sub = { .email = "u@x.org" }, got;
+	struct store_subscriber sub = { .email = (char *)"u@x.org" }, got;
 	struct store_digest_new d = { .slot = "s1",
 				      .message_id = "<1@x>",
 				      .message = "m",
@@ -1927,7 +1948,14 @@ START_TEST(test_unsubscribe)
 	d.message_id = "<2@x>";
 	ck_assert_int_eq(store_digest_add(s, &d, &digest, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_msg(strstr(e.msg, "has unsubscribed") != NULL, "%s", e.msg);
+	/* a slot whose digest is there already: nothing to record, as when
+	 * another run built it */
 	e = (struct err)ERR_INIT;
+	d.slot = "s1";
+	d.message_id = "<3@x>";
+	ck_assert_int_eq(store_digest_add(s, &d, &digest, &e), 0);
+	ck_assert_int_eq(digest, 0);
 	ck_assert_int_eq(store_subscriber_unsubscribe(s, id + 1, 30, &changed,
 						      &e),
 			 -1);
@@ -2134,6 +2162,115 @@ START_TEST(test_states_and_forget)
 	ck_assert_int_eq(store_subscriber_by_email(s, "c@x.org", &sub, &e), -1);
 	ck_assert_int_eq(count("SELECT count(*) FROM subscribers"), 5);
 	store_close(s);
+}
+END_TEST
+
+/* A confirmation (kind "confirm", no subscriber) rides with the digests,
+ * since a person waits for it: claimed and counted in their box, not in
+ * the admin's. */
+START_TEST(test_confirm_box)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct store_report_new r = { .kind = "confirm",
+				      .slot = "p@x.org@2026-12-08T01",
+				      .rcpt = "p@x.org",
+				      .message_id = "<c1@x.org>",
+				      .message = "Subject: c\r\n\r\nc\r\n",
+				      .now = 100 };
+	int64_t id, ids[4], n;
+	size_t got;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	r.len = strlen(r.message);
+	ck_assert_int_eq(store_report_add(s, &r, &id, &e), 0);
+	r.kind = "health";
+	r.slot = "2026-W50";
+	r.rcpt = "ops@x.org";
+	r.message_id = "<h1@x.org>";
+	ck_assert_int_eq(store_report_add(s, &r, &ids[0], &e), 0);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_DIGESTS, 100,
+						&n, &e),
+			 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_ADMIN, 100, &n,
+						&e),
+			 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_outbox_due_count(s, STORE_OUTBOX_ALL, 100, &n,
+						&e),
+			 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_DIGESTS, 100, 100,
+					    200, ids, 4, &got, &e),
+			 0);
+	ck_assert_uint_eq(got, 1);
+	ck_assert_int_eq(ids[0], id);
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ADMIN, 100, 100,
+					    200, ids, 4, &got, &e),
+			 0);
+	ck_assert_uint_eq(got, 1);
+	ck_assert_int_ne(ids[0], id);
+	store_close(s);
+}
+END_TEST
+
+/* The names of struct store_ops' fields, in order, read from backend.h
+ * (each a pointer to a function, "(*name)(", outside any other
+ * parentheses: a callback among the parameters is not one): their
+ * number. */
+static size_t
+ops_names(char names[][64], size_t max)
+{
+	char file[600], *text, *at, *end;
+	size_t n = 0, len;
+	int depth = 0;
+
+	snprintf(file, sizeof(file), "%s/src/store/backend.h", SRCDIR);
+	text = testutil_read_file(file, NULL);
+	at = strstr(text, "struct store_ops {");
+	ck_assert_ptr_nonnull(at);
+	end = strstr(at, "\n};");
+	ck_assert_ptr_nonnull(end);
+	for (; at < end; at++) {
+		if (*at == ')') {
+			depth--;
+		} else if (*at == '(' && depth++ == 0 && at[1] == '*') {
+			len = strcspn(at + 2, ")");
+			ck_assert_uint_lt(n, max);
+			ck_assert_uint_lt(len, 64);
+			snprintf(names[n++], 64, "%.*s", (int)len, at + 2);
+		}
+	}
+	free(text);
+	return n;
+}
+
+/* Every operation of a backend is set: store.c calls through the table
+ * without looking, and a NULL one would crash on that backend alone. */
+static void
+ops_complete(const char *backend, const struct store_ops *ops)
+{
+	char names[128][64];
+	size_t i, n = sizeof(*ops) / sizeof(void (*)(void));
+	void (*op)(void);
+
+	/* each field a function pointer: as many as backend.h names */
+	ck_assert_uint_eq(sizeof(*ops) % sizeof(void (*)(void)), 0);
+	ck_assert_uint_eq(ops_names(names, 128), n);
+	for (i = 0; i < n; i++) {
+		memcpy(&op, (const char *)ops + i * sizeof(op), sizeof(op));
+		ck_assert_msg(op != NULL, "%s: no %s (NULL in its table)",
+			      backend, names[i]);
+	}
+}
+
+START_TEST(test_ops_complete)
+{
+	ops_complete("store_sqlite_ops", &store_sqlite_ops);
+#ifdef HAVE_LIBPQ
+	ops_complete("store_pg_ops", &store_pg_ops);
+#endif
 }
 END_TEST
 
@@ -2769,6 +2906,117 @@ START_TEST(test_pg_digest_slot_race)
 }
 END_TEST
 
+/* Waits until a session of this case's database waits for a lock (a
+ * worker blocked by another's transaction): 1, or 0 when none came
+ * within TESTUTIL_PATIENCE seconds. */
+static int
+wait_for_lock_waiter(void)
+{
+	const struct timespec step = { 0, 10 * 1000 * 1000 };
+	double deadline = testutil_now() + TESTUTIL_PATIENCE;
+
+	while (count("SELECT count(*) FROM pg_stat_activity"
+		     " WHERE datname = current_database()"
+		     " AND wait_event_type = 'Lock'") < 1) {
+		if (testutil_now() > deadline)
+			return 0;
+		nanosleep(&step, NULL);
+	}
+	return 1;
+}
+
+/* In a child, on a handle of its own: d recorded (exit 1), refused as
+ * unsubscribed (0), else 2. */
+static pid_t
+digest_add_elsewhere(const struct store_digest_new *d)
+{
+	pid_t kid = fork();
+
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		struct err e = ERR_INIT;
+		struct store *w = store_open(path, &e);
+		int64_t id = 0;
+		int rc = w ? store_digest_add(w, d, &id, &e) : -1;
+
+		if (rc < 0 && e.code != EX_DATAERR)
+			fprintf(stderr, "%s\n", e.msg);
+		store_close(w);
+		_exit(rc == 0 && id                  ? 1 :
+		      rc < 0 && e.code == EX_DATAERR ? 0 :
+						       2);
+	}
+	return kid;
+}
+
+/* Unsubscribing and a digest built meanwhile by another worker, in
+ * either order: nothing pending is left for one who unsubscribed. */
+START_TEST(test_pg_unsubscribe_race)
+{
+	struct store_subscriber sub = { .email = (char *)"r@x.org" };
+	struct store_digest_new d = { .slot = "s1",
+				      .message_id = "<r1@x>",
+				      .message = "m",
+				      .len = 1,
+				      .now = 10 };
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	int64_t id, q, digest;
+	int changed, st;
+	pid_t kid;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &id, &e), 0);
+	/* the unsubscription first, not yet committed: the digest waits
+	 * for it, then is refused */
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_subscriber_unsubscribe(s, id, 20, &changed, &e),
+			 0);
+	d.subscriber_id = id;
+	kid = digest_add_elsewhere(&d);
+	ck_assert_msg(wait_for_lock_waiter(), "the digest did not wait");
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "digest_add after the unsubscription: %d",
+		      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 0);
+	/* the digest first, not yet committed: the unsubscription waits
+	 * for it, then drops it */
+	sub.email = (char *)"q@x.org";
+	ck_assert_int_eq(store_subscriber_add(s, &sub, 10, &q, &e), 0);
+	d.subscriber_id = q;
+	d.message_id = "<q1@x>";
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_digest_add(s, &d, &digest, &e), 0);
+	ck_assert_int_gt(digest, 0);
+	kid = fork();
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		struct err ce = ERR_INIT;
+		struct store *w = store_open(path, &ce);
+		int rc = w ? store_subscriber_unsubscribe(w, q, 30, &changed,
+							  &ce) :
+			     -1;
+
+		store_close(w);
+		_exit(rc == 0 && changed ? 0 : 1);
+	}
+	ck_assert_msg(wait_for_lock_waiter(),
+		      "the unsubscription did not wait");
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"
+			       " WHERE status = 'pending'"),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE dropped = 1"
+			       " AND reply = 'unsubscribed'"),
+			 1);
+	store_close(s);
+}
+END_TEST
+
 /* One worker at a time holds a kind of work; another may have another
  * kind; released, or closed, it is free. */
 START_TEST(test_pg_work_lease)
@@ -2936,6 +3184,13 @@ with_pg(Suite *s)
 	tcase_add_test(tc, test_tags_fold);
 	tcase_add_loop_test(tc, test_fetch_mark_needed, 0,
 			    (int)(sizeof(mark_cases) / sizeof(mark_cases[0])));
+	/* the subscribers' lifecycle */
+	tcase_add_test(tc, test_secret);
+	tcase_add_test(tc, test_unsubscribe);
+	tcase_add_test(tc, test_confirm);
+	tcase_add_test(tc, test_suppression);
+	tcase_add_test(tc, test_states_and_forget);
+	tcase_add_test(tc, test_confirm_box);
 	/* PostgreSQL's own */
 	tcase_add_test(tc, test_pg_baseline);
 	tcase_add_test(tc, test_pg_concurrent_opens);
@@ -2943,6 +3198,7 @@ with_pg(Suite *s)
 	tcase_add_test(tc, test_pg_killed_worker);
 	tcase_add_test(tc, test_pg_host_exclusive);
 	tcase_add_test(tc, test_pg_digest_slot_race);
+	tcase_add_test(tc, test_pg_unsubscribe_race);
 	tcase_add_test(tc, test_pg_work_lease);
 	tcase_add_test(tc, test_pg_url_errors);
 	tcase_add_test(tc, test_pg_password_file);
@@ -3010,6 +3266,8 @@ main(int argc, char **argv)
 	tcase_add_test(tc, test_confirm);
 	tcase_add_test(tc, test_suppression);
 	tcase_add_test(tc, test_states_and_forget);
+	tcase_add_test(tc, test_confirm_box);
+	tcase_add_test(tc, test_ops_complete);
 	tcase_add_test(tc, test_subscriber_update);
 	tcase_add_test(tc, test_subscriber_pause);
 	tcase_add_test(tc, test_tags_fold);
