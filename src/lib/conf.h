@@ -32,7 +32,7 @@
 #include "lib/err.h"
 
 /* The number of rows of conf_keys[]. */
-#define CONF_NKEYS 40
+#define CONF_NKEYS 44
 /* Relays [smtp] host may list, tried in turn. */
 #define CONF_MAX_RELAYS 8
 
@@ -99,6 +99,11 @@ struct conf {
 	char *time;            /* "HH:MM", when the daily digest goes */
 	char *timezone;        /* IANA name or "UTC" */
 	char *admin;           /* address for health reports, optional */
+	/* [web] */
+	char *web_base_url;        /* http(s) URL, optional (serve needs it) */
+	char *web_listen;          /* "127.0.0.1:8080" */
+	char *web_trusted_proxies; /* networks, or NULL */
+	int web_timeout;           /* seconds idle per connection: 15 */
 	/* from, split once by conf_finish: the display name (NULL when
 	 * none) and the bare address every mail goes out from */
 	char *from_name;
@@ -141,7 +146,7 @@ struct conf_key {
 	int (*check)(const char *value, struct err *why);
 };
 
-/* The table, in file order: [store], [fetch], [smtp], [digest];
+/* The table, in file order: [store], [fetch], [smtp], [digest], [web];
  * CONF_NKEYS rows (checked where it is defined). */
 extern const struct conf_key conf_keys[];
 
