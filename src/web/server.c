@@ -22,6 +22,9 @@
 /* Header memory per connection: what a request line and its headers may
  * take (MHD answers 431 past it). */
 #define SERVER_MEMORY_LIMIT (32u * 1024)
+/* A body past REQUEST_MAX_BODY is read and dropped up to this, so that
+ * the client gets its 413; past it, the connection is closed. */
+#define SERVER_MAX_DRAIN (1024u * 1024)
 /* Store connections kept idle for the next requests. */
 #define SERVER_MAX_IDLE 16
 
@@ -365,6 +368,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return send_simple(c, conn, 404, PT_NOT_FOUND_TITLE,
 					   PT_NOT_FOUND_BODY, NULL);
 		c->req.tail = tail;
+		log_debug("%s %s: begun", method, c->route->log_path);
 		if (!(c->req.method & c->route->methods))
 			return send_simple(c, conn, 405, PT_METHOD_TITLE,
 					   PT_BAD_REQUEST_BODY,
@@ -386,17 +390,20 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		c->body += *upload_data_size;
+		size_t got = *upload_data_size;
+
+		c->body += got;
+		*upload_data_size = 0;
+		/* MHD answers only once the body is in: what is past the
+		 * cap is read and dropped, the 413 sent at its end; a body
+		 * far past it is not worth reading (the connection closes) */
 		if (c->body > REQUEST_MAX_BODY) {
-			*upload_data_size = 0;
-			return send_simple(c, conn, 413, PT_TOO_LARGE_TITLE,
-					   PT_TOO_LARGE_BODY, NULL);
+			c->too_large = 1;
+			return c->body > SERVER_MAX_DRAIN ? MHD_NO : MHD_YES;
 		}
 		if (c->pp && !c->bad_form &&
-		    MHD_post_process(c->pp, upload_data, *upload_data_size) !=
-			    MHD_YES)
+		    MHD_post_process(c->pp, upload_data, got) != MHD_YES)
 			c->bad_form = 1;
-		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	return dispatch(c, conn);
