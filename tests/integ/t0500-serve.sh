@@ -16,6 +16,12 @@ mkdir -p www
 cp "$FIXTURES/fetch/feed.xml" www/
 start_http || exit 1
 start_smtp || exit 1
+MAIN_SMTP_DIR=$SMTP_DIR MAIN_SMTP_PORT=$SMTP_PORT
+# a sink that holds its first message until the test makes the gate
+SMTP_DIR=$TEST_DIR/held
+start_smtp --hold 1 --gate "$TEST_DIR/gate" || exit 1
+HELD_SMTP_PORT=$SMTP_PORT
+SMTP_DIR=$MAIN_SMTP_DIR SMTP_PORT=$MAIN_SMTP_PORT
 WEB_PORT=$(free_port)
 BASE=http://127.0.0.1:$WEB_PORT
 
@@ -300,6 +306,39 @@ test_expect_success '--rotate-secret, then SIGHUP: old links are 404' '
 	test "$(curl -s -o /dev/null -w "%{http_code}" \
 		-d List-Unsubscribe=One-Click "$(cat url.c)")" = 404 &&
 	test "$(state c@example.org)" = subscribed
+'
+
+test_expect_success 'unsubscribed while send delivers: nothing more goes' '
+	i=1 &&
+	{ echo "email,name,lang,tags,schedule,timezone" &&
+	  while [ $i -le 101 ]; do
+		printf "s%03d@example.org,,,,,\n" $i; i=$((i + 1))
+	  done; } >many.csv &&
+	at 2026-11-27T08:00:00Z -q subscriber import many.csv &&
+	feed_item many-1 &&
+	at 2026-11-27T09:00:00Z -q fetch --all &&
+	at 2026-11-27T09:00:00Z -q send &&
+	m=$(mail_to s101@example.org) && test -n "$m" &&
+	header "$m" List-Unsubscribe >lu.s101 &&
+	sed -n "s|.*<\\($BASE/u/[a-z0-9]*\\)>.*|\\1|p" lu.s101 >url.s101 &&
+	test -s url.s101 &&
+	feed_item many-2 &&
+	at 2026-11-27T10:00:00Z -q fetch --all &&
+	sed "s/^port = .*/port = $HELD_SMTP_PORT/" "$FEEDMAIL_CONFIG" \
+		>held.conf || return 1
+	# 104 digests: 100 in the first SMTP session, held at its first
+	# message, and s098 to s101 in the next
+	at 2026-11-27T10:00:00Z -q -c held.conf send >held.out 2>&1 &
+	sender=$!
+	test_kill_at_end $sender &&
+	wait_for 60 grep -q "^hold 1" held/log &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" \
+		-d List-Unsubscribe=One-Click "$(cat url.s101)")" = 200 &&
+	touch gate &&
+	wait $sender &&
+	test "$(state s101@example.org)" = unsubscribed &&
+	grep -l "s100@example.org" held/*.json >/dev/null &&
+	! grep -l "s101@example.org" held/*.json
 '
 
 test_expect_success 'SIGTERM during a request: it finishes, exit 0' '
