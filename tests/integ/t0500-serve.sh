@@ -398,7 +398,8 @@ if command -v systemd-socket-activate >/dev/null; then
 		wait_for 60 grep -q "Listening on" sa.err &&
 		test "$(curl -s -o /dev/null -w "%{http_code}" \
 			"http://127.0.0.1:$port/style.css")" = 200 &&
-		contains sa.err "the socket systemd passed"
+		wait_for 60 grep -q "listening on the socket systemd passed" \
+			sa.err
 	'
 else
 	test_skip 'systemd socket activation: serve takes fd 3' \
