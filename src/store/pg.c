@@ -1785,6 +1785,18 @@ pg_subscriber_by_token(struct store *base, const char *token,
 			     token, "with that token", sub, e);
 }
 
+static int
+pg_subscriber_by_id(struct store *base, int64_t id,
+		    struct store_subscriber *sub, struct err *e)
+{
+	char key[24];
+
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	return subscriber_by(pq(base),
+			     SUBSCRIBER_COLUMNS " WHERE s.id = $1::bigint", key,
+			     "with that id", sub, e);
+}
+
 #define FETCH_COLUMNS                                                         \
 	"f.id, f.url, f.etag, f.last_modified, f.user_agent, f.redirect_url," \
 	" f.redirect_count, f.failures, f.ttl_minutes"
@@ -3204,6 +3216,7 @@ const struct store_ops store_pg_ops = {
 	.subscriber_pause = pg_subscriber_pause,
 	.subscriber_page = pg_subscriber_page,
 	.subscriber_by_email = pg_subscriber_by_email,
+	.subscriber_by_id = pg_subscriber_by_id,
 	.subscriber_by_token = pg_subscriber_by_token,
 	.fetch_claim = pg_fetch_claim,
 	.fetch_get = pg_fetch_get,
