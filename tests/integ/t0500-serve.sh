@@ -147,6 +147,15 @@ test_expect_success 'digests carry the one-click link and its Post header' '
 	test "$(cat url.a)" != "$(cat url.b)"
 '
 
+test_expect_success 'doctor warns about an http base_url, not an https one' '
+	feedmail doctor >out 2>&1
+	contains out "warning web: [web] base_url $BASE/ is not https" &&
+	sed "s|^base_url = .*|base_url = https://veille.example.org/|" \
+		"$FEEDMAIL_CONFIG" >https.conf &&
+	feedmail -c https.conf doctor >out 2>&1
+	contains out "ok      web: base_url https://veille.example.org/"
+'
+
 # outside a case: its pid is for the later ones
 start_serve
 test_expect_success 'serve starts on [web] listen' '
@@ -398,7 +407,8 @@ if command -v systemd-socket-activate >/dev/null; then
 		wait_for 60 grep -q "Listening on" sa.err &&
 		test "$(curl -s -o /dev/null -w "%{http_code}" \
 			"http://127.0.0.1:$port/style.css")" = 200 &&
-		contains sa.err "the socket systemd passed"
+		wait_for 60 grep -q "listening on the socket systemd passed" \
+			sa.err
 	'
 else
 	test_skip 'systemd socket activation: serve takes fd 3' \
