@@ -1204,6 +1204,8 @@ struct walk_cb {
 			      struct err *e);
 		int (*schedule)(const char *schedule, const char *timezone,
 				void *arg, struct err *e);
+		int (*digest)(int64_t id, const char *message_id, void *arg,
+			      struct err *e);
 	} cb;
 	void *arg;
 };
@@ -2498,8 +2500,9 @@ pg_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 		  "UPDATE outbox SET lease_until = $5, lease_owner = $6"
 		  " WHERE id IN (SELECT id FROM outbox"
 		  "  WHERE status = 'pending' AND next_attempt_at <= $1"
-		  "  AND ($2 = 0 OR ($2 = 1) = (subscriber_id IS NOT NULL"
-		  "   OR kind = 'confirm'))" NOT_PAUSED(
+		  "  AND ($2 = 0 OR ($2 = 3 AND kind = 'confirm')"
+		  "   OR ($2 IN (1, 2) AND ($2 = 1) = (subscriber_id IS NOT"
+		  "    NULL OR kind = 'confirm')))" NOT_PAUSED(
 			  "$3") " AND lease_until <= $3"
 				"  ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
 				" RETURNING id",
@@ -2676,14 +2679,40 @@ pg_outbox_due_count(struct store *base, enum store_outbox_box box,
 	r = query(pq(base), "count pending mail", e,
 		  "SELECT count(*) FROM outbox WHERE status = 'pending'"
 		  " AND next_attempt_at <= $1 AND ($2 = 0"
-		  "  OR ($2 = 1) = (subscriber_id IS NOT NULL"
-		  "   OR kind = 'confirm'))" NOT_PAUSED("$1"),
+		  "  OR ($2 = 3 AND kind = 'confirm')"
+		  "  OR ($2 IN (1, 2) AND ($2 = 1) = (subscriber_id IS NOT"
+		  "   NULL OR kind = 'confirm')))" NOT_PAUSED("$1"),
 		  "Ii", due_by, (int)box);
 	if (!r)
 		return -1;
 	*n = col_i64(r, 0, 0);
 	PQclear(r);
 	return 0;
+}
+
+static int
+digest_of_row(const PGresult *r, int i, void *arg, struct err *e)
+{
+	const struct walk_cb *to = arg;
+
+	return to->cb.digest(col_i64(r, i, 0), PQgetvalue(r, i, 1), to->arg, e);
+}
+
+static int
+pg_digest_each_of(struct store *base, int64_t subscriber_id,
+		  int (*cb)(int64_t id, const char *message_id, void *arg,
+			    struct err *e),
+		  void *arg, struct err *e)
+{
+	struct walk_cb to = { .cb.digest = cb, .arg = arg };
+
+	return walk(pq(base), "list a subscriber's digests", e, digest_of_row,
+		    &to,
+		    "SELECT g.id, g.message_id FROM outbox g"
+		    " JOIN outbox_messages m ON m.outbox_id = g.id"
+		    " WHERE g.subscriber_id = $1 AND g.kind = 'digest'"
+		    " ORDER BY g.id DESC",
+		    "I", subscriber_id);
 }
 
 static int
@@ -3217,6 +3246,7 @@ const struct store_ops store_pg_ops = {
 	.subscriber_page = pg_subscriber_page,
 	.subscriber_by_email = pg_subscriber_by_email,
 	.subscriber_by_id = pg_subscriber_by_id,
+	.digest_each_of = pg_digest_each_of,
 	.subscriber_by_token = pg_subscriber_by_token,
 	.fetch_claim = pg_fetch_claim,
 	.fetch_get = pg_fetch_get,
