@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -145,6 +146,24 @@ check_config(struct doctor *d)
 		    (unsigned)(st.st_mode & 07777), path);
 	else
 		say(d, CHECK_OK, 0, "config", "%s", path);
+}
+
+/* [web] base_url, when set: mailbox providers act on a one-click link
+ * only over https (RFC 8058 3.1). */
+static void
+check_web(struct doctor *d)
+{
+	const char *url = d->ctx->cfg.web_base_url;
+
+	if (!url)
+		return;
+	if (strncasecmp(url, "https://", 8))
+		say(d, CHECK_WARNING, 0, "web",
+		    "[web] base_url %s is not https: mailbox providers ignore "
+		    "a one-click unsubscribe link that is not (RFC 8058)",
+		    url);
+	else
+		say(d, CHECK_OK, 0, "web", "base_url %s", url);
 }
 
 static void
@@ -730,6 +749,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 		goto done;
 	}
 	check_config(&d);
+	check_web(&d);
 	check_store(&d);
 	check_store_files(&d);
 	check_integrity(&d);

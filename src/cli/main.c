@@ -74,6 +74,9 @@ static const struct cmd commands[] = {
 	{ "send", cmd_send,
 	  NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK | REPORTS_SETUP,
 	  "build digests and deliver the pending ones" },
+	/* never the run lock: short transactions of its own per request */
+	{ "serve", cmd_serve, NEEDS_CONFIG | NEEDS_STORE,
+	  "serve the subscribers' pages (one-click unsubscribe)" },
 	{ "status", cmd_status, NEEDS_CONFIG | NEEDS_STORE,
 	  "the health of the feeds and of the outbox" },
 	{ "subscriber", cmd_subscriber, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,

@@ -30,6 +30,7 @@
 #include "lib/buf.h"
 #include "lib/ipaddr.h"
 #include "lib/log.h"
+#include "lib/netspec.h"
 #include "lib/schedule.h"
 #include "lib/str.h"
 #include "lib/url.h"
@@ -51,6 +52,8 @@ static int check_address(const char *v, struct err *why);
 static int check_list_id(const char *v, struct err *why);
 static int check_https_url(const char *v, struct err *why);
 static int check_base_url(const char *v, struct err *why);
+static int check_listen(const char *v, struct err *why);
+static int check_nets(const char *v, struct err *why);
 static int check_time(const char *v, struct err *why);
 static int check_timezone(const char *v, struct err *why);
 
@@ -193,8 +196,20 @@ const struct conf_key conf_keys[] = {
 
 	KEY_STR("web", "base_url", CONF_TYPE_STRING, web_base_url, NULL, NULL,
 		"the http(s) URL the links in mails point to, where serve is "
-		"reached (default: none; confirmation mails need it)",
+		"reached (default: none; serve and confirmation mails need it)",
 		check_base_url),
+	KEY_STR("web", "listen", CONF_TYPE_STRING, web_listen, NULL,
+		"127.0.0.1:8080",
+		"where serve listens, IPV4:PORT or [IPV6]:PORT (ignored "
+		"under systemd socket activation)",
+		check_listen),
+	KEY_STR("web", "trusted_proxies", CONF_TYPE_STRING, web_trusted_proxies,
+		NULL, NULL,
+		"addresses or networks (CIDR) whose X-Forwarded-For is "
+		"believed (default: none)",
+		check_nets),
+	KEY_INT("web", "timeout", web_timeout, 1, 3600, "15",
+		"seconds a connection to serve may stay idle"),
 };
 
 _Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) == CONF_NKEYS,
@@ -455,7 +470,7 @@ check_https_url(const char *v, struct err *why)
 }
 
 /* where links in mails point: http(s), and bytes that can stand between
- * <> in a header; no query or fragment, since paths are added */
+ * <> in List-Unsubscribe; no query or fragment, since paths are added */
 static int
 check_base_url(const char *v, struct err *why)
 {
@@ -468,6 +483,24 @@ check_base_url(const char *v, struct err *why)
 				      "or fragment");
 	return unless(url_is_http(v), why,
 		      "is not an absolute http:// or https:// URL");
+}
+
+static int
+check_listen(const char *v, struct err *why)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+
+	return netspec_parse_listen(v, &sa, &len, why);
+}
+
+static int
+check_nets(const char *v, struct err *why)
+{
+	struct netspec_net nets[NETSPEC_MAX_NETS];
+	size_t n;
+
+	return netspec_parse_list(v, nets, &n, why);
 }
 
 /* the key's own form is HH:MM, two digits each, where a schedule also

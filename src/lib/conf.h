@@ -32,7 +32,7 @@
 #include "lib/err.h"
 
 /* The number of rows of conf_keys[]. */
-#define CONF_NKEYS 41
+#define CONF_NKEYS 44
 /* Relays [smtp] host may list, tried in turn. */
 #define CONF_MAX_RELAYS 8
 
@@ -100,8 +100,10 @@ struct conf {
 	char *timezone;        /* IANA name or "UTC" */
 	char *admin;           /* address for health reports, optional */
 	/* [web] */
-	char *web_base_url; /* http(s) URL the links in mails point to, or
-	                     * NULL (confirmations need it) */
+	char *web_base_url;        /* http(s) URL, optional (serve needs it) */
+	char *web_listen;          /* "127.0.0.1:8080" */
+	char *web_trusted_proxies; /* networks, or NULL */
+	int web_timeout;           /* seconds idle per connection: 15 */
 	/* from, split once by conf_finish: the display name (NULL when
 	 * none) and the bare address every mail goes out from */
 	char *from_name;

@@ -36,6 +36,7 @@ known(int purpose)
 	case TOKEN_VIEW:
 	case TOKEN_BOUNCE:
 	case TOKEN_MAIL_UNSUBSCRIBE:
+	case TOKEN_FORM:
 		return 1;
 	default:
 		return 0;

@@ -26,12 +26,14 @@
  * link cannot unsubscribe. The values are part of the MAC: never reuse
  * one for something else. */
 enum token_purpose {
-	TOKEN_UNSUBSCRIBE = 'u',     /* id: the subscriber */
-	TOKEN_PREFERENCES = 'p',     /* id: the subscriber */
-	TOKEN_CONFIRM = 'c',         /* id: the subscriber (pending) */
-	TOKEN_VIEW = 'v',            /* id: the subscriber, id2: the message */
-	TOKEN_BOUNCE = 'b',          /* id: the subscriber, id2: the message */
-	TOKEN_MAIL_UNSUBSCRIBE = 'm' /* id: the subscriber */
+	TOKEN_UNSUBSCRIBE = 'u',      /* id: the subscriber */
+	TOKEN_PREFERENCES = 'p',      /* id: the subscriber */
+	TOKEN_CONFIRM = 'c',          /* id: the subscriber (pending) */
+	TOKEN_VIEW = 'v',             /* id: the subscriber, id2: the message */
+	TOKEN_BOUNCE = 'b',           /* id: the subscriber, id2: the message */
+	TOKEN_MAIL_UNSUBSCRIBE = 'm', /* id: the subscriber */
+	/* id: when the form was served (guard against other sites' posts) */
+	TOKEN_FORM = 'f'
 };
 
 struct token {

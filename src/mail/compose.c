@@ -61,6 +61,35 @@ compose_message_id(const struct conf *cfg, const char *seed, int unique,
 }
 
 int
+compose_unsubscribe_url(const struct conf *cfg, const unsigned char *secret,
+			size_t secret_len, const struct store_subscriber *sub,
+			char url[COMPOSE_URL_SIZE], struct err *e)
+{
+	struct token t = { TOKEN_UNSUBSCRIBE, sub->id, 0 };
+	char tok[TOKEN_SIZE];
+	size_t n;
+	int len;
+
+	if (!cfg->web_base_url)
+		return err_set(e, EX_SOFTWARE, "[web] base_url is not set");
+	if (token_make(secret, secret_len, &t, sub->token ? sub->token : "",
+		       tok) < 0)
+		return err_set(e, EX_SOFTWARE,
+			       "no unsubscribe token for subscriber %lld",
+			       (long long)sub->id);
+	/* base_url with or without its final '/' */
+	n = strlen(cfg->web_base_url);
+	while (n && cfg->web_base_url[n - 1] == '/')
+		n--;
+	len = snprintf(url, COMPOSE_URL_SIZE, "%.*s/u/%s", (int)n,
+		       cfg->web_base_url, tok);
+	if (len < 0 || len >= COMPOSE_URL_SIZE)
+		return err_set(e, EX_SOFTWARE,
+			       "[web] base_url is too long for a link");
+	return 0;
+}
+
+int
 compose_render(const struct conf *cfg, const struct compose_mail *m,
 	       struct buf *text, struct buf *out, struct err *e)
 {
@@ -82,7 +111,8 @@ compose_render(const struct conf *cfg, const struct compose_mail *m,
 			 "mailto:%s?subject=unsubscribe", cfg->from_addr);
 		mm.list_id = cfg->list_id;
 		mm.unsubscribe_mailto = mailto;
-		mm.unsubscribe_url = cfg->unsubscribe_url;
+		mm.unsubscribe_url = m->unsubscribe_url ? m->unsubscribe_url :
+							  cfg->unsubscribe_url;
 	}
 	mm.entries = m->entries;
 	mm.text = text->data;

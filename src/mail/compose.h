@@ -6,9 +6,11 @@
  * conf_finish parsed it; the Message-ID is a hash of a seed in the
  * sender's domain; Date is the time given; the text part is wrapped for
  * reading (MIME_WRAP_WIDTH); a digest also carries the list headers
- * (List-Id, List-Unsubscribe by mail and, with [digest] unsubscribe_url,
- * by URL). mime.c writes the bytes; what leaves is then recorded in the
- * outbox and carried by the courier (courier.h), never sent from here.
+ * (List-Id, List-Unsubscribe by mail and, with [web] base_url, by a
+ * one-click link of the subscriber's own, else with [digest]
+ * unsubscribe_url, by that URL). mime.c writes the bytes; what leaves is
+ * then recorded in the outbox and carried by the courier (courier.h),
+ * never sent from here.
  */
 #ifndef FEEDMAIL_COMPOSE_H
 #define FEEDMAIL_COMPOSE_H
@@ -29,9 +31,11 @@ struct compose_mail {
 	const char *text; /* the text part, unwrapped, LF */
 	const char *html; /* the HTML part, or NULL: text only */
 	int64_t date;
-	const char *message_id; /* from compose_message_id() */
-	int list;               /* a digest: the list headers too */
-	long entries;           /* X-Feedmail-Entries */
+	const char *message_id;      /* from compose_message_id() */
+	int list;                    /* a digest: the list headers too */
+	const char *unsubscribe_url; /* the one-click link, NULL: [digest]
+	                              * unsubscribe_url, if any */
+	long entries;                /* X-Feedmail-Entries */
 };
 
 /* A Message-ID in the domain of cfg's sender, made from seed; with
@@ -41,6 +45,20 @@ struct compose_mail {
  * EX_SOFTWARE: a domain mime_message_id() refuses). */
 char *compose_message_id(const struct conf *cfg, const char *seed, int unique,
 			 struct err *e);
+
+/* The longest one-click link, with its NUL. */
+#define COMPOSE_URL_SIZE 900
+
+struct store_subscriber;
+
+/* The one-click unsubscription link of sub, [web] base_url + "/u/" + a
+ * TOKEN_UNSUBSCRIBE token signed with secret and bound to sub->token,
+ * into url. 0, or -1 with e (EX_SOFTWARE: no base_url, a subscriber the
+ * token cannot name, a link too long). */
+int compose_unsubscribe_url(const struct conf *cfg, const unsigned char *secret,
+			    size_t secret_len,
+			    const struct store_subscriber *sub,
+			    char url[COMPOSE_URL_SIZE], struct err *e);
 
 /* Composes m from cfg's sender: its text wrapped into text (appended),
  * the whole message appended to out (CRLF, as mime_render() says).

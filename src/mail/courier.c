@@ -230,6 +230,39 @@ refused(struct courier *c, const struct store_message *p, const struct err *why,
 	return 0;
 }
 
+/* Whether p goes to a subscriber who unsubscribed after it was claimed
+ * (serve's one-click POST, say: their pending digests were dropped then,
+ * but this one was in hand). Then it is marked failed as those were, and
+ * not sent: *gone 1. 0, or -1 with e when the store fails. */
+static int
+unsubscribed(struct courier *c, const struct store_message *p, int *gone,
+	     struct err *e)
+{
+	struct store_subscriber sub;
+	int rc;
+
+	*gone = 0;
+	if (!p->subscriber_id)
+		return 0;
+	rc = store_subscriber_by_id(c->store, p->subscriber_id, &sub, e);
+	if (rc < 0) {
+		/* removed meanwhile: the store dropped its mail too */
+		if (e->code != EX_DATAERR)
+			return -1;
+		*e = (struct err)ERR_INIT;
+		*gone = 1;
+	} else {
+		*gone = sub.unsubscribed_at != 0;
+		store_subscriber_release(&sub);
+	}
+	if (!*gone)
+		return 0;
+	log_info("message %lld to '%s' not sent: unsubscribed",
+		 (long long)p->id, p->email ? p->email : "");
+	return store_outbox_mark(c->store, p->id, STORE_DIGEST_FAILED,
+				 "unsubscribed", c->now, 0, e);
+}
+
 static void
 batch_release(struct batch *b)
 {
@@ -367,10 +400,17 @@ courier_run(struct courier *c, struct err *e)
 			struct store_message *p = &b->items[b->n];
 			struct deliver_message m = { 0 };
 			struct err why;
+			int gone;
 
 			memset(p, 0, sizeof(*p));
 			if (store_outbox_get(c->store, ids[i], p, e) < 0)
 				goto out;
+			if (unsubscribed(c, p, &gone, e) < 0)
+				goto out;
+			if (gone) {
+				store_message_release(p);
+				continue;
+			}
 			b->rcpts[b->n] = p->email;
 			b->n++;
 			m.data = p->message;

@@ -75,6 +75,8 @@ struct store_ops {
 				   struct store_subscriber *sub, struct err *e);
 	int (*subscriber_by_token)(struct store *s, const char *token,
 				   struct store_subscriber *sub, struct err *e);
+	int (*subscriber_by_id)(struct store *s, int64_t id,
+				struct store_subscriber *sub, struct err *e);
 	int (*subscriber_remove)(struct store *s, const char *email,
 				 struct err *e);
 	int (*subscriber_update)(struct store *s,

@@ -2170,6 +2170,18 @@ sqlite_subscriber_by_token(struct store *base, const char *token,
 			     e);
 }
 
+/* the id bound as text: the column's INTEGER affinity compares it as the
+ * number (SQLite 4.2, "Type Conversions Prior To Comparison") */
+static int
+sqlite_subscriber_by_id(struct store *base, int64_t id,
+			struct store_subscriber *sub, struct err *e)
+{
+	char key[24];
+
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	return subscriber_by(sq(base), "id", key, "with that id", sub, e);
+}
+
 #define FETCH_COLUMNS                                                    \
 	"SELECT id, url, etag, last_modified, user_agent, redirect_url," \
 	" redirect_count, failures, ttl_minutes FROM feeds"
@@ -3761,6 +3773,7 @@ const struct store_ops store_sqlite_ops = {
 	.subscriber_page = sqlite_subscriber_page,
 	.subscriber_by_email = sqlite_subscriber_by_email,
 	.subscriber_by_token = sqlite_subscriber_by_token,
+	.subscriber_by_id = sqlite_subscriber_by_id,
 	.fetch_claim = sqlite_fetch_claim,
 	.fetch_get = sqlite_fetch_get,
 	.fetch_mark_needed = sqlite_fetch_mark_needed,

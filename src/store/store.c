@@ -217,6 +217,13 @@ store_subscriber_by_token(struct store *s, const char *token,
 }
 
 int
+store_subscriber_by_id(struct store *s, int64_t id,
+		       struct store_subscriber *sub, struct err *e)
+{
+	return s->ops->subscriber_by_id(s, id, sub, e);
+}
+
+int
 store_subscriber_remove(struct store *s, const char *email, struct err *e)
 {
 	return s->ops->subscriber_remove(s, email, e);

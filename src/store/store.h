@@ -344,6 +344,10 @@ int store_subscriber_by_email(struct store *s, const char *email,
  * Unknown: -1 with EX_DATAERR (the message does not repeat the token). */
 int store_subscriber_by_token(struct store *s, const char *token,
 			      struct store_subscriber *sub, struct err *e);
+/* Fills sub (release it) with subscriber id: what a token names (a link
+ * in a mail). Unknown: -1 with EX_DATAERR. */
+int store_subscriber_by_id(struct store *s, int64_t id,
+			   struct store_subscriber *sub, struct err *e);
 /* Changes what sub->id's subscriber reads and how: name, lang, tags,
  * schedule, timezone, include and exclude words, all replaced by sub's;
  * the address, start (created_at and the entries new to them), token,
