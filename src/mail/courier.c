@@ -150,6 +150,10 @@ courier_outcome(const struct deliver_result *r, int attempts,
 	}
 }
 
+/* Why still_wanted keeps a message back, and the reply it is marked
+ * failed with. */
+static const char unsubscribed_reply[] = "unsubscribed";
+
 /* One batch: the messages queued on the transport, for done(). */
 struct batch {
 	struct courier *c;
@@ -195,8 +199,16 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	outcome = courier_outcome(&results[0], p->attempts, reply);
 	if (c->final && outcome != STORE_DIGEST_SENT)
 		outcome = STORE_DIGEST_FAILED;
-	count(c, outcome, reply);
-	log_outcome(p, outcome, reply);
+	/* kept back by still_wanted: dropped as the store drops the
+	 * pending ones of who unsubscribes, no failure of the run's */
+	if (results[0].status == DELIVER_PERMFAIL && !results[0].code &&
+	    !strcmp(results[0].reply, unsubscribed_reply)) {
+		log_info("message %lld to '%s' not sent: unsubscribed",
+			 (long long)p->id, p->email ? p->email : "");
+	} else {
+		count(c, outcome, reply);
+		log_outcome(p, outcome, reply);
+	}
 	wait = wait_after(p, outcome);
 	if (store_outbox_mark(c->store, p->id, outcome, reply, at,
 			      wait ? at + wait : 0, e) < 0) {
@@ -261,6 +273,30 @@ unsubscribed(struct courier *c, const struct store_message *p, int *gone,
 		 (long long)p->id, p->email ? p->email : "");
 	return store_outbox_mark(c->store, p->id, STORE_DIGEST_FAILED,
 				 "unsubscribed", c->now, 0, e);
+}
+
+/* deliver_message's cancel: the last look before a digest's DATA, so
+ * that nothing goes to a subscriber after their unsubscription was
+ * answered but a message already on its way. Its mark is on_delivered's
+ * (failed, "unsubscribed", as the store marks the ones it drops). */
+static const char *
+still_wanted(void *arg, size_t index)
+{
+	struct batch *b = arg;
+	const struct store_message *p = &b->items[index];
+	struct store_subscriber sub;
+	struct err e = ERR_INIT;
+	int gone;
+
+	if (!p->subscriber_id)
+		return NULL;
+	if (store_subscriber_by_id(b->c->store, p->subscriber_id, &sub, &e) < 0)
+		/* removed: its mail was dropped with it; a store that
+		 * fails: send, as before this look */
+		return e.code == EX_DATAERR ? unsubscribed_reply : NULL;
+	gone = sub.unsubscribed_at != 0;
+	store_subscriber_release(&sub);
+	return gone ? unsubscribed_reply : NULL;
 }
 
 static void
@@ -418,6 +454,8 @@ courier_run(struct courier *c, struct err *e)
 			m.envelope_from = c->cfg->from_addr;
 			m.rcpts = &b->rcpts[b->n - 1];
 			m.nrcpts = 1;
+			m.cancel = still_wanted;
+			m.cancel_arg = b;
 			if (deliver_queue(dv, &m, e) < 0) {
 				if (e->code != EX_DATAERR)
 					goto out;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -40,6 +41,7 @@ struct shared_site {
 
 struct web_server {
 	struct MHD_Daemon *mhd;
+	int own_socket; /* 1: MHD opened it (not systemd): closed at stop */
 	struct store *store;
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* signalled when in_flight drops to 0 */
@@ -473,6 +475,7 @@ web_server_start(const struct web_server_opts *o, struct web_site *site,
 		return NULL;
 	}
 	srv->store = store;
+	srv->own_socket = o->listen_fd < 0;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->idle, NULL);
 	srv->current = calloc(1, sizeof(*srv->current));
@@ -520,14 +523,17 @@ void
 web_server_stop(struct web_server *srv)
 {
 	struct timespec until;
+	MHD_socket fd;
 	int i;
 
 	if (!srv)
 		return;
 	if (srv->mhd) {
-		/* no new connection; the requests begun finish, for at
-		 * most a connection timeout's worth */
-		MHD_quiesce_daemon(srv->mhd);
+		/* no new connection; the requests begun finish (30 s at
+		 * most: a request is short, an idle one times out) */
+		fd = MHD_quiesce_daemon(srv->mhd);
+		if (fd != MHD_INVALID_SOCKET && srv->own_socket)
+			close(fd);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 30;
 		pthread_mutex_lock(&srv->lock);

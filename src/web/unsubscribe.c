@@ -5,7 +5,9 @@
  * mailbox provider sends it: no cookie, no Origin, nothing else) stops
  * the subscriber's digests at once: store_subscriber_unsubscribe drops
  * what was pending for them in the same transaction, and the courier
- * checks again before it hands a claimed digest over. It answers 200
+ * looks again before it queues a claimed digest and, for SMTP, just
+ * before its DATA: nothing goes after the answer but a message already
+ * being transmitted. It answers 200
  * with a short page, never a redirect (RFC 8058 3.2), the same page when
  * they had left already. GET shows a page with a button that posts the
  * same and changes nothing: link scanners follow links.

@@ -21,6 +21,9 @@ MAIN_SMTP_DIR=$SMTP_DIR MAIN_SMTP_PORT=$SMTP_PORT
 SMTP_DIR=$TEST_DIR/held
 start_smtp --hold 1 --gate "$TEST_DIR/gate" || exit 1
 HELD_SMTP_PORT=$SMTP_PORT
+SMTP_DIR=$TEST_DIR/held2
+start_smtp --hold 1 --gate "$TEST_DIR/gate2" || exit 1
+HELD2_SMTP_PORT=$SMTP_PORT
 SMTP_DIR=$MAIN_SMTP_DIR SMTP_PORT=$MAIN_SMTP_PORT
 WEB_PORT=$(free_port)
 BASE=http://127.0.0.1:$WEB_PORT
@@ -147,6 +150,15 @@ test_expect_success 'digests carry the one-click link and its Post header' '
 	test "$(cat url.a)" != "$(cat url.b)"
 '
 
+test_expect_success 'doctor warns about an http base_url, not an https one' '
+	feedmail doctor >out 2>&1
+	contains out "warning web: [web] base_url $BASE/ is not https" &&
+	sed "s|^base_url = .*|base_url = https://veille.example.org/|" \
+		"$FEEDMAIL_CONFIG" >https.conf &&
+	feedmail -c https.conf doctor >out 2>&1
+	contains out "ok      web: base_url https://veille.example.org/"
+'
+
 # outside a case: its pid is for the later ones
 start_serve
 test_expect_success 'serve starts on [web] listen' '
@@ -268,6 +280,36 @@ test_expect_success 'the next send mails neither of them' '
 		lacks "$SMTP_DIR/$n.json" a@example.org &&
 		lacks "$SMTP_DIR/$n.json" b@example.org || return 1
 	done
+'
+
+test_expect_success 'unsubscribed while the session carries their digest' '
+	feed_item many-3 &&
+	at 2026-11-27T11:00:00Z -q fetch --all &&
+	sed "s/^port = .*/port = $HELD2_SMTP_PORT/" "$FEEDMAIL_CONFIG" \
+		>held2.conf || return 1
+	# c first, held at its DATA; d next in the same session, kept
+	# back at its DATA; e in a new session
+	at 2026-11-27T11:00:00Z -q -c held2.conf send >held2.out 2>&1 &
+	sender=$!
+	test_kill_at_end $sender &&
+	wait_for 60 grep -q "^hold 1" held2/log &&
+	grep -q "^rcpt c@example.org" held2/log &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" \
+		-d List-Unsubscribe=One-Click "$(cat url.d)")" = 200 &&
+	touch gate2 &&
+	{ wait $sender || { cat held2.out; false; }; } &&
+	test "$(state d@example.org)" = unsubscribed &&
+	# its envelope may have gone (pipelined), never its data
+	! grep -l "\"d@example.org\"" held2/*.json &&
+	grep -l "\"c@example.org\"" held2/*.json >/dev/null &&
+	grep -l "\"e@example.org\"" held2/*.json >/dev/null &&
+	test "$(grep -c "^connect" held2/log)" = 2 &&
+	"$PYTHON3" -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(*db.execute(\"SELECT status, reply FROM outbox WHERE subscriber_id = 4 ORDER BY id DESC\").fetchone())" \
+		"$TEST_DIR/feedmail.db" >row &&
+	contains row "failed unsubscribed"
 '
 
 test_expect_success 'a slow client is dropped; the others are served' '
@@ -398,7 +440,8 @@ if command -v systemd-socket-activate >/dev/null; then
 		wait_for 60 grep -q "Listening on" sa.err &&
 		test "$(curl -s -o /dev/null -w "%{http_code}" \
 			"http://127.0.0.1:$port/style.css")" = 200 &&
-		contains sa.err "the socket systemd passed"
+		wait_for 60 grep -q "listening on the socket systemd passed" \
+			sa.err
 	'
 else
 	test_skip 'systemd socket activation: serve takes fd 3' \

@@ -336,6 +336,65 @@ START_TEST(t_confirm)
 }
 END_TEST
 
+/* With [web] base_url, a digest's one-click link is BASE/u/TOKEN: the
+ * subscriber's token under the secret, bound to their own random token,
+ * whatever the final '/' of base_url; it replaces [digest]
+ * unsubscribe_url in List-Unsubscribe, with the Post header. */
+START_TEST(t_unsubscribe_url)
+{
+	static const unsigned char secret[TOKEN_SECRET_SIZE] = "s3cret";
+	static const char *const bases[] = { "https://veille.example/app/",
+					     "https://veille.example/app" };
+	struct store_subscriber sub = { 0 };
+	struct compose_mail m = { 0 };
+	struct buf text = BUF_INIT(BUF_MAX_DOC), out = BUF_INIT(BUF_MAX_DOC);
+	struct err e = ERR_INIT;
+	char url[COMPOSE_URL_SIZE], bind[] = "00112233445566778899aabbccddeeff";
+	struct token t;
+	const char *tok;
+	size_t i;
+
+	sub.id = 42;
+	sub.token = bind;
+	for (i = 0; i < 2; i++) {
+		free(cfg.web_base_url);
+		cfg.web_base_url = strdup(bases[i]);
+		ck_assert_int_eq(compose_unsubscribe_url(&cfg, secret,
+							 sizeof(secret), &sub,
+							 url, &e),
+				 0);
+		ck_assert_msg(!strncmp(url, "https://veille.example/app/u/",
+				       29),
+			      "%s", url);
+		tok = url + 29;
+		ck_assert_int_eq(token_parse(tok, &t), 0);
+		ck_assert_int_eq(t.purpose, TOKEN_UNSUBSCRIBE);
+		ck_assert_int_eq(t.id, 42);
+		ck_assert(token_verify(secret, sizeof(secret), tok, &t, bind));
+		ck_assert(!token_verify(secret, sizeof(secret), tok, &t, ""));
+	}
+	m.to_addr = "marie@example.org";
+	m.subject = "s";
+	m.text = "x";
+	m.message_id = "<1@cluster.example>";
+	m.list = 1;
+	m.unsubscribe_url = url;
+	ck_assert_int_eq(compose_render(&cfg, &m, &text, &out, &e), 0);
+	ck_assert_ptr_nonnull(strstr(out.data, url));
+	ck_assert_ptr_null(strstr(out.data, "https://cluster.example/u?x=1"));
+	ck_assert_ptr_nonnull(strstr(out.data, "List-Unsubscribe-Post: "
+					       "List-Unsubscribe=One-Click"));
+	/* without base_url, no link can be made */
+	free(cfg.web_base_url);
+	cfg.web_base_url = NULL;
+	ck_assert_int_eq(compose_unsubscribe_url(&cfg, secret, sizeof(secret),
+						 &sub, url, &e),
+			 -1);
+	buf_release(&text);
+	buf_release(&out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -348,6 +407,7 @@ main(void)
 	tcase_add_test(tc, t_message_id);
 	tcase_add_test(tc, t_report);
 	tcase_add_loop_test(tc, t_confirm, 0, 2);
+	tcase_add_test(tc, t_unsubscribe_url);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

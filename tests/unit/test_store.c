@@ -1793,7 +1793,8 @@ START_TEST(test_unsubscribe)
 {
 	struct err e = ERR_INIT;
 	struct store *s = store_open(path, &e);
-	struct store_subscriber sub = { .email = "u@x.org" }, got;
+	char email[] = "u@x.org"; /* sub's field is not const */
+	struct store_subscriber sub = { .email = email }, got;
 	struct store_digest_new d = { .slot = "s1",
 				      .message_id = "<1@x>",
 				      .message = "m",
