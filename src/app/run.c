@@ -15,8 +15,20 @@
 #include "lib/str.h"
 #include "mail/quota.h"
 
-/* How long a sent digest's message stays in the store, in seconds. */
+/* How long a sent digest's message stays in the store, in seconds,
+ * when nothing links to it. */
 #define RUN_KEEP_SENT (24 * 3600)
+
+/* How long sent messages are kept: a day; with [web] base_url, each
+ * digest's view link reads its message, which then lives as long as
+ * entries do ([store] keep_days). */
+static int64_t
+keep_sent(const struct conf *cfg)
+{
+	int64_t days = (int64_t)cfg->keep_days * 24 * 3600;
+
+	return cfg->web_base_url && days > RUN_KEEP_SENT ? days : RUN_KEEP_SENT;
+}
 
 int64_t
 run_ms(void)
@@ -103,12 +115,17 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 		health_rc = err_exit_status(&e);
 	}
 	/* a sent message is of no more use to the outbox: a day to look at
-	 * it, then its 50-odd kB go */
-	if (store_digest_prune(s, clock_now() - RUN_KEEP_SENT, &pruned, &e) < 0)
+	 * it (or as long as its view link lives), then its 50-odd kB go */
+	if (store_digest_prune(s, clock_now() - keep_sent(cfg), &pruned, &e) <
+	    0)
 		log_warn("run: %s", e.msg);
-	else if (pruned)
+	else if (pruned && keep_sent(cfg) == RUN_KEEP_SENT)
 		log_info("deleted the messages of %zu %s sent over a day ago",
 			 pruned, str_plural(pruned, "digest", "digests"));
+	else if (pruned)
+		log_info("deleted the messages of %zu %s sent over %d days ago",
+			 pruned, str_plural(pruned, "digest", "digests"),
+			 cfg->keep_days);
 	/* who never confirmed is forgotten: the address was perhaps not
 	 * theirs to give */
 	if (store_subscriber_forget_pending(

@@ -25,10 +25,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "app/prompt.h"
 #include "cli/cmd.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/netspec.h"
+#include "mail/compose.h"
 #include "store/store.h"
 #include "web/server.h"
 #include "web/site.h"
@@ -42,7 +44,10 @@
 static const char serve_text[] =
 	"\nServes the subscribers' pages at [web] listen (or on the socket\n"
 	"systemd passes), for the links in mails, which point to [web]\n"
-	"base_url: /u/TOKEN, RFC 8058 one-click unsubscription. SIGTERM or\n"
+	"base_url: / (subscribe), /c/TOKEN (confirm), /p/TOKEN (preferences),\n"
+	"/v/TOKEN (a digest in a browser), /u/TOKEN (RFC 8058 one-click\n"
+	"unsubscription). The confirmations it queues, it sends at once\n"
+	"itself, taking the store's run lock for that moment. SIGTERM or\n"
 	"SIGINT: stop accepting, finish the requests under way, exit 0.\n"
 	"SIGHUP: reload the config and the token secret. --rotate-secret:\n"
 	"make a new token secret (every link already mailed stops working)\n"
@@ -60,24 +65,82 @@ activated_socket(void)
 	return SERVE_LISTEN_FD;
 }
 
+/* The pages' ways into mail/ and app/ (web/request.h). */
+static int
+hook_confirm(void *arg, struct store *s, const struct conf *cfg,
+	     const struct store_subscriber *sub, int64_t now, struct err *e)
+{
+	int64_t id;
+
+	(void)arg;
+	return compose_confirm(s, cfg, sub, now, &id, e);
+}
+
+static void
+hook_queued(void *arg)
+{
+	prompt_kick(*(struct prompt **)arg);
+}
+
+/* A configuration of its own for a thread or a site (the one in ctx is
+ * replaced on SIGHUP): loaded again, heap-allocated. NULL with e. */
+static struct conf *
+conf_copy(struct ctx *ctx, struct err *e)
+{
+	struct conf *cfg = malloc(sizeof(*cfg));
+
+	if (!cfg) {
+		err_set(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	conf_init(cfg);
+	if (cmd_load_config(ctx->config_path, cfg, e) < 0) {
+		conf_release(cfg);
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* A site from cfg, with a configuration of its own for the pages. */
+static struct web_site *
+site_new(struct ctx *ctx, const struct conf *cfg, struct err *e)
+{
+	struct web_site *site = web_site_new(cfg, ctx->store, e);
+
+	if (site && !(site->cfg = conf_copy(ctx, e))) {
+		web_site_free(site);
+		return NULL;
+	}
+	return site;
+}
+
 /* Reads the config and the secret again into a new site, or keeps the old
  * one (logging why). */
 static void
-reload(struct ctx *ctx, struct web_server *srv)
+reload(struct ctx *ctx, struct web_server *srv, struct prompt *prompt)
 {
-	struct conf fresh;
+	struct conf fresh, *mailing = NULL;
 	struct web_site *site;
 	struct err e = ERR_INIT;
 
 	conf_init(&fresh);
 	if (cmd_load_config(ctx->config_path, &fresh, &e) < 0 ||
-	    !(site = web_site_new(&fresh, ctx->store, &e))) {
+	    !(site = site_new(ctx, &fresh, &e))) {
 		log_error("reload: %s; keeping the previous configuration",
 			  e.msg);
 		conf_release(&fresh);
 		return;
 	}
+	if (!(mailing = conf_copy(ctx, &e))) {
+		log_error("reload: %s; keeping the previous configuration",
+			  e.msg);
+		web_site_free(site);
+		conf_release(&fresh);
+		return;
+	}
 	web_server_set_site(srv, site);
+	prompt_set_conf(prompt, mailing);
 	conf_release(&ctx->cfg);
 	ctx->cfg = fresh;
 	log_info("reloaded the configuration%s%s and the token secret",
@@ -116,6 +179,10 @@ cmd_serve(int argc, char **argv, struct ctx *ctx)
 	struct web_server_opts o = { 0 };
 	struct web_server *srv;
 	struct web_site *site;
+	struct prompt *prompt = NULL;
+	struct web_hooks hooks = { hook_confirm, hook_queued, &prompt };
+	struct conf *mailing;
+	const char *db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
 	struct err e = ERR_INIT;
 	sigset_t sigs;
 	char where[80];
@@ -129,7 +196,7 @@ cmd_serve(int argc, char **argv, struct ctx *ctx)
 		log_use_syslog("feedmail");
 	else
 		log_use_journal_levels();
-	site = web_site_new(&ctx->cfg, ctx->store, &e);
+	site = site_new(ctx, &ctx->cfg, &e);
 	if (!site) {
 		log_error("serve: %s", e.msg);
 		return err_exit_status(&e);
@@ -157,9 +224,19 @@ cmd_serve(int argc, char **argv, struct ctx *ctx)
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* the thread that carries the confirmations, before the requests
+	 * that queue them */
+	mailing = conf_copy(ctx, &e);
+	if (!mailing || !(prompt = prompt_start(ctx->store, db, mailing, &e))) {
+		log_error("serve: %s", e.msg);
+		web_site_free(site);
+		return err_exit_status(&e);
+	}
+	o.hooks = &hooks;
 	srv = web_server_start(&o, site, ctx->store, &e);
 	if (!srv) {
 		log_error("serve: %s", e.msg);
+		prompt_stop(prompt);
 		return err_exit_status(&e);
 	}
 	if (o.listen_fd >= 0)
@@ -173,7 +250,7 @@ cmd_serve(int argc, char **argv, struct ctx *ctx)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			reload(ctx, srv);
+			reload(ctx, srv, prompt);
 			continue;
 		}
 		break;
@@ -181,6 +258,7 @@ cmd_serve(int argc, char **argv, struct ctx *ctx)
 	log_info("serve: stopping (%s): finishing the requests under way",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	web_server_stop(srv);
+	prompt_stop(prompt);
 	log_info("serve: stopped");
 	return 0;
 }

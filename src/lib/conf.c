@@ -196,7 +196,8 @@ const struct conf_key conf_keys[] = {
 
 	KEY_STR("web", "base_url", CONF_TYPE_STRING, web_base_url, NULL, NULL,
 		"the http(s) URL the links in mails point to, where serve is "
-		"reached (default: none; serve and confirmation mails need it)",
+		"reached (default: none; serve and confirmation mails need "
+		"it)",
 		check_base_url),
 	KEY_STR("web", "listen", CONF_TYPE_STRING, web_listen, NULL,
 		"127.0.0.1:8080",
@@ -470,7 +471,7 @@ check_https_url(const char *v, struct err *why)
 }
 
 /* where links in mails point: http(s), and bytes that can stand between
- * <> in List-Unsubscribe; no query or fragment, since paths are added */
+ * <> in a header; no query or fragment, since paths are added */
 static int
 check_base_url(const char *v, struct err *why)
 {

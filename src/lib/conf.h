@@ -100,7 +100,8 @@ struct conf {
 	char *timezone;        /* IANA name or "UTC" */
 	char *admin;           /* address for health reports, optional */
 	/* [web] */
-	char *web_base_url;        /* http(s) URL, optional (serve needs it) */
+	char *web_base_url;        /* http(s) URL, or NULL (serve and
+	                            * confirmations need it) */
 	char *web_listen;          /* "127.0.0.1:8080" */
 	char *web_trusted_proxies; /* networks, or NULL */
 	int web_timeout;           /* seconds idle per connection: 15 */

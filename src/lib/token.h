@@ -42,6 +42,12 @@ struct token {
 	int64_t id2; /* >= 1 for the purposes that name a message, else 0 */
 };
 
+/* The id2 a TOKEN_VIEW token gives a digest: a key made from its
+ * Message-ID (40 bits of its hash, never 0), known as soon as the
+ * Message-ID is made, before the digest has an id in the outbox. The
+ * view page finds the digest among its subscriber's by it. */
+int64_t token_message_key(const char *message_id);
+
 /* Writes t's token, bound to bind (may be "", at most 128 bytes), into
  * out. 0, or -1 when t is not one a token can carry (an id < 1, id2
  * where the purpose has none) or bind is too long. */

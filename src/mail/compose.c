@@ -61,11 +61,11 @@ compose_message_id(const struct conf *cfg, const char *seed, int unique,
 }
 
 int
-compose_unsubscribe_url(const struct conf *cfg, const unsigned char *secret,
-			size_t secret_len, const struct store_subscriber *sub,
-			char url[COMPOSE_URL_SIZE], struct err *e)
+compose_link(const struct conf *cfg, const unsigned char *secret,
+	     size_t secret_len, const struct store_subscriber *sub, int purpose,
+	     int64_t id2, char url[COMPOSE_URL_SIZE], struct err *e)
 {
-	struct token t = { TOKEN_UNSUBSCRIBE, sub->id, 0 };
+	struct token t = { purpose, sub->id, id2 };
 	char tok[TOKEN_SIZE];
 	size_t n;
 	int len;
@@ -75,18 +75,28 @@ compose_unsubscribe_url(const struct conf *cfg, const unsigned char *secret,
 	if (token_make(secret, secret_len, &t, sub->token ? sub->token : "",
 		       tok) < 0)
 		return err_set(e, EX_SOFTWARE,
-			       "no unsubscribe token for subscriber %lld",
+			       "no '%c' token for subscriber %lld", purpose,
 			       (long long)sub->id);
 	/* base_url with or without its final '/' */
 	n = strlen(cfg->web_base_url);
 	while (n && cfg->web_base_url[n - 1] == '/')
 		n--;
-	len = snprintf(url, COMPOSE_URL_SIZE, "%.*s/u/%s", (int)n,
-		       cfg->web_base_url, tok);
+	/* the path is the purpose's letter, as in /u/TOKEN */
+	len = snprintf(url, COMPOSE_URL_SIZE, "%.*s/%c/%s", (int)n,
+		       cfg->web_base_url, purpose, tok);
 	if (len < 0 || len >= COMPOSE_URL_SIZE)
 		return err_set(e, EX_SOFTWARE,
 			       "[web] base_url is too long for a link");
 	return 0;
+}
+
+int
+compose_unsubscribe_url(const struct conf *cfg, const unsigned char *secret,
+			size_t secret_len, const struct store_subscriber *sub,
+			char url[COMPOSE_URL_SIZE], struct err *e)
+{
+	return compose_link(cfg, secret, secret_len, sub, TOKEN_UNSUBSCRIBE, 0,
+			    url, e);
 }
 
 int

@@ -51,10 +51,19 @@ char *compose_message_id(const struct conf *cfg, const char *seed, int unique,
 
 struct store_subscriber;
 
-/* The one-click unsubscription link of sub, [web] base_url + "/u/" + a
- * TOKEN_UNSUBSCRIBE token signed with secret and bound to sub->token,
- * into url. 0, or -1 with e (EX_SOFTWARE: no base_url, a subscriber the
- * token cannot name, a link too long). */
+/* The link of sub for purpose (a token_purpose: TOKEN_UNSUBSCRIBE "u/",
+ * TOKEN_PREFERENCES "p/", TOKEN_CONFIRM "c/", TOKEN_VIEW "v/" with id2
+ * the digest's key, token_message_key), [web] base_url + the path + a
+ * token signed with secret and bound to sub->token, into url. 0, or -1
+ * with e (EX_SOFTWARE: no base_url, a token that cannot be made, a link
+ * too long). */
+int compose_link(const struct conf *cfg, const unsigned char *secret,
+		 size_t secret_len, const struct store_subscriber *sub,
+		 int purpose, int64_t id2, char url[COMPOSE_URL_SIZE],
+		 struct err *e);
+
+/* The one-click unsubscription link of sub: compose_link for
+ * TOKEN_UNSUBSCRIBE. */
 int compose_unsubscribe_url(const struct conf *cfg, const unsigned char *secret,
 			    size_t secret_len,
 			    const struct store_subscriber *sub,

@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/schedule.h"
 #include "lib/str.h"
+#include "lib/token.h"
 #include "mail/compose.h"
 #include "mail/courier.h"
 #include "mail/digest.h"
@@ -124,18 +125,31 @@ render(const struct conf *cfg, const struct store_subscriber *sub, int64_t now,
        struct err *e)
 {
 	struct compose_mail m = { 0 };
-	char seed[64], url[COMPOSE_URL_SIZE];
+	struct digest_links links = { 0 };
+	char seed[64], url[COMPOSE_URL_SIZE], view[COMPOSE_URL_SIZE],
+		prefs[COMPOSE_URL_SIZE];
 
-	if (digest_render(&c->digest, sub, cfg, cfg->from_addr, now,
-			  &c->subject, &c->raw, &c->html, e) < 0)
-		return -1;
 	/* stored with the digest, so every retry carries the same
 	 * Message-ID; unique even for two digests of the same subscriber,
-	 * second and entries (one that failed and gave its entries back) */
+	 * second and entries (one that failed and gave its entries back);
+	 * made first: the view link names the digest by it */
 	snprintf(seed, sizeof(seed), "digest-%lld-%lld-", (long long)sub->id,
 		 (long long)now);
 	c->message_id = compose_message_id(cfg, seed, 1, e);
 	if (!c->message_id)
+		return -1;
+	if (secret_len) {
+		if (compose_link(cfg, secret, secret_len, sub, TOKEN_VIEW,
+				 token_message_key(c->message_id), view,
+				 e) < 0 ||
+		    compose_link(cfg, secret, secret_len, sub,
+				 TOKEN_PREFERENCES, 0, prefs, e) < 0)
+			return err_prefix(e, "digest for '%s'", sub->email);
+		links.view = view;
+		links.preferences = prefs;
+	}
+	if (digest_render(&c->digest, sub, cfg, cfg->from_addr, &links, now,
+			  &c->subject, &c->raw, &c->html, e) < 0)
 		return -1;
 	m.to_name = sub->name;
 	m.to_addr = sub->email;

@@ -107,6 +107,10 @@ struct store_ops {
 			   int64_t now, int64_t next_attempt, struct err *e);
 	int (*digest_prune)(struct store *s, int64_t before, size_t *pruned,
 			    struct err *e);
+	int (*digest_each_of)(struct store *s, int64_t subscriber_id,
+			      int (*cb)(int64_t id, const char *message_id,
+					void *arg, struct err *e),
+			      void *arg, struct err *e);
 	int (*outbox_sent_since)(struct store *s, int64_t since, int64_t nth,
 				 int64_t *n, int64_t *nth_at, struct err *e);
 	int (*outbox_due_count)(struct store *s, enum store_outbox_box box,

@@ -3015,8 +3015,9 @@ sqlite_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 	if (prepare(s, &st,
 		    "SELECT id FROM outbox WHERE status = 'pending'"
 		    " AND next_attempt_at <= ?1 AND (?2 = 0"
-		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL"
-		    "   OR kind = 'confirm'))" NOT_PAUSED(
+		    "  OR (?2 = 3 AND kind = 'confirm')"
+		    "  OR (?2 IN (1, 2) AND (?2 = 1) = (subscriber_id IS NOT"
+		    "   NULL OR kind = 'confirm')))" NOT_PAUSED(
 			    "?3") " ORDER BY id LIMIT ?4",
 		    e) < 0)
 		return -1;
@@ -3143,6 +3144,43 @@ sqlite_digest_prune(struct store *base, int64_t before, size_t *pruned,
 		return -1;
 	*pruned = (size_t)rc;
 	return 0;
+}
+
+static int
+sqlite_digest_each_of(struct store *base, int64_t subscriber_id,
+		      int (*cb)(int64_t id, const char *message_id, void *arg,
+				struct err *e),
+		      void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+	char *mid;
+
+	if (prepare(s, &st,
+		    "SELECT g.id, g.message_id FROM outbox g"
+		    " JOIN outbox_messages m ON m.outbox_id = g.id"
+		    " WHERE g.subscriber_id = ? AND g.kind = 'digest'"
+		    " ORDER BY g.id DESC",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		/* copied: the callback may read the store */
+		mid = strdup((const char *)sqlite3_column_text(st, 1));
+		if (!mid) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		rc = cb(sqlite3_column_int64(st, 0), mid, arg, e);
+		free(mid);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_error(s, e, "list a subscriber's digests");
+	sqlite3_finalize(st);
+	return rc;
 }
 
 static int
@@ -3275,8 +3313,9 @@ sqlite_outbox_due_count(struct store *base, enum store_outbox_box box,
 	if (prepare(s, &st,
 		    "SELECT count(*) FROM outbox WHERE status = 'pending'"
 		    " AND next_attempt_at <= ?1 AND (?2 = 0"
-		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL"
-		    "   OR kind = 'confirm'))" NOT_PAUSED("?1"),
+		    "  OR (?2 = 3 AND kind = 'confirm')"
+		    "  OR (?2 IN (1, 2) AND (?2 = 1) = (subscriber_id IS NOT"
+		    "   NULL OR kind = 'confirm')))" NOT_PAUSED("?1"),
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, due_by);
@@ -3786,6 +3825,7 @@ const struct store_ops store_sqlite_ops = {
 	.digest_has_slot = sqlite_digest_has_slot,
 	.outbox_claim = sqlite_outbox_claim,
 	.outbox_get = sqlite_outbox_get,
+	.digest_each_of = sqlite_digest_each_of,
 	.outbox_mark = sqlite_outbox_mark,
 	.digest_prune = sqlite_digest_prune,
 	.digest_count = sqlite_digest_count,

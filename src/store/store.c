@@ -404,6 +404,15 @@ store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 }
 
 int
+store_digest_each_of(struct store *s, int64_t subscriber_id,
+		     int (*cb)(int64_t id, const char *message_id, void *arg,
+			       struct err *e),
+		     void *arg, struct err *e)
+{
+	return s->ops->digest_each_of(s, subscriber_id, cb, arg, e);
+}
+
+int
 store_outbox_each(struct store *s, const char *email,
 		  int (*cb)(const struct store_outbox_row *row, void *arg,
 			    struct err *e),

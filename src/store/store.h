@@ -538,12 +538,14 @@ void store_message_release(struct store_message *d);
 
 /* Which of the outbox's messages a claim takes. */
 enum store_outbox_box {
-	STORE_OUTBOX_ALL,     /* digests and the admin's mail */
-	STORE_OUTBOX_DIGESTS, /* the subscribers' mail: their digests
+	STORE_OUTBOX_ALL,      /* digests and the admin's mail */
+	STORE_OUTBOX_DIGESTS,  /* the subscribers' mail: their digests
 	                       * and the confirmations (kind "confirm",
 	                       * which a person waits for) */
-	STORE_OUTBOX_ADMIN,   /* the admin's mail only (no subscriber,
+	STORE_OUTBOX_ADMIN,    /* the admin's mail only (no subscriber,
 	                       * not a confirmation) */
+	STORE_OUTBOX_CONFIRMS, /* the confirmations only: what serve
+	                        * carries itself, at once */
 };
 
 /* Claims at most max pending messages of box in the outbox whose next
@@ -590,6 +592,15 @@ int store_outbox_due_count(struct store *s, enum store_outbox_box box,
  * how many. */
 int store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 		       struct err *e);
+
+/* Calls cb with the outbox id and Message-ID of each digest of
+ * subscriber_id that still has its message (pending, failed, or sent
+ * and not yet pruned), newest first (see "Callbacks"): how a view link,
+ * which names a digest by its Message-ID's key, finds it. */
+int store_digest_each_of(struct store *s, int64_t subscriber_id,
+			 int (*cb)(int64_t id, const char *message_id,
+				   void *arg, struct err *e),
+			 void *arg, struct err *e);
 
 /* One pending or failed message (a digest, or the admin's mail: no
  * entries), as `feedmail outbox` lists it. Strings are lent for the

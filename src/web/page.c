@@ -48,6 +48,162 @@ static const char *const texts[PT_COUNT][2] = {
 			    "address.",
 			    "Vous ne recevrez plus de lettres à cette "
 			    "adresse." },
+	[PT_SUB_TITLE] = { "Subscribe to the digest", "S’abonner à la veille" },
+	[PT_SUB_INTRO] = { "Receive by e-mail, when you choose, the "
+			   "new articles of the topics you follow.",
+			   "Recevez par courriel, quand vous le "
+			   "choisissez, les nouveaux articles des "
+			   "thèmes que vous suivez." },
+	[PT_F_EMAIL] = { "E-mail address", "Adresse électronique" },
+	[PT_F_NAME] = { "Name (optional)", "Nom (facultatif)" },
+	[PT_F_LANG] = { "Language", "Langue" },
+	[PT_F_SCHEDULE] = { "When", "Quand" },
+	[PT_SCHED_DAILY] = { "Every day, at the time below",
+			     "Chaque jour, à l’heure ci-dessous" },
+	[PT_SCHED_WEEKLY] = { "Once a week, on the day and at the time "
+			      "below",
+			      "Une fois par semaine, au jour et à "
+			      "l’heure ci-dessous" },
+	[PT_SCHED_HOURLY] = { "Every hour", "Toutes les heures" },
+	[PT_F_TIME] = { "Time", "Heure" },
+	[PT_F_DAY] = { "Day (weekly)", "Jour (hebdomadaire)" },
+	[PT_F_TIMEZONE] = { "Time zone", "Fuseau horaire" },
+	[PT_F_TAGS] = { "Topics to follow (none ticked: all)",
+			"Thèmes suivis (aucun coché : tous)" },
+	[PT_F_INCLUDE] = { "Only articles with one of these words "
+			   "(separated by commas; optional)",
+			   "Seulement les articles contenant l’un "
+			   "de ces mots (séparés par des virgules ; "
+			   "facultatif)" },
+	[PT_F_EXCLUDE] = { "No article with any of these words "
+			   "(optional)",
+			   "Aucun article contenant l’un de ces "
+			   "mots (facultatif)" },
+	[PT_CONSENT] = { "By subscribing, you agree to receive "
+			 "these digests at this address, and to "
+			 "our keeping your address, your choices, "
+			 "and when and from which network address "
+			 "you confirm, until you unsubscribe. "
+			 "Every digest links to a page where you "
+			 "can change your choices or unsubscribe.",
+			 "En vous abonnant, vous acceptez de "
+			 "recevoir ces lettres à cette adresse, "
+			 "et que nous conservions votre adresse, "
+			 "vos choix, ainsi que la date et "
+			 "l’adresse réseau de votre confirmation, "
+			 "jusqu’à votre désabonnement. Chaque "
+			 "lettre renvoie à une page où modifier "
+			 "vos choix ou vous désabonner." },
+	[PT_SUB_BUTTON] = { "Subscribe", "M’abonner" },
+	[PT_SUB_SENT_TITLE] = { "Check your mailbox",
+				"Consultez votre messagerie" },
+	[PT_SUB_SENT] = { "If this address can be subscribed, a "
+			  "message has been sent to it with a link "
+			  "to confirm. Nothing else is sent to it "
+			  "until you confirm.",
+			  "Si cette adresse peut être abonnée, un "
+			  "message lui a été envoyé avec un lien "
+			  "de confirmation. Rien d’autre ne lui "
+			  "est envoyé avant votre confirmation." },
+	[PT_ERRORS] = { "Please correct the fields marked below.",
+			"Veuillez corriger les champs signalés "
+			"ci-dessous." },
+	[PT_E_EMAIL] = { "This is not a valid e-mail address.",
+			 "Cette adresse électronique n’est pas "
+			 "valide." },
+	[PT_E_NAME] = { "The name is too long, or holds "
+			"characters that cannot be used.",
+			"Le nom est trop long, ou contient des "
+			"caractères inutilisables." },
+	[PT_E_LANG] = { "Choose French or English.",
+			"Choisissez le français ou l’anglais." },
+	[PT_E_SCHEDULE] = { "Choose when to receive the digest.",
+			    "Choisissez quand recevoir la lettre." },
+	[PT_E_TIME] = { "Give a time as HH:MM, such as 07:30.",
+			"Indiquez une heure au format HH:MM, par "
+			"exemple 07:30." },
+	[PT_E_DAY] = { "Choose a day of the week.",
+		       "Choisissez un jour de la semaine." },
+	[PT_E_TIMEZONE] = { "Unknown time zone: give a name such as "
+			    "Europe/Paris.",
+			    "Fuseau horaire inconnu : indiquez un "
+			    "nom comme Europe/Paris." },
+	[PT_E_WORDS] = { "Too many words, or words too long (at "
+			 "most 20 of 64 characters).",
+			 "Trop de mots, ou des mots trop longs "
+			 "(20 au plus, de 64 caractères)." },
+	[PT_LIMIT_TITLE] = { "Too many requests", "Trop de demandes" },
+	[PT_LIMIT_BODY] = { "Too many subscriptions came from your "
+			    "network address lately. Please try "
+			    "again in a few minutes.",
+			    "Trop d’abonnements sont venus récemment "
+			    "de votre adresse réseau. Réessayez dans "
+			    "quelques minutes." },
+	[PT_CONF_TITLE] = { "Confirm your subscription",
+			    "Confirmez votre abonnement" },
+	[PT_CONF_ASK] = { "Press the button to start receiving the "
+			  "digests at this address:",
+			  "Appuyez sur le bouton pour commencer à "
+			  "recevoir les lettres à cette adresse :" },
+	[PT_CONF_BUTTON] = { "Confirm", "Je confirme" },
+	[PT_CONF_DONE_TITLE] = { "Subscription confirmed",
+				 "Abonnement confirmé" },
+	[PT_CONF_DONE] = { "Your first digest comes at the next "
+			   "time you chose. Every digest links to "
+			   "your preferences.",
+			   "Votre première lettre arrivera au "
+			   "prochain horaire choisi. Chaque lettre "
+			   "renvoie à vos préférences." },
+	[PT_CONF_ALREADY_TITLE] = { "Already confirmed", "Déjà confirmé" },
+	[PT_CONF_ALREADY] = { "This subscription was confirmed "
+			      "already: there is nothing more to do.",
+			      "Cet abonnement est déjà confirmé : il "
+			      "n’y a rien de plus à faire." },
+	[PT_PREF_TITLE] = { "Your preferences", "Vos préférences" },
+	[PT_PREF_FOR] = { "The digests sent to:", "Les lettres envoyées à :" },
+	[PT_PREF_BUTTON] = { "Save", "Enregistrer" },
+	[PT_PREF_SAVED] = { "Saved: your next digest follows these "
+			    "choices.",
+			    "Enregistré : votre prochaine lettre "
+			    "suivra ces choix." },
+	[PT_PAUSE_TITLE] = { "Pause", "Pause" },
+	[PT_PAUSED_UNTIL] = { "Your digests are paused until:",
+			      "Vos lettres sont suspendues jusqu’au :" },
+	[PT_PAUSED_FOREVER] = { "Your digests are paused until you "
+				"resume them.",
+				"Vos lettres sont suspendues jusqu’à ce "
+				"que vous les repreniez." },
+	[PT_NOT_PAUSED] = { "Stop the digests for a while: until a "
+			    "date, or until you resume them.",
+			    "Suspendez les lettres un temps : "
+			    "jusqu’à une date, ou jusqu’à ce que "
+			    "vous les repreniez." },
+	[PT_F_UNTIL] = { "Until (YYYY-MM-DD; empty: until you "
+			 "resume)",
+			 "Jusqu’au (AAAA-MM-JJ ; vide : jusqu’à "
+			 "la reprise)" },
+	[PT_PAUSE_BUTTON] = { "Pause", "Suspendre" },
+	[PT_RESUME_BUTTON] = { "Resume", "Reprendre" },
+	[PT_E_UNTIL] = { "Give a date to come, as YYYY-MM-DD, or "
+			 "none.",
+			 "Indiquez une date à venir, au format "
+			 "AAAA-MM-JJ, ou aucune." },
+	[PT_PAUSE_DONE] = { "Paused: no digest is sent until then.",
+			    "Suspendu : aucune lettre n’est envoyée "
+			    "d’ici là." },
+	[PT_RESUME_DONE] = { "Resumed: your next digest comes at the "
+			     "time you chose.",
+			     "Repris : votre prochaine lettre "
+			     "arrivera à l’horaire choisi." },
+	[PT_UNSUB_SECTION] = { "Stop receiving the digests, at once.",
+			       "Ne plus recevoir les lettres, dès "
+			       "maintenant." },
+	[PT_VIEW_GONE_TITLE] = { "Digest no longer kept",
+				 "Lettre plus conservée" },
+	[PT_VIEW_GONE] = { "This digest is no longer kept here. "
+			   "Your more recent digests are.",
+			   "Cette lettre n’est plus conservée ici. "
+			   "Vos lettres plus récentes le sont." },
 };
 
 const char *

@@ -4,6 +4,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
+
+#include "lib/log.h"
+#include "store/store.h"
 
 const char *
 request_field(const struct request *r, const char *name)
@@ -48,4 +52,27 @@ enum page_lang
 request_lang(const struct request *r, const char *sub_lang)
 {
 	return page_lang_pick(sub_lang, r->accept_language, r->site->lang);
+}
+
+int
+request_subscriber(struct request *r, int purpose, struct store_subscriber *sub,
+		   struct token *t)
+{
+	struct err e = ERR_INIT;
+
+	memset(sub, 0, sizeof(*sub));
+	if (!r->tail || token_parse(r->tail, t) < 0 || t->purpose != purpose)
+		return 0;
+	if (store_subscriber_by_id(r->store, t->id, sub, &e) < 0) {
+		if (e.code == EX_DATAERR)
+			return 0;
+		log_error("%s: %s", r->path ? "page" : "request", e.msg);
+		return -1;
+	}
+	if (!sub->token || !token_verify(r->site->secret, r->site->secret_len,
+					 r->tail, t, sub->token)) {
+		store_subscriber_release(sub);
+		return 0;
+	}
+	return 1;
 }

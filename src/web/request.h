@@ -18,11 +18,35 @@
 #include <stdint.h>
 
 #include "lib/buf.h"
+#include "lib/conf.h"
+#include "lib/err.h"
 #include "lib/netspec.h"
 #include "lib/token.h"
 #include "web/page.h"
 
 struct store;
+struct store_subscriber;
+struct web_limit;
+
+/* The wording's version of the consent the subscribe page asks for,
+ * recorded with each consent given through it: change it with the
+ * words of PT_CONSENT. */
+#define REQUEST_CONSENT_WORDING "subscribe-2026-12"
+
+/* What the pages need from the layers above web/ (mail/, app/), given by
+ * serve (cli/cmd_serve.c). */
+struct web_hooks {
+	/* Queues the confirmation mail to sub at now, with cfg
+	 * (compose_confirm, inside the caller's transaction when it has one
+	 * open): 0 queued, 1 when one went to the address this hour
+	 * already, -1 with e. */
+	int (*confirm)(void *arg, struct store *s, const struct conf *cfg,
+		       const struct store_subscriber *sub, int64_t now,
+		       struct err *e);
+	/* A confirmation was committed: have it carried at once. */
+	void (*queued)(void *arg);
+	void *arg;
+};
 
 /* The most form fields a POST may carry, and a request body's cap. */
 #define REQUEST_MAX_FIELDS 32
@@ -40,6 +64,9 @@ struct web_site {
 	size_t ntrusted;
 	unsigned char secret[64]; /* the store's "token" secret */
 	size_t secret_len;
+	struct conf *cfg; /* the configuration it was made from, owned
+	                   * (NULL until serve gives it): [digest]
+	                   * defaults, and what confirmations need */
 };
 
 struct request_field {
@@ -62,6 +89,8 @@ struct request {
 	char client[64]; /* the client's address (proxy.h) */
 	int64_t now;     /* clock_now() when it came */
 	const struct web_site *site;
+	const struct web_hooks *hooks; /* never NULL; members may be */
+	struct web_limit *limit;       /* subscriptions per client */
 	struct store *store;
 	struct request_field fields[REQUEST_MAX_FIELDS];
 	size_t nfields;
@@ -74,6 +103,8 @@ struct reply {
 	int no_store;             /* Cache-Control: no-store (token pages) */
 	const char *cache;        /* another Cache-Control, or NULL */
 	const char *allow;        /* 405: the Allow header */
+	const char *csp;          /* another Content-Security-Policy (as
+	                           * strict: no script), or NULL */
 };
 
 /* A form field's value (the first of that name), or NULL. */
@@ -90,6 +121,15 @@ int reply_page(struct reply *rep, int status, enum page_lang lang,
 /* The plain 404 page: an unknown path, or a token that is not one (forged,
  * truncated, altered, stale: all answered alike, nothing changed). */
 int reply_not_found(struct reply *rep, enum page_lang lang);
+
+/* The subscriber r->tail, a token of purpose, names (verified with the
+ * site's secret, bound to their own token), into sub (release it) and
+ * what the token says into t: 1; 0 when it names none (forged, cut,
+ * altered, of another purpose, of a subscriber removed since, or signed
+ * with a rotated secret: the plain 404, nothing to tell); -1 when the
+ * store fails (logged). */
+int request_subscriber(struct request *r, int purpose,
+		       struct store_subscriber *sub, struct token *t);
 
 /* The language of a page for r: the subscriber's (sub_lang, may be NULL),
  * else Accept-Language, else [digest] language. */

@@ -19,6 +19,19 @@ static const struct route routes[] = {
 	/* RFC 8058: the one-click POST, and a GET page with a button */
 	{ "/u/", 1, REQUEST_GET | REQUEST_HEAD | REQUEST_POST,
 	  "GET, HEAD, POST", 0, "/u/…", unsubscribe_handle },
+	/* the subscribe form, at the top and by name */
+	{ "/", 0, REQUEST_GET | REQUEST_HEAD | REQUEST_POST, "GET, HEAD, POST",
+	  1, "/", subscribe_handle },
+	{ "/subscribe", 0, REQUEST_GET | REQUEST_HEAD | REQUEST_POST,
+	  "GET, HEAD, POST", 1, "/subscribe", subscribe_handle },
+	/* a GET shows a button; only its POST confirms */
+	{ "/c/", 1, REQUEST_GET | REQUEST_HEAD | REQUEST_POST,
+	  "GET, HEAD, POST", 1, "/c/…", confirm_handle },
+	{ "/p/", 1, REQUEST_GET | REQUEST_HEAD | REQUEST_POST,
+	  "GET, HEAD, POST", 1, "/p/…", preferences_handle },
+	/* a digest as sent: read only */
+	{ "/v/", 1, REQUEST_GET | REQUEST_HEAD, "GET, HEAD", 0, "/v/…",
+	  view_handle },
 };
 
 const struct route *

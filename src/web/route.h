@@ -29,5 +29,9 @@ const struct route *route_find(const char *path, const char **tail);
 
 /* The handlers. */
 int unsubscribe_handle(struct request *r, struct reply *rep);
+int subscribe_handle(struct request *r, struct reply *rep);
+int confirm_handle(struct request *r, struct reply *rep);
+int preferences_handle(struct request *r, struct reply *rep);
+int view_handle(struct request *r, struct reply *rep);
 
 #endif

@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "store/store.h"
 #include "web/guard.h"
+#include "web/limit.h"
 #include "web/proxy.h"
 #include "web/route.h"
 
@@ -49,6 +50,8 @@ struct web_server {
 	struct store *pool[SERVER_MAX_IDLE];
 	int npool;
 	int in_flight;
+	struct web_hooks hooks;
+	struct web_limit *limit;
 };
 
 /* One request's state across MHD's calls. */
@@ -75,6 +78,10 @@ web_site_free(struct web_site *site)
 		return;
 	explicit_bzero(site->secret, sizeof(site->secret));
 	free(site->base_url);
+	if (site->cfg) {
+		conf_release(site->cfg);
+		free(site->cfg);
+	}
 	free(site);
 }
 
@@ -171,7 +178,8 @@ send_reply(struct call *c, struct MHD_Connection *conn, struct reply *rep)
 	MHD_add_response_header(res, "Content-Type",
 				rep->content_type ? rep->content_type :
 						    "text/html; charset=utf-8");
-	MHD_add_response_header(res, "Content-Security-Policy", csp);
+	MHD_add_response_header(res, "Content-Security-Policy",
+				rep->csp ? rep->csp : csp);
 	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(res, "X-Frame-Options", "DENY");
@@ -285,6 +293,8 @@ call_new(struct web_server *srv, struct MHD_Connection *conn, const char *url,
 	c->req.method = method_of(method);
 	c->req.path = c->path ? c->path : "";
 	c->req.site = site;
+	c->req.hooks = &srv->hooks;
+	c->req.limit = srv->limit;
 	c->req.now = clock_now();
 	c->req.accept_language = MHD_lookup_connection_value(conn,
 							     MHD_HEADER_KIND,
@@ -476,10 +486,13 @@ web_server_start(const struct web_server_opts *o, struct web_site *site,
 	}
 	srv->store = store;
 	srv->own_socket = o->listen_fd < 0;
+	if (o->hooks)
+		srv->hooks = *o->hooks;
+	srv->limit = web_limit_new(WEB_LIMIT_MAX, WEB_LIMIT_WINDOW);
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->idle, NULL);
 	srv->current = calloc(1, sizeof(*srv->current));
-	if (!srv->current) {
+	if (!srv->current || !srv->limit) {
 		web_site_free(site);
 		web_server_stop(srv);
 		err_set(e, EX_OSERR, "out of memory");
@@ -546,6 +559,7 @@ web_server_stop(struct web_server *srv)
 	}
 	for (i = 0; i < srv->npool; i++)
 		store_close(srv->pool[i]);
+	web_limit_free(srv->limit);
 	if (srv->current) {
 		web_site_free(srv->current->site);
 		free(srv->current);

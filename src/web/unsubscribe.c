@@ -95,7 +95,7 @@ unsubscribe_handle(struct request *r, struct reply *rep)
 			       "<p>%s</p>\n<form method=\"post\">\n"
 			       "<input type=\"hidden\" "
 			       "name=\"List-Unsubscribe\" value=\"One-Click\">\n"
-			       "<button type=\"submit\">%s</button>\n"
+			       "<button type=\"submit\" id=\"submit\">%s</button>\n"
 			       "</form>\n",
 			       page_text(lang, PT_UNSUB_ASK),
 			       page_text(lang, PT_UNSUB_BUTTON)) < 0 ||

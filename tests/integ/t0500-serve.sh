@@ -192,7 +192,7 @@ test_expect_success 'GET shows a button and changes nothing' '
 		-H "Accept-Language: en-GB,en;q=0.9,fr;q=0.5" \
 		"$(cat url.a)")" = 200 &&
 	contains page "lang=\"en\"" &&
-	contains page "<button type=\"submit\">Unsubscribe</button>" &&
+	contains page "<button type=\"submit\" id=\"submit\">Unsubscribe</button>" &&
 	test "$(curl -s -o page -w "%{http_code}" \
 		-H "Accept-Language: en-GB,en;q=0.9,fr;q=0.5" \
 		"$(cat url.e)")" = 200 &&
