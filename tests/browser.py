@@ -14,7 +14,8 @@ press: opens URL, waits for its submit button (the one whose text is
 TEXT, else the first), presses it and waits for the page it leads to: the
 old page gone, then an <h1> (holding TEXT, with --expect).
 fill: like press, after setting the form's fields: a text input is typed
-into, a <select> gets the option of that value, a checkbox or radio of
+into (a time or date input set, since what is typed there depends on the
+locale), a <select> gets the option of that value, a checkbox or radio of
 that name and value is ticked (FIELD=-VALUE unticks a checkbox).
 
 Each prints (and writes to --json) what the test checks: the final URL,
@@ -150,6 +151,10 @@ def fill(d, assignments):
             else:
                 raise Fail("no %s %s=%s on %s"
                            % (kind, name, value, d.current_url))
+        elif kind in ("time", "date"):
+            # typing into these depends on the browser's locale
+            d.execute_script("arguments[0].value = arguments[1]",
+                             fields[0], value)
         else:
             fields[0].clear()
             fields[0].send_keys(value)

@@ -1,14 +1,20 @@
 #!/bin/sh
 # feedmail serve's pages in a real browser: Debian's headless Chromium
 # driven through chromedriver by python3-selenium (tests/browser.py),
-# against serve on loopback, with the digests caught by a real SMTP sink
-# (tests/smtpd.py). The one-click link read from a received digest opens
-# a page whose button unsubscribes (and the next send leaves them out);
-# each page is photographed at phone (390 px) and desktop (1280 px) width
-# and checked as the digest's pictures are (tests/png_check.py: the size,
-# not blank, text on it), the browser measuring that nothing is wider than
-# the viewport (document scrollWidth <= innerWidth, the viewport being the
-# phone's own width) and that the page loaded nothing from another site.
+# against serve on loopback, with the mail caught by a real SMTP sink
+# (tests/smtpd.py). A reader subscribes in French by filling the form,
+# opens the confirmation link from the mail serve sent and presses its
+# button, receives the next digest, follows its preferences link, changes
+# tags and language there (the next digest follows them) and leaves with
+# the page's button; another leaves through a digest's one-click link and
+# its page's button (the next send leaves them out). Each page
+# (subscribe, confirm, preferences, unsubscribe, a 404) is photographed at
+# phone (390 px) and desktop (1280 px) width and checked as the digest's
+# pictures are (tests/png_check.py: the size, not blank, text on it), the
+# browser measuring that nothing is wider than the viewport (document
+# scrollWidth <= innerWidth, the viewport being the phone's own width)
+# and that the page loaded nothing from another site. serve runs with a
+# fixed clock (FEEDMAIL_NOW); every wait is for a condition.
 . "$TEST_SRCDIR/tests/lib.sh"
 
 command -v curl >/dev/null || test_skip_all "curl is not installed"
@@ -27,6 +33,8 @@ start_http || exit 1
 start_smtp || exit 1
 WEB_PORT=$(free_port)
 BASE=http://127.0.0.1:$WEB_PORT
+# serve's clock
+T0=2026-11-26T10:00:00Z
 cat >"$FEEDMAIL_CONFIG" <<CONF
 [store]
 path = $TEST_DIR/feedmail.db
@@ -37,31 +45,47 @@ port = $SMTP_PORT
 transport = smtp
 from = Veille <veille@cluster.example>
 language = fr
+timezone = Europe/Paris
 [web]
 base_url = $BASE/
 listen = 127.0.0.1:$WEB_PORT
 CONF
 
-# feed ITEM...: the test feed holds these items (GUID, with tag ITEM's
-# part before the first '-')
-feed() {
+# item FEED GUID...: www/FEED.xml holds these items
+item() {
+	item_feed=$1
+	shift
 	{
-		echo '<rss version="2.0"><channel><title>Veille</title>'
+		echo "<rss version=\"2.0\"><channel><title>$item_feed</title>"
 		for i in "$@"; do
-			echo "<item><guid>$i</guid><title>Article $i</title><link>https://example.org/$i</link><category>${i%%-*}</category><description>Texte de $i.</description></item>"
+			echo "<item><guid>$i</guid><title>Article $i</title><link>https://example.org/$i</link><description>Texte de $i.</description></item>"
 		done
 		echo '</channel></rss>'
-	} >www/feed.xml
+	} >"www/$item_feed.xml"
 }
 
-# state EMAIL: "unsubscribed" or "subscribed", from the store itself
+# state EMAIL: active, pending, paused or unsubscribed (subscriber list)
 state() {
+	feedmail subscriber list --json | "$PYTHON3" -c "
+import json, sys
+for s in json.load(sys.stdin):
+    if s['email'] == sys.argv[1]:
+        print(s['state'])" "$1"
+}
+
+# part FILE TYPE: the decoded TYPE part of the mail FILE
+part() {
 	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-r = db.execute('SELECT unsubscribed_at FROM subscribers WHERE email = ?', (sys.argv[2],)).fetchone()
-print('none' if r is None else 'subscribed' if r[0] in (None, 0) else 'unsubscribed')" \
-		"$TEST_DIR/feedmail.db" "$1"
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for p in m.walk():
+    if p.get_content_type() == sys.argv[2]:
+        sys.stdout.write(p.get_content())" "$1" "$2"
+}
+
+# link FILE KIND: the first $BASE/KIND/TOKEN link of the mail FILE's text
+link() {
+	part "$1" text/plain | grep -o "$BASE/$2/[a-z0-9]*" | head -n 1
 }
 
 # header FILE NAME: the value of header NAME in the mail FILE (unfolded)
@@ -83,6 +107,9 @@ mail_to() {
 # mails_to ADDR: how many mails the sink got for ADDR
 mails_to() {
 	grep -l "\"$1\"" "$SMTP_DIR"/*.json 2>/dev/null | wc -l
+}
+has_mails_to() {
+	[ "$(mails_to "$1")" -ge "$2" ]
 }
 
 # unsub_url ADDR: the one-click link of the newest digest ADDR got
@@ -145,7 +172,8 @@ shots() {
 # start_serve: serve in the background, its log in serve.err
 start_serve() {
 	: >serve.err
-	background "$FEEDMAIL" -v serve 2>>"$TEST_DIR/serve.err"
+	background env FEEDMAIL_NOW=$T0 "$FEEDMAIL" -v serve \
+		2>>"$TEST_DIR/serve.err"
 	serve_pid=$background_pid
 	wait_for 60 serve_listening || { cat serve.err >&2; return 1; }
 }
@@ -154,17 +182,19 @@ serve_listening() {
 }
 test_log "$TEST_DIR/serve.err"
 
-feed eco-1 sante-1
+item lyon l0
+item eco e0
 at 2026-11-26T06:00:00Z -q subscriber add anne@example.org --lang fr &&
 at 2026-11-26T06:00:00Z -q subscriber add bob@example.org --lang en &&
 at 2026-11-26T06:00:00Z -q subscriber add chloe@example.org --lang fr &&
-at 2026-11-26T06:00:00Z -q add "$HTTP_URL/feed.xml" || exit 1
+at 2026-11-26T06:00:00Z -q add "$HTTP_URL/lyon.xml" --tag Lyon &&
+at 2026-11-26T06:00:00Z -q add "$HTTP_URL/eco.xml" --tag Économie || exit 1
 start_serve || exit 1
 
 test_expect_success 'the digests arrive, each with its one-click link' '
 	at 2026-11-26T07:00:00Z -q fetch &&
 	at 2026-11-26T07:00:00Z -q send &&
-	wait_for 60 test "$(mails_to chloe@example.org)" -ge 1 &&
+	wait_for 60 has_mails_to chloe@example.org 1 &&
 	for who in anne bob chloe; do
 		unsub_url "$who@example.org" >"url.$who" &&
 		test -s "url.$who" || return 1
@@ -174,12 +204,12 @@ test_expect_success 'the digests arrive, each with its one-click link' '
 test_expect_success 'the unsubscribe page: phone and desktop, French' '
 	shots unsubscribe "$(cat url.anne)" fr "Se désabonner" &&
 	js unsubscribe-390.json text | grep -q "Me désabonner" &&
-	test "$(state anne@example.org)" = subscribed
+	test "$(state anne@example.org)" = active
 '
 
 test_expect_success 'the unsubscribe page in English for an English reader' '
 	shots unsubscribe-en "$(cat url.bob)" en "Unsubscribe" &&
-	test "$(state bob@example.org)" = subscribed
+	test "$(state bob@example.org)" = active
 '
 
 test_expect_success 'a 404: phone and desktop, in the browser'"'"'s language' '
@@ -196,7 +226,7 @@ test_expect_success 'the button unsubscribes, at once and only them' '
 	test "$(js pressed.json url)" = "$(cat url.anne)" &&
 	js pressed.json text | grep -q "Vous ne recevrez plus" &&
 	test "$(state anne@example.org)" = unsubscribed &&
-	test "$(state chloe@example.org)" = subscribed
+	test "$(state chloe@example.org)" = active
 '
 
 test_expect_success 'the page of one who left: phone and desktop' '
@@ -205,17 +235,87 @@ test_expect_success 'the page of one who left: phone and desktop' '
 
 test_expect_success 'the next digest goes to the others, not to them' '
 	before=$(mails_to anne@example.org) &&
-	feed eco-1 sante-1 eco-2 &&
+	item eco e0 e1 &&
 	at 2026-11-27T07:00:00Z -q fetch --all &&
 	at 2026-11-27T07:00:00Z -q send &&
-	wait_for 60 test "$(mails_to chloe@example.org)" -ge 2 &&
+	wait_for 60 has_mails_to chloe@example.org 2 &&
 	test "$(mails_to bob@example.org)" -ge 2 &&
 	test "$(mails_to anne@example.org)" = "$before"
 '
 
-# To come with branch web-pages, driven the same way (browser.py fill and
-# press): subscribe in French at /subscribe, the confirmation link's page
-# and its button, the next digest; its preferences link, tags and language
-# changed, the next digest following them.
+test_expect_success 'the subscription form: phone and desktop, French' '
+	shots subscribe "$BASE/" fr "S’abonner à la veille" &&
+	js subscribe-390.json text | grep -q "Économie" &&
+	LANGUAGES=en-GB,en shots subscribe-en "$BASE/subscribe" en \
+		"Subscribe to the digest"
+'
+
+test_expect_success 'subscribe in French: the form filled and sent' '
+	browse fill "$BASE/" email=denise@example.org "name=Denise Dupont" \
+		lang=fr schedule=daily time=07:30 timezone=Europe/Paris \
+		tag=Lyon --button "M’abonner" --expect "Consultez votre messagerie" \
+		--json sent.json >/dev/null &&
+	test "$(js sent.json lang)" = fr &&
+	test "$(state denise@example.org)" = pending &&
+	wait_for 60 has_mails_to denise@example.org 1 &&
+	link "$(mail_to denise@example.org)" c >url.confirm &&
+	test -s url.confirm
+'
+
+test_expect_success 'the confirmation page: phone and desktop, nothing confirmed' '
+	shots confirm "$(cat url.confirm)" fr "Confirm" &&
+	js confirm-390.json text | grep -q "denise@example.org" &&
+	test "$(state denise@example.org)" = pending
+'
+
+test_expect_success 'its button confirms' '
+	browse press "$(cat url.confirm)" --button "Je confirme" \
+		--expect "Abonnement confirmé" --json confirmed.json >/dev/null &&
+	test "$(state denise@example.org)" = active
+'
+
+test_expect_success 'the next digest: the tag chosen, a preferences link' '
+	item lyon l0 l1 &&
+	item eco e0 e1 e2 &&
+	at 2026-11-28T06:00:00Z -q fetch --all &&
+	at 2026-11-28T06:31:00Z -q run &&
+	wait_for 60 has_mails_to denise@example.org 2 &&
+	m=$(mail_to denise@example.org) &&
+	part "$m" text/plain >digest1.txt &&
+	contains digest1.txt "Article l1" &&
+	lacks digest1.txt "Article e2" &&
+	link "$m" p >url.prefs &&
+	test -s url.prefs
+'
+
+test_expect_success 'the preferences page: phone and desktop' '
+	shots preferences "$(cat url.prefs)" fr "Vos préférences" &&
+	js preferences-390.json text | grep -q "denise@example.org"
+'
+
+test_expect_success 'preferences: tags and language changed, the next digest follows' '
+	browse fill "$(cat url.prefs)" lang=en tag=-Lyon tag=Économie \
+		--button Enregistrer --expect "Your preferences" \
+		--json saved.json >/dev/null &&
+	test "$(js saved.json lang)" = en &&
+	js saved.json text | grep -q "^Saved" &&
+	item lyon l0 l1 l2 &&
+	item eco e0 e1 e2 e3 &&
+	at 2026-11-29T06:00:00Z -q fetch --all &&
+	at 2026-11-29T06:31:00Z -q run &&
+	wait_for 60 has_mails_to denise@example.org 3 &&
+	m=$(mail_to denise@example.org) &&
+	part "$m" text/plain >digest2.txt &&
+	contains digest2.txt "Article e3" &&
+	lacks digest2.txt "Article l2" &&
+	contains digest2.txt "new article"
+'
+
+test_expect_success 'unsubscribe from the preferences page' '
+	browse press "$(cat url.prefs)" --button Unsubscribe \
+		--expect Unsubscribed --json left.json >/dev/null &&
+	test "$(js left.json lang)" = en &&
+	test "$(state denise@example.org)" = unsubscribed
+'
 
 test_done
