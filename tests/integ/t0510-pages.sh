@@ -386,6 +386,17 @@ test_expect_success 'preferences: tags and language changed, the next digest fol
 	lacks digest2.txt "Article l2"
 '
 
+test_expect_success 'a sent digest stays viewable for keep_days, then 404' '
+	at 2026-11-30T06:00:00Z -q run &&
+	test "$(get "$(cat url.view)")" = 200 &&
+	tr -d "\r" <page >page.lf &&
+	cmp page.lf digest1.html &&
+	at 2027-03-01T06:00:00Z -q run &&
+	test "$(get "$(cat url.view)" -H "Accept-Language: en")" = 404 &&
+	contains page "Digest no longer kept" &&
+	test "$(get "$(cat url.prefs)")" = 200
+'
+
 test_expect_success 'pause until a date, then resume' '
 	get "$(cat url.prefs)" >/dev/null && cp page prefs.page &&
 	test "$(post "$(cat url.prefs)" prefs.page -d action=pause \
