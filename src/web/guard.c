@@ -44,7 +44,14 @@ guard_same_site(const char *sec_fetch_site, const char *origin_header,
 	    strcasecmp(sec_fetch_site, "none"))
 		return 0;
 	if (origin_header) {
-		/* "null": a sandboxed or privacy-sensitive context */
+		/* "null" is what a browser sends for our own forms: our pages'
+		 * Referrer-Policy is no-referrer, and the Fetch standard then
+		 * serializes the origin of a POST as "null" (Chromium does).
+		 * Sec-Fetch-Site, which no page can set, then tells; without
+		 * it "null" is a sandboxed or privacy-sensitive context. */
+		if (!strcmp(origin_header, "null"))
+			return sec_fetch_site &&
+			       !strcasecmp(sec_fetch_site, "same-origin");
 		if (guard_origin(origin_header, got, sizeof(got)) < 0)
 			return 0;
 		return !strcmp(got, origin);

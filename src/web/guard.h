@@ -9,7 +9,9 @@
  * - where the browser says the post comes from: Sec-Fetch-Site, when
  *   sent, is "same-origin" (or "none": typed or bookmarked); else Origin,
  *   when sent, is base_url's origin. A browser sends at least one of them
- *   on a cross-site POST.
+ *   on a cross-site POST. Our pages being no-referrer, a browser posting
+ *   our own form sends Origin "null": allowed with Sec-Fetch-Site
+ *   same-origin only.
  */
 #ifndef FEEDMAIL_GUARD_H
 #define FEEDMAIL_GUARD_H

@@ -388,6 +388,9 @@ const char page_style_css[] =
 	"label{display:block;margin:.75rem 0 .25rem;font-weight:600}\n"
 	"input,select{font:inherit;padding:.5rem;width:100%;"
 	"box-sizing:border-box}\n"
+	/* a tag's box beside its name, not a full-width line above it */
+	"label.check{font-weight:400}\n"
+	"input[type=checkbox]{width:auto;margin:0 .5rem 0 0;padding:0}\n"
 	"button{font:inherit;padding:.75rem 1.25rem;border:0;"
 	"border-radius:.375rem;background:#1f5fbf;color:#fff;"
 	"cursor:pointer;min-height:44px}\n"

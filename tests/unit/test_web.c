@@ -170,6 +170,10 @@ static const struct {
 	{ NULL, "https://evil.example", 0 },
 	{ NULL, "http://veille.example.org", 0 },
 	{ NULL, "null", 0 },
+	/* our own form from a no-referrer page, as Chromium posts it */
+	{ "same-origin", "null", 1 },
+	{ "none", "null", 0 },
+	{ "cross-site", "null", 0 },
 	{ "same-origin", "https://evil.example", 0 },
 	{ "cross-site", "https://veille.example.org", 0 },
 };
