@@ -50,9 +50,29 @@ run_pending(struct store *s)
 	return n;
 }
 
-int
-run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
-	 struct run_counts *c)
+/* Whether this worker does the work of kind this pass: with several
+ * workers on one PostgreSQL store, one at a time (store_work_lease);
+ * alone on SQLite, always. A lease that cannot be asked for is not
+ * held: the work waits for the next pass. */
+static int
+run_lease(struct store *s, const char *kind)
+{
+	struct err e = ERR_INIT;
+	int held = 0;
+
+	if (store_work_lease(s, kind, &held, &e) < 0) {
+		log_warn("run: %s", e.msg);
+		return 0;
+	}
+	return held;
+}
+
+/* One pass; digests: this worker marks lead feeds and builds digests;
+ * upkeep: it writes the admin's reports and prunes. Fetching and
+ * delivering go ahead in every worker, through claims. */
+static int
+pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
+     struct run_counts *c, int digests, int upkeep)
 {
 	struct fetch_selection sel = { 0 };
 	struct fetch_report fr;
@@ -66,9 +86,12 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	c->pending = -1;
 	sel.stop = stop;
 	so.stop = stop;
+	so.deliver_only = !digests;
 	/* the digests about to be built carry what their feeds have now, not
 	 * what they had when their polling interval last came round */
-	if (lead_mark_due(s, cfg, clock_now(), &early, &e) < 0) {
+	if (!digests) {
+		early = 0;
+	} else if (lead_mark_due(s, cfg, clock_now(), &early, &e) < 0) {
 		/* the digests still go, with what was fetched before */
 		log_error("run: fetch ahead of the digests: %s", e.msg);
 		temporary = 1;
@@ -97,14 +120,17 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	}
 	c->send_ms = run_ms() - t1;
 	c->ran = 1;
-	if (!(stop && *stop) &&
+	if (upkeep && !(stop && *stop) &&
 	    health_run(s, cfg, c->send.outage_ended, &c->report, &e) < 0) {
 		log_error("run: health report: %s", e.msg);
 		health_rc = err_exit_status(&e);
 	}
 	/* a sent message is of no more use to the outbox: a day to look at
 	 * it, then its 50-odd kB go */
-	if (store_digest_prune(s, clock_now() - RUN_KEEP_SENT, &pruned, &e) < 0)
+	if (!upkeep)
+		pruned = 0;
+	else if (store_digest_prune(s, clock_now() - RUN_KEEP_SENT, &pruned,
+				    &e) < 0)
 		log_warn("run: %s", e.msg);
 	else if (pruned)
 		log_info("deleted the messages of %zu %s sent over a day ago",
@@ -122,6 +148,20 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	if (c->fetch.failed || send_rc == EX_DATAERR || c->report.failed)
 		return EX_DATAERR;
 	return health_rc;
+}
+
+int
+run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
+	 struct run_counts *c)
+{
+	int digests = run_lease(s, "digests"), upkeep = run_lease(s, "upkeep");
+	int rc = pass(s, cfg, stop, c, digests, upkeep);
+
+	if (digests)
+		store_work_release(s, "digests");
+	if (upkeep)
+		store_work_release(s, "upkeep");
+	return rc;
 }
 
 void

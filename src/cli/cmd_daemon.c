@@ -181,7 +181,8 @@ one_line(const char *in, char *out, size_t size)
 static int64_t
 cycle(struct ctx *ctx, int *fatal)
 {
-	const char *db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
+	const char *db = ctx->db_path ? ctx->db_path :
+					conf_store_location(&ctx->cfg);
 	struct run_counts c;
 	struct store_lock *lock;
 	struct err e = ERR_INIT;

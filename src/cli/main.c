@@ -211,7 +211,9 @@ setup(const struct cmd *c, struct ctx *ctx, struct store_lock **lock)
 		goto fail;
 	if (!(c->needs & NEEDS_STORE))
 		return 0;
-	db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
+	db = ctx->db_path ? ctx->db_path : conf_store_location(&ctx->cfg);
+	/* read when a PostgreSQL store connects, not now */
+	store_set_password_file(ctx->cfg.store_password_file);
 	if (c->needs & NEEDS_LOCK) {
 		what = "lock";
 		*lock = store_lock_run(db, c->name, ctx->cfg.lock_timeout,

@@ -50,6 +50,7 @@ static int check_abs_path(const char *v, struct err *why);
 static int check_address(const char *v, struct err *why);
 static int check_list_id(const char *v, struct err *why);
 static int check_https_url(const char *v, struct err *why);
+static int check_store_url(const char *v, struct err *why);
 static int check_time(const char *v, struct err *why);
 static int check_timezone(const char *v, struct err *why);
 
@@ -81,6 +82,15 @@ const struct conf_key conf_keys[] = {
 	KEY_STR("store", "path", CONF_TYPE_PATH, store_path, NULL, NULL,
 		"the SQLite store "
 		"(default: $XDG_DATA_HOME/feedmail/feedmail.db)",
+		NULL),
+	KEY_STR("store", "url", CONF_TYPE_STRING, store_url, NULL, NULL,
+		"a PostgreSQL store instead: postgresql://user@host/db "
+		"(or postgres:///db, a local socket)",
+		check_store_url),
+	KEY_STR("store", "password_file", CONF_TYPE_PATH, store_password_file,
+		NULL, NULL,
+		"file whose first line is the PostgreSQL password "
+		"(else libpq's PGPASSWORD, PGPASSFILE)",
 		NULL),
 	KEY_INT("store", "keep_days", keep_days, 1, 36500, "90",
 		"days an entry is kept after it was last seen"),
@@ -446,6 +456,16 @@ static int
 check_https_url(const char *v, struct err *why)
 {
 	return unless(url_is_https(v), why, "is not an https:// URL");
+}
+
+static int
+check_store_url(const char *v, struct err *why)
+{
+	return unless(!strncmp(v, "postgresql://", 13) ||
+			      !strncmp(v, "postgres://", 11) ||
+			      !strncmp(v, "sqlite:", 7),
+		      why,
+		      "is not a postgresql://, postgres:// or sqlite: URL");
 }
 
 /* the key's own form is HH:MM, two digits each, where a schedule also
@@ -1160,6 +1180,12 @@ relays_loopback(const struct conf *c)
 	return c->smtp_nrelays > 0;
 }
 
+const char *
+conf_store_location(const struct conf *c)
+{
+	return c->store_url ? c->store_url : c->store_path;
+}
+
 int
 conf_finish(struct conf *c, struct err *e)
 {
@@ -1180,6 +1206,11 @@ conf_finish(struct conf *c, struct err *e)
 		if (k->def || k->offset == OFF(from))
 			return err_set(e, EX_OSERR, "%s: out of memory",
 				       k->name);
+	}
+	if (c->store_url && c->set[key_index(OFF(store_path))]) {
+		err_set(e, EX_CONFIG,
+			"url: set only one of [store] url and [store] path");
+		return key_error(c, OFF(store_url), e);
 	}
 	c->smtp_nrelays = 0;
 	if (c->smtp_host &&

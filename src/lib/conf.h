@@ -32,7 +32,7 @@
 #include "lib/err.h"
 
 /* The number of rows of conf_keys[]. */
-#define CONF_NKEYS 40
+#define CONF_NKEYS 42
 /* Relays [smtp] host may list, tried in turn. */
 #define CONF_MAX_RELAYS 8
 
@@ -53,9 +53,11 @@ enum conf_transport {
 struct conf {
 	char *path; /* the file read, NULL when none */
 	/* [store] */
-	char *store_path; /* $XDG_DATA_HOME/feedmail/feedmail.db */
-	int keep_days;    /* days entries are kept: 90 */
-	int lock_timeout; /* seconds a writing run waits: 30 */
+	char *store_path;          /* $XDG_DATA_HOME/feedmail/feedmail.db */
+	char *store_url;           /* a PostgreSQL store instead, or NULL */
+	char *store_password_file; /* its password's file, or NULL */
+	int keep_days;             /* days entries are kept: 90 */
+	int lock_timeout;          /* seconds a writing run waits: 30 */
 	/* [fetch] */
 	int jobs;            /* transfers at once: 16 */
 	int per_host;        /* transfers at once per host: 2 */
@@ -144,6 +146,9 @@ struct conf_key {
 /* The table, in file order: [store], [fetch], [smtp], [digest];
  * CONF_NKEYS rows (checked where it is defined). */
 extern const struct conf_key conf_keys[];
+
+/* Where the store is: [store] url when set, else [store] path. */
+const char *conf_store_location(const struct conf *c);
 
 /* Sets c to the defaults. Computed defaults: store path from
  * $XDG_DATA_HOME (else ~/.local/share), from "feedmail <feedmail@HOST>".

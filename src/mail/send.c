@@ -311,8 +311,11 @@ collect:
 		}
 		goto out;
 	}
-	run->report->built++;
-	courier_committed(run->courier);
+	/* id 0: another worker built this slot's digest first */
+	if (id) {
+		run->report->built++;
+		courier_committed(run->courier);
+	}
 	rc = 0;
 out:
 	composed_clear(c);
@@ -437,7 +440,7 @@ send_run(struct store *s, const struct conf *cfg, const struct send_options *o,
 		c.store = s;
 	}
 	berr = (struct err)ERR_INIT;
-	rc = build_all(&run, &berr);
+	rc = o->deliver_only ? 0 : build_all(&run, &berr);
 	courier_built(&c, rc < 0);
 	if (threaded) {
 		crc = courier_join(&c, &cerr);

@@ -1,6 +1,7 @@
 /*
  * backend: the table of operations behind store.h, one per backend (SQLite
- * in sqlite.c; PostgreSQL, later, in pg.c). Private to src/store/.
+ * in sqlite.c; PostgreSQL in pg.c, when built with libpq). Private to
+ * src/store/.
  *
  * A backend's handle starts with a struct store whose ops point to its
  * table; store.c picks the backend from the store's location and calls
@@ -147,8 +148,17 @@ struct store_ops {
 			     struct err *e);
 	int (*subscriber_unsubscribe)(struct store *s, int64_t id, int64_t now,
 				      int *changed, struct err *e);
+	int (*work_lease)(struct store *s, const char *kind, int *held,
+			  struct err *e);
+	void (*work_release)(struct store *s, const char *kind);
 };
 
 extern const struct store_ops store_sqlite_ops;
+#ifdef HAVE_LIBPQ
+extern const struct store_ops store_pg_ops;
+#endif
+
+/* The [store] password_file set with store_set_password_file, or NULL. */
+const char *store_password_file(void);
 
 #endif

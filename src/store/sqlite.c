@@ -2574,17 +2574,34 @@ take_back(struct sqlite_store *s, int64_t subscriber_id, int64_t entry_id,
 	return finish(s, st, "give an entry back", e) < 0 ? -1 : 0;
 }
 
+static int sqlite_digest_has_slot(struct store *base, int64_t subscriber_id,
+				  const char *slot, int *has, struct err *e);
+
 static int
 sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 		  int64_t *id, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc = -1;
 
+	*id = 0;
 	if (store_begin(&s->base, e) < 0)
 		return -1;
+	/* a slot already used (by another run, the write lock held since
+	 * store_begin orders them): its digest is that run's */
+	if (d->slot) {
+		int used = 0;
+
+		if (sqlite_digest_has_slot(base, d->subscriber_id, d->slot,
+					   &used, e) < 0)
+			goto out;
+		if (used) {
+			rc = store_commit(&s->base, e);
+			goto out;
+		}
+	}
 	st = prepared(s, STMT_DIGEST_INSERT,
 		      "INSERT INTO outbox (kind, subscriber_id, slot,"
 		      " message_id, created_at, status, reply, covered_seq)"
@@ -3422,6 +3439,25 @@ sqlite_subscriber_schedules(struct store *base,
 	return walk(s, st, 0, schedule_row, &to, "list schedules", e);
 }
 
+/* SQLite's run lock already makes its holder the only worker. */
+static int
+sqlite_work_lease(struct store *base, const char *kind, int *held,
+		  struct err *e)
+{
+	(void)base;
+	(void)kind;
+	(void)e;
+	*held = 1;
+	return 0;
+}
+
+static void
+sqlite_work_release(struct store *base, const char *kind)
+{
+	(void)base;
+	(void)kind;
+}
+
 /* The run lock: lock.c's flock, with the start store.c knows. */
 struct sqlite_lock {
 	struct store_lock base;
@@ -3512,4 +3548,6 @@ const struct store_ops store_sqlite_ops = {
 	.secret_rotate = sqlite_secret_rotate,
 	.subscriber_unsubscribe = sqlite_subscriber_unsubscribe,
 	.subscriber_schedules = sqlite_subscriber_schedules,
+	.work_lease = sqlite_work_lease,
+	.work_release = sqlite_work_release,
 };

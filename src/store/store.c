@@ -10,17 +10,88 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
+#include "lib/buf.h"
 #include "lib/str.h"
 #include "store/backend.h"
 
-/* The backend for a store location. Only SQLite so far: every location
- * is a file name. A PostgreSQL backend (pg.c) will take the locations
- * that start with "postgresql://". */
-static const struct store_ops *
-backend(const char *location)
+char *
+store_location_shown(const char *url)
 {
-	(void)location;
+	const char *auth = strstr(url, "://"), *at, *colon, *end, *p;
+	struct buf b = BUF_INIT(16384);
+
+	if (auth) {
+		auth += 3;
+		end = auth + strcspn(auth, "/?#");
+		at = memchr(auth, '@', (size_t)(end - auth));
+		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			buf_add(&b, url, (size_t)(colon - url));
+			buf_adds(&b, ":***");
+			url = at;
+		}
+	}
+	p = url;
+	while ((p = strstr(p, "password=")) != NULL) {
+		if (p != url && p[-1] != '?' && p[-1] != '&') {
+			p++;
+			continue;
+		}
+		p += strlen("password=");
+		buf_add(&b, url, (size_t)(p - url));
+		buf_adds(&b, "***");
+		url = p + strcspn(p, "&#");
+		p = url;
+	}
+	buf_adds(&b, url);
+	return buf_detach(&b, NULL);
+}
+
+static char *password_file;
+
+void
+store_set_password_file(const char *path)
+{
+	free(password_file);
+	password_file = path ? strdup(path) : NULL;
+}
+
+const char *
+store_password_file(void)
+{
+	return password_file;
+}
+
+int
+store_is_url(const char *location)
+{
+	return !strncmp(location, "postgresql://", 13) ||
+	       !strncmp(location, "postgres://", 11);
+}
+
+/* The backend for a store location, and in *name what it is given:
+ * "postgresql://" and "postgres://" URLs PostgreSQL's (when built with
+ * libpq; else NULL with EX_CONFIG), "sqlite:PATH" SQLite's with PATH,
+ * anything else a file name for SQLite. */
+static const struct store_ops *
+backend(const char *location, const char **name, struct err *e)
+{
+	*name = location;
+	if (store_is_url(location)) {
+#ifdef HAVE_LIBPQ
+		(void)e;
+		return &store_pg_ops;
+#else
+		err_set(e, EX_CONFIG,
+			"this feedmail was built without the PostgreSQL "
+			"store: install libpq-dev and run configure again");
+		return NULL;
+#endif
+	}
+	if (!strncmp(location, "sqlite:", 7))
+		*name = location + 7;
 	return &store_sqlite_ops;
 }
 
@@ -28,7 +99,9 @@ struct store_lock *
 store_lock_run(const char *location, const char *command, int timeout,
 	       int64_t now, struct err *e)
 {
-	return backend(location)->lock_run(location, command, timeout, now, e);
+	const struct store_ops *ops = backend(location, &location, e);
+
+	return ops ? ops->lock_run(location, command, timeout, now, e) : NULL;
 }
 
 void
@@ -41,7 +114,9 @@ store_unlock_run(struct store_lock *l)
 struct store *
 store_open_version(const char *location, int version, struct err *e)
 {
-	return backend(location)->open(location, version, e);
+	const struct store_ops *ops = backend(location, &location, e);
+
+	return ops ? ops->open(location, version, e) : NULL;
 }
 
 struct store *
@@ -53,7 +128,9 @@ store_open(const char *location, struct err *e)
 struct store *
 store_open_read(const char *location, struct err *e)
 {
-	return backend(location)->open_read(location, e);
+	const struct store_ops *ops = backend(location, &location, e);
+
+	return ops ? ops->open_read(location, e) : NULL;
 }
 
 int
@@ -435,6 +512,18 @@ store_subscriber_schedules(struct store *s,
 			   void *arg, struct err *e)
 {
 	return s->ops->subscriber_schedules(s, cb, arg, e);
+}
+
+int
+store_work_lease(struct store *s, const char *kind, int *held, struct err *e)
+{
+	return s->ops->work_lease(s, kind, held, e);
+}
+
+void
+store_work_release(struct store *s, const char *kind)
+{
+	s->ops->work_release(s, kind);
 }
 
 static void

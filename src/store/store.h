@@ -2,8 +2,9 @@
  * store: where feeds, entries, subscribers, digests and deliveries are
  * kept; the one door to them. Behind it, a table of operations per
  * backend (backend.h, private to src/store/), picked by the location
- * store_open is given: today always SQLite (sqlite.c, the only user of
- * sqlite3), one file.
+ * store_open is given: SQLite (sqlite.c, the only user of sqlite3), one
+ * file, or PostgreSQL (pg.c, the only user of libpq; see "Locations"),
+ * a database several workers share.
  *
  * The SQLite file is in WAL mode with a busy timeout and foreign keys on; its
  * schema version is PRAGMA user_version, and store_open migrates an older
@@ -98,6 +99,35 @@ struct store_lock *store_lock_run(const char *location, const char *command,
 				  int timeout, int64_t now, struct err *e);
 /* Releases the lock and frees l. NULL-safe. */
 void store_unlock_run(struct store_lock *l);
+
+/*
+ * Work leases: the parts of a pass that one worker at a time does
+ * (marking lead feeds, building digests, the admin's reports, pruning),
+ * while fetching and delivering go ahead in every worker through claims.
+ * SQLite: *held is always 1 (its run lock already makes the process
+ * alone). PostgreSQL: a session advisory lock on the kind, *held 0 when
+ * another worker has it; held until store_work_release or store_close
+ * (or the worker's death, which ends its connection).
+ */
+int store_work_lease(struct store *s, const char *kind, int *held,
+		     struct err *e);
+void store_work_release(struct store *s, const char *kind);
+
+/*
+ * Locations. "postgresql://..." and "postgres://..." name a PostgreSQL
+ * store (libpq's URL; "postgres:///db" a local socket); "sqlite:PATH"
+ * and any other location a SQLite file. A URL is refused with EX_CONFIG
+ * when feedmail was built without libpq.
+ */
+int store_is_url(const char *location);
+/* The location as messages show it: a URL's password masked ("***"),
+ * in its authority or a password= parameter. malloc'd; NULL when memory
+ * runs out. */
+char *store_location_shown(const char *location);
+/* The file whose first line is the PostgreSQL password, read at each
+ * connection (NULL: libpq's own PGPASSWORD and PGPASSFILE apply). Set
+ * once, before opening a store; the path is copied. */
+void store_set_password_file(const char *path);
 
 /* Transactions: begin/commit fail with the SQLite message; rollback is
  * safe to call when nothing is open. */
@@ -435,9 +465,10 @@ int store_digest_has_slot(struct store *s, int64_t subscriber_id,
 
 /* Records a pending digest and its entries in one transaction; an entry
  * of a failed digest of the subscriber moves to the new one. An entry
- * already in another digest of the subscriber, a slot already used, or a
- * subscriber who has unsubscribed makes it fail with EX_DATAERR (nothing
- * recorded). */
+ * already in another digest of the subscriber, or a subscriber who has
+ * unsubscribed, makes it fail with EX_DATAERR (nothing recorded). A slot
+ * already used (another worker built that digest first: the unique key
+ * decides) records nothing and returns 0 with *id 0. */
 int store_digest_add(struct store *s, const struct store_digest_new *d,
 		     int64_t *id, struct err *e);
 
