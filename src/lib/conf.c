@@ -1327,7 +1327,7 @@ conf_dump(const struct conf *c, FILE *f)
 {
 	const struct conf_key *k;
 	const char *section = NULL, *s;
-	char size[32];
+	char size[32], *masked;
 	int i, v;
 
 	if (c->path)
@@ -1355,8 +1355,14 @@ conf_dump(const struct conf *c, FILE *f)
 		case CONF_TYPE_STRING:
 		case CONF_TYPE_PATH:
 			s = *(char *const *)cfield(c, k);
+			masked = k->offset == OFF(store_url) && s ?
+					 url_mask_password(s) :
+					 NULL;
 			fprintf(f, "%s =%s%s\n", k->name, s ? " " : "",
-				s ? s : "");
+				masked ? masked :
+				s      ? s :
+					 "");
+			free(masked);
 			break;
 		}
 		if (k->offset == OFF(smtp_password_env) && c->smtp_password)

@@ -805,14 +805,10 @@ static int
 read_version(struct pg_store *s, int *v, struct err *e)
 {
 	PGresult *r = query(s, "read schema version", e,
-			    "SELECT (SELECT max(version) FROM feedmail_schema),"
-			    " to_regclass('feedmail_schema') IS NOT NULL",
-			    "");
+			    "SELECT max(version) FROM feedmail_schema", "");
 
-	if (!r) {
-		/* no version table yet: a new database */
+	if (!r)
 		return -1;
-	}
 	*v = (int)col_i64(r, 0, 0);
 	PQclear(r);
 	return 0;
@@ -835,6 +831,7 @@ check_version(struct pg_store *s, int v, struct err *e)
 static int
 migrate(struct pg_store *s, int target, struct err *e)
 {
+	PGresult *r;
 	int v = 0, rc = -1;
 
 	if (target < PG_BASELINE_VERSION)
@@ -842,6 +839,21 @@ migrate(struct pg_store *s, int target, struct err *e)
 			       "store '%s': PostgreSQL stores start at schema "
 			       "version %d; version %d cannot be made",
 			       s->shown, PG_BASELINE_VERSION, target);
+	/* the usual case, a current store, takes no lock and creates
+	 * nothing (a role that may not create tables opens it) */
+	r = query(s, "read schema version", e,
+		  "SELECT to_regclass('feedmail_schema') IS NOT NULL", "");
+	if (!r)
+		return -1;
+	rc = strcmp(PQgetvalue(r, 0, 0), "t") ? -1 : 0;
+	PQclear(r);
+	if (rc == 0) {
+		if (read_version(s, &v, e) < 0 || check_version(s, v, e) < 0)
+			return -1;
+		if (v >= target)
+			return 0;
+	}
+	rc = -1;
 	if (pg_begin(&s->base, e) < 0)
 		return -1;
 	if (command(s, "migrate", e, "SELECT pg_advisory_xact_lock($1, $2)",
@@ -948,6 +960,9 @@ pg_close(struct store *base)
 	if (s->conn && PQstatus(s->conn) == CONNECTION_OK) {
 		if (s->depth)
 			PQclear(PQexec(s->conn, "ROLLBACK"));
+		/* work leases end now, not when the server sees the
+		 * connection go */
+		PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock_all()"));
 		r = PQexecParams(s->conn,
 				 "WITH f AS (UPDATE feeds SET lease_until = 0,"
 				 "  lease_owner = NULL WHERE lease_owner = $1),"

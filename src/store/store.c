@@ -12,41 +12,14 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "lib/buf.h"
 #include "lib/str.h"
+#include "lib/url.h"
 #include "store/backend.h"
 
 char *
-store_location_shown(const char *url)
+store_location_shown(const char *location)
 {
-	const char *auth = strstr(url, "://"), *at, *colon, *end, *p;
-	struct buf b = BUF_INIT(16384);
-
-	if (auth) {
-		auth += 3;
-		end = auth + strcspn(auth, "/?#");
-		at = memchr(auth, '@', (size_t)(end - auth));
-		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-		if (colon) {
-			buf_add(&b, url, (size_t)(colon - url));
-			buf_adds(&b, ":***");
-			url = at;
-		}
-	}
-	p = url;
-	while ((p = strstr(p, "password=")) != NULL) {
-		if (p != url && p[-1] != '?' && p[-1] != '&') {
-			p++;
-			continue;
-		}
-		p += strlen("password=");
-		buf_add(&b, url, (size_t)(p - url));
-		buf_adds(&b, "***");
-		url = p + strcspn(p, "&#");
-		p = url;
-	}
-	buf_adds(&b, url);
-	return buf_detach(&b, NULL);
+	return url_mask_password(location);
 }
 
 static char *password_file;
