@@ -64,11 +64,12 @@ static const char daemon_text[] =
 	"\nFetches each feed when it is due, and [fetch] lead_time before a\n"
 	"digest slot the feeds it needs, and sends each digest at its\n"
 	"subscriber's slot, as `feedmail run` would, sleeping in between\n"
-	"without holding the store's lock. SIGTERM or SIGINT: finish the\n"
-	"transfer or message under way and exit 0. SIGHUP: reload the config\n"
-	"(a broken one is reported and the old one kept) and look for work at\n"
-	"once. Logs go to stderr (-v for each cycle, -vv for debugging) or,\n"
-	"with --syslog, to syslog.\n";
+	"without holding the store's lock (on PostgreSQL, a feed or\n"
+	"subscriber added by another process wakes it at once). SIGTERM or\n"
+	"SIGINT: finish the transfer or message under way and exit 0.\n"
+	"SIGHUP: reload the config (a broken one is reported and the old one\n"
+	"kept) and look for work at once. Logs go to stderr (-v for each\n"
+	"cycle, -vv for debugging) or, with --syslog, to syslog.\n";
 
 static atomic_int stop_signal; /* the signal that said stop */
 static volatile sig_atomic_t reload_asked;
