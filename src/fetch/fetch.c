@@ -490,7 +490,7 @@ add_job(const struct store_fetch *feed, void *arg)
 static size_t
 claim_batch(const struct conf *cfg)
 {
-	size_t n = (size_t)cfg->jobs * 2;
+	size_t n = (size_t)cfg->jobs * 4;
 
 	return n < 16 ? 16 : n > 256 ? 256 : n;
 }
