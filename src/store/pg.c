@@ -1393,6 +1393,9 @@ pg_subscriber_pause(struct store *base, int64_t id, int64_t at, int64_t until,
 	if (rc == 0)
 		return err_set(e, EX_DATAERR, "no subscriber %lld",
 			       (long long)id);
+	/* resumed: the digest waiting for the pause may go now */
+	if (rc > 0 && !at)
+		rc = wake_workers(pq(base), "subscriber", e);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -2906,8 +2909,8 @@ out:
 /*
  * Wake-ups (store_wake_listen): idle workers LISTEN on one channel, and
  * what gives them work they cannot foresee (a feed or subscriber added,
- * a schedule changed, the admin's mail queued or failed mail queued
- * again) NOTIFYs it in its own transaction. PostgreSQL delivers a
+ * a schedule changed, a subscriber resumed, the admin's mail queued or
+ * failed mail queued again) NOTIFYs it in its own transaction. PostgreSQL delivers a
  * notification when that transaction commits, never when it rolls back,
  * and the same one made several times in a transaction once (an import
  * of 600 subscribers wakes each worker once).

@@ -116,8 +116,8 @@ void store_work_release(struct store *s, const char *kind);
 /*
  * Wake-ups: what lets an idle worker (a sleeping daemon) learn at once
  * that another process gave it work it could not foresee: a feed or a
- * subscriber added, a subscriber's schedule changed, the admin's mail
- * queued, failed mail queued again. The operations that do so tell the
+ * subscriber added, a subscriber's schedule changed or their pause
+ * ended, the admin's mail queued, failed mail queued again. The operations that do so tell the
  * listeners when their transaction commits. PostgreSQL: LISTEN/NOTIFY.
  * SQLite: none (the daemon wakes at its next due time, and on SIGHUP).
  */
