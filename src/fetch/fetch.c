@@ -324,7 +324,7 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	if (ident_entries((const struct entry *const *)j->entries, j->n,
 			  &entries) < 0)
 		return err_set(&run->fatal, EX_OSERR, "out of memory");
-	if (store_entries_save(run->store, j->feed.id, &entries, run->now,
+	if (store_entries_save(run->store, j->feed.id, &entries, o->now,
 			       &added, &updated, &run->fatal) < 0) {
 		ident_entries_release(&entries);
 		return -1;
@@ -363,7 +363,10 @@ on_done(const struct http_result *res, void *arg)
 		goto out;
 	}
 	o.feed_id = j->feed.id;
-	o.now = run->now;
+	/* when this transfer ended, not when the pass began: a pass claims
+	 * feeds for as long as some are due, and the next fetch counts
+	 * from this one */
+	o.now = clock_now();
 	if (res->cls == HTTP_OK ||
 	    (res->cls == HTTP_ABORTED && j->parse_failed)) {
 		if (!j->parse_failed && save_document(j, &o, &feed) == 0) {
@@ -405,7 +408,7 @@ on_done(const struct http_result *res, void *arg)
 		o.redirect_url = redirect;
 		o.redirect_threshold = FETCH_REDIRECT_THRESHOLD;
 	}
-	when.now = run->now;
+	when.now = o.now;
 	when.min_interval = run->cfg->min_interval * 60;
 	when.max_interval = run->cfg->max_interval * 60;
 	/* a 304 parsed nothing: the ttl stored from the last 200 holds */
@@ -416,7 +419,7 @@ on_done(const struct http_result *res, void *arg)
 	when.retry_after = res->retry_after;
 	when.failures = ok ? 0 : j->feed.failures + 1;
 	when.jitter_seed = (uint64_t)j->feed.id;
-	if (store_entries_last_week(run->store, j->feed.id, run->now,
+	if (store_entries_last_week(run->store, j->feed.id, o.now,
 				    &when.entries_last_week, &run->fatal) < 0)
 		goto out;
 	o.next_fetch_at = polling_next_fetch(&when);
