@@ -324,8 +324,8 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	if (ident_entries((const struct entry *const *)j->entries, j->n,
 			  &entries) < 0)
 		return err_set(&run->fatal, EX_OSERR, "out of memory");
-	if (store_entries_save(run->store, j->feed.id, &entries, o->now,
-			       &added, &updated, &run->fatal) < 0) {
+	if (store_entries_save(run->store, j->feed.id, &entries, o->now, &added,
+			       &updated, &run->fatal) < 0) {
 		ident_entries_release(&entries);
 		return -1;
 	}
