@@ -273,6 +273,9 @@ cycle(struct ctx *ctx, struct waker *w, int *fatal)
 			return clock_now();
 		log_error("%s", e.msg);
 		*fatal = err_exit_status(&e);
+		/* a listener whose server went away stays readable: the
+		 * retry waits by the clock */
+		waker_drop(w);
 		return clock_now() + DAEMON_RETRY;
 	}
 	ctx->store = store_open(db, &e);
@@ -280,6 +283,7 @@ cycle(struct ctx *ctx, struct waker *w, int *fatal)
 		log_error("%s", e.msg);
 		store_unlock_run(lock);
 		*fatal = err_exit_status(&e);
+		waker_drop(w);
 		return clock_now() + DAEMON_RETRY;
 	}
 	waker_ready(w, ctx->store, db);
