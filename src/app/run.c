@@ -79,39 +79,53 @@ run_lease(struct store *s, const char *kind)
 	return held;
 }
 
-/* One pass; digests: this worker marks lead feeds and builds digests;
- * upkeep: it writes the admin's reports and prunes. Fetching and
- * delivering go ahead in every worker, through claims. */
-static int
-pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
-     struct run_counts *c, int digests, int upkeep)
+/* Marks due the feeds a coming digest slot needs (lead.h), when this
+ * worker holds the "digests" lease: only for that, so that its fetch,
+ * however long, never keeps another worker from building digests.
+ * Sets *temporary when it failed. */
+static void
+mark_lead(struct store *s, const struct conf *cfg, int *temporary)
+{
+	struct err e = ERR_INIT;
+	size_t early = 0;
+
+	if (!run_lease(s, "digests"))
+		return;
+	if (lead_mark_due(s, cfg, clock_now(), &early, &e) < 0) {
+		/* the digests still go, with what was fetched before */
+		log_error("run: fetch ahead of the digests: %s", e.msg);
+		*temporary = 1;
+	} else if (early) {
+		log_info("%zu %s due early: a digest slot needs them", early,
+			 str_plural(early, "feed", "feeds"));
+	}
+	store_work_release(s, "digests");
+}
+
+/* One pass. Work leases (store_work_lease), each held only while its
+ * work goes on: "digests" to mark lead feeds, then to build digests;
+ * "upkeep" to write the admin's reports and prune. Fetching and
+ * delivering go ahead in every worker, through claims, so a worker
+ * without the "digests" lease delivers what another built. */
+int
+run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
+	 struct run_counts *c)
 {
 	struct fetch_selection sel = { 0 };
 	struct fetch_report fr;
 	struct send_options so = { .scheduled = 1 };
 	struct err e = ERR_INIT;
-	int temporary = 0, send_rc, health_rc = 0;
-	size_t pruned, early;
+	int temporary = 0, send_rc, health_rc = 0, digests, upkeep, rc;
+	size_t pruned;
 	int64_t t0 = run_ms(), t1;
 
 	memset(c, 0, sizeof(*c));
 	c->pending = -1;
 	sel.stop = stop;
 	so.stop = stop;
-	so.deliver_only = !digests;
 	/* the digests about to be built carry what their feeds have now, not
 	 * what they had when their polling interval last came round */
-	if (!digests) {
-		early = 0;
-	} else if (lead_mark_due(s, cfg, clock_now(), &early, &e) < 0) {
-		/* the digests still go, with what was fetched before */
-		log_error("run: fetch ahead of the digests: %s", e.msg);
-		temporary = 1;
-		e = (struct err)ERR_INIT;
-	} else if (early) {
-		log_info("%zu %s due early: a digest slot needs them", early,
-			 str_plural(early, "feed", "feeds"));
-	}
+	mark_lead(s, cfg, &temporary);
 	if (fetch_run(s, cfg, &sel, NULL, NULL, &fr, &e) < 0) {
 		log_error("run: fetch: %s", e.msg);
 		return err_exit_status(&e);
@@ -126,12 +140,18 @@ pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	fetch_report_release(&fr);
 	if (stop && *stop)
 		return 0;
-	if (send_run(s, cfg, &so, &c->send, &e) < 0) {
+	digests = run_lease(s, "digests");
+	so.deliver_only = !digests;
+	rc = send_run(s, cfg, &so, &c->send, &e);
+	if (digests)
+		store_work_release(s, "digests");
+	if (rc < 0) {
 		log_error("run: send: %s", e.msg);
 		return err_exit_status(&e);
 	}
 	c->send_ms = run_ms() - t1;
 	c->ran = 1;
+	upkeep = run_lease(s, "upkeep");
 	if (upkeep && !(stop && *stop) &&
 	    health_run(s, cfg, c->send.outage_ended, &c->report, &e) < 0) {
 		log_error("run: health report: %s", e.msg);
@@ -151,16 +171,23 @@ pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 		log_info("deleted the messages of %zu %s sent over %d days ago",
 			 pruned, str_plural(pruned, "digest", "digests"),
 			 cfg->keep_days);
-	/* who never confirmed is forgotten: the address was perhaps not
-	 * theirs to give */
-	if (store_subscriber_forget_pending(
-		    s, clock_now() - (int64_t)STORE_PENDING_DAYS * 24 * 3600,
-		    &pruned, &e) < 0)
-		log_warn("run: %s", e.msg);
-	else if (pruned)
-		log_info("forgot %zu %s who never confirmed in %d days", pruned,
-			 str_plural(pruned, "subscriber", "subscribers"),
-			 STORE_PENDING_DAYS);
+	if (upkeep) {
+		/* who never confirmed is forgotten: the address was perhaps
+		 * not theirs to give */
+		if (store_subscriber_forget_pending(
+			    s,
+			    clock_now() -
+				    (int64_t)STORE_PENDING_DAYS * 24 * 3600,
+			    &pruned, &e) < 0)
+			log_warn("run: %s", e.msg);
+		else if (pruned)
+			log_info("forgot %zu %s who never confirmed in %d days",
+				 pruned,
+				 str_plural(pruned, "subscriber",
+					    "subscribers"),
+				 STORE_PENDING_DAYS);
+		store_work_release(s, "upkeep");
+	}
 	c->pending = run_pending(s);
 	send_rc = run_send_status(&c->send);
 	/* an outage first: it holds everyone's digests back */
@@ -174,20 +201,6 @@ pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	if (c->fetch.failed || send_rc == EX_DATAERR || c->report.failed)
 		return EX_DATAERR;
 	return health_rc;
-}
-
-int
-run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
-	 struct run_counts *c)
-{
-	int digests = run_lease(s, "digests"), upkeep = run_lease(s, "upkeep");
-	int rc = pass(s, cfg, stop, c, digests, upkeep);
-
-	if (digests)
-		store_work_release(s, "digests");
-	if (upkeep)
-		store_work_release(s, "upkeep");
-	return rc;
 }
 
 void

@@ -32,6 +32,11 @@ struct run {
 	fetch_progress_fn progress;
 	void *progress_arg;
 	struct err fatal; /* the store failed: stop saving */
+	/* claiming the due feeds as the transfers go (claim_more) */
+	const atomic_int *stop;
+	int64_t due_by;
+	int all;
+	int claiming; /* more may be due: claim again when low */
 };
 
 /* One feed's transfer. */
@@ -319,8 +324,8 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	if (ident_entries((const struct entry *const *)j->entries, j->n,
 			  &entries) < 0)
 		return err_set(&run->fatal, EX_OSERR, "out of memory");
-	if (store_entries_save(run->store, j->feed.id, &entries, run->now,
-			       &added, &updated, &run->fatal) < 0) {
+	if (store_entries_save(run->store, j->feed.id, &entries, o->now, &added,
+			       &updated, &run->fatal) < 0) {
 		ident_entries_release(&entries);
 		return -1;
 	}
@@ -333,6 +338,8 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	o->ttl_minutes = (*feed)->ttl_minutes;
 	return 0;
 }
+
+static void claim_more(struct run *run);
 
 static void
 on_done(const struct http_result *res, void *arg)
@@ -356,7 +363,10 @@ on_done(const struct http_result *res, void *arg)
 		goto out;
 	}
 	o.feed_id = j->feed.id;
-	o.now = run->now;
+	/* when this transfer ended, not when the pass began: a pass claims
+	 * feeds for as long as some are due, and the next fetch counts
+	 * from this one */
+	o.now = clock_now();
 	if (res->cls == HTTP_OK ||
 	    (res->cls == HTTP_ABORTED && j->parse_failed)) {
 		if (!j->parse_failed && save_document(j, &o, &feed) == 0) {
@@ -398,7 +408,7 @@ on_done(const struct http_result *res, void *arg)
 		o.redirect_url = redirect;
 		o.redirect_threshold = FETCH_REDIRECT_THRESHOLD;
 	}
-	when.now = run->now;
+	when.now = o.now;
 	when.min_interval = run->cfg->min_interval * 60;
 	when.max_interval = run->cfg->max_interval * 60;
 	/* a 304 parsed nothing: the ttl stored from the last 200 holds */
@@ -409,7 +419,7 @@ on_done(const struct http_result *res, void *arg)
 	when.retry_after = res->retry_after;
 	when.failures = ok ? 0 : j->feed.failures + 1;
 	when.jitter_seed = (uint64_t)j->feed.id;
-	if (store_entries_last_week(run->store, j->feed.id, run->now,
+	if (store_entries_last_week(run->store, j->feed.id, o.now,
 				    &when.entries_last_week, &run->fatal) < 0)
 		goto out;
 	o.next_fetch_at = polling_next_fetch(&when);
@@ -430,6 +440,7 @@ out:
 	free(redirect);
 	feed_free(feed);
 	job_free(j);
+	claim_more(run);
 }
 
 static int
@@ -473,39 +484,56 @@ add_job(const struct store_fetch *feed, void *arg)
 	return 0;
 }
 
-/* The due feeds are claimed this many at a time, all before the first
- * transfer starts, for a lease that outlasts any pass. */
-#define FETCH_CLAIM_BATCH 256
-#define FETCH_LEASE (24 * 3600)
-
-/* Claims the feeds due by due_by (all enabled ones when all is set) and
- * queues their transfers. Returns 0, 1 when a transfer could not be
- * queued (run->fatal says why), or -1 with e. */
-static int
-claim_due(struct store *s, struct run *run, int64_t due_by, int all,
-	  struct err *e)
+/* The due feeds are claimed a batch at a time as the transfers go: a
+ * batch when the pass starts, the next one when fewer than half a batch
+ * are left queued or running. Each is leased for [store] lease seconds
+ * from its claim, so the lease need only outlast one batch's transfers,
+ * not the pass; and with several workers on one store each takes a
+ * share of the due feeds rather than the first one taking them all. */
+static size_t
+claim_batch(const struct conf *cfg)
 {
-	struct store_fetch *feeds = calloc(FETCH_CLAIM_BATCH, sizeof(*feeds));
-	size_t n = 0, i;
-	int rc = 0;
+	size_t n = (size_t)cfg->jobs * 4;
 
-	if (!feeds)
-		return err_set(e, EX_OSERR, "out of memory");
-	do {
-		if (store_fetch_claim(s, run->now, due_by, all,
-				      run->now + FETCH_LEASE, feeds,
-				      FETCH_CLAIM_BATCH, &n, e) < 0) {
-			rc = -1;
-			break;
-		}
+	return n < 16 ? 16 : n > 256 ? 256 : n;
+}
+
+/* Claims the next batch of due feeds and queues their transfers (nothing
+ * once the store has failed, the stop flag is set or the last claim came
+ * back short). A failure is run->fatal's. */
+static void
+claim_next(struct run *run)
+{
+	size_t max = claim_batch(run->cfg), n = 0, i;
+	struct store_fetch *feeds;
+	int full = 0;
+
+	if (!run->claiming || run->fatal.code || (run->stop && *run->stop))
+		return;
+	feeds = calloc(max, sizeof(*feeds));
+	if (!feeds) {
+		err_set(&run->fatal, EX_OSERR, "out of memory");
+		return;
+	}
+	if (store_fetch_claim(run->store, clock_now(), run->due_by, run->all,
+			      clock_now() + run->cfg->lease, feeds, max, &n,
+			      &run->fatal) == 0) {
+		full = n == max;
 		for (i = 0; i < n; i++) {
-			if (!rc)
-				rc = add_job(&feeds[i], run);
+			if (!run->fatal.code)
+				add_job(&feeds[i], run);
 			store_fetch_release(&feeds[i]);
 		}
-	} while (!rc && n == FETCH_CLAIM_BATCH);
+	}
+	run->claiming = full && !run->fatal.code;
 	free(feeds);
-	return rc;
+}
+
+static void
+claim_more(struct run *run)
+{
+	if (run->total - run->done < claim_batch(run->cfg) / 2)
+		claim_next(run);
 }
 
 /* Entries gone from their feed for keep_days lose their content; their
@@ -581,9 +609,11 @@ fetch_run(struct store *s, const struct conf *cfg,
 		/* due within min_interval counts as due: a daily cron run
 		 * must not find yesterday's feeds a few seconds early (the
 		 * jitter, the run's own length) and skip them for a day */
-		rc = claim_due(s, &run,
-			       run.now + (int64_t)cfg->min_interval * 60,
-			       sel->all, e);
+		run.due_by = run.now + (int64_t)cfg->min_interval * 60;
+		run.all = sel->all;
+		run.stop = sel->stop;
+		run.claiming = 1;
+		claim_next(&run);
 	}
 	/* transfers already added finish (and free their state) either way */
 	if (http_run(run.http, e) < 0)

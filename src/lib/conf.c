@@ -100,6 +100,9 @@ const struct conf_key conf_keys[] = {
 		"days an entry is kept after it was last seen"),
 	KEY_INT("store", "lock_timeout", lock_timeout, 0, 3600, "30",
 		"seconds a writing run waits for another to finish"),
+	KEY_INT("store", "lease", lease, 10, 86400, "900",
+		"seconds the feeds and mail a worker claimed stay its own: "
+		"a worker that dies leaves them for this long"),
 
 	KEY_INT("fetch", "jobs", jobs, 1, 256, "16",
 		"transfers running at once"),

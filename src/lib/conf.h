@@ -32,7 +32,7 @@
 #include "lib/err.h"
 
 /* The number of rows of conf_keys[]. */
-#define CONF_NKEYS 46
+#define CONF_NKEYS 47
 /* Relays [smtp] host may list, tried in turn. */
 #define CONF_MAX_RELAYS 8
 
@@ -58,6 +58,7 @@ struct conf {
 	char *store_password_file; /* its password's file, or NULL */
 	int keep_days;             /* days entries are kept: 90 */
 	int lock_timeout;          /* seconds a writing run waits: 30 */
+	int lease;                 /* seconds a claim lasts: 900 */
 	/* [fetch] */
 	int jobs;            /* transfers at once: 16 */
 	int per_host;        /* transfers at once per host: 2 */

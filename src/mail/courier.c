@@ -29,10 +29,6 @@
  * built faster than it can be sent waits on disk.
  */
 
-/* A claimed message is leased for longer than any run (store.h,
- * "Claims"). */
-#define COURIER_LEASE (24 * 3600)
-
 /* Claims at most max more of the messages due (next attempt at or before
  * due), oldest first, into ids: *n of them. With c->only, that message
  * alone, once. */
@@ -48,8 +44,10 @@ claim(struct courier *c, int64_t due, int64_t *ids, size_t max, size_t *n,
 		}
 		return 0;
 	}
+	/* leased for [store] lease seconds from now (store.h, "Claims"):
+	 * long enough to deliver one batch */
 	return store_outbox_claim(c->store, c->box, c->now, due,
-				  c->now + COURIER_LEASE, ids, max, n, e);
+				  clock_now() + c->cfg->lease, ids, max, n, e);
 }
 
 /* Seconds until the next attempt after outcome. A digest's temporary

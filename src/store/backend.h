@@ -175,6 +175,8 @@ struct store_ops {
 	int (*work_lease)(struct store *s, const char *kind, int *held,
 			  struct err *e);
 	void (*work_release)(struct store *s, const char *kind);
+	int (*wake_listen)(struct store *s, int *fd, struct err *e);
+	int (*wake_drain)(struct store *s, struct err *e);
 };
 
 extern const struct store_ops store_sqlite_ops;

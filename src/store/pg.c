@@ -69,6 +69,8 @@ pq(struct store *base)
 	return (struct pg_store *)base;
 }
 
+static int wake_workers(struct pg_store *s, const char *what, struct err *e);
+
 /*
  * The schema. A new database is made at version 13 at once by the
  * baseline (PostgreSQL stores start there); pg_migrations[v] takes a
@@ -1048,6 +1050,8 @@ pg_feed_add(struct store *base, const char *url, const char *title,
 			 " tag_key) VALUES ($1, $2, $3, $4)"
 			 " ON CONFLICT DO NOTHING",
 			 *id, tags, e);
+	if (rc == 0)
+		rc = wake_workers(s, "feed", e);
 out:
 	PQclear(r);
 	free(host);
@@ -1599,6 +1603,8 @@ pg_subscriber_add(struct store *base, const struct store_subscriber *sub,
 			 " tag, tag_key) VALUES ($1, $2, $3, $4)"
 			 " ON CONFLICT DO NOTHING",
 			 *id, &sub->tags, e);
+	if (rc == 0)
+		rc = wake_workers(s, "subscriber", e);
 out:
 	PQclear(r);
 	free(inc);
@@ -1658,6 +1664,9 @@ pg_subscriber_update(struct store *base, const struct store_subscriber *sub,
 				 " VALUES ($1, $2, $3, $4)"
 				 " ON CONFLICT DO NOTHING",
 				 sub->id, &sub->tags, e);
+	/* a new schedule: a slot sooner than the workers know */
+	if (rc >= 0)
+		rc = wake_workers(s, "subscriber", e);
 	free(inc);
 	free(exc);
 	return finish_tx(s, rc < 0 ? -1 : 0, e);
@@ -1679,6 +1688,9 @@ pg_subscriber_pause(struct store *base, int64_t id, int64_t at, int64_t until,
 	if (rc == 0)
 		return err_set(e, EX_DATAERR, "no subscriber %lld",
 			       (long long)id);
+	/* resumed: the digest waiting for the pause may go now */
+	if (rc > 0 && !at)
+		rc = wake_workers(pq(base), "subscriber", e);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -2794,6 +2806,8 @@ pg_outbox_retry(struct store *base, const char *email, int64_t now, size_t *n,
 		if (rc >= 0)
 			*n += (size_t)rc;
 	}
+	if (rc >= 0 && *n)
+		rc = wake_workers(s, "mail", e);
 	return finish_tx(s, rc < 0 ? -1 : 0, e);
 }
 
@@ -2950,7 +2964,8 @@ pg_report_add(struct store *base, const struct store_report_new *rep,
 	if (command(s, "add report message", e,
 		    "INSERT INTO outbox_messages (outbox_id, message)"
 		    " VALUES ($1, $2)",
-		    "Ib", *id, rep->message, rep->len) < 0)
+		    "Ib", *id, rep->message, rep->len) < 0 ||
+	    wake_workers(s, "mail", e) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -2958,22 +2973,34 @@ out:
 	return finish_tx(s, rc, e);
 }
 
+/* The end of an outbox row o's lease held by another handle, else 0. */
+#define OTHERS_LEASE \
+	"CASE WHEN o.lease_owner <> $1 THEN o.lease_until ELSE 0 END"
+
 static int
 pg_next_due(struct store *base, int64_t *fetch_at, int64_t *attempt_at,
 	    struct err *e)
 {
-	/* as SQLite's max(a, b, 1), NULL when the pause has no end */
+	/* as SQLite's max(a, b, 1), NULL when the pause has no end; a row
+	 * (or a feed's host) another worker has leased is due when its
+	 * lease ends (were it due now, a worker would wake again and again
+	 * while another one works on it, or lies dead with it) */
 	PGresult *r = query(
 		pq(base), "find the next due time", e,
-		"SELECT (SELECT min(greatest(next_fetch_at, 1)) FROM feeds"
-		"  WHERE enabled <> 0),"
+		"SELECT (SELECT min(greatest(f.next_fetch_at, 1,"
+		"   CASE WHEN f.lease_owner <> $1 THEN f.lease_until"
+		"   ELSE 0 END,"
+		"   (SELECT h.until FROM host_leases h WHERE h.host = f.host"
+		"    AND h.owner <> $1)))"
+		"  FROM feeds f WHERE f.enabled <> 0),"
 		" (SELECT min(CASE WHEN p.paused_at IS NULL"
-		"   THEN greatest(next_attempt_at, 1)"
+		"   THEN greatest(next_attempt_at, 1, " OTHERS_LEASE ")"
 		"   WHEN p.paused_until IS NULL THEN NULL"
-		"   ELSE greatest(next_attempt_at, p.paused_until, 1) END)"
+		"   ELSE greatest(next_attempt_at, p.paused_until, 1,"
+		"    " OTHERS_LEASE ") END)"
 		"  FROM outbox o LEFT JOIN subscribers p"
 		"  ON p.id = o.subscriber_id WHERE o.status = 'pending')",
-		"");
+		"t", pq(base)->owner);
 
 	if (!r)
 		return -1;
@@ -3221,6 +3248,58 @@ out:
 	return finish_tx(s, rc, e);
 }
 
+/*
+ * Wake-ups (store_wake_listen): idle workers LISTEN on one channel, and
+ * what gives them work they cannot foresee (a feed or subscriber added,
+ * a schedule changed, a subscriber resumed, the admin's mail queued or
+ * failed mail queued again) NOTIFYs it in its own transaction. PostgreSQL delivers a
+ * notification when that transaction commits, never when it rolls back,
+ * and the same one made several times in a transaction once (an import
+ * of 600 subscribers wakes each worker once).
+ */
+#define PG_WAKE_CHANNEL "feedmail_work"
+
+static int
+wake_workers(struct pg_store *s, const char *what, struct err *e)
+{
+	return command(s, "wake the workers", e,
+		       "SELECT pg_notify('" PG_WAKE_CHANNEL "', $1)", "t",
+		       what) < 0 ?
+		       -1 :
+		       0;
+}
+
+static int
+pg_wake_listen(struct store *base, int *fd, struct err *e)
+{
+	struct pg_store *s = pq(base);
+
+	*fd = -1;
+	if (command(s, "listen for work", e, "LISTEN " PG_WAKE_CHANNEL, "") < 0)
+		return -1;
+	*fd = PQsocket(s->conn);
+	if (*fd < 0)
+		return pg_error(s, NULL, "listen for work", e);
+	return 0;
+}
+
+static int
+pg_wake_drain(struct store *base, struct err *e)
+{
+	struct pg_store *s = pq(base);
+	PGnotify *n;
+	int count = 0;
+
+	/* reads what the socket has, without waiting */
+	if (!PQconsumeInput(s->conn))
+		return pg_error(s, NULL, "wait for work", e);
+	while ((n = PQnotifies(s->conn)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return count;
+}
+
 const struct store_ops store_pg_ops = {
 	.lock_run = pg_lock_run,
 	.unlock_run = pg_unlock_run,
@@ -3289,4 +3368,6 @@ const struct store_ops store_pg_ops = {
 	.subscriber_confirm_sent = pg_subscriber_confirm_sent,
 	.subscriber_count = pg_subscriber_count,
 	.subscriber_forget_pending = pg_subscriber_forget_pending,
+	.wake_listen = pg_wake_listen,
+	.wake_drain = pg_wake_drain,
 };

@@ -3789,6 +3789,25 @@ sqlite_work_release(struct store *base, const char *kind)
 	(void)kind;
 }
 
+/* No wake-ups: nothing tells a SQLite store's readers that another
+ * process wrote (a daemon sleeps until its next due time). */
+static int
+sqlite_wake_listen(struct store *base, int *fd, struct err *e)
+{
+	(void)base;
+	(void)e;
+	*fd = -1;
+	return 0;
+}
+
+static int
+sqlite_wake_drain(struct store *base, struct err *e)
+{
+	(void)base;
+	(void)e;
+	return 0;
+}
+
 /* The run lock: lock.c's flock, with the start store.c knows. */
 struct sqlite_lock {
 	struct store_lock base;
@@ -3890,4 +3909,6 @@ const struct store_ops store_sqlite_ops = {
 	.subscriber_schedules = sqlite_subscriber_schedules,
 	.work_lease = sqlite_work_lease,
 	.work_release = sqlite_work_release,
+	.wake_listen = sqlite_wake_listen,
+	.wake_drain = sqlite_wake_drain,
 };

@@ -578,6 +578,18 @@ store_work_release(struct store *s, const char *kind)
 	s->ops->work_release(s, kind);
 }
 
+int
+store_wake_listen(struct store *s, int *fd, struct err *e)
+{
+	return s->ops->wake_listen(s, fd, e);
+}
+
+int
+store_wake_drain(struct store *s, struct err *e)
+{
+	return s->ops->wake_drain(s, e);
+}
+
 static void
 tags_release(struct store_tags *t)
 {

@@ -114,6 +114,26 @@ int store_work_lease(struct store *s, const char *kind, int *held,
 void store_work_release(struct store *s, const char *kind);
 
 /*
+ * Wake-ups: what lets an idle worker (a sleeping daemon) learn at once
+ * that another process gave it work it could not foresee: a feed or a
+ * subscriber added, a subscriber's schedule changed or their pause
+ * ended, the admin's mail queued, failed mail queued again. The operations that do so tell the
+ * listeners when their transaction commits. PostgreSQL: LISTEN/NOTIFY.
+ * SQLite: none (the daemon wakes at its next due time, and on SIGHUP).
+ */
+
+/* Makes s a listener: *fd is then a descriptor that becomes readable
+ * when work may have come (call store_wake_drain then), -1 when the
+ * backend cannot wake anyone. s is best kept for this alone, idle
+ * between drains: a statement run on it may read the notifications
+ * meanwhile. */
+int store_wake_listen(struct store *s, int *fd, struct err *e);
+/* Reads what came on a listener without waiting: the number of
+ * wake-ups since the last drain (0 when none), or -1 with e when the
+ * connection failed (make a new listener). */
+int store_wake_drain(struct store *s, struct err *e);
+
+/*
  * Locations. "postgresql://..." and "postgres://..." name a PostgreSQL
  * store (libpq's URL; "postgres:///db" a local socket); "sqlite:PATH"
  * and any other location a SQLite file. A URL is refused with EX_CONFIG
@@ -542,7 +562,7 @@ int store_digest_has_slot(struct store *s, int64_t subscriber_id,
 /* Records a pending digest and its entries in one transaction; an entry
  * of a failed digest of the subscriber moves to the new one. An entry
  * already in another digest of the subscriber, or a subscriber who has
- * unsubscribed makes it fail with EX_DATAERR (nothing recorded). A slot
+ * unsubscribed, makes it fail with EX_DATAERR (nothing recorded). A slot
  * already used (another worker built that digest first: the unique key
  * decides) records nothing and returns 0 with *id 0. */
 int store_digest_add(struct store *s, const struct store_digest_new *d,
