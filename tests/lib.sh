@@ -12,6 +12,29 @@
 # servers started with start_* are killed on exit. Results are TAP, which
 # automake's harness (tap-driver.sh) counts case by case.
 #
+# The store: TEST_STORE=sqlite (the default) or TEST_STORE=pg runs the same
+# script on a SQLite file or on a throwaway PostgreSQL cluster of its own
+# (tests/pgcluster.sh, started when this file is sourced, in $TEST_DIR/pg,
+# stopped on exit; the script is skipped, exit 77, when the server binaries
+# are missing). A script names stores, never files or URLs:
+#
+#   store_location NAME   where store NAME is, for -d: $TEST_DIR/NAME.db, or
+#                         the URL of database NAME in the cluster (created)
+#   store_conf NAME       its line in a [store] section: path = ... or url = ...
+#   store_section NAME    a whole [store] section with that line
+#   store_sql NAME SQL    runs SQL (valid on both engines) on it; prints each
+#                         row, columns separated by tabs, NULL as nothing
+#
+# NAME "default" is the store feedmail opens when neither -d nor [store]
+# says: $XDG_DATA_HOME/feedmail/feedmail.db on SQLite; on PostgreSQL there
+# is no such default, so $FEEDMAIL_CONFIG starts with a [store] section
+# naming database "feedmail", and a script that writes $FEEDMAIL_CONFIG
+# anew puts `store_section default` (nothing on SQLite) in it: first, when
+# lines are appended to its last section later.
+# A case that tests what only SQLite has (its file, its lock file, a fixture
+# of an old schema) is declared with test_expect_success_sqlite: under
+# TEST_STORE=pg it is reported as "ok N - ... # SKIP sqlite only".
+#
 # Nothing here waits a fixed time: a test waits for a condition (wait_for,
 # wait_port, wait_lock) with a deadline far beyond what a loaded machine
 # running a sanitizer build needs, since a deadline only costs time when the
@@ -31,12 +54,26 @@ test_count=0
 test_failed=0
 test_pids=
 test_logs=
+TEST_STORE=${TEST_STORE:-sqlite}
+PG_DIR=$TEST_DIR/pg
+# one initdb for all the scripts of a make check (tests/pgcluster.sh)
+if [ -z "${PGCLUSTER_TEMPLATE:-}" ] && [ -n "${TEST_BUILDDIR:-}" ]; then
+	PGCLUSTER_TEMPLATE=$TEST_BUILDDIR/tests/pg-template
+	export PGCLUSTER_TEMPLATE
+fi
 
 test_cleanup() {
+	# the cluster first: its files are the server's until it stops
+	if [ "$TEST_STORE" = pg ] && [ -d "$PG_DIR/data" ]; then
+		"$TEST_SRCDIR/tests/pgcluster.sh" stop "$PG_DIR"
+	fi
 	for pid in $test_pids; do
 		kill "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
+	if [ -n "${test_pg_dir:-}" ]; then
+		sh "$TEST_SRCDIR/tests/pgcluster.sh" stop "$test_pg_dir"
+	fi
 	if [ "$test_failed" -eq 0 ] || [ -z "${KEEP_TEST_DIR:-}" ]; then
 		rm -rf "$TEST_DIR"
 	else
@@ -54,6 +91,75 @@ unset FEEDMAIL_NOW
 mkdir -p "$HOME"
 : >"$FEEDMAIL_CONFIG"
 cd "$TEST_DIR" || exit 99
+
+case $TEST_STORE in
+sqlite) ;;
+pg)
+	pg_url=$("$TEST_SRCDIR/tests/pgcluster.sh" start "$PG_DIR")
+	case $? in
+	0) ;;
+	77)
+		echo "1..0 # SKIP no PostgreSQL server binaries (Debian: postgresql)"
+		exit 77
+		;;
+	*)
+		echo "Bail out! the PostgreSQL cluster in $PG_DIR did not start"
+		exit 99
+		;;
+	esac
+	printf "[store]\nurl = %s\n" "$pg_url" >"$FEEDMAIL_CONFIG"
+	;;
+*)
+	echo "Bail out! TEST_STORE=$TEST_STORE: sqlite or pg"
+	exit 99
+	;;
+esac
+
+# store_location NAME: where store NAME is (see the header), as -d takes it.
+store_location() {
+	case $TEST_STORE:$1 in
+	sqlite:default) echo "$XDG_DATA_HOME/feedmail/feedmail.db" ;;
+	sqlite:*) echo "$TEST_DIR/$1.db" ;;
+	pg:default) "$TEST_SRCDIR/tests/pgcluster.sh" url "$PG_DIR" feedmail ;;
+	pg:*) "$TEST_SRCDIR/tests/pgcluster.sh" url "$PG_DIR" "$1" ;;
+	esac
+}
+
+# store_conf NAME: the line of a [store] section that names store NAME.
+store_conf() {
+	store_conf_at=$(store_location "$1") || return 1
+	if [ "$TEST_STORE" = pg ]; then
+		echo "url = $store_conf_at"
+	else
+		echo "path = $store_conf_at"
+	fi
+}
+
+# store_section NAME: "[store]" and store_conf NAME; nothing for the
+# default store on SQLite, which needs no line.
+store_section() {
+	[ "$TEST_STORE:$1" != sqlite:default ] || return 0
+	echo "[store]"
+	store_conf "$1"
+}
+
+# store_sql NAME SQL: runs SQL on store NAME, outside feedmail; prints the
+# rows it returns, columns separated by tabs, NULL as an empty string (as
+# sqlite3 -separator '\t' and psql -At -F '\t' do).
+store_sql() {
+	if [ "$TEST_STORE" = pg ]; then
+		if [ "$1" = default ]; then
+			set -- feedmail "$2"
+		fi
+		"$TEST_SRCDIR/tests/pgcluster.sh" sql "$PG_DIR" "$1" "$2"
+		return
+	fi
+	"$PYTHON3" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+for row in db.execute(sys.argv[2]):
+    print("\t".join("" if v is None else str(v) for v in row))
+db.close()' "$(store_location "$1")" "$2"
+}
 
 # The binary under test, by the name a user types.
 feedmail() {
@@ -101,6 +207,16 @@ test_expect_success() {
 test_skip() {
 	test_count=$((test_count + 1))
 	echo "ok $test_count - $1 # SKIP $2"
+}
+
+# test_expect_success_sqlite DESCRIPTION SCRIPT: a case about what only
+# SQLite has; skipped under TEST_STORE=pg.
+test_expect_success_sqlite() {
+	if [ "$TEST_STORE" = sqlite ]; then
+		test_expect_success "$@"
+	else
+		test_skip "$1" "sqlite only"
+	fi
 }
 
 # test_kill_at_end PID...: inside a case, the processes PID (started in the
@@ -235,9 +351,9 @@ fixture_fourth() {
 }
 
 # wait_for SECONDS COMMAND...: runs COMMAND until it succeeds, again each
-# time something changes under $TEST_DIR (tests/wait_change.py: inotify,
-# no polling; at least once a second, for what no file shows, such as a
-# process gone); fails, saying what it waited for, when SECONDS have passed
+# time something changes under $TEST_DIR but the cluster's $PG_DIR
+# (tests/wait_change.py: inotify, no polling; at least once a second, for
+# what no file shows, such as a process gone or a row in PostgreSQL); fails, saying what it waited for, when SECONDS have passed
 # first. Give a deadline that a loaded machine running a sanitizer build
 # never reaches: it costs nothing when COMMAND succeeds.
 wait_for() {
@@ -260,7 +376,7 @@ wait_for() {
 		fi
 		# watch first, then look again: no change between is missed
 		"$PYTHON3" "$TEST_SRCDIR/tests/wait_change.py" "$TEST_DIR" 1 \
-			>"$wait_fifo" &
+			--except "$PG_DIR" >"$wait_fifo" &
 		wait_pid=$!
 		read -r wait_line <"$wait_fifo" || wait_line=
 		if [ "$wait_line" != ready ]; then
@@ -416,6 +532,30 @@ start_smtp() {
 		"$background_pid") || return 1
 	test_log "$SMTP_DIR/log"
 	export SMTP_PORT SMTP_DIR
+}
+
+# start_pg: a throwaway PostgreSQL cluster in $TEST_DIR/pg
+# (tests/pgcluster.sh), stopped on exit; the URL of its database
+# "feedmail" in $PG_URL. Skips the whole script when feedmail was built
+# without libpq or the server's programs are missing. Call it outside
+# test_expect_success.
+start_pg() {
+	if feedmail -d "postgresql:///none?host=$TEST_DIR/none" list 2>&1 |
+		grep -q "built without the PostgreSQL store"; then
+		test_skip_all "feedmail was built without libpq"
+	fi
+	test_pg_dir=$TEST_DIR/pg
+	PG_URL=$(sh "$TEST_SRCDIR/tests/pgcluster.sh" start "$test_pg_dir")
+	case $? in
+	0) ;;
+	77) test_skip_all "no PostgreSQL server programs (Debian: postgresql)" ;;
+	*) echo "tests/pgcluster.sh start failed" >&2; exit 1 ;;
+	esac
+}
+
+# pg_url DB: the URL of database DB of start_pg's cluster, made if missing.
+pg_url() {
+	sh "$TEST_SRCDIR/tests/pgcluster.sh" url "$test_pg_dir" "$1"
 }
 
 # store_from_sql FILE SQL: makes the store FILE from the SQL script SQL (a

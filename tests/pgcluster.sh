@@ -7,14 +7,21 @@
 #   tests/pgcluster.sh url DIR [DB]  the URL of database DB (default
 #                                  feedmail) of the cluster in DIR, created
 #                                  if missing
+#   tests/pgcluster.sh sql DIR DB SQL  runs SQL on database DB (created if
+#                                  missing); prints the rows, columns
+#                                  separated by tabs, NULL as nothing
 #   tests/pgcluster.sh stop DIR    stops it (DIR is left to its owner)
 #
 # Exits 77 when the server binaries are missing (Debian: postgresql), so
-# that a test can skip. PostgreSQL refuses to run as root: as root, the
-# cluster runs as the user postgres (which Debian's package creates), and
-# every client connects as that role over the socket, without a password;
-# the folders above DIR are then made searchable by others (mktemp -d makes
-# them 0700).
+# that a test can skip. When PGCLUSTER_TEMPLATE names a folder, initdb (the
+# slowest step: seconds on a loaded machine) runs once, into that folder,
+# and every start copies its files (tests/lib.sh names one in the build
+# tree, so that a `make check` runs initdb once).
+#
+# PostgreSQL refuses to run as root: as root, the cluster runs as the user
+# postgres (which Debian's package creates), and every client connects as
+# that role over the socket, without a password; the folders above DIR are
+# then made searchable by others (mktemp -d makes them 0700).
 set -u
 
 # the folder of initdb, pg_ctl, psql and createdb: Debian keeps them out of
@@ -40,6 +47,45 @@ role() {
 	if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi
 }
 
+# searchable DIR: as root, the folders above DIR (mktemp -d makes them
+# 0700) let the user postgres through.
+searchable() {
+	[ "$(id -u)" = 0 ] || return 0
+	up=$(cd "$1/.." && pwd)
+	while [ "$up" != / ]; do
+		chmod o+x "$up" || return 1
+		up=$(dirname "$up")
+	done
+}
+
+# initdb_in DATA LOG: a new cluster's files in DATA; never synced to disk,
+# since the cluster lives as long as one test.
+initdb_in() {
+	as_owner "$bin/initdb" --no-sync --wal-segsize=1 -D "$1" -A trust \
+		-U "$(role)" -E UTF8 --locale=C.UTF-8 >"$2" 2>&1 || {
+		cat "$2" >&2
+		return 1
+	}
+}
+
+# template TMPL: TMPL/data, made once by initdb for every start to copy;
+# made again when the server or the role is another. Starts at once wait
+# for the first to make it (flock).
+template() {
+	mkdir -p "$1" && searchable "$1" || return 1
+	[ "$(id -u)" != 0 ] || chown postgres "$1" || return 1
+	(
+		flock 9 || exit 1
+		stamp="$bin $(role)"
+		[ -d "$1/data" ] && [ "$(cat "$1/stamp" 2>/dev/null)" = "$stamp" ] &&
+			exit 0
+		rm -rf "$1/data" "$1/new" &&
+			initdb_in "$1/new" "$1/initdb.log" &&
+			mv "$1/new" "$1/data" &&
+			echo "$stamp" >"$1/stamp"
+	) 9>"$1/lock"
+}
+
 url() {
 	port=$(cat "$1/port")
 	echo "postgresql://$(role)@/$2?host=$1/socket&port=$port"
@@ -55,7 +101,7 @@ createdb_if_missing() {
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|url|stop DIR [DB]" >&2; exit 64; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|url|sql|stop DIR [DB [SQL]]" >&2; exit 64; }
 
 case $cmd in
 start)
@@ -63,17 +109,14 @@ start)
 	mkdir -p "$dir/socket" || exit 1
 	if [ "$(id -u)" = 0 ]; then
 		chown -R postgres "$dir" || exit 1
-		up=$(cd "$dir/.." && pwd)
-		while [ "$up" != / ]; do
-			chmod o+x "$up" || exit 1
-			up=$(dirname "$up")
-		done
 	fi
-	as_owner "$bin/initdb" -D "$dir/data" -A trust -U "$(role)" -E UTF8 \
-		--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
-		cat "$dir/initdb.log" >&2
-		exit 1
-	}
+	searchable "$dir" || exit 1
+	if [ -n "${PGCLUSTER_TEMPLATE:-}" ]; then
+		template "$PGCLUSTER_TEMPLATE" &&
+			cp -a "$PGCLUSTER_TEMPLATE/data" "$dir/data" || exit 1
+	else
+		initdb_in "$dir/data" "$dir/initdb.log" || exit 1
+	fi
 	# a free port: the kernel picks one, then the server takes it (a race
 	# another process could win, with no harm but a failed start)
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -91,13 +134,20 @@ url)
 	createdb_if_missing "$dir" "${3:-feedmail}"
 	url "$dir" "${3:-feedmail}"
 	;;
+sql)
+	[ $# -eq 4 ] || { echo "usage: $0 sql DIR DB SQL" >&2; exit 64; }
+	createdb_if_missing "$dir" "$3"
+	port=$(cat "$dir/port")
+	as_owner "$bin/psql" -X -q -v ON_ERROR_STOP=1 -At -F "$(printf '\t')" \
+		-h "$dir/socket" -p "$port" -d "$3" -c "$4"
+	;;
 stop)
 	bin=$(bindir) || exit 77
 	[ -d "$dir/data" ] || exit 0
 	as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
 	;;
 *)
-	echo "usage: $0 start|url|stop DIR [DB]" >&2
+	echo "usage: $0 start|url|sql|stop DIR [DB [SQL]]" >&2
 	exit 64
 	;;
 esac

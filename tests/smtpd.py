@@ -11,7 +11,7 @@ connections.
   smtpd.py --port-file F --dir DIR [--tls CERT KEY [--require-starttls]]
            [--auth USER:PASSWORD] [--reject ADDR=CODE ...]
            [--tempfail N [--tempfail-code 451|421]] [--no-starttls]
-           [--garbage | --silent | --busy]
+           [--garbage | --silent | --busy] [--hold N --gate FILE]
 
 --port-file is written (port number and a newline) once the server listens
 on 127.0.0.1 at a port the system chose. --tls offers STARTTLS with that
@@ -22,7 +22,10 @@ the first N DATA commands with 451 (or 421, closing the connection).
 --garbage answers every connection with a TLS alert record (a server that
 speaks implicit TLS), --silent with nothing at all (the connection stays
 open until the client closes it), --busy with "421 too busy" and
-a close, as a relay over its load. The server runs until SIGTERM (the test
+a close, as a relay over its load. --hold N with --gate FILE: the Nth
+message's DATA, once received, is answered only when FILE exists (the
+log says "hold N" when it starts waiting): a slow server, held for as
+long as a test needs, never for a fixed time. The server runs until SIGTERM (the test
 is done with it) or until its parent dies; never for a fixed time, which a
 slow test on a loaded machine could outlast.
 """
@@ -81,6 +84,12 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.datas += 1
+        if self.args.hold and self.datas == self.args.hold:
+            log(self.args, "hold %d" % self.datas)
+            # the test makes the file when it is done: look every 20 ms
+            while not os.path.exists(self.args.gate):
+                await asyncio.sleep(0.02)
+            log(self.args, "released %d" % self.datas)
         if self.datas <= self.args.tempfail:
             code = self.args.tempfail_code
             log(self.args, "tempfail %d" % code)
@@ -212,6 +221,8 @@ def main():
     p.add_argument("--garbage", action="store_true")
     p.add_argument("--silent", action="store_true")
     p.add_argument("--busy", action="store_true")
+    p.add_argument("--hold", type=int, default=0, metavar="N")
+    p.add_argument("--gate", metavar="FILE")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     # AUTH without TLS is what the tests want (loopback): no warnings

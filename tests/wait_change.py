@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Waiting for a change under a folder, without polling (inotify).
 
-    wait_change.py DIR [SECONDS]
+    wait_change.py DIR [SECONDS] [--except FOLDER]...
 
-watches DIR and every folder below it, prints "ready" once it does, then
+watches DIR and every folder below it but the FOLDERs (a PostgreSQL
+cluster's, whose server writes all the time: watched, it would wake every
+wait at once), prints "ready" once it does, then
 returns at the first change there (a file created, written, renamed or
 removed) or after SECONDS (default 1). It is the waiting half of
 tests/lib.sh's wait_for: the shell checks its condition once more after
@@ -36,11 +38,14 @@ _libc = ctypes.CDLL(None, use_errno=True)
 class Watch:
     """Every change under top from now on, until close()."""
 
-    def __init__(self, top):
+    def __init__(self, top, skip=()):
         self.fd = _libc.inotify_init1(os.O_CLOEXEC | os.O_NONBLOCK)
         if self.fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1")
-        for path, _dirs, _files in os.walk(top):
+        skip = {os.path.normpath(p) for p in skip}
+        for path, dirs, _files in os.walk(top):
+            dirs[:] = [d for d in dirs
+                       if os.path.normpath(os.path.join(path, d)) not in skip]
             # a folder removed meanwhile is no change to wait for
             _libc.inotify_add_watch(self.fd, os.fsencode(path), MASK)
 
@@ -61,11 +66,15 @@ class Watch:
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: wait_change.py DIR [SECONDS]")
-    watch = Watch(sys.argv[1])
+    args, skip = sys.argv[1:], []
+    while len(args) >= 2 and args[-2] == "--except":
+        skip.append(args[-1])
+        args = args[:-2]
+    if len(args) not in (1, 2):
+        sys.exit("usage: wait_change.py DIR [SECONDS] [--except FOLDER]...")
+    watch = Watch(args[0], skip)
     print("ready", flush=True)
-    watch.wait(float(sys.argv[2]) if len(sys.argv) == 3 else 1.0)
+    watch.wait(float(args[1]) if len(args) == 2 else 1.0)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,20 @@
 #include "lib/str.h"
 #include "mail/quota.h"
 
-/* How long a sent digest's message stays in the store, in seconds. */
+/* How long a sent digest's message stays in the store, in seconds,
+ * when nothing links to it. */
 #define RUN_KEEP_SENT (24 * 3600)
+
+/* How long sent messages are kept: a day; with [web] base_url, each
+ * digest's view link reads its message, which then lives as long as
+ * entries do ([store] keep_days). */
+static int64_t
+keep_sent(const struct conf *cfg)
+{
+	int64_t days = (int64_t)cfg->keep_days * 24 * 3600;
+
+	return cfg->web_base_url && days > RUN_KEEP_SENT ? days : RUN_KEEP_SENT;
+}
 
 int64_t
 run_ms(void)
@@ -50,6 +62,51 @@ run_pending(struct store *s)
 	return n;
 }
 
+/* Whether this worker does the work of kind this pass: with several
+ * workers on one PostgreSQL store, one at a time (store_work_lease);
+ * alone on SQLite, always. A lease that cannot be asked for is not
+ * held: the work waits for the next pass. */
+static int
+run_lease(struct store *s, const char *kind)
+{
+	struct err e = ERR_INIT;
+	int held = 0;
+
+	if (store_work_lease(s, kind, &held, &e) < 0) {
+		log_warn("run: %s", e.msg);
+		return 0;
+	}
+	return held;
+}
+
+/* Marks due the feeds a coming digest slot needs (lead.h), when this
+ * worker holds the "digests" lease: only for that, so that its fetch,
+ * however long, never keeps another worker from building digests.
+ * Sets *temporary when it failed. */
+static void
+mark_lead(struct store *s, const struct conf *cfg, int *temporary)
+{
+	struct err e = ERR_INIT;
+	size_t early = 0;
+
+	if (!run_lease(s, "digests"))
+		return;
+	if (lead_mark_due(s, cfg, clock_now(), &early, &e) < 0) {
+		/* the digests still go, with what was fetched before */
+		log_error("run: fetch ahead of the digests: %s", e.msg);
+		*temporary = 1;
+	} else if (early) {
+		log_info("%zu %s due early: a digest slot needs them", early,
+			 str_plural(early, "feed", "feeds"));
+	}
+	store_work_release(s, "digests");
+}
+
+/* One pass. Work leases (store_work_lease), each held only while its
+ * work goes on: "digests" to mark lead feeds, then to build digests;
+ * "upkeep" to write the admin's reports and prune. Fetching and
+ * delivering go ahead in every worker, through claims, so a worker
+ * without the "digests" lease delivers what another built. */
 int
 run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	 struct run_counts *c)
@@ -58,8 +115,8 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	struct fetch_report fr;
 	struct send_options so = { .scheduled = 1 };
 	struct err e = ERR_INIT;
-	int temporary = 0, send_rc, health_rc = 0;
-	size_t pruned, early;
+	int temporary = 0, send_rc, health_rc = 0, digests, upkeep, rc;
+	size_t pruned;
 	int64_t t0 = run_ms(), t1;
 
 	memset(c, 0, sizeof(*c));
@@ -68,15 +125,7 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	so.stop = stop;
 	/* the digests about to be built carry what their feeds have now, not
 	 * what they had when their polling interval last came round */
-	if (lead_mark_due(s, cfg, clock_now(), &early, &e) < 0) {
-		/* the digests still go, with what was fetched before */
-		log_error("run: fetch ahead of the digests: %s", e.msg);
-		temporary = 1;
-		e = (struct err)ERR_INIT;
-	} else if (early) {
-		log_info("%zu %s due early: a digest slot needs them", early,
-			 str_plural(early, "feed", "feeds"));
-	}
+	mark_lead(s, cfg, &temporary);
 	if (fetch_run(s, cfg, &sel, NULL, NULL, &fr, &e) < 0) {
 		log_error("run: fetch: %s", e.msg);
 		return err_exit_status(&e);
@@ -91,24 +140,54 @@ run_pass(struct store *s, const struct conf *cfg, const atomic_int *stop,
 	fetch_report_release(&fr);
 	if (stop && *stop)
 		return 0;
-	if (send_run(s, cfg, &so, &c->send, &e) < 0) {
+	digests = run_lease(s, "digests");
+	so.deliver_only = !digests;
+	rc = send_run(s, cfg, &so, &c->send, &e);
+	if (digests)
+		store_work_release(s, "digests");
+	if (rc < 0) {
 		log_error("run: send: %s", e.msg);
 		return err_exit_status(&e);
 	}
 	c->send_ms = run_ms() - t1;
 	c->ran = 1;
-	if (!(stop && *stop) &&
+	upkeep = run_lease(s, "upkeep");
+	if (upkeep && !(stop && *stop) &&
 	    health_run(s, cfg, c->send.outage_ended, &c->report, &e) < 0) {
 		log_error("run: health report: %s", e.msg);
 		health_rc = err_exit_status(&e);
 	}
 	/* a sent message is of no more use to the outbox: a day to look at
-	 * it, then its 50-odd kB go */
-	if (store_digest_prune(s, clock_now() - RUN_KEEP_SENT, &pruned, &e) < 0)
+	 * it (or as long as its view link lives), then its 50-odd kB go */
+	if (!upkeep)
+		pruned = 0;
+	else if (store_digest_prune(s, clock_now() - keep_sent(cfg), &pruned,
+				    &e) < 0)
 		log_warn("run: %s", e.msg);
-	else if (pruned)
+	else if (pruned && keep_sent(cfg) == RUN_KEEP_SENT)
 		log_info("deleted the messages of %zu %s sent over a day ago",
 			 pruned, str_plural(pruned, "digest", "digests"));
+	else if (pruned)
+		log_info("deleted the messages of %zu %s sent over %d days ago",
+			 pruned, str_plural(pruned, "digest", "digests"),
+			 cfg->keep_days);
+	if (upkeep) {
+		/* who never confirmed is forgotten: the address was perhaps
+		 * not theirs to give */
+		if (store_subscriber_forget_pending(
+			    s,
+			    clock_now() -
+				    (int64_t)STORE_PENDING_DAYS * 24 * 3600,
+			    &pruned, &e) < 0)
+			log_warn("run: %s", e.msg);
+		else if (pruned)
+			log_info("forgot %zu %s who never confirmed in %d days",
+				 pruned,
+				 str_plural(pruned, "subscriber",
+					    "subscribers"),
+				 STORE_PENDING_DAYS);
+		store_work_release(s, "upkeep");
+	}
 	c->pending = run_pending(s);
 	send_rc = run_send_status(&c->send);
 	/* an outage first: it holds everyone's digests back */

@@ -106,6 +106,7 @@ int cmd_list(int argc, char **argv, struct ctx *ctx);
 int cmd_parse(int argc, char **argv, struct ctx *ctx);
 int cmd_remove(int argc, char **argv, struct ctx *ctx);
 int cmd_run(int argc, char **argv, struct ctx *ctx);
+int cmd_serve(int argc, char **argv, struct ctx *ctx);
 int cmd_send(int argc, char **argv, struct ctx *ctx);
 int cmd_outbox(int argc, char **argv, struct ctx *ctx);
 int cmd_status(int argc, char **argv, struct ctx *ctx);

@@ -15,6 +15,14 @@
  * clock_now()'s seconds, turned into real time by clock_real_span(), so a
  * test clock running fast (FEEDMAIL_CLOCK_SPEED) wakes the daemon fast.
  *
+ * Wake-ups: on a store that can tell (PostgreSQL, store.h), the daemon
+ * keeps one connection of its own listening while it sleeps (made in the
+ * first cycle, before its pass, so that nothing committed after the pass
+ * read the store goes unseen), and the sleep also ends when that
+ * connection says another process added a feed or a subscriber, changed
+ * a schedule or queued mail: then the next cycle runs at once. On SQLite
+ * the daemon sleeps until the next due time, as above.
+ *
  * Signals: SIGTERM and SIGINT set a flag that the fetch and send code
  * checks before starting the next transfer or message (the ones under way
  * finish and are recorded) and that ends the sleep; the daemon then exits
@@ -30,6 +38,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sysexits.h>
@@ -55,14 +64,23 @@ static const char daemon_text[] =
 	"\nFetches each feed when it is due, and [fetch] lead_time before a\n"
 	"digest slot the feeds it needs, and sends each digest at its\n"
 	"subscriber's slot, as `feedmail run` would, sleeping in between\n"
-	"without holding the store's lock. SIGTERM or SIGINT: finish the\n"
-	"transfer or message under way and exit 0. SIGHUP: reload the config\n"
-	"(a broken one is reported and the old one kept) and look for work at\n"
-	"once. Logs go to stderr (-v for each cycle, -vv for debugging) or,\n"
-	"with --syslog, to syslog.\n";
+	"without holding the store's lock (on PostgreSQL, a feed or\n"
+	"subscriber added by another process wakes it at once). SIGTERM or\n"
+	"SIGINT: finish the transfer or message under way and exit 0.\n"
+	"SIGHUP: reload the config (a broken one is reported and the old one\n"
+	"kept) and look for work at once. Logs go to stderr (-v for each\n"
+	"cycle, -vv for debugging) or, with --syslog, to syslog.\n";
 
 static atomic_int stop_signal; /* the signal that said stop */
 static volatile sig_atomic_t reload_asked;
+
+/* The listening connection (see the top), kept between cycles. */
+struct waker {
+	struct store *store; /* NULL: none (yet) */
+	char *location;      /* the store it listens to */
+	int fd;              /* readable when work may have come */
+	int cannot;          /* that store cannot wake anyone: no retry */
+};
 
 static void
 on_stop(int sig)
@@ -103,20 +121,79 @@ signalled(void)
 }
 
 /* Sleeps for span (real time) unless a signal comes first or came
- * already. */
+ * already, or fd (when not -1) becomes readable. */
 static void
-nap(const struct timespec *span)
+nap(const struct timespec *span, int fd)
 {
 	sigset_t block, old;
+	fd_set in;
 
+	FD_ZERO(&in);
+	if (fd >= 0 && fd < FD_SETSIZE)
+		FD_SET(fd, &in);
+	else
+		fd = -1;
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	if (!signalled())
-		pselect(0, NULL, NULL, NULL, span, &old);
+		pselect(fd + 1, fd >= 0 ? &in : NULL, NULL, NULL, span, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+waker_drop(struct waker *w)
+{
+	store_close(w->store);
+	w->store = NULL;
+	w->fd = -1;
+}
+
+/* Makes w listen to the store at db (s, open), unless it does already or
+ * that store cannot wake anyone; then reads what came, so that what the
+ * coming pass sees does not wake the daemon again. A listener that
+ * cannot be had is logged: the daemon then sleeps by the clock alone
+ * until a later cycle makes one. */
+static void
+waker_ready(struct waker *w, struct store *s, const char *db)
+{
+	struct err e = ERR_INIT;
+	int fd = -1;
+
+	if (w->location && strcmp(w->location, db)) {
+		waker_drop(w);
+		w->cannot = 0;
+		free(w->location);
+		w->location = NULL;
+	}
+	if (!w->location && !(w->location = strdup(db)))
+		return;
+	if (w->store) {
+		int n = store_wake_drain(w->store, &e);
+
+		if (n > 0)
+			log_debug("woken: another process gave work");
+		if (n >= 0)
+			return;
+		log_warn("daemon: %s; listening again", e.msg);
+		waker_drop(w);
+		e = (struct err)ERR_INIT;
+	}
+	/* the cycle's own handle tells whether its backend can wake
+	 * anyone; what it hears dies with it at the end of the cycle */
+	if (w->cannot || store_wake_listen(s, &fd, &e) < 0 || fd < 0) {
+		w->cannot = w->cannot || (!e.code && fd < 0);
+		if (e.code)
+			log_warn("daemon: %s", e.msg);
+		return;
+	}
+	if (!(w->store = store_open_another(s, &e)) ||
+	    store_wake_listen(w->store, &w->fd, &e) < 0) {
+		log_warn("daemon: %s", e.msg);
+		waker_drop(w);
+	}
 }
 
 /* Reads the config again; the old one stays when the new one is bad. */
@@ -153,7 +230,7 @@ take_lock(const char *db, struct err *e)
 			return NULL;
 		if (!said++)
 			log_info("waiting: %s", e->msg);
-		nap(&pause);
+		nap(&pause, -1);
 	}
 	return l;
 }
@@ -179,9 +256,10 @@ one_line(const char *in, char *out, size_t size)
  * exit status when the lock or the store could not be had (a pass that
  * fails is only logged: it is tried again DAEMON_RETRY later). */
 static int64_t
-cycle(struct ctx *ctx, int *fatal)
+cycle(struct ctx *ctx, struct waker *w, int *fatal)
 {
-	const char *db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
+	const char *db = ctx->db_path ? ctx->db_path :
+					conf_store_location(&ctx->cfg);
 	struct run_counts c;
 	struct store_lock *lock;
 	struct err e = ERR_INIT;
@@ -195,6 +273,9 @@ cycle(struct ctx *ctx, int *fatal)
 			return clock_now();
 		log_error("%s", e.msg);
 		*fatal = err_exit_status(&e);
+		/* a listener whose server went away stays readable: the
+		 * retry waits by the clock */
+		waker_drop(w);
 		return clock_now() + DAEMON_RETRY;
 	}
 	ctx->store = store_open(db, &e);
@@ -202,8 +283,10 @@ cycle(struct ctx *ctx, int *fatal)
 		log_error("%s", e.msg);
 		store_unlock_run(lock);
 		*fatal = err_exit_status(&e);
+		waker_drop(w);
 		return clock_now() + DAEMON_RETRY;
 	}
+	waker_ready(w, ctx->store, db);
 	run_pass(ctx->store, &ctx->cfg, &stop_signal, &c);
 	if (c.ran) {
 		run_summary(&c, summary, sizeof(summary));
@@ -237,6 +320,7 @@ cmd_daemon(int argc, char **argv, struct ctx *ctx)
 	};
 	const struct opt_help help = { "[--syslog] [--foreground]", opts, 12,
 				       daemon_text };
+	struct waker w = { NULL, NULL, -1, 0 };
 	struct timespec span;
 	int64_t next, now;
 
@@ -258,10 +342,13 @@ cmd_daemon(int argc, char **argv, struct ctx *ctx)
 			reload_asked = 0;
 			reload(ctx);
 		}
-		next = cycle(ctx, &fatal);
+		next = cycle(ctx, &w, &fatal);
 		/* a store that cannot be opened at start is a setup error */
-		if (fatal && first)
+		if (fatal && first) {
+			waker_drop(&w);
+			free(w.location);
 			return fatal;
+		}
 		first = 0;
 		now = clock_now();
 		/* one second past the due time: the clock's second has
@@ -269,8 +356,10 @@ cmd_daemon(int argc, char **argv, struct ctx *ctx)
 		clock_real_span(next > now ? next - now + 1 : 1, &span);
 		log_debug("next cycle in %lld s (clock)",
 			  (long long)(next > now ? next - now + 1 : 1));
-		nap(&span);
+		nap(&span, w.fd);
 	}
+	waker_drop(&w);
+	free(w.location);
 	log_info("daemon stopping (%s)",
 		 stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	return 0;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -124,7 +125,7 @@ join_lines(char *out, size_t size, const char *text)
 static const char *
 db_path(const struct ctx *ctx)
 {
-	return ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
+	return ctx->db_path ? ctx->db_path : conf_store_location(&ctx->cfg);
 }
 
 /* The config file: readable (it was read), and not open to others'
@@ -147,12 +148,31 @@ check_config(struct doctor *d)
 		say(d, CHECK_OK, 0, "config", "%s", path);
 }
 
+/* [web] base_url, when set: mailbox providers act on a one-click link
+ * only over https (RFC 8058 3.1). */
+static void
+check_web(struct doctor *d)
+{
+	const char *url = d->ctx->cfg.web_base_url;
+
+	if (!url)
+		return;
+	if (strncasecmp(url, "https://", 8))
+		say(d, CHECK_WARNING, 0, "web",
+		    "[web] base_url %s is not https: mailbox providers ignore "
+		    "a one-click unsubscribe link that is not (RFC 8058)",
+		    url);
+	else
+		say(d, CHECK_OK, 0, "web", "base_url %s", url);
+}
+
 static void
 check_store(struct doctor *d)
 {
 	struct store *s = d->ctx->store;
 	int64_t pending = 0, failed = 0;
 	struct err e = ERR_INIT;
+	char *shown;
 
 	if (store_digest_count(s, "pending", &pending, &e) < 0 ||
 	    store_digest_count(s, "failed", &failed, &e) < 0) {
@@ -160,10 +180,12 @@ check_store(struct doctor *d)
 		    e.msg);
 		return;
 	}
+	shown = store_location_shown(db_path(d->ctx));
 	say(d, CHECK_OK, 0, "store",
 	    "%s, schema version %d; digests pending %lld, failed %lld",
-	    db_path(d->ctx), store_schema_version(s), (long long)pending,
+	    shown ? shown : "?", store_schema_version(s), (long long)pending,
 	    (long long)failed);
+	free(shown);
 }
 
 /* The store file and its folder (SQLite writes its -wal and -shm files
@@ -177,6 +199,12 @@ check_store_files(struct doctor *d)
 	char why[512], *lock = NULL;
 	int ro = store_read_only(d->ctx->store);
 
+	/* PostgreSQL: no file; its run lock is an advisory lock */
+	if (store_is_url(db)) {
+		say(d, CHECK_OK, 0, "store files",
+		    "a PostgreSQL store: the server keeps its files");
+		return;
+	}
 	if (fs_access_denied(db, 1, why, sizeof(why)) != FS_DENIED_NONE || ro)
 		say(d, CHECK_WARNING, 0, "store files",
 		    "read-only for this user: run, send and add would fail: %s",
@@ -579,7 +607,8 @@ static int
 send_recorded(struct ctx *ctx, const char *seed, const struct compose_mail *m,
 	      struct deliver_result *r, struct err *e)
 {
-	const char *db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
+	const char *db = ctx->db_path ? ctx->db_path :
+					conf_store_location(&ctx->cfg);
 	struct test_heard t = { 0 };
 	struct store_lock *lock;
 	struct courier c;
@@ -730,6 +759,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 		goto done;
 	}
 	check_config(&d);
+	check_web(&d);
 	check_store(&d);
 	check_store_files(&d);
 	check_integrity(&d);

@@ -12,6 +12,7 @@
 #include "lib/date.h"
 #include "lib/log.h"
 #include "lib/str.h"
+#include "mail/compose.h"
 #include "store/store.h"
 
 static const struct opt_help help = {
@@ -36,14 +37,20 @@ struct listing {
 };
 
 /* What the admin reads of one message: its state, then why; a report
- * says its kind first. */
+ * says its kind first, a confirmation that it is one. */
 static void
 describe(const struct store_outbox_row *row, char *out, size_t size)
 {
 	char when[DATE_UTC_SIZE];
 	int n = 0;
 
-	if (strcmp(row->kind, "digest") != 0) {
+	if (!strcmp(row->kind, COMPOSE_CONFIRM_KIND)) {
+		n = snprintf(out, size, "confirmation, ");
+		if (n < 0 || (size_t)n >= size)
+			return;
+		out += n;
+		size -= (size_t)n;
+	} else if (strcmp(row->kind, "digest") != 0) {
 		n = snprintf(out, size, "%s report, ", row->kind);
 		if (n < 0 || (size_t)n >= size)
 			return;

@@ -17,7 +17,8 @@ static const char status_text[] =
 	"\nFor each feed: last success, last new entry, entries in the last\n"
 	"7 days, failures in a row and the last error. A feed failing\n"
 	"[fetch] sick_failures times in a row, or without a new entry for\n"
-	"[fetch] sick_days, is flagged. Then the subscribers and the\n"
+	"[fetch] sick_days, is flagged. Then the subscribers (and how many\n"
+	"in each state) and the\n"
 	"pending and failed digests.\n";
 
 struct walk {
@@ -91,21 +92,13 @@ one_feed(const struct store_feed *f, void *arg, struct err *e)
 	return cmd_json_append(w->array, o, e);
 }
 
-static int
-count_subscriber(const struct store_subscriber *sub, void *arg, struct err *e)
-{
-	(void)sub;
-	(void)e;
-	(*(int64_t *)arg)++;
-	return 0;
-}
-
 int
 cmd_status(int argc, char **argv, struct ctx *ctx)
 {
 	struct walk w = { ctx, clock_now(), NULL, 0 };
 	struct err e = ERR_INIT;
-	int64_t subscribers = 0, pending = 0, failed = 0;
+	struct store_subscriber_counts n;
+	int64_t subscribers, pending = 0, failed = 0;
 	int json = 0, rc;
 	const struct opt opts[] = {
 		OPT_FLAG("json", 0, &json, "print the status as JSON"),
@@ -121,28 +114,38 @@ cmd_status(int argc, char **argv, struct ctx *ctx)
 	if (json)
 		w.array = json_array();
 	if (store_feed_each(ctx->store, one_feed, &w, &e) < 0 ||
-	    store_subscriber_each(ctx->store, count_subscriber, &subscribers,
-				  &e) < 0 ||
+	    store_subscriber_count(ctx->store, w.now, &n, &e) < 0 ||
 	    store_digest_count(ctx->store, "pending", &pending, &e) < 0 ||
 	    store_digest_count(ctx->store, "failed", &failed, &e) < 0) {
 		json_decref(w.array);
 		log_error("status: %s", e.msg);
 		return err_exit_status(&e);
 	}
+	/* the unsubscribed are kept, but are no longer subscribers */
+	subscribers = n.active + n.paused + n.pending;
 	if (!json) {
 		printf("%lld %s; digests pending %lld, failed %lld\n",
 		       (long long)subscribers,
 		       str_plural((size_t)subscribers, "subscriber",
 				  "subscribers"),
 		       (long long)pending, (long long)failed);
+		printf("subscribers by state: %lld active, %lld paused, %lld "
+		       "pending (waiting for their confirmation), %lld "
+		       "unsubscribed\n",
+		       (long long)n.active, (long long)n.paused,
+		       (long long)n.pending, (long long)n.unsubscribed);
 		if (w.flagged)
 			printf("%zu %s a look\n", w.flagged,
 			       str_plural(w.flagged, "feed needs",
 					  "feeds need"));
 		return 0;
 	}
-	o = json_pack("{s:o, s:I, s:I, s:I}", "feeds", w.array, "subscribers",
-		      (json_int_t)subscribers, "pending_digests",
+	o = json_pack("{s:o, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:I}", "feeds",
+		      w.array, "subscribers", (json_int_t)subscribers,
+		      "subscriber_states", "active", (json_int_t)n.active,
+		      "paused", (json_int_t)n.paused, "pending",
+		      (json_int_t)n.pending, "unsubscribed",
+		      (json_int_t)n.unsubscribed, "pending_digests",
 		      (json_int_t)pending, "failed_digests",
 		      (json_int_t)failed);
 	if (!o)

@@ -1,5 +1,6 @@
-/* feedmail subscriber add|edit|pause|resume|remove|list|import: who
- * receives digests, and how. */
+/* feedmail subscriber add|edit|pause|resume|remove|list|import|export:
+ * who receives digests, and how; who waits for their confirmation, and
+ * who left (kept, so that nobody adds them again). */
 #include "config.h"
 
 #include <errno.h>
@@ -21,24 +22,27 @@
 #include "lib/schedule.h"
 #include "lib/str.h"
 #include "lib/utf8.h"
+#include "mail/compose.h"
 #include "mail/send.h"
 #include "store/store.h"
 
 static const struct opt_help help = {
-	.synopsis = "add|edit|pause|resume|remove|list|import [ARGS]",
+	.synopsis = "add|edit|pause|resume|remove|list|import|export [ARGS]",
 	.opts = NULL,
 	.width = 0,
 	.text = "  add EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]\n"
 		"      [--schedule SCHEDULE] [--timezone ZONE]\n"
-		"      [--include WORD]... [--exclude WORD]...\n"
+		"      [--include WORD]... [--exclude WORD]... [--pending]\n"
+		"      [--resubscribe]\n"
 		"  edit EMAIL [--name NAME] [--lang fr|en|default] [--tag TAG]...\n"
 		"      [--untag TAG]... [--schedule SCHEDULE] [--timezone ZONE]\n"
 		"      [--include WORD]... [--exclude WORD]...\n"
 		"  pause EMAIL [--until DATE|DURATION]\n"
 		"  resume EMAIL\n"
 		"  remove EMAIL\n"
-		"  list [--tag TAG] [--state active|paused] [--json]\n"
+		"  list [--tag TAG] [--state STATE] [--json]\n"
 		"  import [--update] FILE|-\n"
+		"  export [--csv|--json]\n"
 		"\nA subscriber receives only entries first seen after they were\n"
 		"added, from the feeds carrying one of their tags (all feeds when\n"
 		"they have none; tags match without regard to case or accents).\n",
@@ -260,10 +264,89 @@ warnings_release(struct warnings *w)
 	tag_list_release(&w->warned);
 }
 
+/* What add_member did. */
+enum added {
+	ADDED,       /* subscribed, their consent recorded */
+	ADDED_WAITS, /* waiting for their confirmation, mail queued */
+	BACK,        /* had unsubscribed: subscribed again */
+	BACK_WAITS,  /* had unsubscribed: waiting again */
+};
+
+/* The confirmation to the subscriber at email, queued (compose_confirm):
+ * 0, 1 when one went to the address this hour already, -1 with e. */
+static int
+queue_confirmation(struct ctx *ctx, const char *email, int64_t now,
+		   struct err *e)
+{
+	struct store_subscriber full = { 0 };
+	int64_t mid;
+	int rc;
+
+	if (store_subscriber_by_email(ctx->store, email, &full, e) < 0)
+		return -1;
+	rc = compose_confirm(ctx->store, &ctx->cfg, &full, now, &mid, e);
+	store_subscriber_release(&full);
+	return rc;
+}
+
+/* Adds sub with what goes with it, in one transaction: for one who waits
+ * (pending), their confirmation mail; else their consent, given at
+ * consent_at (0: none to record) through source. With resubscribe, an
+ * address that unsubscribed comes back (its details replaced by sub's).
+ * A failure leaves nothing behind; *how says what was done. */
+static int
+add_member(struct ctx *ctx, const struct store_subscriber *sub, int pending,
+	   int resubscribe, const char *source, int64_t consent_at, int64_t now,
+	   int64_t *id, enum added *how, struct err *e)
+{
+	struct store_subscriber copy = *sub, had = { 0 };
+	struct store_consent c = { 0 };
+	struct err lookup = ERR_INIT;
+	int changed = 0;
+
+	*how = pending ? ADDED_WAITS : ADDED;
+	copy.pending_since = pending ? now : 0;
+	if (store_begin(ctx->store, e) < 0)
+		return -1;
+	if (store_subscriber_add(ctx->store, &copy, now, id, e) < 0) {
+		if (!resubscribe || e->code != EX_DATAERR ||
+		    store_subscriber_by_email(ctx->store, sub->email, &had,
+					      &lookup) < 0 ||
+		    !had.unsubscribed_at)
+			goto fail;
+		copy.id = had.id;
+		*e = (struct err)ERR_INIT;
+		if (store_subscriber_update(ctx->store, &copy, e) < 0 ||
+		    store_subscriber_resubscribe(ctx->store, had.id, now,
+						 pending, &changed, e) < 0)
+			goto fail;
+		*id = had.id;
+		*how = pending ? BACK_WAITS : BACK;
+	}
+	if (pending) {
+		if (queue_confirmation(ctx, sub->email, now, e) < 0)
+			goto fail;
+	} else if (consent_at) {
+		c.subscriber_id = *id;
+		c.email = sub->email;
+		c.given_at = consent_at;
+		c.source = source;
+		if (store_consent_add(ctx->store, &c, e) < 0)
+			goto fail;
+	}
+	store_subscriber_release(&had);
+	return store_commit(ctx->store, e);
+fail:
+	store_subscriber_release(&had);
+	store_rollback(ctx->store);
+	return -1;
+}
+
 static int
 subscriber_add(int argc, char **argv, struct ctx *ctx)
 {
 	struct store_subscriber sub = { 0 };
+	int pending = 0, resubscribe = 0;
 	const struct opt opts[] = {
 		OPT_CALLBACK("name", 'n', take_name, &sub.name, "NAME",
 			     "the display name used in the To: header"),
@@ -285,6 +368,12 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 			     "no article with any of these words\n"
 			     "(repeatable); both ignore case and\n"
 			     "accents and match whole words"),
+		OPT_FLAG("pending", 0, &pending,
+			 "send them a confirmation mail instead:\n"
+			 "nothing is sent them until they confirm"),
+		OPT_FLAG("resubscribe", 0, &resubscribe,
+			 "subscribe again an address that\n"
+			 "unsubscribed (they asked you to)"),
 		OPT_HELP(),
 		OPT_END(),
 	};
@@ -292,15 +381,27 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 		.synopsis =
 			"EMAIL [--name NAME] [--tag TAG]... [--lang fr|en]"
 			" [--schedule SCHEDULE] [--timezone ZONE] [--include WORD]..."
-			" [--exclude WORD]...",
+			" [--exclude WORD]... [--pending] [--resubscribe]",
 		.opts = opts,
 		.width = 23,
-		.text = NULL,
+		.text = "\nWithout --pending, you vouch for their consent: "
+			"it is recorded as\ngiven now, by the admin. An "
+			"address that unsubscribed is refused\nunless "
+			"--resubscribe says they asked to come back.\n",
+	};
+	static const char *const said[] = {
+		[ADDED] = "added subscriber",
+		[ADDED_WAITS] = "added subscriber, waiting for their "
+				"confirmation,",
+		[BACK] = "subscribed again",
+		[BACK_WAITS] = "subscribed again, waiting for their "
+			       "confirmation,",
 	};
 	struct warnings warn = { 0 };
 	struct err e = ERR_INIT;
-	int64_t id;
+	int64_t id, now = clock_now();
 	int rc = EX_USAGE;
+	enum added how;
 
 	sub.tags.items = calloc((size_t)argc, sizeof(char *));
 	sub.include.items = calloc((size_t)argc, sizeof(char *));
@@ -319,13 +420,14 @@ subscriber_add(int argc, char **argv, struct ctx *ctx)
 	sub.email = argv[optind];
 	if (check_schedule(&sub, &ctx->cfg, &e) < 0 ||
 	    addr_validate(sub.email, &e) < 0 ||
-	    store_subscriber_add(ctx->store, &sub, clock_now(), &id, &e) < 0) {
+	    add_member(ctx, &sub, pending, resubscribe, STORE_CONSENT_ADMIN,
+		       now, now, &id, &how, &e) < 0) {
 		log_error("subscriber add: %s", e.msg);
 		rc = err_exit_status(&e);
 		goto out;
 	}
 	if (!ctx->quiet)
-		printf("added subscriber %lld: %s\n", (long long)id, sub.email);
+		printf("%s %lld: %s\n", said[how], (long long)id, sub.email);
 	warn_address("", sub.email);
 	warn_tags(ctx, &warn, "", &sub.tags);
 	rc = 0;
@@ -672,7 +774,7 @@ print_tag(struct buf *b, const char *tag)
 /* Which subscribers list shows, and where. */
 struct list_filter {
 	const char *tag;   /* only those with this tag, or NULL */
-	const char *state; /* "active", "paused", or NULL */
+	const char *state; /* a store_subscriber_state, or NULL */
 	int64_t now;
 	json_t *array; /* --json: the array, else NULL */
 };
@@ -681,9 +783,8 @@ static int
 list_wants(const struct list_filter *f, const struct store_subscriber *sub)
 {
 	size_t i;
-	int paused = store_subscriber_paused(sub, f->now);
 
-	if (f->state && paused != !strcmp(f->state, "paused"))
+	if (f->state && strcmp(f->state, store_subscriber_state(sub, f->now)))
 		return 0;
 	if (!f->tag)
 		return 1;
@@ -715,7 +816,17 @@ print_line(const struct store_subscriber *sub, const struct list_filter *f)
 	putchar('\n');
 	print_words(&b, "only with", &sub->include);
 	print_words(&b, "never with", &sub->exclude);
-	if (store_subscriber_paused(sub, f->now)) {
+	if (sub->unsubscribed_at) {
+		date_format_utc(sub->unsubscribed_at, since);
+		printf("      unsubscribed on %s (kept: not to be added "
+		       "again)\n",
+		       since);
+	} else if (sub->pending_since) {
+		date_format_utc(sub->pending_since, since);
+		printf("      pending: waiting for their confirmation since "
+		       "%s\n",
+		       since);
+	} else if (store_subscriber_paused(sub, f->now)) {
 		date_format_utc(sub->paused_at, since);
 		date_format_utc(sub->paused_until, until);
 		printf("      paused since %s, %s%s\n", since,
@@ -732,23 +843,26 @@ add_json(const struct store_subscriber *sub, json_t *array,
 {
 	json_t *tags = json_array(), *o;
 	char since[DATE_UTC_SIZE];
-	int paused = store_subscriber_paused(sub, f->now);
+	const char *state = store_subscriber_state(sub, f->now);
+	int paused = !strcmp(state, "paused");
 	size_t i;
 
 	date_format_utc(sub->created_at, since);
 	for (i = 0; i < sub->tags.n; i++)
 		json_array_append_new(tags, json_string(sub->tags.items[i]));
 	o = json_pack("{s:I, s:s, s:s?, s:s?, s:o, s:s, s:s?, s:s?, s:o, s:o,"
-		      " s:s, s:o, s:o}",
+		      " s:s, s:o, s:o, s:o, s:o}",
 		      "id", (json_int_t)sub->id, "email", sub->email, "name",
 		      sub->name, "lang", sub->lang, "tags", tags, "since",
 		      since, "schedule", sub->schedule, "timezone",
 		      sub->timezone, "include", json_words(&sub->include),
-		      "exclude", json_words(&sub->exclude), "state",
-		      paused ? "paused" : "active", "paused_since",
+		      "exclude", json_words(&sub->exclude), "state", state,
+		      "paused_since",
 		      cmd_json_time(paused ? sub->paused_at : 0),
 		      "paused_until",
-		      cmd_json_time(paused ? sub->paused_until : 0));
+		      cmd_json_time(paused ? sub->paused_until : 0),
+		      "pending_since", cmd_json_time(sub->pending_since),
+		      "unsubscribed_at", cmd_json_time(sub->unsubscribed_at));
 	return cmd_json_append(array, o, e);
 }
 
@@ -762,7 +876,8 @@ list_one(const struct store_subscriber *sub, void *arg, struct err *e)
 	return f->array ? add_json(sub, f->array, f, e) : print_line(sub, f);
 }
 
-static const char *const states[] = { "active", "paused", NULL };
+static const char *const states[] = { "active", "paused", "pending",
+				      "unsubscribed", NULL };
 
 static int
 subscriber_list(int argc, char **argv, struct ctx *ctx)
@@ -774,13 +889,17 @@ subscriber_list(int argc, char **argv, struct ctx *ctx)
 			   "only subscribers with this tag (in\n"
 			   "any case, with or without accents)"),
 		OPT_CHOICE("state", 0, &f.state, states, "STATE",
-			   "only those active or paused"),
+			   "only those active, paused, pending\n"
+			   "(waiting for their confirmation) or\n"
+			   "unsubscribed"),
 		OPT_FLAG("json", 0, &json, "print a JSON array of subscribers"),
 		OPT_HELP(),
 		OPT_END(),
 	};
 	const struct opt_help list_help = {
-		"[--tag TAG] [--state active|paused] [--json]", opts, 15, NULL
+		"[--tag TAG] [--state active|paused|pending|unsubscribed] "
+		"[--json]",
+		opts, 15, NULL
 	};
 	struct err e = ERR_INIT;
 
@@ -813,11 +932,16 @@ enum column {
 	COL_TAGS,
 	COL_SCHEDULE,
 	COL_TIMEZONE,
+	COL_CONSENT,
+	COL_STATE,
 	N_COLUMNS
 };
-static const char *const column_names[] = { "email", "name",     "lang",
-					    "tags",  "schedule", "timezone",
-					    NULL };
+static const char *const column_names[] = { "email",   "name",     "lang",
+					    "tags",    "schedule", "timezone",
+					    "consent", "state",    NULL };
+#define COLUMNS_SAID                                                  \
+	"(the columns: email, name, lang, tags, schedule, timezone, " \
+	"consent, state)"
 
 /* Errors listed before an import gives up, so that a file is fixed in
  * one go rather than one error a run. */
@@ -827,7 +951,10 @@ static const char *const column_names[] = { "email", "name",     "lang",
 struct import_row {
 	size_t line;
 	struct store_subscriber sub;
-	char *text; /* the fields, NUL-separated: sub's strings */
+	char *text;         /* the fields, NUL-separated: sub's strings */
+	int64_t consent_at; /* consent given then; 0: none (a
+	                     * confirmation is asked for) */
+	const char *state;  /* the state column's, or NULL */
 };
 
 struct import {
@@ -836,6 +963,10 @@ struct import {
 	int col[N_COLUMNS]; /* the field of each column, or -1 */
 	size_t nfields;
 	int errors;
+	int64_t now;
+	/* what became of the rows */
+	size_t added, pending, updated, suppressed, refused;
+	size_t mailed; /* confirmations queued */
 };
 
 static void
@@ -922,11 +1053,10 @@ import_header(struct import *im, const struct csv_record *r, struct err *e)
 			if (!strcasecmp(trim(name), column_names[k]))
 				break;
 		if (!column_names[k])
-			return err_set(e, EX_DATAERR,
-				       "line %zu: unknown column '%s' (the "
-				       "columns: email, name, lang, tags, "
-				       "schedule, timezone)",
-				       r->line, name);
+			return err_set(
+				e, EX_DATAERR,
+				"line %zu: unknown column '%s' " COLUMNS_SAID,
+				r->line, name);
 		if (im->col[k] >= 0)
 			return err_set(e, EX_DATAERR,
 				       "line %zu: column '%s' twice", r->line,
@@ -934,11 +1064,10 @@ import_header(struct import *im, const struct csv_record *r, struct err *e)
 		im->col[k] = (int)i;
 	}
 	if (im->col[COL_EMAIL] < 0)
-		return err_set(e, EX_DATAERR,
-			       "line %zu: no column 'email' in the header "
-			       "(the columns: email, name, lang, tags, "
-			       "schedule, timezone)",
-			       r->line);
+		return err_set(
+			e, EX_DATAERR,
+			"line %zu: no column 'email' in the header " COLUMNS_SAID,
+			r->line);
 	return 0;
 }
 
@@ -1064,6 +1193,29 @@ import_record(struct import *im, struct ctx *ctx, const struct csv_record *r)
 				  "schedule" :
 				  "schedule or timezone",
 			  e.msg);
+	/* no consent column: the admin vouches for every row, as add */
+	if (im->col[COL_CONSENT] < 0)
+		row->consent_at = im->now;
+	else if (f[COL_CONSENT] && !strcasecmp(f[COL_CONSENT], "yes"))
+		row->consent_at = im->now;
+	else if (f[COL_CONSENT] && strcasecmp(f[COL_CONSENT], "no") &&
+		 (date_parse(f[COL_CONSENT], &row->consent_at) < 0 ||
+		  row->consent_at <= 0 || row->consent_at > im->now))
+		row_error(im, r->line,
+			  "consent: '%s': use yes, no, nothing, or when it "
+			  "was given (2026-05-04, 2026-05-04T09:30:00Z), not "
+			  "in the future",
+			  f[COL_CONSENT]);
+	for (k = 0; f[COL_STATE] && states[k]; k++)
+		if (!strcasecmp(f[COL_STATE], states[k]))
+			break;
+	if (f[COL_STATE] && !states[k])
+		row_error(im, r->line,
+			  "state: '%s': use active, paused, pending, "
+			  "unsubscribed (or nothing)",
+			  f[COL_STATE]);
+	else if (f[COL_STATE])
+		row->state = states[k];
 	if (f[COL_TAGS] &&
 	    split_tags(im, r->line, (char *)f[COL_TAGS], &row->sub.tags) < 0)
 		return -1;
@@ -1118,39 +1270,114 @@ update_from_row(struct ctx *ctx, const struct import *im,
 	return store_subscriber_update(ctx->store, &u, e);
 }
 
-/* Adds (or, with update, updates) every row in one transaction. */
+/* A row whose address is there already: one who unsubscribed stays so
+ * (reported, never added again); one waiting is asked again (once an
+ * hour at most) or, when the row gives consent, confirmed; the others
+ * are updated with --update, else refused. */
 static int
-import_store(struct ctx *ctx, struct import *im, int update, size_t *added,
-	     size_t *updated, size_t *skipped, struct err *e)
+import_known(struct ctx *ctx, struct import *im, const struct import_row *row,
+	     const struct store_subscriber *had, int update, struct err *e)
+{
+	struct store_consent c = { 0 };
+	char when[DATE_UTC_SIZE];
+	int changed, rc;
+
+	if (had->unsubscribed_at) {
+		date_format_utc(had->unsubscribed_at, when);
+		when[10] = '\0';
+		log_warn("subscriber import: line %zu: '%s' unsubscribed on "
+			 "%s: skipped",
+			 row->line, had->email, when);
+		im->suppressed++;
+		return 0;
+	}
+	if (update && update_from_row(ctx, im, &row->sub, had, e) < 0)
+		return -1;
+	if (had->pending_since &&
+	    (!row->consent_at ||
+	     (row->state && !strcmp(row->state, "pending")))) {
+		rc = queue_confirmation(ctx, had->email, im->now, e);
+		if (rc < 0)
+			return -1;
+		im->mailed += rc == 0;
+		im->pending++;
+		return 0;
+	}
+	if (had->pending_since) {
+		c.email = had->email;
+		c.given_at = row->consent_at;
+		c.source = STORE_CONSENT_IMPORT;
+		if (store_subscriber_confirm(ctx->store, had->id, &c, &changed,
+					     e) < 0)
+			return -1;
+		im->updated++;
+		return 0;
+	}
+	(*(update ? &im->updated : &im->refused))++;
+	return 0;
+}
+
+/* A row whose address is new: added as its state says (unsubscribed:
+ * kept as a suppression; paused: until resumed), waiting for a
+ * confirmation when it gives no consent. */
+static int
+import_new(struct ctx *ctx, struct import *im, const struct import_row *row,
+	   struct err *e)
+{
+	const char *state = row->state ? row->state : "active";
+	int pending = !strcmp(state, "pending") ||
+		      (!row->consent_at && strcmp(state, "unsubscribed"));
+	int64_t id;
+	int changed;
+	enum added how;
+
+	if (add_member(ctx, &row->sub, pending, 0, STORE_CONSENT_IMPORT,
+		       row->consent_at, im->now, &id, &how, e) < 0)
+		return -1;
+	if (!strcmp(state, "unsubscribed")) {
+		if (store_subscriber_unsubscribe(ctx->store, id, im->now,
+						 &changed, e) < 0)
+			return -1;
+		im->suppressed++;
+		return 0;
+	}
+	if (!strcmp(state, "paused") && !pending &&
+	    store_subscriber_pause(ctx->store, id, im->now, 0, e) < 0)
+		return -1;
+	(*(pending ? &im->pending : &im->added))++;
+	im->mailed += pending;
+	return 0;
+}
+
+/* Adds, confirms, asks or (with update) updates every row in one
+ * transaction: a failure leaves the store as it was. */
+static int
+import_store(struct ctx *ctx, struct import *im, int update, struct err *e)
 {
 	struct store_subscriber had;
 	size_t i;
-	int64_t id, now = clock_now();
 	struct err lookup = ERR_INIT;
 	int rc;
 
 	if (store_begin(ctx->store, e) < 0)
 		return -1;
 	for (i = 0; i < im->n; i++) {
-		struct store_subscriber *sub = &im->rows[i].sub;
+		struct import_row *row = &im->rows[i];
 
-		if (store_subscriber_by_email(ctx->store, sub->email, &had,
+		if (store_subscriber_by_email(ctx->store, row->sub.email, &had,
 					      &lookup) == 0) {
-			rc = update ? update_from_row(ctx, im, sub, &had, e) :
-				      0;
+			rc = import_known(ctx, im, row, &had, update, e);
 			store_subscriber_release(&had);
 			if (rc < 0)
 				goto fail;
-			(*(update ? updated : skipped))++;
 			continue;
 		}
 		if (lookup.code != EX_DATAERR) {
 			*e = lookup;
 			goto fail;
 		}
-		if (store_subscriber_add(ctx->store, sub, now, &id, e) < 0)
+		if (import_new(ctx, im, row, e) < 0)
 			goto fail;
-		(*added)++;
 	}
 	if (store_commit(ctx->store, e) == 0)
 		return 0;
@@ -1178,10 +1405,15 @@ subscriber_import(int argc, char **argv, struct ctx *ctx)
 		.width = 10,
 		.text = "\nFILE is CSV ('-': standard input) with a header line "
 			"naming its\ncolumns among email, name, lang, tags, "
-			"schedule and timezone;\nemail is needed. Tags are "
-			"separated by ';' or '|'; an empty field\nis the "
-			"default. Every line is checked first: one mistake "
-			"and\nnothing is imported.\n",
+			"schedule, timezone,\nconsent and state; email is "
+			"needed. Tags are separated by ';'\nor '|'; an empty "
+			"field is the default. consent: yes, or when\nit was "
+			"given (a date or an ISO timestamp); empty or no: "
+			"the\nmember gets a confirmation mail and waits for "
+			"it. Without a\nconsent column, you vouch for every "
+			"row. An address that\nunsubscribed is skipped and "
+			"reported, never added again. Every\nline is checked "
+			"first: one mistake and nothing is imported.\n",
 	};
 	struct buf text = BUF_INIT(BUF_MAX_DOC);
 	struct csv c;
@@ -1189,11 +1421,12 @@ subscriber_import(int argc, char **argv, struct ctx *ctx)
 	struct import im = { 0 };
 	struct warnings warn = { 0 };
 	struct err e = ERR_INIT;
-	size_t added = 0, updated = 0, skipped = 0, i;
+	size_t i;
 	char where[64];
 	int got;
 
 	csv_record_init(&r);
+	im.now = clock_now();
 	rc = opt_parse(argc, argv, argv[0], &import_help, 0);
 	if (rc >= 0)
 		goto out;
@@ -1231,17 +1464,15 @@ subscriber_import(int argc, char **argv, struct ctx *ctx)
 		warn_address(where, im.rows[i].sub.email);
 		warn_tags(ctx, &warn, where, &im.rows[i].sub.tags);
 	}
-	if (import_store(ctx, &im, update, &added, &updated, &skipped, &e) < 0)
+	if (import_store(ctx, &im, update, &e) < 0)
 		goto fail;
-	if (!ctx->quiet) {
-		printf("imported %zu subscriber%s", added,
-		       added == 1 ? "" : "s");
-		if (update)
-			printf(", updated %zu", updated);
-		else if (skipped)
-			printf(", skipped %zu already there", skipped);
-		putchar('\n');
-	}
+	if (!ctx->quiet)
+		printf("imported: %zu added, %zu pending confirmation (%zu "
+		       "%s queued), %zu updated, %zu suppressed "
+		       "(unsubscribed), %zu refused (already there)\n",
+		       im.added, im.pending, im.mailed,
+		       str_plural(im.mailed, "mail", "mails"), im.updated,
+		       im.suppressed, im.refused);
 	rc = 0;
 	goto out;
 oom:
@@ -1257,11 +1488,149 @@ out:
 	return rc;
 }
 
+/*
+ * export: every member, with the import's columns plus consent and
+ * state, so that export | import gives the same members back.
+ */
+
+struct export
+{
+	struct store *store;
+	json_t *array; /* --json, else NULL: CSV */
+	struct buf line, tags;
+	int64_t now;
+	int64_t consent_at; /* the last consent's, while one is read */
+	json_t *consents;   /* --json: the subscriber's consents */
+};
+
+static int
+export_consent(const struct store_consent *c, void *arg, struct err *e)
+{
+	struct export *x = arg;
+	json_t *o;
+
+	x->consent_at = c->given_at;
+	if (!x->consents)
+		return 0;
+	o = json_pack("{s:o, s:s, s:s?, s:s?, s:s?}", "given_at",
+		      cmd_json_time(c->given_at), "source", c->source, "ip",
+		      c->ip, "wording", c->wording, "lang", c->lang);
+	return cmd_json_append(x->consents, o, e);
+}
+
+static int
+export_one(const struct store_subscriber *sub, void *arg, struct err *e)
+{
+	struct export *x = arg;
+	const char *state = store_subscriber_state(sub, x->now);
+	char consent[DATE_UTC_SIZE] = "";
+	json_t *o;
+	size_t i;
+	int rc = 0;
+
+	x->consent_at = 0;
+	x->consents = x->array ? json_array() : NULL;
+	if (store_consent_each(x->store, sub->id, export_consent, x, e) < 0) {
+		json_decref(x->consents);
+		return -1;
+	}
+	/* one waiting has given none yet: an import asks them again */
+	if (x->consent_at && !sub->pending_since)
+		date_format_utc(x->consent_at, consent);
+	if (x->array) {
+		o = json_pack("{s:s, s:s?, s:s?, s:o, s:s?, s:s?, s:s, s:s?,"
+			      " s:o}",
+			      "email", sub->email, "name", sub->name, "lang",
+			      sub->lang, "tags", json_words(&sub->tags),
+			      "schedule", sub->schedule, "timezone",
+			      sub->timezone, "state", state, "consent",
+			      *consent ? consent : NULL, "consents",
+			      x->consents);
+		return cmd_json_append(x->array, o, e);
+	}
+	buf_reset(&x->line);
+	rc |= csv_add_field(&x->line, sub->email, 1);
+	rc |= csv_add_field(&x->line, sub->name, 0);
+	rc |= csv_add_field(&x->line, sub->lang, 0);
+	/* one field: the tags between ';' */
+	buf_reset(&x->tags);
+	for (i = 0; i < sub->tags.n; i++)
+		rc |= buf_addf(&x->tags, "%s%s", i ? ";" : "",
+			       sub->tags.items[i]);
+	rc |= csv_add_field(&x->line, x->tags.len ? x->tags.data : NULL, 0);
+	rc |= csv_add_field(&x->line, sub->schedule, 0);
+	rc |= csv_add_field(&x->line, sub->timezone, 0);
+	rc |= csv_add_field(&x->line, consent, 0);
+	rc |= csv_add_field(&x->line, state, 0);
+	if (rc)
+		return err_set(e, EX_SOFTWARE, "subscriber '%s': too long",
+			       sub->email);
+	printf("%s\n", x->line.data);
+	return 0;
+}
+
+static int
+subscriber_export(int argc, char **argv, struct ctx *ctx)
+{
+	int csv = 0, json = 0, rc;
+	const struct opt opts[] = {
+		OPT_FLAG("csv", 0, &csv,
+			 "CSV, as import reads it (the "
+			 "default)"),
+		OPT_FLAG("json", 0, &json,
+			 "a JSON array, each with its "
+			 "consents"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_help export_help = {
+		"[--csv|--json]", opts, 10,
+		"\nCSV with a header line: email, name, lang, tags, "
+		"schedule,\ntimezone, consent (when the last was given; "
+		"empty while they\nwait for their confirmation) and state "
+		"(active, paused,\npending, unsubscribed); `subscriber "
+		"import` reads it back.\n"
+	};
+	struct export x = { 0 };
+	struct err e = ERR_INIT;
+
+	rc = opt_parse(argc, argv, argv[0], &export_help, OPT_NO_OPERANDS);
+	if (rc >= 0)
+		return rc;
+	if (csv && json)
+		return opt_usage_error(argv[0], &export_help,
+				       "--csv and --json exclude each other");
+	x.now = clock_now();
+	x.store = ctx->store;
+	buf_init(&x.line, BUF_MAX_DOC);
+	buf_init(&x.tags, BUF_MAX_DOC);
+	if (json)
+		x.array = json_array();
+	else
+		puts("email,name,lang,tags,schedule,timezone,consent,state");
+	rc = store_subscriber_each(ctx->store, export_one, &x, &e);
+	if (rc == 0 && json)
+		rc = cmd_print_json(x.array);
+	json_decref(x.array);
+	buf_release(&x.line);
+	buf_release(&x.tags);
+	if (rc < 0) {
+		log_error("subscriber export: %s", e.msg);
+		return err_exit_status(&e);
+	}
+	return rc;
+}
+
 static const struct cmd_verb verbs[] = {
-	{ "add", subscriber_add },       { "edit", subscriber_edit },
-	{ "import", subscriber_import }, { "list", subscriber_list },
-	{ "pause", subscriber_pause },   { "remove", subscriber_remove },
-	{ "resume", subscriber_resume }, { NULL, NULL },
+	{ "add", subscriber_add },
+	{ "edit", subscriber_edit },
+	{ "export", subscriber_export },
+	{ "import", subscriber_import },
+	{ "list", subscriber_list },
+	{ "pause", subscriber_pause },
+	{ "remove", subscriber_remove },
+	{ "resume", subscriber_resume },
+	{ NULL, NULL },
 };
 
 int

@@ -74,6 +74,9 @@ static const struct cmd commands[] = {
 	{ "send", cmd_send,
 	  NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK | REPORTS_SETUP,
 	  "build digests and deliver the pending ones" },
+	/* never the run lock: short transactions of its own per request */
+	{ "serve", cmd_serve, NEEDS_CONFIG | NEEDS_STORE,
+	  "serve the subscribers' pages (one-click unsubscribe)" },
 	{ "status", cmd_status, NEEDS_CONFIG | NEEDS_STORE,
 	  "the health of the feeds and of the outbox" },
 	{ "subscriber", cmd_subscriber, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
@@ -211,7 +214,9 @@ setup(const struct cmd *c, struct ctx *ctx, struct store_lock **lock)
 		goto fail;
 	if (!(c->needs & NEEDS_STORE))
 		return 0;
-	db = ctx->db_path ? ctx->db_path : ctx->cfg.store_path;
+	db = ctx->db_path ? ctx->db_path : conf_store_location(&ctx->cfg);
+	/* read when a PostgreSQL store connects, not now */
+	store_set_password_file(ctx->cfg.store_password_file);
 	if (c->needs & NEEDS_LOCK) {
 		what = "lock";
 		*lock = store_lock_run(db, c->name, ctx->cfg.lock_timeout,

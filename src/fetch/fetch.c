@@ -32,14 +32,12 @@ struct run {
 	fetch_progress_fn progress;
 	void *progress_arg;
 	struct err fatal; /* the store failed: stop saving */
-	/* claiming the due feeds as the transfers in hand run low */
-	int claiming;   /* the last claim was full: more may be due */
-	int all;        /* every enabled feed, due or not */
-	int64_t due_by; /* due before this counts as due */
+	/* claiming the due feeds as the transfers go (claim_more) */
 	const atomic_int *stop;
+	int64_t due_by;
+	int all;
+	int claiming; /* more may be due: claim again when low */
 };
-
-static int claim_batch(struct run *run);
 
 /* One feed's transfer. */
 struct job {
@@ -326,8 +324,8 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	if (ident_entries((const struct entry *const *)j->entries, j->n,
 			  &entries) < 0)
 		return err_set(&run->fatal, EX_OSERR, "out of memory");
-	if (store_entries_save(run->store, j->feed.id, &entries, run->now,
-			       &added, &updated, &run->fatal) < 0) {
+	if (store_entries_save(run->store, j->feed.id, &entries, o->now, &added,
+			       &updated, &run->fatal) < 0) {
 		ident_entries_release(&entries);
 		return -1;
 	}
@@ -340,6 +338,8 @@ save_document(struct job *j, struct store_fetch_outcome *o, struct feed **feed)
 	o->ttl_minutes = (*feed)->ttl_minutes;
 	return 0;
 }
+
+static void claim_more(struct run *run);
 
 static void
 on_done(const struct http_result *res, void *arg)
@@ -363,7 +363,10 @@ on_done(const struct http_result *res, void *arg)
 		goto out;
 	}
 	o.feed_id = j->feed.id;
-	o.now = run->now;
+	/* when this transfer ended, not when the pass began: a pass claims
+	 * feeds for as long as some are due, and the next fetch counts
+	 * from this one */
+	o.now = clock_now();
 	if (res->cls == HTTP_OK ||
 	    (res->cls == HTTP_ABORTED && j->parse_failed)) {
 		if (!j->parse_failed && save_document(j, &o, &feed) == 0) {
@@ -405,7 +408,7 @@ on_done(const struct http_result *res, void *arg)
 		o.redirect_url = redirect;
 		o.redirect_threshold = FETCH_REDIRECT_THRESHOLD;
 	}
-	when.now = run->now;
+	when.now = o.now;
 	when.min_interval = run->cfg->min_interval * 60;
 	when.max_interval = run->cfg->max_interval * 60;
 	/* a 304 parsed nothing: the ttl stored from the last 200 holds */
@@ -416,7 +419,7 @@ on_done(const struct http_result *res, void *arg)
 	when.retry_after = res->retry_after;
 	when.failures = ok ? 0 : j->feed.failures + 1;
 	when.jitter_seed = (uint64_t)j->feed.id;
-	if (store_entries_last_week(run->store, j->feed.id, run->now,
+	if (store_entries_last_week(run->store, j->feed.id, o.now,
 				    &when.entries_last_week, &run->fatal) < 0)
 		goto out;
 	o.next_fetch_at = polling_next_fetch(&when);
@@ -434,14 +437,10 @@ out:
 	run->done++;
 	if (run->progress)
 		run->progress(run->done, run->total, run->progress_arg);
-	/* fewer than [fetch] jobs in hand: the next batch (http_add from
-	 * on_done runs it in the same http_run) */
-	if (run->claiming && !run->fatal.code &&
-	    run->total - run->done < (size_t)run->cfg->jobs)
-		claim_batch(run);
 	free(redirect);
 	feed_free(feed);
 	job_free(j);
+	claim_more(run);
 }
 
 static int
@@ -485,48 +484,56 @@ add_job(const struct store_fetch *feed, void *arg)
 	return 0;
 }
 
-/* The due feeds are claimed a batch of [fetch] jobs (at most this many)
- * at a time: the first before the transfers start, the next each time
- * fewer than jobs are in hand. A worker leases what it is about to fetch,
- * not every due feed, so that workers sharing a store (PostgreSQL) share
- * the due feeds and their hosts; a lease outlasts any pass, and the feeds
- * fetched stay leased to the handle, so none is claimed twice in a pass. */
-#define FETCH_CLAIM_BATCH 256
-#define FETCH_LEASE (24 * 3600)
-
-/* Claims one batch of due feeds (run->due_by, run->all) and queues their
- * transfers; a batch not full ends the claiming. Returns 0, or 1 with
- * run->fatal set. */
-static int
-claim_batch(struct run *run)
+/* The due feeds are claimed a batch at a time as the transfers go: a
+ * batch when the pass starts, the next one when fewer than half a batch
+ * are left queued or running. Each is leased for [store] lease seconds
+ * from its claim, so the lease need only outlast one batch's transfers,
+ * not the pass; and with several workers on one store each takes a
+ * share of the due feeds rather than the first one taking them all. */
+static size_t
+claim_batch(const struct conf *cfg)
 {
-	struct store_fetch *feeds;
-	size_t max = run->cfg->jobs > 0 ? (size_t)run->cfg->jobs : 1, n = 0, i;
-	int rc = 0;
+	size_t n = (size_t)cfg->jobs * 4;
 
-	if (max > FETCH_CLAIM_BATCH)
-		max = FETCH_CLAIM_BATCH;
-	if (run->stop && atomic_load(run->stop)) {
-		run->claiming = 0;
-		return 0;
-	}
+	return n < 16 ? 16 : n > 256 ? 256 : n;
+}
+
+/* Claims the next batch of due feeds and queues their transfers (nothing
+ * once the store has failed, the stop flag is set or the last claim came
+ * back short). A failure is run->fatal's. */
+static void
+claim_next(struct run *run)
+{
+	size_t max = claim_batch(run->cfg), n = 0, i;
+	struct store_fetch *feeds;
+	int full = 0;
+
+	if (!run->claiming || run->fatal.code || (run->stop && *run->stop))
+		return;
 	feeds = calloc(max, sizeof(*feeds));
 	if (!feeds) {
-		run->claiming = 0;
-		return err_set(&run->fatal, EX_OSERR, "out of memory"), 1;
+		err_set(&run->fatal, EX_OSERR, "out of memory");
+		return;
 	}
-	if (store_fetch_claim(run->store, run->now, run->due_by, run->all,
-			      run->now + FETCH_LEASE, feeds, max, &n,
-			      &run->fatal) < 0)
-		rc = 1;
-	for (i = 0; i < n; i++) {
-		if (!rc)
-			rc = add_job(&feeds[i], run);
-		store_fetch_release(&feeds[i]);
+	if (store_fetch_claim(run->store, clock_now(), run->due_by, run->all,
+			      clock_now() + run->cfg->lease, feeds, max, &n,
+			      &run->fatal) == 0) {
+		full = n == max;
+		for (i = 0; i < n; i++) {
+			if (!run->fatal.code)
+				add_job(&feeds[i], run);
+			store_fetch_release(&feeds[i]);
+		}
 	}
-	run->claiming = !rc && n == max;
+	run->claiming = full && !run->fatal.code;
 	free(feeds);
-	return rc;
+}
+
+static void
+claim_more(struct run *run)
+{
+	if (run->total - run->done < claim_batch(run->cfg) / 2)
+		claim_next(run);
 }
 
 /* Entries gone from their feed for keep_days lose their content; their
@@ -605,7 +612,8 @@ fetch_run(struct store *s, const struct conf *cfg,
 		run.due_by = run.now + (int64_t)cfg->min_interval * 60;
 		run.all = sel->all;
 		run.stop = sel->stop;
-		rc = claim_batch(&run);
+		run.claiming = 1;
+		claim_next(&run);
 	}
 	/* transfers already added finish (and free their state) either way */
 	if (http_run(run.http, e) < 0)

@@ -30,6 +30,7 @@
 #include "lib/buf.h"
 #include "lib/ipaddr.h"
 #include "lib/log.h"
+#include "lib/netspec.h"
 #include "lib/schedule.h"
 #include "lib/str.h"
 #include "lib/url.h"
@@ -50,6 +51,10 @@ static int check_abs_path(const char *v, struct err *why);
 static int check_address(const char *v, struct err *why);
 static int check_list_id(const char *v, struct err *why);
 static int check_https_url(const char *v, struct err *why);
+static int check_base_url(const char *v, struct err *why);
+static int check_store_url(const char *v, struct err *why);
+static int check_listen(const char *v, struct err *why);
+static int check_nets(const char *v, struct err *why);
 static int check_time(const char *v, struct err *why);
 static int check_timezone(const char *v, struct err *why);
 
@@ -82,10 +87,22 @@ const struct conf_key conf_keys[] = {
 		"the SQLite store "
 		"(default: $XDG_DATA_HOME/feedmail/feedmail.db)",
 		NULL),
+	KEY_STR("store", "url", CONF_TYPE_STRING, store_url, NULL, NULL,
+		"a PostgreSQL store instead: postgresql://user@host/db "
+		"(or postgres:///db, a local socket)",
+		check_store_url),
+	KEY_STR("store", "password_file", CONF_TYPE_PATH, store_password_file,
+		NULL, NULL,
+		"file whose first line is the PostgreSQL password "
+		"(else libpq's PGPASSWORD, PGPASSFILE)",
+		NULL),
 	KEY_INT("store", "keep_days", keep_days, 1, 36500, "90",
 		"days an entry is kept after it was last seen"),
 	KEY_INT("store", "lock_timeout", lock_timeout, 0, 3600, "30",
 		"seconds a writing run waits for another to finish"),
+	KEY_INT("store", "lease", lease, 10, 86400, "900",
+		"seconds the feeds and mail a worker claimed stay its own: "
+		"a worker that dies leaves them for this long"),
 
 	KEY_INT("fetch", "jobs", jobs, 1, 256, "16",
 		"transfers running at once"),
@@ -189,6 +206,24 @@ const struct conf_key conf_keys[] = {
 		check_timezone),
 	KEY_STR("digest", "admin", CONF_TYPE_STRING, admin, NULL, NULL,
 		"an address for health reports (default: none)", check_address),
+
+	KEY_STR("web", "base_url", CONF_TYPE_STRING, web_base_url, NULL, NULL,
+		"the http(s) URL the links in mails point to, where serve is "
+		"reached (default: none; serve and confirmation mails need "
+		"it)",
+		check_base_url),
+	KEY_STR("web", "listen", CONF_TYPE_STRING, web_listen, NULL,
+		"127.0.0.1:8080",
+		"where serve listens, IPV4:PORT or [IPV6]:PORT (ignored "
+		"under systemd socket activation)",
+		check_listen),
+	KEY_STR("web", "trusted_proxies", CONF_TYPE_STRING, web_trusted_proxies,
+		NULL, NULL,
+		"addresses or networks (CIDR) whose X-Forwarded-For is "
+		"believed (default: none)",
+		check_nets),
+	KEY_INT("web", "timeout", web_timeout, 1, 3600, "15",
+		"seconds a connection to serve may stay idle"),
 };
 
 _Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) == CONF_NKEYS,
@@ -446,6 +481,50 @@ static int
 check_https_url(const char *v, struct err *why)
 {
 	return unless(url_is_https(v), why, "is not an https:// URL");
+}
+
+/* where links in mails point: http(s), and bytes that can stand between
+ * <> in List-Unsubscribe; no query or fragment, since paths are added */
+static int
+check_base_url(const char *v, struct err *why)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		if (*p < 33 || *p > 126 || strchr("<>\"'\\?#", *p))
+			return unless(0, why,
+				      "is not an http(s) URL without query "
+				      "or fragment");
+	return unless(url_is_http(v), why,
+		      "is not an absolute http:// or https:// URL");
+}
+
+static int
+check_store_url(const char *v, struct err *why)
+{
+	return unless(!strncmp(v, "postgresql://", 13) ||
+			      !strncmp(v, "postgres://", 11) ||
+			      !strncmp(v, "sqlite:", 7),
+		      why,
+		      "is not a postgresql://, postgres:// or sqlite: URL");
+}
+
+static int
+check_listen(const char *v, struct err *why)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+
+	return netspec_parse_listen(v, &sa, &len, why);
+}
+
+static int
+check_nets(const char *v, struct err *why)
+{
+	struct netspec_net nets[NETSPEC_MAX_NETS];
+	size_t n;
+
+	return netspec_parse_list(v, nets, &n, why);
 }
 
 /* the key's own form is HH:MM, two digits each, where a schedule also
@@ -1160,6 +1239,12 @@ relays_loopback(const struct conf *c)
 	return c->smtp_nrelays > 0;
 }
 
+const char *
+conf_store_location(const struct conf *c)
+{
+	return c->store_url ? c->store_url : c->store_path;
+}
+
 int
 conf_finish(struct conf *c, struct err *e)
 {
@@ -1180,6 +1265,11 @@ conf_finish(struct conf *c, struct err *e)
 		if (k->def || k->offset == OFF(from))
 			return err_set(e, EX_OSERR, "%s: out of memory",
 				       k->name);
+	}
+	if (c->store_url && c->set[key_index(OFF(store_path))]) {
+		err_set(e, EX_CONFIG,
+			"url: set only one of [store] url and [store] path");
+		return key_error(c, OFF(store_url), e);
 	}
 	c->smtp_nrelays = 0;
 	if (c->smtp_host &&
@@ -1293,7 +1383,7 @@ conf_dump(const struct conf *c, FILE *f)
 {
 	const struct conf_key *k;
 	const char *section = NULL, *s;
-	char size[32];
+	char size[32], *masked;
 	int i, v;
 
 	if (c->path)
@@ -1321,8 +1411,14 @@ conf_dump(const struct conf *c, FILE *f)
 		case CONF_TYPE_STRING:
 		case CONF_TYPE_PATH:
 			s = *(char *const *)cfield(c, k);
+			masked = k->offset == OFF(store_url) && s ?
+					 url_mask_password(s) :
+					 NULL;
 			fprintf(f, "%s =%s%s\n", k->name, s ? " " : "",
-				s ? s : "");
+				masked ? masked :
+				s      ? s :
+					 "");
+			free(masked);
 			break;
 		}
 		if (k->offset == OFF(smtp_password_env) && c->smtp_password)

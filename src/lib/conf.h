@@ -32,7 +32,7 @@
 #include "lib/err.h"
 
 /* The number of rows of conf_keys[]. */
-#define CONF_NKEYS 40
+#define CONF_NKEYS 47
 /* Relays [smtp] host may list, tried in turn. */
 #define CONF_MAX_RELAYS 8
 
@@ -53,9 +53,12 @@ enum conf_transport {
 struct conf {
 	char *path; /* the file read, NULL when none */
 	/* [store] */
-	char *store_path; /* $XDG_DATA_HOME/feedmail/feedmail.db */
-	int keep_days;    /* days entries are kept: 90 */
-	int lock_timeout; /* seconds a writing run waits: 30 */
+	char *store_path;          /* $XDG_DATA_HOME/feedmail/feedmail.db */
+	char *store_url;           /* a PostgreSQL store instead, or NULL */
+	char *store_password_file; /* its password's file, or NULL */
+	int keep_days;             /* days entries are kept: 90 */
+	int lock_timeout;          /* seconds a writing run waits: 30 */
+	int lease;                 /* seconds a claim lasts: 900 */
 	/* [fetch] */
 	int jobs;            /* transfers at once: 16 */
 	int per_host;        /* transfers at once per host: 2 */
@@ -99,6 +102,12 @@ struct conf {
 	char *time;            /* "HH:MM", when the daily digest goes */
 	char *timezone;        /* IANA name or "UTC" */
 	char *admin;           /* address for health reports, optional */
+	/* [web] */
+	char *web_base_url;        /* http(s) URL, or NULL (serve and
+	                            * confirmations need it) */
+	char *web_listen;          /* "127.0.0.1:8080" */
+	char *web_trusted_proxies; /* networks, or NULL */
+	int web_timeout;           /* seconds idle per connection: 15 */
 	/* from, split once by conf_finish: the display name (NULL when
 	 * none) and the bare address every mail goes out from */
 	char *from_name;
@@ -141,9 +150,12 @@ struct conf_key {
 	int (*check)(const char *value, struct err *why);
 };
 
-/* The table, in file order: [store], [fetch], [smtp], [digest];
+/* The table, in file order: [store], [fetch], [smtp], [digest], [web];
  * CONF_NKEYS rows (checked where it is defined). */
 extern const struct conf_key conf_keys[];
+
+/* Where the store is: [store] url when set, else [store] path. */
+const char *conf_store_location(const struct conf *c);
 
 /* Sets c to the defaults. Computed defaults: store path from
  * $XDG_DATA_HOME (else ~/.local/share), from "feedmail <feedmail@HOST>".

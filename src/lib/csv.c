@@ -129,3 +129,24 @@ too_long:
 	return err_set(e, EX_DATAERR, "line %zu: a record over %u octets",
 		       r->line, CSV_MAX_RECORD);
 }
+
+int
+csv_add_field(struct buf *b, const char *s, int first)
+{
+	size_t len = s ? strlen(s) : 0;
+	const char *p;
+
+	if (!first && buf_adds(b, ",") < 0)
+		return -1;
+	if (!len)
+		return 0;
+	if (!strpbrk(s, ",\"\r\n"))
+		return buf_adds(b, s);
+	if (buf_adds(b, "\"") < 0)
+		return -1;
+	for (p = s; *p; p++)
+		if ((*p == '"' && buf_adds(b, "\"") < 0) ||
+		    buf_add(b, p, 1) < 0)
+			return -1;
+	return buf_adds(b, "\"");
+}

@@ -1,6 +1,7 @@
 /*
  * csv: records of comma-separated values (RFC 4180) from text in memory,
- * one at a time, for `subscriber import`.
+ * one at a time, for `subscriber import`; and fields written the same
+ * way, for `subscriber export`.
  *
  * A field is quoted with '"' when it holds a comma, a quote (written
  * twice) or a line break; lines end with CRLF or LF; a UTF-8 byte order
@@ -41,5 +42,10 @@ void csv_record_release(struct csv_record *r);
  * "line 3: a quoted field is not closed") when the text is not CSV or a
  * record is past the caps. */
 int csv_next(struct csv *c, struct csv_record *r, struct err *e);
+
+/* Appends s (NULL: empty) to b as one field, quoted when it holds a
+ * comma, a quote or a line break, preceded by a comma unless first.
+ * 0, or -1 when b's cap is reached. */
+int csv_add_field(struct buf *b, const char *s, int first);
 
 #endif

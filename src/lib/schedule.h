@@ -6,8 +6,8 @@
  * IANA time zone. Time is cut into slots; each slot has a start instant
  * (UTC seconds) and a key, a short text that names it for good
  * ("2026-11-26" daily, "2026-W48" weekly, "2026-11-26T07" hourly). The
- * caller records a digest with its slot key (store_digest_add refuses a key
- * used twice), so a run started twice or late sends the slot once, and a
+ * caller records a digest with its slot key (store_digest_add records a
+ * key once: the second of two is told the slot is used), so a run started twice or late sends the slot once, and a
  * machine that was off for days sends only the latest slot, once.
  *
  * Daylight saving, the rules (tested in tests/unit/test_schedule.c):

@@ -6,6 +6,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "lib/hash.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -36,6 +38,7 @@ known(int purpose)
 	case TOKEN_VIEW:
 	case TOKEN_BOUNCE:
 	case TOKEN_MAIL_UNSUBSCRIBE:
+	case TOKEN_FORM:
 		return 1;
 	default:
 		return 0;
@@ -205,4 +208,14 @@ token_verify(const unsigned char *secret, size_t secret_len, const char *text,
 	for (size_t i = 0; i <= len; i++)
 		got[i] = (char)tolower((unsigned char)text[i]);
 	return CRYPTO_memcmp(got, want, len) == 0;
+}
+
+int64_t
+token_message_key(const char *message_id)
+{
+	uint64_t h = hash_add(HASH_INIT, message_id, strlen(message_id));
+
+	/* 40 bits: a subscriber has a few hundred digests at most */
+	h &= (UINT64_C(1) << 40) - 1;
+	return h ? (int64_t)h : 1;
 }

@@ -26,12 +26,14 @@
  * link cannot unsubscribe. The values are part of the MAC: never reuse
  * one for something else. */
 enum token_purpose {
-	TOKEN_UNSUBSCRIBE = 'u',     /* id: the subscriber */
-	TOKEN_PREFERENCES = 'p',     /* id: the subscriber */
-	TOKEN_CONFIRM = 'c',         /* id: the subscriber (pending) */
-	TOKEN_VIEW = 'v',            /* id: the subscriber, id2: the message */
-	TOKEN_BOUNCE = 'b',          /* id: the subscriber, id2: the message */
-	TOKEN_MAIL_UNSUBSCRIBE = 'm' /* id: the subscriber */
+	TOKEN_UNSUBSCRIBE = 'u',      /* id: the subscriber */
+	TOKEN_PREFERENCES = 'p',      /* id: the subscriber */
+	TOKEN_CONFIRM = 'c',          /* id: the subscriber (pending) */
+	TOKEN_VIEW = 'v',             /* id: the subscriber, id2: the message */
+	TOKEN_BOUNCE = 'b',           /* id: the subscriber, id2: the message */
+	TOKEN_MAIL_UNSUBSCRIBE = 'm', /* id: the subscriber */
+	/* id: when the form was served (guard against other sites' posts) */
+	TOKEN_FORM = 'f'
 };
 
 struct token {
@@ -39,6 +41,12 @@ struct token {
 	int64_t id;  /* >= 1 */
 	int64_t id2; /* >= 1 for the purposes that name a message, else 0 */
 };
+
+/* The id2 a TOKEN_VIEW token gives a digest: a key made from its
+ * Message-ID (40 bits of its hash, never 0), known as soon as the
+ * Message-ID is made, before the digest has an id in the outbox. The
+ * view page finds the digest among its subscriber's by it. */
+int64_t token_message_key(const char *message_id);
 
 /* Writes t's token, bound to bind (may be "", at most 128 bytes), into
  * out. 0, or -1 when t is not one a token can carry (an id < 1, id2

@@ -909,3 +909,36 @@ fail:
 	buf_release(&b);
 	return NULL;
 }
+
+char *
+url_mask_password(const char *url)
+{
+	const char *auth = strstr(url, "://"), *at, *colon, *end, *p;
+	struct buf b = BUF_INIT(16384);
+
+	if (auth) {
+		auth += 3;
+		end = auth + strcspn(auth, "/?#");
+		at = memchr(auth, '@', (size_t)(end - auth));
+		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			buf_add(&b, url, (size_t)(colon - url));
+			buf_adds(&b, ":***");
+			url = at;
+		}
+	}
+	p = url;
+	while ((p = strstr(p, "password=")) != NULL) {
+		if (p != url && p[-1] != '?' && p[-1] != '&') {
+			p++;
+			continue;
+		}
+		p += strlen("password=");
+		buf_add(&b, url, (size_t)(p - url));
+		buf_adds(&b, "***");
+		url = p + strcspn(p, "&#");
+		p = url;
+	}
+	buf_adds(&b, url);
+	return buf_detach(&b, NULL);
+}

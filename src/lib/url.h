@@ -93,4 +93,9 @@ char *url_printable(const char *link);
  * url_normalize's file URLs always give their realpath back here. */
 char *url_file_path(const char *url);
 
+/* url with the password in it masked ("***"): in its authority
+ * ("user:***@host") or a "password=" query parameter, for messages and
+ * dumps. malloc'd; NULL when memory runs out. */
+char *url_mask_password(const char *url);
+
 #endif

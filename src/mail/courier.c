@@ -29,10 +29,6 @@
  * built faster than it can be sent waits on disk.
  */
 
-/* A claimed message is leased for longer than any run (store.h,
- * "Claims"). */
-#define COURIER_LEASE (24 * 3600)
-
 /* Claims at most max more of the messages due (next attempt at or before
  * due), oldest first, into ids: *n of them. With c->only, that message
  * alone, once. */
@@ -48,8 +44,10 @@ claim(struct courier *c, int64_t due, int64_t *ids, size_t max, size_t *n,
 		}
 		return 0;
 	}
+	/* leased for [store] lease seconds from now (store.h, "Claims"):
+	 * long enough to deliver one batch */
 	return store_outbox_claim(c->store, c->box, c->now, due,
-				  c->now + COURIER_LEASE, ids, max, n, e);
+				  clock_now() + c->cfg->lease, ids, max, n, e);
 }
 
 /* Seconds until the next attempt after outcome. A digest's temporary
@@ -64,7 +62,8 @@ wait_after(const struct store_message *p, enum store_digest_outcome outcome)
 
 	if (outcome != STORE_DIGEST_RETRY && outcome != STORE_DIGEST_HELD)
 		return 0;
-	if (!p->subscriber_id)
+	/* a confirmation has someone waiting for it, as a digest has */
+	if (!p->subscriber_id && strcmp(p->kind, "confirm"))
 		return COURIER_REPORT_RETRY;
 	if (outcome == STORE_DIGEST_HELD)
 		attempts = 0;
@@ -86,6 +85,14 @@ log_outcome(const struct store_message *p, enum store_digest_outcome outcome,
 				 reply);
 		else if (outcome == STORE_DIGEST_FAILED)
 			log_error("send to '%s' failed: %s", p->email, reply);
+	} else if (!strcmp(p->kind, "confirm")) {
+		if (outcome == STORE_DIGEST_SENT)
+			log_info("confirmation sent to '%s'", p->email);
+		else
+			log_warn("confirmation to '%s': %s%s", p->email, reply,
+				 outcome == STORE_DIGEST_FAILED ?
+					 "" :
+					 "; will retry");
 	} else if (outcome == STORE_DIGEST_SENT) {
 		log_info("%s report %s sent to '%s'", p->kind,
 			 p->slot ? p->slot : "", p->email);
@@ -141,6 +148,10 @@ courier_outcome(const struct deliver_result *r, int attempts,
 	}
 }
 
+/* Why still_wanted keeps a message back, and the reply it is marked
+ * failed with. */
+static const char unsubscribed_reply[] = "unsubscribed";
+
 /* One batch: the messages queued on the transport, for done(). */
 struct batch {
 	struct courier *c;
@@ -186,8 +197,16 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	outcome = courier_outcome(&results[0], p->attempts, reply);
 	if (c->final && outcome != STORE_DIGEST_SENT)
 		outcome = STORE_DIGEST_FAILED;
-	count(c, outcome, reply);
-	log_outcome(p, outcome, reply);
+	/* kept back by still_wanted: dropped as the store drops the
+	 * pending ones of who unsubscribes, no failure of the run's */
+	if (results[0].status == DELIVER_PERMFAIL && !results[0].code &&
+	    !strcmp(results[0].reply, unsubscribed_reply)) {
+		log_info("message %lld to '%s' not sent: unsubscribed",
+			 (long long)p->id, p->email ? p->email : "");
+	} else {
+		count(c, outcome, reply);
+		log_outcome(p, outcome, reply);
+	}
 	wait = wait_after(p, outcome);
 	if (store_outbox_mark(c->store, p->id, outcome, reply, at,
 			      wait ? at + wait : 0, e) < 0) {
@@ -219,6 +238,63 @@ refused(struct courier *c, const struct store_message *p, const struct err *why,
 		c->heard(c->heard_arg, p->id, &r);
 	}
 	return 0;
+}
+
+/* Whether p goes to a subscriber who unsubscribed after it was claimed
+ * (serve's one-click POST, say: their pending digests were dropped then,
+ * but this one was in hand). Then it is marked failed as those were, and
+ * not sent: *gone 1. 0, or -1 with e when the store fails. */
+static int
+unsubscribed(struct courier *c, const struct store_message *p, int *gone,
+	     struct err *e)
+{
+	struct store_subscriber sub;
+	int rc;
+
+	*gone = 0;
+	if (!p->subscriber_id)
+		return 0;
+	rc = store_subscriber_by_id(c->store, p->subscriber_id, &sub, e);
+	if (rc < 0) {
+		/* removed meanwhile: the store dropped its mail too */
+		if (e->code != EX_DATAERR)
+			return -1;
+		*e = (struct err)ERR_INIT;
+		*gone = 1;
+	} else {
+		*gone = sub.unsubscribed_at != 0;
+		store_subscriber_release(&sub);
+	}
+	if (!*gone)
+		return 0;
+	log_info("message %lld to '%s' not sent: unsubscribed",
+		 (long long)p->id, p->email ? p->email : "");
+	return store_outbox_mark(c->store, p->id, STORE_DIGEST_FAILED,
+				 "unsubscribed", c->now, 0, e);
+}
+
+/* deliver_message's cancel: the last look before a digest's DATA, so
+ * that nothing goes to a subscriber after their unsubscription was
+ * answered but a message already on its way. Its mark is on_delivered's
+ * (failed, "unsubscribed", as the store marks the ones it drops). */
+static const char *
+still_wanted(void *arg, size_t index)
+{
+	struct batch *b = arg;
+	const struct store_message *p = &b->items[index];
+	struct store_subscriber sub;
+	struct err e = ERR_INIT;
+	int gone;
+
+	if (!p->subscriber_id)
+		return NULL;
+	if (store_subscriber_by_id(b->c->store, p->subscriber_id, &sub, &e) < 0)
+		/* removed: its mail was dropped with it; a store that
+		 * fails: send, as before this look */
+		return e.code == EX_DATAERR ? unsubscribed_reply : NULL;
+	gone = sub.unsubscribed_at != 0;
+	store_subscriber_release(&sub);
+	return gone ? unsubscribed_reply : NULL;
 }
 
 static void
@@ -358,10 +434,17 @@ courier_run(struct courier *c, struct err *e)
 			struct store_message *p = &b->items[b->n];
 			struct deliver_message m = { 0 };
 			struct err why;
+			int gone;
 
 			memset(p, 0, sizeof(*p));
 			if (store_outbox_get(c->store, ids[i], p, e) < 0)
 				goto out;
+			if (unsubscribed(c, p, &gone, e) < 0)
+				goto out;
+			if (gone) {
+				store_message_release(p);
+				continue;
+			}
 			b->rcpts[b->n] = p->email;
 			b->n++;
 			m.data = p->message;
@@ -369,6 +452,8 @@ courier_run(struct courier *c, struct err *e)
 			m.envelope_from = c->cfg->from_addr;
 			m.rcpts = &b->rcpts[b->n - 1];
 			m.nrcpts = 1;
+			m.cancel = still_wanted;
+			m.cancel_arg = b;
 			if (deliver_queue(dv, &m, e) < 0) {
 				if (e->code != EX_DATAERR)
 					goto out;

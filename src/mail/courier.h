@@ -19,6 +19,13 @@
  * due, of either. Only how long a message waits after a failure and how
  * that is logged depend on whether it is a digest.
  *
+ * A subscriber who unsubscribes (serve's one-click POST) while a digest
+ * of theirs is in hand: the courier looks at the subscriber again when it
+ * queues the digest and, for smtp, just before its DATA (deliver.h's
+ * cancel); either way it is not sent, and is marked failed with the reply
+ * "unsubscribed", as the store marks the pending ones it drops. So only a
+ * message already being transmitted can still leave after the answer.
+ *
  * A digest run builds and delivers at the same time: the builder commits
  * digests while the courier, in a thread of its own with its own store
  * connection, delivers them (courier_start, courier_committed,

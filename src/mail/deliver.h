@@ -83,6 +83,15 @@ struct deliver_message {
 	const char *envelope_from; /* bare address; "" is <> */
 	const char *const *rcpts;  /* bare addresses */
 	size_t nrcpts;
+	/* Asked once more just before the message is handed over (smtp:
+	 * when its DATA begins, after the messages before it were
+	 * answered), with the deliver_queue() index: a reason not to send
+	 * it after all (its subscriber left meanwhile), or NULL. The
+	 * message is then reported DELIVER_PERMFAIL, code 0, with that
+	 * reason, and nothing of it reaches the server. NULL: not asked
+	 * (the file transports and sendmail never ask). */
+	const char *(*cancel)(void *arg, size_t index);
+	void *cancel_arg;
 };
 
 enum deliver_status {

@@ -34,6 +34,8 @@ struct lang {
 	const char *delayed;  /* after the date of an article given back by
 	                       * a digest that failed */
 	const char *deferred; /* after "+N": past the digest's budget */
+	const char *view;     /* before the link to the digest on the web */
+	const char *prefs;    /* before the link to the preferences page */
 };
 
 static const struct lang langs[] = {
@@ -57,7 +59,9 @@ static const struct lang langs[] = {
 	  "You receive this digest because you subscribed to it. To stop, "
 	  "use your mail client's Unsubscribe button or write to ",
 	  " (delayed)",
-	  "more articles in your next digest" },
+	  "more articles in your next digest",
+	  "View this digest in a browser",
+	  "Your preferences (tags, schedule, language, pause, unsubscribe)" },
 	{ "fr",
 	  { "dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
 	    "samedi" },
@@ -83,7 +87,11 @@ static const struct lang langs[] = {
 	  "crivez "
 	  "\xc3\xa0 ",
 	  " (en retard)",
-	  "autres articles dans votre prochaine veille" },
+	  "autres articles dans votre prochaine veille",
+	  "Voir cette veille dans le navigateur",
+	  "Vos pr\xc3\xa9"
+	  "f\xc3\xa9rences (th\xc3\xa8mes, horaire, langue, "
+	  "pause, d\xc3\xa9sabonnement)" },
 };
 
 static const struct lang *
@@ -814,8 +822,9 @@ render_more(const struct digest *d, size_t full, const struct lang *l,
 
 int
 digest_render(const struct digest *d, const struct store_subscriber *sub,
-	      const struct conf *cfg, const char *contact, int64_t now,
-	      char **subject, struct buf *text, struct buf *html, struct err *e)
+	      const struct conf *cfg, const char *contact,
+	      const struct digest_links *links, int64_t now, char **subject,
+	      struct buf *text, struct buf *html, struct err *e)
 {
 	const struct lang *l = lang_for(sub, cfg);
 	const char *noun = d->n == 1 ? l->article : l->articles;
@@ -855,6 +864,11 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 			      l->sources);
 	if (rc == 0)
 		rc = buf_addf(&footer, "%s%s.", l->footer, contact);
+	/* the view link first, where a reader whose client shows the text
+	 * part (or no images) looks */
+	if (rc == 0 && links && links->view)
+		rc = buf_addf(text, "%s%s%s\n\n", l->view, l->colon,
+			      links->view);
 	if (rc == 0)
 		rc = buf_addf(text, "%s\n\n", heading.data);
 	if (rc == 0)
@@ -870,6 +884,11 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 				    "auto\">\n<h1 style=\"font-size:20px\">") ||
 		     add_html_escaped(html, heading.data) ||
 		     buf_adds(html, "</h1>\n");
+	if (rc == 0 && links && links->view)
+		rc = buf_adds(html, "<p style=\"font-size:85%\"><a href=\"") ||
+		     add_html_escaped(html, links->view) ||
+		     buf_adds(html, "\">") || add_html_escaped(html, l->view) ||
+		     buf_adds(html, "</a></p>\n");
 	if (rc == 0)
 		rc = render_groups(d, full < d->n ? full : d->n, l, tz, text,
 				   html);
@@ -884,7 +903,19 @@ digest_render(const struct digest *d, const struct store_subscriber *sub,
 		     buf_adds(html, "<p style=\"color:#555;"
 				    "font-size:85%\">") ||
 		     add_html_escaped(html, footer.data) ||
-		     buf_adds(html, "</p>\n</div>\n</body></html>\n");
+		     buf_adds(html, "</p>\n");
+	/* beside the unsubscribing: where to change it all, or leave */
+	if (rc == 0 && links && links->preferences)
+		rc = buf_addf(text, "%s%s%s\n", l->prefs, l->colon,
+			      links->preferences) ||
+		     buf_adds(html, "<p style=\"color:#555;font-size:85%\">"
+				    "<a href=\"") ||
+		     add_html_escaped(html, links->preferences) ||
+		     buf_adds(html, "\">") ||
+		     add_html_escaped(html, l->prefs) ||
+		     buf_adds(html, "</a></p>\n");
+	if (rc == 0)
+		rc = buf_adds(html, "</div>\n</body></html>\n");
 	buf_release(&heading);
 	buf_release(&footer);
 	zone_free(tz);

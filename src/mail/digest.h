@@ -90,12 +90,20 @@ int digest_collect(struct store *s, const struct store_subscriber *sub,
 		   struct digest *d, struct err *e);
 void digest_release(struct digest *d);
 
+/* The subscriber's web links a digest carries ([web] base_url set), each
+ * NULL when none. */
+struct digest_links {
+	const char *view;        /* this digest in a browser, at the top */
+	const char *preferences; /* their preferences page, in the footer */
+};
+
 /* Renders d for sub at now: *subject (malloc'd), text and html (appended
  * to the given buffers; the text is not wrapped yet). contact is the
- * address the footer names for unsubscribing. 0, or -1 with e. */
+ * address the footer names for unsubscribing; links (may be NULL) the
+ * web links to add. 0, or -1 with e. */
 int digest_render(const struct digest *d, const struct store_subscriber *sub,
-		  const struct conf *cfg, const char *contact, int64_t now,
-		  char **subject, struct buf *text, struct buf *html,
-		  struct err *e);
+		  const struct conf *cfg, const char *contact,
+		  const struct digest_links *links, int64_t now, char **subject,
+		  struct buf *text, struct buf *html, struct err *e);
 
 #endif

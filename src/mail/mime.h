@@ -59,11 +59,12 @@ struct mime_message {
 	const char *list_id;    /* "Veille <digest.example.org>" or just
 	                         * "digest.example.org"; NULL = none */
 	const char *unsubscribe_mailto; /* "mailto:..." or NULL */
-	const char *unsubscribe_url;    /* "https://..." or NULL; when set,
+	const char *
+		unsubscribe_url; /* "https://..." (or "http://"), or NULL; when set,
 	                                 * List-Unsubscribe-Post too */
-	long entries;                   /* X-Feedmail-Entries, >= 0 */
-	const char *text;               /* UTF-8 text/plain body, required */
-	const char *html; /* UTF-8 text/html body, NULL = text only */
+	long entries;            /* X-Feedmail-Entries, >= 0 */
+	const char *text;        /* UTF-8 text/plain body, required */
+	const char *html;        /* UTF-8 text/html body, NULL = text only */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/schedule.h"
 #include "lib/str.h"
+#include "lib/token.h"
 #include "mail/compose.h"
 #include "mail/courier.h"
 #include "mail/digest.h"
@@ -36,6 +37,9 @@ struct run {
 	                * report->out.failed once the courier is done */
 	struct send_composed composed; /* the digest being built, its buffers
 	                                * reused from one subscriber to the next */
+	/* the token secret, for the one-click link ([web] base_url set) */
+	unsigned char secret[64];
+	size_t secret_len; /* 0: no link */
 };
 
 /* A page of subscribers, copied so that building their digests writes to
@@ -117,21 +121,35 @@ composed_clear(struct send_composed *c)
  * failure here belongs to this digest alone. */
 static int
 render(const struct conf *cfg, const struct store_subscriber *sub, int64_t now,
-       struct send_composed *c, struct err *e)
+       const unsigned char *secret, size_t secret_len, struct send_composed *c,
+       struct err *e)
 {
 	struct compose_mail m = { 0 };
-	char seed[64];
+	struct digest_links links = { 0 };
+	char seed[64], url[COMPOSE_URL_SIZE], view[COMPOSE_URL_SIZE],
+		prefs[COMPOSE_URL_SIZE];
 
-	if (digest_render(&c->digest, sub, cfg, cfg->from_addr, now,
-			  &c->subject, &c->raw, &c->html, e) < 0)
-		return -1;
 	/* stored with the digest, so every retry carries the same
 	 * Message-ID; unique even for two digests of the same subscriber,
-	 * second and entries (one that failed and gave its entries back) */
+	 * second and entries (one that failed and gave its entries back);
+	 * made first: the view link names the digest by it */
 	snprintf(seed, sizeof(seed), "digest-%lld-%lld-", (long long)sub->id,
 		 (long long)now);
 	c->message_id = compose_message_id(cfg, seed, 1, e);
 	if (!c->message_id)
+		return -1;
+	if (secret_len) {
+		if (compose_link(cfg, secret, secret_len, sub, TOKEN_VIEW,
+				 token_message_key(c->message_id), view,
+				 e) < 0 ||
+		    compose_link(cfg, secret, secret_len, sub,
+				 TOKEN_PREFERENCES, 0, prefs, e) < 0)
+			return err_prefix(e, "digest for '%s'", sub->email);
+		links.view = view;
+		links.preferences = prefs;
+	}
+	if (digest_render(&c->digest, sub, cfg, cfg->from_addr, &links, now,
+			  &c->subject, &c->raw, &c->html, e) < 0)
 		return -1;
 	m.to_name = sub->name;
 	m.to_addr = sub->email;
@@ -141,6 +159,12 @@ render(const struct conf *cfg, const struct store_subscriber *sub, int64_t now,
 	m.date = now;
 	m.message_id = c->message_id;
 	m.list = 1;
+	if (secret_len) {
+		if (compose_unsubscribe_url(cfg, secret, secret_len, sub, url,
+					    e) < 0)
+			return err_prefix(e, "digest for '%s'", sub->email);
+		m.unsubscribe_url = url;
+	}
 	m.entries = (long)c->digest.n;
 	if (compose_render(cfg, &m, &c->text, &c->message, e) < 0)
 		return err_prefix(e, "digest for '%s'", sub->email);
@@ -158,7 +182,7 @@ send_compose(struct store *s, const struct conf *cfg,
 	if (digest_collect(s, sub, since, cfg->summary_words, cache, &c->digest,
 			   e) < 0)
 		goto out;
-	rc = c->digest.n ? render(cfg, sub, now, c, e) : 0;
+	rc = c->digest.n ? render(cfg, sub, now, NULL, 0, c, e) : 0;
 out:
 	if (rc < 0)
 		send_composed_release(c);
@@ -272,7 +296,8 @@ collect:
 		goto out;
 	}
 	own = 1;
-	if (render(run->cfg, sub, run->now, c, &own_err) < 0)
+	if (render(run->cfg, sub, run->now, run->secret, run->secret_len, c,
+		   &own_err) < 0)
 		goto out;
 	if (run->opts->dry_run) {
 		fprintf(run->opts->listing, "%s: %zu %s: %s\n", sub->email,
@@ -311,8 +336,11 @@ collect:
 		}
 		goto out;
 	}
-	run->report->built++;
-	courier_committed(run->courier);
+	/* id 0: another worker built this slot's digest first */
+	if (id) {
+		run->report->built++;
+		courier_committed(run->courier);
+	}
 	rc = 0;
 out:
 	composed_clear(c);
@@ -417,6 +445,11 @@ send_run(struct store *s, const struct conf *cfg, const struct send_options *o,
 	run.report = r;
 	run.now = clock_now();
 	composed_init(&run.composed);
+	/* read once: a rotation during the run applies to the next one */
+	if (cfg->web_base_url &&
+	    store_secret(s, "token", run.secret, sizeof(run.secret),
+			 &run.secret_len, e) < 0)
+		return -1;
 	if (o->dry_run) {
 		rc = build_all(&run, e);
 		goto out;
@@ -437,7 +470,7 @@ send_run(struct store *s, const struct conf *cfg, const struct send_options *o,
 		c.store = s;
 	}
 	berr = (struct err)ERR_INIT;
-	rc = build_all(&run, &berr);
+	rc = o->deliver_only ? 0 : build_all(&run, &berr);
 	courier_built(&c, rc < 0);
 	if (threaded) {
 		crc = courier_join(&c, &cerr);

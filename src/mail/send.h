@@ -40,6 +40,8 @@ struct send_options {
 	                         * (an operator's `send`; `run` waits) */
 	int scheduled;          /* `run`: one digest per subscriber and
 	                         * schedule slot, built once the slot began */
+	int deliver_only;       /* build nothing: deliver what is pending
+	                         * (another worker builds the digests) */
 	FILE *listing;          /* dry run: where to list the digests */
 	const atomic_int *stop; /* NULL, or a flag a signal
 	                         * handler sets: once up, no further digest

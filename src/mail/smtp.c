@@ -48,6 +48,10 @@ enum auth_state {
 /* What one SMTP session showed, reset by each flush. Filled by the event
  * and monitor callbacks, which libesmtp calls from smtp_start_session(). */
 struct smtp_state {
+	/* the message whose DATA was refused by its cancel callback (the
+	 * connection dropped before its end), and why */
+	struct deliver_item *cancelled;
+	char cancel_why[DELIVER_REPLY_MAX];
 	int connected;
 	int got_bytes; /* anything read from the server */
 	int mail_sent; /* a MAIL command went out */
@@ -333,11 +337,14 @@ smtp_item_results(struct deliver_item *it)
 static int
 smtp_item_final(struct deliver_item *it)
 {
-	int mail = smtp_reverse_path_status(it->handle)->code;
-	int msg = smtp_message_transfer_status(it->handle)->code;
+	int mail, msg;
 
-	return it->reported || mail >= 400 || msg >= 400 ||
-	       (msg >= 200 && msg < 300);
+	/* answered in an earlier session of the flush: not in this one */
+	if (it->reported || !it->handle)
+		return 1;
+	mail = smtp_reverse_path_status(it->handle)->code;
+	msg = smtp_message_transfer_status(it->handle)->code;
+	return mail >= 400 || msg >= 400 || (msg >= 200 && msg < 300);
 }
 
 static void tls_error(struct deliver *d, const char *fmt, ...)
@@ -631,6 +638,23 @@ smtp_read_msg(void **ctx, int *len, void *arg)
 		*len = 0;
 		return NULL;
 	}
+	/* the last moment to keep it back: the same refusal, which ends
+	 * the session before the end of DATA (smtp_flush goes on with the
+	 * messages after it in a new one) */
+	if (it->pos == 0 && it->m.cancel) {
+		struct smtp_state *st = &smtp_of(it->d)->st;
+		const char *why = it->m.cancel(it->m.cancel_arg, it->index);
+
+		if (why) {
+			st->cancelled = it;
+			snprintf(st->cancel_why, sizeof(st->cancel_why), "%s",
+				 why);
+			smtp_cork(st, 0);
+			errno = ECANCELED;
+			*len = 0;
+			return NULL;
+		}
+	}
 	n = it->m.len - it->pos;
 	if (n > 1024 * 1024)
 		n = 1024 * 1024;
@@ -687,6 +711,9 @@ smtp_diagnose(struct deliver *d, int started, int serr)
 	for (i = 0; i < d->nitems; i++)
 		if (!smtp_item_final(&d->items[i]))
 			pending++;
+	/* our own doing, not the server's (smtp_cancelled) */
+	if (st->cancelled)
+		return;
 	if (st->tls_missing) {
 		st->setup_failed = 1;
 		deliver_fatal(d, EX_CONFIG,
@@ -848,6 +875,9 @@ smtp_add_items(struct deliver *d, smtp_session_t s)
 
 	for (i = 0; i < d->nitems; i++) {
 		it = &d->items[i];
+		/* answered in an earlier session of this flush */
+		if (it->reported)
+			continue;
 		msg = smtp_add_message(s);
 		if (!msg)
 			return -1;
@@ -976,6 +1006,36 @@ smtp_failover(struct deliver *d)
 	return 1;
 }
 
+/* After a session in which a message was cancelled (smtp_read_msg):
+ * reports it, never sent, and makes the messages not yet answered ready
+ * for a new session. 1 when some are left for it. */
+static int
+smtp_cancelled(struct deliver *d)
+{
+	struct smtp_state *st = &smtp_of(d)->st;
+	struct deliver_item *it = st->cancelled;
+	size_t i, left = 0;
+
+	for (i = 0; i < it->m.nrcpts; i++) {
+		it->results[i].status = DELIVER_PERMFAIL;
+		it->results[i].code = 0;
+		it->results[i].transport = 0;
+		snprintf(it->results[i].reply, sizeof(it->results[i].reply),
+			 "%s", st->cancel_why);
+	}
+	deliver_report(d, it);
+	for (i = 0; i < d->nitems; i++) {
+		d->items[i].handle = NULL;
+		d->items[i].pos = 0;
+		if (!d->items[i].reported)
+			left++;
+	}
+	log_info("smtp: message %zu not sent (%s); %zu left for a new "
+		 "session",
+		 it->index, st->cancel_why, left);
+	return left > 0;
+}
+
 static void
 smtp_flush(struct deliver *d)
 {
@@ -1035,6 +1095,15 @@ again:
 	serr = smtp_errno();
 	deliver_sigpipe_restore(&old);
 	smtp_diagnose(d, started, serr);
+	if (sm->st.cancelled) {
+		int again = smtp_cancelled(d);
+
+		smtp_destroy_session(s);
+		s = NULL;
+		if (again)
+			goto again;
+		goto out;
+	}
 	if (smtp_failover(d)) {
 		for (i = 0; i < d->nitems; i++) {
 			d->items[i].handle = NULL;

@@ -1,6 +1,7 @@
 /*
  * backend: the table of operations behind store.h, one per backend (SQLite
- * in sqlite.c; PostgreSQL, later, in pg.c). Private to src/store/.
+ * in sqlite.c; PostgreSQL in pg.c, when built with libpq). Private to
+ * src/store/.
  *
  * A backend's handle starts with a struct store whose ops point to its
  * table; store.c picks the backend from the store's location and calls
@@ -75,6 +76,8 @@ struct store_ops {
 				   struct store_subscriber *sub, struct err *e);
 	int (*subscriber_by_token)(struct store *s, const char *token,
 				   struct store_subscriber *sub, struct err *e);
+	int (*subscriber_by_id)(struct store *s, int64_t id,
+				struct store_subscriber *sub, struct err *e);
 	int (*subscriber_remove)(struct store *s, const char *email,
 				 struct err *e);
 	int (*subscriber_update)(struct store *s,
@@ -105,6 +108,10 @@ struct store_ops {
 			   int64_t now, int64_t next_attempt, struct err *e);
 	int (*digest_prune)(struct store *s, int64_t before, size_t *pruned,
 			    struct err *e);
+	int (*digest_each_of)(struct store *s, int64_t subscriber_id,
+			      int (*cb)(int64_t id, const char *message_id,
+					void *arg, struct err *e),
+			      void *arg, struct err *e);
 	int (*outbox_sent_since)(struct store *s, int64_t since, int64_t nth,
 				 int64_t *n, int64_t *nth_at, struct err *e);
 	int (*outbox_due_count)(struct store *s, enum store_outbox_box box,
@@ -147,8 +154,37 @@ struct store_ops {
 			     struct err *e);
 	int (*subscriber_unsubscribe)(struct store *s, int64_t id, int64_t now,
 				      int *changed, struct err *e);
+	int (*consent_add)(struct store *s, const struct store_consent *c,
+			   struct err *e);
+	int (*consent_each)(struct store *s, int64_t id,
+			    int (*cb)(const struct store_consent *c, void *arg,
+				      struct err *e),
+			    void *arg, struct err *e);
+	int (*subscriber_confirm)(struct store *s, int64_t id,
+				  const struct store_consent *c, int *changed,
+				  struct err *e);
+	int (*subscriber_resubscribe)(struct store *s, int64_t id, int64_t now,
+				      int pending, int *changed, struct err *e);
+	int (*subscriber_confirm_sent)(struct store *s, int64_t id, int64_t at,
+				       struct err *e);
+	int (*subscriber_count)(struct store *s, int64_t now,
+				struct store_subscriber_counts *c,
+				struct err *e);
+	int (*subscriber_forget_pending)(struct store *s, int64_t before,
+					 size_t *n, struct err *e);
+	int (*work_lease)(struct store *s, const char *kind, int *held,
+			  struct err *e);
+	void (*work_release)(struct store *s, const char *kind);
+	int (*wake_listen)(struct store *s, int *fd, struct err *e);
+	int (*wake_drain)(struct store *s, struct err *e);
 };
 
 extern const struct store_ops store_sqlite_ops;
+#ifdef HAVE_LIBPQ
+extern const struct store_ops store_pg_ops;
+#endif
+
+/* The [store] password_file set with store_set_password_file, or NULL. */
+const char *store_password_file(void);
 
 #endif

@@ -710,6 +710,8 @@ struct walk_to {
 			      struct err *e);
 		int (*schedule)(const char *schedule, const char *timezone,
 				void *arg, struct err *e);
+		int (*consent)(const struct store_consent *c, void *arg,
+			       struct err *e);
 	} cb;
 	void *arg;
 	struct err *e;
@@ -1579,6 +1581,37 @@ sqlite_feed_each(struct store *base,
 	return walk(s, st, 0, feed_row, &to, "list feeds", e);
 }
 
+/* Why add refused email, which is there already: as it is, or kept as
+ * a suppression since the subscriber unsubscribed. */
+static void
+already_there(struct sqlite_store *s, const char *email, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char when[DATE_UTC_SIZE];
+	int64_t at = 0;
+
+	if (prepare(s, &st,
+		    "SELECT coalesce(unsubscribed_at, 0) FROM subscribers"
+		    " WHERE email = ?",
+		    e) == 0) {
+		sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			at = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (!at) {
+		err_set(e, EX_DATAERR, "subscriber '%s' already exists", email);
+		return;
+	}
+	date_format_utc(at, when);
+	when[10] = '\0'; /* the day says enough */
+	err_set(e, EX_DATAERR,
+		"'%s' unsubscribed on %s; kept so that nobody adds them "
+		"again: they may subscribe again themselves (a confirmation), "
+		"or add --resubscribe if they asked you",
+		email, when);
+}
+
 static int
 sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
 		      int64_t now, int64_t *id, struct err *e)
@@ -1596,20 +1629,20 @@ sqlite_subscriber_add(struct store *base, const struct store_subscriber *sub,
 	if (prepare(s, &st,
 		    "INSERT INTO subscribers (email, name, lang, created_at,"
 		    " schedule, timezone, include_words, exclude_words, token,"
-		    " start_seq)"
+		    " start_seq, pending_since)"
 		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
 		    " lower(hex(randomblob(16))),"
-		    " (SELECT coalesce(max(id), 0) FROM entries))",
+		    " (SELECT coalesce(max(id), 0) FROM entries), nullif(?9, 0))",
 		    e) < 0)
 		goto out;
 	bind_list(st, "tttItt", sub->email, sub->name, sub->lang, now,
 		  sub->schedule, sub->timezone);
 	sqlite3_bind_text(st, 7, words_join(&sub->include), -1, free);
 	sqlite3_bind_text(st, 8, words_join(&sub->exclude), -1, free);
+	sqlite3_bind_int64(st, 9, sub->pending_since);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
-			err_set(e, EX_DATAERR, "subscriber '%s' already exists",
-				sub->email);
+			already_there(s, sub->email, e);
 		else
 			db_error(s, e, "add subscriber");
 		goto out;
@@ -1778,6 +1811,252 @@ sqlite_subscriber_unsubscribe(struct store *base, int64_t id, int64_t now,
 	return store_commit(base, e);
 }
 
+/* The subscriber id starts anew at now: subscribed then, and what is new
+ * to them is what the store keeps from now on (as add). */
+#define SUBSCRIBER_RESTART              \
+	" created_at = ?2, start_seq =" \
+	" (SELECT coalesce(max(id), 0) FROM entries)"
+
+static int
+consent_insert(struct sqlite_store *s, int64_t id,
+	       const struct store_consent *c, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "INSERT INTO consents (subscriber_id, email, given_at,"
+		    " source, ip, wording, lang)"
+		    " SELECT id, coalesce(?2, email), ?3, ?4, ?5, ?6, ?7"
+		    " FROM subscribers WHERE id = ?1",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->given_at);
+	sqlite3_bind_text(st, 4, c->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c->wording, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, c->lang, -1, SQLITE_STATIC);
+	rc = finish(s, st, "record the consent", e);
+	if (rc == 0)
+		rc = err_set(e, EX_DATAERR, "no subscriber %lld",
+			     (long long)id);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+sqlite_consent_add(struct store *base, const struct store_consent *c,
+		   struct err *e)
+{
+	return consent_insert(sq(base), c->subscriber_id, c, e);
+}
+
+static int
+consent_row(sqlite3_stmt *st, const struct walk_to *to)
+{
+	struct store_consent c = {
+		.subscriber_id = sqlite3_column_int64(st, 0),
+		.email = (const char *)sqlite3_column_text(st, 1),
+		.given_at = sqlite3_column_int64(st, 2),
+		.source = (const char *)sqlite3_column_text(st, 3),
+		.ip = (const char *)sqlite3_column_text(st, 4),
+		.wording = (const char *)sqlite3_column_text(st, 5),
+		.lang = (const char *)sqlite3_column_text(st, 6),
+	};
+
+	return to->cb.consent(&c, to->arg, to->e);
+}
+
+static int
+sqlite_consent_each(struct store *base, int64_t id,
+		    int (*cb)(const struct store_consent *c, void *arg,
+			      struct err *e),
+		    void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	struct walk_to to = { .arg = arg, .e = e };
+
+	to.cb.consent = cb;
+	if (prepare(s, &st,
+		    "SELECT coalesce(subscriber_id, 0), email, given_at, source,"
+		    " ip, wording, lang FROM consents WHERE subscriber_id = ?"
+		    " ORDER BY given_at, id",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return walk(s, st, 0, consent_row, &to, "read consents", e);
+}
+
+/* 1 when subscriber id was waiting or unsubscribed, 0 when subscribed,
+ * -1 with e (unknown id: EX_DATAERR). */
+static int
+subscriber_waiting(struct sqlite_store *s, int64_t id, int *unsubscribed,
+		   struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "SELECT pending_since IS NOT NULL,"
+		    " unsubscribed_at IS NOT NULL FROM subscribers WHERE id = ?",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = step_row(s, st, "read the subscriber", e);
+	if (rc == 1) {
+		*unsubscribed = sqlite3_column_int(st, 1);
+		rc = sqlite3_column_int(st, 0) || *unsubscribed;
+	} else if (rc == 0) {
+		rc = err_set(e, EX_DATAERR, "no subscriber %lld",
+			     (long long)id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+sqlite_subscriber_confirm(struct store *base, int64_t id,
+			  const struct store_consent *c, int *changed,
+			  struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc, unsubscribed = 0;
+
+	*changed = 0;
+	if (store_begin(base, e) < 0)
+		return -1;
+	rc = subscriber_waiting(s, id, &unsubscribed, e);
+	if (rc == 1) {
+		*changed = 1;
+		rc = prepare(s, &st,
+			     "UPDATE subscribers SET pending_since = NULL,"
+			     " unsubscribed_at = NULL," SUBSCRIBER_RESTART
+			     " WHERE id = ?1",
+			     e);
+		if (rc == 0) {
+			bind_list(st, "II", id, c->given_at);
+			rc = finish(s, st, "confirm", e);
+		}
+	}
+	if (rc >= 0)
+		rc = consent_insert(s, id, c, e);
+	if (rc < 0) {
+		store_rollback(base);
+		return -1;
+	}
+	return store_commit(base, e);
+}
+
+static int
+sqlite_subscriber_resubscribe(struct store *base, int64_t id, int64_t now,
+			      int pending, int *changed, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc, unsubscribed = 0;
+
+	*changed = 0;
+	if (store_begin(base, e) < 0)
+		return -1;
+	rc = subscriber_waiting(s, id, &unsubscribed, e);
+	if (rc >= 0 && unsubscribed) {
+		*changed = 1;
+		rc = prepare(
+			s, &st,
+			"UPDATE subscribers SET unsubscribed_at = NULL,"
+			" pending_since = CASE WHEN ?3 THEN ?2 END," SUBSCRIBER_RESTART
+			" WHERE id = ?1",
+			e);
+		if (rc == 0) {
+			bind_list(st, "IIi", id, now, pending);
+			rc = finish(s, st, "resubscribe", e);
+		}
+	}
+	if (rc < 0) {
+		store_rollback(base);
+		return -1;
+	}
+	return store_commit(base, e);
+}
+
+static int
+sqlite_subscriber_confirm_sent(struct store *base, int64_t id, int64_t at,
+			       struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?",
+		    e) < 0)
+		return -1;
+	bind_list(st, "II", at, id);
+	rc = finish(s, st, "note the confirmation sent", e);
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no subscriber %lld",
+			       (long long)id);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+sqlite_subscriber_count(struct store *base, int64_t now,
+			struct store_subscriber_counts *c, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* the states of store_subscriber_state, in its order */
+	if (prepare(s, &st,
+		    "SELECT"
+		    " count(CASE WHEN unsubscribed_at IS NOT NULL THEN 1 END),"
+		    " count(CASE WHEN unsubscribed_at IS NULL"
+		    "  AND pending_since IS NOT NULL THEN 1 END),"
+		    " count(CASE WHEN unsubscribed_at IS NULL"
+		    "  AND pending_since IS NULL AND paused_at IS NOT NULL"
+		    "  AND (paused_until IS NULL OR ?1 < paused_until)"
+		    "  THEN 1 END),"
+		    " count(*) FROM subscribers",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	rc = step_row(s, st, "count subscribers", e);
+	if (rc == 1) {
+		c->unsubscribed = sqlite3_column_int64(st, 0);
+		c->pending = sqlite3_column_int64(st, 1);
+		c->paused = sqlite3_column_int64(st, 2);
+		c->active = sqlite3_column_int64(st, 3) - c->unsubscribed -
+			    c->pending - c->paused;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+sqlite_subscriber_forget_pending(struct store *base, int64_t before, size_t *n,
+				 struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "DELETE FROM subscribers WHERE pending_since < ?"
+		    " AND unsubscribed_at IS NULL",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	rc = finish(s, st, "forget unconfirmed subscribers", e);
+	if (rc < 0)
+		return -1;
+	*n = (size_t)rc;
+	return 0;
+}
+
 /* The columns subscriber_from_row reads, from subscribers s. */
 #define SUBSCRIBER_COLUMNS                                           \
 	"SELECT s.id, s.email, s.name, s.lang, s.created_at,"        \
@@ -1889,6 +2168,18 @@ sqlite_subscriber_by_token(struct store *base, const char *token,
 {
 	return subscriber_by(sq(base), "token", token, "with that token", sub,
 			     e);
+}
+
+/* the id bound as text: the column's INTEGER affinity compares it as the
+ * number (SQLite 4.2, "Type Conversions Prior To Comparison") */
+static int
+sqlite_subscriber_by_id(struct store *base, int64_t id,
+			struct store_subscriber *sub, struct err *e)
+{
+	char key[24];
+
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	return subscriber_by(sq(base), "id", key, "with that id", sub, e);
 }
 
 #define FETCH_COLUMNS                                                    \
@@ -2574,17 +2865,34 @@ take_back(struct sqlite_store *s, int64_t subscriber_id, int64_t entry_id,
 	return finish(s, st, "give an entry back", e) < 0 ? -1 : 0;
 }
 
+static int sqlite_digest_has_slot(struct store *base, int64_t subscriber_id,
+				  const char *slot, int *has, struct err *e);
+
 static int
 sqlite_digest_add(struct store *base, const struct store_digest_new *d,
 		  int64_t *id, struct err *e)
 {
 	struct sqlite_store *s = sq(base);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc = -1;
 
+	*id = 0;
 	if (store_begin(&s->base, e) < 0)
 		return -1;
+	/* a slot already used (by another run, the write lock held since
+	 * store_begin orders them): its digest is that run's */
+	if (d->slot) {
+		int used = 0;
+
+		if (sqlite_digest_has_slot(base, d->subscriber_id, d->slot,
+					   &used, e) < 0)
+			goto out;
+		if (used) {
+			rc = store_commit(&s->base, e);
+			goto out;
+		}
+	}
 	st = prepared(s, STMT_DIGEST_INSERT,
 		      "INSERT INTO outbox (kind, subscriber_id, slot,"
 		      " message_id, created_at, status, reply, covered_seq)"
@@ -2724,7 +3032,9 @@ sqlite_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 	if (prepare(s, &st,
 		    "SELECT id FROM outbox WHERE status = 'pending'"
 		    " AND next_attempt_at <= ?1 AND (?2 = 0"
-		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL))" NOT_PAUSED(
+		    "  OR (?2 = 3 AND kind = 'confirm')"
+		    "  OR (?2 IN (1, 2) AND (?2 = 1) = (subscriber_id IS NOT"
+		    "   NULL OR kind = 'confirm')))" NOT_PAUSED(
 			    "?3") " ORDER BY id LIMIT ?4",
 		    e) < 0)
 		return -1;
@@ -2851,6 +3161,43 @@ sqlite_digest_prune(struct store *base, int64_t before, size_t *pruned,
 		return -1;
 	*pruned = (size_t)rc;
 	return 0;
+}
+
+static int
+sqlite_digest_each_of(struct store *base, int64_t subscriber_id,
+		      int (*cb)(int64_t id, const char *message_id, void *arg,
+				struct err *e),
+		      void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+	char *mid;
+
+	if (prepare(s, &st,
+		    "SELECT g.id, g.message_id FROM outbox g"
+		    " JOIN outbox_messages m ON m.outbox_id = g.id"
+		    " WHERE g.subscriber_id = ? AND g.kind = 'digest'"
+		    " ORDER BY g.id DESC",
+		    e) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, subscriber_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		/* copied: the callback may read the store */
+		mid = strdup((const char *)sqlite3_column_text(st, 1));
+		if (!mid) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			break;
+		}
+		rc = cb(sqlite3_column_int64(st, 0), mid, arg, e);
+		free(mid);
+		if (rc)
+			break;
+	}
+	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_error(s, e, "list a subscriber's digests");
+	sqlite3_finalize(st);
+	return rc;
 }
 
 static int
@@ -2983,8 +3330,9 @@ sqlite_outbox_due_count(struct store *base, enum store_outbox_box box,
 	if (prepare(s, &st,
 		    "SELECT count(*) FROM outbox WHERE status = 'pending'"
 		    " AND next_attempt_at <= ?1 AND (?2 = 0"
-		    "  OR (?2 = 1) = (subscriber_id IS NOT NULL))" NOT_PAUSED(
-			    "?1"),
+		    "  OR (?2 = 3 AND kind = 'confirm')"
+		    "  OR (?2 IN (1, 2) AND (?2 = 1) = (subscriber_id IS NOT"
+		    "   NULL OR kind = 'confirm')))" NOT_PAUSED("?1"),
 		    e) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, due_by);
@@ -3422,6 +3770,44 @@ sqlite_subscriber_schedules(struct store *base,
 	return walk(s, st, 0, schedule_row, &to, "list schedules", e);
 }
 
+/* SQLite's run lock already makes its holder the only worker. */
+static int
+sqlite_work_lease(struct store *base, const char *kind, int *held,
+		  struct err *e)
+{
+	(void)base;
+	(void)kind;
+	(void)e;
+	*held = 1;
+	return 0;
+}
+
+static void
+sqlite_work_release(struct store *base, const char *kind)
+{
+	(void)base;
+	(void)kind;
+}
+
+/* No wake-ups: nothing tells a SQLite store's readers that another
+ * process wrote (a daemon sleeps until its next due time). */
+static int
+sqlite_wake_listen(struct store *base, int *fd, struct err *e)
+{
+	(void)base;
+	(void)e;
+	*fd = -1;
+	return 0;
+}
+
+static int
+sqlite_wake_drain(struct store *base, struct err *e)
+{
+	(void)base;
+	(void)e;
+	return 0;
+}
+
 /* The run lock: lock.c's flock, with the start store.c knows. */
 struct sqlite_lock {
 	struct store_lock base;
@@ -3481,6 +3867,7 @@ const struct store_ops store_sqlite_ops = {
 	.subscriber_page = sqlite_subscriber_page,
 	.subscriber_by_email = sqlite_subscriber_by_email,
 	.subscriber_by_token = sqlite_subscriber_by_token,
+	.subscriber_by_id = sqlite_subscriber_by_id,
 	.fetch_claim = sqlite_fetch_claim,
 	.fetch_get = sqlite_fetch_get,
 	.fetch_mark_needed = sqlite_fetch_mark_needed,
@@ -3493,6 +3880,7 @@ const struct store_ops store_sqlite_ops = {
 	.digest_has_slot = sqlite_digest_has_slot,
 	.outbox_claim = sqlite_outbox_claim,
 	.outbox_get = sqlite_outbox_get,
+	.digest_each_of = sqlite_digest_each_of,
 	.outbox_mark = sqlite_outbox_mark,
 	.digest_prune = sqlite_digest_prune,
 	.digest_count = sqlite_digest_count,
@@ -3511,5 +3899,16 @@ const struct store_ops store_sqlite_ops = {
 	.secret = sqlite_secret,
 	.secret_rotate = sqlite_secret_rotate,
 	.subscriber_unsubscribe = sqlite_subscriber_unsubscribe,
+	.consent_add = sqlite_consent_add,
+	.consent_each = sqlite_consent_each,
+	.subscriber_confirm = sqlite_subscriber_confirm,
+	.subscriber_resubscribe = sqlite_subscriber_resubscribe,
+	.subscriber_confirm_sent = sqlite_subscriber_confirm_sent,
+	.subscriber_count = sqlite_subscriber_count,
+	.subscriber_forget_pending = sqlite_subscriber_forget_pending,
 	.subscriber_schedules = sqlite_subscriber_schedules,
+	.work_lease = sqlite_work_lease,
+	.work_release = sqlite_work_release,
+	.wake_listen = sqlite_wake_listen,
+	.wake_drain = sqlite_wake_drain,
 };

@@ -10,17 +10,61 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "lib/str.h"
+#include "lib/url.h"
 #include "store/backend.h"
 
-/* The backend for a store location. Only SQLite so far: every location
- * is a file name. A PostgreSQL backend (pg.c) will take the locations
- * that start with "postgresql://". */
-static const struct store_ops *
-backend(const char *location)
+char *
+store_location_shown(const char *location)
 {
-	(void)location;
+	return url_mask_password(location);
+}
+
+static char *password_file;
+
+void
+store_set_password_file(const char *path)
+{
+	free(password_file);
+	password_file = path ? strdup(path) : NULL;
+}
+
+const char *
+store_password_file(void)
+{
+	return password_file;
+}
+
+int
+store_is_url(const char *location)
+{
+	return !strncmp(location, "postgresql://", 13) ||
+	       !strncmp(location, "postgres://", 11);
+}
+
+/* The backend for a store location, and in *name what it is given:
+ * "postgresql://" and "postgres://" URLs PostgreSQL's (when built with
+ * libpq; else NULL with EX_CONFIG), "sqlite:PATH" SQLite's with PATH,
+ * anything else a file name for SQLite. */
+static const struct store_ops *
+backend(const char *location, const char **name, struct err *e)
+{
+	*name = location;
+	if (store_is_url(location)) {
+#ifdef HAVE_LIBPQ
+		(void)e;
+		return &store_pg_ops;
+#else
+		err_set(e, EX_CONFIG,
+			"this feedmail was built without the PostgreSQL "
+			"store: install libpq-dev and run configure again");
+		return NULL;
+#endif
+	}
+	if (!strncmp(location, "sqlite:", 7))
+		*name = location + 7;
 	return &store_sqlite_ops;
 }
 
@@ -28,7 +72,9 @@ struct store_lock *
 store_lock_run(const char *location, const char *command, int timeout,
 	       int64_t now, struct err *e)
 {
-	return backend(location)->lock_run(location, command, timeout, now, e);
+	const struct store_ops *ops = backend(location, &location, e);
+
+	return ops ? ops->lock_run(location, command, timeout, now, e) : NULL;
 }
 
 void
@@ -41,7 +87,9 @@ store_unlock_run(struct store_lock *l)
 struct store *
 store_open_version(const char *location, int version, struct err *e)
 {
-	return backend(location)->open(location, version, e);
+	const struct store_ops *ops = backend(location, &location, e);
+
+	return ops ? ops->open(location, version, e) : NULL;
 }
 
 struct store *
@@ -53,7 +101,9 @@ store_open(const char *location, struct err *e)
 struct store *
 store_open_read(const char *location, struct err *e)
 {
-	return backend(location)->open_read(location, e);
+	const struct store_ops *ops = backend(location, &location, e);
+
+	return ops ? ops->open_read(location, e) : NULL;
 }
 
 int
@@ -217,6 +267,13 @@ store_subscriber_by_token(struct store *s, const char *token,
 }
 
 int
+store_subscriber_by_id(struct store *s, int64_t id,
+		       struct store_subscriber *sub, struct err *e)
+{
+	return s->ops->subscriber_by_id(s, id, sub, e);
+}
+
+int
 store_subscriber_remove(struct store *s, const char *email, struct err *e)
 {
 	return s->ops->subscriber_remove(s, email, e);
@@ -255,6 +312,69 @@ store_subscriber_unsubscribe(struct store *s, int64_t id, int64_t now,
 			     int *changed, struct err *e)
 {
 	return s->ops->subscriber_unsubscribe(s, id, now, changed, e);
+}
+
+const char *
+store_subscriber_state(const struct store_subscriber *sub, int64_t now)
+{
+	if (sub->unsubscribed_at)
+		return "unsubscribed";
+	if (sub->pending_since)
+		return "pending";
+	return store_subscriber_paused(sub, now) ? "paused" : "active";
+}
+
+int
+store_consent_add(struct store *s, const struct store_consent *c, struct err *e)
+{
+	return s->ops->consent_add(s, c, e);
+}
+
+int
+store_consent_each(struct store *s, int64_t id,
+		   int (*cb)(const struct store_consent *c, void *arg,
+			     struct err *e),
+		   void *arg, struct err *e)
+{
+	return s->ops->consent_each(s, id, cb, arg, e);
+}
+
+int
+store_subscriber_confirm(struct store *s, int64_t id,
+			 const struct store_consent *c, int *changed,
+			 struct err *e)
+{
+	return s->ops->subscriber_confirm(s, id, c, changed, e);
+}
+
+int
+store_subscriber_resubscribe(struct store *s, int64_t id, int64_t now,
+			     int pending, int *changed, struct err *e)
+{
+	return s->ops->subscriber_resubscribe(s, id, now, pending, changed, e);
+}
+
+int
+store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at,
+			      struct err *e)
+{
+	return s->ops->subscriber_confirm_sent(s, id, at, e);
+}
+
+int
+store_subscriber_count(struct store *s, int64_t now,
+		       struct store_subscriber_counts *c, struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	return s->ops->subscriber_count(s, now, c, e);
+}
+
+int
+store_subscriber_forget_pending(struct store *s, int64_t before, size_t *n,
+				struct err *e)
+{
+	*n = 0;
+	return s->ops->subscriber_forget_pending(s, before, n, e);
 }
 
 int
@@ -331,6 +451,15 @@ store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 		   struct err *e)
 {
 	return s->ops->digest_prune(s, before, pruned, e);
+}
+
+int
+store_digest_each_of(struct store *s, int64_t subscriber_id,
+		     int (*cb)(int64_t id, const char *message_id, void *arg,
+			       struct err *e),
+		     void *arg, struct err *e)
+{
+	return s->ops->digest_each_of(s, subscriber_id, cb, arg, e);
 }
 
 int
@@ -435,6 +564,30 @@ store_subscriber_schedules(struct store *s,
 			   void *arg, struct err *e)
 {
 	return s->ops->subscriber_schedules(s, cb, arg, e);
+}
+
+int
+store_work_lease(struct store *s, const char *kind, int *held, struct err *e)
+{
+	return s->ops->work_lease(s, kind, held, e);
+}
+
+void
+store_work_release(struct store *s, const char *kind)
+{
+	s->ops->work_release(s, kind);
+}
+
+int
+store_wake_listen(struct store *s, int *fd, struct err *e)
+{
+	return s->ops->wake_listen(s, fd, e);
+}
+
+int
+store_wake_drain(struct store *s, struct err *e)
+{
+	return s->ops->wake_drain(s, e);
 }
 
 static void

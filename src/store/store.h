@@ -2,8 +2,9 @@
  * store: where feeds, entries, subscribers, digests and deliveries are
  * kept; the one door to them. Behind it, a table of operations per
  * backend (backend.h, private to src/store/), picked by the location
- * store_open is given: today always SQLite (sqlite.c, the only user of
- * sqlite3), one file.
+ * store_open is given: SQLite (sqlite.c, the only user of sqlite3), one
+ * file, or PostgreSQL (pg.c, the only user of libpq; see "Locations"),
+ * a database several workers share.
  *
  * The SQLite file is in WAL mode with a busy timeout and foreign keys on; its
  * schema version is PRAGMA user_version, and store_open migrates an older
@@ -98,6 +99,55 @@ struct store_lock *store_lock_run(const char *location, const char *command,
 				  int timeout, int64_t now, struct err *e);
 /* Releases the lock and frees l. NULL-safe. */
 void store_unlock_run(struct store_lock *l);
+
+/*
+ * Work leases: the parts of a pass that one worker at a time does
+ * (marking lead feeds, building digests, the admin's reports, pruning),
+ * while fetching and delivering go ahead in every worker through claims.
+ * SQLite: *held is always 1 (its run lock already makes the process
+ * alone). PostgreSQL: a session advisory lock on the kind, *held 0 when
+ * another worker has it; held until store_work_release or store_close
+ * (or the worker's death, which ends its connection).
+ */
+int store_work_lease(struct store *s, const char *kind, int *held,
+		     struct err *e);
+void store_work_release(struct store *s, const char *kind);
+
+/*
+ * Wake-ups: what lets an idle worker (a sleeping daemon) learn at once
+ * that another process gave it work it could not foresee: a feed or a
+ * subscriber added, a subscriber's schedule changed or their pause
+ * ended, the admin's mail queued, failed mail queued again. The operations that do so tell the
+ * listeners when their transaction commits. PostgreSQL: LISTEN/NOTIFY.
+ * SQLite: none (the daemon wakes at its next due time, and on SIGHUP).
+ */
+
+/* Makes s a listener: *fd is then a descriptor that becomes readable
+ * when work may have come (call store_wake_drain then), -1 when the
+ * backend cannot wake anyone. s is best kept for this alone, idle
+ * between drains: a statement run on it may read the notifications
+ * meanwhile. */
+int store_wake_listen(struct store *s, int *fd, struct err *e);
+/* Reads what came on a listener without waiting: the number of
+ * wake-ups since the last drain (0 when none), or -1 with e when the
+ * connection failed (make a new listener). */
+int store_wake_drain(struct store *s, struct err *e);
+
+/*
+ * Locations. "postgresql://..." and "postgres://..." name a PostgreSQL
+ * store (libpq's URL; "postgres:///db" a local socket); "sqlite:PATH"
+ * and any other location a SQLite file. A URL is refused with EX_CONFIG
+ * when feedmail was built without libpq.
+ */
+int store_is_url(const char *location);
+/* The location as messages show it: a URL's password masked ("***"),
+ * in its authority or a password= parameter. malloc'd; NULL when memory
+ * runs out. */
+char *store_location_shown(const char *location);
+/* The file whose first line is the PostgreSQL password, read at each
+ * connection (NULL: libpq's own PGPASSWORD and PGPASSFILE apply). Set
+ * once, before opening a store; the path is copied. */
+void store_set_password_file(const char *path);
 
 /* Transactions: begin/commit fail with the SQLite message; rollback is
  * safe to call when nothing is open. */
@@ -323,7 +373,13 @@ int store_subscriber_copy(struct store_subscriber *dst,
 			  const struct store_subscriber *src);
 
 /* Adds a subscriber; an address already there (case-insensitive domain) is
- * refused with EX_DATAERR. created_at is set to now. The entries new to
+ * refused with EX_DATAERR, saying when an address that unsubscribed did
+ * so ("unsubscribed on DATE"): such an address comes back only through
+ * store_subscriber_confirm (their own confirmation) or
+ * store_subscriber_resubscribe (the admin's word). created_at is set to
+ * now. With sub->pending_since set, they are added waiting for their
+ * confirmation since then (sent nothing until store_subscriber_confirm).
+ * The entries new to
  * them are those the store keeps after this commits: in the store's own
  * order of entries, not by the clock (now may equal an entry's
  * first_seen, or even precede it). */
@@ -338,6 +394,10 @@ int store_subscriber_by_email(struct store *s, const char *email,
  * Unknown: -1 with EX_DATAERR (the message does not repeat the token). */
 int store_subscriber_by_token(struct store *s, const char *token,
 			      struct store_subscriber *sub, struct err *e);
+/* Fills sub (release it) with subscriber id: what a token names (a link
+ * in a mail). Unknown: -1 with EX_DATAERR. */
+int store_subscriber_by_id(struct store *s, int64_t id,
+			   struct store_subscriber *sub, struct err *e);
 /* Changes what sub->id's subscriber reads and how: name, lang, tags,
  * schedule, timezone, include and exclude words, all replaced by sub's;
  * the address, start (created_at and the entries new to them), token,
@@ -362,6 +422,72 @@ int store_subscriber_receives(const struct store_subscriber *sub, int64_t now);
  * stays as they were (0, *changed 0); unknown id: -1 with EX_DATAERR. */
 int store_subscriber_unsubscribe(struct store *s, int64_t id, int64_t now,
 				 int *changed, struct err *e);
+/* The state of sub at now, for lists and counts: "unsubscribed",
+ * "pending" (waiting for their confirmation), "paused" or "active". */
+const char *store_subscriber_state(const struct store_subscriber *sub,
+				   int64_t now);
+
+/* A consent as recorded (the consents table): for which address, when,
+ * through what (STORE_CONSENT_*), from where, to which text. Strings are
+ * lent. */
+struct store_consent {
+	int64_t subscriber_id; /* 0 once the subscriber was removed */
+	const char *email;     /* the address it was given for */
+	int64_t given_at;
+	const char *source;  /* STORE_CONSENT_WEB, _IMPORT or _ADMIN */
+	const char *ip;      /* as seen through the trusted proxy, or NULL */
+	const char *wording; /* the version of the text agreed to, or NULL */
+	const char *lang;    /* the language it was read in, or NULL */
+};
+#define STORE_CONSENT_WEB "web"
+#define STORE_CONSENT_IMPORT "import"
+#define STORE_CONSENT_ADMIN "admin"
+
+/* Records c for c->subscriber_id (who must exist: else -1 with
+ * EX_DATAERR), as given: for an admin's add or an import that vouches
+ * for it. */
+int store_consent_add(struct store *s, const struct store_consent *c,
+		      struct err *e);
+/* Calls cb with each consent recorded for subscriber id, oldest first
+ * (see "Callbacks"). */
+int store_consent_each(struct store *s, int64_t id,
+		       int (*cb)(const struct store_consent *c, void *arg,
+				 struct err *e),
+		       void *arg, struct err *e);
+/* The subscriber id confirms, as c says (c->subscriber_id is ignored),
+ * in one transaction: c is recorded, pending_since and unsubscribed_at
+ * are cleared, and one who was waiting or had unsubscribed starts anew
+ * (created_at = c->given_at, and what is new to them is what the store
+ * keeps after this commits, as for store_subscriber_add). *changed: 1
+ * when they were waiting or unsubscribed, 0 when they were subscribed
+ * already (the consent is recorded all the same). Unknown id: -1 with
+ * EX_DATAERR. */
+int store_subscriber_confirm(struct store *s, int64_t id,
+			     const struct store_consent *c, int *changed,
+			     struct err *e);
+/* The admin subscribes again id, who had unsubscribed, at now:
+ * unsubscribed_at is cleared and they start anew (as confirm); with
+ * pending set, they wait for their confirmation since now. *changed 0
+ * (and nothing done) when they had not unsubscribed. Unknown id: -1
+ * with EX_DATAERR. */
+int store_subscriber_resubscribe(struct store *s, int64_t id, int64_t now,
+				 int pending, int *changed, struct err *e);
+/* Notes that a confirmation mail to id was queued at `at`
+ * (confirm_sent_at). Unknown id: -1 with EX_DATAERR. */
+int store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at,
+				  struct err *e);
+/* How many subscribers are in each state at now (store_subscriber_state). */
+struct store_subscriber_counts {
+	int64_t active, pending, paused, unsubscribed;
+};
+int store_subscriber_count(struct store *s, int64_t now,
+			   struct store_subscriber_counts *c, struct err *e);
+/* Forgets the subscribers waiting for their confirmation since before
+ * `before` (never confirmed: removed, with what they had; their consents
+ * none); *n says how many. */
+#define STORE_PENDING_DAYS 7 /* how long run keeps them waiting */
+int store_subscriber_forget_pending(struct store *s, int64_t before, size_t *n,
+				    struct err *e);
 /* Removes a subscriber by address; unknown: -1 with EX_DATAERR. */
 int store_subscriber_remove(struct store *s, const char *email, struct err *e);
 int store_subscriber_each(struct store *s,
@@ -435,9 +561,10 @@ int store_digest_has_slot(struct store *s, int64_t subscriber_id,
 
 /* Records a pending digest and its entries in one transaction; an entry
  * of a failed digest of the subscriber moves to the new one. An entry
- * already in another digest of the subscriber, a slot already used, or a
- * subscriber who has unsubscribed makes it fail with EX_DATAERR (nothing
- * recorded). */
+ * already in another digest of the subscriber, or a subscriber who has
+ * unsubscribed, makes it fail with EX_DATAERR (nothing recorded). A slot
+ * already used (another worker built that digest first: the unique key
+ * decides) records nothing and returns 0 with *id 0. */
 int store_digest_add(struct store *s, const struct store_digest_new *d,
 		     int64_t *id, struct err *e);
 
@@ -462,9 +589,14 @@ void store_message_release(struct store_message *d);
 
 /* Which of the outbox's messages a claim takes. */
 enum store_outbox_box {
-	STORE_OUTBOX_ALL,     /* digests and the admin's mail */
-	STORE_OUTBOX_DIGESTS, /* subscribers' digests only */
-	STORE_OUTBOX_ADMIN,   /* the admin's mail only (no subscriber) */
+	STORE_OUTBOX_ALL,      /* digests and the admin's mail */
+	STORE_OUTBOX_DIGESTS,  /* the subscribers' mail: their digests
+	                       * and the confirmations (kind "confirm",
+	                       * which a person waits for) */
+	STORE_OUTBOX_ADMIN,    /* the admin's mail only (no subscriber,
+	                       * not a confirmation) */
+	STORE_OUTBOX_CONFIRMS, /* the confirmations only: what serve
+	                        * carries itself, at once */
 };
 
 /* Claims at most max pending messages of box in the outbox whose next
@@ -511,6 +643,15 @@ int store_outbox_due_count(struct store *s, enum store_outbox_box box,
  * how many. */
 int store_digest_prune(struct store *s, int64_t before, size_t *pruned,
 		       struct err *e);
+
+/* Calls cb with the outbox id and Message-ID of each digest of
+ * subscriber_id that still has its message (pending, failed, or sent
+ * and not yet pruned), newest first (see "Callbacks"): how a view link,
+ * which names a digest by its Message-ID's key, finds it. */
+int store_digest_each_of(struct store *s, int64_t subscriber_id,
+			 int (*cb)(int64_t id, const char *message_id,
+				   void *arg, struct err *e),
+			 void *arg, struct err *e);
 
 /* One pending or failed message (a digest, or the admin's mail: no
  * entries), as `feedmail outbox` lists it. Strings are lent for the

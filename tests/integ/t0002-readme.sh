@@ -51,7 +51,7 @@ map <"$TEST_SRCDIR/etc/feeds.opml" >etc/feeds.opml
 map <examples.sh >mapped.sh
 cat >"$FEEDMAIL_CONFIG" <<CONF
 [store]
-path = $TEST_DIR/demo.db
+$(store_conf demo)
 [smtp]
 host = 127.0.0.1
 port = $SMTP_PORT

@@ -72,7 +72,7 @@ test_expect_success 'remove' '
 test_expect_success 'help and usage errors name "subscriber VERB"' '
 	feedmail subscriber list --help >out &&
 	head -n 1 out >first &&
-	printf "usage: feedmail subscriber list [--tag TAG] [--state active|paused] [--json]\n" >want &&
+	printf "usage: feedmail subscriber list [--tag TAG] [--state active|paused|pending|unsubscribed] [--json]\n" >want &&
 	diff want first &&
 	expect_code 64 feedmail subscriber remove 2>err &&
 	contains err "feedmail subscriber remove: one address" &&

@@ -5,12 +5,14 @@
 # keeps the first process asleep with the lock; the second starts once the
 # first has written itself into the lock file as its holder (wait_lock).
 # A holder that need not finish holds for long and is killed.
+# All SQLite's: its lock file beside the store; PostgreSQL's workers share a
+# store (tests/unit/test_store covers its leases).
 . "$TEST_SRCDIR/tests/lib.sh"
 
 STORE=$XDG_DATA_HOME/feedmail/feedmail.db
 printf "[store]\nlock_timeout = 1\n" >"$FEEDMAIL_CONFIG"
 
-test_expect_success 'a second writer gives up after lock_timeout, naming the holder' '
+test_expect_success_sqlite 'a second writer gives up after lock_timeout, naming the holder' '
 	FEEDMAIL_TEST_HOLD_LOCK=600 "$FEEDMAIL" add http://example.org/a >/dev/null 2>&1 &
 	holder=$! &&
 	test_kill_at_end $holder &&
@@ -21,7 +23,7 @@ test_expect_success 'a second writer gives up after lock_timeout, naming the hol
 	alive $holder
 '
 
-test_expect_success 'a writer that waits less than the timeout goes on' '
+test_expect_success_sqlite 'a writer that waits less than the timeout goes on' '
 	printf "[store]\nlock_timeout = 60\n" >"$FEEDMAIL_CONFIG" || exit 1
 	FEEDMAIL_TEST_HOLD_LOCK=1 "$FEEDMAIL" add http://example.org/c >first.out 2>&1 &
 	holder=$! &&
@@ -34,7 +36,7 @@ test_expect_success 'a writer that waits less than the timeout goes on' '
 	feedmail list --json | grep -q example.org/c
 '
 
-test_expect_success 'readers are not blocked by a writer' '
+test_expect_success_sqlite 'readers are not blocked by a writer' '
 	FEEDMAIL_TEST_HOLD_LOCK=600 "$FEEDMAIL" add http://example.org/e >/dev/null 2>&1 &
 	holder=$! &&
 	test_kill_at_end $holder &&
@@ -44,7 +46,7 @@ test_expect_success 'readers are not blocked by a writer' '
 	contains out example.org/c
 '
 
-test_expect_success 'a killed holder leaves no stale lock' '
+test_expect_success_sqlite 'a killed holder leaves no stale lock' '
 	printf "[store]\nlock_timeout = 1\n" >"$FEEDMAIL_CONFIG" || exit 1
 	FEEDMAIL_TEST_HOLD_LOCK=600 "$FEEDMAIL" add http://example.org/f >/dev/null 2>&1 &
 	holder=$! &&
@@ -56,7 +58,7 @@ test_expect_success 'a killed holder leaves no stale lock' '
 	contains out "added feed"
 '
 
-test_expect_success 'two runs started together: one waits, then works' '
+test_expect_success_sqlite 'two runs started together: one waits, then works' '
 	printf "[store]\nlock_timeout = 60\n[digest]\ntransport = stdout\n" >"$FEEDMAIL_CONFIG" || exit 1
 	FEEDMAIL_TEST_HOLD_LOCK=1 "$FEEDMAIL" -d runs.db run >first.out 2>&1 &
 	first=$! &&
@@ -68,7 +70,7 @@ test_expect_success 'two runs started together: one waits, then works' '
 	contains second.out "digests built"
 '
 
-test_expect_success 'a run that cannot get the lock in time exits 75' '
+test_expect_success_sqlite 'a run that cannot get the lock in time exits 75' '
 	printf "[store]\nlock_timeout = 1\n[digest]\ntransport = stdout\n" >"$FEEDMAIL_CONFIG" || exit 1
 	FEEDMAIL_TEST_HOLD_LOCK=600 "$FEEDMAIL" -d runs.db run >/dev/null 2>&1 &
 	first=$! &&

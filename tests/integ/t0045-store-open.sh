@@ -5,13 +5,14 @@
 # them after an upgrade.)
 . "$TEST_SRCDIR/tests/lib.sh"
 
-# at_once N DB: runs N feedmail commands on the store DB, started
+# at_once N NAME: runs N feedmail commands on the store NAME, started
 # together: readers (list, status, export) and, one in four, a writer
 # adding a feed of its own. Passes when every one exits 0 and none says
 # anything on standard error.
 at_once() {
 	n=$1
-	db=$2
+	name=$2
+	db=$(store_location "$name") || return 1
 	pids=
 	i=0
 	while [ $i -lt "$n" ]; do
@@ -19,7 +20,7 @@ at_once() {
 		0) set -- list ;;
 		1) set -- status ;;
 		2) set -- export ;;
-		3) set -- add "https://example.org/$db/$i" ;;
+		3) set -- add "https://example.org/$name/$i" ;;
 		esac
 		"$FEEDMAIL" -d "$db" "$@" >"cmd-out.$i" 2>"cmd-err.$i" &
 		pids="$pids $!"
@@ -38,25 +39,25 @@ at_once() {
 	fi
 }
 
-# feeds DB: how many feeds the store DB holds.
+# feeds NAME: how many feeds the store NAME holds.
 feeds() {
-	feedmail -d "$1" list | grep -c "^ *[0-9]"
+	feedmail -d "$(store_location "$1")" list | grep -c "^ *[0-9]"
 }
 
 test_expect_success '40 commands at once on a new store' '
-	at_once 40 new.db &&
-	test "$(feeds new.db)" = 10
+	at_once 40 new &&
+	test "$(feeds new)" = 10
 '
 
-test_expect_success 'the same in folders not made yet' '
-	at_once 40 deep/er/new.db &&
-	test "$(feeds deep/er/new.db)" = 10
+test_expect_success_sqlite 'the same in folders not made yet' '
+	at_once 40 deep/er/new &&
+	test "$(feeds deep/er/new)" = 10
 '
 
-test_expect_success '40 commands at once on a store of version 1' '
+test_expect_success_sqlite '40 commands at once on a store of version 1' '
 	store_from_sql old.db "$FIXTURES/store/v1.sql" &&
-	at_once 40 old.db &&
-	test "$(feeds old.db)" = 11 &&
+	at_once 40 old &&
+	test "$(feeds old)" = 11 &&
 	feedmail -d old.db list >out &&
 	contains out "https://example.org/feed.xml" &&
 	feedmail -d old.db subscriber list >out &&

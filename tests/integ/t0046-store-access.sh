@@ -9,6 +9,7 @@
 # CI runs as root, whom file modes do not stop: there the permission cases
 # run feedmail as the user nobody (setpriv), and the mount cases use a
 # mount namespace of their own (unshare; a user namespace when not root).
+# Every case is about SQLite's file: under TEST_STORE=pg each is skipped.
 . "$TEST_SRCDIR/tests/lib.sh"
 
 URL=https://example.org/feed.xml
@@ -57,14 +58,14 @@ in_mounts() {
 }
 
 if [ -n "$user" ]; then
-	test_expect_success 'set up: a store of the user'\''s own' '
+	test_expect_success_sqlite 'set up: a store of the user'\''s own' '
 		mkdir ro && mine ro &&
 		as_user -d ro/s.db -q add "$URL" &&
 		as_user -d ro/s.db list >out &&
 		contains out "$URL"
 	'
 
-	test_expect_success 'a store file the user may not write: list, status, doctor work; add exits 77' '
+	test_expect_success_sqlite 'a store file the user may not write: list, status, doctor work; add exits 77' '
 		chmod 0444 ro/s.db &&
 		as_user -d ro/s.db list >out &&
 		contains out "$URL" &&
@@ -82,12 +83,12 @@ if [ -n "$user" ]; then
 		lacks out example.org/b
 	'
 
-	test_expect_success 'reading it left no file of ours beside it' '
+	test_expect_success_sqlite 'reading it left no file of ours beside it' '
 		test ! -e ro/s.db-wal &&
 		test ! -e ro/s.db-shm
 	'
 
-	test_expect_success 'a store folder the user may not write: list and status work; add exits 77' '
+	test_expect_success_sqlite 'a store folder the user may not write: list and status work; add exits 77' '
 		chmod 0555 ro &&
 		as_user -d ro/s.db list >out &&
 		contains out "$URL" &&
@@ -98,13 +99,13 @@ if [ -n "$user" ]; then
 		contains err "SQLite needs to create '\''ro/s.db-wal'\''"
 	'
 
-	test_expect_success 'without its lock file there, add says the lock cannot be made' '
+	test_expect_success_sqlite 'without its lock file there, add says the lock cannot be made' '
 		chmod 0755 ro && rm ro/s.db.lock && chmod 0555 ro &&
 		expect_code 77 as_user -d ro/s.db add https://example.org/b 2>err &&
 		contains err "lock '\''ro/s.db.lock'\'': permission denied: user '\''$user'\'' cannot create files in the folder '\''ro'\''"
 	'
 
-	test_expect_success 'doctor: a lock the user may not take is a problem, 77' '
+	test_expect_success_sqlite 'doctor: a lock the user may not take is a problem, 77' '
 		mkdir lk && mine lk &&
 		as_user -d lk/s.db -q add "$URL" &&
 		chmod 0444 lk/s.db.lock &&
@@ -113,12 +114,12 @@ if [ -n "$user" ]; then
 		contains out "problem lock: lk/s.db.lock: user '\''$user'\'' cannot write the file (mode 0444"
 	'
 
-	test_expect_success 'a new store in that folder cannot be made: 73' '
+	test_expect_success_sqlite 'a new store in that folder cannot be made: 73' '
 		expect_code 73 as_user -d ro/new.db list 2>err &&
 		contains err "cannot create files in the folder '\''ro'\''"
 	'
 
-	test_expect_success 'an older store the user may not write cannot be migrated: 77' '
+	test_expect_success_sqlite 'an older store the user may not write cannot be migrated: 77' '
 		mkdir old && store_from_sql old/s.db "$FIXTURES/store/v1.sql" &&
 		mine old && chmod 0444 old/s.db &&
 		expect_code 77 as_user -d old/s.db list 2>err &&
@@ -131,7 +132,7 @@ else
 fi
 
 if [ -n "$in_mounts" ]; then
-	test_expect_success 'a read-only mount: list and status work; add exits 77' '
+	test_expect_success_sqlite 'a read-only mount: list and status work; add exits 77' '
 		mkdir rom &&
 		feedmail -d rom/s.db -q add "$URL" &&
 		in_mounts "
@@ -147,7 +148,7 @@ if [ -n "$in_mounts" ]; then
 		contains add.out "is on a read-only file system"
 	'
 
-	test_expect_success 'a full disk: 74; once space is freed, all is well' '
+	test_expect_success_sqlite 'a full disk: 74; once space is freed, all is well' '
 		mkdir full &&
 		in_mounts "
 			mount -t tmpfs -o size=1m tmpfs full || exit 99
@@ -168,7 +169,7 @@ else
 	test_skip 'a full disk' 'no mount namespace to mount a small tmpfs in'
 fi
 
-test_expect_success 'a file that is not a store, a damaged store: 65' '
+test_expect_success_sqlite 'a file that is not a store, a damaged store: 65' '
 	head -c 8192 /dev/urandom >noise.db &&
 	expect_code 65 feedmail -d noise.db list 2>err &&
 	contains err "store '\''noise.db'\'' is damaged, or not a store" &&
@@ -179,13 +180,13 @@ test_expect_success 'a file that is not a store, a damaged store: 65' '
 	contains err "store '\''half.db'\'' is damaged"
 '
 
-test_expect_success 'a folder where the store should be: 73' '
+test_expect_success_sqlite 'a folder where the store should be: 73' '
 	mkdir dir.db &&
 	expect_code 73 feedmail -d dir.db list 2>err &&
 	contains err "store '\''dir.db'\''"
 '
 
-test_expect_success 'a store another process holds: 75, naming it; readers go on' '
+test_expect_success_sqlite 'a store another process holds: 75, naming it; readers go on' '
 	feedmail -d held.db -q add "$URL" &&
 	# the holder keeps the lock until its standard input, a FIFO the case
 	# holds open on fd 8, reaches its end: for as long as the case needs

@@ -12,6 +12,7 @@ start_http || exit 1
 # The default timeouts, which a loaded machine never reaches on loopback;
 # the stall case has its own short one.
 cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [fetch]
 max_size = 1M
 CONF
@@ -31,14 +32,12 @@ print('null' if v is None else v)"
 }
 
 entries_of() {
-	sqlite3_count "SELECT count(*) FROM entries WHERE feed_id = $1"
+	store_count "SELECT count(*) FROM entries WHERE feed_id = $1"
 }
 
-sqlite3_count() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect('$XDG_DATA_HOME/feedmail/feedmail.db')
-print(db.execute(sys.argv[1]).fetchone()[0])" "$1"
+# store_count SQL: what the query SQL counts in the store
+store_count() {
+	store_sql default "$1"
 }
 
 test_expect_success '200, then 304 with the ETag; the 304 parses nothing' '
@@ -70,7 +69,7 @@ test_expect_success 'a gzip body is decompressed' '
 test_expect_success 'an unchanged feed stores nothing new, entry by entry' '
 	feedmail fetch --all >out &&
 	contains out "0 new entries" &&
-	test "$(sqlite3_count "SELECT count(*) FROM entries")" = 9
+	test "$(store_count "SELECT count(*) FROM entries")" = 9
 '
 
 test_expect_success '301 seen on 3 fetches in a row moves the feed' '
@@ -138,7 +137,7 @@ test_expect_success '429 with Retry-After postpones the next fetch' '
 # timeout (2 s here) can end the transfer, however loaded the machine.
 test_expect_success 'a server that stalls mid-body times out' '
 	feedmail add "$HTTP_URL/stall/feed.xml?sleep=600" >/dev/null &&
-	printf "[fetch]\ntimeout = 2\n" >stall.conf &&
+	{ printf "[fetch]\ntimeout = 2\n" && store_section default; } >stall.conf &&
 	expect_code 75 feedmail -c stall.conf fetch 11 2>err &&
 	contains err "timeout"
 '
@@ -197,7 +196,7 @@ test_expect_success 'an edited entry is updated in place, not new' '
 	sed -i "s|<description>Two.</description>|<description>Two, corrected.</description>|" www/feed.xml &&
 	feedmail fetch 4 >out &&
 	contains out "0 new entries" &&
-	test "$(sqlite3_count "SELECT count(*) FROM entries WHERE feed_id = 4 AND summary = '"'Two, corrected.'"'")" = 1 &&
+	test "$(store_count "SELECT count(*) FROM entries WHERE feed_id = 4 AND summary = '"'Two, corrected.'"'")" = 1 &&
 	test "$(entries_of 4)" = 3
 '
 
@@ -219,12 +218,12 @@ assert r[\"errors\"][0][\"feed\"] == 9 and r[\"errors\"][0][\"url\"].endswith(\"
 '
 
 test_expect_success 'fetch URL of a feed not subscribed prints it, stores nothing' '
-	before=$(sqlite3_count "SELECT count(*) FROM entries") &&
+	before=$(store_count "SELECT count(*) FROM entries") &&
 	feedmail fetch "$HTTP_URL/gzip/reused-guid.xml" >out &&
 	contains out "Reused guid" &&
 	contains out "https://cms.example/b" &&
-	test "$(sqlite3_count "SELECT count(*) FROM entries")" = "$before" &&
-	test "$(sqlite3_count "SELECT count(*) FROM feeds WHERE url LIKE '"'%gzip/reused%'"'")" = 0
+	test "$(store_count "SELECT count(*) FROM entries")" = "$before" &&
+	test "$(store_count "SELECT count(*) FROM feeds WHERE url LIKE '"'%gzip/reused%'"'")" = 0
 '
 
 test_expect_success 'the User-Agent: feedmail/VERSION, or the feed'"'"'s own' '

@@ -27,6 +27,7 @@ no_proxy=$no_proxy,.example.test
 NO_PROXY=$no_proxy
 export FEEDMAIL_RESOLVE FEEDMAIL_TEST_PUBLIC no_proxy NO_PROXY
 cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [fetch]
 connect_timeout = 10
 timeout = 60
@@ -48,10 +49,7 @@ print('null' if v is None else v)"
 }
 
 entries_of() {
-	"$PYTHON3" -c "
-import sqlite3
-db = sqlite3.connect('$XDG_DATA_HOME/feedmail/feedmail.db')
-print(db.execute('SELECT count(*) FROM entries WHERE feed_id = $1').fetchone()[0])"
+	store_sql default "SELECT count(*) FROM entries WHERE feed_id = $1"
 }
 
 # add URL: adds the feed, prints its id

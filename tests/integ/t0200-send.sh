@@ -24,13 +24,13 @@ IDN_PORT=$SMTP_PORT
 
 
 # setup NAME PORT [EXTRA-SMTP-LINES]: a config NAME.conf and a store
-# NAME.db with subscribers a, b and c (and those named in
+# NAME (store_location) with subscribers a, b and c (and those named in
 # $MORE_SUBSCRIBERS; added at 06:00) and the feeds
 # fetched at 07:00, so that every entry is new to every subscriber.
 setup() {
 	cat >"$1.conf" <<CONF
 [store]
-path = $TEST_DIR/$1.db
+$(store_conf "$1")
 [smtp]
 host = 127.0.0.1
 port = $2
@@ -51,22 +51,21 @@ CONF
 	at 2026-11-26T07:00:00Z -q fetch
 }
 
+# the current store: the one of $FEEDMAIL_CONFIG, NAME.conf naming store NAME
+current_store() {
+	basename "$FEEDMAIL_CONFIG" .conf
+}
+
 # digests STATUS: how many digests of the current store have STATUS
 digests() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-print(db.execute('SELECT count(*) FROM outbox WHERE subscriber_id IS NOT NULL AND status = ?', (sys.argv[2],)).fetchone()[0])" \
-		"$(sed -n 's/^path = //p' "$FEEDMAIL_CONFIG")" "$1"
+	store_sql "$(current_store)" "SELECT count(*) FROM outbox
+		WHERE subscriber_id IS NOT NULL AND status = '$1'"
 }
 
 # max_attempts: the most attempts any digest of the current store has had
 max_attempts() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-print(db.execute('SELECT coalesce(max(attempts), 0) FROM outbox WHERE subscriber_id IS NOT NULL').fetchone()[0])" \
-		"$(sed -n 's/^path = //p' "$FEEDMAIL_CONFIG")"
+	store_sql "$(current_store)" "SELECT coalesce(max(attempts), 0)
+		FROM outbox WHERE subscriber_id IS NOT NULL"
 }
 
 test_expect_success 'digests arrive whole, readable, one per subscriber' '
@@ -134,28 +133,22 @@ test_expect_success 'ten runs against a server that is down charge no digest' '
 	done &&
 	test "$(digests pending)" = 3 &&
 	test "$(digests failed)" = 0 &&
-	"$PYTHON3" -c "
-import sqlite3
-db = sqlite3.connect(\"down.db\")
-assert db.execute(\"SELECT max(attempts) FROM outbox WHERE subscriber_id IS NOT NULL\").fetchone()[0] == 0
-o = db.execute(\"SELECT failures, held, ended_at FROM outages\").fetchall()
-assert o == [(11, 3, None)], o"
+	test "$(max_attempts)" = 0 &&
+	store_sql down "SELECT failures, held, ended_at FROM outages" >outages &&
+	printf "11\t3\t\n" >want &&
+	cmp want outages
 '
 
 test_expect_success 'the pending digests go out once the server is back' '
 	export FEEDMAIL_CONFIG=$TEST_DIR/down.conf &&
 	sed -i "s/^port = .*/port = $SINK_PORT/" down.conf &&
-	ids=$("$PYTHON3" -c "
-import sqlite3
-db = sqlite3.connect(\"down.db\")
-print(\" \".join(sorted(r[0] for r in db.execute(\"SELECT message_id FROM outbox WHERE subscriber_id IS NOT NULL\"))))") &&
+	ids=$(store_sql down "SELECT message_id FROM outbox
+		WHERE subscriber_id IS NOT NULL" | sort | tr "\n" " ") &&
 	feedmail send >out 2>err &&
 	contains out "0 digests built; 3 sent" &&
 	test "$(digests sent)" = 3 &&
-	"$PYTHON3" -c "
-import sqlite3
-db = sqlite3.connect(\"down.db\")
-assert db.execute(\"SELECT count(*) FROM outages WHERE ended_at IS NOT NULL\").fetchone()[0] == 1" &&
+	test "$(store_sql down "SELECT count(*) FROM outages
+		WHERE ended_at IS NOT NULL")" = 1 &&
 	"$PYTHON3" "$TEST_SRCDIR/tests/read_mail.py" sink >mails.json &&
 	"$PYTHON3" -c "
 import json, sys
@@ -247,7 +240,7 @@ test_expect_success 'dry run: lists, records and sends nothing' '
 test_expect_success 'an international domain goes out as A-labels: RCPT TO and To:' '
 	cat >idn.conf <<-CONF &&
 	[store]
-	path = $TEST_DIR/idn.db
+	$(store_conf idn)
 	[smtp]
 	host = 127.0.0.1
 	port = $IDN_PORT
@@ -285,12 +278,8 @@ test_expect_success 'an international domain goes out as A-labels: RCPT TO and T
 test_expect_success 'a stored address no transport can carry fails alone, with why' '
 	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
 	at 2026-11-26T06:00:00Z -q subscriber add "info@société.fr" &&
-	"$PYTHON3" -c "
-import sqlite3
-db = sqlite3.connect(\"idn.db\")
-db.execute(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
-           (\"élise@example.org\", 1795586400))
-db.commit()" &&
+	store_sql idn "INSERT INTO subscribers (email, created_at)
+		VALUES ('"'élise@example.org'"', 1795586400)" &&
 	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/echo.xml" &&
 	at 2026-11-26T07:00:00Z -q fetch &&
 	expect_code 65 feedmail send >out 2>err &&
@@ -314,12 +303,8 @@ test_expect_success 'a pending digest whose address no transport can carry fails
 	sed "s/^port = .*/port = $(free_port)/" idn.conf >idn-down.conf &&
 	{ feedmail -c "$TEST_DIR/idn-down.conf" send >out 2>err; true; } &&
 	test "$(digests pending)" = 4 &&
-	"$PYTHON3" -c "
-import sqlite3
-db = sqlite3.connect(\"idn.db\")
-db.execute(\"UPDATE subscribers SET email = ? WHERE email = ?\",
-           (\"émile@example.org\", \"later@example.org\"))
-db.commit()" &&
+	store_sql idn "UPDATE subscribers SET email = '"'émile@example.org'"'
+		WHERE email = '"'later@example.org'"'" &&
 	expect_code 65 feedmail send >out 2>err &&
 	contains out "3 sent, 0 left pending, 1 failed" &&
 	contains err "recipient: '"'"'émile@example.org'"'"': non-ASCII local parts are not supported: they need SMTPUTF8" &&
@@ -329,12 +314,9 @@ db.commit()" &&
 
 test_expect_success 'outbox prints a stored address as it may be printed' '
 	export FEEDMAIL_CONFIG=$TEST_DIR/idn.conf &&
-	"$PYTHON3" -c "
-import sqlite3
-db = sqlite3.connect(\"idn.db\")
-db.execute(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
-           (\"x@ab\u202ecd.example\", 1795586400))
-db.commit()" &&
+	rlo=$(printf "\342\200\256") &&
+	store_sql idn "INSERT INTO subscribers (email, created_at)
+		VALUES ('\''x@ab${rlo}cd.example'\'', 1795586400)" &&
 	expect_code 65 feedmail send >out 2>err &&
 	contains err "not a valid international domain name" &&
 	feedmail outbox >outbox &&
@@ -348,7 +330,7 @@ db.commit()" &&
 test_expect_success 'the same story from two feeds appears once; the rest as +N more' '
 	cat >merge.conf <<-CONF &&
 	[store]
-	path = $TEST_DIR/merge.db
+	$(store_conf merge)
 	[digest]
 	transport = maildir
 	path = $TEST_DIR/merge.maildir
@@ -382,19 +364,17 @@ test_expect_success 'the same story from two feeds appears once; the rest as +N 
 test_expect_success 'more subscribers than a page: each gets one digest' '
 	cat >pages.conf <<-CONF &&
 	[store]
-	path = $TEST_DIR/pages.db
+	$(store_conf pages)
 	[digest]
 	transport = maildir
 	path = $TEST_DIR/pages.maildir
 	CONF
 	export FEEDMAIL_CONFIG=$TEST_DIR/pages.conf &&
 	at 2026-11-26T06:00:00Z -q subscriber add first@example.org &&
-	"$PYTHON3" -c "
-import sqlite3
-db = sqlite3.connect(\"pages.db\")
-db.executemany(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
-               [(\"p%d@example.org\" % i, 1795586400) for i in range(1100)])
-db.commit()" &&
+	store_sql pages "INSERT INTO subscribers (email, created_at)
+		WITH RECURSIVE n(i) AS
+			(SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1099)
+		SELECT '"'p'"' || i || '"'@example.org'"', 1795586400 FROM n" &&
 	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/feed.xml" &&
 	at 2026-11-26T07:00:00Z -q fetch &&
 	feedmail send --dry-run >list &&
@@ -460,7 +440,7 @@ kill_after() {
 test_expect_success 'killed at random during send: nothing lost, nothing doubled' '
 	cat >crash.conf <<-CONF &&
 	[store]
-	path = $TEST_DIR/crash.db
+	$(store_conf crash)
 	[smtp]
 	host = 127.0.0.1
 	port = $SINK_PORT
@@ -472,12 +452,10 @@ test_expect_success 'killed at random during send: nothing lost, nothing doubled
 	before=$(ls sink/*.eml | wc -l) &&
 	cp www/feed.xml www/grow.xml &&
 	at 2026-11-26T06:00:00Z -q add "$HTTP_URL/grow.xml" &&
-	"$PYTHON3" -c "
-import sqlite3
-db = sqlite3.connect(\"crash.db\")
-with db:  # one transaction
-    db.executemany(\"INSERT INTO subscribers (email, created_at) VALUES (?, ?)\",
-                   [(\"s%d@example.org\" % i, 1795672800) for i in range(100)])" &&
+	store_sql crash "INSERT INTO subscribers (email, created_at)
+		WITH RECURSIVE n(i) AS
+			(SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99)
+		SELECT '"'s'"' || i || '"'@example.org'"', 1795672800 FROM n" &&
 	round=0 kills=0 &&
 	while [ $round -lt 20 ]; do
 		sed -i "s|<channel>|<channel><item><title>Round $round</title><guid>r$round</guid></item>|" www/grow.xml &&
@@ -495,13 +473,16 @@ with db:  # one transaction
 	test "$(digests pending)" = 0 &&
 	test "$(digests failed)" = 0 &&
 	"$PYTHON3" "$TEST_SRCDIR/tests/read_mail.py" sink >mails.json &&
-	"$PYTHON3" - "$before" "$kills" <<-EOF
-	import collections, json, sqlite3, sys
-	before, kills = int(sys.argv[1]), int(sys.argv[2])
+	store_sql crash "SELECT g.message_id, s.email FROM outbox g
+		JOIN subscribers s ON s.id = g.subscriber_id" >digests.tsv &&
+	entries=$(store_sql crash "SELECT count(*) FROM entries") &&
+	store_sql crash "SELECT count(*) FROM deliveries
+		GROUP BY subscriber_id" >per_sub &&
+	"$PYTHON3" - "$before" "$kills" "$entries" <<-EOF
+	import collections, json, sys
+	before, kills, entries = map(int, sys.argv[1:4])
 	mails = json.load(open("mails.json"))[before:]
-	db = sqlite3.connect("crash.db")
-	digests = {r[0]: r[1] for r in db.execute(
-	    "SELECT g.message_id, s.email FROM outbox g JOIN subscribers s ON s.id = g.subscriber_id")}
+	digests = dict(l.rstrip("\n").split("\t") for l in open("digests.tsv"))
 	got = collections.Counter(m["message_id"] for m in mails)
 	missing = set(digests) - set(got)
 	assert not missing, ("never arrived", sorted(missing)[:5])
@@ -509,10 +490,8 @@ with db:  # one transaction
 	doubled = sum(n - 1 for n in got.values() if n > 1)
 	assert doubled <= kills, (doubled, kills)
 	# every subscriber got every entry, each in exactly one digest
-	entries = db.execute("SELECT count(*) FROM entries").fetchone()[0]
-	per_sub = db.execute(
-	    "SELECT count(*) FROM deliveries GROUP BY subscriber_id").fetchall()
-	assert len(per_sub) == 100 and all(n == (entries,) for n in per_sub), (entries, per_sub[:3])
+	per_sub = [int(l) for l in open("per_sub")]
+	assert len(per_sub) == 100 and all(n == entries for n in per_sub), (entries, per_sub[:3])
 	print("kills", kills, "doubled", doubled, "digests", len(digests))
 	EOF
 '

@@ -14,6 +14,7 @@ SINK_PORT=$SMTP_PORT
 
 config() {
 	cat >"$FEEDMAIL_CONFIG" <<-CONF
+	$(store_section default)
 	[smtp]
 	host = 127.0.0.1
 	port = $1
@@ -29,12 +30,7 @@ config() {
 
 # sql STATEMENT: runs it on the test's store
 sql() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for row in db.execute(sys.argv[2]):
-    print('|'.join(str(c) for c in row))
-db.commit()" "$XDG_DATA_HOME/feedmail/feedmail.db" "$1"
+	store_sql default "$1"
 }
 
 # mail_to DIR ADDRESS: how many messages DIR's sink received for ADDRESS
@@ -69,12 +65,12 @@ test_expect_success 'set up: healthy and broken subscribers, feeds' '
 	# what add refuses, but a store written by another version, or by
 	# hand, may hold
 	sql "INSERT INTO subscribers (email, created_at)
-	     SELECT \"bob smith@example.org\", created_at FROM subscribers
-	     WHERE email = \"a@example.org\"" &&
-	sql "INSERT INTO subscriber_tags VALUES
-	     ((SELECT id FROM subscribers WHERE email LIKE \"bob%\"), 0, \"news\")" &&
-	sql "UPDATE subscribers SET timezone = \"Mars/Olympus_Mons\"
-	     WHERE email = \"z@example.org\""
+	     SELECT '"'bob smith@example.org'"', created_at FROM subscribers
+	     WHERE email = '"'a@example.org'"'" &&
+	# (edit takes an address as stored, so its tag goes in as any does)
+	feedmail -q subscriber edit "bob smith@example.org" --tag news &&
+	sql "UPDATE subscribers SET timezone = '"'Mars/Olympus_Mons'"'
+	     WHERE email = '"'z@example.org'"'"
 '
 
 test_expect_success 'one run: the healthy get their digest, the rest fail alone' '
@@ -181,7 +177,7 @@ open(\"many.xml\", \"w\").write(
 	at 2026-11-29T06:10:00Z send >out 2>err;
 	test "$(grep -l "^To: .*m@example.org" sink/*.eml | wc -l)" = 2 &&
 	covered=$(sql "SELECT count(*) FROM deliveries d JOIN subscribers s
-	     ON s.id = d.subscriber_id WHERE s.email = \"m@example.org\"") &&
+	     ON s.id = d.subscriber_id WHERE s.email = '"'m@example.org'"'") &&
 	test "$covered" -gt 1500
 '
 

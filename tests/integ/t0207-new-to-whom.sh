@@ -7,6 +7,7 @@
 . "$TEST_SRCDIR/tests/lib.sh"
 
 cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [digest]
 transport = maildir
 path = $TEST_DIR/maildir
@@ -40,8 +41,8 @@ test_expect_success 'an entry stored just after a subscription reaches them' '
 
 test_expect_success 'the clock standing still: fetch, subscribe, fetch, send' '
 	export FEEDMAIL_NOW=2026-11-26T09:00:00Z &&
-	printf "[store]\npath = %s/still.db\n[digest]\ntransport = maildir\npath = %s/maildir\nlanguage = en\n" \
-		"$TEST_DIR" "$TEST_DIR" >still.conf &&
+	printf "[store]\n%s\n[digest]\ntransport = maildir\npath = %s/maildir\nlanguage = en\n" \
+		"$(store_conf still)" "$TEST_DIR" >still.conf &&
 	export FEEDMAIL_CONFIG=$TEST_DIR/still.conf &&
 	cp "$FIXTURES/fetch/feed.xml" still.xml &&
 	feedmail -q subscriber add first@example.org &&

@@ -12,6 +12,7 @@ printf "s3cret\n" >pw && chmod 600 pw
 # smtp_conf PORT [EXTRA-LINES]: an smtp config in the default config file
 smtp_conf() {
 	cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [smtp]
 host = 127.0.0.1
 port = $1
@@ -43,11 +44,8 @@ password_file = $TEST_DIR/pw" &&
 
 # outbox KIND: "status message_id" of each outbox report of KIND
 outbox() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for row in db.execute('SELECT status, message_id FROM outbox WHERE kind = ?', (sys.argv[2],)):
-    print(*row)" "$XDG_DATA_HOME/feedmail/feedmail.db" "$1"
+	store_sql default "SELECT status, message_id FROM outbox
+		WHERE kind = '$1'" | tr "\t" " "
 }
 
 test_expect_success 'the test mail leaves through the outbox, marked sent' '
@@ -67,7 +65,10 @@ test_expect_success 'a test mail refused for now fails at once; no run tries it 
 	exit 75
 	EOS
 	chmod +x tempfail.sh &&
-	printf "[digest]\ntransport = sendmail\nsendmail = %s/tempfail.sh\nfrom = v@cluster.example\n" "$TEST_DIR" >"$FEEDMAIL_CONFIG" &&
+	{
+		printf "[digest]\ntransport = sendmail\nsendmail = %s/tempfail.sh\nfrom = v@cluster.example\n" "$TEST_DIR" &&
+		store_section default
+	} >"$FEEDMAIL_CONFIG" &&
 	expect_code 75 feedmail doctor --test-mail marie@example.org >out &&
 	contains out "test mail to marie@example.org: refused" &&
 	test "$(wc -l <calls)" = 1 &&
@@ -136,7 +137,7 @@ password_file = $TEST_DIR/pw" &&
 '
 
 test_expect_success 'tags nobody follows, tags no feed carries: warnings' '
-	printf "[store]\npath = %s/tags.db\n[digest]\ntransport = stdout\n" "$TEST_DIR" >"$FEEDMAIL_CONFIG" &&
+	printf "[store]\n%s\n[digest]\ntransport = stdout\n" "$(store_conf tags)" >"$FEEDMAIL_CONFIG" &&
 	feedmail -q add --tag Isère https://example.org/a.xml &&
 	feedmail -q add --tag Savoie https://example.org/b.xml &&
 	feedmail -q subscriber add a@example.org --tag isere &&
@@ -151,7 +152,7 @@ test_expect_success 'tags nobody follows, tags no feed carries: warnings' '
 	contains out "no feed is tagged"
 '
 
-test_expect_success 'a corrupted page of the store: a problem, exit 65' '
+test_expect_success_sqlite 'a corrupted page of the store: a problem, exit 65' '
 	cp tags.db bad.db &&
 	page=$("$PYTHON3" -c "
 import sqlite3, sys
@@ -196,10 +197,16 @@ test_expect_success 'a server that is down: exit 69, connection refused' '
 '
 
 test_expect_success 'file transports: whether the path can be written' '
-	printf "[digest]\ntransport = mbox\npath = %s/digests.mbox\n" "$TEST_DIR" >"$FEEDMAIL_CONFIG" &&
+	{
+		printf "[digest]\ntransport = mbox\npath = %s/digests.mbox\n" "$TEST_DIR" &&
+		store_section default
+	} >"$FEEDMAIL_CONFIG" &&
 	feedmail doctor >out &&
 	contains out "digests.mbox: can be written" &&
-	printf "[digest]\ntransport = mbox\npath = /nonexistent/x.mbox\n" >"$FEEDMAIL_CONFIG" &&
+	{
+		printf "[digest]\ntransport = mbox\npath = /nonexistent/x.mbox\n" &&
+		store_section default
+	} >"$FEEDMAIL_CONFIG" &&
 	expect_code 73 feedmail doctor >out &&
 	contains out "cannot be written"
 '
@@ -207,7 +214,10 @@ test_expect_success 'file transports: whether the path can be written' '
 test_expect_success 'doctor --json: a path that is not UTF-8 loses no check' '
 	dir=$(printf "caf\351") &&
 	mkdir "$dir" &&
-	printf "[digest]\ntransport = mbox\npath = %s/digests.mbox\n" "$TEST_DIR" >"$dir/feedmail.conf" &&
+	{
+		printf "[digest]\ntransport = mbox\npath = %s/digests.mbox\n" "$TEST_DIR" &&
+		store_section default
+	} >"$dir/feedmail.conf" &&
 	feedmail -c "$dir/feedmail.conf" doctor --json >out.json &&
 	"$PYTHON3" -c "
 import json, sys
@@ -217,7 +227,7 @@ assert \"caf\\ufffd\" in checks[\"config\"][\"detail\"], checks[\"config\"]
 "
 '
 
-test_expect_success 'doctor --json says so when the config or the store cannot be had' '
+test_expect_success 'doctor --json says so when the config cannot be had' '
 	printf "[smtp]\nport = x\n" >bad.conf &&
 	expect_code 78 feedmail -c bad.conf doctor --json >out.json &&
 	"$PYTHON3" -c "
@@ -225,7 +235,10 @@ import json
 c = json.load(open(\"out.json\"))
 assert [x[\"check\"] for x in c] == [\"config\"], c
 assert c[0][\"status\"] == \"problem\" and \"port\" in c[0][\"detail\"], c
-" &&
+"
+'
+
+test_expect_success_sqlite 'doctor --json says so when the store cannot be had' '
 	printf "not a store at all, but long enough to be read as one....\n" >bad.db &&
 	expect_code 65 feedmail -d bad.db doctor --json >out.json &&
 	"$PYTHON3" -c "

@@ -10,12 +10,12 @@ start_http || exit 1
 start_smtp || exit 1
 SINK_PORT=$SMTP_PORT
 
-# setup NAME PORT: a store NAME.db with subscribers a and b and one feed,
+# setup NAME PORT: a store NAME (store_location) with subscribers a and b and one feed,
 # fetched, its entries new to both
 setup() {
 	cat >"$1.conf" <<CONF
 [store]
-path = $TEST_DIR/$1.db
+$(store_conf "$1")
 [smtp]
 host = 127.0.0.1
 port = $2
@@ -39,7 +39,7 @@ assert $2, j" "$1"
 }
 
 test_expect_success 'send --dry-run and digest with nothing new say so, exit 0' '
-	printf "[store]\npath = %s\n" "$TEST_DIR/empty.db" >empty.conf &&
+	printf "[store]\n%s\n" "$(store_conf empty)" >empty.conf &&
 	export FEEDMAIL_CONFIG=$TEST_DIR/empty.conf &&
 	feedmail -q subscriber add a@example.org &&
 	feedmail send --dry-run >out 2>err &&
@@ -85,7 +85,7 @@ test_expect_success 'one of each: singular words' '
 	rm -f one.db &&
 	cat >one.conf <<-CONF &&
 	[store]
-	path = $TEST_DIR/one.db
+	$(store_conf one)
 	[smtp]
 	host = 127.0.0.1
 	port = $SINK_PORT
@@ -124,12 +124,12 @@ test_expect_success 'export keeps each feed'"'"'s site as htmlUrl, import keeps 
 	export FEEDMAIL_CONFIG=$TEST_DIR/down.conf &&
 	feedmail export site.opml &&
 	grep -q "xmlUrl=\"$HTTP_URL/feed.xml\" htmlUrl=\"https://news.example/\"" site.opml &&
-	feedmail -d "$TEST_DIR/site.db" import site.opml >/dev/null &&
-	feedmail -d "$TEST_DIR/site.db" export >again.opml &&
+	feedmail -d "$(store_location site)" import site.opml >/dev/null &&
+	feedmail -d "$(store_location site)" export >again.opml &&
 	cmp site.opml again.opml
 '
 
-test_expect_success 'run and send --json say why when they cannot start' '
+test_expect_success 'run --json says why when it cannot start: the config' '
 	printf "[smtp]\nport = x\n" >bad.conf &&
 	expect_code 78 feedmail -c bad.conf run --json >out.json 2>err &&
 	contains err "port" &&
@@ -138,7 +138,10 @@ import json
 o = json.load(open(\"out.json\"))
 assert o[\"error\"] == \"config\" and o[\"exit_status\"] == 78, o
 assert \"port\" in o[\"detail\"], o
-" &&
+"
+'
+
+test_expect_success_sqlite 'send --json says why when it cannot start: the store' '
 	printf "not a store at all, but long enough to be read as one....\n" >bad.db &&
 	expect_code 65 feedmail -d bad.db send --json >out.json 2>err &&
 	"$PYTHON3" -c "

@@ -3,6 +3,7 @@
 . "$TEST_SRCDIR/tests/lib.sh"
 
 cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [digest]
 transport = maildir
 path = $TEST_DIR/maildir
@@ -45,7 +46,7 @@ test_expect_success 'after sending: nothing new, but --since shows them' '
 '
 
 test_expect_success 'keyword filters: whole words, case and accents aside' '
-	printf "[store]\npath = %s/words.db\n" "$TEST_DIR" >words.conf &&
+	printf "[store]\n%s\n" "$(store_conf words)" >words.conf &&
 	export FEEDMAIL_CONFIG=$TEST_DIR/words.conf &&
 	at 2026-11-26T06:00:00Z -q add "$FIXTURES/fetch/feed.xml" &&
 	at 2026-11-26T06:00:00Z -q add "$FIXTURES/send/hostile.xml" &&
@@ -70,7 +71,7 @@ assert s[\"not@example.org\"][\"exclude\"] == [\"third\"], s
 '
 
 test_expect_success 'articles grouped by tag, then feed, newest first' '
-	printf "[store]\npath = %s/groups.db\n[digest]\nlanguage = en\n" "$TEST_DIR" >groups.conf &&
+	printf "[store]\n%s\n[digest]\nlanguage = en\n" "$(store_conf groups)" >groups.conf &&
 	export FEEDMAIL_CONFIG=$TEST_DIR/groups.conf &&
 	at 2026-11-26T06:00:00Z -q subscriber add g@example.org &&
 	at 2026-11-26T06:00:00Z -q add "$FIXTURES/fetch/feed.xml" --tag Zeta &&
@@ -88,7 +89,7 @@ test_expect_success 'articles grouped by tag, then feed, newest first' '
 '
 
 test_expect_success 'tags route feeds to several subscribers; no backlog for a newcomer' '
-	printf "[store]\npath = %s/route.db\n[digest]\nlanguage = en\n" "$TEST_DIR" >route.conf &&
+	printf "[store]\n%s\n[digest]\nlanguage = en\n" "$(store_conf route)" >route.conf &&
 	export FEEDMAIL_CONFIG=$TEST_DIR/route.conf &&
 	cp "$FIXTURES/fetch/feed.xml" route-tech.xml &&
 	at 2026-11-26T06:00:00Z -q add "$TEST_DIR/route-tech.xml" --tag tech &&
@@ -119,7 +120,7 @@ test_expect_success 'tags route feeds to several subscribers; no backlog for a n
 '
 
 test_expect_success 'a merged story names feeds whose titles contain each other' '
-	printf "[store]\npath = %s/merge.db\n[digest]\nlanguage = en\n" "$TEST_DIR" >merge.conf &&
+	printf "[store]\n%s\n[digest]\nlanguage = en\n" "$(store_conf merge)" >merge.conf &&
 	export FEEDMAIL_CONFIG=$TEST_DIR/merge.conf &&
 	at 2026-11-26T05:00:00Z -q subscriber add m@example.org &&
 	for feed in "AI Weekly:02" "AI:01" "Main:03"; do
@@ -140,7 +141,7 @@ test_expect_success 'a merged story names feeds whose titles contain each other'
 # and C1, links with %0D%0A, a raw CR LF, a tab and a space, one that is no
 # web link once its line break is gone.
 test_expect_success 'control characters: none reaches a digest or a terminal' '
-	printf "[store]\npath = %s/ctl.db\n[digest]\nlanguage = en\n" "$TEST_DIR" >ctl.conf &&
+	printf "[store]\n%s\n[digest]\nlanguage = en\n" "$(store_conf ctl)" >ctl.conf &&
 	export FEEDMAIL_CONFIG=$TEST_DIR/ctl.conf &&
 	at 2026-11-26T06:00:00Z -q subscriber add c@example.org \
 		--name "$(printf "Eve \342\200\256gpj.exe\033[31m")" &&
@@ -199,7 +200,7 @@ test_expect_success 'parse --json still gives the titles and links as the feed h
 '
 
 test_expect_success 'a tag with a line break or another control character is refused' '
-	printf "[store]\npath = %s/tags.db\n" "$TEST_DIR" >tags.conf &&
+	printf "[store]\n%s\n" "$(store_conf tags)" >tags.conf &&
 	export FEEDMAIL_CONFIG=$TEST_DIR/tags.conf &&
 	expect_code 64 feedmail add "$FIXTURES/fetch/feed.xml" --tag "$(printf "a\nb")" 2>err &&
 	contains err "a tag cannot contain line breaks, tabs or other control or formatting characters" &&

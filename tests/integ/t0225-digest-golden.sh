@@ -8,6 +8,7 @@
 GOLDEN=$FIXTURES/digest-golden
 
 cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [digest]
 transport = stdout
 from = Veille <veille@cluster.example>

@@ -108,6 +108,7 @@ for f in remote remote-atom; do
 		exit 1
 done
 cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [digest]
 language = en
 CONF

@@ -12,6 +12,7 @@ start_http || exit 1
 # entries a week) are fetched every two days at most
 write_config() {
 	cat >"$FEEDMAIL_CONFIG" <<-CONF
+	$(store_section default)
 	[fetch]
 	max_interval = 2880
 	$1

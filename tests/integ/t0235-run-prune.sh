@@ -9,6 +9,7 @@
 . "$TEST_SRCDIR/tests/lib.sh"
 
 cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [digest]
 transport = maildir
 path = $TEST_DIR/mail
@@ -20,11 +21,7 @@ add_item() {
 }
 # messages: how many digests still hold their message
 messages() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-print(db.execute('SELECT count(*) FROM outbox_messages').fetchone()[0])" \
-		"$XDG_DATA_HOME/feedmail/feedmail.db"
+	store_sql default "SELECT count(*) FROM outbox_messages"
 }
 
 test_expect_success 'set up: a subscriber and a feed; a first run sends' '

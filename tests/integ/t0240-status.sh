@@ -50,7 +50,7 @@ import json
 good = json.load(open(\"s.json\"))[\"feeds\"][0]
 assert good[\"flags\"] == [\"silent\"] and good[\"entries_per_week\"] == 0, good
 " &&
-	printf "[fetch]\nsick_days = 30\n" >"$FEEDMAIL_CONFIG" &&
+	{ printf "[fetch]\nsick_days = 30\n" && store_section default; } >"$FEEDMAIL_CONFIG" &&
 	at 2026-11-20T09:00:00Z status --json >s.json &&
 	"$PYTHON3" -c "
 import json

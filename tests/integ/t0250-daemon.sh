@@ -19,6 +19,7 @@ cp "$FIXTURES/fetch/feed.xml" www/second.xml
 # minutes, or every INTERVAL minutes.
 write_config() {
 	cat >"$FEEDMAIL_CONFIG" <<-CONF
+	$(store_section default)
 	[store]
 	lock_timeout = 60
 	[fetch]
@@ -77,16 +78,19 @@ exits_within() {
 }
 # add_nowait URL: `feedmail add URL` with a lock_timeout of 0: it fails
 # (75) unless the store's lock is free at that instant.
-printf "[store]\nlock_timeout = 0\n" >"$TEST_DIR/nowait.conf"
+{ printf "[store]\nlock_timeout = 0\n" && store_section default; } >"$TEST_DIR/nowait.conf"
 add_nowait() {
 	FEEDMAIL_CONFIG=$TEST_DIR/nowait.conf "$FEEDMAIL" -q add "$1"
 }
 
-test_expect_success 'usage errors; a store it cannot open stops it at once' '
+test_expect_success 'usage errors stop it at once' '
 	expect_code 64 feedmail daemon extra 2>err &&
 	contains err "unexpected argument" &&
 	expect_code 64 feedmail daemon --syslg 2>err &&
-	contains err "did you mean '"'"'--syslog'"'"'" &&
+	contains err "did you mean '"'"'--syslog'"'"'"
+'
+
+test_expect_success_sqlite 'a store it cannot open stops it at once' '
 	expect_code 73 feedmail -d "$FEEDMAIL_CONFIG/x.db" daemon 2>err &&
 	contains err "Not a directory"
 '
@@ -146,7 +150,9 @@ test_expect_success 'SIGHUP: the changed config takes effect' '
 '
 
 test_expect_success 'SIGHUP with a broken config: logged, old config kept' '
-	printf "[fetch]\nmin_interval = soon\n" >"$FEEDMAIL_CONFIG" &&
+	{
+		printf "[fetch]\nmin_interval = soon\n" && store_section default
+	} >"$FEEDMAIL_CONFIG" &&
 	kill -HUP $daemon_pid &&
 	wait_for 60 grep -q "feedmail.conf:2:.*keeping the previous configuration" daemon.err &&
 	before=$(grep -c "ua=feedmail-reloaded" "$HTTP_LOG") &&

@@ -9,6 +9,7 @@ start_http || exit 1
 mkdir -p www
 cp "$FIXTURES/fetch/feed.xml" www/feed.xml
 cat >"$FEEDMAIL_CONFIG" <<CONF
+$(store_section default)
 [fetch]
 max_interval = 2880
 lead_time = 15

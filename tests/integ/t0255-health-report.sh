@@ -6,6 +6,7 @@
 
 write_config() {
 	cat >"$FEEDMAIL_CONFIG" <<-CONF
+	$(store_section default)
 	[fetch]
 	sick_days = 30
 	[digest]

@@ -21,12 +21,13 @@ BUSY_PORT=$SMTP_PORT
 DOWN_PORT=$(free_port)
 
 # setup NAME HOST [LINES [TRANSPORT]]: a config NAME.conf ([smtp] host =
-# HOST, LINES after it; transport smtp unless TRANSPORT says) and a store NAME.db with 10 subscribers (added at 06:00) and
-# a feed fetched at 07:00: ten digests to send.
+# HOST, LINES after it; transport smtp unless TRANSPORT says) and a store
+# NAME (store_location) with 10 subscribers (added at 06:00) and a feed
+# fetched at 07:00: ten digests to send.
 setup() {
 	cat >"$1.conf" <<CONF
 [store]
-path = $TEST_DIR/$1.db
+$(store_conf "$1")
 [smtp]
 host = $2
 ${3:-}
@@ -46,13 +47,10 @@ CONF
 }
 
 # sql QUERY: the first column of the first row of QUERY on the store of
-# the current config.
+# the current config (NAME.conf names store NAME).
 sql() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-print(db.execute(sys.argv[2]).fetchone()[0])" \
-		"$(sed -n 's/^path = //p' "$FEEDMAIL_CONFIG")" "$1"
+	store_sql "$(basename "$FEEDMAIL_CONFIG" .conf)" "$1" | head -n 1 |
+		cut -f 1
 }
 # digests STATUS: how many digests have STATUS
 digests() {
@@ -172,12 +170,12 @@ test_expect_success 'every relay down: held, uncharged, exit 69' '
 '
 
 test_expect_success 'doctor probes the first relay' '
-	printf "[store]\npath = %s/probe.db\n[smtp]\nhost = 127.0.0.1:%s, 127.0.0.1:%s\n[digest]\nfrom = v@cluster.example\n" \
-		"$TEST_DIR" "$SECOND_PORT" "$DOWN_PORT" >probe.conf &&
+	printf "[store]\n%s\n[smtp]\nhost = 127.0.0.1:%s, 127.0.0.1:%s\n[digest]\nfrom = v@cluster.example\n" \
+		"$(store_conf probe)" "$SECOND_PORT" "$DOWN_PORT" >probe.conf &&
 	FEEDMAIL_CONFIG=probe.conf feedmail doctor >out 2>&1 &&
 	lacks out "cannot reach" &&
-	printf "[store]\npath = %s/probe.db\n[smtp]\nhost = 127.0.0.1:%s, 127.0.0.1:%s\n[digest]\nfrom = v@cluster.example\n" \
-		"$TEST_DIR" "$DOWN_PORT" "$SECOND_PORT" >probe.conf &&
+	printf "[store]\n%s\n[smtp]\nhost = 127.0.0.1:%s, 127.0.0.1:%s\n[digest]\nfrom = v@cluster.example\n" \
+		"$(store_conf probe)" "$DOWN_PORT" "$SECOND_PORT" >probe.conf &&
 	expect_code 69 env FEEDMAIL_CONFIG=probe.conf "$FEEDMAIL" doctor >out 2>&1 &&
 	contains out "cannot connect to '"'"'127.0.0.1:$DOWN_PORT'"'"'"
 '

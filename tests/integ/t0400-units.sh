@@ -43,19 +43,23 @@ verify_quiet() {
 
 # The units as installed, ExecStart= under DESTDIR, in folder v/.
 mkdir v
-for unit in feedmail.service feedmail-daemon.service feedmail.timer; do
+for unit in feedmail.service feedmail-daemon.service feedmail.timer \
+	feedmail-serve.service feedmail-serve.socket; do
 	[ -f "$unitdir/$unit" ] || continue
 	sed "s|^ExecStart=/|ExecStart=$dest/|" "$unitdir/$unit" >"v/$unit"
 done
 
-test_expect_success 'make install installs the three units' '
+test_expect_success 'make install installs the five units' '
 	test -f "$unitdir/feedmail.service" &&
 	test -f "$unitdir/feedmail-daemon.service" &&
-	test -f "$unitdir/feedmail.timer"
+	test -f "$unitdir/feedmail.timer" &&
+	test -f "$unitdir/feedmail-serve.service" &&
+	test -f "$unitdir/feedmail-serve.socket"
 '
 
 test_expect_success 'their ExecStart= is the program make install installed' '
-	for unit in feedmail.service feedmail-daemon.service; do
+	for unit in feedmail.service feedmail-daemon.service \
+		feedmail-serve.service; do
 		bin=$(sed -n "s/^ExecStart=\([^ ]*\).*/\1/p" "$unitdir/$unit") &&
 		test -x "$dest$bin" &&
 		cmp "$dest$bin" "$FEEDMAIL" || exit 1
@@ -64,7 +68,8 @@ test_expect_success 'their ExecStart= is the program make install installed' '
 
 test_expect_success 'systemd-analyze verify passes on them without a word' '
 	verify_quiet v/feedmail.service v/feedmail.timer \
-		v/feedmail-daemon.service
+		v/feedmail-daemon.service v/feedmail-serve.service \
+		v/feedmail-serve.socket
 '
 
 test_expect_success 'and finds the mistakes it should (the check above checks)' '

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "lib/buf.h"
 #include "lib/conf.h"
+#include "lib/token.h"
 #include "mail/compose.h"
 #include "mail/mime.h"
 #include "store/store.h"
@@ -194,6 +196,205 @@ START_TEST(t_report)
 }
 END_TEST
 
+/* The message's bodies as read: quoted-printable undone (soft breaks
+ * and =XX), malloc'd. */
+static char *
+qp_decode(const char *m)
+{
+	char *out = malloc(strlen(m) + 1), *o = out;
+	unsigned int x;
+
+	ck_assert_ptr_nonnull(out);
+	while (*m) {
+		if (m[0] == '=' && m[1] == '\r' && m[2] == '\n') {
+			m += 3;
+		} else if (m[0] == '=' && sscanf(m + 1, "%2x", &x) == 1 &&
+			   m[1] && m[2]) {
+			*o++ = (char)x;
+			m += 3;
+		} else {
+			*o++ = *m++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The confirmation: in the subscriber's language, both parts with the
+ * link to base_url + "c/" + a token that verifies, nothing injected
+ * into the headers by the name, once per address and hour. */
+START_TEST(t_confirm)
+{
+	static const struct {
+		const char *lang, *subject, *words;
+	} langs[] = {
+		{ "fr", "Subject: =?UTF-8?", "Pour confirmer, ouvrez ce lien" },
+		{ "en", "Subject: Confirm your subscription to Veille",
+		  "To confirm, open this link" },
+	};
+	char dir[200], path[256], want[300], *body, *at, token[TOKEN_SIZE];
+	struct store_subscriber sub = { 0 }, got = { 0 };
+	struct store_message msg = { 0 };
+	struct token t;
+	struct err e = ERR_INIT;
+	unsigned char secret[TOKEN_SECRET_SIZE];
+	size_t secret_len;
+	struct store *s;
+	int64_t sid, id = 0, again = 0, ids[4];
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(testutil_tmpdir(dir, sizeof(dir), "confirm"));
+	snprintf(path, sizeof(path), "%s/feedmail.db", dir);
+	s = store_open(path, &e);
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	sub.email = (char *)"Eve@Example.org";
+	sub.name = (char *)"Eve\r\nBcc: victim@example.net";
+	sub.lang = (char *)langs[_i].lang;
+	sub.pending_since = N;
+	ck_assert_int_eq(store_subscriber_add(s, &sub, N, &sid, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, sub.email, &got, &e), 0);
+	/* no [web] base_url: the link cannot be made */
+	ck_assert_int_eq(compose_confirm(s, &cfg, &got, N, &id, &e), -1);
+	ck_assert_int_eq(e.code, EX_CONFIG);
+	ck_assert_msg(strstr(e.msg, "[web] base_url") != NULL, "%s", e.msg);
+	e = (struct err)ERR_INIT;
+	cfg.web_base_url = strdup("https://veille.example.org/lettre");
+	free(cfg.name);
+	cfg.name = strdup("Veille");
+	ck_assert_int_eq(compose_confirm(s, &cfg, &got, N, &id, &e), 0);
+	ck_assert_int_gt(id, 0);
+	/* again within the hour, with another case: nothing more */
+	free(got.email);
+	got.email = strdup("eve@example.ORG");
+	ck_assert_int_eq(compose_confirm(s, &cfg, &got, N + 1800, &again, &e),
+			 1);
+	ck_assert_int_eq(e.code, 0);
+	/* carried with the digests, a person waiting for it; not the
+	 * admin's mail */
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_ADMIN, N, N, N + 60,
+					    ids, 4, &n, &e),
+			 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_outbox_claim(s, STORE_OUTBOX_DIGESTS, N, N,
+					    N + 60, ids, 4, &n, &e),
+			 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ids[0], id);
+	ck_assert_int_eq(store_outbox_get(s, id, &msg, &e), 0);
+	ck_assert_str_eq(msg.kind, "confirm");
+	ck_assert_int_eq(msg.subscriber_id, 0);
+	ck_assert_str_eq(msg.email, "Eve@Example.org");
+	ck_assert_msg(strncmp(msg.slot, "eve@example.org@", 16) == 0, "%s",
+		      msg.slot);
+	/* the headers: one To:, no Bcc: from the name */
+	body = strstr(msg.message, "\r\n\r\n");
+	ck_assert_ptr_nonnull(body);
+	*body = '\0';
+	ck_assert_msg(strstr(msg.message, "\r\nBcc:") == NULL &&
+			      strncmp(msg.message, "Bcc:", 4) != 0,
+		      "%s", msg.message);
+	ck_assert_msg(strstr(msg.message, "To: ") != NULL, "%s", msg.message);
+	ck_assert_msg(strstr(msg.message, langs[_i].subject) != NULL, "%s",
+		      msg.message);
+	ck_assert_msg(strstr(msg.message, "List-Unsubscribe") == NULL, "%s",
+		      msg.message);
+	*body = '\r';
+	body = qp_decode(body);
+	ck_assert_msg(strstr(body, langs[_i].words) != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "text/html") != NULL, "%s", body);
+	/* the link, in both parts, with a token that verifies */
+	at = strstr(body, "https://veille.example.org/lettre/c/");
+	ck_assert_msg(at != NULL, "%s", body);
+	at += strlen("https://veille.example.org/lettre/c/");
+	snprintf(token, sizeof(token), "%.*s",
+		 (int)strspn(at, "abcdefghijkl"
+				 "mnopqrstuvwxyz"
+				 "234567"),
+		 at);
+	ck_assert_int_eq(token_parse(token, &t), 0);
+	ck_assert_int_eq(t.purpose, TOKEN_CONFIRM);
+	ck_assert_int_eq(t.id, sid);
+	ck_assert_int_eq(store_secret(s, "token", secret, sizeof(secret),
+				      &secret_len, &e),
+			 0);
+	ck_assert_int_eq(token_verify(secret, secret_len, token, &t, got.token),
+			 1);
+	snprintf(want, sizeof(want),
+		 "href=\"https://veille.example.org/lettre/c/%s\"", token);
+	ck_assert_msg(strstr(body, want) != NULL, "%s", body);
+	free(body);
+	store_message_release(&msg);
+	/* noted on the subscriber, and an hour later another may go */
+	store_subscriber_release(&got);
+	ck_assert_int_eq(store_subscriber_by_email(s, sub.email, &got, &e), 0);
+	ck_assert_int_eq(compose_confirm(s, &cfg, &got, N + 3600, &again, &e),
+			 0);
+	ck_assert_int_gt(again, id);
+	store_subscriber_release(&got);
+	store_close(s);
+	ck_assert_int_eq(testutil_remove_tree(dir), 0);
+}
+END_TEST
+
+/* With [web] base_url, a digest's one-click link is BASE/u/TOKEN: the
+ * subscriber's token under the secret, bound to their own random token,
+ * whatever the final '/' of base_url; it replaces [digest]
+ * unsubscribe_url in List-Unsubscribe, with the Post header. */
+START_TEST(t_unsubscribe_url)
+{
+	static const unsigned char secret[TOKEN_SECRET_SIZE] = "s3cret";
+	static const char *const bases[] = { "https://veille.example/app/",
+					     "https://veille.example/app" };
+	struct store_subscriber sub = { 0 };
+	struct compose_mail m = { 0 };
+	struct buf text = BUF_INIT(BUF_MAX_DOC), out = BUF_INIT(BUF_MAX_DOC);
+	struct err e = ERR_INIT;
+	char url[COMPOSE_URL_SIZE], bind[] = "00112233445566778899aabbccddeeff";
+	struct token t;
+	const char *tok;
+	size_t i;
+
+	sub.id = 42;
+	sub.token = bind;
+	for (i = 0; i < 2; i++) {
+		free(cfg.web_base_url);
+		cfg.web_base_url = strdup(bases[i]);
+		ck_assert_int_eq(compose_unsubscribe_url(&cfg, secret,
+							 sizeof(secret), &sub,
+							 url, &e),
+				 0);
+		ck_assert_msg(!strncmp(url, "https://veille.example/app/u/",
+				       29),
+			      "%s", url);
+		tok = url + 29;
+		ck_assert_int_eq(token_parse(tok, &t), 0);
+		ck_assert_int_eq(t.purpose, TOKEN_UNSUBSCRIBE);
+		ck_assert_int_eq(t.id, 42);
+		ck_assert(token_verify(secret, sizeof(secret), tok, &t, bind));
+		ck_assert(!token_verify(secret, sizeof(secret), tok, &t, ""));
+	}
+	m.to_addr = "marie@example.org";
+	m.subject = "s";
+	m.text = "x";
+	m.message_id = "<1@cluster.example>";
+	m.list = 1;
+	m.unsubscribe_url = url;
+	ck_assert_int_eq(compose_render(&cfg, &m, &text, &out, &e), 0);
+	ck_assert_ptr_nonnull(strstr(out.data, url));
+	ck_assert_ptr_null(strstr(out.data, "https://cluster.example/u?x=1"));
+	ck_assert_ptr_nonnull(strstr(out.data, "List-Unsubscribe-Post: "
+					       "List-Unsubscribe=One-Click"));
+	/* without base_url, no link can be made */
+	free(cfg.web_base_url);
+	cfg.web_base_url = NULL;
+	ck_assert_int_eq(compose_unsubscribe_url(&cfg, secret, sizeof(secret),
+						 &sub, url, &e),
+			 -1);
+	buf_release(&text);
+	buf_release(&out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -205,6 +406,8 @@ main(void)
 			    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, t_message_id);
 	tcase_add_test(tc, t_report);
+	tcase_add_loop_test(tc, t_confirm, 0, 2);
+	tcase_add_test(tc, t_unsubscribe_url);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

@@ -633,6 +633,12 @@ static const struct row rows[] = {
 		"FEEDMAIL_TEST_PW=x"),
 	BAD("ca_file missing", "[smtp]\nhost = h\nca_file = ca.pem\n",
 	    ":3: ca_file: '{D}/ca.pem': No such file or directory"),
+	BAD("store url and path",
+	    "[store]\npath = /x.db\nurl = postgres:///f\n",
+	    ":3: url: set only one of [store] url and [store] path"),
+	BAD("store url scheme", "[store]\nurl = mysql://h/db\n",
+	    ":2: url: 'mysql://h/db' is not a postgresql://, postgres:// or "
+	    "sqlite: URL"),
 	BAD("smtp without host", "[digest]\ntransport = smtp\n",
 	    ":2: transport: 'smtp' needs [smtp] host"),
 	BAD("maildir without path", "[digest]\n\ntransport = maildir\n",

@@ -146,6 +146,35 @@ START_TEST(t_cap)
 }
 END_TEST
 
+/* Fields written by csv_add_field read back as they were. */
+START_TEST(t_write)
+{
+	static const char *const fields[] = { "plain",      "",
+					      "a, b",       "say \"hi\"",
+					      "two\nlines", "Isère;Lyon" };
+	struct buf b = BUF_INIT(BUF_MAX_LINE);
+	struct csv_record r;
+	struct csv c;
+	struct err e = ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < N(fields); i++)
+		ck_assert_int_eq(csv_add_field(&b, fields[i], i == 0), 0);
+	ck_assert_int_eq(csv_add_field(&b, NULL, 0), 0);
+	ck_assert_str_eq(b.data, "plain,,\"a, b\",\"say \"\"hi\"\"\","
+				 "\"two\nlines\",Isère;Lyon,");
+	csv_record_init(&r);
+	csv_init(&c, b.data, b.len);
+	ck_assert_int_eq(csv_next(&c, &r, &e), 1);
+	ck_assert_uint_eq(r.n, N(fields) + 1);
+	for (i = 0; i < N(fields); i++)
+		ck_assert_str_eq(r.fields[i], fields[i]);
+	ck_assert_str_eq(r.fields[N(fields)], "");
+	csv_record_release(&r);
+	buf_release(&b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -156,6 +185,7 @@ main(void)
 	tcase_add_test(tc, t_nul);
 	tcase_add_test(tc, t_lines);
 	tcase_add_test(tc, t_cap);
+	tcase_add_test(tc, t_write);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }

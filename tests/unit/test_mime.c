@@ -1463,7 +1463,7 @@ static const struct {
 	  EX_DATAERR },
 	{ OK_FROM, "b@example.org", OK_ID, NULL, "mailto:", NULL, "", 0,
 	  EX_DATAERR },
-	{ OK_FROM, "b@example.org", OK_ID, NULL, NULL, "http://x.org/u", "", 0,
+	{ OK_FROM, "b@example.org", OK_ID, NULL, NULL, "ftp://x.org/u", "", 0,
 	  EX_DATAERR },
 	{ OK_FROM, "b@example.org", OK_ID, NULL, NULL, "https://x.org/a b", "",
 	  0, EX_DATAERR },

@@ -28,6 +28,7 @@ START_TEST(t_round_trip)
 		{ TOKEN_PREFERENCES, 127, 0 },
 		{ TOKEN_CONFIRM, 128, 0 },
 		{ TOKEN_MAIL_UNSUBSCRIBE, 600, 0 },
+		{ TOKEN_FORM, 1796000000, 0 },
 		{ TOKEN_VIEW, 42, 1234567 },
 		{ TOKEN_BOUNCE, INT64_MAX, INT64_MAX },
 	};
@@ -171,7 +172,7 @@ main(void)
 	Suite *s = suite_create("token");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, t_round_trip, 0, 6);
+	tcase_add_loop_test(tc, t_round_trip, 0, 7);
 	tcase_add_test(tc, t_longest);
 	tcase_add_test(tc, t_case_folded);
 	tcase_add_test(tc, t_refused);

@@ -613,6 +613,34 @@ static const struct {
 	{ "a/b", 0, 0 },
 };
 
+/* A URL's password never shows in a message or a dump. */
+START_TEST(t_mask_password)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "postgresql://u:secret@h/db", "postgresql://u:***@h/db" },
+		{ "postgresql://u@h/db", "postgresql://u@h/db" },
+		{ "postgres:///db?password=secret&host=/run",
+		  "postgres:///db?password=***&host=/run" },
+		{ "postgres:///db?sslpassword=x",
+		  "postgres:///db?sslpassword=x" },
+		{ "postgresql://u:a%40b@h:5/db?password=p",
+		  "postgresql://u:***@h:5/db?password=***" },
+		{ "/srv/feedmail.db", "/srv/feedmail.db" },
+	};
+	size_t i;
+	char *m;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m = url_mask_password(cases[i].in);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_str_eq(m, cases[i].out);
+		free(m);
+	}
+}
+END_TEST
+
 START_TEST(t_is_https_host)
 {
 	ck_assert_int_eq(url_is_https(https_table[_i].url),
@@ -636,6 +664,7 @@ main(void)
 	tcase_add_test(tc, t_normalize_local);
 	tcase_add_loop_test(tc, t_dedup, 0, (int)N(dedup_table));
 	tcase_add_test(tc, t_dedup_pairs);
+	tcase_add_test(tc, t_mask_password);
 	tcase_add_loop_test(tc, t_is_http, 0, (int)N(is_http_table));
 	tcase_add_loop_test(tc, t_printable, 0, (int)N(printable_table));
 	tcase_add_loop_test(tc, t_file_path, 0, (int)N(file_path_table));

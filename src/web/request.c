@@ -1,0 +1,78 @@
+#include "config.h"
+
+#include "web/request.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "lib/log.h"
+#include "store/store.h"
+
+const char *
+request_field(const struct request *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++)
+		if (!strcmp(r->fields[i].name, name))
+			return r->fields[i].value;
+	return NULL;
+}
+
+void
+request_release(struct request *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++) {
+		free(r->fields[i].name);
+		free(r->fields[i].value);
+	}
+	r->nfields = 0;
+}
+
+int
+reply_page(struct reply *rep, int status, enum page_lang lang,
+	   enum page_text title, enum page_text text)
+{
+	rep->status = status;
+	buf_reset(&rep->body);
+	return page_simple(&rep->body, lang, title, text);
+}
+
+int
+reply_not_found(struct reply *rep, enum page_lang lang)
+{
+	return reply_page(rep, 404, lang, PT_NOT_FOUND_TITLE,
+			  PT_NOT_FOUND_BODY);
+}
+
+enum page_lang
+request_lang(const struct request *r, const char *sub_lang)
+{
+	return page_lang_pick(sub_lang, r->accept_language, r->site->lang);
+}
+
+int
+request_subscriber(struct request *r, int purpose, struct store_subscriber *sub,
+		   struct token *t)
+{
+	struct err e = ERR_INIT;
+
+	memset(sub, 0, sizeof(*sub));
+	if (!r->tail || token_parse(r->tail, t) < 0 || t->purpose != purpose)
+		return 0;
+	if (store_subscriber_by_id(r->store, t->id, sub, &e) < 0) {
+		if (e.code == EX_DATAERR)
+			return 0;
+		log_error("%s: %s", r->path ? "page" : "request", e.msg);
+		return -1;
+	}
+	if (!sub->token || !token_verify(r->site->secret, r->site->secret_len,
+					 r->tail, t, sub->token)) {
+		store_subscriber_release(sub);
+		return 0;
+	}
+	return 1;
+}
