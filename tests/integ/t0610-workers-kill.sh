@@ -179,7 +179,10 @@ test_expect_success 'the HTTP log: each feed fetched once per due time, or again
 	    assert m, line
 	    feed, status, t0, ua = m.group(1), m.group(2), float(m.group(3)), m.group(4)
 	    assert status in ("200", "304"), line
-	    assert ua not in killed or t0 < killed[ua], ("asked after its kill", line)
+	    # what a worker wrote to its socket before the kill still reaches
+	    # the server (the kernel sends it), which may read it a little
+	    # later on a loaded machine
+	    assert ua not in killed or t0 < killed[ua] + 10, ("asked after its kill", line)
 	    asks[feed].append((t0, ua))
 	assert len(asks) == feeds, ("feeds never fetched", feeds - len(asks))
 	again = wrong = 0
@@ -191,7 +194,7 @@ test_expect_success 'the HTTP log: each feed fetched once per due time, or again
 	            closest = min(closest or gap * 2, (t1 - t0) * speed)
 	            continue
 	        # asked by a worker killed after asking, again once it died
-	        if ua in killed and t0 < killed[ua] < t1:
+	        if ua in killed and t0 < killed[ua] + 10 and killed[ua] < t1:
 	            again += 1
 	        else:
 	            wrong += 1
