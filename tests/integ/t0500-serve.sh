@@ -31,8 +31,7 @@ BASE=http://127.0.0.1:$WEB_PORT
 # write_config [EXTRA-WEB-LINES]
 write_config() {
 	cat >"$FEEDMAIL_CONFIG" <<CONF
-[store]
-path = $TEST_DIR/feedmail.db
+$(store_section default)
 [smtp]
 host = 127.0.0.1
 port = $SMTP_PORT
@@ -53,12 +52,20 @@ write_config
 
 # state EMAIL: "unsubscribed" or "subscribed", from the store itself
 state() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-r = db.execute('SELECT unsubscribed_at FROM subscribers WHERE email = ?', (sys.argv[2],)).fetchone()
-print('subscribed' if r[0] in (None, 0) else 'unsubscribed')" \
-		"$TEST_DIR/feedmail.db" "$1"
+	state_at=$(store_sql default "SELECT coalesce(unsubscribed_at, 0)
+		FROM subscribers WHERE email = '$1'") || return 1
+	case $state_at in
+	'') echo "no subscriber $1" >&2; return 1 ;;
+	0) echo subscribed ;;
+	*) echo unsubscribed ;;
+	esac
+}
+
+# last_outbox EMAIL: "STATUS REPLY" of the newest digest row for EMAIL
+last_outbox() {
+	store_sql default "SELECT o.status || ' ' || o.reply FROM outbox o
+		JOIN subscribers s ON s.id = o.subscriber_id
+		WHERE s.email = '$1' ORDER BY o.id DESC LIMIT 1"
 }
 
 # header FILE NAME: the value of header NAME in the mail FILE (unfolded)
@@ -304,11 +311,7 @@ test_expect_success 'unsubscribed while the session carries their digest' '
 	grep -l "\"c@example.org\"" held2/*.json >/dev/null &&
 	grep -l "\"e@example.org\"" held2/*.json >/dev/null &&
 	test "$(grep -c "^connect" held2/log)" = 2 &&
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-print(*db.execute(\"SELECT status, reply FROM outbox WHERE subscriber_id = 4 ORDER BY id DESC\").fetchone())" \
-		"$TEST_DIR/feedmail.db" >row &&
+	last_outbox d@example.org >row &&
 	contains row "failed unsubscribed"
 '
 

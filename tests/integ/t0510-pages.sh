@@ -27,8 +27,7 @@ T0=2026-11-26T10:00:00Z
 FEEDMAIL_CONFIG=$TEST_DIR/feedmail.conf
 export FEEDMAIL_CONFIG
 cat >"$FEEDMAIL_CONFIG" <<CONF
-[store]
-path = $TEST_DIR/feedmail.db
+$(store_section default)
 [smtp]
 host = 127.0.0.1
 port = $SMTP_PORT
@@ -43,15 +42,24 @@ listen = 127.0.0.1:$WEB_PORT
 trusted_proxies = 127.0.0.1
 CONF
 
-# sql QUERY ARGS...: the rows of QUERY on the store, fields split by '|'
+# sql QUERY ARGS...: the rows of QUERY on the store, fields split by '|';
+# each ? of QUERY is the next ARG as an SQL string (its quotes doubled)
 sql() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for r in db.execute(sys.argv[2], sys.argv[3:]):
-    print('|'.join('' if v is None else str(v) for v in r))
-db.commit()" \
-		"$TEST_DIR/feedmail.db" "$@"
+	sql_all=$1
+	sql_query=$1
+	sql_text=
+	shift
+	for sql_arg in "$@"; do
+		case $sql_query in
+		*'?'*) ;;
+		*) echo "sql: more arguments than ? in $sql_all" >&2; return 1 ;;
+		esac
+		sql_arg=$(printf '%s' "$sql_arg" | sed "s/'/''/g")
+		sql_text="$sql_text${sql_query%%\?*}'$sql_arg'"
+		sql_query=${sql_query#*\?}
+	done
+	sql_rows=$(store_sql default "$sql_text$sql_query") || return 1
+	[ -z "$sql_rows" ] || printf '%s\n' "$sql_rows" | tr '\t' '|'
 }
 
 # numbered: the numbers of the sink's messages, in order
