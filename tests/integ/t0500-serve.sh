@@ -333,6 +333,41 @@ open(\"slow.done\", \"w\").write(\"closed\" if not data else \"answered\")
 	contains slow.done closed
 '
 
+# others: how many other connections the store's database has
+others() {
+	store_sql default "SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()"
+}
+no_others() {
+	test "$(others)" = 0
+}
+
+# as after a restart of the database server; the reload after it (the
+# SIGHUP cases below) reads the secret anew too
+if [ "$TEST_STORE" = pg ]; then
+	test_expect_success 'connections the server dropped: at most one 503' '
+		test "$(curl -s -o /dev/null -w "%{http_code}" "$(cat url.c)")" = 200 &&
+		test "$(others)" -ge 1 &&
+		store_sql default "SELECT pg_terminate_backend(pid)
+			FROM pg_stat_activity WHERE datname = current_database()
+			AND pid <> pg_backend_pid()" >/dev/null &&
+		wait_for 60 no_others &&
+		codes= &&
+		for i in 1 2 3 4; do
+			codes="$codes $(curl -s -o /dev/null -w "%{http_code}" \
+				"$(cat url.c)")"
+		done &&
+		case $codes in
+		" 503 200 200 200") grep -q "connection was lost" serve.err ;;
+		" 200 200 200 200") ;;
+		*) echo "got$codes" >&2; false ;;
+		esac
+	'
+else
+	test_skip 'connections the server dropped: at most one 503' \
+		"PostgreSQL only"
+fi
+
 test_expect_success 'SIGHUP with a broken config keeps the old one' '
 	cp "$FEEDMAIL_CONFIG" good.conf &&
 	echo "bogus = 1" >>"$FEEDMAIL_CONFIG" &&
