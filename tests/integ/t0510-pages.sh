@@ -18,6 +18,11 @@ command -v curl >/dev/null || test_skip_all "curl is not installed"
 
 mkdir -p www
 start_http || exit 1
+# a sink that holds its first message until the test makes the gate
+SMTP_DIR=$TEST_DIR/held
+start_smtp --hold 1 --gate "$TEST_DIR/gate" || exit 1
+HELD_SMTP_PORT=$SMTP_PORT
+SMTP_DIR=$TEST_DIR/smtp
 start_smtp || exit 1
 WEB_PORT=$(free_port)
 BASE=http://127.0.0.1:$WEB_PORT
@@ -457,6 +462,42 @@ test_expect_success 'unsubscribe from the preferences, then come back' '
 	contains page "Abonnement confirmé" &&
 	test "$(state marie@example.org)" = active &&
 	test "$(sql "SELECT count(*) FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?" marie@example.org)" = 2
+'
+
+# confirmed SLOT: the status of the confirmation mail of slot SLOT%
+confirmed() {
+	sql "SELECT status FROM outbox WHERE kind = ? AND slot LIKE ?" \
+		confirm "$1%"
+}
+is_sent() {
+	test "$(confirmed "$1")" = sent
+}
+# held_mails_to ADDR: how many mails the held sink got for ADDR
+held_mails_to() {
+	grep -l "\"$1\"" held/*.json 2>/dev/null | wc -l
+}
+
+test_expect_success 'a confirmation queued while send delivers: mailed once' '
+	item lyon l3 &&
+	item eco e3 &&
+	at 2026-12-01T08:00:00Z -q fetch --all &&
+	sed "s/^port = .*/port = $HELD_SMTP_PORT/" "$FEEDMAIL_CONFIG" \
+		>held.conf || return 1
+	at 2026-12-01T08:05:00Z -q -c held.conf send >held.out 2>&1 &
+	sender=$!
+	test_kill_at_end $sender &&
+	wait_for 60 grep -q "^hold 1" held/log &&
+	test "$(post "$BASE/" form.en -H "X-Forwarded-For: 192.0.2.60" \
+		-d email=late@example.org -d lang=en -d schedule=hourly)" = 200 &&
+	if [ "$TEST_STORE" = pg ]; then
+		# the run lock is shared: serve sends beside the held send
+		wait_for 60 has_mails_to late@example.org 1 &&
+		alive $sender || return 1
+	fi
+	touch gate &&
+	{ wait $sender || { cat held.out; false; }; } &&
+	wait_for 60 is_sent late@example.org &&
+	test "$(($(mails_to late@example.org) + $(held_mails_to late@example.org)))" = 1
 '
 
 test_expect_success 'SIGTERM: serve and its courier stop, exit 0' '
