@@ -435,7 +435,8 @@ kill_after() {
 # `feedmail send` killed with SIGKILL in each of 20 rounds, at a random
 # point of its progress: once the sink has accepted 0 to 9 more messages,
 # however long they take (a fixed delay would land before the first
-# message on a slow machine); then one clean run. Every digest arrives, and
+# message on a slow machine); then one clean run (on PostgreSQL once the
+# killed runs' leases have ended). Every digest arrives, and
 # a Message-ID arrives twice at most once per kill (the message in flight).
 test_expect_success 'killed at random during send: nothing lost, nothing doubled' '
 	cat >crash.conf <<-CONF &&
@@ -469,7 +470,14 @@ test_expect_success 'killed at random during send: nothing lost, nothing doubled
 		wait $pid 2>/dev/null
 		round=$((round + 1))
 	done &&
-	feedmail send >/dev/null &&
+	# on PostgreSQL what a killed send had claimed stays leased to it
+	# for a day (store.h, claims): the clean run comes after that
+	if [ "$TEST_STORE" = pg ]; then
+		later=$(date -u -d "+25 hours" +%Y-%m-%dT%H:%M:%SZ) &&
+		at "$later" send >/dev/null
+	else
+		feedmail send >/dev/null
+	fi &&
 	test "$(digests pending)" = 0 &&
 	test "$(digests failed)" = 0 &&
 	"$PYTHON3" "$TEST_SRCDIR/tests/read_mail.py" sink >mails.json &&
