@@ -16,7 +16,8 @@
 # script on a SQLite file or on a throwaway PostgreSQL cluster of its own
 # (tests/pgcluster.sh, started when this file is sourced, in $TEST_DIR/pg,
 # stopped on exit; the script is skipped, exit 77, when the server binaries
-# are missing). A script names stores, never files or URLs:
+# are missing or feedmail was built without libpq). A script names stores,
+# never files or URLs:
 #
 #   store_location NAME   where store NAME is, for -d: $TEST_DIR/NAME.db, or
 #                         the URL of database NAME in the cluster (created)
@@ -71,9 +72,6 @@ test_cleanup() {
 		kill "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
-	if [ -n "${test_pg_dir:-}" ]; then
-		sh "$TEST_SRCDIR/tests/pgcluster.sh" stop "$test_pg_dir"
-	fi
 	if [ "$test_failed" -eq 0 ] || [ -z "${KEEP_TEST_DIR:-}" ]; then
 		rm -rf "$TEST_DIR"
 	else
@@ -95,6 +93,12 @@ cd "$TEST_DIR" || exit 99
 case $TEST_STORE in
 sqlite) ;;
 pg)
+	# a build without libpq refuses every URL, naming what it lacks
+	if "$FEEDMAIL" -d "postgresql:///none?host=$TEST_DIR/none" list 2>&1 |
+		grep -q "built without the PostgreSQL store"; then
+		echo "1..0 # SKIP feedmail was built without libpq (Debian: libpq-dev)"
+		exit 77
+	fi
 	pg_url=$("$TEST_SRCDIR/tests/pgcluster.sh" start "$PG_DIR")
 	case $? in
 	0) ;;
@@ -532,30 +536,6 @@ start_smtp() {
 		"$background_pid") || return 1
 	test_log "$SMTP_DIR/log"
 	export SMTP_PORT SMTP_DIR
-}
-
-# start_pg: a throwaway PostgreSQL cluster in $TEST_DIR/pg
-# (tests/pgcluster.sh), stopped on exit; the URL of its database
-# "feedmail" in $PG_URL. Skips the whole script when feedmail was built
-# without libpq or the server's programs are missing. Call it outside
-# test_expect_success.
-start_pg() {
-	if feedmail -d "postgresql:///none?host=$TEST_DIR/none" list 2>&1 |
-		grep -q "built without the PostgreSQL store"; then
-		test_skip_all "feedmail was built without libpq"
-	fi
-	test_pg_dir=$TEST_DIR/pg
-	PG_URL=$(sh "$TEST_SRCDIR/tests/pgcluster.sh" start "$test_pg_dir")
-	case $? in
-	0) ;;
-	77) test_skip_all "no PostgreSQL server programs (Debian: postgresql)" ;;
-	*) echo "tests/pgcluster.sh start failed" >&2; exit 1 ;;
-	esac
-}
-
-# pg_url DB: the URL of database DB of start_pg's cluster, made if missing.
-pg_url() {
-	sh "$TEST_SRCDIR/tests/pgcluster.sh" url "$test_pg_dir" "$1"
 }
 
 # store_from_sql FILE SQL: makes the store FILE from the SQL script SQL (a

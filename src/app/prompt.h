@@ -8,8 +8,10 @@
  * the store's run lock without waiting, and runs a courier over the
  * outbox's confirmations only (STORE_OUTBOX_CONFIRMS), through the
  * normal claims and marks: what `run` or the daemon would carry, carried
- * now, never twice (the lock keeps any other courier out meanwhile). When
- * another process holds the lock (a run under way, which may carry it),
+ * now, never twice (on SQLite the lock keeps any other courier out
+ * meanwhile; on PostgreSQL, where every command takes it shared, the
+ * outbox's leases give each message to one courier). When another
+ * process holds the lock (a SQLite run under way, which may carry it),
  * the thread tries again PROMPT_RETRY seconds later, until it has made
  * one pass after the last kick. A confirmation the server refuses for now
  * stays pending with its next attempt, for the next run or the daemon.

@@ -102,12 +102,17 @@ conf_copy(struct ctx *ctx, struct err *e)
 	return cfg;
 }
 
-/* A site from cfg, with a configuration of its own for the pages. */
+/* A site from cfg, with a configuration of its own for the pages. Its
+ * secret is read through a connection of its own: ctx's, idle while
+ * serve runs, may have been lost meanwhile (store_lost), and a reload
+ * must not fail for that. */
 static struct web_site *
 site_new(struct ctx *ctx, const struct conf *cfg, struct err *e)
 {
-	struct web_site *site = web_site_new(cfg, ctx->store, e);
+	struct store *s = store_open_another(ctx->store, e);
+	struct web_site *site = s ? web_site_new(cfg, s, e) : NULL;
 
+	store_close(s);
 	if (site && !(site->cfg = conf_copy(ctx, e))) {
 		web_site_free(site);
 		return NULL;

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "lib/date.h"
+#include "lib/hash.h"
 #include "lib/html.h"
 #include "lib/token.h"
 #include "lib/utf8.h"
@@ -272,7 +273,8 @@ compose_confirm(struct store *s, const struct conf *cfg,
 	const char *base = cfg->web_base_url;
 	unsigned char secret[TOKEN_SECRET_SIZE];
 	struct token t = { TOKEN_CONFIRM, sub->id, 0 };
-	char token[TOKEN_SIZE], hour[DATE_UTC_SIZE], seed[64];
+	char token[TOKEN_SIZE], hour[DATE_UTC_SIZE], seed[64],
+		slot_hash[HASH_HEX_SIZE];
 	struct buf name = BUF_INIT(BUF_MAX_FIELD),
 		   slot = BUF_INIT(BUF_MAX_LINE);
 	struct buf link = BUF_INIT(BUF_MAX_LINE),
@@ -327,8 +329,13 @@ compose_confirm(struct store *s, const struct conf *cfg,
 	    confirm_parts(w, list, name.len ? name.data : "", sub->email,
 			  link.data, &text, &html) < 0)
 		goto oom;
-	snprintf(seed, sizeof(seed), "confirm-%lld-%lld", (long long)sub->id,
-		 (long long)(now / 3600));
+	/* the address and hour too, not only the id: SQLite may give a
+	 * removed subscriber's id to the next one, whose confirmation would
+	 * otherwise take the Message-ID of the one mailed before, and be
+	 * dropped as sent already */
+	hash_hex(hash_add_field(HASH_INIT, slot.data), slot_hash);
+	snprintf(seed, sizeof(seed), "confirm-%lld-%s", (long long)sub->id,
+		 slot_hash);
 	m.to_name = name.len ? name.data : NULL;
 	m.to_addr = sub->email;
 	m.subject = subject.data;

@@ -33,6 +33,7 @@ struct store_ops {
 	int (*read_only)(const struct store *s);
 	void (*close)(struct store *s);
 	struct store *(*open_another)(const struct store *s, struct err *e);
+	int (*lost)(const struct store *s);
 	int (*schema_version)(struct store *s);
 	int (*begin)(struct store *s, struct err *e);
 	int (*commit)(struct store *s, struct err *e);

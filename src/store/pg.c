@@ -268,16 +268,29 @@ static const char *const pg_migrations[] = {
 _Static_assert(PG_N_MIGRATIONS == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-/* A message of libpq's without its final newline, into out. */
+/* A message of libpq's on one line, into out: its line breaks and the
+ * indentation after them one space each (a log line is one line: "server
+ * closed the connection unexpectedly\n\tThis probably means..."), the
+ * final newline dropped. */
 static const char *
 pq_message(const char *msg, char *out, size_t size)
 {
-	size_t n;
+	size_t i, n = 0;
 
-	snprintf(out, size, "%s", msg ? msg : "");
-	n = strlen(out);
-	while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
-		out[--n] = '\0';
+	if (!size)
+		return out;
+	for (i = 0; msg && msg[i] && n + 1 < size; i++) {
+		if (msg[i] != '\n') {
+			out[n++] = msg[i];
+			continue;
+		}
+		while (msg[i + 1] == ' ' || msg[i + 1] == '\t')
+			i++;
+		out[n++] = ' ';
+	}
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
 	return out;
 }
 
@@ -946,6 +959,16 @@ pg_open_another(const struct store *base, struct err *e)
 	const struct pg_store *s = (const struct pg_store *)base;
 
 	return pg_open(s->url, STORE_SCHEMA_VERSION, e);
+}
+
+/* libpq marks the connection bad once a call finds it closed, and never
+ * mends it by itself. */
+static int
+pg_lost(const struct store *base)
+{
+	const struct pg_store *s = (const struct pg_store *)base;
+
+	return PQstatus(s->conn) != CONNECTION_OK;
 }
 
 /* A handle closed in order gives back what it leased, as SQLite's
@@ -3308,6 +3331,7 @@ const struct store_ops store_pg_ops = {
 	.open_read = pg_open_read,
 	.read_only = pg_read_only,
 	.open_another = pg_open_another,
+	.lost = pg_lost,
 	.close = pg_close,
 	.begin = pg_begin,
 	.commit = pg_commit,

@@ -1229,6 +1229,14 @@ sqlite_read_only(const struct store *base)
 	return s->readonly;
 }
 
+/* A SQLite handle has no connection to lose. */
+static int
+sqlite_lost(const struct store *base)
+{
+	(void)base;
+	return 0;
+}
+
 /* The busy handler of store_open_another: 0.1 ms steps, 10 s in all,
  * as the busy timeout of store_open (STORE_BUSY_TIMEOUT). */
 static int
@@ -3850,6 +3858,7 @@ const struct store_ops store_sqlite_ops = {
 	.open_read = sqlite_open_read,
 	.read_only = sqlite_read_only,
 	.open_another = sqlite_open_another,
+	.lost = sqlite_lost,
 	.close = sqlite_close,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,

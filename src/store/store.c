@@ -126,6 +126,12 @@ store_open_another(const struct store *s, struct err *e)
 }
 
 int
+store_lost(const struct store *s)
+{
+	return s->ops->lost(s);
+}
+
+int
 store_schema_version(struct store *s)
 {
 	return s->ops->schema_version(s);

@@ -78,6 +78,12 @@ void store_close(struct store *s);
  * short writes made while a server waits. NULL with e (EX_SOFTWARE) when
  * SQLite was built without thread support. */
 struct store *store_open_another(const struct store *s, struct err *e);
+/* Whether s's connection is gone for good, so that every later call on
+ * s would fail alike: PostgreSQL's once a call found that the server
+ * closed it (a restart, its backend terminated, the network). A holder
+ * that outlives one command (serve's idle connections) closes such a
+ * store and opens another. Always 0 for SQLite. */
+int store_lost(const struct store *s);
 /* The schema version of the open file. */
 int store_schema_version(struct store *s);
 

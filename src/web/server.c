@@ -146,11 +146,36 @@ store_take(struct web_server *srv, struct err *e)
 	return s ? s : store_open_another(srv->store, e);
 }
 
+/* Closes the idle connections: a lost one most often means that the
+ * database server restarted, and took the others with it. */
+static void
+pool_drain(struct web_server *srv)
+{
+	struct store *idle[SERVER_MAX_IDLE];
+	int i, n;
+
+	pthread_mutex_lock(&srv->lock);
+	n = srv->npool;
+	memcpy(idle, srv->pool, (size_t)n * sizeof(idle[0]));
+	srv->npool = 0;
+	pthread_mutex_unlock(&srv->lock);
+	for (i = 0; i < n; i++)
+		store_close(idle[i]);
+}
+
 static void
 store_give(struct web_server *srv, struct store *s)
 {
 	if (!s)
 		return;
+	if (store_lost(s)) {
+		/* kept, it would fail every request it is given */
+		log_warn("serve: the store's connection was lost: the next "
+			 "requests open new ones");
+		store_close(s);
+		pool_drain(srv);
+		return;
+	}
 	/* a request that failed may have left a transaction open */
 	store_rollback(s);
 	pthread_mutex_lock(&srv->lock);

@@ -250,8 +250,9 @@ name = Veille
 base_url = https://veille.example.org/lettre
 CONF
 # life ARGS: feedmail on the lifecycle's config and store
+LIFE=$(store_location life) || exit 1
 life() {
-	feedmail -c life.conf -d life.db "$@"
+	feedmail -c life.conf -d "$LIFE" "$@"
 }
 # sunk: how many messages the SMTP sink holds
 sunk() {
@@ -279,7 +280,7 @@ test_expect_success 'import: a row without consent gets a confirmation mail, in 
 	contains out "imported: 2 added, 2 pending confirmation (2 mails queued), 0 updated, 0 suppressed (unsubscribed), 0 refused (already there)" &&
 	FEEDMAIL_NOW=2026-12-01T10:00:00Z life outbox >out &&
 	contains out "ask@example.org	confirmation, pending" &&
-	at 2026-12-01T10:01:00Z -c life.conf -d life.db -q send &&
+	at 2026-12-01T10:01:00Z -c life.conf -d "$LIFE" -q send &&
 	test "$(sunk)" = 2 &&
 	sink "sorted(x[\"rcpts\"][0] for x in m) == [\"ask@example.org\", \"no@example.org\"]" &&
 	sink "[x[\"subject\"] for x in m if x[\"rcpts\"] == [\"ask@example.org\"]] == [\"Confirmez votre abonnement à Veille\"]" &&
@@ -291,28 +292,29 @@ test_expect_success 'import: a row without consent gets a confirmation mail, in 
 test_expect_success 'imported twice within the hour: no second mail; an hour on, one more each' '
 	FEEDMAIL_NOW=2026-12-01T10:30:00Z life subscriber import life.csv >out &&
 	contains out "imported: 0 added, 2 pending confirmation (0 mails queued), 0 updated, 0 suppressed (unsubscribed), 2 refused (already there)" &&
-	at 2026-12-01T10:31:00Z -c life.conf -d life.db -q send &&
+	at 2026-12-01T10:31:00Z -c life.conf -d "$LIFE" -q send &&
 	test "$(sunk)" = 2 &&
 	FEEDMAIL_NOW=2026-12-01T11:00:00Z life subscriber import life.csv >out &&
 	contains out "(2 mails queued)" &&
-	at 2026-12-01T11:01:00Z -c life.conf -d life.db -q send &&
+	at 2026-12-01T11:01:00Z -c life.conf -d "$LIFE" -q send &&
 	test "$(sunk)" = 4
 '
 
 test_expect_success 'no [web] base_url: a confirmation is a configuration error, nothing added' '
 	printf "[digest]\ntransport = maildir\npath = %s/nobase\n" "$TEST_DIR" >nobase.conf &&
 	printf "email,consent\nfine@example.org,yes\nasks@example.org,\n" >nobase.csv &&
-	expect_code 78 feedmail -c nobase.conf -d nobase.db subscriber import nobase.csv 2>err &&
+	nobase=$(store_location nobase) &&
+	expect_code 78 feedmail -c nobase.conf -d "$nobase" subscriber import nobase.csv 2>err &&
 	contains err "line 3: confirmation to '"'"'asks@example.org'"'"': [web] base_url is not set" &&
-	expect_code 78 feedmail -c nobase.conf -d nobase.db subscriber add p@example.org --pending 2>err &&
-	feedmail -c nobase.conf -d nobase.db subscriber export >out &&
+	expect_code 78 feedmail -c nobase.conf -d "$nobase" subscriber add p@example.org --pending 2>err &&
+	feedmail -c nobase.conf -d "$nobase" subscriber export >out &&
 	test "$(wc -l <out)" = 1
 '
 
 test_expect_success 'a pending subscriber receives no digest' '
-	at 2026-12-01T11:10:00Z -c life.conf -d life.db -q add "$TEST_DIR/feed.xml" &&
-	at 2026-12-01T11:10:00Z -c life.conf -d life.db -q fetch &&
-	at 2026-12-01T11:20:00Z -c life.conf -d life.db -q send &&
+	at 2026-12-01T11:10:00Z -c life.conf -d "$LIFE" -q add "$TEST_DIR/feed.xml" &&
+	at 2026-12-01T11:10:00Z -c life.conf -d "$LIFE" -q fetch &&
+	at 2026-12-01T11:20:00Z -c life.conf -d "$LIFE" -q send &&
 	test "$(sunk)" = 6 &&
 	sink "sorted(x[\"rcpts\"][0] for x in m[4:]) == [\"then@example.org\", \"yes@example.org\"]" &&
 	sink "all(x[\"entries\"] != \"0\" for x in m[4:])"
@@ -335,7 +337,7 @@ test_expect_success 'an address that unsubscribed is skipped by import, refused 
 '
 
 test_expect_success 'list and status show the states' '
-	at 2026-12-02T12:00:00Z -c life.conf -d life.db -q subscriber pause then@example.org &&
+	at 2026-12-02T12:00:00Z -c life.conf -d "$LIFE" -q subscriber pause then@example.org &&
 	FEEDMAIL_NOW=2026-12-02T12:00:00Z life subscriber list --state pending --json >list.json &&
 	"$PYTHON3" -c "
 import json
@@ -368,8 +370,9 @@ test_expect_success 'export | import gives the same members back' '
 	diff want first &&
 	contains exp.csv "\"Ask, Me\",fr,,,,,pending" &&
 	contains exp.csv "then@example.org,,,,,,2026-05-04T09:30:00Z,paused" &&
-	FEEDMAIL_NOW=2026-12-02T14:00:00Z feedmail -c life.conf -d fresh.db subscriber import exp.csv >out &&
-	FEEDMAIL_NOW=2026-12-02T14:00:00Z feedmail -c life.conf -d fresh.db subscriber export >exp2.csv &&
+	fresh=$(store_location fresh) &&
+	FEEDMAIL_NOW=2026-12-02T14:00:00Z feedmail -c life.conf -d "$fresh" subscriber import exp.csv >out &&
+	FEEDMAIL_NOW=2026-12-02T14:00:00Z feedmail -c life.conf -d "$fresh" subscriber export >exp2.csv &&
 	diff exp.csv exp2.csv &&
 	FEEDMAIL_NOW=2026-12-02T14:00:00Z life subscriber export --json >exp.json &&
 	"$PYTHON3" -c "
@@ -382,7 +385,7 @@ assert l[\"ask@example.org\"][\"consent\"] is None, l
 '
 
 test_expect_success 'run forgets who never confirmed within 7 days' '
-	at 2026-12-08T10:00:01Z -c life.conf -d life.db -v run >out 2>err &&
+	at 2026-12-08T10:00:01Z -c life.conf -d "$LIFE" -v run >out 2>err &&
 	contains err "forgot 2 subscribers who never confirmed in 7 days" &&
 	FEEDMAIL_NOW=2026-12-08T10:00:01Z life subscriber list --state pending >out &&
 	contains out "gone@example.org" &&

@@ -435,7 +435,8 @@ kill_after() {
 # `feedmail send` killed with SIGKILL in each of 20 rounds, at a random
 # point of its progress: once the sink has accepted 0 to 9 more messages,
 # however long they take (a fixed delay would land before the first
-# message on a slow machine); then one clean run. Every digest arrives, and
+# message on a slow machine); then one clean run (on PostgreSQL once the
+# killed runs' leases have ended). Every digest arrives, and
 # a Message-ID arrives twice at most once per kill (the message in flight).
 test_expect_success 'killed at random during send: nothing lost, nothing doubled' '
 	cat >crash.conf <<-CONF &&

@@ -31,8 +31,7 @@ BASE=http://127.0.0.1:$WEB_PORT
 # write_config [EXTRA-WEB-LINES]
 write_config() {
 	cat >"$FEEDMAIL_CONFIG" <<CONF
-[store]
-path = $TEST_DIR/feedmail.db
+$(store_section default)
 [smtp]
 host = 127.0.0.1
 port = $SMTP_PORT
@@ -53,12 +52,20 @@ write_config
 
 # state EMAIL: "unsubscribed" or "subscribed", from the store itself
 state() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-r = db.execute('SELECT unsubscribed_at FROM subscribers WHERE email = ?', (sys.argv[2],)).fetchone()
-print('subscribed' if r[0] in (None, 0) else 'unsubscribed')" \
-		"$TEST_DIR/feedmail.db" "$1"
+	state_at=$(store_sql default "SELECT coalesce(unsubscribed_at, 0)
+		FROM subscribers WHERE email = '$1'") || return 1
+	case $state_at in
+	'') echo "no subscriber $1" >&2; return 1 ;;
+	0) echo subscribed ;;
+	*) echo unsubscribed ;;
+	esac
+}
+
+# last_outbox EMAIL: "STATUS REPLY" of the newest digest row for EMAIL
+last_outbox() {
+	store_sql default "SELECT o.status || ' ' || o.reply FROM outbox o
+		JOIN subscribers s ON s.id = o.subscriber_id
+		WHERE s.email = '$1' ORDER BY o.id DESC LIMIT 1"
 }
 
 # header FILE NAME: the value of header NAME in the mail FILE (unfolded)
@@ -304,11 +311,7 @@ test_expect_success 'unsubscribed while the session carries their digest' '
 	grep -l "\"c@example.org\"" held2/*.json >/dev/null &&
 	grep -l "\"e@example.org\"" held2/*.json >/dev/null &&
 	test "$(grep -c "^connect" held2/log)" = 2 &&
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-print(*db.execute(\"SELECT status, reply FROM outbox WHERE subscriber_id = 4 ORDER BY id DESC\").fetchone())" \
-		"$TEST_DIR/feedmail.db" >row &&
+	last_outbox d@example.org >row &&
 	contains row "failed unsubscribed"
 '
 
@@ -329,6 +332,41 @@ open(\"slow.done\", \"w\").write(\"closed\" if not data else \"answered\")
 	wait_for 60 test -s slow.done &&
 	contains slow.done closed
 '
+
+# others: how many other connections the store's database has
+others() {
+	store_sql default "SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()"
+}
+no_others() {
+	test "$(others)" = 0
+}
+
+# as after a restart of the database server; the reload after it (the
+# SIGHUP cases below) reads the secret anew too
+if [ "$TEST_STORE" = pg ]; then
+	test_expect_success 'connections the server dropped: at most one 503' '
+		test "$(curl -s -o /dev/null -w "%{http_code}" "$(cat url.c)")" = 200 &&
+		test "$(others)" -ge 1 &&
+		store_sql default "SELECT pg_terminate_backend(pid)
+			FROM pg_stat_activity WHERE datname = current_database()
+			AND pid <> pg_backend_pid()" >/dev/null &&
+		wait_for 60 no_others &&
+		codes= &&
+		for i in 1 2 3 4; do
+			codes="$codes $(curl -s -o /dev/null -w "%{http_code}" \
+				"$(cat url.c)")"
+		done &&
+		case $codes in
+		" 503 200 200 200") grep -q "connection was lost" serve.err ;;
+		" 200 200 200 200") ;;
+		*) echo "got$codes" >&2; false ;;
+		esac
+	'
+else
+	test_skip 'connections the server dropped: at most one 503' \
+		"PostgreSQL only"
+fi
 
 test_expect_success 'SIGHUP with a broken config keeps the old one' '
 	cp "$FEEDMAIL_CONFIG" good.conf &&

@@ -18,6 +18,11 @@ command -v curl >/dev/null || test_skip_all "curl is not installed"
 
 mkdir -p www
 start_http || exit 1
+# a sink that holds its first message until the test makes the gate
+SMTP_DIR=$TEST_DIR/held
+start_smtp --hold 1 --gate "$TEST_DIR/gate" || exit 1
+HELD_SMTP_PORT=$SMTP_PORT
+SMTP_DIR=$TEST_DIR/smtp
 start_smtp || exit 1
 WEB_PORT=$(free_port)
 BASE=http://127.0.0.1:$WEB_PORT
@@ -27,8 +32,7 @@ T0=2026-11-26T10:00:00Z
 FEEDMAIL_CONFIG=$TEST_DIR/feedmail.conf
 export FEEDMAIL_CONFIG
 cat >"$FEEDMAIL_CONFIG" <<CONF
-[store]
-path = $TEST_DIR/feedmail.db
+$(store_section default)
 [smtp]
 host = 127.0.0.1
 port = $SMTP_PORT
@@ -43,15 +47,24 @@ listen = 127.0.0.1:$WEB_PORT
 trusted_proxies = 127.0.0.1
 CONF
 
-# sql QUERY ARGS...: the rows of QUERY on the store, fields split by '|'
+# sql QUERY ARGS...: the rows of QUERY on the store, fields split by '|';
+# each ? of QUERY is the next ARG as an SQL string (its quotes doubled)
 sql() {
-	"$PYTHON3" -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for r in db.execute(sys.argv[2], sys.argv[3:]):
-    print('|'.join('' if v is None else str(v) for v in r))
-db.commit()" \
-		"$TEST_DIR/feedmail.db" "$@"
+	sql_all=$1
+	sql_query=$1
+	sql_text=
+	shift
+	for sql_arg in "$@"; do
+		case $sql_query in
+		*'?'*) ;;
+		*) echo "sql: more arguments than ? in $sql_all" >&2; return 1 ;;
+		esac
+		sql_arg=$(printf '%s' "$sql_arg" | sed "s/'/''/g")
+		sql_text="$sql_text${sql_query%%\?*}'$sql_arg'"
+		sql_query=${sql_query#*\?}
+	done
+	sql_rows=$(store_sql default "$sql_text$sql_query") || return 1
+	[ -z "$sql_rows" ] || printf '%s\n' "$sql_rows" | tr '\t' '|'
 }
 
 # numbered: the numbers of the sink's messages, in order
@@ -449,6 +462,42 @@ test_expect_success 'unsubscribe from the preferences, then come back' '
 	contains page "Abonnement confirmé" &&
 	test "$(state marie@example.org)" = active &&
 	test "$(sql "SELECT count(*) FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?" marie@example.org)" = 2
+'
+
+# confirmed SLOT: the status of the confirmation mail of slot SLOT%
+confirmed() {
+	sql "SELECT status FROM outbox WHERE kind = ? AND slot LIKE ?" \
+		confirm "$1%"
+}
+is_sent() {
+	test "$(confirmed "$1")" = sent
+}
+# held_mails_to ADDR: how many mails the held sink got for ADDR
+held_mails_to() {
+	grep -l "\"$1\"" held/*.json 2>/dev/null | wc -l
+}
+
+test_expect_success 'a confirmation queued while send delivers: mailed once' '
+	item lyon l3 &&
+	item eco e3 &&
+	at 2026-12-01T08:00:00Z -q fetch --all &&
+	sed "s/^port = .*/port = $HELD_SMTP_PORT/" "$FEEDMAIL_CONFIG" \
+		>held.conf || return 1
+	at 2026-12-01T08:05:00Z -q -c held.conf send >held.out 2>&1 &
+	sender=$!
+	test_kill_at_end $sender &&
+	wait_for 60 grep -q "^hold 1" held/log &&
+	test "$(post "$BASE/" form.en -H "X-Forwarded-For: 192.0.2.60" \
+		-d email=late@example.org -d lang=en -d schedule=hourly)" = 200 &&
+	if [ "$TEST_STORE" = pg ]; then
+		# the run lock is shared: serve sends beside the held send
+		wait_for 60 has_mails_to late@example.org 1 &&
+		alive $sender || return 1
+	fi
+	touch gate &&
+	{ wait $sender || { cat held.out; false; }; } &&
+	wait_for 60 is_sent late@example.org &&
+	test "$(($(mails_to late@example.org) + $(held_mails_to late@example.org)))" = 1
 '
 
 test_expect_success 'SIGTERM: serve and its courier stop, exit 0' '

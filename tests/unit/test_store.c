@@ -492,6 +492,7 @@ START_TEST(test_open_read_of_writable_store)
 	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, NOW, &id,
 					&e),
 			 0);
+	ck_assert_int_eq(store_lost(s), 0);
 	store_close(s);
 }
 END_TEST
@@ -3106,6 +3107,47 @@ START_TEST(test_pg_password_file)
 }
 END_TEST
 
+/* A connection the server closed (as at its restart) is lost for good:
+ * the call that finds it fails with 75 on one line; store_lost then says
+ * so, and another handle works. */
+START_TEST(test_pg_lost)
+{
+	const struct timespec step = { 0, 10 * 1000 * 1000 };
+	double deadline = testutil_now() + TESTUTIL_PATIENCE;
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e), *other;
+	int64_t id;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_lost(s), 0);
+	PQclear(pg_exec("SELECT pg_terminate_backend(pid)"
+			" FROM pg_stat_activity"
+			" WHERE datname = current_database()"
+			" AND pid <> pg_backend_pid()"));
+	while (count("SELECT count(*) FROM pg_stat_activity"
+		     " WHERE datname = current_database()"
+		     " AND pid <> pg_backend_pid()") > 0) {
+		ck_assert_msg(testutil_now() < deadline,
+			      "the backend outlived its termination");
+		nanosleep(&step, NULL);
+	}
+	ck_assert_int_eq(store_feed_add(s, "http://a/", NULL, NULL, 1, &id, &e),
+			 -1);
+	ck_assert_int_eq(e.code, EX_TEMPFAIL);
+	ck_assert_msg(!strchr(e.msg, '\n'), "more than one line: %s", e.msg);
+	ck_assert_int_eq(store_lost(s), 1);
+	e = (struct err)ERR_INIT;
+	other = store_open_another(s, &e);
+	ck_assert_msg(other != NULL, "%s", e.msg);
+	ck_assert_int_eq(store_lost(other), 0);
+	ck_assert_msg(store_feed_add(other, "http://a/", NULL, NULL, 1, &id,
+				     &e) == 0,
+		      "%s", e.msg);
+	store_close(s);
+	store_close(other);
+}
+END_TEST
+
 /* Two handles of one run lock: every command takes it shared. */
 START_TEST(test_pg_run_lock_shared)
 {
@@ -3203,6 +3245,7 @@ with_pg(Suite *s)
 	tcase_add_test(tc, test_pg_url_errors);
 	tcase_add_test(tc, test_pg_password_file);
 	tcase_add_test(tc, test_pg_run_lock_shared);
+	tcase_add_test(tc, test_pg_lost);
 	suite_add_tcase(s, tc);
 	rc = testutil_run(s);
 	snprintf(args, sizeof(args), "stop '%s'", cluster);
