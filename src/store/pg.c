@@ -3270,9 +3270,10 @@ copy_row(const PGresult *r, int i, void *arg, struct err *e)
 			row[c].p = PQgetvalue(r, i, col);
 			row[c].len = (size_t)PQgetlength(r, i, col);
 		} else {
-			blobs[c] = PQunescapeBytea(
-				(const unsigned char *)PQgetvalue(r, i, col),
-				&row[c].len);
+			const char *raw = PQgetvalue(r, i, col);
+
+			blobs[c] = PQunescapeBytea((const unsigned char *)raw,
+						   &row[c].len);
 			if (!blobs[c]) {
 				rc = err_set(e, EX_OSERR, "out of memory");
 				goto out;
@@ -3289,8 +3290,7 @@ out:
 
 static int
 pg_copy_each(struct store *base, const struct store_table *t,
-	     int (*cb)(const struct store_value *row, void *arg,
-		       struct err *e),
+	     int (*cb)(const struct store_value *row, void *arg, struct err *e),
 	     void *arg, struct err *e)
 {
 	struct copy_walk w = { t, cb, arg };
@@ -3300,8 +3300,8 @@ pg_copy_each(struct store *base, const struct store_table *t,
 
 	for (i = 0; rc >= 0 && i < t->n_columns; i++)
 		rc = buf_addf(&sql, "%s%s", i ? ", " : "", t->columns[i].name);
-	if (rc < 0 || buf_addf(&sql, " FROM %s ORDER BY %s", t->name,
-			       t->order) < 0) {
+	if (rc < 0 ||
+	    buf_addf(&sql, " FROM %s ORDER BY %s", t->name, t->order) < 0) {
 		buf_release(&sql);
 		return err_set(e, EX_OSERR, "out of memory");
 	}
@@ -3416,8 +3416,8 @@ out:
 
 /* Runs sql (one row, one column: a number) into *n. */
 static int
-copy_number(struct pg_store *s, const char *sql, const char *table,
-	    int64_t *n, struct err *e)
+copy_number(struct pg_store *s, const char *sql, const char *table, int64_t *n,
+	    struct err *e)
 {
 	PGresult *r = query(s, "count rows", e, sql, "t", table);
 
@@ -3452,8 +3452,8 @@ pg_copy_clear(struct store *base, const struct store_table *t, struct err *e)
 /* An identity never gives an id twice: its sequence's last value, or
  * the highest id when higher (rows inserted with their ids). */
 static int
-pg_copy_last_id(struct store *base, const struct store_table *t,
-		int64_t *last, struct err *e)
+pg_copy_last_id(struct store *base, const struct store_table *t, int64_t *last,
+		struct err *e)
 {
 	char sql[512];
 

@@ -3866,6 +3866,24 @@ copy_sql(struct buf *b, const struct store_table *t, int select)
 	return rc < 0 ? -1 : buf_addf(b, ")");
 }
 
+/* Column col of st's row as a value of type, borrowed until the next
+ * step. */
+static void
+column_value(sqlite3_stmt *st, int col, enum store_type type,
+	     struct store_value *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->is_null = sqlite3_column_type(st, col) == SQLITE_NULL;
+	if (type == STORE_INT)
+		v->i = sqlite3_column_int64(st, col);
+	else if (type == STORE_TEXT)
+		v->p = (const char *)sqlite3_column_text(st, col);
+	else
+		v->p = sqlite3_column_blob(st, col);
+	/* after the text or blob: the length of what they gave */
+	v->len = (size_t)sqlite3_column_bytes(st, col);
+}
+
 static int
 sqlite_copy_each(struct store *base, const struct store_table *t,
 		 int (*cb)(const struct store_value *row, void *arg,
@@ -3888,23 +3906,8 @@ sqlite_copy_each(struct store *base, const struct store_table *t,
 	if (rc < 0)
 		return -1;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < t->n_columns; i++) {
-			int c = (int)i;
-
-			memset(&row[i], 0, sizeof(row[i]));
-			row[i].is_null =
-				sqlite3_column_type(st, c) == SQLITE_NULL;
-			if (t->columns[i].type == STORE_INT) {
-				row[i].i = sqlite3_column_int64(st, c);
-			} else if (t->columns[i].type == STORE_TEXT) {
-				row[i].p = (const char *)sqlite3_column_text(
-					st, c);
-				row[i].len = (size_t)sqlite3_column_bytes(st, c);
-			} else {
-				row[i].p = sqlite3_column_blob(st, c);
-				row[i].len = (size_t)sqlite3_column_bytes(st, c);
-			}
-		}
+		for (i = 0; i < t->n_columns; i++)
+			column_value(st, (int)i, t->columns[i].type, &row[i]);
 		if ((rc = cb(row, arg, e)) != 0)
 			break;
 	}
@@ -3966,8 +3969,7 @@ sqlite_copy_insert(struct store *base, const struct store_table *t,
 
 /* Runs sql (one row, one column: a number) into *n. */
 static int
-copy_number(struct sqlite_store *s, const char *sql, int64_t *n,
-	    struct err *e)
+copy_number(struct sqlite_store *s, const char *sql, int64_t *n, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -4008,10 +4010,11 @@ sqlite_copy_last_id(struct store *base, const struct store_table *t,
 {
 	char sql[512];
 
-	snprintf(sql, sizeof(sql),
-		 "SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
-		 " WHERE name = '%s'), 0), coalesce((SELECT max(id) FROM %s), 0))",
-		 t->name, t->name);
+	snprintf(
+		sql, sizeof(sql),
+		"SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
+		" WHERE name = '%s'), 0), coalesce((SELECT max(id) FROM %s), 0))",
+		t->name, t->name);
 	return copy_number(sq(base), sql, last, e);
 }
 
