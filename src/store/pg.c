@@ -288,6 +288,8 @@ pq_message(const char *msg, char *out, size_t size)
  *   42501, 28 (privilege, authentication)   77
  *   3D000 no such database                  78
  *   XX001, XX002 data corrupted             65
+ *   22021, 22P05 text that is not UTF-8     65  (a SQLite store's
+ *                                               bytes, store copy)
  *   anything else                           70  a bug of ours
  * A lost connection gives no SQLSTATE: 75.
  */
@@ -307,7 +309,8 @@ state_code(const char *state, int lost)
 		return EX_NOPERM;
 	if (!strcmp(state, "3D000"))
 		return EX_CONFIG;
-	if (!strncmp(state, "XX00", 4))
+	if (!strncmp(state, "XX00", 4) || !strcmp(state, "22021") ||
+	    !strcmp(state, "22P05"))
 		return EX_DATAERR;
 	return EX_SOFTWARE;
 }

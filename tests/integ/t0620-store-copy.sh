@@ -127,7 +127,7 @@ test_expect_success 'a row the target refuses: nothing is left in it' '
 	store_sql bad "UPDATE entries SET title = CAST(X'\''C328'\'' AS TEXT)
 		WHERE id = (SELECT max(id) FROM entries)" >/dev/null &&
 	bad=$(pg_url bad) &&
-	expect_code 70 feedmail -d "$TEST_DIR/bad.db" store copy --to "$bad" \
+	expect_code 65 feedmail -d "$TEST_DIR/bad.db" store copy --to "$bad" \
 		>out 2>err &&
 	contains err "copy '\''entries'\''" &&
 	contains err "invalid byte sequence" &&
