@@ -109,6 +109,7 @@ int cmd_run(int argc, char **argv, struct ctx *ctx);
 int cmd_serve(int argc, char **argv, struct ctx *ctx);
 int cmd_send(int argc, char **argv, struct ctx *ctx);
 int cmd_outbox(int argc, char **argv, struct ctx *ctx);
+int cmd_store(int argc, char **argv, struct ctx *ctx);
 int cmd_status(int argc, char **argv, struct ctx *ctx);
 int cmd_subscriber(int argc, char **argv, struct ctx *ctx);
 

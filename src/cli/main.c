@@ -79,6 +79,9 @@ static const struct cmd commands[] = {
 	  "serve the subscribers' pages (one-click unsubscribe)" },
 	{ "status", cmd_status, NEEDS_CONFIG | NEEDS_STORE,
 	  "the health of the feeds and of the outbox" },
+	/* the source's run lock: nothing writes it while it is read */
+	{ "store", cmd_store, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
+	  "copy the store to another (SQLite, PostgreSQL)" },
 	{ "subscriber", cmd_subscriber, NEEDS_CONFIG | NEEDS_STORE | NEEDS_LOCK,
 	  "add, edit, pause, list or import digest subscribers" },
 };

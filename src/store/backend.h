@@ -12,6 +12,7 @@
 #define FEEDMAIL_STORE_BACKEND_H
 
 #include "store/store.h"
+#include "store/tables.h"
 
 struct store {
 	const struct store_ops *ops;
@@ -178,6 +179,32 @@ struct store_ops {
 	void (*work_release)(struct store *s, const char *kind);
 	int (*wake_listen)(struct store *s, int *fd, struct err *e);
 	int (*wake_drain)(struct store *s, struct err *e);
+	/* store copy (copy.c), one table of tables.h at a time */
+	/* opens a read-only transaction seeing one snapshot, ended by
+	 * rollback */
+	int (*copy_snapshot)(struct store *s, struct err *e);
+	/* walks t's rows in t->order: a value per column of t */
+	int (*copy_each)(struct store *s, const struct store_table *t,
+			 int (*cb)(const struct store_value *row, void *arg,
+				   struct err *e),
+			 void *arg, struct err *e);
+	/* inserts one row as it was (ids kept; pg's own columns filled) */
+	int (*copy_insert)(struct store *s, const struct store_table *t,
+			   const struct store_value *row, struct err *e);
+	int (*copy_count)(struct store *s, const struct store_table *t,
+			  int64_t *n, struct err *e);
+	int (*copy_clear)(struct store *s, const struct store_table *t,
+			  struct err *e);
+	/* the highest id t has given (its sequence), and making the next
+	 * one follow last */
+	int (*copy_last_id)(struct store *s, const struct store_table *t,
+			    int64_t *last, struct err *e);
+	int (*copy_set_last_id)(struct store *s, const struct store_table *t,
+				int64_t last, struct err *e);
+	int (*schema_each)(struct store *s,
+			   int (*cb)(const char *table, const char *column,
+				     void *arg, struct err *e),
+			   void *arg, struct err *e);
 };
 
 extern const struct store_ops store_sqlite_ops;

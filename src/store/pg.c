@@ -303,6 +303,8 @@ pq_message(const char *msg, char *out, size_t size)
  *   42501, 28 (privilege, authentication)   77
  *   3D000 no such database                  78
  *   XX001, XX002 data corrupted             65
+ *   22021, 22P05 text that is not UTF-8     65  (a SQLite store's
+ *                                               bytes, store copy)
  *   anything else                           70  a bug of ours
  * A lost connection gives no SQLSTATE: 75.
  */
@@ -322,7 +324,8 @@ state_code(const char *state, int lost)
 		return EX_NOPERM;
 	if (!strcmp(state, "3D000"))
 		return EX_CONFIG;
-	if (!strncmp(state, "XX00", 4))
+	if (!strncmp(state, "XX00", 4) || !strcmp(state, "22021") ||
+	    !strcmp(state, "22P05"))
 		return EX_DATAERR;
 	return EX_SOFTWARE;
 }
@@ -3323,6 +3326,299 @@ pg_wake_drain(struct store *base, struct err *e)
 	return count;
 }
 
+/*
+ * ==== store copy (copy.c) ====
+ *
+ * Rows of any table of tables.h as typed values; the statements are
+ * made from the description (names of ours, never input), the values
+ * are parameters.
+ */
+
+static int
+pg_copy_snapshot(struct store *base, struct err *e)
+{
+	struct pg_store *s = pq(base);
+
+	/* every table read as it was at the first statement */
+	if (command(s, "begin", e,
+		    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "") < 0)
+		return -1;
+	s->depth++;
+	return 0;
+}
+
+struct copy_walk {
+	const struct store_table *t;
+	int (*cb)(const struct store_value *row, void *arg, struct err *e);
+	void *arg;
+};
+
+static int
+copy_row(const PGresult *r, int i, void *arg, struct err *e)
+{
+	const struct copy_walk *w = arg;
+	struct store_value row[STORE_MAX_COLUMNS];
+	unsigned char *blobs[STORE_MAX_COLUMNS] = { 0 };
+	size_t c;
+	int rc = 0;
+
+	for (c = 0; c < w->t->n_columns; c++) {
+		int col = (int)c;
+
+		memset(&row[c], 0, sizeof(row[c]));
+		row[c].is_null = PQgetisnull(r, i, col);
+		if (row[c].is_null)
+			continue;
+		if (w->t->columns[c].type == STORE_INT) {
+			row[c].i = col_i64(r, i, col);
+		} else if (w->t->columns[c].type == STORE_TEXT) {
+			row[c].p = PQgetvalue(r, i, col);
+			row[c].len = (size_t)PQgetlength(r, i, col);
+		} else {
+			const char *raw = PQgetvalue(r, i, col);
+
+			blobs[c] = PQunescapeBytea((const unsigned char *)raw,
+						   &row[c].len);
+			if (!blobs[c]) {
+				rc = err_set(e, EX_OSERR, "out of memory");
+				goto out;
+			}
+			row[c].p = (const char *)blobs[c];
+		}
+	}
+	rc = w->cb(row, w->arg, e);
+out:
+	for (c = 0; c < w->t->n_columns; c++)
+		PQfreemem(blobs[c]);
+	return rc;
+}
+
+static int
+pg_copy_each(struct store *base, const struct store_table *t,
+	     int (*cb)(const struct store_value *row, void *arg, struct err *e),
+	     void *arg, struct err *e)
+{
+	struct copy_walk w = { t, cb, arg };
+	struct buf sql = BUF_INIT(4096);
+	size_t i;
+	int rc = buf_addf(&sql, "SELECT ");
+
+	for (i = 0; rc >= 0 && i < t->n_columns; i++)
+		rc = buf_addf(&sql, "%s%s", i ? ", " : "", t->columns[i].name);
+	if (rc < 0 ||
+	    buf_addf(&sql, " FROM %s ORDER BY %s", t->name, t->order) < 0) {
+		buf_release(&sql);
+		return err_set(e, EX_OSERR, "out of memory");
+	}
+	rc = walk(pq(base), "copy a table", e, copy_row, &w, sql.data, "");
+	buf_release(&sql);
+	return rc;
+}
+
+/* The index of t's column name, or -1. */
+static int
+column_index(const struct store_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_columns; i++)
+		if (!strcmp(t->columns[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* The value of pg's own column name for row, malloc'd into *out (NULL:
+ * the column keeps its default): a feed's host from its URL, a tag's
+ * key from the tag, as pg_feed_add and tags_insert write them. */
+static int
+derived_value(const struct store_table *t, const char *name,
+	      const struct store_value *row, char **out)
+{
+	int from;
+
+	*out = NULL;
+	if (!strcmp(name, "host")) {
+		from = column_index(t, "url");
+		if (from >= 0 && !row[from].is_null)
+			*out = url_host(row[from].p);
+		return 1;
+	}
+	if (!strcmp(name, "tag_key")) {
+		from = column_index(t, "tag");
+		if (from < 0 || row[from].is_null ||
+		    !(*out = tag_key(row[from].p)))
+			return -1;
+		return 1;
+	}
+	return 0; /* a lease: free */
+}
+
+static int
+pg_copy_insert(struct store *base, const struct store_table *t,
+	       const struct store_value *row, struct err *e)
+{
+	struct pg_store *s = pq(base);
+	const char *v[STORE_MAX_COLUMNS];
+	int len[STORE_MAX_COLUMNS], fmt[STORE_MAX_COLUMNS];
+	char num[STORE_MAX_COLUMNS][24];
+	char *own[STORE_MAX_COLUMNS] = { 0 };
+	struct buf sql = BUF_INIT(4096);
+	PGresult *r = NULL;
+	size_t i, n = t->n_columns, n_own = 0;
+	int rc;
+
+	rc = buf_addf(&sql, "INSERT INTO %s (", t->name);
+	for (i = 0; rc >= 0 && i < t->n_columns; i++) {
+		rc = buf_addf(&sql, "%s%s", i ? ", " : "", t->columns[i].name);
+		len[i] = fmt[i] = 0;
+		v[i] = NULL;
+		if (row[i].is_null)
+			continue;
+		if (t->columns[i].type == STORE_INT) {
+			snprintf(num[i], sizeof(num[i]), "%" PRId64, row[i].i);
+			v[i] = num[i];
+		} else if (t->columns[i].type == STORE_TEXT) {
+			v[i] = row[i].p;
+		} else {
+			v[i] = row[i].len ? row[i].p : "";
+			len[i] = (int)row[i].len;
+			fmt[i] = 1;
+		}
+	}
+	for (i = 0; rc >= 0 && t->pg_only && t->pg_only[i]; i++) {
+		int got = derived_value(t, t->pg_only[i], row, &own[n_own]);
+
+		if (got < 0) {
+			rc = err_set(e, EX_OSERR, "out of memory");
+			goto out;
+		}
+		if (!got || n >= STORE_MAX_COLUMNS)
+			continue;
+		rc = buf_addf(&sql, ", %s", t->pg_only[i]);
+		v[n] = own[n_own++];
+		len[n] = fmt[n] = 0;
+		n++;
+	}
+	if (rc >= 0)
+		rc = buf_addf(&sql, ") VALUES (");
+	for (i = 0; rc >= 0 && i < n; i++)
+		rc = buf_addf(&sql, "%s$%zu", i ? ", " : "", i + 1);
+	if (rc < 0 || buf_addf(&sql, ")") < 0) {
+		rc = err_set(e, EX_OSERR, "out of memory");
+		goto out;
+	}
+	r = PQexecParams(s->conn, sql.data, (int)n, NULL, v, len, fmt, 0);
+	rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ?
+		     0 :
+		     pg_error(s, r, "insert a row", e);
+out:
+	PQclear(r);
+	for (i = 0; i < n_own; i++)
+		free(own[i]);
+	buf_release(&sql);
+	return rc;
+}
+
+/* Runs sql (one row, one column: a number) into *n. */
+static int
+copy_number(struct pg_store *s, const char *sql, const char *table, int64_t *n,
+	    struct err *e)
+{
+	PGresult *r = query(s, "count rows", e, sql, "t", table);
+
+	if (!r)
+		return -1;
+	*n = PQntuples(r) == 1 ? col_i64(r, 0, 0) : 0;
+	PQclear(r);
+	return 0;
+}
+
+static int
+pg_copy_count(struct store *base, const struct store_table *t, int64_t *n,
+	      struct err *e)
+{
+	char sql[256];
+
+	/* $1 unused but typed: one helper for every number */
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM %s WHERE $1::text IS NOT NULL", t->name);
+	return copy_number(pq(base), sql, t->name, n, e);
+}
+
+static int
+pg_copy_clear(struct store *base, const struct store_table *t, struct err *e)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s", t->name);
+	return command(pq(base), "clear a table", e, sql, "") < 0 ? -1 : 0;
+}
+
+/* An identity never gives an id twice: its sequence's last value, or
+ * the highest id when higher (rows inserted with their ids). */
+static int
+pg_copy_last_id(struct store *base, const struct store_table *t, int64_t *last,
+		struct err *e)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT greatest(coalesce((SELECT last_value FROM pg_sequences"
+		 " WHERE format('%%I.%%I', schemaname, sequencename)"
+		 " = pg_get_serial_sequence($1, 'id')), 0),"
+		 " coalesce((SELECT max(id) FROM %s), 0))",
+		 t->name);
+	return copy_number(pq(base), sql, t->name, last, e);
+}
+
+static int
+pg_copy_set_last_id(struct store *base, const struct store_table *t,
+		    int64_t last, struct err *e)
+{
+	/* a sequence starts at 1: none to set before */
+	if (last <= 0)
+		return 0;
+	return command(pq(base), "set the next id", e,
+		       "SELECT setval(pg_get_serial_sequence($1, 'id'), $2)",
+		       "tI", t->name, last) < 0 ?
+		       -1 :
+		       0;
+}
+
+struct schema_walk {
+	int (*cb)(const char *table, const char *column, void *arg,
+		  struct err *e);
+	void *arg;
+};
+
+static int
+schema_row(const PGresult *r, int i, void *arg, struct err *e)
+{
+	const struct schema_walk *w = arg;
+
+	return w->cb(col_text(r, i, 0), col_text(r, i, 1), w->arg, e);
+}
+
+static int
+pg_schema_each(struct store *base,
+	       int (*cb)(const char *table, const char *column, void *arg,
+			 struct err *e),
+	       void *arg, struct err *e)
+{
+	struct schema_walk w = { cb, arg };
+
+	return walk(pq(base), "read the schema", e, schema_row, &w,
+		    "SELECT c.table_name::text, c.column_name::text"
+		    " FROM information_schema.columns c"
+		    " JOIN information_schema.tables t"
+		    " ON t.table_schema = c.table_schema"
+		    " AND t.table_name = c.table_name"
+		    " WHERE c.table_schema = current_schema()"
+		    " AND t.table_type = 'BASE TABLE'"
+		    " ORDER BY c.table_name, c.ordinal_position",
+		    "");
+}
+
 const struct store_ops store_pg_ops = {
 	.lock_run = pg_lock_run,
 	.unlock_run = pg_unlock_run,
@@ -3394,4 +3690,12 @@ const struct store_ops store_pg_ops = {
 	.subscriber_forget_pending = pg_subscriber_forget_pending,
 	.wake_listen = pg_wake_listen,
 	.wake_drain = pg_wake_drain,
+	.copy_snapshot = pg_copy_snapshot,
+	.copy_each = pg_copy_each,
+	.copy_insert = pg_copy_insert,
+	.copy_count = pg_copy_count,
+	.copy_clear = pg_copy_clear,
+	.copy_last_id = pg_copy_last_id,
+	.copy_set_last_id = pg_copy_set_last_id,
+	.schema_each = pg_schema_each,
 };

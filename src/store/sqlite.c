@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/buf.h"
 #include "lib/date.h"
 #include "lib/fs.h"
 #include "lib/str.h"
@@ -75,6 +76,9 @@ struct sqlite_store {
 	int depth;    /* open store_begin calls: the outer is a transaction,
 	               * inner ones are savepoints, so callers compose */
 	struct leases *fetch_leases, *outbox_leases; /* what it claimed */
+	/* store copy: the insert of copy_table's rows, kept for the next */
+	sqlite3_stmt *copy_insert;
+	const struct store_table *copy_table;
 };
 
 /* The SQLite handle a struct store from store.c is the start of. */
@@ -1019,6 +1023,7 @@ sq_free(struct sqlite_store *s)
 	leases_free(s->outbox_leases);
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
+	sqlite3_finalize(s->copy_insert);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -3850,6 +3855,251 @@ sqlite_unlock_run(struct store_lock *base)
 	free(l);
 }
 
+/*
+ * ==== store copy (copy.c) ====
+ *
+ * Rows of any table of tables.h as typed values; the statements are
+ * made from the description (names of ours, never input).
+ */
+
+static int
+sqlite_copy_snapshot(struct store *base, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+
+	/* a deferred transaction: its first read fixes what it sees */
+	if (exec_sql(s, "BEGIN", e) < 0)
+		return -1;
+	s->depth++;
+	return 0;
+}
+
+/* "SELECT a, b FROM t ORDER BY k" (select) or "INSERT INTO t (a, b)
+ * VALUES (?, ?)" into b. */
+static int
+copy_sql(struct buf *b, const struct store_table *t, int select)
+{
+	size_t i;
+	int rc = buf_addf(b, select ? "SELECT " : "INSERT INTO %s (", t->name);
+
+	for (i = 0; rc >= 0 && i < t->n_columns; i++)
+		rc = buf_addf(b, "%s%s", i ? ", " : "", t->columns[i].name);
+	if (rc >= 0 && select)
+		return buf_addf(b, " FROM %s ORDER BY %s", t->name, t->order);
+	if (rc >= 0)
+		rc = buf_addf(b, ") VALUES (");
+	for (i = 0; rc >= 0 && i < t->n_columns; i++)
+		rc = buf_addf(b, "%s?", i ? ", " : "");
+	return rc < 0 ? -1 : buf_addf(b, ")");
+}
+
+/* Column col of st's row as a value of type, borrowed until the next
+ * step. */
+static void
+column_value(sqlite3_stmt *st, int col, enum store_type type,
+	     struct store_value *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->is_null = sqlite3_column_type(st, col) == SQLITE_NULL;
+	if (type == STORE_INT)
+		v->i = sqlite3_column_int64(st, col);
+	else if (type == STORE_TEXT)
+		v->p = (const char *)sqlite3_column_text(st, col);
+	else
+		v->p = sqlite3_column_blob(st, col);
+	/* after the text or blob: the length of what they gave */
+	v->len = (size_t)sqlite3_column_bytes(st, col);
+}
+
+static int
+sqlite_copy_each(struct store *base, const struct store_table *t,
+		 int (*cb)(const struct store_value *row, void *arg,
+			   struct err *e),
+		 void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct store_value row[STORE_MAX_COLUMNS];
+	struct buf sql = BUF_INIT(4096);
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = 0, step;
+
+	if (copy_sql(&sql, t, 1) < 0) {
+		buf_release(&sql);
+		return err_set(e, EX_OSERR, "out of memory");
+	}
+	rc = prepare(s, &st, sql.data, e);
+	buf_release(&sql);
+	if (rc < 0)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < t->n_columns; i++)
+			column_value(st, (int)i, t->columns[i].type, &row[i]);
+		if ((rc = cb(row, arg, e)) != 0)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "copy a table");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+sqlite_copy_insert(struct store *base, const struct store_table *t,
+		   const struct store_value *row, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	size_t i;
+	int rc;
+
+	if (s->copy_table != t) {
+		struct buf sql = BUF_INIT(4096);
+
+		sqlite3_finalize(s->copy_insert);
+		s->copy_insert = NULL;
+		s->copy_table = NULL;
+		if (copy_sql(&sql, t, 0) < 0) {
+			buf_release(&sql);
+			return err_set(e, EX_OSERR, "out of memory");
+		}
+		rc = prepare(s, &s->copy_insert, sql.data, e);
+		buf_release(&sql);
+		if (rc < 0)
+			return -1;
+		s->copy_table = t;
+	}
+	sqlite3_reset(s->copy_insert);
+	sqlite3_clear_bindings(s->copy_insert);
+	for (i = 0; i < t->n_columns; i++) {
+		int c = (int)i + 1;
+
+		if (row[i].is_null)
+			sqlite3_bind_null(s->copy_insert, c);
+		else if (t->columns[i].type == STORE_INT)
+			sqlite3_bind_int64(s->copy_insert, c, row[i].i);
+		else if (t->columns[i].type == STORE_TEXT)
+			sqlite3_bind_text64(s->copy_insert, c, row[i].p,
+					    row[i].len, SQLITE_STATIC,
+					    SQLITE_UTF8);
+		else
+			sqlite3_bind_blob64(s->copy_insert, c,
+					    row[i].len ? row[i].p : "",
+					    row[i].len, SQLITE_STATIC);
+	}
+	rc = sqlite3_step(s->copy_insert) == SQLITE_DONE ?
+		     0 :
+		     db_error(s, e, "insert a row");
+	sqlite3_reset(s->copy_insert);
+	sqlite3_clear_bindings(s->copy_insert);
+	return rc;
+}
+
+/* Runs sql (one row, one column: a number) into *n. */
+static int
+copy_number(struct sqlite_store *s, const char *sql, int64_t *n, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st, sql, e) < 0)
+		return -1;
+	rc = step_row(s, st, "count rows", e);
+	*n = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+sqlite_copy_count(struct store *base, const struct store_table *t, int64_t *n,
+		  struct err *e)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", t->name);
+	return copy_number(sq(base), sql, n, e);
+}
+
+static int
+sqlite_copy_clear(struct store *base, const struct store_table *t,
+		  struct err *e)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s", t->name);
+	return exec_sql(sq(base), sql, e);
+}
+
+/* sqlite_sequence has a row for a table with AUTOINCREMENT only (entries:
+ * an id is never given twice); the others give max(id) + 1. */
+static int
+sqlite_copy_last_id(struct store *base, const struct store_table *t,
+		    int64_t *last, struct err *e)
+{
+	char sql[512];
+
+	snprintf(
+		sql, sizeof(sql),
+		"SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
+		" WHERE name = '%s'), 0), coalesce((SELECT max(id) FROM %s), 0))",
+		t->name, t->name);
+	return copy_number(sq(base), sql, last, e);
+}
+
+static int
+sqlite_copy_set_last_id(struct store *base, const struct store_table *t,
+			int64_t last, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	int64_t autoincrement;
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM sqlite_master WHERE name = '%s'"
+		 " AND sql LIKE '%%AUTOINCREMENT%%'",
+		 t->name);
+	if (copy_number(s, sql, &autoincrement, e) < 0)
+		return -1;
+	if (!autoincrement || last <= 0)
+		return 0;
+	/* the rows inserted made it their highest id; a deleted row's may
+	 * be higher */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE sqlite_sequence SET seq = max(seq, %" PRId64 ")"
+		 " WHERE name = '%s';"
+		 "INSERT INTO sqlite_sequence (name, seq) SELECT '%s', %" PRId64
+		 " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence"
+		 " WHERE name = '%s')",
+		 last, t->name, t->name, last, t->name);
+	return exec_sql(s, sql, e);
+}
+
+static int
+sqlite_schema_each(struct store *base,
+		   int (*cb)(const char *table, const char *column, void *arg,
+			     struct err *e),
+		   void *arg, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (prepare(s, &st,
+		    "SELECT m.name, p.name FROM sqlite_master m,"
+		    " pragma_table_info(m.name) p WHERE m.type = 'table'"
+		    " ORDER BY m.name, p.cid",
+		    e) < 0)
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = cb((const char *)sqlite3_column_text(st, 0),
+			     (const char *)sqlite3_column_text(st, 1), arg,
+			     e)) != 0)
+			break;
+	if (!rc && step != SQLITE_DONE)
+		rc = db_error(s, e, "read the schema");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.lock_run = sqlite_lock_run,
 	.unlock_run = sqlite_unlock_run,
@@ -3920,4 +4170,12 @@ const struct store_ops store_sqlite_ops = {
 	.work_release = sqlite_work_release,
 	.wake_listen = sqlite_wake_listen,
 	.wake_drain = sqlite_wake_drain,
+	.copy_snapshot = sqlite_copy_snapshot,
+	.copy_each = sqlite_copy_each,
+	.copy_insert = sqlite_copy_insert,
+	.copy_count = sqlite_copy_count,
+	.copy_clear = sqlite_copy_clear,
+	.copy_last_id = sqlite_copy_last_id,
+	.copy_set_last_id = sqlite_copy_set_last_id,
+	.schema_each = sqlite_schema_each,
 };

@@ -794,4 +794,39 @@ int store_subscriber_schedules(struct store *s,
 					 struct err *e),
 			       void *arg, struct err *e);
 
+/*
+ * Moving a store (`feedmail store copy`): every row of every table of
+ * the schema (store/tables.h), ids kept, from one store to another of
+ * either backend.
+ */
+
+/* A table's rows in the source and, after the copy, in the target. */
+struct store_copy_count {
+	const char *table; /* static */
+	int64_t source, target;
+};
+
+/* More than the tables there are. */
+#define STORE_COPY_MAX_TABLES 32
+
+/* Copies every row of from into to, which must be empty (its own
+ * secret, made with it, is replaced by from's), in one transaction of
+ * to, reading from in one snapshot (the caller holds from's run lock,
+ * so that nothing writes it meanwhile). Then the ids to gives next follow
+ * from's, and the rows of each table are counted on both sides: the
+ * counts in counts (STORE_COPY_MAX_TABLES), their number in *n. Returns 0;
+ * or -1 with e and nothing written to to: EX_CANTCREAT when to holds
+ * rows already (the message names the tables and their counts),
+ * EX_SOFTWARE when the counts differ (a bug), else the store's error. */
+int store_copy(struct store *from, struct store *to,
+	       struct store_copy_count *counts, size_t *n, struct err *e);
+
+/* Walks the tables and columns s's schema has (the backend's catalog),
+ * calling cb(table, column, arg, e) for each; for the test that the
+ * description in store/tables.h is complete. As walks return. */
+int store_schema_each(struct store *s,
+		      int (*cb)(const char *table, const char *column,
+				void *arg, struct err *e),
+		      void *arg, struct err *e);
+
 #endif

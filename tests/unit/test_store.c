@@ -25,6 +25,7 @@
 #include "lib/clock.h"
 #include "store/backend.h"
 #include "store/store.h"
+#include "store/tables.h"
 #include "testutil.h"
 
 static char dir[200];
@@ -2275,6 +2276,189 @@ START_TEST(test_ops_complete)
 }
 END_TEST
 
+/*
+ * store copy: the description of the tables (store/tables.h) against
+ * the backend's catalog, and a copy, verified.
+ */
+
+struct schema_seen {
+	int pg;
+	size_t columns; /* of the description, seen */
+	size_t pg_only; /* pg's own columns, seen */
+};
+
+static int
+own_table(const char *table)
+{
+	size_t i;
+
+	for (i = 0; store_tables_own[i]; i++)
+		if (!strcmp(store_tables_own[i], table))
+			return 1;
+	return 0;
+}
+
+static int
+schema_column(const char *table, const char *column, void *arg, struct err *e)
+{
+	struct schema_seen *seen = arg;
+	const struct store_table *t = store_table_find(table);
+	size_t i;
+
+	(void)e;
+	if (!t) {
+		ck_assert_msg(own_table(table),
+			      "table '%s' is not in store/tables.c", table);
+		return 0;
+	}
+	for (i = 0; i < t->n_columns; i++)
+		if (!strcmp(t->columns[i].name, column)) {
+			seen->columns++;
+			return 0;
+		}
+	for (i = 0; seen->pg && t->pg_only && t->pg_only[i]; i++)
+		if (!strcmp(t->pg_only[i], column)) {
+			seen->pg_only++;
+			return 0;
+		}
+	ck_abort_msg("column '%s.%s' is not in store/tables.c", table, column);
+	return 0;
+}
+
+/* Every table and column the schema has is in the description, and
+ * every one it names is in the schema: a migration that adds one fails
+ * here until store copy carries it. */
+START_TEST(test_tables_complete)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	struct schema_seen seen = { is_pg(), 0, 0 };
+	size_t i, j, columns = 0, pg_only = 0;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	ck_assert_msg(store_schema_each(s, schema_column, &seen, &e) == 0, "%s",
+		      e.msg);
+	store_close(s);
+	for (i = 0; i < store_n_tables; i++) {
+		columns += store_tables[i].n_columns;
+		ck_assert_uint_le(store_tables[i].n_columns, STORE_MAX_COLUMNS);
+		for (j = 0;
+		     store_tables[i].pg_only && store_tables[i].pg_only[j]; j++)
+			pg_only++;
+	}
+	ck_assert_uint_le(store_n_tables, STORE_COPY_MAX_TABLES);
+	ck_assert_uint_eq(seen.columns, columns);
+	ck_assert_uint_eq(seen.pg_only, seen.pg ? pg_only : 0);
+}
+END_TEST
+
+/* A store with a row in every table: feeds with tags, entries (the
+ * newest deleted: its id is not given again), subscribers with tags and
+ * consents, a digest whose message has a NUL byte, an outage. */
+static void
+fill_store(struct store *s)
+{
+	struct err e = ERR_INIT;
+	char *tag = (char *)"Isère";
+	struct store_tags tags = { &tag, 1 };
+	struct store_subscriber sub = { .email = (char *)"a@x.org",
+					.tags = { &tag, 1 } };
+	struct store_consent c = { .email = "a@x.org",
+				   .given_at = 5,
+				   .source = STORE_CONSENT_ADMIN };
+	int64_t feed, id, entries[] = { 1, 2 };
+	struct store_digest_new d = { .slot = "s1",
+				      .message_id = "<1@x>",
+				      .message = "m\0n",
+				      .len = 3,
+				      .entry_ids = entries,
+				      .nentries = 2,
+				      .covered_seq = 2,
+				      .now = 10 };
+
+	ck_assert_msg(store_feed_add(s, "http://Host.example/f", "F", &tags, 1,
+				     &feed, &e) == 0,
+		      "%s", e.msg);
+	exec("INSERT INTO entries (feed_id, ident, title, first_seen,"
+	     " last_seen) VALUES (1, 'a', 'A', 1, 1), (1, 'b', NULL, 2, 2),"
+	     " (1, 'c', 'C', 3, 3)");
+	exec("DELETE FROM entries WHERE ident = 'c'");
+	ck_assert_msg(store_subscriber_add(s, &sub, 1, &id, &e) == 0, "%s",
+		      e.msg);
+	c.subscriber_id = id;
+	ck_assert_msg(store_consent_add(s, &c, &e) == 0, "%s", e.msg);
+	d.subscriber_id = id;
+	ck_assert_msg(store_digest_add(s, &d, &id, &e) == 0, "%s", e.msg);
+	ck_assert_msg(store_outage_note(s, 20, "down", 1, &e) == 0, "%s",
+		      e.msg);
+}
+
+/* Copies path's store to a new one at to and checks what it holds. */
+static void
+copy_to(const char *to)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e), *t;
+	struct store_copy_count counts[STORE_COPY_MAX_TABLES];
+	unsigned char a[64], b[64];
+	size_t i, n, alen, blen;
+	struct store_message m;
+	int64_t id;
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	t = store_open(to, &e);
+	ck_assert_msg(t != NULL, "%s", e.msg);
+	ck_assert_msg(store_copy(s, t, counts, &n, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(n, store_n_tables);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(counts[i].table, store_tables[i].name);
+		ck_assert_msg(counts[i].source > 0, "%s: empty",
+			      counts[i].table);
+		ck_assert_int_eq(counts[i].source, counts[i].target);
+	}
+	/* the same secret, the same message, byte for byte */
+	ck_assert_int_eq(store_secret(s, "token", a, sizeof(a), &alen, &e), 0);
+	ck_assert_int_eq(store_secret(t, "token", b, sizeof(b), &blen, &e), 0);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert(!memcmp(a, b, alen));
+	ck_assert_msg(store_outbox_get(t, 1, &m, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(m.len, 3);
+	ck_assert(!memcmp(m.message, "m\0n", 3));
+	store_message_release(&m);
+	/* ids go on after the source's: the deleted entry's too */
+	ck_assert_msg(store_feed_add(t, "http://y/f", NULL, NULL, 1, &id, &e) ==
+			      0,
+		      "%s", e.msg);
+	ck_assert_int_eq(id, 2);
+	/* a second copy is refused, and writes nothing */
+	e = (struct err)ERR_INIT;
+	ck_assert_int_eq(store_copy(s, t, counts, &n, &e), -1);
+	ck_assert_int_eq(e.code, EX_CANTCREAT);
+	ck_assert_msg(strstr(e.msg, "feeds (2)") &&
+			      strstr(e.msg, "entries (2)"),
+		      "%s", e.msg);
+	store_close(t);
+	store_close(s);
+}
+
+START_TEST(test_copy)
+{
+	struct err e = ERR_INIT;
+	struct store *s = store_open(path, &e);
+	char other[512], file[512];
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	fill_store(s);
+	store_close(s);
+	/* to the same backend, and (from PostgreSQL) to SQLite */
+	other_store("copy", other, sizeof(other));
+	copy_to(other);
+	snprintf(file, sizeof(file), "%s/copy-file.db", dir);
+	if (is_pg())
+		copy_to(file);
+}
+END_TEST
+
 /* 12 -> 13: the sent mail indexed by time, for the quota's count. */
 START_TEST(test_migrates_sent_index)
 {
@@ -3233,6 +3417,8 @@ with_pg(Suite *s)
 	tcase_add_test(tc, test_suppression);
 	tcase_add_test(tc, test_states_and_forget);
 	tcase_add_test(tc, test_confirm_box);
+	tcase_add_test(tc, test_tables_complete);
+	tcase_add_test(tc, test_copy);
 	/* PostgreSQL's own */
 	tcase_add_test(tc, test_pg_baseline);
 	tcase_add_test(tc, test_pg_concurrent_opens);
@@ -3317,6 +3503,8 @@ main(int argc, char **argv)
 	tcase_add_loop_test(tc, test_fetch_mark_needed, 0,
 			    (int)(sizeof(mark_cases) / sizeof(mark_cases[0])));
 	tcase_add_test(tc, test_sqlite_url);
+	tcase_add_test(tc, test_tables_complete);
+	tcase_add_test(tc, test_copy);
 	suite_add_tcase(s, tc);
 	return testutil_run(s);
 }
