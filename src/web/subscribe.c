@@ -82,7 +82,9 @@ ask(struct request *r, const struct store_subscriber *sub, int *queued,
 			return 0;
 		}
 		copy.id = had.id;
-		if (store_subscriber_update(r->store, &copy, e) < 0)
+		/* waiting from now, unsubscribed until they confirm */
+		if (store_subscriber_update(r->store, &copy, e) < 0 ||
+		    store_subscriber_ask(r->store, had.id, r->now, e) < 0)
 			goto fail;
 	} else if (lookup.code != EX_DATAERR) {
 		*e = lookup;

@@ -426,6 +426,10 @@ test_expect_success 'unsubscribe from the preferences, then come back' '
 	test "$(curl -s -o page -w "%{http_code}" \
 		-d List-Unsubscribe=One-Click "$BASE$u")" = 200 &&
 	test "$(state marie@example.org)" = unsubscribed &&
+	# the old confirmation link, POSTed again, brings nobody back
+	test "$(post "$(cat url.confirm)" confirm.page)" = 404 &&
+	test "$(state marie@example.org)" = unsubscribed &&
+	test "$(sql "SELECT count(*) FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?" marie@example.org)" = 1 &&
 	test "$(get "$(cat url.prefs)")" = 200 &&
 	contains page "Unsubscribed" &&
 	test "$(post "$BASE/" form.fr -H "Accept-Language: fr" \
