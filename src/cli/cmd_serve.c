@@ -13,7 +13,8 @@
  * listen and timeout keep their first values).
  *
  * --rotate-secret makes a new token secret and exits: every link in the
- * mails already sent stops working, at once for a server that reloads.
+ * mails already sent stops working at once, for a running server too
+ * (request_secret reads it for each link; SIGHUP renews the forms' own).
  */
 #include "config.h"
 
@@ -50,8 +51,8 @@ static const char serve_text[] =
 	"itself, taking the store's run lock for that moment. SIGTERM or\n"
 	"SIGINT: stop accepting, finish the requests under way, exit 0.\n"
 	"SIGHUP: reload the config and the token secret. --rotate-secret:\n"
-	"make a new token secret (every link already mailed stops working)\n"
-	"and exit.\n";
+	"make a new token secret (every link already mailed stops working,\n"
+	"a running serve included) and exit.\n";
 
 /* The socket systemd passed, or -1. Read before any thread starts. */
 static int
