@@ -214,9 +214,10 @@ cmd_serve(int argc, char **argv, struct ctx *ctx)
 	o.timeout = ctx->cfg.web_timeout;
 	o.threads = SERVE_THREADS;
 	o.max_connections = SERVE_MAX_CONNECTIONS;
-	/* behind a proxy every connection is the proxy's: its own limits
-	 * (etc/nginx-feedmail.conf) count per client */
-	o.max_per_address = site->ntrusted ? 0 : SERVE_MAX_PER_ADDRESS;
+	/* per peer, but for the trusted proxies: every connection through
+	 * one is the proxy's, whose own limits (etc/nginx-feedmail.conf)
+	 * count per client */
+	o.max_per_address = SERVE_MAX_PER_ADDRESS;
 	/* blocked before the server's threads start, which inherit it:
 	 * only sigwait() below takes them */
 	sigemptyset(&sigs);
