@@ -221,6 +221,10 @@ test_expect_success 'a cross-site post, or one without our token: 403' '
 	test "$(curl -s -o page -w "%{http_code}" -H "Origin: $BASE" \
 		-d email=x@example.org -d lang=fr \
 		-d schedule=daily -d time=07:00 "$BASE/")" = 403 &&
+	# our token, but neither Origin nor Sec-Fetch-Site: refused
+	test "$(curl -s -o page -w "%{http_code}" \
+		-d "form_token=$tok" -d email=x@example.org -d lang=fr \
+		-d schedule=daily -d time=07:00 "$BASE/")" = 403 &&
 	test -z "$(sql "SELECT id FROM subscribers")"
 '
 
