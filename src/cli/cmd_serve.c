@@ -13,7 +13,8 @@
  * listen and timeout keep their first values).
  *
  * --rotate-secret makes a new token secret and exits: every link in the
- * mails already sent stops working, at once for a server that reloads.
+ * mails already sent stops working at once, for a running server too
+ * (request_secret reads it for each link; SIGHUP renews the forms' own).
  */
 #include "config.h"
 
@@ -50,8 +51,8 @@ static const char serve_text[] =
 	"itself, taking the store's run lock for that moment. SIGTERM or\n"
 	"SIGINT: stop accepting, finish the requests under way, exit 0.\n"
 	"SIGHUP: reload the config and the token secret. --rotate-secret:\n"
-	"make a new token secret (every link already mailed stops working)\n"
-	"and exit.\n";
+	"make a new token secret (every link already mailed stops working,\n"
+	"a running serve included) and exit.\n";
 
 /* The socket systemd passed, or -1. Read before any thread starts. */
 static int
@@ -218,9 +219,10 @@ cmd_serve(int argc, char **argv, struct ctx *ctx)
 	o.timeout = ctx->cfg.web_timeout;
 	o.threads = SERVE_THREADS;
 	o.max_connections = SERVE_MAX_CONNECTIONS;
-	/* behind a proxy every connection is the proxy's: its own limits
-	 * (etc/nginx-feedmail.conf) count per client */
-	o.max_per_address = site->ntrusted ? 0 : SERVE_MAX_PER_ADDRESS;
+	/* per peer, but for the trusted proxies: every connection through
+	 * one is the proxy's, whose own limits (etc/nginx-feedmail.conf)
+	 * count per client */
+	o.max_per_address = SERVE_MAX_PER_ADDRESS;
 	/* blocked before the server's threads start, which inherit it:
 	 * only sigwait() below takes them */
 	sigemptyset(&sigs);

@@ -13,7 +13,6 @@
 #include "lib/hash.h"
 #include "lib/html.h"
 #include "lib/token.h"
-#include "lib/utf8.h"
 #include "mail/mime.h"
 #include "store/store.h"
 
@@ -216,28 +215,27 @@ put(struct buf *b, const char *s, int html)
 	return html ? html_escape(b, s, strlen(s), 0) : buf_adds(b, s);
 }
 
-/* The greeting and the request (text or HTML). */
+/* The greeting and the request (text or HTML). The greeting names nobody:
+ * whoever filled the form chose the name, and it is not the address
+ * owner's word until they confirm. */
 static int
 confirm_lines(struct buf *b, const struct confirm_words *w, const char *list,
-	      const char *name, const char *addr, int html, const char *sep)
+	      const char *addr, int html, const char *sep)
 {
-	if (put(b, w->hello, html) < 0 ||
-	    (*name && (buf_adds(b, " ") < 0 || put(b, name, html) < 0)) ||
-	    buf_adds(b, ",") < 0 || buf_adds(b, sep) < 0 ||
-	    put(b, w->asked[0], html) < 0 || put(b, list, html) < 0 ||
-	    put(b, w->asked[1], html) < 0 || put(b, addr, html) < 0 ||
-	    put(b, w->asked[2], html) < 0)
+	if (put(b, w->hello, html) < 0 || buf_adds(b, ",") < 0 ||
+	    buf_adds(b, sep) < 0 || put(b, w->asked[0], html) < 0 ||
+	    put(b, list, html) < 0 || put(b, w->asked[1], html) < 0 ||
+	    put(b, addr, html) < 0 || put(b, w->asked[2], html) < 0)
 		return -1;
 	return 0;
 }
 
 /* The text and HTML parts of a confirmation into text and html. */
 static int
-confirm_parts(const struct confirm_words *w, const char *list, const char *name,
-	      const char *addr, const char *link, struct buf *text,
-	      struct buf *html)
+confirm_parts(const struct confirm_words *w, const char *list, const char *addr,
+	      const char *link, struct buf *text, struct buf *html)
 {
-	if (confirm_lines(text, w, list, name, addr, 0, "\n\n") < 0 ||
+	if (confirm_lines(text, w, list, addr, 0, "\n\n") < 0 ||
 	    buf_addf(text, "\n\n%s\n\n%s\n\n%s\n", w->how, link, w->otherwise) <
 		    0)
 		return -1;
@@ -249,7 +247,7 @@ confirm_parts(const struct confirm_words *w, const char *list, const char *name,
 	    buf_adds(html, "</title></head>\n<body style=\"font-family:"
 			   "sans-serif;max-width:40em;margin:1em auto;"
 			   "padding:0 1em;color:#222\">\n<p>") < 0 ||
-	    confirm_lines(html, w, list, name, addr, 1, "</p>\n<p>") < 0 ||
+	    confirm_lines(html, w, list, addr, 1, "</p>\n<p>") < 0 ||
 	    buf_adds(html, " ") < 0 || put(html, w->how, 1) < 0 ||
 	    buf_adds(html, "</p>\n<p><a href=\"") < 0 ||
 	    html_escape(html, link, strlen(link), 1) < 0 ||
@@ -275,8 +273,7 @@ compose_confirm(struct store *s, const struct conf *cfg,
 	struct token t = { TOKEN_CONFIRM, sub->id, 0 };
 	char token[TOKEN_SIZE], hour[DATE_UTC_SIZE], seed[64],
 		slot_hash[HASH_HEX_SIZE];
-	struct buf name = BUF_INIT(BUF_MAX_FIELD),
-		   slot = BUF_INIT(BUF_MAX_LINE);
+	struct buf slot = BUF_INIT(BUF_MAX_LINE);
 	struct buf link = BUF_INIT(BUF_MAX_LINE),
 		   subject = BUF_INIT(BUF_MAX_LINE);
 	struct buf text = BUF_INIT(BUF_MAX_DOC), html = BUF_INIT(BUF_MAX_DOC);
@@ -306,11 +303,6 @@ compose_confirm(struct store *s, const struct conf *cfg,
 		    "fr") ?
 		    &confirm_fr :
 		    &confirm_en;
-	/* what the subscriber typed goes into a header and a page: one line
-	 * of printable characters */
-	if (sub->name &&
-	    utf8_printable(&name, sub->name, strlen(sub->name)) < 0)
-		goto oom;
 	if (buf_addf(&link, "%s%s%s%s", base,
 		     base[strlen(base) - 1] == '/' ? "" : "/",
 		     COMPOSE_CONFIRM_PATH, token) < 0 ||
@@ -326,8 +318,7 @@ compose_confirm(struct store *s, const struct conf *cfg,
 	date_format_utc(now, hour);
 	hour[13] = '\0'; /* YYYY-MM-DDTHH */
 	if (buf_addf(&slot, "@%s", hour) < 0 ||
-	    confirm_parts(w, list, name.len ? name.data : "", sub->email,
-			  link.data, &text, &html) < 0)
+	    confirm_parts(w, list, sub->email, link.data, &text, &html) < 0)
 		goto oom;
 	/* the address and hour too, not only the id: SQLite may give a
 	 * removed subscriber's id to the next one, whose confirmation would
@@ -336,7 +327,7 @@ compose_confirm(struct store *s, const struct conf *cfg,
 	hash_hex(hash_add_field(HASH_INIT, slot.data), slot_hash);
 	snprintf(seed, sizeof(seed), "confirm-%lld-%s", (long long)sub->id,
 		 slot_hash);
-	m.to_name = name.len ? name.data : NULL;
+	/* no display name: see confirm_lines */
 	m.to_addr = sub->email;
 	m.subject = subject.data;
 	m.text = text.data;
@@ -359,7 +350,6 @@ compose_confirm(struct store *s, const struct conf *cfg,
 oom:
 	rc = err_set(e, EX_OSERR, "out of memory");
 out:
-	buf_release(&name);
 	buf_release(&slot);
 	buf_release(&link);
 	buf_release(&subject);

@@ -21,8 +21,9 @@
  *
  * A subscriber who unsubscribes (serve's one-click POST) while a digest
  * of theirs is in hand: the courier looks at the subscriber again when it
- * queues the digest and, for smtp, just before its DATA (deliver.h's
- * cancel); either way it is not sent, and is marked failed with the reply
+ * queues the digest and just before it is handed over (deliver.h's
+ * cancel: smtp before its DATA, sendmail before running the program, the
+ * file transports before writing it); either way it is not sent, and is marked failed with the reply
  * "unsubscribed", as the store marks the pending ones it drops. So only a
  * message already being transmitted can still leave after the answer.
  *

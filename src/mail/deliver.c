@@ -85,6 +85,18 @@ deliver_set_all(struct deliver_item *it, enum deliver_status status, int code,
 		deliver_set_result(&it->results[i], status, code, "%s", reply);
 }
 
+int
+deliver_cancelled(struct deliver *d, struct deliver_item *it)
+{
+	const char *why;
+
+	if (!it->m.cancel || !(why = it->m.cancel(it->m.cancel_arg, it->index)))
+		return 0;
+	deliver_set_all(it, DELIVER_PERMFAIL, 0, why);
+	deliver_report(d, it);
+	return 1;
+}
+
 void
 deliver_report(struct deliver *d, struct deliver_item *it)
 {

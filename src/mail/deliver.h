@@ -88,8 +88,9 @@ struct deliver_message {
 	 * answered), with the deliver_queue() index: a reason not to send
 	 * it after all (its subscriber left meanwhile), or NULL. The
 	 * message is then reported DELIVER_PERMFAIL, code 0, with that
-	 * reason, and nothing of it reaches the server. NULL: not asked
-	 * (the file transports and sendmail never ask). */
+	 * reason, and nothing of it reaches the server. Every transport
+	 * asks: sendmail before running the program for it, the file
+	 * transports before writing it. NULL: not asked. */
 	const char *(*cancel)(void *arg, size_t index);
 	void *cancel_arg;
 };

@@ -150,6 +150,9 @@ maildir_flush(struct deliver *d)
 	size_t i;
 
 	for (i = 0; i < d->nitems; i++) {
+		/* the last look, as smtp's before DATA */
+		if (deliver_cancelled(d, &d->items[i]))
+			continue;
 		if (maildir_one(d, &d->items[i], &tmp, &dst, &body) < 0)
 			break;
 		deliver_set_all(&d->items[i], DELIVER_OK, 0,

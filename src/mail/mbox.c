@@ -108,6 +108,9 @@ mbox_flush(struct deliver *d)
 	for (i = 0; i < d->nitems; i++) {
 		struct deliver_item *it = &d->items[i];
 
+		/* the last look, as smtp's before DATA */
+		if (deliver_cancelled(d, it))
+			continue;
 		if (buf_addf(&b, "From %s %s\n",
 			     *deliver_item_sender(it) ?
 				     deliver_item_sender(it) :

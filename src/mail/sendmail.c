@@ -169,9 +169,13 @@ sendmail_flush(struct deliver *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->nitems; i++)
+	for (i = 0; i < d->nitems; i++) {
+		/* the last look, as smtp's before DATA */
+		if (deliver_cancelled(d, &d->items[i]))
+			continue;
 		if (sendmail_one(d, &d->items[i]) < 0)
 			return;
+	}
 }
 
 const struct deliver_ops deliver_sendmail_ops = { "sendmail", sendmail_open,

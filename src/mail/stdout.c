@@ -19,6 +19,8 @@ stdout_flush(struct deliver *d)
 	for (i = 0; i < d->nitems; i++) {
 		struct deliver_item *it = &d->items[i];
 
+		if (deliver_cancelled(d, it))
+			continue;
 		if (fwrite(it->m.data, 1, it->m.len, stdout) != it->m.len ||
 		    fflush(stdout) == EOF) {
 			deliver_fatal(d, deliver_io_code(errno),

@@ -85,6 +85,10 @@ void deliver_set_all(struct deliver_item *it, enum deliver_status status,
 		     int code, const char *reply);
 /* Calls done() for it, once. */
 void deliver_report(struct deliver *d, struct deliver_item *it);
+/* Asks it's cancel callback (deliver.h), just before it is handed over:
+ * with a reason, reports it DELIVER_PERMFAIL, code 0, with that reason
+ * and returns 1 (not to be sent); else 0. */
+int deliver_cancelled(struct deliver *d, struct deliver_item *it);
 /* Records why the flush failed as a whole; the first cause wins. */
 void deliver_fatal(struct deliver *d, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -167,6 +167,8 @@ struct store_ops {
 				  struct err *e);
 	int (*subscriber_resubscribe)(struct store *s, int64_t id, int64_t now,
 				      int pending, int *changed, struct err *e);
+	int (*subscriber_ask)(struct store *s, int64_t id, int64_t now,
+			      struct err *e);
 	int (*subscriber_confirm_sent)(struct store *s, int64_t id, int64_t at,
 				       struct err *e);
 	int (*subscriber_count)(struct store *s, int64_t now,

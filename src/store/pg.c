@@ -1406,8 +1406,9 @@ pg_consent_each(struct store *base, int64_t id,
 		    "I", id);
 }
 
-/* 1 when subscriber id was waiting or unsubscribed, 0 when subscribed,
- * -1 with e (unknown id: EX_DATAERR). Their row stays locked until the
+/* 1 when subscriber id is waiting for their confirmation, else 0; -1
+ * with e (unknown id: EX_DATAERR). *unsubscribed: whether they
+ * unsubscribed (and have not confirmed since). Their row stays locked until the
  * transaction ends, so that a confirmation, a resubscription and an
  * unsubscription of theirs come one after the other. */
 static int
@@ -1429,7 +1430,7 @@ subscriber_waiting(struct pg_store *s, int64_t id, int *unsubscribed,
 			       (long long)id);
 	}
 	*unsubscribed = !strcmp(PQgetvalue(r, 0, 1), "t");
-	rc = !strcmp(PQgetvalue(r, 0, 0), "t") || *unsubscribed;
+	rc = !strcmp(PQgetvalue(r, 0, 0), "t");
 	PQclear(r);
 	return rc;
 }
@@ -1453,7 +1454,8 @@ pg_subscriber_confirm(struct store *base, int64_t id,
 				" WHERE id = $1",
 				"II", id, c->given_at) < 0))
 		rc = -1;
-	if (rc >= 0)
+	/* the consent only with what it changed: not again */
+	if (rc == 1)
 		rc = consent_insert(s, id, c, e);
 	if (finish_tx(s, rc, e) < 0)
 		return -1;
@@ -1484,6 +1486,20 @@ pg_subscriber_resubscribe(struct store *base, int64_t id, int64_t now,
 		return -1;
 	*changed = unsubscribed;
 	return 0;
+}
+
+static int
+pg_subscriber_ask(struct store *base, int64_t id, int64_t now, struct err *e)
+{
+	int rc = command(pq(base), "note the subscriber's asking", e,
+			 "UPDATE subscribers SET pending_since ="
+			 " coalesce(pending_since, $1) WHERE id = $2",
+			 "II", now, id);
+
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no subscriber %lld",
+			       (long long)id);
+	return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -3260,8 +3276,8 @@ pg_subscriber_unsubscribe(struct store *base, int64_t id, int64_t now,
 	/* their digests not yet sent never will be */
 	if (*changed &&
 	    (command(s, "unsubscribe", e,
-		     "UPDATE subscribers SET unsubscribed_at = $2"
-		     " WHERE id = $1",
+		     "UPDATE subscribers SET unsubscribed_at = $2,"
+		     " pending_since = NULL WHERE id = $1",
 		     "II", id, now) < 0 ||
 	     command(s, "unsubscribe", e,
 		     "UPDATE outbox SET status = 'failed',"
@@ -3685,6 +3701,7 @@ const struct store_ops store_pg_ops = {
 	.consent_each = pg_consent_each,
 	.subscriber_confirm = pg_subscriber_confirm,
 	.subscriber_resubscribe = pg_subscriber_resubscribe,
+	.subscriber_ask = pg_subscriber_ask,
 	.subscriber_confirm_sent = pg_subscriber_confirm_sent,
 	.subscriber_count = pg_subscriber_count,
 	.subscriber_forget_pending = pg_subscriber_forget_pending,

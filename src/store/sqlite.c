@@ -1796,8 +1796,8 @@ sqlite_subscriber_unsubscribe(struct store *base, int64_t id, int64_t now,
 	if (rc == 1) {
 		*changed = 1;
 		rc = prepare(s, &st,
-			     "UPDATE subscribers SET unsubscribed_at = ?"
-			     " WHERE id = ?",
+			     "UPDATE subscribers SET unsubscribed_at = ?,"
+			     " pending_since = NULL WHERE id = ?",
 			     e);
 		if (rc == 0) {
 			sqlite3_bind_int64(st, 1, now);
@@ -1902,8 +1902,9 @@ sqlite_consent_each(struct store *base, int64_t id,
 	return walk(s, st, 0, consent_row, &to, "read consents", e);
 }
 
-/* 1 when subscriber id was waiting or unsubscribed, 0 when subscribed,
- * -1 with e (unknown id: EX_DATAERR). */
+/* 1 when subscriber id is waiting for their confirmation, else 0; -1
+ * with e (unknown id: EX_DATAERR). *unsubscribed: whether they
+ * unsubscribed (and have not confirmed since). */
 static int
 subscriber_waiting(struct sqlite_store *s, int64_t id, int *unsubscribed,
 		   struct err *e)
@@ -1920,7 +1921,7 @@ subscriber_waiting(struct sqlite_store *s, int64_t id, int *unsubscribed,
 	rc = step_row(s, st, "read the subscriber", e);
 	if (rc == 1) {
 		*unsubscribed = sqlite3_column_int(st, 1);
-		rc = sqlite3_column_int(st, 0) || *unsubscribed;
+		rc = sqlite3_column_int(st, 0);
 	} else if (rc == 0) {
 		rc = err_set(e, EX_DATAERR, "no subscriber %lld",
 			     (long long)id);
@@ -1953,9 +1954,10 @@ sqlite_subscriber_confirm(struct store *base, int64_t id,
 			bind_list(st, "II", id, c->given_at);
 			rc = finish(s, st, "confirm", e);
 		}
+		/* the consent only with what it changed: not again */
+		if (rc >= 0)
+			rc = consent_insert(s, id, c, e);
 	}
-	if (rc >= 0)
-		rc = consent_insert(s, id, c, e);
 	if (rc < 0) {
 		store_rollback(base);
 		return -1;
@@ -1993,6 +1995,27 @@ sqlite_subscriber_resubscribe(struct store *base, int64_t id, int64_t now,
 		return -1;
 	}
 	return store_commit(base, e);
+}
+
+static int
+sqlite_subscriber_ask(struct store *base, int64_t id, int64_t now,
+		      struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prepare(s, &st,
+		    "UPDATE subscribers SET pending_since ="
+		    " coalesce(pending_since, ?) WHERE id = ?",
+		    e) < 0)
+		return -1;
+	bind_list(st, "II", now, id);
+	rc = finish(s, st, "note the subscriber's asking", e);
+	if (rc == 0)
+		return err_set(e, EX_DATAERR, "no subscriber %lld",
+			       (long long)id);
+	return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -4162,6 +4185,7 @@ const struct store_ops store_sqlite_ops = {
 	.consent_each = sqlite_consent_each,
 	.subscriber_confirm = sqlite_subscriber_confirm,
 	.subscriber_resubscribe = sqlite_subscriber_resubscribe,
+	.subscriber_ask = sqlite_subscriber_ask,
 	.subscriber_confirm_sent = sqlite_subscriber_confirm_sent,
 	.subscriber_count = sqlite_subscriber_count,
 	.subscriber_forget_pending = sqlite_subscriber_forget_pending,

@@ -361,6 +361,12 @@ store_subscriber_resubscribe(struct store *s, int64_t id, int64_t now,
 }
 
 int
+store_subscriber_ask(struct store *s, int64_t id, int64_t now, struct err *e)
+{
+	return s->ops->subscriber_ask(s, id, now, e);
+}
+
+int
 store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at,
 			      struct err *e)
 {

@@ -461,13 +461,13 @@ int store_consent_each(struct store *s, int64_t id,
 				 struct err *e),
 		       void *arg, struct err *e);
 /* The subscriber id confirms, as c says (c->subscriber_id is ignored),
- * in one transaction: c is recorded, pending_since and unsubscribed_at
- * are cleared, and one who was waiting or had unsubscribed starts anew
- * (created_at = c->given_at, and what is new to them is what the store
- * keeps after this commits, as for store_subscriber_add). *changed: 1
- * when they were waiting or unsubscribed, 0 when they were subscribed
- * already (the consent is recorded all the same). Unknown id: -1 with
- * EX_DATAERR. */
+ * in one transaction, only when they are waiting for it (pending_since
+ * set): c is recorded, pending_since and unsubscribed_at are cleared, and
+ * they start anew (created_at = c->given_at, and what is new to them is
+ * what the store keeps after this commits, as for store_subscriber_add).
+ * *changed: 1 then; 0 when they were not waiting (subscribed already, or
+ * unsubscribed since: an old confirmation link brings nobody back), and
+ * nothing is done. Unknown id: -1 with EX_DATAERR. */
 int store_subscriber_confirm(struct store *s, int64_t id,
 			     const struct store_consent *c, int *changed,
 			     struct err *e);
@@ -478,6 +478,11 @@ int store_subscriber_confirm(struct store *s, int64_t id,
  * with EX_DATAERR. */
 int store_subscriber_resubscribe(struct store *s, int64_t id, int64_t now,
 				 int pending, int *changed, struct err *e);
+/* Subscriber id asks again to subscribe at now: one not waiting yet
+ * waits for their confirmation since now (pending_since); unsubscribed_at
+ * stays until they confirm. Unknown id: -1 with EX_DATAERR. */
+int store_subscriber_ask(struct store *s, int64_t id, int64_t now,
+			 struct err *e);
 /* Notes that a confirmation mail to id was queued at `at`
  * (confirm_sent_at). Unknown id: -1 with EX_DATAERR. */
 int store_subscriber_confirm_sent(struct store *s, int64_t id, int64_t at,

@@ -6,9 +6,11 @@
  * and a same-site browser) confirms: store_subscriber_confirm, recording
  * the consent (when, the client's address as proxy.h reads it, the
  * version of the subscribe page's wording, the language of the page),
- * which also brings back one who had unsubscribed and asked again. One
- * already subscribed gets a page saying so, and nothing is recorded. A
- * token that is not one gets the plain 404.
+ * which also brings back one who had unsubscribed and asked again. Only
+ * one waiting (pending_since) confirms: one already subscribed gets a
+ * page saying so, and nothing is recorded; one who unsubscribed and has
+ * not asked again since gets the plain 404, as does a token that is not
+ * one: an old link brings nobody back.
  */
 #include "config.h"
 
@@ -38,7 +40,13 @@ confirm_handle(struct request *r, struct reply *rep)
 	}
 	rep->no_store = 1;
 	lang = request_lang(r, sub.lang);
-	if (!sub.pending_since && !sub.unsubscribed_at) {
+	if (!sub.pending_since && sub.unsubscribed_at) {
+		/* unsubscribed since this link was sent, and not asked
+		 * again: it brings nobody back */
+		rc = reply_not_found(rep, lang);
+		goto out;
+	}
+	if (!sub.pending_since) {
 		rc = reply_page(rep, 200, lang, PT_CONF_ALREADY_TITLE,
 				PT_CONF_ALREADY);
 		goto out;

@@ -56,7 +56,9 @@ guard_same_site(const char *sec_fetch_site, const char *origin_header,
 			return 0;
 		return !strcmp(got, origin);
 	}
-	return 1;
+	/* neither: not a browser of today (every one sends Origin on a
+	 * POST), nothing to vouch for the post: refused */
+	return sec_fetch_site != NULL;
 }
 
 int

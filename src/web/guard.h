@@ -5,13 +5,17 @@
  *
  * - a form token: a hidden field made when the page was served
  *   (TOKEN_FORM, its id the time, signed with the store's secret), valid
- *   for GUARD_FORM_TTL seconds; another site cannot make one;
+ *   for GUARD_FORM_TTL seconds. It is bound to no one: another site's
+ *   server can fetch our page and take one, so it proves only that our
+ *   page was served lately, and the next check is what stops a
+ *   cross-site post;
  * - where the browser says the post comes from: Sec-Fetch-Site, when
- *   sent, is "same-origin" (or "none": typed or bookmarked); else Origin,
- *   when sent, is base_url's origin. A browser sends at least one of them
- *   on a cross-site POST. Our pages being no-referrer, a browser posting
- *   our own form sends Origin "null": allowed with Sec-Fetch-Site
- *   same-origin only.
+ *   sent, is "same-origin" (or "none": typed or bookmarked); Origin, when
+ *   sent, is base_url's origin. At least one of them must be there: a
+ *   browser of today sends Origin on every POST, so a post with neither
+ *   is refused (scripts and curl must send Origin). Our pages being
+ *   no-referrer, a browser posting our own form sends Origin "null":
+ *   allowed with Sec-Fetch-Site same-origin only.
  */
 #ifndef FEEDMAIL_GUARD_H
 #define FEEDMAIL_GUARD_H
@@ -40,7 +44,7 @@ int guard_form_token_ok(const unsigned char *secret, size_t secret_len,
 
 /* Whether the request's Sec-Fetch-Site and Origin headers (each NULL
  * when absent) allow a post to a site whose origin is origin
- * ("https://host[:port]", from base_url: guard_origin). */
+ * ("https://host[:port]", from base_url: guard_origin); neither: 0. */
 int guard_same_site(const char *sec_fetch_site, const char *origin_header,
 		    const char *origin);
 

@@ -3,6 +3,7 @@
 
 #include "web/limit.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,27 @@ expire(struct web_limit *l, struct slot *s, int64_t now)
 	}
 }
 
+/* Who client counts as, into out: an IPv6 address by its /64 (one
+ * machine, even one home, has a whole /64 to pick addresses from; the
+ * mapped IPv4 ones excepted), anything else as it is. */
+static void
+client_key(const char *client, char *out, size_t size)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0,    0,
+						  0, 0, 0, 0, 0xff, 0xff };
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET6, client, a) != 1 ||
+	    !memcmp(a, mapped, sizeof(mapped))) {
+		snprintf(out, size, "%s", client);
+		return;
+	}
+	memset(a + 8, 0, 8);
+	inet_ntop(AF_INET6, a, text, sizeof(text));
+	snprintf(out, size, "%s/64", text);
+}
+
 /* The slot of client: its own, else a free or stale one, else the least
  * recently seen of the probed ones (taken over). */
 static struct slot *
@@ -97,10 +119,12 @@ int
 web_limit_take(struct web_limit *l, const char *client, int64_t now)
 {
 	struct slot *s;
+	char key[64];
 	int ok;
 
+	client_key(client, key, sizeof(key));
 	pthread_mutex_lock(&l->lock);
-	s = find(l, client, now);
+	s = find(l, key, now);
 	expire(l, s, now);
 	ok = s->n < l->max;
 	if (ok)

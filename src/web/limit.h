@@ -1,7 +1,8 @@
 /*
  * limit: how many subscriptions one client may ask for in a window of
  * time, counted in memory by serve (the client as proxy.h names it:
- * behind a trusted proxy, the address it forwards). A fixed table of
+ * behind a trusted proxy, the address it forwards; an IPv6 client by its
+ * /64, which one host may roam at will). A fixed table of
  * WEB_LIMIT_SLOTS clients, each with the times of its last requests: a
  * client not seen within the window gives its slot to a new one, and
  * when every slot is busy the one seen least recently does, so memory

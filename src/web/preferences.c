@@ -66,11 +66,17 @@ page(struct request *r, struct reply *rep, enum page_lang lang,
 	struct buf *b = &rep->body;
 	struct token t = { TOKEN_UNSUBSCRIBE, sub->id, 0 };
 	char utok[TOKEN_SIZE], day[DATE_UTC_SIZE];
+	unsigned char secret[REQUEST_SECRET_MAX];
+	size_t secret_len;
 	int rc = 0;
 
 	buf_reset(b);
-	if (token_make(r->site->secret, r->site->secret_len, &t,
-		       sub->token ? sub->token : "", utok) < 0)
+	if (request_secret(r, secret, &secret_len) < 0)
+		return -1;
+	rc = token_make(secret, secret_len, &t, sub->token ? sub->token : "",
+			utok);
+	explicit_bzero(secret, sizeof(secret));
+	if (rc < 0)
 		return -1;
 	rc |= page_begin(b, lang, page_text(lang, PT_PREF_TITLE)) |
 	      buf_addf(b, "<p>%s <strong id=\"address\">",

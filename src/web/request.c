@@ -55,10 +55,28 @@ request_lang(const struct request *r, const char *sub_lang)
 }
 
 int
+request_secret(struct request *r, unsigned char *secret, size_t *len)
+{
+	struct err e = ERR_INIT;
+
+	/* not the site's copy, read at start and on SIGHUP: links must stop
+	 * working as soon as the secret is rotated, and new ones work */
+	if (store_secret(r->store, "token", secret, REQUEST_SECRET_MAX, len,
+			 &e) < 0) {
+		log_error("read the token secret: %s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
 request_subscriber(struct request *r, int purpose, struct store_subscriber *sub,
 		   struct token *t)
 {
+	unsigned char secret[REQUEST_SECRET_MAX];
 	struct err e = ERR_INIT;
+	size_t len;
+	int ok;
 
 	memset(sub, 0, sizeof(*sub));
 	if (!r->tail || token_parse(r->tail, t) < 0 || t->purpose != purpose)
@@ -69,8 +87,13 @@ request_subscriber(struct request *r, int purpose, struct store_subscriber *sub,
 		log_error("%s: %s", r->path ? "page" : "request", e.msg);
 		return -1;
 	}
-	if (!sub->token || !token_verify(r->site->secret, r->site->secret_len,
-					 r->tail, t, sub->token)) {
+	if (request_secret(r, secret, &len) < 0) {
+		store_subscriber_release(sub);
+		return -1;
+	}
+	ok = sub->token && token_verify(secret, len, r->tail, t, sub->token);
+	explicit_bzero(secret, sizeof(secret));
+	if (!ok) {
 		store_subscriber_release(sub);
 		return 0;
 	}

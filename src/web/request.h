@@ -53,6 +53,8 @@ struct web_hooks {
 #define REQUEST_MAX_BODY (16u * 1024)
 /* A page's cap (what a handler writes). */
 #define REQUEST_MAX_PAGE (256u * 1024)
+/* the longest token secret read from the store */
+#define REQUEST_SECRET_MAX 64
 
 /* What one configuration says, shared by the requests begun under it and
  * replaced whole on SIGHUP (server.h). */
@@ -62,7 +64,8 @@ struct web_site {
 	enum page_lang lang; /* [digest] language */
 	struct netspec_net trusted[NETSPEC_MAX_NETS];
 	size_t ntrusted;
-	unsigned char secret[64]; /* the store's "token" secret */
+	unsigned char secret[REQUEST_SECRET_MAX]; /* the store's "token"
+	                                           * secret (form tokens) */
 	size_t secret_len;
 	struct conf *cfg; /* the configuration it was made from, owned
 	                   * (NULL until serve gives it): [digest]
@@ -122,8 +125,15 @@ int reply_page(struct reply *rep, int status, enum page_lang lang,
  * truncated, altered, stale: all answered alike, nothing changed). */
 int reply_not_found(struct reply *rep, enum page_lang lang);
 
+/* The store's "token" secret as it is now, into secret
+ * (REQUEST_SECRET_MAX bytes; *len its length), read at each call: a --rotate-secret run
+ * while serve runs takes effect at the next link followed, no SIGHUP
+ * needed. 0, or -1 when the store fails (logged). */
+int request_secret(struct request *r, unsigned char *secret, size_t *len);
+
 /* The subscriber r->tail, a token of purpose, names (verified with the
- * site's secret, bound to their own token), into sub (release it) and
+ * store's secret as it is now: request_secret; bound to their own
+ * token), into sub (release it) and
  * what the token says into t: 1; 0 when it names none (forged, cut,
  * altered, of another purpose, of a subscriber removed since, or signed
  * with a rotated secret: the plain 404, nothing to tell); -1 when the

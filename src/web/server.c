@@ -29,6 +29,8 @@
 #define SERVER_MAX_DRAIN (1024u * 1024)
 /* Store connections kept idle for the next requests. */
 #define SERVER_MAX_IDLE 16
+/* Client addresses counted at once (their connections per address). */
+#define SERVER_MAX_PEERS 1024
 
 static const char csp[] = "default-src 'none'; style-src 'self'; "
 			  "img-src 'self'; form-action 'self'; "
@@ -52,6 +54,17 @@ struct web_server {
 	int in_flight;
 	struct web_hooks hooks;
 	struct web_limit *limit;
+	/* a body may take this long in all (2 x the idle time-out): one
+	 * sent a byte at a time, each within the time-out, ends there */
+	long body_ms;
+	/* connections open per client address, but for trusted proxies
+	 * (under lock): MHD's own per-IP limit cannot tell them apart */
+	int max_per_address;
+	struct peer {
+		char addr[64];
+		int n;
+	} peers[SERVER_MAX_PEERS];
+	size_t npeers;
 };
 
 /* One request's state across MHD's calls. */
@@ -428,7 +441,19 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (*upload_data_size) {
 		size_t got = *upload_data_size;
+		struct timespec now;
 
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (srv->body_ms > 0 &&
+		    (now.tv_sec - c->start.tv_sec) * 1000 +
+				    (now.tv_nsec - c->start.tv_nsec) / 1000000 >
+			    srv->body_ms) {
+			/* a slow body (slowloris): the idle time-out alone
+			 * would wait for it forever */
+			log_info("%s %s: body too slow, closed", c->method,
+				 c->route->log_path);
+			return MHD_NO;
+		}
 		c->body += got;
 		*upload_data_size = 0;
 		/* MHD answers only once the body is in: what is past the
@@ -485,6 +510,102 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	pthread_mutex_unlock(&srv->lock);
 }
 
+/* Whether peer is one of the current site's trusted proxies. */
+static int
+peer_trusted(struct web_server *srv, const struct sockaddr *peer)
+{
+	struct shared_site *ss = site_get(srv);
+	int yes = netspec_match_sockaddr(peer, ss->site->trusted,
+					 ss->site->ntrusted);
+
+	site_put(srv, ss);
+	return yes;
+}
+
+/* The count of addr (under lock), made when add is set and there is
+ * room; NULL else. */
+static struct peer *
+peer_find(struct web_server *srv, const char *addr, int add)
+{
+	size_t i;
+
+	for (i = 0; i < srv->npeers; i++)
+		if (!strcmp(srv->peers[i].addr, addr))
+			return &srv->peers[i];
+	if (!add || srv->npeers == SERVER_MAX_PEERS)
+		return NULL;
+	snprintf(srv->peers[i].addr, sizeof(srv->peers[i].addr), "%s", addr);
+	srv->peers[i].n = 0;
+	srv->npeers++;
+	return &srv->peers[i];
+}
+
+/* MHD's accept policy: a client address (not a trusted proxy) already at
+ * max_per_address connections gets no more. Counted when MHD reports a
+ * connection started and closed (on_connection); several threads
+ * accepting at once may pass the cap by a few. */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct web_server *srv = cls;
+	char text[64];
+	struct peer *p;
+	int ok;
+
+	(void)len;
+	if (!srv->max_per_address || peer_trusted(srv, addr))
+		return MHD_YES;
+	netspec_format(addr, text, sizeof(text));
+	pthread_mutex_lock(&srv->lock);
+	p = peer_find(srv, text, 0);
+	ok = !p || p->n < srv->max_per_address;
+	pthread_mutex_unlock(&srv->lock);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+	      enum MHD_ConnectionNotificationCode code)
+{
+	struct web_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+	char text[64];
+	struct peer *p;
+
+	if (!srv->max_per_address)
+		return;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(
+			conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_context = NULL;
+		if (!ci || !ci->client_addr ||
+		    peer_trusted(srv, ci->client_addr))
+			return;
+		netspec_format(ci->client_addr, text, sizeof(text));
+		pthread_mutex_lock(&srv->lock);
+		p = peer_find(srv, text, 1);
+		if (p) {
+			p->n++;
+			*socket_context = srv; /* counted */
+		}
+		pthread_mutex_unlock(&srv->lock);
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED || !*socket_context)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return;
+	netspec_format(ci->client_addr, text, sizeof(text));
+	pthread_mutex_lock(&srv->lock);
+	p = peer_find(srv, text, 0);
+	if (p && --p->n <= 0)
+		/* the last one takes its place */
+		*p = srv->peers[--srv->npeers];
+	pthread_mutex_unlock(&srv->lock);
+	*socket_context = NULL;
+}
+
 static void
 on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
@@ -511,6 +632,8 @@ web_server_start(const struct web_server_opts *o, struct web_site *site,
 	}
 	srv->store = store;
 	srv->own_socket = o->listen_fd < 0;
+	srv->body_ms = 2000L * o->timeout;
+	srv->max_per_address = o->max_per_address;
 	if (o->hooks)
 		srv->hooks = *o->hooks;
 	srv->limit = web_limit_new(WEB_LIMIT_MAX, WEB_LIMIT_WINDOW);
@@ -528,18 +651,17 @@ web_server_start(const struct web_server_opts *o, struct web_site *site,
 	if (o->listen_fd < 0 && o->listen.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	errno = 0;
-	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	srv->mhd = MHD_start_daemon(flags, 0, on_accept, srv, on_request, srv,
 				    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
 				    NULL, MHD_OPTION_NOTIFY_COMPLETED,
 				    on_completed, srv,
-				    MHD_OPTION_THREAD_POOL_SIZE,
+				    MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+				    srv, MHD_OPTION_THREAD_POOL_SIZE,
 				    (unsigned)o->threads,
 				    MHD_OPTION_CONNECTION_TIMEOUT,
 				    (unsigned)o->timeout,
 				    MHD_OPTION_CONNECTION_LIMIT,
 				    (unsigned)o->max_connections,
-				    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-				    (unsigned)o->max_per_address,
 				    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				    (size_t)SERVER_MEMORY_LIMIT,
 				    o->listen_fd >= 0 ?

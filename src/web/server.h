@@ -33,10 +33,13 @@ struct web_server_opts {
 	                                 * (systemd socket activation) */
 	struct sockaddr_storage listen; /* else: where to listen */
 	socklen_t listen_len;
-	int timeout;                   /* seconds a connection may stay idle */
+	int timeout;                   /* seconds a connection may stay idle;
+	                                * a request body may take twice that
+	                                * in all */
 	int threads;                   /* polling threads */
 	int max_connections;           /* in all */
-	int max_per_address;           /* per client address (0: no limit) */
+	int max_per_address;           /* per client address, trusted
+	                                * proxies excepted (0: no limit) */
 	const struct web_hooks *hooks; /* copied; NULL: none */
 };
 

@@ -10,9 +10,11 @@
  * - an address unknown: added waiting for their confirmation, and the
  *   confirmation mail queued (hooks->confirm: compose_confirm);
  * - an address waiting, or one that unsubscribed (they may come back by
- *   their own confirmation): their choices replaced by the form's, and
- *   the confirmation queued again, at most once an hour (the outbox's
- *   slot per address and hour);
+ *   their own confirmation): waiting from now if they were not, their
+ *   stored choices kept (a stranger's form does not rewrite them: the
+ *   owner changes them on the preferences page once confirmed), and the
+ *   confirmation queued again, at most once an hour (the outbox's slot
+ *   per address and hour);
  * - an address subscribed already: nothing changes and nothing is sent.
  *
  * The answer is the same page in every case, so the form tells nobody
@@ -81,8 +83,9 @@ ask(struct request *r, const struct store_subscriber *sub, int *queued,
 			store_rollback(r->store);
 			return 0;
 		}
-		copy.id = had.id;
-		if (store_subscriber_update(r->store, &copy, e) < 0)
+		/* waiting from now, unsubscribed until they confirm; what
+		 * they chose stays as stored */
+		if (store_subscriber_ask(r->store, had.id, r->now, e) < 0)
 			goto fail;
 	} else if (lookup.code != EX_DATAERR) {
 		*e = lookup;

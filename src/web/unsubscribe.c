@@ -33,22 +33,8 @@ static int
 token_subscriber(struct request *r, struct store_subscriber *sub)
 {
 	struct token t;
-	struct err e = ERR_INIT;
 
-	if (token_parse(r->tail, &t) < 0 || t.purpose != TOKEN_UNSUBSCRIBE)
-		return 0;
-	if (store_subscriber_by_id(r->store, t.id, sub, &e) < 0) {
-		if (e.code == EX_DATAERR)
-			return 0;
-		log_error("unsubscribe: %s", e.msg);
-		return -1;
-	}
-	if (!sub->token || !token_verify(r->site->secret, r->site->secret_len,
-					 r->tail, &t, sub->token)) {
-		store_subscriber_release(sub);
-		return 0;
-	}
-	return 1;
+	return request_subscriber(r, TOKEN_UNSUBSCRIBE, sub, &t);
 }
 
 /* serve's threads write one at a time. SQLite takes one writer anyway,

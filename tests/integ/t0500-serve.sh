@@ -377,15 +377,17 @@ test_expect_success 'SIGHUP with a broken config keeps the old one' '
 	test "$(curl -s -o /dev/null -w "%{http_code}" "$(cat url.c)")" = 200
 '
 
-test_expect_success '--rotate-secret, then SIGHUP: old links are 404' '
+test_expect_success '--rotate-secret while serve runs: old links are 404 at once' '
+	test "$(curl -s -o /dev/null -w "%{http_code}" "$(cat url.c)")" = 200 &&
 	feedmail serve --rotate-secret >out &&
 	contains out "rotated" &&
-	test "$(curl -s -o /dev/null -w "%{http_code}" "$(cat url.c)")" = 200 &&
-	kill -HUP "$serve_pid" &&
-	wait_for 60 grep -q "reloaded the configuration" serve.err &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "$(cat url.c)")" = 404 &&
 	test "$(curl -s -o /dev/null -w "%{http_code}" \
 		-d List-Unsubscribe=One-Click "$(cat url.c)")" = 404 &&
-	test "$(state c@example.org)" = subscribed
+	test "$(state c@example.org)" = subscribed &&
+	kill -HUP "$serve_pid" &&
+	wait_for 60 grep -q "reloaded the configuration" serve.err &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" "$(cat url.c)")" = 404
 '
 
 test_expect_success 'unsubscribed while send delivers: nothing more goes' '

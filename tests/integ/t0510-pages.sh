@@ -234,6 +234,10 @@ test_expect_success 'a cross-site post, or one without our token: 403' '
 	test "$(curl -s -o page -w "%{http_code}" -H "Origin: $BASE" \
 		-d email=x@example.org -d lang=fr \
 		-d schedule=daily -d time=07:00 "$BASE/")" = 403 &&
+	# our token, but neither Origin nor Sec-Fetch-Site: refused
+	test "$(curl -s -o page -w "%{http_code}" \
+		-d "form_token=$tok" -d email=x@example.org -d lang=fr \
+		-d schedule=daily -d time=07:00 "$BASE/")" = 403 &&
 	test -z "$(sql "SELECT id FROM subscribers")"
 '
 
@@ -251,6 +255,9 @@ test_expect_success 'subscribe in French: pending, the confirmation mailed at on
 	m=$(mail_to marie@example.org) &&
 	link "$m" c >url.confirm &&
 	test -s url.confirm &&
+	# the greeting names nobody: whoever filled the form chose the name
+	part "$m" text/plain | grep -q "^Bonjour,$" &&
+	! grep -q "Curie" "$m" &&
 	grep -q "subscriber [0-9]* asked from 203.0.113.7, confirmation queued" serve.err
 '
 
@@ -311,6 +318,13 @@ test_expect_success 'a confirmation at most once an hour per address' '
 			-d time=08:00)" = 200 || return 1
 		cmp page sent.marie || return 1
 	done &&
+	# a stranger asking again for one waiting rewrites nothing of theirs
+	test "$(post "$BASE/" form.fr -H "Accept-Language: fr" \
+		-H "X-Forwarded-For: 203.0.113.8" \
+		-d email=paul@example.org -d lang=en -d schedule=hourly \
+		--data-urlencode "name=Mallory")" = 200 &&
+	cmp page sent.marie &&
+	test "$(sql "SELECT lang, schedule, coalesce(name, ?) FROM subscribers WHERE email = ?" - paul@example.org)" = "fr|daily@08:00|-" &&
 	test "$(confirms paul@example.org)" = 1 &&
 	test "$(state paul@example.org)" = pending
 '
@@ -439,6 +453,10 @@ test_expect_success 'unsubscribe from the preferences, then come back' '
 	test "$(curl -s -o page -w "%{http_code}" \
 		-d List-Unsubscribe=One-Click "$BASE$u")" = 200 &&
 	test "$(state marie@example.org)" = unsubscribed &&
+	# the old confirmation link, POSTed again, brings nobody back
+	test "$(post "$(cat url.confirm)" confirm.page)" = 404 &&
+	test "$(state marie@example.org)" = unsubscribed &&
+	test "$(sql "SELECT count(*) FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?" marie@example.org)" = 1 &&
 	test "$(get "$(cat url.prefs)")" = 200 &&
 	contains page "Unsubscribed" &&
 	test "$(post "$BASE/" form.fr -H "Accept-Language: fr" \
@@ -459,8 +477,10 @@ test_expect_success 'unsubscribe from the preferences, then come back' '
 	link "$(mail_to marie@example.org)" c >url.back &&
 	get "$(cat url.back)" >/dev/null && cp page confirm.back &&
 	test "$(post "$(cat url.back)" confirm.back)" = 200 &&
-	contains page "Abonnement confirmé" &&
+	# in the language they had chosen: the form (lang=fr) changed nothing
+	contains page "Subscription confirmed" &&
 	test "$(state marie@example.org)" = active &&
+	test "$(sql "SELECT lang FROM subscribers WHERE email = ?" marie@example.org)" = en &&
 	test "$(sql "SELECT count(*) FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?" marie@example.org)" = 2
 '
 

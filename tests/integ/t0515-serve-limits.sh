@@ -120,4 +120,52 @@ test_expect_success 'behind a trusted proxy the limit is the proxy'"'"'s' '
 	stop_serve
 '
 
+test_expect_success 'trusted proxies set, a peer that is not one keeps its limit' '
+	write_config "trusted_proxies = 127.0.0.2" &&
+	start_serve &&
+	rm -f last.out freed.out &&
+	hold 32 &&
+	test "$(cat last.out)" = closed &&
+	test "$(cat freed.out)" = freed &&
+	stop_serve
+'
+
+# slow_body: a POST whose body comes a byte a second (each within the
+# idle time-out); "closed" or "answered" in slow.out, whichever serve
+# does first (the deadline is far beyond need)
+slow_body() {
+	"$PYTHON3" - "$WEB_PORT" <<-'EOF'
+	import socket, sys, time
+	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+	s.sendall(b"POST /u/x HTTP/1.1\r\nHost: x\r\n"
+	          b"Content-Type: application/x-www-form-urlencoded\r\n"
+	          b"Content-Length: 120\r\n\r\n")
+	s.settimeout(1)
+	out = "unfinished"
+	deadline = time.monotonic() + 120
+	while time.monotonic() < deadline:
+	    try:
+	        s.sendall(b"a")
+	        d = s.recv(65536)
+	        out = "answered" if d else "closed"
+	        break
+	    except socket.timeout:
+	        continue
+	    except (ConnectionResetError, BrokenPipeError):
+	        out = "closed"
+	        break
+	open("slow.out", "w").write(out + "\n")
+	EOF
+}
+
+test_expect_success 'a body sent a byte at a time is closed past twice the time-out' '
+	sed -i "s/^timeout = .*/timeout = 2/" "$FEEDMAIL_CONFIG" &&
+	start_serve &&
+	rm -f slow.out &&
+	slow_body &&
+	test "$(cat slow.out)" = closed &&
+	wait_for 60 grep -q "body too slow, closed" serve.err &&
+	stop_serve
+'
+
 test_done

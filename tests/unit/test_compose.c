@@ -221,8 +221,8 @@ qp_decode(const char *m)
 }
 
 /* The confirmation: in the subscriber's language, both parts with the
- * link to base_url + "c/" + a token that verifies, nothing injected
- * into the headers by the name, once per address and hour. */
+ * link to base_url + "c/" + a token that verifies, the name (the form's
+ * filler chose it) nowhere, once per address and hour. */
 START_TEST(t_confirm)
 {
 	static const struct {
@@ -294,6 +294,9 @@ START_TEST(t_confirm)
 			      strncmp(msg.message, "Bcc:", 4) != 0,
 		      "%s", msg.message);
 	ck_assert_msg(strstr(msg.message, "To: ") != NULL, "%s", msg.message);
+	ck_assert_msg(strstr(msg.message, "\r\nTo: Eve@Example.org\r\n") !=
+			      NULL,
+		      "%s", msg.message);
 	ck_assert_msg(strstr(msg.message, langs[_i].subject) != NULL, "%s",
 		      msg.message);
 	ck_assert_msg(strstr(msg.message, "List-Unsubscribe") == NULL, "%s",
@@ -302,6 +305,7 @@ START_TEST(t_confirm)
 	body = qp_decode(body);
 	ck_assert_msg(strstr(body, langs[_i].words) != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "text/html") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "victim") == NULL, "%s", body);
 	/* the link, in both parts, with a token that verifies */
 	at = strstr(body, "https://veille.example.org/lettre/c/");
 	ck_assert_msg(at != NULL, "%s", body);

@@ -81,7 +81,7 @@ static const char *const one_rcpt[] = { "a@example.org" };
 static struct deliver_message
 message(const char *data)
 {
-	struct deliver_message m;
+	struct deliver_message m = { 0 };
 
 	m.data = data;
 	m.len = strlen(data);
@@ -662,6 +662,97 @@ START_TEST(test_sendmail)
 }
 END_TEST
 
+/* deliver_message's cancel for the tests: the second message queued is
+ * not wanted any more. */
+static const char *
+cancel_second(void *arg, size_t index)
+{
+	int *asked = arg;
+
+	(*asked)++;
+	return index == 1 ? "unsubscribed" : NULL;
+}
+
+/* The cancel hook is asked just before each message is handed over: the
+ * one it refuses never reaches sendmail (the program is not run for it)
+ * and is reported failed with its reason; the others go. */
+START_TEST(test_sendmail_cancel)
+{
+	struct conf cfg;
+	struct err e = ERR_INIT;
+	struct deliver *d;
+	struct deliver_message m[3] = { message(HEAD "one\r\n"),
+					message(HEAD "two\r\n"),
+					message(HEAD "three\r\n") };
+	struct seen s;
+	char prog[300], dir[300], file[400];
+	int asked = 0, i;
+
+	fresh(dir, sizeof(dir), "sendmail-cancel");
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	setenv("FAKE_SENDMAIL_DIR", dir, 1);
+	sendmail_config(&cfg, prog, sizeof(prog), "fake-sendmail");
+	d = deliver_open(&cfg, &e);
+	ck_assert_msg(d != NULL, "%s", e.msg);
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 3; i++) {
+		m[i].cancel = cancel_second;
+		m[i].cancel_arg = &asked;
+		ck_assert_int_eq(deliver_queue(d, &m[i], &e), 0);
+	}
+	ck_assert_msg(deliver_flush(d, on_done, &s, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(deliver_close(d, &e), 0);
+	ck_assert_int_eq(asked, 3);
+	ck_assert_int_eq(s.calls, 3);
+	ck_assert_int_eq(s.first[0].status, DELIVER_OK);
+	ck_assert_uint_eq(s.index[1], 1);
+	ck_assert_int_eq(s.first[1].status, DELIVER_PERMFAIL);
+	ck_assert_int_eq(s.first[1].code, 0);
+	ck_assert_str_eq(s.first[1].reply, "unsubscribed");
+	ck_assert_int_eq(s.first[2].status, DELIVER_OK);
+	/* sendmail ran twice: for the first and the third */
+	snprintf(file, sizeof(file), "%s/count", dir);
+	assert_file(file, "2\n");
+	snprintf(file, sizeof(file), "%s/stdin.2", dir);
+	assert_file(file, HEAD_LF "three\n");
+}
+END_TEST
+
+/* The file transports ask too: nothing of a cancelled message is
+ * written. */
+START_TEST(test_maildir_cancel)
+{
+	struct conf cfg;
+	struct err e = ERR_INIT;
+	struct deliver *d;
+	struct deliver_message m1 = message(HEAD "one\r\n");
+	struct deliver_message m2 = message(HEAD "two\r\n");
+	struct seen s;
+	char path[300], sub[400], names[4][256];
+	int asked = 0;
+
+	fresh(path, sizeof(path), "Maildir-cancel");
+	file_config(&cfg, CONF_TRANSPORT_MAILDIR, path);
+	d = deliver_open(&cfg, &e);
+	ck_assert_msg(d != NULL, "%s", e.msg);
+	m1.cancel = m2.cancel = cancel_second;
+	m1.cancel_arg = m2.cancel_arg = &asked;
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(deliver_queue(d, &m1, &e), 0);
+	ck_assert_int_eq(deliver_queue(d, &m2, &e), 0);
+	ck_assert_msg(deliver_flush(d, on_done, &s, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(deliver_close(d, &e), 0);
+	ck_assert_int_eq(s.calls, 2);
+	ck_assert_int_eq(s.first[0].status, DELIVER_OK);
+	ck_assert_int_eq(s.first[1].status, DELIVER_PERMFAIL);
+	ck_assert_str_eq(s.first[1].reply, "unsubscribed");
+	snprintf(sub, sizeof(sub), "%s/new", path);
+	ck_assert_int_eq(list_dir(sub, names, 4), 1);
+	snprintf(sub, sizeof(sub), "%s/tmp", path);
+	ck_assert_int_eq(list_dir(sub, names, 4), 0);
+}
+END_TEST
+
 /* The envelope goes out in ASCII: an international domain as A-labels,
  * the message itself as it was. */
 START_TEST(test_sendmail_idn)
@@ -882,6 +973,8 @@ main(void)
 	tcase_add_test(tc, test_maildir_not_a_folder);
 	tcase_add_test(tc, test_sendmail);
 	tcase_add_test(tc, test_sendmail_idn);
+	tcase_add_test(tc, test_sendmail_cancel);
+	tcase_add_test(tc, test_maildir_cancel);
 	tcase_add_loop_test(tc, test_sendmail_status, 0,
 			    sizeof(sendmail_cases) / sizeof(sendmail_cases[0]));
 	tcase_add_test(tc, test_sendmail_cannot_run);

@@ -148,7 +148,7 @@ static const char *const *const rcpts[] = { rcpt_a, rcpt_b, rcpt_c };
 static struct deliver_message
 message(size_t i)
 {
-	struct deliver_message m;
+	struct deliver_message m = { 0 };
 
 	m.data = msgs[i];
 	m.len = strlen(msgs[i]);

@@ -178,6 +178,16 @@ START_TEST(t_limit)
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(web_limit_take(l, ip, 2000), 1);
 	ck_assert_int_eq(web_limit_take(l, ip, 2000), 0);
+	/* IPv6: a /64 is one client, whichever of its addresses */
+	for (i = 0; i < 5; i++) {
+		snprintf(ip, sizeof(ip), "2001:db8:1:2::%x", i + 1);
+		ck_assert_int_eq(web_limit_take(l, ip, 3000), 1);
+	}
+	ck_assert_int_eq(web_limit_take(l, "2001:db8:1:2:ffff:1:2:3", 3000), 0);
+	ck_assert_int_eq(web_limit_take(l, "2001:db8:1:3::1", 3000), 1);
+	/* an IPv4 address mapped is still its own */
+	ck_assert_int_eq(web_limit_take(l, "::ffff:192.0.2.77", 3000), 1);
+	ck_assert_int_eq(web_limit_take(l, "::ffff:192.0.2.78", 3000), 1);
 	web_limit_free(l);
 	ck_assert_ptr_null(web_limit_new(0, 600));
 	ck_assert_ptr_null(web_limit_new(WEB_LIMIT_CAP + 1, 600));

@@ -2024,19 +2024,20 @@ START_TEST(test_confirm)
 	ck_assert_int_eq(got.created_at, 50);
 	ck_assert_str_eq(store_subscriber_state(&got, 60), "active");
 	store_subscriber_release(&got);
-	/* confirmed twice (the page reloaded): a second consent, no change */
+	/* confirmed twice (the page reloaded): no change, no second
+	 * consent */
 	c.given_at = 70;
 	ck_assert_int_eq(store_subscriber_confirm(s, id, &c, &changed, &e), 0);
 	ck_assert_int_eq(changed, 0);
 	ck_assert_int_eq(store_consent_each(s, id, see_consent, &seen, &e), 0);
-	ck_assert_int_eq(seen.n, 2);
+	ck_assert_int_eq(seen.n, 1);
 	ck_assert_str_eq(seen.sources[0], "web");
 	ck_assert_str_eq(seen.ip[0], "192.0.2.7");
 	ck_assert_int_eq(seen.at[0], 50);
 	ck_assert_int_eq(count("SELECT count(*) FROM consents WHERE"
 			       " wording = '2026-12' AND lang = 'fr'"
 			       " AND email = 'p@x.org'"),
-			 2);
+			 1);
 	/* unknown: nothing recorded */
 	ck_assert_int_eq(store_subscriber_confirm(s, id + 1, &c, &changed, &e),
 			 -1);
@@ -2045,7 +2046,7 @@ START_TEST(test_confirm)
 	c.subscriber_id = id + 1;
 	ck_assert_int_eq(store_consent_add(s, &c, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
-	ck_assert_int_eq(count("SELECT count(*) FROM consents"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM consents"), 1);
 	/* the admin's add */
 	e = (struct err)ERR_INIT;
 	c.subscriber_id = id;
@@ -2106,10 +2107,31 @@ START_TEST(test_suppression)
 	ck_assert_int_eq(got.pending_since, 3000000);
 	ck_assert_int_eq(got.created_at, 3000000);
 	store_subscriber_release(&got);
-	/* their own confirmation clears an unsubscription too */
+	/* an old confirmation link brings back nobody who unsubscribed:
+	 * nothing changes, nothing is recorded */
+	ck_assert_int_eq(store_subscriber_confirm(s, id, &c, &changed, &e), 0);
+	ck_assert_int_eq(changed, 1);
 	ck_assert_int_eq(store_subscriber_unsubscribe(s, id, 3000010, &changed,
 						      &e),
 			 0);
+	c.given_at = 3000015;
+	ck_assert_int_eq(store_subscriber_confirm(s, id, &c, &changed, &e), 0);
+	ck_assert_int_eq(changed, 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, "u@x.org", &got, &e), 0);
+	ck_assert_str_eq(store_subscriber_state(&got, 3000016), "unsubscribed");
+	store_subscriber_release(&got);
+	ck_assert_int_eq(count("SELECT count(*) FROM consents"), 1);
+	/* asked again: waiting, still unsubscribed until they confirm */
+	ck_assert_int_eq(store_subscriber_ask(s, id, 3000018, &e), 0);
+	ck_assert_int_eq(store_subscriber_by_email(s, "u@x.org", &got, &e), 0);
+	ck_assert_int_eq(got.pending_since, 3000018);
+	ck_assert_str_eq(store_subscriber_state(&got, 3000019), "unsubscribed");
+	ck_assert_int_eq(store_subscriber_receives(&got, 3000019), 0);
+	store_subscriber_release(&got);
+	ck_assert_int_eq(store_subscriber_ask(s, id + 100, 3000018, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	e = (struct err)ERR_INIT;
+	/* then their own confirmation clears the unsubscription */
 	c.given_at = 3000020;
 	ck_assert_int_eq(store_subscriber_confirm(s, id, &c, &changed, &e), 0);
 	ck_assert_int_eq(changed, 1);
