@@ -538,6 +538,67 @@ start_smtp() {
 	export SMTP_PORT SMTP_DIR
 }
 
+# smtp_conf: the [smtp] and [digest] lines of a config that sends through
+# tests/smtpd.py (start_smtp first), for a heredoc: $(smtp_conf), more
+# [digest] lines after it.
+smtp_conf() {
+	cat <<-CONF
+	[smtp]
+	host = 127.0.0.1
+	port = $SMTP_PORT
+	[digest]
+	transport = smtp
+	from = Veille <veille@cluster.example>
+	CONF
+}
+
+# Reading what tests/smtpd.py received (in $SMTP_DIR), for the scripts of
+# `feedmail serve` and its pages, whose links come by mail:
+#   sunk                 how many messages it holds
+#   sink_numbered        the numbers N of the messages N.eml, in order
+#   mail_to ADDR         the newest message (its .eml) for ADDR, or nothing
+#   mails_to ADDR        how many messages ADDR got; has_mails_to ADDR N: >= N
+#   header FILE NAME     the value of header NAME of mail FILE, unfolded
+#   part FILE TYPE       the decoded part of type TYPE of mail FILE
+#   link FILE KIND       the first $BASE/KIND/TOKEN link of FILE's text part
+sunk() {
+	ls "$SMTP_DIR" | grep -c "\.eml$"
+}
+sink_numbered() {
+	ls "$SMTP_DIR" | sed -n 's/\.json$//p' | sort -n
+}
+mail_to() {
+	for n in $(sink_numbered); do
+		grep -q "\"$1\"" "$SMTP_DIR/$n.json" && echo "$SMTP_DIR/$n.eml"
+	done | tail -n 1
+}
+mails_to() {
+	for n in $(sink_numbered); do
+		grep -q "\"$1\"" "$SMTP_DIR/$n.json" && echo "$n"
+	done | wc -l
+}
+has_mails_to() {
+	[ "$(mails_to "$1")" -ge "$2" ]
+}
+header() {
+	"$PYTHON3" -c "
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+v = m.get(sys.argv[2])
+print(' '.join(str(v).split()) if v is not None else '')" "$1" "$2"
+}
+part() {
+	"$PYTHON3" -c "
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for p in m.walk():
+    if p.get_content_type() == sys.argv[2]:
+        sys.stdout.write(p.get_content())" "$1" "$2"
+}
+link() {
+	part "$1" text/plain | grep -o "$BASE/$2/[a-z0-9]*" | head -n 1
+}
+
 # store_from_sql FILE SQL: makes the store FILE from the SQL script SQL (a
 # store of an older schema version, say: tests/fixtures/store/), through
 # Python's sqlite3, not feedmail.

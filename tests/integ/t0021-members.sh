@@ -239,12 +239,7 @@ test_expect_success 'a digest waiting when its member paused waits for the pause
 
 SMTP_DIR=$TEST_DIR/sink; start_smtp || exit 1
 cat >life.conf <<CONF
-[smtp]
-host = 127.0.0.1
-port = $SMTP_PORT
-[digest]
-transport = smtp
-from = Veille <veille@cluster.example>
+$(smtp_conf)
 name = Veille
 [web]
 base_url = https://veille.example.org/lettre
@@ -253,10 +248,6 @@ CONF
 LIFE=$(store_location life) || exit 1
 life() {
 	feedmail -c life.conf -d "$LIFE" "$@"
-}
-# sunk: how many messages the SMTP sink holds
-sunk() {
-	ls "$SMTP_DIR" | grep -c "\.eml$"
 }
 # sink EXPR: EXPR, Python, true of the sink's messages as m (read_mail.py)
 sink() {

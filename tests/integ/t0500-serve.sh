@@ -32,12 +32,7 @@ BASE=http://127.0.0.1:$WEB_PORT
 write_config() {
 	cat >"$FEEDMAIL_CONFIG" <<CONF
 $(store_section default)
-[smtp]
-host = 127.0.0.1
-port = $SMTP_PORT
-[digest]
-transport = smtp
-from = Veille <veille@cluster.example>
+$(smtp_conf)
 language = fr
 [web]
 base_url = $BASE/
@@ -66,27 +61,6 @@ last_outbox() {
 	store_sql default "SELECT o.status || ' ' || o.reply FROM outbox o
 		JOIN subscribers s ON s.id = o.subscriber_id
 		WHERE s.email = '$1' ORDER BY o.id DESC LIMIT 1"
-}
-
-# header FILE NAME: the value of header NAME in the mail FILE (unfolded)
-header() {
-	"$PYTHON3" -c "
-import email, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
-v = m.get(sys.argv[2])
-print(' '.join(str(v).split()) if v is not None else '')" "$1" "$2"
-}
-
-# numbered: the numbers of the sink's messages, in order
-numbered() {
-	ls "$SMTP_DIR" | sed -n 's/\.json$//p' | sort -n
-}
-
-# mail_to ADDR: the newest mail the sink got for ADDR
-mail_to() {
-	for n in $(numbered); do
-		grep -q "\"$1\"" "$SMTP_DIR/$n.json" && echo "$SMTP_DIR/$n.eml"
-	done | tail -n 1
 }
 
 # feed_item GUID: the test feed has one item, GUID, new
@@ -279,11 +253,11 @@ test_expect_success 'one-click POST as multipart/form-data: 200' '
 
 test_expect_success 'the next send mails neither of them' '
 	feed_item new-1 &&
-	before=$(numbered | wc -l) &&
+	before=$(sink_numbered | wc -l) &&
 	at 2026-11-27T07:00:00Z -q fetch --all &&
 	at 2026-11-27T07:00:00Z -q send &&
-	test "$(numbered | wc -l)" -eq $((before + 3)) &&
-	for n in $(numbered | tail -n 3); do
+	test "$(sink_numbered | wc -l)" -eq $((before + 3)) &&
+	for n in $(sink_numbered | tail -n 3); do
 		lacks "$SMTP_DIR/$n.json" a@example.org &&
 		lacks "$SMTP_DIR/$n.json" b@example.org || return 1
 	done

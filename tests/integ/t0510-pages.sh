@@ -33,12 +33,7 @@ FEEDMAIL_CONFIG=$TEST_DIR/feedmail.conf
 export FEEDMAIL_CONFIG
 cat >"$FEEDMAIL_CONFIG" <<CONF
 $(store_section default)
-[smtp]
-host = 127.0.0.1
-port = $SMTP_PORT
-[digest]
-transport = smtp
-from = Veille <veille@cluster.example>
+$(smtp_conf)
 language = en
 timezone = Europe/Paris
 [web]
@@ -65,42 +60,6 @@ sql() {
 	done
 	sql_rows=$(store_sql default "$sql_text$sql_query") || return 1
 	[ -z "$sql_rows" ] || printf '%s\n' "$sql_rows" | tr '\t' '|'
-}
-
-# numbered: the numbers of the sink's messages, in order
-numbered() {
-	ls "$SMTP_DIR" | sed -n 's/\.json$//p' | sort -n
-}
-
-# mail_to ADDR: the newest mail the sink got for ADDR
-mail_to() {
-	for n in $(numbered); do
-		grep -q "\"$1\"" "$SMTP_DIR/$n.json" && echo "$SMTP_DIR/$n.eml"
-	done | tail -n 1
-}
-# mails_to ADDR: how many
-mails_to() {
-	for n in $(numbered); do
-		grep -q "\"$1\"" "$SMTP_DIR/$n.json" && echo "$n"
-	done | wc -l
-}
-has_mails_to() {
-	[ "$(mails_to "$1")" -ge "$2" ]
-}
-
-# part FILE TYPE: the decoded part of type TYPE of the mail FILE
-part() {
-	"$PYTHON3" -c "
-import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-for p in m.walk():
-    if p.get_content_type() == sys.argv[2]:
-        sys.stdout.write(p.get_content())" "$1" "$2"
-}
-
-# link FILE PATH: the first link BASE/PATH/TOKEN in the text of mail FILE
-link() {
-	part "$1" text/plain | grep -o "$BASE/$2/[a-z0-9]*" | head -n 1
 }
 
 # token PAGE: the form token of an HTML page

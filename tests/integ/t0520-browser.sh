@@ -38,12 +38,7 @@ T0=2026-11-26T10:00:00Z
 cat >"$FEEDMAIL_CONFIG" <<CONF
 [store]
 path = $TEST_DIR/feedmail.db
-[smtp]
-host = 127.0.0.1
-port = $SMTP_PORT
-[digest]
-transport = smtp
-from = Veille <veille@cluster.example>
+$(smtp_conf)
 language = fr
 timezone = Europe/Paris
 [web]
@@ -71,45 +66,6 @@ import json, sys
 for s in json.load(sys.stdin):
     if s['email'] == sys.argv[1]:
         print(s['state'])" "$1"
-}
-
-# part FILE TYPE: the decoded TYPE part of the mail FILE
-part() {
-	"$PYTHON3" -c "
-import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-for p in m.walk():
-    if p.get_content_type() == sys.argv[2]:
-        sys.stdout.write(p.get_content())" "$1" "$2"
-}
-
-# link FILE KIND: the first $BASE/KIND/TOKEN link of the mail FILE's text
-link() {
-	part "$1" text/plain | grep -o "$BASE/$2/[a-z0-9]*" | head -n 1
-}
-
-# header FILE NAME: the value of header NAME in the mail FILE (unfolded)
-header() {
-	"$PYTHON3" -c "
-import email, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
-v = m.get(sys.argv[2])
-print(' '.join(str(v).split()) if v is not None else '')" "$1" "$2"
-}
-
-# mail_to ADDR: the newest mail the sink got for ADDR
-mail_to() {
-	ls "$SMTP_DIR" | sed -n 's/\.json$//p' | sort -n | while read -r n; do
-		grep -q "\"$1\"" "$SMTP_DIR/$n.json" && echo "$SMTP_DIR/$n.eml"
-	done | tail -n 1
-}
-
-# mails_to ADDR: how many mails the sink got for ADDR
-mails_to() {
-	grep -l "\"$1\"" "$SMTP_DIR"/*.json 2>/dev/null | wc -l
-}
-has_mails_to() {
-	[ "$(mails_to "$1")" -ge "$2" ]
 }
 
 # unsub_url ADDR: the one-click link of the newest digest ADDR got

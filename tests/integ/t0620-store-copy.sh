@@ -15,12 +15,7 @@ DOWN_PORT=$(free_port)
 cat >copy.conf <<CONF
 [store]
 path = $TEST_DIR/src.db
-[smtp]
-host = 127.0.0.1
-port = $SMTP_PORT
-[digest]
-transport = smtp
-from = Veille <veille@cluster.example>
+$(smtp_conf)
 [web]
 base_url = https://veille.example.org/lettre
 CONF
@@ -28,10 +23,6 @@ export FEEDMAIL_CONFIG=$TEST_DIR/copy.conf
 TABLES="feeds feed_tags entries subscribers subscriber_tags outbox
 outbox_messages deliveries outages secrets consents"
 
-# sunk: how many messages the SMTP sink holds
-sunk() {
-	ls "$SMTP_DIR" | grep -c "\.eml$"
-}
 # sq FILE SQL: SQL's rows on the SQLite file FILE
 sq() {
 	"$PYTHON3" -c 'import sqlite3, sys
