@@ -32,14 +32,9 @@ confirm_handle(struct request *r, struct reply *rep)
 	struct buf *b = &rep->body;
 	int rc, changed = 0;
 
-	rc = request_subscriber(r, TOKEN_CONFIRM, &sub, &t);
-	if (rc <= 0) {
-		if (rc == 0)
-			reply_not_found(rep, request_lang(r, NULL));
+	rc = request_subscriber_page(r, rep, TOKEN_CONFIRM, &sub, &t, &lang);
+	if (rc <= 0)
 		return rc;
-	}
-	rep->no_store = 1;
-	lang = request_lang(r, sub.lang);
 	if (!sub.pending_since && sub.unsubscribed_at) {
 		/* unsubscribed since this link was sent, and not asked
 		 * again: it brings nobody back */

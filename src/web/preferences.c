@@ -180,15 +180,12 @@ preferences_handle(struct request *r, struct reply *rep)
 	int rc, shown = 0;
 
 	form_init(&f);
-	rc = request_subscriber(r, TOKEN_PREFERENCES, &sub, &t);
+	rc = request_subscriber_page(r, rep, TOKEN_PREFERENCES, &sub, &t,
+				     &lang);
 	if (rc <= 0) {
-		if (rc == 0)
-			reply_not_found(rep, request_lang(r, NULL));
 		form_release(&f);
 		return rc;
 	}
-	rep->no_store = 1;
-	lang = request_lang(r, sub.lang);
 	if (sub.unsubscribed_at) {
 		rc = reply_page(rep, 200, lang, PT_UNSUB_DONE_TITLE,
 				PT_UNSUB_DONE);

@@ -99,3 +99,19 @@ request_subscriber(struct request *r, int purpose, struct store_subscriber *sub,
 	}
 	return 1;
 }
+
+int
+request_subscriber_page(struct request *r, struct reply *rep, int purpose,
+			struct store_subscriber *sub, struct token *t,
+			enum page_lang *lang)
+{
+	int rc = request_subscriber(r, purpose, sub, t);
+
+	if (rc == 0)
+		reply_not_found(rep, request_lang(r, NULL));
+	if (rc <= 0)
+		return rc;
+	rep->no_store = 1;
+	*lang = request_lang(r, sub->lang);
+	return 1;
+}

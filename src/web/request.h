@@ -141,6 +141,13 @@ int request_secret(struct request *r, unsigned char *secret, size_t *len);
 int request_subscriber(struct request *r, int purpose,
 		       struct store_subscriber *sub, struct token *t);
 
+/* request_subscriber for a page of that subscriber's: on 1 the reply is
+ * marked no-store and *lang is the page's language for them; on 0 the
+ * plain 404 page is written into rep (nothing to tell); -1 as there. */
+int request_subscriber_page(struct request *r, struct reply *rep, int purpose,
+			    struct store_subscriber *sub, struct token *t,
+			    enum page_lang *lang);
+
 /* The language of a page for r: the subscriber's (sub_lang, may be NULL),
  * else Accept-Language, else [digest] language. */
 enum page_lang request_lang(const struct request *r, const char *sub_lang);

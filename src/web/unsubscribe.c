@@ -27,16 +27,6 @@
 #include "store/store.h"
 #include "web/route.h"
 
-/* The subscriber the token names, into sub: 1, 0 when it names none
- * (nothing to tell the client), -1 when the store fails. */
-static int
-token_subscriber(struct request *r, struct store_subscriber *sub)
-{
-	struct token t;
-
-	return request_subscriber(r, TOKEN_UNSUBSCRIBE, sub, &t);
-}
-
 /* serve's threads write one at a time. SQLite takes one writer anyway,
  * but a thread that finds its lock taken sleeps in the busy handler (1,
  * 2, 5... up to 100 ms), which made the one-click p99 tens of ms under
@@ -54,20 +44,17 @@ int
 unsubscribe_handle(struct request *r, struct reply *rep)
 {
 	struct store_subscriber sub;
+	struct token t;
 	struct err e = ERR_INIT;
 	enum page_lang lang;
 	const char *v;
 	int rc, changed = 0;
 
 	memset(&sub, 0, sizeof(sub));
-	rc = token_subscriber(r, &sub);
-	if (rc <= 0) {
-		if (rc == 0)
-			reply_not_found(rep, request_lang(r, NULL));
+	rc = request_subscriber_page(r, rep, TOKEN_UNSUBSCRIBE, &sub, &t,
+				     &lang);
+	if (rc <= 0)
 		return rc;
-	}
-	rep->no_store = 1;
-	lang = request_lang(r, sub.lang);
 	if (r->method != REQUEST_POST) {
 		/* a link scanner's GET changes nothing */
 		if (sub.unsubscribed_at) {

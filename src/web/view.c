@@ -270,14 +270,9 @@ view_handle(struct request *r, struct reply *rep)
 
 	memset(&sub, 0, sizeof(sub));
 	memset(&m, 0, sizeof(m));
-	rc = request_subscriber(r, TOKEN_VIEW, &sub, &t);
-	if (rc <= 0) {
-		if (rc == 0)
-			reply_not_found(rep, request_lang(r, NULL));
+	rc = request_subscriber_page(r, rep, TOKEN_VIEW, &sub, &t, &lang);
+	if (rc <= 0)
 		return rc;
-	}
-	rep->no_store = 1;
-	lang = request_lang(r, sub.lang);
 	f.key = t.id2;
 	if (store_digest_each_of(r->store, sub.id, match, &f, &e) < 0) {
 		log_error("view: %s", e.msg);
