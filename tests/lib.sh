@@ -26,6 +26,13 @@
 #   store_sql NAME SQL    runs SQL (valid on both engines) on it; prints each
 #                         row, columns separated by tabs, NULL as nothing
 #
+# A script that needs PostgreSQL whatever TEST_STORE says (several
+# workers on one store, a store copied across) calls start_pg, outside a
+# case: the same cluster in $PG_DIR (started now under TEST_STORE=sqlite,
+# stopped on exit), the URL of its database "feedmail" in $PG_URL; the
+# script is skipped as above. pg_url NAME: the URL of database NAME in it,
+# created if missing.
+#
 # NAME "default" is the store feedmail opens when neither -d nor [store]
 # says: $XDG_DATA_HOME/feedmail/feedmail.db on SQLite; on PostgreSQL there
 # is no such default, so $FEEDMAIL_CONFIG starts with a [store] section
@@ -65,7 +72,7 @@ fi
 
 test_cleanup() {
 	# the cluster first: its files are the server's until it stops
-	if [ "$TEST_STORE" = pg ] && [ -d "$PG_DIR/data" ]; then
+	if [ -d "$PG_DIR/data" ]; then
 		"$TEST_SRCDIR/tests/pgcluster.sh" stop "$PG_DIR"
 	fi
 	for pid in $test_pids; do
@@ -597,6 +604,32 @@ for p in m.walk():
 }
 link() {
 	part "$1" text/plain | grep -o "$BASE/$2/[a-z0-9]*" | head -n 1
+}
+
+# start_pg, pg_url NAME: see the header.
+start_pg() {
+	if "$FEEDMAIL" -d "postgresql:///none?host=$TEST_DIR/none" list 2>&1 |
+		grep -q "built without the PostgreSQL store"; then
+		test_skip_all "feedmail was built without libpq (Debian: libpq-dev)"
+	fi
+	if [ -d "$PG_DIR/data" ]; then
+		# TEST_STORE=pg started it
+		PG_URL=$(pg_url feedmail) || exit 99
+		return
+	fi
+	PG_URL=$("$TEST_SRCDIR/tests/pgcluster.sh" start "$PG_DIR")
+	case $? in
+	0) ;;
+	77) test_skip_all "no PostgreSQL server binaries (Debian: postgresql)" ;;
+	*)
+		echo "Bail out! the PostgreSQL cluster in $PG_DIR did not start"
+		exit 99
+		;;
+	esac
+	test_log "$PG_DIR/server.log"
+}
+pg_url() {
+	"$TEST_SRCDIR/tests/pgcluster.sh" url "$PG_DIR" "$1"
 }
 
 # store_from_sql FILE SQL: makes the store FILE from the SQL script SQL (a

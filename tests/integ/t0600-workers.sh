@@ -7,27 +7,7 @@
 # digests. Each case has a database of its own in the cluster.
 . "$TEST_SRCDIR/tests/lib.sh"
 
-PG_DIR=$TEST_DIR/pg
-PG_URL=$(sh "$TEST_SRCDIR/tests/pgcluster.sh" start "$PG_DIR")
-case $? in
-0) ;;
-77) test_skip_all "no PostgreSQL server here (Debian: postgresql)" ;;
-*) echo "Bail out! the PostgreSQL cluster did not start"; exit 1 ;;
-esac
-trap 'sh "$TEST_SRCDIR/tests/pgcluster.sh" stop "$PG_DIR"; test_cleanup' EXIT
-test_log "$PG_DIR/server.log"
-if ! feedmail -q -d "$PG_URL" list >/dev/null 2>err; then
-	grep -q "without the PostgreSQL store" err &&
-		test_skip_all "feedmail was built without libpq"
-	cat err
-	echo "Bail out! the PostgreSQL store cannot be opened"
-	exit 1
-fi
-
-# pg_url NAME: the URL of database NAME in the cluster, created now
-pg_url() {
-	sh "$TEST_SRCDIR/tests/pgcluster.sh" url "$PG_DIR" "$1"
-}
+start_pg
 
 start_http || exit 1
 cp "$FIXTURES/fetch/feed.xml" "$HTTP_ROOT/feed.xml"

@@ -18,22 +18,7 @@
 # seconds), longer than a batch of fetches or mail ever takes here.
 . "$TEST_SRCDIR/tests/lib.sh"
 
-PG_DIR=$TEST_DIR/pg
-PG_URL=$(sh "$TEST_SRCDIR/tests/pgcluster.sh" start "$PG_DIR")
-case $? in
-0) ;;
-77) test_skip_all "no PostgreSQL server here (Debian: postgresql)" ;;
-*) echo "Bail out! the PostgreSQL cluster did not start"; exit 1 ;;
-esac
-trap 'sh "$TEST_SRCDIR/tests/pgcluster.sh" stop "$PG_DIR"; test_cleanup' EXIT
-test_log "$PG_DIR/server.log"
-if ! feedmail -q -d "$PG_URL" list >/dev/null 2>err; then
-	grep -q "without the PostgreSQL store" err &&
-		test_skip_all "feedmail was built without libpq"
-	cat err
-	echo "Bail out! the PostgreSQL store cannot be opened"
-	exit 1
-fi
+start_pg
 # psql of the newest server, as tests/pgcluster.sh finds it
 PSQL=$(ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -rV | head -n 1)
 [ -n "$PSQL" ] || PSQL=$(command -v psql)
