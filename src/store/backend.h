@@ -101,6 +101,8 @@ struct store_ops {
 	int (*outbox_claim)(struct store *s, enum store_outbox_box box,
 			    int64_t now, int64_t due_by, int64_t until,
 			    int64_t *ids, size_t max, size_t *n, struct err *e);
+	int (*outbox_keep)(struct store *s, int64_t id, int64_t now,
+			   int64_t until, int *ours, struct err *e);
 	int (*outbox_get)(struct store *s, int64_t id, struct store_message *d,
 			  struct err *e);
 	int (*outbox_mark)(struct store *s, int64_t id,

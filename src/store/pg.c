@@ -2531,6 +2531,28 @@ pg_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 	return 0;
 }
 
+/* Renews this handle's lease of a pending message: no row when another
+ * worker holds it now, or it was marked meanwhile. */
+static int
+pg_outbox_keep(struct store *base, int64_t id, int64_t now, int64_t until,
+	       int *ours, struct err *e)
+{
+	struct pg_store *s = pq(base);
+	int rc;
+
+	(void)now;
+	*ours = 0;
+	rc = command(s, "keep the lease of an outbox message", e,
+		     "UPDATE outbox SET lease_until = $2"
+		     " WHERE id = $1 AND lease_owner = $3"
+		     " AND status = 'pending'",
+		     "IIt", id, until, s->owner);
+	if (rc < 0)
+		return -1;
+	*ours = rc > 0;
+	return 0;
+}
+
 static int
 pg_outbox_get(struct store *base, int64_t id, struct store_message *d,
 	      struct err *e)
@@ -3338,6 +3360,7 @@ const struct store_ops store_pg_ops = {
 	.digest_add = pg_digest_add,
 	.digest_has_slot = pg_digest_has_slot,
 	.outbox_claim = pg_outbox_claim,
+	.outbox_keep = pg_outbox_keep,
 	.outbox_get = pg_outbox_get,
 	.outbox_mark = pg_outbox_mark,
 	.digest_prune = pg_digest_prune,

@@ -3049,6 +3049,26 @@ sqlite_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 	return 0;
 }
 
+/* Alone under the run lock: the message is ours; its lease, when this
+ * handle claimed it, is renewed. */
+static int
+sqlite_outbox_keep(struct store *base, int64_t id, int64_t now, int64_t until,
+		   int *ours, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct lease *held;
+
+	(void)now;
+	(void)e;
+	if (s->outbox_leases) {
+		held = lease_find(s->outbox_leases, s->outbox_leases->n, id);
+		if (held)
+			held->until = until;
+	}
+	*ours = 1;
+	return 0;
+}
+
 static int
 sqlite_outbox_get(struct store *base, int64_t id, struct store_message *d,
 		  struct err *e)
@@ -3879,6 +3899,7 @@ const struct store_ops store_sqlite_ops = {
 	.digest_add = sqlite_digest_add,
 	.digest_has_slot = sqlite_digest_has_slot,
 	.outbox_claim = sqlite_outbox_claim,
+	.outbox_keep = sqlite_outbox_keep,
 	.outbox_get = sqlite_outbox_get,
 	.digest_each_of = sqlite_digest_each_of,
 	.outbox_mark = sqlite_outbox_mark,

@@ -432,6 +432,13 @@ store_outbox_claim(struct store *s, enum store_outbox_box box, int64_t now,
 }
 
 int
+store_outbox_keep(struct store *s, int64_t id, int64_t now, int64_t until,
+		  int *ours, struct err *e)
+{
+	return s->ops->outbox_keep(s, id, now, until, ours, e);
+}
+
+int
 store_outbox_get(struct store *s, int64_t id, struct store_message *d,
 		 struct err *e)
 {
