@@ -54,6 +54,8 @@ struct store_ops {
 	int (*fetch_claim)(struct store *s, int64_t now, int64_t due_by,
 			   int all, int64_t until, struct store_fetch *feeds,
 			   size_t max, size_t *n, struct err *e);
+	int (*fetch_keep)(struct store *s, int64_t now, int64_t until,
+			  struct err *e);
 	int (*fetch_mark_needed)(struct store *s,
 				 const struct store_slot_feeds *slots, size_t n,
 				 int64_t now, size_t *marked, struct err *e);

@@ -2286,6 +2286,20 @@ take_feed(sqlite3_stmt *st, size_t i, void *arg, struct err *e)
 	return 0;
 }
 
+/* Alone under the run lock: the handle's own leases, while they last. */
+static int
+sqlite_fetch_keep(struct store *base, int64_t now, int64_t until, struct err *e)
+{
+	struct leases *l = sq(base)->fetch_leases;
+	size_t i;
+
+	(void)e;
+	for (i = 0; l && i < l->n; i++)
+		if (l->items[i].until > now && l->items[i].until < until)
+			l->items[i].until = until;
+	return 0;
+}
+
 static int
 sqlite_fetch_claim(struct store *base, int64_t now, int64_t due_by, int all,
 		   int64_t until, struct store_fetch *feeds, size_t max,
@@ -3890,6 +3904,7 @@ const struct store_ops store_sqlite_ops = {
 	.subscriber_by_id = sqlite_subscriber_by_id,
 	.fetch_claim = sqlite_fetch_claim,
 	.fetch_get = sqlite_fetch_get,
+	.fetch_keep = sqlite_fetch_keep,
 	.fetch_mark_needed = sqlite_fetch_mark_needed,
 	.entries_save = sqlite_entries_save,
 	.entries_last_week = sqlite_entries_last_week,

@@ -232,6 +232,12 @@ store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
 }
 
 int
+store_fetch_keep(struct store *s, int64_t now, int64_t until, struct err *e)
+{
+	return s->ops->fetch_keep(s, now, until, e);
+}
+
+int
 store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
 		   int *moved, struct err *e)
 {

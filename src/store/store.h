@@ -246,6 +246,14 @@ void store_fetch_release(struct store_fetch *f);
 int store_fetch_claim(struct store *s, int64_t now, int64_t due_by, int all,
 		      int64_t until, struct store_fetch *feeds, size_t max,
 		      size_t *n, struct err *e);
+/* Renews until `until` the leases of the feeds this handle claimed and
+ * has not recorded yet, whose leases have not ended by now (and, on
+ * PostgreSQL, of their hosts): a fetch pass whose feeds wait behind
+ * [fetch] per_host calls it before each claim and every third of a
+ * lease, so that a queued feed's lease does not end before its turn and
+ * no claim (this worker's or another's) takes it again. */
+int store_fetch_keep(struct store *s, int64_t now, int64_t until,
+		     struct err *e);
 /* A digest slot whose feeds are fetched before it, whatever their polling
  * interval says (see lead.h): the subscribers of one (schedule, timezone)
  * pair, as store_subscriber_schedules gives it. */

@@ -291,4 +291,46 @@ test_expect_success 'a batch held by a slow relay: each digest sent once' '
 	contains relay-a.out "leased by another worker"
 '
 
+# --- feeds queued behind per_host keep their leases
+
+# 20 feeds on one host answered after 1.2 s each, per_host = 1, a lease of
+# 10 s: the first batch (16) waits longer than its lease. The pass renews
+# the leases of its queued feeds, so its next claim does not take them
+# again: each is fetched once. The clock is the real one: leases end.
+mkdir -p "$HTTP_ROOT/queued"
+for i in $(seq 1 20); do
+	cp "$FIXTURES/fetch/feed.xml" "$HTTP_ROOT/queued/f$i.xml"
+done
+cat >queued.conf <<CONF
+[store]
+url = $(pg_url queued)
+lease = 10
+[fetch]
+jobs = 4
+per_host = 1
+allow_private = yes
+[digest]
+transport = maildir
+path = $TEST_DIR/queued-mail
+CONF
+
+test_expect_success 'feeds queued behind per_host past their lease: each fetched once' '
+	for i in $(seq 1 20); do
+		FEEDMAIL_CONFIG=$TEST_DIR/queued.conf feedmail -q add \
+			"http://h1.example.test:$HTTP_PORT/slow/queued/f$i.xml?delay=1.2" ||
+			exit 1
+	done &&
+	: >"$HTTP_LOG" &&
+	FEEDMAIL_CONFIG=$TEST_DIR/queued.conf feedmail -q fetch &&
+	"$PYTHON3" - "$HTTP_LOG" <<-EOF
+	import collections, re, sys
+	got = collections.Counter()
+	for line in open(sys.argv[1]):
+	    m = re.match(r"GET /slow/queued/(f\d+)\.xml", line)
+	    if m:
+	        got[m.group(1)] += 1
+	assert len(got) == 20 and set(got.values()) == {1}, got.most_common(3)
+	EOF
+'
+
 test_done
