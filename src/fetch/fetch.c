@@ -37,6 +37,7 @@ struct run {
 	int64_t due_by;
 	int all;
 	int claiming; /* more may be due: claim again when low */
+	int64_t kept; /* when the leases were last renewed */
 };
 
 /* One feed's transfer. */
@@ -498,6 +499,19 @@ claim_batch(const struct conf *cfg)
 	return n < 16 ? 16 : n > 256 ? 256 : n;
 }
 
+/* Renews the leases of the feeds claimed and not yet recorded: those
+ * waiting behind [fetch] per_host may wait longer than a lease. 0, or -1
+ * with run->fatal. */
+static int
+keep_leases(struct run *run)
+{
+	int64_t now = clock_now();
+
+	run->kept = now;
+	return store_fetch_keep(run->store, now, now + run->cfg->lease,
+				&run->fatal);
+}
+
 /* Claims the next batch of due feeds and queues their transfers (nothing
  * once the store has failed, the stop flag is set or the last claim came
  * back short). A failure is run->fatal's. */
@@ -513,6 +527,11 @@ claim_next(struct run *run)
 	feeds = calloc(max, sizeof(*feeds));
 	if (!feeds) {
 		err_set(&run->fatal, EX_OSERR, "out of memory");
+		return;
+	}
+	/* the feeds still queued first, or the claim could take them again */
+	if (keep_leases(run) < 0) {
+		free(feeds);
 		return;
 	}
 	if (store_fetch_claim(run->store, clock_now(), run->due_by, run->all,
@@ -532,8 +551,12 @@ claim_next(struct run *run)
 static void
 claim_more(struct run *run)
 {
-	if (run->total - run->done < claim_batch(run->cfg) / 2)
+	if (run->claiming && run->total - run->done < claim_batch(run->cfg) / 2)
 		claim_next(run);
+	/* and every third of a lease, as each transfer ends */
+	else if (!run->fatal.code && run->done < run->total &&
+		 clock_now() - run->kept >= run->cfg->lease / 3)
+		keep_leases(run);
 }
 
 /* Entries gone from their feed for keep_days lose their content; their

@@ -918,8 +918,12 @@ url_mask_password(const char *url)
 
 	if (auth) {
 		auth += 3;
-		end = auth + strcspn(auth, "/?#");
-		at = memchr(auth, '@', (size_t)(end - auth));
+		/* libpq ends the authority at '/' alone: a password may hold
+		 * '?' or '#', and '@' too, up to the last one */
+		end = auth + strcspn(auth, "/");
+		for (at = NULL, p = auth; p < end; p++)
+			if (*p == '@')
+				at = p;
 		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 		if (colon) {
 			buf_add(&b, url, (size_t)(colon - url));

@@ -151,6 +151,9 @@ courier_outcome(const struct deliver_result *r, int attempts,
 /* Why still_wanted keeps a message back, and the reply it is marked
  * failed with. */
 static const char unsubscribed_reply[] = "unsubscribed";
+/* Why it keeps back one no longer ours: not marked at all, another
+ * worker has it (or will, once the lease ends). */
+static const char not_ours_reply[] = "leased by another worker";
 
 /* One batch: the messages queued on the transport, for done(). */
 struct batch {
@@ -194,6 +197,12 @@ on_delivered(void *arg, size_t index, const struct deliver_message *m,
 	int64_t wait, at = clock_now();
 
 	(void)m;
+	if (results[0].status == DELIVER_PERMFAIL && !results[0].code &&
+	    !strcmp(results[0].reply, not_ours_reply)) {
+		log_info("message %lld to '%s' not sent: %s", (long long)p->id,
+			 p->email ? p->email : "", not_ours_reply);
+		return 0;
+	}
 	outcome = courier_outcome(&results[0], p->attempts, reply);
 	if (c->final && outcome != STORE_DIGEST_SENT)
 		outcome = STORE_DIGEST_FAILED;
@@ -273,6 +282,24 @@ unsubscribed(struct courier *c, const struct store_message *p, int *gone,
 				 "unsubscribed", c->now, 0, e);
 }
 
+/* Renews p's lease for another [store] lease and says whether p is still
+ * this courier's: 1, 0 when another worker claimed it since (it must not
+ * be sent), or -1 with e. A message named by c->only was never claimed:
+ * it is ours. */
+static int
+keep(struct courier *c, const struct store_message *p, struct err *e)
+{
+	int64_t now = clock_now();
+	int ours;
+
+	if (c->only)
+		return 1;
+	if (store_outbox_keep(c->store, p->id, now, now + c->cfg->lease, &ours,
+			      e) < 0)
+		return -1;
+	return ours;
+}
+
 /* deliver_message's cancel: the last look before a digest's DATA, so
  * that nothing goes to a subscriber after their unsubscription was
  * answered but a message already on its way. Its mark is on_delivered's
@@ -284,8 +311,19 @@ still_wanted(void *arg, size_t index)
 	const struct store_message *p = &b->items[index];
 	struct store_subscriber sub;
 	struct err e = ERR_INIT;
-	int gone;
+	int gone, ours;
 
+	/* its lease renewed first: a slow relay holding the messages before
+	 * it must not let another worker claim this one and send it too;
+	 * a store that fails: kept back, pending, for whoever claims it
+	 * once the lease ends */
+	ours = keep(b->c, p, &e);
+	if (ours <= 0) {
+		if (ours < 0)
+			log_warn("message %lld kept back: %s", (long long)p->id,
+				 e.msg);
+		return not_ours_reply;
+	}
 	if (!p->subscriber_id)
 		return NULL;
 	if (store_subscriber_by_id(b->c->store, p->subscriber_id, &sub, &e) < 0)
@@ -441,6 +479,19 @@ courier_run(struct courier *c, struct err *e)
 				goto out;
 			if (unsubscribed(c, p, &gone, e) < 0)
 				goto out;
+			if (!gone) {
+				int ours = keep(c, p, e);
+
+				if (ours < 0)
+					goto out;
+				if (!ours)
+					log_info("message %lld to '%s' not "
+						 "sent: %s",
+						 (long long)p->id,
+						 p->email ? p->email : "",
+						 not_ours_reply);
+				gone = !ours;
+			}
 			if (gone) {
 				store_message_release(p);
 				continue;

@@ -27,6 +27,13 @@
  * "unsubscribed", as the store marks the pending ones it drops. So only a
  * message already being transmitted can still leave after the answer.
  *
+ * A batch is claimed for [store] lease seconds; a slow relay can outlast
+ * that, and another worker then claims the rest. So at each of those
+ * looks the courier renews the message's lease first
+ * (store_outbox_keep), and leaves unsent and unmarked a message another
+ * worker holds now: only one whose DATA outlasts its lease can leave
+ * twice.
+ *
  * A digest run builds and delivers at the same time: the builder commits
  * digests while the courier, in a thread of its own with its own store
  * connection, delivers them (courier_start, courier_committed,

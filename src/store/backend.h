@@ -56,6 +56,8 @@ struct store_ops {
 	int (*fetch_claim)(struct store *s, int64_t now, int64_t due_by,
 			   int all, int64_t until, struct store_fetch *feeds,
 			   size_t max, size_t *n, struct err *e);
+	int (*fetch_keep)(struct store *s, int64_t now, int64_t until,
+			  struct err *e);
 	int (*fetch_mark_needed)(struct store *s,
 				 const struct store_slot_feeds *slots, size_t n,
 				 int64_t now, size_t *marked, struct err *e);
@@ -103,6 +105,8 @@ struct store_ops {
 	int (*outbox_claim)(struct store *s, enum store_outbox_box box,
 			    int64_t now, int64_t due_by, int64_t until,
 			    int64_t *ids, size_t max, size_t *n, struct err *e);
+	int (*outbox_keep)(struct store *s, int64_t id, int64_t now,
+			   int64_t until, int *ours, struct err *e);
 	int (*outbox_get)(struct store *s, int64_t id, struct store_message *d,
 			  struct err *e);
 	int (*outbox_mark)(struct store *s, int64_t id,

@@ -32,6 +32,7 @@
 
 #include "lib/buf.h"
 #include "lib/date.h"
+#include "lib/log.h"
 #include "lib/str.h"
 #include "lib/utf8.h"
 
@@ -1957,6 +1958,29 @@ out:
 	return finish_tx(s, rc, e);
 }
 
+/* The feeds this handle claimed and has not recorded, and their hosts,
+ * while their leases last. */
+static int
+pg_fetch_keep(struct store *base, int64_t now, int64_t until, struct err *e)
+{
+	struct pg_store *s = pq(base);
+	int rc;
+
+	if (pg_begin(base, e) < 0)
+		return -1;
+	rc = command(s, "keep the leases of claimed feeds", e,
+		     "UPDATE feeds SET lease_until = $2"
+		     " WHERE lease_owner = $1 AND lease_done = 0"
+		     " AND lease_until > $3 AND lease_until < $2",
+		     "tII", s->owner, until, now);
+	if (rc >= 0)
+		rc = command(s, "keep the leases of claimed hosts", e,
+			     "UPDATE host_leases SET until = $2"
+			     " WHERE owner = $1 AND until > $3 AND until < $2",
+			     "tII", s->owner, until, now);
+	return finish_tx(s, rc < 0 ? -1 : 0, e);
+}
+
 static int
 pg_fetch_get(struct store *base, int64_t id, struct store_fetch *f,
 	     struct err *e)
@@ -2206,38 +2230,52 @@ pg_fetch_record(struct store *base, const struct store_fetch_outcome *o,
 	*moved = 0;
 	if (pg_begin(base, e) < 0)
 		return -1;
+	/* a feed another worker holds now (this one's lease ended before
+	 * its fetch was done): that worker's to record */
 	rc = command(s, "record fetch", e,
-		     "UPDATE feeds SET"
-		     " last_fetch_at = $2,"
-		     " last_status = $3,"
-		     " last_error = $4,"
-		     " failures = CASE WHEN $5::boolean THEN 0"
-		     "   ELSE failures + 1 END,"
-		     " enabled = CASE WHEN $6::boolean THEN 0 ELSE enabled END,"
-		     " next_fetch_at = $7,"
-		     " last_success_at = CASE WHEN $5::boolean THEN $2"
-		     "   ELSE last_success_at END,"
-		     " last_parsed_at = CASE WHEN $8::boolean THEN $2"
-		     "   ELSE last_parsed_at END,"
-		     " etag = CASE WHEN $8::boolean THEN $9 ELSE etag END,"
-		     " last_modified = CASE WHEN $8::boolean THEN $10"
-		     "   ELSE last_modified END,"
-		     " title = coalesce($11, title),"
-		     " site_link = coalesce($12, site_link),"
-		     " ttl_minutes = CASE WHEN $8::boolean THEN $13"
-		     "   ELSE ttl_minutes END,"
-		     " last_new_entry_at = CASE WHEN $14 > 0 THEN $2"
-		     "   ELSE last_new_entry_at END,"
-		     " redirect_count = CASE WHEN $15::text IS NULL THEN 0"
-		     "   WHEN $15 = redirect_url THEN redirect_count + 1"
-		     "   ELSE 1 END,"
-		     " redirect_url = $15,"
-		     " lease_done = 1"
-		     " WHERE id = $1",
-		     "IIttBBIBttttiIt", o->feed_id, o->now, o->status, o->error,
-		     ok, o->disable, o->next_fetch_at, parsed, o->etag,
-		     o->last_modified, o->title, o->site_link, o->ttl_minutes,
-		     (int64_t)o->new_entries, o->redirect_url);
+		     "SELECT 1 FROM feeds WHERE id = $1 AND lease_owner <> $2"
+		     " AND lease_until > $3 FOR UPDATE",
+		     "ItI", o->feed_id, s->owner, o->now);
+	if (rc > 0) {
+		log_debug("feed %lld not recorded: leased by another worker",
+			  (long long)o->feed_id);
+		return finish_tx(s, 0, e);
+	}
+	if (rc >= 0)
+		rc = command(
+			s, "record fetch", e,
+			"UPDATE feeds SET"
+			" last_fetch_at = $2,"
+			" last_status = $3,"
+			" last_error = $4,"
+			" failures = CASE WHEN $5::boolean THEN 0"
+			"   ELSE failures + 1 END,"
+			" enabled = CASE WHEN $6::boolean THEN 0 ELSE enabled END,"
+			" next_fetch_at = $7,"
+			" last_success_at = CASE WHEN $5::boolean THEN $2"
+			"   ELSE last_success_at END,"
+			" last_parsed_at = CASE WHEN $8::boolean THEN $2"
+			"   ELSE last_parsed_at END,"
+			" etag = CASE WHEN $8::boolean THEN $9 ELSE etag END,"
+			" last_modified = CASE WHEN $8::boolean THEN $10"
+			"   ELSE last_modified END,"
+			" title = coalesce($11, title),"
+			" site_link = coalesce($12, site_link),"
+			" ttl_minutes = CASE WHEN $8::boolean THEN $13"
+			"   ELSE ttl_minutes END,"
+			" last_new_entry_at = CASE WHEN $14 > 0 THEN $2"
+			"   ELSE last_new_entry_at END,"
+			" redirect_count = CASE WHEN $15::text IS NULL THEN 0"
+			"   WHEN $15 = redirect_url THEN redirect_count + 1"
+			"   ELSE 1 END,"
+			" redirect_url = $15,"
+			" lease_done = 1"
+			" WHERE id = $1",
+			"IIttBBIBttttiIt", o->feed_id, o->now, o->status,
+			o->error, ok, o->disable, o->next_fetch_at, parsed,
+			o->etag, o->last_modified, o->title, o->site_link,
+			o->ttl_minutes, (int64_t)o->new_entries,
+			o->redirect_url);
 	/* a permanent redirect seen often enough moves the feed, unless
 	 * another feed has that URL */
 	if (rc >= 0 && o->redirect_url) {
@@ -2570,6 +2608,28 @@ pg_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 	*n = (size_t)i;
 	PQclear(r);
 	qsort(ids, *n, sizeof(*ids), id_cmp);
+	return 0;
+}
+
+/* Renews this handle's lease of a pending message: no row when another
+ * worker holds it now, or it was marked meanwhile. */
+static int
+pg_outbox_keep(struct store *base, int64_t id, int64_t now, int64_t until,
+	       int *ours, struct err *e)
+{
+	struct pg_store *s = pq(base);
+	int rc;
+
+	(void)now;
+	*ours = 0;
+	rc = command(s, "keep the lease of an outbox message", e,
+		     "UPDATE outbox SET lease_until = $2"
+		     " WHERE id = $1 AND lease_owner = $3"
+		     " AND status = 'pending'",
+		     "IIt", id, until, s->owner);
+	if (rc < 0)
+		return -1;
+	*ours = rc > 0;
 	return 0;
 }
 
@@ -3665,6 +3725,7 @@ const struct store_ops store_pg_ops = {
 	.subscriber_by_token = pg_subscriber_by_token,
 	.fetch_claim = pg_fetch_claim,
 	.fetch_get = pg_fetch_get,
+	.fetch_keep = pg_fetch_keep,
 	.fetch_mark_needed = pg_fetch_mark_needed,
 	.entries_save = pg_entries_save,
 	.entries_last_week = pg_entries_last_week,
@@ -3674,6 +3735,7 @@ const struct store_ops store_pg_ops = {
 	.digest_add = pg_digest_add,
 	.digest_has_slot = pg_digest_has_slot,
 	.outbox_claim = pg_outbox_claim,
+	.outbox_keep = pg_outbox_keep,
 	.outbox_get = pg_outbox_get,
 	.outbox_mark = pg_outbox_mark,
 	.digest_prune = pg_digest_prune,

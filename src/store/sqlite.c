@@ -2322,6 +2322,20 @@ take_feed(sqlite3_stmt *st, size_t i, void *arg, struct err *e)
 	return 0;
 }
 
+/* Alone under the run lock: the handle's own leases, while they last. */
+static int
+sqlite_fetch_keep(struct store *base, int64_t now, int64_t until, struct err *e)
+{
+	struct leases *l = sq(base)->fetch_leases;
+	size_t i;
+
+	(void)e;
+	for (i = 0; l && i < l->n; i++)
+		if (l->items[i].until > now && l->items[i].until < until)
+			l->items[i].until = until;
+	return 0;
+}
+
 static int
 sqlite_fetch_claim(struct store *base, int64_t now, int64_t due_by, int all,
 		   int64_t until, struct store_fetch *feeds, size_t max,
@@ -3082,6 +3096,26 @@ sqlite_outbox_claim(struct store *base, enum store_outbox_box box, int64_t now,
 		*n = 0;
 		return -1;
 	}
+	return 0;
+}
+
+/* Alone under the run lock: the message is ours; its lease, when this
+ * handle claimed it, is renewed. */
+static int
+sqlite_outbox_keep(struct store *base, int64_t id, int64_t now, int64_t until,
+		   int *ours, struct err *e)
+{
+	struct sqlite_store *s = sq(base);
+	struct lease *held;
+
+	(void)now;
+	(void)e;
+	if (s->outbox_leases) {
+		held = lease_find(s->outbox_leases, s->outbox_leases->n, id);
+		if (held)
+			held->until = until;
+	}
+	*ours = 1;
 	return 0;
 }
 
@@ -4152,6 +4186,7 @@ const struct store_ops store_sqlite_ops = {
 	.subscriber_by_id = sqlite_subscriber_by_id,
 	.fetch_claim = sqlite_fetch_claim,
 	.fetch_get = sqlite_fetch_get,
+	.fetch_keep = sqlite_fetch_keep,
 	.fetch_mark_needed = sqlite_fetch_mark_needed,
 	.entries_save = sqlite_entries_save,
 	.entries_last_week = sqlite_entries_last_week,
@@ -4161,6 +4196,7 @@ const struct store_ops store_sqlite_ops = {
 	.digest_add = sqlite_digest_add,
 	.digest_has_slot = sqlite_digest_has_slot,
 	.outbox_claim = sqlite_outbox_claim,
+	.outbox_keep = sqlite_outbox_keep,
 	.outbox_get = sqlite_outbox_get,
 	.digest_each_of = sqlite_digest_each_of,
 	.outbox_mark = sqlite_outbox_mark,

@@ -238,6 +238,12 @@ store_entries_last_week(struct store *s, int64_t feed_id, int64_t now,
 }
 
 int
+store_fetch_keep(struct store *s, int64_t now, int64_t until, struct err *e)
+{
+	return s->ops->fetch_keep(s, now, until, e);
+}
+
+int
 store_fetch_record(struct store *s, const struct store_fetch_outcome *o,
 		   int *moved, struct err *e)
 {
@@ -441,6 +447,13 @@ store_outbox_claim(struct store *s, enum store_outbox_box box, int64_t now,
 		   size_t *n, struct err *e)
 {
 	return s->ops->outbox_claim(s, box, now, due_by, until, ids, max, n, e);
+}
+
+int
+store_outbox_keep(struct store *s, int64_t id, int64_t now, int64_t until,
+		  int *ours, struct err *e)
+{
+	return s->ops->outbox_keep(s, id, now, until, ours, e);
 }
 
 int

@@ -252,6 +252,14 @@ void store_fetch_release(struct store_fetch *f);
 int store_fetch_claim(struct store *s, int64_t now, int64_t due_by, int all,
 		      int64_t until, struct store_fetch *feeds, size_t max,
 		      size_t *n, struct err *e);
+/* Renews until `until` the leases of the feeds this handle claimed and
+ * has not recorded yet, whose leases have not ended by now (and, on
+ * PostgreSQL, of their hosts): a fetch pass whose feeds wait behind
+ * [fetch] per_host calls it before each claim and every third of a
+ * lease, so that a queued feed's lease does not end before its turn and
+ * no claim (this worker's or another's) takes it again. */
+int store_fetch_keep(struct store *s, int64_t now, int64_t until,
+		     struct err *e);
 /* A digest slot whose feeds are fetched before it, whatever their polling
  * interval says (see lead.h): the subscribers of one (schedule, timezone)
  * pair, as store_subscriber_schedules gives it. */
@@ -619,6 +627,16 @@ enum store_outbox_box {
 int store_outbox_claim(struct store *s, enum store_outbox_box box, int64_t now,
 		       int64_t due_by, int64_t until, int64_t *ids, size_t max,
 		       size_t *n, struct err *e);
+/* Keeps the lease of message id, claimed by this handle, until `until`
+ * and says whether it is still this handle's to deliver: *ours 0 when
+ * another worker claimed it since (this handle's lease ended meanwhile)
+ * or it is no longer pending; it must not be sent then. The courier
+ * asks just before each message is handed to the transport, so that a
+ * slow relay does not let another worker claim and send it again.
+ * SQLite: the handle is alone under the run lock; its lease is renewed
+ * and *ours is 1. */
+int store_outbox_keep(struct store *s, int64_t id, int64_t now, int64_t until,
+		      int *ours, struct err *e);
 /* Reads one message of the outbox (a digest or the admin's mail),
  * message included. */
 int store_outbox_get(struct store *s, int64_t id, struct store_message *d,

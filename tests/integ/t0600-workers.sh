@@ -204,4 +204,113 @@ test_expect_success 'one worker stuck in a fetch, another sends the digests' '
 	test "$(slow_mails)" = 3
 '
 
+# --- a slow relay does not let a batch be sent twice
+
+# Worker A's batch of 20 digests is leased for 10 s; the sink holds the
+# answer to its 5th DATA until the case says. Worker B, its clock an hour
+# on (A's leases over for it), claims the rest and sends them. Released,
+# A renews each lease before DATA, finds the message B's, and leaves it:
+# every digest arrives once, but for the 5th, whose DATA was under way
+# (what no lease can take back).
+SMTP_DIR=$TEST_DIR/relay; start_smtp --hold 5 --gate "$TEST_DIR/relay.go" ||
+	exit 1
+cat >relay.conf <<CONF
+[store]
+url = $(pg_url relay)
+lease = 10
+[smtp]
+host = 127.0.0.1
+port = $SMTP_PORT
+[digest]
+transport = smtp
+from = veille@example.org
+CONF
+
+# relay TIME ARGS...: feedmail on relay.conf, its clock at TIME
+relay() {
+	when=$1
+	shift
+	env FEEDMAIL_CONFIG="$TEST_DIR/relay.conf" FEEDMAIL_NOW="$when" \
+		"$FEEDMAIL" "$@"
+}
+
+test_expect_success 'a batch held by a slow relay: each digest sent once' '
+	for i in $(seq 1 20); do
+		relay 2026-11-26T06:00:00Z -q subscriber add r$i@example.org ||
+			exit 1
+	done &&
+	relay 2026-11-26T06:00:00Z -q add "$HTTP_URL/feed.xml" &&
+	relay 2026-11-26T07:00:00Z -q fetch &&
+	(
+		relay 2026-11-26T07:05:00Z -v send >relay-a.out 2>&1
+		echo $? >relay-a.status
+	) &
+	test_kill_at_end $! &&
+	wait_for 60 grep -q "^hold 5" relay/log &&
+	relay 2026-11-26T08:05:00Z -v send >relay-b.out 2>&1 &&
+	contains relay-b.out "0 digests built; 16 sent" &&
+	: >relay.go &&
+	wait_for 60 test -s relay-a.status &&
+	test "$(cat relay-a.status)" = 0 &&
+	"$PYTHON3" - relay <<-EOF &&
+	import collections, email, glob, json, sys
+	ids = collections.Counter()
+	to = {}
+	for f in glob.glob(sys.argv[1] + "/*.eml"):
+	    with open(f, "rb") as fh:
+	        mid = email.message_from_binary_file(fh)["Message-ID"]
+	    ids[mid] += 1
+	    with open(f[:-4] + ".json") as fh:
+	        to[mid] = json.load(fh)["rcpt_tos"]
+	twice = [to[m] for m, k in ids.items() if k > 1]
+	# the 5th was being transmitted, past its lease, when B took it:
+	# that one alone can leave twice
+	assert len(ids) == 20 and twice in ([], [["r5@example.org"]]), twice
+	assert max(ids.values()) <= 2, ids.most_common(3)
+	EOF
+	contains relay-a.out "leased by another worker"
+'
+
+# --- feeds queued behind per_host keep their leases
+
+# 20 feeds on one host answered after 1.2 s each, per_host = 1, a lease of
+# 10 s: the first batch (16) waits longer than its lease. The pass renews
+# the leases of its queued feeds, so its next claim does not take them
+# again: each is fetched once. The clock is the real one: leases end.
+mkdir -p "$HTTP_ROOT/queued"
+for i in $(seq 1 20); do
+	cp "$FIXTURES/fetch/feed.xml" "$HTTP_ROOT/queued/f$i.xml"
+done
+cat >queued.conf <<CONF
+[store]
+url = $(pg_url queued)
+lease = 10
+[fetch]
+jobs = 4
+per_host = 1
+allow_private = yes
+[digest]
+transport = maildir
+path = $TEST_DIR/queued-mail
+CONF
+
+test_expect_success 'feeds queued behind per_host past their lease: each fetched once' '
+	for i in $(seq 1 20); do
+		FEEDMAIL_CONFIG=$TEST_DIR/queued.conf feedmail -q add \
+			"http://h1.example.test:$HTTP_PORT/slow/queued/f$i.xml?delay=1.2" ||
+			exit 1
+	done &&
+	: >"$HTTP_LOG" &&
+	FEEDMAIL_CONFIG=$TEST_DIR/queued.conf feedmail -q fetch &&
+	"$PYTHON3" - "$HTTP_LOG" <<-EOF
+	import collections, re, sys
+	got = collections.Counter()
+	for line in open(sys.argv[1]):
+	    m = re.match(r"GET /slow/queued/(f\d+)\.xml", line)
+	    if m:
+	        got[m.group(1)] += 1
+	assert len(got) == 20 and set(got.values()) == {1}, got.most_common(3)
+	EOF
+'
+
 test_done

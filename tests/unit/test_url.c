@@ -628,6 +628,9 @@ START_TEST(t_mask_password)
 		{ "postgresql://u:a%40b@h:5/db?password=p",
 		  "postgresql://u:***@h:5/db?password=***" },
 		{ "/srv/feedmail.db", "/srv/feedmail.db" },
+		/* what libpq reads as the password, up to the last '@' */
+		{ "postgresql://u:se?cr#et@h/db", "postgresql://u:***@h/db" },
+		{ "postgresql://u:a@b?c@h", "postgresql://u:***@h" },
 	};
 	size_t i;
 	char *m;
