@@ -27,6 +27,7 @@ cores, and send's rate not down by more than 10 % beside the load.
 """
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -36,7 +37,6 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
@@ -52,18 +52,18 @@ T_SEND = "2026-11-26T08:05:00Z"    # the readers' digests, to the sink
 T_SERVE = "2026-11-26T09:00:00Z"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Bench(benchlib.Feedmail):
     def __init__(self, args, sink_port):
         super().__init__(args.feedmail, args.work)
         self.args = args
         self.sink_port = sink_port
-        self.web_port = free_port()
+        # the bench holds serve's socket and hands it over as systemd
+        # does (LISTEN_FDS): connections made before serve is up wait in
+        # its backlog, so nothing has to wait for serve to listen
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(512)
+        self.web_port = self.listener.getsockname()[1]
         self.base = "http://127.0.0.1:%d" % self.web_port
 
     def conf(self, name, db, transport, path=None):
@@ -124,22 +124,27 @@ class Bench(benchlib.Feedmail):
         return db
 
     def start_serve(self, conf):
-        err = open(os.path.join(self.args.work, "serve.err"), "w+")
-        p = subprocess.Popen([self.bin, "serve"], env=self.env(conf, T_SERVE),
-                             stderr=err, stdout=subprocess.DEVNULL)
-        # serve only logs "listening on" with -v: wait for the port
-        for _ in range(1000):
-            try:
-                socket.create_connection(("127.0.0.1", self.web_port),
-                                         timeout=1).close()
-                return p
-            except OSError:
-                if p.poll() is not None:
-                    err.seek(0)
-                    raise SystemExit("serve exited %d: %s"
-                                     % (p.returncode, err.read()[-2000:]))
-                time.sleep(0.02)
-        raise SystemExit("serve did not listen")
+        err = open(os.path.join(self.args.work, "serve.err"), "w")
+        fd = self.listener.fileno()
+        # LISTEN_PID must be serve's own pid: the shell's, kept by exec
+        return subprocess.Popen(
+            ["sh", "-c", 'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$0" serve',
+             self.bin], env=self.env(conf, T_SERVE), stderr=err,
+            stdout=subprocess.DEVNULL, pass_fds=(fd,),
+            preexec_fn=lambda: os.dup2(fd, 3) if fd != 3 else None)
+
+    def answered(self, tokens):
+        """Blocks until serve has answered one one-click POST."""
+        with open(tokens) as f:
+            path = f.readline().strip()
+        c = http.client.HTTPConnection("127.0.0.1", self.web_port,
+                                       timeout=60)
+        c.request("POST", path, "List-Unsubscribe=One-Click",
+                  {"Content-Type": "application/x-www-form-urlencoded"})
+        status = c.getresponse().status
+        c.close()
+        if status != 200:
+            raise SystemExit("serve answered a one-click with %d" % status)
 
     def stop(self, p):
         """Stops serve; the CPU seconds it used."""
@@ -204,11 +209,8 @@ def run_send(b, template, sink, tokens=None):
             serve = b.start_serve(conf)
             # far longer than send: wrk is stopped when send ends
             w = b.wrk(tokens, 3600)
-            # wrk's requests are being answered before send starts
-            while b.unsubscribed(db) == 0:
-                if w.poll() is not None:
-                    b.wrk_result(w)
-                time.sleep(0.01)
+            # serve answers before send starts
+            b.answered(tokens)
         before = sink.snapshot()
         t = run_timed([b.bin, "send"], env=b.env(conf, T_SEND))
         after = sink.snapshot()
