@@ -641,3 +641,29 @@ db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.executescript(open(sys.argv[2]).read())
 db.close()' "$1" "$2"
 }
+
+# serve_start [ARGS...]: `feedmail -vv serve ARGS` in the background, with
+# the variables SERVE_ENV names (e.g. SERVE_ENV="FEEDMAIL_NOW=..."), pid
+# in serve_pid, its log in serve.err, its exit status in serve.status once
+# it ends; returns once it listens (or has ended).
+serve_start() {
+	rm -f serve.pid serve.status
+	: >serve.err
+	(
+		env ${SERVE_ENV:-} "$FEEDMAIL" -vv serve "$@" 2>>"$TEST_DIR/serve.err" &
+		echo $! >"$TEST_DIR/serve.pid"
+		wait $!
+		echo $? >"$TEST_DIR/serve.status"
+	) &
+	test_pids="$test_pids $!"
+	wait_for 60 test -s serve.pid || return 1
+	serve_pid=$(cat serve.pid)
+	test_pids="$test_pids $serve_pid"
+	wait_for 60 serve_listening || {
+		cat serve.err >&2
+		return 1
+	}
+}
+serve_listening() {
+	grep -q "listening on" serve.err || test -s serve.status
+}

@@ -68,29 +68,6 @@ feed_item() {
 	echo "<rss version=\"2.0\"><channel><title>t</title><item><guid>$1</guid><title>Article $1</title><link>https://example.org/$1</link></item></channel></rss>" >www/feed.xml
 }
 
-# start_serve [ARGS...]: serve in the background, pid in serve_pid, its
-# log in serve.err, its exit status in serve.status once it ends.
-start_serve() {
-	rm -f serve.pid serve.status
-	: >serve.err
-	(
-		"$FEEDMAIL" -vv serve "$@" 2>>"$TEST_DIR/serve.err" &
-		echo $! >"$TEST_DIR/serve.pid"
-		wait $!
-		echo $? >"$TEST_DIR/serve.status"
-	) &
-	test_pids="$test_pids $!"
-	wait_for 60 test -s serve.pid || return 1
-	serve_pid=$(cat serve.pid)
-	test_pids="$test_pids $serve_pid"
-	wait_for 60 serve_listening || {
-		cat serve.err >&2
-		return 1
-	}
-}
-serve_listening() {
-	grep -q "listening on" serve.err || test -s serve.status
-}
 test_log "$TEST_DIR/serve.err"
 
 test_expect_success 'serve without [web] base_url: a config error' '
@@ -141,7 +118,7 @@ test_expect_success 'doctor warns about an http base_url, not an https one' '
 '
 
 # outside a case: its pid is for the later ones
-start_serve
+serve_start
 test_expect_success 'serve starts on [web] listen' '
 	grep -q "listening on 127.0.0.1:$WEB_PORT" serve.err &&
 	test ! -s serve.status

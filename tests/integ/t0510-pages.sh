@@ -106,27 +106,11 @@ item() {
 	echo "<rss version=\"2.0\"><channel><title>$1</title><item><guid>$2</guid><title>Article $2</title><link>https://example.org/$2</link></item></channel></rss>" >"www/$1.xml"
 }
 
+# serve on the test's clock
 start_serve() {
-	rm -f serve.pid serve.status
-	: >serve.err
-	(
-		FEEDMAIL_NOW=$T0 "$FEEDMAIL" -vv serve 2>>"$TEST_DIR/serve.err" &
-		echo $! >"$TEST_DIR/serve.pid"
-		wait $!
-		echo $? >"$TEST_DIR/serve.status"
-	) &
-	test_pids="$test_pids $!"
-	wait_for 60 test -s serve.pid || return 1
-	serve_pid=$(cat serve.pid)
-	test_pids="$test_pids $serve_pid"
-	wait_for 60 serve_listening || {
-		cat serve.err >&2
-		return 1
-	}
+	SERVE_ENV="FEEDMAIL_NOW=$T0"
+	serve_start || return 1
 	grep -q "listening on" serve.err
-}
-serve_listening() {
-	grep -q "listening on" serve.err || test -s serve.status
 }
 test_log "$TEST_DIR/serve.err"
 
